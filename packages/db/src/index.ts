@@ -1,0 +1,3 @@
+export * from './client';
+export type * from './schema';
+export { newId, nowIso } from './util';

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely/migration';
+import * as m_2026_11_27_init from './2026_11_27_init';
+
+/** Static list (not a folder read at run time) so bundlers and workers see every migration. */
+export const migrations: Record<string, Migration> = {
+  '2026_11_27_init': m_2026_11_27_init,
+};

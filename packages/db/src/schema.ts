@@ -1,0 +1,399 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+// Kysely table types for the whole domain model (DESIGN.md). Conventions, shared by both
+// databases: app-made text ids; `district_id` on every row and leading every key, so a
+// district-sharded Postgres needs no change; dates and timestamps as ISO-8601 text;
+// booleans as integer 0/1; enums as text checked by the zod schemas in @carryover/domain.
+
+type Bool = 0 | 1;
+
+export interface DistrictTable {
+  id: string;
+  name: string;
+  /** JSON of `DistrictSettings`. */
+  settings: string;
+  created_at: string;
+}
+
+export interface SchoolTable {
+  district_id: string;
+  id: string;
+  name: string;
+}
+
+export interface StaffUserTable {
+  district_id: string;
+  id: string;
+  name: string;
+  /** Lower-cased; unique across all districts because it is the sign-in name. */
+  email: string;
+  role: string;
+  discipline: string | null;
+  /** Assistants work under a supervising therapist. */
+  supervisor_id: string | null;
+  password_hash: string;
+  active: Bool;
+  created_at: string;
+}
+
+/** Schools a staff member serves (therapists, assistants) or oversees (coordinators). */
+export interface StaffSchoolTable {
+  district_id: string;
+  staff_id: string;
+  school_id: string;
+}
+
+export interface ClassroomTable {
+  district_id: string;
+  id: string;
+  school_id: string;
+  teacher_id: string | null;
+  grade: string;
+  name: string;
+}
+
+export interface RoutineTable {
+  district_id: string;
+  id: string;
+  classroom_id: string;
+  name: string;
+  /** ISO weekday numbers, comma-separated: "1,2,3,4,5" is Monday to Friday. */
+  weekdays: string;
+  start_time: string;
+  end_time: string;
+}
+
+export interface StudentTable {
+  district_id: string;
+  id: string;
+  first_name: string;
+  last_name: string;
+  date_of_birth: string;
+  grade: string;
+  school_id: string;
+  homeroom_id: string | null;
+  iep_start: string;
+  iep_annual_review: string;
+  iep_reevaluation: string;
+  created_at: string;
+}
+
+/** The IEP mandate for one discipline. A split service lists its minutes per model in service_model_minutes. */
+export interface ServiceTable {
+  district_id: string;
+  id: string;
+  student_id: string;
+  discipline: string;
+  provider_id: string;
+  minutes: number;
+  per: 'week' | 'month';
+  model: string;
+  start_date: string;
+  end_date: string;
+}
+
+export interface ServiceModelMinutesTable {
+  district_id: string;
+  service_id: string;
+  model: string;
+  minutes: number;
+}
+
+/** An assistant serving a student under their supervisor's service. */
+export interface AssistantAssignmentTable {
+  district_id: string;
+  assistant_id: string;
+  student_id: string;
+}
+
+export interface GoalTable {
+  district_id: string;
+  id: string;
+  student_id: string;
+  service_id: string | null;
+  discipline: string;
+  domain: string;
+  text: string;
+  measurement_type: string;
+  baseline: number;
+  target: number;
+  direction: 'up' | 'down';
+  rubric_max: number | null;
+  /** JSON of `MasteryRule`. */
+  mastery_rule: string;
+  start_date: string;
+  target_date: string;
+  phase: string;
+  current_model: string;
+  created_at: string;
+}
+
+export interface GoalRoutineTable {
+  district_id: string;
+  goal_id: string;
+  routine_id: string;
+}
+
+export interface GoalPhaseChangeTable {
+  district_id: string;
+  id: string;
+  goal_id: string;
+  phase: string;
+  changed_on: string;
+  changed_by: string | null;
+}
+
+/** A change of service-delivery model for a goal or a whole service, kept forever for attribution. */
+export interface ModelChangeTable {
+  district_id: string;
+  id: string;
+  goal_id: string | null;
+  service_id: string | null;
+  from_model: string;
+  to_model: string;
+  changed_on: string;
+  reason: string;
+  changed_by: string | null;
+  created_at: string;
+}
+
+export interface PushInPlanTable {
+  district_id: string;
+  id: string;
+  student_id: string;
+  classroom_id: string;
+  therapist_id: string;
+  routine_id: string;
+  therapist_role: string;
+  teacher_role: string;
+  strategies: string;
+  activities: string;
+  agreed_on: string;
+  review_on: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  created_at: string;
+}
+
+export interface TherapySessionTable {
+  district_id: string;
+  id: string;
+  session_date: string;
+  start_time: string;
+  end_time: string;
+  minutes: number;
+  provider_id: string;
+  model: string;
+  setting: string;
+  routine_id: string | null;
+  collaboration_mode: string | null;
+  group_size: number;
+  /** Set by the client so a retried submission stores one session. */
+  idempotency_key: string | null;
+  created_by: string;
+  cosigned_by: string | null;
+  cosigned_at: string | null;
+  created_at: string;
+}
+
+/** Per-student record of a session: attendance, note, signature. */
+export interface SessionStudentTable {
+  district_id: string;
+  session_id: string;
+  student_id: string;
+  service_id: string | null;
+  attendance: string;
+  note: string;
+  signed_at: string | null;
+  signed_by: string | null;
+}
+
+/** A signed note is immutable; a later change is an amendment with its own author and time. */
+export interface SessionNoteAmendmentTable {
+  district_id: string;
+  id: string;
+  session_id: string;
+  student_id: string;
+  text: string;
+  author_id: string;
+  created_at: string;
+}
+
+export interface ObservationTable {
+  district_id: string;
+  id: string;
+  /** Null for a teacher's classroom probe taken outside a therapy session. */
+  session_id: string | null;
+  student_id: string;
+  goal_id: string;
+  observed_on: string;
+  setting: string;
+  model: string;
+  trials_correct: number | null;
+  trials_prompted: number | null;
+  trials_incorrect: number | null;
+  prompt_level: string | null;
+  count: number | null;
+  seconds: number | null;
+  rubric_score: number | null;
+  recorded_by: string;
+  recorder_role: string;
+  created_at: string;
+}
+
+export interface TouchBaseTable {
+  district_id: string;
+  id: string;
+  met_on: string;
+  start_time: string | null;
+  notes: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface TouchBaseParticipantTable {
+  district_id: string;
+  touch_base_id: string;
+  staff_id: string;
+}
+
+export interface TouchBaseStudentTable {
+  district_id: string;
+  touch_base_id: string;
+  student_id: string;
+}
+
+export interface ActionItemTable {
+  district_id: string;
+  id: string;
+  touch_base_id: string;
+  owner_id: string;
+  text: string;
+  due_on: string;
+  done_on: string | null;
+}
+
+export interface ReportingPeriodTable {
+  district_id: string;
+  id: string;
+  name: string;
+  starts_on: string;
+  ends_on: string;
+}
+
+export interface ProgressReportTable {
+  district_id: string;
+  id: string;
+  student_id: string;
+  period_id: string;
+  status: 'draft' | 'final';
+  created_by: string;
+  created_at: string;
+  finalized_at: string | null;
+  finalized_by: string | null;
+}
+
+export interface ProgressReportGoalTable {
+  district_id: string;
+  report_id: string;
+  goal_id: string;
+  status_code: string;
+  gas_score: number;
+  gas_computed: number;
+  gas_override_reason: string | null;
+  narrative: string;
+}
+
+export interface RecommendationDecisionTable {
+  district_id: string;
+  id: string;
+  goal_id: string;
+  rule: string;
+  decision: 'accepted' | 'dismissed';
+  reason: string | null;
+  decided_by: string;
+  decided_at: string;
+}
+
+/**
+ * Every read and write of student data. Append-only; each row's hash covers the previous
+ * row's hash, so a changed or deleted row breaks the chain.
+ */
+export interface AuditEventTable {
+  district_id: string;
+  id: string;
+  /** Position in the district's chain, from 1. */
+  seq: number;
+  at: string;
+  actor_id: string | null;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  student_id: string | null;
+  outcome: 'ok' | 'denied' | 'error';
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuthSessionTable {
+  district_id: string;
+  /** SHA-256 of the cookie token; the token itself is never stored. */
+  id: string;
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface LoginAttemptTable {
+  id: string;
+  /** `account:<email>` or `address:<ip>`. */
+  key: string;
+  at: string;
+  ok: Bool;
+}
+
+export interface Database {
+  district: DistrictTable;
+  school: SchoolTable;
+  staff_user: StaffUserTable;
+  staff_school: StaffSchoolTable;
+  classroom: ClassroomTable;
+  routine: RoutineTable;
+  student: StudentTable;
+  service: ServiceTable;
+  service_model_minutes: ServiceModelMinutesTable;
+  assistant_assignment: AssistantAssignmentTable;
+  goal: GoalTable;
+  goal_routine: GoalRoutineTable;
+  goal_phase_change: GoalPhaseChangeTable;
+  model_change: ModelChangeTable;
+  push_in_plan: PushInPlanTable;
+  therapy_session: TherapySessionTable;
+  session_student: SessionStudentTable;
+  session_note_amendment: SessionNoteAmendmentTable;
+  observation: ObservationTable;
+  touch_base: TouchBaseTable;
+  touch_base_participant: TouchBaseParticipantTable;
+  touch_base_student: TouchBaseStudentTable;
+  action_item: ActionItemTable;
+  reporting_period: ReportingPeriodTable;
+  progress_report: ProgressReportTable;
+  progress_report_goal: ProgressReportGoalTable;
+  recommendation_decision: RecommendationDecisionTable;
+  audit_event: AuditEventTable;
+  auth_session: AuthSessionTable;
+  login_attempt: LoginAttemptTable;
+}
+
+export type District = Selectable<DistrictTable>;
+export type StaffUser = Selectable<StaffUserTable>;
+export type Student = Selectable<StudentTable>;
+export type Goal = Selectable<GoalTable>;
+export type Service = Selectable<ServiceTable>;
+export type Observation = Selectable<ObservationTable>;
+export type TherapySession = Selectable<TherapySessionTable>;
+export type NewObservation = Insertable<ObservationTable>;
+export type NewTherapySession = Insertable<TherapySessionTable>;
+export type StaffUserUpdate = Updateable<StaffUserTable>;
+export type AuditEvent = Selectable<AuditEventTable>;

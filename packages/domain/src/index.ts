@@ -1,0 +1,3 @@
+export * from './model';
+export type * from './progress-types';
+export type * from './views';

@@ -1,0 +1,77 @@
+import type {
+  Direction,
+  GoalPhase,
+  GoalStatus,
+  IsoDate,
+  MasteryRule,
+  MeasurementType,
+  PromptLevel,
+  SessionModel,
+  Setting,
+} from './model';
+
+/** What the progress math needs to know about a goal. Baseline and target are in raw units. */
+export interface GoalSpec {
+  measurementType: MeasurementType;
+  /** Raw value at the start (percent 0–100, prompt-level index 0–6, count, seconds, rubric point). */
+  baseline: number;
+  /** Raw value that meets the criterion. */
+  target: number;
+  /** Derived for percent/rubric (`up`) and prompt_level (`down`); stated for frequency/duration. */
+  direction: Direction;
+  rubricMax: number | null;
+  startDate: IsoDate;
+  targetDate: IsoDate;
+  phase: GoalPhase;
+  masteryRule: MasteryRule;
+}
+
+/** The value fields of one observation; which ones are set depends on the measurement type. */
+export interface ObservationValues {
+  trialsCorrect?: number | null;
+  trialsPrompted?: number | null;
+  trialsIncorrect?: number | null;
+  promptLevel?: PromptLevel | null;
+  count?: number | null;
+  seconds?: number | null;
+  rubricScore?: number | null;
+}
+
+/** One observation placed in time and context, ready for the progress math. */
+export interface ProgressPoint {
+  date: IsoDate;
+  setting: Setting;
+  model: SessionModel;
+  /** Raw value in the goal's units (see `rawValue`). */
+  raw: number;
+  /** Normalised score: 0 = baseline, 1 = target, clamped to [0, 1]. */
+  score: number;
+}
+
+export interface Line {
+  /** Score change per week. */
+  slopePerWeek: number;
+  /** Score at `originDate`. */
+  intercept: number;
+  originDate: IsoDate;
+}
+
+export interface GoalProgress {
+  status: GoalStatus;
+  /** Median of the last three scores; null with no data. */
+  level: number | null;
+  levelBySetting: Partial<Record<Setting, number>>;
+  /** Therapy-room level minus classroom level; null unless both settings have data. */
+  carryoverGap: number | null;
+  /** Theil–Sen robust trend; null with fewer than two distinct dates. */
+  trend: Line | null;
+  /** Ordinary least squares, shown beside the robust trend. */
+  leastSquares: Line | null;
+  /** From (startDate, 0) to (targetDate, 1). */
+  aimLine: { start: { date: IsoDate; score: number }; end: { date: IsoDate; score: number } };
+  /** When the robust trend reaches a score of 1; null if flat, falling, or already there. */
+  projectedDate: IsoDate | null;
+  /** Four consecutive points below the aim line, ending at the last point. */
+  belowAimRun: number;
+  lastPoint: ProgressPoint | null;
+}

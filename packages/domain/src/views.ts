@@ -1,0 +1,99 @@
+import type {
+  Discipline,
+  GoalDomain,
+  GoalPhase,
+  IsoDate,
+  MeasurementType,
+  Role,
+  ServiceModel,
+  SessionModel,
+} from './model';
+import type { GoalProgress, ProgressPoint } from './progress-types';
+
+// The shapes the API returns and the web app draws. Written down here once so the server,
+// the UI components and the pages agree without hand-written duplicates.
+
+export interface Viewer {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  discipline: Discipline | null;
+  districtId: string;
+  districtName: string;
+}
+
+export interface CaseloadGoal {
+  id: string;
+  domain: GoalDomain;
+  text: string;
+  discipline: Discipline;
+  currentModel: ServiceModel;
+  phase: GoalPhase;
+  progress: GoalProgress;
+}
+
+export interface CaseloadRow {
+  studentId: string;
+  name: string;
+  grade: string;
+  schoolName: string;
+  homeroom: string | null;
+  goals: CaseloadGoal[];
+  minutesDeliveredThisWeek: number;
+  minutesMandatedThisWeek: number;
+  /** The earliest of annual review and re-evaluation still ahead. */
+  nextIepDate: IsoDate | null;
+  nextIepEvent: 'annual_review' | 're_evaluation' | null;
+}
+
+export interface ServiceView {
+  id: string;
+  discipline: Discipline;
+  providerName: string;
+  minutes: number;
+  per: 'week' | 'month';
+  model: ServiceModel;
+  split: { model: SessionModel; minutes: number }[];
+  startDate: IsoDate;
+  endDate: IsoDate;
+}
+
+export interface ModelChangeView {
+  date: IsoDate;
+  from: ServiceModel;
+  to: ServiceModel;
+  reason: string;
+}
+
+export interface PhaseChangeView {
+  date: IsoDate;
+  phase: GoalPhase;
+}
+
+export interface GoalDetail extends CaseloadGoal {
+  measurementType: MeasurementType;
+  baseline: number;
+  target: number;
+  unit: string;
+  startDate: IsoDate;
+  targetDate: IsoDate;
+  points: ProgressPoint[];
+  modelChanges: ModelChangeView[];
+  phaseChanges: PhaseChangeView[];
+  routines: { id: string; name: string; classroom: string }[];
+}
+
+export interface StudentDetail {
+  id: string;
+  name: string;
+  grade: string;
+  dateOfBirth: IsoDate;
+  schoolName: string;
+  homeroom: string | null;
+  iepStart: IsoDate;
+  iepAnnualReview: IsoDate;
+  iepReevaluation: IsoDate;
+  services: ServiceView[];
+  goals: GoalDetail[];
+}
