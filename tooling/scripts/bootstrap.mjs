@@ -1,32 +1,31 @@
 #!/usr/bin/env node
-// Lets a fresh machine with only Node 20 and npm run `npm start` / `npm test`:
-// it finds (or fetches through npx) the pinned pnpm, installs the workspace, then runs the task.
+// Lets a fresh machine with only Node 20 and npm run `npm start` / `npm test`: it finds (or
+// fetches through npx) the pinned pnpm, installs the workspace, then runs the task via turbo.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
+const root = new URL('../..', import.meta.url).pathname;
 const task = process.argv[2];
 const tasks = {
   start: [
     ['turbo', 'run', 'build', '--filter=@carryover/server^...', '--output-logs=errors-only'],
     ['--filter', '@carryover/server', 'start'],
   ],
-  test: [['turbo', 'run', 'test', '--concurrency=1', '--continue=never']],
+  test: [['turbo', 'run', 'typecheck', 'test', '--concurrency=2', '--output-logs=new-only']],
 };
 if (!tasks[task]) {
   console.error(`usage: node tooling/scripts/bootstrap.mjs <${Object.keys(tasks).join('|')}>`);
   process.exit(2);
 }
 
-const rootPkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const pinned = rootPkg.packageManager.replace(/^pnpm@/, '');
 
 function pnpmCommand() {
   try {
-    const v = execFileSync('pnpm', ['--version'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    if (v === pinned) return ['pnpm'];
+    const version = execFileSync('pnpm', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (version === pinned) return ['pnpm'];
   } catch {}
   return ['npx', '--yes', `pnpm@${pinned}`];
 }
@@ -39,10 +38,32 @@ const env = {
   DO_NOT_TRACK: '1',
 };
 const [cmd, ...prefix] = pnpmCommand();
-const run = (args) => {
-  const r = spawnSync(cmd, [...prefix, ...args], { stdio: 'inherit', env });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-};
+const run = (args) => spawnSync(cmd, [...prefix, ...args], { stdio: 'inherit', env, cwd: root }).status ?? 1;
 
-run(['install', '--frozen-lockfile=' + (process.env.CI ? 'true' : 'false')]);
-for (const step of tasks[task]) run(step);
+const installStatus = run(['install', process.env.CI ? '--frozen-lockfile' : '--prefer-offline']);
+if (installStatus !== 0) process.exit(installStatus);
+
+const workspaces = ['apps/server', 'apps/web', 'packages/api', 'packages/db', 'packages/domain', 'packages/ui'];
+const reportOf = (dir) => join(root, dir, 'node_modules/.cache/vitest-report.json');
+if (task === 'test') for (const dir of workspaces) rmSync(reportOf(dir), { force: true });
+
+let status = 0;
+for (const step of tasks[task]) {
+  status = run(step);
+  if (status !== 0) break;
+}
+
+if (task === 'test') {
+  // One total across every package's vitest run, so the end of the log says what happened.
+  const total = { passed: 0, failed: 0, skipped: 0 };
+  for (const dir of workspaces) {
+    if (!existsSync(reportOf(dir))) continue;
+    const report = JSON.parse(readFileSync(reportOf(dir), 'utf8'));
+    total.passed += report.numPassedTests;
+    total.failed += report.numFailedTests;
+    total.skipped += report.numPendingTests + report.numTodoTests;
+  }
+  console.log(`\nTests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  if (status === 0 && total.failed > 0) status = 1;
+}
+process.exit(status);
