@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import type { AuditEventTable, Database } from '../schema';
+import { newId, nowIso } from '../util';
+
+// The audit trail is append-only and tamper-evident: each district's events are numbered from 1
+// and every row's hash covers the previous row's hash plus its own fields, so an edited or
+// deleted row breaks every hash after it. Appends are serialised per district.
+
+export type AuditOutcome = AuditEventTable['outcome'];
+
+export interface AuditInput {
+  districtId: string;
+  actorId: string | null;
+  /** What was done, e.g. the procedure path `student.get`. */
+  action: string;
+  /** The kind of record, e.g. `student`. */
+  entity: string;
+  entityId?: string | null;
+  studentId?: string | null;
+  outcome: AuditOutcome;
+  /** Defaults to now. */
+  at?: string;
+}
+
+/** `prev_hash` of the first event in a district. */
+export const AUDIT_GENESIS_HASH = '0'.repeat(64);
+
+type AuditRow = Omit<AuditEventTable, 'hash'>;
+
+/** Canonical JSON of the hashed fields: fixed key order, nulls explicit. */
+function canonical(row: AuditRow): string {
+  return JSON.stringify([
+    row.district_id,
+    row.id,
+    row.seq,
+    row.at,
+    row.actor_id,
+    row.action,
+    row.entity,
+    row.entity_id,
+    row.student_id,
+    row.outcome,
+  ]);
+}
+
+export function auditHash(row: AuditRow): string {
+  return createHash('sha256')
+    .update(row.prev_hash + canonical(row))
+    .digest('hex');
+}
+
+const INSERT_CHUNK = 500;
+
+export async function recordAudit(db: Kysely<Database>, event: AuditInput): Promise<void> {
+  await recordAuditMany(db, [event]);
+}
+
+/** Appends events in order; one transaction per district (or the caller's transaction). */
+export async function recordAuditMany(
+  db: Kysely<Database>,
+  events: readonly AuditInput[],
+): Promise<void> {
+  const byDistrict = new Map<string, AuditInput[]>();
+  for (const e of events) {
+    const list = byDistrict.get(e.districtId) ?? [];
+    list.push(e);
+    byDistrict.set(e.districtId, list);
+  }
+  for (const [districtId, list] of byDistrict) {
+    if (db.isTransaction) await appendChain(db, districtId, list);
+    else await db.transaction().execute((trx) => appendChain(trx, districtId, list));
+  }
+}
+
+function isPostgres(db: Kysely<Database>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+async function appendChain(
+  trx: Kysely<Database>,
+  districtId: string,
+  events: readonly AuditInput[],
+): Promise<void> {
+  // SQLite runs one write transaction at a time; Postgres needs an explicit per-district lock
+  // so two appends cannot both read the same chain head. The unique (district_id, seq) key
+  // is the last line of defence either way.
+  if (isPostgres(trx)) {
+    await sql`select pg_advisory_xact_lock(hashtext(${districtId}))`.execute(trx);
+  }
+  const head = await trx
+    .selectFrom('audit_event')
+    .select(['seq', 'hash'])
+    .where('district_id', '=', districtId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  let seq = head ? Number(head.seq) : 0;
+  let prev = head?.hash ?? AUDIT_GENESIS_HASH;
+  const rows: AuditEventTable[] = events.map((e) => {
+    seq += 1;
+    const row: AuditRow = {
+      district_id: districtId,
+      id: newId(),
+      seq,
+      at: e.at ?? nowIso(),
+      actor_id: e.actorId,
+      action: e.action,
+      entity: e.entity,
+      entity_id: e.entityId ?? null,
+      student_id: e.studentId ?? null,
+      outcome: e.outcome,
+      prev_hash: prev,
+    };
+    const hash = auditHash(row);
+    prev = hash;
+    return { ...row, hash };
+  });
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await trx
+      .insertInto('audit_event')
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .execute();
+  }
+}
+
+export type AuditChainResult = { ok: true; count: number } | { ok: false; brokenAtSeq: number };
+
+const VERIFY_PAGE = 1000;
+
+/**
+ * Recomputes the district's chain from seq 1. Reports the first event whose position, link or
+ * hash does not match. (Removing only the newest rows is not detectable from the chain alone;
+ * that needs the head hash kept somewhere else.)
+ */
+export async function verifyAuditChain(
+  db: Kysely<Database>,
+  districtId: string,
+): Promise<AuditChainResult> {
+  let expectedSeq = 1;
+  let prev = AUDIT_GENESIS_HASH;
+  for (;;) {
+    const page = await db
+      .selectFrom('audit_event')
+      .selectAll()
+      .where('district_id', '=', districtId)
+      .where('seq', '>=', expectedSeq)
+      .orderBy('seq')
+      .limit(VERIFY_PAGE)
+      .execute();
+    for (const row of page) {
+      const seq = Number(row.seq);
+      if (seq !== expectedSeq) return { ok: false, brokenAtSeq: expectedSeq };
+      const { hash, ...rest } = row;
+      if (row.prev_hash !== prev || auditHash({ ...rest, seq }) !== hash) {
+        return { ok: false, brokenAtSeq: seq };
+      }
+      prev = hash;
+      expectedSeq += 1;
+    }
+    if (page.length < VERIFY_PAGE) return { ok: true, count: expectedSeq - 1 };
+  }
+}

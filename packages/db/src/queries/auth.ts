@@ -1,0 +1,156 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema';
+import { newId } from '../util';
+
+// Sign-in, sessions and sign-in throttling. Sessions are found by the SHA-256 of the cookie
+// token (the token itself is never stored); staff by their global, lower-cased email.
+
+export async function findStaffForSignIn(db: Kysely<Database>, email: string) {
+  return db
+    .selectFrom('staff_user')
+    .innerJoin('district', 'district.id', 'staff_user.district_id')
+    .select([
+      'staff_user.id',
+      'staff_user.district_id',
+      'staff_user.name',
+      'staff_user.email',
+      'staff_user.role',
+      'staff_user.discipline',
+      'staff_user.password_hash',
+      'staff_user.active',
+      'district.name as district_name',
+      'district.settings as district_settings',
+    ])
+    .where('staff_user.email', '=', email.toLowerCase())
+    .executeTakeFirst();
+}
+
+export async function createAuthSession(
+  db: Kysely<Database>,
+  session: { districtId: string; id: string; userId: string; now: string; expiresAt: string },
+): Promise<void> {
+  await db
+    .insertInto('auth_session')
+    .values({
+      district_id: session.districtId,
+      id: session.id,
+      user_id: session.userId,
+      created_at: session.now,
+      last_seen_at: session.now,
+      expires_at: session.expiresAt,
+    })
+    .execute();
+}
+
+/** The session with its (active or not) user and district, or undefined. */
+export async function findAuthSession(db: Kysely<Database>, id: string) {
+  return db
+    .selectFrom('auth_session')
+    .innerJoin('staff_user', (j) =>
+      j
+        .onRef('staff_user.district_id', '=', 'auth_session.district_id')
+        .onRef('staff_user.id', '=', 'auth_session.user_id'),
+    )
+    .innerJoin('district', 'district.id', 'auth_session.district_id')
+    .select([
+      'auth_session.id as session_id',
+      'auth_session.created_at',
+      'auth_session.last_seen_at',
+      'auth_session.expires_at',
+      'staff_user.id',
+      'staff_user.district_id',
+      'staff_user.name',
+      'staff_user.email',
+      'staff_user.role',
+      'staff_user.discipline',
+      'staff_user.active',
+      'district.name as district_name',
+      'district.settings as district_settings',
+    ])
+    .where('auth_session.id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function touchAuthSession(
+  db: Kysely<Database>,
+  id: string,
+  lastSeenAt: string,
+): Promise<void> {
+  await db
+    .updateTable('auth_session')
+    .set({ last_seen_at: lastSeenAt })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteAuthSession(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('auth_session').where('id', '=', id).execute();
+}
+
+/** Removes sessions past their absolute expiry or idle since `idleBefore`. */
+export async function deleteExpiredAuthSessions(
+  db: Kysely<Database>,
+  now: string,
+  idleBefore: string,
+): Promise<void> {
+  await db
+    .deleteFrom('auth_session')
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<', idleBefore)]))
+    .execute();
+}
+
+/** Records an attempt (as a failure until `markLoginAttemptOk`) and returns its id. */
+export async function recordLoginAttempt(
+  db: Kysely<Database>,
+  key: string,
+  at: string,
+): Promise<string> {
+  const id = newId();
+  await db.insertInto('login_attempt').values({ id, key, at, ok: 0 }).execute();
+  return id;
+}
+
+export async function markLoginAttemptsOk(db: Kysely<Database>, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('login_attempt').set({ ok: 1 }).where('id', 'in', ids).execute();
+}
+
+export async function deleteLoginAttempts(db: Kysely<Database>, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.deleteFrom('login_attempt').where('id', 'in', ids).execute();
+}
+
+/**
+ * Failed attempts for `key` at or after `since`. With `afterLastSuccess`, only those after the
+ * key's latest success count (an account's owner signing in clears its own slate).
+ */
+export async function countLoginFailures(
+  db: Kysely<Database>,
+  key: string,
+  since: string,
+  options: { afterLastSuccess?: boolean } = {},
+): Promise<number> {
+  let from = since;
+  if (options.afterLastSuccess) {
+    const last = await db
+      .selectFrom('login_attempt')
+      .select((eb) => eb.fn.max('at').as('at'))
+      .where('key', '=', key)
+      .where('ok', '=', 1)
+      .where('at', '>=', since)
+      .executeTakeFirst();
+    if (last?.at && last.at > from) from = last.at;
+  }
+  const row = await db
+    .selectFrom('login_attempt')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('key', '=', key)
+    .where('ok', '=', 0)
+    .where('at', '>=', from)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function pruneLoginAttempts(db: Kysely<Database>, before: string): Promise<void> {
+  await db.deleteFrom('login_attempt').where('at', '<', before).execute();
+}

@@ -1,0 +1,149 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema';
+
+// One student's record. Callers check scope first; every query is still bounded by district.
+
+export async function loadStudentDetail(
+  db: Kysely<Database>,
+  districtId: string,
+  studentId: string,
+) {
+  const student = await db
+    .selectFrom('student')
+    .innerJoin('school', (j) =>
+      j
+        .onRef('school.district_id', '=', 'student.district_id')
+        .onRef('school.id', '=', 'student.school_id'),
+    )
+    .leftJoin('classroom', (j) =>
+      j
+        .onRef('classroom.district_id', '=', 'student.district_id')
+        .onRef('classroom.id', '=', 'student.homeroom_id'),
+    )
+    .select([
+      'student.id',
+      'student.first_name',
+      'student.last_name',
+      'student.grade',
+      'student.date_of_birth',
+      'student.iep_start',
+      'student.iep_annual_review',
+      'student.iep_reevaluation',
+      'school.name as school_name',
+      'classroom.name as homeroom_name',
+    ])
+    .where('student.district_id', '=', districtId)
+    .where('student.id', '=', studentId)
+    .executeTakeFirst();
+  if (!student) return undefined;
+
+  const services = await db
+    .selectFrom('service')
+    .leftJoin('staff_user as provider', (j) =>
+      j
+        .onRef('provider.district_id', '=', 'service.district_id')
+        .onRef('provider.id', '=', 'service.provider_id'),
+    )
+    .selectAll('service')
+    .select('provider.name as provider_name')
+    .where('service.district_id', '=', districtId)
+    .where('service.student_id', '=', studentId)
+    .orderBy('service.start_date')
+    .orderBy('service.id')
+    .execute();
+
+  const serviceIds = db
+    .selectFrom('service')
+    .select('id')
+    .where('district_id', '=', districtId)
+    .where('student_id', '=', studentId);
+  const goalIds = db
+    .selectFrom('goal')
+    .select('id')
+    .where('district_id', '=', districtId)
+    .where('student_id', '=', studentId);
+
+  const splits = await db
+    .selectFrom('service_model_minutes')
+    .select(['service_id', 'model', 'minutes'])
+    .where('district_id', '=', districtId)
+    .where('service_id', 'in', serviceIds)
+    .orderBy('service_id')
+    .orderBy('model')
+    .execute();
+
+  const goals = await db
+    .selectFrom('goal')
+    .selectAll()
+    .where('district_id', '=', districtId)
+    .where('student_id', '=', studentId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+
+  const observations = await db
+    .selectFrom('observation')
+    .select([
+      'goal_id',
+      'observed_on',
+      'setting',
+      'model',
+      'trials_correct',
+      'trials_prompted',
+      'trials_incorrect',
+      'prompt_level',
+      'count',
+      'seconds',
+      'rubric_score',
+    ])
+    .where('district_id', '=', districtId)
+    .where('student_id', '=', studentId)
+    .orderBy('goal_id')
+    .orderBy('observed_on')
+    .execute();
+
+  const modelChanges = await db
+    .selectFrom('model_change')
+    .select(['goal_id', 'service_id', 'from_model', 'to_model', 'changed_on', 'reason'])
+    .where('district_id', '=', districtId)
+    .where((eb) => eb.or([eb('goal_id', 'in', goalIds), eb('service_id', 'in', serviceIds)]))
+    .orderBy('changed_on')
+    .orderBy('created_at')
+    .execute();
+
+  const phaseChanges = await db
+    .selectFrom('goal_phase_change')
+    .select(['goal_id', 'phase', 'changed_on'])
+    .where('district_id', '=', districtId)
+    .where('goal_id', 'in', goalIds)
+    .orderBy('changed_on')
+    .execute();
+
+  const routines = await db
+    .selectFrom('goal_routine')
+    .innerJoin('routine', (j) =>
+      j
+        .onRef('routine.district_id', '=', 'goal_routine.district_id')
+        .onRef('routine.id', '=', 'goal_routine.routine_id'),
+    )
+    .innerJoin('classroom', (j) =>
+      j
+        .onRef('classroom.district_id', '=', 'routine.district_id')
+        .onRef('classroom.id', '=', 'routine.classroom_id'),
+    )
+    .select([
+      'goal_routine.goal_id',
+      'routine.id',
+      'routine.name',
+      'routine.start_time',
+      'classroom.name as classroom_name',
+    ])
+    .where('goal_routine.district_id', '=', districtId)
+    .where('goal_routine.goal_id', 'in', goalIds)
+    .orderBy('routine.start_time')
+    .execute();
+
+  return { student, services, splits, goals, observations, modelChanges, phaseChanges, routines };
+}
+
+export type StudentDetailData = NonNullable<Awaited<ReturnType<typeof loadStudentDetail>>>;
