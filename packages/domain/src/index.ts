@@ -1,3 +1,6 @@
+export * from './dates';
+export * from './inputs';
 export * from './model';
+export * from './progress';
 export type * from './progress-types';
 export type * from './views';

@@ -1,0 +1,318 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { addDays } from '../src/dates';
+import {
+  aimLine,
+  aimScoreAt,
+  belowAimRun,
+  goalStatus,
+  masteryMet,
+  meetsCriterion,
+  rateOfImprovement,
+  summarizeGoalProgress,
+} from '../src/progress';
+import type { ProgressPoint } from '../src/progress-types';
+import { makeGoal, pointOn } from './helpers';
+
+// makeGoal(): aim line from 2024-01-01 (score 0) to 2024-04-10 (score 1): 0.01 per day.
+const day = (n: number) => addDays('2024-01-01', n);
+
+describe('aim line', () => {
+  const goal = makeGoal();
+
+  it('runs from (start, 0) to (target date, 1)', () => {
+    expect(aimLine(goal)).toEqual({
+      start: { date: '2024-01-01', score: 0 },
+      end: { date: '2024-04-10', score: 1 },
+    });
+  });
+
+  it('passes through both anchors and interpolates linearly between them', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 10_000, max: 30_000 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (startDay, length) => {
+          const g = makeGoal({
+            startDate: day(startDay - 19723),
+            targetDate: day(startDay - 19723 + length),
+          });
+          expect(aimScoreAt(g, g.startDate)).toBe(0);
+          expect(aimScoreAt(g, g.targetDate)).toBe(1);
+          const mid = Math.floor(length / 2);
+          expect(aimScoreAt(g, addDays(g.startDate, mid))).toBeCloseTo(mid / length, 12);
+        },
+      ),
+    );
+  });
+
+  it('clamps before the start and after the target date', () => {
+    expect(aimScoreAt(goal, day(50))).toBe(0.5);
+    expect(aimScoreAt(goal, day(-30))).toBe(0);
+    expect(aimScoreAt(goal, day(400))).toBe(1);
+  });
+
+  it('is a step when the target date is not after the start', () => {
+    const flat = makeGoal({ targetDate: '2024-01-01' });
+    expect(aimScoreAt(flat, '2023-12-31')).toBe(0);
+    expect(aimScoreAt(flat, '2024-01-01')).toBe(1);
+  });
+});
+
+describe('belowAimRun', () => {
+  const goal = makeGoal();
+  const below = (d: number) => pointOn(d, d / 100 - 0.01);
+  const above = (d: number) => pointOn(d, d / 100 + 0.01);
+
+  it('counts the unbroken run of points below the aim at the end', () => {
+    expect(belowAimRun(goal, [])).toBe(0);
+    expect(belowAimRun(goal, [above(10), below(20), below(30), below(40)])).toBe(3);
+    expect(belowAimRun(goal, [below(10), below(20), below(30), below(40)])).toBe(4);
+    expect(belowAimRun(goal, [below(10), below(20), below(30), above(40)])).toBe(0);
+  });
+
+  it('sorts by date first', () => {
+    expect(belowAimRun(goal, [below(40), above(10), below(30), below(20)])).toBe(3);
+    expect(belowAimRun(goal, [above(50), below(20), below(30), below(40)])).toBe(0);
+  });
+
+  it('counts only points strictly below: on the line is not below', () => {
+    expect(
+      belowAimRun(goal, [below(10), below(20), below(30), pointOn(50, aimScoreAt(goal, day(50)))]),
+    ).toBe(0);
+  });
+});
+
+describe('meetsCriterion', () => {
+  it('is at or beyond the target in the goal direction', () => {
+    const up = makeGoal();
+    expect(meetsCriterion(up, { raw: 80 })).toBe(true);
+    expect(meetsCriterion(up, { raw: 95 })).toBe(true);
+    expect(meetsCriterion(up, { raw: 79.9 })).toBe(false);
+    const down = makeGoal({
+      measurementType: 'prompt_level',
+      baseline: 4,
+      target: 1,
+      direction: 'down',
+    });
+    expect(meetsCriterion(down, { raw: 1 })).toBe(true);
+    expect(meetsCriterion(down, { raw: 0 })).toBe(true);
+    expect(meetsCriterion(down, { raw: 2 })).toBe(false);
+  });
+});
+
+describe('masteryMet', () => {
+  const goal = makeGoal(); // criterion 80%, 3 sessions, 2 settings incl. classroom
+  const hit = (d: number, setting: ProgressPoint['setting'] = 'therapy_room') =>
+    pointOn(d, 1, { raw: 85, setting });
+  const miss = (d: number, setting: ProgressPoint['setting'] = 'therapy_room') =>
+    pointOn(d, 0.5, { raw: 50, setting });
+
+  it('needs the classroom when the rule requires it', () => {
+    expect(masteryMet(goal, [hit(1), hit(2), hit(3)])).toBe(false);
+    expect(masteryMet(goal, [hit(1), hit(2), hit(3), hit(3, 'other')])).toBe(false);
+    expect(masteryMet(goal, [hit(1), hit(2, 'classroom'), hit(3)])).toBe(true);
+  });
+
+  it('looks only at the last N distinct session dates, all of which must meet the criterion', () => {
+    expect(masteryMet(goal, [miss(0), hit(1), hit(2, 'classroom'), hit(3)])).toBe(true);
+    expect(masteryMet(goal, [hit(1, 'classroom'), miss(2), hit(3), hit(4)])).toBe(false);
+    // A classroom point before the window does not count towards settings.
+    expect(masteryMet(goal, [hit(0, 'classroom'), hit(1), hit(2), hit(3)])).toBe(false);
+    // Two points on one date are one session; a failed probe that day breaks the run.
+    expect(
+      masteryMet(goal, [hit(1), hit(2), hit(3), miss(3, 'classroom'), hit(3, 'classroom')]),
+    ).toBe(false);
+    expect(masteryMet(goal, [hit(2), hit(3, 'classroom'), hit(3)])).toBe(false); // only 2 dates
+  });
+
+  it('follows the rule as configured', () => {
+    const roomOnly = makeGoal({
+      masteryRule: { consecutiveSessions: 2, minSettings: 1, requireClassroom: false },
+    });
+    expect(masteryMet(roomOnly, [miss(1), hit(2), hit(3)])).toBe(true);
+    const twoSettings = makeGoal({
+      masteryRule: { consecutiveSessions: 3, minSettings: 2, requireClassroom: false },
+    });
+    expect(masteryMet(twoSettings, [hit(1), hit(2, 'other'), hit(3)])).toBe(true);
+    expect(masteryMet(twoSettings, [hit(1), hit(2), hit(3)])).toBe(false);
+  });
+
+  it('works for decreasing goals', () => {
+    const prompts = makeGoal({
+      measurementType: 'prompt_level',
+      baseline: 4,
+      target: 0,
+      direction: 'down',
+    });
+    const independent = (d: number, setting: ProgressPoint['setting']) =>
+      pointOn(d, 1, { raw: 0, setting });
+    expect(
+      masteryMet(prompts, [
+        independent(1, 'classroom'),
+        independent(2, 'therapy_room'),
+        independent(3, 'classroom'),
+      ]),
+    ).toBe(true);
+    expect(
+      masteryMet(prompts, [
+        independent(1, 'classroom'),
+        pointOn(2, 0.75, { raw: 1 }),
+        independent(3, 'classroom'),
+      ]),
+    ).toBe(false);
+  });
+});
+
+describe('goalStatus', () => {
+  const goal = makeGoal();
+  // Each point 0.01 under the aim line on its day, so only the run rule can fire.
+  const justBelow = (d: number) => pointOn(d, d / 100 - 0.01);
+
+  it('is no_data without points', () => {
+    expect(goalStatus(goal, [], day(50))).toBe('no_data');
+  });
+
+  it('is mastered when the phase says so, data or not', () => {
+    expect(goalStatus(makeGoal({ phase: 'mastered' }), [], day(50))).toBe('mastered');
+    const failing = [10, 20, 30, 40, 50].map(justBelow);
+    expect(goalStatus(makeGoal({ phase: 'maintenance' }), failing, day(50))).toBe('mastered');
+  });
+
+  it('is mastered when the mastery rule holds, even if the aim line says otherwise', () => {
+    const pts = [1, 2, 3].map((d) =>
+      pointOn(d, 1, { raw: 90, setting: d === 2 ? 'classroom' : 'therapy_room' }),
+    );
+    expect(goalStatus(goal, pts, day(300))).toBe('mastered');
+    const roomOnly = pts.map((p) => ({ ...p, setting: 'therapy_room' as const }));
+    expect(goalStatus(goal, roomOnly, day(300))).toBe('on_track');
+  });
+
+  it('is at risk at four points below the aim line, not three', () => {
+    const three = [10, 46, 47, 48].map((d) => (d === 10 ? pointOn(d, 0.5) : justBelow(d)));
+    expect(belowAimRun(goal, three)).toBe(3);
+    expect(goalStatus(goal, three, day(48))).toBe('on_track');
+    const four = [...three, justBelow(49)];
+    expect(belowAimRun(goal, four)).toBe(4);
+    expect(goalStatus(goal, four, day(49))).toBe('at_risk');
+  });
+
+  it('is at risk when the level trails today’s aim by more than 0.1, with at least three points', () => {
+    // Above the aim when measured, but stalled at 0.45 while the aim has moved on to 0.6.
+    const stalled = [40, 41, 42].map((d) => pointOn(d, 0.45));
+    expect(belowAimRun(goal, stalled)).toBe(0);
+    expect(goalStatus(goal, stalled, day(60))).toBe('at_risk');
+    expect(goalStatus(goal, stalled, day(50))).toBe('on_track'); // 0.45 is within 0.1 of 0.5
+    expect(goalStatus(goal, stalled.slice(1), day(60))).toBe('on_track'); // two points: too few
+  });
+});
+
+describe('summarizeGoalProgress', () => {
+  const goal = makeGoal();
+
+  it('fills every field from the data', () => {
+    // 1/256 of the gap per day (exact in binary), so the trend reaches 1 on day 256.
+    const pts = [
+      pointOn(64, 0.25, { setting: 'classroom', model: 'push_in' }),
+      pointOn(0, 0),
+      pointOn(32, 0.125),
+      pointOn(128, 0.5),
+    ];
+    const summary = summarizeGoalProgress(goal, pts, day(128));
+    expect(summary.trend).toEqual({
+      slopePerWeek: 7 / 256,
+      intercept: 0,
+      originDate: '2024-01-01',
+    });
+    expect(summary.leastSquares?.slopePerWeek).toBeCloseTo(7 / 256, 12);
+    expect(summary.leastSquares?.intercept).toBeCloseTo(0, 12);
+    expect(summary.leastSquares?.originDate).toBe('2024-01-01');
+    expect(summary.projectedDate).toBe('2024-09-13');
+    expect(summary.projectedDate).toBe(addDays('2024-01-01', 256));
+    expect(summary.level).toBe(0.25);
+    expect(summary.levelBySetting).toEqual({ therapy_room: 0.125, classroom: 0.25 });
+    expect(summary.carryoverGap).toBe(0.125 - 0.25);
+    expect(summary.lastPoint).toEqual(pts[3]);
+    expect(summary.aimLine).toEqual(aimLine(goal));
+    // Day 128 is past the target date (aim 1); days 64 and 32 are under their aim too.
+    expect(summary.belowAimRun).toBe(3);
+    expect(summary.status).toBe('at_risk');
+  });
+
+  it('has nothing to say without data', () => {
+    expect(summarizeGoalProgress(goal, [], day(10))).toEqual({
+      status: 'no_data',
+      level: null,
+      levelBySetting: {},
+      carryoverGap: null,
+      trend: null,
+      leastSquares: null,
+      aimLine: aimLine(goal),
+      projectedDate: null,
+      belowAimRun: 0,
+      lastPoint: null,
+    });
+  });
+
+  it('leaves the trend and projection empty with one day of data', () => {
+    const summary = summarizeGoalProgress(
+      goal,
+      [pointOn(5, 0.2), pointOn(5, 0.4, { setting: 'classroom' })],
+      day(5),
+    );
+    expect(summary.trend).toBeNull();
+    expect(summary.leastSquares).toBeNull();
+    expect(summary.projectedDate).toBeNull();
+    expect(summary.carryoverGap).toBeCloseTo(-0.2, 12);
+    expect(summary.lastPoint?.setting).toBe('classroom');
+  });
+
+  it('projects the first whole day on or after the trend reaches 1', () => {
+    // Crosses 1 at day 255.25 (all values exact in binary), so the projection is day 256.
+    const pts = [0, 32, 64, 128].map((d) => pointOn(d, (d + 0.75) / 256));
+    expect(summarizeGoalProgress(goal, pts, day(128)).projectedDate).toBe(day(256));
+  });
+
+  it('projects no date when flat, falling or already at target', () => {
+    const flat = [0, 10, 20].map((d) => pointOn(d, 0.3));
+    expect(summarizeGoalProgress(goal, flat, day(20)).projectedDate).toBeNull();
+    const falling = [0, 10, 20].map((d) => pointOn(d, 0.5 - d / 100));
+    expect(summarizeGoalProgress(goal, falling, day(20)).projectedDate).toBeNull();
+    const done = [0, 10, 20, 30].map((d) => pointOn(d, Math.min(1, d / 20)));
+    expect(summarizeGoalProgress(goal, done, day(30)).projectedDate).toBeNull();
+  });
+
+  it('reports the carryover gap as therapy room minus classroom', () => {
+    const pts = [
+      ...[1, 2, 3].map((d, i) => pointOn(d, [0.8, 0.9, 0.7][i]!)),
+      ...[1, 3].map((d, i) =>
+        pointOn(d, [0.3, 0.5][i]!, { setting: 'classroom', model: 'push_in' }),
+      ),
+      pointOn(4, 0.6, { setting: 'other' }),
+    ];
+    const summary = summarizeGoalProgress(goal, pts, day(4));
+    expect(summary.levelBySetting).toEqual({ therapy_room: 0.8, classroom: 0.4, other: 0.6 });
+    expect(summary.carryoverGap).toBeCloseTo(0.4, 12);
+  });
+
+  it('trend slope per week is the rate of improvement', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            d: fc.integer({ min: 0, max: 200 }),
+            s: fc.double({ min: 0, max: 1, noNaN: true }),
+          }),
+          { maxLength: 20 },
+        ),
+        (raw) => {
+          const pts = raw.map(({ d, s }) => pointOn(d, s));
+          const summary = summarizeGoalProgress(goal, pts, day(200));
+          expect(summary.trend?.slopePerWeek ?? null).toBe(rateOfImprovement(pts, goal));
+          if (summary.projectedDate !== null)
+            expect(summary.trend!.slopePerWeek).toBeGreaterThan(0);
+        },
+      ),
+    );
+  });
+});
