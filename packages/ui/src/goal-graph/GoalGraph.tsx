@@ -1,0 +1,284 @@
+import type { GoalDetail } from '@carryover/domain';
+import { labels } from '@carryover/domain';
+import { useEffect, useId, useRef, useState } from 'react';
+import { formatDate, formatRaw, formatScore } from '../format';
+import {
+  aimSegment,
+  eventMarkers,
+  graphSummary,
+  type LegendItem,
+  layoutFor,
+  legendItems,
+  makeScales,
+  plotPoints,
+  type Segment,
+  trendSegment,
+  xTicks,
+  yTicks,
+} from './geometry';
+
+export interface GoalGraphProps {
+  goal: GoalDetail;
+  /** Drawing width in px. Omitted: follows the container, so text stays legible on a phone. */
+  width?: number;
+}
+
+function useContainerWidth(fixed: number | undefined) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(fixed ?? 640);
+  useEffect(() => {
+    if (fixed !== undefined) return;
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver((entries) => {
+      const w = entries[0]?.contentRect.width;
+      if (w && w > 0) setWidth(Math.max(280, Math.round(w)));
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [fixed]);
+  return { ref, width: fixed ?? width };
+}
+
+function SegmentLine({ s, className }: { s: Segment; className: string }) {
+  return <line className={className} x1={s.x1} y1={s.y1} x2={s.x2} y2={s.y2} />;
+}
+
+export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
+  const { ref, width } = useContainerWidth(fixedWidth);
+  const [showTable, setShowTable] = useState(false);
+  const tableId = useId();
+  const titleId = useId();
+
+  const layout = layoutFor(width);
+  const { height, margin } = layout;
+  const scales = makeScales(goal, layout);
+  const points = plotPoints(goal, scales);
+  const aim = aimSegment(goal, scales);
+  const trend = trendSegment(goal, scales);
+  const events = eventMarkers(goal, scales);
+  const criterionY = scales.y(1);
+  const plotBottom = height - margin.bottom;
+  const domainLabel = labels.domain[goal.domain];
+
+  return (
+    <figure className="goal-graph">
+      <figcaption id={titleId} className="visually-hidden">
+        {domainLabel} goal progress
+      </figcaption>
+      <div className="goal-graph__layout">
+        <div className="goal-graph__chart" ref={ref}>
+          <svg
+            role="img"
+            aria-label={graphSummary(goal)}
+            viewBox={`0 0 ${width} ${height}`}
+            width="100%"
+            preserveAspectRatio="xMidYMid meet"
+            className="goal-graph__svg"
+          >
+            <g className="gg-grid">
+              {yTicks(scales).map((t) => (
+                <g key={t.value}>
+                  <line
+                    x1={margin.left}
+                    x2={width - margin.right}
+                    y1={t.position}
+                    y2={t.position}
+                  />
+                  <text x={margin.left - 6} y={t.position} dy="0.32em" textAnchor="end">
+                    {t.label}
+                  </text>
+                </g>
+              ))}
+              {xTicks(scales, width).map((t) => (
+                <g key={t.value}>
+                  <line
+                    className="gg-xtick"
+                    x1={t.position}
+                    x2={t.position}
+                    y1={plotBottom}
+                    y2={plotBottom + 5}
+                  />
+                  <text x={t.position} y={plotBottom + 18} textAnchor="middle">
+                    {t.label}
+                  </text>
+                </g>
+              ))}
+              <line
+                className="gg-axis"
+                x1={margin.left}
+                x2={width - margin.right}
+                y1={plotBottom}
+                y2={plotBottom}
+              />
+              <line
+                className="gg-axis"
+                x1={margin.left}
+                x2={margin.left}
+                y1={margin.top}
+                y2={plotBottom}
+              />
+              <text
+                className="gg-axis-label"
+                transform={`translate(12 ${(margin.top + plotBottom) / 2}) rotate(-90)`}
+                textAnchor="middle"
+              >
+                Score (baseline → target)
+              </text>
+              <text
+                className="gg-axis-label"
+                x={width - margin.right}
+                y={height - 2}
+                textAnchor="end"
+              >
+                Date
+              </text>
+            </g>
+
+            <g>
+              {events.map((e) => (
+                <g key={e.key} className={`gg-event gg-event--${e.kind}`}>
+                  <line x1={e.x} x2={e.x} y1={18 + e.row * 14} y2={plotBottom} />
+                  <text
+                    x={e.x + 3}
+                    y={13 + e.row * 14}
+                    textAnchor={e.x > width - 90 ? 'end' : 'start'}
+                    dx={e.x > width - 90 ? -6 : 0}
+                  >
+                    {e.label}
+                  </text>
+                </g>
+              ))}
+              <line
+                className="gg-criterion"
+                x1={margin.left}
+                x2={width - margin.right}
+                y1={criterionY}
+                y2={criterionY}
+              />
+              <SegmentLine s={aim} className="gg-aim" />
+              {trend && <SegmentLine s={trend} className="gg-trend" />}
+              {points.map((p) => (
+                <path
+                  key={p.key}
+                  className="gg-point"
+                  d={p.path}
+                  transform={`translate(${p.cx} ${p.cy})`}
+                  fill={p.color}
+                />
+              ))}
+            </g>
+          </svg>
+          {goal.points.length === 0 && <p className="goal-graph__empty">No data points yet.</p>}
+        </div>
+        <GraphLegend items={legendItems(goal)} />
+      </div>
+      <button
+        type="button"
+        className="btn btn--ghost btn--small goal-graph__toggle"
+        aria-expanded={showTable}
+        aria-controls={tableId}
+        onClick={() => setShowTable((v) => !v)}
+        disabled={goal.points.length === 0}
+      >
+        {showTable ? 'Hide data table' : 'Show data table'}
+      </button>
+      <div id={tableId} hidden={!showTable}>
+        {showTable && <GraphDataTable goal={goal} />}
+      </div>
+    </figure>
+  );
+}
+
+function LegendSwatch({ item }: { item: LegendItem }) {
+  if (item.kind === 'setting') {
+    return (
+      <svg width="18" height="14" viewBox="0 0 18 14" aria-hidden="true">
+        <rect x="1" y="1" width="16" height="12" rx="3" fill={item.color} />
+      </svg>
+    );
+  }
+  if (item.kind === 'model') {
+    return (
+      <svg width="18" height="14" viewBox="-9 -7 18 14" aria-hidden="true">
+        <path d={item.path} className="gg-legend-shape" />
+      </svg>
+    );
+  }
+  const cls = {
+    aim: 'gg-aim',
+    trend: 'gg-trend',
+    criterion: 'gg-criterion',
+    model_change: 'gg-event--model',
+    phase_change: 'gg-event--phase',
+  }[item.key];
+  const vertical = item.key === 'model_change' || item.key === 'phase_change';
+  return (
+    <svg width="26" height="14" viewBox="0 0 26 14" aria-hidden="true" className={cls}>
+      {vertical ? <line x1="13" x2="13" y1="0" y2="14" /> : <line x1="1" x2="25" y1="7" y2="7" />}
+    </svg>
+  );
+}
+
+function GraphLegend({ items }: { items: LegendItem[] }) {
+  const groups: { title: string; items: LegendItem[] }[] = [
+    { title: 'Setting (colour)', items: items.filter((i) => i.kind === 'setting') },
+    { title: 'Model (shape)', items: items.filter((i) => i.kind === 'model') },
+    { title: 'Lines', items: items.filter((i) => i.kind === 'line') },
+  ];
+  return (
+    <div className="goal-graph__legend">
+      {groups
+        .filter((g) => g.items.length > 0)
+        .map((g) => (
+          <div key={g.title} className="legend-group">
+            <h4 className="legend-group__title">{g.title}</h4>
+            <ul>
+              {g.items.map((item) => (
+                <li key={`${item.kind}-${item.key}`}>
+                  <LegendSwatch item={item} />
+                  <span>{item.label}</span>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
+    </div>
+  );
+}
+
+function GraphDataTable({ goal }: { goal: GoalDetail }) {
+  const rows = [...goal.points].sort((a, b) => a.date.localeCompare(b.date));
+  return (
+    <div className="table-scroll">
+      <table className="data-table data-table--compact">
+        <caption className="visually-hidden">{labels.domain[goal.domain]} goal data points</caption>
+        <thead>
+          <tr>
+            <th scope="col">Date</th>
+            <th scope="col">Setting</th>
+            <th scope="col">Model</th>
+            <th scope="col" className="num">
+              Value
+            </th>
+            <th scope="col" className="num">
+              Score
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((p, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: two points can share date, setting and model
+            <tr key={`${p.date}-${i}`}>
+              <td>{formatDate(p.date)}</td>
+              <td>{labels.setting[p.setting]}</td>
+              <td>{labels.model[p.model]}</td>
+              <td className="num">{formatRaw(p.raw, goal.unit)}</td>
+              <td className="num">{formatScore(p.score)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

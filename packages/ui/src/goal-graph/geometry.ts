@@ -1,0 +1,329 @@
+import type { GoalDetail, Line, SessionModel, Setting } from '@carryover/domain';
+import { labels } from '@carryover/domain';
+import { scaleLinear, scaleUtc } from 'd3-scale';
+import { symbol, symbolCircle, symbolSquare, symbolTriangle } from 'd3-shape';
+import { formatDate, formatShortDate, parseIsoDate, WEEK_MS } from '../format';
+
+// Everything the goal graph draws, computed as plain numbers so it can be tested without a DOM.
+
+export interface Margins {
+  top: number;
+  right: number;
+  bottom: number;
+  left: number;
+}
+
+export interface GraphLayout {
+  width: number;
+  height: number;
+  margin: Margins;
+}
+
+/** Scores are clamped to [0, 1]; a little headroom keeps points off the axes. */
+export const SCORE_DOMAIN: [number, number] = [-0.06, 1.1];
+export const SCORE_TICKS = [0, 0.25, 0.5, 0.75, 1];
+
+/**
+ * Okabe–Ito blue and vermillion for the two settings that matter (distinguishable with every
+ * common colour-vision deficiency), and a dark purple for the rest. Each is ≥ 3:1 on white.
+ */
+export const settingColor: Record<Setting, string> = {
+  therapy_room: '#0072B2',
+  classroom: '#C24E00',
+  other: '#6B4C9A',
+};
+
+export const modelShape = {
+  push_in: symbolCircle,
+  pull_out: symbolSquare,
+  consult: symbolTriangle,
+} as const satisfies Record<SessionModel, unknown>;
+
+/** The marker for a session model, centred on (0, 0). `size` is the area in px². */
+export function markerPath(model: SessionModel, size = 64): string {
+  return symbol(modelShape[model], size)() ?? '';
+}
+
+export function layoutFor(width: number): GraphLayout {
+  const narrow = width < 480;
+  return {
+    width,
+    height: narrow ? 260 : 300,
+    margin: { top: 40, right: narrow ? 12 : 20, bottom: 36, left: 44 },
+  };
+}
+
+export function dateExtent(
+  goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points'>,
+): [Date, Date] {
+  let lo = parseIsoDate(goal.startDate).getTime();
+  let hi = parseIsoDate(goal.targetDate).getTime();
+  for (const p of goal.points) {
+    const t = parseIsoDate(p.date).getTime();
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  if (hi <= lo) hi = lo + WEEK_MS;
+  return [new Date(lo), new Date(hi)];
+}
+
+export function makeScales(
+  goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points'>,
+  layout: GraphLayout,
+) {
+  const { width, height, margin } = layout;
+  const x = scaleUtc()
+    .domain(dateExtent(goal))
+    .range([margin.left, width - margin.right]);
+  const y = scaleLinear()
+    .domain(SCORE_DOMAIN)
+    .range([height - margin.bottom, margin.top]);
+  return { x, y };
+}
+
+export type Scales = ReturnType<typeof makeScales>;
+
+/** Score of a line at a date: intercept + slope × weeks since its origin. */
+export function lineScoreAt(line: Line, date: Date): number {
+  const weeks = (date.getTime() - parseIsoDate(line.originDate).getTime()) / WEEK_MS;
+  return line.intercept + line.slopePerWeek * weeks;
+}
+
+export interface Segment {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/**
+ * The part of a line between two dates that stays inside the score domain, in pixels; null when
+ * none of it does. Clipping here (not with an SVG clip path) keeps the geometry testable.
+ */
+export function lineSegment(
+  line: Line,
+  from: Date,
+  to: Date,
+  scales: Scales,
+  scoreDomain: [number, number] = SCORE_DOMAIN,
+): Segment | null {
+  const t0 = from.getTime();
+  const t1 = to.getTime();
+  if (t1 <= t0) return null;
+  const s0 = lineScoreAt(line, from);
+  const s1 = lineScoreAt(line, to);
+  const [lo, hi] = scoreDomain;
+  // Parametrise as s(u) = s0 + (s1 − s0)u for u in [0, 1] and keep the u where lo ≤ s ≤ hi.
+  let uMin = 0;
+  let uMax = 1;
+  const ds = s1 - s0;
+  if (ds === 0) {
+    if (s0 < lo || s0 > hi) return null;
+  } else {
+    const uLo = (lo - s0) / ds;
+    const uHi = (hi - s0) / ds;
+    uMin = Math.max(uMin, Math.min(uLo, uHi));
+    uMax = Math.min(uMax, Math.max(uLo, uHi));
+    if (uMin >= uMax) return null;
+  }
+  const at = (u: number) => ({
+    x: scales.x(new Date(t0 + (t1 - t0) * u)),
+    y: scales.y(s0 + ds * u),
+  });
+  const a = at(uMin);
+  const b = at(uMax);
+  return { x1: a.x, y1: a.y, x2: b.x, y2: b.y };
+}
+
+/** The trend is drawn over the span of the data it was fitted to, not projected forward. */
+export function trendSegment(
+  goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points' | 'progress'>,
+  scales: Scales,
+): Segment | null {
+  const trend = goal.progress.trend;
+  if (!trend || goal.points.length === 0) return null;
+  const times = goal.points.map((p) => parseIsoDate(p.date).getTime());
+  return lineSegment(trend, new Date(Math.min(...times)), new Date(Math.max(...times)), scales);
+}
+
+export function aimSegment(
+  goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points' | 'progress'>,
+  scales: Scales,
+): Segment {
+  const { start, end } = goal.progress.aimLine;
+  return {
+    x1: scales.x(parseIsoDate(start.date)),
+    y1: scales.y(start.score),
+    x2: scales.x(parseIsoDate(end.date)),
+    y2: scales.y(end.score),
+  };
+}
+
+export interface PlottedPoint {
+  key: string;
+  cx: number;
+  cy: number;
+  setting: Setting;
+  model: SessionModel;
+  color: string;
+  path: string;
+}
+
+export function plotPoints(goal: Pick<GoalDetail, 'points'>, scales: Scales): PlottedPoint[] {
+  return goal.points.map((p, i) => ({
+    key: `${p.date}-${i}`,
+    cx: scales.x(parseIsoDate(p.date)),
+    cy: scales.y(Math.min(1, Math.max(0, p.score))),
+    setting: p.setting,
+    model: p.model,
+    color: settingColor[p.setting],
+    path: markerPath(p.model),
+  }));
+}
+
+export interface EventMarker {
+  key: string;
+  kind: 'model' | 'phase';
+  x: number;
+  label: string;
+  /** Which label row (0 = top); alternates when labels would collide. */
+  row: number;
+  date: string;
+}
+
+/** Vertical markers for model and phase changes, staggered over rows so labels don't overlap. */
+export function eventMarkers(
+  goal: Pick<GoalDetail, 'modelChanges' | 'phaseChanges'>,
+  scales: Scales,
+  minGap = 90,
+): EventMarker[] {
+  const phaseLabel: Record<string, string> = {
+    baseline: 'Baseline',
+    intervention: 'Intervention',
+    mastered: 'Mastered',
+    maintenance: 'Maintenance',
+    discontinued: 'Discontinued',
+  };
+  const events = [
+    ...goal.modelChanges.map((c, i) => ({
+      key: `m${i}`,
+      kind: 'model' as const,
+      date: c.date,
+      label: `→ ${labels.model[c.to]}`,
+    })),
+    ...goal.phaseChanges.map((c, i) => ({
+      key: `p${i}`,
+      kind: 'phase' as const,
+      date: c.date,
+      label: phaseLabel[c.phase] ?? c.phase,
+    })),
+  ]
+    .map((e) => ({ ...e, x: scales.x(parseIsoDate(e.date)) }))
+    .sort((a, b) => a.x - b.x);
+  const lastXInRow: number[] = [];
+  return events.map((e) => {
+    let row = lastXInRow.findIndex((x) => e.x - x >= minGap);
+    if (row === -1) {
+      row = lastXInRow.length < 2 ? lastXInRow.length : 0;
+    }
+    lastXInRow[row] = e.x;
+    return { ...e, row };
+  });
+}
+
+export interface Tick {
+  value: number;
+  position: number;
+  label: string;
+}
+
+export function xTicks(scales: Scales, width: number): Tick[] {
+  const count = Math.max(2, Math.floor(width / 110));
+  return scales.x.ticks(count).map((d) => ({
+    value: d.getTime(),
+    position: scales.x(d),
+    label: formatShortDate(d),
+  }));
+}
+
+export function yTicks(scales: Scales): Tick[] {
+  return SCORE_TICKS.map((s) => ({
+    value: s,
+    position: scales.y(s),
+    label: `${Math.round(s * 100)}%`,
+  }));
+}
+
+export type LegendItem =
+  | { kind: 'setting'; key: Setting; label: string; color: string }
+  | { kind: 'model'; key: SessionModel; label: string; path: string }
+  | {
+      kind: 'line';
+      key: 'aim' | 'trend' | 'criterion' | 'model_change' | 'phase_change';
+      label: string;
+    };
+
+/** Legend entries for what is actually on the chart, in a stable order. */
+export function legendItems(
+  goal: Pick<GoalDetail, 'points' | 'progress' | 'modelChanges' | 'phaseChanges'>,
+): LegendItem[] {
+  const settingsSeen = new Set(goal.points.map((p) => p.setting));
+  const modelsSeen = new Set(goal.points.map((p) => p.model));
+  const items: LegendItem[] = [];
+  for (const s of ['therapy_room', 'classroom', 'other'] as const) {
+    if (settingsSeen.has(s)) {
+      items.push({ kind: 'setting', key: s, label: labels.setting[s], color: settingColor[s] });
+    }
+  }
+  for (const m of ['push_in', 'pull_out', 'consult'] as const) {
+    if (modelsSeen.has(m)) {
+      items.push({ kind: 'model', key: m, label: labels.model[m], path: markerPath(m, 80) });
+    }
+  }
+  items.push({ kind: 'line', key: 'aim', label: 'Aim line' });
+  if (goal.progress.trend && goal.points.length > 0) {
+    items.push({ kind: 'line', key: 'trend', label: 'Trend (Theil–Sen)' });
+  }
+  items.push({ kind: 'line', key: 'criterion', label: 'Criterion (target)' });
+  if (goal.modelChanges.length > 0) {
+    items.push({ kind: 'line', key: 'model_change', label: 'Model change' });
+  }
+  if (goal.phaseChanges.length > 0) {
+    items.push({ kind: 'line', key: 'phase_change', label: 'Phase change' });
+  }
+  return items;
+}
+
+/** The sentence a screen reader hears instead of the picture. */
+export function graphSummary(goal: GoalDetail): string {
+  const domain = labels.domain[goal.domain];
+  const n = goal.points.length;
+  if (n === 0) {
+    return `Progress graph for the ${domain} goal: no data points yet. Aim line from ${formatDate(goal.startDate)} to the target by ${formatDate(goal.targetDate)}.`;
+  }
+  const dates = goal.points.map((p) => p.date).sort();
+  const parts = [
+    `Progress graph for the ${domain} goal: ${n} data point${n === 1 ? '' : 's'} from ${formatDate(dates[0])} to ${formatDate(dates[n - 1])}.`,
+  ];
+  if (goal.progress.level != null) {
+    parts.push(
+      `Current level ${Math.round(goal.progress.level * 100)}% of the way from baseline to target.`,
+    );
+  }
+  if (goal.progress.trend) {
+    const pts = goal.progress.trend.slopePerWeek * 100;
+    parts.push(
+      `Trend ${pts >= 0 ? 'rising' : 'falling'} ${Math.abs(pts).toFixed(1)} points per week.`,
+    );
+  }
+  parts.push(`Aim line reaches the target on ${formatDate(goal.targetDate)}.`);
+  if (goal.progress.projectedDate) {
+    parts.push(`Projected to reach the target on ${formatDate(goal.progress.projectedDate)}.`);
+  }
+  if (goal.modelChanges.length > 0) {
+    parts.push(
+      `Model changes: ${goal.modelChanges.map((c) => `${labels.model[c.to]} from ${formatDate(c.date)}`).join('; ')}.`,
+    );
+  }
+  return parts.join(' ');
+}

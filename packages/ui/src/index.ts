@@ -1,0 +1,28 @@
+export { AppShell, type AppShellProps, type AppShellUser } from './components/AppShell';
+export { Button, type ButtonProps } from './components/Button';
+export { type Column, DataTable, type DataTableProps } from './components/DataTable';
+export { Field, type FieldProps } from './components/Field';
+export { MinutesBar, type MinutesBarProps, minutesRatio } from './components/MinutesBar';
+export { PageHeader, type PageHeaderProps } from './components/PageHeader';
+export {
+  EmptyState,
+  type EmptyStateProps,
+  ErrorState,
+  type ErrorStateProps,
+  LoadingState,
+  type LoadingStateProps,
+} from './components/States';
+export { StatusBadge, type StatusBadgeProps } from './components/StatusBadge';
+export {
+  formatDate,
+  formatRaw,
+  formatScore,
+  formatShortDate,
+  formatSlope,
+  parseIsoDate,
+  toIsoDate,
+  weeksBetween,
+} from './format';
+export { GoalGraph, type GoalGraphProps } from './goal-graph/GoalGraph';
+export { legendItems, settingColor } from './goal-graph/geometry';
+export { compareSortValues, type SortDirection, type SortValue, sortRows } from './sort';

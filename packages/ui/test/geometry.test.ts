@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { parseIsoDate } from '../src/format';
+import {
+  aimSegment,
+  dateExtent,
+  eventMarkers,
+  graphSummary,
+  layoutFor,
+  legendItems,
+  lineScoreAt,
+  lineSegment,
+  makeScales,
+  plotPoints,
+  trendSegment,
+} from '../src/goal-graph/geometry';
+import { makeGoal } from './fixtures';
+
+const layout = layoutFor(600);
+
+describe('goal graph geometry', () => {
+  it('spans goal start to the later of target date and last point', () => {
+    const goal = makeGoal();
+    expect(dateExtent(goal).map((d) => d.toISOString().slice(0, 10))).toEqual([
+      '2026-09-01',
+      '2027-03-01',
+    ]);
+    const late = makeGoal({
+      points: [{ date: '2027-04-01', setting: 'classroom', model: 'push_in', raw: 90, score: 1 }],
+    });
+    expect(dateExtent(late)[1].toISOString().slice(0, 10)).toBe('2027-04-01');
+  });
+
+  it('evaluates a trend line in weeks since its origin', () => {
+    const line = { slopePerWeek: 0.1, intercept: 0.2, originDate: '2026-09-08' };
+    expect(lineScoreAt(line, parseIsoDate('2026-09-08'))).toBeCloseTo(0.2);
+    expect(lineScoreAt(line, parseIsoDate('2026-09-22'))).toBeCloseTo(0.4);
+  });
+
+  it('draws the aim line from (start, 0) to (target, 1)', () => {
+    const goal = makeGoal();
+    const scales = makeScales(goal, layout);
+    const seg = aimSegment(goal, scales);
+    expect(seg.x1).toBeCloseTo(layout.margin.left);
+    expect(seg.x2).toBeCloseTo(layout.width - layout.margin.right);
+    expect(seg.y1).toBeCloseTo(scales.y(0));
+    expect(seg.y2).toBeCloseTo(scales.y(1));
+  });
+
+  it('draws the trend over the data span', () => {
+    const goal = makeGoal();
+    const scales = makeScales(goal, layout);
+    const seg = trendSegment(goal, scales)!;
+    expect(seg.x1).toBeCloseTo(scales.x(parseIsoDate('2026-09-08')));
+    expect(seg.x2).toBeCloseTo(scales.x(parseIsoDate('2026-09-22')));
+    expect(seg.y1).toBeCloseTo(scales.y(0.2));
+    expect(seg.y2).toBeCloseTo(scales.y(0.4));
+  });
+
+  it('clips a steep line to the score domain', () => {
+    const goal = makeGoal();
+    const scales = makeScales(goal, layout);
+    const steep = { slopePerWeek: 0.5, intercept: 0, originDate: '2026-09-01' };
+    const seg = lineSegment(
+      steep,
+      parseIsoDate('2026-09-01'),
+      parseIsoDate('2026-12-01'),
+      scales,
+      [0, 1],
+    )!;
+    expect(seg.y1).toBeCloseTo(scales.y(0));
+    expect(seg.y2).toBeCloseTo(scales.y(1));
+    // Reaches 1 after two weeks.
+    expect(seg.x2).toBeCloseTo(scales.x(parseIsoDate('2026-09-15')));
+    const outside = { slopePerWeek: 0, intercept: 2, originDate: '2026-09-01' };
+    expect(
+      lineSegment(outside, parseIsoDate('2026-09-01'), parseIsoDate('2026-10-01'), scales),
+    ).toBeNull();
+  });
+
+  it('has no trend without a trend line or points', () => {
+    const goal = makeGoal({ points: [] });
+    expect(trendSegment(goal, makeScales(goal, layout))).toBeNull();
+  });
+
+  it('colours points by setting and shapes them by model', () => {
+    const goal = makeGoal();
+    const pts = plotPoints(goal, makeScales(goal, layout));
+    expect(pts).toHaveLength(3);
+    expect(pts[0]!.color).not.toBe(pts[1]!.color);
+    expect(pts[0]!.path).not.toBe(pts[1]!.path);
+    expect(pts[0]!.color).toBe(pts[2]!.color);
+    expect(pts[0]!.path).toBe(pts[2]!.path);
+  });
+
+  it('staggers event labels that would collide', () => {
+    const goal = makeGoal({
+      modelChanges: [{ date: '2026-10-01', from: 'pull_out', to: 'push_in', reason: '' }],
+      phaseChanges: [{ date: '2026-10-02', phase: 'intervention' }],
+    });
+    const events = eventMarkers(goal, makeScales(goal, layout));
+    expect(events.map((e) => e.row)).toEqual([0, 1]);
+  });
+});
+
+describe('legend', () => {
+  it('lists only the settings and models on the chart, then the lines', () => {
+    const items = legendItems(makeGoal());
+    expect(items.map((i) => `${i.kind}:${i.key}`)).toEqual([
+      'setting:therapy_room',
+      'setting:classroom',
+      'model:push_in',
+      'model:pull_out',
+      'line:aim',
+      'line:trend',
+      'line:criterion',
+      'line:model_change',
+    ]);
+  });
+
+  it('omits the trend when there is none', () => {
+    const goal = makeGoal();
+    const items = legendItems({ ...goal, progress: { ...goal.progress, trend: null } });
+    expect(items.some((i) => i.key === 'trend')).toBe(false);
+  });
+});
+
+describe('graph summary', () => {
+  it('describes the data in words', () => {
+    const text = graphSummary(makeGoal());
+    expect(text).toContain('Articulation');
+    expect(text).toContain('3 data points from Sep 8, 2026 to Sep 22, 2026');
+    expect(text).toContain('rising 10.0 points per week');
+    expect(text).toContain('Push-in from Sep 14, 2026');
+  });
+});
