@@ -1,0 +1,20 @@
+import { Route, Routes } from 'react-router';
+import { HomeRedirect, RequireAuth } from './auth';
+import { CaseloadPage } from './pages/CaseloadPage';
+import { NotFoundPage } from './pages/NotFoundPage';
+import { SignInPage } from './pages/SignInPage';
+import { StudentPage } from './pages/StudentPage';
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/" element={<HomeRedirect />} />
+      <Route path="/sign-in" element={<SignInPage />} />
+      <Route element={<RequireAuth />}>
+        <Route path="/caseload" element={<CaseloadPage />} />
+        <Route path="/students/:studentId" element={<StudentPage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}

@@ -1,0 +1,94 @@
+import type { Viewer } from '@carryover/domain';
+import { labels } from '@carryover/domain';
+import { AppShell, ErrorState, LoadingState } from '@carryover/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
+import { userMessage } from './lib/errors';
+import { useTRPC } from './trpc';
+
+/** Where a viewer lands after sign-in. Every role starts at the caseload for now. */
+export function homeFor(_viewer: Viewer): string {
+  return '/caseload';
+}
+
+export function roleLabel(viewer: Viewer): string {
+  const role = labels.role[viewer.role];
+  return viewer.discipline ? `${role} · ${viewer.discipline}` : role;
+}
+
+export function useViewer() {
+  const trpc = useTRPC();
+  return useQuery(trpc.auth.me.queryOptions());
+}
+
+/** Only a path inside the app may be a post-sign-in destination (no open redirects). */
+export function safeReturnPath(from: unknown): string | null {
+  if (typeof from !== 'string' || !from.startsWith('/') || from.startsWith('//')) return null;
+  if (from.startsWith('/sign-in')) return null;
+  return from;
+}
+
+/** Layout route: signed-in pages inside the app shell; everyone else to /sign-in. */
+export function RequireAuth() {
+  const me = useViewer();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const trpc = useTRPC();
+  const signOut = useMutation(
+    trpc.auth.signOut.mutationOptions({
+      onSettled: () => {
+        navigate('/sign-in', { replace: true });
+        // Nothing of the last person's data may survive in memory.
+        queryClient.clear();
+      },
+    }),
+  );
+
+  if (me.isPending) {
+    return (
+      <div className="app-main">
+        <LoadingState label="Checking your session" rows={3} />
+      </div>
+    );
+  }
+  if (me.isError) {
+    return (
+      <div className="app-main">
+        <ErrorState
+          title="Carryover is unavailable"
+          message={userMessage(me.error)}
+          onRetry={() => void me.refetch()}
+          retrying={me.isFetching}
+        />
+      </div>
+    );
+  }
+  if (!me.data) {
+    const from = location.pathname + location.search;
+    return <Navigate to="/sign-in" replace state={from === '/' ? undefined : { from }} />;
+  }
+
+  return (
+    <AppShell
+      brand={<Link to={homeFor(me.data)}>Carryover</Link>}
+      nav={[
+        <NavLink key="caseload" to="/caseload">
+          Caseload
+        </NavLink>,
+      ]}
+      user={{ name: me.data.name, roleLabel: roleLabel(me.data) }}
+      onSignOut={() => signOut.mutate()}
+      signingOut={signOut.isPending}
+    >
+      <Outlet />
+    </AppShell>
+  );
+}
+
+export function HomeRedirect() {
+  const me = useViewer();
+  if (me.isPending) return <LoadingState label="Loading" rows={2} />;
+  if (me.isError || !me.data) return <Navigate to="/sign-in" replace />;
+  return <Navigate to={homeFor(me.data)} replace />;
+}

@@ -1,0 +1,46 @@
+// Reads what the server said out of a tRPC client error without depending on the exact
+// error-formatter types, so a change in the API's formatter cannot break the build.
+
+function errorData(error: unknown): Record<string, unknown> | null {
+  if (typeof error !== 'object' || error === null || !('data' in error)) return null;
+  const data = (error as { data: unknown }).data;
+  return typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : null;
+}
+
+export function errorCode(error: unknown): string | null {
+  const code = errorData(error)?.code;
+  return typeof code === 'string' ? code : null;
+}
+
+export function httpStatus(error: unknown): number | null {
+  const status = errorData(error)?.httpStatus;
+  return typeof status === 'number' ? status : null;
+}
+
+/** `BAD_REQUEST` field errors: `{ email: ['Enter an email address'] }`. */
+export function fieldErrors(error: unknown): Record<string, string[]> {
+  const raw = errorData(error)?.fieldErrors;
+  if (typeof raw !== 'object' || raw === null) return {};
+  const out: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) out[key] = value.filter((v): v is string => typeof v === 'string');
+  }
+  return out;
+}
+
+/** A message fit to show a person; hides internals of unexpected server failures. */
+export function userMessage(error: unknown, fallback = 'Something went wrong. Please try again.') {
+  const code = errorCode(error);
+  if (code === 'INTERNAL_SERVER_ERROR') {
+    const id = errorData(error)?.errorId;
+    return typeof id === 'string' ? `${fallback} (Reference: ${id})` : fallback;
+  }
+  if (error instanceof Error && error.message) {
+    // fetch() failures surface as TypeErrors with browser-specific text.
+    if (error.name === 'TypeError' || /fetch|network/i.test(error.message)) {
+      return 'Could not reach the server. Check your connection and try again.';
+    }
+    return error.message;
+  }
+  return fallback;
+}

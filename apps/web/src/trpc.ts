@@ -1,0 +1,44 @@
+import type { AppRouter } from '@carryover/api';
+import { QueryCache, QueryClient } from '@tanstack/react-query';
+import { createTRPCClient, httpBatchStreamLink } from '@trpc/client';
+import { createTRPCContext } from '@trpc/tanstack-react-query';
+import { errorCode, httpStatus } from './lib/errors';
+
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+
+export function makeTrpcClient() {
+  return createTRPCClient<AppRouter>({
+    // Same origin, so the session cookie goes along without `credentials` settings.
+    links: [httpBatchStreamLink({ url: '/trpc' })],
+  });
+}
+
+/** tRPC's query key for `auth.me`, as a prefix usable outside React. */
+const AUTH_ME_KEY = [['auth', 'me']];
+
+export function makeQueryClient() {
+  const queryClient: QueryClient = new QueryClient({
+    queryCache: new QueryCache({
+      onError: (error) => {
+        // A session that expired mid-use: re-ask who is signed in, and the guard redirects.
+        if (errorCode(error) === 'UNAUTHORIZED') {
+          void queryClient.invalidateQueries({ queryKey: AUTH_ME_KEY });
+        }
+      },
+    }),
+    defaultOptions: {
+      queries: {
+        staleTime: 30_000,
+        refetchOnWindowFocus: true,
+        // 4xx will not fix itself on retry; network blips and 5xx might.
+        retry: (failureCount, error) => {
+          const status = httpStatus(error);
+          if (status !== null && status >= 400 && status < 500) return false;
+          return failureCount < 2;
+        },
+      },
+      mutations: { retry: false },
+    },
+  });
+  return queryClient;
+}
