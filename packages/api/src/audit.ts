@@ -1,0 +1,63 @@
+import { type AuditOutcome, recordAudit, recordAuditMany } from '@carryover/db';
+import type { Context, Viewer } from './trpc';
+
+// Audit helpers the procedures share. Reads are recorded before their data leaves the server,
+// and if the record cannot be written the read fails: no unaudited access.
+
+type AuditContext = Pick<Context, 'db' | 'log' | 'now'> & { viewer: Viewer };
+
+export interface AuditTarget {
+  action: string;
+  entity: string;
+  entityId?: string | null;
+  studentId?: string | null;
+}
+
+export async function recordEvent(
+  ctx: AuditContext,
+  target: AuditTarget,
+  outcome: AuditOutcome,
+): Promise<void> {
+  await recordAudit(ctx.db, {
+    districtId: ctx.viewer.districtId,
+    actorId: ctx.viewer.id,
+    action: target.action,
+    entity: target.entity,
+    entityId: target.entityId ?? null,
+    studentId: target.studentId ?? null,
+    outcome,
+    at: ctx.now().toISOString(),
+  });
+}
+
+/** A refusal; a failure to record it is logged and the refusal stands. */
+export async function recordDenied(ctx: AuditContext, target: AuditTarget): Promise<void> {
+  try {
+    await recordEvent(ctx, target, 'denied');
+  } catch (err) {
+    ctx.log.error(`audit write failed for a denied ${target.action}`, err);
+  }
+}
+
+/** One `ok` event per student whose record is about to be returned. */
+export async function recordStudentReads(
+  ctx: AuditContext,
+  action: string,
+  studentIds: readonly string[],
+): Promise<void> {
+  if (studentIds.length === 0) return;
+  const at = ctx.now().toISOString();
+  await recordAuditMany(
+    ctx.db,
+    studentIds.map((id) => ({
+      districtId: ctx.viewer.districtId,
+      actorId: ctx.viewer.id,
+      action,
+      entity: 'student',
+      entityId: id,
+      studentId: id,
+      outcome: 'ok' as const,
+      at,
+    })),
+  );
+}

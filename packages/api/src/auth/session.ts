@@ -1,0 +1,100 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  createAuthSession,
+  type DB,
+  deleteAuthSession,
+  deleteExpiredAuthSessions,
+  findAuthSession,
+  touchAuthSession,
+} from '@carryover/db';
+import { type Discipline, DistrictSettings, type Role } from '@carryover/domain';
+
+export const SESSION_IDLE_MS = 30 * 60 * 1000;
+export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
+/** last_seen_at is written at most this often, not on every request. */
+export const SESSION_TOUCH_MS = 60 * 1000;
+
+export interface SessionViewer {
+  id: string;
+  districtId: string;
+  districtName: string;
+  role: Role;
+  discipline: Discipline | null;
+  name: string;
+  email: string;
+  /** The district's time zone: what "today" means for its schools. */
+  timezone: string;
+}
+
+export const newSessionToken = (): string => randomBytes(32).toString('base64url');
+
+/** The auth_session id for a token: only this hash is stored. */
+export const sessionIdFor = (token: string): string =>
+  createHash('sha256').update(token).digest('hex');
+
+export function districtTimezone(settingsJson: string): string {
+  try {
+    return DistrictSettings.parse(JSON.parse(settingsJson)).timezone;
+  } catch {
+    return 'America/Chicago';
+  }
+}
+
+export async function startSession(
+  db: DB,
+  user: { id: string; districtId: string },
+  now: Date,
+): Promise<{ token: string; sessionId: string; maxAgeSeconds: number }> {
+  const token = newSessionToken();
+  const sessionId = sessionIdFor(token);
+  await createAuthSession(db, {
+    districtId: user.districtId,
+    id: sessionId,
+    userId: user.id,
+    now: now.toISOString(),
+    expiresAt: new Date(now.getTime() + SESSION_ABSOLUTE_MS).toISOString(),
+  });
+  // Opportunistic cleanup; sign-in is rare enough to pay for it.
+  await deleteExpiredAuthSessions(
+    db,
+    now.toISOString(),
+    new Date(now.getTime() - SESSION_IDLE_MS).toISOString(),
+  );
+  return { token, sessionId, maxAgeSeconds: SESSION_ABSOLUTE_MS / 1000 };
+}
+
+/**
+ * The viewer for a cookie token, or null when the session is unknown, idle for 30 minutes,
+ * older than 12 hours, or its user is deactivated (expired rows are deleted on sight).
+ */
+export async function resolveSession(
+  db: DB,
+  token: string,
+  now: Date,
+): Promise<{ sessionId: string; viewer: SessionViewer } | null> {
+  const sessionId = sessionIdFor(token);
+  const row = await findAuthSession(db, sessionId);
+  if (!row) return null;
+  const t = now.getTime();
+  const lastSeen = Date.parse(row.last_seen_at);
+  const expired =
+    t >= Date.parse(row.expires_at) || t - lastSeen >= SESSION_IDLE_MS || row.active !== 1;
+  if (expired) {
+    await deleteAuthSession(db, sessionId);
+    return null;
+  }
+  if (t - lastSeen >= SESSION_TOUCH_MS) await touchAuthSession(db, sessionId, now.toISOString());
+  return {
+    sessionId,
+    viewer: {
+      id: row.id,
+      districtId: row.district_id,
+      districtName: row.district_name,
+      role: row.role as Role,
+      discipline: (row.discipline as Discipline | null) ?? null,
+      name: row.name,
+      email: row.email,
+      timezone: districtTimezone(row.district_settings),
+    },
+  };
+}

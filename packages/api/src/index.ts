@@ -1,0 +1,34 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from './root';
+
+export { recordStudentReads } from './audit';
+export {
+  readSessionToken,
+  SECURE_SESSION_COOKIE,
+  SESSION_COOKIE,
+  serializeClearedSessionCookie,
+  serializeSessionCookie,
+  sessionCookieName,
+} from './auth/cookies';
+export { hashPassword, SCRYPT_PARAMS, verifyPassword } from './auth/password';
+export { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SESSION_TOUCH_MS } from './auth/session';
+export { SIGN_IN_THROTTLE } from './auth/throttle';
+export { type AppRouter, appRouter, PUBLIC_PROCEDURES } from './root';
+export { SIGN_IN_FAILED, SIGN_IN_THROTTLED } from './router/auth';
+export { STUDENT_NOT_FOUND, studentProcedure } from './scope';
+export {
+  type Context,
+  type CreateContextOptions,
+  consoleLogger,
+  createCallerFactory,
+  createContextInner,
+  createTRPCRouter,
+  type Logger,
+  protectedProcedure,
+  publicProcedure,
+  roles,
+} from './trpc';
+export { WEEKS_PER_MONTH } from './views';
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

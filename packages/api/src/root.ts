@@ -1,0 +1,15 @@
+import { authRouter } from './router/auth';
+import { caseloadRouter } from './router/caseload';
+import { studentRouter } from './router/student';
+import { createTRPCRouter } from './trpc';
+
+export const appRouter = createTRPCRouter({
+  auth: authRouter,
+  caseload: caseloadRouter,
+  student: studentRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/** Procedures callable without a session. Every other one must answer UNAUTHORIZED (tested). */
+export const PUBLIC_PROCEDURES = ['auth.signIn', 'auth.signOut', 'auth.me'] as const;

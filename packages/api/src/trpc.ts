@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import type { DB, Dialect } from '@carryover/db';
+import type { IsoDate, Role } from '@carryover/domain';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { recordDenied } from './audit';
+import { resolveSession, type SessionViewer } from './auth/session';
+
+// The building blocks every router uses: the context, the procedure kinds, the error shape.
+
+export interface Logger {
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string, err?: unknown): void;
+}
+
+export const consoleLogger: Logger = {
+  info: (line) => console.log(line),
+  warn: (line) => console.warn(line),
+  error: (line, err) => (err === undefined ? console.error(line) : console.error(line, err)),
+};
+
+export interface CreateContextOptions {
+  db: DB;
+  dialect: Dialect;
+  /** The session token from the cookie, if any. */
+  sessionToken?: string | null;
+  ip?: string;
+  /** The clock; tests move it instead of sleeping. */
+  now?: () => Date;
+  /** Sets the session cookie (the adapter knows the cookie's name and Secure flag). */
+  setCookie?: (token: string, maxAgeSeconds: number) => void;
+  clearCookie?: () => void;
+  log?: Logger;
+}
+
+export type Viewer = SessionViewer;
+
+export interface Context {
+  db: DB;
+  dialect: Dialect;
+  viewer: Viewer | null;
+  /** auth_session id (the token's hash) when signed in. */
+  sessionId: string | null;
+  ip: string;
+  now: () => Date;
+  setCookie: (token: string, maxAgeSeconds: number) => void;
+  clearCookie: () => void;
+  log: Logger;
+}
+
+/** The context without HTTP: what tests call directly and what the adapter wraps. */
+export async function createContextInner(opts: CreateContextOptions): Promise<Context> {
+  const now = opts.now ?? (() => new Date());
+  const clearCookie = opts.clearCookie ?? (() => {});
+  const session = opts.sessionToken
+    ? await resolveSession(opts.db, opts.sessionToken, now())
+    : null;
+  // A stale cookie is removed so the browser stops sending it.
+  if (opts.sessionToken && !session) clearCookie();
+  return {
+    db: opts.db,
+    dialect: opts.dialect,
+    viewer: session?.viewer ?? null,
+    sessionId: session?.sessionId ?? null,
+    ip: opts.ip ?? 'unknown',
+    now,
+    setCookie: opts.setCookie ?? (() => {}),
+    clearCookie,
+    log: opts.log ?? consoleLogger,
+  };
+}
+
+/** Today's date in the district's time zone (a school day starts at local midnight). */
+export function todayFor(ctx: { now: () => Date; viewer: Viewer | null }): IsoDate {
+  const timeZone = ctx.viewer?.timezone ?? 'UTC';
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone }).format(ctx.now());
+  } catch {
+    return ctx.now().toISOString().slice(0, 10);
+  }
+}
+
+function fieldErrorsOf(
+  cause: unknown,
+): { fieldErrors: Record<string, string[]>; formErrors: string[] } | null {
+  if (cause instanceof z.ZodError) {
+    const flat = z.flattenError(cause);
+    return {
+      fieldErrors: flat.fieldErrors as Record<string, string[]>,
+      formErrors: flat.formErrors,
+    };
+  }
+  // Any Standard Schema error carries the same issue list.
+  const issues = (cause as { issues?: unknown } | undefined)?.issues;
+  if (!Array.isArray(issues)) return null;
+  const fieldErrors: Record<string, string[]> = {};
+  const formErrors: string[] = [];
+  for (const issue of issues as { path?: PropertyKey[]; message: string }[]) {
+    const key = issue.path?.[0];
+    if (key === undefined) formErrors.push(issue.message);
+    else fieldErrors[String(key)] = [...(fieldErrors[String(key)] ?? []), issue.message];
+  }
+  return { fieldErrors, formErrors };
+}
+
+const t = initTRPC.context<Context>().create({
+  // Never send stack traces, whatever NODE_ENV says.
+  isDev: false,
+  errorFormatter({ shape, error, ctx, path }) {
+    const base = { ...shape.data, stack: undefined };
+    const fields = error.code === 'BAD_REQUEST' ? fieldErrorsOf(error.cause) : null;
+    if (fields) {
+      const names = Object.keys(fields.fieldErrors);
+      return {
+        ...shape,
+        message: names.length > 0 ? `Invalid input: ${names.join(', ')}` : 'Invalid input',
+        data: {
+          ...base,
+          fieldErrors: fields.fieldErrors,
+          formErrors: fields.formErrors,
+          errorId: null,
+        },
+      };
+    }
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      // The details go to the server log under an id the user can quote; the client gets the id only.
+      const errorId = randomBytes(6).toString('hex');
+      (ctx?.log ?? consoleLogger).error(
+        `error id=${errorId} path=${path ?? '-'}`,
+        error.cause ?? error,
+      );
+      return {
+        ...shape,
+        message: `Something went wrong (error id ${errorId}).`,
+        data: { ...base, fieldErrors: null, formErrors: null, errorId },
+      };
+    }
+    return { ...shape, data: { ...base, fieldErrors: null, formErrors: null, errorId: null } };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+
+export const publicProcedure = t.procedure;
+
+/** Signed in: UNAUTHORIZED otherwise, and `ctx.viewer` is non-null from here on. */
+export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.viewer) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+  return next({ ctx: { ...ctx, viewer: ctx.viewer } });
+});
+
+/** Signed in with one of `allowed` roles; a refusal is audited and answered FORBIDDEN. */
+export function roles(...allowed: Role[]) {
+  return protectedProcedure.use(async ({ ctx, path, next }) => {
+    if (!allowed.includes(ctx.viewer.role)) {
+      await recordDenied(ctx, { action: path, entity: 'procedure', entityId: path });
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'Your role cannot do this.' });
+    }
+    return next();
+  });
+}

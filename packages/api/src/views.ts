@@ -1,0 +1,254 @@
+import type { CaseloadData, Goal, StudentDetailData } from '@carryover/db';
+import {
+  type CaseloadGoal,
+  type CaseloadRow,
+  type Direction,
+  type Discipline,
+  type GoalDetail,
+  type GoalDomain,
+  type GoalPhase,
+  type GoalSpec,
+  type GoalStatus,
+  type IsoDate,
+  MasteryRule,
+  type MeasurementType,
+  type ProgressPoint,
+  type PromptLevel,
+  type ServiceModel,
+  type SessionModel,
+  type Setting,
+  type StudentDetail,
+  summarizeGoalProgress,
+  toProgressPoint,
+} from '@carryover/domain';
+
+// Rows from @carryover/db turned into the view shapes of @carryover/domain/views.
+
+/** A month's mandate spread over weeks: 12 months = 52 weeks, so weekly = monthly × 12 / 52. */
+export const WEEKS_PER_MONTH = 52 / 12;
+
+export function weeklyMinutes(service: { minutes: number; per: 'week' | 'month' }): number {
+  return service.per === 'week' ? service.minutes : service.minutes / WEEKS_PER_MONTH;
+}
+
+export function goalSpecOf(goal: Goal): GoalSpec {
+  let masteryRule: MasteryRule;
+  try {
+    masteryRule = MasteryRule.parse(JSON.parse(goal.mastery_rule));
+  } catch {
+    masteryRule = MasteryRule.parse({});
+  }
+  return {
+    measurementType: goal.measurement_type as MeasurementType,
+    baseline: goal.baseline,
+    target: goal.target,
+    direction: goal.direction as Direction,
+    rubricMax: goal.rubric_max,
+    startDate: goal.start_date,
+    targetDate: goal.target_date,
+    phase: goal.phase as GoalPhase,
+    masteryRule,
+  };
+}
+
+type ObservationRow = CaseloadData['observations'][number];
+
+export function pointOf(spec: GoalSpec, o: ObservationRow): ProgressPoint | null {
+  return toProgressPoint(spec, {
+    date: o.observed_on,
+    setting: o.setting as Setting,
+    model: o.model as SessionModel,
+    trialsCorrect: o.trials_correct,
+    trialsPrompted: o.trials_prompted,
+    trialsIncorrect: o.trials_incorrect,
+    promptLevel: o.prompt_level as PromptLevel | null,
+    count: o.count,
+    seconds: o.seconds,
+    rubricScore: o.rubric_score,
+  });
+}
+
+export function unitOf(goal: Goal): string {
+  switch (goal.measurement_type) {
+    case 'percent':
+      return '% of trials';
+    case 'prompt_level':
+      return 'prompt level';
+    case 'frequency':
+      return 'times per session';
+    case 'duration':
+      return 'seconds';
+    case 'rubric':
+      return goal.rubric_max != null ? `rubric points (0–${goal.rubric_max})` : 'rubric points';
+    default:
+      return '';
+  }
+}
+
+function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = map.get(k);
+    if (list) list.push(row);
+    else map.set(k, [row]);
+  }
+  return map;
+}
+
+function caseloadGoal(goal: Goal, observations: readonly ObservationRow[], today: IsoDate) {
+  const spec = goalSpecOf(goal);
+  const points = observations.flatMap((o) => pointOf(spec, o) ?? []);
+  const view: CaseloadGoal = {
+    id: goal.id,
+    domain: goal.domain as GoalDomain,
+    text: goal.text,
+    discipline: goal.discipline as Discipline,
+    currentModel: goal.current_model as ServiceModel,
+    phase: goal.phase as GoalPhase,
+    progress: summarizeGoalProgress(spec, points, today),
+  };
+  return { view, points };
+}
+
+export function nextIep(
+  student: { iep_annual_review: string; iep_reevaluation: string },
+  today: IsoDate,
+): Pick<CaseloadRow, 'nextIepDate' | 'nextIepEvent'> {
+  const ahead = [
+    { date: student.iep_annual_review, event: 'annual_review' as const },
+    { date: student.iep_reevaluation, event: 're_evaluation' as const },
+  ]
+    .filter((e) => e.date >= today)
+    .sort((a, b) => a.date.localeCompare(b.date));
+  const first = ahead[0];
+  return { nextIepDate: first?.date ?? null, nextIepEvent: first?.event ?? null };
+}
+
+export interface CaseloadViewOptions {
+  today: IsoDate;
+  discipline?: Discipline;
+  status?: GoalStatus;
+}
+
+/**
+ * One row per student. With a discipline filter, goals and minutes are that discipline's only;
+ * with a status filter, a student stays when any of their (shown) goals has that status.
+ */
+export function caseloadRows(data: CaseloadData, options: CaseloadViewOptions): CaseloadRow[] {
+  const { today, discipline, status } = options;
+  const goalsByStudent = groupBy(
+    data.goals.filter((g) => !discipline || g.discipline === discipline),
+    (g) => g.student_id,
+  );
+  const obsByGoal = groupBy(data.observations, (o) => o.goal_id);
+  const mandated = new Map<string, number>();
+  for (const s of data.services) {
+    if (discipline && s.discipline !== discipline) continue;
+    mandated.set(s.student_id, (mandated.get(s.student_id) ?? 0) + weeklyMinutes(s));
+  }
+  const delivered = new Map<string, number>();
+  for (const d of data.delivered) {
+    if (discipline && d.discipline !== discipline) continue;
+    delivered.set(d.student_id, (delivered.get(d.student_id) ?? 0) + Number(d.minutes ?? 0));
+  }
+
+  const rows: CaseloadRow[] = [];
+  for (const s of data.students) {
+    const goals = (goalsByStudent.get(s.id) ?? []).map(
+      (g) => caseloadGoal(g, obsByGoal.get(g.id) ?? [], today).view,
+    );
+    if (status && !goals.some((g) => g.progress.status === status)) continue;
+    rows.push({
+      studentId: s.id,
+      name: `${s.first_name} ${s.last_name}`,
+      grade: s.grade,
+      schoolName: s.school_name,
+      homeroom: s.homeroom_name ?? null,
+      goals,
+      minutesDeliveredThisWeek: delivered.get(s.id) ?? 0,
+      minutesMandatedThisWeek: Math.round(mandated.get(s.id) ?? 0),
+      ...nextIep(s, today),
+    });
+  }
+  return rows;
+}
+
+export function studentDetail(data: StudentDetailData, today: IsoDate): StudentDetail {
+  const { student } = data;
+  const splitsByService = groupBy(data.splits, (s) => s.service_id);
+  const obsByGoal = groupBy(data.observations, (o) => o.goal_id);
+  const routinesByGoal = groupBy(data.routines, (r) => r.goal_id);
+  const phasesByGoal = groupBy(data.phaseChanges, (p) => p.goal_id);
+
+  const goals: GoalDetail[] = data.goals.map((goal) => {
+    const { view, points } = caseloadGoal(goal, obsByGoal.get(goal.id) ?? [], today);
+    // A goal follows its own model changes and those of the service it belongs to.
+    const modelChanges = data.modelChanges
+      .filter(
+        (m) =>
+          m.goal_id === goal.id ||
+          (m.goal_id === null && goal.service_id !== null && m.service_id === goal.service_id),
+      )
+      .map((m) => ({
+        date: m.changed_on,
+        from: m.from_model as ServiceModel,
+        to: m.to_model as ServiceModel,
+        reason: m.reason,
+      }));
+    return {
+      ...view,
+      measurementType: goal.measurement_type as MeasurementType,
+      baseline: goal.baseline,
+      target: goal.target,
+      unit: unitOf(goal),
+      startDate: goal.start_date,
+      targetDate: goal.target_date,
+      points: [...points].sort((a, b) => a.date.localeCompare(b.date)),
+      modelChanges,
+      phaseChanges: (phasesByGoal.get(goal.id) ?? []).map((p) => ({
+        date: p.changed_on,
+        phase: p.phase as GoalPhase,
+      })),
+      routines: (routinesByGoal.get(goal.id) ?? []).map((r) => ({
+        id: r.id,
+        name: r.name,
+        classroom: r.classroom_name,
+      })),
+    };
+  });
+
+  return {
+    id: student.id,
+    name: `${student.first_name} ${student.last_name}`,
+    grade: student.grade,
+    dateOfBirth: student.date_of_birth,
+    schoolName: student.school_name,
+    homeroom: student.homeroom_name ?? null,
+    iepStart: student.iep_start,
+    iepAnnualReview: student.iep_annual_review,
+    iepReevaluation: student.iep_reevaluation,
+    services: data.services.map((s) => {
+      const split = (splitsByService.get(s.id) ?? []).map((m) => ({
+        model: m.model as SessionModel,
+        minutes: m.minutes,
+      }));
+      return {
+        id: s.id,
+        discipline: s.discipline as Discipline,
+        providerName: s.provider_name ?? '',
+        minutes: s.minutes,
+        per: s.per,
+        model: s.model as ServiceModel,
+        // A single-model service is its own split, so the view never has to special-case it.
+        split:
+          split.length > 0 || s.model === 'split'
+            ? split
+            : [{ model: s.model as SessionModel, minutes: s.minutes }],
+        startDate: s.start_date,
+        endDate: s.end_date,
+      };
+    }),
+    goals,
+  };
+}
