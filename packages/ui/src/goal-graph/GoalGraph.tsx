@@ -120,10 +120,10 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
               />
               <text
                 className="gg-axis-label"
-                transform={`translate(12 ${(margin.top + plotBottom) / 2}) rotate(-90)`}
+                transform={`translate(14 ${(margin.top + plotBottom) / 2}) rotate(-90)`}
                 textAnchor="middle"
               >
-                Score (baseline → target)
+                % of the way to target
               </text>
               <text
                 className="gg-axis-label"

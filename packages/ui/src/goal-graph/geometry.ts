@@ -24,13 +24,13 @@ export const SCORE_DOMAIN: [number, number] = [-0.06, 1.1];
 export const SCORE_TICKS = [0, 0.25, 0.5, 0.75, 1];
 
 /**
- * Okabe–Ito blue and vermillion for the two settings that matter (distinguishable with every
- * common colour-vision deficiency), and a dark purple for the rest. Each is ≥ 3:1 on white.
+ * Okabe–Ito blue, vermillion and bluish green (darkened for contrast): distinguishable with
+ * every common colour-vision deficiency, each ≥ 3:1 on white. Shape carries the model.
  */
 export const settingColor: Record<Setting, string> = {
   therapy_room: '#0072B2',
   classroom: '#C24E00',
-  other: '#6B4C9A',
+  other: '#00795B',
 };
 
 export const modelShape = {
@@ -40,7 +40,7 @@ export const modelShape = {
 } as const satisfies Record<SessionModel, unknown>;
 
 /** The marker for a session model, centred on (0, 0). `size` is the area in px². */
-export function markerPath(model: SessionModel, size = 64): string {
+export function markerPath(model: SessionModel, size = 90): string {
   return symbol(modelShape[model], size)() ?? '';
 }
 
@@ -48,8 +48,8 @@ export function layoutFor(width: number): GraphLayout {
   const narrow = width < 480;
   return {
     width,
-    height: narrow ? 260 : 300,
-    margin: { top: 40, right: narrow ? 12 : 20, bottom: 36, left: 44 },
+    height: Math.round(Math.min(360, Math.max(260, width * 0.45))),
+    margin: { top: 40, right: narrow ? 12 : 20, bottom: 38, left: 58 },
   };
 }
 
@@ -238,7 +238,7 @@ export interface Tick {
 }
 
 export function xTicks(scales: Scales, width: number): Tick[] {
-  const count = Math.max(2, Math.floor(width / 110));
+  const count = Math.max(3, Math.floor(width / 80));
   return scales.x.ticks(count).map((d) => ({
     value: d.getTime(),
     position: scales.x(d),
