@@ -1,15 +1,15 @@
-import type { DB } from '@carryover/db';
+import type { Connection, DB } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, as, B, buildFixture, emails, expectedScope } from './fixtures';
+import { A, as, B, buildFixture, emails, expectedScope, openTestDb } from './fixtures';
 
 const targets = await testTargets();
 
 for (const target of targets) {
   describe(`caseload on ${target.dialect}`, () => {
-    let conn: Awaited<ReturnType<typeof target.open>>;
+    let conn: Connection;
     beforeAll(async () => {
-      conn = await target.open();
+      conn = await openTestDb(target);
       await buildFixture(conn.db);
     });
     afterAll(() => conn?.close());

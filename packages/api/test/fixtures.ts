@@ -1,4 +1,5 @@
 import type { Connection, DB } from '@carryover/db';
+import type { TestTarget } from '@carryover/db/testing';
 import { hashPassword } from '../src/auth/password';
 import { appRouter } from '../src/root';
 import { createCallerFactory, createContextInner, type Logger } from '../src/trpc';
@@ -11,6 +12,23 @@ import { createCallerFactory, createContextInner, type Logger } from '../src/trp
 export const TODAY = '2026-03-11';
 export const NOW = new Date('2026-03-11T15:00:00.000Z');
 export const PASSWORD = 'correct horse battery staple';
+
+/**
+ * A fresh database for one suite. On Postgres the pool's clients finish closing after
+ * `destroy()` resolves; dropping the database under them (testing.ts drops `with (force)`)
+ * would surface as an unhandled error, so give them a moment first.
+ */
+export async function openTestDb(target: TestTarget): Promise<Connection> {
+  const conn = await target.open();
+  return {
+    ...conn,
+    close: async () => {
+      await conn.db.destroy();
+      if (conn.dialect === 'postgres') await new Promise((r) => setTimeout(r, 150));
+      await conn.close();
+    },
+  };
+}
 
 let passwordHash: Promise<string> | undefined;
 /** scrypt is deliberately slow: hash once per test file. */
