@@ -38,9 +38,10 @@ export function RequireAuth() {
   const signOut = useMutation(
     trpc.auth.signOut.mutationOptions({
       onSettled: () => {
-        navigate('/sign-in', { replace: true });
         // Nothing of the last person's data may survive in memory.
         queryClient.clear();
+        queryClient.setQueryData(trpc.auth.me.queryKey(), null);
+        navigate('/sign-in', { replace: true });
       },
     }),
   );
