@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
-import { Migrator, NO_MIGRATIONS } from 'kysely/migration';
-import { migrations } from '../migrations/index';
+import { type Kysely, SqliteAdapter, sql } from 'kysely';
+import { migrateToLatest } from '../client';
 import type { Database } from '../schema';
 
 // Operations for the command line: never called while serving requests.
@@ -10,11 +9,27 @@ export async function hasAnyDistrict(db: Kysely<Database>): Promise<boolean> {
   return row !== undefined;
 }
 
-/** Runs every migration down (dropping all tables and their data), then up again. */
+/**
+ * Drops every table (Kysely's migration bookkeeping included), whatever state an earlier
+ * failure left them in, then migrates an empty database from scratch.
+ */
 export async function resetDatabase(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const down = await migrator.migrateTo(NO_MIGRATIONS);
-  if (down.error) throw down.error instanceof Error ? down.error : new Error(String(down.error));
-  const up = await migrator.migrateToLatest();
-  if (up.error) throw up.error instanceof Error ? up.error : new Error(String(up.error));
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (sqlite) {
+    // SQLite's DROP TABLE deletes the rows first, which the foreign keys would refuse for a
+    // parent dropped before its children; outside a transaction the pragma takes effect.
+    await sql`PRAGMA foreign_keys = OFF`.execute(db);
+    try {
+      for (const t of tables) await db.schema.dropTable(t.name).ifExists().execute();
+    } finally {
+      await sql`PRAGMA foreign_keys = ON`.execute(db);
+    }
+  } else {
+    for (const t of tables) {
+      if (t.schema && t.schema !== 'public') continue;
+      await db.schema.dropTable(t.name).ifExists().cascade().execute();
+    }
+  }
+  await migrateToLatest(db);
 }

@@ -1,0 +1,209 @@
+import type { Server } from 'node:http';
+import { parseArgs } from 'node:util';
+import { consoleLogger, hashPassword } from '@carryover/api';
+import {
+  type Connection,
+  DEFAULT_SQLITE_PATH,
+  hasAnyDistrict,
+  migrateToLatest,
+  openDatabase,
+  resetDatabase,
+} from '@carryover/db';
+import { createServer } from './server';
+
+// The command line: `tsx src/main.ts <command>`. Heavy work (migrations, the demo seed) runs
+// here, before the server listens, never inside a request.
+
+const DEMO_PASSWORD = 'carryover-demo';
+
+const HELP = `Carryover server
+
+Usage: tsx src/main.ts <command> [options]
+
+Commands:
+  start                   migrate, seed the demo district if the database has none, then serve
+  serve                   serve only (no migrations, no seed)
+  migrate                 apply pending migrations
+  seed [--students N]     add the demo district (${DEMO_PASSWORD} is every demo password);
+       [--force]          refuses when a district exists, unless --force
+  reset --yes             drop every table and migrate again: ALL DATA IS LOST
+  --help                  this text
+
+Environment:
+  DATABASE_URL   a SQLite file path (default ${DEFAULT_SQLITE_PATH})
+                 or a Postgres URL (postgres://user:password@host:5432/carryover)
+  PORT           port to listen on (default 3000)
+  HOST           address to listen on (default 0.0.0.0)
+  TRUST_PROXY    1 behind a reverse proxy that sets X-Forwarded-Proto and X-Forwarded-For
+`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\nRun with --help for usage.`);
+  process.exit(2);
+}
+
+async function migrate(conn: Connection): Promise<void> {
+  const applied = await migrateToLatest(conn.db);
+  console.log(
+    applied.length > 0
+      ? `Migrated ${conn.location}: ${applied.join(', ')}`
+      : `Database ${conn.location} is up to date.`,
+  );
+}
+
+async function seed(conn: Connection, students: number | undefined, force: boolean): Promise<void> {
+  const exists = await hasAnyDistrict(conn.db);
+  if (exists && !force) {
+    fail(
+      'The database already has a district; not seeding. Use --force to add another demo district.',
+    );
+  }
+  const { seedDemoDistrict } = await import('@carryover/db/demo');
+  // A second demo district needs its own sign-in names (emails are unique across districts).
+  const districts = await conn.db.selectFrom('district').select('id').execute();
+  const n = districts.length + 1;
+  const extra = exists ? { emailDomain: `demo${n}.test`, districtName: `Demo district ${n}` } : {};
+
+  console.log(`Creating the demo district${students ? ` with ${students} students` : ''}…`);
+  const started = Date.now();
+  let lastStep = '';
+  let lastShare = -1;
+  const result = await seedDemoDistrict(conn.db, {
+    students,
+    passwordHash: await hashPassword(DEMO_PASSWORD),
+    ...extra,
+    onProgress: ({ step, done, total }) => {
+      const share = total > 0 ? Math.floor((10 * done) / total) : 10;
+      if (step === lastStep && share === lastShare) return;
+      lastStep = step;
+      lastShare = share;
+      console.log(`  ${step.padEnd(16)} ${done}/${total}`);
+    },
+  });
+  const counts = Object.entries(result.counts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${counts}.`);
+  console.log(`\nDemo sign-ins (password: ${DEMO_PASSWORD}):`);
+  for (const login of result.logins) {
+    console.log(`  ${login.email.padEnd(28)} ${login.role.padEnd(12)} ${login.name}`);
+  }
+  console.log('');
+}
+
+function serve(conn: Connection): Promise<void> {
+  const port = Number(process.env.PORT ?? 3000);
+  const host = process.env.HOST ?? '0.0.0.0';
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`PORT must be a port number, got ${process.env.PORT}`);
+  const server = createServer({ conn, log: consoleLogger });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+      console.log(`Carryover is serving ${conn.location} at http://${shown}:${port}/`);
+      installShutdown(server, conn, resolve);
+    });
+  });
+}
+
+function installShutdown(server: Server, conn: Connection, done: () => void): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      console.log('Forced exit.');
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`${signal}: finishing open requests…`);
+    // Requests in flight get up to 10 s; idle keep-alive sockets close now.
+    const force = setTimeout(() => {
+      console.log('Closing remaining connections.');
+      server.closeAllConnections();
+    }, 10_000);
+    force.unref();
+    server.close(async () => {
+      await conn.close().catch((err) => console.error('closing the database failed', err));
+      console.log('Stopped.');
+      done();
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const parse = (args: string[]) =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        students: { type: 'string' },
+        force: { type: 'boolean' },
+        yes: { type: 'boolean' },
+      },
+    });
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0] ?? (values.help ? 'help' : 'start');
+  if (values.help || command === 'help') {
+    console.log(HELP);
+    return;
+  }
+  if (positionals.length > 1) fail(`Unexpected argument: ${positionals[1]}`);
+  let students: number | undefined;
+  if (values.students !== undefined) {
+    students = Number(values.students);
+    if (!Number.isInteger(students) || students < 1)
+      fail('--students must be a positive whole number');
+  }
+  if (!['start', 'serve', 'migrate', 'seed', 'reset'].includes(command))
+    fail(`Unknown command: ${command}`);
+  if (command === 'reset' && !values.yes) {
+    fail('reset deletes every table and all data. Run `reset --yes` if that is what you want.');
+  }
+
+  const conn = openDatabase();
+  const closeAfter = async (work: () => Promise<void>) => {
+    try {
+      await work();
+    } finally {
+      await conn.close();
+    }
+  };
+  switch (command) {
+    case 'migrate':
+      return closeAfter(() => migrate(conn));
+    case 'seed':
+      return closeAfter(async () => {
+        await migrate(conn);
+        await seed(conn, students, values.force ?? false);
+      });
+    case 'reset':
+      return closeAfter(async () => {
+        await resetDatabase(conn.db);
+        console.log(`Reset ${conn.location}: every table dropped and migrated again (empty).`);
+      });
+    case 'serve':
+      return serve(conn);
+    case 'start':
+      await migrate(conn);
+      if (!(await hasAnyDistrict(conn.db))) {
+        console.log('First run: no district yet.');
+        await seed(conn, students, false);
+      }
+      return serve(conn);
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import {
+  appRouter,
+  consoleLogger,
+  createContextInner,
+  type Logger,
+  readSessionToken,
+  serializeClearedSessionCookie,
+  serializeSessionCookie,
+} from '@carryover/api';
+import type { Connection } from '@carryover/db';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { checkCrossSite, clientIp, isSecureRequest, setSecurityHeaders } from './http-security';
+import { defaultWebDistDir, serveStatic } from './static';
+
+export interface ServerOptions {
+  conn: Connection;
+  /** The web build; defaults to apps/web/dist. `null` serves only the "not built" page. */
+  webDistDir?: string | null;
+  log?: Logger;
+  /** Believe X-Forwarded-Proto / X-Forwarded-For (behind a reverse proxy). Default: TRUST_PROXY=1. */
+  trustProxy?: boolean;
+  /** The clock for sessions and "today"; tests move it instead of sleeping. */
+  now?: () => Date;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Log lines carry the path only: no query string (a query's input), cookies or bodies. */
+function loggablePath(url: string | undefined): string {
+  const path = (url ?? '/').split('?')[0] ?? '/';
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
+}
+
+/** The HTTP server, not yet listening: `server.listen(port)` is the caller's decision. */
+export function createServer(options: ServerOptions): Server {
+  const { conn } = options;
+  const log = options.log ?? consoleLogger;
+  const trustProxy = options.trustProxy ?? process.env.TRUST_PROXY === '1';
+  const webDistDir = options.webDistDir === undefined ? defaultWebDistDir() : options.webDistDir;
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    maxBodySize: MAX_BODY_BYTES,
+    // Lets the web app send queries as POST so their input never appears in a URL.
+    allowMethodOverride: true,
+    createContext: ({ req, res }) => {
+      const secure = isSecureRequest(req, trustProxy);
+      return createContextInner({
+        db: conn.db,
+        dialect: conn.dialect,
+        sessionToken: readSessionToken(req.headers.cookie, { secure }),
+        ip: clientIp(req, trustProxy),
+        now: options.now,
+        log,
+        setCookie: (token, maxAgeSeconds) =>
+          res.appendHeader('Set-Cookie', serializeSessionCookie(token, { secure, maxAgeSeconds })),
+        clearCookie: () =>
+          res.appendHeader('Set-Cookie', serializeClearedSessionCookie({ secure })),
+      });
+    },
+  });
+
+  return createHttpServer((req, res) => {
+    const started = performance.now();
+    const path = loggablePath(req.url);
+    res.on('finish', () => {
+      const ms = Math.round(performance.now() - started);
+      log.info(`${req.method} ${path} ${res.statusCode} ${ms}ms`);
+    });
+    const secure = isSecureRequest(req, trustProxy);
+    setSecurityHeaders(res, secure);
+    try {
+      if (path === '/trpc' || path.startsWith('/trpc/')) {
+        res.setHeader('Cache-Control', 'no-store');
+        const verdict = checkCrossSite(req, secure);
+        if (!verdict.ok) {
+          const body = JSON.stringify({ error: { message: verdict.message } });
+          res.statusCode = verdict.status;
+          res.setHeader('Content-Type', 'application/json');
+          res.end(body);
+          return;
+        }
+        trpc(req, res);
+        return;
+      }
+      serveStatic(req, res, path, webDistDir);
+    } catch (err) {
+      log.error(`request failed: ${req.method} ${path}`, err);
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end();
+      } else res.destroy();
+    }
+  });
+}
