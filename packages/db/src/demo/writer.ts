@@ -1,0 +1,97 @@
+import { CompiledQuery, type Kysely } from 'kysely';
+import type { Database } from '../schema';
+
+type Table = keyof Database;
+type Row = Record<string, string | number | null>;
+
+/** Parent tables before children, so immediate foreign-key checks pass at every flush. */
+const ORDER: readonly Table[] = [
+  'district',
+  'reporting_period',
+  'school',
+  'staff_user',
+  'staff_school',
+  'classroom',
+  'routine',
+  'student',
+  'service',
+  'service_model_minutes',
+  'assistant_assignment',
+  'goal',
+  'goal_routine',
+  'goal_phase_change',
+  'model_change',
+  'push_in_plan',
+  'therapy_session',
+  'session_student',
+  'observation',
+];
+
+// SQLite allows 32766 bound variables, Postgres 65535; stay well under both.
+const MAX_PARAMS = 30_000;
+const MAX_ROWS = 500;
+
+/**
+ * Buffers rows per table and writes them in multi-row inserts. The SQL text for a given
+ * table/row-count is compiled once by Kysely and reused with fresh parameters: the
+ * generator's rows always have the same keys in the same order.
+ */
+export class BatchWriter {
+  readonly counts: Record<string, number> = {};
+  private readonly buffers = new Map<Table, Row[]>();
+  private readonly sqlCache = new Map<string, { sql: string; columns: string[] }>();
+  private full = false;
+
+  constructor(private readonly db: Kysely<Database>) {
+    for (const t of ORDER) this.buffers.set(t, []);
+  }
+
+  push<T extends Table>(table: T, row: Database[T]): void {
+    const buf = this.buffers.get(table);
+    if (!buf) throw new Error(`No buffer for ${table}`);
+    buf.push(row as unknown as Row);
+    if (buf.length >= MAX_ROWS) this.full = true;
+  }
+
+  /** Flushes when any buffer holds a full batch; call between units of generation. */
+  async maybeFlush(): Promise<void> {
+    if (this.full) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    for (const table of ORDER) {
+      const buf = this.buffers.get(table)!;
+      if (buf.length === 0) continue;
+      const columns = Object.keys(buf[0]!);
+      const perBatch = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / columns.length)));
+      for (let i = 0; i < buf.length; i += perBatch)
+        await this.insert(table, buf.slice(i, i + perBatch), columns);
+      this.counts[table] = (this.counts[table] ?? 0) + buf.length;
+      buf.length = 0;
+    }
+    this.full = false;
+  }
+
+  private async insert(table: Table, rows: Row[], columns: string[]): Promise<void> {
+    const key = `${table}:${rows.length}:${columns.join(',')}`;
+    const params: unknown[] = new Array(rows.length * columns.length);
+    let k = 0;
+    for (const r of rows) for (const c of columns) params[k++] = r[c] ?? null;
+    let cached = this.sqlCache.get(key);
+    if (!cached) {
+      const compiled = this.db
+        .insertInto(table)
+        .values(rows as never)
+        .compile();
+      // The reuse relies on Kysely's parameter order being row-major in key order.
+      if (
+        compiled.parameters.length !== params.length ||
+        compiled.parameters.some((p, i) => (p ?? null) !== params[i])
+      )
+        throw new Error(`Unexpected parameter order compiling insert into ${table}`);
+      cached = { sql: compiled.sql, columns };
+      this.sqlCache.set(key, cached);
+    }
+    await this.db.executeQuery(CompiledQuery.raw(cached.sql, params));
+  }
+}

@@ -1,0 +1,595 @@
+import { createHash } from 'node:crypto';
+import { disciplines, goalDomains, promptLevels } from '@carryover/domain';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connection, DB } from '../src/client';
+import { type DemoOptions, type DemoResult, PLANTED_EFFECTS, seedDemoDistrict } from '../src/demo';
+import { testTargets } from '../src/testing';
+
+const TODAY = '2027-02-18'; // a Thursday, mid-year
+const BASE: DemoOptions = { students: 60, seed: 7, today: TODAY, passwordHash: 'demo-hash' };
+const OTHER: DemoOptions = { ...BASE, seed: 8, emailDomain: 'other.test' };
+
+const DOMAINS_OF: Record<string, readonly string[]> = {
+  OT: [
+    'fine_motor',
+    'handwriting',
+    'self_care',
+    'sensory_regulation',
+    'classroom_participation',
+    'executive_function',
+  ],
+  SLP: [
+    'articulation',
+    'expressive_language',
+    'receptive_language',
+    'fluency',
+    'social_communication',
+  ],
+  PT: ['gross_motor', 'mobility', 'classroom_participation'],
+};
+
+const ID_TABLES = [
+  'school',
+  'staff_user',
+  'classroom',
+  'routine',
+  'student',
+  'service',
+  'goal',
+  'goal_phase_change',
+  'model_change',
+  'push_in_plan',
+  'therapy_session',
+  'observation',
+  'reporting_period',
+] as const;
+
+async function rows<T>(db: DB, query: ReturnType<typeof sql<T>>): Promise<T[]> {
+  return (await query.execute(db)).rows;
+}
+
+async function count(db: DB, query: ReturnType<typeof sql<{ n: number }>>): Promise<number> {
+  const [r] = await rows(db, query);
+  return Number(r?.n ?? 0);
+}
+
+/** Hash of a table's rows for one district, in a stable order. */
+async function contentHash(db: DB, table: string, districtId: string, orderBy: string) {
+  const data = await rows<Record<string, unknown>>(
+    db,
+    sql`select * from ${sql.table(table)} where district_id = ${districtId} order by ${sql.raw(orderBy)}`,
+  );
+  return createHash('sha256').update(JSON.stringify(data)).digest('hex');
+}
+
+async function fingerprint(db: DB, districtId: string) {
+  return {
+    student: await contentHash(db, 'student', districtId, 'id'),
+    goal: await contentHash(db, 'goal', districtId, 'id'),
+    therapy_session: await contentHash(db, 'therapy_session', districtId, 'id'),
+    session_student: await contentHash(db, 'session_student', districtId, 'session_id, student_id'),
+    observation: await contentHash(db, 'observation', districtId, 'id'),
+  };
+}
+
+/** Normalised score of an observation (0 = baseline, 1 = target), unclamped. */
+function scoreOf(
+  g: { measurement_type: string; baseline: number; target: number },
+  o: Record<string, unknown>,
+): number {
+  let raw: number;
+  switch (g.measurement_type) {
+    case 'percent': {
+      const c = Number(o.trials_correct);
+      const total = c + Number(o.trials_prompted) + Number(o.trials_incorrect);
+      raw = (100 * c) / total;
+      break;
+    }
+    case 'prompt_level':
+      raw = promptLevels.indexOf(o.prompt_level as (typeof promptLevels)[number]);
+      break;
+    case 'frequency':
+      raw = Number(o.count);
+      break;
+    case 'duration':
+      raw = Number(o.seconds);
+      break;
+    default:
+      raw = Number(o.rubric_score);
+  }
+  return (raw - Number(g.baseline)) / (Number(g.target) - Number(g.baseline));
+}
+
+function slope(points: { x: number; y: number }[]): number {
+  const mx = points.reduce((s, p) => s + p.x, 0) / points.length;
+  const my = points.reduce((s, p) => s + p.y, 0) / points.length;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
+  return num / den;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+const targets = await testTargets();
+
+for (const target of targets) {
+  describe(`demo district on ${target.dialect}`, () => {
+    let conn: Connection;
+    let db: DB;
+    let a: DemoResult;
+    let b: DemoResult;
+    const progress: string[] = [];
+
+    beforeAll(async () => {
+      conn = await target.open();
+      db = conn.db;
+      a = await seedDemoDistrict(db, { ...BASE, onProgress: (p) => progress.push(p.step) });
+      b = await seedDemoDistrict(db, OTHER);
+    });
+    afterAll(async () => {
+      await conn?.close();
+    });
+
+    it('is deterministic: same seed, same rows; another seed, other rows', async () => {
+      const again = await target.open();
+      try {
+        const r = await seedDemoDistrict(again.db, BASE);
+        expect(r).toEqual(a);
+        expect(await fingerprint(again.db, r.districtId)).toEqual(
+          await fingerprint(db, a.districtId),
+        );
+      } finally {
+        await again.close();
+      }
+      const other = await target.open();
+      try {
+        const r = await seedDemoDistrict(other.db, { ...BASE, seed: 9 });
+        expect(r.districtId).not.toBe(a.districtId);
+        const names = (d: DB, id: string) =>
+          rows(
+            d,
+            sql`select first_name, last_name from student where district_id = ${id} order by id`,
+          );
+        expect(await names(other.db, r.districtId)).not.toEqual(await names(db, a.districtId));
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('reports progress and counts that match the database', async () => {
+      expect(progress).toContain('staff');
+      expect(progress).toContain('students');
+      expect(progress.at(-1)).toBe('commit');
+      for (const [table, n] of Object.entries(a.counts)) {
+        const where = table === 'district' ? sql`id` : sql`district_id`;
+        expect(
+          await count(
+            db,
+            sql`select count(*) as n from ${sql.table(table)} where ${where} = ${a.districtId}`,
+          ),
+          table,
+        ).toBe(n);
+      }
+      expect(a.counts.school).toBeGreaterThanOrEqual(3);
+      expect(a.counts.student).toBe(60);
+      expect(a.counts.observation).toBeGreaterThan(1000);
+    });
+
+    it('has the fixed demo logins with the right roles and real caseloads', async () => {
+      const staff = await rows<{
+        id: string;
+        email: string;
+        role: string;
+        discipline: string | null;
+        supervisor_id: string | null;
+      }>(
+        db,
+        sql`select id, email, role, discipline, supervisor_id from staff_user where district_id = ${a.districtId}`,
+      );
+      const by = new Map(staff.map((s) => [s.email, s]));
+      const expected: [string, string, string | null][] = [
+        ['slp', 'therapist', 'SLP'],
+        ['ot', 'therapist', 'OT'],
+        ['pt', 'therapist', 'PT'],
+        ['slpa', 'assistant', 'SLP'],
+        ['teacher', 'teacher', null],
+        ['coordinator', 'coordinator', null],
+        ['admin', 'admin', null],
+      ];
+      for (const [local, role, discipline] of expected) {
+        const s = by.get(`${local}@demo.test`);
+        expect(s, local).toBeDefined();
+        expect(s!.role).toBe(role);
+        expect(s!.discipline).toBe(discipline);
+      }
+      expect(a.logins.map((l) => l.email)).toEqual(expected.map(([l]) => `${l}@demo.test`));
+      const slp = by.get('slp@demo.test')!;
+      const ot = by.get('ot@demo.test')!;
+      expect(by.get('slpa@demo.test')!.supervisor_id).toBe(slp.id);
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from assistant_assignment where district_id = ${a.districtId} and assistant_id = ${by.get('slpa@demo.test')!.id}`,
+        ),
+      ).toBeGreaterThan(0);
+      for (const t of [slp, ot]) {
+        const caseload = await count(
+          db,
+          sql`select count(distinct student_id) as n from service where district_id = ${a.districtId} and provider_id = ${t.id}`,
+        );
+        expect(caseload).toBeGreaterThanOrEqual(8);
+        expect(caseload).toBeLessThanOrEqual(25);
+      }
+      const teacher = by.get('teacher@demo.test')!;
+      for (const t of [slp, ot]) {
+        const inClass = await count(
+          db,
+          sql`select count(distinct st.id) as n from student st
+              join classroom c on c.district_id = st.district_id and c.id = st.homeroom_id
+              join service sv on sv.district_id = st.district_id and sv.student_id = st.id
+              where st.district_id = ${a.districtId} and c.teacher_id = ${teacher.id} and sv.provider_id = ${t.id}`,
+        );
+        expect(inClass).toBeGreaterThanOrEqual(3);
+      }
+      const coordinatorSchools = await count(
+        db,
+        sql`select count(*) as n from staff_school ss join staff_user u on u.district_id = ss.district_id and u.id = ss.staff_id
+            where ss.district_id = ${a.districtId} and u.email = 'coordinator@demo.test'`,
+      );
+      expect(coordinatorSchools).toBe(a.counts.school);
+    });
+
+    it('keeps staff, services and goals consistent', async () => {
+      const d = a.districtId;
+      // Assistants work under a therapist of their own discipline.
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from staff_user x left join staff_user s on s.district_id = x.district_id and s.id = x.supervisor_id
+              where x.district_id = ${d} and x.role = 'assistant'
+              and (s.id is null or s.role <> 'therapist' or s.discipline <> x.discipline)`,
+        ),
+      ).toBe(0);
+      // Providers serve the student's school.
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from service sv join student st on st.district_id = sv.district_id and st.id = sv.student_id
+              join staff_user p on p.district_id = sv.district_id and p.id = sv.provider_id
+              where sv.district_id = ${d} and (p.discipline <> sv.discipline or p.role <> 'therapist' or not exists (
+                select 1 from staff_school x where x.district_id = sv.district_id and x.staff_id = sv.provider_id and x.school_id = st.school_id))`,
+        ),
+      ).toBe(0);
+      // Split services: per-model minutes sum to the mandate.
+      const splits = await rows<{ id: string; minutes: number; total: number | null; n: number }>(
+        db,
+        sql`select sv.id, sv.minutes, sum(m.minutes) as total, count(m.model) as n from service sv
+            left join service_model_minutes m on m.district_id = sv.district_id and m.service_id = sv.id
+            where sv.district_id = ${d} and sv.model = 'split' group by sv.id, sv.minutes`,
+      );
+      expect(splits.length).toBeGreaterThan(0);
+      for (const s of splits) {
+        expect(Number(s.n)).toBeGreaterThanOrEqual(2);
+        expect(Number(s.total)).toBe(Number(s.minutes));
+      }
+      // Goal domains fit their discipline, and the service's.
+      const goals = await rows<{
+        discipline: string;
+        domain: string;
+        sd: string;
+        measurement_type: string;
+        baseline: number;
+        target: number;
+        direction: string;
+        rubric_max: number | null;
+        current_model: string;
+        mastery_rule: string;
+      }>(
+        db,
+        sql`select g.discipline, g.domain, sv.discipline as sd, g.measurement_type, g.baseline, g.target, g.direction, g.rubric_max, g.current_model, g.mastery_rule
+            from goal g join service sv on sv.district_id = g.district_id and sv.id = g.service_id where g.district_id = ${d}`,
+      );
+      for (const g of goals) {
+        expect(disciplines).toContain(g.discipline);
+        expect(goalDomains).toContain(g.domain);
+        expect(DOMAINS_OF[g.discipline], `${g.discipline}/${g.domain}`).toContain(g.domain);
+        expect(g.sd).toBe(g.discipline);
+        expect(JSON.parse(g.mastery_rule)).toEqual({
+          consecutiveSessions: 3,
+          minSettings: 2,
+          requireClassroom: true,
+        });
+        if (g.measurement_type === 'percent') {
+          expect(g.baseline).toBeGreaterThanOrEqual(0);
+          expect(g.target).toBeLessThanOrEqual(100);
+        }
+        if (g.measurement_type === 'prompt_level') expect(g.target).toBeLessThan(g.baseline);
+        if (g.measurement_type === 'rubric') expect(g.rubric_max).toBe(4);
+        expect(g.direction).toBe(g.target > g.baseline ? 'up' : 'down');
+      }
+      // Every student has 1–4 goals and 1–2 services.
+      const perStudent = await rows<{ goals: number; services: number }>(
+        db,
+        sql`select (select count(*) from goal g where g.district_id = st.district_id and g.student_id = st.id) as goals,
+                   (select count(*) from service s where s.district_id = st.district_id and s.student_id = st.id) as services
+            from student st where st.district_id = ${d}`,
+      );
+      for (const p of perStudent) {
+        expect(Number(p.goals)).toBeGreaterThanOrEqual(1);
+        expect(Number(p.goals)).toBeLessThanOrEqual(4);
+        expect(Number(p.services)).toBeGreaterThanOrEqual(1);
+        expect(Number(p.services)).toBeLessThanOrEqual(2);
+      }
+    });
+
+    it('records sessions only on past weekdays, by a provider who serves the student', async () => {
+      const d = a.districtId;
+      const dates = await rows<{ session_date: string }>(
+        db,
+        sql`select distinct session_date from therapy_session where district_id = ${d}`,
+      );
+      for (const { session_date } of dates) {
+        expect(session_date <= TODAY).toBe(true);
+        const wd = new Date(`${session_date}T00:00:00Z`).getUTCDay();
+        expect(wd, session_date).not.toBe(0);
+        expect(wd, session_date).not.toBe(6);
+      }
+      // Sessions in the current week (Mon–today).
+      expect(dates.some((x) => x.session_date >= '2027-02-15')).toBe(true);
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from session_student ss
+              join therapy_session ts on ts.district_id = ss.district_id and ts.id = ss.session_id
+              where ss.district_id = ${d}
+              and not exists (select 1 from service sv where sv.district_id = ss.district_id and sv.student_id = ss.student_id and sv.provider_id = ts.provider_id)
+              and not exists (select 1 from assistant_assignment aa
+                  join staff_user x on x.district_id = aa.district_id and x.id = aa.assistant_id
+                  join service sv on sv.district_id = aa.district_id and sv.student_id = aa.student_id and sv.provider_id = x.supervisor_id
+                  where aa.district_id = ss.district_id and aa.assistant_id = ts.provider_id and aa.student_id = ss.student_id)`,
+        ),
+      ).toBe(0);
+      // Push-in happens in the student's homeroom, at one of its routines, on its weekday and time.
+      const pushIn = await rows<{
+        setting: string;
+        session_date: string;
+        start_time: string;
+        r_classroom: string | null;
+        homeroom: string;
+        weekdays: string | null;
+        r_start: string | null;
+        collaboration_mode: string | null;
+      }>(
+        db,
+        sql`select ts.setting, ts.session_date, ts.start_time, r.classroom_id as r_classroom, st.homeroom_id as homeroom,
+                   r.weekdays, r.start_time as r_start, ts.collaboration_mode
+            from therapy_session ts
+            join session_student ss on ss.district_id = ts.district_id and ss.session_id = ts.id
+            join student st on st.district_id = ss.district_id and st.id = ss.student_id
+            left join routine r on r.district_id = ts.district_id and r.id = ts.routine_id
+            where ts.district_id = ${d} and ts.model = 'push_in'`,
+      );
+      expect(pushIn.length).toBeGreaterThan(50);
+      for (const p of pushIn) {
+        expect(p.setting).toBe('classroom');
+        expect(p.r_classroom).toBe(p.homeroom);
+        const wd = new Date(`${p.session_date}T00:00:00Z`).getUTCDay();
+        expect(p.weekdays!.split(',').map(Number)).toContain(wd);
+        expect(p.start_time).toBe(p.r_start);
+        expect(p.collaboration_mode).not.toBeNull();
+      }
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from therapy_session where district_id = ${d} and model = 'pull_out' and setting <> 'therapy_room'`,
+        ),
+      ).toBe(0);
+      const attendance = await rows<{ attendance: string; n: number }>(
+        db,
+        sql`select attendance, count(*) as n from session_student where district_id = ${d} group by attendance`,
+      );
+      const by = Object.fromEntries(attendance.map((x) => [x.attendance, Number(x.n)]));
+      const total = Object.values(by).reduce((s, n) => s + n, 0);
+      expect(by.delivered! / total).toBeGreaterThan(0.75);
+      for (const k of ['makeup', 'student_absent_excused', 'provider_absent', 'school_closed'])
+        expect(by[k], k).toBeGreaterThan(0);
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from therapy_session where district_id = ${d} and group_size > 1`,
+        ),
+      ).toBeGreaterThan(0);
+    });
+
+    it('records observations that fit their goal, student and session', async () => {
+      const d = a.districtId;
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from observation o join goal g on g.district_id = o.district_id and g.id = o.goal_id
+              where o.district_id = ${d} and g.student_id <> o.student_id`,
+        ),
+      ).toBe(0);
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from observation o
+              left join session_student ss on ss.district_id = o.district_id and ss.session_id = o.session_id and ss.student_id = o.student_id
+              left join therapy_session ts on ts.district_id = o.district_id and ts.id = o.session_id
+              where o.district_id = ${d} and o.session_id is not null
+              and (ss.session_id is null or ss.attendance not in ('delivered', 'makeup')
+                   or ts.setting <> o.setting or ts.model <> o.model or ts.session_date <> o.observed_on)`,
+        ),
+      ).toBe(0);
+      const obs = await rows<Record<string, unknown>>(
+        db,
+        sql`select o.*, g.measurement_type, g.rubric_max from observation o
+            join goal g on g.district_id = o.district_id and g.id = o.goal_id where o.district_id = ${d}`,
+      );
+      let probes = 0;
+      for (const o of obs) {
+        expect(String(o.observed_on) <= TODAY).toBe(true);
+        if (o.session_id === null) {
+          probes++;
+          expect(o.recorder_role).toBe('teacher');
+          expect(o.setting).toBe('classroom');
+        } else expect(['therapist', 'assistant']).toContain(o.recorder_role);
+        const type = o.measurement_type;
+        const trials = [o.trials_correct, o.trials_prompted, o.trials_incorrect];
+        if (type === 'percent') expect(trials.map(Number).reduce((s, n) => s + n, 0)).toBe(10);
+        else expect(trials).toEqual([null, null, null]);
+        if (type === 'prompt_level') expect(promptLevels).toContain(o.prompt_level);
+        expect(o.count === null).toBe(type !== 'frequency');
+        expect(o.seconds === null).toBe(type !== 'duration');
+        expect(o.rubric_score === null).toBe(type !== 'rubric');
+        if (type === 'rubric') {
+          expect(Number(o.rubric_score)).toBeGreaterThanOrEqual(0);
+          expect(Number(o.rubric_score)).toBeLessThanOrEqual(Number(o.rubric_max));
+        }
+      }
+      expect(probes).toBeGreaterThan(0);
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from observation where district_id = ${d} and recorder_role = 'assistant'`,
+        ),
+      ).toBeGreaterThan(0);
+    });
+
+    it('keeps model changes consistent with the goal and its observations', async () => {
+      const d = a.districtId;
+      const changes = await rows<{
+        goal_id: string;
+        from_model: string;
+        to_model: string;
+        changed_on: string;
+        current_model: string;
+      }>(
+        db,
+        sql`select mc.goal_id, mc.from_model, mc.to_model, mc.changed_on, g.current_model from model_change mc
+            join goal g on g.district_id = mc.district_id and g.id = mc.goal_id where mc.district_id = ${d}`,
+      );
+      const goals = a.counts.goal!;
+      expect(changes.length / goals).toBeGreaterThan(0.04);
+      expect(changes.length / goals).toBeLessThan(0.3);
+      const sessionModels = (m: string) => (m === 'split' ? ['push_in', 'pull_out'] : [m]);
+      for (const c of changes) {
+        expect(c.current_model).toBe(c.to_model);
+        const obs = await rows<{ observed_on: string; model: string }>(
+          db,
+          sql`select observed_on, model from observation where district_id = ${d} and goal_id = ${c.goal_id} and session_id is not null`,
+        );
+        for (const o of obs)
+          expect(sessionModels(o.observed_on < c.changed_on ? c.from_model : c.to_model)).toContain(
+            o.model,
+          );
+      }
+    });
+
+    it('seeds a second district beside the first without sharing anything', async () => {
+      expect(b.districtId).not.toBe(a.districtId);
+      for (const table of ID_TABLES) {
+        const ids = await rows<{ id: string; district_id: string }>(
+          db,
+          sql`select id, district_id from ${sql.table(table)} where district_id in (${a.districtId}, ${b.districtId})`,
+        );
+        const seen = new Set<string>();
+        for (const r of ids) {
+          expect(seen.has(r.id), `${table} ${r.id}`).toBe(false);
+          seen.add(r.id);
+        }
+      }
+      const emails = await rows<{ email: string }>(
+        db,
+        sql`select email from staff_user where district_id = ${b.districtId}`,
+      );
+      expect(emails.every((e) => e.email.endsWith('@other.test'))).toBe(true);
+      // No row of B points at anything of A (composite keys would refuse it; check the data too).
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from observation o join goal g on g.id = o.goal_id where o.district_id = ${b.districtId} and g.district_id <> o.district_id`,
+        ),
+      ).toBe(0);
+    });
+
+    it('shows the planted effects in the raw data', async () => {
+      const conn2 = await target.open();
+      try {
+        const r = await seedDemoDistrict(conn2.db, {
+          students: 300,
+          seed: 11,
+          today: '2027-03-04',
+          passwordHash: 'x',
+        });
+        const goalRows = await rows<{
+          id: string;
+          domain: string;
+          measurement_type: string;
+          baseline: number;
+          target: number;
+          current_model: string;
+          changed: number;
+        }>(
+          conn2.db,
+          sql`select g.id, g.domain, g.measurement_type, g.baseline, g.target, g.current_model,
+                (select count(*) from model_change mc where mc.district_id = g.district_id and mc.goal_id = g.id) as changed
+              from goal g where g.district_id = ${r.districtId} and g.phase <> 'baseline'`,
+        );
+        const goals = new Map(
+          goalRows.filter((g) => Number(g.changed) === 0).map((g) => [g.id, g]),
+        );
+        const obs = await rows<Record<string, unknown>>(
+          conn2.db,
+          sql`select * from observation where district_id = ${r.districtId}`,
+        );
+        const t0 = Date.parse('2026-08-15');
+        const points = new Map<string, { x: number; y: number }[]>();
+        for (const o of obs) {
+          const g = goals.get(String(o.goal_id));
+          if (!g) continue;
+          const key = `${g.id}|${o.setting}`;
+          const list = points.get(key) ?? [];
+          list.push({ x: (Date.parse(String(o.observed_on)) - t0) / 6048e5, y: scoreOf(g, o) });
+          points.set(key, list);
+        }
+        /** Mean per-goal slope (score/week) for goals of these domains under a model, in a setting. */
+        const roi = (domains: readonly string[], model: string, setting: string) => {
+          const slopes: number[] = [];
+          for (const g of goals.values()) {
+            if (!domains.includes(g.domain) || g.current_model !== model) continue;
+            const p = points.get(`${g.id}|${setting}`);
+            if (!p || p.length < 5) continue;
+            const xs = p.map((q) => q.x);
+            if (Math.max(...xs) - Math.min(...xs) < 6) continue;
+            slopes.push(slope(p));
+          }
+          return { mean: mean(slopes), n: slopes.length };
+        };
+        const { functional, articulation, other } = PLANTED_EFFECTS.domainGroups;
+        const fPush = roi(functional, 'push_in', 'classroom');
+        const fPull = roi(functional, 'pull_out', 'classroom');
+        const aPull = roi(articulation, 'pull_out', 'therapy_room');
+        // Push-in episodes are only observed in the classroom: compare episode ROIs.
+        const aPush = roi(articulation, 'push_in', 'classroom');
+        const oPush = roi(other, 'push_in', 'classroom');
+        const oPull = roi(other, 'pull_out', 'classroom');
+        console.info({ fPush, fPull, aPull, aPush, oPush, oPull });
+        for (const x of [fPush, fPull, aPull, aPush]) expect(x.n).toBeGreaterThanOrEqual(8);
+        // Push-in is planted 0.020/week faster in the classroom for functional goals.
+        expect(fPush.mean - fPull.mean).toBeGreaterThan(0.008);
+        // Pull-out is planted 0.020/week faster in the therapy room for articulation.
+        expect(aPull.mean - aPush.mean).toBeGreaterThan(0.008);
+        // Elsewhere push-in and pull-out grow alike.
+        expect(Math.abs(oPush.mean - oPull.mean)).toBeLessThan(0.01);
+      } finally {
+        await conn2.close();
+      }
+    });
+  });
+}
