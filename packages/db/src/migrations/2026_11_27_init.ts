@@ -62,7 +62,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('supervisor_id', text)
     .addColumn('password_hash', text, (c) => c.notNull())
     .addColumn('active', int, (c) => c.notNull().defaultTo(1))
-    .addColumn('created_at', text, (c) => c.notNull());
+    .addColumn('created_at', text, (c) => c.notNull())
+    .addCheckConstraint('staff_user_email_lower_ck', sql`email = lower(email)`);
   await ref(t, 'staff_user', 'supervisor_id', 'staff_user', 'restrict').execute();
   // The sign-in name is global; a sharded deployment keeps this lookup in a reference table.
   await db.schema
@@ -120,6 +121,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('end_date', text, (c) => c.notNull());
   t = ref(t, 'service', 'student_id', 'student');
   await ref(t, 'service', 'provider_id', 'staff_user', 'restrict').execute();
+  // Caseload scope (by provider) and student pages (by student) read services both ways.
+  await db.schema
+    .createIndex('service_student_ix')
+    .on('service')
+    .columns(['district_id', 'student_id'])
+    .execute();
+  await db.schema
+    .createIndex('service_provider_ix')
+    .on('service')
+    .columns(['district_id', 'provider_id'])
+    .execute();
 
   t = districtScoped(db, 'service_model_minutes')
     .addColumn('service_id', text, (c) => c.notNull())
@@ -162,6 +174,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', text, (c) => c.notNull());
   t = ref(t, 'goal', 'student_id', 'student');
   await ref(t, 'goal', 'service_id', 'service', 'restrict').execute();
+  await db.schema
+    .createIndex('goal_student_ix')
+    .on('goal')
+    .columns(['district_id', 'student_id'])
+    .execute();
 
   t = districtScoped(db, 'goal_routine')
     .addColumn('goal_id', text, (c) => c.notNull())
@@ -297,6 +314,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createIndex('observation_goal_date_ix')
     .on('observation')
     .columns(['district_id', 'goal_id', 'observed_on'])
+    .execute();
+  await db.schema
+    .createIndex('observation_session_ix')
+    .on('observation')
+    .columns(['district_id', 'session_id'])
     .execute();
   await db.schema
     .createIndex('observation_student_ix')
