@@ -37,6 +37,7 @@ const sharedHash = () => {
   return passwordHash;
 };
 
+/** Ids are opaque on purpose: tests check that no student name ever appears in a URL. */
 export const A = {
   district: 'dA',
   schools: { north: 'schN', south: 'schS' },
@@ -50,19 +51,19 @@ export const A = {
   },
   classrooms: { north2: 'cls-n2', south3: 'cls-s3' },
   routines: { writing: 'rt-writing', arrival: 'rt-arrival' },
-  students: { ava: 'st-ava', ben: 'st-ben', cara: 'st-cara', dev: 'st-dev' },
+  students: { ava: 'stu-101', ben: 'stu-102', cara: 'stu-103', dev: 'stu-104' },
   services: {
-    avaSlp: 'sv-ava-slp',
-    avaOt: 'sv-ava-ot',
-    benSlpEnded: 'sv-ben-slp-old',
-    benOt: 'sv-ben-ot',
-    caraSlp: 'sv-cara-slp',
+    avaSlp: 'svc-1',
+    avaOt: 'svc-2',
+    benSlpEnded: 'svc-3',
+    benOt: 'svc-4',
+    caraSlp: 'svc-5',
   },
   goals: {
-    avaArtic: 'g-ava-artic',
-    avaHandwriting: 'g-ava-hw',
-    benFineMotor: 'g-ben-fm',
-    caraLanguage: 'g-cara-lang',
+    avaArtic: 'goal-1',
+    avaHandwriting: 'goal-2',
+    benFineMotor: 'goal-3',
+    caraLanguage: 'goal-4',
   },
 } as const;
 
@@ -70,7 +71,7 @@ export const B = {
   district: 'dB',
   school: 'schB',
   therapist: 'u-b-slp',
-  student: 'st-b-zed',
+  student: 'stu-901',
   service: 'sv-b',
 } as const;
 
@@ -412,7 +413,7 @@ export async function buildFixture(db: DB): Promise<void> {
     .insertInto('goal_phase_change')
     .values({
       district_id: d,
-      id: 'pc-cara',
+      id: 'pc-1',
       goal_id: A.goals.caraLanguage,
       phase: 'mastered',
       changed_on: '2026-02-20',
@@ -423,7 +424,7 @@ export async function buildFixture(db: DB): Promise<void> {
     .insertInto('model_change')
     .values({
       district_id: d,
-      id: 'mc-ava',
+      id: 'mc-1',
       goal_id: A.goals.avaArtic,
       service_id: null,
       from_model: 'pull_out',
