@@ -21,7 +21,7 @@ const HELP = `Carryover server
 Usage: tsx src/main.ts <command> [options]
 
 Commands:
-  start                   migrate, seed the demo district if the database has none, then serve
+  start [--students N]    migrate, seed the demo district if the database has none, then serve
   serve                   serve only (no migrations, no seed)
   migrate                 apply pending migrations
   seed [--students N]     add the demo district (${DEMO_PASSWORD} is every demo password);
