@@ -36,6 +36,11 @@ export async function beginSignInAttempt(
   now: Date,
 ): Promise<ThrottleDecision> {
   const at = now.toISOString();
+  // Pruning here (not only after a success) keeps a flood of failures from piling up.
+  await pruneLoginAttempts(
+    db,
+    new Date(now.getTime() - SIGN_IN_THROTTLE.keepHours * 3_600_000).toISOString(),
+  );
   const since = new Date(now.getTime() - SIGN_IN_THROTTLE.windowMinutes * 60_000).toISOString();
   const accountKey = `account:${email}`;
   const addressKey = `address:${ip}`;
@@ -55,10 +60,6 @@ export async function beginSignInAttempt(
   return { allowed: true, attemptIds: ids };
 }
 
-export async function signInSucceeded(db: DB, attemptIds: string[], now: Date): Promise<void> {
+export async function signInSucceeded(db: DB, attemptIds: string[]): Promise<void> {
   await markLoginAttemptsOk(db, attemptIds);
-  await pruneLoginAttempts(
-    db,
-    new Date(now.getTime() - SIGN_IN_THROTTLE.keepHours * 3_600_000).toISOString(),
-  );
 }

@@ -47,7 +47,7 @@ export const authRouter = {
     if (!user || !passwordOk || user.active !== 1) {
       throw new TRPCError({ code: 'UNAUTHORIZED', message: SIGN_IN_FAILED });
     }
-    await signInSucceeded(ctx.db, attempt.attemptIds, now);
+    await signInSucceeded(ctx.db, attempt.attemptIds);
     // A fresh token at every sign-in; any session this browser had is ended (no fixation).
     if (ctx.sessionId) await deleteAuthSession(ctx.db, ctx.sessionId);
     const session = await startSession(ctx.db, { id: user.id, districtId: user.district_id }, now);
