@@ -13,21 +13,9 @@ export const TODAY = '2026-03-11';
 export const NOW = new Date('2026-03-11T15:00:00.000Z');
 export const PASSWORD = 'correct horse battery staple';
 
-/**
- * A fresh database for one suite. On Postgres the pool's clients finish closing after
- * `destroy()` resolves; dropping the database under them (testing.ts drops `with (force)`)
- * would surface as an unhandled error, so give them a moment first.
- */
-export async function openTestDb(target: TestTarget): Promise<Connection> {
-  const conn = await target.open();
-  return {
-    ...conn,
-    close: async () => {
-      await conn.db.destroy();
-      if (conn.dialect === 'postgres') await new Promise((r) => setTimeout(r, 150));
-      await conn.close();
-    },
-  };
+/** A fresh, migrated database for one suite (see @carryover/db/testing). */
+export function openTestDb(target: TestTarget): Promise<Connection> {
+  return target.open();
 }
 
 let passwordHash: Promise<string> | undefined;

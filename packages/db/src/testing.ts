@@ -82,10 +82,23 @@ export async function openTestPostgres(): Promise<Connection> {
     ...conn,
     close: async () => {
       await conn.close();
+      // The pool's sockets may still be closing server-side; forcing the drop would kill them
+      // mid-close and surface as an unhandled error, so wait for them to go instead.
       const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_URL });
       await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      try {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await cleanup.query(`drop database if exists ${name}`);
+            break;
+          } catch (error) {
+            if (attempt >= 50) throw error;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+      } finally {
+        await cleanup.end();
+      }
     },
   };
 }
