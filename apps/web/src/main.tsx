@@ -1,3 +1,5 @@
+// Must stay the first import: it configures zod before any schema is built.
+import './zod-jitless';
 import '@carryover/ui/styles.css';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode, useState } from 'react';

@@ -1,15 +1,24 @@
 import type { AppRouter } from '@carryover/api';
 import { QueryCache, QueryClient } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchStreamLink } from '@trpc/client';
+import { createTRPCClient, httpBatchStreamLink, httpLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { errorCode, httpStatus } from './lib/errors';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
 export function makeTrpcClient() {
+  // Same origin, so the session cookie goes along without `credentials` settings.
   return createTRPCClient<AppRouter>({
-    // Same origin, so the session cookie goes along without `credentials` settings.
-    links: [httpBatchStreamLink({ url: '/trpc' })],
+    links: [
+      splitLink({
+        // A streamed response has sent its headers before the procedure runs, so a mutation
+        // that sets or clears the session cookie (sign-in, sign-out) must not be streamed.
+        condition: (op) => op.type === 'mutation',
+        true: httpLink({ url: '/trpc' }),
+        // Queries stream, so one slow query does not hold up the others in its batch.
+        false: httpBatchStreamLink({ url: '/trpc' }),
+      }),
+    ],
   });
 }
 

@@ -55,11 +55,12 @@ export function formatSlope(slopePerWeek: number | null | undefined): string {
   return `${sign}${Math.abs(rounded).toFixed(1)} pts/wk`;
 }
 
-/** A raw observation value with its unit, trimming needless decimals: "7 prompts", "85%". */
+/** A raw observation value with its unit, trimming needless decimals. */
 export function formatRaw(value: number, unit: string): string {
   const n = Number.isInteger(value) ? String(value) : value.toFixed(1);
   if (!unit) return n;
-  return unit === '%' ? `${n}%` : `${n} ${unit}`;
+  // "85%", "85% of trials"; other units take a space: "7 prompts".
+  return unit.startsWith('%') ? `${n}${unit}` : `${n} ${unit}`;
 }
 
 export function weeksBetween(from: IsoDate, to: IsoDate): number {

@@ -34,3 +34,9 @@ describe('sort', () => {
     expect(nextSort({ columnId: 'a', direction: 'descending' }, 'b').direction).toBe('ascending');
   });
 });
+
+describe('formatRaw units', () => {
+  it('joins percent units without a space', () => {
+    expect(formatRaw(45, '% of trials')).toBe('45% of trials');
+  });
+});

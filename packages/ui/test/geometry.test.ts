@@ -117,6 +117,23 @@ describe('legend', () => {
     ]);
   });
 
+  it('gives a point labelled split its own shape and legend entry', () => {
+    const goal = makeGoal({
+      points: [
+        {
+          date: '2026-09-08',
+          setting: 'classroom',
+          model: 'split' as 'push_in',
+          raw: 30,
+          score: 0.2,
+        },
+      ],
+    });
+    const pts = plotPoints(goal, makeScales(goal, layout));
+    expect(pts[0]!.path).not.toBe(plotPoints(makeGoal(), makeScales(goal, layout))[1]!.path);
+    expect(legendItems(goal).some((i) => i.kind === 'model' && i.key === 'split')).toBe(true);
+  });
+
   it('omits the trend when there is none', () => {
     const goal = makeGoal();
     const items = legendItems({ ...goal, progress: { ...goal.progress, trend: null } });

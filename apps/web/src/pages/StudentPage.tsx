@@ -187,13 +187,20 @@ function StudentFacts({ student: s }: { student: StudentDetail }) {
   );
 }
 
+/** Routine names are stored as keys ("morning_meeting"); show them as words. */
+function routineLabel(name: string): string {
+  const words = name.replace(/_/g, ' ').trim();
+  return words === 'pe' ? 'PE' : words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 function carryoverText(goal: GoalDetail): string {
   const { carryoverGap, levelBySetting } = goal.progress;
   if (carryoverGap == null) return 'Not enough data in both settings';
   const room = formatScore(levelBySetting.therapy_room);
   const classroom = formatScore(levelBySetting.classroom);
   const gap = Math.round(carryoverGap * 100);
-  return `${gap > 0 ? '+' : ''}${gap} pts (therapy room ${room}, classroom ${classroom})`;
+  const signed = gap > 0 ? `+${gap}` : gap < 0 ? `−${-gap}` : '0';
+  return `${signed} pts (therapy room ${room}, classroom ${classroom})`;
 }
 
 function GoalSection({ goal }: { goal: GoalDetail }) {
@@ -252,7 +259,9 @@ function GoalSection({ goal }: { goal: GoalDetail }) {
         {goal.routines.length > 0 && (
           <div>
             <dt>Routines</dt>
-            <dd>{goal.routines.map((r) => `${r.name} (${r.classroom})`).join(', ')}</dd>
+            <dd>
+              {goal.routines.map((r) => `${routineLabel(r.name)} (${r.classroom})`).join(', ')}
+            </dd>
           </div>
         )}
       </dl>

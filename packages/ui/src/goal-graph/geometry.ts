@@ -1,7 +1,7 @@
-import type { GoalDetail, Line, SessionModel, Setting } from '@carryover/domain';
+import type { GoalDetail, Line, ServiceModel, Setting } from '@carryover/domain';
 import { labels } from '@carryover/domain';
 import { scaleLinear, scaleUtc } from 'd3-scale';
-import { symbol, symbolCircle, symbolSquare, symbolTriangle } from 'd3-shape';
+import { symbol, symbolCircle, symbolDiamond, symbolSquare, symbolTriangle } from 'd3-shape';
 import { formatDate, formatShortDate, parseIsoDate, WEEK_MS } from '../format';
 
 // Everything the goal graph draws, computed as plain numbers so it can be tested without a DOM.
@@ -33,15 +33,20 @@ export const settingColor: Record<Setting, string> = {
   other: '#00795B',
 };
 
+/**
+ * A session has one model, but points are drawn for whatever model the data names: a `split`
+ * label (a service's mandate, not a session's) gets its own shape rather than a silent circle.
+ */
 export const modelShape = {
   push_in: symbolCircle,
   pull_out: symbolSquare,
   consult: symbolTriangle,
-} as const satisfies Record<SessionModel, unknown>;
+  split: symbolDiamond,
+} as const satisfies Record<ServiceModel, unknown>;
 
-/** The marker for a session model, centred on (0, 0). `size` is the area in px². */
-export function markerPath(model: SessionModel, size = 90): string {
-  return symbol(modelShape[model], size)() ?? '';
+/** The marker for a model, centred on (0, 0). `size` is the area in px². */
+export function markerPath(model: ServiceModel, size = 90): string {
+  return symbol(modelShape[model] ?? symbolCircle, size)() ?? '';
 }
 
 export function layoutFor(width: number): GraphLayout {
@@ -164,7 +169,7 @@ export interface PlottedPoint {
   cx: number;
   cy: number;
   setting: Setting;
-  model: SessionModel;
+  model: ServiceModel;
   color: string;
   path: string;
 }
@@ -256,7 +261,7 @@ export function yTicks(scales: Scales): Tick[] {
 
 export type LegendItem =
   | { kind: 'setting'; key: Setting; label: string; color: string }
-  | { kind: 'model'; key: SessionModel; label: string; path: string }
+  | { kind: 'model'; key: ServiceModel; label: string; path: string }
   | {
       kind: 'line';
       key: 'aim' | 'trend' | 'criterion' | 'model_change' | 'phase_change';
@@ -268,14 +273,14 @@ export function legendItems(
   goal: Pick<GoalDetail, 'points' | 'progress' | 'modelChanges' | 'phaseChanges'>,
 ): LegendItem[] {
   const settingsSeen = new Set(goal.points.map((p) => p.setting));
-  const modelsSeen = new Set(goal.points.map((p) => p.model));
+  const modelsSeen = new Set<ServiceModel>(goal.points.map((p) => p.model));
   const items: LegendItem[] = [];
   for (const s of ['therapy_room', 'classroom', 'other'] as const) {
     if (settingsSeen.has(s)) {
       items.push({ kind: 'setting', key: s, label: labels.setting[s], color: settingColor[s] });
     }
   }
-  for (const m of ['push_in', 'pull_out', 'consult'] as const) {
+  for (const m of ['push_in', 'pull_out', 'consult', 'split'] as const) {
     if (modelsSeen.has(m)) {
       items.push({ kind: 'model', key: m, label: labels.model[m], path: markerPath(m, 80) });
     }
