@@ -4,3 +4,4 @@ export * from './model';
 export * from './progress';
 export type * from './progress-types';
 export type * from './views';
+export * from './fidelity';

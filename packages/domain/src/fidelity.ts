@@ -1,0 +1,443 @@
+import {
+  addDays,
+  dayNumber,
+  fromDayNumber,
+  isoWeekday,
+  schoolDaysBetween,
+  weekStart,
+} from './dates';
+import {
+  type AttendanceOutcome,
+  type DistrictSettings,
+  type IsoDate,
+  type MissedReason,
+  missedReasons,
+  type ServiceModel,
+  type SessionModel,
+  sessionModels,
+} from './model';
+
+// Service fidelity (DESIGN.md, "Progress math": Service minutes): mandated vs scheduled vs
+// delivered minutes, missed minutes by reason, makeups owed, remaining — per ISO week and for a
+// period, for one student's services in one discipline. The caller picks the student and the
+// discipline; everything here is whole-minute integer arithmetic with no I/O.
+//
+// The mandate is spread over school days (Monday–Friday; holidays are not known here — a closure
+// is recorded as a `school_closed` session and is then accounted for):
+// - a weekly mandate gives the k-th weekday of every ISO week (Mon = 1 … Fri = 5)
+//   round(m·k/5) − round(m·(k−1)/5) minutes;
+// - a monthly mandate gives the j-th school day of a calendar month with N school days
+//   round(m·j/N) − round(m·(j−1)/N) minutes;
+// with `round` = round half up. The shares of a whole week (month) add up to exactly m, and the
+// mandate of any span is the sum of its days' shares. So the minutes of a span equal the sum over
+// any split of it (weeks add up to the period, no minute lost or invented), a week's mandate
+// does not depend on the period it is reported in, and within one week (month) the mandate of
+// any run of days is less than one minute away from the exact proration m·days/5 (m·days/N).
+
+/** Whether a student's absence creates owed makeup minutes (the district setting). */
+export type AbsencePolicy = DistrictSettings['studentAbsenceOwed'];
+export const absencePolicies = [
+  'never',
+  'unexcused_only',
+  'always',
+] as const satisfies readonly AbsencePolicy[];
+
+/** `owed`: the minutes must be made up. `accounted`: missed for a documented reason, not owed. */
+export type MissedCategory = 'owed' | 'accounted';
+
+/**
+ * The one classification of missed minutes, by reason and district absence policy:
+ * - `provider_absent` — owed under every policy: the district failed to deliver.
+ * - `student_absent_excused` — owed only under `always`.
+ * - `student_absent_unexcused` — owed under `unexcused_only` and `always`.
+ * - `school_closed` — accounted: no school that day (snow day, holiday), so no service was due.
+ * - `student_unavailable` — accounted: the student was at another school activity (testing,
+ *   assembly, nurse) and the provider was there to serve; treated like an absence the district
+ *   does not owe, under every policy.
+ * - `refused` — accounted: the service was offered and the student declined it.
+ * - `other` — accounted: the provider recorded a reason; the session note carries it for review.
+ */
+export const missedCategoryTable = {
+  provider_absent: { never: 'owed', unexcused_only: 'owed', always: 'owed' },
+  student_absent_excused: { never: 'accounted', unexcused_only: 'accounted', always: 'owed' },
+  student_absent_unexcused: { never: 'accounted', unexcused_only: 'owed', always: 'owed' },
+  school_closed: { never: 'accounted', unexcused_only: 'accounted', always: 'accounted' },
+  student_unavailable: { never: 'accounted', unexcused_only: 'accounted', always: 'accounted' },
+  refused: { never: 'accounted', unexcused_only: 'accounted', always: 'accounted' },
+  other: { never: 'accounted', unexcused_only: 'accounted', always: 'accounted' },
+} as const satisfies Record<MissedReason, Record<AbsencePolicy, MissedCategory>>;
+
+/** Whether minutes missed for `reason` are owed as makeup under `policy` (see the table). */
+export function missedCategory(reason: MissedReason, policy: AbsencePolicy): MissedCategory {
+  return missedCategoryTable[reason][policy];
+}
+
+/** The IEP mandate, as far as the arithmetic needs it. */
+export interface FidelityService {
+  id: string;
+  /** Mandated minutes per `per`; a non-negative integer. */
+  minutes: number;
+  per: 'week' | 'month';
+  /** First day the mandate applies (inclusive). */
+  startDate: IsoDate;
+  /** Last day the mandate applies (inclusive); null for open-ended. */
+  endDate: IsoDate | null;
+  /**
+   * Used for the per-model figures only: a session model puts the whole mandate under that
+   * model; `split` (or a non-empty `split` list) uses the list. Absent: no per-model mandate.
+   */
+  model?: ServiceModel;
+  /** Minutes per `per` in each model, prorated exactly like `minutes`. */
+  split?: { model: SessionModel; minutes: number }[];
+}
+
+/** One student's record of one session. */
+export interface FidelitySession {
+  date: IsoDate;
+  /** Whole minutes; a non-negative integer. */
+  minutes: number;
+  attendance: AttendanceOutcome;
+  /**
+   * The service it was delivered under. Sessions naming a service not in the input are ignored
+   * (another discipline's); null (e.g. not linked) counts.
+   */
+  serviceId: string | null;
+  model: SessionModel;
+  /** Planned and not yet logged: `attendance` is ignored. */
+  scheduled?: boolean;
+  /** Students in the group. Informational: each student receives the session's full minutes. */
+  groupSize?: number;
+}
+
+export interface FidelityInput {
+  services: FidelityService[];
+  sessions: FidelitySession[];
+  policy: AbsencePolicy;
+  /** First day of the period (inclusive). */
+  from: IsoDate;
+  /** Last day of the period (inclusive); not before `from`. */
+  to: IsoDate;
+  /** Days up to and including `today` are past ("to date"); later days are ahead. */
+  today: IsoDate;
+}
+
+export interface ModelFigures {
+  /** The mandate in this model (split minutes, or the whole mandate of a single-model service). */
+  mandated: number;
+  /** The part of `mandated` on days up to and including today. */
+  mandatedToDate: number;
+  /** Minutes logged `delivered` or `makeup` in this model. */
+  served: number;
+}
+
+/**
+ * The figures of one week or of the whole period, in whole minutes, all ≥ 0. "Logged" means
+ * a counted session that is not `scheduled`; logged sessions count at face value whatever their
+ * date (a missed reason may be logged ahead, e.g. a known closure).
+ *
+ * Accounting identity (every week, and the period total):
+ *
+ *     delivered + makeupDelivered + missedTotal + unaccounted + remaining = mandated + surplus
+ *
+ * i.e. each mandated minute is either matched by a logged minute, or unaccounted (on or before
+ * today), or remaining (after today); logged minutes beyond the mandate are the surplus.
+ * Also missedTotal = Σ missed = owed + accounted, and mandatedToDate ≤ mandated.
+ *
+ * Additive fields (the weeks sum to the total): everything except `makeupsOwed` and `behind`,
+ * which are running balances from the start of the period (the total's is the final balance).
+ */
+export interface FidelityFigures {
+  /** Σ over services of `mandatedMinutes(service, from, to)` for the week's (period's) days. */
+  mandated: number;
+  /** The part of `mandated` on days up to and including `today`. */
+  mandatedToDate: number;
+  /** Minutes of `scheduled` sessions dated after today (planned, still ahead). */
+  scheduled: number;
+  /** Minutes of `scheduled` sessions dated on or before today: planned but never logged. */
+  unlogged: number;
+  /** Logged minutes with attendance `delivered` (a group session gives each student its minutes). */
+  delivered: number;
+  /** Logged minutes with attendance `makeup`. */
+  makeupDelivered: number;
+  /** Logged minutes per missed reason (every reason present, 0 when none). */
+  missed: Record<MissedReason, number>;
+  /** Σ missed. */
+  missedTotal: number;
+  /** Missed minutes whose reason is `owed` under the policy (`missedCategoryTable`). */
+  owed: number;
+  /** Missed minutes whose reason is `accounted` under the policy. */
+  accounted: number;
+  /**
+   * Per week: with logged L = delivered + makeupDelivered + missedTotal,
+   * max(0, mandatedToDate − L) — mandated minutes to date with no record at all.
+   * Shortfalls are not offset by extra minutes in another week (the total is the weekly sum).
+   */
+  unaccounted: number;
+  /**
+   * Per week: max(0, (mandated − mandatedToDate) − max(0, L − mandatedToDate)) — mandated minutes
+   * after today not already matched by logged minutes (a week whose minutes were all delivered
+   * early has nothing remaining). The total is the weekly sum.
+   */
+  remaining: number;
+  /** Per week: max(0, remaining − scheduled) — remaining minutes not yet planned. Summed. */
+  unscheduled: number;
+  /** Per week: max(0, L − mandated) — logged minutes beyond the week's mandate. Summed. */
+  surplus: number;
+  /**
+   * Running balance: max(0, Σ owed − Σ makeupDelivered) over the weeks from the start of the
+   * period through this one (makeup delivered in any week of the period pays down any owed
+   * minute of the period). The period starts with nothing owed.
+   */
+  makeupsOwed: number;
+  /**
+   * Minutes behind (the caseload's figure), running from the start of the period:
+   * max(0, Σ mandatedToDate − Σ delivered − Σ makeupDelivered − Σ accounted). Owed and
+   * unrecorded minutes count as behind; extra minutes in one week offset another week.
+   */
+  behind: number;
+  /** Split services vs their split mandate; every session model present. Additive. */
+  perModel: Record<SessionModel, ModelFigures>;
+}
+
+export interface FidelityWeek extends FidelityFigures {
+  /** Monday of the ISO week. */
+  weekStart: IsoDate;
+  /** The week's days inside the period: `from` … `to` (a partial week at either end). */
+  from: IsoDate;
+  to: IsoDate;
+}
+
+export interface FidelityReport {
+  from: IsoDate;
+  to: IsoDate;
+  today: IsoDate;
+  policy: AbsencePolicy;
+  /** Every ISO week that meets the period, in order. */
+  weeks: FidelityWeek[];
+  total: FidelityFigures;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mandate proration
+
+type Mandate = Pick<FidelityService, 'minutes' | 'per' | 'startDate' | 'endDate'>;
+
+/** round(num / den) half up, for integers with den > 0. */
+const roundHalfUp = (num: number, den: number) => Math.floor((2 * num + den) / (2 * den));
+
+/** The share of m minutes per unit given to the j-th of n school days in the unit. */
+const share = (m: number, j: number, n: number) =>
+  roundHalfUp(m * j, n) - roundHalfUp(m * (j - 1), n);
+
+/** The minutes a mandate of `minutes` per `per` gives to day `day` (a day number). */
+function mandateOnDay(minutes: number, per: 'week' | 'month', day: number): number {
+  if (minutes === 0) return 0;
+  const date = fromDayNumber(day);
+  const weekday = isoWeekday(date);
+  if (weekday > 5) return 0;
+  if (per === 'week') return share(minutes, weekday, 5);
+  const monthStart = `${date.slice(0, 8)}01`;
+  const monthEnd = addDays(`${addDays(monthStart, 31).slice(0, 8)}01`, -1);
+  return share(
+    minutes,
+    schoolDaysBetween(monthStart, date),
+    schoolDaysBetween(monthStart, monthEnd),
+  );
+}
+
+/** The service's days inside [from, to] as day numbers, or null when there are none. */
+function activeSpan(service: Mandate, from: number, to: number): [number, number] | null {
+  const first = Math.max(from, dayNumber(service.startDate));
+  const last = service.endDate === null ? to : Math.min(to, dayNumber(service.endDate));
+  return first <= last ? [first, last] : null;
+}
+
+function checkMinutes(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`${what} must be a whole number of minutes ≥ 0, got ${value}`);
+  }
+}
+
+/**
+ * Mandated minutes of `service` on its days in [from, to] (both inclusive; 0 when `to` is
+ * before `from`). Prorated by school days as described at the top of this file: a whole ISO week
+ * of a weekly mandate (a whole calendar month of a monthly one) gives exactly `minutes`; partial
+ * weeks — a period edge, or a service starting or ending mid-week — give the shares of their
+ * weekdays. Additive: for any `mid`, mandatedMinutes(s, a, c) =
+ * mandatedMinutes(s, a, mid) + mandatedMinutes(s, mid + 1 day, c).
+ */
+export function mandatedMinutes(service: Mandate, from: IsoDate, to: IsoDate): number {
+  checkMinutes(service.minutes, 'Service minutes');
+  const span = activeSpan(service, dayNumber(from), dayNumber(to));
+  if (!span) return 0;
+  let total = 0;
+  for (let day = span[0]; day <= span[1]; day++)
+    total += mandateOnDay(service.minutes, service.per, day);
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+/** Per-model mandates of a service: from its split, or the whole mandate for a single model. */
+function modelMandates(service: FidelityService): { model: SessionModel; minutes: number }[] {
+  if (service.split && service.split.length > 0) return service.split;
+  const model = service.model;
+  if (model && model !== 'split') return [{ model, minutes: service.minutes }];
+  return [];
+}
+
+const zeroMissed = (): Record<MissedReason, number> =>
+  Object.fromEntries(missedReasons.map((r) => [r, 0])) as Record<MissedReason, number>;
+
+const zeroModels = (): Record<SessionModel, ModelFigures> =>
+  Object.fromEntries(
+    sessionModels.map((m) => [m, { mandated: 0, mandatedToDate: 0, served: 0 }]),
+  ) as Record<SessionModel, ModelFigures>;
+
+function emptyFigures(): FidelityFigures {
+  return {
+    mandated: 0,
+    mandatedToDate: 0,
+    scheduled: 0,
+    unlogged: 0,
+    delivered: 0,
+    makeupDelivered: 0,
+    missed: zeroMissed(),
+    missedTotal: 0,
+    owed: 0,
+    accounted: 0,
+    unaccounted: 0,
+    remaining: 0,
+    unscheduled: 0,
+    surplus: 0,
+    makeupsOwed: 0,
+    behind: 0,
+    perModel: zeroModels(),
+  };
+}
+
+/** Fills in the per-week derived fields from the raw sums (see `FidelityFigures`). */
+function deriveWeek(f: FidelityFigures): void {
+  const logged = f.delivered + f.makeupDelivered + f.missedTotal;
+  const ahead = f.mandated - f.mandatedToDate;
+  f.unaccounted = Math.max(0, f.mandatedToDate - logged);
+  f.remaining = Math.max(0, ahead - Math.max(0, logged - f.mandatedToDate));
+  f.unscheduled = Math.max(0, f.remaining - f.scheduled);
+  f.surplus = Math.max(0, logged - f.mandated);
+}
+
+const ADDITIVE = [
+  'mandated',
+  'mandatedToDate',
+  'scheduled',
+  'unlogged',
+  'delivered',
+  'makeupDelivered',
+  'missedTotal',
+  'owed',
+  'accounted',
+  'unaccounted',
+  'remaining',
+  'unscheduled',
+  'surplus',
+] as const satisfies readonly (keyof FidelityFigures)[];
+
+/**
+ * The service-fidelity report for one student's services in one discipline over [from, to]:
+ * one entry per ISO week meeting the period (clipped to it) and the period total. Services that
+ * change mid-period (one ends, the next starts) are each counted over their own dates. Only
+ * sessions dated inside the period count. Every figure is defined on `FidelityFigures`.
+ * Throws a RangeError on a bad date, `to` before `from`, or minutes that are not whole and ≥ 0.
+ */
+export function computeFidelity(input: FidelityInput): FidelityReport {
+  const { services, sessions, policy, from, to, today } = input;
+  const fromDay = dayNumber(from);
+  const toDay = dayNumber(to);
+  const todayDay = dayNumber(today);
+  if (toDay < fromDay) throw new RangeError(`Period ends (${to}) before it starts (${from})`);
+  for (const s of services) {
+    checkMinutes(s.minutes, `Service ${s.id} minutes`);
+    for (const part of s.split ?? []) checkMinutes(part.minutes, `Service ${s.id} split minutes`);
+  }
+
+  const firstMonday = dayNumber(weekStart(from));
+  const weeks: FidelityWeek[] = [];
+  for (let monday = firstMonday; monday <= toDay; monday += 7) {
+    weeks.push({
+      ...emptyFigures(),
+      weekStart: fromDayNumber(monday),
+      from: fromDayNumber(Math.max(monday, fromDay)),
+      to: fromDayNumber(Math.min(monday + 6, toDay)),
+    });
+  }
+  const weekOf = (day: number) => weeks[Math.floor((day - firstMonday) / 7)]!;
+
+  for (const service of services) {
+    const span = activeSpan(service, fromDay, toDay);
+    if (!span) continue;
+    const models = modelMandates(service);
+    for (let day = span[0]; day <= span[1]; day++) {
+      const week = weekOf(day);
+      const past = day <= todayDay;
+      const minutes = mandateOnDay(service.minutes, service.per, day);
+      week.mandated += minutes;
+      if (past) week.mandatedToDate += minutes;
+      for (const part of models) {
+        const own = mandateOnDay(part.minutes, service.per, day);
+        week.perModel[part.model].mandated += own;
+        if (past) week.perModel[part.model].mandatedToDate += own;
+      }
+    }
+  }
+
+  const serviceIds = new Set(services.map((s) => s.id));
+  for (const session of sessions) {
+    const day = dayNumber(session.date);
+    if (day < fromDay || day > toDay) continue;
+    if (session.serviceId !== null && !serviceIds.has(session.serviceId)) continue;
+    checkMinutes(session.minutes, `Session minutes on ${session.date}`);
+    const week = weekOf(day);
+    const minutes = session.minutes;
+    if (session.scheduled) {
+      if (day > todayDay) week.scheduled += minutes;
+      else week.unlogged += minutes;
+      continue;
+    }
+    const attendance = session.attendance;
+    if (attendance === 'delivered' || attendance === 'makeup') {
+      if (attendance === 'delivered') week.delivered += minutes;
+      else week.makeupDelivered += minutes;
+      week.perModel[session.model].served += minutes;
+      continue;
+    }
+    week.missed[attendance] += minutes;
+    week.missedTotal += minutes;
+    if (missedCategory(attendance, policy) === 'owed') week.owed += minutes;
+    else week.accounted += minutes;
+  }
+
+  const total = emptyFigures();
+  let owedSoFar = 0;
+  let behindSoFar = 0;
+  for (const week of weeks) {
+    deriveWeek(week);
+    owedSoFar += week.owed - week.makeupDelivered;
+    behindSoFar += week.mandatedToDate - week.delivered - week.makeupDelivered - week.accounted;
+    week.makeupsOwed = Math.max(0, owedSoFar);
+    week.behind = Math.max(0, behindSoFar);
+    for (const key of ADDITIVE) total[key] += week[key];
+    for (const reason of missedReasons) total.missed[reason] += week.missed[reason];
+    for (const model of sessionModels) {
+      const into = total.perModel[model];
+      const part = week.perModel[model];
+      into.mandated += part.mandated;
+      into.mandatedToDate += part.mandatedToDate;
+      into.served += part.served;
+    }
+  }
+  total.makeupsOwed = Math.max(0, owedSoFar);
+  total.behind = Math.max(0, behindSoFar);
+
+  return { from, to, today, policy, weeks, total };
+}
