@@ -118,8 +118,8 @@ describe.skipIf(!haveChromium)('browser: sign in, caseload, student graph', () =
       await studentLinks.first().waitFor();
       expect(await studentLinks.count()).toBeGreaterThan(5);
       // Nothing wider than the viewport: the page works at this width.
-      const overflow = await page.evaluate(
-        () => document.documentElement.scrollWidth - window.innerWidth,
+      const overflow = Number(
+        await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'),
       );
       expect(overflow).toBeLessThanOrEqual(1);
       await page.screenshot({
