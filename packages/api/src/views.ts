@@ -2,6 +2,7 @@ import type { CaseloadData, Goal, StudentDetailData } from '@carryover/db';
 import {
   type CaseloadGoal,
   type CaseloadRow,
+  decisionAlerts,
   type Direction,
   type Discipline,
   type GoalDetail,
@@ -107,6 +108,7 @@ function caseloadGoal(goal: Goal, observations: readonly ObservationRow[], today
     currentModel: goal.current_model as ServiceModel,
     phase: goal.phase as GoalPhase,
     progress: summarizeGoalProgress(spec, points, today),
+    alerts: decisionAlerts(spec, points),
   };
   return { view, points };
 }

@@ -1,3 +1,4 @@
+import type { DecisionAlert } from './decisions';
 import type {
   Discipline,
   GoalDomain,
@@ -31,6 +32,8 @@ export interface CaseloadGoal {
   currentModel: ServiceModel;
   phase: GoalPhase;
   progress: GoalProgress;
+  /** Decision rules that fire on this goal's data, each with its reason in words. */
+  alerts: DecisionAlert[];
 }
 
 export interface CaseloadRow {

@@ -1,0 +1,422 @@
+import { z } from 'zod';
+import { formatIsoDateLong, formatIsoDateShort, formatRawValue } from './goals';
+import {
+  type Discipline,
+  type GoalDomain,
+  Id,
+  type IsoDate,
+  labels,
+  type MeasurementType,
+  type ReportStatusCode,
+  ReportStatusCode as ReportStatusCodeSchema,
+  type SessionModel,
+  type Setting,
+} from './model';
+import { aimScoreAt, masteryMet, summarizeGoalProgress } from './progress';
+import type { GoalSpec, ProgressPoint } from './progress-types';
+
+// IEP progress reports: a status code, a goal-attainment score (GAS) and a narrative per goal
+// and reporting period, all computed from the data so the report nearly writes itself.
+
+// ---------------------------------------------------------------------------------------------
+// Goal-attainment score
+
+export const gasScores = [-2, -1, 0, 1, 2] as const;
+export type GasValue = (typeof gasScores)[number];
+
+/** Bands, in shares of the baseline → target distance, around where the aim line expected the level. */
+export const GAS_BANDS = { somewhat: 0.1, much: 0.25 } as const;
+
+export const gasLabels: Record<`${GasValue}`, string> = {
+  '-2': 'Much less than expected',
+  '-1': 'Less than expected',
+  '0': 'As expected',
+  '1': 'More than expected',
+  '2': 'Much more than expected',
+};
+
+export const GAS_RULE =
+  'Goal-attainment score: the level at the end of the period (median of the last three data points, as a share of the way from baseline to target) compared with where the aim line expected it on that day. Within 10 points of the expectation: 0. 10 to 25 points above: +1; more than 25 above, or the mastery rule met: +2. 10 to 25 points below: −1; more than 25 below: −2. Goals whose number should go down are scored the same way, because the share is measured towards the target.';
+
+export interface GasResult {
+  score: GasValue;
+  /** Level at period end (0 = baseline, 1 = target); null without data. */
+  level: number | null;
+  /** Where the aim line is at period end. */
+  expected: number;
+  /** This goal's computation in words. */
+  explanation: string;
+}
+
+const pct = (share: number) => `${Math.round(share * 100)}%`;
+const pts = (share: number) => {
+  const n = Math.round(Math.abs(share) * 100);
+  return `${n} point${n === 1 ? '' : 's'}`;
+};
+
+export function signedGas(score: number): string {
+  return score > 0 ? `+${score}` : score < 0 ? `−${-score}` : '0';
+}
+
+/**
+ * GAS from the data up to `periodEnd` (points after it are ignored). See `GAS_RULE`. Without data
+ * the score is 0 and says so: a goal not yet introduced is neither ahead nor behind.
+ */
+export function computeGas(goal: GoalSpec, points: ProgressPoint[], periodEnd: IsoDate): GasResult {
+  const upTo = points.filter((p) => p.date <= periodEnd);
+  const expected = aimScoreAt(goal, periodEnd);
+  if (upTo.length === 0) {
+    return {
+      score: 0,
+      level: null,
+      expected,
+      explanation: 'No data up to the end of the period, so no score was computed (0).',
+    };
+  }
+  const progress = summarizeGoalProgress(goal, upTo, periodEnd);
+  const level = progress.level ?? 0;
+  if (masteryMet(goal, upTo)) {
+    return {
+      score: 2,
+      level,
+      expected,
+      explanation: `The mastery rule is met by ${formatIsoDateShort(periodEnd)}: +2.`,
+    };
+  }
+  // Rounded to a millionth so a level exactly on a band edge is not lost to floating point.
+  const diff = Math.round((level - expected) * 1e6) / 1e6;
+  const score: GasValue =
+    diff >= GAS_BANDS.much
+      ? 2
+      : diff >= GAS_BANDS.somewhat
+        ? 1
+        : diff > -GAS_BANDS.somewhat
+          ? 0
+          : diff > -GAS_BANDS.much
+            ? -1
+            : -2;
+  const relation = diff === 0 ? 'exactly on it' : `${pts(diff)} ${diff > 0 ? 'above' : 'below'} it`;
+  return {
+    score,
+    level,
+    expected,
+    explanation: `Level ${pct(level)} of the way to the target on ${formatIsoDateShort(periodEnd)}; the aim line expected ${pct(expected)}, so the level is ${relation}: ${signedGas(score)} (${gasLabels[`${score}`].toLowerCase()}).`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status codes
+
+export const reportStatusLabels: Record<ReportStatusCode, string> = {
+  mastered: 'Mastered',
+  sufficient_progress: 'Sufficient progress',
+  insufficient_progress: 'Insufficient progress',
+  not_yet_introduced: 'Not yet introduced',
+};
+
+/** What each code means, printed on the report so a reader needs no key. */
+export const reportStatusMeaning: Record<ReportStatusCode, string> = {
+  mastered: 'The goal has been met.',
+  sufficient_progress: 'Progress is sufficient to meet the goal by its target date.',
+  insufficient_progress:
+    'Progress is not sufficient to meet the goal by its target date; the team is changing the plan.',
+  not_yet_introduced: 'Work on this goal has not started yet.',
+};
+
+export const parentStatusLabels: Record<ReportStatusCode, string> = {
+  mastered: 'Goal reached',
+  sufficient_progress: 'On the way',
+  insufficient_progress: 'Needs more time and support',
+  not_yet_introduced: 'Not started yet',
+};
+
+/**
+ * The code the data suggests at the end of the period, first match wins:
+ * 1. not yet introduced — the goal starts after the period, is still in baseline, or has no data;
+ * 2. mastered — the team marked it mastered or in maintenance, or the mastery rule holds;
+ * 3. sufficient progress — the GAS is 0 or better (the level is no more than 10 points behind the
+ *    aim line), or the trend projects the target on or before the target date;
+ * 4. insufficient progress otherwise.
+ */
+export function suggestStatusCode(
+  goal: GoalSpec,
+  points: ProgressPoint[],
+  periodEnd: IsoDate,
+): ReportStatusCode {
+  const upTo = points.filter((p) => p.date <= periodEnd);
+  if (goal.startDate > periodEnd || goal.phase === 'baseline') return 'not_yet_introduced';
+  if (goal.phase === 'mastered' || goal.phase === 'maintenance') return 'mastered';
+  if (upTo.length === 0) return 'not_yet_introduced';
+  if (masteryMet(goal, upTo)) return 'mastered';
+  if (computeGas(goal, upTo, periodEnd).score >= 0) return 'sufficient_progress';
+  const projected = summarizeGoalProgress(goal, upTo, periodEnd).projectedDate;
+  if (projected !== null && projected <= goal.targetDate) return 'sufficient_progress';
+  return 'insufficient_progress';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Period summary and narrative
+
+export interface PeriodSummary {
+  /** Distinct days with data inside the period. */
+  sessions: number;
+  points: number;
+  firstDate: IsoDate | null;
+  lastDate: IsoDate | null;
+  minRaw: number | null;
+  maxRaw: number | null;
+  /** Median raw value of the last three points up to the period's end. */
+  recentRaw: number | null;
+  /** Level (0–1) at period end, from all data up to then. */
+  level: number | null;
+  levelBySetting: Partial<Record<Setting, number>>;
+  carryoverGap: number | null;
+  trendPerWeek: number | null;
+  projectedDate: IsoDate | null;
+  settings: Setting[];
+  models: SessionModel[];
+}
+
+export interface ReportPeriod {
+  name: string;
+  startsOn: IsoDate;
+  endsOn: IsoDate;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function summarizePeriod(
+  goal: GoalSpec,
+  points: ProgressPoint[],
+  period: Pick<ReportPeriod, 'startsOn' | 'endsOn'>,
+): PeriodSummary {
+  const upTo = [...points]
+    .filter((p) => p.date <= period.endsOn)
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  const inPeriod = upTo.filter((p) => p.date >= period.startsOn);
+  const progress = summarizeGoalProgress(goal, upTo, period.endsOn);
+  const raws = inPeriod.map((p) => p.raw);
+  const settingsOrder: Setting[] = ['therapy_room', 'classroom', 'other'];
+  const modelsOrder: SessionModel[] = ['pull_out', 'push_in', 'consult'];
+  return {
+    sessions: new Set(inPeriod.map((p) => p.date)).size,
+    points: inPeriod.length,
+    firstDate: inPeriod[0]?.date ?? null,
+    lastDate: inPeriod.at(-1)?.date ?? null,
+    minRaw: raws.length ? Math.min(...raws) : null,
+    maxRaw: raws.length ? Math.max(...raws) : null,
+    recentRaw: upTo.length ? median(upTo.slice(-3).map((p) => p.raw)) : null,
+    level: progress.level,
+    levelBySetting: progress.levelBySetting,
+    carryoverGap: progress.carryoverGap,
+    trendPerWeek: progress.trend?.slopePerWeek ?? null,
+    projectedDate: progress.projectedDate,
+    settings: settingsOrder.filter((s) => inPeriod.some((p) => p.setting === s)),
+    models: modelsOrder.filter((m) => inPeriod.some((p) => p.model === m)),
+  };
+}
+
+export interface NarrativeGoal extends GoalSpec {
+  rubricMax: number | null;
+}
+
+const listWords = (items: string[]) =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+
+/**
+ * The therapist's starting point: what the data says about the period, in full sentences, with
+ * the numbers a team would look up. The therapist edits it before finalising.
+ */
+export function draftNarrative(input: {
+  firstName: string;
+  goal: NarrativeGoal;
+  period: ReportPeriod;
+  summary: PeriodSummary;
+  statusCode: ReportStatusCode;
+}): string {
+  const { firstName: name, goal, period, summary: s, statusCode } = input;
+  const value = (raw: number) => formatRawValue(goal, raw);
+  if (statusCode === 'not_yet_introduced' && s.points === 0) {
+    return `${name} has not started work on this goal yet; there is no data for ${period.name}.`;
+  }
+  if (s.points === 0) {
+    return `No data was collected on this goal during ${period.name} (${formatIsoDateShort(period.startsOn)} – ${formatIsoDateShort(period.endsOn)}).`;
+  }
+  const parts: string[] = [];
+  const where = listWords(s.settings.map((x) => labels.setting[x].toLowerCase()));
+  const how = listWords(s.models.map((m) => labels.model[m].toLowerCase()));
+  parts.push(
+    `Across ${s.sessions} session${s.sessions === 1 ? '' : 's'} this period (${formatIsoDateShort(s.firstDate!)} – ${formatIsoDateShort(s.lastDate!)}), ${name} worked on this goal in the ${where}${how ? `, with ${how} services` : ''}.`,
+  );
+  if (s.minRaw !== null && s.maxRaw !== null && s.recentRaw !== null) {
+    const range =
+      s.minRaw === s.maxRaw
+        ? `${name}'s results were ${value(s.minRaw)} each time`
+        : `${name}'s results ranged from ${value(s.minRaw)} to ${value(s.maxRaw)}`;
+    parts.push(
+      `${range}; over the last three data points the level was ${value(s.recentRaw)} (baseline ${value(goal.baseline)}, target ${value(goal.target)}).`,
+    );
+  }
+  const room = s.levelBySetting.therapy_room;
+  const classroom = s.levelBySetting.classroom;
+  if (room !== undefined && classroom !== undefined && s.carryoverGap !== null) {
+    const gap = s.carryoverGap;
+    parts.push(
+      Math.abs(gap) < 0.1
+        ? `The skill carries over: ${name} performs about as well in the classroom (${pct(classroom)} of the way to the target) as in the therapy room (${pct(room)}).`
+        : gap > 0
+          ? `In the therapy room ${name} is ${pct(room)} of the way to the target, in the classroom ${pct(classroom)}: a carryover gap of ${pts(gap)} to close.`
+          : `${name} does better in the classroom (${pct(classroom)} of the way to the target) than in the therapy room (${pct(room)}).`,
+    );
+  }
+  if (s.trendPerWeek !== null) {
+    const weekly = Math.round(s.trendPerWeek * 1000) / 10;
+    if (weekly > 0 && s.projectedDate) {
+      const vs =
+        s.projectedDate <= goal.targetDate
+          ? `before the target date of ${formatIsoDateLong(goal.targetDate)}`
+          : `after the target date of ${formatIsoDateLong(goal.targetDate)}`;
+      parts.push(
+        `The trend rises about ${weekly} points a week; at this rate ${name} would meet the target by ${formatIsoDateLong(s.projectedDate)}, ${vs}.`,
+      );
+    } else if (weekly <= 0) {
+      parts.push(
+        `The trend is ${weekly < 0 ? 'falling' : 'flat'}: at this rate the target will not be met by ${formatIsoDateLong(goal.targetDate)}.`,
+      );
+    }
+  }
+  const closing: Record<ReportStatusCode, string> = {
+    mastered: `${name} has met the mastery criterion for this goal.`,
+    sufficient_progress: `${name} is making sufficient progress to meet this goal.`,
+    insufficient_progress: `Progress is slower than needed; the team will adjust how this goal is supported.`,
+    not_yet_introduced: `Work on this goal is just beginning.`,
+  };
+  parts.push(closing[statusCode]);
+  return parts.join(' ');
+}
+
+/** A short, plain-language sentence for the parent version of the report. */
+export function parentSummary(input: {
+  firstName: string;
+  targetDate: IsoDate;
+  statusCode: ReportStatusCode;
+  summary: Pick<PeriodSummary, 'carryoverGap' | 'sessions'>;
+}): string {
+  const { firstName: name, statusCode, summary } = input;
+  const main: Record<ReportStatusCode, string> = {
+    mastered: `${name} has reached this goal. We will keep practising so the skill stays strong.`,
+    sufficient_progress: `${name} is making good progress and is on the way to reaching this goal by ${formatIsoDateLong(input.targetDate)}.`,
+    insufficient_progress: `${name} is improving more slowly than we hoped. We are changing how we work on this goal and will keep you posted.`,
+    not_yet_introduced: `We have not started working on this goal yet.`,
+  };
+  const parts = [main[statusCode]];
+  if (statusCode !== 'not_yet_introduced' && summary.carryoverGap !== null) {
+    if (summary.carryoverGap >= 0.2) {
+      parts.push(
+        `${name} shows this skill more in therapy than in class, so we are practising it during the school day too.`,
+      );
+    } else if (Math.abs(summary.carryoverGap) < 0.1) {
+      parts.push(`${name} uses this skill in the classroom, not only in therapy.`);
+    }
+  }
+  return parts.join(' ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs and views
+
+export const ReportPeriodsInput = z.object({}).optional();
+
+export const ReportListInput = z.object({ periodId: Id });
+export type ReportListInput = z.input<typeof ReportListInput>;
+
+export const ReportGenerateInput = z.object({ studentId: Id, periodId: Id });
+export type ReportGenerateInput = z.input<typeof ReportGenerateInput>;
+
+export const ReportGetInput = z.object({ reportId: Id });
+export type ReportGetInput = z.input<typeof ReportGetInput>;
+
+export const MAX_NARRATIVE = 4000;
+
+export const ReportGoalUpdateInput = z.object({
+  reportId: Id,
+  goalId: Id,
+  statusCode: ReportStatusCodeSchema,
+  gasScore: z
+    .number({ error: 'Choose a score from −2 to +2' })
+    .int('Choose a score from −2 to +2')
+    .min(-2, 'Choose a score from −2 to +2')
+    .max(2, 'Choose a score from −2 to +2'),
+  /** Required when the score differs from the computed one. */
+  gasOverrideReason: z.string().trim().max(500, 'Keep the reason under 500 characters').nullish(),
+  narrative: z
+    .string()
+    .trim()
+    .min(1, 'Write the narrative')
+    .max(MAX_NARRATIVE, `Keep the narrative under ${MAX_NARRATIVE} characters`),
+});
+export type ReportGoalUpdateInput = z.input<typeof ReportGoalUpdateInput>;
+
+export const ReportFinalizeInput = z.object({ reportId: Id });
+export type ReportFinalizeInput = z.input<typeof ReportFinalizeInput>;
+
+export interface ReportingPeriodView extends ReportPeriod {
+  id: string;
+  /** The period containing today, else the last one that ended. */
+  current: boolean;
+}
+
+export interface ReportListRow {
+  studentId: string;
+  name: string;
+  grade: string;
+  schoolName: string;
+  goalCount: number;
+  report: { id: string; status: 'draft' | 'final'; finalizedAt: string | null } | null;
+}
+
+export interface ReportGoalLine {
+  goalId: string;
+  discipline: Discipline;
+  domain: GoalDomain;
+  text: string;
+  measurementType: MeasurementType;
+  baselineText: string;
+  targetText: string;
+  targetDate: IsoDate;
+  statusCode: ReportStatusCode;
+  suggestedStatusCode: ReportStatusCode;
+  gasScore: GasValue;
+  gasComputed: GasValue;
+  gasExplanation: string;
+  gasOverrideReason: string | null;
+  narrative: string;
+  parentSummary: string;
+  summary: PeriodSummary;
+  /** Whether the viewer may edit this line (own discipline, report still a draft). */
+  editable: boolean;
+}
+
+export interface ReportView {
+  id: string;
+  status: 'draft' | 'final';
+  studentId: string;
+  studentName: string;
+  firstName: string;
+  grade: string;
+  schoolName: string;
+  dateOfBirth: IsoDate;
+  period: ReportingPeriodView;
+  districtName: string;
+  createdAt: string;
+  finalizedAt: string | null;
+  finalizedBy: string | null;
+  providers: { discipline: Discipline; name: string }[];
+  goals: ReportGoalLine[];
+  /** Whether the viewer may finalise (a writer role, report still a draft). */
+  canFinalize: boolean;
+}
