@@ -1,12 +1,16 @@
 import { authRouter } from './router/auth';
 import { caseloadRouter } from './router/caseload';
 import { studentRouter } from './router/student';
+import { sessionsRouter } from './router/sessions';
+import { fidelityRouter } from './router/fidelity';
 import { createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
   caseload: caseloadRouter,
   student: studentRouter,
+  sessions: sessionsRouter,
+  fidelity: fidelityRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -170,6 +170,7 @@ export function caseloadRows(data: CaseloadData, options: CaseloadViewOptions): 
       goals,
       minutesDeliveredThisWeek: delivered.get(s.id) ?? 0,
       minutesMandatedThisWeek: Math.round(mandated.get(s.id) ?? 0),
+      minutesBehind: 0,
       ...nextIep(s, today),
     });
   }

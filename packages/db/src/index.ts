@@ -7,3 +7,5 @@ export * from './queries/caseload';
 export * from './queries/maintenance';
 export * from './queries/scope';
 export * from './queries/student';
+export * from './queries/sessions';
+export * from './queries/fidelity';

@@ -5,6 +5,7 @@ export * from './progress';
 export type * from './progress-types';
 export type * from './views';
 export * from './fidelity';
+export * from './sessions';
 export * from './goals';
 export * from './goal-bank';
 export * from './decisions';

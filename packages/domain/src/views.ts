@@ -45,6 +45,8 @@ export interface CaseloadRow {
   goals: CaseloadGoal[];
   minutesDeliveredThisWeek: number;
   minutesMandatedThisWeek: number;
+  /** Service-fidelity minutes behind (computeFidelity's `behind`) for the current period to date. */
+  minutesBehind: number;
   /** The earliest of annual review and re-evaluation still ahead. */
   nextIepDate: IsoDate | null;
   nextIepEvent: 'annual_review' | 're_evaluation' | null;

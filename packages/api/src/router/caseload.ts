@@ -4,6 +4,7 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { recordStudentReads } from '../audit';
 import { protectedProcedure, todayFor } from '../trpc';
 import { caseloadRows } from '../views';
+import { minutesBehindByStudent } from './fidelity';
 
 export const caseloadRouter = {
   /**
@@ -24,6 +25,9 @@ export const caseloadRouter = {
       discipline: input?.discipline,
       status: input?.status,
     });
+    // "Minutes behind" is the fidelity report's own figure for the current period.
+    const behind = await minutesBehindByStudent(ctx, input?.discipline);
+    for (const row of rows) row.minutesBehind = behind.get(row.studentId) ?? 0;
     await recordStudentReads(
       ctx,
       path,

@@ -1,0 +1,126 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema';
+import { type ScopeViewer, scopedStudentIds } from './scope';
+
+// Everything the service-fidelity report needs for the students a viewer may see, in a fixed
+// number of queries: students, services (with split minutes) meeting the period, and every
+// per-student session record in the period. The arithmetic is @carryover/domain's.
+
+export async function loadReportingPeriods(db: Kysely<Database>, districtId: string) {
+  return db
+    .selectFrom('reporting_period')
+    .select(['id', 'name', 'starts_on', 'ends_on'])
+    .where('district_id', '=', districtId)
+    .orderBy('starts_on')
+    .execute();
+}
+
+export async function loadDistrictSettings(db: Kysely<Database>, districtId: string) {
+  const row = await db
+    .selectFrom('district')
+    .select('settings')
+    .where('id', '=', districtId)
+    .executeTakeFirst();
+  return row?.settings ?? '{}';
+}
+
+export async function loadFidelityData(
+  db: Kysely<Database>,
+  viewer: ScopeViewer,
+  window: { today: string; from: string; to: string },
+  options: { studentIds?: () => ReturnType<typeof scopedStudentIds> } = {},
+) {
+  const districtId = viewer.districtId;
+  const ids = options.studentIds ?? (() => scopedStudentIds(db, viewer, window.today));
+  const students = await db
+    .selectFrom('student')
+    .innerJoin('school', (j) =>
+      j
+        .onRef('school.district_id', '=', 'student.district_id')
+        .onRef('school.id', '=', 'student.school_id'),
+    )
+    .select([
+      'student.id',
+      'student.first_name',
+      'student.last_name',
+      'school.id as school_id',
+      'school.name as school_name',
+    ])
+    .where('student.district_id', '=', districtId)
+    .where('student.id', 'in', ids())
+    .orderBy('student.last_name')
+    .orderBy('student.first_name')
+    .orderBy('student.id')
+    .execute();
+  const services = await db
+    .selectFrom('service')
+    .innerJoin('staff_user', (j) =>
+      j
+        .onRef('staff_user.district_id', '=', 'service.district_id')
+        .onRef('staff_user.id', '=', 'service.provider_id'),
+    )
+    .select([
+      'service.id',
+      'service.student_id',
+      'service.discipline',
+      'service.provider_id',
+      'service.minutes',
+      'service.per',
+      'service.model',
+      'service.start_date',
+      'service.end_date',
+      'staff_user.name as provider_name',
+    ])
+    .where('service.district_id', '=', districtId)
+    .where('service.student_id', 'in', ids())
+    .where('service.start_date', '<=', window.to)
+    .where('service.end_date', '>=', window.from)
+    .orderBy('service.start_date')
+    .execute();
+  const splits = await db
+    .selectFrom('service_model_minutes')
+    .innerJoin('service', (j) =>
+      j
+        .onRef('service.district_id', '=', 'service_model_minutes.district_id')
+        .onRef('service.id', '=', 'service_model_minutes.service_id'),
+    )
+    .select([
+      'service_model_minutes.service_id',
+      'service_model_minutes.model',
+      'service_model_minutes.minutes',
+    ])
+    .where('service_model_minutes.district_id', '=', districtId)
+    .where('service.student_id', 'in', ids())
+    .execute();
+  const records = await db
+    .selectFrom('session_student')
+    .innerJoin('therapy_session as s', (j) =>
+      j
+        .onRef('s.district_id', '=', 'session_student.district_id')
+        .onRef('s.id', '=', 'session_student.session_id'),
+    )
+    .leftJoin('staff_user as provider', (j) =>
+      j
+        .onRef('provider.district_id', '=', 's.district_id')
+        .onRef('provider.id', '=', 's.provider_id'),
+    )
+    .select([
+      'session_student.student_id',
+      'session_student.service_id',
+      'session_student.attendance',
+      's.session_date',
+      's.minutes',
+      's.model',
+      's.group_size',
+      's.provider_id',
+      'provider.discipline as provider_discipline',
+    ])
+    .where('session_student.district_id', '=', districtId)
+    .where('session_student.student_id', 'in', ids())
+    .where('s.session_date', '>=', window.from)
+    .where('s.session_date', '<=', window.to)
+    .execute();
+  return { students, services, splits, records };
+}
+
+export type FidelityData = Awaited<ReturnType<typeof loadFidelityData>>;

@@ -1,0 +1,591 @@
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import type { Database, NewObservation } from '../schema';
+import { newId } from '../util';
+import { type ScopeViewer, scopedStudentIds } from './scope';
+
+// Session logging: the writes are free functions taking a transaction, so the API composes the
+// session, its per-student records, the observations and the audit events into one commit.
+
+const isPostgres = (db: Kysely<Database>) => db.getExecutor().adapter instanceof PostgresAdapter;
+
+/** Postgres codes worth retrying: serialization failure, deadlock, a lost unique-key race. */
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
+
+function retryable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && RETRYABLE.has(code)) return true;
+  // SQLite: a unique-key race cannot happen (one writer at a time) but a busy database can.
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED');
+}
+
+/**
+ * Runs `fn` in one transaction and retries it when the database says it lost a race
+ * (serialization failure, deadlock, a unique key taken meanwhile), so concurrent writes each land
+ * exactly once. On Postgres, `lockKey` takes a transaction-scoped advisory lock first: writers
+ * of the same key (an idempotency key, a note) queue, and each statement after the lock sees
+ * what the previous holder committed (read committed).
+ */
+export async function writeTransaction<T>(
+  db: Kysely<Database>,
+  lockKey: string | null,
+  fn: (trx: Kysely<Database>) => Promise<T>,
+  attempts = 12,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute(async (trx) => {
+        if (lockKey && isPostgres(trx)) {
+          await sql`select pg_advisory_xact_lock(hashtext(${lockKey}))`.execute(trx);
+        }
+        return fn(trx);
+      });
+    } catch (err) {
+      if (attempt >= attempts || !retryable(err)) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
+}
+
+export async function staffSupervisor(db: Kysely<Database>, districtId: string, staffId: string) {
+  return db
+    .selectFrom('staff_user as a')
+    .leftJoin('staff_user as s', (j) =>
+      j.onRef('s.district_id', '=', 'a.district_id').onRef('s.id', '=', 'a.supervisor_id'),
+    )
+    .select([
+      'a.supervisor_id',
+      's.name as supervisor_name',
+      's.discipline as supervisor_discipline',
+    ])
+    .where('a.district_id', '=', districtId)
+    .where('a.id', '=', staffId)
+    .executeTakeFirst();
+}
+
+export async function findSessionByKey(db: Kysely<Database>, districtId: string, key: string) {
+  return db
+    .selectFrom('therapy_session')
+    .select(['id', 'created_by'])
+    .where('district_id', '=', districtId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+}
+
+/** The active services of students in one discipline on a date (to link session records). */
+export async function servicesOnDate(
+  db: Kysely<Database>,
+  districtId: string,
+  studentIds: readonly string[],
+  discipline: string,
+  date: string,
+) {
+  if (studentIds.length === 0) return [];
+  return db
+    .selectFrom('service')
+    .select(['id', 'student_id', 'provider_id'])
+    .where('district_id', '=', districtId)
+    .where('student_id', 'in', [...studentIds])
+    .where('discipline', '=', discipline)
+    .where('start_date', '<=', date)
+    .where('end_date', '>=', date)
+    .orderBy('start_date', 'desc')
+    .execute();
+}
+
+export async function goalsOfStudents(
+  db: Kysely<Database>,
+  districtId: string,
+  studentIds: readonly string[],
+) {
+  if (studentIds.length === 0) return [];
+  return db
+    .selectFrom('goal')
+    .select([
+      'id',
+      'student_id',
+      'discipline',
+      'domain',
+      'text',
+      'measurement_type',
+      'rubric_max',
+      'phase',
+      'current_model',
+    ])
+    .where('district_id', '=', districtId)
+    .where('student_id', 'in', [...studentIds])
+    .execute();
+}
+
+export async function routineInDistrict(db: Kysely<Database>, districtId: string, id: string) {
+  return db
+    .selectFrom('routine')
+    .select(['id', 'classroom_id'])
+    .where('district_id', '=', districtId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export interface NewSessionRecord {
+  districtId: string;
+  id: string;
+  date: string;
+  startTime: string;
+  endTime: string;
+  minutes: number;
+  providerId: string;
+  createdBy: string;
+  model: string;
+  setting: string;
+  routineId: string | null;
+  collaborationMode: string | null;
+  idempotencyKey: string;
+  at: string;
+  students: {
+    studentId: string;
+    serviceId: string | null;
+    attendance: string;
+    note: string;
+    signed: boolean;
+  }[];
+  observations: Omit<NewObservation, 'district_id' | 'id' | 'session_id' | 'created_at'>[];
+}
+
+/** Inserts a session with its per-student records and observations (inside the caller's transaction). */
+export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord): Promise<void> {
+  await trx
+    .insertInto('therapy_session')
+    .values({
+      district_id: s.districtId,
+      id: s.id,
+      session_date: s.date,
+      start_time: s.startTime,
+      end_time: s.endTime,
+      minutes: s.minutes,
+      provider_id: s.providerId,
+      model: s.model,
+      setting: s.setting,
+      routine_id: s.routineId,
+      collaboration_mode: s.collaborationMode,
+      group_size: s.students.length,
+      idempotency_key: s.idempotencyKey,
+      created_by: s.createdBy,
+      cosigned_by: null,
+      cosigned_at: null,
+      created_at: s.at,
+    })
+    .execute();
+  await trx
+    .insertInto('session_student')
+    .values(
+      s.students.map((st) => ({
+        district_id: s.districtId,
+        session_id: s.id,
+        student_id: st.studentId,
+        service_id: st.serviceId,
+        attendance: st.attendance,
+        note: st.note,
+        signed_at: st.signed ? s.at : null,
+        signed_by: st.signed ? s.createdBy : null,
+      })),
+    )
+    .execute();
+  if (s.observations.length > 0) {
+    await trx
+      .insertInto('observation')
+      .values(
+        s.observations.map((o) => ({
+          ...o,
+          district_id: s.districtId,
+          id: newId(),
+          session_id: s.id,
+          created_at: s.at,
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function insertProbe(
+  trx: Kysely<Database>,
+  row: Omit<NewObservation, 'id' | 'session_id'>,
+): Promise<string> {
+  const id = newId();
+  await trx
+    .insertInto('observation')
+    .values({ ...row, id, session_id: null })
+    .execute();
+  return id;
+}
+
+export async function getSessionRow(db: Kysely<Database>, districtId: string, sessionId: string) {
+  return db
+    .selectFrom('therapy_session')
+    .selectAll()
+    .where('district_id', '=', districtId)
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
+}
+
+export async function getSessionStudent(
+  db: Kysely<Database>,
+  districtId: string,
+  sessionId: string,
+  studentId: string,
+) {
+  return db
+    .selectFrom('session_student')
+    .selectAll()
+    .where('district_id', '=', districtId)
+    .where('session_id', '=', sessionId)
+    .where('student_id', '=', studentId)
+    .executeTakeFirst();
+}
+
+/** Signs an unsigned note; false when it was already signed (a concurrent signer won). */
+export async function signNote(
+  trx: Kysely<Database>,
+  ref: { districtId: string; sessionId: string; studentId: string },
+  by: string,
+  at: string,
+): Promise<boolean> {
+  const r = await trx
+    .updateTable('session_student')
+    .set({ signed_at: at, signed_by: by })
+    .where('district_id', '=', ref.districtId)
+    .where('session_id', '=', ref.sessionId)
+    .where('student_id', '=', ref.studentId)
+    .where('signed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Changes the note of an unsigned record; false when it is signed (only amendments then). */
+export async function updateUnsignedNote(
+  trx: Kysely<Database>,
+  ref: { districtId: string; sessionId: string; studentId: string },
+  note: string,
+): Promise<boolean> {
+  const r = await trx
+    .updateTable('session_student')
+    .set({ note })
+    .where('district_id', '=', ref.districtId)
+    .where('session_id', '=', ref.sessionId)
+    .where('student_id', '=', ref.studentId)
+    .where('signed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function insertAmendment(
+  trx: Kysely<Database>,
+  ref: { districtId: string; sessionId: string; studentId: string },
+  text: string,
+  authorId: string,
+  at: string,
+): Promise<string> {
+  const id = newId();
+  await trx
+    .insertInto('session_note_amendment')
+    .values({
+      district_id: ref.districtId,
+      id,
+      session_id: ref.sessionId,
+      student_id: ref.studentId,
+      text,
+      author_id: authorId,
+      created_at: at,
+    })
+    .execute();
+  return id;
+}
+
+/** Co-signs once; false when already co-signed. */
+export async function cosignSession(
+  trx: Kysely<Database>,
+  districtId: string,
+  sessionId: string,
+  by: string,
+  at: string,
+): Promise<boolean> {
+  const r = await trx
+    .updateTable('therapy_session')
+    .set({ cosigned_by: by, cosigned_at: at })
+    .where('district_id', '=', districtId)
+    .where('id', '=', sessionId)
+    .where('cosigned_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Students the viewer may log for, their goals, and the routines of their homerooms. */
+export async function loadSessionFormContext(
+  db: Kysely<Database>,
+  viewer: ScopeViewer,
+  today: string,
+) {
+  const districtId = viewer.districtId;
+  const ids = () => scopedStudentIds(db, viewer, today);
+  const students = await db
+    .selectFrom('student')
+    .leftJoin('classroom', (j) =>
+      j
+        .onRef('classroom.district_id', '=', 'student.district_id')
+        .onRef('classroom.id', '=', 'student.homeroom_id'),
+    )
+    .select([
+      'student.id',
+      'student.first_name',
+      'student.last_name',
+      'student.grade',
+      'student.homeroom_id',
+      'classroom.name as homeroom_name',
+    ])
+    .where('student.district_id', '=', districtId)
+    .where('student.id', 'in', ids())
+    .orderBy('student.last_name')
+    .orderBy('student.first_name')
+    .orderBy('student.id')
+    .execute();
+  const goals = await db
+    .selectFrom('goal')
+    .select([
+      'id',
+      'student_id',
+      'discipline',
+      'domain',
+      'text',
+      'measurement_type',
+      'rubric_max',
+      'phase',
+    ])
+    .where('district_id', '=', districtId)
+    .where('student_id', 'in', ids())
+    .where('phase', '!=', 'discontinued')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  const routines = await db
+    .selectFrom('routine')
+    .innerJoin('classroom', (j) =>
+      j
+        .onRef('classroom.district_id', '=', 'routine.district_id')
+        .onRef('classroom.id', '=', 'routine.classroom_id'),
+    )
+    .select([
+      'routine.id',
+      'routine.name',
+      'routine.start_time',
+      'routine.classroom_id',
+      'classroom.name as classroom_name',
+    ])
+    .where('routine.district_id', '=', districtId)
+    .where('routine.classroom_id', 'in', (eb) =>
+      eb
+        .selectFrom('student')
+        .select('student.homeroom_id')
+        .where('student.district_id', '=', districtId)
+        .where('student.id', 'in', ids())
+        .where('student.homeroom_id', 'is not', null)
+        .$narrowType<{ homeroom_id: string }>(),
+    )
+    .orderBy('classroom.name')
+    .orderBy('routine.start_time')
+    .execute();
+  return { students, goals, routines };
+}
+
+/** Sessions the viewer provided or logged (or, for a supervisor, their assistants logged), newest first. */
+export async function loadRecentSessions(
+  db: Kysely<Database>,
+  districtId: string,
+  viewerId: string,
+  limit = 20,
+) {
+  const sessions = await db
+    .selectFrom('therapy_session')
+    .innerJoin('staff_user as provider', (j) =>
+      j
+        .onRef('provider.district_id', '=', 'therapy_session.district_id')
+        .onRef('provider.id', '=', 'therapy_session.provider_id'),
+    )
+    .innerJoin('staff_user as author', (j) =>
+      j
+        .onRef('author.district_id', '=', 'therapy_session.district_id')
+        .onRef('author.id', '=', 'therapy_session.created_by'),
+    )
+    .leftJoin('staff_user as cosigner', (j) =>
+      j
+        .onRef('cosigner.district_id', '=', 'therapy_session.district_id')
+        .onRef('cosigner.id', '=', 'therapy_session.cosigned_by'),
+    )
+    .selectAll('therapy_session')
+    .select([
+      'provider.name as provider_name',
+      'author.name as author_name',
+      'cosigner.name as cosigner_name',
+    ])
+    .where('therapy_session.district_id', '=', districtId)
+    .where((eb) =>
+      eb.or([
+        eb('therapy_session.provider_id', '=', viewerId),
+        eb('therapy_session.created_by', '=', viewerId),
+      ]),
+    )
+    .orderBy('therapy_session.session_date', 'desc')
+    .orderBy('therapy_session.start_time', 'desc')
+    .orderBy('therapy_session.created_at', 'desc')
+    .limit(limit)
+    .execute();
+  return {
+    sessions,
+    ...(await sessionDetails(
+      db,
+      districtId,
+      sessions.map((s) => s.id),
+    )),
+  };
+}
+
+export async function sessionDetails(
+  db: Kysely<Database>,
+  districtId: string,
+  sessionIds: readonly string[],
+) {
+  if (sessionIds.length === 0) return { records: [], amendments: [], observationCounts: [] };
+  const ids = [...sessionIds];
+  const records = await db
+    .selectFrom('session_student')
+    .innerJoin('student', (j) =>
+      j
+        .onRef('student.district_id', '=', 'session_student.district_id')
+        .onRef('student.id', '=', 'session_student.student_id'),
+    )
+    .leftJoin('staff_user as signer', (j) =>
+      j
+        .onRef('signer.district_id', '=', 'session_student.district_id')
+        .onRef('signer.id', '=', 'session_student.signed_by'),
+    )
+    .selectAll('session_student')
+    .select(['student.first_name', 'student.last_name', 'signer.name as signer_name'])
+    .where('session_student.district_id', '=', districtId)
+    .where('session_student.session_id', 'in', ids)
+    .orderBy('student.last_name')
+    .orderBy('student.first_name')
+    .execute();
+  const amendments = await db
+    .selectFrom('session_note_amendment')
+    .innerJoin('staff_user', (j) =>
+      j
+        .onRef('staff_user.district_id', '=', 'session_note_amendment.district_id')
+        .onRef('staff_user.id', '=', 'session_note_amendment.author_id'),
+    )
+    .selectAll('session_note_amendment')
+    .select('staff_user.name as author_name')
+    .where('session_note_amendment.district_id', '=', districtId)
+    .where('session_note_amendment.session_id', 'in', ids)
+    .orderBy('session_note_amendment.created_at')
+    .execute();
+  const observationCounts = await db
+    .selectFrom('observation')
+    .select((eb) => ['session_id', 'student_id', eb.fn.countAll<number>().as('n')])
+    .where('district_id', '=', districtId)
+    .where('session_id', 'in', ids)
+    .groupBy(['session_id', 'student_id'])
+    .execute();
+  return { records, amendments, observationCounts };
+}
+
+/** One row per student per session for students in scope, for the billing export. */
+export async function loadBillingRows(
+  db: Kysely<Database>,
+  viewer: ScopeViewer,
+  today: string,
+  from: string,
+  to: string,
+) {
+  const districtId = viewer.districtId;
+  const rows = await db
+    .selectFrom('session_student')
+    .innerJoin('therapy_session as s', (j) =>
+      j
+        .onRef('s.district_id', '=', 'session_student.district_id')
+        .onRef('s.id', '=', 'session_student.session_id'),
+    )
+    .innerJoin('student', (j) =>
+      j
+        .onRef('student.district_id', '=', 'session_student.district_id')
+        .onRef('student.id', '=', 'session_student.student_id'),
+    )
+    .innerJoin('staff_user as provider', (j) =>
+      j
+        .onRef('provider.district_id', '=', 's.district_id')
+        .onRef('provider.id', '=', 's.provider_id'),
+    )
+    .leftJoin('service', (j) =>
+      j
+        .onRef('service.district_id', '=', 'session_student.district_id')
+        .onRef('service.id', '=', 'session_student.service_id'),
+    )
+    .leftJoin('staff_user as signer', (j) =>
+      j
+        .onRef('signer.district_id', '=', 'session_student.district_id')
+        .onRef('signer.id', '=', 'session_student.signed_by'),
+    )
+    .leftJoin('staff_user as cosigner', (j) =>
+      j
+        .onRef('cosigner.district_id', '=', 's.district_id')
+        .onRef('cosigner.id', '=', 's.cosigned_by'),
+    )
+    .select([
+      'session_student.session_id',
+      'session_student.student_id',
+      'session_student.attendance',
+      'session_student.signed_at',
+      'student.first_name',
+      'student.last_name',
+      's.session_date',
+      's.start_time',
+      's.end_time',
+      's.minutes',
+      's.model',
+      's.setting',
+      's.group_size',
+      's.cosigned_at',
+      'provider.name as provider_name',
+      'provider.discipline as provider_discipline',
+      'service.discipline as service_discipline',
+      'signer.name as signer_name',
+      'cosigner.name as cosigner_name',
+    ])
+    .where('session_student.district_id', '=', districtId)
+    .where('session_student.student_id', 'in', scopedStudentIds(db, viewer, today))
+    .where('s.session_date', '>=', from)
+    .where('s.session_date', '<=', to)
+    .orderBy('s.session_date')
+    .orderBy('s.start_time')
+    .orderBy('student.last_name')
+    .orderBy('student.first_name')
+    .execute();
+  const sessionIds = [...new Set(rows.map((r) => r.session_id))];
+  const data =
+    sessionIds.length === 0
+      ? []
+      : await db
+          .selectFrom('observation')
+          .select(['session_id', 'student_id', 'prompt_level', 'trials_prompted', 'trials_correct'])
+          .where('district_id', '=', districtId)
+          .where('session_id', 'in', sessionIds)
+          .execute();
+  return { rows, data };
+}
+
+/** How many sessions carry this key (tests and diagnostics). */
+export async function countSessionsWithKey(db: Kysely<Database>, districtId: string, key: string) {
+  const r = await db
+    .selectFrom('therapy_session')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('district_id', '=', districtId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
