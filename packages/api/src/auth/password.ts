@@ -8,7 +8,11 @@ export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1, saltBytes: 32, keyBytes: 
 /** scrypt needs 128·N·r bytes; Node's default cap (32 MiB) is exactly that, so leave headroom. */
 const maxmemFor = (N: number, r: number) => 2 * 128 * N * r;
 
+/** How many scrypt derivations this process has run: lets tests prove every refusal pays one. */
+export const scryptRuns = { count: 0 };
+
 function derive(password: string, salt: Buffer, keyBytes: number, options: ScryptOptions) {
+  scryptRuns.count++;
   return new Promise<Buffer>((resolve, reject) => {
     scrypt(password.normalize('NFKC'), salt, keyBytes, options, (err, key) =>
       err ? reject(err) : resolve(key),
