@@ -20,6 +20,7 @@ export {
   type Context,
   type CreateContextOptions,
   consoleLogger,
+  errorSummary,
   createCallerFactory,
   createContextInner,
   createTRPCRouter,

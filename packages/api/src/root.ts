@@ -3,6 +3,8 @@ import { caseloadRouter } from './router/caseload';
 import { studentRouter } from './router/student';
 import { sessionsRouter } from './router/sessions';
 import { fidelityRouter } from './router/fidelity';
+import { accountRouter } from './router/account';
+import { adminRouter } from './router/admin';
 import { createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
@@ -11,6 +13,8 @@ export const appRouter = createTRPCRouter({
   student: studentRouter,
   sessions: sessionsRouter,
   fidelity: fidelityRouter,
+  account: accountRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,3 +9,7 @@ export * from './queries/scope';
 export * from './queries/student';
 export * from './queries/sessions';
 export * from './queries/fidelity';
+export * from './queries/records';
+export * from './queries/retention';
+export * from './queries/backup';
+export * from './queries/accounts';

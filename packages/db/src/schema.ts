@@ -333,6 +333,12 @@ export interface AuditEventTable {
   outcome: 'ok' | 'denied' | 'error';
   prev_hash: string;
   hash: string;
+  /** Random salt of `link_hash`; cleared when the event is redacted (2026_11_28_c_security). */
+  link_salt: string | null;
+  /** sha256(link_salt, student_id, entity_id): what the chain hash covers instead of the linkage. */
+  link_hash: string | null;
+  /** seq of the retention event that cleared this event's student linkage. */
+  redacted_by_seq: number | null;
 }
 
 export interface AuthSessionTable {

@@ -6,6 +6,7 @@ export type * from './progress-types';
 export type * from './views';
 export * from './fidelity';
 export * from './sessions';
+export * from './password-policy';
 export * from './goals';
 export * from './goal-bank';
 export * from './decisions';

@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { AuditEventTable, Database } from '../schema';
 import { newId, nowIso } from '../util';
 
 // The audit trail is append-only and tamper-evident: each district's events are numbered from 1
 // and every row's hash covers the previous row's hash plus its own fields, so an edited or
-// deleted row breaks every hash after it. Appends are serialised per district.
+// deleted row breaks every hash after it. Appends are serialised per district. The one
+// permitted change is retention's removal of a deleted student's linkage (below).
 
 export type AuditOutcome = AuditEventTable['outcome'];
 
@@ -26,10 +27,28 @@ export interface AuditInput {
 /** `prev_hash` of the first event in a district. */
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 
-type AuditRow = Omit<AuditEventTable, 'hash'>;
+/** The `entity` of the event a student's deletion leaves behind (see queries/retention). */
+export const STUDENT_DELETION_ENTITY = 'student_deletion';
 
-/** Canonical JSON of the hashed fields: fixed key order, nulls explicit. */
-function canonical(row: AuditRow): string {
+type AuditRow = Omit<AuditEventTable, 'hash' | 'redacted_by_seq'>;
+
+// Retention-aware chaining. The chain hash covers every field except the student linkage
+// (student_id, entity_id); it covers `link_hash` = sha256(link_salt, student_id, entity_id)
+// instead. While the salt is kept, the linkage is as tamper-evident as any field. When a
+// student is deleted, their events lose student_id, entity_id and the salt (and record the
+// deletion event's seq): the chain still verifies, and the remaining commitment, a hash of a
+// random 256-bit salt, cannot be matched to the deleted student's id any more. The
+// alternative, re-chaining after a deletion, would let anyone who can write the table rewrite
+// history and re-chain too; this way no hash is ever recomputed after it is written.
+
+export function auditLinkHash(salt: string, studentId: string | null, entityId: string | null) {
+  return createHash('sha256')
+    .update(JSON.stringify([salt, studentId, entityId]))
+    .digest('hex');
+}
+
+/** Canonical JSON of the chained fields: fixed key order, nulls explicit, no linkage. */
+function canonical(row: Omit<AuditRow, 'link_salt' | 'student_id' | 'entity_id'>): string {
   return JSON.stringify([
     row.district_id,
     row.id,
@@ -38,13 +57,12 @@ function canonical(row: AuditRow): string {
     row.actor_id,
     row.action,
     row.entity,
-    row.entity_id,
-    row.student_id,
     row.outcome,
+    row.link_hash,
   ]);
 }
 
-export function auditHash(row: AuditRow): string {
+export function auditHash(row: Omit<AuditRow, 'link_salt' | 'student_id' | 'entity_id'>): string {
   return createHash('sha256')
     .update(row.prev_hash + canonical(row))
     .digest('hex');
@@ -99,6 +117,7 @@ async function appendChain(
   let prev = head?.hash ?? AUDIT_GENESIS_HASH;
   const rows: AuditEventTable[] = events.map((e) => {
     seq += 1;
+    const linkSalt = randomBytes(32).toString('hex');
     const row: AuditRow = {
       district_id: districtId,
       id: newId(),
@@ -111,10 +130,12 @@ async function appendChain(
       student_id: e.studentId ?? null,
       outcome: e.outcome,
       prev_hash: prev,
+      link_salt: linkSalt,
+      link_hash: auditLinkHash(linkSalt, e.studentId ?? null, e.entityId ?? null),
     };
     const hash = auditHash(row);
     prev = hash;
-    return { ...row, hash };
+    return { ...row, hash, redacted_by_seq: null };
   });
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     await trx
@@ -129,9 +150,10 @@ export type AuditChainResult = { ok: true; count: number } | { ok: false; broken
 const VERIFY_PAGE = 1000;
 
 /**
- * Recomputes the district's chain from seq 1. Reports the first event whose position, link or
- * hash does not match. (Removing only the newest rows is not detectable from the chain alone;
- * that needs the head hash kept somewhere else.)
+ * Recomputes the district's chain from seq 1. Reports the first event whose position, link,
+ * hash or linkage commitment does not match, or whose linkage was removed without a recorded
+ * student deletion after it. (Removing only the newest rows is not detectable from the chain
+ * alone; that needs the head hash kept somewhere else.)
  */
 export async function verifyAuditChain(
   db: Kysely<Database>,
@@ -139,6 +161,9 @@ export async function verifyAuditChain(
 ): Promise<AuditChainResult> {
   let expectedSeq = 1;
   let prev = AUDIT_GENESIS_HASH;
+  const deletions = new Set<number>();
+  /** Redacted event seq → the deletion seq it names; checked once the whole chain is read. */
+  const redactions: [number, number][] = [];
   for (;;) {
     const page = await db
       .selectFrom('audit_event')
@@ -151,13 +176,27 @@ export async function verifyAuditChain(
     for (const row of page) {
       const seq = Number(row.seq);
       if (seq !== expectedSeq) return { ok: false, brokenAtSeq: expectedSeq };
-      const { hash, ...rest } = row;
-      if (row.prev_hash !== prev || auditHash({ ...rest, seq }) !== hash) {
+      if (row.prev_hash !== prev || auditHash({ ...row, seq }) !== row.hash || !row.link_hash) {
         return { ok: false, brokenAtSeq: seq };
       }
-      prev = hash;
+      if (row.link_salt !== null) {
+        const link = auditLinkHash(row.link_salt, row.student_id, row.entity_id);
+        if (link !== row.link_hash || row.redacted_by_seq !== null)
+          return { ok: false, brokenAtSeq: seq };
+      } else {
+        // Redacted: no linkage left, and a later student deletion must account for it.
+        const by = row.redacted_by_seq === null ? null : Number(row.redacted_by_seq);
+        if (by === null || by <= seq || row.student_id !== null || row.entity_id !== null)
+          return { ok: false, brokenAtSeq: seq };
+        redactions.push([seq, by]);
+      }
+      if (row.entity === STUDENT_DELETION_ENTITY && row.outcome === 'ok') deletions.add(seq);
+      prev = row.hash;
       expectedSeq += 1;
     }
-    if (page.length < VERIFY_PAGE) return { ok: true, count: expectedSeq - 1 };
+    if (page.length < VERIFY_PAGE) break;
   }
+  for (const [seq, by] of redactions)
+    if (!deletions.has(by)) return { ok: false, brokenAtSeq: seq };
+  return { ok: true, count: expectedSeq - 1 };
 }
