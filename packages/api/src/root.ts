@@ -5,6 +5,8 @@ import { sessionsRouter } from './router/sessions';
 import { fidelityRouter } from './router/fidelity';
 import { accountRouter } from './router/account';
 import { adminRouter } from './router/admin';
+import { goalsRouter } from './router/goals';
+import { reportsRouter } from './router/reports';
 import { createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
@@ -15,6 +17,8 @@ export const appRouter = createTRPCRouter({
   fidelity: fidelityRouter,
   account: accountRouter,
   admin: adminRouter,
+  goals: goalsRouter,
+  reports: reportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -605,3 +605,27 @@ export async function as(
   const token = await signIn(conn, email, options);
   return (await callerFor(conn, { ...options, token })).caller;
 }
+
+/** Reporting periods for district A (the fixture clock, 2026-03-11, falls in Q3). */
+export const PERIODS = {
+  q2: { id: 'rp-q2', name: 'Q2 2025–26', starts_on: '2025-11-01', ends_on: '2026-01-19' },
+  q3: { id: 'rp-q3', name: 'Q3 2025–26', starts_on: '2026-01-20', ends_on: '2026-03-31' },
+} as const;
+
+/** Adds PERIODS to district A (and one to district B, which must stay invisible). */
+export async function addReportingPeriods(db: DB): Promise<void> {
+  await db
+    .insertInto('reporting_period')
+    .values([
+      { district_id: A.district, ...PERIODS.q2 },
+      { district_id: A.district, ...PERIODS.q3 },
+      {
+        district_id: B.district,
+        id: 'rp-b',
+        name: 'B Q3',
+        starts_on: '2026-01-20',
+        ends_on: '2026-03-31',
+      },
+    ])
+    .execute();
+}

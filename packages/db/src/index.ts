@@ -13,3 +13,5 @@ export * from './queries/records';
 export * from './queries/retention';
 export * from './queries/backup';
 export * from './queries/accounts';
+export * from './queries/goals';
+export * from './queries/reports';

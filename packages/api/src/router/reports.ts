@@ -1,0 +1,404 @@
+import {
+  type AuditInput,
+  finalizeReportRow,
+  findReport,
+  findReportFor,
+  findReportingPeriod,
+  insertReport,
+  listReportingPeriods,
+  loadReportLines,
+  loadReportList,
+  loadStudentDetail,
+  newId,
+  recordAuditMany,
+  type StudentDetailData,
+  staffName,
+  updateDraftReportLine,
+} from '@carryover/db';
+import {
+  computeGas,
+  type Discipline,
+  draftNarrative,
+  formatRawValue,
+  type GasValue,
+  type GoalDomain,
+  type IsoDate,
+  type MeasurementType,
+  parentSummary,
+  ReportFinalizeInput,
+  ReportGenerateInput,
+  ReportGetInput,
+  type ReportGoalLine,
+  ReportGoalUpdateInput,
+  type ReportingPeriodView,
+  ReportListInput,
+  type ReportListRow,
+  type ReportStatusCode,
+  type ReportView,
+  type Role,
+  suggestStatusCode,
+  summarizePeriod,
+} from '@carryover/domain';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import { recordDenied, recordEvent, recordStudentReads } from '../audit';
+import { assertStudentInScope, canSeeStudent } from '../scope';
+import { type Context, protectedProcedure, roles, todayFor, type Viewer } from '../trpc';
+import { goalSpecOf, pointOf } from '../views';
+import { fieldError } from './goals';
+
+// IEP progress reports: per student and reporting period, each goal's status code, GAS and
+// narrative, drafted from the data, edited by the therapists, then finalised (and locked).
+
+export const REPORT_NOT_FOUND = 'Report not found';
+export const PERIOD_NOT_FOUND = 'Reporting period not found';
+export const REPORT_IS_FINAL = 'This report is final and can no longer be changed.';
+export const REPORT_WRITERS: Role[] = ['therapist', 'coordinator', 'admin'];
+
+type Ctx = Pick<Context, 'db' | 'now' | 'log'> & { viewer: Viewer };
+type Period = { id: string; name: string; starts_on: string; ends_on: string };
+
+function periodView(p: Period, today: IsoDate, all: readonly Period[]): ReportingPeriodView {
+  const containing = all.find((x) => x.starts_on <= today && x.ends_on >= today);
+  const lastEnded = [...all].reverse().find((x) => x.ends_on < today);
+  const current = (containing ?? lastEnded ?? all[0])?.id === p.id;
+  return { id: p.id, name: p.name, startsOn: p.starts_on, endsOn: p.ends_on, current };
+}
+
+function audit(ctx: Ctx, action: string, reportId: string, studentId: string): AuditInput {
+  return {
+    districtId: ctx.viewer.districtId,
+    actorId: ctx.viewer.id,
+    action,
+    entity: 'progress_report',
+    entityId: reportId,
+    studentId,
+    outcome: 'ok',
+    at: ctx.now().toISOString(),
+  };
+}
+
+/**
+ * The report, if it exists in the viewer's district and its student is in scope. Missing and
+ * out of scope get the same NOT_FOUND; the refusal is audited.
+ */
+async function reportInScope(ctx: Ctx, reportId: string, path: string) {
+  const report = await findReport(ctx.db, ctx.viewer.districtId, reportId);
+  if (!report || !(await canSeeStudent(ctx, report.student_id))) {
+    await recordDenied(ctx, {
+      action: path,
+      entity: 'progress_report',
+      entityId: reportId,
+      studentId: report?.student_id ?? null,
+    });
+    throw new TRPCError({ code: 'NOT_FOUND', message: REPORT_NOT_FOUND });
+  }
+  return report;
+}
+
+async function refuseFinal(ctx: Ctx, path: string, reportId: string, studentId: string) {
+  await recordDenied(ctx, {
+    action: path,
+    entity: 'progress_report',
+    entityId: reportId,
+    studentId,
+  });
+  throw new TRPCError({ code: 'CONFLICT', message: REPORT_IS_FINAL });
+}
+
+/** A therapist edits the lines of their own discipline; coordinators and admins any. */
+function canEditDiscipline(viewer: Viewer, discipline: string): boolean {
+  if (viewer.role === 'coordinator' || viewer.role === 'admin') return true;
+  return viewer.role === 'therapist' && viewer.discipline === discipline;
+}
+
+interface Computed {
+  goal: StudentDetailData['goals'][number];
+  statusCode: ReportStatusCode;
+  gas: ReturnType<typeof computeGas>;
+  summary: ReturnType<typeof summarizePeriod>;
+  narrative: string;
+}
+
+/** What the data says for each goal that had started by the period's end. */
+function computeLines(data: StudentDetailData, period: Period): Computed[] {
+  const p = { name: period.name, startsOn: period.starts_on, endsOn: period.ends_on };
+  return data.goals
+    .filter((g) => g.start_date <= period.ends_on)
+    .map((goal) => {
+      const spec = goalSpecOf(goal);
+      const points = data.observations
+        .filter((o) => o.goal_id === goal.id)
+        .flatMap((o) => pointOf(spec, o) ?? []);
+      const statusCode = suggestStatusCode(spec, points, period.ends_on);
+      const gas = computeGas(spec, points, period.ends_on);
+      const summary = summarizePeriod(spec, points, p);
+      const narrative = draftNarrative({
+        firstName: data.student.first_name,
+        goal: spec,
+        period: p,
+        summary,
+        statusCode,
+      });
+      return { goal, statusCode, gas, summary, narrative };
+    });
+}
+
+async function buildView(
+  ctx: Ctx,
+  report: NonNullable<Awaited<ReturnType<typeof findReport>>>,
+): Promise<ReportView> {
+  const d = ctx.viewer.districtId;
+  const today = todayFor(ctx);
+  const [data, lines, periods] = await Promise.all([
+    loadStudentDetail(ctx.db, d, report.student_id),
+    loadReportLines(ctx.db, d, report.id),
+    listReportingPeriods(ctx.db, d),
+  ]);
+  const period = periods.find((p) => p.id === report.period_id);
+  if (!data || !period) throw new TRPCError({ code: 'NOT_FOUND', message: REPORT_NOT_FOUND });
+  const finalizedBy = report.finalized_by ? await staffName(ctx.db, d, report.finalized_by) : null;
+  const computed = new Map(computeLines(data, period).map((c) => [c.goal.id, c]));
+  const draft = report.status === 'draft';
+  const goals: ReportGoalLine[] = [];
+  for (const goal of data.goals) {
+    const line = lines.find((l) => l.goal_id === goal.id);
+    const c = computed.get(goal.id);
+    if (!line || !c) continue;
+    const spec = goalSpecOf(goal);
+    const statusCode = line.status_code as ReportStatusCode;
+    goals.push({
+      goalId: goal.id,
+      discipline: goal.discipline as Discipline,
+      domain: goal.domain as GoalDomain,
+      text: goal.text,
+      measurementType: goal.measurement_type as MeasurementType,
+      baselineText: formatRawValue(spec, spec.baseline),
+      targetText: formatRawValue(spec, spec.target),
+      targetDate: goal.target_date,
+      statusCode,
+      suggestedStatusCode: c.statusCode,
+      gasScore: Number(line.gas_score) as GasValue,
+      gasComputed: Number(line.gas_computed) as GasValue,
+      gasExplanation: c.gas.explanation,
+      gasOverrideReason: line.gas_override_reason,
+      narrative: line.narrative,
+      parentSummary: parentSummary({
+        firstName: data.student.first_name,
+        targetDate: goal.target_date,
+        statusCode,
+        summary: c.summary,
+      }),
+      summary: c.summary,
+      editable: draft && canEditDiscipline(ctx.viewer, goal.discipline),
+    });
+  }
+  const providers = new Map<string, { discipline: Discipline; name: string }>();
+  for (const s of data.services) {
+    if (s.start_date > period.ends_on || s.end_date < period.starts_on) continue;
+    const name = s.provider_name ?? '';
+    providers.set(`${s.discipline}|${name}`, { discipline: s.discipline as Discipline, name });
+  }
+  return {
+    id: report.id,
+    status: report.status,
+    studentId: data.student.id,
+    studentName: `${data.student.first_name} ${data.student.last_name}`,
+    firstName: data.student.first_name,
+    grade: data.student.grade,
+    schoolName: data.student.school_name,
+    dateOfBirth: data.student.date_of_birth,
+    period: periodView(period, today, periods),
+    districtName: ctx.viewer.districtName,
+    createdAt: report.created_at,
+    finalizedAt: report.finalized_at,
+    finalizedBy,
+    providers: [...providers.values()],
+    goals,
+    canFinalize: draft && REPORT_WRITERS.includes(ctx.viewer.role),
+  };
+}
+
+export const reportsRouter = {
+  /** The district's reporting periods, the current one marked. No student data. */
+  periods: protectedProcedure.query(async ({ ctx }): Promise<ReportingPeriodView[]> => {
+    const periods = await listReportingPeriods(ctx.db, ctx.viewer.districtId);
+    const today = todayFor(ctx);
+    return periods.map((p) => periodView(p, today, periods));
+  }),
+
+  /** Students in scope, each with their report for the period (if any). */
+  list: protectedProcedure.input(ReportListInput).query(async ({ ctx, input, path }) => {
+    const period = await findReportingPeriod(ctx.db, ctx.viewer.districtId, input.periodId);
+    if (!period) throw new TRPCError({ code: 'NOT_FOUND', message: PERIOD_NOT_FOUND });
+    const rows = await loadReportList(ctx.db, ctx.viewer, todayFor(ctx), period.id);
+    await recordStudentReads(
+      ctx,
+      path,
+      rows.map((r) => r.id),
+    );
+    return rows.map(
+      (r): ReportListRow => ({
+        studentId: r.id,
+        name: `${r.first_name} ${r.last_name}`,
+        grade: r.grade,
+        schoolName: r.school_name,
+        goalCount: Number(r.goal_count ?? 0),
+        report: r.report_id
+          ? {
+              id: r.report_id,
+              status: r.report_status === 'final' ? 'final' : 'draft',
+              finalizedAt: r.finalized_at ?? null,
+            }
+          : null,
+      }),
+    );
+  }),
+
+  /** Drafts the report from the data; returns the existing one if there is one already. */
+  generate: roles(...REPORT_WRITERS)
+    .input(ReportGenerateInput)
+    .mutation(async ({ ctx, input, path }) => {
+      await assertStudentInScope(ctx, input.studentId, path);
+      const d = ctx.viewer.districtId;
+      const period = await findReportingPeriod(ctx.db, d, input.periodId);
+      if (!period) {
+        await recordDenied(ctx, {
+          action: path,
+          entity: 'reporting_period',
+          studentId: input.studentId,
+        });
+        fieldError('periodId', PERIOD_NOT_FOUND);
+      }
+      const existing = await findReportFor(ctx.db, d, input.studentId, period.id);
+      if (existing) {
+        await recordEvent(ctx, audit(ctx, path, existing.id, input.studentId), 'ok');
+        return { id: existing.id, created: false };
+      }
+      const data = await loadStudentDetail(ctx.db, d, input.studentId);
+      if (!data) throw new TRPCError({ code: 'NOT_FOUND', message: REPORT_NOT_FOUND });
+      const id = newId();
+      const lines = computeLines(data, period);
+      try {
+        await ctx.db.transaction().execute(async (trx) => {
+          await insertReport(
+            trx,
+            {
+              district_id: d,
+              id,
+              student_id: input.studentId,
+              period_id: period.id,
+              status: 'draft',
+              created_by: ctx.viewer.id,
+              created_at: ctx.now().toISOString(),
+              finalized_at: null,
+              finalized_by: null,
+            },
+            lines.map((l) => ({
+              district_id: d,
+              report_id: id,
+              goal_id: l.goal.id,
+              status_code: l.statusCode,
+              gas_score: l.gas.score,
+              gas_computed: l.gas.score,
+              gas_override_reason: null,
+              narrative: l.narrative,
+            })),
+          );
+          await recordAuditMany(trx, [audit(ctx, path, id, input.studentId)]);
+        });
+      } catch (err) {
+        // Two people generating at once: the unique (student, period) key keeps one report.
+        const raced = await findReportFor(ctx.db, d, input.studentId, period.id);
+        if (raced) return { id: raced.id, created: false };
+        throw err;
+      }
+      return { id, created: true };
+    }),
+
+  get: protectedProcedure.input(ReportGetInput).query(async ({ ctx, input, path }) => {
+    const report = await reportInScope(ctx, input.reportId, path);
+    const view = await buildView(ctx, report);
+    await recordEvent(ctx, audit(ctx, path, report.id, report.student_id), 'ok');
+    return view;
+  }),
+
+  /** One goal's status code, score and narrative. A score other than the computed one needs a reason. */
+  updateGoal: roles(...REPORT_WRITERS)
+    .input(ReportGoalUpdateInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const report = await reportInScope(ctx, input.reportId, path);
+      const d = ctx.viewer.districtId;
+      if (report.status !== 'draft') await refuseFinal(ctx, path, report.id, report.student_id);
+      const lines = await loadReportLines(ctx.db, d, report.id);
+      const line = lines.find((l) => l.goal_id === input.goalId);
+      const data = line ? await loadStudentDetail(ctx.db, d, report.student_id) : undefined;
+      const goal = data?.goals.find((g) => g.id === input.goalId);
+      if (!line || !goal) {
+        await recordDenied(ctx, {
+          action: path,
+          entity: 'progress_report',
+          entityId: report.id,
+          studentId: report.student_id,
+        });
+        fieldError('goalId', 'This goal is not on the report');
+      }
+      if (!canEditDiscipline(ctx.viewer, goal.discipline)) {
+        await recordDenied(ctx, {
+          action: path,
+          entity: 'progress_report',
+          entityId: report.id,
+          studentId: report.student_id,
+        });
+        throw new TRPCError({
+          code: 'FORBIDDEN',
+          message: `This is a ${goal.discipline} goal; its therapist writes this part of the report.`,
+        });
+      }
+      const overridden = input.gasScore !== Number(line.gas_computed);
+      const reason = input.gasOverrideReason?.trim() ?? '';
+      if (overridden && reason.length < 3) {
+        await recordDenied(ctx, {
+          action: path,
+          entity: 'progress_report',
+          entityId: report.id,
+          studentId: report.student_id,
+        });
+        fieldError('gasOverrideReason', 'Give a reason for changing the computed score');
+      }
+      const changed = await ctx.db.transaction().execute(async (trx) => {
+        const ok = await updateDraftReportLine(trx, d, report.id, input.goalId, {
+          status_code: input.statusCode,
+          gas_score: input.gasScore,
+          gas_override_reason: overridden ? reason : null,
+          narrative: input.narrative,
+        });
+        if (ok) await recordAuditMany(trx, [audit(ctx, path, report.id, report.student_id)]);
+        return ok;
+      });
+      // Finalised between the check above and the write.
+      if (!changed) await refuseFinal(ctx, path, report.id, report.student_id);
+      return { ok: true as const };
+    }),
+
+  /** Locks the report: no line can change afterwards. */
+  finalize: roles(...REPORT_WRITERS)
+    .input(ReportFinalizeInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const report = await reportInScope(ctx, input.reportId, path);
+      if (report.status !== 'draft') await refuseFinal(ctx, path, report.id, report.student_id);
+      const at = ctx.now().toISOString();
+      const done = await ctx.db.transaction().execute(async (trx) => {
+        const ok = await finalizeReportRow(
+          trx,
+          ctx.viewer.districtId,
+          report.id,
+          ctx.viewer.id,
+          at,
+        );
+        if (ok) await recordAuditMany(trx, [audit(ctx, path, report.id, report.student_id)]);
+        return ok;
+      });
+      if (!done) await refuseFinal(ctx, path, report.id, report.student_id);
+      return { ok: true as const, finalizedAt: at };
+    }),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,225 @@
+import type { Connection } from '@carryover/db';
+import { testTargets } from '@carryover/db/testing';
+import type { GoalCreateInput } from '@carryover/domain';
+import { getErrorShape, type TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '../src/root';
+import { GOAL_NOT_FOUND } from '../src/router/goals';
+import { STUDENT_NOT_FOUND } from '../src/scope';
+import { A, as, B, buildFixture, emails, openTestDb, silentLogger } from './fixtures';
+
+const targets = await testTargets();
+
+/** The field errors the HTTP adapter would send for an error thrown by a call. */
+function fieldsOf(error: unknown): Record<string, string[]> {
+  const shape = getErrorShape({
+    config: appRouter._def._config,
+    error: error as TRPCError,
+    type: 'mutation',
+    path: 'goals',
+    input: undefined,
+    ctx: { log: silentLogger } as never,
+  });
+  return (shape.data as { fieldErrors: Record<string, string[]> | null }).fieldErrors ?? {};
+}
+
+const newGoal = (over: Partial<GoalCreateInput> = {}): GoalCreateInput => ({
+  studentId: A.students.ben,
+  discipline: 'OT',
+  domain: 'self_care',
+  text: 'Ben will complete the arrival routine with no more than a gestural prompt.',
+  measurementType: 'prompt_level',
+  baseline: 4,
+  target: 1,
+  masteryRule: {},
+  startDate: '2026-03-02',
+  targetDate: '2026-06-01',
+  phase: 'intervention',
+  currentModel: 'push_in',
+  routineIds: [A.routines.arrival],
+  ...over,
+});
+
+for (const target of targets) {
+  describe(`goals on ${target.dialect}`, () => {
+    let conn: Connection;
+    beforeAll(async () => {
+      conn = await openTestDb(target);
+      await buildFixture(conn.db);
+    });
+    afterAll(() => conn?.close());
+
+    const goalCount = async () =>
+      Number(
+        (
+          await conn.db
+            .selectFrom('goal')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const lastEvent = async (actor: string) =>
+      conn.db
+        .selectFrom('audit_event')
+        .selectAll()
+        .where('actor_id', '=', actor)
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirstOrThrow();
+
+    it('creates a goal with its routines and first phase, and it shows on the student', async () => {
+      const ot = await as(conn, emails.ot);
+      const { id } = await ot.goals.create(newGoal());
+      const ben = await ot.student.get({ studentId: A.students.ben });
+      const goal = ben.goals.find((g) => g.id === id)!;
+      expect(goal.domain).toBe('self_care');
+      expect(goal.currentModel).toBe('push_in');
+      expect(goal.routines.map((r) => r.id)).toEqual([A.routines.arrival]);
+      expect(goal.phaseChanges).toEqual([{ date: '2026-03-02', phase: 'intervention' }]);
+      expect(goal.alerts).toEqual([]);
+      const row = await conn.db
+        .selectFrom('goal')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      // Derived, not taken from input: prompt level is better when lower; linked to Ben's OT service.
+      expect(row.direction).toBe('down');
+      expect(row.service_id).toBe(A.services.benOt);
+      expect(row.district_id).toBe(A.district);
+      const event = await conn.db
+        .selectFrom('audit_event')
+        .selectAll()
+        .where('action', '=', 'goals.create')
+        .executeTakeFirstOrThrow();
+      expect(event).toMatchObject({ outcome: 'ok', entity_id: id, student_id: A.students.ben });
+
+      const edit = await ot.goals.get({ studentId: A.students.ben, goalId: id });
+      expect(edit).toMatchObject({ baseline: 4, target: 1, routineIds: [A.routines.arrival] });
+    });
+
+    it('refuses bad input field by field and writes nothing', async () => {
+      const ot = await as(conn, emails.ot);
+      const before = await goalCount();
+      const err = await ot.goals
+        .create(newGoal({ targetDate: '2026-01-01', target: 6 }))
+        .catch((e) => e);
+      expect(err.code).toBe('BAD_REQUEST');
+      expect(Object.keys(fieldsOf(err)).sort()).toEqual(['target', 'targetDate']);
+      expect(await goalCount()).toBe(before);
+    });
+
+    it('answers NOT_FOUND alike for students out of scope, in another district, or missing', async () => {
+      const ot = await as(conn, emails.ot);
+      const before = await goalCount();
+      for (const studentId of [A.students.cara, B.student, 'nobody']) {
+        await expect(ot.goals.create(newGoal({ studentId }))).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+          message: STUDENT_NOT_FOUND,
+        });
+        await expect(ot.goals.formContext({ studentId })).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+          message: STUDENT_NOT_FOUND,
+        });
+      }
+      expect(await goalCount()).toBe(before);
+      expect(await lastEvent(A.staff.ot)).toMatchObject({ outcome: 'denied' });
+    });
+
+    it('lets teachers and assistants read but not write goals', async () => {
+      for (const email of [emails.teacher, emails.slpa]) {
+        const caller = await as(conn, email);
+        await expect(
+          caller.goals.create(newGoal({ studentId: A.students.cara, discipline: 'SLP' })),
+        ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      }
+      const teacher = await as(conn, emails.teacher);
+      const form = await teacher.goals.formContext({ studentId: A.students.ava });
+      expect(form.routines.map((r) => r.id).sort()).toEqual(
+        [A.routines.arrival, A.routines.writing].sort(),
+      );
+      expect(form.disciplines).toEqual(['OT', 'SLP']);
+    });
+
+    it("keeps a therapist to their own discipline and the student's school's routines", async () => {
+      const ot = await as(conn, emails.ot);
+      const before = await goalCount();
+      const wrongDiscipline = await ot.goals
+        .create(newGoal({ studentId: A.students.ava, discipline: 'SLP', domain: 'articulation' }))
+        .catch((e) => e);
+      expect(wrongDiscipline.code).toBe('BAD_REQUEST');
+      expect(fieldsOf(wrongDiscipline)).toHaveProperty('discipline');
+
+      const slp = await as(conn, emails.slp);
+      // Cara's school is South; both routines belong to a North classroom.
+      const foreignRoutine = await slp.goals
+        .create(
+          newGoal({
+            studentId: A.students.cara,
+            discipline: 'SLP',
+            domain: 'fluency',
+            routineIds: [A.routines.writing],
+          }),
+        )
+        .catch((e) => e);
+      expect(foreignRoutine.code).toBe('BAD_REQUEST');
+      expect(fieldsOf(foreignRoutine)).toHaveProperty('routineIds');
+      expect(await goalCount()).toBe(before);
+      expect(await lastEvent(A.staff.slp)).toMatchObject({ outcome: 'denied' });
+    });
+
+    it('edits a goal, keeping phase and model changes as history; a model change needs a reason', async () => {
+      const slp = await as(conn, emails.slp);
+      const current = await slp.goals.get({ studentId: A.students.ava, goalId: A.goals.avaArtic });
+      const edit = {
+        ...current,
+        studentId: A.students.ava,
+        goalId: A.goals.avaArtic,
+        text: 'Ava will produce /r/ in sentences with 80% accuracy.',
+        phase: 'maintenance' as const,
+        currentModel: 'split' as const,
+        effectiveDate: '2026-03-10',
+      };
+      const noReason = await slp.goals.update(edit).catch((e) => e);
+      expect(noReason.code).toBe('BAD_REQUEST');
+      expect(fieldsOf(noReason)).toHaveProperty('modelChangeReason');
+      const unchanged = await slp.goals.get({
+        studentId: A.students.ava,
+        goalId: A.goals.avaArtic,
+      });
+      expect(unchanged.text).toBe(current.text);
+
+      await slp.goals.update({ ...edit, modelChangeReason: 'Half in class, half drill' });
+      const ava = await slp.student.get({ studentId: A.students.ava });
+      const goal = ava.goals.find((g) => g.id === A.goals.avaArtic)!;
+      expect(goal.text).toBe(edit.text);
+      expect(goal.phase).toBe('maintenance');
+      expect(goal.phaseChanges).toContainEqual({ date: '2026-03-10', phase: 'maintenance' });
+      expect(goal.modelChanges.at(-1)).toEqual({
+        date: '2026-03-10',
+        from: 'push_in',
+        to: 'split',
+        reason: 'Half in class, half drill',
+      });
+    });
+
+    it('does not find a goal through another student, or edit another discipline’s goal', async () => {
+      const ot = await as(conn, emails.ot);
+      // Ben's goal asked for under Ava (both in the OT's scope): not found, like a missing id.
+      for (const goalId of [A.goals.benFineMotor, 'no-such-goal']) {
+        await expect(ot.goals.get({ studentId: A.students.ava, goalId })).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+          message: GOAL_NOT_FOUND,
+        });
+      }
+      const artic = await (await as(conn, emails.slp)).goals.get({
+        studentId: A.students.ava,
+        goalId: A.goals.avaArtic,
+      });
+      const err = await ot.goals
+        .update({ ...artic, studentId: A.students.ava, goalId: A.goals.avaArtic, discipline: 'OT' })
+        .catch((e) => e);
+      expect(err.code).toBe('BAD_REQUEST');
+      expect(fieldsOf(err)).toHaveProperty('discipline');
+    });
+  });
+}

@@ -1,0 +1,277 @@
+import type { Connection } from '@carryover/db';
+import { testTargets } from '@carryover/db/testing';
+import { getErrorShape, type TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '../src/root';
+import { REPORT_IS_FINAL, REPORT_NOT_FOUND } from '../src/router/reports';
+import { STUDENT_NOT_FOUND } from '../src/scope';
+import {
+  A,
+  addReportingPeriods,
+  as,
+  B,
+  buildFixture,
+  emails,
+  openTestDb,
+  PERIODS,
+  silentLogger,
+} from './fixtures';
+
+const targets = await testTargets();
+
+function fieldsOf(error: unknown): Record<string, string[]> {
+  const shape = getErrorShape({
+    config: appRouter._def._config,
+    error: error as TRPCError,
+    type: 'mutation',
+    path: 'reports',
+    input: undefined,
+    ctx: { log: silentLogger } as never,
+  });
+  return (shape.data as { fieldErrors: Record<string, string[]> | null }).fieldErrors ?? {};
+}
+
+for (const target of targets) {
+  describe(`progress reports on ${target.dialect}`, () => {
+    let conn: Connection;
+    let avaReport: string;
+    let caraReport: string;
+    beforeAll(async () => {
+      conn = await openTestDb(target);
+      await buildFixture(conn.db);
+      await addReportingPeriods(conn.db);
+    });
+    afterAll(() => conn?.close());
+
+    const line = async (reportId: string, goalId: string) =>
+      conn.db
+        .selectFrom('progress_report_goal')
+        .selectAll()
+        .where('report_id', '=', reportId)
+        .where('goal_id', '=', goalId)
+        .executeTakeFirstOrThrow();
+
+    it("lists the district's periods with the current one marked, and none of another district's", async () => {
+      const ot = await as(conn, emails.ot);
+      const periods = await ot.reports.periods();
+      expect(periods.map((p) => [p.id, p.current])).toEqual([
+        [PERIODS.q2.id, false],
+        [PERIODS.q3.id, true],
+      ]);
+      const rows = await ot.reports.list({ periodId: PERIODS.q3.id });
+      expect(rows.map((r) => r.studentId).sort()).toEqual([A.students.ava, A.students.ben]);
+      expect(rows.every((r) => r.report === null)).toBe(true);
+      await expect(ot.reports.list({ periodId: 'rp-b' })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+    });
+
+    it('generates a draft from the data: status codes, computed GAS and narratives', async () => {
+      const ot = await as(conn, emails.ot);
+      const first = await ot.reports.generate({
+        studentId: A.students.ava,
+        periodId: PERIODS.q3.id,
+      });
+      expect(first.created).toBe(true);
+      avaReport = first.id;
+      // Generating again opens the same report.
+      const again = await ot.reports.generate({
+        studentId: A.students.ava,
+        periodId: PERIODS.q3.id,
+      });
+      expect(again).toEqual({ id: avaReport, created: false });
+
+      const report = await ot.reports.get({ reportId: avaReport });
+      expect(report.status).toBe('draft');
+      expect(report.studentName).toBe('Ava Lopez');
+      expect(report.period.name).toBe('Q3 2025–26');
+      const artic = report.goals.find((g) => g.goalId === A.goals.avaArtic)!;
+      // 65, 70, 75 % against a 20 → 80 % goal: level (median) 0.83; the aim on Mar 31 is 0.77.
+      expect(artic.statusCode).toBe('sufficient_progress');
+      expect(artic.gasComputed).toBe(0);
+      expect(artic.gasScore).toBe(0);
+      expect(artic.gasExplanation).toBe(
+        'Level 83% of the way to the target on Mar 31; the aim line expected 77%, so the level is 6 points above it: 0 (as expected).',
+      );
+      expect(artic.narrative).toMatch(/^Across 3 sessions this period \(Mar 2 – Mar 9\), Ava/);
+      expect(artic.editable).toBe(false); // the SLP's goal
+      const handwriting = report.goals.find((g) => g.goalId === A.goals.avaHandwriting)!;
+      expect(handwriting.statusCode).toBe('not_yet_introduced');
+      expect(handwriting.editable).toBe(true);
+      expect(report.canFinalize).toBe(true);
+
+      const list = await ot.reports.list({ periodId: PERIODS.q3.id });
+      expect(list.find((r) => r.studentId === A.students.ava)?.report).toMatchObject({
+        id: avaReport,
+        status: 'draft',
+      });
+    });
+
+    it('saves an edited narrative and a score override with its reason', async () => {
+      const ot = await as(conn, emails.ot);
+      await ot.reports.updateGoal({
+        reportId: avaReport,
+        goalId: A.goals.avaHandwriting,
+        statusCode: 'not_yet_introduced',
+        gasScore: -1,
+        gasOverrideReason: 'Started late because of the splint',
+        narrative: 'Ava starts handwriting work next month.',
+      });
+      const row = await line(avaReport, A.goals.avaHandwriting);
+      expect(row).toMatchObject({
+        gas_score: -1,
+        gas_computed: 0,
+        gas_override_reason: 'Started late because of the splint',
+        narrative: 'Ava starts handwriting work next month.',
+      });
+      const event = await conn.db
+        .selectFrom('audit_event')
+        .selectAll()
+        .where('action', '=', 'reports.updateGoal')
+        .executeTakeFirstOrThrow();
+      expect(event).toMatchObject({ outcome: 'ok', student_id: A.students.ava });
+    });
+
+    it('refuses an override without a reason, an empty narrative, and another discipline’s goal', async () => {
+      const ot = await as(conn, emails.ot);
+      const before = await line(avaReport, A.goals.avaHandwriting);
+      const noReason = await ot.reports
+        .updateGoal({
+          reportId: avaReport,
+          goalId: A.goals.avaHandwriting,
+          statusCode: 'sufficient_progress',
+          gasScore: 2,
+          narrative: 'Changed',
+        })
+        .catch((e) => e);
+      expect(noReason.code).toBe('BAD_REQUEST');
+      expect(Object.keys(fieldsOf(noReason))).toEqual(['gasOverrideReason']);
+      const empty = await ot.reports
+        .updateGoal({
+          reportId: avaReport,
+          goalId: A.goals.avaHandwriting,
+          statusCode: 'sufficient_progress',
+          gasScore: 0,
+          narrative: '   ',
+        })
+        .catch((e) => e);
+      expect(Object.keys(fieldsOf(empty))).toEqual(['narrative']);
+      const outOfRange = await ot.reports
+        .updateGoal({
+          reportId: avaReport,
+          goalId: A.goals.avaHandwriting,
+          statusCode: 'sufficient_progress',
+          gasScore: 3,
+          narrative: 'x',
+        })
+        .catch((e) => e);
+      expect(Object.keys(fieldsOf(outOfRange))).toEqual(['gasScore']);
+      expect(await line(avaReport, A.goals.avaHandwriting)).toEqual(before);
+
+      await expect(
+        ot.reports.updateGoal({
+          reportId: avaReport,
+          goalId: A.goals.avaArtic,
+          statusCode: 'mastered',
+          gasScore: 1,
+          narrative: 'The OT should not write this.',
+        }),
+      ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect((await line(avaReport, A.goals.avaArtic)).narrative).not.toContain('OT');
+    });
+
+    it('answers NOT_FOUND alike for a report out of scope, in another district, or missing', async () => {
+      const slp = await as(conn, emails.slp);
+      caraReport = (
+        await slp.reports.generate({ studentId: A.students.cara, periodId: PERIODS.q3.id })
+      ).id;
+      const ot = await as(conn, emails.ot);
+      for (const reportId of [caraReport, 'no-such-report']) {
+        await expect(ot.reports.get({ reportId })).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+          message: REPORT_NOT_FOUND,
+        });
+        await expect(ot.reports.finalize({ reportId })).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+          message: REPORT_NOT_FOUND,
+        });
+      }
+      const other = await as(conn, emails.otherDistrict);
+      await expect(other.reports.get({ reportId: avaReport })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+        message: REPORT_NOT_FOUND,
+      });
+      await expect(
+        ot.reports.generate({ studentId: A.students.cara, periodId: PERIODS.q3.id }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND', message: STUDENT_NOT_FOUND });
+      await expect(
+        ot.reports.generate({ studentId: B.student, periodId: PERIODS.q3.id }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND', message: STUDENT_NOT_FOUND });
+      const badPeriod = await ot.reports
+        .generate({ studentId: A.students.ben, periodId: 'rp-b' })
+        .catch((e) => e);
+      expect(Object.keys(fieldsOf(badPeriod))).toEqual(['periodId']);
+      const denied = await conn.db
+        .selectFrom('audit_event')
+        .selectAll()
+        .where('actor_id', '=', A.staff.ot)
+        .where('outcome', '=', 'denied')
+        .where('action', '=', 'reports.get')
+        .execute();
+      expect(denied.map((e) => e.entity_id).sort()).toEqual([caraReport, 'no-such-report'].sort());
+    });
+
+    it('lets a teacher read a report of their class, but not change it', async () => {
+      const teacher = await as(conn, emails.teacher);
+      const report = await teacher.reports.get({ reportId: avaReport });
+      expect(report.goals.every((g) => !g.editable)).toBe(true);
+      expect(report.canFinalize).toBe(false);
+      await expect(teacher.reports.finalize({ reportId: avaReport })).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
+      await expect(
+        teacher.reports.generate({ studentId: A.students.ben, periodId: PERIODS.q3.id }),
+      ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    });
+
+    it('locks a finalised report: no line, status or score can change', async () => {
+      const ot = await as(conn, emails.ot);
+      const { finalizedAt } = await ot.reports.finalize({ reportId: avaReport });
+      const report = await ot.reports.get({ reportId: avaReport });
+      expect(report.status).toBe('final');
+      expect(report.finalizedAt).toBe(finalizedAt);
+      expect(report.finalizedBy).toBe('Olive Occupational');
+      expect(report.goals.every((g) => !g.editable)).toBe(true);
+      const before = await line(avaReport, A.goals.avaHandwriting);
+      await expect(
+        ot.reports.updateGoal({
+          reportId: avaReport,
+          goalId: A.goals.avaHandwriting,
+          statusCode: 'mastered',
+          gasScore: 0,
+          narrative: 'Rewritten after the fact',
+        }),
+      ).rejects.toMatchObject({ code: 'CONFLICT', message: REPORT_IS_FINAL });
+      await expect(ot.reports.finalize({ reportId: avaReport })).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      const admin = await as(conn, emails.admin);
+      await expect(
+        admin.reports.updateGoal({
+          reportId: avaReport,
+          goalId: A.goals.avaArtic,
+          statusCode: 'mastered',
+          gasScore: 1,
+          narrative: 'Admins cannot either',
+        }),
+      ).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await line(avaReport, A.goals.avaHandwriting)).toEqual(before);
+      const row = await conn.db
+        .selectFrom('progress_report')
+        .select(['status', 'finalized_by'])
+        .where('id', '=', avaReport)
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({ status: 'final', finalized_by: A.staff.ot });
+    });
+  });
+}
