@@ -91,6 +91,32 @@ export const PLANTED_EFFECTS = {
 
 export type DomainGroup = keyof typeof PLANTED_EFFECTS.roi;
 
+type SettingRoi = { therapy_room: number; classroom: number };
+
+/**
+ * The shape of PLANTED_EFFECTS with plain numbers, so simulations can plant other effects
+ * (`DemoOptions.effects`). The demo itself always uses PLANTED_EFFECTS.
+ */
+export interface PlantedEffects {
+  roi: Record<DomainGroup, Record<'push_in' | 'pull_out' | 'consult', SettingRoi>>;
+  classroomOffset: Record<ServiceModel, number>;
+  studentMultiplierSdLog: number;
+  goalMultiplierSdLog: number;
+  initialLevelMax: number;
+  /**
+   * Simulation only (absent in the demo): the initial level is uniform on
+   * [initialLevelMin, initialLevelMax] for every goal, new goals included, so validation runs
+   * can keep scores away from the clamp at 0.
+   */
+  initialLevelMin?: number;
+  observationNoiseSd: number;
+  latentCap: number;
+}
+
+export function resolveEffects(overrides?: Partial<PlantedEffects>): PlantedEffects {
+  return { ...(PLANTED_EFFECTS as unknown as PlantedEffects), ...overrides };
+}
+
 export function domainGroup(domain: GoalDomain): DomainGroup {
   if (domain === 'self_care' || domain === 'classroom_participation') return 'functional';
   if (domain === 'articulation') return 'articulation';
@@ -102,12 +128,16 @@ export function plantedRoi(
   domain: GoalDomain,
   model: ServiceModel,
   setting: 'therapy_room' | 'classroom',
+  effects: Pick<PlantedEffects, 'roi'> = PLANTED_EFFECTS,
 ): number {
-  const table = PLANTED_EFFECTS.roi[domainGroup(domain)];
+  const table = effects.roi[domainGroup(domain)];
   if (model === 'split') return (table.push_in[setting] + table.pull_out[setting]) / 2;
   return table[model][setting];
 }
 
-export function classroomOffset(model: ServiceModel): number {
-  return PLANTED_EFFECTS.classroomOffset[model];
+export function classroomOffset(
+  model: ServiceModel,
+  effects: Pick<PlantedEffects, 'classroomOffset'> = PLANTED_EFFECTS,
+): number {
+  return effects.classroomOffset[model];
 }

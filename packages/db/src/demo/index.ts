@@ -32,13 +32,21 @@ import {
   MODEL_CHANGE_REASONS,
   PROMPT_WORDS,
 } from './catalog';
-import { classroomOffset, PLANTED_EFFECTS, plantedRoi } from './effects';
+import { classroomOffset, type PlantedEffects, plantedRoi, resolveEffects } from './effects';
 import { FIRST_NAMES, LAST_NAMES, SCHOOL_NAMES } from './names';
 import { hash3, hashFloat, hashString, Rng } from './rng';
-import { BatchWriter } from './writer';
+import { BatchWriter, MemorySink, type RowSink } from './writer';
 
-export type { DomainGroup } from './effects';
-export { classroomOffset, domainGroup, PLANTED_EFFECTS, plantedRoi } from './effects';
+export type { DomainGroup, PlantedEffects } from './effects';
+export {
+  classroomOffset,
+  domainGroup,
+  PLANTED_EFFECTS,
+  plantedRoi,
+  resolveEffects,
+} from './effects';
+export { comparisonInputFromSink, simulateComparisonInput } from './simulate';
+export { MemorySink, type RowSink } from './writer';
 
 export interface DemoOptions {
   /** Number of students; default 200. Schools, staff and classrooms scale with it. */
@@ -53,6 +61,11 @@ export interface DemoOptions {
   /** Stored verbatim on every demo login. */
   passwordHash: string;
   onProgress?: (p: { step: string; done: number; total: number }) => void;
+  /**
+   * Simulation only: replace parts of PLANTED_EFFECTS (e.g. plant a known push-in advantage or
+   * none). Leave unset for the demo; the rows are then exactly those of PLANTED_EFFECTS.
+   */
+  effects?: Partial<PlantedEffects>;
 }
 
 export interface DemoResult {
@@ -75,8 +88,6 @@ const MASTERY_RULE = JSON.stringify({
   minSettings: 2,
   requireClassroom: true,
 });
-const NOISE = PLANTED_EFFECTS.observationNoiseSd;
-const CAP = PLANTED_EFFECTS.latentCap;
 
 /**
  * Fills one district with a realistic, deterministic school year of therapy data, inside
@@ -86,6 +97,28 @@ export async function seedDemoDistrict(
   db: Kysely<Database>,
   options: DemoOptions,
 ): Promise<DemoResult> {
+  const resolved = resolveOptions(options);
+  const result = await db.transaction().execute(async (trx) => {
+    const gen = new Generator(resolved, new BatchWriter(trx));
+    return gen.run();
+  });
+  resolved.onProgress({ step: 'commit', done: 1, total: 1 });
+  return result;
+}
+
+/**
+ * The same district as `seedDemoDistrict`, row for row, kept in memory instead of written to a
+ * database: for simulation studies that generate hundreds of districts.
+ */
+export async function generateDemoRows(
+  options: DemoOptions,
+): Promise<{ result: DemoResult; sink: MemorySink }> {
+  const sink = new MemorySink();
+  const result = await new Generator(resolveOptions(options), sink).run();
+  return { result, sink };
+}
+
+function resolveOptions(options: DemoOptions): Resolved {
   const students = options.students ?? DEMO_DEFAULTS.students;
   if (!Number.isInteger(students) || students < 1)
     throw new Error(`students must be a positive integer, got ${students}`);
@@ -97,13 +130,9 @@ export async function seedDemoDistrict(
     emailDomain: (options.emailDomain ?? DEMO_DEFAULTS.emailDomain).toLowerCase(),
     passwordHash: options.passwordHash,
     onProgress: options.onProgress ?? (() => {}),
+    effects: resolveEffects(options.effects),
   };
-  const result = await db.transaction().execute(async (trx) => {
-    const gen = new Generator(resolved, new BatchWriter(trx));
-    return gen.run();
-  });
-  resolved.onProgress({ step: 'commit', done: 1, total: 1 });
-  return result;
+  return resolved;
 }
 
 function localToday(): string {
@@ -119,6 +148,7 @@ interface Resolved {
   emailDomain: string;
   passwordHash: string;
   onProgress: NonNullable<DemoOptions['onProgress']>;
+  effects: PlantedEffects;
 }
 
 interface Staff {
@@ -240,7 +270,7 @@ class Generator {
 
   constructor(
     private readonly o: Resolved,
-    private readonly w: BatchWriter,
+    private readonly w: RowSink,
   ) {
     this.rng = new Rng(hash3(o.seed, 0xd15, 0));
     this.cal = schoolCalendar(o.today, this.rng);
@@ -476,7 +506,7 @@ class Generator {
         ? classrooms[gi * CLASSROOMS_PER_GRADE]!
         : classrooms[gi * CLASSROOMS_PER_GRADE + rng.int(0, CLASSROOMS_PER_GRADE - 1)]!;
       const first = rng.pick(FIRST_NAMES);
-      const sd = PLANTED_EFFECTS.studentMultiplierSdLog;
+      const sd = o.effects.studentMultiplierSdLog;
       const student: Student = {
         id: this.id('stu'),
         idx: this.studentIdx++,
@@ -720,7 +750,8 @@ class Generator {
     if (candidates.length === 0)
       candidates = svc.student.classroom.routines.filter((r) => r.name === 'morning_meeting');
     const routines = rng.shuffle([...candidates]).slice(0, rng.chance(0.4) ? 2 : 1);
-    const sd = PLANTED_EFFECTS.goalMultiplierSdLog;
+    const e = this.o.effects;
+    const sd = e.goalMultiplierSdLog;
     const g: Goal = {
       id: this.id('goal'),
       service: svc,
@@ -732,14 +763,19 @@ class Generator {
       routines,
       startDay: svc.startDay,
       effStart: Math.max(svc.startDay, cal.yearStart),
-      l0: svc.startDay < cal.yearStart ? rng.uniform(0, PLANTED_EFFECTS.initialLevelMax) : 0,
+      l0:
+        e.initialLevelMin !== undefined
+          ? rng.uniform(e.initialLevelMin, e.initialLevelMax)
+          : svc.startDay < cal.yearStart
+            ? rng.uniform(0, e.initialLevelMax)
+            : 0,
       mult: svc.student.mult * Math.exp(sd * rng.normal() - (sd * sd) / 2),
       phase: svc.startDay > cal.lastDay - 21 ? 'baseline' : 'intervention',
       masteryDay: null,
     };
     if (g.phase === 'intervention') {
       for (let day = g.effStart; day <= cal.lastDay; day += 7) {
-        if (latent(g, day, 'therapy_room') >= 1.05 && latent(g, day, 'classroom') >= 1.05) {
+        if (latent(e, g, day, 'therapy_room') >= 1.05 && latent(e, g, day, 'classroom') >= 1.05) {
           if (day + 14 <= cal.lastDay) {
             g.phase = 'mastered';
             g.masteryDay = day + 14;
@@ -1127,7 +1163,8 @@ class Generator {
     recorderRole: string,
     at: number,
   ): void {
-    const score = latent(g, day, setting) + NOISE * rng.normal();
+    const e = this.o.effects;
+    const score = latent(e, g, day, setting) + e.observationNoiseSd * rng.normal();
     const raw = g.baseline + score * (g.target - g.baseline);
     let trialsCorrect: number | null = null;
     let trialsPrompted: number | null = null;
@@ -1188,18 +1225,23 @@ function modelAt(svc: Service, day: number): ServiceModel {
 }
 
 /** The planted truth for a goal on a day (PLANTED_EFFECTS), before noise. */
-function latent(g: Goal, day: number, setting: 'therapy_room' | 'classroom'): number {
+function latent(
+  e: PlantedEffects,
+  g: Goal,
+  day: number,
+  setting: 'therapy_room' | 'classroom',
+): number {
   let growth = 0;
   if (g.phase !== 'baseline') {
     for (const seg of g.service.segments) {
       const a = Math.max(seg.from, g.effStart);
       const b = Math.min(seg.to, day);
-      if (b > a) growth += (plantedRoi(g.domain, seg.model, setting) * (b - a)) / 7;
+      if (b > a) growth += (plantedRoi(g.domain, seg.model, setting, e) * (b - a)) / 7;
     }
   }
   let level = g.l0 + g.mult * growth;
-  if (setting === 'classroom') level -= classroomOffset(modelAt(g.service, day));
-  return Math.min(CAP, level);
+  if (setting === 'classroom') level -= classroomOffset(modelAt(g.service, day), e);
+  return Math.min(e.latentCap, level);
 }
 
 /** Weekly minutes as sessions: 60 → 2 × 30, 90 → 3 × 30, 40 → 2 × 20. */

@@ -31,12 +31,43 @@ const ORDER: readonly Table[] = [
 const MAX_PARAMS = 30_000;
 const MAX_ROWS = 500;
 
+/** Where the generator's rows go: a database (BatchWriter) or memory (MemorySink). */
+export interface RowSink {
+  readonly counts: Record<string, number>;
+  push<T extends Table>(table: T, row: Database[T]): void;
+  maybeFlush(): Promise<void>;
+  flush(): Promise<void>;
+}
+
+/** Keeps every row in memory, per table, in generation order. */
+export class MemorySink implements RowSink {
+  readonly counts: Record<string, number> = {};
+  readonly tables: { [T in Table]?: Database[T][] } = {};
+
+  push<T extends Table>(table: T, row: Database[T]): void {
+    let list = this.tables[table] as Database[T][] | undefined;
+    if (!list) {
+      list = [];
+      (this.tables as Record<string, unknown>)[table] = list;
+    }
+    list.push(row);
+    this.counts[table] = (this.counts[table] ?? 0) + 1;
+  }
+
+  rows<T extends Table>(table: T): Database[T][] {
+    return (this.tables[table] ?? []) as Database[T][];
+  }
+
+  async maybeFlush(): Promise<void> {}
+  async flush(): Promise<void> {}
+}
+
 /**
  * Buffers rows per table and writes them in multi-row inserts. The SQL text for a given
  * table/row-count is compiled once by Kysely and reused with fresh parameters: the
  * generator's rows always have the same keys in the same order.
  */
-export class BatchWriter {
+export class BatchWriter implements RowSink {
   readonly counts: Record<string, number> = {};
   private readonly buffers = new Map<Table, Row[]>();
   private readonly sqlCache = new Map<string, { sql: string; columns: string[] }>();

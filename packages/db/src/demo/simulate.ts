@@ -1,0 +1,42 @@
+import type { ComparisonGoal, GasScore } from '@carryover/domain';
+import { assembleComparisonInput } from '../queries/comparison';
+import { type DemoOptions, generateDemoRows } from './index';
+import type { MemorySink } from './writer';
+
+/** The comparison's rows from an in-memory district, as `loadComparisonInput` reads them. */
+export function comparisonInputFromSink(
+  sink: MemorySink,
+  asOf?: string,
+): { goals: ComparisonGoal[]; gas: GasScore[] } {
+  const sessions = new Map(sink.rows('therapy_session').map((s) => [s.id, s]));
+  const delivered = sink
+    .rows('session_student')
+    .filter((r) => r.attendance === 'delivered' || r.attendance === 'makeup')
+    .map((r) => {
+      const s = sessions.get(r.session_id)!;
+      return { service_id: r.service_id, session_date: s.session_date, minutes: s.minutes };
+    });
+  return assembleComparisonInput(
+    {
+      goal: sink.rows('goal'),
+      student: sink.rows('student'),
+      service: sink.rows('service'),
+      model_change: sink.rows('model_change').filter((c) => c.goal_id !== null),
+      goal_phase_change: sink.rows('goal_phase_change'),
+      observation: sink.rows('observation'),
+      delivered,
+    },
+    asOf,
+  );
+}
+
+/**
+ * A simulated district straight into the comparison's input, with no database: the demo
+ * generator's rows, kept in memory. For validation studies over hundreds of districts.
+ */
+export async function simulateComparisonInput(
+  options: Omit<DemoOptions, 'passwordHash'> & { today: string },
+): Promise<{ goals: ComparisonGoal[]; gas: GasScore[] }> {
+  const { sink } = await generateDemoRows({ ...options, passwordHash: 'x' });
+  return comparisonInputFromSink(sink, options.today);
+}

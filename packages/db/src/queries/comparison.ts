@@ -1,0 +1,242 @@
+import type {
+  ComparisonGoal,
+  Discipline,
+  GasScore,
+  GoalDomain,
+  GoalPhase,
+  MeasurementType,
+  PromptLevel,
+  ServiceModel,
+  SessionModel,
+  Setting,
+} from '@carryover/domain';
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema';
+
+// What the push-in / pull-out comparison needs, in a fixed number of queries per district:
+// goals with their student's grade and school, discipline, domain and provider; observations;
+// model and phase changes; minutes delivered per service; finalised GAS scores. The same
+// assembly serves rows read from the database and rows a simulation keeps in memory.
+
+type Rows<T extends keyof Database, K extends keyof Database[T]> = Pick<Database[T], K>[];
+
+export interface ComparisonRows {
+  goal: Rows<
+    'goal',
+    | 'id'
+    | 'student_id'
+    | 'service_id'
+    | 'discipline'
+    | 'domain'
+    | 'measurement_type'
+    | 'baseline'
+    | 'target'
+    | 'direction'
+    | 'start_date'
+    | 'current_model'
+  >;
+  student: Rows<'student', 'id' | 'grade' | 'school_id'>;
+  service: Rows<'service', 'id' | 'provider_id'>;
+  model_change: Rows<'model_change', 'goal_id' | 'from_model' | 'to_model' | 'changed_on'>;
+  goal_phase_change: Rows<'goal_phase_change', 'goal_id' | 'phase' | 'changed_on'>;
+  observation: Rows<
+    'observation',
+    | 'goal_id'
+    | 'observed_on'
+    | 'setting'
+    | 'model'
+    | 'trials_correct'
+    | 'trials_prompted'
+    | 'trials_incorrect'
+    | 'prompt_level'
+    | 'count'
+    | 'seconds'
+    | 'rubric_score'
+  >;
+  /** Delivered or makeup attendance joined to its session. */
+  delivered: { service_id: string | null; session_date: string; minutes: number }[];
+  gas?: { goal_id: string; period_id: string; ends_on: string; gas_score: number }[];
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function groupBy<T, K>(rows: readonly T[], key: (r: T) => K): Map<K, T[]> {
+  const m = new Map<K, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
+
+/** Turns the rows into the domain's comparison input (goals without a service are skipped). */
+export function assembleComparisonInput(
+  rows: ComparisonRows,
+  asOf?: string,
+): { goals: ComparisonGoal[]; gas: GasScore[] } {
+  const students = new Map(rows.student.map((s) => [s.id, s]));
+  const providers = new Map(rows.service.map((s) => [s.id, s.provider_id]));
+  const changes = groupBy(
+    rows.model_change.filter((c) => c.goal_id !== null),
+    (c) => c.goal_id!,
+  );
+  const phases = groupBy(rows.goal_phase_change, (c) => c.goal_id);
+  const obs = groupBy(rows.observation, (o) => o.goal_id);
+  const minutes = groupBy(
+    rows.delivered.filter((d) => d.service_id !== null),
+    (d) => d.service_id!,
+  );
+  const goals: ComparisonGoal[] = [];
+  for (const g of rows.goal) {
+    const student = students.get(g.student_id);
+    const provider = g.service_id ? providers.get(g.service_id) : undefined;
+    if (!student || !provider || !g.service_id) continue;
+    const mc = [...(changes.get(g.id) ?? [])].sort((a, b) =>
+      a.changed_on < b.changed_on ? -1 : a.changed_on > b.changed_on ? 1 : 0,
+    );
+    goals.push({
+      id: g.id,
+      studentId: g.student_id,
+      schoolId: student.school_id,
+      grade: student.grade,
+      discipline: g.discipline as Discipline,
+      domain: g.domain as GoalDomain,
+      providerId: provider,
+      spec: {
+        measurementType: g.measurement_type as MeasurementType,
+        baseline: Number(g.baseline),
+        target: Number(g.target),
+        direction: g.direction,
+        startDate: g.start_date,
+      },
+      initialModel: (mc[0]?.from_model ?? g.current_model) as ServiceModel,
+      modelChanges: mc.map((c) => ({ date: c.changed_on, toModel: c.to_model as ServiceModel })),
+      phaseChanges: (phases.get(g.id) ?? []).map((p) => ({
+        date: p.changed_on,
+        phase: p.phase as GoalPhase,
+      })),
+      observations: (obs.get(g.id) ?? []).map((o) => ({
+        date: o.observed_on,
+        setting: o.setting as Setting,
+        model: o.model as SessionModel,
+        trialsCorrect: num(o.trials_correct),
+        trialsPrompted: num(o.trials_prompted),
+        trialsIncorrect: num(o.trials_incorrect),
+        promptLevel: o.prompt_level as PromptLevel | null,
+        count: num(o.count),
+        seconds: num(o.seconds),
+        rubricScore: num(o.rubric_score),
+      })),
+      deliveredMinutes: (minutes.get(g.service_id) ?? []).map((d) => ({
+        date: d.session_date,
+        minutes: Number(d.minutes),
+      })),
+      ...(asOf ? { asOf } : {}),
+    });
+  }
+  const gas: GasScore[] = (rows.gas ?? []).map((r) => ({
+    goalId: r.goal_id,
+    periodId: r.period_id,
+    periodEnd: r.ends_on,
+    score: Number(r.gas_score),
+  }));
+  return { goals, gas };
+}
+
+/** Loads one district's comparison input (finalised progress reports only for GAS). */
+export async function loadComparisonInput(
+  db: Kysely<Database>,
+  districtId: string,
+  options: { asOf?: string } = {},
+): Promise<{ goals: ComparisonGoal[]; gas: GasScore[] }> {
+  const d = districtId;
+  const [goal, student, service, model_change, goal_phase_change, observation, delivered, gas] =
+    await Promise.all([
+      db
+        .selectFrom('goal')
+        .select([
+          'id',
+          'student_id',
+          'service_id',
+          'discipline',
+          'domain',
+          'measurement_type',
+          'baseline',
+          'target',
+          'direction',
+          'start_date',
+          'current_model',
+        ])
+        .where('district_id', '=', d)
+        .orderBy('id')
+        .execute(),
+      db
+        .selectFrom('student')
+        .select(['id', 'grade', 'school_id'])
+        .where('district_id', '=', d)
+        .execute(),
+      db.selectFrom('service').select(['id', 'provider_id']).where('district_id', '=', d).execute(),
+      db
+        .selectFrom('model_change')
+        .select(['goal_id', 'from_model', 'to_model', 'changed_on'])
+        .where('district_id', '=', d)
+        .where('goal_id', 'is not', null)
+        .orderBy('changed_on')
+        .orderBy('created_at')
+        .execute(),
+      db
+        .selectFrom('goal_phase_change')
+        .select(['goal_id', 'phase', 'changed_on'])
+        .where('district_id', '=', d)
+        .orderBy('changed_on')
+        .orderBy('id')
+        .execute(),
+      db
+        .selectFrom('observation')
+        .select([
+          'goal_id',
+          'observed_on',
+          'setting',
+          'model',
+          'trials_correct',
+          'trials_prompted',
+          'trials_incorrect',
+          'prompt_level',
+          'count',
+          'seconds',
+          'rubric_score',
+        ])
+        .where('district_id', '=', d)
+        .orderBy('observed_on')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute(),
+      db
+        .selectFrom('session_student as ss')
+        .innerJoin('therapy_session as ts', (j) =>
+          j.onRef('ts.id', '=', 'ss.session_id').onRef('ts.district_id', '=', 'ss.district_id'),
+        )
+        .select(['ss.service_id', 'ts.session_date', 'ts.minutes'])
+        .where('ss.district_id', '=', d)
+        .where('ss.attendance', 'in', ['delivered', 'makeup'])
+        .execute(),
+      db
+        .selectFrom('progress_report_goal as pg')
+        .innerJoin('progress_report as pr', (j) =>
+          j.onRef('pr.id', '=', 'pg.report_id').onRef('pr.district_id', '=', 'pg.district_id'),
+        )
+        .innerJoin('reporting_period as rp', (j) =>
+          j.onRef('rp.id', '=', 'pr.period_id').onRef('rp.district_id', '=', 'pr.district_id'),
+        )
+        .select(['pg.goal_id', 'pr.period_id', 'rp.ends_on', 'pg.gas_score'])
+        .where('pg.district_id', '=', d)
+        .where('pr.status', '=', 'final')
+        .execute(),
+    ]);
+  return assembleComparisonInput(
+    { goal, student, service, model_change, goal_phase_change, observation, delivered, gas },
+    options.asOf,
+  );
+}
