@@ -7,6 +7,7 @@ export * from './queries/caseload';
 export * from './queries/maintenance';
 export * from './queries/scope';
 export * from './queries/student';
+export * from './queries/comparison';
 export * from './queries/sessions';
 export * from './queries/fidelity';
 export * from './queries/records';

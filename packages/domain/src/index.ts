@@ -5,6 +5,7 @@ export * from './progress';
 export type * from './progress-types';
 export type * from './views';
 export * from './fidelity';
+export * from './compare/index';
 export * from './sessions';
 export * from './password-policy';
 export * from './goals';

@@ -1,0 +1,291 @@
+import { dayNumber, fromDayNumber } from '../dates';
+import type { GoalPhase, ServiceModel, Setting } from '../model';
+import { normalizeScore, rawValue } from '../progress';
+import { groupedOlsSlope, groupedTheilSenSlope, medianInPlace, nap } from './stats';
+import type {
+  ComparisonGoal,
+  Episode,
+  EpisodeOptions,
+  EpisodeSet,
+  ExcludedEpisode,
+  ModelSwitch,
+} from './types';
+
+// Model episodes (DESIGN.md, "Comparing push-in and pull-out"): a goal's intervention data cut at
+// every model change. Each episode gets its rate of improvement (ROI): the Theil–Sen slope of the
+// normalised score per week — the share of the baseline → target gap closed per week.
+
+export const DEFAULT_MIN_OBSERVATIONS = 5;
+export const DEFAULT_MIN_WEEKS = 4;
+const SETTING_CODE: Record<Setting, number> = { therapy_room: 0, classroom: 1, other: 2 };
+const MIN_NAP_POINTS = 3;
+
+/** 'K'–'2' → 'K–2', '3'–'5' → '3–5', '6'–'8' → '6–8', '9'–'12' → '9–12'; anything else as is. */
+export function gradeBand(grade: string): string {
+  const g = grade.trim().toUpperCase();
+  const n = g === 'K' ? 0 : /^\d{1,2}$/.test(g) ? Number(g) : Number.NaN;
+  if (Number.isNaN(n)) return g;
+  if (n <= 2) return 'K–2';
+  if (n <= 5) return '3–5';
+  if (n <= 8) return '6–8';
+  return '9–12';
+}
+
+interface Span {
+  from: number;
+  /** Exclusive. */
+  to: number;
+  model: ServiceModel;
+}
+
+/** Model in force over time: the initial model, then each change from its date (last of a day wins). */
+function modelSpans(goal: ComparisonGoal, start: number, end: number): Span[] {
+  const changes = goal.modelChanges
+    .map((c, i) => ({ day: dayNumber(c.date), model: c.toModel, i }))
+    .sort((a, b) => a.day - b.day || a.i - b.i);
+  let model = goal.initialModel;
+  const spans: Span[] = [];
+  let from = start;
+  for (const c of changes) {
+    if (c.day <= from) {
+      model = c.model;
+      continue;
+    }
+    if (c.day >= end) break;
+    if (c.model === model) continue; // A "change" to the model already in force is no change.
+    spans.push({ from, to: c.day, model });
+    from = c.day;
+    model = c.model;
+  }
+  spans.push({ from, to: end, model });
+  return spans;
+}
+
+/** Days in `intervention` as half-open ranges; everything when no phase is recorded. */
+function interventionRanges(goal: ComparisonGoal): [number, number][] {
+  if (goal.phaseChanges.length === 0) return [[-Infinity, Infinity]];
+  const changes = goal.phaseChanges
+    .map((c, i) => ({ day: dayNumber(c.date), phase: c.phase as GoalPhase, i }))
+    .sort((a, b) => a.day - b.day || a.i - b.i);
+  const ranges: [number, number][] = [];
+  let open: number | null = null;
+  for (const c of changes) {
+    if (c.phase === 'intervention') open ??= c.day;
+    else if (open !== null) {
+      if (c.day > open) ranges.push([open, c.day]);
+      open = null;
+    }
+  }
+  if (open !== null) ranges.push([open, Infinity]);
+  return ranges;
+}
+
+/** Score for rates: unclamped within [−1, 2], so noise at the baseline or target is not folded back. */
+function roiScore(spec: ComparisonGoal['spec'], raw: number): number {
+  const span = spec.target - spec.baseline;
+  if (span === 0) return normalizeScore(spec, raw);
+  return Math.min(2, Math.max(-1, (raw - spec.baseline) / span));
+}
+
+const inRanges = (day: number, ranges: [number, number][]) =>
+  ranges.some(([a, b]) => day >= a && day < b);
+
+/**
+ * Cuts every goal into model episodes and computes their ROIs. An episode runs from a model
+ * change (or the goal's start) to the next change (exclusive); an observation on a change's
+ * date belongs to the new model. Gaps in the data do not cut an episode: the slope is per
+ * calendar week across them. Episodes with fewer than `minObservations` intervention points,
+ * or without two different days in any setting, are excluded and counted.
+ */
+export function buildEpisodes(
+  goals: readonly ComparisonGoal[],
+  options: EpisodeOptions = {},
+): EpisodeSet {
+  const minObs = options.minObservations ?? DEFAULT_MIN_OBSERVATIONS;
+  const minSetting = options.minSettingObservations ?? DEFAULT_MIN_OBSERVATIONS;
+  const minDays = 7 * (options.minWeeks ?? DEFAULT_MIN_WEEKS);
+  const fit = options.roiMethod === 'theil_sen' ? groupedTheilSenSlope : groupedOlsSlope;
+  const dayCache = new Map<string, number>();
+  const day = (iso: string) => {
+    let d = dayCache.get(iso);
+    if (d === undefined) {
+      d = dayNumber(iso);
+      dayCache.set(iso, d);
+    }
+    return d;
+  };
+  const episodes: Episode[] = [];
+  const excluded: ExcludedEpisode[] = [];
+  const switches: ModelSwitch[] = [];
+  let goalsWithoutData = 0;
+
+  for (const goal of goals) {
+    const ranges = interventionRanges(goal);
+    // Points in date order, intervention only; same-day points ordered by setting and score so
+    // the result never depends on the order rows arrive in.
+    const raw: { d: number; score: number; rate: number; setting: number }[] = [];
+    for (const o of goal.observations) {
+      const value = rawValue(goal.spec.measurementType, o);
+      if (value === null) continue;
+      const d = day(o.date);
+      if (!inRanges(d, ranges)) continue;
+      raw.push({
+        d,
+        score: normalizeScore(goal.spec, value),
+        rate: roiScore(goal.spec, value),
+        setting: SETTING_CODE[o.setting],
+      });
+    }
+    raw.sort((a, b) => a.d - b.d || a.setting - b.setting || a.rate - b.rate);
+    if (raw.length === 0) {
+      goalsWithoutData++;
+      continue;
+    }
+    const lastObs = raw[raw.length - 1]!.d;
+    const start = Math.max(day(goal.spec.startDate), ranges[0]![0]);
+    const end = Math.min(
+      goal.asOf !== undefined ? Math.max(day(goal.asOf) + 1, lastObs + 1) : lastObs + 1,
+      ranges[ranges.length - 1]![1],
+    );
+    const minutes = goal.deliveredMinutes.map((m) => ({ d: day(m.date), minutes: m.minutes }));
+
+    const n = raw.length;
+    const days = new Float64Array(n);
+    const ys = new Float64Array(n);
+    const rates = new Float64Array(n);
+    const groups = new Uint8Array(n);
+    raw.forEach((p, i) => {
+      days[i] = p.d;
+      ys[i] = p.score;
+      rates[i] = p.rate;
+      groups[i] = p.setting;
+    });
+    let prev: { ep: Episode; a: number; b: number } | null = null;
+    let index = 0;
+    let cursor = 0;
+    for (const span of modelSpans(goal, start, Math.max(end, start + 1))) {
+      while (cursor < n && days[cursor]! < span.from) cursor++;
+      const a = cursor;
+      while (cursor < n && days[cursor]! < span.to) cursor++;
+      const b = cursor;
+      const count = b - a;
+      const base = {
+        goalId: goal.id,
+        studentId: goal.studentId,
+        model: span.model,
+        from: fromDayNumber(span.from),
+        to: fromDayNumber(span.to),
+        points: count,
+      };
+      const episodeIndex = index++;
+      if (count < minObs) {
+        excluded.push({ ...base, reason: 'too_few_points' });
+        prev = null;
+        continue;
+      }
+      if (days[b - 1]! - days[a]! < minDays) {
+        excluded.push({ ...base, reason: 'too_short' });
+        prev = null;
+        continue;
+      }
+      const perDay = fit(days, rates, groups, a, b);
+      if (perDay === null) {
+        excluded.push({ ...base, reason: 'no_spread' });
+        prev = null;
+        continue;
+      }
+      const settingRoi = (code: number) => {
+        let k = 0;
+        for (let i = a; i < b; i++) if (groups[i] === code) k++;
+        if (k < minSetting) return { k, roi: null };
+        let first = Infinity;
+        let last = -Infinity;
+        for (let i = a; i < b; i++)
+          if (groups[i] === code) {
+            first = Math.min(first, days[i]!);
+            last = Math.max(last, days[i]!);
+          }
+        if (last - first < minDays) return { k, roi: null };
+        const ds = new Float64Array(k);
+        const vs = new Float64Array(k);
+        let j = 0;
+        for (let i = a; i < b; i++)
+          if (groups[i] === code) {
+            ds[j] = days[i]!;
+            vs[j++] = rates[i]!;
+          }
+        const s = fit(ds, vs, null);
+        return { k, roi: s === null ? null : s * 7 };
+      };
+      const room = settingRoi(0);
+      const classroom = settingRoi(1);
+      const first = new Float64Array(3);
+      let nFirst = 0;
+      let afterFirst = a;
+      for (let i = a; i < b && nFirst < 3; i++)
+        if (groups[i] === 1) {
+          first[nFirst++] = ys[i]!;
+          afterFirst = i + 1;
+        }
+      // The ROI of the points the baseline level did not use, for the adjusted model: a slope
+      // and a level that share noisy points are correlated by construction (regression to the
+      // mean), which would bias any comparison that adjusts for the level.
+      let roiAfterBaseline: number | null = null;
+      if (nFirst === 3) {
+        const keep: number[] = [];
+        for (let i = a; i < b; i++) if (i >= afterFirst || groups[i] !== 1) keep.push(i);
+        const kd = Float64Array.from(keep, (i) => days[i]!);
+        const kr = Float64Array.from(keep, (i) => rates[i]!);
+        const kg = Uint8Array.from(keep, (i) => groups[i]!);
+        const slope = keep.length >= 2 ? fit(kd, kr, kg) : null;
+        roiAfterBaseline = slope === null ? null : slope * 7;
+      }
+      let delivered = 0;
+      for (const m of minutes) if (m.d >= span.from && m.d < span.to) delivered += m.minutes;
+      const weeks = (span.to - span.from) / 7;
+      const ep: Episode = {
+        ...base,
+        schoolId: goal.schoolId,
+        providerId: goal.providerId,
+        discipline: goal.discipline,
+        domain: goal.domain,
+        gradeBand: gradeBand(goal.grade),
+        index: episodeIndex,
+        roomPoints: room.k,
+        classroomPoints: classroom.k,
+        roi: perDay * 7,
+        roomRoi: room.roi,
+        classroomRoi: classroom.roi,
+        baselineLevel: nFirst === 3 ? medianInPlace(first, 3) : null,
+        roiAfterBaseline,
+        minutesPerWeek: weeks >= 1 ? delivered / weeks : null,
+      };
+      episodes.push(ep);
+      if (prev && prev.ep.model !== ep.model) {
+        const before = Array.from(ys.subarray(prev.a, prev.b));
+        const after = Array.from(ys.subarray(a, b));
+        const cls = (lo: number, hi: number) => {
+          const out: number[] = [];
+          for (let i = lo; i < hi; i++) if (groups[i] === 1) out.push(ys[i]!);
+          return out;
+        };
+        const cb = cls(prev.a, prev.b);
+        const ca = cls(a, b);
+        switches.push({
+          goalId: goal.id,
+          studentId: goal.studentId,
+          fromModel: prev.ep.model,
+          toModel: ep.model,
+          date: ep.from,
+          roiBefore: prev.ep.roi,
+          roiAfter: ep.roi,
+          nap: nap(before, after)!,
+          napClassroom:
+            cb.length >= MIN_NAP_POINTS && ca.length >= MIN_NAP_POINTS ? nap(cb, ca) : null,
+        });
+      }
+      prev = { ep, a, b };
+    }
+  }
+  return { episodes, excluded, switches, goalsWithoutData };
+}

@@ -1,0 +1,12 @@
+export type {
+  BootstrapResult,
+  CompiledSums,
+  Interval,
+  Statistic,
+} from './bootstrap';
+export { ClusterSums, clusterBootstrap } from './bootstrap';
+export * from './compare';
+export { buildEpisodes, DEFAULT_MIN_OBSERVATIONS, gradeBand } from './episodes';
+export { seededRandom } from './random';
+export { groupedTheilSenSlope, nap, quantileSorted } from './stats';
+export type * from './types';
