@@ -205,8 +205,22 @@ export function compareModels(
   const floor = options.minStudents ?? 10;
   const minClusters = options.minClusters ?? 10;
   const strataOutcomes = options.strataOutcomes ?? ['all', 'classroom'];
-  const set = input.episodes ?? buildEpisodes(input.goals, options);
+  const built = input.episodes ?? buildEpisodes(input.goals, options);
+  // Fixed orders, so the report depends on the data and the seed, never on row order.
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const set: EpisodeSet = {
+    ...built,
+    episodes: [...built.episodes].sort(
+      (a, b) => cmp(a.studentId, b.studentId) || cmp(a.goalId, b.goalId) || a.index - b.index,
+    ),
+    switches: [...built.switches].sort(
+      (a, b) => cmp(a.studentId, b.studentId) || cmp(a.goalId, b.goalId) || cmp(a.date, b.date),
+    ),
+  };
   const { episodes } = set;
+  const gasScores = [...(input.gas ?? [])].sort(
+    (a, b) => cmp(a.goalId, b.goalId) || cmp(a.periodId, b.periodId),
+  );
   const goalById = new Map(input.goals.map((g) => [g.id, g]));
 
   // Students are the resampling unit: index them.
@@ -219,11 +233,12 @@ export function compareModels(
     }
     return i;
   };
-  for (const e of episodes) sid(e.studentId);
-  for (const g of input.gas ?? []) {
+  const allStudents = new Set(episodes.map((e) => e.studentId));
+  for (const g of gasScores) {
     const goal = goalById.get(g.goalId);
-    if (goal) sid(goal.studentId);
+    if (goal) allStudents.add(goal.studentId);
   }
+  for (const id of [...allStudents].sort(cmp)) sid(id);
 
   const sums = new ClusterSums();
   const stats: Statistic[] = [];
@@ -410,7 +425,7 @@ export function compareModels(
 
   // --- GAS.
   const gasPeriods = new Map<string, string>();
-  for (const g of input.gas ?? []) {
+  for (const g of gasScores) {
     const goal = goalById.get(g.goalId);
     if (!goal || !Number.isInteger(g.score) || g.score < -2 || g.score > 2) continue;
     const model = modelAt(goal, g.periodEnd);
