@@ -1,6 +1,8 @@
 import { Route, Routes } from 'react-router';
 import { HomeRedirect, RequireAuth } from './auth';
 import { CaseloadPage } from './pages/CaseloadPage';
+import { FidelityPage } from './pages/FidelityPage';
+import { LogSessionPage } from './pages/LogSessionPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SignInPage } from './pages/SignInPage';
 import { StudentPage } from './pages/StudentPage';
@@ -13,6 +15,8 @@ export function App() {
       <Route element={<RequireAuth />}>
         <Route path="/caseload" element={<CaseloadPage />} />
         <Route path="/students/:studentId" element={<StudentPage />} />
+        <Route path="/log-session" element={<LogSessionPage />} />
+        <Route path="/fidelity" element={<FidelityPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -77,6 +77,16 @@ export function RequireAuth() {
         <NavLink key="caseload" to="/caseload">
           Caseload
         </NavLink>,
+        me.data.role !== 'coordinator' && me.data.role !== 'admin' && (
+          <NavLink key="log-session" to="/log-session">
+            Log session
+          </NavLink>
+        ),
+        me.data.role !== 'teacher' && (
+          <NavLink key="fidelity" to="/fidelity">
+            Fidelity
+          </NavLink>
+        ),
       ]}
       user={{ name: me.data.name, roleLabel: roleLabel(me.data) }}
       onSignOut={() => signOut.mutate()}

@@ -4,7 +4,7 @@ import {
   AttendanceOutcome,
   ClockTime,
   CollaborationMode,
-  type Discipline,
+  Discipline,
   Id,
   IsoDate,
   type MeasurementType,
@@ -208,6 +208,8 @@ export type ClassroomProbeInput = z.input<typeof ClassroomProbeInput>;
 export const FidelityPeriodInput = z
   .object({
     periodId: Id.optional(),
+    /** Only this discipline's services. */
+    discipline: Discipline.optional(),
     from: IsoDate.optional(),
     to: IsoDate.optional(),
   })

@@ -5,6 +5,23 @@ export { Field, type FieldProps } from './components/Field';
 export { MinutesBar, type MinutesBarProps, minutesRatio } from './components/MinutesBar';
 export { PageHeader, type PageHeaderProps } from './components/PageHeader';
 export {
+  DurationTimer,
+  type DurationTimerProps,
+  type DurationValue,
+  durationSeconds,
+  formatDuration,
+  SegmentedControl,
+  type SegmentedControlProps,
+  type SegmentedOption,
+  Stepper,
+  type StepperProps,
+  TrialCounter,
+  type TrialCounterProps,
+  type TrialCounts,
+  UnsentBanner,
+  type UnsentBannerProps,
+} from './components/QuickEntry';
+export {
   EmptyState,
   type EmptyStateProps,
   ErrorState,

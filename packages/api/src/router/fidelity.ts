@@ -164,7 +164,9 @@ export async function fidelityView(
     period = currentPeriod(periods, settings, today);
   }
   const data = await loadFidelityData(ctx.db, ctx.viewer, { today, ...period });
-  const rows = fidelityRows(data, { ...period, today, policy: settings.policy });
+  const rows = fidelityRows(data, { ...period, today, policy: settings.policy }).filter(
+    (r) => !input?.discipline || r.discipline === input.discipline,
+  );
   return {
     from: period.from,
     to: period.to,
