@@ -1,0 +1,367 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildEpisodes,
+  type ComparisonGoal,
+  compareModels,
+  gradeBand,
+  groupedTheilSenSlope,
+  nap,
+  seededRandom,
+} from '../src/compare/index';
+import { expandedAlpha, groupedOlsSlope, tQuantile } from '../src/compare/stats';
+import { addDays } from '../src/dates';
+import type { ServiceModel, Setting } from '../src/model';
+import { rateOfImprovement } from '../src/progress';
+import { pointOn } from './helpers';
+
+const START = '2024-01-01'; // a Monday
+
+type Obs = { day: number; score: number; setting?: Setting };
+
+/** A duration goal from 0 to 100 seconds, so score = seconds / 100 exactly. */
+function goal(
+  id: string,
+  student: string,
+  obs: Obs[],
+  extra: Partial<ComparisonGoal> = {},
+): ComparisonGoal {
+  return {
+    id,
+    studentId: student,
+    schoolId: 'sch1',
+    grade: '3',
+    discipline: 'OT',
+    domain: 'fine_motor',
+    providerId: 'th1',
+    spec: {
+      measurementType: 'duration',
+      baseline: 0,
+      target: 100,
+      direction: 'up',
+      startDate: START,
+    },
+    initialModel: 'pull_out',
+    modelChanges: [],
+    phaseChanges: [],
+    observations: obs.map((o) => ({
+      date: addDays(START, o.day),
+      setting: o.setting ?? 'therapy_room',
+      model: 'pull_out',
+      seconds: o.score * 100,
+    })),
+    deliveredMinutes: [],
+    ...extra,
+  };
+}
+
+/** Points on a line: `n` points every `every` days from `from`, score = a + roi·weeks. */
+const line = (
+  from: number,
+  n: number,
+  every: number,
+  a: number,
+  roi: number,
+  setting?: Setting,
+): Obs[] =>
+  Array.from({ length: n }, (_, i) => ({
+    day: from + i * every,
+    score: a + (roi * (i * every)) / 7,
+    ...(setting ? { setting } : {}),
+  }));
+
+describe('episodes', () => {
+  it('cuts a goal at a model change mid-goal; the change date belongs to the new model', () => {
+    const obs = [...line(0, 8, 4, 0.1, 0.02), ...line(32, 8, 4, 0.3, 0.05)];
+    const g = goal('g1', 's1', obs, {
+      modelChanges: [{ date: addDays(START, 32), toModel: 'push_in' }],
+    });
+    const { episodes, excluded, switches } = buildEpisodes([g]);
+    expect(excluded).toEqual([]);
+    expect(episodes.map((e) => [e.model, e.index, e.from, e.to, e.points])).toEqual([
+      ['pull_out', 0, START, addDays(START, 32), 8],
+      ['push_in', 1, addDays(START, 32), addDays(START, 61), 8],
+    ]);
+    expect(episodes[0]!.roi).toBeCloseTo(0.02, 12);
+    expect(episodes[1]!.roi).toBeCloseTo(0.05, 12);
+    expect(switches).toHaveLength(1);
+    expect(switches[0]).toMatchObject({ fromModel: 'pull_out', toModel: 'push_in', nap: 1 });
+  });
+
+  it('counts an episode with too few points as excluded, and a change to the same model as none', () => {
+    const obs = [...line(0, 9, 4, 0.1, 0.02), ...line(40, 4, 10, 0.4, 0.02)];
+    const g = goal('g1', 's1', obs, {
+      modelChanges: [
+        { date: addDays(START, 10), toModel: 'pull_out' }, // no change
+        { date: addDays(START, 40), toModel: 'push_in' },
+      ],
+    });
+    const { episodes, excluded, switches } = buildEpisodes([g]);
+    expect(episodes.map((e) => e.model)).toEqual(['pull_out']);
+    expect(excluded).toEqual([
+      expect.objectContaining({ model: 'push_in', points: 4, reason: 'too_few_points' }),
+    ]);
+    expect(switches).toEqual([]);
+    expect(buildEpisodes([g], { minObservations: 4 }).episodes).toHaveLength(2);
+  });
+
+  it('excludes an episode spanning under minWeeks', () => {
+    const g = goal('g1', 's1', line(0, 10, 2, 0.1, 0.02)); // 18 days
+    expect(buildEpisodes([g]).excluded[0]!.reason).toBe('too_short');
+    expect(buildEpisodes([g], { minWeeks: 2 }).episodes).toHaveLength(1);
+  });
+
+  it('keeps a gap inside one episode and measures the rate per calendar week across it', () => {
+    // Five points, a seven-week gap (e.g. a break), five more: one line, ROI 0.03.
+    const obs = [...line(0, 5, 3, 0.1, 0.03), ...line(61, 5, 3, 0.1 + (0.03 * 61) / 7, 0.03)];
+    const { episodes } = buildEpisodes([goal('g1', 's1', obs)]);
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]!.roi).toBeCloseTo(0.03, 12);
+  });
+
+  it('fits within setting, so the carryover gap does not leak into the rate', () => {
+    const obs = [
+      ...line(0, 8, 4, 0.4, 0.02, 'therapy_room'),
+      ...line(2, 8, 4, 0.2, 0.02, 'classroom'),
+    ];
+    const [e] = buildEpisodes([goal('g1', 's1', obs)]).episodes;
+    expect(e!.roi).toBeCloseTo(0.02, 12);
+    expect(e!.roomRoi).toBeCloseTo(0.02, 12);
+    expect(e!.classroomRoi).toBeCloseTo(0.02, 12);
+    expect(e!.roomPoints).toBe(8);
+    expect(e!.baselineLevel).toBeCloseTo(0.2 + (0.02 * 4) / 7, 12); // median of first 3 classroom
+    // Pooling the settings naively would be biased by the gap; OLS on all points shows it.
+    const pooledDays = obs.map((o) => o.day);
+    const pooledY = obs.map((o) => o.score);
+    expect(Math.abs((groupedOlsSlope(pooledDays, pooledY, null) ?? 0) * 7 - 0.02)).toBeGreaterThan(
+      0.001,
+    );
+  });
+
+  it('a setting ROI needs its own minimum', () => {
+    const obs = [
+      ...line(0, 8, 4, 0.4, 0.02, 'therapy_room'),
+      ...line(2, 3, 14, 0.2, 0.02, 'classroom'),
+    ];
+    const [e] = buildEpisodes([goal('g1', 's1', obs)]).episodes;
+    expect(e!.classroomRoi).toBeNull();
+    expect(
+      buildEpisodes([goal('g1', 's1', obs)], { minSettingObservations: 3 }).episodes[0]!
+        .classroomRoi,
+    ).toBeCloseTo(0.02, 12);
+  });
+
+  it('uses intervention data only', () => {
+    const obs = [...line(0, 6, 3, 0.1, 0), ...line(21, 8, 4, 0.1, 0.04)];
+    const g = goal('g1', 's1', obs, {
+      phaseChanges: [
+        { date: START, phase: 'baseline' },
+        { date: addDays(START, 21), phase: 'intervention' },
+      ],
+    });
+    const { episodes } = buildEpisodes([g]);
+    expect(episodes[0]!.points).toBe(8);
+    expect(episodes[0]!.from).toBe(addDays(START, 21));
+    expect(episodes[0]!.roi).toBeCloseTo(0.04, 12);
+    const still = goal('g2', 's1', obs, { phaseChanges: [{ date: START, phase: 'baseline' }] });
+    expect(buildEpisodes([still]).goalsWithoutData).toBe(1);
+  });
+
+  it('minutes delivered per week over the episode', () => {
+    const g = goal('g1', 's1', line(0, 10, 4, 0.1, 0.02), {
+      asOf: addDays(START, 41), // 6 weeks
+      deliveredMinutes: [0, 7, 14, 21, 28, 35, 42].map((d) => ({
+        date: addDays(START, d),
+        minutes: 30,
+      })),
+    });
+    expect(buildEpisodes([g]).episodes[0]!.minutesPerWeek).toBe(30);
+  });
+
+  it("theil_sen ROI equals progress.ts's rate of improvement on one setting", () => {
+    const obs: Obs[] = [0, 3, 7, 10, 14, 17, 21, 28].map((d, i) => ({
+      day: d,
+      score: [0.1, 0.2, 0.15, 0.3, 0.25, 0.4, 0.3, 0.5][i]!,
+    }));
+    const [e] = buildEpisodes([goal('g1', 's1', obs)], { roiMethod: 'theil_sen' }).episodes;
+    const expected = rateOfImprovement(
+      obs.map((o) => pointOn(o.day, o.score)),
+      { startDate: START },
+    );
+    expect(e!.roi).toBe(expected);
+  });
+});
+
+describe('slopes and NAP by hand', () => {
+  it('Theil–Sen: median of pairwise slopes; within groups only', () => {
+    // Pairs: (0,0)-(1,1): 1, (0,0)-(2,4): 2, (1,1)-(2,4): 3 → median 2.
+    expect(groupedTheilSenSlope([0, 1, 2], [0, 1, 4], null)).toBe(2);
+    // Groups {0,1} and {2,3}: slopes 1 and 3 → median 2; cross pairs ignored.
+    expect(groupedTheilSenSlope([0, 1, 0, 1], [0, 1, 10, 13], [0, 0, 1, 1])).toBe(2);
+  });
+
+  it('OLS with a per-group intercept', () => {
+    // Group 0: (0,0),(2,2); group 1: (0,5),(2,9): Σdt·dy = 2+4... slope = (1·1·2 + 1·2·2)/(4) = 1.5.
+    expect(groupedOlsSlope([0, 2, 0, 2], [0, 2, 5, 9], [0, 0, 1, 1])).toBe(1.5);
+  });
+
+  it('NAP counts wins, ties as one half, in the goal direction', () => {
+    // A = 1,2,3; B = 2,4,5: 9 pairs, B wins 7, one tie → 7.5 / 9.
+    expect(nap([1, 2, 3], [2, 4, 5])).toBeCloseTo(7.5 / 9, 15);
+    expect(nap([1, 2, 3], [2, 4, 5], 'down')).toBeCloseTo(1.5 / 9, 15);
+    expect(nap([1, 1], [1])).toBe(0.5);
+    expect(nap([], [1])).toBeNull();
+  });
+
+  it('t quantiles and the expanded percentile', () => {
+    expect(tQuantile(0.975, 10)).toBeCloseTo(2.228, 2);
+    expect(tQuantile(0.975, 30)).toBeCloseTo(2.042, 3);
+    expect(expandedAlpha(0.025, 10_000)).toBeCloseTo(0.025, 3);
+    expect(expandedAlpha(0.025, 20)).toBeLessThan(0.02);
+  });
+
+  it('grade bands', () => {
+    expect(['K', '2', '3', '5', '6', '9', '12', 'PK'].map(gradeBand)).toEqual([
+      'K–2',
+      'K–2',
+      '3–5',
+      '3–5',
+      '6–8',
+      '9–12',
+      '9–12',
+      'PK',
+    ]);
+  });
+
+  it('the seeded generator is reproducible and roughly uniform', () => {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const xs = Array.from({ length: 10_000 }, () => a());
+    expect(xs.slice(0, 5)).toEqual(Array.from({ length: 5 }, () => b()));
+    expect(xs.reduce((s, x) => s + x, 0) / xs.length).toBeCloseTo(0.5, 1);
+    expect(seededRandom(43)()).not.toBe(xs[0]);
+  });
+});
+
+/** A district of exact lines: every student one goal under `model` with the given ROI. */
+function district(
+  spec: { model: ServiceModel; roi: number; n: number }[],
+  spread = 0.001,
+): ComparisonGoal[] {
+  const goals: ComparisonGoal[] = [];
+  let k = 0;
+  for (const s of spec)
+    for (let i = 0; i < s.n; i++) {
+      k++;
+      goals.push(
+        goal(
+          `g${k}`,
+          `s${k}`,
+          [
+            ...line(0, 8, 4, 0.2 + 0.01 * (k % 4), s.roi + i * spread, 'classroom'),
+            ...line(1, 8, 4, 0.3, s.roi + i * spread),
+          ],
+          {
+            initialModel: s.model,
+            schoolId: `sch${k % 3}`,
+            deliveredMinutes: [{ date: START, minutes: 60 + (k % 5) * 10 }],
+          },
+        ),
+      );
+    }
+  return goals;
+}
+
+describe('compareModels', () => {
+  const goals = district([
+    { model: 'push_in', roi: 0.03, n: 12 },
+    { model: 'pull_out', roi: 0.01, n: 12 },
+  ]);
+
+  it('means per model and the difference, episodes weighted equally, match the hand values', () => {
+    const r = compareModels({ goals }, { replicates: 300, seed: 9 });
+    // ROI of student i is base + 0.001·i, i = 0…11 → mean base + 0.0055.
+    expect(r.roi.byModel.push_in.estimate).toBeCloseTo(0.0355, 12);
+    expect(r.roi.byModel.pull_out.estimate).toBeCloseTo(0.0155, 12);
+    expect(r.roi.pushInMinusPullOut.estimate).toBeCloseTo(0.02, 12);
+    expect(r.roi.pushInMinusPullOut.claimed).toBe(true);
+    expect(r.classroom.pushInMinusPullOut.estimate).toBeCloseTo(0.02, 12);
+    expect(r.roi.byModel.consult.insufficient).toBe(true);
+    const iv = r.roi.pushInMinusPullOut;
+    expect(iv.low!).toBeLessThan(0.02);
+    expect(iv.high!).toBeGreaterThan(0.02);
+    expect(r.warning).toMatch(/not assigned at random/);
+  });
+
+  it('adjusted for baseline level and dose: exact lines give back the exact difference', () => {
+    const exact = district(
+      [
+        { model: 'push_in', roi: 0.03, n: 12 },
+        { model: 'pull_out', roi: 0.01, n: 12 },
+      ],
+      0,
+    );
+    const r = compareModels({ goals: exact }, { replicates: 100, seed: 9 });
+    expect(r.adjusted.pushInMinusPullOut.estimate).toBeCloseTo(0.02, 10);
+    expect(r.adjusted.coefficients.baseline_level!.estimate).toBeCloseTo(0, 10);
+    expect(r.adjusted.pushInMinusPullOut.intervals.school.note).toMatch(/only 3 clusters/);
+    expect(r.adjusted.pushInMinusPullOut.intervals.student.clusters).toBe(24);
+  });
+
+  it('is reproducible from its seed and independent of input order', () => {
+    const a = compareModels({ goals }, { replicates: 200, seed: 5 });
+    const b = compareModels({ goals: [...goals].reverse() }, { replicates: 200, seed: 5 });
+    const c = compareModels({ goals }, { replicates: 200, seed: 6 });
+    expect(b.roi).toEqual(a.roi);
+    expect(c.roi.pushInMinusPullOut.low).not.toBe(a.roi.pushInMinusPullOut.low);
+  });
+
+  it('labels strata below the floor and counts students, goals and episodes', () => {
+    const r = compareModels({ goals }, { replicates: 100, seed: 1, minStudents: 4 });
+    const school = r.strata.filter((s) => s.dimension === 'school');
+    expect(school.map((s) => s.students).reduce((x, y) => x + y, 0)).toBe(24);
+    expect(school.every((s) => s.insufficient === false)).toBe(true); // 4 + 4 per school
+    const strict = compareModels({ goals }, { replicates: 100, seed: 1, minStudents: 5 });
+    expect(strict.strata.filter((s) => s.dimension === 'school').every((s) => s.insufficient)).toBe(
+      true,
+    );
+    const dd = r.strata.find((s) => s.dimension === 'discipline_domain')!;
+    expect(dd).toMatchObject({ key: 'OT · fine_motor', students: 24, goals: 24, episodes: 24 });
+  });
+
+  it('within-student evidence: a goal compared with itself across a switch', () => {
+    const sw = Array.from({ length: 10 }, (_, i) =>
+      goal(`w${i}`, `w${i}`, [...line(0, 8, 4, 0.1, 0.01), ...line(35, 8, 4, 0.4, 0.03)], {
+        modelChanges: [{ date: addDays(START, 35), toModel: 'push_in' }],
+      }),
+    );
+    const r = compareModels({ goals: sw }, { replicates: 100, seed: 2 });
+    expect(r.withinStudent.switchedGoals.goals).toBe(10);
+    expect(r.withinStudent.switchedGoals.difference.estimate).toBeCloseTo(0.02, 12);
+    expect(r.withinStudent.bothWays.difference.estimate).toBeCloseTo(0.02, 12);
+    expect(r.withinStudent.byDirection).toEqual([
+      expect.objectContaining({ from: 'pull_out', to: 'push_in', goals: 10, medianNap: 1 }),
+    ]);
+  });
+
+  it('GAS per model and period, goal-periods weighted equally', () => {
+    const gs = district([
+      { model: 'push_in', roi: 0.03, n: 2 },
+      { model: 'pull_out', roi: 0.01, n: 3 },
+    ]);
+    const scores = [2, 0, -1, 1, 0]; // push-in g1, g2; pull-out g3, g4, g5
+    const gas = gs.map((g, i) => ({
+      goalId: g.id,
+      periodId: 'Q1',
+      periodEnd: '2024-03-01',
+      score: scores[i]!,
+    }));
+    gas.push({ goalId: 'g1', periodId: 'Q2', periodEnd: '2024-05-01', score: 1 });
+    const r = compareModels({ goals: gs, gas }, { replicates: 200, seed: 3, minStudents: 2 });
+    const q1 = r.gas.periods.find((p) => p.periodId === 'Q1')!.comparison;
+    expect(q1.byModel.push_in).toMatchObject({ estimate: 1, n: 2, students: 2 });
+    expect(q1.byModel.pull_out).toMatchObject({ estimate: 0, n: 3 });
+    expect(q1.pushInMinusPullOut.estimate).toBe(1);
+    expect(r.gas.pooled.byModel.push_in).toMatchObject({ estimate: 1, n: 3 });
+    expect(r.gas.periods.map((p) => p.periodId)).toEqual(['Q1', 'Q2']);
+  });
+});
