@@ -1,0 +1,276 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// A therapist logs a group push-in session on a phone while the network drops, and the
+// session lands exactly once and shows on the student's goal graph. The real CLI serves the
+// built web app (rebuild it first: `cd apps/web && npx vite build`) from a fresh SQLite file.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  if (process.env.CI) throw new Error(`Chromium is required in CI but missing at ${CHROMIUM}`);
+  console.warn(`\n⚠  SKIPPED: browser tests — no Chromium at ${CHROMIUM}.\n`);
+}
+
+const shotsDir = join(import.meta.dirname, '../test-results');
+
+/** The few better-sqlite3 calls used to read the server's database file directly. */
+type SqliteFile = {
+  prepare(sql: string): { all(...params: unknown[]): unknown[] };
+  close(): void;
+};
+const Database = createRequire(import.meta.url)('better-sqlite3') as new (
+  path: string,
+  options: { readonly: boolean; fileMustExist: boolean },
+) => SqliteFile;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+interface Pick {
+  studentId: string;
+  name: string;
+  goalId: string;
+  goalText: string;
+}
+
+describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () => {
+  let server: ChildProcess;
+  let browser: Browser;
+  let baseUrl: string;
+  let dataDir: string;
+  let dbPath: string;
+  const log: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'carryover-sessions-e2e-'));
+    dbPath = join(dataDir, 'e2e.sqlite');
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
+      cwd: join(import.meta.dirname, '..'),
+      env: { ...process.env, DATABASE_URL: dbPath, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout?.on('data', (d) => log.push(String(d)));
+    server.stderr?.on('data', (d) => log.push(String(d)));
+    const deadline = Date.now() + 170_000;
+    for (;;) {
+      if (server.exitCode !== null) throw new Error(`server exited early:\n${log.join('')}`);
+      const ok = await fetch(`${baseUrl}/`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`server did not start:\n${log.join('')}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    mkdirSync(shotsDir, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill('SIGTERM');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const query = <T>(sql: string, ...params: unknown[]): T[] => {
+    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare(sql).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  };
+
+  /** Two students the demo SLP serves whose first SLP goal is measured in trials. */
+  function pickStudents(): Pick[] {
+    const rows = query<Pick & { measurement_type: string }>(
+      `select st.id as studentId, st.first_name || ' ' || st.last_name as name,
+              g.id as goalId, g.text as goalText, g.measurement_type
+         from staff_user u
+         join service sv on sv.district_id = u.district_id and sv.provider_id = u.id
+         join student st on st.district_id = sv.district_id and st.id = sv.student_id
+         join goal g on g.district_id = st.district_id and g.student_id = st.id
+        where u.email = 'slp@demo.test' and sv.end_date >= date('now', '-1 day')
+          and g.discipline = 'SLP' and g.phase != 'discontinued'
+        order by st.last_name, st.first_name, g.created_at, g.id`,
+    );
+    const first = new Map<string, (typeof rows)[number]>();
+    for (const r of rows) if (!first.has(r.studentId)) first.set(r.studentId, r);
+    const names = [...first.values()].map((r) => r.name);
+    return (
+      [...first.values()]
+        .filter((r) => r.measurement_type === 'percent')
+        // Unique names only, so a label finds exactly one student.
+        .filter((r) => names.filter((n) => n === r.name).length === 1)
+        .slice(0, 2)
+    );
+  }
+
+  async function tap(
+    page: Page,
+    student: string,
+    kind: 'Correct' | 'Prompted' | 'Incorrect',
+    n: number,
+  ) {
+    const card = page.getByRole('region', { name: student, exact: true });
+    const button = card.getByRole('button', { name: new RegExp(`^${kind}: add a trial`) }).first();
+    for (let i = 0; i < n; i++) await button.click();
+  }
+
+  it('stores the session exactly once after the network returns, and graphs it', async () => {
+    const [a, b] = pickStudents();
+    expect(a && b).toBeTruthy();
+    const started = new Date().toISOString();
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+
+    await page.goto(baseUrl);
+    await page.getByLabel('Email').fill('slp@demo.test');
+    await page.getByLabel('Password').fill('carryover-demo');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Caseload' }).waitFor();
+    await page.getByRole('link', { name: 'Log session' }).click();
+    await page.getByRole('heading', { name: 'Log session', level: 1 }).waitFor();
+    await page.getByText('Everything is sent').waitFor();
+    const today = await page.getByLabel('Date').inputValue();
+    const obsBefore = (goalId: string) =>
+      query<{ n: number }>(
+        `select count(*) as n from observation where goal_id = ? and observed_on = ?`,
+        goalId,
+        today,
+      )[0]!.n;
+    const beforeA = obsBefore(a!.goalId);
+
+    // Group push-in (the defaults), at writing time, two students.
+    await page.getByLabel('Begin').fill('10:00');
+    await page.getByLabel('End').fill('10:30');
+    await page.getByRole('checkbox', { name: new RegExp(a!.name) }).check();
+    await page.getByRole('checkbox', { name: new RegExp(b!.name) }).check();
+    await tap(page, a!.name, 'Correct', 3);
+    await tap(page, a!.name, 'Incorrect', 1);
+    await expect.poll(() => page.getByText('3 of 4 correct (75%)').isVisible()).toBe(true);
+
+    // The network drops mid-session; the rest is entered and saved offline.
+    await context.setOffline(true);
+    await tap(page, b!.name, 'Correct', 2);
+    await tap(page, b!.name, 'Prompted', 1);
+    await tap(page, b!.name, 'Incorrect', 1);
+    await page.screenshot({ path: join(shotsDir, 'log-session-phone.png') });
+    await page.getByRole('button', { name: 'Save and sign' }).click();
+    await page.getByText('1 session not sent yet').waitFor();
+    await page.screenshot({ path: join(shotsDir, 'log-session-offline-phone.png') });
+    const stored = () =>
+      query<{ id: string; idempotency_key: string; minutes: number; model: string }>(
+        `select s.id, s.idempotency_key, s.minutes, s.model from therapy_session s
+           join staff_user u on u.district_id = s.district_id and u.id = s.created_by
+          where u.email = 'slp@demo.test' and s.created_at >= ?`,
+        started,
+      );
+    expect(stored()).toEqual([]);
+    const outbox = await page.evaluate(() =>
+      (
+        globalThis as unknown as { localStorage: { getItem(key: string): string | null } }
+      ).localStorage.getItem('carryover.outbox.v1'),
+    );
+    expect(JSON.parse(outbox ?? '[]')).toHaveLength(1);
+
+    // Back online: the `online` event sends it.
+    await context.setOffline(false);
+    await page.getByText('Everything is sent').waitFor({ timeout: 20_000 });
+    expect(stored()).toHaveLength(1);
+    const session = stored()[0]!;
+    expect(session).toMatchObject({ minutes: 30, model: 'push_in' });
+    const records = query<{ student_id: string; signed_at: string | null }>(
+      `select student_id, signed_at from session_student where session_id = ? order by student_id`,
+      session.id,
+    );
+    expect(records.map((r) => r.student_id).sort()).toEqual([a!.studentId, b!.studentId].sort());
+    expect(records.every((r) => r.signed_at !== null)).toBe(true);
+    const obs = query<{ student_id: string; c: number; p: number; i: number }>(
+      `select student_id, trials_correct as c, trials_prompted as p, trials_incorrect as i
+         from observation where session_id = ? order by student_id`,
+      session.id,
+    );
+    expect(obs.find((o) => o.student_id === a!.studentId)).toMatchObject({ c: 3, p: 0, i: 1 });
+    expect(obs.find((o) => o.student_id === b!.studentId)).toMatchObject({ c: 2, p: 1, i: 1 });
+
+    // A reload flushes the (now empty) outbox again: still exactly one session.
+    await page.reload();
+    await page.getByText('Everything is sent').waitFor();
+    await page.waitForTimeout(500);
+    expect(stored()).toHaveLength(1);
+
+    // Closing the tab while offline loses nothing: the next page load sends it.
+    await context.setOffline(true);
+    await page.getByRole('radio', { name: 'Individual' }).check();
+    await page.getByRole('radio', { name: new RegExp(a!.name) }).check();
+    await page.getByLabel('Begin').fill('13:00');
+    await page.getByLabel('End').fill('13:20');
+    await tap(page, a!.name, 'Correct', 1);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('1 session not sent yet').waitFor();
+    await page.close();
+    await context.setOffline(false);
+    const again = await context.newPage();
+    await again.goto(`${baseUrl}/log-session`);
+    await again.getByText('Everything is sent').waitFor({ timeout: 20_000 });
+    expect(stored()).toHaveLength(2);
+
+    // Both sessions' points for the first student are on the goal graph.
+    expect(obsBefore(a!.goalId)).toBe(beforeA + 2);
+    await again.goto(`${baseUrl}/students/${encodeURIComponent(a!.studentId)}`);
+    await again.getByRole('heading', { level: 1, name: a!.name }).waitFor();
+    const goal = again.locator('article.goal-section', { hasText: a!.goalText }).first();
+    await goal.getByRole('button', { name: 'Show data table' }).click();
+    const todayLabel = await again.evaluate(
+      (iso) =>
+        new Intl.DateTimeFormat('en-US', {
+          month: 'short',
+          day: 'numeric',
+          year: 'numeric',
+          timeZone: 'UTC',
+        }).format(new Date(`${iso}T00:00:00Z`)),
+      today,
+    );
+    const rows = goal.locator('tbody tr', { hasText: todayLabel });
+    await expect.poll(() => rows.count()).toBe(beforeA + 2);
+    expect(
+      await goal.locator('tbody tr', { hasText: todayLabel }).filter({ hasText: '75' }).count(),
+    ).toBeGreaterThan(0);
+    await again.screenshot({
+      path: join(shotsDir, 'log-session-graph-phone.png'),
+      fullPage: false,
+    });
+    await context.close();
+  });
+});
