@@ -69,7 +69,14 @@ const columns: Column<CaseloadRow>[] = [
     id: 'minutes',
     header: 'Minutes this week',
     cell: (r) => (
-      <MinutesBar delivered={r.minutesDeliveredThisWeek} mandated={r.minutesMandatedThisWeek} />
+      <span className="stacked">
+        <MinutesBar delivered={r.minutesDeliveredThisWeek} mandated={r.minutesMandatedThisWeek} />
+        {r.minutesBehind > 0 && (
+          <Link className="small behind" to="/fidelity">
+            {r.minutesBehind} min behind this period
+          </Link>
+        )}
+      </span>
     ),
     sortValue: (r) => minutesRatio(r.minutesDeliveredThisWeek, r.minutesMandatedThisWeek),
   },
