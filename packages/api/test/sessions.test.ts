@@ -400,6 +400,22 @@ for (const target of targets) {
       expect(edit.code).toBe('CONFLICT');
       expect(edit.message).toBe(SIGNED_IS_LOCKED);
       await slp.sessions.amend({ ...ref, text: 'Also used a visual cue card.' });
+      // Parallel amendments each land once, in addition to the original.
+      const other = await slp.sessions.log(groupSession({ sign: true }));
+      const otherRef = { sessionId: other.sessionId, studentId: A.students.ava };
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          slp.sessions.amend({ ...otherRef, text: `Note ${i}` }),
+        ),
+      );
+      const amendments = await conn.db
+        .selectFrom('session_note_amendment')
+        .select('text')
+        .where('session_id', '=', other.sessionId)
+        .execute();
+      expect(amendments.map((a) => a.text).sort()).toEqual(
+        Array.from({ length: 10 }, (_, i) => `Note ${i}`).sort(),
+      );
       const rec = await conn.db
         .selectFrom('session_student')
         .selectAll()
