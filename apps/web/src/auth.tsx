@@ -87,6 +87,9 @@ export function RequireAuth() {
             Fidelity
           </NavLink>
         ),
+        <NavLink key="reports" to="/reports">
+          Reports
+        </NavLink>,
       ]}
       user={{ name: me.data.name, roleLabel: roleLabel(me.data) }}
       onSignOut={() => signOut.mutate()}

@@ -22,6 +22,7 @@ export function makeGoal(overrides: Partial<GoalDetail> = {}): GoalDetail {
     modelChanges: [{ date: '2026-09-14', from: 'pull_out', to: 'push_in', reason: 'carryover' }],
     phaseChanges: [],
     routines: [],
+    alerts: [],
     progress: {
       status: 'on_track',
       level: 0.25,

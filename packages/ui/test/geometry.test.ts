@@ -112,6 +112,7 @@ describe('legend', () => {
       'model:pull_out',
       'line:aim',
       'line:trend',
+      'line:projection',
       'line:criterion',
       'line:model_change',
     ]);

@@ -52,6 +52,12 @@ const columns: Column<CaseloadRow>[] = [
               <StatusBadge status={g.progress.status} />
               <span>
                 {labels.domain[g.domain]} <span className="muted">({g.discipline})</span>
+                {g.alerts.map((a) => (
+                  <span key={a.rule} className="goal-list__alert" title={a.explanation}>
+                    {' '}
+                    · {a.title}
+                  </span>
+                ))}
               </span>
             </li>
           ))}

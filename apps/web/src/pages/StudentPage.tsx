@@ -1,6 +1,7 @@
 import type { GoalDetail, ServiceView, StudentDetail } from '@carryover/domain';
 import { labels } from '@carryover/domain';
 import {
+  Button,
   type Column,
   DataTable,
   EmptyState,
@@ -14,8 +15,9 @@ import {
   PageHeader,
   StatusBadge,
 } from '@carryover/ui';
-import { useQuery } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { Link, useNavigate, useParams } from 'react-router';
+import { useViewer } from '../auth';
 import { errorCode, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
@@ -120,6 +122,7 @@ export function StudentPage() {
         eyebrow={back}
         title={s.name}
         description={`Grade ${s.grade} · ${s.schoolName}${s.homeroom ? ` · ${s.homeroom}` : ''}`}
+        actions={<ReportButton studentId={s.id} hasGoals={s.goals.length > 0} />}
       />
       <div className="stack">
         <StudentFacts student={s} />
@@ -138,13 +141,18 @@ export function StudentPage() {
           )}
         </section>
         <section aria-labelledby="goals-heading">
-          <h2 id="goals-heading">Goals</h2>
+          <div className="section-heading">
+            <h2 id="goals-heading">Goals</h2>
+            <GoalWriteLink to={`/students/${encodeURIComponent(s.id)}/goals/new`}>
+              Add a goal
+            </GoalWriteLink>
+          </div>
           {s.goals.length === 0 ? (
             <EmptyState title="No goals on this IEP" />
           ) : (
             <div className="stack">
               {s.goals.map((g) => (
-                <GoalSection key={g.id} goal={g} />
+                <GoalSection key={g.id} goal={g} studentId={s.id} />
               ))}
             </div>
           )}
@@ -203,7 +211,52 @@ function carryoverText(goal: GoalDetail): string {
   return `${signed} pts (therapy room ${room}, classroom ${classroom})`;
 }
 
-function GoalSection({ goal }: { goal: GoalDetail }) {
+/** Opens this period's progress report for the student, drafting it from the data if needed. */
+function ReportButton({ studentId, hasGoals }: { studentId: string; hasGoals: boolean }) {
+  const trpc = useTRPC();
+  const me = useViewer();
+  const navigate = useNavigate();
+  const periods = useQuery(trpc.reports.periods.queryOptions());
+  const generate = useMutation(
+    trpc.reports.generate.mutationOptions({
+      onSuccess: ({ id }) => navigate(`/reports/${encodeURIComponent(id)}`),
+    }),
+  );
+  const role = me.data?.role;
+  const current = periods.data?.find((p) => p.current);
+  if (!hasGoals || !current || (role !== 'therapist' && role !== 'coordinator' && role !== 'admin'))
+    return null;
+  return (
+    <span className="stacked">
+      <Button
+        variant="secondary"
+        busy={generate.isPending}
+        onClick={() => generate.mutate({ studentId, periodId: current.id })}
+      >
+        {generate.isPending ? 'Drafting…' : `${current.name} progress report`}
+      </Button>
+      {generate.isError && (
+        <span className="field__error" role="alert">
+          {userMessage(generate.error)}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** A link shown only to the roles that write goals (therapists, coordinators, admins). */
+function GoalWriteLink({ to, children, label }: { to: string; children: string; label?: string }) {
+  const me = useViewer();
+  const role = me.data?.role;
+  if (role !== 'therapist' && role !== 'coordinator' && role !== 'admin') return null;
+  return (
+    <Link className="btn btn--secondary btn--small" to={to} aria-label={label}>
+      {children}
+    </Link>
+  );
+}
+
+function GoalSection({ goal, studentId }: { goal: GoalDetail; studentId: string }) {
   const headingId = `goal-${goal.id}`;
   const p = goal.progress;
   return (
@@ -212,8 +265,25 @@ function GoalSection({ goal }: { goal: GoalDetail }) {
         <h3 id={headingId}>
           {labels.domain[goal.domain]} <span className="muted">· {goal.discipline}</span>
         </h3>
-        <StatusBadge status={p.status} />
+        <span className="goal-section__tools">
+          <StatusBadge status={p.status} />
+          <GoalWriteLink
+            to={`/students/${encodeURIComponent(studentId)}/goals/${encodeURIComponent(goal.id)}/edit`}
+            label={`Edit the ${labels.domain[goal.domain]} goal`}
+          >
+            Edit
+          </GoalWriteLink>
+        </span>
       </header>
+      {goal.alerts.length > 0 && (
+        <ul className="decision-alerts" aria-label="What the data says">
+          {goal.alerts.map((a) => (
+            <li key={a.rule} className={`decision-alert decision-alert--${a.rule}`}>
+              <strong>{a.title}:</strong> {a.explanation}
+            </li>
+          ))}
+        </ul>
+      )}
       <p className="goal-section__text">{goal.text}</p>
       <dl className="facts goal-section__facts">
         <div>
@@ -265,11 +335,6 @@ function GoalSection({ goal }: { goal: GoalDetail }) {
           </div>
         )}
       </dl>
-      {p.belowAimRun >= 4 && (
-        <p className="goal-section__alert">
-          <strong>Change something:</strong> the last {p.belowAimRun} points are below the aim line.
-        </p>
-      )}
       <GoalGraph goal={goal} />
     </article>
   );

@@ -119,9 +119,13 @@ interface Computed {
   narrative: string;
 }
 
-/** What the data says for each goal that had started by the period's end. */
-function computeLines(data: StudentDetailData, period: Period): Computed[] {
-  const p = { name: period.name, startsOn: period.starts_on, endsOn: period.ends_on };
+/**
+ * What the data says for each goal that had started by the period's end. A period still under
+ * way is judged as of today, not against where the aim line will be at its end.
+ */
+function computeLines(data: StudentDetailData, period: Period, today: IsoDate): Computed[] {
+  const asOf = period.ends_on < today ? period.ends_on : today;
+  const p = { name: period.name, startsOn: period.starts_on, endsOn: asOf };
   return data.goals
     .filter((g) => g.start_date <= period.ends_on)
     .map((goal) => {
@@ -129,13 +133,13 @@ function computeLines(data: StudentDetailData, period: Period): Computed[] {
       const points = data.observations
         .filter((o) => o.goal_id === goal.id)
         .flatMap((o) => pointOf(spec, o) ?? []);
-      const statusCode = suggestStatusCode(spec, points, period.ends_on);
-      const gas = computeGas(spec, points, period.ends_on);
+      const statusCode = suggestStatusCode(spec, points, asOf);
+      const gas = computeGas(spec, points, asOf);
       const summary = summarizePeriod(spec, points, p);
       const narrative = draftNarrative({
         firstName: data.student.first_name,
         goal: spec,
-        period: p,
+        period: { ...p, endsOn: period.ends_on },
         summary,
         statusCode,
       });
@@ -157,7 +161,7 @@ async function buildView(
   const period = periods.find((p) => p.id === report.period_id);
   if (!data || !period) throw new TRPCError({ code: 'NOT_FOUND', message: REPORT_NOT_FOUND });
   const finalizedBy = report.finalized_by ? await staffName(ctx.db, d, report.finalized_by) : null;
-  const computed = new Map(computeLines(data, period).map((c) => [c.goal.id, c]));
+  const computed = new Map(computeLines(data, period, today).map((c) => [c.goal.id, c]));
   const draft = report.status === 'draft';
   const goals: ReportGoalLine[] = [];
   for (const goal of data.goals) {
@@ -277,7 +281,7 @@ export const reportsRouter = {
       const data = await loadStudentDetail(ctx.db, d, input.studentId);
       if (!data) throw new TRPCError({ code: 'NOT_FOUND', message: REPORT_NOT_FOUND });
       const id = newId();
-      const lines = computeLines(data, period);
+      const lines = computeLines(data, period, todayFor(ctx));
       try {
         await ctx.db.transaction().execute(async (trx) => {
           await insertReport(

@@ -8,10 +8,14 @@ import {
   graphSummary,
   type LegendItem,
   layoutFor,
+  leastSquaresSegment,
   legendItems,
+  levelMarks,
   makeScales,
   plotPoints,
+  projection,
   type Segment,
+  settingColor,
   trendSegment,
   xTicks,
   yTicks,
@@ -47,6 +51,7 @@ function SegmentLine({ s, className }: { s: Segment; className: string }) {
 export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
   const { ref, width } = useContainerWidth(fixedWidth);
   const [showTable, setShowTable] = useState(false);
+  const [showLeastSquares, setShowLeastSquares] = useState(false);
   const tableId = useId();
   const titleId = useId();
 
@@ -56,7 +61,11 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
   const points = plotPoints(goal, scales);
   const aim = aimSegment(goal, scales);
   const trend = trendSegment(goal, scales);
+  const ols = showLeastSquares ? leastSquaresSegment(goal, scales) : null;
+  const projected = projection(goal, scales);
+  const levels = levelMarks(goal, scales);
   const events = eventMarkers(goal, scales);
+  const plotRight = width - margin.right;
   const criterionY = scales.y(1);
   const plotBottom = height - margin.bottom;
   const domainLabel = labels.domain[goal.domain];
@@ -156,8 +165,44 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
                 y1={criterionY}
                 y2={criterionY}
               />
+              <text className="gg-line-label" x={plotRight - 4} y={criterionY - 5} textAnchor="end">
+                Criterion {formatRaw(goal.target, goal.unit)}
+              </text>
               <SegmentLine s={aim} className="gg-aim" />
+              <text className="gg-line-label" x={aim.x2 - 4} y={aim.y2 + 14} textAnchor="end">
+                Aim
+              </text>
+              {ols && <SegmentLine s={ols} className="gg-least-squares" />}
               {trend && <SegmentLine s={trend} className="gg-trend" />}
+              {projected?.segment && (
+                <SegmentLine s={projected.segment} className="gg-projection" />
+              )}
+              {projected && (
+                <g className="gg-projection-mark">
+                  <circle cx={projected.x} cy={projected.y} r={5} />
+                  <text
+                    className="gg-line-label"
+                    x={projected.x}
+                    y={projected.y + 18}
+                    textAnchor={projected.x > width - 110 ? 'end' : 'middle'}
+                  >
+                    {`Projected ${formatDate(projected.date)}`}
+                  </text>
+                </g>
+              )}
+              {levels.map((l) => (
+                <line
+                  key={l.setting}
+                  className="gg-level"
+                  x1={plotRight - 14}
+                  x2={plotRight}
+                  y1={l.y}
+                  y2={l.y}
+                  stroke={l.color}
+                >
+                  <title>{l.label}</title>
+                </line>
+              ))}
               {points.map((p) => (
                 <path
                   key={p.key}
@@ -171,8 +216,18 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
           </svg>
           {goal.points.length === 0 && <p className="goal-graph__empty">No data points yet.</p>}
         </div>
-        <GraphLegend items={legendItems(goal)} />
+        <GraphLegend items={legendItems(goal, { leastSquares: showLeastSquares })} />
       </div>
+      <LevelSummary goal={goal} />
+      <button
+        type="button"
+        className="btn btn--ghost btn--small goal-graph__toggle"
+        aria-pressed={showLeastSquares}
+        onClick={() => setShowLeastSquares((v) => !v)}
+        disabled={!goal.progress.leastSquares}
+      >
+        {showLeastSquares ? 'Hide least-squares line' : 'Show least-squares line'}
+      </button>
       <button
         type="button"
         className="btn btn--ghost btn--small goal-graph__toggle"
@@ -187,6 +242,38 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
         {showTable && <GraphDataTable goal={goal} />}
       </div>
     </figure>
+  );
+}
+
+/** Level per setting and the carryover gap, in words under the chart. */
+function LevelSummary({ goal }: { goal: GoalDetail }) {
+  const { levelBySetting, carryoverGap } = goal.progress;
+  const parts = (['therapy_room', 'classroom', 'other'] as const)
+    .filter((s) => levelBySetting[s] !== undefined)
+    .map((s) => (
+      <span key={s} className="goal-graph__level">
+        <svg width="14" height="10" viewBox="0 0 14 10" aria-hidden="true">
+          <rect x="0" y="3" width="14" height="4" fill={settingColor[s]} />
+        </svg>
+        {labels.setting[s]} level {formatScore(levelBySetting[s])}
+      </span>
+    ));
+  if (parts.length === 0) return null;
+  const gap = carryoverGap == null ? null : Math.round(carryoverGap * 100);
+  return (
+    <p className="goal-graph__levels">
+      {parts}
+      {gap !== null && (
+        <strong className="goal-graph__gap">
+          Carryover gap{' '}
+          {gap > 0
+            ? `${gap} pts (classroom behind)`
+            : gap < 0
+              ? `${-gap} pts (classroom ahead)`
+              : 'none'}
+        </strong>
+      )}
+    </p>
   );
 }
 
@@ -205,9 +292,19 @@ function LegendSwatch({ item }: { item: LegendItem }) {
       </svg>
     );
   }
+  if (item.key === 'projection') {
+    return (
+      <svg width="26" height="14" viewBox="0 0 26 14" aria-hidden="true">
+        <line className="gg-projection" x1="1" x2="18" y1="7" y2="7" />
+        <circle className="gg-projection-dot" cx="20" cy="7" r="4" />
+      </svg>
+    );
+  }
   const cls = {
     aim: 'gg-aim',
     trend: 'gg-trend',
+    least_squares: 'gg-least-squares',
+    projection: 'gg-projection',
     criterion: 'gg-criterion',
     model_change: 'gg-event--model',
     phase_change: 'gg-event--phase',

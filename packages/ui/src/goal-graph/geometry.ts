@@ -59,7 +59,9 @@ export function layoutFor(width: number): GraphLayout {
 }
 
 export function dateExtent(
-  goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points'>,
+  goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points'> & {
+    progress?: Pick<GoalDetail['progress'], 'projectedDate'>;
+  },
 ): [Date, Date] {
   let lo = parseIsoDate(goal.startDate).getTime();
   let hi = parseIsoDate(goal.targetDate).getTime();
@@ -68,12 +70,20 @@ export function dateExtent(
     if (t < lo) lo = t;
     if (t > hi) hi = t;
   }
+  // A projected date past the target date stays visible, within a year of it.
+  const projected = goal.progress?.projectedDate;
+  if (projected) {
+    const t = parseIsoDate(projected).getTime();
+    hi = Math.max(hi, Math.min(t, parseIsoDate(goal.targetDate).getTime() + 52 * WEEK_MS));
+  }
   if (hi <= lo) hi = lo + WEEK_MS;
   return [new Date(lo), new Date(hi)];
 }
 
 export function makeScales(
-  goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points'>,
+  goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points'> & {
+    progress?: Pick<GoalDetail['progress'], 'projectedDate'>;
+  },
   layout: GraphLayout,
 ) {
   const { width, height, margin } = layout;
@@ -151,6 +161,60 @@ export function trendSegment(
   return lineSegment(trend, new Date(Math.min(...times)), new Date(Math.max(...times)), scales);
 }
 
+/** The least-squares line over the same span as the robust trend, drawn on request. */
+export function leastSquaresSegment(
+  goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points' | 'progress'>,
+  scales: Scales,
+): Segment | null {
+  const line = goal.progress.leastSquares;
+  if (!line || goal.points.length === 0) return null;
+  const times = goal.points.map((p) => parseIsoDate(p.date).getTime());
+  return lineSegment(line, new Date(Math.min(...times)), new Date(Math.max(...times)), scales);
+}
+
+/**
+ * Where the robust trend meets the target: a dotted extension from the last data point to the
+ * projected date, and the point itself. Null when there is no projection.
+ */
+export function projection(
+  goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points' | 'progress'>,
+  scales: Scales,
+): { segment: Segment | null; x: number; y: number; date: string; late: boolean } | null {
+  const { trend, projectedDate } = goal.progress;
+  if (!trend || !projectedDate || goal.points.length === 0) return null;
+  const last = Math.max(...goal.points.map((p) => parseIsoDate(p.date).getTime()));
+  const end = parseIsoDate(projectedDate);
+  const [, domainEnd] = scales.x.domain() as [Date, Date];
+  const shownEnd = end.getTime() > domainEnd.getTime() ? domainEnd : end;
+  return {
+    segment: lineSegment(trend, new Date(last), shownEnd, scales),
+    x: scales.x(shownEnd),
+    y: scales.y(end.getTime() > domainEnd.getTime() ? lineScoreAt(trend, shownEnd) : 1),
+    date: projectedDate,
+    late: projectedDate > goal.targetDate,
+  };
+}
+
+/** Short marks at the right edge at each setting's level, so the carryover gap is visible. */
+export function levelMarks(
+  goal: Pick<GoalDetail, 'progress'>,
+  scales: Scales,
+): { setting: Setting; y: number; level: number; color: string; label: string }[] {
+  const marks = [];
+  for (const setting of ['therapy_room', 'classroom', 'other'] as const) {
+    const level = goal.progress.levelBySetting[setting];
+    if (level === undefined) continue;
+    marks.push({
+      setting,
+      level,
+      y: scales.y(Math.min(1, Math.max(0, level))),
+      color: settingColor[setting],
+      label: `${labels.setting[setting]} level ${Math.round(level * 100)}%`,
+    });
+  }
+  return marks;
+}
+
 export function aimSegment(
   goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points' | 'progress'>,
   scales: Scales,
@@ -210,12 +274,15 @@ export function eventMarkers(
     discontinued: 'Discontinued',
   };
   const events = [
-    ...goal.modelChanges.map((c, i) => ({
-      key: `m${i}`,
-      kind: 'model' as const,
-      date: c.date,
-      label: `→ ${labels.model[c.to]}`,
-    })),
+    // A goal's change and its service's change on the same day to the same model are one event.
+    ...goal.modelChanges
+      .filter((c, i, all) => all.findIndex((d) => d.date === c.date && d.to === c.to) === i)
+      .map((c, i) => ({
+        key: `m${i}`,
+        kind: 'model' as const,
+        date: c.date,
+        label: `→ ${labels.model[c.to]}`,
+      })),
     ...goal.phaseChanges.map((c, i) => ({
       key: `p${i}`,
       kind: 'phase' as const,
@@ -264,13 +331,21 @@ export type LegendItem =
   | { kind: 'model'; key: ServiceModel; label: string; path: string }
   | {
       kind: 'line';
-      key: 'aim' | 'trend' | 'criterion' | 'model_change' | 'phase_change';
+      key:
+        | 'aim'
+        | 'trend'
+        | 'least_squares'
+        | 'projection'
+        | 'criterion'
+        | 'model_change'
+        | 'phase_change';
       label: string;
     };
 
 /** Legend entries for what is actually on the chart, in a stable order. */
 export function legendItems(
   goal: Pick<GoalDetail, 'points' | 'progress' | 'modelChanges' | 'phaseChanges'>,
+  options: { leastSquares?: boolean } = {},
 ): LegendItem[] {
   const settingsSeen = new Set(goal.points.map((p) => p.setting));
   const modelsSeen = new Set<ServiceModel>(goal.points.map((p) => p.model));
@@ -288,6 +363,16 @@ export function legendItems(
   items.push({ kind: 'line', key: 'aim', label: 'Aim line' });
   if (goal.progress.trend && goal.points.length > 0) {
     items.push({ kind: 'line', key: 'trend', label: 'Trend (Theil–Sen)' });
+    if (options.leastSquares && goal.progress.leastSquares) {
+      items.push({ kind: 'line', key: 'least_squares', label: 'Least squares' });
+    }
+    if (goal.progress.projectedDate) {
+      items.push({
+        kind: 'line',
+        key: 'projection',
+        label: `Projected to meet target ${formatShortDate(goal.progress.projectedDate)}`,
+      });
+    }
   }
   items.push({ kind: 'line', key: 'criterion', label: 'Criterion (target)' });
   if (goal.modelChanges.length > 0) {

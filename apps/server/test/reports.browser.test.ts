@@ -1,0 +1,207 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// A therapist's quarterly chore end to end: open a student, draft this period's progress
+// report from the data, edit a narrative, finalise, and print it to PDF with headless
+// Chromium. The PDF's text (poppler's pdftotext) must hold the student's goals.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const havePoppler = (() => {
+  try {
+    execFileSync('pdftotext', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!haveChromium || !havePoppler) {
+  if (process.env.CI) {
+    throw new Error(
+      'Chromium and poppler-utils (pdftotext) are required in CI for the report test',
+    );
+  }
+  console.warn(
+    `\n⚠  SKIPPED: report print test — needs ${CHROMIUM} and pdftotext (apt-get install chromium poppler-utils).\n`,
+  );
+}
+
+const outDir = join(import.meta.dirname, '../test-results');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Whitespace-insensitive, so line wrapping in the PDF does not matter. */
+const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+describe.skipIf(!haveChromium || !havePoppler)('browser: progress report to PDF', () => {
+  let server: ChildProcess;
+  let browser: Browser;
+  let baseUrl: string;
+  let dataDir: string;
+  const log: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'carryover-report-e2e-'));
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
+      cwd: join(import.meta.dirname, '..'),
+      env: {
+        ...process.env,
+        DATABASE_URL: join(dataDir, 'e2e.sqlite'),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout?.on('data', (d) => log.push(String(d)));
+    server.stderr?.on('data', (d) => log.push(String(d)));
+    const deadline = Date.now() + 170_000;
+    for (;;) {
+      if (server.exitCode !== null) throw new Error(`server exited early:\n${log.join('')}`);
+      const ok = await fetch(`${baseUrl}/`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`server did not start:\n${log.join('')}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    mkdirSync(outDir, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill('SIGTERM');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('drafts, edits, finalises and prints a report whose PDF holds the goals', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+
+    await page.goto(baseUrl);
+    await page.getByLabel('Email').fill('ot@demo.test');
+    await page.getByLabel('Password').fill('carryover-demo');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Caseload' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Reports' }).count()).toBe(1);
+
+    // Open a student and draft this period's report from their page.
+    const studentLink = page.locator('main a[href^="/students/"]').first();
+    const studentName = squash((await studentLink.textContent()) ?? '');
+    await studentLink.click();
+    await page.getByRole('heading', { level: 1, name: studentName }).waitFor();
+    await page.getByRole('button', { name: /progress report$/ }).click();
+    await page.getByRole('heading', { level: 1, name: /progress report$/ }).waitFor();
+    expect(page.url()).toMatch(/\/reports\/[^/]+$/);
+
+    const goalTexts = (
+      await page.locator('.report-goal .goal-section__text').allTextContents()
+    ).map(squash);
+    expect(goalTexts.length).toBeGreaterThan(0);
+    // The OT edits the first goal of their own discipline (others' goals are read-only).
+    const firstCard = page
+      .locator('.report-goal')
+      .filter({ has: page.locator('textarea') })
+      .first();
+    const narrative = firstCard.getByLabel('Narrative');
+    const drafted = await narrative.inputValue();
+    expect(drafted).toMatch(/^(Across \d+ sessions? this period|No data|.+ has not started)/);
+
+    const edit = 'The family reports practising at home every evening.';
+    await narrative.fill(`${drafted} ${edit}`);
+    await firstCard.getByRole('button', { name: 'Save goal' }).click();
+    await expect.poll(() => firstCard.getByRole('status').textContent()).toBe('Saved');
+    await page.screenshot({ path: join(outDir, 'report-draft.png'), fullPage: true });
+
+    // Finalise: the report locks.
+    await page.getByRole('button', { name: 'Finalise report' }).click();
+    await page.getByRole('button', { name: 'Yes, finalise' }).click();
+    await page.getByText('This report is final and locked').waitFor();
+    expect(await page.getByLabel('Narrative').count()).toBe(0);
+
+    // Print view to PDF (Chromium prints with the @media print rules).
+    await page.getByRole('link', { name: 'Print report' }).click();
+    await page.getByRole('heading', { level: 1, name: 'IEP Progress Report' }).waitFor();
+    const pdfPath = join(outDir, 'report.pdf');
+    await page.pdf({ path: pdfPath, format: 'Letter', printBackground: true });
+    const text = squash(execFileSync('pdftotext', ['-layout', pdfPath, '-']).toString());
+    const plain = squash(execFileSync('pdftotext', [pdfPath, '-']).toString());
+    expect(plain).toContain('IEP Progress Report');
+    expect(plain).toContain(studentName);
+    for (const goal of goalTexts) expect(plain).toContain(goal.slice(0, 60));
+    expect(plain).toContain(edit);
+    expect(plain).toContain('Finalised on');
+    expect(plain).not.toContain('Print or save as PDF'); // the toolbar is not printed
+    expect(text.length).toBeGreaterThan(200);
+    execFileSync('pdftoppm', [
+      '-png',
+      '-r',
+      '80',
+      '-f',
+      '1',
+      '-l',
+      '1',
+      pdfPath,
+      join(outDir, 'report-page'),
+    ]);
+
+    // The parent version: shorter, plain language, the same goals.
+    await page.getByRole('link', { name: 'Parent version' }).click();
+    await page.getByRole('heading', { level: 1, name: /^How .+ is doing$/ }).waitFor();
+    const parentPdf = join(outDir, 'report-parent.pdf');
+    await page.pdf({ path: parentPdf, format: 'Letter', printBackground: true });
+    const parentText = squash(execFileSync('pdftotext', [parentPdf, '-']).toString());
+    for (const goal of goalTexts) expect(parentText).toContain(goal.slice(0, 60));
+    expect(parentText).not.toContain('Attainment score');
+    expect(parentText.length).toBeLessThan(plain.length);
+    execFileSync('pdftoppm', [
+      '-png',
+      '-r',
+      '80',
+      '-f',
+      '1',
+      '-l',
+      '1',
+      parentPdf,
+      join(outDir, 'report-parent-page'),
+    ]);
+
+    expect(consoleErrors).toEqual([]);
+    expect(readFileSync(pdfPath).subarray(0, 5).toString()).toBe('%PDF-');
+    await context.close();
+  });
+});

@@ -1,0 +1,395 @@
+import type { GasValue, ReportGoalLine, ReportStatusCode, ReportView } from '@carryover/domain';
+import {
+  GAS_RULE,
+  gasLabels,
+  gasScores,
+  labels,
+  ReportGoalUpdateInput,
+  reportStatusCodes,
+  reportStatusLabels,
+  signedGas,
+} from '@carryover/domain';
+import {
+  Button,
+  EmptyState,
+  ErrorState,
+  formatDate,
+  formatScore,
+  formatSlope,
+  LoadingState,
+  PageHeader,
+} from '@carryover/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useId, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { errorCode, fieldErrors, userMessage } from '../lib/errors';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useTRPC } from '../trpc';
+
+/** One student's progress report for a period: review, edit each goal, finalise, print. */
+export function ReportPage() {
+  const { reportId = '' } = useParams();
+  const trpc = useTRPC();
+  const report = useQuery(trpc.reports.get.queryOptions({ reportId }));
+  useDocumentTitle(
+    report.data ? `${report.data.studentName} · ${report.data.period.name}` : 'Report',
+  );
+  const back = <Link to="/reports">← Reports</Link>;
+
+  if (report.isPending) {
+    return (
+      <>
+        <PageHeader eyebrow={back} title="Loading report…" />
+        <LoadingState label="Loading report" rows={8} />
+      </>
+    );
+  }
+  if (report.isError) {
+    const code = errorCode(report.error);
+    return (
+      <>
+        <PageHeader eyebrow={back} title="Report" />
+        {code === 'NOT_FOUND' || code === 'BAD_REQUEST' ? (
+          <EmptyState title="This report isn't one you can see">
+            <p>The link may be old, or the student may be served by another team.</p>
+          </EmptyState>
+        ) : (
+          <ErrorState
+            title="The report could not be loaded"
+            message={userMessage(report.error)}
+            onRetry={() => void report.refetch()}
+            retrying={report.isFetching}
+          />
+        )}
+      </>
+    );
+  }
+  const r = report.data;
+  const final = r.status === 'final';
+  return (
+    <>
+      <PageHeader
+        eyebrow={back}
+        title={`${r.studentName}: ${r.period.name} progress report`}
+        description={
+          <p className="report-meta">
+            <span className={`report-state report-state--${r.status}`}>
+              {final ? 'Final' : 'Draft'}
+            </span>{' '}
+            {formatDate(r.period.startsOn)} – {formatDate(r.period.endsOn)} · Grade {r.grade} ·{' '}
+            {r.schoolName}
+            {final && r.finalizedAt && (
+              <>
+                {' '}
+                · Finalised {formatDate(r.finalizedAt.slice(0, 10))}
+                {r.finalizedBy ? ` by ${r.finalizedBy}` : ''}
+              </>
+            )}
+          </p>
+        }
+        actions={
+          <>
+            <Link className="btn btn--secondary" to={`/reports/${encodeURIComponent(r.id)}/print`}>
+              Print report
+            </Link>
+            <Link
+              className="btn btn--secondary"
+              to={`/reports/${encodeURIComponent(r.id)}/print?version=parent`}
+            >
+              Parent version
+            </Link>
+          </>
+        }
+      />
+      <div className="stack">
+        {final ? (
+          <p className="report-lock" role="note">
+            This report is final and locked. It can be printed but not changed.
+          </p>
+        ) : (
+          <p className="muted">
+            Each goal's status, score and narrative were drafted from the data. Check and edit them,
+            save each goal, then finalise.
+          </p>
+        )}
+        {r.goals.length === 0 ? (
+          <EmptyState title="No goals on this report">
+            <p>The student had no goals that started by the end of this period.</p>
+          </EmptyState>
+        ) : (
+          r.goals.map((g) => <ReportGoalCard key={g.goalId} report={r} line={g} />)
+        )}
+        <details className="report-rule">
+          <summary>How the goal-attainment score is computed</summary>
+          <p>{GAS_RULE}</p>
+        </details>
+        {r.canFinalize && <FinalizeBar report={r} />}
+      </div>
+    </>
+  );
+}
+
+function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoalLine }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const id = useId();
+  const [statusCode, setStatusCode] = useState<ReportStatusCode>(line.statusCode);
+  const [gasScore, setGasScore] = useState<GasValue>(line.gasScore);
+  const [reason, setReason] = useState(line.gasOverrideReason ?? '');
+  const [narrative, setNarrative] = useState(line.narrative);
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const save = useMutation(
+    trpc.reports.updateGoal.mutationOptions({
+      onSuccess: async () => {
+        setMessage('Saved');
+        await queryClient.invalidateQueries({ queryKey: trpc.reports.get.queryKey() });
+      },
+      onError: (e) => {
+        setErrors(fieldErrors(e));
+        setMessage(Object.keys(fieldErrors(e)).length > 0 ? null : userMessage(e));
+      },
+    }),
+  );
+  const dirty =
+    statusCode !== line.statusCode ||
+    gasScore !== line.gasScore ||
+    (reason || null) !== (line.gasOverrideReason || null) ||
+    narrative !== line.narrative;
+  const overridden = gasScore !== line.gasComputed;
+  const headingId = `${id}-heading`;
+  const s = line.summary;
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    setMessage(null);
+    const input = {
+      reportId: report.id,
+      goalId: line.goalId,
+      statusCode,
+      gasScore,
+      gasOverrideReason: overridden ? reason : null,
+      narrative,
+    };
+    const parsed = ReportGoalUpdateInput.safeParse(input);
+    const next: Record<string, string[]> = {};
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const key = String(issue.path[0]);
+        next[key] = [...(next[key] ?? []), issue.message];
+      }
+    }
+    if (overridden && reason.trim().length < 3) {
+      next.gasOverrideReason = ['Give a reason for changing the computed score'];
+    }
+    setErrors(next);
+    if (Object.keys(next).length > 0) return;
+    save.mutate(input);
+  }
+
+  const err = (key: string) =>
+    errors[key]?.length ? (
+      <p id={`${id}-${key}-error`} className="field__error">
+        {errors[key]!.join(' ')}
+      </p>
+    ) : null;
+
+  return (
+    <article className="section-card report-goal" aria-labelledby={headingId}>
+      <header className="goal-section__header">
+        <h2 id={headingId} className="report-goal__title">
+          {labels.domain[line.domain]} <span className="muted">· {line.discipline}</span>
+        </h2>
+        <span className={`report-code report-code--${line.statusCode}`}>
+          {reportStatusLabels[line.statusCode]}
+        </span>
+      </header>
+      <p className="goal-section__text">{line.text}</p>
+      <dl className="facts goal-section__facts">
+        <div>
+          <dt>Baseline → target</dt>
+          <dd>
+            {line.baselineText} → {line.targetText}
+          </dd>
+        </div>
+        <div>
+          <dt>Sessions with data</dt>
+          <dd>{s.sessions}</dd>
+        </div>
+        <div>
+          <dt>Level at period end</dt>
+          <dd>{s.level == null ? 'No data' : `${formatScore(s.level)} of the way`}</dd>
+        </div>
+        <div>
+          <dt>Trend</dt>
+          <dd>{formatSlope(s.trendPerWeek)}</dd>
+        </div>
+        <div>
+          <dt>Carryover gap</dt>
+          <dd>
+            {s.carryoverGap == null
+              ? 'Not measured in both settings'
+              : `${Math.round(s.carryoverGap * 100)} pts (room ${formatScore(s.levelBySetting.therapy_room)}, class ${formatScore(s.levelBySetting.classroom)})`}
+          </dd>
+        </div>
+        <div>
+          <dt>Target date</dt>
+          <dd>{formatDate(line.targetDate)}</dd>
+        </div>
+      </dl>
+      {line.editable ? (
+        <form className="report-goal__form" onSubmit={onSubmit} noValidate>
+          <div className="report-goal__row">
+            <label className="select-field">
+              <span className="field__label">Status code</span>
+              <select
+                value={statusCode}
+                onChange={(e) => setStatusCode(e.target.value as ReportStatusCode)}
+              >
+                {reportStatusCodes.map((c) => (
+                  <option key={c} value={c}>
+                    {reportStatusLabels[c]}
+                    {c === line.suggestedStatusCode ? ' (suggested by the data)' : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="select-field">
+              <span className="field__label">Goal-attainment score</span>
+              <select
+                value={gasScore}
+                onChange={(e) => setGasScore(Number(e.target.value) as GasValue)}
+              >
+                {gasScores.map((v) => (
+                  <option key={v} value={v}>
+                    {signedGas(v)} {gasLabels[`${v}`]}
+                    {v === line.gasComputed ? ' (computed)' : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <p className="report-goal__rule small">
+            <strong>Computed {signedGas(line.gasComputed)}:</strong> {line.gasExplanation}
+          </p>
+          {overridden && (
+            <div className={`field${errors.gasOverrideReason ? ' field--invalid' : ''}`}>
+              <label className="field__label" htmlFor={`${id}-reason`}>
+                Reason for changing the score
+              </label>
+              <input
+                id={`${id}-reason`}
+                type="text"
+                className="field__input"
+                value={reason}
+                maxLength={500}
+                onChange={(e) => setReason(e.target.value)}
+                aria-invalid={errors.gasOverrideReason ? true : undefined}
+                aria-describedby={
+                  errors.gasOverrideReason ? `${id}-gasOverrideReason-error` : undefined
+                }
+              />
+              {err('gasOverrideReason')}
+            </div>
+          )}
+          <div className={`field${errors.narrative ? ' field--invalid' : ''}`}>
+            <label className="field__label" htmlFor={`${id}-narrative`}>
+              Narrative
+            </label>
+            <textarea
+              id={`${id}-narrative`}
+              className="report-goal__narrative"
+              rows={6}
+              value={narrative}
+              onChange={(e) => {
+                setNarrative(e.target.value);
+                setMessage(null);
+              }}
+              aria-invalid={errors.narrative ? true : undefined}
+              aria-describedby={errors.narrative ? `${id}-narrative-error` : undefined}
+            />
+            {err('narrative')}
+          </div>
+          <div className="report-goal__actions">
+            <Button type="submit" busy={save.isPending} disabled={!dirty}>
+              {save.isPending ? 'Saving…' : 'Save goal'}
+            </Button>
+            <span role="status" className="report-goal__saved">
+              {message && !dirty ? message : dirty ? 'Unsaved changes' : ''}
+            </span>
+            {message && message !== 'Saved' && (
+              <span className="field__error" role="alert">
+                {message}
+              </span>
+            )}
+          </div>
+        </form>
+      ) : (
+        <div className="report-goal__readonly">
+          <p>
+            <strong>Goal-attainment score {signedGas(line.gasScore)}</strong> (
+            {gasLabels[`${line.gasScore}`].toLowerCase()})
+            {line.gasScore !== line.gasComputed && line.gasOverrideReason
+              ? `, changed from the computed ${signedGas(line.gasComputed)}: ${line.gasOverrideReason}`
+              : ''}
+          </p>
+          <p className="small muted">{line.gasExplanation}</p>
+          <p className="report-goal__narrative-text">{line.narrative}</p>
+          {report.status === 'draft' && (
+            <p className="small muted">
+              The {line.discipline} therapist writes this part of the report.
+            </p>
+          )}
+        </div>
+      )}
+    </article>
+  );
+}
+
+function FinalizeBar({ report }: { report: ReportView }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const finalize = useMutation(
+    trpc.reports.finalize.mutationOptions({
+      onSuccess: async () => {
+        setConfirming(false);
+        await queryClient.invalidateQueries({ queryKey: trpc.reports.get.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.reports.list.queryKey() });
+      },
+    }),
+  );
+  return (
+    <section className="section-card report-finalize" aria-label="Finalise report">
+      {confirming ? (
+        <>
+          <p>
+            <strong>Finalise {report.studentName}'s report?</strong> Once final, no goal's status,
+            score or narrative can be changed.
+          </p>
+          <div className="report-goal__actions">
+            <Button
+              busy={finalize.isPending}
+              onClick={() => finalize.mutate({ reportId: report.id })}
+            >
+              {finalize.isPending ? 'Finalising…' : 'Yes, finalise'}
+            </Button>
+            <Button variant="secondary" onClick={() => setConfirming(false)}>
+              Cancel
+            </Button>
+          </div>
+        </>
+      ) : (
+        <div className="report-goal__actions">
+          <Button onClick={() => setConfirming(true)}>Finalise report</Button>
+          <span className="muted small">Save each goal first; finalising locks the report.</span>
+        </div>
+      )}
+      {finalize.isError && (
+        <p className="form-alert" role="alert">
+          {userMessage(finalize.error)}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,202 @@
+import type { ReportingPeriodView, ReportListRow } from '@carryover/domain';
+import {
+  Button,
+  type Column,
+  DataTable,
+  EmptyState,
+  ErrorState,
+  formatDate,
+  LoadingState,
+  PageHeader,
+} from '@carryover/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { useViewer } from '../auth';
+import { userMessage } from '../lib/errors';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useTRPC } from '../trpc';
+
+const WRITERS = new Set(['therapist', 'coordinator', 'admin']);
+
+export function reportStateLabel(report: ReportListRow['report']): string {
+  if (!report) return 'Not started';
+  return report.status === 'final' ? 'Final' : 'Draft';
+}
+
+/** Progress reports: pick a reporting period, then open or start each student's report. */
+export function ReportsPage() {
+  useDocumentTitle('Reports');
+  const trpc = useTRPC();
+  const periods = useQuery(trpc.reports.periods.queryOptions());
+  const [params, setParams] = useSearchParams();
+  const chosen = params.get('period');
+  const period =
+    periods.data?.find((p) => p.id === chosen) ??
+    periods.data?.find((p) => p.current) ??
+    periods.data?.[0];
+
+  return (
+    <>
+      <PageHeader
+        title="Reports"
+        description="IEP progress reports for each reporting period, drafted from the data."
+      />
+      {periods.isPending ? (
+        <LoadingState label="Loading reporting periods" rows={3} />
+      ) : periods.isError ? (
+        <ErrorState
+          title="Reporting periods could not be loaded"
+          message={userMessage(periods.error)}
+          onRetry={() => void periods.refetch()}
+          retrying={periods.isFetching}
+        />
+      ) : !period ? (
+        <EmptyState title="No reporting periods yet">
+          <p>Your district has not set its reporting periods. Ask an administrator to add them.</p>
+        </EmptyState>
+      ) : (
+        <div className="stack">
+          <div className="filters">
+            <label>
+              Reporting period
+              <select
+                value={period.id}
+                onChange={(e) => setParams({ period: e.target.value }, { replace: true })}
+              >
+                {periods.data.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name}
+                    {p.current ? ' (current)' : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <PeriodReports period={period} />
+        </div>
+      )}
+    </>
+  );
+}
+
+function PeriodReports({ period }: { period: ReportingPeriodView }) {
+  const trpc = useTRPC();
+  const me = useViewer();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const list = useQuery(trpc.reports.list.queryOptions({ periodId: period.id }));
+  const [pending, setPending] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const canWrite = me.data ? WRITERS.has(me.data.role) : false;
+  const generate = useMutation(
+    trpc.reports.generate.mutationOptions({
+      onSuccess: async ({ id }) => {
+        await queryClient.invalidateQueries({ queryKey: trpc.reports.list.queryKey() });
+        navigate(`/reports/${encodeURIComponent(id)}`);
+      },
+      onError: (e) => setError(userMessage(e)),
+      onSettled: () => setPending(null),
+    }),
+  );
+
+  const columns: Column<ReportListRow>[] = [
+    {
+      id: 'name',
+      header: 'Student',
+      cell: (r) => <Link to={`/students/${encodeURIComponent(r.studentId)}`}>{r.name}</Link>,
+      sortValue: (r) => r.name,
+    },
+    { id: 'grade', header: 'Grade', cell: (r) => r.grade, sortValue: (r) => r.grade },
+    { id: 'school', header: 'School', cell: (r) => r.schoolName, sortValue: (r) => r.schoolName },
+    {
+      id: 'goals',
+      header: 'Goals',
+      cell: (r) => r.goalCount,
+      sortValue: (r) => r.goalCount,
+      align: 'end',
+    },
+    {
+      id: 'state',
+      header: 'Report',
+      cell: (r) => (
+        <span className={`report-state report-state--${r.report?.status ?? 'none'}`}>
+          {reportStateLabel(r.report)}
+          {r.report?.finalizedAt && (
+            <span className="muted small"> · {formatDate(r.report.finalizedAt.slice(0, 10))}</span>
+          )}
+        </span>
+      ),
+      sortValue: (r) => reportStateLabel(r.report),
+    },
+    {
+      id: 'action',
+      header: <span className="visually-hidden">Action</span>,
+      cell: (r) =>
+        r.report ? (
+          <Link
+            className="btn btn--secondary btn--small"
+            to={`/reports/${encodeURIComponent(r.report.id)}`}
+            aria-label={`${r.report.status === 'final' ? 'View' : 'Open'} ${r.name}'s report`}
+          >
+            {r.report.status === 'final' ? 'View' : 'Open draft'}
+          </Link>
+        ) : canWrite && r.goalCount > 0 ? (
+          <Button
+            size="small"
+            busy={pending === r.studentId}
+            aria-label={`Generate ${r.name}'s report`}
+            onClick={() => {
+              setError(null);
+              setPending(r.studentId);
+              generate.mutate({ studentId: r.studentId, periodId: period.id });
+            }}
+          >
+            {pending === r.studentId ? 'Drafting…' : 'Generate report'}
+          </Button>
+        ) : (
+          <span className="muted small">{r.goalCount === 0 ? 'No goals' : '—'}</span>
+        ),
+    },
+  ];
+
+  if (list.isPending) return <LoadingState label="Loading reports" rows={6} />;
+  if (list.isError) {
+    return (
+      <ErrorState
+        title="Reports could not be loaded"
+        message={userMessage(list.error)}
+        onRetry={() => void list.refetch()}
+        retrying={list.isFetching}
+      />
+    );
+  }
+  const done = list.data.filter((r) => r.report?.status === 'final').length;
+  return (
+    <section aria-labelledby="period-heading" className="stack">
+      <h2 id="period-heading">
+        {period.name}{' '}
+        <span className="muted small">
+          {formatDate(period.startsOn)} – {formatDate(period.endsOn)} · {done} of {list.data.length}{' '}
+          final
+        </span>
+      </h2>
+      {error && (
+        <p className="form-alert" role="alert">
+          {error}
+        </p>
+      )}
+      {list.data.length === 0 ? (
+        <EmptyState title="No students on your caseload" />
+      ) : (
+        <DataTable
+          caption={`Progress reports for ${period.name}`}
+          columns={columns}
+          rows={list.data}
+          rowKey={(r) => r.studentId}
+          compact
+        />
+      )}
+    </section>
+  );
+}
