@@ -1,4 +1,4 @@
-import { formatIsoDateShort, formatRawValue } from './goals';
+import { formatIsoDateLong, formatIsoDateShort, formatRawValue } from './goals';
 import { belowAimRun, level, masteryMet, meetsCriterion } from './progress';
 import type { GoalSpec, ProgressPoint } from './progress-types';
 
@@ -54,7 +54,7 @@ export function decisionAlerts(goal: GoalSpec, points: ProgressPoint[]): Decisio
     alerts.push({
       rule: 'change_something',
       title: decisionRuleText.change_something.title,
-      explanation: `The last ${run} data points (${formatIsoDateShort(from)} – ${formatIsoDateShort(to)}) are all below the aim line. At this rate the target will not be met by ${formatIsoDateShort(goal.targetDate)}: change something — the model, the strategy, the intensity or the goal.`,
+      explanation: `The last ${run} data points (${formatIsoDateShort(from)} – ${formatIsoDateShort(to)}) are all below the aim line. At this rate the target may not be met by ${formatIsoDateLong(goal.targetDate)}: change something — the model, the strategy, the intensity or the goal.`,
     });
   }
 

@@ -217,7 +217,7 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
           <dd>{s.sessions}</dd>
         </div>
         <div>
-          <dt>Level at period end</dt>
+          <dt>Latest level</dt>
           <dd>{s.level == null ? 'No data' : `${formatScore(s.level)} of the way`}</dd>
         </div>
         <div>

@@ -171,7 +171,7 @@ function GoalBlock({ line: g, index }: { line: ReportGoalLine; index: number }) 
           <tr>
             <th scope="row">Sessions with data</th>
             <td>{g.summary.sessions}</td>
-            <th scope="row">Level at period end</th>
+            <th scope="row">Latest level</th>
             <td>
               {g.summary.level == null
                 ? 'No data'

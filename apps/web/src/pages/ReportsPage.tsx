@@ -107,15 +107,6 @@ function PeriodReports({ period }: { period: ReportingPeriodView }) {
       cell: (r) => <Link to={`/students/${encodeURIComponent(r.studentId)}`}>{r.name}</Link>,
       sortValue: (r) => r.name,
     },
-    { id: 'grade', header: 'Grade', cell: (r) => r.grade, sortValue: (r) => r.grade },
-    { id: 'school', header: 'School', cell: (r) => r.schoolName, sortValue: (r) => r.schoolName },
-    {
-      id: 'goals',
-      header: 'Goals',
-      cell: (r) => r.goalCount,
-      sortValue: (r) => r.goalCount,
-      align: 'end',
-    },
     {
       id: 'state',
       header: 'Report',
@@ -157,6 +148,15 @@ function PeriodReports({ period }: { period: ReportingPeriodView }) {
         ) : (
           <span className="muted small">{r.goalCount === 0 ? 'No goals' : '—'}</span>
         ),
+    },
+    { id: 'grade', header: 'Grade', cell: (r) => r.grade, sortValue: (r) => r.grade },
+    { id: 'school', header: 'School', cell: (r) => r.schoolName, sortValue: (r) => r.schoolName },
+    {
+      id: 'goals',
+      header: 'Goals',
+      cell: (r) => r.goalCount,
+      sortValue: (r) => r.goalCount,
+      align: 'end',
     },
   ];
 
