@@ -4,7 +4,7 @@ import { scenario, simulate, table, wilson } from './compare-sim';
 // (c) A difference planted in one domain (articulation: pull-out 0.02/week faster) shows up in
 // that stratum and not in the others, where push-in and pull-out are planted equal.
 
-const STRATUM_SIMULATIONS = Number(process.env.COMPARE_STRATUM_SIMULATIONS ?? 60);
+const STRATUM_SIMULATIONS = Number(process.env.COMPARE_STRATUM_SIMULATIONS ?? 40);
 const effects = scenario({
   functional: table(0.02, 0.02),
   articulation: table(0.015, 0.035),

@@ -132,12 +132,12 @@ export function clusterBootstrap(
     accumulate(sums, weights, s);
     for (let j = 0; j < nStats; j++) reps[j * B + b] = statistics[j]!(s);
   }
+  const finite = new Float64Array(B);
   const intervals = point.map((p, j) => {
     const half = (1 - options.level) / 2;
     const alpha = options.clusters ? expandedAlpha(half, options.clusters[j]!) : half;
     if (!Number.isFinite(p)) return null;
     const col = reps.subarray(j * B, (j + 1) * B);
-    const finite = new Float64Array(B);
     let m = 0;
     for (let b = 0; b < B; b++) if (Number.isFinite(col[b]!)) finite[m++] = col[b]!;
     if (m < 0.99 * B || m < 2) return null;

@@ -43,7 +43,7 @@ export interface ComparisonOptions extends EpisodeOptions {
   level?: number;
   /** Fewest students under a model for its figure (and a difference using it) to be shown. Default 10. */
   minStudents?: number;
-  /** Outcomes given per stratum. Default ['all', 'classroom']. */
+  /** Outcomes given per stratum (each costs bootstrap time in proportion). Default ['all']. */
   strataOutcomes?: Outcome[];
   /** Fewest clusters for a school- or therapist-clustered interval. Default 10. */
   minClusters?: number;
@@ -104,7 +104,10 @@ export interface AdjustedEstimate {
   episodes: number;
   /** Coefficient of push-in against pull-out (the reference), holding the covariates fixed. */
   pushInMinusPullOut: { estimate: number | null; intervals: Record<Clustering, AdjustedInterval> };
-  /** Other coefficients (consult, split against pull-out; per unit of each covariate). */
+  /**
+   * Coefficients of the model fitted to push-in and pull-out episodes with a baseline level and
+   * minutes delivered (pull-out the reference; per score unit, per minute per week).
+   */
   coefficients: Record<
     string,
     { estimate: number | null; low: number | null; high: number | null }
@@ -204,7 +207,7 @@ export function compareModels(
   const level = options.level ?? 0.95;
   const floor = options.minStudents ?? 10;
   const minClusters = options.minClusters ?? 10;
-  const strataOutcomes = options.strataOutcomes ?? ['all', 'classroom'];
+  const strataOutcomes = options.strataOutcomes ?? ['all'];
   const built = input.episodes ?? buildEpisodes(input.goals, options);
   // Fixed orders, so the report depends on the data and the seed, never on row order.
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -443,13 +446,9 @@ export function compareModels(
   // --- Adjusted estimate (student clusters share the main bootstrap).
   const adj = adjustedDesign(episodes, floor);
   const olsStudent = adj ? addOls(sums, adj, (e) => sid(e.studentId), 'ols') : null;
+  const olsClusters = adj ? adj.minClustersBy((e) => e.studentId) : 0;
   const olsStats = olsStudent
-    ? adj!.columns.map((_, j) =>
-        statIndex(
-          olsStudent.coef(j),
-          adj!.minClustersBy((e) => e.studentId),
-        ),
-      )
+    ? adj!.columns.map((_, j) => statIndex(olsStudent.coef(j), olsClusters))
     : [];
   const expanded = (options.interval ?? 'expanded_percentile') === 'expanded_percentile';
 
@@ -473,7 +472,9 @@ export function compareModels(
   const byDirection = new Map<string, ModelSwitch[]>();
   for (const sw of set.switches) {
     const k = `${sw.fromModel}>${sw.toModel}`;
-    byDirection.set(k, [...(byDirection.get(k) ?? []), sw]);
+    const list = byDirection.get(k);
+    if (list) list.push(sw);
+    else byDirection.set(k, [sw]);
   }
   const excludedCounts = { too_few_points: 0, too_short: 0, no_spread: 0 };
   for (const x of set.excluded) excludedCounts[x.reason]++;
@@ -578,12 +579,13 @@ function adjustedDesign(episodes: readonly Episode[], floor: number): Design | n
   }
   const has = (m: ServiceModel) => (studentsBy.get(m)?.size ?? 0) >= floor;
   if (!has('push_in') || !has('pull_out')) return null;
-  const others = (['consult', 'split'] as const).filter(has);
-  const models: ServiceModel[] = ['pull_out', 'push_in', ...others];
+  // Push-in and pull-out episodes only: the question is their difference, and each extra
+  // model column would add to every bootstrap replicate's cost at district scale.
+  const models: ServiceModel[] = ['pull_out', 'push_in'];
   const rowsIn = usable.filter((e) => models.includes(e.model));
   const mb = mean(rowsIn.map((e) => e.baselineLevel!));
   const md = mean(rowsIn.map((e) => e.minutesPerWeek!));
-  const columns = ['intercept', 'push_in', ...others, 'baseline_level', 'minutes_per_week'];
+  const columns = ['intercept', 'push_in', 'baseline_level', 'minutes_per_week'];
   const p = columns.length;
   const rows = rowsIn.map((e) => {
     const x = new Float64Array(p);

@@ -87,6 +87,21 @@ function roiScore(spec: ComparisonGoal['spec'], raw: number): number {
   return Math.min(2, Math.max(-1, (raw - spec.baseline) / span));
 }
 
+function buffers(capacity: number) {
+  return {
+    capacity,
+    d0: new Float64Array(capacity),
+    s0: new Float64Array(capacity),
+    r0: new Float64Array(capacity),
+    g0: new Uint8Array(capacity),
+    order: new Uint32Array(capacity),
+    days: new Float64Array(capacity),
+    ys: new Float64Array(capacity),
+    rates: new Float64Array(capacity),
+    groups: new Uint8Array(capacity),
+  };
+}
+
 const inRanges = (day: number, ranges: [number, number][]) =>
   ranges.some(([a, b]) => day >= a && day < b);
 
@@ -118,48 +133,60 @@ export function buildEpisodes(
   const excluded: ExcludedEpisode[] = [];
   const switches: ModelSwitch[] = [];
   let goalsWithoutData = 0;
+  // Scratch arrays reused across goals (grown as needed): no allocation per point or goal.
+  let buf = buffers(256);
+  const before = (i: number, j: number) => {
+    const { d0, g0, r0 } = buf;
+    return (
+      d0[i]! < d0[j]! ||
+      (d0[i] === d0[j] && (g0[i]! < g0[j]! || (g0[i] === g0[j] && r0[i]! <= r0[j]!)))
+    );
+  };
 
   for (const goal of goals) {
     const ranges = interventionRanges(goal);
-    // Points in date order, intervention only; same-day points ordered by setting and score so
-    // the result never depends on the order rows arrive in.
-    const raw: { d: number; score: number; rate: number; setting: number }[] = [];
+    // Intervention points only, in parallel arrays, no object per point: at district scale (millions of points) garbage
+    // collection would otherwise dominate.
+    const m = goal.observations.length;
+    if (m > buf.capacity) buf = buffers(Math.max(m, 2 * buf.capacity));
+    const { d0, s0, r0, g0, order, days, ys, rates, groups } = buf;
+    let n = 0;
+    let sorted = true;
     for (const o of goal.observations) {
       const value = rawValue(goal.spec.measurementType, o);
       if (value === null) continue;
       const d = day(o.date);
       if (!inRanges(d, ranges)) continue;
-      raw.push({
-        d,
-        score: normalizeScore(goal.spec, value),
-        rate: roiScore(goal.spec, value),
-        setting: SETTING_CODE[o.setting],
-      });
+      d0[n] = d;
+      s0[n] = normalizeScore(goal.spec, value);
+      r0[n] = roiScore(goal.spec, value);
+      g0[n] = SETTING_CODE[o.setting];
+      if (n > 0 && !before(n - 1, n)) sorted = false;
+      n++;
     }
-    raw.sort((a, b) => a.d - b.d || a.setting - b.setting || a.rate - b.rate);
-    if (raw.length === 0) {
+    if (n === 0) {
       goalsWithoutData++;
       continue;
     }
-    const lastObs = raw[raw.length - 1]!.d;
+    // Date order; same-day points by setting and value, so row order never matters.
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (!sorted)
+      order.subarray(0, n).sort((a, b) => d0[a]! - d0[b]! || g0[a]! - g0[b]! || r0[a]! - r0[b]!);
+    for (let i = 0; i < n; i++) {
+      const k = order[i]!;
+      days[i] = d0[k]!;
+      ys[i] = s0[k]!;
+      rates[i] = r0[k]!;
+      groups[i] = g0[k]!;
+    }
+    const lastObs = days[n - 1]!;
     const start = Math.max(day(goal.spec.startDate), ranges[0]![0]);
     const end = Math.min(
       goal.asOf !== undefined ? Math.max(day(goal.asOf) + 1, lastObs + 1) : lastObs + 1,
       ranges[ranges.length - 1]![1],
     );
-    const minutes = goal.deliveredMinutes.map((m) => ({ d: day(m.date), minutes: m.minutes }));
+    const minutes = goal.deliveredMinutes.map((x) => ({ d: day(x.date), minutes: x.minutes }));
 
-    const n = raw.length;
-    const days = new Float64Array(n);
-    const ys = new Float64Array(n);
-    const rates = new Float64Array(n);
-    const groups = new Uint8Array(n);
-    raw.forEach((p, i) => {
-      days[i] = p.d;
-      ys[i] = p.score;
-      rates[i] = p.rate;
-      groups[i] = p.setting;
-    });
     let prev: { ep: Episode; a: number; b: number } | null = null;
     let index = 0;
     let cursor = 0;
@@ -262,8 +289,8 @@ export function buildEpisodes(
       };
       episodes.push(ep);
       if (prev && prev.ep.model !== ep.model) {
-        const before = Array.from(ys.subarray(prev.a, prev.b));
-        const after = Array.from(ys.subarray(a, b));
+        const pre = Array.from(ys.subarray(prev.a, prev.b));
+        const post = Array.from(ys.subarray(a, b));
         const cls = (lo: number, hi: number) => {
           const out: number[] = [];
           for (let i = lo; i < hi; i++) if (groups[i] === 1) out.push(ys[i]!);
@@ -279,7 +306,7 @@ export function buildEpisodes(
           date: ep.from,
           roiBefore: prev.ep.roi,
           roiAfter: ep.roi,
-          nap: nap(before, after)!,
+          nap: nap(pre, post)!,
           napClassroom:
             cb.length >= MIN_NAP_POINTS && ca.length >= MIN_NAP_POINTS ? nap(cb, ca) : null,
         });

@@ -151,6 +151,10 @@ export function solveLinear(
   return true;
 }
 
+const olsN = new Float64Array(8);
+const olsT = new Float64Array(8);
+const olsY = new Float64Array(8);
+
 /**
  * Least-squares slope (per day) with a separate intercept per group (setting): the pooled
  * within-setting slope Σ(t − t̄_g)(y − ȳ_g) / Σ(t − t̄_g)². A constant carryover gap between
@@ -163,9 +167,9 @@ export function groupedOlsSlope(
   from = 0,
   to = days.length,
 ): number | null {
-  const n = new Float64Array(8);
-  const st = new Float64Array(8);
-  const sy = new Float64Array(8);
+  const n = olsN.fill(0);
+  const st = olsT.fill(0);
+  const sy = olsY.fill(0);
   for (let i = from; i < to; i++) {
     const g = groups ? groups[i]! : 0;
     n[g]! += 1;
