@@ -77,7 +77,10 @@ export const PLANTED_EFFECTS = {
   studentMultiplierSdLog: 0.3,
   /** Per-goal multiplier on ROI: lognormal, mean 1. */
   goalMultiplierSdLog: 0.15,
-  /** Level at the year start of goals begun before it: uniform on [0, 0.25]; 0 for new goals. */
+  /**
+   * Level at the year start of goals begun before it: the progress of last year's school weeks
+   * (see priorYearLevel in index.ts) plus uniform noise on [0, 0.25]; 0 for new goals.
+   */
   initialLevelMax: 0.25,
   observationNoiseSd: 0.08,
   latentCap: 1.1,

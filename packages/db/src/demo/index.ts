@@ -252,6 +252,27 @@ interface Makeup {
   members: Member[];
 }
 
+/**
+ * Where a goal begun last school year stands when this one starts: the weeks of school it
+ * already had (up to early June) at a typical rate, less some summer loss. Without this the
+ * demo's older goals would all sit far below their aim lines and read "at risk".
+ */
+function priorYearLevel(
+  rng: Rng,
+  e: PlantedEffects,
+  startDay: number,
+  yearStart: number,
+  studentMult: number,
+): number {
+  const lastYearEnds = yearStart - SUMMER_BREAK_DAYS;
+  const weeks = Math.max(0, lastYearEnds - startDay) / 7;
+  const gained = weeks * TYPICAL_PRIOR_ROI * studentMult * rng.uniform(0.5, 0.9);
+  return Math.min(0.6, gained) + rng.uniform(0, e.initialLevelMax);
+}
+
+const SUMMER_BREAK_DAYS = 70;
+const TYPICAL_PRIOR_ROI = 0.03;
+
 class Generator {
   private readonly rng: Rng;
   private readonly cal: SchoolCalendar;
@@ -767,7 +788,7 @@ class Generator {
         e.initialLevelMin !== undefined
           ? rng.uniform(e.initialLevelMin, e.initialLevelMax)
           : svc.startDay < cal.yearStart
-            ? rng.uniform(0, e.initialLevelMax)
+            ? priorYearLevel(rng, e, svc.startDay, cal.yearStart, svc.student.mult)
             : 0,
       mult: svc.student.mult * Math.exp(sd * rng.normal() - (sd * sd) / 2),
       phase: svc.startDay > cal.lastDay - 21 ? 'baseline' : 'intervention',
