@@ -12,3 +12,6 @@ export * from './goals';
 export * from './goal-bank';
 export * from './decisions';
 export * from './reports';
+export * from './routines';
+export * from './recommendations';
+export * from './touch-base';
