@@ -1,92 +1,32 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  haveChromium,
+  launchChromium,
+  type RunningCarryover,
+  shotsDir,
+  startCarryover,
+} from './support/e2e';
 
 // The walking skeleton end to end: the real CLI starts the real server on a fresh SQLite
 // file (migrate + demo seed), and Debian's Chromium drives the built web app.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI) throw new Error(`Chromium is required in CI but missing at ${CHROMIUM}`);
-  console.warn(
-    `\n⚠  SKIPPED: browser tests — no Chromium at ${CHROMIUM} (apt-get install chromium).\n`,
-  );
-}
-
-const shotsDir = join(import.meta.dirname, '../test-results');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 describe.skipIf(!haveChromium)('browser: sign in, caseload, student graph', () => {
-  let server: ChildProcess;
+  let app: RunningCarryover;
   let browser: Browser;
   let baseUrl: string;
-  let dataDir: string;
-  const log: string[] = [];
   const seen: { studentName: string; token: string }[] = [];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'carryover-e2e-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
-      cwd: join(import.meta.dirname, '..'),
-      env: {
-        ...process.env,
-        DATABASE_URL: join(dataDir, 'e2e.sqlite'),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout?.on('data', (d) => log.push(String(d)));
-    server.stderr?.on('data', (d) => log.push(String(d)));
-    const deadline = Date.now() + 170_000;
-    for (;;) {
-      if (server.exitCode !== null) throw new Error(`server exited early:\n${log.join('')}`);
-      const ok = await fetch(`${baseUrl}/`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`server did not start:\n${log.join('')}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    mkdirSync(shotsDir, { recursive: true });
+    app = await startCarryover();
+    baseUrl = app.baseUrl;
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    server?.kill('SIGTERM');
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await app?.stop();
   });
 
   for (const viewport of [
@@ -153,7 +93,7 @@ describe.skipIf(!haveChromium)('browser: sign in, caseload, student graph', () =
   it("leaves no password, session token or student name in the server's log", () => {
     // The start-up banner prints the public demo password on purpose (it is in the README);
     // everything logged after the server started serving requests must carry no secrets.
-    const full = log.join('');
+    const full = app.log.join('');
     const servingAt = full.indexOf('Carryover is serving');
     expect(servingAt).toBeGreaterThan(-1);
     const output = full.slice(servingAt);

@@ -1,17 +1,21 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  haveChromium,
+  launchChromium,
+  type RunningCarryover,
+  shotsDir,
+  signIn,
+  startCarryover,
+} from './support/e2e';
 
 // A therapist's quarterly chore end to end: open a student, draft this period's progress
 // report from the data, edit a narrative, finalise, and print it to PDF with headless
 // Chromium. The PDF's text (poppler's pdftotext) must hold the student's goals.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const havePoppler = (() => {
   try {
     execFileSync('pdftotext', ['-v'], { stdio: 'ignore' });
@@ -20,88 +24,33 @@ const havePoppler = (() => {
     return false;
   }
 })();
-if (!haveChromium || !havePoppler) {
-  if (process.env.CI) {
-    throw new Error(
-      'Chromium and poppler-utils (pdftotext) are required in CI for the report test',
-    );
-  }
+if (!havePoppler) {
+  if (process.env.CI)
+    throw new Error('poppler-utils (pdftotext) is required in CI for the report test');
   console.warn(
-    `\n⚠  SKIPPED: report print test — needs ${CHROMIUM} and pdftotext (apt-get install chromium poppler-utils).\n`,
+    '\n⚠  SKIPPED: report print test — needs pdftotext (apt-get install poppler-utils).\n',
   );
 }
 
-const outDir = join(import.meta.dirname, '../test-results');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
+const outDir = shotsDir;
 
 /** Whitespace-insensitive, so line wrapping in the PDF does not matter. */
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 describe.skipIf(!haveChromium || !havePoppler)('browser: progress report to PDF', () => {
-  let server: ChildProcess;
+  let app: RunningCarryover;
   let browser: Browser;
   let baseUrl: string;
-  let dataDir: string;
-  const log: string[] = [];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'carryover-report-e2e-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
-      cwd: join(import.meta.dirname, '..'),
-      env: {
-        ...process.env,
-        DATABASE_URL: join(dataDir, 'e2e.sqlite'),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout?.on('data', (d) => log.push(String(d)));
-    server.stderr?.on('data', (d) => log.push(String(d)));
-    const deadline = Date.now() + 170_000;
-    for (;;) {
-      if (server.exitCode !== null) throw new Error(`server exited early:\n${log.join('')}`);
-      const ok = await fetch(`${baseUrl}/`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`server did not start:\n${log.join('')}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    mkdirSync(outDir, { recursive: true });
+    app = await startCarryover();
+    baseUrl = app.baseUrl;
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    server?.kill('SIGTERM');
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await app?.stop();
   });
 
   it('drafts, edits, finalises and prints a report whose PDF holds the goals', async () => {
@@ -112,10 +61,7 @@ describe.skipIf(!haveChromium || !havePoppler)('browser: progress report to PDF'
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
 
-    await page.goto(baseUrl);
-    await page.getByLabel('Email').fill('ot@demo.test');
-    await page.getByLabel('Password').fill('carryover-demo');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, baseUrl, 'ot@demo.test');
     await page.getByRole('heading', { name: 'Caseload' }).waitFor();
     expect(await page.getByRole('link', { name: 'Reports' }).count()).toBe(1);
 

@@ -1,24 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  haveChromium,
+  launchChromium,
+  type RunningCarryover,
+  shotsDir,
+  signIn,
+  startCarryover,
+} from './support/e2e';
 
 // A therapist logs a group push-in session on a phone while the network drops, and the
 // session lands exactly once and shows on the student's goal graph. The real CLI serves the
 // built web app (rebuild it first: `cd apps/web && npx vite build`) from a fresh SQLite file.
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI) throw new Error(`Chromium is required in CI but missing at ${CHROMIUM}`);
-  console.warn(`\n⚠  SKIPPED: browser tests — no Chromium at ${CHROMIUM}.\n`);
-}
-
-const shotsDir = join(import.meta.dirname, '../test-results');
 
 /** The few better-sqlite3 calls used to read the server's database file directly. */
 type SqliteFile = {
@@ -30,20 +25,6 @@ const Database = createRequire(import.meta.url)('better-sqlite3') as new (
   options: { readonly: boolean; fileMustExist: boolean },
 ) => SqliteFile;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 interface Pick {
   studentId: string;
   name: string;
@@ -52,54 +33,20 @@ interface Pick {
 }
 
 describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () => {
-  let server: ChildProcess;
+  let app: RunningCarryover;
   let browser: Browser;
   let baseUrl: string;
-  let dataDir: string;
   let dbPath: string;
-  const log: string[] = [];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'carryover-sessions-e2e-'));
-    dbPath = join(dataDir, 'e2e.sqlite');
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
-      cwd: join(import.meta.dirname, '..'),
-      env: { ...process.env, DATABASE_URL: dbPath, PORT: String(port), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout?.on('data', (d) => log.push(String(d)));
-    server.stderr?.on('data', (d) => log.push(String(d)));
-    const deadline = Date.now() + 170_000;
-    for (;;) {
-      if (server.exitCode !== null) throw new Error(`server exited early:\n${log.join('')}`);
-      const ok = await fetch(`${baseUrl}/`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`server did not start:\n${log.join('')}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    mkdirSync(shotsDir, { recursive: true });
+    app = await startCarryover();
+    ({ baseUrl, dbPath } = app);
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    server?.kill('SIGTERM');
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await app?.stop();
   });
 
   const query = <T>(sql: string, ...params: unknown[]): T[] => {
@@ -154,10 +101,7 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
 
-    await page.goto(baseUrl);
-    await page.getByLabel('Email').fill('slp@demo.test');
-    await page.getByLabel('Password').fill('carryover-demo');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, baseUrl, 'slp@demo.test');
     await page.getByRole('heading', { name: 'Caseload' }).waitFor();
     await page.getByRole('link', { name: 'Log session' }).click();
     await page.getByRole('heading', { name: 'Log session', level: 1 }).waitFor();

@@ -1,0 +1,117 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+// What every browser test shares: the real CLI (`start`: migrate, demo seed, serve the built
+// web app) on a fresh SQLite file and a random port, and Debian's Chromium driven headless.
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  if (process.env.CI) throw new Error(`Chromium is required in CI but missing at ${CHROMIUM}`);
+  console.warn(
+    `\n⚠  SKIPPED: browser tests — no Chromium at ${CHROMIUM} (apt-get install chromium).\n`,
+  );
+}
+
+/** Screenshots and PDFs the browser tests leave for a person to look at (git-ignored). */
+export const shotsDir = join(import.meta.dirname, '../../test-results');
+
+export const DEMO_PASSWORD = 'carryover-demo';
+
+export interface RunningCarryover {
+  baseUrl: string;
+  /** The server's SQLite file, for tests that check what was stored. */
+  dbPath: string;
+  /** Everything the server printed, in order. */
+  log: string[];
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Starts `tsx src/main.ts start` and resolves once it answers HTTP. */
+export async function startCarryover(env: Record<string, string> = {}): Promise<RunningCarryover> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'carryover-e2e-'));
+  const dbPath = join(dataDir, 'e2e.sqlite');
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const log: string[] = [];
+  const server: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/main.ts', 'start'],
+    {
+      cwd: join(import.meta.dirname, '../..'),
+      env: { ...process.env, DATABASE_URL: dbPath, PORT: String(port), HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  server.stdout?.on('data', (d) => log.push(String(d)));
+  server.stderr?.on('data', (d) => log.push(String(d)));
+  const stop = async () => {
+    if (server.exitCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 170_000;
+  for (;;) {
+    if (server.exitCode !== null) {
+      await stop();
+      throw new Error(`server exited early:\n${log.join('')}`);
+    }
+    const ok = await fetch(`${baseUrl}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`server did not start:\n${log.join('')}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  mkdirSync(shotsDir, { recursive: true });
+  return { baseUrl, dbPath, log, stop };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    // Without the networking flags Chromium keeps dialling out, which this network refuses.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Signs in through the real form and waits until the app has left the sign-in page. */
+export async function signIn(page: Page, baseUrl: string, email: string): Promise<void> {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+}
