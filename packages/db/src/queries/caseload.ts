@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema';
+import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 import { type ScopeViewer, type StudentIdQuery, scopedStudentIds } from './scope';
 
 // The caseload in a fixed number of queries, whatever its size: every query filters by the
@@ -114,19 +115,7 @@ export async function loadCaseload(
 
   const observations = await db
     .selectFrom('observation')
-    .select([
-      'goal_id',
-      'observed_on',
-      'setting',
-      'model',
-      'trials_correct',
-      'trials_prompted',
-      'trials_incorrect',
-      'prompt_level',
-      'count',
-      'seconds',
-      'rubric_score',
-    ])
+    .select(OBSERVATION_POINT_COLUMNS)
     .where('district_id', '=', districtId)
     .where('student_id', 'in', ids())
     .orderBy('goal_id')

@@ -12,6 +12,7 @@ import type {
 } from '@carryover/domain';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
+import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
 // What the push-in / pull-out comparison needs, in a fixed number of queries per district:
 // goals with their student's grade and school, discipline, domain and provider; observations;
@@ -195,19 +196,7 @@ export async function loadComparisonInput(
         .execute(),
       db
         .selectFrom('observation')
-        .select([
-          'goal_id',
-          'observed_on',
-          'setting',
-          'model',
-          'trials_correct',
-          'trials_prompted',
-          'trials_incorrect',
-          'prompt_level',
-          'count',
-          'seconds',
-          'rubric_score',
-        ])
+        .select(OBSERVATION_POINT_COLUMNS)
         .where('district_id', '=', d)
         .orderBy('observed_on')
         .orderBy('created_at')

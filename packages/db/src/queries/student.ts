@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
+import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
 // One student's record. Callers check scope first; every query is still bounded by district.
 
@@ -83,19 +84,7 @@ export async function loadStudentDetail(
 
   const observations = await db
     .selectFrom('observation')
-    .select([
-      'goal_id',
-      'observed_on',
-      'setting',
-      'model',
-      'trials_correct',
-      'trials_prompted',
-      'trials_incorrect',
-      'prompt_level',
-      'count',
-      'seconds',
-      'rubric_score',
-    ])
+    .select(OBSERVATION_POINT_COLUMNS)
     .where('district_id', '=', districtId)
     .where('student_id', '=', studentId)
     .orderBy('goal_id')
