@@ -7,6 +7,8 @@ import { accountRouter } from './router/account';
 import { adminRouter } from './router/admin';
 import { goalsRouter } from './router/goals';
 import { reportsRouter } from './router/reports';
+import { outcomesRouter } from './router/outcomes';
+import { workloadRouter } from './router/workload';
 import { createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
@@ -19,6 +21,8 @@ export const appRouter = createTRPCRouter({
   admin: adminRouter,
   goals: goalsRouter,
   reports: reportsRouter,
+  outcomes: outcomesRouter,
+  workload: workloadRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -16,3 +16,4 @@ export * from './queries/backup';
 export * from './queries/accounts';
 export * from './queries/goals';
 export * from './queries/reports';
+export * from './queries/workload';

@@ -15,3 +15,5 @@ export * from './reports';
 export * from './routines';
 export * from './recommendations';
 export * from './touch-base';
+export * from './compare/filter';
+export * from './outcomes-inputs';

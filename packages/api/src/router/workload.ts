@@ -1,0 +1,119 @@
+import { loadWorkloadCounts } from '@carryover/db';
+import { dayNumber, quantileSorted, WorkloadInput } from '@carryover/domain';
+import type { TRPCRouterRecord } from '@trpc/server';
+import { roles } from '../trpc';
+import { fidelityView } from './fidelity';
+
+// Per therapist, for a coordinator's schools (an admin's district): students, open goals,
+// minutes mandated and delivered in the period (the fidelity report's own figures, summed),
+// sessions per week — each beside the team median.
+
+export interface WorkloadRow {
+  providerId: string;
+  name: string;
+  discipline: string | null;
+  students: number;
+  goals: number;
+  mandated: number;
+  mandatedToDate: number;
+  delivered: number;
+  behind: number;
+  sessions: number;
+  sessionsPerWeek: number;
+}
+
+type Metric = 'students' | 'goals' | 'mandated' | 'delivered' | 'behind' | 'sessionsPerWeek';
+const METRICS: Metric[] = [
+  'students',
+  'goals',
+  'mandated',
+  'delivered',
+  'behind',
+  'sessionsPerWeek',
+];
+
+export function teamMedians(rows: readonly WorkloadRow[]): Record<Metric, number | null> {
+  const out = {} as Record<Metric, number | null>;
+  for (const m of METRICS) {
+    const sorted = rows.map((r) => r[m]).sort((a, b) => a - b);
+    out[m] = sorted.length > 0 ? quantileSorted(sorted, sorted.length, 0.5) : null;
+  }
+  return out;
+}
+
+export const workloadRouter = {
+  /** Aggregates per therapist; no one student's record leaves, so no per-student audit. */
+  team: roles('coordinator', 'admin')
+    .input(WorkloadInput)
+    .query(async ({ ctx, input }) => {
+      const view = await fidelityView(
+        ctx,
+        input?.periodId ? { periodId: input.periodId } : undefined,
+      );
+      const upTo = [view.today, view.to].sort()[0]!; // ISO dates: the earlier one
+      const counts = await loadWorkloadCounts(ctx.db, ctx.viewer, {
+        today: view.today,
+        from: view.from,
+        to: upTo,
+      });
+      const rows = new Map<string, WorkloadRow & { studentSet: Set<string> }>();
+      const row = (id: string) => {
+        let r = rows.get(id);
+        if (!r) {
+          const s = counts.staff.find((x) => x.id === id);
+          r = {
+            providerId: id,
+            name: s?.name ?? 'Unknown provider',
+            discipline: s?.discipline ?? null,
+            students: 0,
+            goals: 0,
+            mandated: 0,
+            mandatedToDate: 0,
+            delivered: 0,
+            behind: 0,
+            sessions: 0,
+            sessionsPerWeek: 0,
+            studentSet: new Set(),
+          };
+          rows.set(id, r);
+        }
+        return r;
+      };
+      for (const f of view.rows) {
+        const r = row(f.providerId);
+        if (r.name === 'Unknown provider') r.name = f.providerName;
+        r.studentSet.add(f.studentId);
+        r.mandated += f.figures.mandated;
+        r.mandatedToDate += f.figures.mandatedToDate;
+        r.delivered += f.figures.delivered + f.figures.makeupDelivered;
+        r.behind += f.figures.behind;
+      }
+      for (const g of counts.goals) {
+        const r = row(g.provider_id);
+        r.goals = g.goals;
+      }
+      const weeks =
+        upTo >= view.from ? Math.max(1, (dayNumber(upTo) - dayNumber(view.from) + 1) / 7) : 1;
+      for (const s of counts.sessions) {
+        const r = row(s.provider_id);
+        r.sessions = s.sessions;
+      }
+      const out: WorkloadRow[] = [...rows.values()]
+        .map(({ studentSet, ...r }) => ({
+          ...r,
+          students: studentSet.size,
+          sessionsPerWeek: Math.round((r.sessions / weeks) * 10) / 10,
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name) || a.providerId.localeCompare(b.providerId));
+      return {
+        from: view.from,
+        to: view.to,
+        today: view.today,
+        periodName: view.periodName,
+        periods: view.periods,
+        weeks: Math.round(weeks * 10) / 10,
+        rows: out,
+        median: teamMedians(out),
+      };
+    }),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,75 @@
+import { loadComparisonInput, openDatabase } from '@carryover/db';
+import {
+  buildEpisodes,
+  type ComparisonFilter,
+  type ComparisonGoal,
+  type ComparisonReport,
+  compareModels,
+  type Episode,
+  filterComparisonInput,
+  type GasScore,
+} from '@carryover/domain';
+
+// One Outcomes computation: load (when given a SQLite file), filter to the viewer's scope and
+// filters, build episodes, compare. The worker thread runs it; so can the caller's thread.
+
+export interface ComparisonJob {
+  districtId: string;
+  asOf: string;
+  filter: ComparisonFilter;
+  /** The viewer's schools; null for the whole district. */
+  schoolIds: string[] | null;
+  minStudents: number;
+  replicates?: number;
+  seed?: number;
+  source:
+    | { kind: 'sqlite'; path: string }
+    | { kind: 'input'; input: { goals: ComparisonGoal[]; gas: GasScore[] } };
+}
+
+export interface ComparisonJobResult {
+  report: ComparisonReport;
+  episodes: Episode[];
+  /** Milliseconds spent loading and computing. */
+  loadMs: number;
+  computeMs: number;
+}
+
+const connections = new Map<string, ReturnType<typeof openDatabase>>();
+
+export async function runComparisonJob(job: ComparisonJob): Promise<ComparisonJobResult> {
+  const t0 = performance.now();
+  let input: { goals: ComparisonGoal[]; gas: GasScore[] };
+  if (job.source.kind === 'sqlite') {
+    let conn = connections.get(job.source.path);
+    if (!conn) {
+      conn = openDatabase(job.source.path);
+      connections.set(job.source.path, conn);
+    }
+    input = await loadComparisonInput(conn.db, job.districtId, { asOf: job.asOf });
+  } else {
+    input = job.source.input;
+  }
+  const t1 = performance.now();
+  const filtered = filterComparisonInput(input, job.filter, {
+    ...(job.schoolIds ? { schoolIds: new Set(job.schoolIds) } : {}),
+  });
+  const episodes = buildEpisodes(filtered.goals);
+  const report = compareModels(
+    { ...filtered, episodes },
+    { minStudents: job.minStudents, replicates: job.replicates ?? 2000, seed: job.seed ?? 1 },
+  );
+  return {
+    report,
+    episodes: episodes.episodes,
+    loadMs: t1 - t0,
+    computeMs: performance.now() - t1,
+  };
+}
+
+/** Closes the worker's own connections (tests; a worker exits with its thread anyway). */
+export async function closeJobConnections(): Promise<void> {
+  const all = [...connections.values()];
+  connections.clear();
+  await Promise.all(all.map((c) => c.close()));
+}

@@ -1,0 +1,241 @@
+import type { Connection } from '@carryover/db';
+import { seedDemoDistrict } from '@carryover/db/demo';
+import { testTargets } from '@carryover/db/testing';
+import { getErrorShape, type TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../src/auth/password';
+import { appRouter } from '../src/root';
+import { outcomesCache } from '../src/workers/pool';
+import { A, as, buildFixture, emails, openTestDb, PASSWORD, silentLogger, TODAY } from './fixtures';
+
+// Outcomes (push-in vs pull-out) for coordinators and admins only, over their schools: refusals
+// are audited, bad filters answer field by field, and a school-scoped coordinator's numbers and
+// episodes hold no other school's students. A small demo district gives the comparison data.
+
+const targets = await testTargets();
+const DOMAIN = 'outcomes.test';
+const models = ['push_in', 'pull_out', 'consult', 'split'] as const;
+
+const fieldErrorsOf = (error: unknown, path: string): Record<string, string[]> =>
+  getErrorShape({
+    config: appRouter._def._config,
+    error: error as TRPCError,
+    type: 'query',
+    path,
+    input: undefined,
+    ctx: { log: silentLogger } as never,
+  }).data.fieldErrors ?? {};
+
+for (const target of targets) {
+  describe(`outcomes on ${target.dialect}`, () => {
+    let conn: Connection;
+    let demoDistrict: string;
+    let keptSchool: string;
+    let studentSchool: Map<string, string>;
+    beforeAll(async () => {
+      conn = await openTestDb(target);
+      await buildFixture(conn.db);
+      const demo = await seedDemoDistrict(conn.db, {
+        students: 160,
+        seed: 7,
+        today: TODAY,
+        passwordHash: await hashPassword(PASSWORD),
+        emailDomain: DOMAIN,
+      });
+      demoDistrict = demo.districtId;
+      const coordinator = demo.logins.find((l) => l.role === 'coordinator')!;
+      const staff = await conn.db
+        .selectFrom('staff_user')
+        .select('id')
+        .where('email', '=', coordinator.email)
+        .executeTakeFirstOrThrow();
+      // Leave the demo coordinator one school of the district's several.
+      const schools = await conn.db
+        .selectFrom('staff_school')
+        .select('school_id')
+        .where('staff_id', '=', staff.id)
+        .orderBy('school_id')
+        .execute();
+      expect(schools.length).toBeGreaterThan(1);
+      keptSchool = schools[0]!.school_id;
+      await conn.db
+        .deleteFrom('staff_school')
+        .where('staff_id', '=', staff.id)
+        .where('school_id', '!=', keptSchool)
+        .execute();
+      const students = await conn.db
+        .selectFrom('student')
+        .select(['id', 'school_id'])
+        .where('district_id', '=', demoDistrict)
+        .execute();
+      studentSchool = new Map(students.map((s) => [s.id, s.school_id]));
+      outcomesCache.clear();
+    }, 120_000);
+    afterAll(async () => {
+      await conn?.close();
+    });
+
+    it('refuses therapists, assistants and teachers, and audits each refusal', async () => {
+      for (const email of [emails.slp, emails.slpa, emails.teacher]) {
+        const caller = await as(conn, email);
+        for (const call of [
+          () => caller.outcomes.report({}),
+          () => caller.outcomes.episodes({ filters: {}, model: 'push_in' }),
+          () => caller.workload.team(),
+        ])
+          expect((await call().catch((e) => e)).code).toBe('FORBIDDEN');
+      }
+      const denied = await conn.db
+        .selectFrom('audit_event')
+        .select(['action', 'actor_id'])
+        .where('outcome', '=', 'denied')
+        .where('action', 'in', ['outcomes.report', 'outcomes.episodes', 'workload.team'])
+        .execute();
+      for (const actor of [A.staff.slp, A.staff.slpa, A.staff.teacher])
+        expect(
+          denied
+            .filter((d) => d.actor_id === actor)
+            .map((d) => d.action)
+            .sort(),
+        ).toEqual(['outcomes.episodes', 'outcomes.report', 'workload.team']);
+    });
+
+    it('answers bad filter values with field errors', async () => {
+      const coordinator = await as(conn, emails.coordinator);
+      const err = await coordinator.outcomes
+        .report({
+          discipline: 'XX' as never,
+          domain: 'juggling' as never,
+          gradeBand: '13–14' as never,
+          from: '2026-02-30',
+          minStudents: 7,
+        })
+        .catch((e) => e);
+      expect(err.code).toBe('BAD_REQUEST');
+      expect(Object.keys(fieldErrorsOf(err, 'outcomes.report')).sort()).toEqual(
+        ['discipline', 'domain', 'from', 'gradeBand', 'minStudents'].sort(),
+      );
+      const backwards = await coordinator.outcomes
+        .report({ from: '2026-03-01', to: '2026-01-01' })
+        .catch((e) => e);
+      expect(fieldErrorsOf(backwards, 'outcomes.report')).toEqual({
+        to: ['The range ends before it starts'],
+      });
+      const badModel = await coordinator.outcomes
+        .episodes({ filters: {}, model: 'online' as never })
+        .catch((e) => e);
+      expect(Object.keys(fieldErrorsOf(badModel, 'outcomes.episodes'))).toEqual(['model']);
+    });
+
+    it('answers a school outside the coordinator’s scope like a missing one', async () => {
+      const coordinator = await as(conn, emails.coordinator);
+      for (const schoolId of [A.schools.north, 'no-such-school']) {
+        const err = await coordinator.outcomes.report({ schoolId }).catch((e) => e);
+        expect(err.code).toBe('NOT_FOUND');
+        expect(err.message).toBe('School not found');
+      }
+      const own = await coordinator.outcomes.report({ schoolId: A.schools.south });
+      expect(own.schools.map((s) => s.id)).toEqual([A.schools.south]);
+    });
+
+    it('a school-scoped coordinator sees only their school’s students, in counts and episodes', async () => {
+      const coordinator = await as(conn, `coordinator@${DOMAIN}`);
+      const admin = await as(conn, `admin@${DOMAIN}`);
+      const mine = await coordinator.outcomes.report({});
+      const all = await admin.outcomes.report({});
+      expect(mine.schools.map((s) => s.id)).toEqual([keptSchool]);
+      expect(all.schools.length).toBeGreaterThan(1);
+      expect(mine.report.counts.students).toBeGreaterThan(0);
+      expect(mine.report.counts.students).toBeLessThan(all.report.counts.students);
+      // Strata by school name only the coordinator's school.
+      const schoolStrata = mine.report.strata.filter((s) => s.dimension === 'school');
+      expect(schoolStrata.map((s) => s.key)).toEqual([keptSchool]);
+      expect(schoolStrata[0]!.students).toBe(mine.report.counts.students);
+      // No per-goal rows travel with the report.
+      expect(mine.report.withinStudent.switches).toEqual([]);
+
+      const listed = new Set<string>();
+      let episodes = 0;
+      for (const model of models) {
+        const r = await coordinator.outcomes.episodes({ filters: {}, model });
+        episodes += r.total;
+        for (const e of r.episodes) {
+          listed.add(e.studentId);
+          expect(e.model).toBe(model);
+          expect(studentSchool.get(e.studentId)).toBe(keptSchool);
+        }
+      }
+      expect(episodes).toBe(mine.report.counts.episodes);
+      expect(listed.size).toBe(mine.report.counts.students);
+      // Every student listed was recorded as read.
+      const reads = await conn.db
+        .selectFrom('audit_event')
+        .select('student_id')
+        .distinct()
+        .where('action', '=', 'outcomes.episodes')
+        .where('outcome', '=', 'ok')
+        .where('district_id', '=', demoDistrict)
+        .execute();
+      expect(new Set(reads.map((r) => r.student_id))).toEqual(listed);
+
+      // The admin's episodes for one stratum: all of that discipline and domain.
+      const stratum = all.report.strata.find((s) => s.dimension === 'discipline_domain')!;
+      const behind = await admin.outcomes.episodes({
+        filters: {},
+        model: 'pull_out',
+        stratum: { dimension: 'discipline_domain', key: stratum.key },
+      });
+      for (const e of behind.episodes) expect(`${e.discipline} · ${e.domain}`).toBe(stratum.key);
+    });
+
+    it('filters before comparing, and serves a repeat view from the cache', async () => {
+      const admin = await as(conn, `admin@${DOMAIN}`);
+      const slp = await admin.outcomes.report({ discipline: 'SLP', minStudents: 5 });
+      expect(slp.report.method.minStudents).toBe(5);
+      for (const s of slp.report.strata.filter((x) => x.dimension === 'discipline_domain'))
+        expect(s.key.startsWith('SLP · ')).toBe(true);
+      const again = await admin.outcomes.report({ discipline: 'SLP', minStudents: 5 });
+      expect(again.cached).toBe(true);
+      expect(again.report).toEqual(slp.report);
+      const episodes = await admin.outcomes.episodes({
+        filters: { discipline: 'SLP', minStudents: 5 },
+        model: 'push_in',
+      });
+      for (const e of episodes.episodes) expect(e.discipline).toBe('SLP');
+      // A date range keeps episodes inside it.
+      const spring = await admin.outcomes.episodes({
+        filters: { from: '2026-01-05', to: '2026-03-01' },
+        model: 'pull_out',
+      });
+      expect(spring.total).toBeGreaterThan(0);
+      for (const e of spring.episodes) {
+        expect(e.from >= '2026-01-05').toBe(true);
+        expect(e.to <= '2026-03-02').toBe(true);
+      }
+    });
+
+    if (target.dialect === 'sqlite')
+      it('keeps the event loop free while it computes', async () => {
+        outcomesCache.clear();
+        const admin = await as(conn, `admin@${DOMAIN}`);
+        let last = performance.now();
+        let worst = 0;
+        const timer = setInterval(() => {
+          const now = performance.now();
+          worst = Math.max(worst, now - last);
+          last = now;
+        }, 5);
+        const t0 = performance.now();
+        const r = await admin.outcomes.report({ gradeBand: 'K–2' });
+        const took = performance.now() - t0;
+        clearInterval(timer);
+        expect(r.cached).toBe(false);
+        console.info(
+          `outcomes.report cold ${took.toFixed(0)} ms; longest event-loop gap ${worst.toFixed(0)} ms`,
+        );
+        expect(worst).toBeLessThan(Math.max(150, took / 3));
+      });
+  });
+}
+
+afterAll(() => outcomesCache.terminate());
