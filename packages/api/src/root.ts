@@ -9,6 +9,12 @@ import { goalsRouter } from './router/goals';
 import { reportsRouter } from './router/reports';
 import { outcomesRouter } from './router/outcomes';
 import { workloadRouter } from './router/workload';
+import { routinesRouter } from './router/routines';
+import { plansRouter } from './router/plans';
+import { teamRouter } from './router/team';
+import { modelChangesRouter } from './router/modelChanges';
+import { recommendationsRouter } from './router/recommendations';
+import { homeRouter } from './router/home';
 import { createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
@@ -23,6 +29,12 @@ export const appRouter = createTRPCRouter({
   reports: reportsRouter,
   outcomes: outcomesRouter,
   workload: workloadRouter,
+  routines: routinesRouter,
+  plans: plansRouter,
+  team: teamRouter,
+  modelChanges: modelChangesRouter,
+  recommendations: recommendationsRouter,
+  home: homeRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -17,3 +17,8 @@ export * from './queries/accounts';
 export * from './queries/goals';
 export * from './queries/reports';
 export * from './queries/workload';
+export * from './queries/routines';
+export * from './queries/plans';
+export * from './queries/team';
+export * from './queries/model-changes';
+export * from './queries/recommendations';

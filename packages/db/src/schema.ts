@@ -173,6 +173,8 @@ export interface PushInPlanTable {
   acknowledged_at: string | null;
   acknowledged_by: string | null;
   created_at: string;
+  /** 2026_11_28_d_pushin: 'draft' until roles are agreed, then 'agreed' (the default). */
+  status?: 'draft' | 'agreed';
 }
 
 export interface TherapySessionTable {

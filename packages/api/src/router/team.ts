@@ -1,0 +1,191 @@
+import {
+  districtStaffIds,
+  findActionItem,
+  insertTouchBase,
+  isTouchBaseParticipant,
+  listTouchBases,
+  newId,
+  pushInSlotsOf,
+  recordAuditMany,
+  scopedStudentIds,
+  setActionItemDone,
+  staffNames,
+  teamPeople,
+} from '@carryover/db';
+import {
+  ActionItemDoneInput,
+  parseWeekdays,
+  TouchBaseCreateInput,
+  touchBaseConflicts,
+} from '@carryover/domain';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import { recordDenied, recordStudentReads } from '../audit';
+import { assertStudentInScope } from '../scope';
+import { protectedProcedure, todayFor } from '../trpc';
+import { fieldError } from './goals';
+
+// Team (issue 7): touch-base meetings outside push-in time, with participants, students
+// discussed, notes and action items. Students discussed must be in the author's scope; a
+// meeting that overlaps a participant's push-in needs `scheduleAnyway` after the warning.
+
+export const ACTION_ITEM_NOT_FOUND = 'Action item not found';
+
+export const teamRouter = {
+  people: protectedProcedure.query(async ({ ctx }) => {
+    const rows = await teamPeople(ctx.db, ctx.viewer);
+    return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, discipline: r.discipline }));
+  }),
+
+  /** Students the viewer may put on a touch-base agenda. */
+  students: protectedProcedure.query(async ({ ctx, path }) => {
+    const rows = await ctx.db
+      .selectFrom('student')
+      .select(['id', 'first_name', 'last_name'])
+      .where('district_id', '=', ctx.viewer.districtId)
+      .where('id', 'in', scopedStudentIds(ctx.db, ctx.viewer, todayFor(ctx)))
+      .orderBy('last_name')
+      .orderBy('first_name')
+      .limit(500)
+      .execute();
+    await recordStudentReads(
+      ctx,
+      path,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => ({ id: r.id, name: `${r.first_name} ${r.last_name}` }));
+  }),
+
+  list: protectedProcedure.query(async ({ ctx, path }) => {
+    const data = await listTouchBases(ctx.db, ctx.viewer);
+    await recordStudentReads(ctx, path, [...new Set(data.students.map((s) => s.id))]);
+    const today = todayFor(ctx);
+    return data.meetings.map((m) => ({
+      id: m.id,
+      metOn: m.met_on,
+      startTime: m.start_time,
+      notes: m.notes,
+      upcoming: m.met_on >= today,
+      participants: data.participants
+        .filter((p) => p.touch_base_id === m.id)
+        .map((p) => ({ id: p.id, name: p.name, role: p.role })),
+      students: data.students
+        .filter((s) => s.touch_base_id === m.id)
+        .map((s) => ({ id: s.id, name: `${s.first_name} ${s.last_name}` })),
+      actionItems: data.items
+        .filter((a) => a.touch_base_id === m.id)
+        .map((a) => ({
+          id: a.id,
+          text: a.text,
+          ownerId: a.owner_id,
+          ownerName: a.owner_name,
+          dueOn: a.due_on,
+          doneOn: a.done_on,
+        })),
+    }));
+  }),
+
+  create: protectedProcedure.input(TouchBaseCreateInput).mutation(async ({ ctx, input, path }) => {
+    const d = ctx.viewer.districtId;
+    const studentIds = [...new Set(input.studentIds)];
+    for (const id of studentIds) await assertStudentInScope(ctx, id, path);
+    const participantIds = [...new Set([ctx.viewer.id, ...input.participantIds])];
+    const known = await districtStaffIds(ctx.db, d, participantIds);
+    if (participantIds.some((id) => !known.has(id))) {
+      await recordDenied(ctx, { action: path, entity: 'touch_base' });
+      fieldError('participantIds', 'Choose participants from your team');
+    }
+    if (input.actionItems.some((a) => !participantIds.includes(a.ownerId))) {
+      fieldError('actionItems', 'An action item belongs to one of the participants');
+    }
+    const slots = await pushInSlotsOf(ctx.db, d, participantIds);
+    const names = await staffNames(ctx.db, d, participantIds);
+    const conflicts = touchBaseConflicts(
+      { date: input.metOn, startTime: input.startTime ?? null, participantIds },
+      slots.map((s) => ({
+        planId: s.id,
+        routineName: s.routine_name,
+        classroom: s.classroom_name,
+        weekdays: parseWeekdays(s.weekdays),
+        startTime: s.start_time,
+        endTime: s.end_time,
+        staffIds: [s.therapist_id, ...(s.teacher_id ? [s.teacher_id] : [])],
+        studentName: `${s.first_name} ${s.last_name}`,
+      })),
+      names,
+    );
+    if (conflicts.length > 0 && !input.scheduleAnyway) {
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: 'This time overlaps push-in',
+        cause: Object.assign(new Error('push-in conflict'), {
+          issues: conflicts.map((c) => ({ path: ['startTime'], message: c.message })),
+        }),
+      });
+    }
+    const id = newId();
+    const at = ctx.now().toISOString();
+    await ctx.db.transaction().execute(async (trx) => {
+      await insertTouchBase(trx, {
+        districtId: d,
+        id,
+        metOn: input.metOn,
+        startTime: input.startTime ?? null,
+        notes: input.notes,
+        createdBy: ctx.viewer.id,
+        createdAt: at,
+        participantIds,
+        studentIds,
+        actionItems: input.actionItems.map((a) => ({ id: newId(), ...a })),
+      });
+      await recordAuditMany(
+        trx,
+        studentIds.map((studentId) => ({
+          districtId: d,
+          actorId: ctx.viewer.id,
+          action: path,
+          entity: 'touch_base',
+          entityId: id,
+          studentId,
+          outcome: 'ok' as const,
+          at,
+        })),
+      );
+    });
+    return { id };
+  }),
+
+  setActionItemDone: protectedProcedure
+    .input(ActionItemDoneInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const item = await findActionItem(ctx.db, d, input.actionItemId);
+      const allowed =
+        item &&
+        (item.owner_id === ctx.viewer.id ||
+          (await isTouchBaseParticipant(ctx.db, d, item.touch_base_id, ctx.viewer.id)));
+      if (!item || !allowed) {
+        await recordDenied(ctx, {
+          action: path,
+          entity: 'action_item',
+          entityId: input.actionItemId,
+        });
+        throw new TRPCError({ code: 'NOT_FOUND', message: ACTION_ITEM_NOT_FOUND });
+      }
+      await ctx.db.transaction().execute(async (trx) => {
+        await setActionItemDone(trx, d, item.id, input.done ? todayFor(ctx) : null);
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'action_item',
+            entityId: item.id,
+            studentId: null,
+            outcome: 'ok',
+            at: ctx.now().toISOString(),
+          },
+        ]);
+      });
+      return { id: item.id };
+    }),
+} satisfies TRPCRouterRecord;
