@@ -5,6 +5,8 @@ import { FidelityPage } from './pages/FidelityPage';
 import { GoalEditPage } from './pages/GoalEditPage';
 import { LogSessionPage } from './pages/LogSessionPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { OutcomesPage } from './pages/OutcomesPage';
+import { WorkloadPage } from './pages/WorkloadPage';
 import { ReportPage } from './pages/ReportPage';
 import { ReportPrintPage } from './pages/ReportPrintPage';
 import { ReportsPage } from './pages/ReportsPage';
@@ -26,6 +28,8 @@ export function App() {
         <Route path="/reports/:reportId/print" element={<ReportPrintPage />} />
         <Route path="/students/:studentId/goals/new" element={<GoalEditPage />} />
         <Route path="/students/:studentId/goals/:goalId/edit" element={<GoalEditPage />} />
+        <Route path="/outcomes" element={<OutcomesPage />} />
+        <Route path="/workload" element={<WorkloadPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -90,6 +90,16 @@ export function RequireAuth() {
         <NavLink key="reports" to="/reports">
           Reports
         </NavLink>,
+        (me.data.role === 'coordinator' || me.data.role === 'admin') && (
+          <NavLink key="outcomes" to="/outcomes">
+            Outcomes
+          </NavLink>
+        ),
+        (me.data.role === 'coordinator' || me.data.role === 'admin') && (
+          <NavLink key="workload" to="/workload">
+            Workload
+          </NavLink>
+        ),
       ]}
       user={{ name: me.data.name, roleLabel: roleLabel(me.data) }}
       onSignOut={() => signOut.mutate()}

@@ -46,7 +46,7 @@ export const OutcomeInput = z.enum(['all', 'therapy_room', 'classroom']);
 /** The episodes behind one number: a model, optionally within one stratum and one outcome. */
 export const OutcomesEpisodesInput = z.object({
   filters: OutcomesFilterInput,
-  model: ServiceModel,
+  model: ServiceModel.optional(),
   stratum: z
     .object({ dimension: StratumDimensionInput, key: z.string().min(1).max(200) })
     .optional(),

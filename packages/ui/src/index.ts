@@ -43,3 +43,10 @@ export {
 export { GoalGraph, type GoalGraphProps } from './goal-graph/GoalGraph';
 export { legendItems, settingColor } from './goal-graph/geometry';
 export { compareSortValues, type SortDirection, type SortValue, sortRows } from './sort';
+export {
+  EstimateChart,
+  type EstimateChartProps,
+  type EstimateGroup,
+  type EstimateRow,
+  estimateDomain,
+} from './components/EstimateChart';

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  haveChromium,
+  launchChromium,
+  type RunningCarryover,
+  shotsDir,
+  signIn,
+  startCarryover,
+} from './support/e2e';
+
+// The coordinator's comparison end to end on the demo district: open Outcomes, filter to one
+// discipline, see the chart and the strata table, export the strata CSV and read it back.
+
+describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => {
+  let app: RunningCarryover;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    app = await startCarryover();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it('filters to one discipline, shows the chart and strata, exports the CSV', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      acceptDownloads: true,
+    });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+
+    await signIn(page, app.baseUrl, 'coordinator@demo.test');
+    await page.getByRole('link', { name: 'Outcomes' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Outcomes' }).waitFor();
+    await page.getByRole('img', { name: /Rate of improvement by model/ }).waitFor();
+
+    await page.getByRole('combobox', { name: /^Discipline/ }).selectOption('SLP');
+    await expect.poll(() => new URL(page.url()).searchParams.get('discipline')).toBe('SLP');
+    const chart = page.getByRole('img', { name: /Rate of improvement by model/ });
+    await chart.waitFor();
+    // Push-in circle, pull-out square … one marker per model that has enough data.
+    expect(await page.locator('.estimate-chart-svg .ec-marker').count()).toBeGreaterThan(0);
+    expect(await page.locator('.ec-legend li').count()).toBe(5);
+    await page.getByText('What these figures cannot prove.').waitFor();
+
+    const strata = page.locator('table.outcomes-strata');
+    await strata.waitFor();
+    const rows = await strata.locator('tbody tr th').allTextContents();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.startsWith('SLP · ')).toBe(true);
+    await page.screenshot({ path: join(shotsDir, 'outcomes-slp.png'), fullPage: true });
+
+    // A number links to the episodes behind it.
+    await strata.locator('tbody tr td a').first().click();
+    await page.getByRole('heading', { name: /^Episodes behind the figure/ }).waitFor();
+    await page.locator('#episodes tbody tr').first().waitFor();
+
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export strata CSV' }).click();
+    const file = await download;
+    const csv = readFileSync(await file.path(), 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe(
+      'dimension,stratum,students,goals,episodes,excluded_episodes,insufficient,' +
+        'push_in_roi,push_in_low,push_in_high,push_in_students,' +
+        'pull_out_roi,pull_out_low,pull_out_high,pull_out_students,' +
+        'consult_roi,consult_low,consult_high,consult_students,' +
+        'split_roi,split_low,split_high,split_students,' +
+        'push_in_minus_pull_out,difference_low,difference_high,difference_claimed',
+    );
+    // Every stratum of the three dimensions, SLP only.
+    const dataLines = csv.slice(1);
+    const byDimension = (d: string) => dataLines.filter((l) => l.startsWith(`${d},`));
+    expect(byDimension('discipline_domain').length).toBe(rows.length);
+    expect(byDimension('grade_band').length).toBeGreaterThan(0);
+    expect(byDimension('school').length).toBeGreaterThan(0);
+    expect(dataLines.length).toBe(
+      byDimension('discipline_domain').length +
+        byDimension('grade_band').length +
+        byDimension('school').length,
+    );
+    for (const l of byDimension('discipline_domain'))
+      expect(l).toMatch(/^discipline_domain,SLP · /);
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  }, 180_000);
+});

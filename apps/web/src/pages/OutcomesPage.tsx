@@ -1,0 +1,774 @@
+import type { RouterOutputs } from '@carryover/api';
+import {
+  type ComparisonReport,
+  DEFAULT_OUTCOME_FLOOR,
+  type Difference,
+  disciplines,
+  type Estimate,
+  type OutcomesFilterInput as FilterInput,
+  type GoalDomain,
+  goalDomains,
+  gradeBands,
+  labels,
+  type ModelComparison,
+  type Outcome,
+  OutcomesFilterInput,
+  outcomeFloors,
+  type ServiceModel,
+  type StratumDimension,
+  type StratumRow,
+  serviceModels,
+} from '@carryover/domain';
+import {
+  Button,
+  EmptyState,
+  ErrorState,
+  EstimateChart,
+  type EstimateGroup,
+  formatDate,
+  LoadingState,
+  PageHeader,
+  SegmentedControl,
+} from '@carryover/ui';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { userMessage } from '../lib/errors';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useTRPC } from '../trpc';
+
+// The coordinator's question — does push-in or pull-out work better, for which students and
+// goals — answered with its uncertainty and its limits stated. Filters live in the URL so a
+// view can be shared; any number links to the episodes behind it (?ep=…).
+
+const FILTER_KEYS = ['schoolId', 'discipline', 'domain', 'gradeBand', 'from', 'to'] as const;
+const OUTCOME_LABEL: Record<Outcome, string> = {
+  all: 'All settings',
+  therapy_room: 'Therapy room',
+  classroom: 'Classroom (carryover)',
+};
+const DIMENSION_LABEL: Record<StratumDimension, string> = {
+  discipline_domain: 'Discipline × domain',
+  grade_band: 'Grade band',
+  school: 'School',
+};
+
+/** ROI: share of the baseline→target gap closed per week, shown in percentage points. */
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const gasFmt = (v: number) => (v > 0 ? '+' : '') + v.toFixed(2);
+const interval = (low: number | null, high: number | null, f: (v: number) => string) =>
+  low === null || high === null ? '' : `${f(low)} to ${f(high)}`;
+
+function filtersFrom(params: URLSearchParams): FilterInput {
+  const f: Record<string, unknown> = {};
+  for (const k of FILTER_KEYS) {
+    const v = params.get(k);
+    if (v) f[k] = v;
+  }
+  const floor = Number(params.get('floor'));
+  f.minStudents = Number.isFinite(floor) && floor > 0 ? floor : DEFAULT_OUTCOME_FLOOR;
+  return f as FilterInput;
+}
+
+function download(filename: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** The strata table as CSV: one line per stratum, every model's mean and interval, the difference. */
+export function strataCsv(report: ComparisonReport, schoolName: (id: string) => string): string {
+  const header = [
+    'dimension',
+    'stratum',
+    'students',
+    'goals',
+    'episodes',
+    'excluded_episodes',
+    'insufficient',
+    ...serviceModels.flatMap((m) => [`${m}_roi`, `${m}_low`, `${m}_high`, `${m}_students`]),
+    'push_in_minus_pull_out',
+    'difference_low',
+    'difference_high',
+    'difference_claimed',
+  ];
+  const lines = [header.join(',')];
+  for (const s of report.strata) {
+    const c = s.outcomes.all;
+    lines.push(
+      [
+        s.dimension,
+        s.dimension === 'school' ? schoolName(s.key) : s.key,
+        s.students,
+        s.goals,
+        s.episodes,
+        s.excludedEpisodes,
+        s.insufficient ? 'yes' : 'no',
+        ...serviceModels.flatMap((m) => {
+          const e = c?.byModel[m];
+          return [e?.estimate, e?.low, e?.high, e?.students];
+        }),
+        c?.pushInMinusPullOut.estimate,
+        c?.pushInMinusPullOut.low,
+        c?.pushInMinusPullOut.high,
+        c ? (c.pushInMinusPullOut.claimed ? 'yes' : 'no') : '',
+      ]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function DifferenceText({ d, f }: { d: Difference; f: (v: number) => string }) {
+  if (d.insufficient || d.estimate === null)
+    return <span className="outcomes-insufficient">Insufficient data</span>;
+  return (
+    <span className="stacked">
+      <span className={d.claimed ? 'outcomes-claimed' : undefined}>{f(d.estimate)}</span>
+      <span className="muted small nowrap">
+        {interval(d.low, d.high, f)} · {d.claimed ? 'interval excludes 0' : 'no clear difference'}
+      </span>
+    </span>
+  );
+}
+
+export function OutcomesPage() {
+  useDocumentTitle('Outcomes');
+  const trpc = useTRPC();
+  const [params, setParams] = useSearchParams();
+  const filters = useMemo(() => filtersFrom(params), [params]);
+  const parsed = OutcomesFilterInput.safeParse(filters);
+  const fieldErrors = parsed.success ? {} : parsed.error.flatten().fieldErrors;
+  const report = useQuery({
+    ...trpc.outcomes.report.queryOptions(filters),
+    enabled: parsed.success,
+  });
+  const [dimension, setDimension] = useState<StratumDimension>('discipline_domain');
+
+  const set = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    next.delete('ep');
+    setParams(next, { replace: true });
+  };
+  const epLink = (sel: { model?: ServiceModel; outcome?: Outcome; stratum?: StratumRow }) => {
+    const next = new URLSearchParams(params);
+    next.set('ep', sel.model ?? 'any');
+    next.set('out', sel.outcome ?? 'all');
+    if (sel.stratum) {
+      next.set('dim', sel.stratum.dimension);
+      next.set('key', sel.stratum.key);
+    } else {
+      next.delete('dim');
+      next.delete('key');
+    }
+    return `?${next.toString()}#episodes`;
+  };
+
+  const data = report.data;
+  const r = data?.report;
+  const schoolName = (id: string) => data?.schools.find((s) => s.id === id)?.name ?? id;
+  const groups: EstimateGroup[] = r
+    ? (['all', 'therapy_room', 'classroom'] as const).map((o) => {
+        const c = o === 'all' ? r.roi : o === 'therapy_room' ? r.therapyRoom : r.classroom;
+        return {
+          id: o,
+          label: OUTCOME_LABEL[o],
+          rows: serviceModels.map((m) => ({
+            model: m,
+            estimate: c.byModel[m].estimate,
+            low: c.byModel[m].low,
+            high: c.byModel[m].high,
+            support: `${c.byModel[m].students} students · ${c.byModel[m].n} episodes`,
+          })),
+        };
+      })
+    : [];
+
+  return (
+    <div className="outcomes-page">
+      <PageHeader
+        title="Outcomes"
+        description={
+          <p>
+            Push-in, pull-out, consult and split compared on the rate of improvement of model
+            episodes and on goal-attainment scores
+            {data ? ` · data to ${formatDate(data.asOf)}` : ''}.
+          </p>
+        }
+        actions={
+          r && r.strata.length > 0 ? (
+            <Button
+              variant="secondary"
+              onClick={() =>
+                download(`outcomes-strata_${data!.asOf}.csv`, strataCsv(r, schoolName))
+              }
+            >
+              Export strata CSV
+            </Button>
+          ) : null
+        }
+      />
+      <search className="outcomes-filters" aria-label="Filter the comparison">
+        <label>
+          School
+          <select value={filters.schoolId ?? ''} onChange={(e) => set('schoolId', e.target.value)}>
+            <option value="">All my schools</option>
+            {data?.schools.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Discipline
+          <select
+            value={filters.discipline ?? ''}
+            onChange={(e) => set('discipline', e.target.value)}
+          >
+            <option value="">All disciplines</option>
+            {disciplines.map((d) => (
+              <option key={d} value={d}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Goal domain
+          <select value={filters.domain ?? ''} onChange={(e) => set('domain', e.target.value)}>
+            <option value="">All domains</option>
+            {goalDomains.map((d) => (
+              <option key={d} value={d}>
+                {labels.domain[d as GoalDomain] ?? d}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Grade band
+          <select
+            value={filters.gradeBand ?? ''}
+            onChange={(e) => set('gradeBand', e.target.value)}
+          >
+            <option value="">All grades</option>
+            {gradeBands.map((g) => (
+              <option key={g} value={g}>
+                {g}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          From
+          <input
+            type="date"
+            value={filters.from ?? ''}
+            onChange={(e) => set('from', e.target.value)}
+          />
+        </label>
+        <label>
+          To
+          <input
+            type="date"
+            value={filters.to ?? ''}
+            onChange={(e) => set('to', e.target.value)}
+            aria-invalid={fieldErrors.to ? true : undefined}
+            aria-describedby={fieldErrors.to ? 'outcomes-to-error' : undefined}
+          />
+        </label>
+        <label>
+          Insufficient below
+          <select
+            value={String(filters.minStudents ?? DEFAULT_OUTCOME_FLOOR)}
+            onChange={(e) => set('floor', e.target.value)}
+          >
+            {outcomeFloors.map((n) => (
+              <option key={n} value={n}>
+                {n} students
+              </option>
+            ))}
+          </select>
+        </label>
+      </search>
+      {!parsed.success && (
+        <div className="form-alert" role="alert">
+          {Object.entries(fieldErrors).map(([k, msgs]) => (
+            <p key={k} id={`outcomes-${k}-error`}>
+              {msgs?.[0]}
+            </p>
+          ))}
+        </div>
+      )}
+      {!parsed.success ? null : report.isPending ? (
+        <LoadingState label="Comparing models — a large district takes a few seconds" rows={6} />
+      ) : report.isError ? (
+        <ErrorState
+          title="The comparison could not be computed"
+          message={userMessage(report.error)}
+          onRetry={() => void report.refetch()}
+          retrying={report.isFetching}
+        />
+      ) : !r || r.counts.episodes === 0 ? (
+        <EmptyState title="No model episodes for these filters">
+          <p>
+            An episode needs at least {r?.method.minObservations ?? 5} data points over four weeks
+            under one model. Widen the filters or the dates.
+          </p>
+        </EmptyState>
+      ) : (
+        <Report
+          data={data!}
+          groups={groups}
+          dimension={dimension}
+          setDimension={setDimension}
+          epLink={epLink}
+          schoolName={schoolName}
+        />
+      )}
+      {parsed.success && params.get('ep') && <EpisodesPanel filters={filters} params={params} />}
+    </div>
+  );
+}
+
+type ReportData = RouterOutputs['outcomes']['report'];
+
+function Report({
+  data,
+  groups,
+  dimension,
+  setDimension,
+  epLink,
+  schoolName,
+}: {
+  data: ReportData;
+  groups: EstimateGroup[];
+  dimension: StratumDimension;
+  setDimension: (d: StratumDimension) => void;
+  epLink: (sel: { model?: ServiceModel; outcome?: Outcome; stratum?: StratumRow }) => string;
+  schoolName: (id: string) => string;
+}) {
+  const r = data.report;
+  const ws = r.withinStudent;
+  const adj = r.adjusted.pushInMinusPullOut;
+  const strata = r.strata.filter((s) => s.dimension === dimension);
+  const EstimateCell = ({
+    e,
+    model,
+    outcome,
+    f,
+  }: {
+    e: Estimate;
+    model: ServiceModel;
+    outcome: Outcome;
+    f: (v: number) => string;
+  }) =>
+    e.insufficient || e.estimate === null ? (
+      <span className="stacked">
+        <span className="outcomes-insufficient">Insufficient data</span>
+        <Link className="small" to={epLink({ model, outcome })}>
+          {e.students} students
+        </Link>
+      </span>
+    ) : (
+      <span className="stacked">
+        <Link to={epLink({ model, outcome })}>{f(e.estimate)}</Link>
+        <span className="muted small nowrap">
+          {interval(e.low, e.high, f)} · {e.students} students, {e.n}
+        </span>
+      </span>
+    );
+  const comparisonRows = (c: ModelComparison, outcome: Outcome, f: (v: number) => string) => (
+    <>
+      {serviceModels.map((m) => (
+        <td key={m} className="num">
+          <EstimateCell e={c.byModel[m]} model={m} outcome={outcome} f={f} />
+        </td>
+      ))}
+      <td className="num">
+        <DifferenceText d={c.pushInMinusPullOut} f={f} />
+      </td>
+    </>
+  );
+  const modelHeaders = (
+    <>
+      {serviceModels.map((m) => (
+        <th key={m} scope="col" className="num">
+          {labels.model[m]}
+        </th>
+      ))}
+      <th scope="col" className="num">
+        Push-in − pull-out
+      </th>
+    </>
+  );
+
+  return (
+    <>
+      <p className="outcomes-warning" role="note">
+        <strong>What these figures cannot prove. </strong>
+        {r.warning}
+      </p>
+      <details className="outcomes-method" open>
+        <summary>How this is computed</summary>
+        <p>
+          <strong>Estimand.</strong> {r.estimand}
+        </p>
+        <p>
+          <strong>Insufficient data</strong> below {r.method.minStudents} students under a model
+          (you can choose the floor above). Episodes need {r.method.minObservations} points; setting
+          rates {r.method.minSettingObservations} points in that setting.
+        </p>
+        <p>
+          <strong>Adjustment.</strong> The adjusted estimate holds{' '}
+          {r.adjusted.covariates.join(', ')} fixed, on {r.adjusted.episodes} push-in and pull-out
+          episodes. <strong>Clustering.</strong> Intervals resample students ({r.method.replicates}{' '}
+          bootstrap replicates, {Math.round(r.method.level * 100)}%,{' '}
+          {r.method.interval.replace('_', ' ')}); the adjusted estimate is also given with therapist
+          and school as clusters.
+        </p>
+        <p>
+          {r.counts.students} students, {r.counts.goals} goals, {r.counts.episodes} episodes
+          counted; {Object.values(r.counts.excludedEpisodes).reduce((s, n) => s + n, 0)} episodes
+          excluded (too few points, too short, no spread); {r.counts.goalsWithoutData} goals without
+          intervention data.{' '}
+          {data.cached ? 'From the cache.' : `Computed in ${(data.computeMs / 1000).toFixed(1)} s.`}
+        </p>
+      </details>
+
+      <section className="outcomes-card" aria-labelledby="within-h">
+        <h2 id="within-h">Within-student evidence first</h2>
+        <p className="muted small">
+          The same goal or the same student under both models, compared with itself — the fairest
+          comparison these data allow. Rates are the share of the baseline-to-target gap closed per
+          week.
+        </p>
+        <table className="data-table data-table--compact">
+          <thead>
+            <tr>
+              <th scope="col">Comparison</th>
+              <th scope="col" className="num">
+                Goals / students
+              </th>
+              <th scope="col" className="num">
+                Push-in − pull-out
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              <th scope="row">Goals that switched between push-in and pull-out</th>
+              <td className="num">
+                {ws.switchedGoals.goals} / {ws.switchedGoals.students}
+              </td>
+              <td className="num">
+                <DifferenceText d={ws.switchedGoals.difference} f={pct} />
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">Students served both ways (any goals)</th>
+              <td className="num">— / {ws.bothWays.students}</td>
+              <td className="num">
+                <DifferenceText d={ws.bothWays.difference} f={pct} />
+              </td>
+            </tr>
+          </tbody>
+        </table>
+        {ws.byDirection.length > 0 && (
+          <table className="data-table data-table--compact">
+            <caption>Around each switch: change in rate and non-overlap (NAP)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Switch</th>
+                <th scope="col" className="num">
+                  Goals
+                </th>
+                <th scope="col" className="num">
+                  Mean change in rate
+                </th>
+                <th scope="col" className="num">
+                  Median NAP (all / classroom)
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {ws.byDirection.map((d) => (
+                <tr key={`${d.from}-${d.to}`}>
+                  <th scope="row">
+                    {labels.model[d.from]} → {labels.model[d.to]}
+                  </th>
+                  <td className="num">{d.goals}</td>
+                  <td className="num">{pct(d.meanRoiChange)}</td>
+                  <td className="num">
+                    {d.medianNap.toFixed(2)} /{' '}
+                    {d.medianNapClassroom === null ? '—' : d.medianNapClassroom.toFixed(2)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <EstimateChart
+        title="Rate of improvement by model, with 95% intervals"
+        groups={groups}
+        axisLabel="Share of the baseline-to-target gap closed per week"
+        format={pct}
+      />
+
+      <section className="outcomes-card" aria-labelledby="roi-h">
+        <h2 id="roi-h">Rate of improvement, raw and adjusted</h2>
+        <table className="data-table data-table--compact">
+          <thead>
+            <tr>
+              <th scope="col">Setting of the data</th>
+              {modelHeaders}
+            </tr>
+          </thead>
+          <tbody>
+            {(['all', 'therapy_room', 'classroom'] as const).map((o) => (
+              <tr key={o}>
+                <th scope="row">{OUTCOME_LABEL[o]}</th>
+                {comparisonRows(
+                  o === 'all' ? r.roi : o === 'therapy_room' ? r.therapyRoom : r.classroom,
+                  o,
+                  pct,
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p>
+          <strong>Adjusted</strong> for {r.adjusted.covariates.join(', ')}: push-in − pull-out{' '}
+          {adj.estimate === null ? (
+            <span className="outcomes-insufficient">not estimable</span>
+          ) : (
+            <strong>{pct(adj.estimate)}</strong>
+          )}
+          , beside the raw{' '}
+          {r.roi.pushInMinusPullOut.estimate === null
+            ? '—'
+            : pct(r.roi.pushInMinusPullOut.estimate)}
+          .
+        </p>
+        <ul className="small">
+          {(['student', 'therapist', 'school'] as const).map((c) => {
+            const i = adj.intervals[c];
+            return (
+              <li key={c}>
+                Clustered by {c} ({i.clusters}):{' '}
+                {i.low === null || i.high === null
+                  ? (i.note ?? 'no interval')
+                  : `${interval(i.low, i.high, pct)}${i.claimed ? ' — excludes 0' : ''}`}
+              </li>
+            );
+          })}
+        </ul>
+      </section>
+
+      <section className="outcomes-card" aria-labelledby="gas-h">
+        <h2 id="gas-h">Goal-attainment score at reporting periods</h2>
+        {r.gas.periods.length === 0 ? (
+          <p className="muted">No finalised progress reports in these filters yet.</p>
+        ) : (
+          <table className="data-table data-table--compact">
+            <thead>
+              <tr>
+                <th scope="col">Period ending</th>
+                {modelHeaders}
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <th scope="row">All periods</th>
+                {comparisonRows(r.gas.pooled, 'all', gasFmt)}
+              </tr>
+              {r.gas.periods.map((p) => (
+                <tr key={p.periodId}>
+                  <th scope="row">{formatDate(p.periodEnd)}</th>
+                  {comparisonRows(p.comparison, 'all', gasFmt)}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="outcomes-card" aria-labelledby="strata-h">
+        <h2 id="strata-h">Strata</h2>
+        <SegmentedControl
+          legend="Stratify by"
+          options={(['discipline_domain', 'grade_band', 'school'] as const).map((d) => ({
+            value: d,
+            label: DIMENSION_LABEL[d],
+          }))}
+          value={dimension}
+          onChange={setDimension}
+          columns={3}
+        />
+        <table className="data-table data-table--compact outcomes-strata">
+          <caption className="visually-hidden">Strata by {DIMENSION_LABEL[dimension]}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{DIMENSION_LABEL[dimension]}</th>
+              <th scope="col" className="num">
+                Students
+              </th>
+              <th scope="col" className="num">
+                Goals
+              </th>
+              <th scope="col" className="num">
+                Episodes
+              </th>
+              {modelHeaders}
+            </tr>
+          </thead>
+          <tbody>
+            {strata.map((s) => {
+              const c = s.outcomes.all;
+              return (
+                <tr key={s.key}>
+                  <th scope="row">{s.dimension === 'school' ? schoolName(s.key) : s.key}</th>
+                  <td className="num">{s.students}</td>
+                  <td className="num">{s.goals}</td>
+                  <td className="num">
+                    <Link to={epLink({ stratum: s })}>{s.episodes}</Link>
+                  </td>
+                  {c ? (
+                    <>
+                      {serviceModels.map((m) => (
+                        <td key={m} className="num">
+                          {c.byModel[m].estimate === null ? (
+                            <Link
+                              className="outcomes-insufficient"
+                              to={epLink({ model: m, stratum: s })}
+                            >
+                              Insufficient data
+                            </Link>
+                          ) : (
+                            <span className="stacked">
+                              <Link to={epLink({ model: m, stratum: s })}>
+                                {pct(c.byModel[m].estimate!)}
+                              </Link>
+                              <span className="muted small nowrap">
+                                {interval(c.byModel[m].low, c.byModel[m].high, pct)}
+                              </span>
+                            </span>
+                          )}
+                        </td>
+                      ))}
+                      <td className="num">
+                        <DifferenceText d={c.pushInMinusPullOut} f={pct} />
+                      </td>
+                    </>
+                  ) : (
+                    <td colSpan={serviceModels.length + 1} className="outcomes-insufficient">
+                      Insufficient data
+                    </td>
+                  )}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}
+
+function EpisodesPanel({ filters, params }: { filters: FilterInput; params: URLSearchParams }) {
+  const trpc = useTRPC();
+  const ep = params.get('ep');
+  const model = serviceModels.find((m) => m === ep);
+  const outcome =
+    (['all', 'therapy_room', 'classroom'] as const).find((o) => o === params.get('out')) ?? 'all';
+  const dim = params.get('dim') as StratumDimension | null;
+  const key = params.get('key');
+  const input = {
+    filters,
+    model,
+    outcome,
+    ...(dim && key ? { stratum: { dimension: dim, key } } : {}),
+  };
+  const q = useQuery(trpc.outcomes.episodes.queryOptions(input));
+  const title = `Episodes behind the figure: ${model ? labels.model[model] : 'every model'}${dim && key ? `, ${key}` : ''}, ${OUTCOME_LABEL[outcome].toLowerCase()}`;
+  return (
+    <section className="outcomes-card" id="episodes" aria-labelledby="episodes-h">
+      <h2 id="episodes-h">{title}</h2>
+      {q.isPending ? (
+        <LoadingState label="Loading episodes" rows={4} />
+      ) : q.isError ? (
+        <ErrorState
+          title="Episodes could not be loaded"
+          message={userMessage(q.error)}
+          onRetry={() => void q.refetch()}
+          retrying={q.isFetching}
+        />
+      ) : q.data.total === 0 ? (
+        <p className="muted">No counted episodes here.</p>
+      ) : (
+        <>
+          <p className="muted small">
+            {q.data.total} episodes
+            {q.data.total > q.data.episodes.length
+              ? `; the first ${q.data.episodes.length} shown`
+              : ''}
+            .
+          </p>
+          <table className="data-table data-table--compact">
+            <thead>
+              <tr>
+                <th scope="col">Student</th>
+                <th scope="col">Goal</th>
+                <th scope="col">Model</th>
+                <th scope="col">Dates</th>
+                <th scope="col" className="num">
+                  Points
+                </th>
+                <th scope="col" className="num">
+                  Rate (all / room / classroom)
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {q.data.episodes.map((e) => (
+                <tr key={`${e.goalId}/${e.from}`}>
+                  <th scope="row">
+                    <Link to={`/students/${encodeURIComponent(e.studentId)}`}>{e.studentName}</Link>
+                    <span className="muted small"> {e.schoolName}</span>
+                  </th>
+                  <td>
+                    {e.discipline} · {labels.domain[e.domain as GoalDomain] ?? e.domain}
+                  </td>
+                  <td>{labels.model[e.model]}</td>
+                  <td className="nowrap">
+                    {formatDate(e.from)} – {formatDate(e.to)}
+                  </td>
+                  <td className="num">{e.points}</td>
+                  <td className="num nowrap">
+                    {pct(e.roi)} / {e.roomRoi === null ? '—' : pct(e.roomRoi)} /{' '}
+                    {e.classroomRoi === null ? '—' : pct(e.classroomRoi)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,126 @@
+import type { RouterOutputs } from '@carryover/api';
+import {
+  type Column,
+  DataTable,
+  EmptyState,
+  ErrorState,
+  formatDate,
+  LoadingState,
+  PageHeader,
+} from '@carryover/ui';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { userMessage } from '../lib/errors';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useTRPC } from '../trpc';
+
+// Per therapist: students, open goals, minutes mandated and delivered this period (the fidelity
+// report's figures), sessions per week — each beside the team median.
+
+type Team = RouterOutputs['workload']['team'];
+type Row = Team['rows'][number];
+type Metric = keyof Team['median'];
+
+function vsMedian(value: number, median: number | null, unit = '') {
+  if (median === null) return <span>{value}</span>;
+  const diff = Math.round((value - median) * 10) / 10;
+  const far = median > 0 && Math.abs(value - median) / median >= 0.25;
+  return (
+    <span className="stacked">
+      <span className={far ? 'workload-above' : undefined}>
+        {value}
+        {unit}
+      </span>
+      <span className="muted small nowrap">
+        {diff === 0 ? 'at median' : `${diff > 0 ? '+' : ''}${diff} vs median ${median}`}
+      </span>
+    </span>
+  );
+}
+
+function columns(median: Team['median']): Column<Row>[] {
+  const metric = (id: Metric, header: string, unit = ''): Column<Row> => ({
+    id,
+    header,
+    cell: (r) => vsMedian(r[id], median[id], unit),
+    sortValue: (r) => r[id],
+    align: 'end',
+  });
+  return [
+    {
+      id: 'name',
+      header: 'Therapist',
+      cell: (r) => (
+        <span className="stacked">
+          <span>{r.name}</span>
+          <span className="muted small">{r.discipline ?? ''}</span>
+        </span>
+      ),
+      sortValue: (r) => r.name,
+    },
+    metric('students', 'Students'),
+    metric('goals', 'Open goals'),
+    metric('mandated', 'Minutes mandated'),
+    metric('delivered', 'Minutes delivered'),
+    metric('behind', 'Minutes behind'),
+    metric('sessionsPerWeek', 'Sessions / week'),
+  ];
+}
+
+export function WorkloadPage() {
+  useDocumentTitle('Workload');
+  const trpc = useTRPC();
+  const [periodId, setPeriodId] = useState('');
+  const team = useQuery(trpc.workload.team.queryOptions(periodId ? { periodId } : undefined));
+  const v = team.data;
+  return (
+    <>
+      <PageHeader
+        title="Workload"
+        description={
+          v ? (
+            <p>
+              {v.periodName}: {formatDate(v.from)} – {formatDate(v.to)} · sessions per week over{' '}
+              {v.weeks} weeks so far · each figure beside the team median.
+            </p>
+          ) : null
+        }
+      />
+      <search className="filters" aria-label="Choose the period">
+        <label>
+          Period
+          <select value={periodId} onChange={(e) => setPeriodId(e.target.value)}>
+            <option value="">Current period</option>
+            {v?.periods.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name} ({formatDate(p.from)} – {formatDate(p.to)})
+              </option>
+            ))}
+          </select>
+        </label>
+      </search>
+      {team.isPending ? (
+        <LoadingState label="Loading the team's workload" rows={6} />
+      ) : team.isError ? (
+        <ErrorState
+          title="Workload could not be loaded"
+          message={userMessage(team.error)}
+          onRetry={() => void team.refetch()}
+          retrying={team.isFetching}
+        />
+      ) : team.data.rows.length === 0 ? (
+        <EmptyState title="No therapists serve your schools in this period">
+          <p>Therapists appear here once they hold a service for a student in your schools.</p>
+        </EmptyState>
+      ) : (
+        <DataTable
+          caption="Workload per therapist"
+          columns={columns(team.data.median)}
+          rows={team.data.rows}
+          rowKey={(r) => r.providerId}
+          initialSort={{ columnId: 'students', direction: 'descending' }}
+        />
+      )}
+    </>
+  );
+}
