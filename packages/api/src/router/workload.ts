@@ -98,7 +98,12 @@ export const workloadRouter = {
         const r = row(s.provider_id);
         r.sessions = s.sessions;
       }
+      // Assistants log sessions under their supervisor's services; the view is per therapist.
+      const assistants = new Set(
+        counts.staff.filter((s) => s.role === 'assistant').map((s) => s.id),
+      );
       const out: WorkloadRow[] = [...rows.values()]
+        .filter((r) => !assistants.has(r.providerId))
         .map(({ studentSet, ...r }) => ({
           ...r,
           students: studentSet.size,
