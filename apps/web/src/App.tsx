@@ -12,6 +12,11 @@ import { ReportPrintPage } from './pages/ReportPrintPage';
 import { ReportsPage } from './pages/ReportsPage';
 import { SignInPage } from './pages/SignInPage';
 import { StudentPage } from './pages/StudentPage';
+import { HomePage } from './pages/HomePage';
+import { PlanEditPage, PlanPage, PlansPage } from './pages/PlansPage';
+import { RecommendationsPage } from './pages/RecommendationsPage';
+import { RoutinesPage } from './pages/RoutinesPage';
+import { TeamPage } from './pages/TeamPage';
 
 export function App() {
   return (
@@ -30,6 +35,14 @@ export function App() {
         <Route path="/students/:studentId/goals/:goalId/edit" element={<GoalEditPage />} />
         <Route path="/outcomes" element={<OutcomesPage />} />
         <Route path="/workload" element={<WorkloadPage />} />
+        <Route path="/home" element={<HomePage />} />
+        <Route path="/team" element={<TeamPage />} />
+        <Route path="/plans" element={<PlansPage />} />
+        <Route path="/plans/new" element={<PlanEditPage />} />
+        <Route path="/plans/:planId" element={<PlanPage />} />
+        <Route path="/plans/:planId/edit" element={<PlanEditPage />} />
+        <Route path="/routines" element={<RoutinesPage />} />
+        <Route path="/recommendations" element={<RecommendationsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -8,6 +8,7 @@ import { useTRPC } from './trpc';
 
 /** Where a viewer lands after sign-in. Every role starts at the caseload for now. */
 export function homeFor(_viewer: Viewer): string {
+  if (_viewer.role === 'teacher') return '/home';
   return '/caseload';
 }
 
@@ -74,6 +75,9 @@ export function RequireAuth() {
     <AppShell
       brand={<Link to={homeFor(me.data)}>Carryover</Link>}
       nav={[
+        <NavLink key="home" to="/home">
+          Home
+        </NavLink>,
         <NavLink key="caseload" to="/caseload">
           Caseload
         </NavLink>,
@@ -85,6 +89,20 @@ export function RequireAuth() {
         me.data.role !== 'teacher' && (
           <NavLink key="fidelity" to="/fidelity">
             Fidelity
+          </NavLink>
+        ),
+        <NavLink key="team" to="/team">
+          Team
+        </NavLink>,
+        <NavLink key="plans" to="/plans">
+          Plans
+        </NavLink>,
+        <NavLink key="routines" to="/routines">
+          Routines
+        </NavLink>,
+        me.data.role !== 'teacher' && me.data.role !== 'assistant' && (
+          <NavLink key="recommendations" to="/recommendations">
+            Recommendations
           </NavLink>
         ),
         <NavLink key="reports" to="/reports">

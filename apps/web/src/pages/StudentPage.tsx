@@ -18,6 +18,7 @@ import {
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useViewer } from '../auth';
+import { ModelChangePanel } from '../components/ModelChangePanel';
 import { errorCode, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
@@ -336,6 +337,7 @@ function GoalSection({ goal, studentId }: { goal: GoalDetail; studentId: string 
         )}
       </dl>
       <GoalGraph goal={goal} />
+      <ModelChangePanel studentId={studentId} goal={goal} />
     </article>
   );
 }

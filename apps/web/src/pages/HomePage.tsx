@@ -1,0 +1,182 @@
+import { routineWords } from '@carryover/domain';
+import { EmptyState, ErrorState, formatDate, LoadingState, PageHeader } from '@carryover/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { userMessage } from '../lib/errors';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useTRPC } from '../trpc';
+
+/**
+ * Home: everyone's open action items; for a teacher, today's push-in sessions in routine order
+ * with the agreed roles and strategies, the students in their classes with therapy, and a quick
+ * link to the classroom probe.
+ */
+export function HomePage() {
+  useDocumentTitle('Home');
+  const trpc = useTRPC();
+  const home = useQuery(trpc.home.get.queryOptions());
+  if (home.isPending) {
+    return (
+      <>
+        <PageHeader title="Home" />
+        <LoadingState label="Loading your day" rows={6} />
+      </>
+    );
+  }
+  if (home.isError) {
+    return (
+      <>
+        <PageHeader title="Home" />
+        <ErrorState
+          title="Your day could not be loaded"
+          message={userMessage(home.error)}
+          onRetry={() => void home.refetch()}
+          retrying={home.isFetching}
+        />
+      </>
+    );
+  }
+  const h = home.data;
+  const teacher = h.role === 'teacher';
+  return (
+    <>
+      <PageHeader
+        title="Home"
+        description={formatDate(h.today)}
+        actions={
+          teacher ? (
+            <Link className="btn btn--primary" to="/log-session">
+              Classroom probe
+            </Link>
+          ) : undefined
+        }
+      />
+      <div className="stack">
+        {h.plansToAcknowledge > 0 && (
+          <p className="form-alert" role="status">
+            {h.plansToAcknowledge} push-in plan{h.plansToAcknowledge === 1 ? '' : 's'} for your
+            class {h.plansToAcknowledge === 1 ? 'waits' : 'wait'} for you to acknowledge.{' '}
+            <Link to="/plans">Review plans</Link>
+          </p>
+        )}
+        {(teacher || h.pushInsToday.length > 0) && (
+          <section aria-labelledby="today-heading">
+            <h2 id="today-heading">Push-in today</h2>
+            {h.pushInsToday.length === 0 ? (
+              <EmptyState title="No push-in sessions today">
+                <p>Push-in plans for routines that meet today show here, in routine order.</p>
+              </EmptyState>
+            ) : (
+              <ol className="stack home-pushins">
+                {h.pushInsToday.map((p) => (
+                  <li key={p.id} className="section-card">
+                    <h3>
+                      {p.startTime}–{p.endTime} · {routineWords(p.routineName)}{' '}
+                      <span className="muted">
+                        · {p.studentName} with {p.therapistName}
+                        {p.therapistDiscipline ? ` (${p.therapistDiscipline})` : ''}
+                      </span>
+                    </h3>
+                    <dl className="facts">
+                      <div>
+                        <dt>Therapist does</dt>
+                        <dd>{p.therapistRole}</dd>
+                      </div>
+                      <div>
+                        <dt>Teacher does</dt>
+                        <dd>{p.teacherRole}</dd>
+                      </div>
+                      <div>
+                        <dt>Strategies</dt>
+                        <dd>{p.strategies}</dd>
+                      </div>
+                    </dl>
+                    <p>
+                      <Link to={`/plans/${encodeURIComponent(p.id)}`}>Open the plan</Link>
+                      {p.reviewDue && <strong> · Review due {formatDate(p.reviewOn)}</strong>}
+                    </p>
+                  </li>
+                ))}
+              </ol>
+            )}
+          </section>
+        )}
+        <ActionItems items={h.actionItems} />
+        {teacher && (
+          <section aria-labelledby="students-heading">
+            <h2 id="students-heading">Your students with therapy</h2>
+            {h.students.length === 0 ? (
+              <EmptyState title="No students in your classes have therapy services" />
+            ) : (
+              <ul className="stack home-students">
+                {h.students.map((s) => (
+                  <li key={s.id} className="section-card">
+                    <Link to={`/students/${encodeURIComponent(s.id)}`}>
+                      <strong>{s.name}</strong>
+                    </Link>{' '}
+                    <span className="muted">· {s.classroom}</span>
+                    <div className="small">
+                      {s.services
+                        .map(
+                          (v) =>
+                            `${v.discipline} ${v.minutes} min/${v.per} ${v.model.toLowerCase()} with ${v.provider}`,
+                        )
+                        .join(' · ')}
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        )}
+      </div>
+    </>
+  );
+}
+
+type Item = { id: string; text: string; dueOn: string; overdue: boolean };
+
+export function ActionItems({ items }: { items: Item[] }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const done = useMutation(
+    trpc.team.setActionItemDone.mutationOptions({
+      onSuccess: () => {
+        void queryClient.invalidateQueries({ queryKey: trpc.home.get.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.team.list.queryKey() });
+      },
+    }),
+  );
+  return (
+    <section aria-labelledby="actions-heading">
+      <h2 id="actions-heading">Your open action items</h2>
+      {items.length === 0 ? (
+        <EmptyState title="No open action items">
+          <p>
+            Action items from <Link to="/team">touch-base meetings</Link> that you own show here.
+          </p>
+        </EmptyState>
+      ) : (
+        <ul className="stack action-items">
+          {items.map((a) => (
+            <li key={a.id} className="action-item">
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  onChange={() => done.mutate({ actionItemId: a.id, done: true })}
+                  disabled={done.isPending}
+                />{' '}
+                {a.text}
+              </label>
+              <span className={a.overdue ? 'behind small' : 'muted small'}>
+                {a.overdue ? 'Overdue · ' : 'Due '}
+                {formatDate(a.dueOn)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {done.isError && <p className="form-alert">{userMessage(done.error)}</p>}
+    </section>
+  );
+}
