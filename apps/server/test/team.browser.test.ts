@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase } from '@carryover/db';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -24,16 +24,26 @@ describe.skipIf(!haveChromium)('browser: push-in plans, team, recommendations', 
     app = await startCarryover();
     // The demo's plans are all acknowledged: as if each therapist had just revised one plan per
     // classroom of teacher@demo.test, those wait for the teacher again.
-    const sqlite = new Database(app.dbPath);
-    sqlite
-      .prepare(
-        `update push_in_plan set acknowledged_at = null, acknowledged_by = null
-         where id in (select p.id from push_in_plan p join classroom c on c.id = p.classroom_id
-           join staff_user t on t.id = c.teacher_id where t.email = 'teacher@demo.test'
-           order by p.id limit 2)`,
+    const conn = openDatabase(app.dbPath);
+    const teacherPlans = await conn.db
+      .selectFrom('push_in_plan as p')
+      .innerJoin('classroom as c', 'c.id', 'p.classroom_id')
+      .innerJoin('staff_user as t', 't.id', 'c.teacher_id')
+      .select('p.id')
+      .where('t.email', '=', 'teacher@demo.test')
+      .orderBy('p.id')
+      .limit(2)
+      .execute();
+    await conn.db
+      .updateTable('push_in_plan')
+      .set({ acknowledged_at: null, acknowledged_by: null })
+      .where(
+        'id',
+        'in',
+        teacherPlans.map((p) => p.id),
       )
-      .run();
-    sqlite.close();
+      .execute();
+    await conn.close();
     browser = await launchChromium();
     mkdirSync(shots, { recursive: true });
   }, 180_000);
