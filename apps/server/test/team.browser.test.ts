@@ -73,6 +73,10 @@ describe.skipIf(!haveChromium)('browser: push-in plans, team, recommendations', 
       await expect
         .poll(() => page.getByText(/Acknowledged by/).count(), { timeout: 10_000 })
         .toBeGreaterThan(0);
+      // Nothing wider than the viewport: the plan reads at phone width.
+      expect(
+        await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'),
+      ).toBeLessThanOrEqual(0);
       await page.screenshot({ path: join(shots, `plan-${viewport.name}.png`), fullPage: true });
       await page.goto(`${app.baseUrl}/team`);
       await page.getByRole('heading', { name: 'Team', level: 1 }).waitFor();
