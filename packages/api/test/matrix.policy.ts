@@ -1,0 +1,455 @@
+import type { Connection } from '@carryover/db';
+import type { Role } from '@carryover/domain';
+import { A, B, PERIODS } from './fixtures';
+
+// THE access policy, one entry per procedure of the router: what each role gets, and a valid
+// input to prove it with. test/matrix.test.ts walks the router and fails for a procedure
+// without an entry here; test/fuzz.test.ts uses the same inputs as the valid base it breaks.
+//
+//   allow — the role may call it; the call succeeds
+//   scope — the role may call it for records in its scope; for a record of a student out of its
+//           scope, in another school or district, or a missing id: NOT_FOUND, all alike
+//   deny  — FORBIDDEN, whatever the input (the role check comes first)
+//   none  — signed in, but no record is in the role's scope: NOT_FOUND for every one
+//
+// Adding a procedure: add its entry (the access per role, from DESIGN.md's rules) and an
+// `input` that is valid for the subject it is given.
+
+export type Access = 'allow' | 'scope' | 'deny' | 'none';
+
+/** Whose record a call is about: in the caller's scope, out of it, another district's, none. */
+export type SubjectKind = 'in' | 'out' | 'foreign' | 'missing';
+
+export interface Subject {
+  kind: SubjectKind;
+  studentId: string;
+  /** One of the student's goals, of the caller's discipline where that matters. */
+  goalId: string;
+  /** A session the student attended (fixture session ids), or a guessed id. */
+  sessionId: string;
+  /** The student's homeroom (a routine there: `routineId`), or a guessed id. */
+  classroomId: string;
+  routineId: string;
+}
+
+export interface Helpers {
+  /** The role of the caller the input is for. */
+  role: Role;
+  /**
+   * For an in-scope subject, a session of its student logged by `by` (default: the caller) and
+   * its id; for any other subject, the subject's own (existing or guessed) session id.
+   */
+  sessionOf(subject: Subject, by?: Role): Promise<string>;
+  /** A report for the subject's student in PERIODS.q3, made by the admin (fake id if none). */
+  reportFor(subject: Subject): Promise<string>;
+  /** A push-in plan (agreed) for the subject's student, made by the SLP; a guessed id otherwise. */
+  planFor(subject: Subject): Promise<string>;
+  /**
+   * In scope: an action item the caller owns, from a touch-base about the subject. Out of scope:
+   * someone else's, from a meeting the caller was not at. Otherwise a guessed id.
+   */
+  actionItemFor(subject: Subject): Promise<string>;
+  /** A unique string per call (idempotency keys, emails). */
+  unique(): string;
+}
+
+export interface PolicyEntry {
+  access: Record<Role, Access>;
+  /** A valid input for the subject (for `allow` the subject is the role's in-scope one). */
+  input?: (subject: Subject, h: Helpers) => unknown | Promise<unknown>;
+  /** Destructive: run after every other entry. */
+  last?: boolean;
+  /** Error codes that still mean "allowed" (e.g. CONFLICT when a second role repeats a write). */
+  tolerate?: string[];
+  /**
+   * Where a procedure's scope is not the student's (classrooms, action items), a role's own
+   * "out of scope" subject, or null when the fixture has none for it.
+   */
+  outOf?: Partial<Record<Role, Subject | null>>;
+  /** What the scope is about when it is not a student (the broken-scope test skips these). */
+  scopeOf?: 'classroom' | 'action item';
+}
+
+const all = (a: Access): Record<Role, Access> => ({
+  therapist: a,
+  assistant: a,
+  teacher: a,
+  coordinator: a,
+  admin: a,
+});
+const only = (allowed: Partial<Record<Role, Access>>): Record<Role, Access> => ({
+  ...all('deny'),
+  ...allowed,
+});
+
+export const PUBLIC = 'public' as const;
+
+/** Sign-in and friends are public; the router guard test covers them. */
+export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
+  'auth.signIn': PUBLIC,
+  'auth.signOut': PUBLIC,
+  'auth.me': PUBLIC,
+
+  'caseload.list': { access: all('allow'), input: () => ({}) },
+  'student.get': { access: all('scope'), input: (s) => ({ studentId: s.studentId }) },
+
+  'sessions.context': {
+    access: only({ therapist: 'allow', assistant: 'allow', teacher: 'allow' }),
+  },
+  'sessions.recent': { access: only({ therapist: 'allow', assistant: 'allow' }) },
+  'sessions.log': {
+    access: only({ therapist: 'scope', assistant: 'scope' }),
+    input: (s, h) => ({
+      idempotencyKey: `matrix-${h.unique()}-key-abcdef`,
+      date: '2026-03-10',
+      startTime: '13:00',
+      endTime: '13:30',
+      model: 'pull_out',
+      setting: 'therapy_room',
+      students: [{ studentId: s.studentId, attendance: 'student_absent_excused' }],
+    }),
+  },
+  // A session's notes are its provider's to edit: "in scope" is a session the caller logged.
+  'sessions.updateNote': {
+    access: only({ therapist: 'scope', assistant: 'scope' }),
+    input: async (s, h) => ({
+      sessionId: await h.sessionOf(s),
+      studentId: s.studentId,
+      note: 'Checked in.',
+    }),
+  },
+  'sessions.sign': {
+    access: only({ therapist: 'scope', assistant: 'scope' }),
+    input: async (s, h) => ({ sessionId: await h.sessionOf(s), studentId: s.studentId }),
+  },
+  'sessions.amend': {
+    access: only({ therapist: 'scope', assistant: 'scope' }),
+    input: async (s, h) => {
+      const sessionId = await h.sessionOf(s);
+      return { sessionId, studentId: s.studentId, text: 'Also: sound /r/.' };
+    },
+    tolerate: ['CONFLICT', 'PRECONDITION_FAILED'],
+  },
+  // The supervising therapist co-signs their assistant's session.
+  'sessions.cosign': {
+    access: only({ therapist: 'scope' }),
+    input: async (s, h) => ({
+      sessionId:
+        s.kind === 'in' ? await h.sessionOf(subjects.assistant.in, 'assistant') : s.sessionId,
+    }),
+  },
+  'sessions.probe': {
+    access: only({ teacher: 'scope' }),
+    input: (s) => ({
+      studentId: s.studentId,
+      date: '2026-03-11',
+      data: { goalId: s.goalId, trials: { trials: 5, correct: 3 } },
+    }),
+  },
+  'sessions.billingCsv': {
+    access: only({ therapist: 'allow', assistant: 'allow', coordinator: 'allow', admin: 'allow' }),
+    input: () => ({ from: '2026-03-01', to: '2026-03-31' }),
+  },
+
+  'fidelity.report': {
+    access: only({ therapist: 'allow', assistant: 'allow', coordinator: 'allow', admin: 'allow' }),
+    input: () => ({ from: '2026-03-02', to: '2026-03-13' }),
+  },
+  'fidelity.csv': {
+    access: only({ therapist: 'allow', assistant: 'allow', coordinator: 'allow', admin: 'allow' }),
+    input: () => ({ from: '2026-03-02', to: '2026-03-13' }),
+  },
+
+  'goals.formContext': { access: all('scope'), input: (s) => ({ studentId: s.studentId }) },
+  'goals.get': {
+    access: all('scope'),
+    input: (s) => ({ studentId: s.studentId, goalId: s.goalId }),
+  },
+  'goals.create': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: (s) => ({
+      studentId: s.studentId,
+      discipline: 'SLP',
+      domain: 'fluency',
+      text: 'Will use easy onsets in three of four turns.',
+      measurementType: 'percent',
+      baseline: 20,
+      target: 75,
+      masteryRule: {},
+      startDate: '2026-03-02',
+      targetDate: '2026-06-01',
+      phase: 'intervention',
+      currentModel: 'pull_out',
+      routineIds: [],
+    }),
+  },
+
+  'goals.update': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: (s) => ({
+      studentId: s.studentId,
+      goalId: s.goalId,
+      discipline: 'SLP',
+      domain: s.goalId === A.goals.caraLanguage ? 'expressive_language' : 'articulation',
+      text: 'Will produce the target sounds in connected speech.',
+      measurementType: 'percent',
+      baseline: s.goalId === A.goals.caraLanguage ? 30 : 20,
+      target: 80,
+      masteryRule: {},
+      startDate: '2025-09-01',
+      targetDate: '2026-06-01',
+      phase: s.goalId === A.goals.caraLanguage ? 'mastered' : 'intervention',
+      currentModel: s.goalId === A.goals.caraLanguage ? 'pull_out' : 'push_in',
+      routineIds: s.goalId === A.goals.avaArtic ? [A.routines.writing] : [],
+    }),
+  },
+
+  'reports.periods': { access: all('allow') },
+  'reports.list': {
+    access: only({
+      therapist: 'allow',
+      assistant: 'allow',
+      coordinator: 'allow',
+      admin: 'allow',
+      teacher: 'allow',
+    }),
+    input: () => ({ periodId: PERIODS.q3.id }),
+  },
+  'reports.generate': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: (s) => ({ studentId: s.studentId, periodId: PERIODS.q3.id }),
+  },
+  'reports.get': {
+    access: all('scope'),
+    input: async (s, h) => ({ reportId: await h.reportFor(s) }),
+  },
+  'reports.updateGoal': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: async (s, h) => ({
+      reportId: await h.reportFor(s),
+      goalId: s.goalId,
+      statusCode: 'sufficient_progress',
+      gasScore: 0,
+      gasOverrideReason: 'Matrix check of access, not of scoring.',
+      narrative: 'Progress continues.',
+    }),
+    tolerate: ['PRECONDITION_FAILED'],
+  },
+  'reports.finalize': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: async (s, h) => ({ reportId: await h.reportFor(s) }),
+    tolerate: ['CONFLICT', 'PRECONDITION_FAILED'],
+    last: true,
+  },
+
+  'outcomes.report': { access: only({ coordinator: 'allow', admin: 'allow' }), input: () => ({}) },
+  'outcomes.episodes': {
+    access: only({ coordinator: 'allow', admin: 'allow' }),
+    input: () => ({ filters: {} }),
+  },
+  'workload.team': { access: only({ coordinator: 'allow', admin: 'allow' }), input: () => ({}) },
+  'home.get': { access: all('allow') },
+
+  'routines.list': { access: all('allow'), input: () => ({}) },
+  // Classrooms: those of the caller's schools (the SLP serves both of district A's).
+  // Only the classroom's teacher, therapists of its school and admins edit its routines.
+  'routines.save': {
+    access: {
+      therapist: 'scope',
+      assistant: 'none',
+      teacher: 'scope',
+      coordinator: 'none',
+      admin: 'scope',
+    },
+    scopeOf: 'classroom',
+    outOf: { therapist: null },
+    input: (s) => ({
+      classroomId: s.classroomId,
+      name: 'snack',
+      weekdays: [1, 3, 5],
+      startTime: '09:30',
+      endTime: '09:45',
+    }),
+  },
+  'plans.list': { access: all('allow'), input: () => ({}) },
+  'plans.get': { access: all('scope'), input: async (s, h) => ({ planId: await h.planFor(s) }) },
+  'plans.save': {
+    access: only({ therapist: 'scope' }),
+    input: (s) => ({
+      studentId: s.studentId,
+      routineId: s.routineId,
+      therapistRole: 'Models the strategy',
+      teacherRole: 'Prompts during the routine',
+      strategies: 'Visual schedule',
+      activities: 'Journal writing',
+      agreedOn: '2026-03-02',
+      reviewOn: '2026-05-04',
+    }),
+  },
+  'plans.acknowledge': {
+    access: only({ teacher: 'scope' }),
+    input: async (s, h) => ({ planId: await h.planFor(s) }),
+  },
+  'team.people': { access: all('allow') },
+  'team.students': { access: all('allow') },
+  'team.list': { access: all('allow') },
+  'team.create': {
+    access: all('scope'),
+    input: (s) => ({
+      metOn: '2026-03-12',
+      startTime: '07:30',
+      studentIds: [s.studentId],
+      notes: 'Checked how the week went.',
+      scheduleAnyway: true,
+    }),
+  },
+  'team.setActionItemDone': {
+    access: all('scope'),
+    scopeOf: 'action item',
+    input: async (s, h) => ({ actionItemId: await h.actionItemFor(s), done: true }),
+  },
+  'modelChanges.create': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: (s, h) => ({
+      studentId: s.studentId,
+      goalId: s.goalId,
+      toModel: h.role === 'admin' ? 'pull_out' : 'consult',
+      changedOn: '2026-03-10',
+      reason: 'Matrix: checking who may change a model',
+    }),
+  },
+  'recommendations.list': {
+    access: only({ therapist: 'allow', coordinator: 'allow', admin: 'allow' }),
+    input: () => ({}),
+  },
+  // Accepting needs a recommendation that fires now; a goal without one is a business refusal
+  // (after the access check), which is all this cell needs to see.
+  'recommendations.accept': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: (s) => ({ studentId: s.studentId, goalId: s.goalId, rule: 'push_in_for_carryover' }),
+    tolerate: ['BAD_REQUEST'],
+  },
+  'recommendations.dismiss': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: (s) => ({
+      studentId: s.studentId,
+      goalId: s.goalId,
+      rule: 'push_in_for_carryover',
+      reason: 'Matrix: checking who may dismiss',
+    }),
+    tolerate: ['BAD_REQUEST'],
+  },
+
+  'account.changePassword': {
+    access: all('allow'),
+    input: (_s, h) => ({
+      currentPassword: 'correct horse battery staple',
+      newPassword: `a fresh passphrase ${h.unique()}`,
+    }),
+    last: true,
+  },
+  'admin.createUser': {
+    access: only({ admin: 'allow' }),
+    input: (_s, h) => ({
+      name: 'Matrix Person',
+      email: `matrix-${h.unique()}@a.test`,
+      role: 'teacher',
+      password: 'a long and unusual passphrase',
+    }),
+  },
+  'admin.exportAccessRecord': {
+    access: only({ admin: 'scope' }),
+    input: (s) => ({ studentId: s.studentId }),
+  },
+  'admin.exportStudentRecord': {
+    access: only({ admin: 'scope' }),
+    input: (s) => ({ studentId: s.studentId }),
+  },
+  'admin.deleteStudent': {
+    access: only({ admin: 'scope' }),
+    input: (s) => ({
+      studentId: s.studentId,
+      confirmName: NAMES[s.studentId] ?? 'Nobody Here',
+    }),
+    last: true,
+  },
+};
+
+const NAMES: Record<string, string> = {
+  [A.students.ava]: 'Ava Lopez',
+  [A.students.ben]: 'Ben Okafor',
+  [A.students.cara]: 'Cara Singh',
+  [A.students.dev]: 'Dev Patel',
+  [B.student]: 'Zed Brown',
+};
+
+/** Added by the matrix test: the fixture's Room 3B has no routine of its own. */
+export const SOUTH3_ROUTINE = 'rt-s3-meeting';
+const AVA = {
+  studentId: A.students.ava,
+  goalId: A.goals.avaArtic,
+  sessionId: 'ses-2',
+  classroomId: A.classrooms.north2,
+  routineId: A.routines.writing,
+};
+const BEN = {
+  studentId: A.students.ben,
+  goalId: A.goals.benFineMotor,
+  sessionId: 'ses-5',
+  classroomId: A.classrooms.north2,
+  routineId: A.routines.arrival,
+};
+const CARA = {
+  studentId: A.students.cara,
+  goalId: A.goals.caraLanguage,
+  sessionId: 'ses-1',
+  classroomId: A.classrooms.south3,
+  routineId: SOUTH3_ROUTINE,
+};
+
+/** The in-scope and out-of-scope subjects of each role in the fixture world. */
+export const subjects: Record<Role, { in: Subject; out: Subject | null }> = {
+  therapist: {
+    in: { kind: 'in', ...AVA },
+    // Ben's SLP service ended: no longer on the SLP's caseload.
+    out: { kind: 'out', ...BEN },
+  },
+  assistant: { in: { kind: 'in', ...CARA }, out: { kind: 'out', ...AVA } },
+  teacher: { in: { kind: 'in', ...AVA }, out: { kind: 'out', ...CARA } },
+  // Ava is at another school of the same district.
+  coordinator: { in: { kind: 'in', ...CARA }, out: { kind: 'out', ...AVA } },
+  admin: { in: { kind: 'in', ...AVA }, out: null },
+};
+
+export const foreignSubject: Subject = {
+  kind: 'foreign',
+  studentId: B.student,
+  // District B has no goals or sessions: guessed ids, as an attacker would send.
+  goalId: 'goal-b1',
+  sessionId: 'ses-b1',
+  classroomId: 'cls-b1',
+  routineId: 'rt-b1',
+};
+export const missingSubject: Subject = {
+  kind: 'missing',
+  studentId: 'stu-999',
+  goalId: 'goal-999',
+  sessionId: 'ses-999',
+  classroomId: 'cls-999',
+  routineId: 'rt-999',
+};
+
+/** Rows per table, for "nothing was written". */
+export async function rowCounts(conn: Connection): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const tables = await conn.db.introspection.getTables();
+  for (const t of tables) {
+    if (t.schema && t.schema !== 'public') continue;
+    const r = await conn.db
+      .selectFrom(t.name as 'student')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    out[t.name] = Number(r.n);
+  }
+  return out;
+}
