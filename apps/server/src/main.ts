@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
-import { consoleLogger, hashPassword } from '@carryover/api';
+import { consoleLogger, errorSummary, hashPassword } from '@carryover/api';
 import {
   type Connection,
   DEFAULT_SQLITE_PATH,
@@ -9,6 +9,8 @@ import {
   openDatabase,
   resetDatabase,
 } from '@carryover/db';
+import { backup } from './backup';
+import { restore } from './restore';
 import { createServer } from './server';
 
 // The command line: `tsx src/main.ts <command>`. Heavy work (migrations, the demo seed) runs
@@ -27,6 +29,10 @@ Commands:
   seed [--students N]     add the demo district (${DEMO_PASSWORD} is every demo password);
        [--force]          refuses when a district exists, unless --force
   reset --yes             drop every table and migrate again: ALL DATA IS LOST
+  backup <file>           copy the database to a new file while it keeps serving
+                          (SQLite: online backup API; Postgres: pg_dump custom format)
+  restore <file>          restore a backup into DATABASE_URL, which must be a new file or an
+                          empty Postgres database (Postgres: pg_restore), then migrate
   --help                  this text
 
 Environment:
@@ -123,7 +129,9 @@ function installShutdown(server: Server, conn: Connection, done: () => void): vo
     }, 10_000);
     force.unref();
     server.close(async () => {
-      await conn.close().catch((err) => console.error('closing the database failed', err));
+      await conn
+        .close()
+        .catch((err) => console.error(`closing the database failed: ${errorSummary(err)}`));
       console.log('Stopped.');
       done();
     });
@@ -157,12 +165,24 @@ async function main(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  if (positionals.length > 1) fail(`Unexpected argument: ${positionals[1]}`);
+  const takesFile = command === 'backup' || command === 'restore';
+  if (takesFile && positionals.length !== 2) fail(`${command} needs one file: ${command} <file>`);
+  if (!takesFile && positionals.length > 1) fail(`Unexpected argument: ${positionals[1]}`);
   let students: number | undefined;
   if (values.students !== undefined) {
     students = Number(values.students);
     if (!Number.isInteger(students) || students < 1)
       fail('--students must be a positive whole number');
+  }
+  if (command === 'backup' || command === 'restore') {
+    const file = positionals[1] as string;
+    const run = command === 'backup' ? backup : restore;
+    try {
+      console.log(await run(process.env.DATABASE_URL, file));
+    } catch (err) {
+      fail(`${command} failed: ${(err as Error).message}`);
+    }
+    return;
   }
   if (!['start', 'serve', 'migrate', 'seed', 'reset'].includes(command))
     fail(`Unknown command: ${command}`);

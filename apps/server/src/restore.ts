@@ -1,0 +1,46 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import {
+  isEmptyDatabase,
+  isPostgresUrl,
+  migrateToLatest,
+  openDatabase,
+  sqliteIntegrity,
+  sqliteOnlineBackup,
+} from '@carryover/db';
+import { runPgTool, sqlitePathOf } from './backup';
+
+// `carryover restore <file>` into a fresh SQLite file or an empty Postgres database (never over
+// existing data), then migrations, so a backup taken by an older version comes up to date.
+
+export async function restore(url: string | undefined, file: string): Promise<string> {
+  const backupFile = resolve(file);
+  if (!existsSync(backupFile)) throw new Error(`no backup at ${backupFile}`);
+  if (isPostgresUrl(url)) {
+    const conn = openDatabase(url);
+    try {
+      if (!(await isEmptyDatabase(conn.db)))
+        throw new Error(`${conn.location} is not empty; restore into a new, empty database`);
+    } finally {
+      await conn.close();
+    }
+    await runPgTool('pg_restore', ['--no-owner', '--exit-on-error', '--dbname', url, backupFile]);
+  } else {
+    const target = sqlitePathOf(url);
+    if (existsSync(target) && statSync(target).size > 0)
+      throw new Error(`${target} exists; restore into a new file (set DATABASE_URL to it)`);
+    mkdirSync(dirname(target), { recursive: true });
+    const check = sqliteIntegrity(backupFile);
+    if (check !== 'ok') throw new Error(`${backupFile} failed its integrity check: ${check}`);
+    await sqliteOnlineBackup(backupFile, target);
+  }
+  const conn = openDatabase(url);
+  try {
+    const applied = await migrateToLatest(conn.db);
+    return `Restored ${backupFile} into ${conn.location}${
+      applied.length > 0 ? `, then migrated: ${applied.join(', ')}` : ''
+    }.`;
+  } finally {
+    await conn.close();
+  }
+}
