@@ -17,6 +17,7 @@ import { PlanEditPage, PlanPage, PlansPage } from './pages/PlansPage';
 import { RecommendationsPage } from './pages/RecommendationsPage';
 import { RoutinesPage } from './pages/RoutinesPage';
 import { TeamPage } from './pages/TeamPage';
+import { AdminRecordsPage } from './pages/AdminRecordsPage';
 
 export function App() {
   return (
@@ -43,6 +44,7 @@ export function App() {
         <Route path="/plans/:planId/edit" element={<PlanEditPage />} />
         <Route path="/routines" element={<RoutinesPage />} />
         <Route path="/recommendations" element={<RecommendationsPage />} />
+        <Route path="/admin/records" element={<AdminRecordsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

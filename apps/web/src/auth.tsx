@@ -118,6 +118,11 @@ export function RequireAuth() {
             Workload
           </NavLink>
         ),
+        me.data.role === 'admin' && (
+          <NavLink key="records" to="/admin/records">
+            Records
+          </NavLink>
+        ),
       ]}
       user={{ name: me.data.name, roleLabel: roleLabel(me.data) }}
       onSignOut={() => signOut.mutate()}

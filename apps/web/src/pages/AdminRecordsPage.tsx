@@ -1,0 +1,268 @@
+import type { CaseloadRow, RecordFormat } from '@carryover/domain';
+import { Button, EmptyState, ErrorState, Field, LoadingState, PageHeader } from '@carryover/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useMemo, useState } from 'react';
+import { useViewer } from '../auth';
+import { fieldErrors, userMessage } from '../lib/errors';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useTRPC, useTRPCClient } from '../trpc';
+
+// The district admin's records desk (FERPA; IDEA §300.613 inspection, §300.614 record of
+// access, retention): pick a student, download either file, or delete the record. The
+// student list is the admin's caseload (the whole district); the name filter runs here, in
+// the browser, so no name goes into a URL.
+
+function download(filename: string, contentType: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: `${contentType};charset=utf-8` }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function StudentPicker({
+  students,
+  value,
+  onChange,
+}: {
+  students: CaseloadRow[];
+  value: string;
+  onChange: (id: string) => void;
+}) {
+  const [filter, setFilter] = useState('');
+  const selectId = useId();
+  const shown = useMemo(() => {
+    const f = filter.trim().toLowerCase();
+    const rows = f ? students.filter((s) => s.name.toLowerCase().includes(f)) : students;
+    return [...rows].sort((a, b) => a.name.localeCompare(b.name));
+  }, [students, filter]);
+  return (
+    <div className="records-picker">
+      <Field
+        label="Find a student"
+        type="search"
+        value={filter}
+        onChange={(e) => setFilter(e.target.value)}
+        hint={`${shown.length} of ${students.length} students`}
+        autoComplete="off"
+      />
+      <div className="select-field">
+        <label htmlFor={selectId} className="field__label">
+          Student
+        </label>
+        <select id={selectId} value={value} onChange={(e) => onChange(e.target.value)}>
+          <option value="">Choose a student…</option>
+          {shown.map((s) => (
+            <option key={s.studentId} value={s.studentId}>
+              {s.name} · grade {s.grade} · {s.schoolName}
+            </option>
+          ))}
+        </select>
+      </div>
+    </div>
+  );
+}
+
+function DeleteStudent({ student, onDeleted }: { student: CaseloadRow; onDeleted: () => void }) {
+  const trpc = useTRPC();
+  const [confirmName, setConfirmName] = useState('');
+  const remove = useMutation(trpc.admin.deleteStudent.mutationOptions({ onSuccess: onDeleted }));
+  const errors = fieldErrors(remove.error);
+  const formError = remove.error && !errors.confirmName ? userMessage(remove.error) : null;
+  return (
+    <section className="section-card records-danger" aria-labelledby="delete-heading">
+      <h2 id="delete-heading">Delete the record</h2>
+      <p>
+        Removes {student.name} and every row of their record: services, goals, data points, sessions
+        attended, notes, reports. The audit trail keeps one event saying the record was deleted, by
+        you, now; the student's earlier events lose their link to them. This cannot be undone —
+        export both files first if the family or the law needs them kept.
+      </p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          remove.mutate({ studentId: student.studentId, confirmName });
+        }}
+      >
+        {formError && (
+          <p className="form-alert" role="alert">
+            {formError}
+          </p>
+        )}
+        <Field
+          label="Type the student's full name to confirm"
+          type="text"
+          value={confirmName}
+          onChange={(e) => setConfirmName(e.target.value)}
+          error={errors.confirmName}
+          autoComplete="off"
+          spellCheck={false}
+        />
+        <Button
+          type="submit"
+          variant="secondary"
+          className="btn--danger"
+          busy={remove.isPending}
+          disabled={confirmName.trim() === ''}
+        >
+          Delete {student.name}'s record
+        </Button>
+      </form>
+    </section>
+  );
+}
+
+export function AdminRecordsPage() {
+  useDocumentTitle('Records');
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
+  const me = useViewer();
+  const isAdmin = me.data?.role === 'admin';
+  const students = useQuery({ ...trpc.caseload.list.queryOptions(), enabled: isAdmin });
+  const [studentId, setStudentId] = useState('');
+  const [format, setFormat] = useState<RecordFormat>('csv');
+  const [busy, setBusy] = useState<'access' | 'record' | null>(null);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const student = students.data?.find((s) => s.studentId === studentId) ?? null;
+
+  if (me.data && !isAdmin) {
+    return (
+      <>
+        <PageHeader title="Records" />
+        <ErrorState
+          title="Only district administrators keep records"
+          message="Ask your district administrator for a student's record or record of access."
+        />
+      </>
+    );
+  }
+
+  const exportFile = async (what: 'access' | 'record') => {
+    if (!student) return;
+    setBusy(what);
+    setMessage(null);
+    try {
+      const file =
+        what === 'access'
+          ? await client.admin.exportAccessRecord.query({ studentId: student.studentId, format })
+          : await client.admin.exportStudentRecord.query({ studentId: student.studentId });
+      download(file.filename, file.contentType, file.content);
+      setMessage({
+        kind: 'ok',
+        text: `Downloaded ${file.filename}. The export is in the audit trail.`,
+      });
+    } catch (error) {
+      setMessage({ kind: 'error', text: userMessage(error) });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Records"
+        description={
+          <p>
+            A student's record of access and whole record, as files for a parent's request (FERPA;
+            IDEA §300.613 and §300.614). Every download is itself recorded.
+          </p>
+        }
+      />
+      {students.isPending ? (
+        <LoadingState label="Loading students" rows={3} />
+      ) : students.isError ? (
+        <ErrorState
+          title="Students could not be loaded"
+          message={userMessage(students.error)}
+          onRetry={() => void students.refetch()}
+          retrying={students.isFetching}
+        />
+      ) : students.data.length === 0 ? (
+        <EmptyState title="No students in your district yet">
+          Students appear here once they are added to Carryover.
+        </EmptyState>
+      ) : (
+        <div className="stack records">
+          <section className="section-card" aria-labelledby="pick-heading">
+            <h2 id="pick-heading">Choose a student</h2>
+            <StudentPicker
+              students={students.data}
+              value={studentId}
+              onChange={(id) => {
+                setStudentId(id);
+                setMessage(null);
+              }}
+            />
+          </section>
+          {message && (
+            <p
+              className={message.kind === 'ok' ? 'records-note' : 'form-alert'}
+              role={message.kind === 'ok' ? 'status' : 'alert'}
+            >
+              {message.text}
+            </p>
+          )}
+          {student ? (
+            <>
+              <div className="records-grid">
+                <section className="section-card" aria-labelledby="access-heading">
+                  <h2 id="access-heading">Record of access</h2>
+                  <p>
+                    Who opened or changed {student.name}'s record, when, and what they did — refused
+                    attempts included (IDEA §300.614).
+                  </p>
+                  <fieldset className="segmented segmented--cols-2 records-format">
+                    <legend className="segmented__legend">File type</legend>
+                    <div className="segmented__options">
+                      {(['csv', 'json'] as const).map((f) => (
+                        <label key={f} className="segmented__option">
+                          <input
+                            type="radio"
+                            name="access-format"
+                            value={f}
+                            checked={format === f}
+                            onChange={() => setFormat(f)}
+                          />
+                          <span>{f === 'csv' ? 'CSV (spreadsheet)' : 'JSON'}</span>
+                        </label>
+                      ))}
+                    </div>
+                  </fieldset>
+                  <Button busy={busy === 'access'} onClick={() => void exportFile('access')}>
+                    Download record of access
+                  </Button>
+                </section>
+                <section className="section-card" aria-labelledby="record-heading">
+                  <h2 id="record-heading">Whole record</h2>
+                  <p>
+                    Everything Carryover holds about {student.name}, for the family to inspect (IDEA
+                    §300.613): one JSON file.
+                  </p>
+                  <Button busy={busy === 'record'} onClick={() => void exportFile('record')}>
+                    Download whole record
+                  </Button>
+                </section>
+              </div>
+              <DeleteStudent
+                key={student.studentId}
+                student={student}
+                onDeleted={() => {
+                  setMessage({ kind: 'ok', text: `${student.name}'s record was deleted.` });
+                  setStudentId('');
+                  void queryClient.invalidateQueries({ queryKey: trpc.caseload.list.queryKey() });
+                }}
+              />
+            </>
+          ) : (
+            <p className="records-hint">Choose a student to export or delete their record.</p>
+          )}
+        </div>
+      )}
+    </>
+  );
+}
