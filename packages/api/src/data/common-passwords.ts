@@ -2,7 +2,7 @@
 // of the zxcvbn-ts common list (@zxcvbn-ts/language-common 4.1.3, MIT, from public breach
 // compilations) plus every entry of 12 or more characters from its full 49,233 (the only ones
 // a 12-character minimum lets through). Lower-cased, NFC. Bundled, never downloaded at run time.
-// Regenerate: see packages/api/README.md ("Common passwords").
+// Regenerate from that package's src/passwords.json (see README, "Security and privacy").
 export const COMMON_PASSWORDS_TEXT = `123456
 password
 12345678
