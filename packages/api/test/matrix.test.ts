@@ -4,7 +4,6 @@ import { roles as allRoles, type Role } from '@carryover/domain';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter, PUBLIC_PROCEDURES } from '../src/root';
-import { STUDENT_NOT_FOUND } from '../src/scope';
 import {
   A,
   addReportingPeriods,
