@@ -215,25 +215,16 @@ for (const target of targets) {
     });
 
     if (target.dialect === 'sqlite')
-      it('keeps the event loop free while it computes', async () => {
+      it('computes on the worker thread, not the event loop', async () => {
         outcomesCache.clear();
         const admin = await as(conn, `admin@${DOMAIN}`);
-        let last = performance.now();
-        let worst = 0;
-        const timer = setInterval(() => {
-          const now = performance.now();
-          worst = Math.max(worst, now - last);
-          last = now;
-        }, 5);
-        const t0 = performance.now();
+        const before = outcomesCache.stats();
         const r = await admin.outcomes.report({ gradeBand: 'K–2' });
-        const took = performance.now() - t0;
-        clearInterval(timer);
         expect(r.cached).toBe(false);
-        console.info(
-          `outcomes.report cold ${took.toFixed(0)} ms; longest event-loop gap ${worst.toFixed(0)} ms`,
-        );
-        expect(worst).toBeLessThan(Math.max(150, took / 3));
+        const after = outcomesCache.stats();
+        // Counted, not timed (timings belong in `pnpm bench`): the job ran on the worker.
+        expect(after.ranOnWorker).toBe(before.ranOnWorker + 1);
+        expect(after.ranOnMainThread).toBe(before.ranOnMainThread);
       });
   });
 }

@@ -77,6 +77,9 @@ class ComparisonWorker {
 }
 
 const worker = new ComparisonWorker();
+/** Where computations ran: lets tests prove the heavy work stays off the event loop. */
+let ranOnWorker = 0;
+let ranOnMainThread = 0;
 
 async function runJob(
   job: ComparisonJob,
@@ -84,13 +87,16 @@ async function runJob(
 ): Promise<ComparisonJobResult> {
   if (!worker.unavailable) {
     try {
-      return await worker.run(job);
+      const result = await worker.run(job);
+      ranOnWorker++;
+      return result;
     } catch (err) {
       if (!worker.unavailable) throw err;
       log('outcomes worker could not start; computing on the main thread');
     }
   }
   const { runComparisonJob } = await import('./comparison-job');
+  ranOnMainThread++;
   return runComparisonJob(job);
 }
 
@@ -132,6 +138,6 @@ export const outcomesCache = {
     hits = 0;
     misses = 0;
   },
-  stats: () => ({ size: cache.size, hits, misses }),
+  stats: () => ({ size: cache.size, hits, misses, ranOnWorker, ranOnMainThread }),
   terminate: () => worker.terminate(),
 };
