@@ -1,20 +1,20 @@
-import { authRouter } from './router/auth';
-import { caseloadRouter } from './router/caseload';
-import { studentRouter } from './router/student';
-import { sessionsRouter } from './router/sessions';
-import { fidelityRouter } from './router/fidelity';
 import { accountRouter } from './router/account';
 import { adminRouter } from './router/admin';
+import { authRouter } from './router/auth';
+import { caseloadRouter } from './router/caseload';
+import { fidelityRouter } from './router/fidelity';
 import { goalsRouter } from './router/goals';
-import { reportsRouter } from './router/reports';
-import { outcomesRouter } from './router/outcomes';
-import { workloadRouter } from './router/workload';
-import { routinesRouter } from './router/routines';
-import { plansRouter } from './router/plans';
-import { teamRouter } from './router/team';
-import { modelChangesRouter } from './router/modelChanges';
-import { recommendationsRouter } from './router/recommendations';
 import { homeRouter } from './router/home';
+import { modelChangesRouter } from './router/modelChanges';
+import { outcomesRouter } from './router/outcomes';
+import { plansRouter } from './router/plans';
+import { recommendationsRouter } from './router/recommendations';
+import { reportsRouter } from './router/reports';
+import { routinesRouter } from './router/routines';
+import { sessionsRouter } from './router/sessions';
+import { studentRouter } from './router/student';
+import { teamRouter } from './router/team';
+import { workloadRouter } from './router/workload';
 import { createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({

@@ -94,6 +94,21 @@ export function todayFor(ctx: { now: () => Date; viewer: Viewer | null }): IsoDa
   }
 }
 
+/**
+ * A field-level BAD_REQUEST in the same shape as a zod input error (the formatter below turns
+ * it into `data.fieldErrors`). The cause is an Error carrying a Standard Schema issue list:
+ * tRPC keeps Error causes as they are, while a zod 4 ZodError (not an Error) would be wrapped
+ * and lose its issues. Throw it before anything is written.
+ */
+export function fieldError(path: string | (string | number)[], message: string): never {
+  const issues = [{ path: Array.isArray(path) ? path : [path], message }];
+  throw new TRPCError({
+    code: 'BAD_REQUEST',
+    message,
+    cause: Object.assign(new Error(message), { issues }),
+  });
+}
+
 function fieldErrorsOf(
   cause: unknown,
 ): { fieldErrors: Record<string, string[]>; formErrors: string[] } | null {

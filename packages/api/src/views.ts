@@ -2,9 +2,9 @@ import type { CaseloadData, Goal, StudentDetailData } from '@carryover/db';
 import {
   type CaseloadGoal,
   type CaseloadRow,
-  decisionAlerts,
   type Direction,
   type Discipline,
+  decisionAlerts,
   type GoalDetail,
   type GoalDomain,
   type GoalPhase,

@@ -5,20 +5,9 @@ import { recordEvent } from '../audit';
 import { hashPassword, verifyPassword } from '../auth/password';
 import { beginSignInAttempt, signInSucceeded } from '../auth/throttle';
 import { isCommonPassword } from '../data/breached';
-import { protectedProcedure } from '../trpc';
+import { fieldError, protectedProcedure } from '../trpc';
 
 export const WRONG_CURRENT_PASSWORD = 'The current password is not right';
-
-/**
- * A BAD_REQUEST that names one field, in the same shape as a zod input error (the error
- * formatter turns it into `data.fieldErrors`). Throw it before anything is written.
- */
-export function fieldError(field: string, message: string): TRPCError {
-  // An Error carrying a Standard Schema issue list: tRPC keeps Error causes as they are (a bare
-  // zod 4 ZodError would be wrapped and lose its issues), and the formatter reads `issues`.
-  const cause = Object.assign(new Error(message), { issues: [{ path: [field], message }] });
-  return new TRPCError({ code: 'BAD_REQUEST', message, cause });
-}
 
 export const accountRouter = {
   /**

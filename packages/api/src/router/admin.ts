@@ -23,8 +23,7 @@ import { recordEvent } from '../audit';
 import { hashPassword } from '../auth/password';
 import { isCommonPassword } from '../data/breached';
 import { assertStudentInScope, STUDENT_NOT_FOUND } from '../scope';
-import { roles } from '../trpc';
-import { fieldError } from './account';
+import { fieldError, roles } from '../trpc';
 
 // The district admin's procedures: staff accounts, and a student's records (FERPA; IDEA
 // §300.613 inspection, §300.614 record of access, retention). Role first (FORBIDDEN for any

@@ -31,7 +31,7 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import type { z } from 'zod';
 import { recordDenied } from '../audit';
 import { assertStudentInScope, STUDENT_NOT_FOUND, studentProcedure } from '../scope';
-import { type Context, roles, todayFor, type Viewer } from '../trpc';
+import { type Context, fieldError, roles, todayFor, type Viewer } from '../trpc';
 
 // Goals: the edit form's data, create and edit. Therapists write goals of their own
 // discipline; coordinators and admins any. Phase and model changes are kept as history.
@@ -40,18 +40,6 @@ export const GOAL_NOT_FOUND = 'Goal not found';
 export const GOAL_WRITERS: Role[] = ['therapist', 'coordinator', 'admin'];
 
 type Ctx = Pick<Context, 'db' | 'now' | 'log'> & { viewer: Viewer };
-
-/**
- * A field-level BAD_REQUEST with zod's issue list, so the client reads it like any input error.
- * (A bare ZodError is not an Error in zod 4, and tRPC would drop its issues when wrapping it.)
- */
-export function fieldError(path: string, message: string): never {
-  throw new TRPCError({
-    code: 'BAD_REQUEST',
-    message,
-    cause: Object.assign(new Error(message), { issues: [{ path: [path], message }] }),
-  });
-}
 
 /** A refusal of a write about a student: audited as denied, answered as a field error. */
 async function refuse(

@@ -9,8 +9,8 @@ import { ModelChangeInput } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied } from '../audit';
 import { assertStudentInScope } from '../scope';
-import { type Context, roles, type Viewer } from '../trpc';
-import { fieldError, GOAL_NOT_FOUND, GOAL_WRITERS } from './goals';
+import { type Context, fieldError, roles, type Viewer } from '../trpc';
+import { GOAL_NOT_FOUND, GOAL_WRITERS } from './goals';
 
 // Model changes (issue 7): a goal's or a service's delivery model changes on a date for a
 // reason; the history is kept and drawn on the goal graph. A service may become a split with

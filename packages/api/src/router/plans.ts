@@ -20,8 +20,14 @@ import {
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
 import { assertStudentInScope } from '../scope';
-import { type Context, protectedProcedure, roles, todayFor, type Viewer } from '../trpc';
-import { fieldError } from './goals';
+import {
+  type Context,
+  fieldError,
+  protectedProcedure,
+  roles,
+  todayFor,
+  type Viewer,
+} from '../trpc';
 
 // Push-in plans (issue 7): the agreement between therapist and teacher for one student at one
 // routine. Therapists write plans for students they serve, at a routine of the student's

@@ -23,9 +23,9 @@ import {
 import type { TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
 import { assertStudentInScope } from '../scope';
-import { type Context, roles, todayFor, type Viewer } from '../trpc';
+import { type Context, fieldError, roles, todayFor, type Viewer } from '../trpc';
 import { goalSpecOf, pointOf } from '../views';
-import { fieldError, GOAL_WRITERS } from './goals';
+import { GOAL_WRITERS } from './goals';
 
 // Recommendations (issue 7): explainable rules from @carryover/domain run on each active goal's
 // data. Accepting one creates the model change (and a draft push-in plan where it pushes in at a

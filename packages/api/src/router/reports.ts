@@ -42,9 +42,15 @@ import {
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordEvent, recordStudentReads } from '../audit';
 import { assertStudentInScope, canSeeStudent } from '../scope';
-import { type Context, protectedProcedure, roles, todayFor, type Viewer } from '../trpc';
+import {
+  type Context,
+  fieldError,
+  protectedProcedure,
+  roles,
+  todayFor,
+  type Viewer,
+} from '../trpc';
 import { goalSpecOf, pointOf } from '../views';
-import { fieldError } from './goals';
 
 // IEP progress reports: per student and reporting period, each goal's status code, GAS and
 // narrative, drafted from the data, edited by the therapists, then finalised (and locked).

@@ -9,8 +9,7 @@ import {
 import { parseWeekdays, RoutineListInput, RoutineSaveInput } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied } from '../audit';
-import { protectedProcedure } from '../trpc';
-import { fieldError } from './goals';
+import { fieldError, protectedProcedure } from '../trpc';
 
 // Classroom routines (issue 7): each classroom's routines with weekdays and times, edited by
 // its teacher, the therapists of its school or an admin. Out-of-scope classrooms are NOT_FOUND.

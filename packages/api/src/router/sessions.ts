@@ -48,7 +48,7 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { recordDenied, recordStudentReads } from '../audit';
 import { assertStudentInScope } from '../scope';
-import { type Context, roles, todayFor, type Viewer } from '../trpc';
+import { type Context, fieldError, roles, todayFor, type Viewer } from '../trpc';
 
 // Session logging, signing, amendments, co-signing, teachers' classroom probes and the
 // per-student session export for Medicaid billing.
@@ -60,19 +60,6 @@ export const NOT_SIGNED_YET = 'Only a signed note is amended. Edit the note, the
 export const ALREADY_COSIGNED = 'This session is already co-signed.';
 
 type Ctx = Pick<Context, 'db' | 'now' | 'log'> & { viewer: Viewer };
-
-/**
- * A field-level BAD_REQUEST carrying a Standard Schema issue list, which the error formatter
- * turns into `fieldErrors` like any input error. (A ZodError is not an `Error` in zod 4, and
- * tRPC would drop its issues when wrapping it as a cause.)
- */
-function fieldError(path: (string | number)[], message: string): never {
-  throw new TRPCError({
-    code: 'BAD_REQUEST',
-    message,
-    cause: Object.assign(new Error(message), { issues: [{ path, message }] }),
-  });
-}
 
 function audits(
   ctx: Ctx,

@@ -21,8 +21,7 @@ import {
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
 import { assertStudentInScope } from '../scope';
-import { protectedProcedure, todayFor } from '../trpc';
-import { fieldError } from './goals';
+import { fieldError, protectedProcedure, todayFor } from '../trpc';
 
 // Team (issue 7): touch-base meetings outside push-in time, with participants, students
 // discussed, notes and action items. Students discussed must be in the author's scope; a
