@@ -17,9 +17,10 @@ import type {
 // pull-out"). Pure and seeded: the same input and options give the same report, to the bit.
 
 export const COMPARISON_ESTIMAND =
-  'Mean rate of improvement (share of the baseline→target gap closed per week, Theil–Sen) of ' +
+  'Mean rate of improvement (share of the baseline→target gap closed per week: the least-squares ' +
+  'slope of scores, fitted within each setting) of ' +
   'model episodes served under each model, every counted episode weighted equally; the ' +
-  'difference is push-in minus pull-out. Intervals: percentile bootstrap resampling students ' +
+  'difference is push-in minus pull-out. Intervals: expanded-percentile bootstrap resampling students ' +
   '(every episode of a drawn student comes along), so points, goals and episodes of one ' +
   'student are never treated as independent.';
 

@@ -12,8 +12,9 @@ import type {
 } from './types';
 
 // Model episodes (DESIGN.md, "Comparing push-in and pull-out"): a goal's intervention data cut at
-// every model change. Each episode gets its rate of improvement (ROI): the Theil–Sen slope of the
-// normalised score per week — the share of the baseline → target gap closed per week.
+// every model change. Each episode gets its rate of improvement (ROI): the slope of the normalised
+// score per week — the share of the baseline → target gap closed per week — by least squares
+// within each setting (default), because Theil–Sen collapses towards 0 on coarse, tied scores.
 
 export const DEFAULT_MIN_OBSERVATIONS = 5;
 export const DEFAULT_MIN_WEEKS = 4;
