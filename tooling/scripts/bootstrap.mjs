@@ -32,6 +32,8 @@ function pnpmCommand() {
 
 const env = {
   ...process.env,
+  // The server runs inside apps/server; keep the default database where the README says it is.
+  DATABASE_URL: process.env.DATABASE_URL ?? join(root, 'data/carryover.sqlite'),
   // better-sqlite3 compiles from source here; node-gyp must use the local Node headers.
   npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr',
   TURBO_TELEMETRY_DISABLED: '1',
