@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema';
+import { studentList } from './joins';
 import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 import { type ScopeViewer, type StudentIdQuery, scopedStudentIds } from './scope';
 
@@ -74,18 +75,7 @@ export async function loadCaseload(
   const districtId = viewer.districtId;
   const ids = () => caseloadStudentIds(db, viewer, window.today, filters);
 
-  const students = await db
-    .selectFrom('student')
-    .innerJoin('school', (j) =>
-      j
-        .onRef('school.district_id', '=', 'student.district_id')
-        .onRef('school.id', '=', 'student.school_id'),
-    )
-    .leftJoin('classroom', (j) =>
-      j
-        .onRef('classroom.district_id', '=', 'student.district_id')
-        .onRef('classroom.id', '=', 'student.homeroom_id'),
-    )
+  const students = await studentList(db, districtId, ids())
     .select([
       'student.id',
       'student.first_name',
@@ -96,11 +86,6 @@ export async function loadCaseload(
       'school.name as school_name',
       'classroom.name as homeroom_name',
     ])
-    .where('student.district_id', '=', districtId)
-    .where('student.id', 'in', ids())
-    .orderBy('student.last_name')
-    .orderBy('student.first_name')
-    .orderBy('student.id')
     .execute();
 
   const goals = await db

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
+import { studentList } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
 
 // Everything the service-fidelity report needs for the students a viewer may see, in a fixed
@@ -32,13 +33,7 @@ export async function loadFidelityData(
 ) {
   const districtId = viewer.districtId;
   const ids = options.studentIds ?? (() => scopedStudentIds(db, viewer, window.today));
-  const students = await db
-    .selectFrom('student')
-    .innerJoin('school', (j) =>
-      j
-        .onRef('school.district_id', '=', 'student.district_id')
-        .onRef('school.id', '=', 'student.school_id'),
-    )
+  const students = await studentList(db, districtId, ids())
     .select([
       'student.id',
       'student.first_name',
@@ -46,11 +41,6 @@ export async function loadFidelityData(
       'school.id as school_id',
       'school.name as school_name',
     ])
-    .where('student.district_id', '=', districtId)
-    .where('student.id', 'in', ids())
-    .orderBy('student.last_name')
-    .orderBy('student.first_name')
-    .orderBy('student.id')
     .execute();
   const services = await db
     .selectFrom('service')

@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database, GoalTable } from '../schema';
+import { routinesWithClassroom } from './joins';
 
 // Writing goals. Callers check role and scope first and pass a transaction; every query is
 // still bounded by district and student, so a goal id of another student is simply not found.
@@ -41,13 +42,7 @@ export async function loadGoalFormContext(
     .where('id', '=', studentId)
     .executeTakeFirst();
   if (!student) return undefined;
-  const routines = await db
-    .selectFrom('routine')
-    .innerJoin('classroom', (j) =>
-      j
-        .onRef('classroom.district_id', '=', 'routine.district_id')
-        .onRef('classroom.id', '=', 'routine.classroom_id'),
-    )
+  const routines = await routinesWithClassroom(db)
     .select([
       'routine.id',
       'routine.name',

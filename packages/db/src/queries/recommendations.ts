@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
+import { goalRoutinesWithClassroom, routinesWithClassroom, studentList } from './joins';
+import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 import { type ScopeViewer, scopedStudentIds } from './scope';
 
 // What the recommendation rules read (issue 7): per goal its spec, observations, linked
@@ -17,14 +19,8 @@ export async function loadRecommendationInputs(
     const q = scopedStudentIds(db, viewer, today);
     return studentId ? q.where('student.id', '=', studentId) : q;
   };
-  const students = await db
-    .selectFrom('student')
-    .select(['id', 'first_name', 'last_name', 'homeroom_id'])
-    .where('district_id', '=', d)
-    .where('id', 'in', ids())
-    .orderBy('last_name')
-    .orderBy('first_name')
-    .orderBy('id')
+  const students = await studentList(db, d, ids())
+    .select(['student.id', 'student.first_name', 'student.last_name', 'student.homeroom_id'])
     .execute();
   if (students.length === 0) {
     return { students, goals: [], observations: [], linked: [], homeroom: [], decisions: [] };
@@ -48,36 +44,13 @@ export async function loadRecommendationInputs(
       .where('phase', 'in', ['baseline', 'intervention']);
   const observations = await db
     .selectFrom('observation')
-    .select([
-      'goal_id',
-      'observed_on',
-      'setting',
-      'model',
-      'trials_correct',
-      'trials_prompted',
-      'trials_incorrect',
-      'prompt_level',
-      'count',
-      'seconds',
-      'rubric_score',
-    ])
+    .select(OBSERVATION_POINT_COLUMNS)
     .where('district_id', '=', d)
     .where('goal_id', 'in', goalIds())
     .orderBy('goal_id')
     .orderBy('observed_on')
     .execute();
-  const linked = await db
-    .selectFrom('goal_routine')
-    .innerJoin('routine', (j) =>
-      j
-        .onRef('routine.district_id', '=', 'goal_routine.district_id')
-        .onRef('routine.id', '=', 'goal_routine.routine_id'),
-    )
-    .innerJoin('classroom', (j) =>
-      j
-        .onRef('classroom.district_id', '=', 'routine.district_id')
-        .onRef('classroom.id', '=', 'routine.classroom_id'),
-    )
+  const linked = await goalRoutinesWithClassroom(db)
     .select([
       'goal_routine.goal_id',
       'routine.id',
@@ -93,13 +66,7 @@ export async function loadRecommendationInputs(
   const homeroom =
     homeroomIds.length === 0
       ? []
-      : await db
-          .selectFrom('routine')
-          .innerJoin('classroom', (j) =>
-            j
-              .onRef('classroom.district_id', '=', 'routine.district_id')
-              .onRef('classroom.id', '=', 'routine.classroom_id'),
-          )
+      : await routinesWithClassroom(db)
           .select([
             'routine.id',
             'routine.name',

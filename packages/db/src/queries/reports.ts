@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, ProgressReportGoalTable, ProgressReportTable } from '../schema';
+import { studentList } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
 
 // IEP progress reports. Callers check role and scope; every query is bounded by district.
@@ -35,13 +36,7 @@ export async function loadReportList(
   periodId: string,
 ) {
   const d = viewer.districtId;
-  return db
-    .selectFrom('student')
-    .innerJoin('school', (j) =>
-      j
-        .onRef('school.district_id', '=', 'student.district_id')
-        .onRef('school.id', '=', 'student.school_id'),
-    )
+  return studentList(db, d, scopedStudentIds(db, viewer, today))
     .leftJoin('progress_report as pr', (j) =>
       j
         .onRef('pr.district_id', '=', 'student.district_id')
@@ -64,11 +59,6 @@ export async function loadReportList(
         .whereRef('goal.student_id', '=', 'student.id')
         .as('goal_count'),
     ])
-    .where('student.district_id', '=', d)
-    .where('student.id', 'in', scopedStudentIds(db, viewer, today))
-    .orderBy('student.last_name')
-    .orderBy('student.first_name')
-    .orderBy('student.id')
     .execute();
 }
 

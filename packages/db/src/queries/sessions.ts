@@ -1,6 +1,7 @@
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database, NewObservation } from '../schema';
 import { newId } from '../util';
+import { routinesWithClassroom, studentList } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
 
 // Session logging: the writes are free functions taking a transaction, so the API composes the
@@ -325,13 +326,7 @@ export async function loadSessionFormContext(
 ) {
   const districtId = viewer.districtId;
   const ids = () => scopedStudentIds(db, viewer, today);
-  const students = await db
-    .selectFrom('student')
-    .leftJoin('classroom', (j) =>
-      j
-        .onRef('classroom.district_id', '=', 'student.district_id')
-        .onRef('classroom.id', '=', 'student.homeroom_id'),
-    )
+  const students = await studentList(db, districtId, ids())
     .select([
       'student.id',
       'student.first_name',
@@ -340,11 +335,6 @@ export async function loadSessionFormContext(
       'student.homeroom_id',
       'classroom.name as homeroom_name',
     ])
-    .where('student.district_id', '=', districtId)
-    .where('student.id', 'in', ids())
-    .orderBy('student.last_name')
-    .orderBy('student.first_name')
-    .orderBy('student.id')
     .execute();
   const goals = await db
     .selectFrom('goal')
@@ -364,13 +354,7 @@ export async function loadSessionFormContext(
     .orderBy('created_at')
     .orderBy('id')
     .execute();
-  const routines = await db
-    .selectFrom('routine')
-    .innerJoin('classroom', (j) =>
-      j
-        .onRef('classroom.district_id', '=', 'routine.district_id')
-        .onRef('classroom.id', '=', 'routine.classroom_id'),
-    )
+  const routines = await routinesWithClassroom(db)
     .select([
       'routine.id',
       'routine.name',

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
+import { goalRoutinesWithClassroom, studentsWithPlaces } from './joins';
 import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
 // One student's record. Callers check scope first; every query is still bounded by district.
@@ -9,18 +10,7 @@ export async function loadStudentDetail(
   districtId: string,
   studentId: string,
 ) {
-  const student = await db
-    .selectFrom('student')
-    .innerJoin('school', (j) =>
-      j
-        .onRef('school.district_id', '=', 'student.district_id')
-        .onRef('school.id', '=', 'student.school_id'),
-    )
-    .leftJoin('classroom', (j) =>
-      j
-        .onRef('classroom.district_id', '=', 'student.district_id')
-        .onRef('classroom.id', '=', 'student.homeroom_id'),
-    )
+  const student = await studentsWithPlaces(db)
     .select([
       'student.id',
       'student.first_name',
@@ -108,18 +98,7 @@ export async function loadStudentDetail(
     .orderBy('changed_on')
     .execute();
 
-  const routines = await db
-    .selectFrom('goal_routine')
-    .innerJoin('routine', (j) =>
-      j
-        .onRef('routine.district_id', '=', 'goal_routine.district_id')
-        .onRef('routine.id', '=', 'goal_routine.routine_id'),
-    )
-    .innerJoin('classroom', (j) =>
-      j
-        .onRef('classroom.district_id', '=', 'routine.district_id')
-        .onRef('classroom.id', '=', 'routine.classroom_id'),
-    )
+  const routines = await goalRoutinesWithClassroom(db)
     .select([
       'goal_routine.goal_id',
       'routine.id',
