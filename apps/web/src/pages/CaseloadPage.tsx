@@ -16,6 +16,7 @@ import {
 import { useQuery } from '@tanstack/react-query';
 import { useDeferredValue, useMemo, useState } from 'react';
 import { Link } from 'react-router';
+import { OpenActionItems } from '../components/OpenActionItems';
 import {
   type CaseloadFilters,
   caseloadSummary,
@@ -129,6 +130,7 @@ export function CaseloadPage() {
           ) : null
         }
       />
+      <OpenActionItems />
       <search className="filters" aria-label="Filter students">
         <label className="filters__search">
           Search

@@ -1,7 +1,8 @@
 import { routineWords } from '@carryover/domain';
 import { EmptyState, ErrorState, formatDate, LoadingState, PageHeader } from '@carryover/ui';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
+import { ActionItems } from '../components/OpenActionItems';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
@@ -131,52 +132,5 @@ export function HomePage() {
         )}
       </div>
     </>
-  );
-}
-
-type Item = { id: string; text: string; dueOn: string; overdue: boolean };
-
-export function ActionItems({ items }: { items: Item[] }) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const done = useMutation(
-    trpc.team.setActionItemDone.mutationOptions({
-      onSuccess: () => {
-        void queryClient.invalidateQueries({ queryKey: trpc.home.get.queryKey() });
-        void queryClient.invalidateQueries({ queryKey: trpc.team.list.queryKey() });
-      },
-    }),
-  );
-  return (
-    <section aria-labelledby="actions-heading">
-      <h2 id="actions-heading">Your open action items</h2>
-      {items.length === 0 ? (
-        <EmptyState title="No open action items">
-          <p>
-            Action items from <Link to="/team">touch-base meetings</Link> that you own show here.
-          </p>
-        </EmptyState>
-      ) : (
-        <ul className="stack action-items">
-          {items.map((a) => (
-            <li key={a.id} className="action-item">
-              <label className="checkbox">
-                <input
-                  type="checkbox"
-                  onChange={() => done.mutate({ actionItemId: a.id, done: true })}
-                  disabled={done.isPending}
-                />{' '}
-                {a.text}
-              </label>
-              <span className={a.overdue ? 'behind small' : 'muted small'}>
-                {a.overdue ? 'Overdue · ' : 'Due '}
-                {formatDate(a.dueOn)}
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
-      {done.isError && <p className="form-alert">{userMessage(done.error)}</p>}
-    </section>
   );
 }

@@ -1,0 +1,67 @@
+import { EmptyState, formatDate } from '@carryover/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { userMessage } from '../lib/errors';
+import { useTRPC } from '../trpc';
+
+type Item = { id: string; text: string; dueOn: string; overdue: boolean };
+
+/**
+ * The viewer's open touch-base action items, from the same `home.get` query the Home page uses
+ * (React Query shares the cache, so Home and Caseload do not fetch twice). Renders nothing while
+ * loading, on error, or when there are none: on the caseload an empty box would only be noise,
+ * and Home shows its own empty state through `ActionItems`.
+ */
+export function OpenActionItems() {
+  const trpc = useTRPC();
+  const home = useQuery(trpc.home.get.queryOptions());
+  const items = home.data?.actionItems ?? [];
+  if (items.length === 0) return null;
+  return <ActionItems items={items} className="section-card" />;
+}
+
+/** The list of open action items with a "done" checkbox each; an empty state when there are none. */
+export function ActionItems({ items, className }: { items: Item[]; className?: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const done = useMutation(
+    trpc.team.setActionItemDone.mutationOptions({
+      onSuccess: () => {
+        void queryClient.invalidateQueries({ queryKey: trpc.home.get.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.team.list.queryKey() });
+      },
+    }),
+  );
+  return (
+    <section aria-labelledby="actions-heading" className={className}>
+      <h2 id="actions-heading">Your open action items</h2>
+      {items.length === 0 ? (
+        <EmptyState title="No open action items">
+          <p>
+            Action items from <Link to="/team">touch-base meetings</Link> that you own show here.
+          </p>
+        </EmptyState>
+      ) : (
+        <ul className="stack action-items">
+          {items.map((a) => (
+            <li key={a.id} className="action-item">
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  onChange={() => done.mutate({ actionItemId: a.id, done: true })}
+                  disabled={done.isPending}
+                />{' '}
+                {a.text}
+              </label>
+              <span className={a.overdue ? 'behind small' : 'muted small'}>
+                {a.overdue ? 'Overdue · ' : 'Due '}
+                {formatDate(a.dueOn)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {done.isError && <p className="form-alert">{userMessage(done.error)}</p>}
+    </section>
+  );
+}
