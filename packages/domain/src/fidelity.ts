@@ -327,7 +327,8 @@ function deriveWeek(f: FidelityFigures): void {
   f.surplus = Math.max(0, logged - f.mandated);
 }
 
-const ADDITIVE = [
+/** The figures that add up: the weeks sum to the period total, and rows to a group's total. */
+export const ADDITIVE_FIGURES = [
   'mandated',
   'mandatedToDate',
   'scheduled',
@@ -426,7 +427,7 @@ export function computeFidelity(input: FidelityInput): FidelityReport {
     behindSoFar += week.mandatedToDate - week.delivered - week.makeupDelivered - week.accounted;
     week.makeupsOwed = Math.max(0, owedSoFar);
     week.behind = Math.max(0, behindSoFar);
-    for (const key of ADDITIVE) total[key] += week[key];
+    for (const key of ADDITIVE_FIGURES) total[key] += week[key];
     for (const reason of missedReasons) total.missed[reason] += week.missed[reason];
     for (const model of sessionModels) {
       const into = total.perModel[model];

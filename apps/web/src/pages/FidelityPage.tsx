@@ -1,4 +1,5 @@
 import {
+  ADDITIVE_FIGURES,
   type Discipline,
   disciplines,
   type FidelityFigures,
@@ -46,23 +47,8 @@ const policyText = {
 } as const;
 
 function sumFigures(rows: FidelityRow[]): FidelityFigures {
-  const keys = [
-    'mandated',
-    'mandatedToDate',
-    'scheduled',
-    'unlogged',
-    'delivered',
-    'makeupDelivered',
-    'missedTotal',
-    'owed',
-    'accounted',
-    'unaccounted',
-    'remaining',
-    'unscheduled',
-    'surplus',
-    'makeupsOwed',
-    'behind',
-  ] as const;
+  // makeupsOwed and behind run through the weeks, but add up across rows.
+  const keys = [...ADDITIVE_FIGURES, 'makeupsOwed', 'behind'] as const;
   const total = structuredClone(rows[0]!.figures);
   for (const k of keys) total[k] = rows.reduce((s, r) => s + r.figures[k], 0);
   for (const reason of Object.keys(total.missed) as (keyof FidelityFigures['missed'])[])
