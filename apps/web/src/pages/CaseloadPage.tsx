@@ -1,5 +1,5 @@
-import type { CaseloadRow, Discipline, GoalStatus } from '@carryover/domain';
-import { disciplines, goalStatuses, labels } from '@carryover/domain';
+import type { CaseloadRow, GoalStatus } from '@carryover/domain';
+import { goalStatuses, labels } from '@carryover/domain';
 import {
   Button,
   type Column,
@@ -16,6 +16,7 @@ import {
 import { useQuery } from '@tanstack/react-query';
 import { useDeferredValue, useMemo, useState } from 'react';
 import { Link } from 'react-router';
+import { DisciplineFilter } from '../components/Filters';
 import { OpenActionItems } from '../components/OpenActionItems';
 import {
   type CaseloadFilters,
@@ -157,22 +158,10 @@ export function CaseloadPage() {
             ))}
           </select>
         </label>
-        <label>
-          Discipline
-          <select
-            value={filters.discipline}
-            onChange={(e) =>
-              setFilters((f) => ({ ...f, discipline: e.target.value as Discipline | '' }))
-            }
-          >
-            <option value="">All disciplines</option>
-            {disciplines.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </label>
+        <DisciplineFilter
+          value={filters.discipline}
+          onChange={(discipline) => setFilters((f) => ({ ...f, discipline }))}
+        />
         {filtered && (
           <Button variant="ghost" onClick={() => setFilters(emptyFilters)}>
             Clear filters

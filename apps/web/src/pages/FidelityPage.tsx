@@ -1,7 +1,6 @@
 import {
   ADDITIVE_FIGURES,
   type Discipline,
-  disciplines,
   type FidelityFigures,
   type FidelityRow,
   type FidelityView,
@@ -21,6 +20,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { useViewer } from '../auth';
+import { DisciplineFilter, PeriodFilter } from '../components/Filters';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC, useTRPCClient } from '../trpc';
@@ -303,31 +303,8 @@ export function FidelityPage() {
         }
       />
       <search className="filters" aria-label="Choose the period">
-        <label>
-          Period
-          <select value={periodId} onChange={(e) => setPeriodId(e.target.value)}>
-            <option value="">Current period</option>
-            {v?.periods.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name} ({formatDate(p.from)} – {formatDate(p.to)})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Discipline
-          <select
-            value={shownDiscipline}
-            onChange={(e) => setDiscipline(e.target.value as Discipline | '')}
-          >
-            <option value="">All disciplines</option>
-            {disciplines.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PeriodFilter periods={v?.periods} value={periodId} onChange={setPeriodId} />
+        <DisciplineFilter value={shownDiscipline} onChange={setDiscipline} />
         {wide && (
           <SegmentedControl
             legend="Group by"

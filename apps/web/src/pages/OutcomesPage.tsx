@@ -3,7 +3,6 @@ import {
   type ComparisonReport,
   DEFAULT_OUTCOME_FLOOR,
   type Difference,
-  disciplines,
   type Estimate,
   type OutcomesFilterInput as FilterInput,
   type GoalDomain,
@@ -33,6 +32,7 @@ import {
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { DisciplineFilter } from '../components/Filters';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
@@ -233,20 +233,7 @@ export function OutcomesPage() {
             ))}
           </select>
         </label>
-        <label>
-          Discipline
-          <select
-            value={filters.discipline ?? ''}
-            onChange={(e) => set('discipline', e.target.value)}
-          >
-            <option value="">All disciplines</option>
-            {disciplines.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </label>
+        <DisciplineFilter value={filters.discipline ?? ''} onChange={(d) => set('discipline', d)} />
         <label>
           Goal domain
           <select value={filters.domain ?? ''} onChange={(e) => set('domain', e.target.value)}>

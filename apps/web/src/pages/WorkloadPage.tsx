@@ -10,6 +10,7 @@ import {
 } from '@carryover/ui';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { PeriodFilter } from '../components/Filters';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
@@ -87,17 +88,7 @@ export function WorkloadPage() {
         }
       />
       <search className="filters" aria-label="Choose the period">
-        <label>
-          Period
-          <select value={periodId} onChange={(e) => setPeriodId(e.target.value)}>
-            <option value="">Current period</option>
-            {v?.periods.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name} ({formatDate(p.from)} – {formatDate(p.to)})
-              </option>
-            ))}
-          </select>
-        </label>
+        <PeriodFilter periods={v?.periods} value={periodId} onChange={setPeriodId} />
       </search>
       {team.isPending ? (
         <LoadingState label="Loading the team's workload" rows={6} />
