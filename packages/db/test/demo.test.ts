@@ -491,6 +491,61 @@ for (const target of targets) {
       }
     });
 
+    it('writes touch-bases between district staff, about district students, with participant owners', async () => {
+      const d = a.districtId;
+      expect(a.counts.touch_base).toBeGreaterThanOrEqual(3);
+      const q = (from: string, col: string, table: string) =>
+        count(
+          db,
+          sql`select count(*) as n from ${sql.table(from)} x left join ${sql.table(table)} y on y.id = x.${sql.raw(col)} and y.district_id = x.district_id where x.district_id = ${d} and y.id is null`,
+        );
+      expect(await q('touch_base_participant', 'staff_id', 'staff_user')).toBe(0);
+      expect(await q('touch_base_student', 'student_id', 'student')).toBe(0);
+      // Each meeting: one therapist and the teacher of the discussed students' classroom.
+      const meetings = await rows<{ id: string; therapists: number; teachers: number }>(
+        db,
+        sql`select p.touch_base_id as id,
+              sum(case when s.role = 'therapist' then 1 else 0 end) as therapists,
+              sum(case when s.role = 'teacher' then 1 else 0 end) as teachers
+            from touch_base_participant p join staff_user s on s.id = p.staff_id
+            where p.district_id = ${d} group by p.touch_base_id`,
+      );
+      expect(meetings).toHaveLength(a.counts.touch_base!);
+      for (const m of meetings) expect([Number(m.therapists), Number(m.teachers)]).toEqual([1, 1]);
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from touch_base_student ts
+              join student st on st.id = ts.student_id
+              join classroom c on c.id = st.homeroom_id
+              where ts.district_id = ${d} and not exists (select 1 from touch_base_participant p
+                where p.touch_base_id = ts.touch_base_id and p.staff_id = c.teacher_id)`,
+        ),
+      ).toBe(0);
+      // Action items are owned by participants of their meeting.
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from action_item ai where ai.district_id = ${d}
+              and not exists (select 1 from touch_base_participant p
+                where p.touch_base_id = ai.touch_base_id and p.staff_id = ai.owner_id)`,
+        ),
+      ).toBe(0);
+      const open = await rows<{ email: string }>(
+        db,
+        sql`select distinct s.email from action_item ai join staff_user s on s.id = ai.owner_id
+            where ai.district_id = ${d} and ai.done_on is null`,
+      );
+      for (const who of ['slp', 'ot', 'teacher'])
+        expect(open.map((o) => o.email)).toContain(`${who}@demo.test`);
+      expect(
+        await count(
+          db,
+          sql`select count(*) as n from action_item where district_id = ${d} and done_on is not null`,
+        ),
+      ).toBeGreaterThan(0);
+    });
+
     it('seeds a second district beside the first without sharing anything', async () => {
       expect(b.districtId).not.toBe(a.districtId);
       for (const table of ID_TABLES) {

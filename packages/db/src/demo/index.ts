@@ -35,6 +35,7 @@ import {
 import { classroomOffset, type PlantedEffects, plantedRoi, resolveEffects } from './effects';
 import { FIRST_NAMES, LAST_NAMES, SCHOOL_NAMES } from './names';
 import { hash3, hashFloat, hashString, Rng } from './rng';
+import { writeTouchBases } from './team';
 import { BatchWriter, MemorySink, type RowSink } from './writer';
 
 export type { DomainGroup, PlantedEffects } from './effects';
@@ -605,6 +606,14 @@ class Generator {
     this.writePushInPlans(rng, streams);
     await this.w.maybeFlush();
     await this.simulate(rng, streams, goals);
+    writeTouchBases({
+      w: this.w,
+      rng,
+      districtId: this.districtId,
+      id: (k) => this.id(k),
+      cal,
+      streams,
+    });
   }
 
   private makeService(

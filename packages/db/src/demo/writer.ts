@@ -25,6 +25,10 @@ const ORDER: readonly Table[] = [
   'therapy_session',
   'session_student',
   'observation',
+  'touch_base',
+  'touch_base_participant',
+  'touch_base_student',
+  'action_item',
 ];
 
 // SQLite allows 32766 bound variables, Postgres 65535; stay well under both.
