@@ -93,6 +93,18 @@ export async function servicesOnDate(
     .execute();
 }
 
+/** What logging a session reads of a goal: whose it is, what it measures, and its phase. */
+const SESSION_GOAL_COLUMNS = [
+  'id',
+  'student_id',
+  'discipline',
+  'domain',
+  'text',
+  'measurement_type',
+  'rubric_max',
+  'phase',
+] as const;
+
 export async function goalsOfStudents(
   db: Kysely<Database>,
   districtId: string,
@@ -101,17 +113,7 @@ export async function goalsOfStudents(
   if (studentIds.length === 0) return [];
   return db
     .selectFrom('goal')
-    .select([
-      'id',
-      'student_id',
-      'discipline',
-      'domain',
-      'text',
-      'measurement_type',
-      'rubric_max',
-      'phase',
-      'current_model',
-    ])
+    .select([...SESSION_GOAL_COLUMNS, 'current_model'])
     .where('district_id', '=', districtId)
     .where('student_id', 'in', [...studentIds])
     .execute();
@@ -338,16 +340,7 @@ export async function loadSessionFormContext(
     .execute();
   const goals = await db
     .selectFrom('goal')
-    .select([
-      'id',
-      'student_id',
-      'discipline',
-      'domain',
-      'text',
-      'measurement_type',
-      'rubric_max',
-      'phase',
-    ])
+    .select(SESSION_GOAL_COLUMNS)
     .where('district_id', '=', districtId)
     .where('student_id', 'in', ids())
     .where('phase', '!=', 'discontinued')
