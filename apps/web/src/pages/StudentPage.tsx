@@ -260,6 +260,8 @@ function GoalWriteLink({ to, children, label }: { to: string; children: string; 
 function GoalSection({ goal, studentId }: { goal: GoalDetail; studentId: string }) {
   const headingId = `goal-${goal.id}`;
   const p = goal.progress;
+  // plans.save takes any therapist with the student in scope; offer it on the goals of their discipline.
+  const me = useViewer().data;
   return (
     <article className="section-card goal-section" aria-labelledby={headingId}>
       <header className="goal-section__header">
@@ -274,6 +276,15 @@ function GoalSection({ goal, studentId }: { goal: GoalDetail; studentId: string 
           >
             Edit
           </GoalWriteLink>
+          {me?.role === 'therapist' && me.discipline === goal.discipline && (
+            <Link
+              className="btn btn--secondary btn--small"
+              to={`/plans/new?studentId=${encodeURIComponent(studentId)}`}
+              aria-label={`Plan push-in for the ${labels.domain[goal.domain]} goal`}
+            >
+              Plan push-in
+            </Link>
+          )}
         </span>
       </header>
       {goal.alerts.length > 0 && (
