@@ -17,7 +17,11 @@ export function OpenActionItems() {
   const home = useQuery(trpc.home.get.queryOptions());
   const items = home.data?.actionItems ?? [];
   if (items.length === 0) return null;
-  return <ActionItems items={items} className="section-card" />;
+  return (
+    <div style={{ marginBottom: 'var(--space-4)' }}>
+      <ActionItems items={items} className="section-card" />
+    </div>
+  );
 }
 
 /** The list of open action items with a "done" checkbox each; an empty state when there are none. */
