@@ -16,6 +16,7 @@ import {
   recordAuditMany,
   routineInDistrict,
   servicesOnDate,
+  sessionStudentIds,
   signNote,
   staffSupervisor,
   updateUnsignedNote,
@@ -387,10 +388,8 @@ export const sessionsRouter = {
         await recordDenied(ctx, { action: path, entity: 'session', entityId: input.sessionId });
         throw new TRPCError({ code: 'NOT_FOUND', message: SESSION_NOT_FOUND });
       }
-      const students =
-        (await sessionSummaries(ctx.db, ctx.viewer))
-          .find((s) => s.id === input.sessionId)
-          ?.students.map((s) => s.studentId) ?? [];
+      // Only the ids of this session's students, for the audit trail (not the whole list).
+      const students = await sessionStudentIds(ctx.db, ctx.viewer.districtId, input.sessionId);
       const at = ctx.now().toISOString();
       await writeTransaction(ctx.db, `cosign:${input.sessionId}`, async (trx) => {
         if (!(await cosignSession(trx, ctx.viewer.districtId, input.sessionId, ctx.viewer.id, at)))

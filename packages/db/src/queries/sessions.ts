@@ -244,6 +244,22 @@ export async function getSessionStudent(
     .executeTakeFirst();
 }
 
+/** The students recorded on one session. */
+export async function sessionStudentIds(
+  db: Kysely<Database>,
+  districtId: string,
+  sessionId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('session_student')
+    .select('student_id')
+    .where('district_id', '=', districtId)
+    .where('session_id', '=', sessionId)
+    .orderBy('student_id')
+    .execute();
+  return rows.map((r) => r.student_id);
+}
+
 /** Signs an unsigned note; false when it was already signed (a concurrent signer won). */
 export async function signNote(
   trx: Kysely<Database>,
