@@ -629,7 +629,7 @@ function Report({
               const c = s.outcomes.all;
               return (
                 <tr key={s.key}>
-                  <th scope="row">{s.dimension === 'school' ? schoolName(s.key) : s.key}</th>
+                  <th scope="row">{stratumLabel(s.dimension, s.key, schoolName)}</th>
                   <td className="num">{s.students}</td>
                   <td className="num">{s.goals}</td>
                   <td className="num">
@@ -758,4 +758,14 @@ function EpisodesPanel({ filters, params }: { filters: FilterInput; params: URLS
       )}
     </section>
   );
+}
+
+/** A stratum's name as people say it: the school's name, "OT · Self-care", a grade band. */
+function stratumLabel(dimension: string, key: string, schoolName: (id: string) => string): string {
+  if (dimension === 'school') return schoolName(key);
+  if (dimension === 'discipline_domain') {
+    const [discipline, domain] = key.split(' · ');
+    return `${discipline} · ${labels.domain[domain as GoalDomain] ?? domain}`;
+  }
+  return key;
 }
