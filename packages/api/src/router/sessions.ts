@@ -388,8 +388,10 @@ export const sessionsRouter = {
         await recordDenied(ctx, { action: path, entity: 'session', entityId: input.sessionId });
         throw new TRPCError({ code: 'NOT_FOUND', message: SESSION_NOT_FOUND });
       }
-      // Only the ids of this session's students, for the audit trail (not the whole list).
+      // Co-signing vouches for every student on the session: all must be in the co-signer's
+      // scope (a scope check that fails denies, like everywhere else).
       const students = await sessionStudentIds(ctx.db, ctx.viewer.districtId, input.sessionId);
+      for (const studentId of students) await assertStudentInScope(ctx, studentId, path);
       const at = ctx.now().toISOString();
       await writeTransaction(ctx.db, `cosign:${input.sessionId}`, async (trx) => {
         if (!(await cosignSession(trx, ctx.viewer.districtId, input.sessionId, ctx.viewer.id, at)))
