@@ -222,6 +222,8 @@ export async function loadComparisonInput(
         .select(['pg.goal_id', 'pr.period_id', 'rp.ends_on', 'pg.gas_score'])
         .where('pg.district_id', '=', d)
         .where('pr.status', '=', 'final')
+        // A goal not yet introduced earned no attainment under any model; its 0 would dilute.
+        .where('pg.status_code', '!=', 'not_yet_introduced')
         .execute(),
     ]);
   return assembleComparisonInput(
