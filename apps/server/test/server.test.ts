@@ -358,7 +358,7 @@ for (const target of targets) {
     it('keeps student names out of URLs and logs, and logs no query strings or secrets', async () => {
       const cookie = await signIn(emails.admin);
       const list = await query('caseload.list', undefined, cookie);
-      const rows = (await json(list)).result.data as { studentId: string; name: string }[];
+      const rows = (await json(list)).result.data.items as { studentId: string; name: string }[];
       expect(rows.length).toBe(4);
       for (const row of rows) {
         const res = await query('student.get', { studentId: row.studentId }, cookie);

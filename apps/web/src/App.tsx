@@ -1,23 +1,23 @@
 import { Route, Routes } from 'react-router';
 import { HomeRedirect, RequireAuth } from './auth';
+import { AdminRecordsPage } from './pages/AdminRecordsPage';
 import { CaseloadPage } from './pages/CaseloadPage';
 import { FidelityPage } from './pages/FidelityPage';
 import { GoalEditPage } from './pages/GoalEditPage';
+import { HomePage } from './pages/HomePage';
 import { LogSessionPage } from './pages/LogSessionPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OutcomesPage } from './pages/OutcomesPage';
-import { WorkloadPage } from './pages/WorkloadPage';
+import { PlanEditPage, PlanPage, PlansPage } from './pages/PlansPage';
+import { RecommendationsPage } from './pages/RecommendationsPage';
 import { ReportPage } from './pages/ReportPage';
 import { ReportPrintPage } from './pages/ReportPrintPage';
 import { ReportsPage } from './pages/ReportsPage';
+import { RoutinesPage } from './pages/RoutinesPage';
 import { SignInPage } from './pages/SignInPage';
 import { StudentPage } from './pages/StudentPage';
-import { HomePage } from './pages/HomePage';
-import { PlanEditPage, PlanPage, PlansPage } from './pages/PlansPage';
-import { RecommendationsPage } from './pages/RecommendationsPage';
-import { RoutinesPage } from './pages/RoutinesPage';
 import { TeamPage } from './pages/TeamPage';
-import { AdminRecordsPage } from './pages/AdminRecordsPage';
+import { WorkloadPage } from './pages/WorkloadPage';
 
 export function App() {
   return (

@@ -15,8 +15,14 @@ export function makeTrpcClient() {
         // that sets or clears the session cookie (sign-in, sign-out) must not be streamed.
         condition: (op) => op.type === 'mutation',
         true: httpLink({ url: '/trpc' }),
-        // Queries stream, so one slow query does not hold up the others in its batch.
-        false: httpBatchStreamLink({ url: '/trpc' }),
+        false: splitLink({
+          // The caseload's input can carry part of a student's name (its search): send it as
+          // POST so the name stays out of URLs, browser history and proxy logs.
+          condition: (op) => op.path === 'caseload.list',
+          true: httpBatchStreamLink({ url: '/trpc', methodOverride: 'POST' }),
+          // Queries stream, so one slow query does not hold up the others in its batch.
+          false: httpBatchStreamLink({ url: '/trpc' }),
+        }),
       }),
     ],
   });

@@ -144,7 +144,7 @@ for (const target of targets) {
 
     it('gives the caseload the same minutes behind as the report for the current period', async () => {
       const slp = await as(conn, emails.slp);
-      const rows = await slp.caseload.list();
+      const { items: rows } = await slp.caseload.list();
       const view = await slp.fidelity.report();
       expect(view.periodName).toBe('School year');
       for (const row of rows) {

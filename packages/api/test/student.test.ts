@@ -126,7 +126,7 @@ for (const target of targets) {
 
     it('records every student of a caseload read', async () => {
       const admin = await as(conn, emails.admin);
-      const rows = await admin.caseload.list();
+      const { items: rows } = await admin.caseload.list();
       const reads = (await events(A.staff.admin)).filter((e) => e.action === 'caseload.list');
       expect(reads.map((e) => e.student_id).sort()).toEqual(rows.map((r) => r.studentId).sort());
       expect(reads.every((e) => e.outcome === 'ok' && e.entity === 'student')).toBe(true);

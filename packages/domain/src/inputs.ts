@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Discipline, GoalStatus, Id } from './model';
+import { Id } from './model';
 
 // Input schemas shared by the API (which enforces them) and the web forms (which show the same
 // messages before a request is sent). Procedures take ids, never names: a query's input ends up
@@ -16,16 +16,6 @@ export const SignInInput = z.object({
   password: z.string().min(1, 'Enter your password').max(200, 'Password is too long'),
 });
 export type SignInInput = z.input<typeof SignInInput>;
-
-export const CaseloadListInput = z
-  .object({
-    /** Filters rows by student name. Prefer filtering on the client: a query's input is part of its URL. */
-    search: z.string().trim().max(100, 'Search is too long').optional(),
-    status: GoalStatus.optional(),
-    discipline: Discipline.optional(),
-  })
-  .optional();
-export type CaseloadListInput = z.input<typeof CaseloadListInput>;
 
 export const StudentGetInput = z.object({ studentId: Id });
 export type StudentGetInput = z.input<typeof StudentGetInput>;

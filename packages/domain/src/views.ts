@@ -52,6 +52,17 @@ export interface CaseloadRow {
   nextIepEvent: 'annual_review' | 're_evaluation' | null;
 }
 
+/** One page of the caseload in its sort order; `nextCursor` is null on the last page. */
+export interface CaseloadPage {
+  items: CaseloadRow[];
+  nextCursor: string | null;
+  /**
+   * Students matching the filters in the viewer's scope, counted in SQL. Null with a goal-status
+   * filter: status is computed per student, so counting it would compute the whole scope.
+   */
+  total: number | null;
+}
+
 export interface ServiceView {
   id: string;
   discipline: Discipline;

@@ -1,6 +1,13 @@
 export { AppShell, type AppShellProps, type AppShellUser } from './components/AppShell';
 export { Button, type ButtonProps } from './components/Button';
 export { type Column, DataTable, type DataTableProps } from './components/DataTable';
+export {
+  EstimateChart,
+  type EstimateChartProps,
+  type EstimateGroup,
+  type EstimateRow,
+  estimateDomain,
+} from './components/EstimateChart';
 export { Field, type FieldProps } from './components/Field';
 export { MinutesBar, type MinutesBarProps, minutesRatio } from './components/MinutesBar';
 export { PageHeader, type PageHeaderProps } from './components/PageHeader';
@@ -43,10 +50,3 @@ export {
 export { GoalGraph, type GoalGraphProps } from './goal-graph/GoalGraph';
 export { legendItems, settingColor } from './goal-graph/geometry';
 export { compareSortValues, type SortDirection, type SortValue, sortRows } from './sort';
-export {
-  EstimateChart,
-  type EstimateChartProps,
-  type EstimateGroup,
-  type EstimateRow,
-  estimateDomain,
-} from './components/EstimateChart';

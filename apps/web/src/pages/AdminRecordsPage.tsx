@@ -1,7 +1,7 @@
 import type { CaseloadRow, RecordFormat } from '@carryover/domain';
 import { Button, EmptyState, ErrorState, Field, LoadingState, PageHeader } from '@carryover/ui';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useMemo, useState } from 'react';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useDeferredValue, useId, useState } from 'react';
 import { useViewer } from '../auth';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
@@ -9,8 +9,8 @@ import { useTRPC, useTRPCClient } from '../trpc';
 
 // The district admin's records desk (FERPA; IDEA §300.613 inspection, §300.614 record of
 // access, retention): pick a student, download either file, or delete the record. The
-// student list is the admin's caseload (the whole district); the name filter runs here, in
-// the browser, so no name goes into a URL.
+// student list is the admin's caseload (the whole district), searched by name on the server a
+// page at a time; the web client sends caseload queries as POST, so no name goes into a URL.
 
 function download(filename: string, contentType: string, text: string) {
   const url = URL.createObjectURL(new Blob([text], { type: `${contentType};charset=utf-8` }));
@@ -23,37 +23,53 @@ function download(filename: string, contentType: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** How many students the picker lists at once; a search narrows the district down. */
+const PICKER_PAGE = 200;
+
 function StudentPicker({
   students,
-  value,
+  total,
+  filter,
+  onFilter,
+  selected,
   onChange,
 }: {
   students: CaseloadRow[];
-  value: string;
-  onChange: (id: string) => void;
+  total: number | null;
+  filter: string;
+  onFilter: (text: string) => void;
+  selected: CaseloadRow | null;
+  onChange: (student: CaseloadRow | null) => void;
 }) {
-  const [filter, setFilter] = useState('');
   const selectId = useId();
-  const shown = useMemo(() => {
-    const f = filter.trim().toLowerCase();
-    const rows = f ? students.filter((s) => s.name.toLowerCase().includes(f)) : students;
-    return [...rows].sort((a, b) => a.name.localeCompare(b.name));
-  }, [students, filter]);
+  // The chosen student stays listed while a new search runs.
+  const shown =
+    selected && !students.some((s) => s.studentId === selected.studentId)
+      ? [selected, ...students]
+      : students;
   return (
     <div className="records-picker">
       <Field
         label="Find a student"
         type="search"
         value={filter}
-        onChange={(e) => setFilter(e.target.value)}
-        hint={`${shown.length} of ${students.length} students`}
+        onChange={(e) => onFilter(e.target.value)}
+        hint={
+          total !== null && total > shown.length
+            ? `${shown.length} of ${total} students: type a name to narrow the list`
+            : `${shown.length} students`
+        }
         autoComplete="off"
       />
       <div className="select-field">
         <label htmlFor={selectId} className="field__label">
           Student
         </label>
-        <select id={selectId} value={value} onChange={(e) => onChange(e.target.value)}>
+        <select
+          id={selectId}
+          value={selected?.studentId ?? ''}
+          onChange={(e) => onChange(shown.find((s) => s.studentId === e.target.value) ?? null)}
+        >
           <option value="">Choose a student…</option>
           {shown.map((s) => (
             <option key={s.studentId} value={s.studentId}>
@@ -122,12 +138,17 @@ export function AdminRecordsPage() {
   const queryClient = useQueryClient();
   const me = useViewer();
   const isAdmin = me.data?.role === 'admin';
-  const students = useQuery({ ...trpc.caseload.list.queryOptions(), enabled: isAdmin });
-  const [studentId, setStudentId] = useState('');
+  const [filter, setFilter] = useState('');
+  const search = useDeferredValue(filter.trim());
+  const students = useQuery({
+    ...trpc.caseload.list.queryOptions({ search: search || undefined, limit: PICKER_PAGE }),
+    enabled: isAdmin,
+    placeholderData: keepPreviousData,
+  });
+  const [student, setStudent] = useState<CaseloadRow | null>(null);
   const [format, setFormat] = useState<RecordFormat>('csv');
   const [busy, setBusy] = useState<'access' | 'record' | null>(null);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  const student = students.data?.find((s) => s.studentId === studentId) ?? null;
 
   if (me.data && !isAdmin) {
     return (
@@ -182,7 +203,7 @@ export function AdminRecordsPage() {
           onRetry={() => void students.refetch()}
           retrying={students.isFetching}
         />
-      ) : students.data.length === 0 ? (
+      ) : students.data.items.length === 0 && search === '' ? (
         <EmptyState title="No students in your district yet">
           Students appear here once they are added to Carryover.
         </EmptyState>
@@ -191,10 +212,13 @@ export function AdminRecordsPage() {
           <section className="section-card" aria-labelledby="pick-heading">
             <h2 id="pick-heading">Choose a student</h2>
             <StudentPicker
-              students={students.data}
-              value={studentId}
-              onChange={(id) => {
-                setStudentId(id);
+              students={students.data.items}
+              total={students.data.total}
+              filter={filter}
+              onFilter={setFilter}
+              selected={student}
+              onChange={(picked) => {
+                setStudent(picked);
                 setMessage(null);
               }}
             />
@@ -253,7 +277,7 @@ export function AdminRecordsPage() {
                 student={student}
                 onDeleted={() => {
                   setMessage({ kind: 'ok', text: `${student.name}'s record was deleted.` });
-                  setStudentId('');
+                  setStudent(null);
                   void queryClient.invalidateQueries({ queryKey: trpc.caseload.list.queryKey() });
                 }}
               />

@@ -109,7 +109,10 @@ const emptyFilters: CaseloadFilters = { search: '', status: '', discipline: '' }
 export function CaseloadPage() {
   useDocumentTitle('Caseload');
   const trpc = useTRPC();
-  const caseload = useQuery(trpc.caseload.list.queryOptions());
+  const caseload = useQuery({
+    ...trpc.caseload.list.queryOptions({ limit: 200 }),
+    select: (page) => page.items,
+  });
   const [filters, setFilters] = useState<CaseloadFilters>(emptyFilters);
   const deferredFilters = useDeferredValue(filters);
   const rows = caseload.data;

@@ -1,38 +1,150 @@
-import { loadCaseload } from '@carryover/db';
-import { CaseloadListInput, type CaseloadRow, weekEnd, weekStart } from '@carryover/domain';
+import {
+  type CaseloadFilters,
+  type CaseloadPageStudent,
+  caseloadPageStudents,
+  countCaseload,
+  loadCaseloadFigures,
+} from '@carryover/db';
+import {
+  CaseloadListInput,
+  type CaseloadPage,
+  type CaseloadRow,
+  type CaseloadSortKey,
+  caseloadFilterFingerprint,
+  decodeCaseloadCursor,
+  encodeCaseloadCursor,
+  weekEnd,
+  weekStart,
+} from '@carryover/domain';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { recordStudentReads } from '../audit';
 import { protectedProcedure, todayFor } from '../trpc';
 import { caseloadRows } from '../views';
 import { minutesBehindByStudent } from './fidelity';
 
+/**
+ * With a goal-status filter, how many students one request may examine. Status is computed from
+ * each student's observations, so a rare status could otherwise make one request compute the
+ * whole district; past this budget the page comes back short (even empty) with a cursor to go on.
+ */
+export const STATUS_SCAN_BUDGET = 1000;
+
+/** Batch size while looking for students with a goal of some status. */
+const STATUS_SCAN_BATCH = 100;
+
+const firstPageDefaults = CaseloadListInput.unwrap().parse({});
+
 export const caseloadRouter = {
   /**
-   * Every student the viewer may see, with goal progress, this ISO week's minutes (delivered:
-   * sessions Monday–Sunday attended as delivered or makeup; mandated: the weekly sum of the
-   * services active today, a monthly mandate counting 12/52 of its minutes) and the next IEP date.
+   * One page of the students the viewer may see, in a stable order (`sort`, then last name, first
+   * name, id), with goal progress, this ISO week's minutes (delivered: sessions Monday–Sunday
+   * attended as delivered or makeup; mandated: the weekly sum of the services active today, a
+   * monthly mandate counting 12/52 of its minutes), minutes behind and the next IEP date — all
+   * computed for the page's students only, and only they are audited. Pass `nextCursor` back as
+   * `cursor` for the next page; `total` comes with the first page unless a status filter is set.
    */
-  list: protectedProcedure.input(CaseloadListInput).query(async ({ ctx, input, path }) => {
-    const today = todayFor(ctx);
-    const data = await loadCaseload(
-      ctx.db,
-      ctx.viewer,
-      { today, weekStart: weekStart(today), weekEnd: weekEnd(today) },
-      { search: input?.search || undefined, discipline: input?.discipline },
-    );
-    const rows: CaseloadRow[] = caseloadRows(data, {
-      today,
-      discipline: input?.discipline,
-      status: input?.status,
-    });
-    // "Minutes behind" is the fidelity report's own figure for the current period.
-    const behind = await minutesBehindByStudent(ctx, input?.discipline);
-    for (const row of rows) row.minutesBehind = behind.get(row.studentId) ?? 0;
-    await recordStudentReads(
-      ctx,
-      path,
-      rows.map((r) => r.studentId),
-    );
-    return rows;
-  }),
+  list: protectedProcedure
+    .input(CaseloadListInput)
+    .query(async ({ ctx, input: rawInput, path }): Promise<CaseloadPage> => {
+      const input = rawInput ?? firstPageDefaults;
+      const today = todayFor(ctx);
+      const window = { today, weekStart: weekStart(today), weekEnd: weekEnd(today) };
+      const filters: CaseloadFilters = {
+        search: input.search || undefined,
+        discipline: input.discipline,
+        schoolId: input.schoolId,
+        grade: input.grade,
+      };
+      // The input schema has already refused a cursor of another sort or filter.
+      let after: CaseloadSortKey | null = input.cursor
+        ? (decodeCaseloadCursor(input.cursor)?.key ?? null)
+        : null;
+      const page = { sort: input.sort, order: input.order, limit: input.limit };
+      const figuresFor = async (students: CaseloadPageStudent[]) =>
+        caseloadRows(
+          {
+            students,
+            ...(await loadCaseloadFigures(
+              ctx.db,
+              ctx.viewer.districtId,
+              window,
+              students.map((s) => s.id),
+            )),
+          },
+          { today, discipline: input.discipline, status: input.status },
+        );
+
+      const items: CaseloadRow[] = [];
+      let nextKey: CaseloadSortKey | null = null;
+      if (!input.status) {
+        // One more than the page shows tells whether another page exists.
+        const students = await caseloadPageStudents(ctx.db, ctx.viewer, today, filters, {
+          ...page,
+          after,
+          limit: input.limit + 1,
+        });
+        const shown = students.slice(0, input.limit);
+        if (students.length > input.limit) nextKey = shown.at(-1)?.sortKey ?? null;
+        items.push(...(await figuresFor(shown)));
+      } else {
+        // Examine candidates in order, a batch at a time, keeping those with a goal of the status.
+        let examined = 0;
+        for (;;) {
+          const batchSize = Math.max(input.limit, STATUS_SCAN_BATCH);
+          const batch = await caseloadPageStudents(ctx.db, ctx.viewer, today, filters, {
+            ...page,
+            after,
+            limit: batchSize,
+          });
+          examined += batch.length;
+          const keyOf = new Map(batch.map((s) => [s.id, s.sortKey]));
+          for (const row of await figuresFor(batch)) {
+            if (items.length === input.limit) break;
+            items.push(row);
+          }
+          if (items.length === input.limit) {
+            // Resume after the last row shown: the rest of this batch is examined again.
+            nextKey = keyOf.get(items.at(-1)!.studentId) ?? null;
+            break;
+          }
+          if (batch.length < batchSize) break; // the scope is exhausted
+          after = batch.at(-1)!.sortKey;
+          if (examined >= STATUS_SCAN_BUDGET) {
+            nextKey = after;
+            break;
+          }
+        }
+      }
+
+      // "Minutes behind" is the fidelity report's own figure for the current period, computed
+      // for this page's students only.
+      const behind = await minutesBehindByStudent(
+        ctx,
+        input.discipline,
+        items.map((r) => r.studentId),
+      );
+      for (const row of items) row.minutesBehind = behind.get(row.studentId) ?? 0;
+
+      const total =
+        input.cursor || input.status
+          ? null
+          : await countCaseload(ctx.db, ctx.viewer, today, filters);
+      await recordStudentReads(
+        ctx,
+        path,
+        items.map((r) => r.studentId),
+      );
+      return {
+        items,
+        nextCursor: nextKey
+          ? encodeCaseloadCursor({
+              sort: input.sort,
+              order: input.order,
+              filters: caseloadFilterFingerprint(input),
+              key: nextKey,
+            })
+          : null,
+        total,
+      };
+    }),
 } satisfies TRPCRouterRecord;

@@ -146,6 +146,7 @@ type FidelityContext = Pick<Context, 'db' | 'now' | 'log'> & { viewer: Viewer };
 export async function fidelityView(
   ctx: FidelityContext,
   input: FidelityPeriodInput,
+  options: { studentIds?: readonly string[] } = {},
 ): Promise<FidelityView> {
   const today = todayFor(ctx);
   const [periods, settingsJson] = await Promise.all([
@@ -163,7 +164,23 @@ export async function fidelityView(
   } else {
     period = currentPeriod(periods, settings, today);
   }
-  const data = await loadFidelityData(ctx.db, ctx.viewer, { today, ...period });
+  const only = options.studentIds;
+  // Restricted to given students (already in scope), the report reads only their rows.
+  const data = await loadFidelityData(
+    ctx.db,
+    ctx.viewer,
+    { today, ...period },
+    only
+      ? {
+          studentIds: () =>
+            ctx.db
+              .selectFrom('student')
+              .select('student.id')
+              .where('student.district_id', '=', ctx.viewer.districtId)
+              .where('student.id', 'in', [...only]),
+        }
+      : {},
+  );
   const rows = fidelityRows(data, { ...period, today, policy: settings.policy }).filter(
     (r) => !input?.discipline || r.discipline === input.discipline,
   );
@@ -178,12 +195,17 @@ export async function fidelityView(
   };
 }
 
-/** Minutes behind per student (summed over disciplines, optionally one) for the current period. */
+/**
+ * Minutes behind per student (summed over disciplines, optionally one) for the current period,
+ * for the given students only (they must be in the viewer's scope).
+ */
 export async function minutesBehindByStudent(
   ctx: FidelityContext,
-  discipline?: Discipline,
+  discipline: Discipline | undefined,
+  studentIds: readonly string[],
 ): Promise<Map<string, number>> {
-  const view = await fidelityView(ctx, undefined);
+  if (studentIds.length === 0) return new Map();
+  const view = await fidelityView(ctx, undefined, { studentIds });
   const behind = new Map<string, number>();
   for (const r of view.rows) {
     if (discipline && r.discipline !== discipline) continue;

@@ -1,17 +1,27 @@
-import { type Kysely, sql } from 'kysely';
+import {
+  type CaseloadSort,
+  type CaseloadSortKey,
+  GRADE_RANK_UNKNOWN,
+  NO_NEXT_IEP,
+} from '@carryover/domain';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../schema';
-import { studentList } from './joins';
+import { studentsWithPlaces } from './joins';
 import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 import { type ScopeViewer, type StudentIdQuery, scopedStudentIds } from './scope';
 
-// The caseload in a fixed number of queries, whatever its size: every query filters by the
-// same scope subquery instead of a list of ids, so there is no N+1 and no IN-list to chunk.
+// The caseload a page at a time: one keyset query picks the page's students from the viewer's
+// scope (filters and order in SQL), then a fixed number of queries load figures for those
+// students only, so a request costs in proportion to what it shows.
 
 export interface CaseloadFilters {
   /** Case-insensitive substring of "first last". */
   search?: string;
   /** Students with a goal or a current service in this discipline. */
   discipline?: string;
+  schoolId?: string;
+  /** Exact grade as stored (e.g. "K", "3"). */
+  grade?: string;
 }
 
 export interface CaseloadWindow {
@@ -38,6 +48,8 @@ export function caseloadStudentIds(
       sql<boolean>`lower(student.first_name || ' ' || student.last_name) like ${pattern} escape '\\'`,
     );
   }
+  if (filters.schoolId) q = q.where('student.school_id', '=', filters.schoolId);
+  if (filters.grade) q = q.where('student.grade', '=', filters.grade);
   const discipline = filters.discipline;
   if (discipline) {
     q = q.where((eb) =>
@@ -65,17 +77,68 @@ export function caseloadStudentIds(
   return q;
 }
 
-/** Everything the caseload table needs, in five queries. */
-export async function loadCaseload(
+/** A page request: the order, the sort key of the last row already shown, and how many more. */
+export interface CaseloadPageRequest {
+  sort: CaseloadSort;
+  order: 'asc' | 'desc';
+  after: CaseloadSortKey | null;
+  limit: number;
+}
+
+// The sort expressions, as SQL both dialects run. Grade rank follows @carryover/domain's
+// gradeRank; the CASE text is built from constants only, never from input.
+const gradeRankCase = (() => {
+  const whens = [
+    ...['prek', 'pre-k', 'pk'].map((g) => `when '${g}' then -1`),
+    ...['k', 'kindergarten'].map((g) => `when '${g}' then 0`),
+    ...Array.from({ length: 12 }, (_, i) => i + 1).flatMap((n) =>
+      (n < 10 ? [`${n}`, `0${n}`] : [`${n}`]).map((g) => `when '${g}' then ${n}`),
+    ),
+  ];
+  return sql<number>`case lower(trim(student.grade)) ${sql.raw(whens.join(' '))} else ${sql.lit(GRADE_RANK_UNKNOWN)} end`;
+})();
+
+/** The earliest IEP date still ahead (as nextIep in the API computes it), else a far date. */
+function nextIepSql(today: string) {
+  return sql<string>`case
+    when student.iep_annual_review >= ${today}
+      and (student.iep_reevaluation < ${today} or student.iep_annual_review <= student.iep_reevaluation)
+      then student.iep_annual_review
+    when student.iep_reevaluation >= ${today} then student.iep_reevaluation
+    else ${NO_NEXT_IEP} end`;
+}
+
+function sortExpression(sort: CaseloadSort, today: string): RawBuilder<string | number> {
+  switch (sort) {
+    case 'grade':
+      return gradeRankCase;
+    case 'school':
+      return sql<string>`school.name`;
+    case 'nextIep':
+      return nextIepSql(today);
+    default:
+      return sql<string>`student.last_name`;
+  }
+}
+
+/**
+ * The next `limit` students in the viewer's scope matching the filters, after `after` in the
+ * requested order (sort column, then last name, first name, id: unique, so no row is skipped or
+ * repeated between pages). Each row carries its sort key for the next cursor.
+ */
+export async function caseloadPageStudents(
   db: Kysely<Database>,
   viewer: ScopeViewer,
-  window: CaseloadWindow,
-  filters: CaseloadFilters = {},
+  today: string,
+  filters: CaseloadFilters,
+  page: CaseloadPageRequest,
 ) {
-  const districtId = viewer.districtId;
-  const ids = () => caseloadStudentIds(db, viewer, window.today, filters);
-
-  const students = await studentList(db, districtId, ids())
+  const sortBy = sortExpression(page.sort, today);
+  const desc = page.order === 'desc';
+  const tuple = sql`(${sortBy}, student.last_name, student.first_name, student.id)`;
+  let q = studentsWithPlaces(db)
+    .where('student.district_id', '=', viewer.districtId)
+    .where('student.id', 'in', caseloadStudentIds(db, viewer, today, filters))
     .select([
       'student.id',
       'student.first_name',
@@ -85,14 +148,67 @@ export async function loadCaseload(
       'student.iep_reevaluation',
       'school.name as school_name',
       'classroom.name as homeroom_name',
-    ])
+      sortBy.as('sort_value'),
+    ]);
+  if (page.after) {
+    const [v, last, first, id] = page.after;
+    const key = sql`(${v}, ${last}, ${first}, ${id})`;
+    q = q.where(desc ? sql<boolean>`${tuple} < ${key}` : sql<boolean>`${tuple} > ${key}`);
+  }
+  const direction = desc ? 'desc' : 'asc';
+  const rows = await q
+    .orderBy(sortBy, direction)
+    .orderBy('student.last_name', direction)
+    .orderBy('student.first_name', direction)
+    .orderBy('student.id', direction)
+    .limit(page.limit)
     .execute();
+  return rows.map(({ sort_value, ...student }) => ({
+    ...student,
+    sortKey: [
+      page.sort === 'grade' ? Number(sort_value) : String(sort_value),
+      student.last_name,
+      student.first_name,
+      student.id,
+    ] as CaseloadSortKey,
+  }));
+}
+
+export type CaseloadPageStudent = Awaited<ReturnType<typeof caseloadPageStudents>>[number];
+
+/** How many students the filters leave in scope (one indexed count, no figures). */
+export async function countCaseload(
+  db: Kysely<Database>,
+  viewer: ScopeViewer,
+  today: string,
+  filters: CaseloadFilters,
+): Promise<number> {
+  const row = await db
+    .selectFrom(caseloadStudentIds(db, viewer, today, filters).as('ids'))
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Goals, observations, this week's services and delivered minutes of the given students (a
+ * page, so at most a few hundred ids): four queries whatever the page holds. The ids must
+ * already be in the viewer's scope.
+ */
+export async function loadCaseloadFigures(
+  db: Kysely<Database>,
+  districtId: string,
+  window: CaseloadWindow,
+  studentIds: readonly string[],
+) {
+  if (studentIds.length === 0) return { goals: [], observations: [], services: [], delivered: [] };
+  const ids = [...studentIds];
 
   const goals = await db
     .selectFrom('goal')
     .selectAll()
     .where('district_id', '=', districtId)
-    .where('student_id', 'in', ids())
+    .where('student_id', 'in', ids)
     .orderBy('student_id')
     .orderBy('created_at')
     .orderBy('id')
@@ -102,7 +218,7 @@ export async function loadCaseload(
     .selectFrom('observation')
     .select(OBSERVATION_POINT_COLUMNS)
     .where('district_id', '=', districtId)
-    .where('student_id', 'in', ids())
+    .where('student_id', 'in', ids)
     .orderBy('goal_id')
     .orderBy('observed_on')
     .execute();
@@ -111,7 +227,7 @@ export async function loadCaseload(
     .selectFrom('service')
     .select(['student_id', 'discipline', 'minutes', 'per'])
     .where('district_id', '=', districtId)
-    .where('student_id', 'in', ids())
+    .where('student_id', 'in', ids)
     .where('start_date', '<=', window.today)
     .where('end_date', '>=', window.today)
     .execute();
@@ -141,14 +257,16 @@ export async function loadCaseload(
       eb.fn.sum<number>('therapy_session.minutes').as('minutes'),
     ])
     .where('session_student.district_id', '=', districtId)
-    .where('session_student.student_id', 'in', ids())
+    .where('session_student.student_id', 'in', ids)
     .where('session_student.attendance', 'in', ['delivered', 'makeup'])
     .where('therapy_session.session_date', '>=', window.weekStart)
     .where('therapy_session.session_date', '<=', window.weekEnd)
     .groupBy(['session_student.student_id', 'service.discipline', 'provider.discipline'])
     .execute();
 
-  return { students, goals, observations, services, delivered };
+  return { goals, observations, services, delivered };
 }
 
-export type CaseloadData = Awaited<ReturnType<typeof loadCaseload>>;
+export type CaseloadData = Awaited<ReturnType<typeof loadCaseloadFigures>> & {
+  students: Omit<CaseloadPageStudent, 'sortKey'>[];
+};
