@@ -164,22 +164,12 @@ export async function fidelityView(
   } else {
     period = currentPeriod(periods, settings, today);
   }
-  const only = options.studentIds;
   // Restricted to given students (already in scope), the report reads only their rows.
   const data = await loadFidelityData(
     ctx.db,
     ctx.viewer,
     { today, ...period },
-    only
-      ? {
-          studentIds: () =>
-            ctx.db
-              .selectFrom('student')
-              .select('student.id')
-              .where('student.district_id', '=', ctx.viewer.districtId)
-              .where('student.id', 'in', [...only]),
-        }
-      : {},
+    { onlyStudents: options.studentIds },
   );
   const rows = fidelityRows(data, { ...period, today, policy: settings.policy }).filter(
     (r) => !input?.discipline || r.discipline === input.discipline,

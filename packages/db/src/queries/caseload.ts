@@ -6,7 +6,6 @@ import {
 } from '@carryover/domain';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../schema';
-import { studentsWithPlaces } from './joins';
 import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 import { type ScopeViewer, type StudentIdQuery, scopedStudentIds } from './scope';
 
@@ -136,11 +135,20 @@ export async function caseloadPageStudents(
   const sortBy = sortExpression(page.sort, today);
   const desc = page.order === 'desc';
   const tuple = sql`(${sortBy}, student.last_name, student.first_name, student.id)`;
-  let q = studentsWithPlaces(db)
-    .where('student.district_id', '=', viewer.districtId)
-    .where('student.id', 'in', caseloadStudentIds(db, viewer, today, filters))
+  // Built on the scope query itself (not `id in (scope)`), so the database can walk students in
+  // sort order, test each against scope and filters, and stop once the page is full.
+  let q = caseloadStudentIds(db, viewer, today, filters)
+    .innerJoin('school', (j) =>
+      j
+        .onRef('school.district_id', '=', 'student.district_id')
+        .onRef('school.id', '=', 'student.school_id'),
+    )
+    .leftJoin('classroom', (j) =>
+      j
+        .onRef('classroom.district_id', '=', 'student.district_id')
+        .onRef('classroom.id', '=', 'student.homeroom_id'),
+    )
     .select([
-      'student.id',
       'student.first_name',
       'student.last_name',
       'student.grade',
@@ -214,14 +222,20 @@ export async function loadCaseloadFigures(
     .orderBy('id')
     .execute();
 
-  const observations = await db
-    .selectFrom('observation')
-    .select(OBSERVATION_POINT_COLUMNS)
-    .where('district_id', '=', districtId)
-    .where('student_id', 'in', ids)
-    .orderBy('goal_id')
-    .orderBy('observed_on')
-    .execute();
+  // By goal, not by student: the (district, goal, date) index then serves both the filter and
+  // the order, where a student filter let the planner walk the whole index for its order.
+  const goalIds = goals.map((g) => g.id);
+  const observations =
+    goalIds.length === 0
+      ? []
+      : await db
+          .selectFrom('observation')
+          .select(OBSERVATION_POINT_COLUMNS)
+          .where('district_id', '=', districtId)
+          .where('goal_id', 'in', goalIds)
+          .orderBy('goal_id')
+          .orderBy('observed_on')
+          .execute();
 
   const services = await db
     .selectFrom('service')

@@ -29,10 +29,26 @@ export async function loadFidelityData(
   db: Kysely<Database>,
   viewer: ScopeViewer,
   window: { today: string; from: string; to: string },
-  options: { studentIds?: () => ReturnType<typeof scopedStudentIds> } = {},
+  options: {
+    studentIds?: () => ReturnType<typeof scopedStudentIds>;
+    /**
+     * These students only (already checked to be in scope; a page of them). A literal id list
+     * lets the planner use the per-student indexes, where a subquery led it to scan.
+     */
+    onlyStudents?: readonly string[];
+  } = {},
 ) {
   const districtId = viewer.districtId;
-  const ids = options.studentIds ?? (() => scopedStudentIds(db, viewer, window.today));
+  const only = options.onlyStudents;
+  const ids = only
+    ? () =>
+        db
+          .selectFrom('student')
+          .select('student.id')
+          .where('student.district_id', '=', districtId)
+          .where('student.id', 'in', [...only])
+    : (options.studentIds ?? (() => scopedStudentIds(db, viewer, window.today)));
+  const filter = () => (only ? [...only] : ids());
   const students = await studentList(db, districtId, ids())
     .select([
       'student.id',
@@ -62,26 +78,43 @@ export async function loadFidelityData(
       'staff_user.name as provider_name',
     ])
     .where('service.district_id', '=', districtId)
-    .where('service.student_id', 'in', ids())
+    .where('service.student_id', 'in', filter())
     .where('service.start_date', '<=', window.to)
     .where('service.end_date', '>=', window.from)
     .orderBy('service.start_date')
     .execute();
-  const splits = await db
-    .selectFrom('service_model_minutes')
-    .innerJoin('service', (j) =>
-      j
-        .onRef('service.district_id', '=', 'service_model_minutes.district_id')
-        .onRef('service.id', '=', 'service_model_minutes.service_id'),
-    )
-    .select([
-      'service_model_minutes.service_id',
-      'service_model_minutes.model',
-      'service_model_minutes.minutes',
-    ])
-    .where('service_model_minutes.district_id', '=', districtId)
-    .where('service.student_id', 'in', ids())
-    .execute();
+  const allSplits = () =>
+    db
+      .selectFrom('service_model_minutes')
+      .innerJoin('service', (j) =>
+        j
+          .onRef('service.district_id', '=', 'service_model_minutes.district_id')
+          .onRef('service.id', '=', 'service_model_minutes.service_id'),
+      )
+      .select([
+        'service_model_minutes.service_id',
+        'service_model_minutes.model',
+        'service_model_minutes.minutes',
+      ])
+      .where('service_model_minutes.district_id', '=', districtId)
+      .where('service.student_id', 'in', filter())
+      .execute();
+  // For a page of students, by the services just loaded (the primary key serves the lookup).
+  const serviceIds = services.map((s) => s.id);
+  const splits = !only
+    ? await allSplits()
+    : serviceIds.length === 0
+      ? []
+      : await db
+          .selectFrom('service_model_minutes')
+          .select([
+            'service_model_minutes.service_id',
+            'service_model_minutes.model',
+            'service_model_minutes.minutes',
+          ])
+          .where('service_model_minutes.district_id', '=', districtId)
+          .where('service_model_minutes.service_id', 'in', serviceIds)
+          .execute();
   const records = await db
     .selectFrom('session_student')
     .innerJoin('therapy_session as s', (j) =>
@@ -106,7 +139,7 @@ export async function loadFidelityData(
       'provider.discipline as provider_discipline',
     ])
     .where('session_student.district_id', '=', districtId)
-    .where('session_student.student_id', 'in', ids())
+    .where('session_student.student_id', 'in', filter())
     .where('s.session_date', '>=', window.from)
     .where('s.session_date', '<=', window.to)
     .execute();
