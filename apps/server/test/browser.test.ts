@@ -6,6 +6,7 @@ import {
   launchChromium,
   type RunningCarryover,
   shotsDir,
+  signIn,
   startCarryover,
 } from './support/e2e';
 
@@ -89,6 +90,60 @@ describe.skipIf(!haveChromium)('browser: sign in, caseload, student graph', () =
       await context.close();
     });
   }
+
+  it('a coordinator pages through their schools: first page, more on scroll and click, name sort from the server', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    await signIn(page, baseUrl, 'coordinator@demo.test');
+    await page.getByRole('heading', { name: 'Caseload' }).waitFor();
+    const status = page.locator('.caseload-count');
+    /** "50 of 200 students shown · …" while pages remain, "200 students · …" once all are in. */
+    const shown = async () => {
+      const text = ((await status.textContent()) ?? '').replace(/,/g, '');
+      const m = /^(\d+) of (\d+) students shown/.exec(text) ?? /^(\d+) students? ·/.exec(text);
+      return m ? { loaded: Number(m[1]), total: m[2] ? Number(m[2]) : null } : null;
+    };
+    await expect.poll(shown).toMatchObject({ loaded: 50 });
+    const { total } = (await shown())!;
+    expect(total).toBeGreaterThan(150);
+    const studentLinks = page.locator('main tbody a[href^="/students/"]');
+    const firstAscending = (await studentLinks.first().textContent())?.trim();
+
+    // "Load more" fetches the next page. (A dispatched click: scrolling the button into view
+    // would also start the automatic loading tested next.)
+    await page.getByRole('button', { name: 'Load more students' }).dispatchEvent('click');
+    await expect.poll(async () => (await shown())?.loaded).toBe(100);
+    // Scrolling to the end of the list fetches further pages by itself.
+    await page.getByRole('button', { name: /Load more students/ }).scrollIntoViewIfNeeded();
+    await expect.poll(async () => (await shown())?.loaded).toBeGreaterThanOrEqual(150);
+    // Only the rows near the viewport are in the DOM.
+    expect(await page.locator('main tbody tr').count()).toBeLessThan(60);
+    await page.screenshot({ path: join(shotsDir, 'caseload-coordinator-desktop.png') });
+
+    // Sorting by name, descending: the server's order over the whole scope, from a new first page.
+    await page.getByRole('button', { name: 'Student', exact: true }).click();
+    await expect
+      .poll(() =>
+        page.getByRole('columnheader', { name: 'Student', exact: true }).getAttribute('aria-sort'),
+      )
+      .toBe('descending');
+    await expect.poll(async () => (await shown())?.loaded).toBe(50);
+    const expected = (await page.evaluate(
+      `fetch('/trpc/caseload.list', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+         body: JSON.stringify({ sort: 'name', order: 'desc', limit: 1 }) }).then((r) => r.json())`,
+    )) as { result: { data: { items: { name: string }[] } } };
+    const lastByName = expected.result.data.items[0]!.name;
+    await expect
+      .poll(async () => (await studentLinks.first().textContent())?.trim())
+      .toBe(lastByName);
+    expect(lastByName).not.toBe(firstAscending);
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
 
   it("leaves no password, session token or student name in the server's log", () => {
     // The start-up banner prints the public demo password on purpose (it is in the README);

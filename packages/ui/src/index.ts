@@ -1,6 +1,6 @@
 export { AppShell, type AppShellProps, type AppShellUser } from './components/AppShell';
 export { Button, type ButtonProps } from './components/Button';
-export { type Column, DataTable, type DataTableProps } from './components/DataTable';
+export { type Column, DataTable, type DataTableProps, SortIcon } from './components/DataTable';
 export {
   EstimateChart,
   type EstimateChartProps,

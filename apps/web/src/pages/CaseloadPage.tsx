@@ -1,50 +1,91 @@
-import type { CaseloadRow, GoalStatus } from '@carryover/domain';
-import { goalStatuses, labels } from '@carryover/domain';
+import type { CaseloadRow, CaseloadSort, Discipline, GoalStatus } from '@carryover/domain';
+import { CASELOAD_PAGE_DEFAULT, goalStatuses, labels } from '@carryover/domain';
 import {
   Button,
-  type Column,
-  DataTable,
   EmptyState,
   ErrorState,
   formatDate,
   LoadingState,
   MinutesBar,
-  minutesRatio,
   PageHeader,
+  SortIcon,
   StatusBadge,
 } from '@carryover/ui';
-import { useQuery } from '@tanstack/react-query';
-import { useDeferredValue, useMemo, useState } from 'react';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import {
+  type ColumnDef,
+  flexRender,
+  getCoreRowModel,
+  type SortingState,
+  useReactTable,
+} from '@tanstack/react-table';
+import { useWindowVirtualizer } from '@tanstack/react-virtual';
+import {
+  useDeferredValue,
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { Link } from 'react-router';
 import { DisciplineFilter } from '../components/Filters';
 import { OpenActionItems } from '../components/OpenActionItems';
-import {
-  type CaseloadFilters,
-  caseloadSummary,
-  filterCaseload,
-  gradeRank,
-  lastDataDate,
-  urgency,
-} from '../lib/caseload';
+import { caseloadSummary, lastDataDate } from '../lib/caseload';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
 
+// The caseload a page at a time: the server sorts, filters and pages (a district can hold tens
+// of thousands of students); TanStack Table holds the sort state and the columns, and only the
+// rows near the viewport are in the DOM. More pages load when the end of the list comes into
+// view, or with "Load more".
+
 const iepEventLabel = { annual_review: 'Annual review', re_evaluation: 'Re-evaluation' } as const;
 
-const columns: Column<CaseloadRow>[] = [
+/** Grades a filter can pick, as the district records them. */
+const gradeOptions = ['PreK', 'K', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'];
+
+/** Columns whose order the server keeps; the others are computed per student and not sortable. */
+const serverSorts: Record<string, CaseloadSort> = {
+  name: 'name',
+  grade: 'grade',
+  school: 'school',
+  nextIep: 'nextIep',
+};
+
+const columns: ColumnDef<CaseloadRow>[] = [
   {
     id: 'name',
     header: 'Student',
-    cell: (r) => <Link to={`/students/${encodeURIComponent(r.studentId)}`}>{r.name}</Link>,
-    sortValue: (r) => r.name,
+    size: 150,
+    // An accessor makes the column sortable; the rows arrive already sorted by the server.
+    accessorFn: (r) => r.name,
+    cell: ({ row: { original: r } }) => (
+      <Link to={`/students/${encodeURIComponent(r.studentId)}`}>{r.name}</Link>
+    ),
   },
-  { id: 'grade', header: 'Grade', cell: (r) => r.grade, sortValue: (r) => gradeRank(r.grade) },
-  { id: 'school', header: 'School', cell: (r) => r.schoolName, sortValue: (r) => r.schoolName },
+  {
+    id: 'grade',
+    header: 'Grade',
+    size: 80,
+    accessorFn: (r) => r.grade,
+    cell: ({ row }) => row.original.grade,
+  },
+  {
+    id: 'school',
+    header: 'School',
+    size: 140,
+    accessorFn: (r) => r.schoolName,
+    cell: ({ row }) => row.original.schoolName,
+  },
   {
     id: 'goals',
     header: 'Goals',
-    cell: (r) =>
+    size: 360,
+    enableSorting: false,
+    cell: ({ row: { original: r } }) =>
       r.goals.length === 0 ? (
         <span className="muted">No goals</span>
       ) : (
@@ -65,18 +106,20 @@ const columns: Column<CaseloadRow>[] = [
           ))}
         </ul>
       ),
-    sortValue: urgency,
   },
   {
     id: 'lastData',
     header: 'Last data',
-    cell: (r) => formatDate(lastDataDate(r)),
-    sortValue: lastDataDate,
+    size: 110,
+    enableSorting: false,
+    cell: ({ row }) => formatDate(lastDataDate(row.original)),
   },
   {
     id: 'minutes',
     header: 'Minutes this week',
-    cell: (r) => (
+    size: 170,
+    enableSorting: false,
+    cell: ({ row: { original: r } }) => (
       <span className="stacked">
         <MinutesBar delivered={r.minutesDeliveredThisWeek} mandated={r.minutesMandatedThisWeek} />
         {r.minutesBehind > 0 && (
@@ -86,12 +129,13 @@ const columns: Column<CaseloadRow>[] = [
         )}
       </span>
     ),
-    sortValue: (r) => minutesRatio(r.minutesDeliveredThisWeek, r.minutesMandatedThisWeek),
   },
   {
     id: 'nextIep',
     header: 'Next IEP date',
-    cell: (r) =>
+    size: 130,
+    accessorFn: (r) => r.nextIepDate,
+    cell: ({ row: { original: r } }) =>
       r.nextIepDate ? (
         <span className="stacked">
           <span>{formatDate(r.nextIepDate)}</span>
@@ -100,36 +144,69 @@ const columns: Column<CaseloadRow>[] = [
       ) : (
         '—'
       ),
-    sortValue: (r) => r.nextIepDate,
   },
 ];
 
-const emptyFilters: CaseloadFilters = { search: '', status: '', discipline: '' };
+interface Filters {
+  search: string;
+  status: GoalStatus | '';
+  discipline: Discipline | '';
+  grade: string;
+}
+const emptyFilters: Filters = { search: '', status: '', discipline: '', grade: '' };
+
+/** A row's height before it is measured (one goal line); real rows are measured as drawn. */
+const ESTIMATED_ROW_PX = 64;
 
 export function CaseloadPage() {
   useDocumentTitle('Caseload');
   const trpc = useTRPC();
-  const caseload = useQuery({
-    ...trpc.caseload.list.queryOptions({ limit: 200 }),
-    select: (page) => page.items,
+  const [filters, setFilters] = useState<Filters>(emptyFilters);
+  const [sorting, setSorting] = useState<SortingState>([{ id: 'name', desc: false }]);
+  // Typing settles before a request goes out: the search is sent with the deferred value.
+  const search = useDeferredValue(filters.search.trim());
+  const sortBy = sorting[0];
+  const caseload = useInfiniteQuery({
+    ...trpc.caseload.list.infiniteQueryOptions(
+      {
+        search: search || undefined,
+        status: filters.status || undefined,
+        discipline: filters.discipline || undefined,
+        grade: filters.grade || undefined,
+        sort: (sortBy && serverSorts[sortBy.id]) ?? 'name',
+        order: sortBy?.desc ? 'desc' : 'asc',
+        limit: CASELOAD_PAGE_DEFAULT,
+      },
+      { getNextPageParam: (page) => page.nextCursor },
+    ),
+    // A new sort or filter keeps the old rows on screen until the new first page arrives.
+    placeholderData: keepPreviousData,
   });
-  const [filters, setFilters] = useState<CaseloadFilters>(emptyFilters);
-  const deferredFilters = useDeferredValue(filters);
-  const rows = caseload.data;
-  const shown = useMemo(
-    () => (rows ? filterCaseload(rows, deferredFilters) : []),
-    [rows, deferredFilters],
-  );
-  const filtered = filters.search !== '' || filters.status !== '' || filters.discipline !== '';
+  // A stable array: the table recomputes (and may reset state) whenever `data` is a new array.
+  const rows = useMemo(() => caseload.data?.pages.flatMap((p) => p.items) ?? [], [caseload.data]);
+  const total = caseload.data?.pages[0]?.total ?? null;
+  const filtered = Object.values(filters).some((v) => v !== '');
+
+  const table = useReactTable({
+    data: rows,
+    columns,
+    getCoreRowModel: getCoreRowModel(),
+    getRowId: (r) => r.studentId,
+    manualSorting: true,
+    enableSortingRemoval: false,
+    sortDescFirst: false,
+    state: { sorting },
+    onSortingChange: setSorting,
+  });
 
   return (
     <>
       <PageHeader
         title="Caseload"
         description={
-          rows ? (
+          caseload.data ? (
             <p role="status" className="caseload-count">
-              {caseloadSummary(shown, rows.length)}
+              {caseloadSummary(rows, total, caseload.hasNextPage)}
             </p>
           ) : null
         }
@@ -140,7 +217,7 @@ export function CaseloadPage() {
           Search
           <input
             type="search"
-            placeholder="Student, school or homeroom"
+            placeholder="Student name"
             value={filters.search}
             onChange={(e) => setFilters((f) => ({ ...f, search: e.target.value }))}
           />
@@ -165,6 +242,20 @@ export function CaseloadPage() {
           value={filters.discipline}
           onChange={(discipline) => setFilters((f) => ({ ...f, discipline }))}
         />
+        <label>
+          Grade
+          <select
+            value={filters.grade}
+            onChange={(e) => setFilters((f) => ({ ...f, grade: e.target.value }))}
+          >
+            <option value="">All grades</option>
+            {gradeOptions.map((g) => (
+              <option key={g} value={g}>
+                {g}
+              </option>
+            ))}
+          </select>
+        </label>
         {filtered && (
           <Button variant="ghost" onClick={() => setFilters(emptyFilters)}>
             Clear filters
@@ -181,28 +272,202 @@ export function CaseloadPage() {
           onRetry={() => void caseload.refetch()}
           retrying={caseload.isFetching}
         />
-      ) : caseload.data.length === 0 ? (
-        <EmptyState title="No students yet">
-          <p>Students appear here once you are assigned to serve them.</p>
-        </EmptyState>
-      ) : shown.length === 0 ? (
-        <EmptyState
-          title="No students match these filters"
-          action={
-            <Button variant="secondary" onClick={() => setFilters(emptyFilters)}>
-              Clear filters
-            </Button>
-          }
-        />
+      ) : rows.length === 0 && !caseload.hasNextPage ? (
+        filtered ? (
+          <EmptyState
+            title="No students match these filters"
+            action={
+              <Button variant="secondary" onClick={() => setFilters(emptyFilters)}>
+                Clear filters
+              </Button>
+            }
+          />
+        ) : (
+          <EmptyState title="No students yet">
+            <p>Students appear here once you are assigned to serve them.</p>
+          </EmptyState>
+        )
       ) : (
-        <DataTable
-          caption="Students on your caseload"
-          columns={columns}
-          rows={shown}
-          rowKey={(r) => r.studentId}
-          initialSort={{ columnId: 'name', direction: 'ascending' }}
-        />
+        <>
+          <p className="muted small caseload-sort-note">
+            Sort by student (last name), grade, school or next IEP date.
+          </p>
+          <VirtualTable table={table} busy={caseload.isFetching && !caseload.isFetchingNextPage} />
+          <MorePages
+            hasNextPage={caseload.hasNextPage}
+            fetching={caseload.isFetching}
+            failed={caseload.isFetchNextPageError}
+            onMore={() => void caseload.fetchNextPage({ cancelRefetch: false })}
+          />
+        </>
       )}
     </>
+  );
+}
+
+type CaseloadTable = ReturnType<typeof useReactTable<CaseloadRow>>;
+
+/** The table with only the rows near the viewport in the DOM (spacer rows keep the height). */
+function VirtualTable({ table, busy }: { table: CaseloadTable; busy: boolean }) {
+  const captionId = useId();
+  const bodyRef = useRef<HTMLTableSectionElement>(null);
+  const [scrollMargin, setScrollMargin] = useState(0);
+  const { rows } = table.getRowModel();
+  // The window scrolls; the virtualiser needs where the body starts on the page.
+  useLayoutEffect(() => {
+    const top = (bodyRef.current?.getBoundingClientRect().top ?? 0) + window.scrollY;
+    if (Math.abs(top - scrollMargin) > 1) setScrollMargin(top);
+  });
+  const virtualizer = useWindowVirtualizer({
+    count: rows.length,
+    estimateSize: () => ESTIMATED_ROW_PX,
+    overscan: 6,
+    scrollMargin,
+    getItemKey: (i) => rows[i]?.id ?? i,
+  });
+  const items = virtualizer.getVirtualItems();
+  const before = items.length > 0 ? items[0]!.start - scrollMargin : 0;
+  const after =
+    items.length > 0 ? virtualizer.getTotalSize() - (items.at(-1)!.end - scrollMargin) : 0;
+  const columnCount = table.getVisibleLeafColumns().length;
+
+  return (
+    // A focusable, labelled region lets keyboard users scroll a table wider than the screen.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: scroll container must be reachable by keyboard
+    <section className="table-scroll" aria-labelledby={captionId} tabIndex={0} aria-busy={busy}>
+      {/* Fixed column widths: rows come and go as the list scrolls, and an automatic layout
+          would resize the columns each time. */}
+      <table
+        className="data-table data-table--fixed"
+        style={{ minWidth: table.getTotalSize() }}
+        aria-rowcount={rows.length + 1}
+      >
+        <caption id={captionId} className="visually-hidden">
+          Students on your caseload
+        </caption>
+        <colgroup>
+          {table.getVisibleLeafColumns().map((column) => (
+            <col key={column.id} style={{ width: column.getSize() }} />
+          ))}
+        </colgroup>
+        <thead>
+          {table.getHeaderGroups().map((group) => (
+            <tr key={group.id}>
+              {group.headers.map((header) => {
+                const column = header.column;
+                const active = column.getIsSorted();
+                const direction =
+                  active === 'asc' ? 'ascending' : active === 'desc' ? 'descending' : null;
+                return (
+                  <th
+                    key={header.id}
+                    scope="col"
+                    aria-sort={column.getCanSort() ? (direction ?? 'none') : undefined}
+                  >
+                    {column.getCanSort() ? (
+                      <button
+                        type="button"
+                        className="sort-button"
+                        onClick={column.getToggleSortingHandler()}
+                      >
+                        {flexRender(column.columnDef.header, header.getContext())}
+                        <SortIcon direction={direction} />
+                      </button>
+                    ) : (
+                      flexRender(column.columnDef.header, header.getContext())
+                    )}
+                  </th>
+                );
+              })}
+            </tr>
+          ))}
+        </thead>
+        <tbody ref={bodyRef}>
+          {before > 0 && (
+            <tr className="virtual-spacer">
+              <td colSpan={columnCount} style={{ height: before }} />
+            </tr>
+          )}
+          {items.map((item) => {
+            const row = rows[item.index]!;
+            return (
+              <tr
+                key={row.id}
+                data-index={item.index}
+                aria-rowindex={item.index + 2}
+                ref={virtualizer.measureElement}
+              >
+                {row.getVisibleCells().map((cell, i) =>
+                  i === 0 ? (
+                    <th key={cell.id} scope="row">
+                      {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                    </th>
+                  ) : (
+                    <td key={cell.id}>
+                      {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                    </td>
+                  ),
+                )}
+              </tr>
+            );
+          })}
+          {after > 0 && (
+            <tr className="virtual-spacer">
+              <td colSpan={columnCount} style={{ height: after }} />
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** "Load more", which also fires by itself when it scrolls into view. */
+function MorePages({
+  hasNextPage,
+  fetching,
+  failed,
+  onMore,
+}: {
+  hasNextPage: boolean;
+  fetching: boolean;
+  failed: boolean;
+  onMore: () => void;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [inView, setInView] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const observer = new IntersectionObserver(
+      ([entry]) => setInView(entry?.isIntersecting ?? false),
+      {
+        rootMargin: '400px 0px',
+      },
+    );
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  // Still in view after a page arrived (a short page, a tall screen): fetch the next one too.
+  // After a failure, wait for the button.
+  useEffect(() => {
+    if (inView && hasNextPage && !fetching && !failed) onMore();
+  }, [inView, hasNextPage, fetching, failed, onMore]);
+
+  return (
+    <div ref={ref} className="load-more">
+      {failed ? (
+        <p role="alert" className="load-more__error">
+          More students could not be loaded.{' '}
+          <Button variant="secondary" onClick={onMore}>
+            Try again
+          </Button>
+        </p>
+      ) : hasNextPage ? (
+        <Button variant="secondary" onClick={onMore} busy={fetching}>
+          {fetching ? 'Loading more students…' : 'Load more students'}
+        </Button>
+      ) : null}
+    </div>
   );
 }

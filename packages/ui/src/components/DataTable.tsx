@@ -25,7 +25,8 @@ export interface DataTableProps<T> {
   compact?: boolean;
 }
 
-function SortIcon({ direction }: { direction: SortDirection | null }) {
+/** The up/down arrows of a sortable column header; the active direction is solid. */
+export function SortIcon({ direction }: { direction: SortDirection | null }) {
   return (
     <svg className="sort-icon" viewBox="0 0 10 14" width="10" height="14" aria-hidden="true">
       <path d="M5 1 9 6H1Z" opacity={direction === 'ascending' ? 1 : 0.3} fill="currentColor" />
