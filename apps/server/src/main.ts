@@ -4,6 +4,7 @@ import { consoleLogger, errorSummary, hashPassword } from '@carryover/api';
 import {
   type Connection,
   DEFAULT_SQLITE_PATH,
+  describeClock,
   hasAnyDistrict,
   migrateToLatest,
   openDatabase,
@@ -41,6 +42,8 @@ Environment:
   PORT           port to listen on (default 3000)
   HOST           address to listen on (default 0.0.0.0)
   TRUST_PROXY    1 behind a reverse proxy that sets X-Forwarded-Proto and X-Forwarded-For
+  CARRYOVER_NOW  an ISO instant: run as if it were then (the clock starts there and runs on);
+                 for reproducing a test run or a demo at a given hour, never in production
 `;
 
 function fail(message: string): never {
@@ -190,6 +193,8 @@ async function main(argv: string[]): Promise<void> {
     fail('reset deletes every table and all data. Run `reset --yes` if that is what you want.');
   }
 
+  // A faked clock is said out loud, so nobody mistakes a replayed day for the real one.
+  if (process.env.CARRYOVER_NOW) console.log(describeClock());
   const conn = openDatabase();
   const closeAfter = async (work: () => Promise<void>) => {
     try {
