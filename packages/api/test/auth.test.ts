@@ -104,6 +104,7 @@ for (const target of targets) {
         discipline: 'SLP',
         districtId: 'dA',
         districtName: 'Riverside Unified',
+        timezone: 'America/Chicago',
       });
       const token = cookies.set[0]!.token;
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);

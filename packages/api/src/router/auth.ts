@@ -19,6 +19,7 @@ const toViewer = (v: {
   discipline: Discipline | null;
   districtId: string;
   districtName: string;
+  timezone: string;
 }): Viewer => ({
   id: v.id,
   name: v.name,
@@ -27,6 +28,7 @@ const toViewer = (v: {
   discipline: v.discipline,
   districtId: v.districtId,
   districtName: v.districtName,
+  timezone: v.timezone,
 });
 
 export const authRouter = {
