@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   haveChromium,
   launchChromium,
+  newContext,
   type RunningCarryover,
   shotsDir,
   signIn,
@@ -29,7 +30,7 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
   });
 
   it('filters to one discipline, shows the chart and strata, exports the CSV', async () => {
-    const context = await browser.newContext({
+    const context = await newContext(browser, {
       viewport: { width: 1280, height: 800 },
       acceptDownloads: true,
     });
