@@ -117,6 +117,8 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
     await page.getByRole('heading', { name: 'Log session', level: 1 }).waitFor();
     await page.getByText('Everything is sent').waitFor();
     const today = await page.getByLabel('Date').inputValue();
+    // The server's "today" is the district's, by the same clock as this test (CARRYOVER_NOW).
+    expect(today).toBe(districtToday());
     const obsBefore = (goalId: string) =>
       query<{ n: number }>(
         `select count(*) as n from observation where goal_id = ? and observed_on = ?`,
