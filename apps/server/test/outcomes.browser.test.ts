@@ -63,7 +63,8 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
     await expect
       .poll(async () => (await stratumNames()).length, { timeout: 20_000 })
       .toBeGreaterThan(0);
-    for (const r of await stratumNames()) expect(r.startsWith('SLP · ')).toBe(true);
+    const rows = await stratumNames();
+    for (const r of rows) expect(r.startsWith('SLP · ')).toBe(true);
     await page.screenshot({ path: join(shotsDir, 'outcomes-slp.png'), fullPage: true });
 
     // A number links to the episodes behind it.
