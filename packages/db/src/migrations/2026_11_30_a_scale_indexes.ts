@@ -6,7 +6,9 @@ import type { Kysely } from 'kysely';
 //   is never tempted to walk the district's observation_goal_date_ix to skip a sort (it
 //   replaces observation_student_ix, its prefix);
 // - a student's goals' phase and model changes, and a service's model changes;
-// - the teacher and coordinator scopes: classrooms by teacher, students by homeroom and school.
+// - the teacher and coordinator scopes: classrooms by teacher, students by homeroom and school;
+// - the sessions a staff member logged (recent sessions: provided OR logged by the viewer, which
+//   needs an index on each side of the OR).
 
 const indexes: [name: string, table: string, columns: string[]][] = [
   [
@@ -20,6 +22,11 @@ const indexes: [name: string, table: string, columns: string[]][] = [
   ['classroom_teacher_ix', 'classroom', ['district_id', 'teacher_id']],
   ['student_homeroom_ix', 'student', ['district_id', 'homeroom_id']],
   ['student_school_ix', 'student', ['district_id', 'school_id']],
+  [
+    'therapy_session_author_date_ix',
+    'therapy_session',
+    ['district_id', 'created_by', 'session_date'],
+  ],
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {
