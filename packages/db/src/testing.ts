@@ -10,6 +10,8 @@ import {
   openDatabase,
 } from './client';
 
+export { districtPredicateGaps } from './district-predicate';
+
 // Test support shared by every package's database tests: each test suite runs against every
 // real database (Kysely's own pattern), each with a fresh, migrated database of its own.
 
