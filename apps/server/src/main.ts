@@ -6,8 +6,10 @@ import {
   DEFAULT_SQLITE_PATH,
   describeClock,
   hasAnyDistrict,
+  keepPlannerStatisticsFresh,
   migrateToLatest,
   openDatabase,
+  refreshPlannerStatistics,
   resetDatabase,
 } from '@carryover/db';
 import { backup } from './backup';
@@ -53,6 +55,7 @@ function fail(message: string): never {
 
 async function migrate(conn: Connection): Promise<void> {
   const applied = await migrateToLatest(conn.db);
+  await refreshPlannerStatistics(conn.db);
   console.log(
     applied.length > 0
       ? `Migrated ${conn.location}: ${applied.join(', ')}`
@@ -111,6 +114,10 @@ function serve(conn: Connection): Promise<void> {
     server.listen(port, host, () => {
       const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
       console.log(`Carryover is serving ${conn.location} at http://${shown}:${port}/`);
+      const stopStatistics = keepPlannerStatisticsFresh(conn.db, (err) =>
+        consoleLogger.error('refreshing planner statistics failed', err),
+      );
+      server.once('close', stopStatistics);
       installShutdown(server, conn, resolve);
     });
   });
@@ -210,6 +217,7 @@ async function main(argv: string[]): Promise<void> {
       return closeAfter(async () => {
         await migrate(conn);
         await seed(conn, students, values.force ?? false);
+        await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
       });
     case 'reset':
       return closeAfter(async () => {
@@ -217,12 +225,14 @@ async function main(argv: string[]): Promise<void> {
         console.log(`Reset ${conn.location}: every table dropped and migrated again (empty).`);
       });
     case 'serve':
+      await refreshPlannerStatistics(conn.db);
       return serve(conn);
     case 'start':
       await migrate(conn);
       if (!(await hasAnyDistrict(conn.db))) {
         console.log('First run: no district yet.');
         await seed(conn, students, false);
+        await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
       }
       return serve(conn);
   }
