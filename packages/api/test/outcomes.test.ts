@@ -1,4 +1,4 @@
-import type { Connection } from '@carryover/db';
+import { bumpDataVersion, type Connection, type DB } from '@carryover/db';
 import { seedDemoDistrict } from '@carryover/db/demo';
 import { testTargets } from '@carryover/db/testing';
 import { getErrorShape, type TRPCError } from '@trpc/server';
@@ -15,6 +15,25 @@ import { A, as, buildFixture, emails, openTestDb, PASSWORD, silentLogger, TODAY 
 const targets = await testTargets();
 const DOMAIN = 'outcomes.test';
 const models = ['push_in', 'pull_out', 'consult', 'split'] as const;
+
+/** Records the tables every query through it names, to prove which tables a call touched. */
+function tableRecorder() {
+  const tables: string[] = [];
+  const collect = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as { kind?: string; table?: { identifier?: { name?: string } } };
+    if (n.kind === 'TableNode' && n.table?.identifier?.name) tables.push(n.table.identifier.name);
+    for (const v of Object.values(node)) collect(v);
+  };
+  const plugin: Parameters<DB['withPlugin']>[0] = {
+    transformQuery: ({ node }) => {
+      collect(node);
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  };
+  return { plugin, tables };
+}
 
 const fieldErrorsOf = (error: unknown, path: string): Record<string, string[]> =>
   getErrorShape({
@@ -212,6 +231,26 @@ for (const target of targets) {
         expect(e.from >= '2026-01-05').toBe(true);
         expect(e.to <= '2026-03-02').toBe(true);
       }
+    });
+
+    it('serves a repeat view from the cache without reading observations, until data changes', async () => {
+      const recorder = tableRecorder();
+      const db = conn.db.withPlugin(recorder.plugin);
+      const admin = await as(conn, `admin@${DOMAIN}`, { db });
+      const first = await admin.outcomes.report({ domain: 'articulation' });
+      const start = outcomesCache.stats();
+      recorder.tables.length = 0;
+      const repeat = await admin.outcomes.report({ domain: 'articulation' });
+      expect(repeat.cached).toBe(true);
+      expect(repeat.report).toEqual(first.report);
+      expect(outcomesCache.stats().hits).toBe(start.hits + 1);
+      expect(recorder.tables).toContain('district_data_version');
+      expect(recorder.tables).not.toContain('observation');
+      // Any write that changes the comparison's data changes the version: the next view recomputes.
+      await conn.db.transaction().execute((trx) => bumpDataVersion(trx, demoDistrict));
+      const after = await admin.outcomes.report({ domain: 'articulation' });
+      expect(after.cached).toBe(false);
+      expect(after.report).toEqual(first.report);
     });
 
     if (target.dialect === 'sqlite')
