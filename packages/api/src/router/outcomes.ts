@@ -1,6 +1,7 @@
 import {
   comparisonDataVersion,
   loadComparisonInput,
+  postgresUrlOf,
   scopedSchools,
   sqliteDatabaseFile,
   studentNames,
@@ -67,11 +68,16 @@ async function comparisonFor(
   };
   const key = JSON.stringify([districtId, asOf, version, schoolIds, filter, filters.minStudents]);
   const makeJob = async (): Promise<ComparisonJob> => {
+    // The worker opens its own connection: the rows, and turning them into the comparison's
+    // input, would otherwise cost the main thread seconds at district scale. Only a database
+    // the worker cannot reach (in-memory SQLite, a Kysely not made by openDatabase) loads here.
     const path = await sqliteFile(ctx);
-    // Postgres I/O does not block the loop; only the arithmetic needs the worker then.
+    const url = ctx.dialect === 'postgres' ? postgresUrlOf(ctx.db) : null;
     const source: ComparisonJob['source'] = path
       ? { kind: 'sqlite', path }
-      : { kind: 'input', input: await loadComparisonInput(ctx.db, districtId, { asOf }) };
+      : url
+        ? { kind: 'postgres', url }
+        : { kind: 'input', input: await loadComparisonInput(ctx.db, districtId, { asOf }) };
     return {
       districtId,
       asOf,

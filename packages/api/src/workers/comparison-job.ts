@@ -10,7 +10,7 @@ import {
   type GasScore,
 } from '@carryover/domain';
 
-// One Outcomes computation: load (when given a SQLite file), filter to the viewer's scope and
+// One Outcomes computation: load (from a SQLite file or a Postgres URL), filter to the viewer's scope and
 // filters, build episodes, compare. The worker thread runs it; so can the caller's thread.
 
 export interface ComparisonJob {
@@ -24,6 +24,7 @@ export interface ComparisonJob {
   seed?: number;
   source:
     | { kind: 'sqlite'; path: string }
+    | { kind: 'postgres'; url: string }
     | { kind: 'input'; input: { goals: ComparisonGoal[]; gas: GasScore[] } };
 }
 
@@ -47,6 +48,15 @@ export async function runComparisonJob(job: ComparisonJob): Promise<ComparisonJo
       connections.set(job.source.path, conn);
     }
     input = await loadComparisonInput(conn.db, job.districtId, { asOf: job.asOf });
+  } else if (job.source.kind === 'postgres') {
+    // A pool per job, closed at once: a pool kept between jobs would hold idle connections
+    // that stop a database from being dropped (tests) or a server from draining.
+    const conn = openDatabase(job.source.url, { poolSize: 4 });
+    try {
+      input = await loadComparisonInput(conn.db, job.districtId, { asOf: job.asOf });
+    } finally {
+      await conn.close();
+    }
   } else {
     input = job.source.input;
   }

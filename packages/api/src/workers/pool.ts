@@ -80,6 +80,8 @@ const worker = new ComparisonWorker();
 /** Where computations ran: lets tests prove the heavy work stays off the event loop. */
 let ranOnWorker = 0;
 let ranOnMainThread = 0;
+/** Jobs whose input was loaded on the main thread (no database the worker could open). */
+let loadedOnMainThread = 0;
 
 async function runJob(
   job: ComparisonJob,
@@ -122,7 +124,10 @@ export async function cachedComparison(
     return { result: await existing, cached: true };
   }
   misses++;
-  const promise = makeJob().then((job) => runJob(job, log));
+  const promise = makeJob().then((job) => {
+    if (job.source.kind === 'input') loadedOnMainThread++;
+    return runJob(job, log);
+  });
   cache.set(key, promise);
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   promise.catch(() => {
@@ -138,6 +143,13 @@ export const outcomesCache = {
     hits = 0;
     misses = 0;
   },
-  stats: () => ({ size: cache.size, hits, misses, ranOnWorker, ranOnMainThread }),
+  stats: () => ({
+    size: cache.size,
+    hits,
+    misses,
+    ranOnWorker,
+    ranOnMainThread,
+    loadedOnMainThread,
+  }),
   terminate: () => worker.terminate(),
 };
