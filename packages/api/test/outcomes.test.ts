@@ -5,7 +5,7 @@ import { getErrorShape, type TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/auth/password';
 import { appRouter } from '../src/root';
-import { outcomesCache } from '../src/workers/pool';
+import { DEFAULT_WORKER_MAX_OLD_MB, outcomesCache } from '../src/workers/pool';
 import { A, as, buildFixture, emails, openTestDb, PASSWORD, silentLogger, TODAY } from './fixtures';
 
 // Outcomes (push-in vs pull-out) for coordinators and admins only, over their schools: refusals
@@ -251,6 +251,26 @@ for (const target of targets) {
       const after = await admin.outcomes.report({ domain: 'articulation' });
       expect(after.cached).toBe(false);
       expect(after.report).toEqual(first.report);
+    });
+
+    it('answers a clear error when the worker hits its memory ceiling, and recovers', async () => {
+      const admin = await as(conn, `admin@${DOMAIN}`);
+      outcomesCache.clear();
+      // Far below what the worker needs: a memory error, never a fallback to the main thread.
+      const before = outcomesCache.stats();
+      await outcomesCache.setMemoryLimit(4);
+      try {
+        await expect(admin.outcomes.report({ gradeBand: '3–5' })).rejects.toMatchObject({
+          code: 'PAYLOAD_TOO_LARGE',
+          message: expect.stringContaining('Narrow the filters'),
+        });
+      } finally {
+        await outcomesCache.setMemoryLimit(DEFAULT_WORKER_MAX_OLD_MB);
+      }
+      expect(outcomesCache.stats().ranOnMainThread).toBe(before.ranOnMainThread);
+      const r = await admin.outcomes.report({ gradeBand: '3–5' });
+      expect(r.cached).toBe(false);
+      expect(r.report.counts.episodes).toBeGreaterThan(0);
     });
 
     it('loads and computes on the worker thread, not the event loop', async () => {

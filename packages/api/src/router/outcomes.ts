@@ -17,7 +17,7 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
 import { type Context, roles, todayFor, type Viewer } from '../trpc';
 import type { ComparisonJob } from '../workers/comparison-job';
-import { cachedComparison } from '../workers/pool';
+import { ComparisonMemoryLimitError, cachedComparison } from '../workers/pool';
 
 // The coordinator's push-in / pull-out comparison (DESIGN.md, "Comparing push-in and
 // pull-out"). The statistics are @carryover/domain's compareModels; this file decides whose
@@ -87,8 +87,14 @@ async function comparisonFor(
       source,
     };
   };
-  const { result, cached } = await cachedComparison(key, makeJob, (l) => ctx.log.warn(l));
-  return { ...result, cached, asOf };
+  try {
+    const { result, cached } = await cachedComparison(key, makeJob, (l) => ctx.log.warn(l));
+    return { ...result, cached, asOf };
+  } catch (err) {
+    if (!(err instanceof ComparisonMemoryLimitError)) throw err;
+    ctx.log.warn(`outcomes: ${err.message} (district ${districtId})`);
+    throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: err.message, cause: err });
+  }
 }
 
 /** The report without per-goal rows: the view shows summaries, and episodes are audited reads. */

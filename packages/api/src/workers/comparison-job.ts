@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { loadComparisonInput, openDatabase } from '@carryover/db';
 import {
   buildEpisodes,
@@ -34,12 +35,32 @@ export interface ComparisonJobResult {
   /** Milliseconds spent loading and computing. */
   loadMs: number;
   computeMs: number;
+  /**
+   * Memory seen at the job's stages (after loading, episodes, comparison), in MB: the largest
+   * V8 heap of the thread that ran it, and the process's resident set (all threads).
+   */
+  memory: { peakHeapMb: number; peakRssMb: number };
+}
+
+function memoryMeter() {
+  const peak = { peakHeapMb: 0, peakRssMb: 0 };
+  return {
+    sample() {
+      peak.peakHeapMb = Math.max(peak.peakHeapMb, getHeapStatistics().used_heap_size / 2 ** 20);
+      peak.peakRssMb = Math.max(peak.peakRssMb, process.memoryUsage.rss() / 2 ** 20);
+    },
+    peak: () => ({
+      peakHeapMb: Math.round(peak.peakHeapMb),
+      peakRssMb: Math.round(peak.peakRssMb),
+    }),
+  };
 }
 
 const connections = new Map<string, ReturnType<typeof openDatabase>>();
 
 export async function runComparisonJob(job: ComparisonJob): Promise<ComparisonJobResult> {
   const t0 = performance.now();
+  const meter = memoryMeter();
   let input: { goals: ComparisonGoal[]; gas: GasScore[] };
   if (job.source.kind === 'sqlite') {
     let conn = connections.get(job.source.path);
@@ -61,19 +82,23 @@ export async function runComparisonJob(job: ComparisonJob): Promise<ComparisonJo
     input = job.source.input;
   }
   const t1 = performance.now();
+  meter.sample();
   const filtered = filterComparisonInput(input, job.filter, {
     ...(job.schoolIds ? { schoolIds: new Set(job.schoolIds) } : {}),
   });
   const episodes = buildEpisodes(filtered.goals);
+  meter.sample();
   const report = compareModels(
     { ...filtered, episodes },
     { minStudents: job.minStudents, replicates: job.replicates ?? 2000, seed: job.seed ?? 1 },
   );
+  meter.sample();
   return {
     report,
     episodes: episodes.episodes,
     loadMs: t1 - t0,
     computeMs: performance.now() - t1,
+    memory: meter.peak(),
   };
 }
 

@@ -8,6 +8,28 @@ import type { ComparisonJob, ComparisonJobResult } from './comparison-job';
 
 type Pending = { resolve: (r: ComparisonJobResult) => void; reject: (e: Error) => void };
 
+/**
+ * The worker's V8 old-generation ceiling (MB): a runaway comparison stops its own thread with
+ * a clear error instead of taking the server's memory. A 25,000-student district needs about
+ * DISTRICT_25K_HEAP_MB; OUTCOMES_WORKER_MAX_OLD_MB overrides the default.
+ */
+export const DEFAULT_WORKER_MAX_OLD_MB = 1536;
+const configuredMaxOldMb = (): number => {
+  const v = Number(process.env.OUTCOMES_WORKER_MAX_OLD_MB);
+  return Number.isFinite(v) && v > 0 ? v : DEFAULT_WORKER_MAX_OLD_MB;
+};
+
+/** Raised when the worker hit its memory ceiling; the worker is replaced for the next job. */
+export class ComparisonMemoryLimitError extends Error {
+  constructor(readonly limitMb: number) {
+    super(
+      `The comparison needed more than the ${limitMb} MB it may use and was stopped. ` +
+        'Narrow the filters (a school, a discipline, a date range) and try again.',
+    );
+    this.name = 'ComparisonMemoryLimitError';
+  }
+}
+
 class ComparisonWorker {
   private worker: Worker | null = null;
   private online = false;
@@ -16,8 +38,14 @@ class ComparisonWorker {
   /** Set when a worker could not start at all (e.g. no TypeScript loader): run in-thread. */
   unavailable = false;
 
+  maxOldGenerationSizeMb = configuredMaxOldMb();
+
   private start(): Worker {
-    const w = new Worker(new URL('./bootstrap.mjs', import.meta.url), { execArgv: [] });
+    const limit = this.maxOldGenerationSizeMb;
+    const w = new Worker(new URL('./bootstrap.mjs', import.meta.url), {
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: limit },
+    });
     w.on('online', () => {
       this.online = true;
     });
@@ -43,14 +71,18 @@ class ComparisonWorker {
       },
     );
     const fail = (err: Error) => {
-      if (!this.online) this.unavailable = true;
+      // A thread that never came up means no worker here (e.g. no loader): compute in-thread.
+      // Running out of memory is no such sign, and the main thread must not retry that job.
+      if (!this.online && !(err instanceof ComparisonMemoryLimitError)) this.unavailable = true;
       this.worker = null;
       this.online = false;
       const all = [...this.pending.values()];
       this.pending.clear();
       for (const p of all) p.reject(err);
     };
-    w.on('error', fail);
+    w.on('error', (err: Error & { code?: string }) =>
+      fail(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new ComparisonMemoryLimitError(limit) : err),
+    );
     w.on('exit', (code) => {
       if (this.worker === w) fail(new Error(`outcomes worker exited (code ${code})`));
     });
@@ -152,4 +184,9 @@ export const outcomesCache = {
     loadedOnMainThread,
   }),
   terminate: () => worker.terminate(),
+  /** Sets the worker's memory ceiling (MB) from the next worker on; stops the current one. */
+  async setMemoryLimit(maxOldGenerationSizeMb: number): Promise<void> {
+    worker.maxOldGenerationSizeMb = maxOldGenerationSizeMb;
+    await worker.terminate();
+  },
 };
