@@ -10,8 +10,9 @@ type Pending = { resolve: (r: ComparisonJobResult) => void; reject: (e: Error) =
 
 /**
  * The worker's V8 old-generation ceiling (MB): a runaway comparison stops its own thread with
- * a clear error instead of taking the server's memory. A 25,000-student district needs about
- * DISTRICT_25K_HEAP_MB; OUTCOMES_WORKER_MAX_OLD_MB overrides the default.
+ * a clear error instead of taking the server's memory. A 25,000-student district peaked at
+ * about 700 MB of worker heap (`pnpm bench`), so the default leaves twice that;
+ * OUTCOMES_WORKER_MAX_OLD_MB overrides it.
  */
 export const DEFAULT_WORKER_MAX_OLD_MB = 1536;
 const configuredMaxOldMb = (): number => {
@@ -114,6 +115,8 @@ let ranOnWorker = 0;
 let ranOnMainThread = 0;
 /** Jobs whose input was loaded on the main thread (no database the worker could open). */
 let loadedOnMainThread = 0;
+/** Memory of the last job computed (for the bench's report). */
+let lastJobMemory: ComparisonJobResult['memory'] | null = null;
 
 async function runJob(
   job: ComparisonJob,
@@ -123,6 +126,7 @@ async function runJob(
     try {
       const result = await worker.run(job);
       ranOnWorker++;
+      lastJobMemory = result.memory;
       return result;
     } catch (err) {
       if (!worker.unavailable) throw err;
@@ -182,6 +186,7 @@ export const outcomesCache = {
     ranOnWorker,
     ranOnMainThread,
     loadedOnMainThread,
+    lastJobMemory,
   }),
   terminate: () => worker.terminate(),
   /** Sets the worker's memory ceiling (MB) from the next worker on; stops the current one. */
