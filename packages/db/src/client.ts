@@ -30,6 +30,14 @@ export interface OpenOptions {
   log?: KyselyLogger;
 }
 
+/** The URL each Postgres Kysely was opened with, so a worker thread can open its own pool. */
+const postgresUrls = new WeakMap<DB, string>();
+
+/** The connection URL behind a Postgres `db` from `openDatabase`; null otherwise. */
+export function postgresUrlOf(db: DB): string | null {
+  return postgresUrls.get(db) ?? null;
+}
+
 export function isPostgresUrl(url: string | undefined): url is string {
   return !!url && /^postgres(ql)?:\/\//.test(url);
 }
@@ -45,6 +53,7 @@ export function openDatabase(
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: options.log });
+    postgresUrls.set(db, url);
     return { db, dialect: 'postgres', location: redact(url), close: () => db.destroy() };
   }
   const path = (url ?? DEFAULT_SQLITE_PATH).replace(/^(file|sqlite):(\/\/)?/, '');

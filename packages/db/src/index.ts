@@ -6,6 +6,7 @@ export * from './queries/auth';
 export * from './queries/backup';
 export * from './queries/caseload';
 export * from './queries/comparison';
+export * from './queries/data-version';
 export * from './queries/fidelity';
 export * from './queries/goals';
 export * from './queries/maintenance';

@@ -10,6 +10,7 @@ import type {
 import { instantAt, promptLevels } from '@carryover/domain';
 import type { Kysely } from 'kysely';
 import { systemClock } from '../clock';
+import { bumpDataVersion } from '../queries/data-version';
 import type { Database } from '../schema';
 import {
   clock,
@@ -114,7 +115,9 @@ export async function seedDemoDistrict(
   const resolved = resolveOptions(options);
   const result = await db.transaction().execute(async (trx) => {
     const gen = new Generator(resolved, new BatchWriter(trx));
-    return gen.run();
+    const made = await gen.run();
+    await bumpDataVersion(trx, made.districtId);
+    return made;
   });
   resolved.onProgress({ step: 'commit', done: 1, total: 1 });
   return result;

@@ -3,6 +3,7 @@ import * as m_2026_11_27_init from './2026_11_27_init';
 import * as m_2026_11_28_c_security from './2026_11_28_c_security';
 import * as m_2026_11_28_d_pushin from './2026_11_28_d_pushin';
 import * as m_2026_11_30_a_scale_indexes from './2026_11_30_a_scale_indexes';
+import * as m_2026_11_30_c_outcomes_version from './2026_11_30_c_outcomes_version';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_28_c_security': m_2026_11_28_c_security,
   '2026_11_28_d_pushin': m_2026_11_28_d_pushin,
   '2026_11_30_a_scale_indexes': m_2026_11_30_a_scale_indexes,
+  '2026_11_30_c_outcomes_version': m_2026_11_30_c_outcomes_version,
 };
