@@ -12,7 +12,17 @@ const tasks = {
     ['turbo', 'run', 'build', '--filter=@carryover/server^...', '--output-logs=errors-only'],
     ['--filter', '@carryover/server', 'start'],
   ],
-  test: [['turbo', 'run', 'typecheck', 'test', '--concurrency=2', '--output-logs=new-only']],
+  test: [
+    [
+      'turbo',
+      'run',
+      'typecheck',
+      'test',
+      '--concurrency=2',
+      '--continue',
+      '--output-logs=new-only',
+    ],
+  ],
 };
 if (!tasks[task]) {
   console.error(`usage: node tooling/scripts/bootstrap.mjs <${Object.keys(tasks).join('|')}>`);
@@ -24,7 +34,10 @@ const pinned = rootPkg.packageManager.replace(/^pnpm@/, '');
 
 function pnpmCommand() {
   try {
-    const version = execFileSync('pnpm', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const version = execFileSync('pnpm', ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     if (version === pinned) return ['pnpm'];
   } catch {}
   return ['npx', '--yes', `pnpm@${pinned}`];
@@ -39,15 +52,33 @@ const env = {
   TURBO_TELEMETRY_DISABLED: '1',
   DO_NOT_TRACK: '1',
 };
+// A faked clock (CARRYOVER_NOW) is anchored once here, so every package's tests and every
+// server they start agree on what "now" is.
+if (process.env.CARRYOVER_NOW && !process.env.CARRYOVER_CLOCK_ANCHOR) {
+  env.CARRYOVER_CLOCK_ANCHOR = String(Date.now());
+}
 const [cmd, ...prefix] = pnpmCommand();
-const run = (args) => spawnSync(cmd, [...prefix, ...args], { stdio: 'inherit', env, cwd: root }).status ?? 1;
+const run = (args) =>
+  spawnSync(cmd, [...prefix, ...args], { stdio: 'inherit', env, cwd: root }).status ?? 1;
 
 const installStatus = run(['install', process.env.CI ? '--frozen-lockfile' : '--prefer-offline']);
 if (installStatus !== 0) process.exit(installStatus);
 
-const workspaces = ['apps/server', 'apps/web', 'packages/api', 'packages/db', 'packages/domain', 'packages/ui'];
+const workspaces = [
+  'apps/server',
+  'apps/web',
+  'packages/api',
+  'packages/db',
+  'packages/domain',
+  'packages/ui',
+];
 const reportOf = (dir) => join(root, dir, 'node_modules/.cache/vitest-report.json');
-if (task === 'test') for (const dir of workspaces) rmSync(reportOf(dir), { force: true });
+const overBudgetOf = (dir) => join(root, dir, 'node_modules/.cache/vitest-over-budget.json');
+if (task === 'test')
+  for (const dir of workspaces) {
+    rmSync(reportOf(dir), { force: true });
+    rmSync(overBudgetOf(dir), { force: true });
+  }
 
 let status = 0;
 for (const step of tasks[task]) {
@@ -65,6 +96,22 @@ if (task === 'test') {
     total.failed += report.numFailedTests;
     total.skipped += report.numPendingTests + report.numTodoTests;
   }
+  const overBudget = workspaces.flatMap((dir) =>
+    existsSync(overBudgetOf(dir))
+      ? JSON.parse(readFileSync(overBudgetOf(dir), 'utf8')).map((t) => ({ ...t, dir }))
+      : [],
+  );
+  if (overBudget.length > 0) {
+    console.log(`\n⚠  ${overBudget.length} test(s) ran past half their timeout:`);
+    for (const t of overBudget)
+      console.log(`   ${t.dir}/${t.file} › ${t.name}: ${t.ms} of ${t.timeout} ms`);
+  }
+  const zone = process.env.TZ || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  console.log(
+    process.env.CARRYOVER_NOW
+      ? `\nClock: faked, CARRYOVER_NOW=${process.env.CARRYOVER_NOW} TZ=${zone}`
+      : `\nClock: system time, TZ=${zone}`,
+  );
   console.log(`\nTests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
   if (status === 0 && total.failed > 0) status = 1;
 }

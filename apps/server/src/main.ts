@@ -4,9 +4,12 @@ import { consoleLogger, errorSummary, hashPassword } from '@carryover/api';
 import {
   type Connection,
   DEFAULT_SQLITE_PATH,
+  describeClock,
   hasAnyDistrict,
+  keepPlannerStatisticsFresh,
   migrateToLatest,
   openDatabase,
+  refreshPlannerStatistics,
   resetDatabase,
 } from '@carryover/db';
 import { backup } from './backup';
@@ -41,6 +44,8 @@ Environment:
   PORT           port to listen on (default 3000)
   HOST           address to listen on (default 0.0.0.0)
   TRUST_PROXY    1 behind a reverse proxy that sets X-Forwarded-Proto and X-Forwarded-For
+  CARRYOVER_NOW  an ISO instant: run as if it were then (the clock starts there and runs on);
+                 for reproducing a test run or a demo at a given hour, never in production
 `;
 
 function fail(message: string): never {
@@ -50,6 +55,7 @@ function fail(message: string): never {
 
 async function migrate(conn: Connection): Promise<void> {
   const applied = await migrateToLatest(conn.db);
+  await refreshPlannerStatistics(conn.db);
   console.log(
     applied.length > 0
       ? `Migrated ${conn.location}: ${applied.join(', ')}`
@@ -108,6 +114,10 @@ function serve(conn: Connection): Promise<void> {
     server.listen(port, host, () => {
       const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
       console.log(`Carryover is serving ${conn.location} at http://${shown}:${port}/`);
+      const stopStatistics = keepPlannerStatisticsFresh(conn.db, (err) =>
+        consoleLogger.error('refreshing planner statistics failed', err),
+      );
+      server.once('close', stopStatistics);
       installShutdown(server, conn, resolve);
     });
   });
@@ -190,6 +200,8 @@ async function main(argv: string[]): Promise<void> {
     fail('reset deletes every table and all data. Run `reset --yes` if that is what you want.');
   }
 
+  // A faked clock is said out loud, so nobody mistakes a replayed day for the real one.
+  if (process.env.CARRYOVER_NOW) console.log(describeClock());
   const conn = openDatabase();
   const closeAfter = async (work: () => Promise<void>) => {
     try {
@@ -205,6 +217,7 @@ async function main(argv: string[]): Promise<void> {
       return closeAfter(async () => {
         await migrate(conn);
         await seed(conn, students, values.force ?? false);
+        await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
       });
     case 'reset':
       return closeAfter(async () => {
@@ -212,12 +225,14 @@ async function main(argv: string[]): Promise<void> {
         console.log(`Reset ${conn.location}: every table dropped and migrated again (empty).`);
       });
     case 'serve':
+      await refreshPlannerStatistics(conn.db);
       return serve(conn);
     case 'start':
       await migrate(conn);
       if (!(await hasAnyDistrict(conn.db))) {
         console.log('First run: no district yet.');
         await seed(conn, students, false);
+        await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
       }
       return serve(conn);
   }

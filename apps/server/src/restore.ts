@@ -5,6 +5,7 @@ import {
   isPostgresUrl,
   migrateToLatest,
   openDatabase,
+  refreshPlannerStatistics,
   sqliteIntegrity,
   sqliteOnlineBackup,
 } from '@carryover/db';
@@ -37,6 +38,9 @@ export async function restore(url: string | undefined, file: string): Promise<st
   const conn = openDatabase(url);
   try {
     const applied = await migrateToLatest(conn.db);
+    // A restored database arrives without the planner's statistics on Postgres (pg_dump
+    // leaves them out) and with possibly stale ones on SQLite.
+    await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
     return `Restored ${backupFile} into ${conn.location}${
       applied.length > 0 ? `, then migrated: ${applied.join(', ')}` : ''
     }.`;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   haveChromium,
   launchChromium,
+  newContext,
   type RunningCarryover,
   shotsDir,
   signIn,
@@ -35,7 +36,7 @@ describe.skipIf(!haveChromium)('browser: sign in, caseload, student graph', () =
     { name: 'desktop', width: 1280, height: 800 },
   ]) {
     it(`at ${viewport.name} width a therapist signs in, sees the caseload and a goal graph`, async () => {
-      const context = await browser.newContext({ viewport });
+      const context = await newContext(browser, { viewport });
       const page = await context.newPage();
       const consoleErrors: string[] = [];
       // The wrong-password attempt's 401 is expected; any other console error is a bug.

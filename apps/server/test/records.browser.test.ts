@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   haveChromium,
   launchChromium,
+  newContext,
   type RunningCarryover,
   signIn,
   startCarryover,
@@ -30,7 +31,7 @@ describe.skipIf(!haveChromium)('browser: admin records', () => {
   });
 
   it('downloads both files and deletes a record, audited, chain intact', async () => {
-    const context = await browser.newContext({
+    const context = await newContext(browser, {
       viewport: { width: 1280, height: 800 },
       acceptDownloads: true,
     });
@@ -92,7 +93,7 @@ describe.skipIf(!haveChromium)('browser: admin records', () => {
   }, 120_000);
 
   it('has no Records page for a therapist', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const context = await newContext(browser, { viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     await signIn(page, app.baseUrl, 'slp@demo.test');
     expect(await page.getByRole('link', { name: 'Records' }).count()).toBe(0);

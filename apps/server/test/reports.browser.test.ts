@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   haveChromium,
   launchChromium,
+  newContext,
   type RunningCarryover,
   shotsDir,
   signIn,
@@ -54,7 +55,7 @@ describe.skipIf(!haveChromium || !havePoppler)('browser: progress report to PDF'
   });
 
   it('drafts, edits, finalises and prints a report whose PDF holds the goals', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await newContext(browser, { viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const consoleErrors: string[] = [];
     page.on('console', (m) => {

@@ -1,10 +1,13 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { systemClock } from '@carryover/db';
+import { dateIn } from '@carryover/domain';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   haveChromium,
   launchChromium,
+  newContext,
   type RunningCarryover,
   shotsDir,
   signIn,
@@ -58,6 +61,12 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
     }
   };
 
+  /** The district's today, by the same clock the server reads. */
+  function districtToday(): string {
+    const [district] = query<{ settings: string }>(`select settings from district`);
+    return dateIn(systemClock(), JSON.parse(district!.settings).timezone);
+  }
+
   /** Two students the demo SLP serves whose first SLP goal is measured in trials. */
   function pickStudents(): Pick[] {
     const rows = query<Pick & { measurement_type: string }>(
@@ -67,9 +76,11 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
          join service sv on sv.district_id = u.district_id and sv.provider_id = u.id
          join student st on st.district_id = sv.district_id and st.id = sv.student_id
          join goal g on g.district_id = st.district_id and g.student_id = st.id
-        where u.email = 'slp@demo.test' and sv.end_date >= date('now', '-1 day')
+        where u.email = 'slp@demo.test' and sv.start_date <= ? and sv.end_date >= ?
           and g.discipline = 'SLP' and g.phase != 'discontinued'
         order by st.last_name, st.first_name, g.created_at, g.id`,
+      districtToday(),
+      districtToday(),
     );
     const first = new Map<string, (typeof rows)[number]>();
     for (const r of rows) if (!first.has(r.studentId)) first.set(r.studentId, r);
@@ -97,8 +108,7 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
   it('stores the session exactly once after the network returns, and graphs it', async () => {
     const [a, b] = pickStudents();
     expect(a && b).toBeTruthy();
-    const started = new Date().toISOString();
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const context = await newContext(browser, { viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
 
     await signIn(page, baseUrl, 'slp@demo.test');
@@ -107,6 +117,8 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
     await page.getByRole('heading', { name: 'Log session', level: 1 }).waitFor();
     await page.getByText('Everything is sent').waitFor();
     const today = await page.getByLabel('Date').inputValue();
+    // The server's "today" is the district's, by the same clock as this test (CARRYOVER_NOW).
+    expect(today).toBe(districtToday());
     const obsBefore = (goalId: string) =>
       query<{ n: number }>(
         `select count(*) as n from observation where goal_id = ? and observed_on = ?`,
@@ -133,20 +145,29 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
     await page.getByRole('button', { name: 'Save and sign' }).click();
     await page.getByText('1 session not sent yet').waitFor();
     await page.screenshot({ path: join(shotsDir, 'log-session-offline-phone.png') });
-    const stored = () =>
-      query<{ id: string; idempotency_key: string; minutes: number; model: string }>(
-        `select s.id, s.idempotency_key, s.minutes, s.model from therapy_session s
-           join staff_user u on u.district_id = s.district_id and u.id = s.created_by
-          where u.email = 'slp@demo.test' and s.created_at >= ?`,
-        started,
+    // The sessions this test made, found by the idempotency keys the page gave them (never by
+    // time: the demo's own sessions of today would match a time window).
+    const keys: string[] = [];
+    const readOutboxKeys = async (p: Page) => {
+      const outbox = await p.evaluate(() =>
+        (
+          globalThis as unknown as { localStorage: { getItem(key: string): string | null } }
+        ).localStorage.getItem('carryover.outbox.v1'),
       );
+      return (JSON.parse(outbox ?? '[]') as { key: string }[]).map((e) => e.key);
+    };
+    const stored = () =>
+      keys.length === 0
+        ? []
+        : query<{ id: string; idempotency_key: string; minutes: number; model: string }>(
+            `select s.id, s.idempotency_key, s.minutes, s.model from therapy_session s
+              where s.idempotency_key in (${keys.map(() => '?').join(', ')})`,
+            ...keys,
+          );
+    const firstKeys = await readOutboxKeys(page);
+    expect(firstKeys).toHaveLength(1);
+    keys.push(...firstKeys);
     expect(stored()).toEqual([]);
-    const outbox = await page.evaluate(() =>
-      (
-        globalThis as unknown as { localStorage: { getItem(key: string): string | null } }
-      ).localStorage.getItem('carryover.outbox.v1'),
-    );
-    expect(JSON.parse(outbox ?? '[]')).toHaveLength(1);
 
     // Back online: the `online` event sends it.
     await context.setOffline(false);
@@ -183,6 +204,10 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
     await tap(page, a!.name, 'Correct', 1);
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('1 session not sent yet').waitFor();
+    const secondKeys = await readOutboxKeys(page);
+    expect(secondKeys).toHaveLength(1);
+    expect(secondKeys[0]).not.toBe(firstKeys[0]);
+    keys.push(...secondKeys);
     await page.close();
     await context.setOffline(false);
     const again = await context.newPage();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   haveChromium,
   launchChromium,
+  newContext,
   type RunningCarryover,
   signIn,
   startCarryover,
@@ -58,7 +59,7 @@ describe.skipIf(!haveChromium)('browser: push-in plans, team, recommendations', 
     { name: 'desktop', width: 1280, height: 800 },
   ]) {
     it(`at ${viewport.name} width the teacher lands on their home and acknowledges a plan`, async () => {
-      const context = await browser.newContext({ viewport });
+      const context = await newContext(browser, { viewport });
       const page = await context.newPage();
       await signIn(page, app.baseUrl, 'teacher@demo.test');
       await page.waitForURL('**/home');
@@ -90,7 +91,7 @@ describe.skipIf(!haveChromium)('browser: push-in plans, team, recommendations', 
   }
 
   it('the OT accepts a recommendation and the goal graph draws the model change', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await newContext(browser, { viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await signIn(page, app.baseUrl, 'ot@demo.test');
     await page.goto(`${app.baseUrl}/recommendations`);

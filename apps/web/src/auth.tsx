@@ -1,5 +1,5 @@
-import type { Viewer } from '@carryover/domain';
-import { labels } from '@carryover/domain';
+import type { IsoDate, Viewer } from '@carryover/domain';
+import { dateIn, labels } from '@carryover/domain';
 import { AppShell, ErrorState, LoadingState } from '@carryover/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
@@ -20,6 +20,19 @@ export function roleLabel(viewer: Viewer): string {
 export function useViewer() {
   const trpc = useTRPC();
   return useQuery(trpc.auth.me.queryOptions());
+}
+
+/**
+ * Today in the district's time zone, for date fields' defaults: a therapist in Chicago at
+ * 7 pm is still on today, whatever the device's zone or UTC says.
+ */
+export function useDistrictToday(): IsoDate {
+  const timeZone = useViewer().data?.timezone ?? 'UTC';
+  try {
+    return dateIn(new Date(), timeZone);
+  } catch {
+    return dateIn(new Date(), 'UTC');
+  }
 }
 
 /** Only a path inside the app may be a post-sign-in destination (no open redirects). */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { DB, Dialect } from '@carryover/db';
-import type { IsoDate, Role } from '@carryover/domain';
+import { type DB, type Dialect, systemClock } from '@carryover/db';
+import { dateIn, type IsoDate, type Role } from '@carryover/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { recordDenied } from './audit';
@@ -64,7 +64,7 @@ export interface Context {
 
 /** The context without HTTP: what tests call directly and what the adapter wraps. */
 export async function createContextInner(opts: CreateContextOptions): Promise<Context> {
-  const now = opts.now ?? (() => new Date());
+  const now = opts.now ?? systemClock;
   const clearCookie = opts.clearCookie ?? (() => {});
   const session = opts.sessionToken
     ? await resolveSession(opts.db, opts.sessionToken, now())
@@ -86,11 +86,11 @@ export async function createContextInner(opts: CreateContextOptions): Promise<Co
 
 /** Today's date in the district's time zone (a school day starts at local midnight). */
 export function todayFor(ctx: { now: () => Date; viewer: Viewer | null }): IsoDate {
-  const timeZone = ctx.viewer?.timezone ?? 'UTC';
   try {
-    return new Intl.DateTimeFormat('en-CA', { timeZone }).format(ctx.now());
+    return dateIn(ctx.now(), ctx.viewer?.timezone ?? 'UTC');
   } catch {
-    return ctx.now().toISOString().slice(0, 10);
+    // A district setting with an unknown zone falls back to UTC rather than failing requests.
+    return dateIn(ctx.now(), 'UTC');
   }
 }
 

@@ -14,8 +14,11 @@ export const NOW = new Date('2026-03-11T15:00:00.000Z');
 export const PASSWORD = 'correct horse battery staple';
 
 /** A fresh, migrated database for one suite (see @carryover/db/testing). */
-export function openTestDb(target: TestTarget): Promise<Connection> {
-  return target.open();
+export function openTestDb(
+  target: TestTarget,
+  options?: Parameters<TestTarget['open']>[0],
+): Promise<Connection> {
+  return target.open(options);
 }
 
 let passwordHash: Promise<string> | undefined;

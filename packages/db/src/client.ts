@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, type Logger as KyselyLogger, PostgresDialect, SqliteDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index';
@@ -24,6 +24,20 @@ export const DEFAULT_SQLITE_PATH = './data/carryover.sqlite';
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
 
+export interface OpenOptions {
+  poolSize?: number;
+  /** Called with every statement run (and every failure): Kysely's `log` hook, for tests. */
+  log?: KyselyLogger;
+}
+
+/** The URL each Postgres Kysely was opened with, so a worker thread can open its own pool. */
+const postgresUrls = new WeakMap<DB, string>();
+
+/** The connection URL behind a Postgres `db` from `openDatabase`; null otherwise. */
+export function postgresUrlOf(db: DB): string | null {
+  return postgresUrls.get(db) ?? null;
+}
+
 export function isPostgresUrl(url: string | undefined): url is string {
   return !!url && /^postgres(ql)?:\/\//.test(url);
 }
@@ -34,11 +48,12 @@ export function isPostgresUrl(url: string | undefined): url is string {
  */
 export function openDatabase(
   url: string | undefined = process.env.DATABASE_URL,
-  options: { poolSize?: number } = {},
+  options: OpenOptions = {},
 ): Connection {
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: options.log });
+    postgresUrls.set(db, url);
     return { db, dialect: 'postgres', location: redact(url), close: () => db.destroy() };
   }
   const path = (url ?? DEFAULT_SQLITE_PATH).replace(/^(file|sqlite):(\/\/)?/, '');
@@ -49,7 +64,10 @@ export function openDatabase(
   sqlite.pragma('busy_timeout = 5000');
   // With WAL, NORMAL is durable across application crashes; only an OS crash can lose the last commits.
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    log: options.log,
+  });
   return {
     db,
     dialect: 'sqlite',

@@ -1,10 +1,12 @@
 export * from './client';
+export { type Clock, describeClock, systemClock } from './clock';
 export * from './queries/accounts';
 export * from './queries/audit';
 export * from './queries/auth';
 export * from './queries/backup';
 export * from './queries/caseload';
 export * from './queries/comparison';
+export * from './queries/data-version';
 export * from './queries/fidelity';
 export * from './queries/goals';
 export * from './queries/maintenance';

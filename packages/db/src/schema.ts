@@ -353,6 +353,12 @@ export interface AuthSessionTable {
   expires_at: string;
 }
 
+/** The current state of one district's comparison data (see queries/data-version.ts). */
+export interface DistrictDataVersionTable {
+  district_id: string;
+  version: string;
+}
+
 export interface LoginAttemptTable {
   id: string;
   /** `account:<email>` or `address:<ip>`. */
@@ -392,6 +398,7 @@ export interface Database {
   audit_event: AuditEventTable;
   auth_session: AuthSessionTable;
   login_attempt: LoginAttemptTable;
+  district_data_version: DistrictDataVersionTable;
 }
 
 export type District = Selectable<DistrictTable>;

@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { type Connection, type Dialect, migrateToLatest, openDatabase } from './client';
+import {
+  type Connection,
+  type Dialect,
+  migrateToLatest,
+  type OpenOptions,
+  openDatabase,
+} from './client';
+
+export { districtPredicateGaps } from './district-predicate';
 
 // Test support shared by every package's database tests: each test suite runs against every
 // real database (Kysely's own pattern), each with a fresh, migrated database of its own.
@@ -12,8 +20,11 @@ export const TEST_POSTGRES_URL =
 
 export interface TestTarget {
   dialect: Dialect;
-  /** A fresh, migrated, empty database; `close()` removes it. */
-  open(): Promise<Connection>;
+  /**
+   * A fresh, migrated, empty database; `close()` removes it. `log` sees every statement run
+   * after the migrations.
+   */
+  open(options?: Pick<OpenOptions, 'log'>): Promise<Connection>;
 }
 
 let postgresReachable: Promise<boolean> | undefined;
@@ -55,10 +66,9 @@ export async function testTargets(): Promise<TestTarget[]> {
   return targets;
 }
 
-export async function openTestSqlite(): Promise<Connection> {
+export async function openTestSqlite(options: Pick<OpenOptions, 'log'> = {}): Promise<Connection> {
   const dir = mkdtempSync(join(tmpdir(), 'carryover-test-'));
-  const conn = openDatabase(join(dir, 'test.sqlite'));
-  await migrateToLatest(conn.db);
+  const conn = await migratedThenLogged(join(dir, 'test.sqlite'), {}, options);
   return {
     ...conn,
     close: async () => {
@@ -68,7 +78,9 @@ export async function openTestSqlite(): Promise<Connection> {
   };
 }
 
-export async function openTestPostgres(): Promise<Connection> {
+export async function openTestPostgres(
+  options: Pick<OpenOptions, 'log'> = {},
+): Promise<Connection> {
   const name = `carryover_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await admin.connect();
@@ -76,8 +88,7 @@ export async function openTestPostgres(): Promise<Connection> {
   await admin.end();
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
-  const conn = openDatabase(url.toString(), { poolSize: 20 });
-  await migrateToLatest(conn.db);
+  const conn = await migratedThenLogged(url.toString(), { poolSize: 20 }, options);
   return {
     ...conn,
     close: async () => {
@@ -101,4 +112,24 @@ export async function openTestPostgres(): Promise<Connection> {
       }
     },
   };
+}
+
+/** Migrates on a connection of its own, so a `log` hook sees only what the test runs. */
+async function migratedThenLogged(
+  url: string,
+  base: OpenOptions,
+  options: Pick<OpenOptions, 'log'>,
+): Promise<Connection> {
+  if (!options.log) {
+    const conn = openDatabase(url, base);
+    await migrateToLatest(conn.db);
+    return conn;
+  }
+  const migrating = openDatabase(url, base);
+  try {
+    await migrateToLatest(migrating.db);
+  } finally {
+    await migrating.close();
+  }
+  return openDatabase(url, { ...base, log: options.log });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { systemClock } from './clock';
 
 export const newId = (): string => randomUUID();
-export const nowIso = (): string => new Date().toISOString();
+export const nowIso = (): string => systemClock().toISOString();

@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
-import { disciplines, goalDomains, promptLevels } from '@carryover/domain';
+import { dateIn, disciplines, goalDomains, promptLevels, wallTimeIn } from '@carryover/domain';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, DB } from '../src/client';
-import { type DemoOptions, type DemoResult, PLANTED_EFFECTS, seedDemoDistrict } from '../src/demo';
+import {
+  type DemoOptions,
+  type DemoResult,
+  generateDemoRows,
+  PLANTED_EFFECTS,
+  seedDemoDistrict,
+} from '../src/demo';
 import { testTargets } from '../src/testing';
 
 const TODAY = '2027-02-18'; // a Thursday, mid-year
@@ -572,79 +578,155 @@ for (const target of targets) {
         ),
       ).toBe(0);
     });
-
-    it('shows the planted effects in the raw data', async () => {
-      const conn2 = await target.open();
-      try {
-        const r = await seedDemoDistrict(conn2.db, {
-          students: 300,
-          seed: 11,
-          today: '2027-03-04',
-          passwordHash: 'x',
-        });
-        const goalRows = await rows<{
-          id: string;
-          domain: string;
-          measurement_type: string;
-          baseline: number;
-          target: number;
-          current_model: string;
-          changed: number;
-        }>(
-          conn2.db,
-          sql`select g.id, g.domain, g.measurement_type, g.baseline, g.target, g.current_model,
-                (select count(*) from model_change mc where mc.district_id = g.district_id and mc.goal_id = g.id) as changed
-              from goal g where g.district_id = ${r.districtId} and g.phase <> 'baseline'`,
-        );
-        const goals = new Map(
-          goalRows.filter((g) => Number(g.changed) === 0).map((g) => [g.id, g]),
-        );
-        const obs = await rows<Record<string, unknown>>(
-          conn2.db,
-          sql`select * from observation where district_id = ${r.districtId}`,
-        );
-        const t0 = Date.parse('2026-08-15');
-        const points = new Map<string, { x: number; y: number }[]>();
-        for (const o of obs) {
-          const g = goals.get(String(o.goal_id));
-          if (!g) continue;
-          const key = `${g.id}|${o.setting}`;
-          const list = points.get(key) ?? [];
-          list.push({ x: (Date.parse(String(o.observed_on)) - t0) / 6048e5, y: scoreOf(g, o) });
-          points.set(key, list);
-        }
-        /** Mean per-goal slope (score/week) for goals of these domains under a model, in a setting. */
-        const roi = (domains: readonly string[], model: string, setting: string) => {
-          const slopes: number[] = [];
-          for (const g of goals.values()) {
-            if (!domains.includes(g.domain) || g.current_model !== model) continue;
-            const p = points.get(`${g.id}|${setting}`);
-            if (!p || p.length < 5) continue;
-            const xs = p.map((q) => q.x);
-            if (Math.max(...xs) - Math.min(...xs) < 6) continue;
-            slopes.push(slope(p));
-          }
-          return { mean: mean(slopes), n: slopes.length };
-        };
-        const { functional, articulation, other } = PLANTED_EFFECTS.domainGroups;
-        const fPush = roi(functional, 'push_in', 'classroom');
-        const fPull = roi(functional, 'pull_out', 'classroom');
-        const aPull = roi(articulation, 'pull_out', 'therapy_room');
-        // Push-in episodes are only observed in the classroom: compare episode ROIs.
-        const aPush = roi(articulation, 'push_in', 'classroom');
-        const oPush = roi(other, 'push_in', 'classroom');
-        const oPull = roi(other, 'pull_out', 'classroom');
-        console.info({ fPush, fPull, aPull, aPush, oPush, oPull });
-        for (const x of [fPush, fPull, aPull, aPush]) expect(x.n).toBeGreaterThanOrEqual(8);
-        // Push-in is planted 0.020/week faster in the classroom for functional goals.
-        expect(fPush.mean - fPull.mean).toBeGreaterThan(0.008);
-        // Pull-out is planted 0.020/week faster in the therapy room for articulation.
-        expect(aPull.mean - aPush.mean).toBeGreaterThan(0.008);
-        // Elsewhere push-in and pull-out grow alike.
-        expect(Math.abs(oPush.mean - oPull.mean)).toBeLessThan(0.01);
-      } finally {
-        await conn2.close();
-      }
-    });
   });
 }
+
+// The planted effects are a property of the generated rows, not of the database they land in
+// (compare-db.test.ts shows the stored rows equal the generated ones), so this runs once, in
+// memory, instead of seeding 300 students into every database.
+describe('demo district rows', () => {
+  it('show the planted effects', async () => {
+    const { sink } = await generateDemoRows({
+      students: 300,
+      seed: 11,
+      today: '2027-03-04',
+      passwordHash: 'x',
+    });
+    const changed = new Set((sink.tables.model_change ?? []).map((mc) => mc.goal_id));
+    const goals = new Map(
+      (sink.tables.goal ?? [])
+        .filter((g) => g.phase !== 'baseline' && !changed.has(g.id))
+        .map((g) => [g.id, g]),
+    );
+    const obs = (sink.tables.observation ?? []) as unknown as Record<string, unknown>[];
+    const t0 = Date.parse('2026-08-15');
+    const points = new Map<string, { x: number; y: number }[]>();
+    for (const o of obs) {
+      const g = goals.get(String(o.goal_id));
+      if (!g) continue;
+      const key = `${g.id}|${o.setting}`;
+      const list = points.get(key) ?? [];
+      list.push({ x: (Date.parse(String(o.observed_on)) - t0) / 6048e5, y: scoreOf(g, o) });
+      points.set(key, list);
+    }
+    /** Mean per-goal slope (score/week) for goals of these domains under a model, in a setting. */
+    const roi = (domains: readonly string[], model: string, setting: string) => {
+      const slopes: number[] = [];
+      for (const g of goals.values()) {
+        if (!domains.includes(g.domain) || g.current_model !== model) continue;
+        const p = points.get(`${g.id}|${setting}`);
+        if (!p || p.length < 5) continue;
+        const xs = p.map((q) => q.x);
+        if (Math.max(...xs) - Math.min(...xs) < 6) continue;
+        slopes.push(slope(p));
+      }
+      return { mean: mean(slopes), n: slopes.length };
+    };
+    const { functional, articulation, other } = PLANTED_EFFECTS.domainGroups;
+    const fPush = roi(functional, 'push_in', 'classroom');
+    const fPull = roi(functional, 'pull_out', 'classroom');
+    const aPull = roi(articulation, 'pull_out', 'therapy_room');
+    // Push-in episodes are only observed in the classroom: compare episode ROIs.
+    const aPush = roi(articulation, 'push_in', 'classroom');
+    const oPush = roi(other, 'push_in', 'classroom');
+    const oPull = roi(other, 'pull_out', 'classroom');
+    console.info({ fPush, fPull, aPull, aPush, oPush, oPull });
+    for (const x of [fPush, fPull, aPull, aPush]) expect(x.n).toBeGreaterThanOrEqual(8);
+    // Push-in is planted 0.020/week faster in the classroom for functional goals.
+    expect(fPush.mean - fPull.mean).toBeGreaterThan(0.008);
+    // Pull-out is planted 0.020/week faster in the therapy room for articulation.
+    expect(aPull.mean - aPush.mean).toBeGreaterThan(0.008);
+    // Elsewhere push-in and pull-out grow alike.
+    expect(Math.abs(oPush.mean - oPull.mean)).toBeLessThan(0.01);
+  });
+});
+
+// Rows record what happened (a session, a signature, a probe) or what is planned (a target date,
+// a review, a due date). Nothing that happened may lie after the moment the demo is made at, in
+// the district's own time zone. A new date column must be sorted into one of these lists.
+const HAPPENED_DATES = new Set([
+  'session_date',
+  'observed_on',
+  'met_on',
+  'changed_on',
+  'done_on',
+  'agreed_on',
+  'date_of_birth',
+  'iep_start',
+]);
+const PLANNED_DATES = new Set([
+  'start_date',
+  'end_date',
+  'target_date',
+  'review_on',
+  'due_on',
+  'iep_annual_review',
+  'iep_reevaluation',
+  'starts_on',
+  'ends_on',
+]);
+const isTimestamp = (column: string) => column.endsWith('_at') || column === 'at';
+const looksLikeDate = (column: string, value: unknown) =>
+  typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) && !column.endsWith('_time');
+
+describe('the demo never writes the future', () => {
+  const cases = [
+    // The hour the suite used to fail: Sunday evening in Chicago, Monday in UTC.
+    { now: '2026-11-30T02:28:00Z', timeZone: 'America/Chicago' },
+    // Mid-morning on a school day: some of today's sessions have happened, later ones not.
+    { now: '2026-11-30T16:10:00Z', timeZone: 'America/Chicago' },
+    // The first school morning after clocks went forward.
+    { now: '2026-03-09T13:30:00Z', timeZone: 'America/Chicago' },
+    { now: '2026-11-30T09:30:00Z', timeZone: 'Pacific/Honolulu' },
+    { now: '2026-11-30T01:00:00Z', timeZone: 'Asia/Tokyo' },
+  ];
+
+  it.each(cases)('made at $now in $timeZone', async ({ now, timeZone }) => {
+    const at = new Date(now);
+    const { sink, result } = await generateDemoRows({
+      students: 30,
+      seed: 5,
+      now: at,
+      timeZone,
+      passwordHash: 'x',
+    });
+    expect(result.counts.therapy_session).toBeGreaterThan(100);
+    const today = dateIn(at, timeZone);
+    const unsorted = new Set<string>();
+    for (const [table, list] of Object.entries(sink.tables)) {
+      for (const row of list as unknown as Record<string, unknown>[]) {
+        for (const [column, value] of Object.entries(row)) {
+          if (value === null) continue;
+          if (isTimestamp(column)) {
+            expect(Date.parse(String(value)), `${table}.${column} = ${value}`).toBeLessThanOrEqual(
+              at.getTime(),
+            );
+          } else if (HAPPENED_DATES.has(column)) {
+            expect(String(value) <= today, `${table}.${column} = ${value}`).toBe(true);
+          } else if (!PLANNED_DATES.has(column) && looksLikeDate(column, value)) {
+            unsorted.add(`${table}.${column}`);
+          }
+        }
+      }
+    }
+    expect([...unsorted], 'date columns sorted into neither list').toEqual([]);
+
+    // Times are the district's wall clock: a session is created two minutes after it ends, on
+    // its own date, unless that moment is now.
+    const nowWall = wallTimeIn(at, timeZone);
+    const sessions = sink.tables.therapy_session ?? [];
+    for (const s of sessions) {
+      const created = wallTimeIn(new Date(s.created_at), timeZone);
+      expect(created.date).toBe(s.session_date);
+      const [h, m] = s.end_time.split(':').map(Number) as [number, number];
+      if (s.created_at !== at.toISOString()) expect(created.minutes).toBe(h * 60 + m + 2);
+      if (s.session_date === today) expect(h * 60 + m).toBeLessThanOrEqual(nowWall.minutes);
+    }
+    const todays = sessions.filter((s) => s.session_date === today);
+    if (now === '2026-11-30T16:10:00Z') {
+      // 10:10 in Chicago: the morning's sessions are there, the afternoon's are not yet.
+      expect(todays.length).toBeGreaterThan(0);
+      expect(todays.every((s) => s.end_time <= '10:10')).toBe(true);
+    }
+  });
+});

@@ -18,3 +18,4 @@ export * from './routines';
 export * from './sessions';
 export * from './touch-base';
 export type * from './views';
+export * from './zoned';

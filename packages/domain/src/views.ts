@@ -22,6 +22,8 @@ export interface Viewer {
   discipline: Discipline | null;
   districtId: string;
   districtName: string;
+  /** The district's IANA time zone: what "today" means for its schools. */
+  timezone: string;
 }
 
 export interface CaseloadGoal {

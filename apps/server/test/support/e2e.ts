@@ -3,7 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { systemClock } from '@carryover/db';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
 
 // What every browser test shares: the real CLI (`start`: migrate, demo seed, serve the built
 // web app) on a fresh SQLite file and a random port, and Debian's Chromium driven headless.
@@ -105,6 +112,20 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/**
+ * A browser context on the same clock as the server: with CARRYOVER_NOW set, the page's `Date`
+ * starts at the faked moment and runs on, as the server's clock does. The time zone is the
+ * test process's (Chromium follows TZ).
+ */
+export async function newContext(
+  browser: Browser,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  if (process.env.CARRYOVER_NOW) await context.clock.install({ time: systemClock() });
+  return context;
 }
 
 /** Signs in through the real form and waits until the app has left the sign-in page. */

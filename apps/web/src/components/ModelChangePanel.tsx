@@ -3,7 +3,7 @@ import { Button, Field } from '@carryover/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
-import { useViewer } from '../auth';
+import { useDistrictToday, useViewer } from '../auth';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useTRPC } from '../trpc';
 
@@ -111,6 +111,7 @@ export function ModelChangePanel({
   goal: { id: string; currentModel: ServiceModel; discipline: string };
 }) {
   const me = useViewer();
+  const today = useDistrictToday();
   const role = me.data?.role;
   const writer = role === 'therapist' || role === 'coordinator' || role === 'admin';
   const trpc = useTRPC();
@@ -169,7 +170,7 @@ export function ModelChangePanel({
             label="From"
             name="changedOn"
             type="date"
-            defaultValue={new Date().toISOString().slice(0, 10)}
+            defaultValue={today}
             error={errors.changedOn}
           />
           <Field label="Reason" name="reason" error={errors.reason} />

@@ -5,6 +5,7 @@ import type {
   GoalEditView,
   GoalFormContext,
   GoalPhase,
+  IsoDate,
   MeasurementType,
   ServiceModel,
 } from '@carryover/domain';
@@ -26,7 +27,7 @@ import { Button, EmptyState, ErrorState, Field, LoadingState, PageHeader } from 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { useViewer } from '../auth';
+import { useDistrictToday, useViewer } from '../auth';
 import { errorCode, fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
@@ -67,12 +68,7 @@ interface FormState {
   effectiveDate: string;
 }
 
-function today(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
-function fromGoal(g: GoalEditView): FormState {
+function fromGoal(g: GoalEditView, today: IsoDate): FormState {
   return {
     discipline: g.discipline,
     domain: g.domain,
@@ -91,12 +87,12 @@ function fromGoal(g: GoalEditView): FormState {
     currentModel: g.currentModel,
     routineIds: g.routineIds,
     modelChangeReason: '',
-    effectiveDate: today(),
+    effectiveDate: today,
   };
 }
 
-function blank(discipline: Discipline): FormState {
-  const start = today();
+function blank(discipline: Discipline, today: IsoDate): FormState {
+  const start = today;
   const [y, m, d] = start.split('-');
   return {
     discipline,
@@ -132,6 +128,7 @@ export function GoalEditPage() {
     enabled: !!goalId,
   });
   const me = useViewer();
+  const today = useDistrictToday();
   const title = goalId ? 'Edit goal' : 'New goal';
   useDocumentTitle(title);
   const back = <Link to={`/students/${encodeURIComponent(studentId)}`}>← Student</Link>;
@@ -159,8 +156,8 @@ export function GoalEditPage() {
     );
   }
   const initial = goal.data
-    ? fromGoal(goal.data)
-    : blank(me.data?.discipline ?? context.data.disciplines[0] ?? 'OT');
+    ? fromGoal(goal.data, today)
+    : blank(me.data?.discipline ?? context.data.disciplines[0] ?? 'OT', today);
   return (
     <>
       <PageHeader eyebrow={back} title={title} description={context.data.studentName} />

@@ -10,7 +10,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
-import { useViewer } from '../auth';
+import { useDistrictToday, useViewer } from '../auth';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
@@ -125,7 +125,7 @@ function TouchBaseForm({ onDone }: { onDone: () => void }) {
   const queryClient = useQueryClient();
   const people = useQuery(trpc.team.people.queryOptions());
   const students = useQuery(trpc.team.students.queryOptions());
-  const today = new Date().toISOString().slice(0, 10);
+  const today = useDistrictToday();
   const [metOn, setMetOn] = useState(today);
   const [startTime, setStartTime] = useState('');
   const [participants, setParticipants] = useState<string[]>([]);

@@ -57,6 +57,7 @@ export async function startSession(
   // Opportunistic cleanup; sign-in is rare enough to pay for it.
   await deleteExpiredAuthSessions(
     db,
+    user.districtId,
     now.toISOString(),
     new Date(now.getTime() - SESSION_IDLE_MS).toISOString(),
   );
@@ -80,10 +81,11 @@ export async function resolveSession(
   const expired =
     t >= Date.parse(row.expires_at) || t - lastSeen >= SESSION_IDLE_MS || row.active !== 1;
   if (expired) {
-    await deleteAuthSession(db, sessionId);
+    await deleteAuthSession(db, row.district_id, sessionId);
     return null;
   }
-  if (t - lastSeen >= SESSION_TOUCH_MS) await touchAuthSession(db, sessionId, now.toISOString());
+  if (t - lastSeen >= SESSION_TOUCH_MS)
+    await touchAuthSession(db, row.district_id, sessionId, now.toISOString());
   return {
     sessionId,
     viewer: {

@@ -19,6 +19,7 @@ const toViewer = (v: {
   discipline: Discipline | null;
   districtId: string;
   districtName: string;
+  timezone: string;
 }): Viewer => ({
   id: v.id,
   name: v.name,
@@ -27,6 +28,7 @@ const toViewer = (v: {
   discipline: v.discipline,
   districtId: v.districtId,
   districtName: v.districtName,
+  timezone: v.timezone,
 });
 
 export const authRouter = {
@@ -49,7 +51,8 @@ export const authRouter = {
     }
     await signInSucceeded(ctx.db, attempt.attemptIds);
     // A fresh token at every sign-in; any session this browser had is ended (no fixation).
-    if (ctx.sessionId) await deleteAuthSession(ctx.db, ctx.sessionId);
+    if (ctx.sessionId && ctx.viewer)
+      await deleteAuthSession(ctx.db, ctx.viewer.districtId, ctx.sessionId);
     const session = await startSession(ctx.db, { id: user.id, districtId: user.district_id }, now);
     const viewer = {
       id: user.id,
@@ -71,15 +74,14 @@ export const authRouter = {
   }),
 
   signOut: publicProcedure.mutation(async ({ ctx }) => {
-    if (ctx.sessionId) {
-      await deleteAuthSession(ctx.db, ctx.sessionId);
-      if (ctx.viewer) {
-        await recordEvent(
-          { ...ctx, viewer: ctx.viewer },
-          { action: 'auth.signOut', entity: 'session' },
-          'ok',
-        );
-      }
+    // A session id comes only with the viewer it resolved to.
+    if (ctx.sessionId && ctx.viewer) {
+      await deleteAuthSession(ctx.db, ctx.viewer.districtId, ctx.sessionId);
+      await recordEvent(
+        { ...ctx, viewer: ctx.viewer },
+        { action: 'auth.signOut', entity: 'session' },
+        'ok',
+      );
     }
     ctx.clearCookie();
     return { ok: true as const };

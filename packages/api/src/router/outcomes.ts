@@ -1,6 +1,7 @@
 import {
   comparisonDataVersion,
   loadComparisonInput,
+  postgresUrlOf,
   scopedSchools,
   sqliteDatabaseFile,
   studentNames,
@@ -16,7 +17,7 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
 import { type Context, roles, todayFor, type Viewer } from '../trpc';
 import type { ComparisonJob } from '../workers/comparison-job';
-import { cachedComparison } from '../workers/pool';
+import { ComparisonMemoryLimitError, cachedComparison } from '../workers/pool';
 
 // The coordinator's push-in / pull-out comparison (DESIGN.md, "Comparing push-in and
 // pull-out"). The statistics are @carryover/domain's compareModels; this file decides whose
@@ -67,11 +68,16 @@ async function comparisonFor(
   };
   const key = JSON.stringify([districtId, asOf, version, schoolIds, filter, filters.minStudents]);
   const makeJob = async (): Promise<ComparisonJob> => {
+    // The worker opens its own connection: the rows, and turning them into the comparison's
+    // input, would otherwise cost the main thread seconds at district scale. Only a database
+    // the worker cannot reach (in-memory SQLite, a Kysely not made by openDatabase) loads here.
     const path = await sqliteFile(ctx);
-    // Postgres I/O does not block the loop; only the arithmetic needs the worker then.
+    const url = ctx.dialect === 'postgres' ? postgresUrlOf(ctx.db) : null;
     const source: ComparisonJob['source'] = path
       ? { kind: 'sqlite', path }
-      : { kind: 'input', input: await loadComparisonInput(ctx.db, districtId, { asOf }) };
+      : url
+        ? { kind: 'postgres', url }
+        : { kind: 'input', input: await loadComparisonInput(ctx.db, districtId, { asOf }) };
     return {
       districtId,
       asOf,
@@ -81,8 +87,14 @@ async function comparisonFor(
       source,
     };
   };
-  const { result, cached } = await cachedComparison(key, makeJob, (l) => ctx.log.warn(l));
-  return { ...result, cached, asOf };
+  try {
+    const { result, cached } = await cachedComparison(key, makeJob, (l) => ctx.log.warn(l));
+    return { ...result, cached, asOf };
+  } catch (err) {
+    if (!(err instanceof ComparisonMemoryLimitError)) throw err;
+    ctx.log.warn(`outcomes: ${err.message} (district ${districtId})`);
+    throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: err.message, cause: err });
+  }
 }
 
 /** The report without per-goal rows: the view shows summaries, and episodes are audited reads. */

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { loadComparisonInput, openDatabase } from '@carryover/db';
 import {
   buildEpisodes,
@@ -10,7 +11,7 @@ import {
   type GasScore,
 } from '@carryover/domain';
 
-// One Outcomes computation: load (when given a SQLite file), filter to the viewer's scope and
+// One Outcomes computation: load (from a SQLite file or a Postgres URL), filter to the viewer's scope and
 // filters, build episodes, compare. The worker thread runs it; so can the caller's thread.
 
 export interface ComparisonJob {
@@ -24,6 +25,7 @@ export interface ComparisonJob {
   seed?: number;
   source:
     | { kind: 'sqlite'; path: string }
+    | { kind: 'postgres'; url: string }
     | { kind: 'input'; input: { goals: ComparisonGoal[]; gas: GasScore[] } };
 }
 
@@ -33,12 +35,32 @@ export interface ComparisonJobResult {
   /** Milliseconds spent loading and computing. */
   loadMs: number;
   computeMs: number;
+  /**
+   * Memory seen at the job's stages (after loading, episodes, comparison), in MB: the largest
+   * V8 heap of the thread that ran it, and the process's resident set (all threads).
+   */
+  memory: { peakHeapMb: number; peakRssMb: number };
+}
+
+function memoryMeter() {
+  const peak = { peakHeapMb: 0, peakRssMb: 0 };
+  return {
+    sample() {
+      peak.peakHeapMb = Math.max(peak.peakHeapMb, getHeapStatistics().used_heap_size / 2 ** 20);
+      peak.peakRssMb = Math.max(peak.peakRssMb, process.memoryUsage.rss() / 2 ** 20);
+    },
+    peak: () => ({
+      peakHeapMb: Math.round(peak.peakHeapMb),
+      peakRssMb: Math.round(peak.peakRssMb),
+    }),
+  };
 }
 
 const connections = new Map<string, ReturnType<typeof openDatabase>>();
 
 export async function runComparisonJob(job: ComparisonJob): Promise<ComparisonJobResult> {
   const t0 = performance.now();
+  const meter = memoryMeter();
   let input: { goals: ComparisonGoal[]; gas: GasScore[] };
   if (job.source.kind === 'sqlite') {
     let conn = connections.get(job.source.path);
@@ -47,23 +69,36 @@ export async function runComparisonJob(job: ComparisonJob): Promise<ComparisonJo
       connections.set(job.source.path, conn);
     }
     input = await loadComparisonInput(conn.db, job.districtId, { asOf: job.asOf });
+  } else if (job.source.kind === 'postgres') {
+    // A pool per job, closed at once: a pool kept between jobs would hold idle connections
+    // that stop a database from being dropped (tests) or a server from draining.
+    const conn = openDatabase(job.source.url, { poolSize: 4 });
+    try {
+      input = await loadComparisonInput(conn.db, job.districtId, { asOf: job.asOf });
+    } finally {
+      await conn.close();
+    }
   } else {
     input = job.source.input;
   }
   const t1 = performance.now();
+  meter.sample();
   const filtered = filterComparisonInput(input, job.filter, {
     ...(job.schoolIds ? { schoolIds: new Set(job.schoolIds) } : {}),
   });
   const episodes = buildEpisodes(filtered.goals);
+  meter.sample();
   const report = compareModels(
     { ...filtered, episodes },
     { minStudents: job.minStudents, replicates: job.replicates ?? 2000, seed: job.seed ?? 1 },
   );
+  meter.sample();
   return {
     report,
     episodes: episodes.episodes,
     loadMs: t1 - t0,
     computeMs: performance.now() - t1,
+    memory: meter.peak(),
   };
 }
 

@@ -8,6 +8,29 @@ import type { ComparisonJob, ComparisonJobResult } from './comparison-job';
 
 type Pending = { resolve: (r: ComparisonJobResult) => void; reject: (e: Error) => void };
 
+/**
+ * The worker's V8 old-generation ceiling (MB): a runaway comparison stops its own thread with
+ * a clear error instead of taking the server's memory. A 25,000-student district peaked at
+ * about 700 MB of worker heap (`pnpm bench`), so the default leaves twice that;
+ * OUTCOMES_WORKER_MAX_OLD_MB overrides it.
+ */
+export const DEFAULT_WORKER_MAX_OLD_MB = 1536;
+const configuredMaxOldMb = (): number => {
+  const v = Number(process.env.OUTCOMES_WORKER_MAX_OLD_MB);
+  return Number.isFinite(v) && v > 0 ? v : DEFAULT_WORKER_MAX_OLD_MB;
+};
+
+/** Raised when the worker hit its memory ceiling; the worker is replaced for the next job. */
+export class ComparisonMemoryLimitError extends Error {
+  constructor(readonly limitMb: number) {
+    super(
+      `The comparison needed more than the ${limitMb} MB it may use and was stopped. ` +
+        'Narrow the filters (a school, a discipline, a date range) and try again.',
+    );
+    this.name = 'ComparisonMemoryLimitError';
+  }
+}
+
 class ComparisonWorker {
   private worker: Worker | null = null;
   private online = false;
@@ -16,8 +39,14 @@ class ComparisonWorker {
   /** Set when a worker could not start at all (e.g. no TypeScript loader): run in-thread. */
   unavailable = false;
 
+  maxOldGenerationSizeMb = configuredMaxOldMb();
+
   private start(): Worker {
-    const w = new Worker(new URL('./bootstrap.mjs', import.meta.url), { execArgv: [] });
+    const limit = this.maxOldGenerationSizeMb;
+    const w = new Worker(new URL('./bootstrap.mjs', import.meta.url), {
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: limit },
+    });
     w.on('online', () => {
       this.online = true;
     });
@@ -43,14 +72,18 @@ class ComparisonWorker {
       },
     );
     const fail = (err: Error) => {
-      if (!this.online) this.unavailable = true;
+      // A thread that never came up means no worker here (e.g. no loader): compute in-thread.
+      // Running out of memory is no such sign, and the main thread must not retry that job.
+      if (!this.online && !(err instanceof ComparisonMemoryLimitError)) this.unavailable = true;
       this.worker = null;
       this.online = false;
       const all = [...this.pending.values()];
       this.pending.clear();
       for (const p of all) p.reject(err);
     };
-    w.on('error', fail);
+    w.on('error', (err: Error & { code?: string }) =>
+      fail(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new ComparisonMemoryLimitError(limit) : err),
+    );
     w.on('exit', (code) => {
       if (this.worker === w) fail(new Error(`outcomes worker exited (code ${code})`));
     });
@@ -80,6 +113,10 @@ const worker = new ComparisonWorker();
 /** Where computations ran: lets tests prove the heavy work stays off the event loop. */
 let ranOnWorker = 0;
 let ranOnMainThread = 0;
+/** Jobs whose input was loaded on the main thread (no database the worker could open). */
+let loadedOnMainThread = 0;
+/** Memory of the last job computed (for the bench's report). */
+let lastJobMemory: ComparisonJobResult['memory'] | null = null;
 
 async function runJob(
   job: ComparisonJob,
@@ -89,6 +126,7 @@ async function runJob(
     try {
       const result = await worker.run(job);
       ranOnWorker++;
+      lastJobMemory = result.memory;
       return result;
     } catch (err) {
       if (!worker.unavailable) throw err;
@@ -122,7 +160,10 @@ export async function cachedComparison(
     return { result: await existing, cached: true };
   }
   misses++;
-  const promise = makeJob().then((job) => runJob(job, log));
+  const promise = makeJob().then((job) => {
+    if (job.source.kind === 'input') loadedOnMainThread++;
+    return runJob(job, log);
+  });
   cache.set(key, promise);
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   promise.catch(() => {
@@ -138,6 +179,19 @@ export const outcomesCache = {
     hits = 0;
     misses = 0;
   },
-  stats: () => ({ size: cache.size, hits, misses, ranOnWorker, ranOnMainThread }),
+  stats: () => ({
+    size: cache.size,
+    hits,
+    misses,
+    ranOnWorker,
+    ranOnMainThread,
+    loadedOnMainThread,
+    lastJobMemory,
+  }),
   terminate: () => worker.terminate(),
+  /** Sets the worker's memory ceiling (MB) from the next worker on; stops the current one. */
+  async setMemoryLimit(maxOldGenerationSizeMb: number): Promise<void> {
+    worker.maxOldGenerationSizeMb = maxOldGenerationSizeMb;
+    await worker.terminate();
+  },
 };

@@ -1,7 +1,9 @@
+import { instantAt, utcOffsetMinutes, wallTimeIn } from '@carryover/domain';
 import type { Rng } from './rng';
 
-// Dates are whole UTC day numbers (days since 1970-01-01) while generating: cheap to compare
-// and step; formatted to ISO text only when a row is written.
+// Dates are whole day numbers (days since 1970-01-01) of the district's calendar while
+// generating: cheap to compare and step; formatted to ISO text only when a row is written.
+// Times of day are the district's wall clock; timestamps are stored as UTC instants.
 
 const DAY_MS = 86_400_000;
 
@@ -36,8 +38,50 @@ export function clock(minutes: number): string {
   return `${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}`;
 }
 
-export function timestamp(day: number, minutes: number): string {
-  return `${iso(day)}T${clock(Math.min(minutes, 23 * 60 + 59))}:00.000Z`;
+/**
+ * "Now" for the generator: the district's today and time of day, and timestamps made from
+ * local wall times. Nothing the demo writes happens after `now`.
+ */
+export interface DemoClock {
+  /** The district's date at `now`, as a day number. */
+  today: number;
+  /** Minutes since the district's midnight at `now`. */
+  nowMinute: number;
+  /** Whether the wall time `minutes` on `day` has come. */
+  isPast(day: number, minutes: number): boolean;
+  /** The UTC instant of wall time `minutes` on `day`, but never later than now. */
+  stamp(day: number, minutes: number): string;
+  /** The UTC instant of wall time `minutes` on `day`, or null when it has not come yet. */
+  stampIfPast(day: number, minutes: number): string | null;
+}
+
+export function demoClock(now: Date, timeZone: string): DemoClock {
+  const wall = wallTimeIn(now, timeZone);
+  const today = dayOf(wall.date);
+  const nowMinute = wall.minutes;
+  // The demo stamps school-day times (07:00 and later), always after a 2 am DST change, so
+  // the offset at local noon holds for every time it stamps that day.
+  const offsets = new Map<number, number>();
+  const offsetMs = (day: number) => {
+    let o = offsets.get(day);
+    if (o === undefined) {
+      o = utcOffsetMinutes(instantAt(iso(day), 12 * 60, timeZone), timeZone) * 60_000;
+      offsets.set(day, o);
+    }
+    return o;
+  };
+  const instant = (day: number, minutes: number) =>
+    day * DAY_MS + Math.min(minutes, 23 * 60 + 59) * 60_000 - offsetMs(day);
+  const isPast = (day: number, minutes: number) =>
+    day < today || (day === today && minutes <= nowMinute);
+  return {
+    today,
+    nowMinute,
+    isPast,
+    stamp: (day, minutes) => new Date(Math.min(instant(day, minutes), now.getTime())).toISOString(),
+    stampIfPast: (day, minutes) =>
+      isPast(day, minutes) ? new Date(instant(day, minutes)).toISOString() : null,
+  };
 }
 
 /** The n-th (1-based) given ISO weekday of a month; n = -1 is the last. */
@@ -50,12 +94,11 @@ function nthWeekday(y: number, month: number, wd: number, n: number): number {
   return last - ((weekday(last) - wd + 7) % 7);
 }
 
-export interface SchoolCalendar {
+export interface SchoolCalendar extends DemoClock {
   /** Aug 15 of the school year that contains `today`. */
   yearStart: number;
   /** Jun 10 of the following calendar year. */
   yearEnd: number;
-  today: number;
   /** Last day with data: today, or the year end once the year is over. */
   lastDay: number;
   holidays: Set<number>;
@@ -63,7 +106,8 @@ export interface SchoolCalendar {
   closures: Set<number>;
 }
 
-export function schoolCalendar(today: number, rng: Rng): SchoolCalendar {
+export function schoolCalendar(clock: DemoClock, rng: Rng): SchoolCalendar {
+  const { today } = clock;
   const t = new Date(today * DAY_MS);
   const y0 = t.getUTCFullYear();
   const beforeStart = t.getUTCMonth() < 7 || (t.getUTCMonth() === 7 && t.getUTCDate() < 15);
@@ -89,7 +133,7 @@ export function schoolCalendar(today: number, rng: Rng): SchoolCalendar {
     const d = rng.int(winterFrom, winterTo);
     if (weekday(d) <= 5 && !holidays.has(d)) closures.add(d);
   }
-  return { yearStart, yearEnd, today, lastDay: Math.min(today, yearEnd), holidays, closures };
+  return { ...clock, yearStart, yearEnd, lastDay: Math.min(today, yearEnd), holidays, closures };
 }
 
 export function isSchoolDay(cal: SchoolCalendar, day: number): boolean {

@@ -7,18 +7,21 @@ import type {
   ServiceModel,
   SessionModel,
 } from '@carryover/domain';
-import { promptLevels } from '@carryover/domain';
+import { instantAt, promptLevels } from '@carryover/domain';
 import type { Kysely } from 'kysely';
+import { systemClock } from '../clock';
+import { bumpDataVersion } from '../queries/data-version';
 import type { Database } from '../schema';
 import {
   clock,
+  type DemoClock,
   dayFromYmd,
   dayOf,
+  demoClock,
   iso,
   isSchoolDay,
   type SchoolCalendar,
   schoolCalendar,
-  timestamp,
   weekday,
 } from './calendar';
 import {
@@ -54,8 +57,18 @@ export interface DemoOptions {
   students?: number;
   /** Default 20261127. Same options → same rows, ids included. */
   seed?: number;
-  /** ISO date; default the current local date. Data runs from Aug 15 of its school year to it. */
+  /**
+   * The moment the demo is made at; default the system clock. Data runs from Aug 15 of the
+   * school year of the district's today up to this moment: nothing later is written.
+   */
+  now?: Date;
+  /**
+   * Shorthand for `now` at 18:00 on this ISO date in the district's time zone, after the
+   * school day (tests and simulations that want a fixed, whole day). `now` wins if both are set.
+   */
   today?: string;
+  /** The district's IANA time zone; default America/Chicago. Its days and times are local. */
+  timeZone?: string;
   districtName?: string;
   /** Domain of every demo login; default 'demo.test'. Also makes ids unique per district. */
   emailDomain?: string;
@@ -80,6 +93,7 @@ export const DEMO_DEFAULTS = {
   seed: 20261127,
   districtName: 'Riverbend Unified (demo)',
   emailDomain: 'demo.test',
+  timeZone: 'America/Chicago',
 } as const;
 
 const GRADES = ['K', '1', '2', '3', '4', '5'] as const;
@@ -101,7 +115,9 @@ export async function seedDemoDistrict(
   const resolved = resolveOptions(options);
   const result = await db.transaction().execute(async (trx) => {
     const gen = new Generator(resolved, new BatchWriter(trx));
-    return gen.run();
+    const made = await gen.run();
+    await bumpDataVersion(trx, made.districtId);
+    return made;
   });
   resolved.onProgress({ step: 'commit', done: 1, total: 1 });
   return result;
@@ -123,10 +139,17 @@ function resolveOptions(options: DemoOptions): Resolved {
   const students = options.students ?? DEMO_DEFAULTS.students;
   if (!Number.isInteger(students) || students < 1)
     throw new Error(`students must be a positive integer, got ${students}`);
+  const timeZone = options.timeZone ?? DEMO_DEFAULTS.timeZone;
+  const now =
+    options.now ??
+    (options.today !== undefined
+      ? instantAt(iso(dayOf(options.today)), 18 * 60, timeZone)
+      : systemClock());
   const resolved: Resolved = {
     students,
     seed: (options.seed ?? DEMO_DEFAULTS.seed) | 0,
-    today: dayOf(options.today ?? localToday()),
+    clock: demoClock(now, timeZone),
+    timeZone,
     districtName: options.districtName ?? DEMO_DEFAULTS.districtName,
     emailDomain: (options.emailDomain ?? DEMO_DEFAULTS.emailDomain).toLowerCase(),
     passwordHash: options.passwordHash,
@@ -136,15 +159,11 @@ function resolveOptions(options: DemoOptions): Resolved {
   return resolved;
 }
 
-function localToday(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
 interface Resolved {
   students: number;
   seed: number;
-  today: number;
+  clock: DemoClock;
+  timeZone: string;
   districtName: string;
   emailDomain: string;
   passwordHash: string;
@@ -272,6 +291,8 @@ function priorYearLevel(
 }
 
 const SUMMER_BREAK_DAYS = 70;
+/** Teachers record classroom probes after dismissal, at 15:20. */
+const TEACHER_PROBE_MINUTE = 15 * 60 + 20;
 const TYPICAL_PRIOR_ROI = 0.03;
 
 class Generator {
@@ -295,7 +316,7 @@ class Generator {
     private readonly w: RowSink,
   ) {
     this.rng = new Rng(hash3(o.seed, 0xd15, 0));
-    this.cal = schoolCalendar(o.today, this.rng);
+    this.cal = schoolCalendar(o.clock, this.rng);
     // District-unique id prefix, so two demo districts in one database share no ids.
     this.prefix = hash3(hashString(o.emailDomain), o.seed, 0x1d).toString(36).padStart(7, '0');
     this.districtId = `demo_${this.prefix}`;
@@ -319,9 +340,9 @@ class Generator {
         schoolYearStart: iso(cal.yearStart),
         schoolYearEnd: iso(cal.yearEnd),
         studentAbsenceOwed: 'unexcused_only',
-        timezone: 'America/Chicago',
+        timezone: o.timeZone,
       }),
-      created_at: timestamp(cal.yearStart - 30, 9 * 60),
+      created_at: cal.stamp(cal.yearStart - 30, 9 * 60),
     });
     const span = cal.yearEnd + 1 - cal.yearStart;
     const label = `${yearOf(cal.yearStart)}–${String(yearOf(cal.yearEnd)).slice(2)}`;
@@ -404,7 +425,7 @@ class Generator {
       supervisor_id: supervisor?.id ?? null,
       password_hash: this.o.passwordHash,
       active: 1,
-      created_at: timestamp(this.cal.yearStart - 30, 9 * 60),
+      created_at: this.cal.stamp(this.cal.yearStart - 30, 9 * 60),
     });
     return s;
   }
@@ -536,7 +557,7 @@ class Generator {
         classroom,
         mult: Math.exp(sd * rng.normal() - (sd * sd) / 2),
       };
-      const iepStart = o.today - (forced ? rng.int(100, 340) : rng.int(7, 364));
+      const iepStart = cal.today - (forced ? rng.int(100, 340) : rng.int(7, 364));
       const annual = iepStart + 365;
       const reeval = iepStart + 365 * rng.int(1, 3) - rng.int(0, 20);
       this.w.push('student', {
@@ -551,7 +572,7 @@ class Generator {
         iep_start: iso(iepStart),
         iep_annual_review: iso(annual),
         iep_reevaluation: iso(reeval),
-        created_at: timestamp(Math.min(iepStart, cal.yearStart) - 20, 9 * 60),
+        created_at: cal.stamp(Math.min(iepStart, cal.yearStart) - 20, 9 * 60),
       });
 
       // Disciplines and (for the fixed demo logins) providers.
@@ -748,7 +769,7 @@ class Generator {
         changed_on: iso(changeDay),
         reason,
         changed_by: provider.id,
-        created_at: timestamp(changeDay, 15 * 60 + 30),
+        created_at: cal.stamp(changeDay, 15 * 60 + 30),
       });
       // One row per goal (outcomes are attributed per goal) and one for the service mandate.
       for (const g of svc.goals) this.w.push('model_change', row(g.id, null));
@@ -833,7 +854,7 @@ class Generator {
       target_date: iso(svc.endDay - 1),
       phase: g.phase,
       current_model: segs[segs.length - 1]!.model,
-      created_at: timestamp(g.startDay, 8 * 60),
+      created_at: cal.stamp(g.startDay, 8 * 60),
     });
     for (const r of routines)
       this.w.push('goal_routine', {
@@ -996,9 +1017,10 @@ class Generator {
         activities: `Practise the goal within ${routine} using the class materials.`,
         agreed_on: iso(agreed),
         review_on: iso(agreed + 90),
-        acknowledged_at: timestamp(Math.min(agreed + 1, cal.today), 15 * 60 + 30),
+        // A plan agreed this afternoon is not acknowledged yet.
+        acknowledged_at: cal.stampIfPast(Math.min(agreed + 1, cal.today), 15 * 60 + 30),
         acknowledged_by: teacher.id,
-        created_at: timestamp(agreed, 15 * 60),
+        created_at: cal.stamp(agreed, 15 * 60),
       });
     }
   }
@@ -1044,15 +1066,20 @@ class Generator {
     const providerAbsent = !makeup && !closed && hashFloat(o.seed, provider.idx, day) < 0.03;
     const start = makeup && !s.routine ? 14 * 60 + 15 : s.start;
     const end = start + s.len;
+    // Today's sessions exist only once they have ended.
+    if (!cal.isPast(day, end)) return;
     const id = this.id('ses');
     const isAssistant = provider.role === 'assistant';
     const recent = day > cal.lastDay - 3;
     const signed = rng.chance(recent ? 0.5 : 0.96);
     const signDay = Math.min(day + (rng.chance(0.75) ? 0 : rng.int(1, 2)), cal.today);
-    const signedAt = signed
-      ? timestamp(signDay, signDay === day ? end + rng.int(5, 90) : rng.int(15 * 60, 17 * 60))
-      : null;
-    const cosigned = isAssistant && signed && rng.chance(0.85);
+    const signMinute = signDay === day ? end + rng.int(5, 90) : rng.int(15 * 60, 17 * 60);
+    // A signature, like a co-signature, exists only once its moment has come.
+    const signedAt = signed ? cal.stampIfPast(signDay, signMinute) : null;
+    const cosignedAt =
+      isAssistant && signedAt !== null && rng.chance(0.85)
+        ? cal.stampIfPast(Math.min(signDay + 1, cal.today), 16 * 60)
+        : null;
     const collab: CollaborationMode | null =
       s.model === 'push_in'
         ? rng.weighted<CollaborationMode>([
@@ -1079,9 +1106,9 @@ class Generator {
       group_size: members.length,
       idempotency_key: null,
       created_by: provider.id,
-      cosigned_by: cosigned ? provider.supervisor!.id : null,
-      cosigned_at: cosigned ? timestamp(Math.min(signDay + 1, cal.today), 16 * 60) : null,
-      created_at: timestamp(day, end + 2),
+      cosigned_by: cosignedAt ? provider.supervisor!.id : null,
+      cosigned_at: cosignedAt,
+      created_at: cal.stamp(day, end + 2),
     });
     const owed: Member[] = [];
     for (const m of members) {
@@ -1123,7 +1150,7 @@ class Generator {
         attendance,
         note,
         signed_at: signedAt,
-        signed_by: signed ? provider.id : null,
+        signed_by: signedAt ? provider.id : null,
       });
       if (present) this.observeSession(rng, s, id, day, m, provider, end);
       else if (
@@ -1172,13 +1199,24 @@ class Generator {
 
   /** A teacher's classroom probe: generalisation data outside therapy sessions. */
   private teacherProbes(rng: Rng, goals: Goal[], day: number): void {
+    if (!this.cal.isPast(day, TEACHER_PROBE_MINUTE + 5)) return;
     for (const g of goals) {
       if (day < g.effStart || day >= g.service.endDay) continue;
       if (g.masteryDay !== null && day > g.masteryDay) continue;
       if (!rng.chance(0.07)) continue;
       const teacher = g.service.student.classroom.teacher;
       const model = modelAt(g.service, day);
-      this.observation(rng, g, day, 'classroom', model, null, teacher.id, 'teacher', 15 * 60 + 20);
+      this.observation(
+        rng,
+        g,
+        day,
+        'classroom',
+        model,
+        null,
+        teacher.id,
+        'teacher',
+        TEACHER_PROBE_MINUTE,
+      );
     }
   }
 
@@ -1244,7 +1282,7 @@ class Generator {
       rubric_score: rubricScore,
       recorded_by: recordedBy,
       recorder_role: recorderRole,
-      created_at: timestamp(day, at + 5),
+      created_at: this.cal.stamp(day, at + 5),
     });
   }
 }

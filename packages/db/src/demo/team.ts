@@ -1,4 +1,4 @@
-import { iso, isSchoolDay, type SchoolCalendar, timestamp } from './calendar';
+import { iso, isSchoolDay, type SchoolCalendar } from './calendar';
 import type { Rng } from './rng';
 import type { RowSink } from './writer';
 
@@ -125,7 +125,7 @@ export function writeTouchBases(c: TouchBaseContext): void {
       start_time: '15:30',
       notes: fill(rng.pick(NOTES), students[0]!.first),
       created_by: p.therapist.id,
-      created_at: timestamp(metOn, START_MINUTES + 30),
+      created_at: cal.stamp(metOn, START_MINUTES + 30),
     });
     for (const x of [p.therapist, p.teacher])
       w.push('touch_base_participant', {

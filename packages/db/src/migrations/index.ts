@@ -2,12 +2,16 @@ import type { Migration } from 'kysely/migration';
 import * as m_2026_11_27_init from './2026_11_27_init';
 import * as m_2026_11_28_c_security from './2026_11_28_c_security';
 import * as m_2026_11_28_d_pushin from './2026_11_28_d_pushin';
+import * as m_2026_11_30_a_scale_indexes from './2026_11_30_a_scale_indexes';
 import * as m_2026_11_30_b_caseload_paging from './2026_11_30_b_caseload_paging';
+import * as m_2026_11_30_c_outcomes_version from './2026_11_30_c_outcomes_version';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
 export const migrations: Record<string, Migration> = {
   '2026_11_27_init': m_2026_11_27_init,
   '2026_11_28_c_security': m_2026_11_28_c_security,
   '2026_11_28_d_pushin': m_2026_11_28_d_pushin,
+  '2026_11_30_a_scale_indexes': m_2026_11_30_a_scale_indexes,
   '2026_11_30_b_caseload_paging': m_2026_11_30_b_caseload_paging,
+  '2026_11_30_c_outcomes_version': m_2026_11_30_c_outcomes_version,
 };

@@ -73,28 +73,44 @@ export async function findAuthSession(db: Kysely<Database>, id: string) {
 
 export async function touchAuthSession(
   db: Kysely<Database>,
+  districtId: string,
   id: string,
   lastSeenAt: string,
 ): Promise<void> {
   await db
     .updateTable('auth_session')
     .set({ last_seen_at: lastSeenAt })
+    .where('district_id', '=', districtId)
     .where('id', '=', id)
     .execute();
 }
 
-export async function deleteAuthSession(db: Kysely<Database>, id: string): Promise<void> {
-  await db.deleteFrom('auth_session').where('id', '=', id).execute();
+export async function deleteAuthSession(
+  db: Kysely<Database>,
+  districtId: string,
+  id: string,
+): Promise<void> {
+  await db
+    .deleteFrom('auth_session')
+    .where('district_id', '=', districtId)
+    .where('id', '=', id)
+    .execute();
 }
 
-/** Removes sessions past their absolute expiry or idle since `idleBefore`. */
+/**
+ * Removes the district's sessions past their absolute expiry or idle since `idleBefore`. One
+ * district at a time, so the sweep stays on one shard (an expired session is also deleted
+ * when it is next presented).
+ */
 export async function deleteExpiredAuthSessions(
   db: Kysely<Database>,
+  districtId: string,
   now: string,
   idleBefore: string,
 ): Promise<void> {
   await db
     .deleteFrom('auth_session')
+    .where('district_id', '=', districtId)
     .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<', idleBefore)]))
     .execute();
 }

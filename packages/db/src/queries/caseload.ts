@@ -76,6 +76,9 @@ export function caseloadStudentIds(
   return q;
 }
 
+/** Roles whose scope is their own short list of students (services, assignments, classes). */
+const OWN_LIST_ROLES: ReadonlySet<string> = new Set(['therapist', 'assistant', 'teacher']);
+
 /** A page request: the order, the sort key of the last row already shown, and how many more. */
 export interface CaseloadPageRequest {
   sort: CaseloadSort;
@@ -135,9 +138,23 @@ export async function caseloadPageStudents(
   const sortBy = sortExpression(page.sort, today);
   const desc = page.order === 'desc';
   const tuple = sql`(${sortBy}, student.last_name, student.first_name, student.id)`;
-  // Built on the scope query itself (not `id in (scope)`), so the database can walk students in
-  // sort order, test each against scope and filters, and stop once the page is full.
-  let q = caseloadStudentIds(db, viewer, today, filters)
+  // A coordinator's or admin's scope is thousands of students: the page is built on the scope
+  // query itself (not `id in (scope)`), so the database walks students in sort order, tests
+  // each against scope and filters, and stops once the page is full. A therapist's, assistant's
+  // or teacher's scope is a short list: it is resolved first and its students read by key, so
+  // the district is never walked to find them.
+  let base: StudentIdQuery;
+  const ownList = OWN_LIST_ROLES.has(viewer.role);
+  if (ownList) {
+    const ids = (await caseloadStudentIds(db, viewer, today, filters).execute()).map((r) => r.id);
+    if (ids.length === 0) return [];
+    base = db
+      .selectFrom('student')
+      .select('student.id')
+      .where('student.district_id', '=', viewer.districtId)
+      .where('student.id', 'in', ids);
+  } else base = caseloadStudentIds(db, viewer, today, filters);
+  let q = base
     .innerJoin('school', (j) =>
       j
         .onRef('school.district_id', '=', 'student.district_id')
@@ -164,13 +181,16 @@ export async function caseloadPageStudents(
     q = q.where(desc ? sql<boolean>`${tuple} < ${key}` : sql<boolean>`${tuple} > ${key}`);
   }
   const direction = desc ? 'desc' : 'asc';
-  const rows = await q
+  q = q
     .orderBy(sortBy, direction)
     .orderBy('student.last_name', direction)
     .orderBy('student.first_name', direction)
-    .orderBy('student.id', direction)
-    .limit(page.limit)
-    .execute();
+    .orderBy('student.id', direction);
+  // A short list is read whole and cut here: with a LIMIT the planner may walk the district's
+  // name index in order to skip a sort that costs nothing on a few dozen rows.
+  const rows = ownList
+    ? (await q.execute()).slice(0, page.limit)
+    : await q.limit(page.limit).execute();
   return rows.map(({ sort_value, ...student }) => ({
     ...student,
     sortKey: [

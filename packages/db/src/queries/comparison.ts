@@ -10,7 +10,7 @@ import type {
   SessionModel,
   Setting,
 } from '@carryover/domain';
-import type { Kysely } from 'kysely';
+import { type Kysely, SqliteAdapter } from 'kysely';
 import type { Database } from '../schema';
 import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
@@ -72,10 +72,32 @@ function groupBy<T, K>(rows: readonly T[], key: (r: T) => K): Map<K, T[]> {
   return m;
 }
 
-/** Turns the rows into the domain's comparison input (goals without a service are skipped). */
+type Point = ComparisonGoal['observations'][number];
+
+function toPoint(o: ComparisonRows['observation'][number]): Point {
+  return {
+    date: o.observed_on,
+    setting: o.setting as Setting,
+    model: o.model as SessionModel,
+    trialsCorrect: num(o.trials_correct),
+    trialsPrompted: num(o.trials_prompted),
+    trialsIncorrect: num(o.trials_incorrect),
+    promptLevel: o.prompt_level as PromptLevel | null,
+    count: num(o.count),
+    seconds: num(o.seconds),
+    rubricScore: num(o.rubric_score),
+  };
+}
+
+/**
+ * Turns the rows into the domain's comparison input (goals without a service are skipped).
+ * `pointsByGoal`, when given, replaces `rows.observation`: the loader streams observations
+ * straight into it rather than holding every row and a copy of it.
+ */
 export function assembleComparisonInput(
   rows: ComparisonRows,
   asOf?: string,
+  pointsByGoal?: ReadonlyMap<string, Point[]>,
 ): { goals: ComparisonGoal[]; gas: GasScore[] } {
   const students = new Map(rows.student.map((s) => [s.id, s]));
   const providers = new Map(rows.service.map((s) => [s.id, s.provider_id]));
@@ -84,7 +106,9 @@ export function assembleComparisonInput(
     (c) => c.goal_id!,
   );
   const phases = groupBy(rows.goal_phase_change, (c) => c.goal_id);
-  const obs = groupBy(rows.observation, (o) => o.goal_id);
+  const points =
+    pointsByGoal ??
+    new Map([...groupBy(rows.observation, (o) => o.goal_id)].map(([k, v]) => [k, v.map(toPoint)]));
   const minutes = groupBy(
     rows.delivered.filter((d) => d.service_id !== null),
     (d) => d.service_id!,
@@ -118,18 +142,7 @@ export function assembleComparisonInput(
         date: p.changed_on,
         phase: p.phase as GoalPhase,
       })),
-      observations: (obs.get(g.id) ?? []).map((o) => ({
-        date: o.observed_on,
-        setting: o.setting as Setting,
-        model: o.model as SessionModel,
-        trialsCorrect: num(o.trials_correct),
-        trialsPrompted: num(o.trials_prompted),
-        trialsIncorrect: num(o.trials_incorrect),
-        promptLevel: o.prompt_level as PromptLevel | null,
-        count: num(o.count),
-        seconds: num(o.seconds),
-        rubricScore: num(o.rubric_score),
-      })),
+      observations: points.get(g.id) ?? [],
       deliveredMinutes: (minutes.get(g.service_id) ?? []).map((d) => ({
         date: d.session_date,
         minutes: Number(d.minutes),
@@ -146,6 +159,39 @@ export function assembleComparisonInput(
   return { goals, gas };
 }
 
+/**
+ * Every observation of the district as points grouped by goal. On SQLite the rows are streamed
+ * in the order of the (district, goal, date) index, so no sort and no array of a million rows
+ * is ever held; the order within a goal does not matter (episodes sort their points).
+ */
+async function loadPointsByGoal(
+  db: Kysely<Database>,
+  districtId: string,
+): Promise<Map<string, Point[]>> {
+  const query = db
+    .selectFrom('observation')
+    .select(OBSERVATION_POINT_COLUMNS)
+    .where('district_id', '=', districtId)
+    .orderBy('goal_id')
+    .orderBy('observed_on');
+  const byGoal = new Map<string, Point[]>();
+  let goalId: string | null = null;
+  let list: Point[] = [];
+  const add = (row: ComparisonRows['observation'][number]) => {
+    if (row.goal_id !== goalId) {
+      goalId = row.goal_id;
+      list = byGoal.get(goalId) ?? [];
+      byGoal.set(goalId, list);
+    }
+    list.push(toPoint(row));
+  };
+  // Kysely's Postgres dialect streams only with a cursor library; the worker runs this anyway.
+  if (db.getExecutor().adapter instanceof SqliteAdapter)
+    for await (const row of query.stream()) add(row);
+  else for (const row of await query.execute()) add(row);
+  return byGoal;
+}
+
 /** Loads one district's comparison input (finalised progress reports only for GAS). */
 export async function loadComparisonInput(
   db: Kysely<Database>,
@@ -153,7 +199,7 @@ export async function loadComparisonInput(
   options: { asOf?: string } = {},
 ): Promise<{ goals: ComparisonGoal[]; gas: GasScore[] }> {
   const d = districtId;
-  const [goal, student, service, model_change, goal_phase_change, observation, delivered, gas] =
+  const [goal, student, service, model_change, goal_phase_change, pointsByGoal, delivered, gas] =
     await Promise.all([
       db
         .selectFrom('goal')
@@ -194,14 +240,7 @@ export async function loadComparisonInput(
         .orderBy('changed_on')
         .orderBy('id')
         .execute(),
-      db
-        .selectFrom('observation')
-        .select(OBSERVATION_POINT_COLUMNS)
-        .where('district_id', '=', d)
-        .orderBy('observed_on')
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute(),
+      loadPointsByGoal(db, d),
       db
         .selectFrom('session_student as ss')
         .innerJoin('therapy_session as ts', (j) =>
@@ -227,7 +266,8 @@ export async function loadComparisonInput(
         .execute(),
     ]);
   return assembleComparisonInput(
-    { goal, student, service, model_change, goal_phase_change, observation, delivered, gas },
+    { goal, student, service, model_change, goal_phase_change, observation: [], delivered, gas },
     options.asOf,
+    pointsByGoal,
   );
 }

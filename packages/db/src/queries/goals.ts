@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database, GoalTable } from '../schema';
+import { bumpDataVersion } from './data-version';
 import { routinesWithClassroom } from './joins';
 
 // Writing goals. Callers check role and scope first and pass a transaction; every query is
@@ -122,6 +123,7 @@ export async function insertGoal(
   phaseChange: { id: string; changedOn: string; changedBy: string },
 ): Promise<void> {
   await trx.insertInto('goal').values(goal).execute();
+  await bumpDataVersion(trx, goal.district_id);
   await replaceGoalRoutines(trx, goal.district_id, goal.id, routineIds);
   await trx
     .insertInto('goal_phase_change')
@@ -148,6 +150,7 @@ export async function updateGoalRow(
     .where('district_id', '=', districtId)
     .where('id', '=', goalId)
     .execute();
+  await bumpDataVersion(trx, districtId);
 }
 
 export async function replaceGoalRoutines(
@@ -181,6 +184,7 @@ export async function insertPhaseChange(
   row: Insertable<Database['goal_phase_change']>,
 ): Promise<void> {
   await trx.insertInto('goal_phase_change').values(row).execute();
+  await bumpDataVersion(trx, row.district_id);
 }
 
 export async function insertGoalModelChange(
@@ -188,4 +192,5 @@ export async function insertGoalModelChange(
   row: Insertable<Database['model_change']>,
 ): Promise<void> {
   await trx.insertInto('model_change').values(row).execute();
+  await bumpDataVersion(trx, row.district_id);
 }

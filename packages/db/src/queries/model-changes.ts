@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
+import { bumpDataVersion } from './data-version';
 
 // Model changes (issue 7): a goal's or a service's delivery model, changed with a date and a
 // reason. The history row is kept forever; the goal or service carries the model now in force.
@@ -38,6 +39,7 @@ export async function applyModelChange(
   split: { model: string; minutes: number }[] | null,
 ): Promise<void> {
   const d = change.districtId;
+  await bumpDataVersion(trx, d);
   await trx
     .insertInto('model_change')
     .values({

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, ProgressReportGoalTable, ProgressReportTable } from '../schema';
+import { bumpDataVersion } from './data-version';
 import { studentList } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
 
@@ -102,6 +103,8 @@ export async function insertReport(
 ): Promise<void> {
   await trx.insertInto('progress_report').values(report).execute();
   if (lines.length > 0) await trx.insertInto('progress_report_goal').values(lines).execute();
+  // Only final reports feed the comparison; a report may be made final from the start.
+  if (report.status === 'final') await bumpDataVersion(trx, report.district_id);
 }
 
 /**
@@ -153,7 +156,9 @@ export async function finalizeReportRow(
     .where('id', '=', reportId)
     .where('status', '=', 'draft')
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  const finalised = Number(result.numUpdatedRows) > 0;
+  if (finalised) await bumpDataVersion(trx, districtId);
+  return finalised;
 }
 
 export async function staffName(db: Kysely<Database>, districtId: string, staffId: string) {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
 import { recordAuditMany, STUDENT_DELETION_ENTITY } from './audit';
+import { bumpDataVersion } from './data-version';
 
 // Retention: deleting a student removes every row of their record and, in the audit trail,
 // the link from their earlier events to them, leaving one event that says the record was
@@ -52,6 +53,7 @@ export async function deleteStudentRecord(
     .where('id', '=', studentId)
     .executeTakeFirst();
   if (!exists) return undefined;
+  await bumpDataVersion(db, d);
 
   const deleted: Record<string, number> = {};
   const goalIds = db

@@ -20,61 +20,70 @@ export type StudentIdQuery = SelectQueryBuilder<Database, 'student', { id: strin
  * - coordinator: the student's school is one of theirs (staff_school);
  * - admin: every student of the district;
  * - any other role: nobody.
+ *
+ * Each rule starts from the viewer's own rows (their services, assignments, classrooms,
+ * schools) and looks the students up by key: testing a condition for every student of the
+ * district instead costs a probe per student, 14 ms a statement at 25,000 students.
  */
 export function scopedStudentIds(
   db: Kysely<Database>,
   viewer: ScopeViewer,
   today: string,
 ): StudentIdQuery {
+  const districtId = viewer.districtId;
   const base = db
     .selectFrom('student')
     .select('student.id')
-    .where('student.district_id', '=', viewer.districtId);
+    .where('student.district_id', '=', districtId);
   switch (viewer.role) {
     case 'admin':
       return base;
     case 'therapist':
       return base.where((eb) =>
-        eb.exists(
+        eb(
+          'student.id',
+          'in',
           eb
             .selectFrom('service')
-            .select(sql<number>`1`.as('one'))
-            .whereRef('service.district_id', '=', 'student.district_id')
-            .whereRef('service.student_id', '=', 'student.id')
+            .select('service.student_id')
+            .where('service.district_id', '=', districtId)
             .where('service.provider_id', '=', viewer.id)
             .where('service.end_date', '>=', today),
         ),
       );
     case 'assistant':
       return base.where((eb) =>
-        eb.exists(
+        eb(
+          'student.id',
+          'in',
           eb
             .selectFrom('assistant_assignment')
-            .select(sql<number>`1`.as('one'))
-            .whereRef('assistant_assignment.district_id', '=', 'student.district_id')
-            .whereRef('assistant_assignment.student_id', '=', 'student.id')
+            .select('assistant_assignment.student_id')
+            .where('assistant_assignment.district_id', '=', districtId)
             .where('assistant_assignment.assistant_id', '=', viewer.id),
         ),
       );
     case 'teacher':
       return base.where((eb) =>
-        eb.exists(
+        eb(
+          'student.homeroom_id',
+          'in',
           eb
             .selectFrom('classroom')
-            .select(sql<number>`1`.as('one'))
-            .whereRef('classroom.district_id', '=', 'student.district_id')
-            .whereRef('classroom.id', '=', 'student.homeroom_id')
+            .select('classroom.id')
+            .where('classroom.district_id', '=', districtId)
             .where('classroom.teacher_id', '=', viewer.id),
         ),
       );
     case 'coordinator':
       return base.where((eb) =>
-        eb.exists(
+        eb(
+          'student.school_id',
+          'in',
           eb
             .selectFrom('staff_school')
-            .select(sql<number>`1`.as('one'))
-            .whereRef('staff_school.district_id', '=', 'student.district_id')
-            .whereRef('staff_school.school_id', '=', 'student.school_id')
+            .select('staff_school.school_id')
+            .where('staff_school.district_id', '=', districtId)
             .where('staff_school.staff_id', '=', viewer.id),
         ),
       );

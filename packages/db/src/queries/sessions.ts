@@ -1,6 +1,7 @@
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database, NewObservation } from '../schema';
 import { newId } from '../util';
+import { bumpDataVersion } from './data-version';
 import { routinesWithClassroom, studentList } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
 
@@ -155,6 +156,7 @@ export interface NewSessionRecord {
 
 /** Inserts a session with its per-student records and observations (inside the caller's transaction). */
 export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord): Promise<void> {
+  await bumpDataVersion(trx, s.districtId);
   await trx
     .insertInto('therapy_session')
     .values({
@@ -217,6 +219,7 @@ export async function insertProbe(
     .insertInto('observation')
     .values({ ...row, id, session_id: null })
     .execute();
+  await bumpDataVersion(trx, row.district_id);
   return id;
 }
 

@@ -73,42 +73,6 @@ export async function loadWorkloadCounts(
   };
 }
 
-/**
- * What the comparison's cache key needs to notice new data: observations (newest and count),
- * model changes and finalised reports. Cheap aggregates on indexed district columns.
- */
-export async function comparisonDataVersion(
-  db: Kysely<Database>,
-  districtId: string,
-): Promise<string> {
-  const [obs, changes, reports, goals] = await Promise.all([
-    db
-      .selectFrom('observation')
-      .select([sql<string | null>`max(created_at)`.as('latest'), sql<number>`count(*)`.as('n')])
-      .where('district_id', '=', districtId)
-      .executeTakeFirst(),
-    db
-      .selectFrom('model_change')
-      .select(sql<number>`count(*)`.as('n'))
-      .where('district_id', '=', districtId)
-      .executeTakeFirst(),
-    db
-      .selectFrom('progress_report')
-      .select(sql<number>`count(*)`.as('n'))
-      .where('district_id', '=', districtId)
-      .where('status', '=', 'final')
-      .executeTakeFirst(),
-    db
-      .selectFrom('goal')
-      .select(sql<number>`count(*)`.as('n'))
-      .where('district_id', '=', districtId)
-      .executeTakeFirst(),
-  ]);
-  return [obs?.latest ?? '-', obs?.n ?? 0, changes?.n ?? 0, reports?.n ?? 0, goals?.n ?? 0].join(
-    '/',
-  );
-}
-
 /** Schools of the district, with names; for a coordinator only those linked via staff_school. */
 export async function scopedSchools(
   db: Kysely<Database>,

@@ -1,0 +1,36 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema';
+import { newId } from '../util';
+
+// The version of a district's comparison data (goals, students' schools and grades, services,
+// model and phase changes, observations, delivered sessions, final progress reports): the
+// Outcomes cache key. Every query function that can change that data calls
+// `bumpDataVersion` in the caller's transaction, so the new version commits with the data.
+// A version is a fresh random id rather than a counter: a district deleted and seeded again
+// (the CLI's reset, in another process) can never repeat a version a running server cached.
+
+/** Marks the district's comparison data as changed; call inside the writing transaction. */
+export async function bumpDataVersion(trx: Kysely<Database>, districtId: string): Promise<void> {
+  const version = newId();
+  await trx
+    .insertInto('district_data_version')
+    .values({ district_id: districtId, version })
+    .onConflict((oc) => oc.column('district_id').doUpdateSet({ version }))
+    .execute();
+}
+
+/**
+ * The district's data version: one primary-key lookup, cheap enough for every Outcomes call.
+ * '-' when nothing has been written since the version table was made.
+ */
+export async function comparisonDataVersion(
+  db: Kysely<Database>,
+  districtId: string,
+): Promise<string> {
+  const row = await db
+    .selectFrom('district_data_version')
+    .select('version')
+    .where('district_id', '=', districtId)
+    .executeTakeFirst();
+  return row?.version ?? '-';
+}
