@@ -155,6 +155,10 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     access: only({ therapist: 'allow', assistant: 'allow', coordinator: 'allow', admin: 'allow' }),
     input: () => ({ from: '2026-03-02', to: '2026-03-13' }),
   },
+  'fidelity.groups': {
+    access: only({ therapist: 'allow', assistant: 'allow', coordinator: 'allow', admin: 'allow' }),
+    input: () => ({ from: '2026-03-02', to: '2026-03-13', groupBy: 'school' }),
+  },
   'fidelity.csv': {
     access: only({ therapist: 'allow', assistant: 'allow', coordinator: 'allow', admin: 'allow' }),
     input: () => ({ from: '2026-03-02', to: '2026-03-13' }),

@@ -442,3 +442,23 @@ export function computeFidelity(input: FidelityInput): FidelityReport {
 
   return { from, to, today, policy, weeks, total };
 }
+
+/**
+ * The figures of several rows added up (a school's or a therapist's total). `makeupsOwed` and
+ * `behind` are running balances within a row, but across rows they add.
+ */
+export function sumFidelityFigures(rows: readonly FidelityFigures[]): FidelityFigures {
+  const total = emptyFigures();
+  for (const f of rows) {
+    for (const key of ADDITIVE_FIGURES) total[key] += f[key];
+    total.makeupsOwed += f.makeupsOwed;
+    total.behind += f.behind;
+    for (const reason of missedReasons) total.missed[reason] += f.missed[reason];
+    for (const model of sessionModels) {
+      total.perModel[model].mandated += f.perModel[model].mandated;
+      total.perModel[model].mandatedToDate += f.perModel[model].mandatedToDate;
+      total.perModel[model].served += f.perModel[model].served;
+    }
+  }
+  return total;
+}

@@ -1,4 +1,5 @@
 export * from './caseload-paging';
+export * from './fidelity-paging';
 export * from './compare/filter';
 export * from './compare/index';
 export * from './dates';

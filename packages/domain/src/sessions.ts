@@ -204,25 +204,31 @@ export const ClassroomProbeInput = z.object({
 });
 export type ClassroomProbeInput = z.input<typeof ClassroomProbeInput>;
 
+/** The fields of a report period: a reporting period by id, or explicit dates. */
+export const FidelityPeriodFields = z.object({
+  periodId: Id.optional(),
+  /** Only this discipline's services. */
+  discipline: Discipline.optional(),
+  from: IsoDate.optional(),
+  to: IsoDate.optional(),
+});
+
+/** Both dates or neither, in order, at most about a school year. */
+export function checkFidelityPeriod(
+  p: { from?: string | undefined; to?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if ((p.from === undefined) !== (p.to === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'Give both dates or neither' });
+  } else if (p.from && p.to && p.to < p.from) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'The period ends before it starts' });
+  } else if (p.from && p.to && Date.parse(p.to) - Date.parse(p.from) > 400 * 86_400_000) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'Choose at most one school year' });
+  }
+}
+
 /** A report period: a reporting period by id, or explicit dates (at most about a school year). */
-export const FidelityPeriodInput = z
-  .object({
-    periodId: Id.optional(),
-    /** Only this discipline's services. */
-    discipline: Discipline.optional(),
-    from: IsoDate.optional(),
-    to: IsoDate.optional(),
-  })
-  .superRefine((p, ctx) => {
-    if ((p.from === undefined) !== (p.to === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'Give both dates or neither' });
-    } else if (p.from && p.to && p.to < p.from) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'The period ends before it starts' });
-    } else if (p.from && p.to && Date.parse(p.to) - Date.parse(p.from) > 400 * 86_400_000) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'Choose at most one school year' });
-    }
-  })
-  .optional();
+export const FidelityPeriodInput = FidelityPeriodFields.superRefine(checkFidelityPeriod).optional();
 export type FidelityPeriodInput = z.input<typeof FidelityPeriodInput>;
 
 // ---------------------------------------------------------------------------------------------
@@ -306,6 +312,20 @@ export interface FidelityView {
   rows: FidelityRow[];
 }
 
+/** One page of the report: its students' rows in name order, and the cursor for the next. */
+export interface FidelityPage extends FidelityView {
+  nextCursor: string | null;
+}
+
+/** A school's or a therapist's (per discipline) totals over every service row in scope. */
+export interface FidelityGroup {
+  key: string;
+  label: string;
+  /** Student-and-discipline rows summed. */
+  services: number;
+  figures: FidelityFigures;
+}
+
 // ---------------------------------------------------------------------------------------------
 // CSV
 
@@ -317,10 +337,13 @@ export function csvField(value: string | number | null | undefined): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** One CSV record, ending CRLF. */
+export function csvLine(record: readonly unknown[]): string {
+  return `${record.map((v) => csvField(v as string | number | null)).join(',')}\r\n`;
+}
+
 export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const line = (r: readonly unknown[]) =>
-    r.map((v) => csvField(v as string | number | null)).join(',');
-  return `${[line(header), ...rows.map(line)].join('\r\n')}\r\n`;
+  return [header, ...rows].map(csvLine).join('');
 }
 
 export const FIDELITY_CSV_HEADER = [
@@ -351,11 +374,18 @@ export const FIDELITY_CSV_HEADER = [
   'behind',
 ] as const;
 
-export function fidelityCsv(view: FidelityView): string {
+/**
+ * CSV lines (each ending CRLF, no header) for some rows of a report: an export is written a batch
+ * of students at a time, the header once first.
+ */
+export function fidelityCsvLines(
+  period: Pick<FidelityView, 'from' | 'to'>,
+  rows: readonly FidelityRow[],
+): string {
+  const view = period;
   const missed = (f: FidelityFigures, r: MissedReason) => f.missed[r];
-  return toCsv(
-    FIDELITY_CSV_HEADER,
-    view.rows.map((r) => {
+  return rows
+    .map((r) => {
       const f = r.figures;
       return [
         r.studentName,
@@ -384,8 +414,13 @@ export function fidelityCsv(view: FidelityView): string {
         f.remaining,
         f.behind,
       ];
-    }),
-  );
+    })
+    .map(csvLine)
+    .join('');
+}
+
+export function fidelityCsv(view: FidelityView): string {
+  return csvLine(FIDELITY_CSV_HEADER) + fidelityCsvLines(view, view.rows);
 }
 
 export const BILLING_CSV_HEADER = [

@@ -1,5 +1,6 @@
 import {
   type FidelityData,
+  fidelityPageStudents,
   loadDistrictSettings,
   loadFidelityData,
   loadReportingPeriods,
@@ -9,16 +10,27 @@ import {
   computeFidelity,
   type Discipline,
   DistrictSettings,
+  decodeFidelityCursor,
+  encodeFidelityCursor,
+  FIDELITY_CSV_HEADER,
+  type FidelityGroup,
+  FidelityGroupsInput,
+  type FidelityPage,
   type FidelityPeriodInput,
   FidelityPeriodInput as FidelityPeriodSchema,
   type FidelityRow,
   type FidelityService,
   type FidelitySession,
+  FidelityReportInput,
+  type FidelitySortKey,
   type FidelityView,
-  fidelityCsv,
+  csvLine,
+  fidelityCsvLines,
+  fidelityPeriodFingerprint,
   type IsoDate,
   type ServiceModel,
   type SessionModel,
+  sumFidelityFigures,
   weekEnd,
   weekStart,
 } from '@carryover/domain';
@@ -142,12 +154,8 @@ export function fidelityRows(
 
 type FidelityContext = Pick<Context, 'db' | 'now' | 'log'> & { viewer: Viewer };
 
-/** The report for the viewer's scope: period resolution, data, arithmetic. */
-export async function fidelityView(
-  ctx: FidelityContext,
-  input: FidelityPeriodInput,
-  options: { studentIds?: readonly string[] } = {},
-): Promise<FidelityView> {
+/** The period a report input names, with the district's policy and reporting periods. */
+async function resolvePeriod(ctx: FidelityContext, input: FidelityPeriodInput) {
   const today = todayFor(ctx);
   const [periods, settingsJson] = await Promise.all([
     loadReportingPeriods(ctx.db, ctx.viewer.districtId),
@@ -164,25 +172,86 @@ export async function fidelityView(
   } else {
     period = currentPeriod(periods, settings, today);
   }
-  // Restricted to given students (already in scope), the report reads only their rows.
+  return {
+    today,
+    period,
+    policy: settings.policy,
+    periods: periods.map((p) => ({ id: p.id, name: p.name, from: p.starts_on, to: p.ends_on })),
+  };
+}
+
+type Resolved = Awaited<ReturnType<typeof resolvePeriod>>;
+
+/** The rows of the given students (already in scope), or of the whole scope when none given. */
+async function rowsFor(
+  ctx: FidelityContext,
+  resolved: Resolved,
+  discipline: Discipline | undefined,
+  studentIds?: readonly string[],
+): Promise<FidelityRow[]> {
+  const { today, period, policy } = resolved;
+  // Restricted to given students, the report reads only their rows.
   const data = await loadFidelityData(
     ctx.db,
     ctx.viewer,
     { today, ...period },
-    { onlyStudents: options.studentIds },
+    { onlyStudents: studentIds },
   );
-  const rows = fidelityRows(data, { ...period, today, policy: settings.policy }).filter(
-    (r) => !input?.discipline || r.discipline === input.discipline,
+  return fidelityRows(data, { ...period, today, policy }).filter(
+    (r) => !discipline || r.discipline === discipline,
   );
+}
+
+/** The report for the viewer's scope (or the given students of it), unpaged. */
+export async function fidelityView(
+  ctx: FidelityContext,
+  input: FidelityPeriodInput,
+  options: { studentIds?: readonly string[] } = {},
+): Promise<FidelityView> {
+  const resolved = await resolvePeriod(ctx, input);
+  const rows = await rowsFor(ctx, resolved, input?.discipline, options.studentIds);
+  return viewOf(resolved, rows);
+}
+
+function viewOf(resolved: Resolved, rows: FidelityRow[]): FidelityView {
   return {
-    from: period.from,
-    to: period.to,
-    today,
-    periodName: period.name,
-    policy: settings.policy,
-    periods: periods.map((p) => ({ id: p.id, name: p.name, from: p.starts_on, to: p.ends_on })),
+    from: resolved.period.from,
+    to: resolved.period.to,
+    today: resolved.today,
+    periodName: resolved.period.name,
+    policy: resolved.policy,
+    periods: resolved.periods,
     rows,
   };
+}
+
+/** Students per batch when a request must cover the whole scope (export, group totals). */
+export const FIDELITY_BATCH = 500;
+
+/**
+ * The whole scope's rows, a batch of students at a time in name order, so no request holds more
+ * than one batch's sessions. `onBatch` gets each batch's rows and its students.
+ */
+async function eachBatch(
+  ctx: FidelityContext,
+  resolved: Resolved,
+  discipline: Discipline | undefined,
+  onBatch: (rows: FidelityRow[], studentIds: string[]) => Promise<void> | void,
+): Promise<void> {
+  let after: FidelitySortKey | null = null;
+  for (;;) {
+    const students = await fidelityPageStudents(
+      ctx.db,
+      ctx.viewer,
+      { today: resolved.today, ...resolved.period },
+      { discipline, after, limit: FIDELITY_BATCH },
+    );
+    if (students.length === 0) return;
+    const ids = students.map((s) => s.id);
+    await onBatch(await rowsFor(ctx, resolved, discipline, ids), ids);
+    if (students.length < FIDELITY_BATCH) return;
+    after = students.at(-1)!.sortKey;
+  }
 }
 
 /**
@@ -206,21 +275,92 @@ export async function minutesBehindByStudent(
 
 const reader = roles('therapist', 'assistant', 'coordinator', 'admin');
 
+const firstPage = FidelityReportInput.unwrap().parse({});
+
 export const fidelityRouter = {
-  /** Per student and discipline: per week and for the period. Every student shown is audited. */
-  report: reader.input(FidelityPeriodSchema).query(async ({ ctx, input, path }) => {
-    const view = await fidelityView(ctx, input);
-    await recordStudentReads(ctx, path, [...new Set(view.rows.map((r) => r.studentId))]);
-    return view;
+  /**
+   * One page of students (name order) with their rows per discipline: per week and for the
+   * period, computed for the page's students only; only they are audited. Pass `nextCursor` back
+   * as `cursor` with the same period and discipline for the next page.
+   */
+  report: reader
+    .input(FidelityReportInput)
+    .query(async ({ ctx, input: rawInput, path }): Promise<FidelityPage> => {
+      const input = rawInput ?? firstPage;
+      const resolved = await resolvePeriod(ctx, input);
+      // The input schema has already refused a cursor of another period or discipline.
+      const after = input.cursor ? (decodeFidelityCursor(input.cursor)?.key ?? null) : null;
+      // One more than the page shows tells whether another page exists.
+      const students = await fidelityPageStudents(
+        ctx.db,
+        ctx.viewer,
+        { today: resolved.today, ...resolved.period },
+        { discipline: input.discipline, after, limit: input.limit + 1 },
+      );
+      const shown = students.slice(0, input.limit);
+      const rows = await rowsFor(
+        ctx,
+        resolved,
+        input.discipline,
+        shown.map((s) => s.id),
+      );
+      await recordStudentReads(
+        ctx,
+        path,
+        shown.map((s) => s.id),
+      );
+      const last = shown.at(-1);
+      return {
+        ...viewOf(resolved, rows),
+        nextCursor:
+          students.length > input.limit && last
+            ? encodeFidelityCursor({ period: fidelityPeriodFingerprint(input), key: last.sortKey })
+            : null,
+      };
+    }),
+
+  /**
+   * Totals per school or per therapist (and discipline) over every row in scope. The figures are
+   * computeFidelity's, so they are computed for the whole scope, a batch of students at a time;
+   * no one student's record leaves, so no per-student audit.
+   */
+  groups: reader.input(FidelityGroupsInput).query(async ({ ctx, input }) => {
+    const resolved = await resolvePeriod(ctx, input);
+    const groups = new Map<string, FidelityGroup>();
+    await eachBatch(ctx, resolved, input.discipline, (rows) => {
+      for (const r of rows) {
+        const key = input.groupBy === 'school' ? r.schoolName : `${r.providerId}/${r.discipline}`;
+        const label =
+          input.groupBy === 'school' ? r.schoolName : `${r.providerName} (${r.discipline})`;
+        const g = groups.get(key);
+        if (g) {
+          g.services += 1;
+          g.figures = sumFidelityFigures([g.figures, r.figures]);
+        } else groups.set(key, { key, label, services: 1, figures: r.figures });
+      }
+    });
+    return {
+      ...viewOf(resolved, []),
+      groups: [...groups.values()].sort(
+        (a, b) => a.label.localeCompare(b.label) || a.key.localeCompare(b.key),
+      ),
+    };
   }),
 
-  /** The same figures as CSV text (the page saves it as a file). */
+  /**
+   * The report as CSV text (the page saves it as a file), written a batch of students at a time;
+   * every student exported is audited, batch by batch.
+   */
   csv: reader.input(FidelityPeriodSchema).query(async ({ ctx, input, path }) => {
-    const view = await fidelityView(ctx, input);
-    await recordStudentReads(ctx, path, [...new Set(view.rows.map((r) => r.studentId))]);
+    const resolved = await resolvePeriod(ctx, input);
+    const parts = [csvLine(FIDELITY_CSV_HEADER)];
+    await eachBatch(ctx, resolved, input?.discipline, async (rows, studentIds) => {
+      parts.push(fidelityCsvLines(resolved.period, rows));
+      await recordStudentReads(ctx, path, studentIds);
+    });
     return {
-      filename: `service-fidelity_${view.from}_${view.to}.csv`,
-      csv: fidelityCsv(view),
+      filename: `service-fidelity_${resolved.period.from}_${resolved.period.to}.csv`,
+      csv: parts.join(''),
     };
   }),
 } satisfies TRPCRouterRecord;

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema';
 import { studentList } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
@@ -144,6 +144,50 @@ export async function loadFidelityData(
     .where('s.session_date', '<=', window.to)
     .execute();
   return { students, services, splits, records };
+}
+
+/**
+ * The next `limit` students in the viewer's scope with a service (of `discipline`, when given)
+ * meeting the period, after `after` in name order (last name, first name, id: unique, so pages
+ * neither skip nor repeat a student). The database walks the scope in that order and stops once
+ * the page is full; no figures are computed here.
+ */
+export async function fidelityPageStudents(
+  db: Kysely<Database>,
+  viewer: ScopeViewer,
+  window: { today: string; from: string; to: string },
+  page: { discipline?: string | undefined; after: [string, string, string] | null; limit: number },
+) {
+  const districtId = viewer.districtId;
+  let q = scopedStudentIds(db, viewer, window.today)
+    .select(['student.last_name', 'student.first_name'])
+    .where((eb) => {
+      let services = eb
+        .selectFrom('service')
+        .select(sql<number>`1`.as('one'))
+        .whereRef('service.district_id', '=', 'student.district_id')
+        .whereRef('service.student_id', '=', 'student.id')
+        .where('service.start_date', '<=', window.to)
+        .where('service.end_date', '>=', window.from);
+      if (page.discipline) services = services.where('service.discipline', '=', page.discipline);
+      return eb.exists(services);
+    });
+  if (page.after) {
+    const [last, first, id] = page.after;
+    q = q.where(
+      sql<boolean>`(student.last_name, student.first_name, student.id) > (${last}, ${first}, ${id})`,
+    );
+  }
+  const rows = await q
+    .orderBy('student.last_name')
+    .orderBy('student.first_name')
+    .orderBy('student.id')
+    .limit(page.limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    sortKey: [r.last_name, r.first_name, r.id] as [string, string, string],
+  }));
 }
 
 export type FidelityData = Awaited<ReturnType<typeof loadFidelityData>>;
