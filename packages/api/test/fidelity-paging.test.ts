@@ -73,8 +73,6 @@ async function allPages(caller: Caller, input: ReportInput) {
   throw new Error('paging did not end');
 }
 
-const rowKey = (r: FidelityRow) => `${r.studentId}/${r.discipline}`;
-
 for (const target of targets) {
   describe(`fidelity paging on ${target.dialect}`, () => {
     let conn: Connection;

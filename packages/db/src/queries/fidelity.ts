@@ -158,7 +158,6 @@ export async function fidelityPageStudents(
   window: { today: string; from: string; to: string },
   page: { discipline?: string | undefined; after: [string, string, string] | null; limit: number },
 ) {
-  const districtId = viewer.districtId;
   let q = scopedStudentIds(db, viewer, window.today)
     .select(['student.last_name', 'student.first_name'])
     .where((eb) => {
