@@ -20,17 +20,10 @@ import {
   useReactTable,
 } from '@tanstack/react-table';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
-import {
-  useDeferredValue,
-  useEffect,
-  useId,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-} from 'react';
+import { useDeferredValue, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { DisciplineFilter } from '../components/Filters';
+import { MorePages } from '../components/MorePages';
 import { OpenActionItems } from '../components/OpenActionItems';
 import { caseloadSummary, lastDataDate } from '../lib/caseload';
 import { userMessage } from '../lib/errors';
@@ -419,55 +412,5 @@ function VirtualTable({ table, busy }: { table: CaseloadTable; busy: boolean }) 
         </tbody>
       </table>
     </section>
-  );
-}
-
-/** "Load more", which also fires by itself when it scrolls into view. */
-function MorePages({
-  hasNextPage,
-  fetching,
-  failed,
-  onMore,
-}: {
-  hasNextPage: boolean;
-  fetching: boolean;
-  failed: boolean;
-  onMore: () => void;
-}) {
-  const ref = useRef<HTMLDivElement>(null);
-  const [inView, setInView] = useState(false);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const observer = new IntersectionObserver(
-      ([entry]) => setInView(entry?.isIntersecting ?? false),
-      {
-        rootMargin: '400px 0px',
-      },
-    );
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
-  // Still in view after a page arrived (a short page, a tall screen): fetch the next one too.
-  // After a failure, wait for the button.
-  useEffect(() => {
-    if (inView && hasNextPage && !fetching && !failed) onMore();
-  }, [inView, hasNextPage, fetching, failed, onMore]);
-
-  return (
-    <div ref={ref} className="load-more">
-      {failed ? (
-        <p role="alert" className="load-more__error">
-          More students could not be loaded.{' '}
-          <Button variant="secondary" onClick={onMore}>
-            Try again
-          </Button>
-        </p>
-      ) : hasNextPage ? (
-        <Button variant="secondary" onClick={onMore} busy={fetching}>
-          {fetching ? 'Loading more students…' : 'Load more students'}
-        </Button>
-      ) : null}
-    </div>
   );
 }

@@ -1,9 +1,9 @@
 import {
-  ADDITIVE_FIGURES,
   type Discipline,
+  FIDELITY_PAGE_DEFAULT,
   type FidelityFigures,
+  type FidelityGroup,
   type FidelityRow,
-  type FidelityView,
 } from '@carryover/domain';
 import {
   Button,
@@ -16,17 +16,20 @@ import {
   PageHeader,
   SegmentedControl,
 } from '@carryover/ui';
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { useViewer } from '../auth';
 import { DisciplineFilter, PeriodFilter } from '../components/Filters';
+import { MorePages } from '../components/MorePages';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC, useTRPCClient } from '../trpc';
 
 // Service fidelity: mandated vs delivered minutes per student and service, per week and for
-// the period; coordinators group it by school or by therapist. Both views export as CSV.
+// the period, a page of students at a time (more load as the end of the list scrolls into view,
+// or with "Load more"); coordinators see totals by school or by therapist, which the server
+// adds up over the whole scope. Both views export as CSV.
 
 type GroupBy = 'student' | 'school' | 'therapist';
 
@@ -46,41 +49,27 @@ const policyText = {
   always: 'Every student absence is owed as makeup',
 } as const;
 
-function sumFigures(rows: FidelityRow[]): FidelityFigures {
-  // makeupsOwed and behind run through the weeks, but add up across rows.
-  const keys = [...ADDITIVE_FIGURES, 'makeupsOwed', 'behind'] as const;
-  const total = structuredClone(rows[0]!.figures);
-  for (const k of keys) total[k] = rows.reduce((s, r) => s + r.figures[k], 0);
-  for (const reason of Object.keys(total.missed) as (keyof FidelityFigures['missed'])[])
-    total.missed[reason] = rows.reduce((s, r) => s + r.figures.missed[reason], 0);
-  return total;
+function studentRows(rows: FidelityRow[]): TableRow[] {
+  return rows.map((r) => ({
+    key: `${r.studentId}/${r.discipline}`,
+    label: r.studentName,
+    sub: `${r.discipline} · ${r.providerName}`,
+    studentId: r.studentId,
+    figures: r.figures,
+    weeks: r.weeks,
+    count: 1,
+  }));
 }
 
-function tableRows(view: FidelityView, groupBy: GroupBy): TableRow[] {
-  if (groupBy === 'student') {
-    return view.rows.map((r) => ({
-      key: `${r.studentId}/${r.discipline}`,
-      label: r.studentName,
-      sub: `${r.discipline} · ${r.providerName}`,
-      studentId: r.studentId,
-      figures: r.figures,
-      weeks: r.weeks,
-      count: 1,
-    }));
-  }
-  const groups = new Map<string, FidelityRow[]>();
-  for (const r of view.rows) {
-    const k = groupBy === 'school' ? r.schoolName : `${r.providerName} (${r.discipline})`;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
-  }
-  return [...groups.entries()].map(([k, rows]) => ({
-    key: k,
-    label: k,
-    sub: `${rows.length} ${rows.length === 1 ? 'service' : 'services'}`,
+function groupRows(groups: FidelityGroup[]): TableRow[] {
+  return groups.map((g) => ({
+    key: g.key,
+    label: g.label,
+    sub: `${g.services} ${g.services === 1 ? 'service' : 'services'}`,
     studentId: null,
-    figures: sumFigures(rows),
+    figures: g.figures,
     weeks: [],
-    count: rows.length,
+    count: g.services,
   }));
 }
 
@@ -241,25 +230,47 @@ export function FidelityPage() {
     periodId || shownDiscipline
       ? { periodId: periodId || undefined, discipline: shownDiscipline || undefined }
       : undefined;
-  const report = useQuery(trpc.fidelity.report.queryOptions(input));
+  const report = useInfiniteQuery({
+    ...trpc.fidelity.report.infiniteQueryOptions(
+      { ...input, limit: FIDELITY_PAGE_DEFAULT },
+      { getNextPageParam: (page) => page.nextCursor },
+    ),
+    // Another period or discipline keeps the old rows on screen until its first page arrives.
+    placeholderData: keepPreviousData,
+  });
   const wide = me.data?.role === 'coordinator' || me.data?.role === 'admin';
   const [groupBy, setGroupBy] = useState<GroupBy>('student');
+  const grouped = groupBy !== 'student';
+  const groups = useQuery({
+    ...trpc.fidelity.groups.queryOptions({
+      ...input,
+      groupBy: groupBy === 'therapist' ? 'therapist' : 'school',
+    }),
+    enabled: grouped,
+    placeholderData: keepPreviousData,
+  });
   const [exporting, setExporting] = useState<string | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
+  // Stable arrays: the table recomputes whenever `rows` is a new array.
   const rows = useMemo(
-    () => (report.data && report.data.rows.length > 0 ? tableRows(report.data, groupBy) : []),
-    [report.data, groupBy],
+    () =>
+      grouped
+        ? groupRows(groups.data?.groups ?? [])
+        : studentRows(report.data?.pages.flatMap((p) => p.rows) ?? []),
+    [grouped, groups.data, report.data],
   );
+  const shown = grouped ? groups : report;
+  const v = report.data?.pages[0];
 
   const exportCsv = async (what: 'fidelity' | 'billing') => {
-    if (!report.data) return;
+    if (!v) return;
     setExporting(what);
     setExportError(null);
     try {
       const file =
         what === 'fidelity'
           ? await client.fidelity.csv.query(input)
-          : await client.sessions.billingCsv.query({ from: report.data.from, to: report.data.to });
+          : await client.sessions.billingCsv.query({ from: v.from, to: v.to });
       download(file.filename, file.csv);
     } catch (error) {
       setExportError(userMessage(error));
@@ -268,7 +279,6 @@ export function FidelityPage() {
     }
   };
 
-  const v = report.data;
   return (
     <>
       <PageHeader
@@ -324,27 +334,43 @@ export function FidelityPage() {
           {exportError}
         </p>
       )}
-      {report.isPending ? (
+      {shown.isPending ? (
         <LoadingState label="Loading service minutes" rows={8} />
-      ) : report.isError ? (
+      ) : shown.isError ? (
         <ErrorState
           title="Service minutes could not be loaded"
-          message={userMessage(report.error)}
-          onRetry={() => void report.refetch()}
-          retrying={report.isFetching}
+          message={userMessage(shown.error)}
+          onRetry={() => void shown.refetch()}
+          retrying={shown.isFetching}
         />
-      ) : rows.length === 0 ? (
+      ) : rows.length === 0 && (grouped || !report.hasNextPage) ? (
         <EmptyState title="No services in this period">
           <p>Minutes appear here for the IEP services of students you can see.</p>
         </EmptyState>
       ) : (
-        <DataTable
-          caption={`Service minutes by ${groupBy}`}
-          columns={columns}
-          rows={rows}
-          rowKey={(r) => r.key}
-          initialSort={{ columnId: 'behind', direction: 'descending' }}
-        />
+        <>
+          {!grouped && report.hasNextPage && (
+            <p className="muted small">
+              Showing {rows.length} services so far; sorting applies to the rows loaded.
+            </p>
+          )}
+          <DataTable
+            caption={`Service minutes by ${groupBy}`}
+            columns={columns}
+            rows={rows}
+            rowKey={(r) => r.key}
+            initialSort={{ columnId: 'behind', direction: 'descending' }}
+          />
+          {!grouped && (
+            <MorePages
+              noun="students"
+              hasNextPage={report.hasNextPage}
+              fetching={report.isFetching}
+              failed={report.isFetchNextPageError}
+              onMore={() => void report.fetchNextPage({ cancelRefetch: false })}
+            />
+          )}
+        </>
       )}
     </>
   );
