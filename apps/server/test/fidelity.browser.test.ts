@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  haveChromium,
+  launchChromium,
+  newContext,
+  type RunningCarryover,
+  shotsDir,
+  signIn,
+  startCarryover,
+} from './support/e2e';
+
+// The Fidelity page a page of students at a time: a coordinator's schools hold more students
+// than one page, so "Load more" (or scrolling to the end) fetches the next; the school totals
+// come from the server. No horizontal page overflow on a phone or a desktop.
+
+describe.skipIf(!haveChromium)('browser: fidelity pages', () => {
+  let app: RunningCarryover;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    app = await startCarryover();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  for (const viewport of [
+    { name: 'phone', width: 390, height: 844 },
+    { name: 'desktop', width: 1280, height: 800 },
+  ]) {
+    it(`at ${viewport.name} width a coordinator loads more students and sees school totals`, async () => {
+      const context = await newContext(browser, {
+        viewport: { width: viewport.width, height: viewport.height },
+      });
+      const page = await context.newPage();
+      const consoleErrors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(m.text());
+      });
+      await signIn(page, app.baseUrl, 'coordinator@demo.test');
+      await page.goto(`${app.baseUrl}/fidelity`);
+      await page.getByRole('heading', { name: 'Fidelity' }).waitFor();
+      const students = async () =>
+        new Set(
+          await page
+            .locator('main a[href^="/students/"]')
+            .evaluateAll((links) => links.map((a) => a.getAttribute('href'))),
+        ).size;
+      await expect.poll(students).toBe(50);
+      const overflow = () =>
+        page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+      expect(await overflow()).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(shotsDir, `fidelity-${viewport.name}.png`) });
+
+      // A dispatched click: scrolling the button into view would also load by itself.
+      await page.getByRole('button', { name: 'Load more students' }).dispatchEvent('click');
+      await expect.poll(students).toBe(100);
+      await page.getByRole('button', { name: /Load more students/ }).scrollIntoViewIfNeeded();
+      await expect.poll(students).toBeGreaterThan(100);
+
+      await page.getByRole('radio', { name: 'School', exact: true }).click({ force: true });
+      await expect.poll(students).toBe(0);
+      await page
+        .getByText(/^\d+ services?$/)
+        .first()
+        .waitFor();
+      expect(await overflow()).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(shotsDir, `fidelity-schools-${viewport.name}.png`) });
+      expect(consoleErrors).toEqual([]);
+      await context.close();
+    });
+  }
+});
