@@ -155,7 +155,7 @@ export function fidelityRows(
 type FidelityContext = Pick<Context, 'db' | 'now' | 'log'> & { viewer: Viewer };
 
 /** The period a report input names, with the district's policy and reporting periods. */
-async function resolvePeriod(ctx: FidelityContext, input: FidelityPeriodInput) {
+export async function resolvePeriod(ctx: FidelityContext, input: FidelityPeriodInput) {
   const today = todayFor(ctx);
   const [periods, settingsJson] = await Promise.all([
     loadReportingPeriods(ctx.db, ctx.viewer.districtId),

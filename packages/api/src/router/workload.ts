@@ -1,12 +1,19 @@
-import { loadWorkloadCounts } from '@carryover/db';
-import { dayNumber, quantileSorted, WorkloadInput } from '@carryover/domain';
+import { loadWorkloadCounts, loadWorkloadMinutes } from '@carryover/db';
+import {
+  dayNumber,
+  missedCategory,
+  missedReasons,
+  quantileSorted,
+  WorkloadInput,
+} from '@carryover/domain';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { roles } from '../trpc';
-import { fidelityView } from './fidelity';
+import { resolvePeriod } from './fidelity';
 
 // Per therapist, for a coordinator's schools (an admin's district): students, open goals,
-// minutes mandated and delivered in the period (the fidelity report's own figures, summed),
-// sessions per week — each beside the team median.
+// minutes mandated and delivered in the period (the fidelity report's own figures, summed in
+// the database per therapist), sessions per week — each beside the team median. The cost
+// follows the number of therapists: no student's figures are computed in JS.
 
 export interface WorkloadRow {
   providerId: string;
@@ -46,17 +53,22 @@ export const workloadRouter = {
   team: roles('coordinator', 'admin')
     .input(WorkloadInput)
     .query(async ({ ctx, input }) => {
-      const view = await fidelityView(
+      const resolved = await resolvePeriod(
         ctx,
         input?.periodId ? { periodId: input.periodId } : undefined,
       );
+      const view = { ...resolved.period, today: resolved.today };
       const upTo = [view.today, view.to].sort()[0]!; // ISO dates: the earlier one
-      const counts = await loadWorkloadCounts(ctx.db, ctx.viewer, {
-        today: view.today,
-        from: view.from,
-        to: upTo,
-      });
-      const rows = new Map<string, WorkloadRow & { studentSet: Set<string> }>();
+      const [counts, minutes] = await Promise.all([
+        loadWorkloadCounts(ctx.db, ctx.viewer, { today: view.today, from: view.from, to: upTo }),
+        loadWorkloadMinutes(
+          ctx.db,
+          ctx.viewer,
+          view,
+          missedReasons.filter((r) => missedCategory(r, resolved.policy) === 'accounted'),
+        ),
+      ]);
+      const rows = new Map<string, WorkloadRow>();
       const row = (id: string) => {
         let r = rows.get(id);
         if (!r) {
@@ -73,20 +85,19 @@ export const workloadRouter = {
             behind: 0,
             sessions: 0,
             sessionsPerWeek: 0,
-            studentSet: new Set(),
           };
           rows.set(id, r);
         }
         return r;
       };
-      for (const f of view.rows) {
-        const r = row(f.providerId);
-        if (r.name === 'Unknown provider') r.name = f.providerName;
-        r.studentSet.add(f.studentId);
-        r.mandated += f.figures.mandated;
-        r.mandatedToDate += f.figures.mandatedToDate;
-        r.delivered += f.figures.delivered + f.figures.makeupDelivered;
-        r.behind += f.figures.behind;
+      for (const m of minutes) {
+        const r = row(m.provider_id);
+        if (r.name === 'Unknown provider') r.name = m.provider_name;
+        r.students = m.students;
+        r.mandated = m.mandated;
+        r.mandatedToDate = m.mandated_to_date;
+        r.delivered = m.delivered;
+        r.behind = m.behind;
       }
       for (const g of counts.goals) {
         const r = row(g.provider_id);
@@ -104,9 +115,8 @@ export const workloadRouter = {
       );
       const out: WorkloadRow[] = [...rows.values()]
         .filter((r) => !assistants.has(r.providerId))
-        .map(({ studentSet, ...r }) => ({
+        .map((r) => ({
           ...r,
-          students: studentSet.size,
           sessionsPerWeek: Math.round((r.sessions / weeks) * 10) / 10,
         }))
         .sort((a, b) => a.name.localeCompare(b.name) || a.providerId.localeCompare(b.providerId));
@@ -114,8 +124,8 @@ export const workloadRouter = {
         from: view.from,
         to: view.to,
         today: view.today,
-        periodName: view.periodName,
-        periods: view.periods,
+        periodName: resolved.period.name,
+        periods: resolved.periods,
         weeks: Math.round(weeks * 10) / 10,
         rows: out,
         median: teamMedians(out),
