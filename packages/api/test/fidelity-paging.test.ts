@@ -131,6 +131,16 @@ for (const target of targets) {
       expect(new Set(rows.map((r) => r.studentId))).toEqual(new Set([...added, A.students.cara]));
     });
 
+    it('pages a therapist’s own list in name order too', async () => {
+      const slp = await as(conn, emails.slp);
+      const pages = await allPages(slp, { ...WEEK, limit: 200 });
+      const students = pages.flatMap((p) => [...new Set(p.rows.map((r) => r.studentId))]);
+      expect(new Set(students)).toEqual(new Set([...added, A.students.ava, A.students.cara]));
+      expect(students).toHaveLength(new Set(students).size);
+      const lastNames = pages.flatMap((p) => p.rows.map((r) => r.studentName.split(' ')[1]!));
+      expect(lastNames).toEqual([...lastNames].sort());
+    });
+
     it('audits exactly the students on the returned page', async () => {
       const coordinator = await as(conn, emails.coordinator);
       const before = (await readsOf(A.staff.coordinator, 'fidelity.report')).length;

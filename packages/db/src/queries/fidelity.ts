@@ -1,7 +1,10 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema';
 import { studentList } from './joins';
-import { type ScopeViewer, scopedStudentIds } from './scope';
+import { type ScopeViewer, type StudentIdQuery, scopedStudentIds } from './scope';
+
+/** Roles whose scope is their own short list of students (services, assignments, classes). */
+const OWN_LIST_ROLES: ReadonlySet<string> = new Set(['therapist', 'assistant', 'teacher']);
 
 // Everything the service-fidelity report needs for the students a viewer may see, in a fixed
 // number of queries: students, services (with split minutes) meeting the period, and every
@@ -149,8 +152,7 @@ export async function loadFidelityData(
 /**
  * The next `limit` students in the viewer's scope with a service (of `discipline`, when given)
  * meeting the period, after `after` in name order (last name, first name, id: unique, so pages
- * neither skip nor repeat a student). The database walks the scope in that order and stops once
- * the page is full; no figures are computed here.
+ * neither skip nor repeat a student). No figures are computed here.
  */
 export async function fidelityPageStudents(
   db: Kysely<Database>,
@@ -158,31 +160,41 @@ export async function fidelityPageStudents(
   window: { today: string; from: string; to: string },
   page: { discipline?: string | undefined; after: [string, string, string] | null; limit: number },
 ) {
-  let q = scopedStudentIds(db, viewer, window.today)
-    .select(['student.last_name', 'student.first_name'])
-    .where((eb) => {
-      let services = eb
-        .selectFrom('service')
-        .select(sql<number>`1`.as('one'))
-        .whereRef('service.district_id', '=', 'student.district_id')
-        .whereRef('service.student_id', '=', 'student.id')
-        .where('service.start_date', '<=', window.to)
-        .where('service.end_date', '>=', window.from);
-      if (page.discipline) services = services.where('service.discipline', '=', page.discipline);
-      return eb.exists(services);
-    });
+  // As the caseload does: a coordinator's or admin's scope is walked in name order until the page
+  // is full; a therapist's, assistant's or teacher's short list is resolved first and read by
+  // key, read whole and cut here, so the district's name index is never walked to find it.
+  let base: StudentIdQuery;
+  const ownList = OWN_LIST_ROLES.has(viewer.role);
+  if (ownList) {
+    const ids = (await scopedStudentIds(db, viewer, window.today).execute()).map((r) => r.id);
+    if (ids.length === 0) return [];
+    base = db
+      .selectFrom('student')
+      .select('student.id')
+      .where('student.district_id', '=', viewer.districtId)
+      .where('student.id', 'in', ids);
+  } else base = scopedStudentIds(db, viewer, window.today);
+  let q = base.select(['student.last_name', 'student.first_name']).where((eb) => {
+    let services = eb
+      .selectFrom('service')
+      .select(sql<number>`1`.as('one'))
+      .whereRef('service.district_id', '=', 'student.district_id')
+      .whereRef('service.student_id', '=', 'student.id')
+      .where('service.start_date', '<=', window.to)
+      .where('service.end_date', '>=', window.from);
+    if (page.discipline) services = services.where('service.discipline', '=', page.discipline);
+    return eb.exists(services);
+  });
   if (page.after) {
     const [last, first, id] = page.after;
     q = q.where(
       sql<boolean>`(student.last_name, student.first_name, student.id) > (${last}, ${first}, ${id})`,
     );
   }
-  const rows = await q
-    .orderBy('student.last_name')
-    .orderBy('student.first_name')
-    .orderBy('student.id')
-    .limit(page.limit)
-    .execute();
+  q = q.orderBy('student.last_name').orderBy('student.first_name').orderBy('student.id');
+  const rows = ownList
+    ? (await q.execute()).slice(0, page.limit)
+    : await q.limit(page.limit).execute();
   return rows.map((r) => ({
     id: r.id,
     sortKey: [r.last_name, r.first_name, r.id] as [string, string, string],
