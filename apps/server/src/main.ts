@@ -13,9 +13,10 @@ import {
   resetDatabase,
   systemClock,
 } from '@carryover/db';
-import { dateIn, instantAt } from '@carryover/domain';
+import { instantAt } from '@carryover/domain';
 import { backup } from './backup';
 import { restore } from './restore';
+import { schoolYearLastDay } from './school-year';
 import { createServer } from './server';
 
 // The command line: `tsx src/main.ts <command>`. Heavy work (migrations, the demo seed) runs
@@ -67,13 +68,6 @@ async function migrate(conn: Connection): Promise<void> {
       ? `Migrated ${conn.location}: ${applied.join(', ')}`
       : `Database ${conn.location} is up to date.`,
   );
-}
-
-/** June 10 of the school year the district is in on `now` (a demo year runs Aug 15 – Jun 10). */
-function schoolYearLastDay(now: Date, timeZone: string): string {
-  const today = dateIn(now, timeZone);
-  const year = Number(today.slice(0, 4));
-  return `${today.slice(5) >= '08-15' ? year + 1 : year}-06-10`;
 }
 
 interface SeedOptions {
