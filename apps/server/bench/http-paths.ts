@@ -418,7 +418,7 @@ async function measure(
   const raws = new Map<Scenario, number>();
   for (const s of scenarios) {
     if (s.raw) raws.set(s, await rawMedian(s.raw, 5_000));
-    o.log(`${s.label}: in-process p50 ${raws.get(s)} ms`);
+    o.log(`${s.label}: in-process p50 ${raws.get(s) ?? '(skipped)'} ms`);
   }
 
   const rows: PathRow[] = [];
