@@ -11,9 +11,12 @@ import {
   openDatabase,
   refreshPlannerStatistics,
   resetDatabase,
+  systemClock,
 } from '@carryover/db';
+import { instantAt } from '@carryover/domain';
 import { backup } from './backup';
 import { restore } from './restore';
+import { schoolYearLastDay } from './school-year';
 import { createServer } from './server';
 
 // The command line: `tsx src/main.ts <command>`. Heavy work (migrations, the demo seed) runs
@@ -27,10 +30,14 @@ Usage: tsx src/main.ts <command> [options]
 
 Commands:
   start [--students N]    migrate, seed the demo district if the database has none, then serve
+        [--full-year]
   serve                   serve only (no migrations, no seed)
   migrate                 apply pending migrations
   seed [--students N]     add the demo district (${DEMO_PASSWORD} is every demo password);
        [--force]          refuses when a district exists, unless --force
+       [--full-year]      the demo as of the school year's last day (June 10, 18:00 in the
+                          district's zone) instead of now: a whole year of data, for demos
+                          and benchmarks; serve it with the CARRYOVER_NOW the seed prints
   reset --yes             drop every table and migrate again: ALL DATA IS LOST
   backup <file>           copy the database to a new file while it keeps serving
                           (SQLite: online backup API; Postgres: pg_dump custom format)
@@ -63,25 +70,42 @@ async function migrate(conn: Connection): Promise<void> {
   );
 }
 
-async function seed(conn: Connection, students: number | undefined, force: boolean): Promise<void> {
+interface SeedOptions {
+  students?: number;
+  force: boolean;
+  fullYear: boolean;
+}
+
+async function seed(conn: Connection, { students, force, fullYear }: SeedOptions): Promise<void> {
   const exists = await hasAnyDistrict(conn.db);
   if (exists && !force) {
     fail(
       'The database already has a district; not seeding. Use --force to add another demo district.',
     );
   }
-  const { seedDemoDistrict } = await import('@carryover/db/demo');
+  const { DEMO_DEFAULTS, seedDemoDistrict } = await import('@carryover/db/demo');
   // A second demo district needs its own sign-in names (emails are unique across districts).
   const districts = await conn.db.selectFrom('district').select('id').execute();
   const n = districts.length + 1;
   const extra = exists ? { emailDomain: `demo${n}.test`, districtName: `Demo district ${n}` } : {};
 
+  let today: string | undefined;
+  if (fullYear) {
+    const zone = DEMO_DEFAULTS.timeZone;
+    today = schoolYearLastDay(systemClock(), zone);
+    const asOf = instantAt(today, 18 * 60, zone).toISOString();
+    console.log(
+      `Full school year: the demo as of ${today} 18:00 ${zone}, the school year's last day.\n` +
+        `Its data runs up to that evening; to serve it as of then: CARRYOVER_NOW=${asOf}`,
+    );
+  }
   console.log(`Creating the demo district${students ? ` with ${students} students` : ''}…`);
   const started = Date.now();
   let lastStep = '';
   let lastShare = -1;
   const result = await seedDemoDistrict(conn.db, {
     students,
+    today,
     passwordHash: await hashPassword(DEMO_PASSWORD),
     ...extra,
     onProgress: ({ step, done, total }) => {
@@ -161,6 +185,7 @@ async function main(argv: string[]): Promise<void> {
         students: { type: 'string' },
         force: { type: 'boolean' },
         yes: { type: 'boolean' },
+        'full-year': { type: 'boolean' },
       },
     });
   let parsed: ReturnType<typeof parse>;
@@ -184,6 +209,9 @@ async function main(argv: string[]): Promise<void> {
     if (!Number.isInteger(students) || students < 1)
       fail('--students must be a positive whole number');
   }
+  const fullYear = values['full-year'] ?? false;
+  if (fullYear && command !== 'seed' && command !== 'start')
+    fail('--full-year is an option of seed and start');
   if (command === 'backup' || command === 'restore') {
     const file = positionals[1] as string;
     const run = command === 'backup' ? backup : restore;
@@ -216,7 +244,7 @@ async function main(argv: string[]): Promise<void> {
     case 'seed':
       return closeAfter(async () => {
         await migrate(conn);
-        await seed(conn, students, values.force ?? false);
+        await seed(conn, { students, force: values.force ?? false, fullYear });
         await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
       });
     case 'reset':
@@ -231,7 +259,7 @@ async function main(argv: string[]): Promise<void> {
       await migrate(conn);
       if (!(await hasAnyDistrict(conn.db))) {
         console.log('First run: no district yet.');
-        await seed(conn, students, false);
+        await seed(conn, { students, force: false, fullYear });
         await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
       }
       return serve(conn);

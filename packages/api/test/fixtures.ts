@@ -533,7 +533,7 @@ export async function buildFixture(db: DB): Promise<void> {
     .execute();
 }
 
-/** Expected caseload scope per role (student ids), from the rules in DESIGN.md. */
+/** Expected caseload scope per role (student ids), from the rules in docs/domain.md. */
 export const expectedScope = {
   [emails.slp]: [A.students.ava, A.students.cara],
   [emails.ot]: [A.students.ava, A.students.ben],

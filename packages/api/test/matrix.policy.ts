@@ -12,7 +12,7 @@ import { A, B, PERIODS } from './fixtures';
 //   deny  — FORBIDDEN, whatever the input (the role check comes first)
 //   none  — signed in, but no record is in the role's scope: NOT_FOUND for every one
 //
-// Adding a procedure: add its entry (the access per role, from DESIGN.md's rules) and an
+// Adding a procedure: add its entry (the access per role, from docs/domain.md's rules) and an
 // `input` that is valid for the subject it is given.
 
 export type Access = 'allow' | 'scope' | 'deny' | 'none';

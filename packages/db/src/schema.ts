@@ -1,6 +1,6 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 
-// Kysely table types for the whole domain model (DESIGN.md). Conventions, shared by both
+// Kysely table types for the whole domain model (docs/domain.md). Conventions, shared by both
 // databases: app-made text ids; `district_id` on every row and leading every key, so a
 // district-sharded Postgres needs no change; dates and timestamps as ISO-8601 text;
 // booleans as integer 0/1; enums as text checked by the zod schemas in @carryover/domain.

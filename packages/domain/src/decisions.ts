@@ -2,7 +2,7 @@ import { formatIsoDateLong, formatIsoDateShort, formatRawValue } from './goals';
 import { belowAimRun, level, masteryMet, meetsCriterion } from './progress';
 import type { GoalSpec, ProgressPoint } from './progress-types';
 
-// Decision rules (DESIGN.md, "Progress math"): what the graph tells the team to do, each with the
+// Decision rules (docs/domain.md, "Progress math"): what the graph tells the team to do, each with the
 // sentence that says why it fired, so an alert is never just a coloured dot.
 
 export const decisionRules = ['change_something', 'mastery_candidate', 'not_generalised'] as const;

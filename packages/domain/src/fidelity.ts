@@ -17,7 +17,7 @@ import {
   sessionModels,
 } from './model';
 
-// Service fidelity (DESIGN.md, "Progress math": Service minutes): mandated vs scheduled vs
+// Service fidelity (docs/domain.md, "Progress math": Service minutes): mandated vs scheduled vs
 // delivered minutes, missed minutes by reason, makeups owed, remaining — per ISO week and for a
 // period, for one student's services in one discipline. The caller picks the student and the
 // discipline; everything here is whole-minute integer arithmetic with no I/O.

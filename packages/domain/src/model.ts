@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// The vocabulary of school-based therapy (DESIGN.md, "Domain model"). Every enum is a zod
+// The vocabulary of school-based therapy (docs/domain.md, "Domain model"). Every enum is a zod
 // schema first so the API, the database checks and the web forms share one list.
 
 export const roles = ['therapist', 'assistant', 'teacher', 'coordinator', 'admin'] as const;

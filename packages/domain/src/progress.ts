@@ -16,7 +16,7 @@ import type {
   ProgressPoint,
 } from './progress-types';
 
-// Progress math (DESIGN.md, "Progress math"). Every goal is reduced to scores in [0, 1]
+// Progress math (docs/domain.md, "Progress math"). Every goal is reduced to scores in [0, 1]
 // (0 = baseline, 1 = target) so goals of every measurement type share one graph and one ROI.
 
 const DAYS_PER_WEEK = 7;

@@ -6,7 +6,7 @@ import { theilSen } from './progress';
 import type { GoalSpec, ProgressPoint } from './progress-types';
 import { DOMAIN_ROUTINE_MATCH, type RecommendationRule, routineWords } from './routines';
 
-// Explainable recommendations (DESIGN.md "be flexible"): each rule reads one goal's own data and
+// Explainable recommendations (docs/domain.md "be flexible"): each rule reads one goal's own data and
 // returns the rule, the evidence in words and the change it suggests. Nothing here decides; a
 // person accepts (a model change, and a draft push-in plan where it applies) or dismisses with a
 // reason.

@@ -190,7 +190,7 @@ export const RecommendationDismissInput = RecommendationAcceptInput.extend({
 });
 export type RecommendationDismissInput = z.input<typeof RecommendationDismissInput>;
 
-/** Routines where a goal of each domain is naturally worked on (DESIGN.md "make it make sense"). */
+/** Routines where a goal of each domain is naturally worked on (docs/domain.md "make it make sense"). */
 export const DOMAIN_ROUTINE_MATCH: Record<GoalDomain, readonly string[]> = {
   self_care: ['arrival', 'lunch', 'snack', 'dismissal'],
   classroom_participation: ['morning_meeting', 'centers', 'reading', 'math'],

@@ -14,7 +14,7 @@ import {
   Setting,
 } from './model';
 
-// Session logging (DESIGN.md "session", "observation"): the inputs the quick-entry screen and
+// Session logging (docs/domain.md "session", "observation"): the inputs the quick-entry screen and
 // the API share, the data-entry rules that need no database, and the CSV exports.
 
 /** Minutes between two `HH:MM` times of one day; negative when `end` is before `start`. */

@@ -2,7 +2,7 @@ import { isoWeekday } from './dates';
 import type { IsoDate } from './model';
 import { routineWords, TOUCH_BASE_MINUTES } from './routines';
 
-// Touch base outside push-in time (DESIGN.md): progress is not discussed in front of students.
+// Touch base outside push-in time (docs/domain.md): progress is not discussed in front of students.
 // A push-in slot is a push-in plan at its routine's weekdays and times; a touch-base that
 // overlaps a slot one of its participants works in gets a warning.
 

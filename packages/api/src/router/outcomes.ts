@@ -19,7 +19,7 @@ import { type Context, roles, todayFor, type Viewer } from '../trpc';
 import type { ComparisonJob } from '../workers/comparison-job';
 import { ComparisonMemoryLimitError, cachedComparison } from '../workers/pool';
 
-// The coordinator's push-in / pull-out comparison (DESIGN.md, "Comparing push-in and
+// The coordinator's push-in / pull-out comparison (docs/domain.md, "Comparing push-in and
 // pull-out"). The statistics are @carryover/domain's compareModels; this file decides whose
 // data goes in (the viewer's schools, the filters) and keeps the work off the event loop.
 

@@ -3,7 +3,7 @@ import type { GoalDomain, ServiceModel } from '@carryover/domain';
 /**
  * What the demo district's outcomes are made of — the "truth" analytics tests must recover.
  *
- * Scale: the normalised score of DESIGN.md, `score = (raw − baseline) / (target − baseline)`
+ * Scale: the normalised score of docs/domain.md, `score = (raw − baseline) / (target − baseline)`
  * (0 = the goal's baseline, 1 = its target; prompt-level and "down" goals are handled by that
  * formula because their target is below their baseline). ROI = expected score change per
  * week, i.e. the share of the baseline→target gap closed per week.

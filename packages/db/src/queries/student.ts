@@ -81,14 +81,37 @@ export async function loadStudentDetail(
     .orderBy('observed_on')
     .execute();
 
-  const modelChanges = await db
-    .selectFrom('model_change')
-    .select(['goal_id', 'service_id', 'from_model', 'to_model', 'changed_on', 'reason'])
-    .where('district_id', '=', districtId)
-    .where((eb) => eb.or([eb('goal_id', 'in', goalIds), eb('service_id', 'in', serviceIds)]))
-    .orderBy('changed_on')
-    .orderBy('created_at')
-    .execute();
+  // A UNION of the goal-linked and the service-linked changes, each read through its own
+  // index: Postgres cannot use an index for `goal_id IN … OR service_id IN …` and scanned the
+  // district's model changes. UNION (not ALL) drops a change linked both ways once, by its id.
+  const modelChangeColumns = [
+    'id',
+    'goal_id',
+    'service_id',
+    'from_model',
+    'to_model',
+    'changed_on',
+    'reason',
+    'created_at',
+  ] as const;
+  const modelChanges = (
+    await db
+      .selectFrom('model_change')
+      .select(modelChangeColumns)
+      .where('district_id', '=', districtId)
+      .where('goal_id', 'in', goalIds)
+      .union(
+        db
+          .selectFrom('model_change')
+          .select(modelChangeColumns)
+          .where('district_id', '=', districtId)
+          .where('service_id', 'in', serviceIds),
+      )
+      .orderBy('changed_on')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute()
+  ).map(({ id: _id, created_at: _at, ...change }) => change);
 
   const phaseChanges = await db
     .selectFrom('goal_phase_change')

@@ -13,7 +13,7 @@ import type {
   ModelSwitch,
 } from './types';
 
-// The coordinator's comparison of service-delivery models (DESIGN.md, "Comparing push-in and
+// The coordinator's comparison of service-delivery models (docs/domain.md, "Comparing push-in and
 // pull-out"). Pure and seeded: the same input and options give the same report, to the bit.
 
 export const COMPARISON_ESTIMAND =

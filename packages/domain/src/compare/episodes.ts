@@ -11,7 +11,7 @@ import type {
   ModelSwitch,
 } from './types';
 
-// Model episodes (DESIGN.md, "Comparing push-in and pull-out"): a goal's intervention data cut at
+// Model episodes (docs/domain.md, "Comparing push-in and pull-out"): a goal's intervention data cut at
 // every model change. Each episode gets its rate of improvement (ROI): the slope of the normalised
 // score per week — the share of the baseline → target gap closed per week — by least squares
 // within each setting (default), because Theil–Sen collapses towards 0 on coarse, tied scores.
