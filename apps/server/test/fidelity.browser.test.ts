@@ -70,6 +70,8 @@ describe.skipIf(!haveChromium)('browser: fidelity pages', () => {
         .first()
         .waitFor();
       expect(await overflow()).toBeLessThanOrEqual(0);
+      // The first column names what it lists.
+      await page.getByRole('columnheader', { name: /^School/ }).waitFor();
       await page.screenshot({ path: join(shotsDir, `fidelity-schools-${viewport.name}.png`) });
       expect(consoleErrors).toEqual([]);
       await context.close();

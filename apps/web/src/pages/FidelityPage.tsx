@@ -73,10 +73,17 @@ function groupRows(groups: FidelityGroup[]): TableRow[] {
   }));
 }
 
+/** What the first column lists, by the "Group by" choice. */
+const LABEL_HEADER: Record<GroupBy, string> = {
+  student: 'Student / service',
+  school: 'School',
+  therapist: 'Therapist',
+};
+
 const columns: Column<TableRow>[] = [
   {
     id: 'label',
-    header: 'Student / service',
+    header: LABEL_HEADER.student,
     cell: (r) => (
       <span className="stacked">
         {r.studentId ? (
@@ -241,6 +248,10 @@ export function FidelityPage() {
   const wide = me.data?.role === 'coordinator' || me.data?.role === 'admin';
   const [groupBy, setGroupBy] = useState<GroupBy>('student');
   const grouped = groupBy !== 'student';
+  const labelledColumns = useMemo(
+    () => columns.map((c) => (c.id === 'label' ? { ...c, header: LABEL_HEADER[groupBy] } : c)),
+    [groupBy],
+  );
   const groups = useQuery({
     ...trpc.fidelity.groups.queryOptions({
       ...input,
@@ -356,7 +367,7 @@ export function FidelityPage() {
           )}
           <DataTable
             caption={`Service minutes by ${groupBy}`}
-            columns={columns}
+            columns={labelledColumns}
             rows={rows}
             rowKey={(r) => r.key}
             initialSort={{ columnId: 'behind', direction: 'descending' }}
