@@ -1,42 +1,24 @@
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  carryoverInChromium,
   haveChromium,
-  launchChromium,
   newContext,
-  type RunningCarryover,
   shotsDir,
   signIn,
-  startCarryover,
+  VIEWPORTS,
 } from './support/e2e';
 
 // The walking skeleton end to end: the real CLI starts the real server on a fresh SQLite
 // file (migrate + demo seed), and Debian's Chromium drives the built web app.
 
 describe.skipIf(!haveChromium)('browser: sign in, caseload, student graph', () => {
-  let app: RunningCarryover;
-  let browser: Browser;
-  let baseUrl: string;
+  const run = carryoverInChromium();
   const seen: { studentName: string; token: string }[] = [];
 
-  beforeAll(async () => {
-    app = await startCarryover();
-    baseUrl = app.baseUrl;
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
-
-  for (const viewport of [
-    { name: 'phone', width: 390, height: 844 },
-    { name: 'desktop', width: 1280, height: 800 },
-  ]) {
+  for (const viewport of VIEWPORTS) {
     it(`at ${viewport.name} width a therapist signs in, sees the caseload and a goal graph`, async () => {
-      const context = await newContext(browser, { viewport });
+      const context = await newContext(run.browser, { viewport });
       const page = await context.newPage();
       const consoleErrors: string[] = [];
       // The wrong-password attempt's 401 is expected; any other console error is a bug.
@@ -44,7 +26,7 @@ describe.skipIf(!haveChromium)('browser: sign in, caseload, student graph', () =
         if (m.type() === 'error' && !m.text().includes('401')) consoleErrors.push(m.text());
       });
 
-      await page.goto(baseUrl);
+      await page.goto(run.app.baseUrl);
       await page.getByLabel('Email').fill('slp@demo.test');
       await page.getByLabel('Password').fill('wrong-password-here');
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -93,13 +75,13 @@ describe.skipIf(!haveChromium)('browser: sign in, caseload, student graph', () =
   }
 
   it('a coordinator pages through their schools: first page, more on scroll and click, name sort from the server', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await newContext(run.browser, { viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const consoleErrors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
-    await signIn(page, baseUrl, 'coordinator@demo.test');
+    await signIn(page, run.app.baseUrl, 'coordinator@demo.test');
     await page.getByRole('heading', { name: 'Caseload' }).waitFor();
     const status = page.locator('.caseload-count');
     /** "50 of 200 students shown · …" while pages remain, "200 students · …" once all are in. */
@@ -149,7 +131,7 @@ describe.skipIf(!haveChromium)('browser: sign in, caseload, student graph', () =
   it("leaves no password, session token or student name in the server's log", () => {
     // The start-up banner prints the public demo password on purpose (it is in the README);
     // everything logged after the server started serving requests must carry no secrets.
-    const full = app.log.join('');
+    const full = run.app.log.join('');
     const servingAt = full.indexOf('Carryover is serving');
     expect(servingAt).toBeGreaterThan(-1);
     const output = full.slice(servingAt);

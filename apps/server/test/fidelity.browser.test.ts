@@ -1,14 +1,12 @@
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  carryoverInChromium,
   haveChromium,
-  launchChromium,
   newContext,
-  type RunningCarryover,
   shotsDir,
   signIn,
-  startCarryover,
+  VIEWPORTS,
 } from './support/e2e';
 
 // The Fidelity page a page of students at a time: a coordinator's schools hold more students
@@ -16,25 +14,11 @@ import {
 // come from the server. No horizontal page overflow on a phone or a desktop.
 
 describe.skipIf(!haveChromium)('browser: fidelity pages', () => {
-  let app: RunningCarryover;
-  let browser: Browser;
+  const run = carryoverInChromium();
 
-  beforeAll(async () => {
-    app = await startCarryover();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
-
-  for (const viewport of [
-    { name: 'phone', width: 390, height: 844 },
-    { name: 'desktop', width: 1280, height: 800 },
-  ]) {
+  for (const viewport of VIEWPORTS) {
     it(`at ${viewport.name} width a coordinator loads more students and sees school totals`, async () => {
-      const context = await newContext(browser, {
+      const context = await newContext(run.browser, {
         viewport: { width: viewport.width, height: viewport.height },
       });
       const page = await context.newPage();
@@ -42,8 +26,8 @@ describe.skipIf(!haveChromium)('browser: fidelity pages', () => {
       page.on('console', (m) => {
         if (m.type() === 'error') consoleErrors.push(m.text());
       });
-      await signIn(page, app.baseUrl, 'coordinator@demo.test');
-      await page.goto(`${app.baseUrl}/fidelity`);
+      await signIn(page, run.app.baseUrl, 'coordinator@demo.test');
+      await page.goto(`${run.app.baseUrl}/fidelity`);
       await page.getByRole('heading', { name: 'Fidelity' }).waitFor();
       const students = async () =>
         new Set(

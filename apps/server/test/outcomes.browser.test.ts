@@ -1,36 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  haveChromium,
-  launchChromium,
-  newContext,
-  type RunningCarryover,
-  shotsDir,
-  signIn,
-  startCarryover,
-} from './support/e2e';
+import { describe, expect, it } from 'vitest';
+import { carryoverInChromium, haveChromium, newContext, shotsDir, signIn } from './support/e2e';
 
 // The coordinator's comparison end to end on the demo district: open Outcomes, filter to one
 // discipline, see the chart and the strata table, export the strata CSV and read it back.
 
 describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => {
-  let app: RunningCarryover;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    app = await startCarryover();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  const run = carryoverInChromium();
 
   it('filters to one discipline, shows the chart and strata, exports the CSV', async () => {
-    const context = await newContext(browser, {
+    const context = await newContext(run.browser, {
       viewport: { width: 1280, height: 800 },
       acceptDownloads: true,
     });
@@ -40,7 +20,7 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
 
-    await signIn(page, app.baseUrl, 'coordinator@demo.test');
+    await signIn(page, run.app.baseUrl, 'coordinator@demo.test');
     await page.getByRole('link', { name: 'Outcomes' }).click();
     await page.getByRole('heading', { level: 1, name: 'Outcomes' }).waitFor();
     await page.getByRole('img', { name: /Rate of improvement by model/ }).waitFor();

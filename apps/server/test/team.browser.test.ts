@@ -10,6 +10,7 @@ import {
   type RunningCarryover,
   signIn,
   startCarryover,
+  VIEWPORTS,
 } from './support/e2e';
 
 // Push-in end to end on the demo district: a teacher acknowledges a push-in plan from their
@@ -54,10 +55,7 @@ describe.skipIf(!haveChromium)('browser: push-in plans, team, recommendations', 
     await app?.stop();
   });
 
-  for (const viewport of [
-    { name: 'phone', width: 390, height: 844 },
-    { name: 'desktop', width: 1280, height: 800 },
-  ]) {
+  for (const viewport of VIEWPORTS) {
     it(`at ${viewport.name} width the teacher lands on their home and acknowledges a plan`, async () => {
       const context = await newContext(browser, { viewport });
       const page = await context.newPage();

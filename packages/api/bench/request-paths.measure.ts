@@ -1,5 +1,5 @@
 import { openDatabase } from '@carryover/db';
-import { busiestTherapistPaths } from './request-paths';
+import { busiestTherapistPaths, printMedian } from './request-paths';
 
 // Server-side time of a therapist's caseload and student page against whatever database
 // DATABASE_URL names, e.g. a demo district made with `seed --students 25000`:
@@ -20,21 +20,6 @@ console.log(
     `(${paths.services} current services), student ${paths.studentId}`,
 );
 
-async function median(label: string, call: () => Promise<unknown>): Promise<void> {
-  await call();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await call();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  const mid = times[Math.floor(times.length / 2)] as number;
-  console.log(
-    `${label}: median ${mid.toFixed(1)} ms (min ${times[0]?.toFixed(1)}, max ${times.at(-1)?.toFixed(1)}, n=${RUNS})`,
-  );
-}
-
-await median('caseload.list', paths.caseloadList);
-await median('student.get', paths.studentGet);
+await printMedian('caseload.list', paths.caseloadList, RUNS);
+await printMedian('student.get', paths.studentGet, RUNS);
 await conn.close();

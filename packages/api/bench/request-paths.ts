@@ -1,12 +1,61 @@
-import type { Connection } from '@carryover/db';
+import { type Connection, systemClock } from '@carryover/db';
+import { dateIn } from '@carryover/domain';
 import { appRouter } from '../src/root';
 import { createCallerFactory, createContextInner } from '../src/trpc';
 
-// A therapist's two busiest pages, called the way a request calls them (a fresh context per
-// call, session resolved from the cookie's token): shared by the bench and the measuring script.
+// Calling procedures the way a request calls them (a fresh context per call, the session
+// resolved from the cookie's token), and a therapist's two busiest pages: shared by the bench
+// and the measuring scripts.
 
 const createCaller = createCallerFactory(appRouter);
 const silent = { info() {}, warn() {}, error() {} };
+
+/** Signs `email` in once; each call of the result is a caller with a fresh request context. */
+export async function signedInCaller(
+  conn: Connection,
+  email: string,
+  password: string,
+  now: () => Date = systemClock,
+) {
+  const cookies: string[] = [];
+  const caller = async (sessionToken: string | null) =>
+    createCaller(
+      await createContextInner({
+        db: conn.db,
+        dialect: conn.dialect,
+        sessionToken,
+        ip: '203.0.113.7',
+        now,
+        log: silent,
+        setCookie: (token) => cookies.push(token),
+        clearCookie: () => {},
+      }),
+    );
+  await (await caller(null)).auth.signIn({ email, password });
+  const token = cookies.at(-1) ?? null;
+  return () => caller(token);
+}
+
+/** Runs `call` once to warm up, then `runs` times, and prints the median, min and max. */
+export async function printMedian(
+  label: string,
+  call: () => Promise<unknown>,
+  runs: number,
+  digits = 1,
+): Promise<void> {
+  await call();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await call();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const mid = times[Math.floor(times.length / 2)] as number;
+  console.log(
+    `${label}: median ${mid.toFixed(digits)} ms (min ${times[0]?.toFixed(digits)}, max ${times.at(-1)?.toFixed(digits)}, n=${runs})`,
+  );
+}
 
 export interface RequestPaths {
   /** The therapist with the most current services, and their student with the most data. */
@@ -21,8 +70,8 @@ export async function busiestTherapistPaths(
   conn: Connection,
   options: { password: string; now?: () => Date },
 ): Promise<RequestPaths> {
-  const now = options.now ?? (() => new Date());
-  const today = now().toISOString().slice(0, 10);
+  const now = options.now ?? systemClock;
+  const today = dateIn(now(), 'UTC');
   const therapist = await conn.db
     .selectFrom('service')
     .innerJoin('staff_user', (j) =>
@@ -55,27 +104,12 @@ export async function busiestTherapistPaths(
     .limit(1)
     .executeTakeFirstOrThrow();
 
-  const cookies: string[] = [];
-  const caller = async (sessionToken: string | null) =>
-    createCaller(
-      await createContextInner({
-        db: conn.db,
-        dialect: conn.dialect,
-        sessionToken,
-        ip: '203.0.113.7',
-        now,
-        log: silent,
-        setCookie: (token) => cookies.push(token),
-        clearCookie: () => {},
-      }),
-    );
-  await (await caller(null)).auth.signIn({ email: therapist.email, password: options.password });
-  const token = cookies.at(-1) ?? null;
+  const as = await signedInCaller(conn, therapist.email, options.password, now);
   return {
     therapistId: therapist.id,
     services: therapist.services,
     studentId: student.student_id,
-    caseloadList: async () => (await (await caller(token)).caseload.list()).length,
-    studentGet: async () => (await caller(token)).student.get({ studentId: student.student_id }),
+    caseloadList: async () => (await (await as()).caseload.list()).items.length,
+    studentGet: async () => (await as()).student.get({ studentId: student.student_id }),
   };
 }

@@ -11,6 +11,7 @@ import {
   chromium,
   type Page,
 } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 // What every browser test shares: the real CLI (`start`: migrate, demo seed, serve the built
 // web app) on a fresh SQLite file and a random port, and Debian's Chromium driven headless.
@@ -112,6 +113,32 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/** The two widths every page is checked at: a phone in one hand and a laptop. */
+export const VIEWPORTS = [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'desktop', width: 1280, height: 800 },
+] as const;
+
+/**
+ * The real CLI on a fresh database and a headless Chromium, started before the suite's tests
+ * and stopped after them. Read `app` and `browser` inside tests, once `beforeAll` has run.
+ */
+export function carryoverInChromium(env: Record<string, string> = {}): {
+  readonly app: RunningCarryover;
+  readonly browser: Browser;
+} {
+  const running = {} as { app: RunningCarryover; browser: Browser };
+  beforeAll(async () => {
+    running.app = await startCarryover(env);
+    running.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await running.browser?.close();
+    await running.app?.stop();
+  });
+  return running;
 }
 
 /**
