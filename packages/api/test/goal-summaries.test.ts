@@ -232,6 +232,36 @@ for (const target of targets) {
       await expectPagesMatchRecompute(conn);
     }, 120_000);
 
+    it('stay fresh under concurrent writers of the same goals', async () => {
+      const slp = await as(conn, emails.slp);
+      const teacher = await as(conn, emails.teacher);
+      const writes = Array.from({ length: 12 }, (_, i) =>
+        i % 3 === 0
+          ? slp.sessions.log({
+              idempotencyKey: `summary-concurrent-${i}-${target.dialect}-key`,
+              date: '2026-03-10',
+              startTime: '10:00',
+              endTime: '10:30',
+              model: 'pull_out',
+              setting: 'therapy_room',
+              students: [
+                {
+                  studentId: A.students.ava,
+                  attendance: 'delivered',
+                  goals: [{ goalId: A.goals.avaArtic, trials: { trials: 10, correct: i % 10 } }],
+                },
+              ],
+            })
+          : teacher.sessions.probe({
+              studentId: A.students.ava,
+              date: '2026-03-10',
+              data: { goalId: A.goals.avaArtic, trials: { trials: 10, correct: i % 10 } },
+            }),
+      );
+      await Promise.all(writes);
+      await expectSummariesFresh(conn);
+    }, 60_000);
+
     it('follow a student deletion and a demo bulk load', async () => {
       const admin = await as(conn, emails.admin);
       await admin.admin.deleteStudent({ studentId: A.students.ben, confirmName: 'Ben Okafor' });

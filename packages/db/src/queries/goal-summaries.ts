@@ -12,7 +12,7 @@ import {
   summarizeGoal,
   toProgressPoint,
 } from '@carryover/domain';
-import type { Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database, Goal, Observation } from '../schema';
 import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
@@ -144,9 +144,24 @@ export async function refreshGoalSummaries(
   districtId: string,
   goalIds: Iterable<string>,
 ): Promise<void> {
-  const ids = [...new Set(goalIds)];
+  const ids = [...new Set(goalIds)].sort();
   for (let i = 0; i < ids.length; i += REBUILD_BATCH) {
     const batch = ids.slice(i, i + REBUILD_BATCH);
+    if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+      // Read committed: two writers of one goal would each summarise without the other's
+      // uncommitted points, and the later commit would keep a stale summary. The row lock makes
+      // the second wait, then read (a new statement, a new snapshot) what the first committed.
+      // NO KEY UPDATE, in id order: it does not conflict with the key-share locks that inserting
+      // an observation takes on its goal, and a fixed order cannot deadlock.
+      await trx
+        .selectFrom('goal')
+        .select('id')
+        .where('district_id', '=', districtId)
+        .where('id', 'in', batch)
+        .orderBy('id')
+        .forNoKeyUpdate()
+        .execute();
+    }
     const goals = await trx
       .selectFrom('goal')
       .selectAll()
@@ -183,29 +198,37 @@ export async function rebuildGoalSummaries(
   }
 }
 
-/** Summarises the goals that have no summary yet, in every district: after the migration. */
+/**
+ * Summarises the goals that have no summary yet, in every district: after the migration that
+ * made the table, and after a bulk load of raw rows. Walks the goals in key order once.
+ */
 export async function fillMissingGoalSummaries(db: Kysely<Database>): Promise<number> {
   let filled = 0;
+  let after: [string, string] = ['', ''];
   for (;;) {
-    const missing = await db
+    const batch = await db
       .selectFrom('goal')
       .leftJoin('goal_summary', (j) =>
         j
           .onRef('goal_summary.district_id', '=', 'goal.district_id')
           .onRef('goal_summary.goal_id', '=', 'goal.id'),
       )
-      .select(['goal.district_id', 'goal.id'])
-      .where('goal_summary.goal_id', 'is', null)
+      .select(['goal.district_id', 'goal.id', 'goal_summary.goal_id as summarised'])
+      .where(sql<boolean>`(goal.district_id, goal.id) > (${after[0]}, ${after[1]})`)
       .orderBy('goal.district_id')
       .orderBy('goal.id')
       .limit(REBUILD_BATCH)
       .execute();
-    if (missing.length === 0) return filled;
+    if (batch.length === 0) return filled;
     const byDistrict = new Map<string, string[]>();
-    for (const m of missing)
-      byDistrict.set(m.district_id, [...(byDistrict.get(m.district_id) ?? []), m.id]);
+    for (const g of batch) {
+      if (g.summarised !== null) continue;
+      byDistrict.set(g.district_id, [...(byDistrict.get(g.district_id) ?? []), g.id]);
+      filled++;
+    }
     for (const [districtId, ids] of byDistrict) await refreshGoalSummaries(db, districtId, ids);
-    filled += missing.length;
+    const last = batch.at(-1)!;
+    after = [last.district_id, last.id];
   }
 }
 
