@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import { openDatabase } from '@carryover/db';
+import { describe, expect, it } from 'vitest';
+import { carryoverInChromium, haveChromium, newContext, shotsDir, signIn } from './support/e2e';
+
+// Optimistic concurrency end to end (issue 12): the SLP and the coordinator open the same goal
+// in two browsers. The SLP raises the target and saves; the coordinator, still on the old
+// version, rewrites the goal text and saves: the page shows who changed what and when, with
+// the newer target, and "Reapply my changes" saves the text on top of it. Both intents hold.
+
+describe.skipIf(!haveChromium)('browser: two people edit the same goal', () => {
+  const running = carryoverInChromium();
+
+  it('the second editor sees the conflict banner, reapplies, and the goal keeps both changes', async () => {
+    const { app, browser } = running;
+    const conn = openDatabase(app.dbPath);
+    const goal = await conn.db
+      .selectFrom('goal')
+      .innerJoin('service', 'service.id', 'goal.service_id')
+      .innerJoin('staff_user as provider', 'provider.id', 'service.provider_id')
+      .select([
+        'goal.id',
+        'goal.student_id',
+        'goal.target',
+        'goal.text',
+        'goal.version',
+        'provider.name as slp_name',
+      ])
+      .where('provider.email', '=', 'slp@demo.test')
+      .where('goal.measurement_type', '=', 'percent')
+      .whereRef('goal.baseline', '<', 'goal.target')
+      .where('goal.target', '<=', 95)
+      .orderBy('goal.id')
+      .executeTakeFirstOrThrow();
+    await conn.close();
+    const editUrl = `${app.baseUrl}/students/${encodeURIComponent(goal.student_id)}/goals/${encodeURIComponent(goal.id)}/edit`;
+    const newTarget = String(Math.round(goal.target) + 5);
+    const newText = `${goal.text} Checked with the class teacher each term.`;
+
+    const slpContext = await newContext(browser);
+    const coordinatorContext = await newContext(browser);
+    try {
+      const slp = await slpContext.newPage();
+      const coordinator = await coordinatorContext.newPage();
+      await signIn(slp, app.baseUrl, 'slp@demo.test');
+      await signIn(coordinator, app.baseUrl, 'coordinator@demo.test');
+      // Both load the same version.
+      for (const page of [slp, coordinator]) {
+        await page.goto(editUrl);
+        await page.getByLabel('Goal text').waitFor();
+      }
+
+      await slp.getByLabel('Target (criterion)').fill(newTarget);
+      await slp.getByRole('button', { name: 'Save goal' }).click();
+      await slp.waitForURL((url) => !url.pathname.endsWith('/edit'));
+
+      await coordinator.getByLabel('Goal text').fill(newText);
+      await coordinator.getByRole('button', { name: 'Save goal' }).click();
+      const banner = coordinator.getByRole('alert', { name: 'Changed by someone else' });
+      await banner.waitFor();
+      expect(await banner.textContent()).toMatch(
+        new RegExp(`Changed by ${goal.slp_name} at \\d\\d:\\d\\d: target\\.`),
+      );
+      // The newer target is shown beside the banner once it has loaded.
+      await banner.getByText(`Target (criterion) now`).waitFor();
+      expect(await banner.locator('dd').first().textContent()).toBe(newTarget);
+      await coordinator.screenshot({
+        path: join(shotsDir, 'goal-edit-conflict.png'),
+        fullPage: true,
+      });
+
+      await banner.getByRole('button', { name: 'Reapply my changes' }).click();
+      await coordinator.waitForURL((url) => !url.pathname.endsWith('/edit'));
+
+      const after = openDatabase(app.dbPath);
+      const saved = await after.db
+        .selectFrom('goal')
+        .select(['target', 'text', 'version', 'updated_fields'])
+        .where('id', '=', goal.id)
+        .executeTakeFirstOrThrow();
+      await after.close();
+      expect(saved).toEqual({
+        target: Number(newTarget),
+        text: newText,
+        version: goal.version + 2,
+        updated_fields: 'text',
+      });
+    } finally {
+      await slpContext.close();
+      await coordinatorContext.close();
+    }
+  }, 120_000);
+});
