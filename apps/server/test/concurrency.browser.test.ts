@@ -90,4 +90,87 @@ describe.skipIf(!haveChromium)('browser: two people edit the same goal', () => {
       await coordinatorContext.close();
     }
   }, 120_000);
+
+  it('the same on the routines page: the teacher moves the start, the admin reapplies a new end', async () => {
+    const { app, browser } = running;
+    const conn = openDatabase(app.dbPath);
+    const routine = await conn.db
+      .selectFrom('routine')
+      .innerJoin('classroom', 'classroom.id', 'routine.classroom_id')
+      .innerJoin('staff_user as teacher', 'teacher.id', 'classroom.teacher_id')
+      .select([
+        'routine.id',
+        'routine.name',
+        'routine.classroom_id',
+        'routine.start_time',
+        'routine.end_time',
+        'routine.version',
+        'teacher.name as teacher_name',
+      ])
+      .where('teacher.email', '=', 'teacher@demo.test')
+      .where('routine.start_time', '>=', '09:00')
+      .orderBy('routine.start_time')
+      .executeTakeFirstOrThrow();
+    await conn.close();
+    // Five minutes earlier and later: both still valid whatever the other changed.
+    const shift = (time: string, minutes: number) => {
+      const [h, m] = time.split(':').map(Number);
+      const total = h! * 60 + m! + minutes;
+      return `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
+    };
+    const newStart = shift(routine.start_time, -5);
+    const newEnd = shift(routine.end_time, 5);
+
+    const teacherContext = await newContext(browser);
+    const adminContext = await newContext(browser);
+    try {
+      const teacher = await teacherContext.newPage();
+      const admin = await adminContext.newPage();
+      await signIn(teacher, app.baseUrl, 'teacher@demo.test');
+      await signIn(admin, app.baseUrl, 'admin@demo.test');
+      const section = (page: typeof admin) =>
+        page.locator(`section[aria-labelledby="cls-${routine.classroom_id}"]`);
+      const startsAt = (page: typeof admin) =>
+        section(page).locator('li', { hasText: `${routine.start_time}–${routine.end_time}` });
+      // Both open the routine's form on the same version.
+      for (const page of [teacher, admin]) {
+        await page.goto(`${app.baseUrl}/routines`);
+        await startsAt(page)
+          .getByRole('button', { name: /^Edit / })
+          .click();
+        await section(page).getByLabel('Starts').waitFor();
+      }
+
+      await section(teacher).getByLabel('Starts').fill(newStart);
+      await section(teacher).getByRole('button', { name: 'Save routine' }).click();
+      await section(teacher).getByLabel('Starts').waitFor({ state: 'detached' });
+
+      await section(admin).getByLabel('Ends').fill(newEnd);
+      await section(admin).getByRole('button', { name: 'Save routine' }).click();
+      const banner = admin.getByRole('alert', { name: 'Changed by someone else' });
+      await banner.waitFor();
+      expect(await banner.textContent()).toMatch(
+        new RegExp(`Changed by ${routine.teacher_name} at \\d\\d:\\d\\d: start time\\.`),
+      );
+      await banner.getByText('Starts now').waitFor();
+      await banner.getByRole('button', { name: 'Reapply my changes' }).click();
+      await section(admin).getByLabel('Ends').waitFor({ state: 'detached' });
+
+      const after = openDatabase(app.dbPath);
+      const saved = await after.db
+        .selectFrom('routine')
+        .select(['start_time', 'end_time', 'version'])
+        .where('id', '=', routine.id)
+        .executeTakeFirstOrThrow();
+      await after.close();
+      expect(saved).toEqual({
+        start_time: newStart,
+        end_time: newEnd,
+        version: routine.version + 2,
+      });
+    } finally {
+      await teacherContext.close();
+      await adminContext.close();
+    }
+  }, 120_000);
 });
