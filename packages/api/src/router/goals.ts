@@ -241,8 +241,9 @@ export const goalsRouter = {
         );
       }
       const effective = input.effectiveDate ?? todayFor(ctx);
+      // Sorted here, not by SQL: Postgres collations order ids differently from JS.
       const routinesChanged =
-        [...new Set(input.routineIds)].sort().join() !== found.routineIds.join();
+        [...new Set(input.routineIds)].sort().join() !== [...found.routineIds].sort().join();
       const target = {
         action: path,
         entity: 'goal',
