@@ -221,10 +221,11 @@ for (const target of targets) {
       });
     });
 
-    it('touch-base and action item: the second save gets CONFLICT naming the first editor, writes nothing', async () => {
+    /** A meeting the SLP recorded with the teacher, with one action item the teacher owns. */
+    const meetingWithTeacher = async () => {
       const slp = await as(conn, emails.slp);
       const teacher = await as(conn, emails.teacher, { now: AT_10_42 });
-      const { id: touchBaseId } = await slp.team.create({
+      const { id } = await slp.team.create({
         metOn: '2026-03-11',
         studentIds: [A.students.ava],
         participantIds: [A.staff.teacher],
@@ -235,49 +236,57 @@ for (const target of targets) {
         scheduleAnyway: true,
       });
       const meetingOf = async (caller: typeof slp) =>
-        (await caller.team.list()).find((m) => m.id === touchBaseId)!;
+        (await caller.team.list()).find((m) => m.id === id)!;
+      return { id, slp, teacher, meetingOf };
+    };
+
+    it('touch-base: the second save gets CONFLICT naming the first editor, writes nothing', async () => {
+      const { id: touchBaseId, slp, teacher, meetingOf } = await meetingWithTeacher();
       const slpLoaded = await meetingOf(slp);
       const teacherLoaded = await meetingOf(teacher);
       expect(slpLoaded.version).toBe(teacherLoaded.version);
-
       await teacher.team.updateTouchBase({
         touchBaseId,
         expectedVersion: teacherLoaded.version,
         notes: 'Talked about the writing routine. Ava used the board twice.',
       });
-      const meetingAfterFirst = await row('touch_base')(touchBaseId);
-      const meetingErr = await slp.team
+      const afterFirst = await row('touch_base')(touchBaseId);
+      const err = await slp.team
         .updateTouchBase({
           touchBaseId,
           expectedVersion: slpLoaded.version,
           notes: 'Talked about writing and arrival.',
         })
         .catch((e: unknown) => e);
-      expectConflict(meetingErr, 'team.updateTouchBase', 'Tara Teacher', ['notes'], 'notes');
-      expect(await row('touch_base')(touchBaseId)).toEqual(meetingAfterFirst);
+      expectConflict(err, 'team.updateTouchBase', 'Tara Teacher', ['notes'], 'notes');
+      expect(await row('touch_base')(touchBaseId)).toEqual(afterFirst);
       expect(await lastEvent(A.staff.slp)).toEqual({
         action: 'team.updateTouchBase',
         outcome: 'denied',
       });
+    });
 
-      const itemLoaded = slpLoaded.actionItems[0]!;
+    it('action item: the second save gets CONFLICT naming the first editor, writes nothing; ticking it done counts as a change', async () => {
+      const { slp, teacher, meetingOf } = await meetingWithTeacher();
+      const loaded = (await meetingOf(slp)).actionItems[0]!;
+      expect((await meetingOf(teacher)).actionItems[0]!.version).toBe(loaded.version);
       await teacher.team.updateActionItem({
-        actionItemId: itemLoaded.id,
-        expectedVersion: itemLoaded.version,
+        actionItemId: loaded.id,
+        expectedVersion: loaded.version,
         text: 'Try the slant board at writing',
-        dueOn: itemLoaded.dueOn,
+        dueOn: loaded.dueOn,
       });
-      const itemAfterFirst = await row('action_item')(itemLoaded.id);
-      const itemErr = await slp.team
+      const afterFirst = await row('action_item')(loaded.id);
+      const err = await slp.team
         .updateActionItem({
-          actionItemId: itemLoaded.id,
-          expectedVersion: itemLoaded.version,
-          text: itemLoaded.text,
+          actionItemId: loaded.id,
+          expectedVersion: loaded.version,
+          text: loaded.text,
           dueOn: '2026-03-25',
         })
         .catch((e: unknown) => e);
-      expectConflict(itemErr, 'team.updateActionItem', 'Tara Teacher', ['text'], 'text');
-      expect(await row('action_item')(itemLoaded.id)).toEqual(itemAfterFirst);
+      expectConflict(err, 'team.updateActionItem', 'Tara Teacher', ['text'], 'text');
+      expect(await row('action_item')(loaded.id)).toEqual(afterFirst);
       expect(await lastEvent(A.staff.slp)).toEqual({
         action: 'team.updateActionItem',
         outcome: 'denied',
