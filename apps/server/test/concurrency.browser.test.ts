@@ -7,8 +7,9 @@ import { carryoverInChromium, haveChromium, newContext, shotsDir, signIn } from 
 // in two browsers. The SLP raises the target and saves; the coordinator, still on the old
 // version, rewrites the goal text and saves: the page shows who changed what and when, with
 // the newer target, and "Reapply my changes" saves the text on top of it. Both intents hold.
+// The routines and Team pages (an action item) are checked the same way.
 
-describe.skipIf(!haveChromium)('browser: two people edit the same goal', () => {
+describe.skipIf(!haveChromium)('browser: two people edit the same record', () => {
   const running = carryoverInChromium();
 
   it('the second editor sees the conflict banner, reapplies, and the goal keeps both changes', async () => {
@@ -171,6 +172,80 @@ describe.skipIf(!haveChromium)('browser: two people edit the same goal', () => {
     } finally {
       await teacherContext.close();
       await adminContext.close();
+    }
+  }, 120_000);
+
+  it('the same for an action item on the Team page: one edits the wording, the other reapplies a new due date', async () => {
+    const { app, browser } = running;
+    const conn = openDatabase(app.dbPath);
+    // An open item and two people at its meeting: its owner and another participant.
+    const item = await conn.db
+      .selectFrom('action_item as ai')
+      .innerJoin('staff_user as owner', 'owner.id', 'ai.owner_id')
+      .innerJoin('touch_base_participant as tp', 'tp.touch_base_id', 'ai.touch_base_id')
+      .innerJoin('staff_user as other', 'other.id', 'tp.staff_id')
+      .select([
+        'ai.id',
+        'ai.text',
+        'ai.due_on',
+        'ai.version',
+        'owner.email as owner_email',
+        'owner.name as owner_name',
+        'other.email as other_email',
+      ])
+      .whereRef('other.id', '<>', 'owner.id')
+      .where('ai.done_on', 'is', null)
+      .orderBy('ai.id')
+      .executeTakeFirstOrThrow();
+    await conn.close();
+    const newText = `${item.text} (with photos)`;
+    const [y, m, d] = item.due_on.split('-').map(Number);
+    const newDue = new Date(Date.UTC(y!, m! - 1, d! + 7)).toISOString().slice(0, 10);
+
+    const ownerContext = await newContext(browser);
+    const otherContext = await newContext(browser);
+    try {
+      const owner = await ownerContext.newPage();
+      const other = await otherContext.newPage();
+      await signIn(owner, app.baseUrl, item.owner_email);
+      await signIn(other, app.baseUrl, item.other_email);
+      const row = (page: typeof owner) => page.locator('li.action-item', { hasText: item.text });
+      // The open item's form (its wording moves into an input, so find it by its form).
+      const form = (page: typeof owner) => page.locator('li.action-item form');
+      for (const page of [owner, other]) {
+        await page.goto(`${app.baseUrl}/team`);
+        await row(page)
+          .getByRole('button', { name: `Edit the action item ${item.text}` })
+          .click();
+        await form(page).getByLabel('To do').waitFor();
+      }
+
+      await form(owner).getByLabel('To do').fill(newText);
+      await form(owner).getByRole('button', { name: 'Save item' }).click();
+      await owner.getByRole('button', { name: 'Save item' }).waitFor({ state: 'detached' });
+
+      await form(other).getByLabel('Due').fill(newDue);
+      await form(other).getByRole('button', { name: 'Save item' }).click();
+      const banner = other.getByRole('alert', { name: 'Changed by someone else' });
+      await banner.waitFor();
+      expect(await banner.textContent()).toMatch(
+        new RegExp(`Changed by ${item.owner_name} at \\d\\d:\\d\\d: text\\.`),
+      );
+      await banner.getByText('To do now').waitFor();
+      await banner.getByRole('button', { name: 'Reapply my changes' }).click();
+      await other.getByRole('button', { name: 'Save item' }).waitFor({ state: 'detached' });
+
+      const after = openDatabase(app.dbPath);
+      const saved = await after.db
+        .selectFrom('action_item')
+        .select(['text', 'due_on', 'version'])
+        .where('id', '=', item.id)
+        .executeTakeFirstOrThrow();
+      await after.close();
+      expect(saved).toEqual({ text: newText, due_on: newDue, version: item.version + 2 });
+    } finally {
+      await ownerContext.close();
+      await otherContext.close();
     }
   }, 120_000);
 });
