@@ -196,13 +196,14 @@ for (const target of targets) {
                 });
                 break;
               case 'goalEdit': {
-                const { id: _id, ...current } = await admin.goals.get(w.goal);
+                const { id: _id, version, ...current } = await admin.goals.get(w.goal);
                 const startDate = new Date(Date.UTC(2025, 7, 1 + w.startDay))
                   .toISOString()
                   .slice(0, 10);
                 await admin.goals.update({
                   ...current,
                   goalId: w.goal.goalId,
+                  expectedVersion: version,
                   baseline: w.baseline,
                   target: w.baseline + w.gain,
                   startDate,
