@@ -54,8 +54,11 @@ export function goalSpecOf(goal: Goal): GoalSpec {
 
 type ObservationRow = CaseloadData['observations'][number];
 
-export function pointOf(spec: GoalSpec, o: ObservationRow): ProgressPoint | null {
-  return toProgressPoint(spec, {
+export function pointOf(
+  spec: GoalSpec,
+  o: ObservationRow & { late_entry?: number | null },
+): ProgressPoint | null {
+  const point = toProgressPoint(spec, {
     date: o.observed_on,
     setting: o.setting as Setting,
     model: o.model as SessionModel,
@@ -67,6 +70,8 @@ export function pointOf(spec: GoalSpec, o: ObservationRow): ProgressPoint | null
     seconds: o.seconds,
     rubricScore: o.rubric_score,
   });
+  if (point && Number(o.late_entry ?? 0) === 1) point.late = true;
+  return point;
 }
 
 export function unitOf(goal: Goal): string {
