@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { carryoverInChromium, haveChromium, newContext, shotsDir, signIn } from './support/e2e';
 
@@ -8,6 +10,39 @@ import { carryoverInChromium, haveChromium, newContext, shotsDir, signIn } from 
 // version 1 stays printable as it was.
 
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** Reads the server's SQLite file directly (read-only), to check what was stored. */
+type SqliteFile = {
+  prepare(sql: string): { all(...params: unknown[]): unknown[] };
+  close(): void;
+};
+const Database = createRequire(import.meta.url)('better-sqlite3') as new (
+  path: string,
+  options: { readonly: boolean; fileMustExist: boolean },
+) => SqliteFile;
+
+/** Finalises the open report page; another discipline on it is marked ready by the admin. */
+async function finaliseReport(page: Page, browser: Browser, baseUrl: string) {
+  const finalise = page.getByRole('button', { name: 'Finalise report' });
+  if ((await finalise.count()) === 0) {
+    const adminContext = await newContext(browser, { viewport: { width: 1280, height: 900 } });
+    const admin = await adminContext.newPage();
+    await signIn(admin, baseUrl, 'admin@demo.test');
+    await admin.goto(page.url());
+    await admin.getByRole('heading', { name: 'Ready to finalise?' }).waitFor();
+    const mark = admin.getByRole('button', { name: /^Mark .+ lines ready$/ });
+    while ((await mark.count()) > 0) {
+      const before = await mark.count();
+      await mark.first().click();
+      await expect.poll(() => mark.count()).toBe(before - 1);
+    }
+    await adminContext.close();
+    await page.reload();
+  }
+  await finalise.click();
+  await page.getByRole('button', { name: 'Yes, finalise' }).click();
+  await page.getByText('This report is final and locked').waitFor();
+}
 
 describe.skipIf(!haveChromium)('browser: a finalised report is a snapshot', () => {
   const running = carryoverInChromium();
@@ -43,9 +78,7 @@ describe.skipIf(!haveChromium)('browser: a finalised report is a snapshot', () =
       await markReady.first().click();
       await expect.poll(() => markReady.count()).toBe(before - 1);
     }
-    await page.getByRole('button', { name: 'Finalise report' }).click();
-    await page.getByRole('button', { name: 'Yes, finalise' }).click();
-    await page.getByText('This report is final and locked').waitFor();
+    await finaliseReport(page, browser, app.baseUrl);
 
     // Rewrite one of the student's goals that is on the report.
     await page.goto(`${app.baseUrl}/reports`);
@@ -96,6 +129,60 @@ describe.skipIf(!haveChromium)('browser: a finalised report is a snapshot', () =
     await page.screenshot({ path: join(shotsDir, 'report-snapshot-amended.png'), fullPage: true });
 
     expect(consoleErrors).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it("asks for a late entry's reason on a session dated in a finalised period, and stores it", async () => {
+    const { app, browser } = running;
+    const context = await newContext(browser, { viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await signIn(page, app.baseUrl, 'slp@demo.test');
+
+    // The SLP finalises this period's report of one of their students.
+    await page.goto(`${app.baseUrl}/reports`);
+    const generate = page.getByRole('button', { name: /^Generate .+'s report$/ }).first();
+    const name = ((await generate.getAttribute('aria-label')) ?? '')
+      .replace(/^Generate /, '')
+      .replace(/'s report$/, '');
+    await generate.click();
+    await page.getByRole('heading', { level: 1, name: /progress report$/ }).waitFor();
+    await finaliseReport(page, browser, app.baseUrl);
+
+    // Today is inside that period: a session for the student today is a late entry.
+    await page.goto(`${app.baseUrl}/log-session`);
+    await page.getByRole('heading', { name: 'Log session', level: 1 }).waitFor();
+    await page.getByRole('radio', { name: 'Pull-out' }).check();
+    await page.getByLabel('Begin').fill('07:00');
+    await page.getByLabel('End').fill('07:20');
+    const reason = page.getByLabel('Late entry: why is it entered now?');
+    expect(await reason.count()).toBe(0);
+    await page
+      .getByRole('checkbox', { name: new RegExp(`^${name}`) })
+      .first()
+      .check();
+    await reason.waitFor();
+    await page.getByRole('button', { name: 'Save and sign' }).click();
+    await page.getByText(/is final: enter this as a late entry and say why/).waitFor();
+    await page.screenshot({ path: join(shotsDir, 'log-session-late-entry.png'), fullPage: true });
+    await reason.fill('Paper notes from the field trip');
+    await page.getByRole('button', { name: 'Save and sign' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Saved and signed/ })
+      .waitFor();
+    await page.getByText('Everything is sent').waitFor({ timeout: 20_000 });
+
+    const db = new Database(app.dbPath, { readonly: true, fileMustExist: true });
+    try {
+      const rows = db
+        .prepare(
+          `select late_entry_reason from therapy_session where late_entry_reason is not null`,
+        )
+        .all() as { late_entry_reason: string }[];
+      expect(rows.map((r) => r.late_entry_reason)).toEqual(['Paper notes from the field trip']);
+    } finally {
+      db.close();
+    }
     await context.close();
   }, 120_000);
 });
