@@ -198,10 +198,15 @@ for (const target of targets) {
 
       it('refuses absurd goal dates, and meetings long ago or past the school year', async () => {
         const slp = await as(conn, emails.slp);
-        const goal: GoalUpdateInput = {
-          ...(await slp.goals.get({ studentId: A.students.ava, goalId: A.goals.avaArtic })),
+        const current = await slp.goals.get({
           studentId: A.students.ava,
           goalId: A.goals.avaArtic,
+        });
+        const goal: GoalUpdateInput = {
+          ...current,
+          studentId: A.students.ava,
+          goalId: A.goals.avaArtic,
+          expectedVersion: current.version,
         };
         for (const [change, field] of [
           [{ startDate: '2019-09-01' }, 'startDate'],
@@ -306,6 +311,7 @@ for (const target of targets) {
           gasScore: artic.gasScore,
           gasOverrideReason: artic.gasOverrideReason,
           narrative: `${artic.narrative} Practising at home.`,
+          expectedVersion: artic.version,
         });
         expect((await ot.reports.get({ reportId })).waitingFor).toEqual(['SLP']);
         await slp.reports.markReady({ reportId, discipline: 'SLP', ready: true });
@@ -330,6 +336,7 @@ for (const target of targets) {
           ...goal,
           studentId: A.students.ava,
           goalId: A.goals.avaArtic,
+          expectedVersion: goal.version,
           text: 'Ava will produce /s/ blends in connected speech',
           baseline: 30,
         });

@@ -119,6 +119,7 @@ for (const target of targets) {
       await ot.reports.updateGoal({
         reportId: avaReport,
         goalId: A.goals.avaHandwriting,
+        expectedVersion: 1,
         statusCode: 'not_yet_introduced',
         gasScore: -1,
         gasOverrideReason: 'Started late because of the splint',
@@ -146,6 +147,7 @@ for (const target of targets) {
         .updateGoal({
           reportId: avaReport,
           goalId: A.goals.avaHandwriting,
+          expectedVersion: 1,
           statusCode: 'sufficient_progress',
           gasScore: 2,
           narrative: 'Changed',
@@ -157,6 +159,7 @@ for (const target of targets) {
         .updateGoal({
           reportId: avaReport,
           goalId: A.goals.avaHandwriting,
+          expectedVersion: 1,
           statusCode: 'sufficient_progress',
           gasScore: 0,
           narrative: '   ',
@@ -167,6 +170,7 @@ for (const target of targets) {
         .updateGoal({
           reportId: avaReport,
           goalId: A.goals.avaHandwriting,
+          expectedVersion: 1,
           statusCode: 'sufficient_progress',
           gasScore: 3,
           narrative: 'x',
@@ -179,6 +183,7 @@ for (const target of targets) {
         ot.reports.updateGoal({
           reportId: avaReport,
           goalId: A.goals.avaArtic,
+          expectedVersion: 1,
           statusCode: 'mastered',
           gasScore: 1,
           narrative: 'The OT should not write this.',
@@ -256,6 +261,7 @@ for (const target of targets) {
         ot.reports.updateGoal({
           reportId: avaReport,
           goalId: A.goals.avaHandwriting,
+          expectedVersion: 1,
           statusCode: 'mastered',
           gasScore: 0,
           narrative: 'Rewritten after the fact',
@@ -269,6 +275,7 @@ for (const target of targets) {
         admin.reports.updateGoal({
           reportId: avaReport,
           goalId: A.goals.avaArtic,
+          expectedVersion: 1,
           statusCode: 'mastered',
           gasScore: 1,
           narrative: 'Admins cannot either',
