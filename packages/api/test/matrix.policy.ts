@@ -245,6 +245,17 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     }),
     tolerate: ['PRECONDITION_FAILED', 'CONFLICT'],
   },
+  'reports.markReady': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: async (s, h) => ({ reportId: await h.reportFor(s), discipline: 'SLP', ready: true }),
+    tolerate: ['CONFLICT'],
+  },
+  // A draft answers CONFLICT (only a final report is amended): access is what is checked.
+  'reports.amend': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: async (s, h) => ({ reportId: await h.reportFor(s), reason: 'Matrix check of access.' }),
+    tolerate: ['CONFLICT'],
+  },
   'reports.finalize': {
     access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
     input: async (s, h) => ({ reportId: await h.reportFor(s) }),

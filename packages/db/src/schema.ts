@@ -218,6 +218,8 @@ export interface TherapySessionTable {
   cosigned_by: string | null;
   cosigned_at: string | null;
   created_at: string;
+  /** 2026_11_30_j: why a session dated inside a finalised report's period was entered late. */
+  late_entry_reason?: string | null;
 }
 
 /** Per-student record of a session: attendance, note, signature. */
@@ -263,6 +265,8 @@ export interface ObservationTable {
   recorded_by: string;
   recorder_role: string;
   created_at: string;
+  /** 2026_11_30_j: 1 when recorded by a late entry (shown as such on the graph and in reports). */
+  late_entry?: Bool;
 }
 
 export interface TouchBaseTable extends EditStamp {
@@ -315,6 +319,28 @@ export interface ProgressReportTable {
   created_at: string;
   finalized_at: string | null;
   finalized_by: string | null;
+  /** 2026_11_30_j: 1, then one more each time a finalised report is reopened as an amendment. */
+  version?: number;
+  /** 2026_11_30_j: why the current version reopened the last finalised one. */
+  amend_reason?: string | null;
+}
+/** A discipline's lines of a report, marked ready by its therapist (2026_11_30_j). */
+export interface ProgressReportReadyTable {
+  district_id: string;
+  report_id: string;
+  discipline: string;
+  marked_by: string;
+  marked_at: string;
+}
+/** A finalised version of a report and the JSON snapshot of what it showed (2026_11_30_j). */
+export interface ProgressReportVersionTable {
+  district_id: string;
+  report_id: string;
+  version: number;
+  finalized_at: string;
+  finalized_by: string;
+  amend_reason: string | null;
+  snapshot: string;
 }
 
 export interface ProgressReportGoalTable extends EditStamp {
@@ -417,6 +443,8 @@ export interface Database {
   reporting_period: ReportingPeriodTable;
   progress_report: ProgressReportTable;
   progress_report_goal: ProgressReportGoalTable;
+  progress_report_ready: ProgressReportReadyTable;
+  progress_report_version: ProgressReportVersionTable;
   recommendation_decision: RecommendationDecisionTable;
   audit_event: AuditEventTable;
   auth_session: AuthSessionTable;

@@ -12,6 +12,7 @@ export * from './inputs';
 export * from './model';
 export * from './outcomes-inputs';
 export * from './password-policy';
+export * from './plausible-dates';
 export * from './progress';
 export type * from './progress-types';
 export * from './recommendations';

@@ -145,6 +145,8 @@ export const SessionLogInput = z
       .max(12, 'A group has at most 12 students'),
     /** Sign every student's note as it is saved. */
     sign: z.boolean().default(false),
+    /** Why a session dated inside a finalised report's period is entered now (a late entry). */
+    lateEntryReason: z.string().trim().max(500, 'Keep the reason under 500 characters').nullish(),
   })
   .superRefine((s, ctx) => {
     if (minutesBetween(s.startTime, s.endTime) <= 0) {
@@ -258,6 +260,8 @@ export interface SessionFormContext {
   routines: { id: string; name: string; classroomId: string; classroom: string }[];
   /** Set for an assistant: sessions are logged under this supervising therapist. */
   supervisorName: string | null;
+  /** Periods with a finalised report, per student: a session dated inside one is a late entry. */
+  finalisedPeriods: { studentId: string; name: string; startsOn: IsoDate; endsOn: IsoDate }[];
 }
 
 export interface SessionStudentRecord {

@@ -99,6 +99,15 @@ export async function deleteStudentRecord(
         .execute(),
     );
   }
+  for (const table of ['progress_report_ready', 'progress_report_version'] as const) {
+    deleted[table] = count(
+      await db
+        .deleteFrom(table)
+        .where('district_id', '=', d)
+        .where('report_id', 'in', reportIds)
+        .execute(),
+    );
+  }
   deleted.progress_report_goal = count(
     await db
       .deleteFrom('progress_report_goal')
