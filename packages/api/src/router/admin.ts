@@ -11,6 +11,7 @@ import {
 import {
   CreateUserInput,
   confirmsName,
+  csvDocument,
   DeleteStudentInput,
   ExportAccessRecordInput,
   type ExportedFile,
@@ -33,20 +34,6 @@ import { fieldError, roles } from '../trpc';
 export const CONFIRM_NAME_MISMATCH = "That is not the student's full name";
 
 const adminProcedure = roles('admin');
-
-/** A cell that a spreadsheet cannot mistake for a formula, quoted when needed. */
-function csvCell(value: unknown): string {
-  let s = value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function toCsv(header: readonly string[], rows: readonly unknown[][]): string {
-  return [header, ...rows]
-    .map((r) => r.map(csvCell).join(','))
-    .join('\r\n')
-    .concat('\r\n');
-}
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -117,7 +104,7 @@ export const adminRouter = {
       return {
         filename: `${base}.csv`,
         contentType: 'text/csv',
-        content: toCsv(
+        content: csvDocument(
           ['when (UTC)', 'who', 'role', 'what', 'outcome'],
           rows.map((r) => [
             r.at,
