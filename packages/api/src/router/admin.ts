@@ -1,4 +1,5 @@
 import {
+  compactAfterDeletion,
   createStaffUser,
   deleteStudentRecord,
   emailTaken,
@@ -20,7 +21,7 @@ import {
   passwordProblem,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
-import { recordEvent } from '../audit';
+import { recordEvent, recordStudentReads } from '../audit';
 import { hashPassword } from '../auth/password';
 import { isCommonPassword } from '../data/breached';
 import { assertStudentInScope, STUDENT_NOT_FOUND } from '../scope';
@@ -150,7 +151,9 @@ export const adminRouter = {
   /**
    * Retention: removes the student and every row of their record, confirmed by retyping the
    * student's full name. The audit trail keeps one deletion event; the student's earlier
-   * events lose their link to the student (the chain still verifies).
+   * events lose their link to the student (the chain still verifies). Returns where other
+   * students' notes, narratives and touch-base notes name the student, for the admin to review;
+   * on SQLite the file is then vacuumed, so the deleted rows leave no readable bytes.
    */
   deleteStudent: adminProcedure.input(DeleteStudentInput).mutation(async ({ ctx, input, path }) => {
     await assertStudentInScope(ctx, input.studentId, path);
@@ -166,6 +169,14 @@ export const adminRouter = {
       at: ctx.now().toISOString(),
     });
     if (!result) throw new TRPCError({ code: 'NOT_FOUND', message: STUDENT_NOT_FOUND });
-    return { deleted: result.deleted, redactedEvents: result.redactedEvents };
+    // The list shows excerpts of other students' notes: those are reads of their records.
+    const mentioned = result.mentions.flatMap((m) => (m.studentId ? [m.studentId] : []));
+    await recordStudentReads(ctx, path, [...new Set(mentioned)]);
+    await compactAfterDeletion(ctx.db, ctx.dialect);
+    return {
+      deleted: result.deleted,
+      redactedEvents: result.redactedEvents,
+      mentions: result.mentions,
+    };
   }),
 } satisfies TRPCRouterRecord;
