@@ -260,7 +260,8 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
       fullPage: false,
     });
     await context.close();
-  });
+    // Two offline rounds through the real server and a browser: 22–30 s on a loaded 2-core machine.
+  }, 120_000);
 
   it('keeps the outbox per user: sign-out warns, removes it, and the next user sees none of it', async () => {
     const [a] = pickStudents();
