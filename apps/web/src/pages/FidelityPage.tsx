@@ -6,7 +6,6 @@ import {
   type FidelityRow,
 } from '@carryover/domain';
 import {
-  Button,
   type Column,
   DataTable,
   EmptyState,
