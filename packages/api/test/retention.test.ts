@@ -166,7 +166,13 @@ for (const target of targets) {
           .execute();
       await note('ses-3', A.students.ben, 'Paired with Quillon Farthingale for turn-taking.');
       await note('ses-1', A.students.cara, 'quillon came along and modelled the sound.');
-      await note('ses-5', A.students.ben, 'A Quillonesque effort.'); // not a mention: another word
+      // A namesake's notes name the namesake: there only the full name counts.
+      await conn.db
+        .updateTable('student')
+        .set({ first_name: 'Quillon' })
+        .where('id', '=', A.students.ben)
+        .execute();
+      await note('ses-5', A.students.ben, 'Quillon practised /r/. A Quillonesque effort.');
       await conn.db
         .insertInto('touch_base')
         .values({

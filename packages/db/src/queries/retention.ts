@@ -51,8 +51,9 @@ function wordPattern(text: string): RegExp {
 
 /**
  * Free text in OTHER students' records (session notes and amendments, progress-report narratives)
- * and in touch-base notes that names the student, by full name or first name. SQL narrows by a
- * case-insensitive substring of the first name; the word match is made here.
+ * and in touch-base notes that names the student, by full name or first name (by full name only
+ * in the records of students with the same first name). SQL narrows by a case-insensitive
+ * substring of the first name; the word match is made here.
  */
 export async function findNameMentions(
   db: Kysely<Database>,
@@ -82,6 +83,7 @@ export async function findNameMentions(
     .select([
       'session_student.student_id',
       studentName.as('student_name'),
+      'student.first_name as student_first',
       's.session_date as date',
       'session_student.note as text',
     ])
@@ -100,6 +102,7 @@ export async function findNameMentions(
     .select([
       'session_note_amendment.student_id',
       studentName.as('student_name'),
+      'student.first_name as student_first',
       'session_note_amendment.created_at as date',
       'session_note_amendment.text as text',
     ])
@@ -124,6 +127,7 @@ export async function findNameMentions(
     .select([
       'r.student_id',
       studentName.as('student_name'),
+      'student.first_name as student_first',
       'p.starts_on as date',
       'progress_report_goal.narrative as text',
     ])
@@ -145,10 +149,20 @@ export async function findNameMentions(
   const mentions: NameMention[] = [];
   const add = (
     where: NameMention['where'],
-    rows: { student_id?: string; student_name?: string; date: string; text: string }[],
+    rows: {
+      student_id?: string;
+      student_name?: string;
+      student_first?: string;
+      date: string;
+      text: string;
+    }[],
   ) => {
+    // A student who shares the first name is named by their own notes: only the full name
+    // points at the deleted student there.
+    const namesakes = (r: { student_first?: string }) =>
+      r.student_first?.trim().toLowerCase() === first.toLowerCase();
     for (const r of rows) {
-      const hit = fullPattern.exec(r.text) ?? firstPattern.exec(r.text);
+      const hit = fullPattern.exec(r.text) ?? (namesakes(r) ? null : firstPattern.exec(r.text));
       if (!hit) continue;
       const from = Math.max(0, hit.index - 40);
       const to = Math.min(r.text.length, hit.index + hit[0].length + 40);
