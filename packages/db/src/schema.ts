@@ -140,6 +140,16 @@ export interface GoalTable extends EditStamp {
   created_at: string;
 }
 
+/** One goal's per-goal summary (queries/goal-summaries.ts); `summary` is JSON of `GoalSummary`. */
+export interface GoalSummaryTable {
+  district_id: string;
+  goal_id: string;
+  student_id: string;
+  point_count: number;
+  last_observed_on: string | null;
+  summary: string;
+}
+
 export interface GoalRoutineTable {
   district_id: string;
   goal_id: string;
@@ -392,6 +402,7 @@ export interface Database {
   assistant_assignment: AssistantAssignmentTable;
   goal: GoalTable;
   goal_routine: GoalRoutineTable;
+  goal_summary: GoalSummaryTable;
   goal_phase_change: GoalPhaseChangeTable;
   model_change: ModelChangeTable;
   push_in_plan: PushInPlanTable;

@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database, GoalTable } from '../schema';
 import { bumpDataVersion } from './data-version';
+import { refreshGoalSummaries } from './goal-summaries';
 import { routinesWithClassroom } from './joins';
 import { type Editor, updateAtVersion } from './versioned';
 
@@ -125,6 +126,7 @@ export async function insertGoal(
 ): Promise<void> {
   await trx.insertInto('goal').values(goal).execute();
   await bumpDataVersion(trx, goal.district_id);
+  await refreshGoalSummaries(trx, goal.district_id, [goal.id]);
   await replaceGoalRoutines(trx, goal.district_id, goal.id, routineIds);
   await trx
     .insertInto('goal_phase_change')
@@ -159,6 +161,8 @@ export async function updateGoalRow(
     { alsoChanged },
   );
   await bumpDataVersion(trx, districtId);
+  // Baseline, target, dates, phase and mastery rule all enter the summary.
+  await refreshGoalSummaries(trx, districtId, [goalId]);
   return saved;
 }
 
