@@ -15,6 +15,13 @@ import {
 } from '@carryover/db';
 import { instantAt } from '@carryover/domain';
 import { backup } from './backup';
+import {
+  accountsWithDemoPassword,
+  DEMO_PASSWORD,
+  demoPasswordRefusal,
+  reachableBecause,
+  seedsDemo,
+} from './deployment';
 import { restore } from './restore';
 import { schoolYearLastDay } from './school-year';
 import { createServer } from './server';
@@ -22,16 +29,14 @@ import { createServer } from './server';
 // The command line: `tsx src/main.ts <command>`. Heavy work (migrations, the demo seed) runs
 // here, before the server listens, never inside a request.
 
-const DEMO_PASSWORD = 'carryover-demo';
-
 const HELP = `Carryover server
 
 Usage: tsx src/main.ts <command> [options]
 
 Commands:
-  start [--students N]    migrate, seed the demo district if the database has none, then serve
-        [--full-year]
-  serve                   serve only (no migrations, no seed)
+  start [--students N]    migrate, then serve; on an empty SQLite database served on loopback
+        [--full-year]     only (a demo on this machine), first fill the demo district
+  serve                   serve only (no migrations, never a seed)
   migrate                 apply pending migrations
   seed [--students N]     add the demo district (${DEMO_PASSWORD} is every demo password);
        [--force]          refuses when a district exists, unless --force
@@ -49,7 +54,9 @@ Environment:
   DATABASE_URL   a SQLite file path (default ${DEFAULT_SQLITE_PATH})
                  or a Postgres URL (postgres://user:password@host:5432/carryover)
   PORT           port to listen on (default 3000)
-  HOST           address to listen on (default 0.0.0.0)
+  HOST           address to listen on (default 127.0.0.1: this machine only). Any other
+                 address, TRUST_PROXY or PUBLIC_URL is a deployment: it never gets the demo
+                 district, and refuses to start while an account has the demo password
   TRUST_PROXY    1 behind a reverse proxy that sets X-Forwarded-Proto and X-Forwarded-For
   CARRYOVER_NOW  an ISO instant: run as if it were then (the clock starts there and runs on);
                  for reproducing a test run or a demo at a given hour, never in production
@@ -127,11 +134,24 @@ async function seed(conn: Connection, { students, force, fullYear }: SeedOptions
   console.log('');
 }
 
-function serve(conn: Connection): Promise<void> {
+const listenHost = () => process.env.HOST || '127.0.0.1';
+
+async function serve(conn: Connection): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  const host = process.env.HOST ?? '0.0.0.0';
+  const host = listenHost();
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`PORT must be a port number, got ${process.env.PORT}`);
+  const reachable = reachableBecause({ host, env: process.env });
+  if (reachable) {
+    const demoAccounts = await accountsWithDemoPassword(conn.db);
+    if (demoAccounts.length > 0) {
+      await conn.close();
+      console.error(demoPasswordRefusal(reachable, demoAccounts));
+      process.exit(2);
+    }
+  }
+  if (!(await hasAnyDistrict(conn.db)))
+    console.log('No district yet: create the first admin with `carryover create-admin`.');
   const server = createServer({ conn, log: consoleLogger });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -258,9 +278,11 @@ async function main(argv: string[]): Promise<void> {
     case 'start':
       await migrate(conn);
       if (!(await hasAnyDistrict(conn.db))) {
-        console.log('First run: no district yet.');
-        await seed(conn, { students, force: false, fullYear });
-        await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
+        if (seedsDemo({ host: listenHost(), dialect: conn.dialect, env: process.env })) {
+          console.log('First run: no district yet; a demo on this machine gets the demo district.');
+          await seed(conn, { students, force: false, fullYear });
+          await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
+        } else console.log('First run: not a local SQLite demo, so no demo district.');
       }
       return serve(conn);
   }

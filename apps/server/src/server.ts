@@ -1,4 +1,9 @@
-import { createServer as createHttpServer, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import {
   appRouter,
   consoleLogger,
@@ -10,6 +15,7 @@ import {
 } from '@carryover/api';
 import type { Connection } from '@carryover/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { CSV_EXPORT_PATHS, serveCsvExport } from './csv-export-route';
 import { checkCrossSite, clientIp, isSecureRequest, setSecurityHeaders } from './http-security';
 import { defaultWebDistDir, serveStatic } from './static';
 
@@ -22,6 +28,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** The clock for sessions and "today"; tests move it instead of sleeping. */
   now?: () => Date;
+  /** Students (fidelity) or rows (billing) per batch of a streamed CSV export; tests shrink it. */
+  exportBatchSize?: number;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -39,27 +47,28 @@ export function createServer(options: ServerOptions): Server {
   const trustProxy = options.trustProxy ?? process.env.TRUST_PROXY === '1';
   const webDistDir = options.webDistDir === undefined ? defaultWebDistDir() : options.webDistDir;
 
+  const contextFor = (req: IncomingMessage, res: ServerResponse) => {
+    const secure = isSecureRequest(req, trustProxy);
+    return createContextInner({
+      db: conn.db,
+      dialect: conn.dialect,
+      sessionToken: readSessionToken(req.headers.cookie, { secure }),
+      ip: clientIp(req, trustProxy),
+      now: options.now,
+      log,
+      setCookie: (token, maxAgeSeconds) =>
+        res.appendHeader('Set-Cookie', serializeSessionCookie(token, { secure, maxAgeSeconds })),
+      clearCookie: () => res.appendHeader('Set-Cookie', serializeClearedSessionCookie({ secure })),
+    });
+  };
+
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
     // Lets the web app send queries as POST so their input never appears in a URL.
     allowMethodOverride: true,
-    createContext: ({ req, res }) => {
-      const secure = isSecureRequest(req, trustProxy);
-      return createContextInner({
-        db: conn.db,
-        dialect: conn.dialect,
-        sessionToken: readSessionToken(req.headers.cookie, { secure }),
-        ip: clientIp(req, trustProxy),
-        now: options.now,
-        log,
-        setCookie: (token, maxAgeSeconds) =>
-          res.appendHeader('Set-Cookie', serializeSessionCookie(token, { secure, maxAgeSeconds })),
-        clearCookie: () =>
-          res.appendHeader('Set-Cookie', serializeClearedSessionCookie({ secure })),
-      });
-    },
+    createContext: ({ req, res }) => contextFor(req, res),
   });
 
   return createHttpServer((req, res) => {
@@ -83,6 +92,30 @@ export function createServer(options: ServerOptions): Server {
           return;
         }
         trpc(req, res);
+        return;
+      }
+      const exportKind = CSV_EXPORT_PATHS[path];
+      if (exportKind) {
+        const verdict = checkCrossSite(req, secure);
+        if (!verdict.ok) {
+          res.statusCode = verdict.status;
+          res.end();
+          return;
+        }
+        contextFor(req, res)
+          .then((ctx) =>
+            serveCsvExport(req, res, exportKind, ctx, {
+              log,
+              batchSize: options.exportBatchSize,
+            }),
+          )
+          .catch((err) => {
+            log.error(`request failed: ${req.method} ${path}`, err);
+            if (!res.headersSent) {
+              res.statusCode = 500;
+              res.end();
+            } else res.destroy();
+          });
         return;
       }
       serveStatic(req, res, path, webDistDir);

@@ -33,3 +33,4 @@ export { WEEKS_PER_MONTH } from './views';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export { type CsvExportKind, openCsvExport } from './exports/open';

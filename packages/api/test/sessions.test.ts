@@ -541,7 +541,7 @@ for (const target of targets) {
         to: '2026-03-31',
       });
       expect(filename).toBe('session-log_2026-03-01_2026-03-31.csv');
-      const lines = csv.trim().split('\r\n');
+      const lines = csv.replaceAll('"', '').trim().split('\r\n');
       expect(lines[0]).toBe(
         'student_id,student,date,begin,end,minutes,service,model,setting,group_size,attendance,level_of_assistance,provider,signed_by,signed_at,cosigned_by,cosigned_at',
       );

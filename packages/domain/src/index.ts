@@ -1,6 +1,7 @@
 export * from './caseload-paging';
 export * from './compare/filter';
 export * from './compare/index';
+export * from './csv';
 export * from './dates';
 export * from './decisions';
 export * from './fidelity';

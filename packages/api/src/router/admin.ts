@@ -1,4 +1,5 @@
 import {
+  compactAfterDeletion,
   createStaffUser,
   deleteStudentRecord,
   emailTaken,
@@ -11,6 +12,7 @@ import {
 import {
   CreateUserInput,
   confirmsName,
+  csvDocument,
   DeleteStudentInput,
   ExportAccessRecordInput,
   type ExportedFile,
@@ -19,7 +21,7 @@ import {
   passwordProblem,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
-import { recordEvent } from '../audit';
+import { recordEvent, recordStudentReads } from '../audit';
 import { hashPassword } from '../auth/password';
 import { isCommonPassword } from '../data/breached';
 import { assertStudentInScope, STUDENT_NOT_FOUND } from '../scope';
@@ -33,20 +35,6 @@ import { fieldError, roles } from '../trpc';
 export const CONFIRM_NAME_MISMATCH = "That is not the student's full name";
 
 const adminProcedure = roles('admin');
-
-/** A cell that a spreadsheet cannot mistake for a formula, quoted when needed. */
-function csvCell(value: unknown): string {
-  let s = value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function toCsv(header: readonly string[], rows: readonly unknown[][]): string {
-  return [header, ...rows]
-    .map((r) => r.map(csvCell).join(','))
-    .join('\r\n')
-    .concat('\r\n');
-}
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -117,7 +105,7 @@ export const adminRouter = {
       return {
         filename: `${base}.csv`,
         contentType: 'text/csv',
-        content: toCsv(
+        content: csvDocument(
           ['when (UTC)', 'who', 'role', 'what', 'outcome'],
           rows.map((r) => [
             r.at,
@@ -163,7 +151,9 @@ export const adminRouter = {
   /**
    * Retention: removes the student and every row of their record, confirmed by retyping the
    * student's full name. The audit trail keeps one deletion event; the student's earlier
-   * events lose their link to the student (the chain still verifies).
+   * events lose their link to the student (the chain still verifies). Returns where other
+   * students' notes, narratives and touch-base notes name the student, for the admin to review;
+   * on SQLite the file is then vacuumed, so the deleted rows leave no readable bytes.
    */
   deleteStudent: adminProcedure.input(DeleteStudentInput).mutation(async ({ ctx, input, path }) => {
     await assertStudentInScope(ctx, input.studentId, path);
@@ -179,6 +169,14 @@ export const adminRouter = {
       at: ctx.now().toISOString(),
     });
     if (!result) throw new TRPCError({ code: 'NOT_FOUND', message: STUDENT_NOT_FOUND });
-    return { deleted: result.deleted, redactedEvents: result.redactedEvents };
+    // The list shows excerpts of other students' notes: those are reads of their records.
+    const mentioned = result.mentions.flatMap((m) => (m.studentId ? [m.studentId] : []));
+    await recordStudentReads(ctx, path, [...new Set(mentioned)]);
+    await compactAfterDeletion(ctx.db, ctx.dialect);
+    return {
+      deleted: result.deleted,
+      redactedEvents: result.redactedEvents,
+      mentions: result.mentions,
+    };
   }),
 } satisfies TRPCRouterRecord;

@@ -12,7 +12,6 @@ import {
   insertAmendment,
   insertProbe,
   insertSession,
-  loadBillingRows,
   loadRecentSessions,
   loadSessionFormContext,
   newId,
@@ -28,20 +27,15 @@ import {
 } from '@carryover/db';
 import {
   type AttendanceOutcome,
-  type BillingRow,
-  billingCsv,
   ClassroomProbeInput,
   type Discipline,
   finalisedPeriodOn,
   type GoalDataInput,
   type GoalDomain,
   goalDataProblem,
-  IsoDate,
   labels,
-  levelOfAssistance,
   type MeasurementType,
   minutesBetween,
-  promptLevels,
   recordDateProblem,
   SessionAmendInput,
   type SessionFormContext,
@@ -54,8 +48,8 @@ import {
   type Setting,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
-import { z } from 'zod';
 import { recordDenied, recordStudentReads } from '../audit';
+import { BillingCsvInput, billingCsvExport, CSV_EXPORT_ROLES, collectChunks } from '../exports/csv';
 import { assertStudentInScope } from '../scope';
 import { type Context, fieldError, roles, todayFor, type Viewer } from '../trpc';
 
@@ -551,48 +545,10 @@ export const sessionsRouter = {
    * Medicaid billing export: one row per student per session in [from, to] for the students in
    * scope, as CSV text. Every student in it is audited.
    */
-  billingCsv: roles('therapist', 'assistant', 'coordinator', 'admin')
-    .input(
-      z.object({ from: IsoDate, to: IsoDate }).refine((p) => p.from <= p.to, {
-        path: ['to'],
-        message: 'The period ends before it starts',
-      }),
-    )
+  billingCsv: roles(...CSV_EXPORT_ROLES)
+    .input(BillingCsvInput)
     .query(async ({ ctx, input, path }) => {
-      const today = todayFor(ctx);
-      const { rows, data } = await loadBillingRows(ctx.db, ctx.viewer, today, input.from, input.to);
-      const dataOf = new Map<string, typeof data>();
-      for (const d of data) {
-        const key = `${d.session_id}/${d.student_id}`;
-        dataOf.set(key, [...(dataOf.get(key) ?? []), d]);
-      }
-      const out: BillingRow[] = rows.map((r) => ({
-        studentId: r.student_id,
-        student: `${r.first_name} ${r.last_name}`,
-        date: r.session_date,
-        begin: r.start_time,
-        end: r.end_time,
-        minutes: Number(r.minutes),
-        service: r.service_discipline ?? r.provider_discipline ?? '',
-        model: r.model,
-        setting: r.setting,
-        groupSize: Number(r.group_size),
-        attendance: r.attendance,
-        levelOfAssistance: levelOfAssistance(
-          (dataOf.get(`${r.session_id}/${r.student_id}`) ?? []).map((d) => ({
-            promptLevel: d.prompt_level,
-            prompted: d.trials_prompted,
-            correct: d.trials_correct,
-          })),
-          promptLevels,
-        ),
-        provider: r.provider_name,
-        signedBy: r.signer_name ?? null,
-        signedAt: r.signed_at,
-        cosignedBy: r.cosigner_name ?? null,
-        cosignedAt: r.cosigned_at,
-      }));
-      await recordStudentReads(ctx, path, [...new Set(out.map((r) => r.studentId))]);
-      return { filename: `session-log_${input.from}_${input.to}.csv`, csv: billingCsv(out) };
+      const { filename, chunks } = billingCsvExport(ctx, input, path);
+      return { filename, csv: await collectChunks(chunks) };
     }),
 } satisfies TRPCRouterRecord;

@@ -599,16 +599,24 @@ export async function sessionDetails(
   return { records, amendments, observationCounts };
 }
 
-/** One row per student per session for students in scope, for the billing export. */
+/** Where a billing batch ends: date, start, last and first name, session, student (its order). */
+export type BillingKey = [string, string, string, string, string, string];
+
+/**
+ * One row per student per session for students in scope, for the billing export, in date, time
+ * and name order. With `page`, the `limit` rows after the key `after` (keyset batches: an export
+ * streams a batch at a time); without, every row.
+ */
 export async function loadBillingRows(
   db: Kysely<Database>,
   viewer: ScopeViewer,
   today: string,
   from: string,
   to: string,
+  page?: { after: BillingKey | null; limit: number },
 ) {
   const districtId = viewer.districtId;
-  const rows = await db
+  let query = db
     .selectFrom('session_student')
     .innerJoin('therapy_session as s', (j) =>
       j
@@ -669,7 +677,16 @@ export async function loadBillingRows(
     .orderBy('s.start_time')
     .orderBy('student.last_name')
     .orderBy('student.first_name')
-    .execute();
+    .orderBy('session_student.session_id')
+    .orderBy('session_student.student_id');
+  if (page?.after) {
+    const [date, start, last, first, session, student] = page.after;
+    query = query.where(
+      sql<boolean>`(s.session_date, s.start_time, student.last_name, student.first_name, session_student.session_id, session_student.student_id) > (${date}, ${start}, ${last}, ${first}, ${session}, ${student})`,
+    );
+  }
+  if (page) query = query.limit(page.limit);
+  const rows = await query.execute();
   const sessionIds = [...new Set(rows.map((r) => r.session_id))];
   const data =
     sessionIds.length === 0
