@@ -54,6 +54,7 @@ export async function beginSession(
     userAgent: ctx.userAgent,
     address: ctx.ip,
   });
+  ctx.setCookie(session.token, session.maxAgeSeconds);
   if (stage === 'full') {
     const deviceToken = ctx.deviceToken ?? newSessionToken();
     await rememberDevice(db, {
@@ -64,5 +65,4 @@ export async function beginSession(
     });
     ctx.setDeviceCookie(deviceToken);
   }
-  ctx.setCookie(session.token, session.maxAgeSeconds);
 }
