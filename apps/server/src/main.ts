@@ -6,14 +6,15 @@ import {
   hashPassword,
   newSetupLinkToken,
   SETUP_LINK_HOURS,
+  warmPasswordEstimator,
 } from '@carryover/api';
 import {
   type Connection,
   createDistrict,
   createStaffUser,
   DEFAULT_SQLITE_PATH,
-  findDistrictByName,
   describeClock,
+  findDistrictByName,
   hasAnyDistrict,
   keepPlannerStatisticsFresh,
   migrateToLatest,
@@ -224,6 +225,7 @@ function serve(conn: Connection): Promise<void> {
   const host = process.env.HOST ?? '0.0.0.0';
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`PORT must be a port number, got ${process.env.PORT}`);
+  warmPasswordEstimator();
   const server = createServer({ conn, log: consoleLogger });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -15,6 +15,7 @@ export {
 export { hashPassword, SCRYPT_PARAMS, verifyPassword } from './auth/password';
 export { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SESSION_TOUCH_MS } from './auth/session';
 export { newSetupLinkToken, SETUP_LINK_HOURS } from './auth/setup-link';
+export { warmPasswordEstimator } from './auth/strength';
 export { SIGN_IN_THROTTLE } from './auth/throttle';
 export {
   type AppRouter,

@@ -250,14 +250,14 @@ export function AccountPage() {
   useDocumentTitle('Account');
   const me = useViewer();
   return (
-    <main id="main" className="app-main">
+    <div className="account-page">
       <PageHeader
         title="Account"
         description={me.data ? `${me.data.name} · ${me.data.email}` : undefined}
       />
       <TwoStepSection />
       <SessionsSection />
-    </main>
+    </div>
   );
 }
 

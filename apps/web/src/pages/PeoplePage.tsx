@@ -22,7 +22,7 @@ export function PeoplePage() {
     }),
   );
   return (
-    <main id="main" className="app-main">
+    <>
       <PageHeader title="People" description="Staff accounts of your district" />
       {setActive.isError && (
         <div className="form-alert" role="alert">
@@ -69,6 +69,6 @@ export function PeoplePage() {
           </tbody>
         </table>
       )}
-    </main>
+    </>
   );
 }
