@@ -101,16 +101,7 @@ export const authRouter = {
     const now = ctx.now();
     const user = await findStaffForSignIn(ctx.db, input.email);
     const account = user ? { id: user.id, districtId: user.district_id } : null;
-    const knownDevice =
-      account && ctx.deviceToken
-        ? (await isKnownDevice(ctx.db, {
-            districtId: account.districtId,
-            userId: account.id,
-            id: sessionIdFor(ctx.deviceToken),
-          }))
-          ? sessionIdFor(ctx.deviceToken)
-          : null
-        : null;
+    const knownDevice = account ? await knownDeviceOf(ctx, account) : null;
     const attempt = await beginSignInAttempt(
       ctx.db,
       { email: input.email, ip: ctx.ip, knownDeviceId: knownDevice },
@@ -190,7 +181,9 @@ export const authRouter = {
     if (/^\d{6}$/.test(input.code)) {
       const state = await findTotpState(ctx.db, viewer.districtId, viewer.id);
       const step = state?.totp_secret ? matchTotp(state.totp_secret, input.code, now) : null;
-      ok = step !== null && (await claimTotpStep(ctx.db, { ...user, userId: user.id, step }));
+      ok =
+        step !== null &&
+        (await claimTotpStep(ctx.db, { districtId: user.districtId, userId: user.id, step }));
     } else {
       ok = await useRecoveryCode(ctx.db, {
         districtId: viewer.districtId,
@@ -288,6 +281,21 @@ export const authRouter = {
   }),
 } satisfies TRPCRouterRecord;
 
+/** The hashed device cookie, if this browser completed a sign-in as the account before. */
+async function knownDeviceOf(
+  ctx: Pick<Context, 'db' | 'deviceToken'>,
+  account: { id: string; districtId: string },
+): Promise<string | null> {
+  if (!ctx.deviceToken) return null;
+  const id = sessionIdFor(ctx.deviceToken);
+  const known = await isKnownDevice(ctx.db, {
+    districtId: account.districtId,
+    userId: account.id,
+    id,
+  });
+  return known ? id : null;
+}
+
 /** The link's unused, unexpired token row, or null. The token is `<district id>.<secret>`. */
 async function findSetupLink(ctx: Pick<Context, 'db' | 'now'>, token: string) {
   const [districtId, secret] = token.split('.') as [string, string];
@@ -297,6 +305,6 @@ async function findSetupLink(ctx: Pick<Context, 'db' | 'now'>, token: string) {
     id: tokenId,
     now: ctx.now().toISOString(),
   });
-  if (!row || row.active !== 1) return null;
+  if (row?.active !== 1) return null;
   return { row, districtId, tokenId, settings: districtMfaRoles(row.district_settings) };
 }
