@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { systemClock } from '@carryover/db';
 import { Secret, TOTP } from 'otpauth';
@@ -24,6 +25,38 @@ const codeFor = (secret: string, at: number) =>
   });
 
 const EMAIL = 'ot@demo.test';
+
+/** `create-admin` against the running server's database; resolves with its output. */
+function createAdmin(databaseUrl: string, publicUrl: string, email: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/main.ts',
+        'create-admin',
+        '--email',
+        email,
+        '--district',
+        'Lakeside Unified',
+      ],
+      {
+        cwd: join(import.meta.dirname, '..'),
+        env: { ...process.env, DATABASE_URL: databaseUrl, PUBLIC_URL: publicUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      out += String(d);
+    });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(out))));
+  });
+}
 
 async function signInWithCode(page: Page, baseUrl: string, code: string) {
   await page.goto(`${baseUrl}/sign-in`);
@@ -94,5 +127,43 @@ describe.skipIf(!haveChromium)('browser: the Account page', () => {
     await phonePage.waitForURL((url) => url.pathname.startsWith('/sign-in'));
     await phone.close();
     await laptop.close();
+  }, 120_000);
+
+  it('a first admin opens the setup link, sets a password, and must enrol before the app opens', async () => {
+    const { app, browser } = run;
+    const out = await createAdmin(app.dbPath, app.baseUrl, 'head@lakeside.test');
+    const link = out.match(/(http:\/\/\S+\/setup#\S+)/)?.[1];
+    expect(link, out).toBeDefined();
+    const context = await newContext(browser, { viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(link!);
+    await page.getByText('you are the admin of Lakeside Unified').waitFor();
+    // The policy's reason, in words, beside the field.
+    await page.getByLabel('New password').fill('lakeside2026!');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText('Leave out the name of Carryover, your district or your email').waitFor();
+    await page.getByLabel('New password').fill('heron lantern quarry 58');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    // Held at enrolment: the app itself stays closed until then.
+    await page.waitForURL((url) => url.pathname === '/account/enrol');
+    expect(new URL(page.url()).hash).toBe('');
+    await page.goto(`${app.baseUrl}/caseload`);
+    await page.waitForURL((url) => url.pathname.startsWith('/sign-in'));
+    await page.goto(`${app.baseUrl}/account/enrol`);
+    await page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+    await page.getByLabel('Code from the app').fill(codeFor(secret, systemClock().getTime()));
+    await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+    await page.getByRole('list', { name: 'Recovery codes' }).waitFor();
+    await page.screenshot({ path: join(shotsDir, 'setup-enrol.png'), fullPage: true });
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await page.getByRole('link', { name: 'People' }).first().waitFor();
+    await page.getByRole('link', { name: 'People' }).first().click();
+    await page.getByRole('cell', { name: 'head@lakeside.test' }).waitFor();
+    // The link was used up.
+    const again = await context.newPage();
+    await again.goto(link!);
+    await again.getByText('This link cannot be used').waitFor();
+    await context.close();
   }, 120_000);
 });
