@@ -87,6 +87,8 @@ export async function startSession(
     districtId: user.districtId,
     userId: user.id,
     keep: MAX_SESSIONS_PER_USER,
+    newestId: sessionId,
+    startedAt: now.toISOString(),
   });
   // Opportunistic cleanup; sign-in is rare enough to pay for it.
   await deleteExpiredAuthSessions(

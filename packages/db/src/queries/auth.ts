@@ -66,6 +66,7 @@ export async function listUserSessions(db: Kysely<Database>, districtId: string,
     .where('district_id', '=', districtId)
     .where('user_id', '=', userId)
     .orderBy('created_at', 'desc')
+    .orderBy('last_seen_at', 'desc')
     .orderBy('id')
     .execute();
 }
@@ -98,13 +99,21 @@ export async function deleteUserSessions(
   return Number(r.numDeletedRows);
 }
 
-/** Keeps the user's `keep` newest sessions and ends the older ones. */
+/**
+ * Keeps the session just started and the user's `keep - 1` newest others; ends older ones.
+ * Sessions started in the same millisecond as the new one have no order, so none of them is
+ * ended (the new one is named, not found by time).
+ */
 export async function capUserSessions(
   db: Kysely<Database>,
-  args: { districtId: string; userId: string; keep: number },
+  args: { districtId: string; userId: string; keep: number; newestId: string; startedAt: string },
 ): Promise<void> {
   const rows = await listUserSessions(db, args.districtId, args.userId);
-  const old = rows.slice(args.keep).map((r) => r.id);
+  const old = rows
+    .filter((r) => r.id !== args.newestId)
+    .slice(args.keep - 1)
+    .filter((r) => r.created_at < args.startedAt)
+    .map((r) => r.id);
   if (old.length === 0) return;
   await db
     .deleteFrom('auth_session')
