@@ -5,6 +5,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { recordDenied } from './audit';
 import { resolveSession, type SessionStage, type SessionViewer } from './auth/session';
+import { conflictOf } from './conflict';
 
 // The building blocks every router uses: the context, the procedure kinds, the error shape.
 
@@ -186,7 +187,12 @@ const t = initTRPC.context<Context>().create({
         data: { ...base, fieldErrors: null, formErrors: null, errorId },
       };
     }
-    return { ...shape, data: { ...base, fieldErrors: null, formErrors: null, errorId: null } };
+    // A stale save's CONFLICT names who changed the record, what and when (conflict.ts).
+    const conflict = error.code === 'CONFLICT' ? conflictOf(error.cause) : null;
+    return {
+      ...shape,
+      data: { ...base, fieldErrors: null, formErrors: null, errorId: null, conflict },
+    };
   },
 });
 

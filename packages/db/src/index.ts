@@ -21,6 +21,7 @@ export * from './queries/scope';
 export * from './queries/sessions';
 export * from './queries/student';
 export * from './queries/team';
+export * from './queries/versioned';
 export * from './queries/workload';
 export type * from './schema';
 export { newId, nowIso } from './util';

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 // Kysely table types for the whole domain model (docs/domain.md). Conventions, shared by both
 // databases: app-made text ids; `district_id` on every row and leading every key, so a
@@ -6,6 +6,18 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
 // booleans as integer 0/1; enums as text checked by the zod schemas in @carryover/domain.
 
 type Bool = 0 | 1;
+
+/**
+ * The edit stamp of a row people edit in forms (optimistic concurrency, queries/versioned.ts):
+ * a version every edit increments, and who made the last edit, when, and which columns it
+ * changed (comma-separated). Defaults on insert: version 1, no editor.
+ */
+export interface EditStamp {
+  version: Generated<number>;
+  updated_by: Generated<string | null>;
+  updated_at: Generated<string | null>;
+  updated_fields: Generated<string | null>;
+}
 
 export interface DistrictTable {
   id: string;
@@ -59,7 +71,7 @@ export interface ClassroomTable {
   name: string;
 }
 
-export interface RoutineTable {
+export interface RoutineTable extends EditStamp {
   district_id: string;
   id: string;
   classroom_id: string;
@@ -113,7 +125,7 @@ export interface AssistantAssignmentTable {
   student_id: string;
 }
 
-export interface GoalTable {
+export interface GoalTable extends EditStamp {
   district_id: string;
   id: string;
   student_id: string;
@@ -164,7 +176,7 @@ export interface ModelChangeTable {
   created_at: string;
 }
 
-export interface PushInPlanTable {
+export interface PushInPlanTable extends EditStamp {
   district_id: string;
   id: string;
   student_id: string;
@@ -250,7 +262,7 @@ export interface ObservationTable {
   created_at: string;
 }
 
-export interface TouchBaseTable {
+export interface TouchBaseTable extends EditStamp {
   district_id: string;
   id: string;
   met_on: string;
@@ -272,7 +284,7 @@ export interface TouchBaseStudentTable {
   student_id: string;
 }
 
-export interface ActionItemTable {
+export interface ActionItemTable extends EditStamp {
   district_id: string;
   id: string;
   touch_base_id: string;
@@ -302,7 +314,7 @@ export interface ProgressReportTable {
   finalized_by: string | null;
 }
 
-export interface ProgressReportGoalTable {
+export interface ProgressReportGoalTable extends EditStamp {
   district_id: string;
   report_id: string;
   goal_id: string;

@@ -6,6 +6,7 @@ import * as m_2026_11_30_a_scale_indexes from './2026_11_30_a_scale_indexes';
 import * as m_2026_11_30_b_caseload_paging from './2026_11_30_b_caseload_paging';
 import * as m_2026_11_30_c_outcomes_version from './2026_11_30_c_outcomes_version';
 import * as m_2026_11_30_h_accounts from './2026_11_30_h_accounts';
+import * as m_2026_11_30_k_row_versions from './2026_11_30_k_row_versions';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_b_caseload_paging': m_2026_11_30_b_caseload_paging,
   '2026_11_30_c_outcomes_version': m_2026_11_30_c_outcomes_version,
   '2026_11_30_h_accounts': m_2026_11_30_h_accounts,
+  '2026_11_30_k_row_versions': m_2026_11_30_k_row_versions,
 };

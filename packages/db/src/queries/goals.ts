@@ -2,6 +2,7 @@ import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database, GoalTable } from '../schema';
 import { bumpDataVersion } from './data-version';
 import { routinesWithClassroom } from './joins';
+import { type Editor, updateAtVersion } from './versioned';
 
 // Writing goals. Callers check role and scope first and pass a transaction; every query is
 // still bounded by district and student, so a goal id of another student is simply not found.
@@ -138,19 +139,27 @@ export async function insertGoal(
     .execute();
 }
 
+/** Edits the goal if it is still at `expectedVersion` (else StaleVersionError, see versioned.ts). */
 export async function updateGoalRow(
   trx: Kysely<Database>,
   districtId: string,
   goalId: string,
+  expectedVersion: number,
   values: Updateable<GoalTable>,
-): Promise<void> {
-  await trx
-    .updateTable('goal')
-    .set(values)
-    .where('district_id', '=', districtId)
-    .where('id', '=', goalId)
-    .execute();
+  editor: Editor,
+  alsoChanged: readonly string[] = [],
+): Promise<{ version: number }> {
+  const saved = await updateAtVersion(
+    trx,
+    'goal',
+    { district_id: districtId, id: goalId },
+    expectedVersion,
+    values,
+    editor,
+    { alsoChanged },
+  );
   await bumpDataVersion(trx, districtId);
+  return saved;
 }
 
 export async function replaceGoalRoutines(
