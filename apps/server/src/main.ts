@@ -53,10 +53,11 @@ Commands:
                           (SQLite: online backup API; Postgres: pg_dump custom format)
   restore <file>          restore a backup into DATABASE_URL, which must be a new file or an
                           empty Postgres database (Postgres: pg_restore), then migrate
-  create-admin --email E   add an admin (and the district, if new) with no password, and
-       --district NAME     print a one-time setup link (valid ${SETUP_LINK_HOURS} h) where they set
-       [--name N]          their own password and enrol two-step sign-in; run again for a
-       [--timezone Z]      fresh link. Nothing is seeded.
+  create-admin            add an admin (and the district, if new) with no password, and
+    --email E             print a one-time setup link (valid ${SETUP_LINK_HOURS} h) where they set
+    --district NAME       their own password and enrol two-step sign-in; run again for a
+    [--name N]            fresh link. Nothing is seeded. --timezone: the new district's
+    [--timezone Z]        zone (default America/Chicago)
   --help                  this text
 
 Environment:
