@@ -9,14 +9,22 @@ import {
   consoleLogger,
   createContextInner,
   type Logger,
+  readDeviceToken,
   readSessionToken,
   serializeClearedSessionCookie,
+  serializeDeviceCookie,
   serializeSessionCookie,
 } from '@carryover/api';
 import type { Connection } from '@carryover/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { CSV_EXPORT_PATHS, serveCsvExport } from './csv-export-route';
-import { checkCrossSite, clientIp, isSecureRequest, setSecurityHeaders } from './http-security';
+import {
+  checkCrossSite,
+  clientIp,
+  isSecureRequest,
+  parseTrustProxy,
+  setSecurityHeaders,
+} from './http-security';
 import { defaultWebDistDir, serveStatic } from './static';
 
 export interface ServerOptions {
@@ -24,8 +32,11 @@ export interface ServerOptions {
   /** The web build; defaults to apps/web/dist. `null` serves only the "not built" page. */
   webDistDir?: string | null;
   log?: Logger;
-  /** Believe X-Forwarded-Proto / X-Forwarded-For (behind a reverse proxy). Default: TRUST_PROXY=1. */
-  trustProxy?: boolean;
+  /**
+   * The reverse proxies whose X-Forwarded-Proto / X-Forwarded-For are believed: `true` (any
+   * peer), or addresses and CIDR ranges as TRUST_PROXY takes them. Default: TRUST_PROXY.
+   */
+  trustProxy?: boolean | string;
   /** The clock for sessions and "today"; tests move it instead of sleeping. */
   now?: () => Date;
   /** Students (fidelity) or rows (billing) per batch of a streamed CSV export; tests shrink it. */
@@ -44,7 +55,7 @@ function loggablePath(url: string | undefined): string {
 export function createServer(options: ServerOptions): Server {
   const { conn } = options;
   const log = options.log ?? consoleLogger;
-  const trustProxy = options.trustProxy ?? process.env.TRUST_PROXY === '1';
+  const trustProxy = parseTrustProxy(options.trustProxy ?? process.env.TRUST_PROXY);
   const webDistDir = options.webDistDir === undefined ? defaultWebDistDir() : options.webDistDir;
 
   const contextFor = (req: IncomingMessage, res: ServerResponse) => {
@@ -54,6 +65,10 @@ export function createServer(options: ServerOptions): Server {
       dialect: conn.dialect,
       sessionToken: readSessionToken(req.headers.cookie, { secure }),
       ip: clientIp(req, trustProxy),
+      userAgent: req.headers['user-agent'] ?? null,
+      deviceToken: readDeviceToken(req.headers.cookie, { secure }),
+      setDeviceCookie: (token) =>
+        res.appendHeader('Set-Cookie', serializeDeviceCookie(token, { secure })),
       now: options.now,
       log,
       setCookie: (token, maxAgeSeconds) =>

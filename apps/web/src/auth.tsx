@@ -154,6 +154,14 @@ export function RequireAuth() {
             Records
           </NavLink>
         ),
+        me.data.role === 'admin' && (
+          <NavLink key="people" to="/admin/people">
+            People
+          </NavLink>
+        ),
+        <NavLink key="account" to="/account">
+          Account
+        </NavLink>,
       ]}
       user={{ name: me.data.name, roleLabel: roleLabel(me.data) }}
       onSignOut={() => requestSignOut(viewerId)}

@@ -46,6 +46,13 @@ export interface StaffUserTable {
   password_hash: string;
   active: Bool;
   created_at: string;
+  /** The confirmed TOTP secret (base32); set once enrolment is confirmed. */
+  totp_secret?: string | null;
+  /** A secret shown for enrolment, not yet confirmed with a code. */
+  totp_pending_secret?: string | null;
+  totp_enabled_at?: string | null;
+  /** The last accepted TOTP time step: a code is never accepted twice (RFC 6238 §5.2). */
+  totp_last_step?: number | null;
 }
 
 /** Schools a staff member serves (therapists, assistants) or oversees (coordinators). */
@@ -399,6 +406,38 @@ export interface AuthSessionTable {
   created_at: string;
   last_seen_at: string;
   expires_at: string;
+  /** `full`, or how far sign-in has got: `mfa` (code owed) or `enrol` (must enrol first). */
+  stage?: string;
+  user_agent?: string | null;
+  address?: string | null;
+}
+
+/** One-time recovery codes of a user's second factor; `id` is the code's SHA-256. */
+export interface RecoveryCodeTable {
+  district_id: string;
+  id: string;
+  user_id: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+/** Browsers that completed a sign-in; `id` is the SHA-256 of the device cookie's token. */
+export interface KnownDeviceTable {
+  district_id: string;
+  id: string;
+  user_id: string;
+  created_at: string;
+  last_used_at: string;
+}
+
+/** One-time links that let a new admin set their own password; `id` is the secret's SHA-256. */
+export interface SetupTokenTable {
+  district_id: string;
+  id: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }
 
 /** The current state of one district's comparison data (see queries/data-version.ts). */
@@ -449,6 +488,9 @@ export interface Database {
   audit_event: AuditEventTable;
   auth_session: AuthSessionTable;
   login_attempt: LoginAttemptTable;
+  recovery_code: RecoveryCodeTable;
+  known_device: KnownDeviceTable;
+  setup_token: SetupTokenTable;
   district_data_version: DistrictDataVersionTable;
 }
 

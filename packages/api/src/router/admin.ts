@@ -6,8 +6,10 @@ import {
   existingSchoolIds,
   findActiveStaff,
   findStudentName,
+  listStaff,
   loadAccessRecord,
   loadStudentRecord,
+  setStaffActive,
 } from '@carryover/db';
 import {
   CreateUserInput,
@@ -19,11 +21,12 @@ import {
   ExportStudentRecordInput,
   PASSWORD_MESSAGES,
   passwordProblem,
+  SetUserActiveInput,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordEvent, recordStudentReads } from '../audit';
 import { hashPassword } from '../auth/password';
-import { isCommonPassword } from '../data/breached';
+import { passwordChecksFor } from '../auth/strength';
 import { assertStudentInScope, STUDENT_NOT_FOUND } from '../scope';
 import { fieldError, roles } from '../trpc';
 
@@ -41,7 +44,14 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 export const adminRouter = {
   /** A staff member in the admin's district; the password must meet the policy. */
   createUser: adminProcedure.input(CreateUserInput).mutation(async ({ ctx, input, path }) => {
-    const problem = passwordProblem(input.password, isCommonPassword);
+    const problem = passwordProblem(
+      input.password,
+      passwordChecksFor({
+        email: input.email,
+        name: input.name,
+        districtName: ctx.viewer.districtName,
+      }),
+    );
     if (problem) throw fieldError('password', PASSWORD_MESSAGES[problem]);
     const d = ctx.viewer.districtId;
     const schools = await existingSchoolIds(ctx.db, d, input.schoolIds);
@@ -75,6 +85,34 @@ export const adminRouter = {
       return userId;
     });
     return { id };
+  }),
+
+  /** The district's staff: the People list (no passwords, no secrets). */
+  users: adminProcedure.query(({ ctx }) => listStaff(ctx.db, ctx.viewer.districtId)),
+
+  /**
+   * Deactivates (or reactivates) a staff member of the admin's district. Deactivating ends
+   * every session of theirs at once and forgets their devices; they cannot sign in until
+   * reactivated. An admin cannot deactivate themself (the district would lose its admin).
+   */
+  setUserActive: adminProcedure.input(SetUserActiveInput).mutation(async ({ ctx, input, path }) => {
+    if (input.userId === ctx.viewer.id && !input.active)
+      throw fieldError('userId', 'You cannot deactivate your own account');
+    const target = { action: path, entity: 'staff_user', entityId: input.userId };
+    const done = await ctx.db.transaction().execute(async (trx) => {
+      const changed = await setStaffActive(trx, {
+        districtId: ctx.viewer.districtId,
+        userId: input.userId,
+        active: input.active,
+      });
+      if (changed) await recordEvent({ ...ctx, db: trx }, target, 'ok');
+      return changed;
+    });
+    if (!done) {
+      await recordEvent(ctx, target, 'denied');
+      throw new TRPCError({ code: 'NOT_FOUND', message: 'No such staff member.' });
+    }
+    return { ok: true as const };
   }),
 
   /** IDEA §300.614: who obtained access to the student's record, when, and what they did. */
