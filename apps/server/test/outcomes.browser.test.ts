@@ -82,4 +82,34 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
     expect(consoleErrors).toEqual([]);
     await context.close();
   }, 180_000);
+
+  it('shows the wait while other comparisons are ahead in the queue', async () => {
+    const context = await newContext(run.browser, { viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, run.app.baseUrl, 'coordinator@demo.test');
+    // Three distinct comparisons from the same coordinator, sent straight to the API and left
+    // running: the page's own comparison waits behind them in this user's line.
+    await page.evaluate(() => {
+      for (const discipline of ['SLP', 'OT', 'PT'])
+        void fetch(
+          `/trpc/outcomes.report?input=${encodeURIComponent(JSON.stringify({ discipline, gradeBand: 'K–2', minStudents: 20 }))}`,
+        );
+    });
+    await page.goto(`${run.app.baseUrl}/outcomes?gradeBand=3–5&floor=5`);
+    const wait = page
+      .getByRole('status')
+      .filter({ hasText: /Waiting for the comparison: \d+ requests? ahead of yours/ });
+    await wait.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(shotsDir, 'outcomes-waiting.png') });
+    // Once its turn has come and gone, the report replaces the wait.
+    try {
+      await page
+        .getByRole('img', { name: /Rate of improvement by model/ })
+        .waitFor({ timeout: 120_000 });
+    } finally {
+      await page.screenshot({ path: join(shotsDir, 'outcomes-after-wait.png') });
+    }
+    expect(await wait.count()).toBe(0);
+    await context.close();
+  }, 300_000);
 });
