@@ -1,5 +1,4 @@
 import type {
-  ComparisonGoal,
   Discipline,
   GasScore,
   GoalDomain,
@@ -9,6 +8,13 @@ import type {
   ServiceModel,
   SessionModel,
   Setting,
+} from '@carryover/domain';
+import {
+  type ComparisonColumns,
+  type ComparisonGoal,
+  dayCache,
+  rawValue,
+  settingCode,
 } from '@carryover/domain';
 import { type Kysely, SqliteAdapter } from 'kysely';
 import type { Database } from '../schema';
@@ -192,14 +198,9 @@ async function loadPointsByGoal(
   return byGoal;
 }
 
-/** Loads one district's comparison input (finalised progress reports only for GAS). */
-export async function loadComparisonInput(
-  db: Kysely<Database>,
-  districtId: string,
-  options: { asOf?: string } = {},
-): Promise<{ goals: ComparisonGoal[]; gas: GasScore[] }> {
-  const d = districtId;
-  const [goal, student, service, model_change, goal_phase_change, pointsByGoal, delivered, gas] =
+/** The rows other than observations, in a fixed number of queries. */
+async function loadComparisonRows(db: Kysely<Database>, d: string) {
+  const [goal, student, service, model_change, goal_phase_change, delivered, gas] =
     await Promise.all([
       db
         .selectFrom('goal')
@@ -240,7 +241,6 @@ export async function loadComparisonInput(
         .orderBy('changed_on')
         .orderBy('id')
         .execute(),
-      loadPointsByGoal(db, d),
       db
         .selectFrom('session_student as ss')
         .innerJoin('therapy_session as ts', (j) =>
@@ -265,9 +265,135 @@ export async function loadComparisonInput(
         .where('pg.status_code', '!=', 'not_yet_introduced')
         .execute(),
     ]);
-  return assembleComparisonInput(
-    { goal, student, service, model_change, goal_phase_change, observation: [], delivered, gas },
+  return { goal, student, service, model_change, goal_phase_change, delivered, gas };
+}
+
+/** Loads one district's comparison input (finalised progress reports only for GAS). */
+export async function loadComparisonInput(
+  db: Kysely<Database>,
+  districtId: string,
+  options: { asOf?: string } = {},
+): Promise<{ goals: ComparisonGoal[]; gas: GasScore[] }> {
+  const [rows, pointsByGoal] = await Promise.all([
+    loadComparisonRows(db, districtId),
+    loadPointsByGoal(db, districtId),
+  ]);
+  return assembleComparisonInput({ ...rows, observation: [] }, options.asOf, pointsByGoal);
+}
+
+/** Typed arrays that grow by doubling while rows stream in. */
+function growable<T extends Int32Array | Uint8Array | Float64Array>(make: (n: number) => T) {
+  let a = make(1 << 16);
+  return {
+    set(i: number, v: number) {
+      if (i >= a.length) {
+        const b = make(a.length * 2);
+        b.set(a);
+        a = b;
+      }
+      a[i] = v;
+    },
+    done: (n: number): T => a.slice(0, n) as T,
+  };
+}
+
+/** Goals per observation query on Postgres, which has no streaming here: bounds rows held at once. */
+const POSTGRES_GOALS_PER_QUERY = 2000;
+
+/**
+ * One district's comparison input as columns (`ComparisonColumns`): goals as objects, and every
+ * observation's day, setting and raw value, and every delivered session's day and minutes, in
+ * typed arrays. No object per point is kept: at 25,000 students that is 1.2 M fewer objects
+ * and most of the memory the object form took. The numbers equal `loadComparisonInput`'s.
+ */
+export async function loadComparisonColumns(
+  db: Kysely<Database>,
+  districtId: string,
+  options: { asOf?: string } = {},
+): Promise<{ columns: ComparisonColumns; gas: GasScore[] }> {
+  const rows = await loadComparisonRows(db, districtId);
+  const { goals, gas } = assembleComparisonInput(
+    { ...rows, observation: [], delivered: [] },
     options.asOf,
-    pointsByGoal,
   );
+  const day = dayCache();
+  const goalIndex = new Map(goals.map((g, i) => [g.id, i]));
+
+  // Delivered minutes grouped by service; every goal of a service points at its range.
+  const byService = groupBy(
+    rows.delivered.filter((r) => r.service_id !== null),
+    (r) => r.service_id!,
+  );
+  const minuteDay = new Int32Array(rows.delivered.length);
+  const minutes = new Float64Array(rows.delivered.length);
+  const serviceRange = new Map<string, [number, number]>();
+  let m = 0;
+  for (const [serviceId, list] of byService) {
+    const from = m;
+    for (const r of list) {
+      minuteDay[m] = day(r.session_date);
+      minutes[m++] = Number(r.minutes);
+    }
+    serviceRange.set(serviceId, [from, m]);
+  }
+  const serviceOf = new Map(rows.goal.map((g) => [g.id, g.service_id]));
+  const minuteFrom = new Int32Array(goals.length);
+  const minuteTo = new Int32Array(goals.length);
+  goals.forEach((g, i) => {
+    const range = serviceRange.get(serviceOf.get(g.id) ?? '');
+    if (range) [minuteFrom[i], minuteTo[i]] = range;
+  });
+
+  // Observations in goal order (the index's), so each goal's points are contiguous.
+  const pointFrom = new Int32Array(goals.length);
+  const pointTo = new Int32Array(goals.length);
+  const days = growable((n) => new Int32Array(n));
+  const settings = growable((n) => new Uint8Array(n));
+  const values = growable((n) => new Float64Array(n));
+  let n = 0;
+  let current = -1;
+  let currentId: string | null = null;
+  const add = (row: ComparisonRows['observation'][number]) => {
+    if (row.goal_id !== currentId) {
+      currentId = row.goal_id;
+      current = goalIndex.get(row.goal_id) ?? -1;
+      if (current >= 0) pointFrom[current] = n;
+    }
+    if (current < 0) return;
+    const value = rawValue(goals[current]!.spec.measurementType, toPoint(row));
+    days.set(n, day(row.observed_on));
+    settings.set(n, settingCode(row.setting as Setting));
+    values.set(n, value ?? Number.NaN);
+    pointTo[current] = ++n;
+  };
+  const query = (goalIds?: string[]) => {
+    let q = db
+      .selectFrom('observation')
+      .select(OBSERVATION_POINT_COLUMNS)
+      .where('district_id', '=', districtId);
+    if (goalIds) q = q.where('goal_id', 'in', goalIds);
+    return q.orderBy('goal_id').orderBy('observed_on');
+  };
+  if (db.getExecutor().adapter instanceof SqliteAdapter) {
+    for await (const row of query().stream()) add(row);
+  } else {
+    const ids = goals.map((g) => g.id);
+    for (let i = 0; i < ids.length; i += POSTGRES_GOALS_PER_QUERY)
+      for (const row of await query(ids.slice(i, i + POSTGRES_GOALS_PER_QUERY)).execute()) add(row);
+  }
+  return {
+    columns: {
+      goals,
+      pointFrom,
+      pointTo,
+      pointDay: days.done(n),
+      pointSetting: settings.done(n),
+      pointValue: values.done(n),
+      minuteFrom,
+      minuteTo,
+      minuteDay,
+      minutes,
+    },
+    gas,
+  };
 }
