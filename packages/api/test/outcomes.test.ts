@@ -168,7 +168,7 @@ for (const target of targets) {
       }
       const own = await coordinator.outcomes.report({ schoolId: A.schools.south });
       expect(own.schools.map((s) => s.id)).toEqual([A.schools.south]);
-    });
+    }, 90_000);
 
     it('a school-scoped coordinator sees only their school’s students, in counts and episodes', async () => {
       const coordinator = await as(conn, `coordinator@${DOMAIN}`);
@@ -284,7 +284,7 @@ for (const target of targets) {
       const r = await admin.outcomes.report({ gradeBand: '3–5' });
       expect(r.cached).toBe(false);
       expect(r.report.counts.episodes).toBeGreaterThan(0);
-    });
+    }, 90_000);
 
     it('serves users in turn: one user’s many comparisons do not hold up another’s', async () => {
       outcomesCache.clear();

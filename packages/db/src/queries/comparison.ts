@@ -4,6 +4,7 @@ import type {
   GoalDomain,
   GoalPhase,
   MeasurementType,
+  ObservationValues,
   PromptLevel,
   ServiceModel,
   SessionModel,
@@ -17,6 +18,7 @@ import {
   settingCode,
 } from '@carryover/domain';
 import { type Kysely, SqliteAdapter } from 'kysely';
+import { sqliteHandleOf } from '../client';
 import type { Database } from '../schema';
 import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
@@ -297,6 +299,20 @@ function growable<T extends Int32Array | Uint8Array | Float64Array>(make: (n: nu
   };
 }
 
+/** What the columns keep of an observation (in this order): no session model, which episodes never read. */
+const POINT_COLUMNS = [
+  'goal_id',
+  'observed_on',
+  'setting',
+  'trials_correct',
+  'trials_prompted',
+  'trials_incorrect',
+  'prompt_level',
+  'count',
+  'seconds',
+  'rubric_score',
+] as const;
+
 /** Goals per observation query on Postgres, which has no streaming here: bounds rows held at once. */
 const POSTGRES_GOALS_PER_QUERY = 2000;
 
@@ -349,37 +365,66 @@ export async function loadComparisonColumns(
   const pointTo = new Int32Array(goals.length);
   const days = growable((n) => new Int32Array(n));
   const settings = growable((n) => new Uint8Array(n));
-  const values = growable((n) => new Float64Array(n));
+  const points = growable((n) => new Float64Array(n));
   let n = 0;
   let current = -1;
   let currentId: string | null = null;
-  const add = (row: ComparisonRows['observation'][number]) => {
-    if (row.goal_id !== currentId) {
-      currentId = row.goal_id;
-      current = goalIndex.get(row.goal_id) ?? -1;
+  // One values object reused for every row: rawValue reads it, nothing keeps it.
+  const values: ObservationValues = {
+    trialsCorrect: null,
+    trialsPrompted: null,
+    trialsIncorrect: null,
+    promptLevel: null,
+    count: null,
+    seconds: null,
+    rubricScore: null,
+  };
+  /** One row, its fields in POINT_COLUMNS order. */
+  const add = (r: readonly unknown[]) => {
+    const goalId = r[0] as string;
+    if (goalId !== currentId) {
+      currentId = goalId;
+      current = goalIndex.get(goalId) ?? -1;
       if (current >= 0) pointFrom[current] = n;
     }
     if (current < 0) return;
-    const value = rawValue(goals[current]!.spec.measurementType, toPoint(row));
-    days.set(n, day(row.observed_on));
-    settings.set(n, settingCode(row.setting as Setting));
-    values.set(n, value ?? Number.NaN);
+    values.trialsCorrect = num(r[3]);
+    values.trialsPrompted = num(r[4]);
+    values.trialsIncorrect = num(r[5]);
+    values.promptLevel = r[6] as PromptLevel | null;
+    values.count = num(r[7]);
+    values.seconds = num(r[8]);
+    values.rubricScore = num(r[9]);
+    days.set(n, day(r[1] as string));
+    settings.set(n, settingCode(r[2] as Setting));
+    points.set(n, rawValue(goals[current]!.spec.measurementType, values) ?? Number.NaN);
     pointTo[current] = ++n;
   };
   const query = (goalIds?: string[]) => {
     let q = db
       .selectFrom('observation')
-      .select(OBSERVATION_POINT_COLUMNS)
+      .select(POINT_COLUMNS)
       .where('district_id', '=', districtId);
     if (goalIds) q = q.where('goal_id', 'in', goalIds);
     return q.orderBy('goal_id').orderBy('observed_on');
   };
-  if (db.getExecutor().adapter instanceof SqliteAdapter) {
-    for await (const row of query().stream()) add(row);
+  const handle = sqliteHandleOf(db);
+  if (handle) {
+    // Raw rows (arrays) iterated synchronously: the caller is a worker thread, and a million
+    // awaited row objects cost more than the work done with them.
+    const { sql, parameters } = query().compile();
+    for (const row of handle
+      .prepare(sql)
+      .raw(true)
+      .iterate(...parameters))
+      add(row as unknown[]);
+  } else if (db.getExecutor().adapter instanceof SqliteAdapter) {
+    for await (const row of query().stream()) add(POINT_COLUMNS.map((c) => row[c]));
   } else {
     const ids = goals.map((g) => g.id);
     for (let i = 0; i < ids.length; i += POSTGRES_GOALS_PER_QUERY)
-      for (const row of await query(ids.slice(i, i + POSTGRES_GOALS_PER_QUERY)).execute()) add(row);
+      for (const row of await query(ids.slice(i, i + POSTGRES_GOALS_PER_QUERY)).execute())
+        add(POINT_COLUMNS.map((c) => row[c]));
   }
   return {
     columns: {
@@ -388,7 +433,7 @@ export async function loadComparisonColumns(
       pointTo,
       pointDay: days.done(n),
       pointSetting: settings.done(n),
-      pointValue: values.done(n),
+      pointValue: points.done(n),
       minuteFrom,
       minuteTo,
       minuteDay,
