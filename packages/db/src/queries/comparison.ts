@@ -200,8 +200,47 @@ async function loadPointsByGoal(
   return byGoal;
 }
 
-/** The rows other than observations, in a fixed number of queries. */
-async function loadComparisonRows(db: Kysely<Database>, d: string) {
+/** Minutes of delivered and makeup attendance, by service and session date. */
+const deliveredQuery = (db: Kysely<Database>, d: string) =>
+  db
+    .selectFrom('session_student as ss')
+    .innerJoin('therapy_session as ts', (j) =>
+      j.onRef('ts.id', '=', 'ss.session_id').onRef('ts.district_id', '=', 'ss.district_id'),
+    )
+    .select(['ss.service_id', 'ts.session_date', 'ts.minutes'])
+    .where('ss.district_id', '=', d)
+    .where('ss.attendance', 'in', ['delivered', 'makeup']);
+
+/**
+ * Calls `each` with every row of `query` as an array of its selected values. On a SQLite file
+ * opened by `openDatabase` the rows are raw and read synchronously (the Outcomes worker's bulk
+ * reads: no row object, no await per row); elsewhere, Kysely's rows in selection order.
+ */
+async function eachRawRow(
+  db: Kysely<Database>,
+  query: {
+    compile(): { sql: string; parameters: readonly unknown[] };
+    execute(): Promise<object[]>;
+  },
+  each: (row: readonly unknown[]) => void,
+): Promise<void> {
+  const handle = sqliteHandleOf(db);
+  if (handle) {
+    const { sql, parameters } = query.compile();
+    for (const row of handle
+      .prepare(sql)
+      .raw(true)
+      .iterate(...parameters))
+      each(row as unknown[]);
+  } else for (const row of await query.execute()) each(Object.values(row));
+}
+
+/** The rows other than observations (and, for columns, delivered minutes), in a fixed number of queries. */
+async function loadComparisonRows(
+  db: Kysely<Database>,
+  d: string,
+  { delivered: withDelivered = true } = {},
+) {
   const [goal, student, service, model_change, goal_phase_change, delivered, gas] =
     await Promise.all([
       db
@@ -243,15 +282,7 @@ async function loadComparisonRows(db: Kysely<Database>, d: string) {
         .orderBy('changed_on')
         .orderBy('id')
         .execute(),
-      db
-        .selectFrom('session_student as ss')
-        .innerJoin('therapy_session as ts', (j) =>
-          j.onRef('ts.id', '=', 'ss.session_id').onRef('ts.district_id', '=', 'ss.district_id'),
-        )
-        .select(['ss.service_id', 'ts.session_date', 'ts.minutes'])
-        .where('ss.district_id', '=', d)
-        .where('ss.attendance', 'in', ['delivered', 'makeup'])
-        .execute(),
+      withDelivered ? deliveredQuery(db, d).execute() : [],
       db
         .selectFrom('progress_report_goal as pg')
         .innerJoin('progress_report as pr', (j) =>
@@ -327,28 +358,34 @@ export async function loadComparisonColumns(
   districtId: string,
   options: { asOf?: string } = {},
 ): Promise<{ columns: ComparisonColumns; gas: GasScore[] }> {
-  const rows = await loadComparisonRows(db, districtId);
-  const { goals, gas } = assembleComparisonInput(
-    { ...rows, observation: [], delivered: [] },
-    options.asOf,
-  );
+  const rows = await loadComparisonRows(db, districtId, { delivered: false });
+  const { goals, gas } = assembleComparisonInput({ ...rows, observation: [] }, options.asOf);
   const day = dayCache();
   const goalIndex = new Map(goals.map((g, i) => [g.id, i]));
 
-  // Delivered minutes grouped by service; every goal of a service points at its range.
-  const byService = groupBy(
-    rows.delivered.filter((r) => r.service_id !== null),
-    (r) => r.service_id!,
-  );
-  const minuteDay = new Int32Array(rows.delivered.length);
-  const minutes = new Float64Array(rows.delivered.length);
+  // Delivered minutes grouped by service (day and minutes, in row order); every goal of a
+  // service points at its range.
+  const byService = new Map<string, number[]>();
+  let total = 0;
+  await eachRawRow(db, deliveredQuery(db, districtId), ([serviceId, date, minutes]) => {
+    if (serviceId === null) return;
+    let list = byService.get(serviceId as string);
+    if (!list) {
+      list = [];
+      byService.set(serviceId as string, list);
+    }
+    list.push(day(date as string), Number(minutes));
+    total++;
+  });
+  const minuteDay = new Int32Array(total);
+  const minutes = new Float64Array(total);
   const serviceRange = new Map<string, [number, number]>();
   let m = 0;
   for (const [serviceId, list] of byService) {
     const from = m;
-    for (const r of list) {
-      minuteDay[m] = day(r.session_date);
-      minutes[m++] = Number(r.minutes);
+    for (let i = 0; i < list.length; i += 2) {
+      minuteDay[m] = list[i]!;
+      minutes[m++] = list[i + 1]!;
     }
     serviceRange.set(serviceId, [from, m]);
   }
@@ -408,23 +445,12 @@ export async function loadComparisonColumns(
     if (goalIds) q = q.where('goal_id', 'in', goalIds);
     return q.orderBy('goal_id').orderBy('observed_on');
   };
-  const handle = sqliteHandleOf(db);
-  if (handle) {
-    // Raw rows (arrays) iterated synchronously: the caller is a worker thread, and a million
-    // awaited row objects cost more than the work done with them.
-    const { sql, parameters } = query().compile();
-    for (const row of handle
-      .prepare(sql)
-      .raw(true)
-      .iterate(...parameters))
-      add(row as unknown[]);
-  } else if (db.getExecutor().adapter instanceof SqliteAdapter) {
-    for await (const row of query().stream()) add(POINT_COLUMNS.map((c) => row[c]));
-  } else {
+  if (db.getExecutor().adapter instanceof SqliteAdapter) await eachRawRow(db, query(), add);
+  else {
+    // Postgres has no streaming here: a bounded number of goals' rows at a time.
     const ids = goals.map((g) => g.id);
     for (let i = 0; i < ids.length; i += POSTGRES_GOALS_PER_QUERY)
-      for (const row of await query(ids.slice(i, i + POSTGRES_GOALS_PER_QUERY)).execute())
-        add(POINT_COLUMNS.map((c) => row[c]));
+      await eachRawRow(db, query(ids.slice(i, i + POSTGRES_GOALS_PER_QUERY)), add);
   }
   return {
     columns: {
