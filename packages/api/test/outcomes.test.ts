@@ -155,6 +155,10 @@ for (const target of targets) {
         .episodes({ filters: {}, model: 'online' as never })
         .catch((e) => e);
       expect(Object.keys(fieldErrorsOf(badModel, 'outcomes.episodes'))).toEqual(['model']);
+      const badStatus = await coordinator.outcomes
+        .queueStatus({ gradeBand: '13–14' as never })
+        .catch((e) => e);
+      expect(Object.keys(fieldErrorsOf(badStatus, 'outcomes.queueStatus'))).toEqual(['gradeBand']);
     });
 
     it('answers a school outside the coordinator’s scope like a missing one', async () => {
