@@ -87,13 +87,18 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
     const context = await newContext(run.browser, { viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await signIn(page, run.app.baseUrl, 'coordinator@demo.test');
-    // Three distinct comparisons from the same coordinator, sent straight to the API and left
-    // running: the page's own comparison waits behind them in this user's line.
-    await page.evaluate(() => {
+    // Eighteen distinct comparisons from the same coordinator, sent straight to the API from
+    // another tab that stays open: the page's own comparison waits behind them in this user's
+    // line.
+    const other = await context.newPage();
+    await other.goto(`${run.app.baseUrl}/home`);
+    await other.evaluate(() => {
       for (const discipline of ['SLP', 'OT', 'PT'])
-        void fetch(
-          `/trpc/outcomes.report?input=${encodeURIComponent(JSON.stringify({ discipline, gradeBand: 'K–2', minStudents: 20 }))}`,
-        );
+        for (const gradeBand of ['K–2', '6–8', '9–12'])
+          for (const minStudents of [20, 30])
+            void fetch(
+              `/trpc/outcomes.report?input=${encodeURIComponent(JSON.stringify({ discipline, gradeBand, minStudents }))}`,
+            );
     });
     await page.goto(`${run.app.baseUrl}/outcomes?gradeBand=3–5&floor=5`);
     const wait = page
