@@ -83,4 +83,39 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
     expect(consoleErrors).toEqual([]);
     await context.close();
   }, 180_000);
+
+  it('shows the wait while other comparisons are ahead in the queue', async () => {
+    const context = await newContext(run.browser, { viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, run.app.baseUrl, 'coordinator@demo.test');
+    await page.goto(`${run.app.baseUrl}/outcomes?gradeBand=3–5&floor=5`);
+    const chart = page.getByRole('img', { name: /Rate of improvement by model/ });
+    await chart.waitFor({ timeout: 60_000 });
+    // Eighteen distinct comparisons from the same coordinator, sent to the API from this
+    // process (a browser holds six connections per host, and these would take them all), then
+    // a new filter on the page: its comparison waits behind them in this user's line.
+    const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const fillers: Promise<Response>[] = [];
+    for (const discipline of ['SLP', 'OT', 'PT'])
+      for (const gradeBand of ['K–2', '6–8', '9–12'])
+        for (const minStudents of [20, 30]) {
+          const input = encodeURIComponent(JSON.stringify({ discipline, gradeBand, minStudents }));
+          fillers.push(
+            fetch(`${run.app.baseUrl}/trpc/outcomes.report?input=${input}`, {
+              headers: { cookie },
+            }),
+          );
+        }
+    await page.getByRole('combobox', { name: /^Grade band/ }).selectOption('K–2');
+    const wait = page
+      .getByRole('status')
+      .filter({ hasText: /Waiting for the comparison: \d+ requests? ahead of yours/ });
+    await wait.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(shotsDir, 'outcomes-waiting.png') });
+    // Once its turn has come and gone, the report replaces the wait.
+    await chart.waitFor({ timeout: 120_000 });
+    expect(await wait.count()).toBe(0);
+    for (const r of await Promise.all(fillers)) expect(r.status).toBe(200);
+    await context.close();
+  }, 300_000);
 });

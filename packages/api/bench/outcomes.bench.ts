@@ -73,7 +73,8 @@ async function measure(conn: Connection, label: string, adminEmail: string) {
     `${label}: cold ${cold.ms.toFixed(0)} ms (worker load+compare ${cold.value.computeMs} ms, ` +
       `${cold.value.report.counts.episodes} episodes), longest event-loop stall ` +
       `${cold.stallMs.toFixed(0)} ms, process RSS ${rssBeforeMb.toFixed(0)} → peak ` +
-      `${cold.peakRssMb.toFixed(0)} MB, worker heap peak ${coldMemory?.peakHeapMb ?? '?'} MB; cached ${cached.ms.toFixed(1)} ms ` +
+      `${cold.peakRssMb.toFixed(0)} MB, worker heap peak ${coldMemory?.peakHeapMb ?? '?'} MB ` +
+      `(process RSS seen by the worker ${coldMemory?.peakRssMb ?? '?'} MB); cached ${cached.ms.toFixed(1)} ms ` +
       `(cached=${cached.value.cached}, stall ${cached.stallMs.toFixed(0)} ms); ` +
       `SLP miss ${slp.ms.toFixed(0)} ms (stall ${slp.stallMs.toFixed(0)} ms, peak RSS ` +
       `${slp.peakRssMb.toFixed(0)} MB); worker ran ${stats.ranOnWorker}, main thread ` +

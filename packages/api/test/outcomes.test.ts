@@ -100,6 +100,7 @@ for (const target of targets) {
         for (const call of [
           () => caller.outcomes.report({}),
           () => caller.outcomes.episodes({ filters: {}, model: 'push_in' }),
+          () => caller.outcomes.queueStatus({}),
           () => caller.workload.team(),
         ])
           expect((await call().catch((e) => e)).code).toBe('FORBIDDEN');
@@ -108,7 +109,12 @@ for (const target of targets) {
         .selectFrom('audit_event')
         .select(['action', 'actor_id'])
         .where('outcome', '=', 'denied')
-        .where('action', 'in', ['outcomes.report', 'outcomes.episodes', 'workload.team'])
+        .where('action', 'in', [
+          'outcomes.report',
+          'outcomes.episodes',
+          'outcomes.queueStatus',
+          'workload.team',
+        ])
         .execute();
       for (const actor of [A.staff.slp, A.staff.slpa, A.staff.teacher])
         expect(
@@ -116,7 +122,12 @@ for (const target of targets) {
             .filter((d) => d.actor_id === actor)
             .map((d) => d.action)
             .sort(),
-        ).toEqual(['outcomes.episodes', 'outcomes.report', 'workload.team']);
+        ).toEqual([
+          'outcomes.episodes',
+          'outcomes.queueStatus',
+          'outcomes.report',
+          'workload.team',
+        ]);
     });
 
     it('answers bad filter values with field errors', async () => {
@@ -144,6 +155,10 @@ for (const target of targets) {
         .episodes({ filters: {}, model: 'online' as never })
         .catch((e) => e);
       expect(Object.keys(fieldErrorsOf(badModel, 'outcomes.episodes'))).toEqual(['model']);
+      const badStatus = await coordinator.outcomes
+        .queueStatus({ gradeBand: '13–14' as never })
+        .catch((e) => e);
+      expect(Object.keys(fieldErrorsOf(badStatus, 'outcomes.queueStatus'))).toEqual(['gradeBand']);
     });
 
     it('answers a school outside the coordinator’s scope like a missing one', async () => {
@@ -152,10 +167,12 @@ for (const target of targets) {
         const err = await coordinator.outcomes.report({ schoolId }).catch((e) => e);
         expect(err.code).toBe('NOT_FOUND');
         expect(err.message).toBe('School not found');
+        const status = await coordinator.outcomes.queueStatus({ schoolId }).catch((e) => e);
+        expect(status.code).toBe('NOT_FOUND');
       }
       const own = await coordinator.outcomes.report({ schoolId: A.schools.south });
       expect(own.schools.map((s) => s.id)).toEqual([A.schools.south]);
-    });
+    }, 90_000);
 
     it('a school-scoped coordinator sees only their school’s students, in counts and episodes', async () => {
       const coordinator = await as(conn, `coordinator@${DOMAIN}`);
@@ -271,7 +288,63 @@ for (const target of targets) {
       const r = await admin.outcomes.report({ gradeBand: '3–5' });
       expect(r.cached).toBe(false);
       expect(r.report.counts.episodes).toBeGreaterThan(0);
-    });
+    }, 90_000);
+
+    it('serves users in turn: one user’s many comparisons do not hold up another’s', async () => {
+      outcomesCache.clear();
+      const coordinator = await as(conn, `coordinator@${DOMAIN}`);
+      const admin = await as(conn, `admin@${DOMAIN}`);
+      const finished: string[] = [];
+      // Six distinct comparisons from one coordinator, queued one after another while the
+      // queue is held, then one from an admin; released together, the worker takes turns.
+      const mine = (['SLP', 'OT', 'PT'] as const).flatMap((discipline) =>
+        [5, 20].map((minStudents) => ({ discipline, minStudents })),
+      );
+      const theirs = { gradeBand: '6–8' as const, minStudents: 5 };
+      const release = outcomesCache.hold();
+      const calls: Promise<unknown>[] = [];
+      try {
+        const queue = async (
+          name: string,
+          run: () => Promise<unknown>,
+          status: () => Promise<{ state: string }>,
+        ) => {
+          calls.push(run().then(() => finished.push(name)));
+          await expect.poll(async () => (await status()).state).toBe('waiting');
+        };
+        for (const [i, f] of mine.entries())
+          await queue(
+            `coordinator ${i + 1}`,
+            () => coordinator.outcomes.report(f),
+            () => coordinator.outcomes.queueStatus(f),
+          );
+        await queue(
+          'admin',
+          () => admin.outcomes.report(theirs),
+          () => admin.outcomes.queueStatus(theirs),
+        );
+        // The admin waits for one job (the coordinator's first), not six.
+        expect(await admin.outcomes.queueStatus(theirs)).toMatchObject({
+          state: 'waiting',
+          ahead: 1,
+        });
+        expect(await coordinator.outcomes.queueStatus(mine[4]!)).toMatchObject({
+          state: 'waiting',
+          ahead: 5,
+        });
+        // The same comparison asked again shares the waiting job rather than queueing another.
+        const misses = outcomesCache.stats().misses;
+        calls.push(admin.outcomes.report(theirs).then((r) => expect(r.cached).toBe(true)));
+        await expect.poll(() => outcomesCache.stats().hits).toBeGreaterThan(0);
+        expect(outcomesCache.stats().misses).toBe(misses);
+      } finally {
+        release();
+      }
+      await Promise.all(calls);
+      expect(finished.indexOf('admin')).toBeLessThan(finished.indexOf('coordinator 5'));
+      expect(finished.slice(0, 2)).toEqual(['coordinator 1', 'admin']);
+      expect(await admin.outcomes.queueStatus(theirs)).toEqual({ state: 'ready' });
+    }, 120_000);
 
     it('loads and computes on the worker thread, not the event loop', async () => {
       outcomesCache.clear();

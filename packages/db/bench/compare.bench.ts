@@ -1,6 +1,8 @@
-import { buildEpisodes, compareModels } from '@carryover/domain';
+import { buildEpisodes, buildEpisodesFromColumns, compareModels } from '@carryover/domain';
 import { bench, describe } from 'vitest';
+import { openDatabase } from '../src/client';
 import { simulateComparisonInput } from '../src/demo';
+import { loadComparisonColumns, loadComparisonInput } from '../src/queries/comparison';
 
 // The full push-in / pull-out comparison (episodes + every bootstrap: ROI by model and setting,
 // strata, within-student, adjusted with student/school/therapist clusters, B = 2000) on the
@@ -34,4 +36,61 @@ describe('compare push-in and pull-out (default demo effects)', () => {
       once,
     );
   }
+});
+
+// The worker's data path on a seeded database file (COMPARE_BENCH_DB, e.g. the CLI's
+// `seed --students 25000`): the object input (as the worker loaded it before) against the
+// columns it loads now, each load followed by episodes and the comparison. CPU milliseconds
+// (this thread) as well as wall time, since the machine is shared; heap after each stage.
+const file = process.env.COMPARE_BENCH_DB;
+describe.skipIf(!file)('comparison from a database file', () => {
+  const cpu = () => process.cpuUsage().user / 1000;
+  const heap = () => `${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`;
+  for (const form of ['objects', 'columns'] as const)
+    bench(
+      `load as ${form}, episodes, comparison`,
+      async () => {
+        const conn = openDatabase(file);
+        try {
+          const { id } = await conn.db
+            .selectFrom('district')
+            .select('id')
+            .executeTakeFirstOrThrow();
+          const asOf = TODAY;
+          const c0 = cpu();
+          const t0 = performance.now();
+          let goals: Parameters<typeof compareModels>[0]['goals'];
+          let gas: Parameters<typeof compareModels>[0]['gas'];
+          let episodes: ReturnType<typeof buildEpisodes>;
+          let loaded = '';
+          let c1: number;
+          if (form === 'objects') {
+            const input = await loadComparisonInput(conn.db, id, { asOf });
+            loaded = heap();
+            c1 = cpu();
+            ({ goals, gas } = input);
+            episodes = buildEpisodes(input.goals);
+          } else {
+            const input = await loadComparisonColumns(conn.db, id, { asOf });
+            loaded = heap();
+            c1 = cpu();
+            goals = input.columns.goals;
+            gas = input.gas;
+            episodes = buildEpisodesFromColumns(input.columns);
+          }
+          const c2 = cpu();
+          compareModels({ goals, gas, episodes }, { replicates: 2000, seed: 1 });
+          const c3 = cpu();
+          console.info(
+            `${form}: ${episodes.episodes.length} episodes; CPU ms load ${(c1 - c0).toFixed(0)}, ` +
+              `episodes ${(c2 - c1).toFixed(0)}, comparison ${(c3 - c2).toFixed(0)}; wall ` +
+              `${((performance.now() - t0) / 1000).toFixed(1)} s; heap after load ${loaded}, ` +
+              `after all ${heap()}; RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MiB`,
+          );
+        } finally {
+          await conn.close();
+        }
+      },
+      once,
+    );
 });

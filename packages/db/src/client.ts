@@ -39,6 +39,17 @@ export function postgresUrlOf(db: DB): string | null {
   return postgresUrls.get(db) ?? null;
 }
 
+/** The better-sqlite3 handle behind each SQLite Kysely from `openDatabase`. */
+const sqliteHandles = new WeakMap<DB, SQLite.Database>();
+
+/**
+ * The better-sqlite3 handle behind a SQLite `db` from `openDatabase`; null otherwise. For bulk
+ * reads off the event loop (the Outcomes worker), which iterate raw rows synchronously.
+ */
+export function sqliteHandleOf(db: DB): SQLite.Database | null {
+  return sqliteHandles.get(db) ?? null;
+}
+
 export function isPostgresUrl(url: string | undefined): url is string {
   return !!url && /^postgres(ql)?:\/\//.test(url);
 }
@@ -71,6 +82,7 @@ export function openDatabase(
     dialect: new SqliteDialect({ database: sqlite }),
     log: options.log,
   });
+  sqliteHandles.set(db, sqlite);
   return {
     db,
     dialect: 'sqlite',

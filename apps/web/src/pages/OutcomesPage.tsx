@@ -136,6 +136,36 @@ function DifferenceText({ d, f }: { d: Difference; f: (v: number) => string }) {
   );
 }
 
+/** About how long, in words: "about 12 s", "about 2 min". */
+const roughly = (ms: number) =>
+  ms < 90_000
+    ? `about ${Math.max(1, Math.round(ms / 1000))} s`
+    : `about ${Math.round(ms / 60_000)} min`;
+
+/**
+ * While the comparison is computed: its place in the worker's queue, polled each second. The
+ * queue is fair across users, so the wait is mostly other people's comparisons ahead of it.
+ */
+function ComparisonWait({ filters }: { filters: FilterInput }) {
+  const trpc = useTRPC();
+  const status = useQuery({
+    ...trpc.outcomes.queueStatus.queryOptions(filters),
+    refetchInterval: 1000,
+    gcTime: 0,
+  });
+  const s = status.data;
+  if (!s || s.state === 'unknown' || s.state === 'ready') return null;
+  return (
+    <p className="outcomes-wait" role="status">
+      {s.state === 'waiting'
+        ? `Waiting for the comparison: ${s.ahead} ${s.ahead === 1 ? 'request' : 'requests'} ahead of yours` +
+          (s.estimateMs === null ? '.' : `, ${roughly(s.estimateMs)}.`)
+        : 'Computing the comparison' +
+          (s.estimateMs === null ? '…' : ` (${roughly(s.estimateMs)} left)…`)}
+    </p>
+  );
+}
+
 export function OutcomesPage() {
   useDocumentTitle('Outcomes');
   const trpc = useTRPC();
@@ -294,7 +324,10 @@ export function OutcomesPage() {
         </div>
       )}
       {!parsed.success ? null : report.isPending ? (
-        <LoadingState label="Comparing models — a large district takes a few seconds" rows={6} />
+        <>
+          <ComparisonWait filters={filters} />
+          <LoadingState label="Comparing models — a large district takes a few seconds" rows={6} />
+        </>
       ) : report.isError ? (
         <ErrorState
           title="The comparison could not be computed"

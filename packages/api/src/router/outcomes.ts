@@ -17,7 +17,12 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
 import { type Context, roles, todayFor, type Viewer } from '../trpc';
 import type { ComparisonJob } from '../workers/comparison-job';
-import { ComparisonMemoryLimitError, cachedComparison } from '../workers/pool';
+import {
+  ComparisonMemoryLimitError,
+  ComparisonQueueFullError,
+  cachedComparison,
+  comparisonPosition,
+} from '../workers/pool';
 
 // The coordinator's push-in / pull-out comparison (docs/domain.md, "Comparing push-in and
 // pull-out"). The statistics are @carryover/domain's compareModels; this file decides whose
@@ -50,7 +55,8 @@ async function scopeFor(ctx: OutcomesContext, filters: OutcomesFilter, path: str
   return { schools, schoolIds: ctx.viewer.role === 'admin' ? null : schools.map((s) => s.id) };
 }
 
-async function comparisonFor(
+/** What names one comparison: district, day, data version, scope and filters. */
+async function comparisonKey(
   ctx: OutcomesContext,
   filters: OutcomesFilter,
   schoolIds: string[] | null,
@@ -67,6 +73,15 @@ async function comparisonFor(
     to: filters.to,
   };
   const key = JSON.stringify([districtId, asOf, version, schoolIds, filter, filters.minStudents]);
+  return { districtId, asOf, filter, key };
+}
+
+async function comparisonFor(
+  ctx: OutcomesContext,
+  filters: OutcomesFilter,
+  schoolIds: string[] | null,
+) {
+  const { districtId, asOf, filter, key } = await comparisonKey(ctx, filters, schoolIds);
   const makeJob = async (): Promise<ComparisonJob> => {
     // The worker opens its own connection: the rows, and turning them into the comparison's
     // input, would otherwise cost the main thread seconds at district scale. Only a database
@@ -88,9 +103,11 @@ async function comparisonFor(
     };
   };
   try {
-    const { result, cached } = await cachedComparison(key, makeJob, (l) => ctx.log.warn(l));
+    const { result, cached } = await cachedComparison(key, makeJob, ctx.log, ctx.viewer.id);
     return { ...result, cached, asOf };
   } catch (err) {
+    if (err instanceof ComparisonQueueFullError)
+      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: err.message, cause: err });
     if (!(err instanceof ComparisonMemoryLimitError)) throw err;
     ctx.log.warn(`outcomes: ${err.message} (district ${districtId})`);
     throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: err.message, cause: err });
@@ -117,6 +134,16 @@ export const outcomesRouter = {
       cached: r.cached,
       computeMs: Math.round(r.loadMs + r.computeMs),
     };
+  }),
+
+  /**
+   * Where the comparison for these filters stands while `report` waits: its place in the fair
+   * queue (jobs that start before it) and an estimate, running, or ready. Reads no student data.
+   */
+  queueStatus: coordinators.input(OutcomesFilterInput).query(async ({ ctx, input, path }) => {
+    const { schoolIds } = await scopeFor(ctx, input, path);
+    const { key } = await comparisonKey(ctx, input, schoolIds);
+    return comparisonPosition(key);
   }),
 
   /**

@@ -1,18 +1,21 @@
 import { getHeapStatistics } from 'node:v8';
-import { loadComparisonInput, openDatabase } from '@carryover/db';
+import { loadComparisonColumns, openDatabase } from '@carryover/db';
 import {
-  buildEpisodes,
+  buildEpisodesFromColumns,
+  type ComparisonColumns,
   type ComparisonFilter,
   type ComparisonGoal,
   type ComparisonReport,
   compareModels,
+  comparisonColumns,
   type Episode,
-  filterComparisonInput,
+  filterComparisonColumns,
   type GasScore,
 } from '@carryover/domain';
 
-// One Outcomes computation: load (from a SQLite file or a Postgres URL), filter to the viewer's scope and
-// filters, build episodes, compare. The worker thread runs it; so can the caller's thread.
+// One Outcomes computation: load (from a SQLite file or a Postgres URL) into columns (typed
+// arrays, no object per point), filter to the viewer's scope and filters, build episodes,
+// compare. The worker thread runs it; so can the caller's thread.
 
 export interface ComparisonJob {
   districtId: string;
@@ -61,35 +64,35 @@ const connections = new Map<string, ReturnType<typeof openDatabase>>();
 export async function runComparisonJob(job: ComparisonJob): Promise<ComparisonJobResult> {
   const t0 = performance.now();
   const meter = memoryMeter();
-  let input: { goals: ComparisonGoal[]; gas: GasScore[] };
+  let input: { columns: ComparisonColumns; gas: readonly GasScore[] };
   if (job.source.kind === 'sqlite') {
     let conn = connections.get(job.source.path);
     if (!conn) {
       conn = openDatabase(job.source.path);
       connections.set(job.source.path, conn);
     }
-    input = await loadComparisonInput(conn.db, job.districtId, { asOf: job.asOf });
+    input = await loadComparisonColumns(conn.db, job.districtId, { asOf: job.asOf });
   } else if (job.source.kind === 'postgres') {
     // A pool per job, closed at once: a pool kept between jobs would hold idle connections
     // that stop a database from being dropped (tests) or a server from draining.
     const conn = openDatabase(job.source.url, { poolSize: 4 });
     try {
-      input = await loadComparisonInput(conn.db, job.districtId, { asOf: job.asOf });
+      input = await loadComparisonColumns(conn.db, job.districtId, { asOf: job.asOf });
     } finally {
       await conn.close();
     }
   } else {
-    input = job.source.input;
+    input = { columns: comparisonColumns(job.source.input.goals), gas: job.source.input.gas };
   }
   const t1 = performance.now();
   meter.sample();
-  const filtered = filterComparisonInput(input, job.filter, {
+  const filtered = filterComparisonColumns(input, job.filter, {
     ...(job.schoolIds ? { schoolIds: new Set(job.schoolIds) } : {}),
   });
-  const episodes = buildEpisodes(filtered.goals);
+  const episodes = buildEpisodesFromColumns(filtered.columns);
   meter.sample();
   const report = compareModels(
-    { ...filtered, episodes },
+    { goals: filtered.columns.goals, gas: filtered.gas, episodes },
     { minStudents: job.minStudents, replicates: job.replicates ?? 2000, seed: job.seed ?? 1 },
   );
   meter.sample();

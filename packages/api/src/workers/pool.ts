@@ -2,19 +2,28 @@ import { Worker } from 'node:worker_threads';
 import type { ComparisonJob, ComparisonJobResult } from './comparison-job';
 
 // Runs Outcomes jobs off the event loop: better-sqlite3 is synchronous and the comparison of a
-// large district takes seconds, so both happen on one long-lived worker thread. Results are
-// kept per key (district, scope, filters, data version), and a key already being computed is
-// awaited rather than computed twice.
+// large district takes seconds, so both happen on one long-lived worker thread, one job at a
+// time, taken from a queue that is fair across users. Results are kept per key (district,
+// scope, filters, data version), and a key already waiting or computed is shared rather than
+// computed twice.
+
+/** Where the pool's lines go: the request's logger. */
+export interface JobLog {
+  info(line: string): void;
+  warn(line: string): void;
+}
+const silent: JobLog = { info: () => {}, warn: () => {} };
 
 type Pending = { resolve: (r: ComparisonJobResult) => void; reject: (e: Error) => void };
 
 /**
  * The worker's V8 old-generation ceiling (MB): a runaway comparison stops its own thread with
- * a clear error instead of taking the server's memory. A 25,000-student district peaked at
- * about 700 MB of worker heap (`pnpm bench`), so the default leaves twice that;
- * OUTCOMES_WORKER_MAX_OLD_MB overrides it.
+ * a clear error instead of taking the server's memory. With its input in columns, a
+ * 25,000-student district peaked at about 280 MB of worker heap (`pnpm bench`; it was about
+ * 700 MB as objects), so the default leaves well over twice that; OUTCOMES_WORKER_MAX_OLD_MB
+ * overrides it.
  */
-export const DEFAULT_WORKER_MAX_OLD_MB = 1536;
+export const DEFAULT_WORKER_MAX_OLD_MB = 768;
 const configuredMaxOldMb = (): number => {
   const v = Number(process.env.OUTCOMES_WORKER_MAX_OLD_MB);
   return Number.isFinite(v) && v > 0 ? v : DEFAULT_WORKER_MAX_OLD_MB;
@@ -118,39 +127,183 @@ let loadedOnMainThread = 0;
 /** Memory of the last job computed (for the bench's report). */
 let lastJobMemory: ComparisonJobResult['memory'] | null = null;
 
-async function runJob(
-  job: ComparisonJob,
-  log: (line: string) => void,
-): Promise<ComparisonJobResult> {
+/** One line per computed comparison: its times and the memory it took (peak heap and RSS). */
+function describeJob(job: ComparisonJob, r: ComparisonJobResult, where: string): string {
+  return (
+    `outcomes job (${where}, district ${job.districtId}): load ${Math.round(r.loadMs)} ms, ` +
+    `compute ${Math.round(r.computeMs)} ms, ${r.report.counts.episodes} episodes; ` +
+    `peak heap ${r.memory.peakHeapMb} MB, peak RSS ${r.memory.peakRssMb} MB`
+  );
+}
+
+async function runJob(job: ComparisonJob, log: JobLog): Promise<ComparisonJobResult> {
   if (!worker.unavailable) {
     try {
       const result = await worker.run(job);
       ranOnWorker++;
       lastJobMemory = result.memory;
+      log.info(describeJob(job, result, 'worker'));
       return result;
     } catch (err) {
       if (!worker.unavailable) throw err;
-      log('outcomes worker could not start; computing on the main thread');
+      log.warn('outcomes worker could not start; computing on the main thread');
     }
   }
   const { runComparisonJob } = await import('./comparison-job');
   ranOnMainThread++;
-  return runComparisonJob(job);
+  const result = await runComparisonJob(job);
+  log.info(describeJob(job, result, 'main thread'));
+  return result;
 }
 
 const CACHE_SIZE = 24;
 const cache = new Map<string, Promise<ComparisonJobResult>>();
+/** Cached promises that have resolved: their key is ready. */
+const computed = new WeakSet<Promise<ComparisonJobResult>>();
 let hits = 0;
 let misses = 0;
 
+/** Most distinct comparisons one user may have waiting; more is refused rather than queued. */
+export const MAX_WAITING_PER_USER = 20;
+
+/** Raised when a user already has MAX_WAITING_PER_USER comparisons waiting. */
+export class ComparisonQueueFullError extends Error {
+  constructor() {
+    super(
+      `You already have ${MAX_WAITING_PER_USER} comparisons waiting. ` +
+        'Wait for them to finish, then try again.',
+    );
+    this.name = 'ComparisonQueueFullError';
+  }
+}
+
+interface QueuedJob {
+  key: string;
+  userId: string;
+  makeJob: () => Promise<ComparisonJob>;
+  log: JobLog;
+  resolve: (r: ComparisonJobResult) => void;
+  reject: (e: Error) => void;
+}
+
+/** Where a comparison stands, for the page's waiting state. */
+export type QueuePosition =
+  | { state: 'waiting'; ahead: number; estimateMs: number | null }
+  | { state: 'running'; elapsedMs: number; estimateMs: number | null }
+  | { state: 'ready' }
+  | { state: 'unknown' };
+
 /**
- * The result for `key`, computing it with `makeJob()` on the worker when absent. Failed
- * computations are not kept. The cache is least-recently-used, CACHE_SIZE entries.
+ * The single worker's queue, fair across users: each user's comparisons wait in their own
+ * line, and the worker takes one from each user in turn (round robin), so one user's thirty
+ * requests delay another user's by at most one job. A user has one job in flight at a time.
+ */
+class FairQueue {
+  private readonly lines = new Map<string, QueuedJob[]>();
+  /** Users with waiting jobs, in the order they get their next turn. */
+  private turns: string[] = [];
+  private running: { job: QueuedJob; startedAt: number } | null = null;
+  private holds = 0;
+  /** Recent job times (ms), for the wait estimate. */
+  private recentMs: number[] = [];
+
+  waiting(userId: string): number {
+    return this.lines.get(userId)?.length ?? 0;
+  }
+
+  enqueue(job: QueuedJob): void {
+    const line = this.lines.get(job.userId);
+    if (line) line.push(job);
+    else {
+      this.lines.set(job.userId, [job]);
+      this.turns.push(job.userId);
+    }
+    this.pump();
+  }
+
+  /** Stops starting jobs until the returned release is called (tests: a queue built at once). */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.pump();
+    };
+  }
+
+  position(key: string): QueuePosition {
+    const estimate = this.averageMs();
+    if (this.running?.job.key === key) {
+      const elapsedMs = performance.now() - this.running.startedAt;
+      return {
+        state: 'running',
+        elapsedMs: Math.round(elapsedMs),
+        estimateMs: estimate === null ? null : Math.max(0, Math.round(estimate - elapsedMs)),
+      };
+    }
+    // Replays the round robin: in round r each user, in turn order, starts their r-th job.
+    let ahead = this.running ? 1 : 0;
+    const rounds = Math.max(0, ...[...this.lines.values()].map((l) => l.length));
+    for (let r = 0; r < rounds; r++)
+      for (const user of this.turns) {
+        const job = this.lines.get(user)?.[r];
+        if (!job) continue;
+        if (job.key === key)
+          return {
+            state: 'waiting',
+            ahead,
+            estimateMs: estimate === null ? null : Math.round(ahead * estimate),
+          };
+        ahead++;
+      }
+    return { state: 'unknown' };
+  }
+
+  private averageMs(): number | null {
+    if (this.recentMs.length === 0) return null;
+    return this.recentMs.reduce((a, b) => a + b, 0) / this.recentMs.length;
+  }
+
+  private pump(): void {
+    if (this.running || this.holds > 0) return;
+    const user = this.turns.shift();
+    if (user === undefined) return;
+    const line = this.lines.get(user)!;
+    const job = line.shift()!;
+    if (line.length > 0) this.turns.push(user);
+    else this.lines.delete(user);
+    const startedAt = performance.now();
+    this.running = { job, startedAt };
+    job
+      .makeJob()
+      .then((j) => {
+        if (j.source.kind === 'input') loadedOnMainThread++;
+        return runJob(j, job.log);
+      })
+      .then(job.resolve, job.reject)
+      .finally(() => {
+        this.recentMs = [...this.recentMs.slice(-4), performance.now() - startedAt];
+        this.running = null;
+        this.pump();
+      });
+  }
+}
+
+const queue = new FairQueue();
+
+/**
+ * The result for `key`, computing it with `makeJob()` on the worker when absent. A key already
+ * computed or waiting is shared, whoever asked first; a new key waits in `userId`'s line of
+ * the fair queue. Failed computations are not kept. The cache is least-recently-used,
+ * CACHE_SIZE entries.
  */
 export async function cachedComparison(
   key: string,
   makeJob: () => Promise<ComparisonJob>,
-  log: (line: string) => void = () => {},
+  log: JobLog = silent,
+  userId = 'anonymous',
 ): Promise<{ result: ComparisonJobResult; cached: boolean }> {
   const existing = cache.get(key);
   if (existing) {
@@ -159,17 +312,29 @@ export async function cachedComparison(
     cache.set(key, existing);
     return { result: await existing, cached: true };
   }
+  if (queue.waiting(userId) >= MAX_WAITING_PER_USER) throw new ComparisonQueueFullError();
   misses++;
-  const promise = makeJob().then((job) => {
-    if (job.source.kind === 'input') loadedOnMainThread++;
-    return runJob(job, log);
-  });
+  const promise = new Promise<ComparisonJobResult>((resolve, reject) =>
+    queue.enqueue({ key, userId, makeJob, log, resolve, reject }),
+  );
   cache.set(key, promise);
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  promise.catch(() => {
-    if (cache.get(key) === promise) cache.delete(key);
-  });
+  promise.then(
+    () => computed.add(promise),
+    () => {
+      if (cache.get(key) === promise) cache.delete(key);
+    },
+  );
   return { result: await promise, cached: false };
+}
+
+/** Where the comparison for `key` stands: waiting (with how many jobs go first), running, ready. */
+export function comparisonPosition(key: string): QueuePosition {
+  const p = queue.position(key);
+  if (p.state !== 'unknown') return p;
+  const done = cache.get(key);
+  if (!done) return p;
+  return computed.has(done) ? { state: 'ready' } : p;
 }
 
 /** For tests and the bench: forget results, count hits and misses, stop the thread. */
@@ -188,6 +353,8 @@ export const outcomesCache = {
     loadedOnMainThread,
     lastJobMemory,
   }),
+  /** Holds the queue (no job starts) until the returned function is called. */
+  hold: () => queue.hold(),
   terminate: () => worker.terminate(),
   /** Sets the worker's memory ceiling (MB) from the next worker on; stops the current one. */
   async setMemoryLimit(maxOldGenerationSizeMb: number): Promise<void> {

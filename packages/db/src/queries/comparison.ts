@@ -1,16 +1,24 @@
 import type {
-  ComparisonGoal,
   Discipline,
   GasScore,
   GoalDomain,
   GoalPhase,
   MeasurementType,
+  ObservationValues,
   PromptLevel,
   ServiceModel,
   SessionModel,
   Setting,
 } from '@carryover/domain';
+import {
+  type ComparisonColumns,
+  type ComparisonGoal,
+  dayCache,
+  rawValue,
+  settingCode,
+} from '@carryover/domain';
 import { type Kysely, SqliteAdapter } from 'kysely';
+import { sqliteHandleOf } from '../client';
 import type { Database } from '../schema';
 import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
@@ -192,14 +200,48 @@ async function loadPointsByGoal(
   return byGoal;
 }
 
-/** Loads one district's comparison input (finalised progress reports only for GAS). */
-export async function loadComparisonInput(
+/** Minutes of delivered and makeup attendance, by service and session date. */
+const deliveredQuery = (db: Kysely<Database>, d: string) =>
+  db
+    .selectFrom('session_student as ss')
+    .innerJoin('therapy_session as ts', (j) =>
+      j.onRef('ts.id', '=', 'ss.session_id').onRef('ts.district_id', '=', 'ss.district_id'),
+    )
+    .select(['ss.service_id', 'ts.session_date', 'ts.minutes'])
+    .where('ss.district_id', '=', d)
+    .where('ss.attendance', 'in', ['delivered', 'makeup']);
+
+/**
+ * Calls `each` with every row of `query` as an array of its selected values. On a SQLite file
+ * opened by `openDatabase` the rows are raw and read synchronously (the Outcomes worker's bulk
+ * reads: no row object, no await per row); elsewhere, Kysely's rows in selection order.
+ */
+async function eachRawRow(
   db: Kysely<Database>,
-  districtId: string,
-  options: { asOf?: string } = {},
-): Promise<{ goals: ComparisonGoal[]; gas: GasScore[] }> {
-  const d = districtId;
-  const [goal, student, service, model_change, goal_phase_change, pointsByGoal, delivered, gas] =
+  query: {
+    compile(): { sql: string; parameters: readonly unknown[] };
+    execute(): Promise<object[]>;
+  },
+  each: (row: readonly unknown[]) => void,
+): Promise<void> {
+  const handle = sqliteHandleOf(db);
+  if (handle) {
+    const { sql, parameters } = query.compile();
+    for (const row of handle
+      .prepare(sql)
+      .raw(true)
+      .iterate(...parameters))
+      each(row as unknown[]);
+  } else for (const row of await query.execute()) each(Object.values(row));
+}
+
+/** The rows other than observations (and, for columns, delivered minutes), in a fixed number of queries. */
+async function loadComparisonRows(
+  db: Kysely<Database>,
+  d: string,
+  { delivered: withDelivered = true } = {},
+) {
+  const [goal, student, service, model_change, goal_phase_change, delivered, gas] =
     await Promise.all([
       db
         .selectFrom('goal')
@@ -240,16 +282,7 @@ export async function loadComparisonInput(
         .orderBy('changed_on')
         .orderBy('id')
         .execute(),
-      loadPointsByGoal(db, d),
-      db
-        .selectFrom('session_student as ss')
-        .innerJoin('therapy_session as ts', (j) =>
-          j.onRef('ts.id', '=', 'ss.session_id').onRef('ts.district_id', '=', 'ss.district_id'),
-        )
-        .select(['ss.service_id', 'ts.session_date', 'ts.minutes'])
-        .where('ss.district_id', '=', d)
-        .where('ss.attendance', 'in', ['delivered', 'makeup'])
-        .execute(),
+      withDelivered ? deliveredQuery(db, d).execute() : [],
       db
         .selectFrom('progress_report_goal as pg')
         .innerJoin('progress_report as pr', (j) =>
@@ -265,9 +298,173 @@ export async function loadComparisonInput(
         .where('pg.status_code', '!=', 'not_yet_introduced')
         .execute(),
     ]);
-  return assembleComparisonInput(
-    { goal, student, service, model_change, goal_phase_change, observation: [], delivered, gas },
-    options.asOf,
-    pointsByGoal,
-  );
+  return { goal, student, service, model_change, goal_phase_change, delivered, gas };
+}
+
+/** Loads one district's comparison input (finalised progress reports only for GAS). */
+export async function loadComparisonInput(
+  db: Kysely<Database>,
+  districtId: string,
+  options: { asOf?: string } = {},
+): Promise<{ goals: ComparisonGoal[]; gas: GasScore[] }> {
+  const [rows, pointsByGoal] = await Promise.all([
+    loadComparisonRows(db, districtId),
+    loadPointsByGoal(db, districtId),
+  ]);
+  return assembleComparisonInput({ ...rows, observation: [] }, options.asOf, pointsByGoal);
+}
+
+/** Typed arrays that grow by doubling while rows stream in. */
+function growable<T extends Int32Array | Uint8Array | Float64Array>(make: (n: number) => T) {
+  let a = make(1 << 16);
+  return {
+    set(i: number, v: number) {
+      if (i >= a.length) {
+        const b = make(a.length * 2);
+        b.set(a);
+        a = b;
+      }
+      a[i] = v;
+    },
+    done: (n: number): T => a.slice(0, n) as T,
+  };
+}
+
+/** What the columns keep of an observation (in this order): no session model, which episodes never read. */
+const POINT_COLUMNS = [
+  'goal_id',
+  'observed_on',
+  'setting',
+  'trials_correct',
+  'trials_prompted',
+  'trials_incorrect',
+  'prompt_level',
+  'count',
+  'seconds',
+  'rubric_score',
+] as const;
+
+/** Goals per observation query on Postgres, which has no streaming here: bounds rows held at once. */
+const POSTGRES_GOALS_PER_QUERY = 2000;
+
+/**
+ * One district's comparison input as columns (`ComparisonColumns`): goals as objects, and every
+ * observation's day, setting and raw value, and every delivered session's day and minutes, in
+ * typed arrays. No object per point is kept: at 25,000 students that is 1.2 M fewer objects
+ * and most of the memory the object form took. The numbers equal `loadComparisonInput`'s.
+ */
+export async function loadComparisonColumns(
+  db: Kysely<Database>,
+  districtId: string,
+  options: { asOf?: string } = {},
+): Promise<{ columns: ComparisonColumns; gas: GasScore[] }> {
+  const rows = await loadComparisonRows(db, districtId, { delivered: false });
+  const { goals, gas } = assembleComparisonInput({ ...rows, observation: [] }, options.asOf);
+  const day = dayCache();
+  const goalIndex = new Map(goals.map((g, i) => [g.id, i]));
+
+  // Delivered minutes grouped by service (day and minutes, in row order); every goal of a
+  // service points at its range.
+  const byService = new Map<string, number[]>();
+  let total = 0;
+  await eachRawRow(db, deliveredQuery(db, districtId), ([serviceId, date, minutes]) => {
+    if (serviceId === null) return;
+    let list = byService.get(serviceId as string);
+    if (!list) {
+      list = [];
+      byService.set(serviceId as string, list);
+    }
+    list.push(day(date as string), Number(minutes));
+    total++;
+  });
+  const minuteDay = new Int32Array(total);
+  const minutes = new Float64Array(total);
+  const serviceRange = new Map<string, [number, number]>();
+  let m = 0;
+  for (const [serviceId, list] of byService) {
+    const from = m;
+    for (let i = 0; i < list.length; i += 2) {
+      minuteDay[m] = list[i]!;
+      minutes[m++] = list[i + 1]!;
+    }
+    serviceRange.set(serviceId, [from, m]);
+  }
+  const serviceOf = new Map(rows.goal.map((g) => [g.id, g.service_id]));
+  const minuteFrom = new Int32Array(goals.length);
+  const minuteTo = new Int32Array(goals.length);
+  goals.forEach((g, i) => {
+    const range = serviceRange.get(serviceOf.get(g.id) ?? '');
+    if (range) [minuteFrom[i], minuteTo[i]] = range;
+  });
+
+  // Observations in goal order (the index's), so each goal's points are contiguous.
+  const pointFrom = new Int32Array(goals.length);
+  const pointTo = new Int32Array(goals.length);
+  const days = growable((n) => new Int32Array(n));
+  const settings = growable((n) => new Uint8Array(n));
+  const points = growable((n) => new Float64Array(n));
+  let n = 0;
+  let current = -1;
+  let currentId: string | null = null;
+  // One values object reused for every row: rawValue reads it, nothing keeps it.
+  const values: ObservationValues = {
+    trialsCorrect: null,
+    trialsPrompted: null,
+    trialsIncorrect: null,
+    promptLevel: null,
+    count: null,
+    seconds: null,
+    rubricScore: null,
+  };
+  /** One row, its fields in POINT_COLUMNS order. */
+  const add = (r: readonly unknown[]) => {
+    const goalId = r[0] as string;
+    if (goalId !== currentId) {
+      currentId = goalId;
+      current = goalIndex.get(goalId) ?? -1;
+      if (current >= 0) pointFrom[current] = n;
+    }
+    if (current < 0) return;
+    values.trialsCorrect = num(r[3]);
+    values.trialsPrompted = num(r[4]);
+    values.trialsIncorrect = num(r[5]);
+    values.promptLevel = r[6] as PromptLevel | null;
+    values.count = num(r[7]);
+    values.seconds = num(r[8]);
+    values.rubricScore = num(r[9]);
+    days.set(n, day(r[1] as string));
+    settings.set(n, settingCode(r[2] as Setting));
+    points.set(n, rawValue(goals[current]!.spec.measurementType, values) ?? Number.NaN);
+    pointTo[current] = ++n;
+  };
+  const query = (goalIds?: string[]) => {
+    let q = db
+      .selectFrom('observation')
+      .select(POINT_COLUMNS)
+      .where('district_id', '=', districtId);
+    if (goalIds) q = q.where('goal_id', 'in', goalIds);
+    return q.orderBy('goal_id').orderBy('observed_on');
+  };
+  if (db.getExecutor().adapter instanceof SqliteAdapter) await eachRawRow(db, query(), add);
+  else {
+    // Postgres has no streaming here: a bounded number of goals' rows at a time.
+    const ids = goals.map((g) => g.id);
+    for (let i = 0; i < ids.length; i += POSTGRES_GOALS_PER_QUERY)
+      await eachRawRow(db, query(ids.slice(i, i + POSTGRES_GOALS_PER_QUERY)), add);
+  }
+  return {
+    columns: {
+      goals,
+      pointFrom,
+      pointTo,
+      pointDay: days.done(n),
+      pointSetting: settings.done(n),
+      pointValue: points.done(n),
+      minuteFrom,
+      minuteTo,
+      minuteDay,
+      minutes,
+    },
+    gas,
+  };
 }

@@ -107,6 +107,89 @@ const inRanges = (day: number, ranges: [number, number][]) =>
   ranges.some(([a, b]) => day >= a && day < b);
 
 /**
+ * A district's comparison data in columns: goals as objects (tens of thousands), their points
+ * and delivered minutes as typed arrays (millions), so neither loading nor cutting episodes
+ * makes an object per point. The database loader fills it straight from the rows.
+ */
+export interface ComparisonColumns {
+  /** Goal metadata; their `observations` and `deliveredMinutes` are not read here. */
+  goals: readonly ComparisonGoal[];
+  /** Goal i's points are at indexes pointFrom[i] (inclusive) to pointTo[i] (exclusive). */
+  pointFrom: Int32Array;
+  pointTo: Int32Array;
+  /** Each point's day (`dayNumber`). */
+  pointDay: Int32Array;
+  /** Each point's setting: therapy room 0, classroom 1, other 2 (`settingCode`). */
+  pointSetting: Uint8Array;
+  /** Each point's raw value for its goal's measurement type (`rawValue`); NaN when none. */
+  pointValue: Float64Array;
+  /** Goal i's delivered minutes are at minuteFrom[i] … minuteTo[i] (a service's goals share them). */
+  minuteFrom: Int32Array;
+  minuteTo: Int32Array;
+  minuteDay: Int32Array;
+  minutes: Float64Array;
+  /** Only days from `from` to `to` (inclusive, day numbers) count: a date filter. */
+  window?: { from: number; to: number };
+}
+
+/** A setting as the small code columns hold. */
+export const settingCode = (setting: Setting): number => SETTING_CODE[setting];
+
+/** The columns of goals given as objects (their observations and minutes moved into arrays). */
+export function comparisonColumns(goals: readonly ComparisonGoal[]): ComparisonColumns {
+  let nPoints = 0;
+  let nMinutes = 0;
+  for (const g of goals) {
+    nPoints += g.observations.length;
+    nMinutes += g.deliveredMinutes.length;
+  }
+  const cols: ComparisonColumns = {
+    goals,
+    pointFrom: new Int32Array(goals.length),
+    pointTo: new Int32Array(goals.length),
+    pointDay: new Int32Array(nPoints),
+    pointSetting: new Uint8Array(nPoints),
+    pointValue: new Float64Array(nPoints),
+    minuteFrom: new Int32Array(goals.length),
+    minuteTo: new Int32Array(goals.length),
+    minuteDay: new Int32Array(nMinutes),
+    minutes: new Float64Array(nMinutes),
+  };
+  const day = dayCache();
+  let p = 0;
+  let m = 0;
+  goals.forEach((g, i) => {
+    cols.pointFrom[i] = p;
+    for (const o of g.observations) {
+      cols.pointDay[p] = day(o.date);
+      cols.pointSetting[p] = SETTING_CODE[o.setting];
+      cols.pointValue[p++] = rawValue(g.spec.measurementType, o) ?? Number.NaN;
+    }
+    cols.pointTo[i] = p;
+    cols.minuteFrom[i] = m;
+    for (const x of g.deliveredMinutes) {
+      cols.minuteDay[m] = day(x.date);
+      cols.minutes[m++] = x.minutes;
+    }
+    cols.minuteTo[i] = m;
+  });
+  return cols;
+}
+
+/** `dayNumber` with a cache: a district's million points fall on a few hundred days. */
+export function dayCache(): (iso: string) => number {
+  const cache = new Map<string, number>();
+  return (iso) => {
+    let d = cache.get(iso);
+    if (d === undefined) {
+      d = dayNumber(iso);
+      cache.set(iso, d);
+    }
+    return d;
+  };
+}
+
+/**
  * Cuts every goal into model episodes and computes their ROIs. An episode runs from a model
  * change (or the goal's start) to the next change (exclusive); an observation on a change's
  * date belongs to the new model. Gaps in the data do not cut an episode: the slope is per
@@ -117,19 +200,21 @@ export function buildEpisodes(
   goals: readonly ComparisonGoal[],
   options: EpisodeOptions = {},
 ): EpisodeSet {
+  return buildEpisodesFromColumns(comparisonColumns(goals), options);
+}
+
+/** `buildEpisodes` over columns: the one implementation both forms of input share. */
+export function buildEpisodesFromColumns(
+  cols: ComparisonColumns,
+  options: EpisodeOptions = {},
+): EpisodeSet {
   const minObs = options.minObservations ?? DEFAULT_MIN_OBSERVATIONS;
   const minSetting = options.minSettingObservations ?? DEFAULT_MIN_OBSERVATIONS;
   const minDays = 7 * (options.minWeeks ?? DEFAULT_MIN_WEEKS);
   const fit = options.roiMethod === 'theil_sen' ? groupedTheilSenSlope : groupedOlsSlope;
-  const dayCache = new Map<string, number>();
-  const day = (iso: string) => {
-    let d = dayCache.get(iso);
-    if (d === undefined) {
-      d = dayNumber(iso);
-      dayCache.set(iso, d);
-    }
-    return d;
-  };
+  const day = dayCache();
+  const windowFrom = cols.window?.from ?? -Infinity;
+  const windowTo = cols.window?.to ?? Infinity;
   const episodes: Episode[] = [];
   const excluded: ExcludedEpisode[] = [];
   const switches: ModelSwitch[] = [];
@@ -143,31 +228,34 @@ export function buildEpisodes(
       (d0[i] === d0[j] && (g0[i]! < g0[j]! || (g0[i] === g0[j] && r0[i]! <= r0[j]!)))
     );
   };
+  const { pointDay, pointSetting, pointValue, minuteDay, minutes: minuteValues } = cols;
 
-  for (const goal of goals) {
+  cols.goals.forEach((goal, gi) => {
     const ranges = interventionRanges(goal);
-    // Intervention points only, in parallel arrays, no object per point: at district scale (millions of points) garbage
-    // collection would otherwise dominate.
-    const m = goal.observations.length;
+    // Intervention points only, in parallel arrays, no object per point: at district scale
+    // (millions of points) garbage collection would otherwise dominate.
+    const pFrom = cols.pointFrom[gi]!;
+    const pTo = cols.pointTo[gi]!;
+    const m = pTo - pFrom;
     if (m > buf.capacity) buf = buffers(Math.max(m, 2 * buf.capacity));
     const { d0, s0, r0, g0, order, days, ys, rates, groups } = buf;
     let n = 0;
     let sorted = true;
-    for (const o of goal.observations) {
-      const value = rawValue(goal.spec.measurementType, o);
-      if (value === null) continue;
-      const d = day(o.date);
-      if (!inRanges(d, ranges)) continue;
+    for (let p = pFrom; p < pTo; p++) {
+      const value = pointValue[p]!;
+      if (Number.isNaN(value)) continue;
+      const d = pointDay[p]!;
+      if (d < windowFrom || d > windowTo || !inRanges(d, ranges)) continue;
       d0[n] = d;
       s0[n] = normalizeScore(goal.spec, value);
       r0[n] = roiScore(goal.spec, value);
-      g0[n] = SETTING_CODE[o.setting];
+      g0[n] = pointSetting[p]!;
       if (n > 0 && !before(n - 1, n)) sorted = false;
       n++;
     }
     if (n === 0) {
       goalsWithoutData++;
-      continue;
+      return;
     }
     // Date order; same-day points by setting and value, so row order never matters.
     for (let i = 0; i < n; i++) order[i] = i;
@@ -186,7 +274,8 @@ export function buildEpisodes(
       goal.asOf !== undefined ? Math.max(day(goal.asOf) + 1, lastObs + 1) : lastObs + 1,
       ranges[ranges.length - 1]![1],
     );
-    const minutes = goal.deliveredMinutes.map((x) => ({ d: day(x.date), minutes: x.minutes }));
+    const mFrom = cols.minuteFrom[gi]!;
+    const mTo = cols.minuteTo[gi]!;
 
     let prev: { ep: Episode; a: number; b: number } | null = null;
     let index = 0;
@@ -269,7 +358,11 @@ export function buildEpisodes(
         roiAfterBaseline = slope === null ? null : slope * 7;
       }
       let delivered = 0;
-      for (const m of minutes) if (m.d >= span.from && m.d < span.to) delivered += m.minutes;
+      for (let k = mFrom; k < mTo; k++) {
+        const d = minuteDay[k]!;
+        if (d >= span.from && d < span.to && d >= windowFrom && d <= windowTo)
+          delivered += minuteValues[k]!;
+      }
       const weeks = (span.to - span.from) / 7;
       const ep: Episode = {
         ...base,
@@ -314,6 +407,6 @@ export function buildEpisodes(
       }
       prev = { ep, a, b };
     }
-  }
+  });
   return { episodes, excluded, switches, goalsWithoutData };
 }

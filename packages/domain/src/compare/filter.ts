@@ -1,8 +1,8 @@
 import { dayNumber } from '../dates';
 import type { Discipline, GoalDomain, IsoDate, ServiceModel } from '../model';
 import type { ComparisonInput, Outcome, StratumDimension } from './compare';
-import { gradeBand } from './episodes';
-import type { ComparisonGoal, Episode } from './types';
+import { type ComparisonColumns, gradeBand } from './episodes';
+import type { ComparisonGoal, Episode, GasScore } from './types';
 
 // Narrowing a comparison input before `compareModels`: the coordinator's filters (school,
 // discipline, goal domain, grade band, date range) and the viewer's scope (schools). Pure, so
@@ -83,6 +83,45 @@ export function filterComparisonInput(
     (s) => kept.has(s.goalId) && (!from || s.periodEnd >= from) && (!to || s.periodEnd <= to),
   );
   return { goals, gas };
+}
+
+/**
+ * `filterComparisonInput` over columns: the same goals kept and clipped (their metadata), the
+ * same GAS, and the date range as a window on the shared point and minute arrays.
+ */
+export function filterComparisonColumns(
+  input: { columns: ComparisonColumns; gas: readonly GasScore[] },
+  filter: ComparisonFilter,
+  scope: { schoolIds?: ReadonlySet<string> } = {},
+): { columns: ComparisonColumns; gas: GasScore[] } {
+  const { columns } = input;
+  const kept = filterComparisonInput(
+    { goals: columns.goals.map((g, i) => ({ ...g, index: i })), gas: input.gas },
+    filter,
+    scope,
+  );
+  const index = (kept.goals as (ComparisonGoal & { index: number })[]).map((g) => g.index);
+  const pick = (a: Int32Array) => Int32Array.from(index, (i) => a[i]!);
+  const { from, to } = filter;
+  return {
+    columns: {
+      ...columns,
+      goals: kept.goals,
+      pointFrom: pick(columns.pointFrom),
+      pointTo: pick(columns.pointTo),
+      minuteFrom: pick(columns.minuteFrom),
+      minuteTo: pick(columns.minuteTo),
+      ...(from || to
+        ? {
+            window: {
+              from: from ? dayNumber(from) : Number.NEGATIVE_INFINITY,
+              to: to ? dayNumber(to) : Number.POSITIVE_INFINITY,
+            },
+          }
+        : {}),
+    },
+    gas: kept.gas as GasScore[],
+  };
 }
 
 /** The stratum an episode falls in, keyed as `compareModels` keys its strata. */

@@ -6,7 +6,16 @@ export type {
 } from './bootstrap';
 export { ClusterSums, clusterBootstrap } from './bootstrap';
 export * from './compare';
-export { buildEpisodes, DEFAULT_MIN_OBSERVATIONS, gradeBand } from './episodes';
+export {
+  buildEpisodes,
+  buildEpisodesFromColumns,
+  type ComparisonColumns,
+  comparisonColumns,
+  DEFAULT_MIN_OBSERVATIONS,
+  dayCache,
+  gradeBand,
+  settingCode,
+} from './episodes';
 export { seededRandom } from './random';
 export { groupedTheilSenSlope, nap, quantileSorted } from './stats';
 export type * from './types';
