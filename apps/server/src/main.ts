@@ -1,12 +1,12 @@
-import type { Server } from 'node:http';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { consoleLogger, errorSummary, hashPassword } from '@carryover/api';
+import { hashPassword } from '@carryover/api';
 import {
   type Connection,
   DEFAULT_SQLITE_PATH,
   describeClock,
   hasAnyDistrict,
-  keepPlannerStatisticsFresh,
   migrateToLatest,
   openDatabase,
   refreshPlannerStatistics,
@@ -15,9 +15,9 @@ import {
 } from '@carryover/db';
 import { instantAt } from '@carryover/domain';
 import { backup } from './backup';
+import { type Listen, runWorker, serveInWorkers, workerCount } from './cluster';
 import { restore } from './restore';
 import { schoolYearLastDay } from './school-year';
-import { createServer } from './server';
 
 // The command line: `tsx src/main.ts <command>`. Heavy work (migrations, the demo seed) runs
 // here, before the server listens, never inside a request.
@@ -30,7 +30,7 @@ Usage: tsx src/main.ts <command> [options]
 
 Commands:
   start [--students N]    migrate, seed the demo district if the database has none, then serve
-        [--full-year]
+        [--full-year]     in WEB_CONCURRENCY worker processes
   serve                   serve only (no migrations, no seed)
   migrate                 apply pending migrations
   seed [--students N]     add the demo district (${DEMO_PASSWORD} is every demo password);
@@ -46,13 +46,15 @@ Commands:
   --help                  this text
 
 Environment:
-  DATABASE_URL   a SQLite file path (default ${DEFAULT_SQLITE_PATH})
-                 or a Postgres URL (postgres://user:password@host:5432/carryover)
-  PORT           port to listen on (default 3000)
-  HOST           address to listen on (default 0.0.0.0)
-  TRUST_PROXY    1 behind a reverse proxy that sets X-Forwarded-Proto and X-Forwarded-For
-  CARRYOVER_NOW  an ISO instant: run as if it were then (the clock starts there and runs on);
-                 for reproducing a test run or a demo at a given hour, never in production
+  DATABASE_URL     a SQLite file path (default ${DEFAULT_SQLITE_PATH})
+                   or a Postgres URL (postgres://user:password@host:5432/carryover)
+  PORT             port to listen on (default 3000)
+  HOST             address to listen on (default 0.0.0.0)
+  WEB_CONCURRENCY  worker processes that serve (default: one per available core, here ${availableParallelism()});
+                   each has its own database connection; a worker that dies is replaced
+  TRUST_PROXY      1 behind a reverse proxy that sets X-Forwarded-Proto and X-Forwarded-For
+  CARRYOVER_NOW    an ISO instant: run as if it were then (the clock starts there and runs on);
+                   for reproducing a test run or a demo at a given hour, never in production
 `;
 
 function fail(message: string): never {
@@ -127,52 +129,24 @@ async function seed(conn: Connection, { students, force, fullYear }: SeedOptions
   console.log('');
 }
 
-function serve(conn: Connection): Promise<void> {
+/** PORT and HOST, checked before anything is forked. */
+function listenAddress(): Listen {
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '0.0.0.0';
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`PORT must be a port number, got ${process.env.PORT}`);
-  const server = createServer({ conn, log: consoleLogger });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-      console.log(`Carryover is serving ${conn.location} at http://${shown}:${port}/`);
-      const stopStatistics = keepPlannerStatisticsFresh(conn.db, (err) =>
-        consoleLogger.error('refreshing planner statistics failed', err),
-      );
-      server.once('close', stopStatistics);
-      installShutdown(server, conn, resolve);
-    });
-  });
+  return { port, host };
 }
 
-function installShutdown(server: Server, conn: Connection, done: () => void): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      console.log('Forced exit.');
-      process.exit(1);
-    }
-    stopping = true;
-    console.log(`${signal}: finishing open requests…`);
-    // Requests in flight get up to 10 s; idle keep-alive sockets close now.
-    const force = setTimeout(() => {
-      console.log('Closing remaining connections.');
-      server.closeAllConnections();
-    }, 10_000);
-    force.unref();
-    server.close(async () => {
-      await conn
-        .close()
-        .catch((err) => console.error(`closing the database failed: ${errorSummary(err)}`));
-      console.log('Stopped.');
-      done();
-    });
-    server.closeIdleConnections();
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+function serve(conn: Connection): Promise<void> {
+  const listen = listenAddress();
+  let workers: number;
+  try {
+    workers = workerCount();
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  return serveInWorkers(conn, listen, workers);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -266,7 +240,10 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((err) => {
+const crash = (err: unknown) => {
   console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
-});
+};
+// A forked worker runs this file too: it serves, the primary did everything else.
+if (cluster.isWorker) runWorker(listenAddress()).catch(crash);
+else main(process.argv.slice(2)).catch(crash);
