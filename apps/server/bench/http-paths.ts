@@ -444,11 +444,17 @@ const timed: Timed = async (kind, fn) => {
     const value = await fn();
     s.times.push(performance.now() - t0);
     return value;
-  } catch {
-    s.failed++;
+  } catch (err) {
+    // The first few failures say why (a status, a reset socket, a timeout) in the bench's log.
+    if (++s.failed <= 3) console.log(`${kind} failed: ${failureReason(err)}`);
     return null;
   }
 };
+
+function failureReason(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  return [e.message, e.cause?.code, e.cause?.message].filter(Boolean).join(' — ');
+}
 const takeSamples = (kind: string, seconds: number) => {
   const s = samples.get(kind) ?? { times: [], failed: 0 };
   samples.delete(kind);
@@ -813,19 +819,18 @@ async function measure(
       null,
     ),
   );
-  if (cold.ok) {
-    // Each worker keeps its own cache: parallel calls open sockets that reach every worker.
-    await Promise.all(
-      Array.from({ length: o.workers * 2 }, () => send(base, coordinator, outcomesCall)),
-    ).catch((err) => o.log(`outcomes warm-up failed: ${err}`));
-    await onePath(
-      'outcomes.report, cached',
-      coordinator,
-      () => outcomesCall,
-      (u) => coordinators[u] as string,
-      null,
-    );
-  }
+  // Each worker keeps its own cache: parallel calls open sockets that reach every worker. A
+  // cold call the client gave up on still finishes and fills its worker's cache.
+  await Promise.all(
+    Array.from({ length: o.workers * 2 }, () => send(base, coordinator, outcomesCall)),
+  ).catch((err) => o.log(`outcomes warm-up failed: ${err}`));
+  await onePath(
+    'outcomes.report, cached',
+    coordinator,
+    () => outcomesCall,
+    (u) => coordinators[u] as string,
+    null,
+  );
 
   // Last: writes bump the district's data version, which retires cached Outcomes results.
   await onePath(
