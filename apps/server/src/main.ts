@@ -138,15 +138,13 @@ function listenAddress(): Listen {
   return { port, host };
 }
 
-function serve(conn: Connection): Promise<void> {
-  const listen = listenAddress();
-  let workers: number;
+/** WEB_CONCURRENCY, checked before any migration or seed runs. */
+function workersToFork(): number {
   try {
-    workers = workerCount();
+    return workerCount();
   } catch (err) {
     fail((err as Error).message);
   }
-  return serveInWorkers(conn, listen, workers);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -202,6 +200,10 @@ async function main(argv: string[]): Promise<void> {
     fail('reset deletes every table and all data. Run `reset --yes` if that is what you want.');
   }
 
+  const serving = command === 'start' || command === 'serve';
+  const listen = serving ? listenAddress() : { port: 0, host: '' };
+  const workers = serving ? workersToFork() : 0;
+
   // A faked clock is said out loud, so nobody mistakes a replayed day for the real one.
   if (process.env.CARRYOVER_NOW) console.log(describeClock());
   const conn = openDatabase();
@@ -228,7 +230,7 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'serve':
       await refreshPlannerStatistics(conn.db);
-      return serve(conn);
+      return serveInWorkers(conn, listen, workers);
     case 'start':
       await migrate(conn);
       if (!(await hasAnyDistrict(conn.db))) {
@@ -236,7 +238,7 @@ async function main(argv: string[]): Promise<void> {
         await seed(conn, { students, force: false, fullYear });
         await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
       }
-      return serve(conn);
+      return serveInWorkers(conn, listen, workers);
   }
 }
 
