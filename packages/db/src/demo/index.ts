@@ -128,9 +128,9 @@ export async function seedDemoDistrict(
 }
 
 /**
- * One transaction for the whole seed, with the fastest sink the database offers: on a Postgres
- * opened by `openDatabase`, a client of its own that loads through COPY (at 25,000 students
- * multi-row inserts took about 8.5 minutes); elsewhere Kysely's transaction and batched inserts.
+ * One transaction for the whole seed, with the bulk path the database offers: on a Postgres
+ * opened by `openDatabase`, a client of its own that loads through COPY; elsewhere Kysely's
+ * transaction and batched inserts.
  */
 async function seedTransaction<T>(
   db: Kysely<Database>,

@@ -151,9 +151,10 @@ const COPY_CHUNK_BYTES = 1 << 20;
 
 /**
  * Postgres only: writes each table's buffered rows with `COPY … FROM STDIN` on the seed's own
- * client (inside its transaction), several times faster than multi-row inserts because the
- * server parses no SQL and plans nothing per batch. Same tables, same order, same rows as
- * BatchWriter; foreign keys are still checked row by row.
+ * client (inside its transaction): the server parses no SQL and plans nothing per batch, and no
+ * bind parameters are built. Same tables, same order, same rows as BatchWriter. Foreign keys
+ * are still checked row by row and every index kept up, which is most of a seed's cost: on a
+ * saturated 2-core machine COPY was no faster than inserts (README, Benchmarks).
  */
 export class CopyWriter implements RowSink {
   readonly counts: Record<string, number> = {};
