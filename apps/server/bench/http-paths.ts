@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
   appRouter,
@@ -10,28 +10,36 @@ import {
   createContextInner,
   readSessionToken,
 } from '@carryover/api';
-import { type Connection, migrateToLatest, openDatabase } from '@carryover/db';
+import { type Connection, type Dialect, migrateToLatest, openDatabase } from '@carryover/db';
 import { instantAt } from '@carryover/domain';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { schoolYearLastDay } from '../src/school-year';
 
-// The request paths over real HTTP: the CLI's `serve` in its own process (so the load generator
-// does not share its event loop) on a SQLite copy of a seeded full-year demo district, loaded by
-// autocannon from this process, only over 127.0.0.1. Next to each path, the same procedure
-// called in-process without HTTP (createCallerFactory), to see what HTTP and the server add.
+// The request paths over real HTTP: the CLI's `serve` (the primary and its WEB_CONCURRENCY
+// worker processes, as in production) on a full-year demo district, SQLite and Postgres, loaded
+// from this process over 127.0.0.1. Per path: one user clicking without pause (closed loop,
+// one connection), then 50 signed-in users with 1–5 s of think time between clicks (for the
+// caseload and student pages, one mix: a therapist's caseload, then 1–3 of its students), and
+// student.get's capacity, closed loop at 50 connections. Next to each path, the time its SQL
+// statements take (Kysely's own per-statement timing, summed per call) and the whole
+// procedure in-process without HTTP, on the same database.
 
 const SERVER_DIR = join(import.meta.dirname, '..');
 const PASSWORD = 'carryover-demo';
 const ZONE = 'America/Chicago';
-const TIMEOUT_S = 30;
+const TIMEOUT_S = 60;
 
 export interface HttpBenchOptions {
   students: number;
-  /** Seconds per path and concurrency. */
+  dialects: Dialect[];
+  /** Seconds of each single-user closed loop and of the capacity run. */
   seconds: number;
-  /** Seconds of the simulated-staff scenario. */
+  /** Seconds of each 50-user scenario. */
   usersSeconds: number;
   users: number;
+  workers: number;
+  postgresUrl: string;
   log: (line: string) => void;
 }
 
@@ -41,62 +49,77 @@ export function benchOptionsFromEnv(log: (line: string) => void): HttpBenchOptio
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number`);
     return n;
   };
+  const dialects = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres')
+    .split(',')
+    .map((d) => d.trim()) as Dialect[];
+  for (const d of dialects)
+    if (d !== 'sqlite' && d !== 'postgres')
+      throw new Error(`BENCH_DIALECTS lists sqlite and/or postgres, got ${d}`);
   return {
     students: int('BENCH_STUDENTS', 200),
+    dialects,
     seconds: int('BENCH_SECONDS', 10),
-    usersSeconds: int('BENCH_USERS_SECONDS', 60),
+    usersSeconds: int('BENCH_USERS_SECONDS', 30),
     users: int('BENCH_USERS', 50),
+    workers: int('WEB_CONCURRENCY', availableParallelism()),
+    postgresUrl:
+      process.env.BENCH_POSTGRES_URL ??
+      process.env.TEST_POSTGRES_URL ??
+      'postgres://postgres@127.0.0.1:5432/test',
     log,
   };
 }
 
-export interface PathRow {
-  path: string;
-  connections: number | string;
-  requests: number;
-  'req/s': number;
-  'p50 ms': number;
-  'p95 ms': number;
-  'p99 ms': number;
-  'non-2xx+errors': number;
-  'peak RSS MiB': number;
-  'raw p50 ms': number | string;
-  'HTTP/raw p50': number | string;
+export interface BenchRow {
+  db: string;
+  what: string;
+  '1 user p50': number | string;
+  '1 user p95': number | string;
+  '1 user p99': number | string;
+  'N users p50': number | string;
+  'N users p95': number | string;
+  'N users p99': number | string;
+  'req/s': number | string;
+  errors: number | string;
+  'SQL p50': number | string;
+  'in-process p50': number | string;
+  'HTTP/SQL': number | string;
+  'peak RSS MiB': number | string;
 }
 
 export interface HttpBenchResult {
   students: number;
-  asOf: string;
-  rows: PathRow[];
-  users: { page: string; requests: number; 'p50 ms': number; 'p95 ms': number; errors: number }[];
-  serverPeakRssMiB: number;
+  workers: number;
+  machine: string;
+  rows: BenchRow[];
 }
 
-/** A seeded full-year district, made once per size and kept in the OS temp dir. */
-async function seededFile(
-  students: number,
-  lastDay: string,
-  log: (line: string) => void,
-): Promise<string> {
-  const file = join(tmpdir(), `carryover-http-bench-${students}-${lastDay}.sqlite`);
-  if (existsSync(file)) {
-    log(`Reusing ${file}`);
-    return file;
-  }
-  const partial = file.replace(/\.sqlite$/, '.partial.sqlite');
-  for (const f of [partial, `${partial}-wal`, `${partial}-shm`]) rmSync(f, { force: true });
-  log(`Seeding ${students} students (full year) into ${file}…`);
-  const run = spawnCli(['seed', '--students', String(students), '--full-year'], {
-    DATABASE_URL: partial,
-  });
-  const code = await awaitExit(run);
-  if (code !== 0) throw new Error(`seed exited with ${code}`);
-  renameSync(partial, file);
-  return file;
+const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
+
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+
+export function machineLine(): string {
+  const [one, five] = loadavg();
+  return (
+    `${cpus().length} × ${cpus()[0]?.model.trim()}, ${round(totalmem() / 2 ** 30, 0)} GiB, ` +
+    `Node ${process.versions.node}; load average ${one?.toFixed(1)} (1 min), ${five?.toFixed(1)} (5 min) at the start`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The databases: a seeded full-year district per size, cached; each run works on a copy.
 
 function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
-  // `node --import tsx` rather than the tsx binary: one process, whose PID is the server's.
+  // `node --import tsx`: the primary is this child itself, its workers are its children.
   return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: SERVER_DIR,
     env: { ...withoutClock(process.env), ...env },
@@ -112,8 +135,104 @@ function withoutClock(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 function awaitExit(child: ChildProcess): Promise<number | null> {
   child.stdout?.resume();
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
+
+async function seedWithCli(students: number, databaseUrl: string, log: (l: string) => void) {
+  const started = performance.now();
+  const run = spawnCli(['seed', '--students', String(students), '--full-year'], {
+    DATABASE_URL: databaseUrl,
+  });
+  const code = await awaitExit(run);
+  if (code !== 0) throw new Error(`seed exited with ${code}`);
+  const s = (performance.now() - started) / 1000;
+  log(`Seeded ${students} students in ${round(s, 0)} s`);
+  return s;
+}
+
+interface RunDatabase {
+  url: string;
+  /** Seconds the seed took, when this run made it; null when it was cached. */
+  seedSeconds: number | null;
+  sizeBytes(): Promise<number>;
+  drop(): Promise<void>;
+}
+
+async function sqliteDatabase(o: HttpBenchOptions, lastDay: string): Promise<RunDatabase> {
+  const file = join(tmpdir(), `carryover-http-bench-${o.students}-${lastDay}.sqlite`);
+  let seedSeconds: number | null = null;
+  if (existsSync(file)) o.log(`Reusing ${file}`);
+  else {
+    const partial = file.replace(/\.sqlite$/, '.partial.sqlite');
+    for (const f of [partial, `${partial}-wal`, `${partial}-shm`]) rmSync(f, { force: true });
+    o.log(`Seeding ${o.students} students (full year) into ${file}…`);
+    seedSeconds = await seedWithCli(o.students, partial, o.log);
+    renameSync(partial, file);
+  }
+  // Each run gets its own copy: the write path adds sessions, the cached seed stays as seeded.
+  const runFile = join(tmpdir(), `carryover-http-bench-run-${process.pid}.sqlite`);
+  copyFileSync(file, runFile);
+  return {
+    url: runFile,
+    seedSeconds,
+    sizeBytes: async () => statSync(file).size,
+    drop: async () => {
+      for (const f of [runFile, `${runFile}-wal`, `${runFile}-shm`]) rmSync(f, { force: true });
+    },
+  };
+}
+
+async function postgresDatabase(o: HttpBenchOptions, lastDay: string): Promise<RunDatabase> {
+  const cached = `carryover_bench_${o.students}_${lastDay.replaceAll('-', '')}`;
+  const run = `carryover_bench_run_${process.pid}`;
+  const urlOf = (name: string) => {
+    const u = new URL(o.postgresUrl);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  const admin = new pg.Client({ connectionString: o.postgresUrl });
+  await admin.connect();
+  let seedSeconds: number | null = null;
+  try {
+    const exists = await admin.query('select 1 from pg_database where datname = $1', [cached]);
+    if (exists.rowCount) o.log(`Reusing Postgres database ${cached}`);
+    else {
+      const partial = `${cached}_partial`;
+      await admin.query(`drop database if exists ${partial}`);
+      await admin.query(`create database ${partial}`);
+      o.log(`Seeding ${o.students} students (full year) into Postgres ${cached}…`);
+      seedSeconds = await seedWithCli(o.students, urlOf(partial), o.log);
+      await admin.query(`alter database ${partial} rename to ${cached}`);
+    }
+    // A file-level copy of the seeded database: fast, and the cached one stays as seeded.
+    await admin.query(`drop database if exists ${run}`);
+    await admin.query(`create database ${run} template ${cached}`);
+  } finally {
+    await admin.end();
+  }
+  const withAdmin = async <T>(fn: (c: pg.Client) => Promise<T>) => {
+    const c = new pg.Client({ connectionString: o.postgresUrl });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    url: urlOf(run),
+    seedSeconds,
+    sizeBytes: () =>
+      withAdmin(async (c) =>
+        Number((await c.query('select pg_database_size($1) as n', [cached])).rows[0].n),
+      ),
+    drop: () => withAdmin((c) => c.query(`drop database if exists ${run}`).then(() => {})),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server and its memory.
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -127,31 +246,62 @@ function freePort(): Promise<number> {
   });
 }
 
-function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`));
-  return m ? Number(m[1]) : 0;
+function rssKiB(pid: number): number {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0; // the process has just exited
+  }
 }
 
-/** Samples the server's RSS every 100 ms while `work` runs; the peak in MiB. */
+/** The primary and every process under it (its workers). */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const kids = readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8');
+      for (const k of kids.split(/\s+/)) if (k) out.push(Number(k));
+    } catch {}
+  }
+  return out;
+}
+
+const treeRssKiB = (pid: number) => processTree(pid).reduce((sum, p) => sum + rssKiB(p), 0);
+
+/** Samples the RSS of the server's processes, summed, every 200 ms while `work` runs. */
 async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<[T, number]> {
-  let peak = procStatusKiB(pid, 'VmRSS');
+  let peak = treeRssKiB(pid);
   const timer = setInterval(() => {
-    peak = Math.max(peak, procStatusKiB(pid, 'VmRSS'));
-  }, 100);
+    peak = Math.max(peak, treeRssKiB(pid));
+  }, 200);
   try {
     const value = await work();
-    return [value, round(Math.max(peak, procStatusKiB(pid, 'VmRSS')) / 1024)];
+    return [value, round(Math.max(peak, treeRssKiB(pid)) / 1024, 0)];
   } finally {
     clearInterval(timer);
   }
 }
 
-const round = (n: number, digits = 1) => Number(n.toFixed(digits));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+function serverReady(server: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('Carryover is serving')) {
+        server.stdout?.off('data', onData);
+        // Request log lines keep coming: drain them so the pipe never blocks the server.
+        server.stdout?.resume();
+        resolve();
+      }
+    };
+    server.stdout?.on('data', onData);
+    server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${seen}`)));
+  });
 }
+
+// ---------------------------------------------------------------------------------------------
+// HTTP.
 
 interface Call {
   path: string;
@@ -164,7 +314,7 @@ interface Call {
 const queryUrl = (base: string, call: Call) =>
   `${base}/trpc/${call.path}${call.input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(call.input))}`}`;
 
-interface Load {
+interface Latency {
   requests: number;
   perSecond: number;
   p50: number;
@@ -173,14 +323,26 @@ interface Load {
   failed: number;
 }
 
-/** Closed loop: `connections` clients, each sending its next request when the last answers. */
-async function load(
+function latency(times: number[], failed: number, seconds: number): Latency {
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    requests: sorted.length,
+    perSecond: round(sorted.length / seconds),
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    p99: round(percentile(sorted, 99)),
+    failed,
+  };
+}
+
+/** Closed loop (autocannon): `connections` clients, each sending its next request at once. */
+async function closedLoop(
   base: string,
   cookie: string,
   call: Call,
   connections: number,
   seconds: number,
-) {
+): Promise<Latency> {
   const times: number[] = [];
   let failed = 0;
   const body = call.body;
@@ -206,43 +368,7 @@ async function load(
     if (statusCode < 200 || statusCode > 299) failed++;
   });
   const result = await done;
-  times.sort((a, b) => a - b);
-  return {
-    requests: times.length,
-    perSecond: round(times.length / seconds),
-    p50: round(percentile(times, 50)),
-    p95: round(percentile(times, 95)),
-    p99: round(percentile(times, 99)),
-    failed: failed + result.errors + result.timeouts,
-  } satisfies Load;
-}
-
-/** Median of sequential in-process calls (after one warm-up), bounded in count and time. */
-async function rawMedian(call: () => Promise<unknown>, budgetMs: number): Promise<number> {
-  await call();
-  const times: number[] = [];
-  const until = performance.now() + budgetMs;
-  while (times.length < 21 && (times.length < 3 || performance.now() < until)) {
-    const t0 = performance.now();
-    await call();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return round(percentile(times, 50));
-}
-
-/**
- * Waits until the server has worked off what a closed-loop run left in flight (requests it
- * accepted before the clients stopped), so the next run does not queue behind them.
- */
-async function untilIdle(base: string): Promise<void> {
-  const until = performance.now() + 300_000;
-  let quick = 0;
-  while (quick < 2 && performance.now() < until) {
-    const t0 = performance.now();
-    await fetch(`${base}/trpc/auth.me`).then((r) => r.arrayBuffer());
-    quick = performance.now() - t0 < 50 ? quick + 1 : 0;
-  }
+  return latency(times, failed + result.errors + result.timeouts, seconds);
 }
 
 async function signIn(base: string, email: string): Promise<string> {
@@ -262,79 +388,237 @@ async function signIn(base: string, email: string): Promise<string> {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the bench reads a few fields of tRPC's JSON.
-async function trpcGet(base: string, cookie: string, call: Call): Promise<any> {
-  const res = await fetch(queryUrl(base, call), { headers: { cookie } });
+async function send(base: string, cookie: string, call: Call): Promise<any> {
+  const res =
+    call.method === 'GET'
+      ? await fetch(queryUrl(base, call), { headers: { cookie } })
+      : await fetch(`${base}/trpc/${call.path}`, {
+          method: 'POST',
+          headers: { cookie, origin: base, 'content-type': 'application/json' },
+          body: JSON.stringify(call.body ? call.body() : call.input),
+        });
   if (res.status !== 200) throw new Error(`${call.path}: HTTP ${res.status}`);
   return ((await res.json()) as { result: { data: unknown } }).result.data;
 }
 
+/**
+ * Waits until the server has worked off what a closed-loop run left in flight (requests it
+ * accepted before the clients stopped), so the next run does not queue behind them.
+ */
+async function untilIdle(base: string): Promise<void> {
+  const until = performance.now() + 300_000;
+  let quick = 0;
+  while (quick < 2 && performance.now() < until) {
+    const t0 = performance.now();
+    await fetch(`${base}/trpc/auth.me`).then((r) => r.arrayBuffer());
+    quick = performance.now() - t0 < 50 ? quick + 1 : 0;
+  }
+}
+
+const think = () => new Promise((r) => setTimeout(r, 1000 + Math.random() * 4000));
+
+/** Users clicking with think time until `seconds` are up; `visit` is one user's next click. */
+async function thinkingUsers(
+  users: number,
+  seconds: number,
+  visit: (user: number, until: number, timed: Timed) => Promise<void>,
+): Promise<void> {
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: users }, async (_, user) => {
+      await think();
+      while (performance.now() < until) {
+        await visit(user, until, timed);
+        await think();
+      }
+    }),
+  );
+}
+
+type Timed = <T>(kind: string, fn: () => Promise<T>) => Promise<T | null>;
+const samples = new Map<string, { times: number[]; failed: number }>();
+const timed: Timed = async (kind, fn) => {
+  const s = samples.get(kind) ?? { times: [], failed: 0 };
+  samples.set(kind, s);
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    s.times.push(performance.now() - t0);
+    return value;
+  } catch (err) {
+    // The first few failures say why (a status, a reset socket, a timeout) in the bench's log.
+    if (++s.failed <= 3) console.log(`${kind} failed: ${failureReason(err)}`);
+    return null;
+  }
+};
+
+function failureReason(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  return [e.message, e.cause?.code, e.cause?.message].filter(Boolean).join(' — ');
+}
+const takeSamples = (kind: string, seconds: number) => {
+  const s = samples.get(kind) ?? { times: [], failed: 0 };
+  samples.delete(kind);
+  return latency(s.times, s.failed, seconds);
+};
+
+// ---------------------------------------------------------------------------------------------
+// In-process: the procedure without HTTP, and its SQL statements' own time.
+
+interface InProcess {
+  sqlMs: number;
+  totalMs: number;
+}
+
+/** Medians of sequential in-process calls (after one warm-up), bounded in count and time. */
+async function inProcess(
+  call: () => Promise<unknown>,
+  sqlClock: { ms: number },
+  budgetMs: number,
+): Promise<InProcess> {
+  await call();
+  const sql: number[] = [];
+  const total: number[] = [];
+  const until = performance.now() + budgetMs;
+  while (total.length < 21 && (total.length < 3 || performance.now() < until)) {
+    sqlClock.ms = 0;
+    const t0 = performance.now();
+    await call();
+    total.push(performance.now() - t0);
+    sql.push(sqlClock.ms);
+  }
+  return { sqlMs: round(median(sql), 2), totalMs: round(median(total), 2) };
+}
+
+// ---------------------------------------------------------------------------------------------
+
 export async function runHttpBench(o: HttpBenchOptions): Promise<HttpBenchResult> {
+  const machine = machineLine();
+  const rows: BenchRow[] = [];
+  for (const dialect of o.dialects) rows.push(...(await benchDialect(o, dialect)));
+  return { students: o.students, workers: o.workers, machine, rows };
+}
+
+async function benchDialect(o: HttpBenchOptions, dialect: Dialect): Promise<BenchRow[]> {
   const lastDay = schoolYearLastDay(new Date(), ZONE);
   const asOf = instantAt(lastDay, 18 * 60, ZONE);
-  const seeded = await seededFile(o.students, lastDay, o.log);
-  // Each run gets its own copy: the write path adds sessions, the cached seed stays as seeded.
-  const runFile = join(tmpdir(), `carryover-http-bench-run-${process.pid}.sqlite`);
-  copyFileSync(seeded, runFile);
-  const conn: Connection = openDatabase(runFile);
+  const database =
+    dialect === 'sqlite' ? await sqliteDatabase(o, lastDay) : await postgresDatabase(o, lastDay);
+  const sqlClock = { ms: 0 };
+  const conn: Connection = openDatabase(database.url, {
+    log: (event) => {
+      if (event.level === 'query') sqlClock.ms += event.queryDurationMillis;
+    },
+  });
   let server: ChildProcess | undefined;
   try {
     await migrateToLatest(conn.db);
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     server = spawnCli(['serve'], {
-      DATABASE_URL: runFile,
+      DATABASE_URL: database.url,
       PORT: String(port),
       HOST: '127.0.0.1',
       CARRYOVER_NOW: asOf.toISOString(),
+      WEB_CONCURRENCY: String(o.workers),
     });
     await serverReady(server);
     const pid = server.pid as number;
-    o.log(`Serving ${o.students} students as of ${asOf.toISOString()} at ${base} (pid ${pid})`);
-    return await measure(o, conn, base, pid, asOf, lastDay);
+    o.log(`${dialect}: serving ${o.students} students as of ${asOf.toISOString()} at ${base}`);
+    return await measure(o, dialect, database, conn, sqlClock, base, pid, asOf, lastDay);
   } finally {
     if (server && server.exitCode === null) {
       server.kill('SIGTERM');
       await awaitExit(server);
     }
     await conn.close();
-    for (const f of [runFile, `${runFile}-wal`, `${runFile}-shm`]) rmSync(f, { force: true });
+    await database.drop();
   }
 }
 
-function serverReady(server: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('Carryover is serving')) {
-        server.stdout?.off('data', onData);
-        // Request log lines keep coming: drain them so the pipe never blocks the server.
-        server.stdout?.resume();
-        resolve();
-      }
-    };
-    server.stdout?.on('data', onData);
-    server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${seen}`)));
-  });
+async function datasetLine(conn: Connection, database: RunDatabase): Promise<string> {
+  const count = async (table: 'student' | 'therapy_session' | 'observation' | 'audit_event') =>
+    Number(
+      (
+        await conn.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const fmt = (n: number) =>
+    n >= 1e6 ? `${round(n / 1e6, 2)} M` : n >= 1e4 ? `${round(n / 1e3, 0)} k` : String(n);
+  const size = await database.sizeBytes();
+  const seeded =
+    database.seedSeconds === null ? 'seed cached' : `seeded in ${round(database.seedSeconds, 0)} s`;
+  return (
+    `dataset: ${fmt(await count('student'))} students, ${fmt(await count('therapy_session'))} sessions, ` +
+    `${fmt(await count('observation'))} observations, ${fmt(await count('audit_event'))} audit events; ` +
+    `${round(size / 2 ** 30, 2)} GiB; ${seeded}`
+  );
 }
 
 async function measure(
   o: HttpBenchOptions,
+  dialect: Dialect,
+  database: RunDatabase,
   conn: Connection,
+  sqlClock: { ms: number },
   base: string,
   pid: number,
   asOf: Date,
   today: string,
-): Promise<HttpBenchResult> {
+): Promise<BenchRow[]> {
+  const db = dialect === 'sqlite' ? 'SQLite' : 'Postgres';
+  const rows: BenchRow[] = [];
+  const empty = {
+    '1 user p50': '—',
+    '1 user p95': '—',
+    '1 user p99': '—',
+    'N users p50': '—',
+    'N users p95': '—',
+    'N users p99': '—',
+    'req/s': '—',
+    errors: '—',
+    'SQL p50': '—',
+    'in-process p50': '—',
+    'HTTP/SQL': '—',
+    'peak RSS MiB': '—',
+  } satisfies Omit<BenchRow, 'db' | 'what'>;
+  rows.push({ db, what: await datasetLine(conn, database), ...empty });
+
   const therapist = await signIn(base, 'slp@demo.test');
   const coordinator = await signIn(base, 'coordinator@demo.test');
-  const caseload = await trpcGet(base, therapist, {
-    path: 'caseload.list',
-    method: 'GET',
-    input: {},
-  });
+  const caseload = await send(base, therapist, { path: 'caseload.list', method: 'GET', input: {} });
   const studentId = (caseload.items as { studentId: string }[])[0]?.studentId;
   if (!studentId) throw new Error('slp@demo.test has no students');
+
+  // The users: therapists with caseloads, each with their own session and students.
+  const staff = await conn.db
+    .selectFrom('staff_user')
+    .innerJoin('service', (j) =>
+      j
+        .onRef('service.district_id', '=', 'staff_user.district_id')
+        .onRef('service.provider_id', '=', 'staff_user.id'),
+    )
+    .select('staff_user.email')
+    .distinct()
+    .where('staff_user.role', '=', 'therapist')
+    .orderBy('staff_user.email')
+    .limit(o.users)
+    .execute();
+  if (staff.length === 0) throw new Error('no therapists with services');
+  const users: { cookie: string; students: string[] }[] = [];
+  for (let i = 0; i < o.users; i++) {
+    const cookie = await signIn(base, staff[i % staff.length]?.email as string);
+    const list = await send(base, cookie, { path: 'caseload.list', method: 'GET', input: {} });
+    users.push({
+      cookie,
+      students: (list.items as { studentId: string }[]).map((s) => s.studentId),
+    });
+  }
+  const coordinators: string[] = [];
+  for (let i = 0; i < o.users; i++) coordinators.push(await signIn(base, 'coordinator@demo.test'));
 
   const createCaller = createCallerFactory(appRouter);
   const silent = { info() {}, warn() {}, error() {} };
@@ -351,246 +635,228 @@ async function measure(
         clearCookie: () => {},
       }),
     );
-
-  const sessionBody = () => ({
+  const sessionBody = (forStudent: string) => ({
     idempotencyKey: `bench-${randomBytes(12).toString('base64url')}`,
     date: today,
     startTime: '13:00',
     endTime: '13:30',
     model: 'pull_out',
     setting: 'therapy_room',
-    students: [{ studentId, attendance: 'student_absent_excused' }],
+    students: [{ studentId: forStudent, attendance: 'student_absent_excused' }],
+  });
+  const caseloadCall: Call = { path: 'caseload.list', method: 'GET', input: {} };
+  const studentCall = (id: string): Call => ({
+    path: 'student.get',
+    method: 'GET',
+    input: { studentId: id },
+  });
+  const outcomesCall: Call = { path: 'outcomes.report', method: 'GET', input: {} };
+  const fidelityCall: Call = { path: 'fidelity.report', method: 'GET', input: {} };
+  const logCall = (id: string): Call => ({
+    path: 'sessions.log',
+    method: 'POST',
+    body: () => sessionBody(id),
   });
 
-  type Scenario = {
-    label: string;
-    cookie: string;
-    call: Call;
-    raw: (() => Promise<unknown>) | null;
-    cold?: boolean;
-  };
-  const scenarios: Scenario[] = [
-    {
-      label: 'caseload.list (therapist)',
-      cookie: therapist,
-      call: { path: 'caseload.list', method: 'GET', input: {} },
-      raw: async () => (await callerFor(therapist)).caseload.list({}),
-    },
-    {
-      label: 'student.get',
-      cookie: therapist,
-      call: { path: 'student.get', method: 'GET', input: { studentId } },
-      raw: async () => (await callerFor(therapist)).student.get({ studentId }),
-    },
-    {
-      label: 'caseload.list (coordinator, page 1)',
-      cookie: coordinator,
-      call: { path: 'caseload.list', method: 'GET', input: {} },
-      raw: async () => (await callerFor(coordinator)).caseload.list({}),
-    },
-    {
-      label: 'fidelity.report (coordinator)',
-      cookie: coordinator,
-      call: { path: 'fidelity.report', method: 'GET' },
-      raw: async () => (await callerFor(coordinator)).fidelity.report(),
-    },
-    {
-      label: 'outcomes.report (coordinator)',
-      cookie: coordinator,
-      call: { path: 'outcomes.report', method: 'GET', input: {} },
-      // The in-process caller has its own worker and cache: timed once warm, like the server's.
-      // Not at district size, where its cold start alone takes minutes and a GiB.
-      raw:
-        o.students <= 5_000 ? async () => (await callerFor(coordinator)).outcomes.report({}) : null,
-      cold: true,
-    },
-    // Last: a write bumps the district's data version, which retires cached Outcomes results.
-    {
-      label: 'sessions.log (therapist, write)',
-      cookie: therapist,
-      call: { path: 'sessions.log', method: 'POST', body: sessionBody },
+  // In-process first, while the server idles.
+  const inProc = {
+    caseload: await inProcess(
+      async () => (await callerFor(therapist)).caseload.list({}),
+      sqlClock,
+      5_000,
+    ),
+    student: await inProcess(
+      async () => (await callerFor(therapist)).student.get({ studentId }),
+      sqlClock,
+      5_000,
+    ),
+    coordinator: await inProcess(
+      async () => (await callerFor(coordinator)).caseload.list({}),
+      sqlClock,
+      5_000,
+    ),
+    fidelity: await inProcess(
+      async () => (await callerFor(coordinator)).fidelity.report({}),
+      sqlClock,
+      5_000,
+    ),
+    log: await inProcess(
       // biome-ignore lint/suspicious/noExplicitAny: the body is SessionLogInput-shaped.
-      raw: async () => (await callerFor(therapist)).sessions.log(sessionBody() as any),
-    },
-  ];
-
-  // Every in-process timing first, while the server is idle: both processes write audit
-  // events to one SQLite file, and a reader that turns writer loses to the other (BUSY_SNAPSHOT).
-  const raws = new Map<Scenario, number>();
-  for (const s of scenarios) {
-    if (s.raw) raws.set(s, await rawMedian(s.raw, 5_000));
-    o.log(`${s.label}: in-process p50 ${raws.get(s) ?? '(skipped)'} ms`);
-  }
-
-  const rows: PathRow[] = [];
-  for (const s of scenarios) {
-    if (s.cold) {
-      const [[ms, ok], rss] = await withPeakRss(pid, async () => {
-        const t0 = performance.now();
-        const ok = await trpcGet(base, s.cookie, s.call).then(
-          () => true,
-          (err) => {
-            o.log(`${s.label}: cold call failed: ${err}`);
-            return false;
-          },
-        );
-        return [performance.now() - t0, ok] as const;
-      });
-      o.log(`${s.label}: cold ${round(ms)} ms`);
-      rows.push(
-        row(
-          `${s.label}, cold (one call)`,
-          1,
-          {
-            requests: 1,
-            perSecond: round(1000 / ms, 2),
-            p50: round(ms),
-            p95: round(ms),
-            p99: round(ms),
-            failed: ok ? 0 : 1,
-          },
-          rss,
-          '—',
-        ),
-      );
-      if (!ok) continue;
-    }
-    const raw = raws.get(s) ?? Number.NaN;
-    for (const connections of [1, 50]) {
-      const [l, rss] = await withPeakRss(pid, () =>
-        load(base, s.cookie, s.call, connections, o.seconds),
-      );
-      await untilIdle(base);
-      o.log(`${s.label} ×${connections}: p50 ${l.p50} ms, ${l.perSecond}/s, ${l.failed} failed`);
-      rows.push(row(`${s.label}${s.cold ? ', cached' : ''}`, connections, l, rss, raw));
-    }
-  }
-  const [users, usersRss] = await withPeakRss(pid, () => simulatedStaff(o, conn, base));
-  rows.push(
-    ...users.map((u) => ({
-      path: `${o.users} users: ${u.page}`,
-      connections: `${o.users} users`,
-      requests: u.requests,
-      'req/s': round(u.requests / o.usersSeconds),
-      'p50 ms': u['p50 ms'],
-      'p95 ms': u['p95 ms'],
-      'p99 ms': u['p99 ms'],
-      'non-2xx+errors': u.errors,
-      'peak RSS MiB': usersRss,
-      'raw p50 ms': '—',
-      'HTTP/raw p50': '—',
-    })),
-  );
-  return {
-    students: o.students,
-    asOf: asOf.toISOString(),
-    rows,
-    users: users.map(({ page, requests, errors, ...u }) => ({
-      page,
-      requests,
-      'p50 ms': u['p50 ms'],
-      'p95 ms': u['p95 ms'],
-      errors,
-    })),
-    serverPeakRssMiB: round(procStatusKiB(pid, 'VmHWM') / 1024),
+      async () => (await callerFor(therapist)).sessions.log(sessionBody(studentId) as any),
+      sqlClock,
+      5_000,
+    ),
   };
-}
+  o.log(`${db}: in-process ${JSON.stringify(inProc)}`);
 
-function row(
-  path: string,
-  connections: number,
-  l: Load,
-  rss: number,
-  raw: number | string,
-): PathRow {
-  return {
-    path,
-    connections,
-    requests: l.requests,
-    'req/s': l.perSecond,
-    'p50 ms': l.p50,
-    'p95 ms': l.p95,
-    'p99 ms': l.p99,
-    'non-2xx+errors': l.failed,
+  const row = (
+    what: string,
+    one: Latency | null,
+    many: Latency | null,
+    rss: number,
+    raw: InProcess | null,
+    perSecond?: number,
+  ): BenchRow => ({
+    db,
+    what,
+    '1 user p50': one?.p50 ?? '—',
+    '1 user p95': one?.p95 ?? '—',
+    '1 user p99': one?.p99 ?? '—',
+    'N users p50': many?.p50 ?? '—',
+    'N users p95': many?.p95 ?? '—',
+    'N users p99': many?.p99 ?? '—',
+    'req/s': perSecond ?? '—',
+    errors: (one?.failed ?? 0) + (many?.failed ?? 0),
+    'SQL p50': raw ? raw.sqlMs : '—',
+    'in-process p50': raw ? raw.totalMs : '—',
+    'HTTP/SQL': raw && one && raw.sqlMs > 0 ? round(one.p50 / raw.sqlMs, 2) : '—',
     'peak RSS MiB': rss,
-    'raw p50 ms': typeof raw === 'number' && Number.isFinite(raw) ? raw : '—',
-    'HTTP/raw p50': typeof raw === 'number' && raw > 0 ? round(l.p50 / raw) : '—',
+  });
+
+  const single = async (cookie: string, call: Call) => {
+    const [l, rss] = await withPeakRss(pid, () => closedLoop(base, cookie, call, 1, o.seconds));
+    await untilIdle(base);
+    return [l, rss] as const;
   };
+
+  // Caseload and student pages: one user each, then the therapists' mix.
+  const [caseloadOne, r1] = await single(therapist, caseloadCall);
+  const [studentOne, r2] = await single(therapist, studentCall(studentId));
+  const [, r3] = await withPeakRss(pid, () =>
+    thinkingUsers(o.users, o.usersSeconds, async (u, until) => {
+      const user = users[u] as (typeof users)[number];
+      await timed('caseload', () => send(base, user.cookie, caseloadCall));
+      const visits = 1 + Math.floor(Math.random() * 3);
+      for (let i = 0; i < visits && user.students.length > 0 && performance.now() < until; i++) {
+        await think();
+        const id = user.students[Math.floor(Math.random() * user.students.length)] as string;
+        await timed('student', () => send(base, user.cookie, studentCall(id)));
+      }
+    }),
+  );
+  const caseloadMany = takeSamples('caseload', o.usersSeconds);
+  const studentMany = takeSamples('student', o.usersSeconds);
+  rows.push(
+    row('caseload.list (therapist)', caseloadOne, caseloadMany, Math.max(r1, r3), inProc.caseload),
+  );
+  rows.push(row('student.get', studentOne, studentMany, Math.max(r2, r3), inProc.student));
+  o.log(`${db}: therapists' mix done`);
+
+  // Capacity: student.get, closed loop at 50 connections.
+  const [capacity, r4] = await withPeakRss(pid, () =>
+    closedLoop(base, therapist, studentCall(studentId), o.users, o.seconds),
+  );
+  await untilIdle(base);
+  rows.push(
+    row(
+      `student.get, closed loop × ${o.users} connections`,
+      null,
+      capacity,
+      r4,
+      inProc.student,
+      capacity.perSecond,
+    ),
+  );
+
+  /** One path: a single user, then `o.users` users each clicking it with think time. */
+  const onePath = async (
+    what: string,
+    cookieOne: string,
+    callFor: (user: number) => Call,
+    cookieFor: (user: number) => string,
+    raw: InProcess | null,
+  ) => {
+    const [one, ra] = await single(cookieOne, callFor(0));
+    const [, rb] = await withPeakRss(pid, () =>
+      thinkingUsers(o.users, o.usersSeconds, async (u) => {
+        await timed(what, () => send(base, cookieFor(u), callFor(u)));
+      }),
+    );
+    await untilIdle(base);
+    rows.push(row(what, one, takeSamples(what, o.usersSeconds), Math.max(ra, rb), raw));
+    o.log(`${db}: ${what} done`);
+  };
+
+  await onePath(
+    'caseload.list (coordinator, first page)',
+    coordinator,
+    () => caseloadCall,
+    (u) => coordinators[u] as string,
+    inProc.coordinator,
+  );
+  await onePath(
+    'fidelity.report (coordinator, first page)',
+    coordinator,
+    () => fidelityCall,
+    (u) => coordinators[u] as string,
+    inProc.fidelity,
+  );
+
+  // Outcomes: one cold call (one worker computes), then every worker warmed, then cached.
+  const [cold, rCold] = await withPeakRss(pid, async () => {
+    const t0 = performance.now();
+    const ok = await send(base, coordinator, outcomesCall).then(
+      () => true,
+      (err) => {
+        o.log(`outcomes cold call failed: ${err}`);
+        return false;
+      },
+    );
+    return { ms: round(performance.now() - t0), ok };
+  });
+  rows.push(
+    row(
+      'outcomes.report, cold (one call)',
+      {
+        requests: 1,
+        perSecond: 0,
+        p50: cold.ms,
+        p95: cold.ms,
+        p99: cold.ms,
+        failed: cold.ok ? 0 : 1,
+      },
+      null,
+      rCold,
+      null,
+    ),
+  );
+  // Each worker keeps its own cache: parallel calls open sockets that reach every worker. A
+  // cold call the client gave up on still finishes and fills its worker's cache.
+  await Promise.all(
+    Array.from({ length: o.workers * 2 }, () => send(base, coordinator, outcomesCall)),
+  ).catch((err) => o.log(`outcomes warm-up failed: ${err}`));
+  await onePath(
+    'outcomes.report, cached',
+    coordinator,
+    () => outcomesCall,
+    (u) => coordinators[u] as string,
+    null,
+  );
+
+  // Last: writes bump the district's data version, which retires cached Outcomes results.
+  await onePath(
+    'sessions.log (write)',
+    therapist,
+    (u) => (u === 0 ? logCall(studentId) : logCall(users[u]?.students[0] ?? studentId)),
+    (u) => (u === 0 ? therapist : (users[u]?.cookie as string)),
+    inProc.log,
+  );
+  return rows;
 }
 
-/**
- * `users` signed-in staff with caseloads, each looping: their caseload, then 1–3 of its
- * students, with 1–5 s of think time before every page, until the time is up.
- */
-async function simulatedStaff(o: HttpBenchOptions, conn: Connection, base: string) {
-  const staff = await conn.db
-    .selectFrom('staff_user')
-    .innerJoin('service', (j) =>
-      j
-        .onRef('service.district_id', '=', 'staff_user.district_id')
-        .onRef('service.provider_id', '=', 'staff_user.id'),
-    )
-    .select('staff_user.email')
-    .distinct()
-    .where('staff_user.role', '=', 'therapist')
-    .orderBy('staff_user.email')
-    .limit(o.users)
-    .execute();
-  if (staff.length === 0) throw new Error('no therapists with services');
-  const emails = Array.from(
-    { length: o.users },
-    (_, i) => staff[i % staff.length]?.email as string,
-  );
-  const cookies: string[] = [];
-  for (const email of emails) cookies.push(await signIn(base, email));
-
-  const times: Record<'caseload' | 'student', number[]> = { caseload: [], student: [] };
-  const errors = { caseload: 0, student: 0 };
-  const until = performance.now() + o.usersSeconds * 1000;
-  const think = () => new Promise((r) => setTimeout(r, 1000 + Math.random() * 4000));
-  const page = async (kind: 'caseload' | 'student', cookie: string, call: Call) => {
-    const t0 = performance.now();
-    try {
-      const data = await trpcGet(base, cookie, call);
-      times[kind].push(performance.now() - t0);
-      return data;
-    } catch {
-      errors[kind]++;
-      return null;
-    }
-  };
-  const user = async (cookie: string) => {
-    await think();
-    while (performance.now() < until) {
-      const list = await page('caseload', cookie, {
-        path: 'caseload.list',
-        method: 'GET',
-        input: {},
-      });
-      const ids = ((list?.items ?? []) as { studentId: string }[]).map((r) => r.studentId);
-      const visits = 1 + Math.floor(Math.random() * 3);
-      for (let i = 0; i < visits && ids.length > 0 && performance.now() < until; i++) {
-        await think();
-        const id = ids[Math.floor(Math.random() * ids.length)] as string;
-        await page('student', cookie, {
-          path: 'student.get',
-          method: 'GET',
-          input: { studentId: id },
-        });
-      }
-      await think();
-    }
-  };
-  await Promise.all(cookies.map(user));
-  return (['caseload', 'student'] as const).map((kind) => {
-    const sorted = times[kind].sort((a, b) => a - b);
-    return {
-      page: kind === 'caseload' ? 'caseload.list' : 'student.get',
-      requests: sorted.length + errors[kind],
-      'p50 ms': round(percentile(sorted, 50)),
-      'p95 ms': round(percentile(sorted, 95)),
-      'p99 ms': round(percentile(sorted, 99)),
-      errors: errors[kind],
-    };
-  });
+/** The rows as a Markdown table (for the README), columns padded. */
+export function markdownTable(rows: BenchRow[]): string {
+  if (rows.length === 0) return '';
+  const headers = Object.keys(rows[0] as BenchRow) as (keyof BenchRow)[];
+  const cell = (v: unknown) =>
+    typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : String(v);
+  const table = [headers.map(String), ...rows.map((r) => headers.map((h) => cell(r[h])))];
+  const widths = headers.map((_, i) => Math.max(3, ...table.map((line) => line[i]?.length ?? 0)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
+  return [
+    line(table[0] as string[]),
+    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+    ...table.slice(1).map(line),
+  ].join('\n');
 }

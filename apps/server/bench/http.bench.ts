@@ -1,15 +1,22 @@
 import { afterAll, bench, describe } from 'vitest';
-import { benchOptionsFromEnv, type HttpBenchResult, runHttpBench } from './http-paths';
+import {
+  benchOptionsFromEnv,
+  type HttpBenchResult,
+  markdownTable,
+  runHttpBench,
+} from './http-paths';
 
-// The request paths over HTTP against the real server; see http-paths.ts. Sizes and durations:
-// BENCH_STUDENTS (default 200), BENCH_SECONDS per path and concurrency (10), BENCH_USERS (50),
-// BENCH_USERS_SECONDS (60). The seeded district is cached in the OS temp dir per size.
+// The request paths over HTTP against the real multi-process server, SQLite and Postgres, in
+// one table; see http-paths.ts. BENCH_STUDENTS (default 200; 25000 for the district-scale
+// run), BENCH_DIALECTS (sqlite,postgres), BENCH_SECONDS per single-user and capacity run (10),
+// BENCH_USERS (50), BENCH_USERS_SECONDS per 50-user run (30), WEB_CONCURRENCY (cores). Seeded
+// districts are cached per size: SQLite in the OS temp dir, Postgres as a database.
 const once = { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 };
 let result: HttpBenchResult | undefined;
 
 describe('HTTP request paths', () => {
   bench(
-    'request paths over HTTP (autocannon) and in-process',
+    'request paths over HTTP (autocannon, simulated users) and in-process',
     async () => {
       result = await runHttpBench(benchOptionsFromEnv((line) => console.log(line)));
     },
@@ -20,8 +27,9 @@ describe('HTTP request paths', () => {
 afterAll(() => {
   if (!result) return;
   console.log(
-    `\n${result.students} students (SQLite, full school year, served as of ${result.asOf}); ` +
-      `server peak RSS ${result.serverPeakRssMiB} MiB`,
+    `\n${result.students} students, full school year; ${result.workers} worker processes; ` +
+      `${result.machine}. Times in ms; N users = ${process.env.BENCH_USERS ?? 50} users with ` +
+      '1–5 s think time; HTTP/SQL = 1-user HTTP p50 / SQL p50.\n',
   );
-  console.table(result.rows);
+  console.log(markdownTable(result.rows));
 });

@@ -1,13 +1,7 @@
-import type { Server } from 'node:http';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import {
-  consoleLogger,
-  errorSummary,
-  hashPassword,
-  newSetupLinkToken,
-  SETUP_LINK_HOURS,
-  warmPasswordEstimator,
-} from '@carryover/api';
+import { hashPassword, newSetupLinkToken, SETUP_LINK_HOURS } from '@carryover/api';
 import {
   type Connection,
   createDistrict,
@@ -16,7 +10,6 @@ import {
   describeClock,
   findDistrictByName,
   hasAnyDistrict,
-  keepPlannerStatisticsFresh,
   migrateToLatest,
   openDatabase,
   refreshPlannerStatistics,
@@ -25,6 +18,7 @@ import {
 } from '@carryover/db';
 import { instantAt } from '@carryover/domain';
 import { backup } from './backup';
+import { type Listen, runWorker, serveInWorkers, workerCount } from './cluster';
 import {
   accountsWithDemoPassword,
   DEMO_PASSWORD,
@@ -34,7 +28,6 @@ import {
 } from './deployment';
 import { restore } from './restore';
 import { schoolYearLastDay } from './school-year';
-import { createServer } from './server';
 
 // The command line: `tsx src/main.ts <command>`. Heavy work (migrations, the demo seed) runs
 // here, before the server listens, never inside a request.
@@ -44,8 +37,9 @@ const HELP = `Carryover server
 Usage: tsx src/main.ts <command> [options]
 
 Commands:
-  start [--students N]    migrate, then serve; on an empty SQLite database served on loopback
-        [--full-year]     only (a demo on this machine), first fill the demo district
+  start [--students N]    migrate, then serve in WEB_CONCURRENCY worker processes; on an
+        [--full-year]     empty SQLite database served on loopback only (a demo on this
+                          machine), first fill the demo district
   serve                   serve only (no migrations, never a seed)
   migrate                 apply pending migrations
   seed [--students N]     add the demo district (${DEMO_PASSWORD} is every demo password);
@@ -66,17 +60,19 @@ Commands:
   --help                  this text
 
 Environment:
-  DATABASE_URL   a SQLite file path (default ${DEFAULT_SQLITE_PATH})
-                 or a Postgres URL (postgres://user:password@host:5432/carryover)
-  PORT           port to listen on (default 3000)
-  HOST           address to listen on (default 127.0.0.1: this machine only). Any other
-                 address, TRUST_PROXY or PUBLIC_URL is a deployment: it never gets the demo
-                 district, and refuses to start while an account has the demo password
-  TRUST_PROXY    the reverse proxies' addresses or CIDR ranges (10.0.0.0/8,::1), whose
-                 X-Forwarded-Proto and X-Forwarded-For are believed; 1 = any peer
-  PUBLIC_URL     the address users open (https://carryover.example.org), for setup links
-  CARRYOVER_NOW  an ISO instant: run as if it were then (the clock starts there and runs on);
-                 for reproducing a test run or a demo at a given hour, never in production
+  DATABASE_URL     a SQLite file path (default ${DEFAULT_SQLITE_PATH})
+                   or a Postgres URL (postgres://user:password@host:5432/carryover)
+  PORT             port to listen on (default 3000)
+  HOST             address to listen on (default 127.0.0.1: this machine only). Any other
+                   address, TRUST_PROXY or PUBLIC_URL is a deployment: it never gets the demo
+                   district, and refuses to start while an account has the demo password
+  WEB_CONCURRENCY  worker processes that serve (default: one per available core, here ${availableParallelism()});
+                   each has its own database connection; a worker that dies is replaced
+  TRUST_PROXY      the reverse proxies' addresses or CIDR ranges (10.0.0.0/8,::1), whose
+                   X-Forwarded-Proto and X-Forwarded-For are believed; 1 = any peer
+  PUBLIC_URL       the address users open (https://carryover.example.org), for setup links
+  CARRYOVER_NOW    an ISO instant: run as if it were then (the clock starts there and runs on);
+                   for reproducing a test run or a demo at a given hour, never in production
 `;
 
 function fail(message: string): never {
@@ -230,12 +226,21 @@ async function createAdmin(
   console.log(`  ${base}/setup#${link.token}\n`);
 }
 
-async function serve(conn: Connection): Promise<void> {
+/** PORT and HOST, checked before anything is forked. */
+function listenAddress(): Listen {
   const port = Number(process.env.PORT ?? 3000);
   const host = listenHost();
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`PORT must be a port number, got ${process.env.PORT}`);
-  const reachable = reachableBecause({ host, env: process.env });
+  return { port, host };
+}
+
+/**
+ * Before any worker serves: a server others can reach refuses to start while an account has
+ * the published demo password (see deployment.ts).
+ */
+async function refuseDemoPasswordsWhenReachable(conn: Connection, listen: Listen): Promise<void> {
+  const reachable = reachableBecause({ host: listen.host, env: process.env });
   if (reachable) {
     const demoAccounts = await accountsWithDemoPassword(conn.db);
     if (demoAccounts.length > 0) {
@@ -246,48 +251,15 @@ async function serve(conn: Connection): Promise<void> {
   }
   if (!(await hasAnyDistrict(conn.db)))
     console.log('No district yet: create the first admin with `carryover create-admin`.');
-  warmPasswordEstimator();
-  const server = createServer({ conn, log: consoleLogger });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-      console.log(`Carryover is serving ${conn.location} at http://${shown}:${port}/`);
-      const stopStatistics = keepPlannerStatisticsFresh(conn.db, (err) =>
-        consoleLogger.error('refreshing planner statistics failed', err),
-      );
-      server.once('close', stopStatistics);
-      installShutdown(server, conn, resolve);
-    });
-  });
 }
 
-function installShutdown(server: Server, conn: Connection, done: () => void): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      console.log('Forced exit.');
-      process.exit(1);
-    }
-    stopping = true;
-    console.log(`${signal}: finishing open requests…`);
-    // Requests in flight get up to 10 s; idle keep-alive sockets close now.
-    const force = setTimeout(() => {
-      console.log('Closing remaining connections.');
-      server.closeAllConnections();
-    }, 10_000);
-    force.unref();
-    server.close(async () => {
-      await conn
-        .close()
-        .catch((err) => console.error(`closing the database failed: ${errorSummary(err)}`));
-      console.log('Stopped.');
-      done();
-    });
-    server.closeIdleConnections();
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+/** WEB_CONCURRENCY, checked before any migration or seed runs. */
+function workersToFork(): number {
+  try {
+    return workerCount();
+  } catch (err) {
+    fail((err as Error).message);
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -347,6 +319,10 @@ async function main(argv: string[]): Promise<void> {
     fail('reset deletes every table and all data. Run `reset --yes` if that is what you want.');
   }
 
+  const serving = command === 'start' || command === 'serve';
+  const listen = serving ? listenAddress() : { port: 0, host: '' };
+  const workers = serving ? workersToFork() : 0;
+
   // A faked clock is said out loud, so nobody mistakes a replayed day for the real one.
   if (process.env.CARRYOVER_NOW) console.log(describeClock());
   const conn = openDatabase();
@@ -378,7 +354,8 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'serve':
       await refreshPlannerStatistics(conn.db);
-      return serve(conn);
+      await refuseDemoPasswordsWhenReachable(conn, listen);
+      return serveInWorkers(conn, listen, workers);
     case 'start':
       await migrate(conn);
       if (!(await hasAnyDistrict(conn.db))) {
@@ -388,11 +365,15 @@ async function main(argv: string[]): Promise<void> {
           await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
         } else console.log('First run: not a local SQLite demo, so no demo district.');
       }
-      return serve(conn);
+      await refuseDemoPasswordsWhenReachable(conn, listen);
+      return serveInWorkers(conn, listen, workers);
   }
 }
 
-main(process.argv.slice(2)).catch((err) => {
+const crash = (err: unknown) => {
   console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
-});
+};
+// A forked worker runs this file too: it serves, the primary did everything else.
+if (cluster.isWorker) runWorker(listenAddress()).catch(crash);
+else main(process.argv.slice(2)).catch(crash);

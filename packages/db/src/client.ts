@@ -1,7 +1,16 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type Logger as KyselyLogger, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  type Logger as KyselyLogger,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index';
@@ -79,7 +88,7 @@ export function openDatabase(
   // With WAL, NORMAL is durable across application crashes; only an OS crash can lose the last commits.
   sqlite.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: sqlite }),
+    dialect: new ImmediateSqliteDialect({ database: sqlite }),
     log: options.log,
   });
   sqliteHandles.set(db, sqlite);
@@ -99,6 +108,31 @@ export function createPrivateFile(path: string): void {
   const full = resolve(path);
   mkdirSync(dirname(full), { recursive: true, mode: 0o700 });
   if (!existsSync(full)) closeSync(openSync(full, 'a', 0o600));
+}
+
+/**
+ * Kysely begins SQLite transactions with a deferred `BEGIN`: the write lock is taken at the
+ * first write, and if another process committed since this transaction's first read, SQLite
+ * refuses the write at once (SQLITE_BUSY_SNAPSHOT; busy_timeout does not wait for it). With
+ * several server processes on one file, every transaction here begins `IMMEDIATE` instead:
+ * it waits (busy_timeout) for the write lock up front, so what it reads, such as the audit
+ * chain's head, is still the latest when it writes.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }
 
 function redact(url: string): string {

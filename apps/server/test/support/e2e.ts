@@ -39,7 +39,7 @@ export interface RunningCarryover {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
@@ -65,7 +65,17 @@ export async function startCarryover(env: Record<string, string> = {}): Promise<
     ['--import', 'tsx', 'src/main.ts', 'start'],
     {
       cwd: join(import.meta.dirname, '../..'),
-      env: { ...process.env, DATABASE_URL: dbPath, PORT: String(port), HOST: '127.0.0.1', ...env },
+      env: {
+        ...process.env,
+        DATABASE_URL: dbPath,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        // One worker process: each worker's first requests are slow (a cold JIT), and the
+        // browser tests' short polls would meet that once per worker. test/cluster.test.ts
+        // covers several workers.
+        WEB_CONCURRENCY: '1',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -8,7 +8,9 @@ import type {
   SessionModel,
 } from '@carryover/domain';
 import { instantAt, promptLevels } from '@carryover/domain';
-import type { Kysely } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { postgresUrlOf } from '../client';
 import { systemClock } from '../clock';
 import { bumpDataVersion } from '../queries/data-version';
 import { rebuildGoalSummaries } from '../queries/goal-summaries';
@@ -40,7 +42,7 @@ import { classroomOffset, type PlantedEffects, plantedRoi, resolveEffects } from
 import { FIRST_NAMES, LAST_NAMES, SCHOOL_NAMES } from './names';
 import { hash3, hashFloat, hashString, Rng } from './rng';
 import { writeTouchBases } from './team';
-import { BatchWriter, MemorySink, type RowSink } from './writer';
+import { BatchWriter, CopyWriter, MemorySink, type RowSink } from './writer';
 
 export type { DomainGroup, PlantedEffects } from './effects';
 export {
@@ -81,6 +83,8 @@ export interface DemoOptions {
    * none). Leave unset for the demo; the rows are then exactly those of PLANTED_EFFECTS.
    */
   effects?: Partial<PlantedEffects>;
+  /** Postgres: load through COPY (default) or multi-row inserts (to compare the two). */
+  postgresLoad?: 'copy' | 'insert';
 }
 
 export interface DemoResult {
@@ -114,8 +118,8 @@ export async function seedDemoDistrict(
   options: DemoOptions,
 ): Promise<DemoResult> {
   const resolved = resolveOptions(options);
-  const result = await db.transaction().execute(async (trx) => {
-    const gen = new Generator(resolved, new BatchWriter(trx));
+  const result = await seedTransaction(db, options.postgresLoad ?? 'copy', async (trx, sink) => {
+    const gen = new Generator(resolved, sink);
     const made = await gen.run();
     await bumpDataVersion(trx, made.districtId);
     await rebuildGoalSummaries(trx, made.districtId);
@@ -123,6 +127,45 @@ export async function seedDemoDistrict(
   });
   resolved.onProgress({ step: 'commit', done: 1, total: 1 });
   return result;
+}
+
+/**
+ * One transaction for the whole seed, with the bulk path the database offers: on a Postgres
+ * opened by `openDatabase`, a client of its own that loads through COPY; elsewhere Kysely's
+ * transaction and batched inserts.
+ */
+async function seedTransaction<T>(
+  db: Kysely<Database>,
+  load: 'copy' | 'insert',
+  work: (trx: Kysely<Database>, sink: RowSink) => Promise<T>,
+): Promise<T> {
+  const url = postgresUrlOf(db);
+  if (!url || load === 'insert') {
+    return db.transaction().execute((trx) => work(trx, new BatchWriter(trx)));
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  // A Kysely over this one client, so the seed's other statements share its transaction.
+  const onClient = new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool: {
+        options: { connectionString: url },
+        connect: async () => Object.assign(client, { release() {} }),
+        end: async () => {},
+      },
+    }),
+  });
+  try {
+    await client.query('BEGIN');
+    const result = await work(onClient, new CopyWriter(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    await client.end();
+  }
 }
 
 /**

@@ -100,9 +100,11 @@ async function appendChain(
   districtId: string,
   events: readonly AuditInput[],
 ): Promise<void> {
-  // SQLite runs one write transaction at a time; Postgres needs an explicit per-district lock
-  // so two appends cannot both read the same chain head. The unique (district_id, seq) key
-  // is the last line of defence either way.
+  // Two appends, in this process or another server process, must not both read the same
+  // chain head. SQLite: every transaction begins IMMEDIATE (client.ts), so this read already
+  // holds the database's one write lock. Postgres: a per-district lock, held to commit; the
+  // head read after it sees the previous holder's commit (read committed). The unique
+  // (district_id, seq) key is the last line of defence either way.
   if (isPostgres(trx)) {
     await sql`select pg_advisory_xact_lock(hashtext(${districtId}))`.execute(trx);
   }

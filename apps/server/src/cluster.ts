@@ -1,0 +1,191 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Server } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { consoleLogger, errorSummary, type Logger, warmPasswordEstimator } from '@carryover/api';
+import { type Connection, keepPlannerStatisticsFresh, openDatabase } from '@carryover/db';
+import { createServer } from './server';
+
+// Serving in several processes. better-sqlite3 is synchronous, so one process serves one query
+// at a time on one core; node:cluster forks worker processes that share the listening socket
+// (the primary hands connections out round-robin). Each worker opens its own SQLite connection
+// (WAL lets readers in several processes run side by side; writers take turns on the write
+// lock, see client.ts) or its own Postgres pool. The primary does the one-off work before
+// forking (migrations, the demo seed, the first planner statistics) and afterwards only
+// supervises: it replaces a worker that dies and refreshes statistics hourly, once for all.
+
+export interface Listen {
+  port: number;
+  host: string;
+}
+
+/** Worker processes to fork: WEB_CONCURRENCY, else one per available core. */
+export function workerCount(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.WEB_CONCURRENCY?.trim();
+  if (!raw) return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new Error(`WEB_CONCURRENCY must be a whole number from 1 to 256, got ${raw}`);
+  return n;
+}
+
+type ToWorker = { type: 'shutdown' };
+type ToPrimary = { type: 'listening' };
+
+const shownHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
+
+/** How long a stopping process waits for requests in flight before closing their sockets. */
+const DRAIN_MS = 10_000;
+
+/**
+ * The primary: forks `workers` processes, resolves once they have all stopped after SIGTERM or
+ * SIGINT. `conn` is the primary's own connection, used for the hourly statistics only.
+ */
+export function serveInWorkers(conn: Connection, listen: Listen, workers: number): Promise<void> {
+  const where = `http://${shownHost(listen.host)}:${listen.port}/`;
+  const alive = new Set<Worker>();
+  const listening = new Set<Worker>();
+  let ready = false;
+  let stopping = false;
+
+  const stopStatistics = keepPlannerStatisticsFresh(conn.db, (err) =>
+    consoleLogger.error('refreshing planner statistics failed', err),
+  );
+
+  return new Promise((resolve) => {
+    const fork = () => {
+      const worker = cluster.fork();
+      alive.add(worker);
+      worker.on('message', (msg: ToPrimary) => {
+        if (msg?.type !== 'listening') return;
+        listening.add(worker);
+        console.log(`Worker ${worker.id} (pid ${worker.process.pid}) is listening.`);
+        if (!ready && listening.size === workers) {
+          ready = true;
+          console.log(
+            `Carryover is serving ${conn.location} at ${where} (${workers} worker process${workers === 1 ? '' : 'es'})`,
+          );
+        }
+      });
+    };
+
+    cluster.on('exit', (worker, code, signal) => {
+      alive.delete(worker);
+      const served = listening.delete(worker);
+      const how = signal ? `signal ${signal}` : `exit code ${code}`;
+      if (stopping) {
+        if (alive.size === 0) finish();
+        return;
+      }
+      // A worker that never got to listen would fail the same way again: stop, do not loop.
+      if (!served) {
+        console.error(`Worker ${worker.id} stopped before it could serve (${how}); stopping.`);
+        stop('startup failure', 1);
+        return;
+      }
+      console.error(
+        `Worker ${worker.id} (pid ${worker.process.pid}) died (${how}); starting a new one.`,
+      );
+      fork();
+    });
+
+    let exitCode = 0;
+    const finish = async () => {
+      stopStatistics();
+      await conn
+        .close()
+        .catch((err) => console.error(`closing the database failed: ${errorSummary(err)}`));
+      console.log('Stopped.');
+      process.exitCode = exitCode;
+      resolve();
+    };
+
+    const stop = (why: string, code = 0) => {
+      if (stopping) return;
+      stopping = true;
+      exitCode = code;
+      console.log(`${why}: stopping the workers (open requests get ${DRAIN_MS / 1000} s)…`);
+      if (alive.size === 0) {
+        finish();
+        return;
+      }
+      for (const w of alive) {
+        if (w.isConnected()) w.send({ type: 'shutdown' } satisfies ToWorker);
+        else w.process.kill('SIGTERM');
+      }
+      // A worker that does not stop in time (a request stuck in a long query) is killed.
+      setTimeout(() => {
+        for (const w of alive) w.process.kill('SIGKILL');
+      }, DRAIN_MS + 5_000).unref();
+    };
+
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        console.log('Forced exit.');
+        for (const w of alive) w.process.kill('SIGKILL');
+        process.exit(1);
+      }
+      stop(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    for (let i = 0; i < workers; i++) fork();
+  });
+}
+
+/** A worker: its own database connection and HTTP server on the shared port. */
+export async function runWorker(listen: Listen): Promise<void> {
+  const conn = openDatabase();
+  // The strength estimator's dictionaries are indexed now, not inside the first password change.
+  warmPasswordEstimator();
+  const server = createServer({ conn, log: taggedLogger(`[worker ${cluster.worker?.id}] `) });
+  // Listening for "stop" before the server listens: a shutdown can arrive mid-start-up.
+  const stop = onceOnly(() => drainThenExit(server, conn));
+  process.on('message', (msg: ToWorker) => {
+    if (msg?.type === 'shutdown') stop();
+  });
+  // A terminal's Ctrl-C reaches the whole process group; the primary's message follows.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  process.send?.({ type: 'listening' } satisfies ToPrimary);
+}
+
+/** Log lines say which worker wrote them, so an operator can follow one process. */
+function taggedLogger(tag: string): Logger {
+  return {
+    info: (line) => consoleLogger.info(tag + line),
+    warn: (line) => consoleLogger.warn(tag + line),
+    error: (line, err) => consoleLogger.error(tag + line, err),
+  };
+}
+
+function onceOnly(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+}
+
+function drainThenExit(server: Server, conn: Connection): void {
+  const closeAndExit = async () => {
+    await conn
+      .close()
+      .catch((err) => console.error(`closing the database failed: ${errorSummary(err)}`));
+    // The Outcomes worker thread, if one started, would keep the process alive.
+    process.exit(0);
+  };
+  if (!server.listening) {
+    void closeAndExit();
+    return;
+  }
+  // Requests in flight get DRAIN_MS; idle keep-alive sockets close now.
+  setTimeout(() => server.closeAllConnections(), DRAIN_MS).unref();
+  server.close(closeAndExit);
+  server.closeIdleConnections();
+}

@@ -1,0 +1,224 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Connection,
+  openDatabase,
+  postgresUrlOf,
+  systemClock,
+  verifyAuditChain,
+} from '@carryover/db';
+import { openTestPostgres, testTargets } from '@carryover/db/testing';
+import { dateIn } from '@carryover/domain';
+import { describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, freePort } from './support/e2e';
+
+// The real CLI serving from several worker processes, each with its own database connection,
+// under concurrent audited requests: every request answers, and each district's audit chain
+// stays one unbroken, gapless sequence (appends serialised across processes, not only within
+// one), on SQLite and on Postgres.
+
+const WORKERS = 2;
+const SERVER_DIR = join(import.meta.dirname, '..');
+
+interface Cli {
+  base: string;
+  log: string[];
+  child: ChildProcess;
+  stop(): Promise<number | null>;
+}
+
+async function startCli(databaseUrl: string): Promise<Cli> {
+  const port = await freePort();
+  const log: string[] = [];
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/main.ts', 'start', '--students', '30'],
+    {
+      cwd: SERVER_DIR,
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        WEB_CONCURRENCY: String(WORKERS),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout?.on('data', (d) => log.push(String(d)));
+  child.stderr?.on('data', (d) => log.push(String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  // The primary prints this once every worker listens.
+  const deadline = Date.now() + 100_000;
+  while (!log.join('').includes('Carryover is serving')) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${log.join('')}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`server did not start:\n${log.join('')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { base: `http://127.0.0.1:${port}`, log, child, stop };
+}
+
+async function signIn(base: string, email: string): Promise<string> {
+  const res = await fetch(`${base}/trpc/auth.signIn`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base },
+    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
+  });
+  expect(res.status).toBe(200);
+  const cookie = res.headers.getSetCookie().at(-1)?.split(';')[0];
+  if (!cookie) throw new Error('no session cookie');
+  return cookie;
+}
+
+async function get(base: string, cookie: string, path: string, input: unknown) {
+  const url = `${base}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;
+  const res = await fetch(url, { headers: { cookie } });
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads a few fields of tRPC's JSON.
+  return { status: res.status, body: (await res.json()) as { result?: { data: any } } };
+}
+
+async function post(base: string, cookie: string, path: string, input: unknown) {
+  const res = await fetch(`${base}/trpc/${path}`, {
+    method: 'POST',
+    headers: { cookie, origin: base, 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  await res.arrayBuffer();
+  return { status: res.status };
+}
+
+/** Fires audited reads and writes from two users at once; returns every status. */
+async function concurrentAuditedRequests(base: string): Promise<number[]> {
+  const therapist = await signIn(base, 'slp@demo.test');
+  const coordinator = await signIn(base, 'coordinator@demo.test');
+  const caseload = await get(base, therapist, 'caseload.list', {});
+  expect(caseload.status).toBe(200);
+  const items: { studentId: string }[] = caseload.body.result?.data.items ?? [];
+  const studentIds = items.map((s) => s.studentId);
+  expect(studentIds.length).toBeGreaterThan(1);
+  const today = dateIn(systemClock(), 'America/Chicago');
+  const requests: (() => Promise<{ status: number }>)[] = [];
+  for (let i = 0; i < 40; i++) {
+    const studentId = studentIds[i % studentIds.length] as string;
+    requests.push(() => get(base, therapist, 'student.get', { studentId }));
+    requests.push(() => get(base, coordinator, 'student.get', { studentId }));
+    if (i % 4 === 0) requests.push(() => get(base, coordinator, 'caseload.list', {}));
+    if (i % 2 === 0)
+      requests.push(() =>
+        post(base, therapist, 'sessions.log', {
+          idempotencyKey: `cluster-${randomBytes(9).toString('base64url')}`,
+          date: today,
+          startTime: '13:00',
+          endTime: '13:30',
+          model: 'pull_out',
+          setting: 'therapy_room',
+          students: [{ studentId, attendance: 'student_absent_excused' }],
+        }),
+      );
+  }
+  // All at once: many sockets, which the primary deals out to every worker.
+  const results = await Promise.all(requests.map((r) => r()));
+  return results.map((r) => r.status);
+}
+
+async function expectIntactChains(conn: Connection): Promise<void> {
+  const districts = await conn.db.selectFrom('district').select('id').execute();
+  expect(districts.length).toBe(1);
+  for (const { id } of districts) {
+    const verified = await verifyAuditChain(conn.db, id);
+    expect(verified).toMatchObject({ ok: true });
+    const seqs = await conn.db
+      .selectFrom('audit_event')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('n'),
+        eb.fn.count<number>('seq').distinct().as('distinct'),
+        eb.fn.min<number>('seq').as('min'),
+        eb.fn.max<number>('seq').as('max'),
+      ])
+      .where('district_id', '=', id)
+      .executeTakeFirstOrThrow();
+    // Gapless from 1: as many events as the highest seq, each seq once.
+    expect(Number(seqs.min)).toBe(1);
+    expect(Number(seqs.distinct)).toBe(Number(seqs.n));
+    expect(Number(seqs.max)).toBe(Number(seqs.n));
+    // Every request above left events: 80 reads, 10 caseloads, 20 sessions at least.
+    expect(Number(seqs.n)).toBeGreaterThan(110);
+  }
+}
+
+/** The distinct `[worker N]` tags on request log lines: which processes served. */
+function servingWorkers(log: string[]): Set<string> {
+  return new Set(log.join('').match(/\[worker \d+\] (?=GET|POST)/g) ?? []);
+}
+
+const dialects = (await testTargets()).map((t) => t.dialect);
+
+describe(`the CLI serving from ${WORKERS} worker processes`, () => {
+  if (dialects.includes('sqlite')) {
+    it('SQLite file: concurrent audited requests all answer, the audit chain stays gapless, a dead worker is replaced, SIGTERM stops all', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'carryover-cluster-'));
+      const file = join(dir, 'cluster.sqlite');
+      const cli = await startCli(file);
+      const listening = () => [
+        ...cli.log.join('').matchAll(/Worker \d+ \(pid (\d+)\) is listening/g),
+      ];
+      try {
+        const statuses = await concurrentAuditedRequests(cli.base);
+        expect(statuses.filter((s) => s !== 200)).toEqual([]);
+        expect(servingWorkers(cli.log).size).toBeGreaterThan(1);
+
+        const pids = listening().map((m) => Number(m[1]));
+        expect(pids).toHaveLength(WORKERS);
+        process.kill(pids[0] as number, 'SIGKILL');
+        const deadline = Date.now() + 60_000;
+        while (listening().length < WORKERS + 1 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 100));
+        expect(cli.log.join('')).toMatch(/died \(signal SIGKILL\); starting a new one/);
+        expect(listening()).toHaveLength(WORKERS + 1);
+        expect((await fetch(`${cli.base}/trpc/auth.me`)).status).toBe(200);
+
+        expect(await cli.stop()).toBe(0);
+        for (const m of listening()) expect(() => process.kill(Number(m[1]), 0)).toThrow();
+        expect(cli.log.join('')).toContain('Stopped.');
+      } finally {
+        await cli.stop();
+      }
+      const conn = openDatabase(file);
+      try {
+        await expectIntactChains(conn);
+      } finally {
+        await conn.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 300_000);
+  }
+
+  if (dialects.includes('postgres')) {
+    it('Postgres: concurrent audited requests all answer and the audit chain stays gapless', async () => {
+      const conn = await openTestPostgres();
+      try {
+        const cli = await startCli(postgresUrlOf(conn.db) as string);
+        try {
+          const statuses = await concurrentAuditedRequests(cli.base);
+          expect(statuses.filter((s) => s !== 200)).toEqual([]);
+          expect(servingWorkers(cli.log).size).toBeGreaterThan(1);
+        } finally {
+          expect(await cli.stop()).toBe(0);
+        }
+        await expectIntactChains(conn);
+      } finally {
+        await conn.close();
+      }
+    }, 300_000);
+  }
+});
