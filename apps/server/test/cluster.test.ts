@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { openTestPostgres, testTargets } from '@carryover/db/testing';
 import { dateIn } from '@carryover/domain';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, freePort } from './support/e2e';
+import { sessionCookieOf } from './support/http';
 
 // The real CLI serving from several worker processes, each with its own database connection,
 // under concurrent audited requests: every request answers, and each district's audit chain
@@ -31,11 +32,18 @@ interface Cli {
 }
 
 async function startCli(databaseUrl: string): Promise<Cli> {
+  // `start` seeds only a local SQLite demo, never a Postgres database: seed explicitly first.
+  const seeded = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/main.ts', 'seed', '--students', '30'],
+    { cwd: SERVER_DIR, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' },
+  );
+  if (seeded.status !== 0) throw new Error(`seed failed:\n${seeded.stdout}${seeded.stderr}`);
   const port = await freePort();
   const log: string[] = [];
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/main.ts', 'start', '--students', '30'],
+    ['--import', 'tsx', 'src/main.ts', 'start'],
     {
       cwd: SERVER_DIR,
       env: {
@@ -75,7 +83,7 @@ async function signIn(base: string, email: string): Promise<string> {
     body: JSON.stringify({ email, password: DEMO_PASSWORD }),
   });
   expect(res.status).toBe(200);
-  const cookie = res.headers.getSetCookie().at(-1)?.split(';')[0];
+  const cookie = sessionCookieOf(res);
   if (!cookie) throw new Error('no session cookie');
   return cookie;
 }

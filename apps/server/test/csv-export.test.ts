@@ -6,6 +6,7 @@ import { testTargets } from '@carryover/db/testing';
 import { type FidelityPage, fidelityCsvRecords, neutraliseFormulas } from '@carryover/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../src/index';
+import { sessionCookieOf } from './support/http';
 
 // The streamed whole-scope CSV exports over a real HTTP server, on every database: the same rows
 // as the paged procedures, batch after batch, and the same refusals.
@@ -35,7 +36,7 @@ for (const target of targets) {
         body: JSON.stringify({ email, password: PASSWORD }),
       });
       expect(res.status).toBe(200);
-      return res.headers.getSetCookie()[0]!.split(';')[0]!;
+      return sessionCookieOf(res)!;
     };
     const query = async (cookie: string, path: string, input: unknown) => {
       const res = await fetch(

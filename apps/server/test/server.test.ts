@@ -18,6 +18,7 @@ import type { Connection, DB } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, createServer } from '../src/index';
+import { sessionCookieOf } from './support/http';
 
 // The real HTTP server on a random port, spoken to with fetch, against every database.
 
@@ -76,13 +77,7 @@ function rawGet(base: string, path: string): Promise<number> {
 type Json = any;
 const json = (res: Response): Promise<Json> => res.json();
 
-/** The session cookie a response sets (a sign-in also sets the device cookie). */
-const cookieOf = (res: Response): string | undefined =>
-  res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0]!)
-    .filter((c) => /^(__Host-)?carryover_session=/.test(c))
-    .at(-1);
+const cookieOf = sessionCookieOf;
 
 for (const target of targets) {
   describe(`HTTP server on ${target.dialect}`, () => {
