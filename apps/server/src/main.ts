@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { consoleLogger, errorSummary, hashPassword } from '@carryover/api';
 import {
+  anchorAuditTrail,
   type Connection,
   DEFAULT_SQLITE_PATH,
   describeClock,
@@ -11,9 +12,12 @@ import {
   openDatabase,
   refreshPlannerStatistics,
   resetDatabase,
+  setAuditKey,
   systemClock,
+  verifyAuditChain,
 } from '@carryover/db';
 import { instantAt } from '@carryover/domain';
+import { auditKeyPath, loadAuditKey } from './audit-key';
 import { backup } from './backup';
 import { restore } from './restore';
 import { schoolYearLastDay } from './school-year';
@@ -43,6 +47,8 @@ Commands:
                           (SQLite: online backup API; Postgres: pg_dump custom format)
   restore <file>          restore a backup into DATABASE_URL, which must be a new file or an
                           empty Postgres database (Postgres: pg_restore), then migrate
+  audit verify            check every district's audit chain and its HMAC anchor; exits 1
+                          naming the first bad seq
   --help                  this text
 
 Environment:
@@ -51,6 +57,11 @@ Environment:
   PORT           port to listen on (default 3000)
   HOST           address to listen on (default 0.0.0.0)
   TRUST_PROXY    1 behind a reverse proxy that sets X-Forwarded-Proto and X-Forwarded-For
+  AUDIT_HMAC_KEY the audit anchor's key (32+ characters); otherwise the key file
+                 AUDIT_HMAC_KEY_FILE, default audit-hmac.key beside the SQLite file (./data
+                 for Postgres), made on first start with mode 0600. Never in the database.
+  PUBLIC_URL     the address users reach Carryover at; requests for another Host get 400
+  CARRYOVER_PROCESSES  server processes sharing the load: each divides the rate limits by it
   CARRYOVER_NOW  an ISO instant: run as if it were then (the clock starts there and runs on);
                  for reproducing a test run or a demo at a given hour, never in production
 `;
@@ -127,6 +138,72 @@ async function seed(conn: Connection, { students, force, fullYear }: SeedOptions
   console.log('');
 }
 
+/**
+ * Every event this process appends gets an HMAC under the audit key. On the first start the
+ * key file is made, and the trail already there (if its chain verifies) is anchored once.
+ */
+async function useAuditKey(conn: Connection): Promise<void> {
+  const loaded = loadAuditKey({ create: true });
+  if (!loaded) throw new Error('no audit key');
+  setAuditKey(loaded.key);
+  if (!loaded.created) return;
+  console.log(
+    `Made the audit trail's HMAC key: ${loaded.source} (keep a copy apart from backups).`,
+  );
+  const districts = await conn.db.selectFrom('district').select('id').execute();
+  for (const { id } of districts) {
+    const verdict = await anchorAuditTrail(conn.db, id, loaded.key);
+    if (!verdict.ok)
+      console.error(
+        `The audit trail of district ${id} is broken at seq ${verdict.brokenAtSeq} (${verdict.reason}): not anchored.`,
+      );
+  }
+}
+
+/** `audit verify`: 0 when every district's chain and anchor hold, 1 naming the first bad seq. */
+async function auditVerify(): Promise<number> {
+  let loaded: ReturnType<typeof loadAuditKey>;
+  try {
+    loaded = loadAuditKey({ create: false });
+  } catch (err) {
+    console.error((err as Error).message);
+    return 1;
+  }
+  if (!loaded) {
+    console.error(
+      `No audit key (AUDIT_HMAC_KEY, or the file ${auditKeyPath()}): the anchor cannot be checked.`,
+    );
+    return 1;
+  }
+  const conn = openDatabase();
+  try {
+    const districts = await conn.db
+      .selectFrom('district')
+      .select(['id', 'name'])
+      .orderBy('id')
+      .execute();
+    let bad = 0;
+    for (const d of districts) {
+      const verdict = await verifyAuditChain(conn.db, d.id, { key: loaded.key });
+      if (verdict.ok) console.log(`ok      ${d.id} (${d.name}): ${verdict.count} events`);
+      else {
+        bad++;
+        console.log(
+          `BROKEN  ${d.id} (${d.name}): first bad seq ${verdict.brokenAtSeq} — ${verdict.reason}`,
+        );
+      }
+    }
+    console.log(
+      bad === 0
+        ? `Audit trail verified: ${districts.length} district(s), anchored with ${loaded.source}.`
+        : `Audit trail BROKEN in ${bad} district(s).`,
+    );
+    return bad === 0 ? 0 : 1;
+  } finally {
+    await conn.close();
+  }
+}
+
 function serve(conn: Connection): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '0.0.0.0';
@@ -200,6 +277,11 @@ async function main(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
+  if (command === 'audit') {
+    if (positionals[1] !== 'verify' || positionals.length !== 2) fail('Usage: audit verify');
+    process.exitCode = await auditVerify();
+    return;
+  }
   const takesFile = command === 'backup' || command === 'restore';
   if (takesFile && positionals.length !== 2) fail(`${command} needs one file: ${command} <file>`);
   if (!takesFile && positionals.length > 1) fail(`Unexpected argument: ${positionals[1]}`);
@@ -244,6 +326,7 @@ async function main(argv: string[]): Promise<void> {
     case 'seed':
       return closeAfter(async () => {
         await migrate(conn);
+        await useAuditKey(conn);
         await seed(conn, { students, force: values.force ?? false, fullYear });
         await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
       });
@@ -253,10 +336,12 @@ async function main(argv: string[]): Promise<void> {
         console.log(`Reset ${conn.location}: every table dropped and migrated again (empty).`);
       });
     case 'serve':
+      await useAuditKey(conn);
       await refreshPlannerStatistics(conn.db);
       return serve(conn);
     case 'start':
       await migrate(conn);
+      await useAuditKey(conn);
       if (!(await hasAnyDistrict(conn.db))) {
         console.log('First run: no district yet.');
         await seed(conn, { students, force: false, fullYear });

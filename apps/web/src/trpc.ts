@@ -6,6 +6,12 @@ import { errorCode, httpStatus } from './lib/errors';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
+/**
+ * Calls per batch request: half the server's cap (MAX_BATCH_CALLS in apps/server), which
+ * refuses a larger batch whole. A page that asks for more sends several requests.
+ */
+const MAX_BATCH_ITEMS = 10;
+
 export function makeTrpcClient() {
   // Same origin, so the session cookie goes along without `credentials` settings.
   return createTRPCClient<AppRouter>({
@@ -19,9 +25,13 @@ export function makeTrpcClient() {
           // The caseload's input can carry part of a student's name (its search): send it as
           // POST so the name stays out of URLs, browser history and proxy logs.
           condition: (op) => op.path === 'caseload.list',
-          true: httpBatchStreamLink({ url: '/trpc', methodOverride: 'POST' }),
+          true: httpBatchStreamLink({
+            url: '/trpc',
+            methodOverride: 'POST',
+            maxItems: MAX_BATCH_ITEMS,
+          }),
           // Queries stream, so one slow query does not hold up the others in its batch.
-          false: httpBatchStreamLink({ url: '/trpc' }),
+          false: httpBatchStreamLink({ url: '/trpc', maxItems: MAX_BATCH_ITEMS }),
         }),
       }),
     ],

@@ -13,6 +13,18 @@ export {
 export { hashPassword, SCRYPT_PARAMS, verifyPassword } from './auth/password';
 export { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SESSION_TOUCH_MS } from './auth/session';
 export { SIGN_IN_THROTTLE } from './auth/throttle';
+export {
+  type BucketLimit,
+  type Cost,
+  type CostClass,
+  costOf,
+  heavyForDistrictViewers,
+  RATE_LIMITS,
+  RateLimited,
+  RateLimiter,
+  type RateLimiterOptions,
+  type RateVerdict,
+} from './rate-limit';
 export { type AppRouter, appRouter, PUBLIC_PROCEDURES } from './root';
 export { SIGN_IN_FAILED, SIGN_IN_THROTTLED } from './router/auth';
 export { STUDENT_NOT_FOUND, studentProcedure } from './scope';
@@ -25,6 +37,9 @@ export {
   createTRPCRouter,
   errorSummary,
   type Logger,
+  MAX_BODY_BYTES,
+  type ProcedureMeta,
+  procedureMeta,
   protectedProcedure,
   publicProcedure,
   roles,

@@ -32,46 +32,54 @@ const toViewer = (v: {
 });
 
 export const authRouter = {
-  signIn: publicProcedure.input(SignInInput).mutation(async ({ ctx, input }) => {
-    const now = ctx.now();
-    const attempt = await beginSignInAttempt(ctx.db, input.email, ctx.ip, now);
-    if (!attempt.allowed) {
-      ctx.log.warn('sign-in throttled');
-      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: SIGN_IN_THROTTLED });
-    }
-    const user = await findStaffForSignIn(ctx.db, input.email);
-    // Always run scrypt once, against a dummy hash when there is no such account, so the
-    // response time does not tell whether an email is registered.
-    const passwordOk = await verifyPassword(
-      input.password,
-      user?.password_hash ?? (await dummyPasswordHash()),
-    );
-    if (!user || !passwordOk || user.active !== 1) {
-      throw new TRPCError({ code: 'UNAUTHORIZED', message: SIGN_IN_FAILED });
-    }
-    await signInSucceeded(ctx.db, attempt.attemptIds);
-    // A fresh token at every sign-in; any session this browser had is ended (no fixation).
-    if (ctx.sessionId && ctx.viewer)
-      await deleteAuthSession(ctx.db, ctx.viewer.districtId, ctx.sessionId);
-    const session = await startSession(ctx.db, { id: user.id, districtId: user.district_id }, now);
-    const viewer = {
-      id: user.id,
-      districtId: user.district_id,
-      districtName: user.district_name,
-      role: user.role as Role,
-      discipline: (user.discipline as Discipline | null) ?? null,
-      name: user.name,
-      email: user.email,
-      timezone: districtTimezone(user.district_settings),
-    };
-    await recordEvent(
-      { db: ctx.db, log: ctx.log, now: ctx.now, viewer },
-      { action: 'auth.signIn', entity: 'session' },
-      'ok',
-    );
-    ctx.setCookie(session.token, session.maxAgeSeconds);
-    return toViewer(viewer);
-  }),
+  // An email and a password fit in a few hundred bytes; nothing larger is read, let alone parsed.
+  signIn: publicProcedure
+    .meta({ maxBodyBytes: 1024 })
+    .input(SignInInput)
+    .mutation(async ({ ctx, input }) => {
+      const now = ctx.now();
+      const attempt = await beginSignInAttempt(ctx.db, input.email, ctx.ip, now);
+      if (!attempt.allowed) {
+        ctx.log.warn('sign-in throttled');
+        throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: SIGN_IN_THROTTLED });
+      }
+      const user = await findStaffForSignIn(ctx.db, input.email);
+      // Always run scrypt once, against a dummy hash when there is no such account, so the
+      // response time does not tell whether an email is registered.
+      const passwordOk = await verifyPassword(
+        input.password,
+        user?.password_hash ?? (await dummyPasswordHash()),
+      );
+      if (!user || !passwordOk || user.active !== 1) {
+        throw new TRPCError({ code: 'UNAUTHORIZED', message: SIGN_IN_FAILED });
+      }
+      await signInSucceeded(ctx.db, attempt.attemptIds);
+      // A fresh token at every sign-in; any session this browser had is ended (no fixation).
+      if (ctx.sessionId && ctx.viewer)
+        await deleteAuthSession(ctx.db, ctx.viewer.districtId, ctx.sessionId);
+      const session = await startSession(
+        ctx.db,
+        { id: user.id, districtId: user.district_id },
+        now,
+      );
+      const viewer = {
+        id: user.id,
+        districtId: user.district_id,
+        districtName: user.district_name,
+        role: user.role as Role,
+        discipline: (user.discipline as Discipline | null) ?? null,
+        name: user.name,
+        email: user.email,
+        timezone: districtTimezone(user.district_settings),
+      };
+      await recordEvent(
+        { db: ctx.db, log: ctx.log, now: ctx.now, viewer },
+        { action: 'auth.signIn', entity: 'session' },
+        'ok',
+      );
+      ctx.setCookie(session.token, session.maxAgeSeconds);
+      return toViewer(viewer);
+    }),
 
   signOut: publicProcedure.mutation(async ({ ctx }) => {
     // A session id comes only with the viewer it resolved to.

@@ -284,6 +284,7 @@ export const fidelityRouter = {
    * as `cursor` with the same period and discipline for the next page.
    */
   report: reader
+    .meta({ cost: 'heavyRead' })
     .input(FidelityReportInput)
     .query(async ({ ctx, input: rawInput, path }): Promise<FidelityPage> => {
       const input = rawInput ?? firstPage;
@@ -324,43 +325,49 @@ export const fidelityRouter = {
    * computeFidelity's, so they are computed for the whole scope, a batch of students at a time;
    * no one student's record leaves, so no per-student audit.
    */
-  groups: reader.input(FidelityGroupsInput).query(async ({ ctx, input }) => {
-    const resolved = await resolvePeriod(ctx, input);
-    const groups = new Map<string, FidelityGroup>();
-    await eachBatch(ctx, resolved, input.discipline, (rows) => {
-      for (const r of rows) {
-        const key = input.groupBy === 'school' ? r.schoolName : `${r.providerId}/${r.discipline}`;
-        const label =
-          input.groupBy === 'school' ? r.schoolName : `${r.providerName} (${r.discipline})`;
-        const g = groups.get(key);
-        if (g) {
-          g.services += 1;
-          g.figures = sumFidelityFigures([g.figures, r.figures]);
-        } else groups.set(key, { key, label, services: 1, figures: r.figures });
-      }
-    });
-    return {
-      ...viewOf(resolved, []),
-      groups: [...groups.values()].sort(
-        (a, b) => a.label.localeCompare(b.label) || a.key.localeCompare(b.key),
-      ),
-    };
-  }),
+  groups: reader
+    .meta({ cost: 'heavyRead' })
+    .input(FidelityGroupsInput)
+    .query(async ({ ctx, input }) => {
+      const resolved = await resolvePeriod(ctx, input);
+      const groups = new Map<string, FidelityGroup>();
+      await eachBatch(ctx, resolved, input.discipline, (rows) => {
+        for (const r of rows) {
+          const key = input.groupBy === 'school' ? r.schoolName : `${r.providerId}/${r.discipline}`;
+          const label =
+            input.groupBy === 'school' ? r.schoolName : `${r.providerName} (${r.discipline})`;
+          const g = groups.get(key);
+          if (g) {
+            g.services += 1;
+            g.figures = sumFidelityFigures([g.figures, r.figures]);
+          } else groups.set(key, { key, label, services: 1, figures: r.figures });
+        }
+      });
+      return {
+        ...viewOf(resolved, []),
+        groups: [...groups.values()].sort(
+          (a, b) => a.label.localeCompare(b.label) || a.key.localeCompare(b.key),
+        ),
+      };
+    }),
 
   /**
    * The report as CSV text (the page saves it as a file), written a batch of students at a time;
    * every student exported is audited, batch by batch.
    */
-  csv: reader.input(FidelityPeriodSchema).query(async ({ ctx, input, path }) => {
-    const resolved = await resolvePeriod(ctx, input);
-    const parts = [csvLine(FIDELITY_CSV_HEADER)];
-    await eachBatch(ctx, resolved, input?.discipline, async (rows, studentIds) => {
-      parts.push(fidelityCsvLines(resolved.period, rows));
-      await recordStudentReads(ctx, path, studentIds);
-    });
-    return {
-      filename: `service-fidelity_${resolved.period.from}_${resolved.period.to}.csv`,
-      csv: parts.join(''),
-    };
-  }),
+  csv: reader
+    .meta({ cost: 'export' })
+    .input(FidelityPeriodSchema)
+    .query(async ({ ctx, input, path }) => {
+      const resolved = await resolvePeriod(ctx, input);
+      const parts = [csvLine(FIDELITY_CSV_HEADER)];
+      await eachBatch(ctx, resolved, input?.discipline, async (rows, studentIds) => {
+        parts.push(fidelityCsvLines(resolved.period, rows));
+        await recordStudentReads(ctx, path, studentIds);
+      });
+      return {
+        filename: `service-fidelity_${resolved.period.from}_${resolved.period.to}.csv`,
+        csv: parts.join(''),
+      };
+    }),
 } satisfies TRPCRouterRecord;

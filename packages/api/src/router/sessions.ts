@@ -440,6 +440,7 @@ export const sessionsRouter = {
    * scope, as CSV text. Every student in it is audited.
    */
   billingCsv: roles('therapist', 'assistant', 'coordinator', 'admin')
+    .meta({ cost: 'export' })
     .input(
       z.object({ from: IsoDate, to: IsoDate }).refine((p) => p.from <= p.to, {
         path: ['to'],
