@@ -28,13 +28,17 @@ export async function signInOverHttp(baseUrl: string, email: string): Promise<st
   return cookie;
 }
 
-/** `count` calls of `path` with `input` in one batch, as POST (the web app's method override). */
+/**
+ * `count` calls of `path` with `input`, as POST (the web app's method override): in one batch,
+ * or split into batches of `perBatch` sent all at once (what a batch cap leaves an attacker).
+ */
 export async function hostileBatch(
   baseUrl: string,
   cookie: string,
   path: string,
   count: number,
   input: unknown = {},
+  perBatch = count,
 ): Promise<HostileBatchResult> {
   let probing = true;
   let longest = 0;
@@ -59,33 +63,47 @@ export async function hostileBatch(
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
-  const paths = Array.from({ length: count }, () => path).join(',');
-  const inputs = Object.fromEntries(Array.from({ length: count }, (_, i) => [i, input]));
+  const sizes: number[] = [];
+  for (let left = count; left > 0; left -= perBatch) sizes.push(Math.min(perBatch, left));
   const started = performance.now();
-  const res = await fetch(`${baseUrl}/trpc/${paths}?batch=1`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie },
-    body: JSON.stringify(inputs),
-  });
-  const text = await res.text();
+  const answers = await Promise.all(
+    sizes.map(async (size) => {
+      const paths = Array.from({ length: size }, () => path).join(',');
+      const inputs = Object.fromEntries(Array.from({ length: size }, (_, i) => [i, input]));
+      const res = await fetch(`${baseUrl}/trpc/${paths}?batch=1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify(inputs),
+      });
+      return { status: res.status, text: await res.text() };
+    }),
+  );
   const batchMs = performance.now() - started;
   await new Promise((r) => setTimeout(r, 50));
   probing = false;
   await probe;
   const outcomes: Record<string, number> = {};
-  try {
-    const body = JSON.parse(text) as unknown;
-    for (const item of Array.isArray(body) ? body : [body]) {
-      const code =
-        (item as { error?: { data?: { code?: string } } }).error?.data?.code ??
-        ((item as { result?: unknown }).result ? 'ok' : 'other');
+  for (const { status, text } of answers) {
+    let items: unknown[];
+    try {
+      const body = JSON.parse(text) as unknown;
+      items = Array.isArray(body) ? body : [body];
+    } catch {
+      items = [null];
+    }
+    for (const item of items) {
+      const error = (item as { error?: { message?: string; data?: { code?: string } } } | null)
+        ?.error;
+      const code = error
+        ? (error.data?.code ?? `HTTP ${status}: ${error.message}`)
+        : (item as { result?: unknown } | null)?.result
+          ? 'ok'
+          : 'unreadable';
       outcomes[code] = (outcomes[code] ?? 0) + 1;
     }
-  } catch {
-    outcomes['not json'] = 1;
   }
   return {
-    status: res.status,
+    status: Math.max(...answers.map((a) => a.status)),
     outcomes,
     batchMs: Math.round(batchMs),
     longestStallMs: Math.round(longest),
@@ -95,15 +113,17 @@ export async function hostileBatch(
 }
 
 // Run alone against a server that is already up: BASE_URL=http://127.0.0.1:3000 tsx bench/hostile-batch.ts
+// (PER_BATCH=20 splits each user's calls into batches at the server's cap, sent at once).
 if (process.argv[1]?.endsWith('hostile-batch.ts')) {
   const baseUrl = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
+  const perBatch = process.env.PER_BATCH ? Number(process.env.PER_BATCH) : undefined;
   const runs: [string, string, number][] = [
     ['coordinator@demo.test', 'caseload.list', 50],
     ['teacher@demo.test', 'caseload.list', 40],
   ];
   for (const [email, path, count] of runs) {
     const cookie = await signInOverHttp(baseUrl, email);
-    const r = await hostileBatch(baseUrl, cookie, path, count);
+    const r = await hostileBatch(baseUrl, cookie, path, count, {}, perBatch ?? count);
     console.log(`${email} × ${count} ${path}: ${JSON.stringify(r)}`);
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_SQLITE_PATH } from '@carryover/db';
+import { type DB, DEFAULT_SQLITE_PATH, verifyAuditChain } from '@carryover/db';
 
 // The key of the audit trail's HMAC anchor (see queries/audit.ts in @carryover/db). It must
 // never be in the database it protects: it comes from AUDIT_HMAC_KEY, or from a key file made
@@ -76,4 +76,30 @@ export function loadAuditKey(
     throw new Error(`The audit key file ${path} is readable by others: chmod 600 it.`);
   if (text.length < 32) throw new Error(`The audit key file ${path} holds no usable key.`);
   return { key: Buffer.from(text, 'utf8'), source: path, created };
+}
+
+/** Checks every district's chain and anchor; 0 when all hold, 1 naming each first bad seq. */
+export async function verifyAuditTrail(
+  db: DB,
+  key: AuditKey,
+  print: (line: string) => void,
+): Promise<number> {
+  const districts = await db.selectFrom('district').select(['id', 'name']).orderBy('id').execute();
+  let bad = 0;
+  for (const d of districts) {
+    const verdict = await verifyAuditChain(db, d.id, { key: key.key });
+    if (verdict.ok) print(`ok      ${d.id} (${d.name}): ${verdict.count} events`);
+    else {
+      bad++;
+      print(
+        `BROKEN  ${d.id} (${d.name}): first bad seq ${verdict.brokenAtSeq} — ${verdict.reason}`,
+      );
+    }
+  }
+  print(
+    bad === 0
+      ? `Audit trail verified: ${districts.length} district(s), anchored with ${key.source}.`
+      : `Audit trail BROKEN in ${bad} district(s).`,
+  );
+  return bad === 0 ? 0 : 1;
 }

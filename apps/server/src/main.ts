@@ -14,10 +14,9 @@ import {
   resetDatabase,
   setAuditKey,
   systemClock,
-  verifyAuditChain,
 } from '@carryover/db';
 import { instantAt } from '@carryover/domain';
-import { auditKeyPath, loadAuditKey } from './audit-key';
+import { auditKeyPath, loadAuditKey, verifyAuditTrail } from './audit-key';
 import { backup } from './backup';
 import { restore } from './restore';
 import { schoolYearLastDay } from './school-year';
@@ -177,28 +176,7 @@ async function auditVerify(): Promise<number> {
   }
   const conn = openDatabase();
   try {
-    const districts = await conn.db
-      .selectFrom('district')
-      .select(['id', 'name'])
-      .orderBy('id')
-      .execute();
-    let bad = 0;
-    for (const d of districts) {
-      const verdict = await verifyAuditChain(conn.db, d.id, { key: loaded.key });
-      if (verdict.ok) console.log(`ok      ${d.id} (${d.name}): ${verdict.count} events`);
-      else {
-        bad++;
-        console.log(
-          `BROKEN  ${d.id} (${d.name}): first bad seq ${verdict.brokenAtSeq} — ${verdict.reason}`,
-        );
-      }
-    }
-    console.log(
-      bad === 0
-        ? `Audit trail verified: ${districts.length} district(s), anchored with ${loaded.source}.`
-        : `Audit trail BROKEN in ${bad} district(s).`,
-    );
-    return bad === 0 ? 0 : 1;
+    return await verifyAuditTrail(conn.db, loaded, (line) => console.log(line));
   } finally {
     await conn.close();
   }

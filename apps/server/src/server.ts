@@ -125,12 +125,8 @@ export function createServer(options: ServerOptions): Server {
   });
 
   /** The bounds of issue 12, before tRPC reads anything: batch size, body size, JSON depth. */
-  async function handleTrpc(
-    req: IncomingMessage,
-    res: ServerResponse,
-    path: string,
-  ): Promise<void> {
-    const paths = trpcPaths(path);
+  async function handleTrpc(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const paths = trpcPaths(new URL(req.url ?? '/', 'http://x').pathname);
     const batch = checkBatchSize(paths);
     if (!batch.ok) return refuse(res, batch);
     const input = new URL(req.url ?? '/', 'http://x').searchParams.get('input');
@@ -174,7 +170,7 @@ export function createServer(options: ServerOptions): Server {
           res.end(body);
           return;
         }
-        handleTrpc(req, res, path).catch((err) => {
+        handleTrpc(req, res).catch((err) => {
           log.error(`request failed: ${req.method} ${path}`, err);
           if (!res.headersSent) {
             res.statusCode = 500;
