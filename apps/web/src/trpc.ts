@@ -2,7 +2,7 @@ import type { AppRouter } from '@carryover/api';
 import { QueryCache, QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchStreamLink, httpLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
-import { errorCode, httpStatus } from './lib/errors';
+import { errorCode, httpStatus, retryAfterSeconds } from './lib/errors';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
@@ -55,11 +55,17 @@ export function makeQueryClient() {
       queries: {
         staleTime: 30_000,
         refetchOnWindowFocus: true,
-        // 4xx will not fix itself on retry; network blips and 5xx might.
+        // 4xx will not fix itself on retry, except a rate limit once its wait is over;
+        // network blips and 5xx might.
         retry: (failureCount, error) => {
           const status = httpStatus(error);
+          if (status === 429) return failureCount < 2 && (retryAfterSeconds(error) ?? 61) <= 60;
           if (status !== null && status >= 400 && status < 500) return false;
           return failureCount < 2;
+        },
+        retryDelay: (failureCount, error) => {
+          const wait = retryAfterSeconds(error);
+          return wait !== null ? wait * 1000 : Math.min(1000 * 2 ** failureCount, 30_000);
         },
       },
       mutations: { retry: false },
