@@ -5,6 +5,7 @@ import { type AnyTRPCRouter, initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { recordDenied } from './audit';
 import { resolveSession, type SessionViewer } from './auth/session';
+import { conflictOf } from './conflict';
 import { type Cost, costOf, RateLimited, type RateLimiter } from './rate-limit';
 
 // The building blocks every router uses: the context, the procedure kinds, the error shape.
@@ -154,51 +155,55 @@ function fieldErrorsOf(
   return { fieldErrors, formErrors };
 }
 
-const t = initTRPC
-  .context<Context>()
-  .meta<ProcedureMeta>()
-  .create({
-    // Never send stack traces, whatever NODE_ENV says.
-    isDev: false,
-    errorFormatter({ shape, error, ctx, path }) {
-      const base = { ...shape.data, stack: undefined };
-      if (error.cause instanceof RateLimited) {
-        const retryAfterSeconds = error.cause.retryAfterSeconds;
-        return {
-          ...shape,
-          data: { ...base, fieldErrors: null, formErrors: null, errorId: null, retryAfterSeconds },
-        };
-      }
-      const fields = error.code === 'BAD_REQUEST' ? fieldErrorsOf(error.cause) : null;
-      if (fields) {
-        const names = Object.keys(fields.fieldErrors);
-        return {
-          ...shape,
-          message: names.length > 0 ? `Invalid input: ${names.join(', ')}` : 'Invalid input',
-          data: {
-            ...base,
-            fieldErrors: fields.fieldErrors,
-            formErrors: fields.formErrors,
-            errorId: null,
-          },
-        };
-      }
-      if (error.code === 'INTERNAL_SERVER_ERROR') {
-        // The details go to the server log under an id the user can quote; the client gets the id only.
-        const errorId = randomBytes(6).toString('hex');
-        (ctx?.log ?? consoleLogger).error(
-          `error id=${errorId} path=${path ?? '-'}`,
-          error.cause ?? error,
-        );
-        return {
-          ...shape,
-          message: `Something went wrong (error id ${errorId}).`,
-          data: { ...base, fieldErrors: null, formErrors: null, errorId },
-        };
-      }
-      return { ...shape, data: { ...base, fieldErrors: null, formErrors: null, errorId: null } };
-    },
-  });
+const trpcWithMeta = initTRPC.context<Context>().meta<ProcedureMeta>();
+
+const t = trpcWithMeta.create({
+  // Never send stack traces, whatever NODE_ENV says.
+  isDev: false,
+  errorFormatter({ shape, error, ctx, path }) {
+    const base = { ...shape.data, stack: undefined };
+    if (error.cause instanceof RateLimited) {
+      const retryAfterSeconds = error.cause.retryAfterSeconds;
+      return {
+        ...shape,
+        data: { ...base, fieldErrors: null, formErrors: null, errorId: null, retryAfterSeconds },
+      };
+    }
+    const fields = error.code === 'BAD_REQUEST' ? fieldErrorsOf(error.cause) : null;
+    if (fields) {
+      const names = Object.keys(fields.fieldErrors);
+      return {
+        ...shape,
+        message: names.length > 0 ? `Invalid input: ${names.join(', ')}` : 'Invalid input',
+        data: {
+          ...base,
+          fieldErrors: fields.fieldErrors,
+          formErrors: fields.formErrors,
+          errorId: null,
+        },
+      };
+    }
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      // The details go to the server log under an id the user can quote; the client gets the id only.
+      const errorId = randomBytes(6).toString('hex');
+      (ctx?.log ?? consoleLogger).error(
+        `error id=${errorId} path=${path ?? '-'}`,
+        error.cause ?? error,
+      );
+      return {
+        ...shape,
+        message: `Something went wrong (error id ${errorId}).`,
+        data: { ...base, fieldErrors: null, formErrors: null, errorId },
+      };
+    }
+    // A stale save's CONFLICT names who changed the record, what and when (conflict.ts).
+    const conflict = error.code === 'CONFLICT' ? conflictOf(error.cause) : null;
+    return {
+      ...shape,
+      data: { ...base, fieldErrors: null, formErrors: null, errorId: null, conflict },
+    };
+  },
+});
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

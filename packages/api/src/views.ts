@@ -1,26 +1,26 @@
-import type { CaseloadData, Goal, StudentDetailData } from '@carryover/db';
+import {
+  type CaseloadData,
+  type Goal,
+  goalSpecOf,
+  pointOf,
+  type StudentDetailData,
+} from '@carryover/db';
 import {
   type CaseloadGoal,
   type CaseloadRow,
-  type Direction,
   type Discipline,
-  decisionAlerts,
   type GoalDetail,
   type GoalDomain,
   type GoalPhase,
-  type GoalSpec,
   type GoalStatus,
+  type GoalSummary,
   type IsoDate,
-  MasteryRule,
   type MeasurementType,
-  type ProgressPoint,
-  type PromptLevel,
+  progressOn,
   type ServiceModel,
   type SessionModel,
-  type Setting,
   type StudentDetail,
-  summarizeGoalProgress,
-  toProgressPoint,
+  summarizeGoal,
 } from '@carryover/domain';
 
 // Rows from @carryover/db turned into the view shapes of @carryover/domain/views.
@@ -32,42 +32,8 @@ export function weeklyMinutes(service: { minutes: number; per: 'week' | 'month' 
   return service.per === 'week' ? service.minutes : service.minutes / WEEKS_PER_MONTH;
 }
 
-export function goalSpecOf(goal: Goal): GoalSpec {
-  let masteryRule: MasteryRule;
-  try {
-    masteryRule = MasteryRule.parse(JSON.parse(goal.mastery_rule));
-  } catch {
-    masteryRule = MasteryRule.parse({});
-  }
-  return {
-    measurementType: goal.measurement_type as MeasurementType,
-    baseline: goal.baseline,
-    target: goal.target,
-    direction: goal.direction as Direction,
-    rubricMax: goal.rubric_max,
-    startDate: goal.start_date,
-    targetDate: goal.target_date,
-    phase: goal.phase as GoalPhase,
-    masteryRule,
-  };
-}
-
-type ObservationRow = CaseloadData['observations'][number];
-
-export function pointOf(spec: GoalSpec, o: ObservationRow): ProgressPoint | null {
-  return toProgressPoint(spec, {
-    date: o.observed_on,
-    setting: o.setting as Setting,
-    model: o.model as SessionModel,
-    trialsCorrect: o.trials_correct,
-    trialsPrompted: o.trials_prompted,
-    trialsIncorrect: o.trials_incorrect,
-    promptLevel: o.prompt_level as PromptLevel | null,
-    count: o.count,
-    seconds: o.seconds,
-    rubricScore: o.rubric_score,
-  });
-}
+// The goal and observation row conversions live with the per-goal summaries, which use them.
+export { goalSpecOf, pointOf };
 
 export function unitOf(goal: Goal): string {
   switch (goal.measurement_type) {
@@ -97,20 +63,20 @@ function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
   return map;
 }
 
-function caseloadGoal(goal: Goal, observations: readonly ObservationRow[], today: IsoDate) {
+function caseloadGoal(goal: Goal, summary: GoalSummary | undefined, today: IsoDate): CaseloadGoal {
   const spec = goalSpecOf(goal);
-  const points = observations.flatMap((o) => pointOf(spec, o) ?? []);
-  const view: CaseloadGoal = {
+  // Every goal read has its summary (goalSummariesOf fills a missing one): this is a guard.
+  const s = summary ?? summarizeGoal(spec, []);
+  return {
     id: goal.id,
     domain: goal.domain as GoalDomain,
     text: goal.text,
     discipline: goal.discipline as Discipline,
     currentModel: goal.current_model as ServiceModel,
     phase: goal.phase as GoalPhase,
-    progress: summarizeGoalProgress(spec, points, today),
-    alerts: decisionAlerts(spec, points),
+    progress: progressOn(spec, s, today),
+    alerts: s.alerts,
   };
-  return { view, points };
 }
 
 export function nextIep(
@@ -143,7 +109,6 @@ export function caseloadRows(data: CaseloadData, options: CaseloadViewOptions): 
     data.goals.filter((g) => !discipline || g.discipline === discipline),
     (g) => g.student_id,
   );
-  const obsByGoal = groupBy(data.observations, (o) => o.goal_id);
   const mandated = new Map<string, number>();
   for (const s of data.services) {
     if (discipline && s.discipline !== discipline) continue;
@@ -157,8 +122,8 @@ export function caseloadRows(data: CaseloadData, options: CaseloadViewOptions): 
 
   const rows: CaseloadRow[] = [];
   for (const s of data.students) {
-    const goals = (goalsByStudent.get(s.id) ?? []).map(
-      (g) => caseloadGoal(g, obsByGoal.get(g.id) ?? [], today).view,
+    const goals = (goalsByStudent.get(s.id) ?? []).map((g) =>
+      caseloadGoal(g, data.summaries.get(g.id), today),
     );
     if (status && !goals.some((g) => g.progress.status === status)) continue;
     rows.push({
@@ -185,7 +150,9 @@ export function studentDetail(data: StudentDetailData, today: IsoDate): StudentD
   const phasesByGoal = groupBy(data.phaseChanges, (p) => p.goal_id);
 
   const goals: GoalDetail[] = data.goals.map((goal) => {
-    const { view, points } = caseloadGoal(goal, obsByGoal.get(goal.id) ?? [], today);
+    const view = caseloadGoal(goal, data.summaries.get(goal.id), today);
+    const spec = goalSpecOf(goal);
+    const points = (obsByGoal.get(goal.id) ?? []).flatMap((o) => pointOf(spec, o) ?? []);
     // A goal follows its own model changes and those of the service it belongs to.
     const modelChanges = data.modelChanges
       .filter(

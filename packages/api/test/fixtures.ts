@@ -1,4 +1,4 @@
-import type { Connection, DB } from '@carryover/db';
+import { type Connection, type DB, fillMissingGoalSummaries } from '@carryover/db';
 import type { TestTarget } from '@carryover/db/testing';
 import { hashPassword } from '../src/auth/password';
 import { appRouter } from '../src/root';
@@ -531,6 +531,8 @@ export async function buildFixture(db: DB): Promise<void> {
       percentObs(A.students.cara, A.goals.caraLanguage, '2026-02-18', 17),
     ])
     .execute();
+  // Rows written directly, as a bulk load writes them: their goals' summaries are built here.
+  await fillMissingGoalSummaries(db);
 }
 
 /** Expected caseload scope per role (student ids), from the rules in docs/domain.md. */

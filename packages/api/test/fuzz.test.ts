@@ -97,6 +97,7 @@ for (const target of targets) {
             sessionOf: async (s) => s.sessionId,
             planFor: async () => 'plan-fuzz',
             actionItemFor: async () => 'ai-fuzz',
+            touchBaseFor: async () => 'tb-fuzz',
             reportFor: async () => 'rpt-fuzz',
           };
           base = await e.input?.(subjects[role!].in, helpers);

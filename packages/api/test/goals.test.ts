@@ -172,6 +172,7 @@ for (const target of targets) {
       const current = await slp.goals.get({ studentId: A.students.ava, goalId: A.goals.avaArtic });
       const edit = {
         ...current,
+        expectedVersion: current.version,
         studentId: A.students.ava,
         goalId: A.goals.avaArtic,
         text: 'Ava will produce /r/ in sentences with 80% accuracy.',
@@ -216,7 +217,13 @@ for (const target of targets) {
         goalId: A.goals.avaArtic,
       });
       const err = await ot.goals
-        .update({ ...artic, studentId: A.students.ava, goalId: A.goals.avaArtic, discipline: 'OT' })
+        .update({
+          ...artic,
+          expectedVersion: artic.version,
+          studentId: A.students.ava,
+          goalId: A.goals.avaArtic,
+          discipline: 'OT',
+        })
         .catch((e) => e);
       expect(err.code).toBe('BAD_REQUEST');
       expect(fieldsOf(err)).toHaveProperty('discipline');

@@ -49,6 +49,8 @@ export interface Helpers {
    * someone else's, from a meeting the caller was not at. Otherwise a guessed id.
    */
   actionItemFor(subject: Subject): Promise<string>;
+  /** The touch-base of such an action item (same rules), or a guessed id. */
+  touchBaseFor(subject: Subject): Promise<string>;
   /** A unique string per call (idempotency keys, emails). */
   unique(): string;
 }
@@ -67,7 +69,7 @@ export interface PolicyEntry {
    */
   outOf?: Partial<Record<Role, Subject | null>>;
   /** What the scope is about when it is not a student (the broken-scope test skips these). */
-  scopeOf?: 'classroom' | 'action item';
+  scopeOf?: 'classroom' | 'action item' | 'touch-base';
 }
 
 const all = (a: Access): Record<Role, Access> => ({
@@ -205,7 +207,10 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
       phase: s.goalId === A.goals.caraLanguage ? 'mastered' : 'intervention',
       currentModel: s.goalId === A.goals.caraLanguage ? 'pull_out' : 'push_in',
       routineIds: s.goalId === A.goals.avaArtic ? [A.routines.writing] : [],
+      expectedVersion: 1,
     }),
+    // Roles after the first edit the same goal at the version it left: the access check passed.
+    tolerate: ['CONFLICT'],
   },
 
   'reports.periods': { access: all('allow') },
@@ -236,8 +241,9 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
       gasScore: 0,
       gasOverrideReason: 'Matrix check of access, not of scoring.',
       narrative: 'Progress continues.',
+      expectedVersion: 1,
     }),
-    tolerate: ['PRECONDITION_FAILED'],
+    tolerate: ['PRECONDITION_FAILED', 'CONFLICT'],
   },
   'reports.finalize': {
     access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
@@ -311,6 +317,26 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     access: all('scope'),
     scopeOf: 'action item',
     input: async (s, h) => ({ actionItemId: await h.actionItemFor(s), done: true }),
+  },
+  // Each call edits a meeting or item made for it, at its first version.
+  'team.updateTouchBase': {
+    access: all('scope'),
+    scopeOf: 'touch-base',
+    input: async (s, h) => ({
+      touchBaseId: await h.touchBaseFor(s),
+      expectedVersion: 1,
+      notes: 'Agreed to try the slant board.',
+    }),
+  },
+  'team.updateActionItem': {
+    access: all('scope'),
+    scopeOf: 'action item',
+    input: async (s, h) => ({
+      actionItemId: await h.actionItemFor(s),
+      expectedVersion: 1,
+      text: 'Send the visual schedule home',
+      dueOn: '2026-03-21',
+    }),
   },
   'modelChanges.create': {
     access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),

@@ -183,7 +183,7 @@ for (const target of targets) {
           .select('id')
           .where('email', '=', emailOf[ownerRole])
           .executeTakeFirstOrThrow();
-        await admin.team.create({
+        const meeting = await admin.team.create({
           metOn: '2026-03-12',
           studentIds: [subject.studentId],
           participantIds: [owner.id],
@@ -195,10 +195,19 @@ for (const target of targets) {
         const item = await conn.db
           .selectFrom('action_item')
           .select('id')
-          .where('owner_id', '=', owner.id)
-          .orderBy('id', 'desc')
+          .where('touch_base_id', '=', meeting.id)
           .executeTakeFirstOrThrow();
         return item.id;
+      },
+      async touchBaseFor(subject: Subject) {
+        if (subject.kind === 'foreign' || subject.kind === 'missing') return 'tb-guessed-1';
+        const itemId = await helpersFor(role).actionItemFor(subject);
+        const item = await conn.db
+          .selectFrom('action_item')
+          .select('touch_base_id')
+          .where('id', '=', itemId)
+          .executeTakeFirstOrThrow();
+        return item.touch_base_id;
       },
       async reportFor(subject: Subject) {
         if (subject.kind === 'foreign' || subject.kind === 'missing') return 'rpt-guessed-1';

@@ -113,6 +113,7 @@ for (const target of targets) {
       await ot.reports.updateGoal({
         reportId: avaReport,
         goalId: A.goals.avaHandwriting,
+        expectedVersion: 1,
         statusCode: 'not_yet_introduced',
         gasScore: -1,
         gasOverrideReason: 'Started late because of the splint',
@@ -140,6 +141,7 @@ for (const target of targets) {
         .updateGoal({
           reportId: avaReport,
           goalId: A.goals.avaHandwriting,
+          expectedVersion: 1,
           statusCode: 'sufficient_progress',
           gasScore: 2,
           narrative: 'Changed',
@@ -151,6 +153,7 @@ for (const target of targets) {
         .updateGoal({
           reportId: avaReport,
           goalId: A.goals.avaHandwriting,
+          expectedVersion: 1,
           statusCode: 'sufficient_progress',
           gasScore: 0,
           narrative: '   ',
@@ -161,6 +164,7 @@ for (const target of targets) {
         .updateGoal({
           reportId: avaReport,
           goalId: A.goals.avaHandwriting,
+          expectedVersion: 1,
           statusCode: 'sufficient_progress',
           gasScore: 3,
           narrative: 'x',
@@ -173,6 +177,7 @@ for (const target of targets) {
         ot.reports.updateGoal({
           reportId: avaReport,
           goalId: A.goals.avaArtic,
+          expectedVersion: 1,
           statusCode: 'mastered',
           gasScore: 1,
           narrative: 'The OT should not write this.',
@@ -248,6 +253,7 @@ for (const target of targets) {
         ot.reports.updateGoal({
           reportId: avaReport,
           goalId: A.goals.avaHandwriting,
+          expectedVersion: 1,
           statusCode: 'mastered',
           gasScore: 0,
           narrative: 'Rewritten after the fact',
@@ -261,6 +267,7 @@ for (const target of targets) {
         admin.reports.updateGoal({
           reportId: avaReport,
           goalId: A.goals.avaArtic,
+          expectedVersion: 1,
           statusCode: 'mastered',
           gasScore: 1,
           narrative: 'Admins cannot either',

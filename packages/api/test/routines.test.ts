@@ -37,6 +37,7 @@ for (const target of targets) {
       await teacher.routines.save({
         classroomId: A.classrooms.north2,
         routineId: A.routines.writing,
+        expectedVersion: 1,
         name: 'writing',
         weekdays: [1, 2, 3, 4],
         startTime: '10:15',
@@ -65,6 +66,7 @@ for (const target of targets) {
           ...base,
           classroomId: A.classrooms.south3,
           routineId: A.routines.arrival,
+          expectedVersion: 1,
         }),
       ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
       const coordinator = await as(conn, emails.coordinator);

@@ -5,6 +5,7 @@ import { Kysely, type Logger as KyselyLogger, PostgresDialect, SqliteDialect } f
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index';
+import { fillMissingGoalSummaries } from './queries/goal-summaries';
 import type { Database } from './schema';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -90,5 +91,8 @@ export async function migrateToLatest(db: DB): Promise<string[]> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  // The migration made the table; the progress math that fills it is app code.
+  if (applied.includes('2026_11_30_f_goal_summaries')) await fillMissingGoalSummaries(db);
+  return applied;
 }

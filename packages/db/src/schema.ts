@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 // Kysely table types for the whole domain model (docs/domain.md). Conventions, shared by both
 // databases: app-made text ids; `district_id` on every row and leading every key, so a
@@ -6,6 +6,18 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
 // booleans as integer 0/1; enums as text checked by the zod schemas in @carryover/domain.
 
 type Bool = 0 | 1;
+
+/**
+ * The edit stamp of a row people edit in forms (optimistic concurrency, queries/versioned.ts):
+ * a version every edit increments, and who made the last edit, when, and which columns it
+ * changed (comma-separated). Defaults on insert: version 1, no editor.
+ */
+export interface EditStamp {
+  version: Generated<number>;
+  updated_by: Generated<string | null>;
+  updated_at: Generated<string | null>;
+  updated_fields: Generated<string | null>;
+}
 
 export interface DistrictTable {
   id: string;
@@ -52,7 +64,7 @@ export interface ClassroomTable {
   name: string;
 }
 
-export interface RoutineTable {
+export interface RoutineTable extends EditStamp {
   district_id: string;
   id: string;
   classroom_id: string;
@@ -106,7 +118,7 @@ export interface AssistantAssignmentTable {
   student_id: string;
 }
 
-export interface GoalTable {
+export interface GoalTable extends EditStamp {
   district_id: string;
   id: string;
   student_id: string;
@@ -126,6 +138,16 @@ export interface GoalTable {
   phase: string;
   current_model: string;
   created_at: string;
+}
+
+/** One goal's per-goal summary (queries/goal-summaries.ts); `summary` is JSON of `GoalSummary`. */
+export interface GoalSummaryTable {
+  district_id: string;
+  goal_id: string;
+  student_id: string;
+  point_count: number;
+  last_observed_on: string | null;
+  summary: string;
 }
 
 export interface GoalRoutineTable {
@@ -157,7 +179,7 @@ export interface ModelChangeTable {
   created_at: string;
 }
 
-export interface PushInPlanTable {
+export interface PushInPlanTable extends EditStamp {
   district_id: string;
   id: string;
   student_id: string;
@@ -243,7 +265,7 @@ export interface ObservationTable {
   created_at: string;
 }
 
-export interface TouchBaseTable {
+export interface TouchBaseTable extends EditStamp {
   district_id: string;
   id: string;
   met_on: string;
@@ -265,7 +287,7 @@ export interface TouchBaseStudentTable {
   student_id: string;
 }
 
-export interface ActionItemTable {
+export interface ActionItemTable extends EditStamp {
   district_id: string;
   id: string;
   touch_base_id: string;
@@ -295,7 +317,7 @@ export interface ProgressReportTable {
   finalized_by: string | null;
 }
 
-export interface ProgressReportGoalTable {
+export interface ProgressReportGoalTable extends EditStamp {
   district_id: string;
   report_id: string;
   goal_id: string;
@@ -397,6 +419,7 @@ export interface Database {
   assistant_assignment: AssistantAssignmentTable;
   goal: GoalTable;
   goal_routine: GoalRoutineTable;
+  goal_summary: GoalSummaryTable;
   goal_phase_change: GoalPhaseChangeTable;
   model_change: ModelChangeTable;
   push_in_plan: PushInPlanTable;

@@ -154,7 +154,18 @@ for (const target of await testTargets()) {
       ],
       [
         'updateGoalRow',
-        (trx) => updateGoalRow(trx, district, String(student.goal.id), { target: 90 }),
+        (trx) =>
+          updateGoalRow(
+            trx,
+            district,
+            String(student.goal.id),
+            1,
+            { target: 90 },
+            {
+              by: String(student.provider),
+              at: '2026-03-10T15:00:00.000Z',
+            },
+          ),
       ],
       [
         'insertPhaseChange',

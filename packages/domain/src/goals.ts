@@ -3,6 +3,7 @@ import { dayNumber } from './dates';
 import {
   Direction,
   Discipline,
+  ExpectedVersion,
   GoalDomain,
   GoalPhase,
   Id,
@@ -122,6 +123,7 @@ export type GoalCreateInput = z.input<typeof GoalCreateInput>;
 export const GoalUpdateInput = GoalFields.extend({
   studentId: Id,
   goalId: Id,
+  expectedVersion: ExpectedVersion,
   /** Required when the model changes: kept with the change, for attribution. */
   modelChangeReason: z.string().trim().max(500, 'Keep the reason under 500 characters').nullish(),
   /** The day a phase or model change takes effect; today when omitted. */
@@ -145,6 +147,8 @@ export interface GoalEditView extends Omit<Checked, 'routineIds'> {
   id: string;
   studentId: string;
   routineIds: string[];
+  /** Sent back with an edit: a save over a newer version is refused. */
+  version: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ export * from './decisions';
 export * from './fidelity';
 export * from './fidelity-paging';
 export * from './goal-bank';
+export * from './goal-summary';
 export * from './goals';
 export * from './inputs';
 export * from './model';

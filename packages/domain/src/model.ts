@@ -146,6 +146,13 @@ export const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use HH:M
 
 export const Id = z.string().min(1).max(64);
 
+/** The version of a record an edit form loaded; a save at an older version is refused. */
+export const ExpectedVersion = z
+  .number({ error: 'Reload the record and try again' })
+  .int('Reload the record and try again')
+  .min(1, 'Reload the record and try again')
+  .max(2_147_483_647, 'Reload the record and try again');
+
 /** District-level settings (stored as JSON on the district row). */
 export const DistrictSettings = z.object({
   schoolYearStart: IsoDate,

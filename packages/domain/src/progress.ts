@@ -251,15 +251,30 @@ const MIN_POINTS_FOR_LEVEL_RULE = 3;
  * 4. `on_track` otherwise.
  */
 export function goalStatus(goal: GoalSpec, points: ProgressPoint[], today: IsoDate): GoalStatus {
+  const sorted = sortByDate(points);
+  const facts = {
+    pointCount: sorted.length,
+    masteryMet: masteryMet(goal, sorted),
+    belowAimRun: belowAimRun(goal, sorted),
+    level: level(sorted),
+  };
+  return statusOn(goal, facts, today);
+}
+
+/** `goalStatus` from a goal's summary: only the level rule depends on today. */
+function statusOn(
+  goal: GoalSpec,
+  summary: Pick<GoalPointsSummary, 'pointCount' | 'masteryMet' | 'belowAimRun' | 'level'>,
+  today: IsoDate,
+): GoalStatus {
   if (goal.phase === 'mastered' || goal.phase === 'maintenance') return 'mastered';
-  if (points.length === 0) return 'no_data';
-  if (masteryMet(goal, points)) return 'mastered';
-  if (belowAimRun(goal, points) >= BELOW_AIM_RUN_LIMIT) return 'at_risk';
-  const current = level(points);
+  if (summary.pointCount === 0) return 'no_data';
+  if (summary.masteryMet) return 'mastered';
+  if (summary.belowAimRun >= BELOW_AIM_RUN_LIMIT) return 'at_risk';
   if (
-    points.length >= MIN_POINTS_FOR_LEVEL_RULE &&
-    current !== null &&
-    current < aimScoreAt(goal, today) - LEVEL_TOLERANCE
+    summary.pointCount >= MIN_POINTS_FOR_LEVEL_RULE &&
+    summary.level !== null &&
+    summary.level < aimScoreAt(goal, today) - LEVEL_TOLERANCE
   ) {
     return 'at_risk';
   }
@@ -282,11 +297,18 @@ function scoreSeries(points: ProgressPoint[], startDate: IsoDate): { day: number
   return points.map((p) => ({ day: dayNumber(p.date) - origin, y: p.score }));
 }
 
-export function summarizeGoalProgress(
-  goal: GoalSpec,
-  points: ProgressPoint[],
-  today: IsoDate,
-): GoalProgress {
+/**
+ * Everything `GoalProgress` says that does not depend on the date, plus what the status needs:
+ * a goal's points reduced once (the per-goal summaries kept by @carryover/db), then finished for
+ * any "today" by `progressOn`. The aim line is the goal's own, so it is not kept either.
+ */
+export interface GoalPointsSummary extends Omit<GoalProgress, 'status' | 'aimLine'> {
+  pointCount: number;
+  /** The goal's mastery rule holds on its latest data (`masteryMet`). */
+  masteryMet: boolean;
+}
+
+export function summarizePoints(goal: GoalSpec, points: ProgressPoint[]): GoalPointsSummary {
   const sorted = sortByDate(points);
   const series = scoreSeries(sorted, goal.startDate);
   const robust = theilSen(series);
@@ -301,17 +323,45 @@ export function summarizeGoalProgress(
   const classroom = levelBySetting.classroom;
 
   return {
-    status: goalStatus(goal, sorted, today),
+    pointCount: sorted.length,
+    masteryMet: masteryMet(goal, sorted),
     level: current,
     levelBySetting,
     carryoverGap: room !== undefined && classroom !== undefined ? room - classroom : null,
     trend: toLine(robust, goal.startDate),
     leastSquares: toLine(leastSquares(series), goal.startDate),
-    aimLine: aimLine(goal),
     projectedDate: projectDate(robust, current, goal.startDate),
     belowAimRun: belowAimRun(goal, sorted),
     lastPoint: sorted.at(-1) ?? null,
   };
+}
+
+/** A goal's progress on `today` from its summary: the status is the only date-dependent part. */
+export function progressOn(
+  goal: GoalSpec,
+  summary: GoalPointsSummary,
+  today: IsoDate,
+): GoalProgress {
+  return {
+    status: statusOn(goal, summary, today),
+    level: summary.level,
+    levelBySetting: summary.levelBySetting,
+    carryoverGap: summary.carryoverGap,
+    trend: summary.trend,
+    leastSquares: summary.leastSquares,
+    aimLine: aimLine(goal),
+    projectedDate: summary.projectedDate,
+    belowAimRun: summary.belowAimRun,
+    lastPoint: summary.lastPoint,
+  };
+}
+
+export function summarizeGoalProgress(
+  goal: GoalSpec,
+  points: ProgressPoint[],
+  today: IsoDate,
+): GoalProgress {
+  return progressOn(goal, summarizePoints(goal, points), today);
 }
 
 /** First whole day on which the robust trend reaches a score of 1. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatIsoDateLong, formatIsoDateShort, formatRawValue } from './goals';
 import {
   type Discipline,
+  ExpectedVersion,
   type GoalDomain,
   Id,
   type IsoDate,
@@ -345,6 +346,7 @@ export const MAX_NARRATIVE = 4000;
 export const ReportGoalUpdateInput = z.object({
   reportId: Id,
   goalId: Id,
+  expectedVersion: ExpectedVersion,
   statusCode: ReportStatusCodeSchema,
   gasScore: z
     .number({ error: 'Choose a score from −2 to +2' })
@@ -399,6 +401,8 @@ export interface ReportGoalLine {
   summary: PeriodSummary;
   /** Whether the viewer may edit this line (own discipline, report still a draft). */
   editable: boolean;
+  /** Sent back with an edit: a save over a newer version is refused. */
+  version: number;
 }
 
 export interface ReportView {

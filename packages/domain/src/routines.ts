@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { ClockTime, type GoalDomain, Id, IsoDate, routineNames, ServiceModel } from './model';
+import {
+  ClockTime,
+  ExpectedVersion,
+  type GoalDomain,
+  Id,
+  IsoDate,
+  routineNames,
+  ServiceModel,
+} from './model';
 
 // Input schemas for routines, push-in plans, touch-base meetings, model changes and
 // recommendation decisions (issue 7). The API enforces them; the web forms reuse them.
@@ -29,11 +37,28 @@ export function weekdaysWords(days: readonly number[]): string {
   return sorted.map((d) => weekdayNames[d - 1]).join(', ');
 }
 
+/** An edit (an id given) says which version it edits; a new record has none. */
+function requireVersionForEdit(
+  id: string | undefined,
+  expectedVersion: number | undefined,
+  ctx: z.RefinementCtx,
+) {
+  if (id !== undefined && expectedVersion === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['expectedVersion'],
+      message: 'Reload the record and try again',
+    });
+  }
+}
+
 export const RoutineSaveInput = z
   .object({
     classroomId: Id,
     /** Absent: a new routine. */
     routineId: Id.optional(),
+    /** With `routineId`: the version the form loaded. */
+    expectedVersion: ExpectedVersion.optional(),
     name: RoutineName,
     weekdays: z
       .array(z.number().int().min(1).max(7))
@@ -44,6 +69,7 @@ export const RoutineSaveInput = z
     endTime: ClockTime,
   })
   .superRefine((v, ctx) => {
+    requireVersionForEdit(v.routineId, v.expectedVersion, ctx);
     if (v.endTime <= v.startTime) {
       ctx.addIssue({ code: 'custom', path: ['endTime'], message: 'End after it starts' });
     }
@@ -79,7 +105,12 @@ function checkPlanDates(v: { agreedOn: string; reviewOn: string }, ctx: z.Refine
 export const PushInPlanSaveInput = PushInPlanFields.extend({
   /** Absent: a new plan. Present: a draft (or agreed plan) being agreed or revised. */
   planId: Id.optional(),
-}).superRefine(checkPlanDates);
+  /** With `planId`: the version the form loaded. */
+  expectedVersion: ExpectedVersion.optional(),
+}).superRefine((v, ctx) => {
+  requireVersionForEdit(v.planId, v.expectedVersion, ctx);
+  checkPlanDates(v, ctx);
+});
 export type PushInPlanSaveInput = z.input<typeof PushInPlanSaveInput>;
 
 export const PlanIdInput = z.object({ planId: Id });
@@ -118,6 +149,23 @@ export const TouchBaseCreateInput = z
 export type TouchBaseCreateInput = z.input<typeof TouchBaseCreateInput>;
 
 export const ActionItemDoneInput = z.object({ actionItemId: Id, done: z.boolean() });
+
+/** A touch-base's notes, edited after the meeting. */
+export const TouchBaseUpdateInput = z.object({
+  touchBaseId: Id,
+  expectedVersion: ExpectedVersion,
+  notes: z.string().trim().max(5000, 'Notes are too long'),
+});
+export type TouchBaseUpdateInput = z.input<typeof TouchBaseUpdateInput>;
+
+/** An action item's wording and due date. */
+export const ActionItemUpdateInput = z.object({
+  actionItemId: Id,
+  expectedVersion: ExpectedVersion,
+  text: ActionItemInput.shape.text,
+  dueOn: IsoDate,
+});
+export type ActionItemUpdateInput = z.input<typeof ActionItemUpdateInput>;
 
 export const ModelSplit = z.object({
   push_in: z.number().int().min(0).max(2000),

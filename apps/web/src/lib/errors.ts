@@ -50,3 +50,28 @@ export function userMessage(error: unknown, fallback = 'Something went wrong. Pl
   }
   return fallback;
 }
+
+/** What a stale save is told (the API's `data.conflict`): who changed the record, what, when. */
+export interface EditConflict {
+  /** The record's version now. */
+  version: number;
+  changedBy: string | null;
+  changedAt: string | null;
+  fieldWords: string[];
+  /** "Changed by Ana Ruiz at 10:42: target, mastery rule. …" */
+  message: string;
+}
+
+/** The conflict of a CONFLICT error from a save at an older version; null for anything else. */
+export function editConflict(error: unknown): EditConflict | null {
+  if (errorCode(error) !== 'CONFLICT') return null;
+  const raw = errorData(error)?.conflict as Partial<EditConflict> | null | undefined;
+  if (!raw || typeof raw.version !== 'number') return null;
+  return {
+    version: raw.version,
+    changedBy: typeof raw.changedBy === 'string' ? raw.changedBy : null,
+    changedAt: typeof raw.changedAt === 'string' ? raw.changedAt : null,
+    fieldWords: Array.isArray(raw.fieldWords) ? raw.fieldWords.map(String) : [],
+    message: error instanceof Error ? error.message : 'Someone else changed this record.',
+  };
+}

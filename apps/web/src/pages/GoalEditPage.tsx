@@ -28,8 +28,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useDistrictToday, useViewer } from '../auth';
+import { ConflictBanner } from '../components/ConflictBanner';
 import { errorCode, fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useVersionedForm } from '../lib/useVersionedForm';
 import { useTRPC } from '../trpc';
 
 const measurementLabel: Record<MeasurementType, string> = {
@@ -118,6 +120,26 @@ function blank(discipline: Discipline, today: IsoDate): FormState {
 
 const num = (s: string) => (s.trim() === '' ? Number.NaN : Number(s));
 
+/** What the conflict banner calls the goal's fields. */
+const fieldLabels: Partial<Record<keyof FormState, string>> = {
+  discipline: 'Discipline',
+  domain: 'Domain',
+  text: 'Goal text',
+  measurementType: 'Measurement type',
+  baseline: 'Baseline',
+  target: 'Target (criterion)',
+  direction: 'Direction',
+  rubricMax: 'Top of the rubric',
+  consecutiveSessions: 'Consecutive sessions at criterion',
+  minSettings: 'Settings',
+  requireClassroom: 'Including the classroom',
+  startDate: 'Start date',
+  targetDate: 'Target date',
+  phase: 'Phase',
+  currentModel: 'Service model',
+  routineIds: 'Routines',
+};
+
 /** Create or edit one goal; start from the goal bank. */
 export function GoalEditPage() {
   const { studentId = '', goalId } = useParams();
@@ -187,7 +209,9 @@ function GoalForm({
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const id = useId();
-  const [f, setF] = useState<FormState>(initial);
+  const form = useVersionedForm(initial, original?.version ?? 0);
+  const f = form.draft;
+  const setF = form.setDraft;
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [bankDiscipline, setBankDiscipline] = useState<Discipline>(initial.discipline);
@@ -203,6 +227,12 @@ function GoalForm({
     navigate(studentUrl);
   };
   const onError = (e: unknown) => {
+    if (form.catchConflict(e)) {
+      // Load the newer version: the banner shows it and offers to reapply.
+      setFormError(null);
+      void queryClient.invalidateQueries({ queryKey: trpc.goals.get.queryKey() });
+      return;
+    }
     const fields = fieldErrors(e);
     setErrors(fields);
     setFormError(
@@ -214,7 +244,7 @@ function GoalForm({
   const modelChanged = original !== null && original.currentModel !== f.currentModel;
   const phaseChanged = original !== null && original.phase !== f.phase;
 
-  function input() {
+  function input(f: FormState) {
     return {
       studentId: context.studentId,
       discipline: f.discipline,
@@ -240,12 +270,19 @@ function GoalForm({
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
+    save(f, form.version);
+  }
+
+  function save(f: FormState, version: number) {
     setFormError(null);
-    const base = input();
+    const base = input(f);
+    const modelChanged = original !== null && original.currentModel !== f.currentModel;
+    const phaseChanged = original !== null && original.phase !== f.phase;
     const payload = goalId
       ? {
           ...base,
           goalId,
+          expectedVersion: version,
           modelChangeReason: modelChanged ? f.modelChangeReason : null,
           effectiveDate: modelChanged || phaseChanged ? f.effectiveDate : null,
         }
@@ -307,6 +344,13 @@ function GoalForm({
 
   return (
     <form className="stack goal-form" onSubmit={onSubmit} noValidate>
+      <ConflictBanner
+        form={form}
+        labels={fieldLabels}
+        show={(value, key) => showField(context, key, value)}
+        onReapply={save}
+        busy={update.isPending}
+      />
       {formError && (
         <p className="form-alert" role="alert">
           {formError}
@@ -593,6 +637,22 @@ function GoalForm({
       </div>
     </form>
   );
+}
+
+/** A field's value in words, for the conflict banner. */
+function showField(context: GoalFormContext, key: keyof FormState, value: unknown): string {
+  if (key === 'routineIds' && Array.isArray(value)) {
+    const names = context.routines
+      .filter((r) => value.includes(r.id))
+      .map((r) => routineLabel(r.name));
+    return names.length > 0 ? names.join(', ') : 'none';
+  }
+  if (key === 'domain') return labels.domain[value as GoalDomain] ?? String(value);
+  if (key === 'currentModel') return labels.model[value as ServiceModel] ?? String(value);
+  if (key === 'phase') return phaseLabel[value as GoalPhase] ?? String(value);
+  if (key === 'measurementType') return measurementLabel[value as MeasurementType] ?? String(value);
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  return value === '' || value == null ? '—' : String(value);
 }
 
 function routineLabel(name: string): string {

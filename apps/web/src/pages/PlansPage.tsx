@@ -1,4 +1,9 @@
-import { PushInPlanSaveInput, routineWords, weekdaysWords } from '@carryover/domain';
+import {
+  type GoalFormContext,
+  PushInPlanSaveInput,
+  routineWords,
+  weekdaysWords,
+} from '@carryover/domain';
 import {
   Button,
   EmptyState,
@@ -12,8 +17,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useViewer } from '../auth';
+import { ConflictBanner } from '../components/ConflictBanner';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useVersionedForm } from '../lib/useVersionedForm';
 import { useTRPC } from '../trpc';
 
 /** Push-in plans: the teacher's classroom plans, or a therapist's own. */
@@ -175,7 +182,6 @@ export function PlanEditPage() {
   const { planId } = useParams();
   const [params] = useSearchParams();
   const trpc = useTRPC();
-  const navigate = useNavigate();
   const existing = useQuery({
     ...trpc.plans.get.queryOptions({ planId: planId ?? '' }),
     enabled: !!planId,
@@ -186,31 +192,101 @@ export function PlanEditPage() {
     enabled: studentId !== '',
   });
   useDocumentTitle('Push-in plan');
-  const save = useMutation(
-    trpc.plans.save.mutationOptions({
-      onSuccess: ({ id }) => navigate(`/plans/${encodeURIComponent(id)}`),
-    }),
-  );
-  const [clientErrors, setClientErrors] = useState<Record<string, string[]>>({});
   if ((planId && existing.isPending) || context.isPending)
     return <LoadingState label="Loading" rows={5} />;
   if (context.isError || !context.data)
     return <EmptyState title="Choose a student you serve to plan push-in" />;
   const p = existing.data?.plan;
+  const initial: PlanDraft = {
+    routineId: p?.routineId ?? '',
+    therapistRole: p?.therapistRole ?? '',
+    teacherRole: p?.teacherRole ?? '',
+    strategies: p?.strategies ?? '',
+    activities: p?.activities ?? '',
+    agreedOn: p?.status === 'agreed' ? p.agreedOn : (existing.data?.today ?? ''),
+    reviewOn: p?.reviewOn ?? '',
+  };
+  return (
+    <>
+      <PageHeader
+        eyebrow={
+          <Link to={planId ? `/plans/${encodeURIComponent(planId)}` : '/plans'}>← Back</Link>
+        }
+        title={`Push-in plan · ${context.data.studentName}`}
+        description="Agree who does what during the routine before push-in starts."
+      />
+      <PlanForm
+        planId={planId ?? null}
+        studentId={studentId}
+        routines={context.data.routines}
+        initial={initial}
+        version={p?.version ?? 0}
+      />
+    </>
+  );
+}
+
+interface PlanDraft {
+  routineId: string;
+  therapistRole: string;
+  teacherRole: string;
+  strategies: string;
+  activities: string;
+  agreedOn: string;
+  reviewOn: string;
+}
+
+const planLabels: Record<keyof PlanDraft, string> = {
+  routineId: 'Routine',
+  therapistRole: "Therapist's role",
+  teacherRole: "Teacher's role",
+  strategies: 'Strategies to model',
+  activities: 'Planned activities',
+  agreedOn: 'Agreed on',
+  reviewOn: 'Review on',
+};
+
+function PlanForm({
+  planId,
+  studentId,
+  routines,
+  initial,
+  version,
+}: {
+  planId: string | null;
+  studentId: string;
+  routines: GoalFormContext['routines'];
+  initial: PlanDraft;
+  version: number;
+}) {
+  const trpc = useTRPC();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const form = useVersionedForm(initial, version);
+  const f = form.draft;
+  const set = (key: keyof PlanDraft, value: string) =>
+    form.setDraft((d) => ({ ...d, [key]: value }));
+  const save = useMutation(
+    trpc.plans.save.mutationOptions({
+      onSuccess: ({ id }) => {
+        void queryClient.invalidateQueries({ queryKey: trpc.plans.pathKey() });
+        navigate(`/plans/${encodeURIComponent(id)}`);
+      },
+      onError: (e) => {
+        // A newer version: reload it, the banner shows it and offers to reapply.
+        if (form.catchConflict(e))
+          void queryClient.invalidateQueries({ queryKey: trpc.plans.get.queryKey() });
+      },
+    }),
+  );
+  const [clientErrors, setClientErrors] = useState<Record<string, string[]>>({});
   const errors = { ...fieldErrors(save.error), ...clientErrors };
-  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
+  const submit = (d: PlanDraft, expectedVersion: number) => {
     const input = {
       planId: planId ?? undefined,
+      expectedVersion: planId ? expectedVersion : undefined,
       studentId,
-      routineId: String(f.get('routineId') ?? ''),
-      therapistRole: String(f.get('therapistRole') ?? ''),
-      teacherRole: String(f.get('teacherRole') ?? ''),
-      strategies: String(f.get('strategies') ?? ''),
-      activities: String(f.get('activities') ?? ''),
-      agreedOn: String(f.get('agreedOn') ?? ''),
-      reviewOn: String(f.get('reviewOn') ?? ''),
+      ...d,
     };
     const parsed = PushInPlanSaveInput.safeParse(input);
     if (!parsed.success) {
@@ -225,66 +301,87 @@ export function PlanEditPage() {
     setClientErrors({});
     save.mutate(input);
   };
-  const text = (name: string, label: string, value: string) => (
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    submit(form.draft, form.version);
+  };
+  const routineName = (id: unknown) => {
+    const r = routines.find((x) => x.id === id);
+    return r ? `${routineWords(r.name)} · ${r.classroom} · ${r.startTime}` : '—';
+  };
+  const text = (name: keyof PlanDraft, label: string) => (
     <div className={`select-field${errors[name] ? ' field--invalid' : ''}`}>
       <label htmlFor={`plan-${name}`} className="field__label">
         {label}
       </label>
-      <textarea id={`plan-${name}`} name={name} rows={2} defaultValue={value} />
+      <textarea
+        id={`plan-${name}`}
+        name={name}
+        rows={2}
+        value={f[name]}
+        onChange={(e) => set(name, e.target.value)}
+      />
       {errors[name] && <p className="field__error">{errors[name]?.join(' ')}</p>}
     </div>
   );
   return (
-    <>
-      <PageHeader
-        eyebrow={
-          <Link to={planId ? `/plans/${encodeURIComponent(planId)}` : '/plans'}>← Back</Link>
+    <form className="section-card stack plan-form" onSubmit={onSubmit} noValidate>
+      <ConflictBanner
+        form={form}
+        labels={planLabels}
+        show={(value, key) =>
+          key === 'routineId' ? routineName(value) : value === '' ? '—' : String(value)
         }
-        title={`Push-in plan · ${context.data.studentName}`}
-        description="Agree who does what during the routine before push-in starts."
+        onReapply={submit}
+        busy={save.isPending}
       />
-      <form className="section-card stack plan-form" onSubmit={onSubmit} noValidate>
-        <div className={`select-field${errors.routineId ? ' field--invalid' : ''}`}>
-          <label htmlFor="plan-routine" className="field__label">
-            Routine
-          </label>
-          <select id="plan-routine" name="routineId" defaultValue={p?.routineId ?? ''}>
-            <option value="">Choose…</option>
-            {context.data.routines.map((r) => (
-              <option key={r.id} value={r.id}>
-                {routineWords(r.name)} · {r.classroom} · {r.startTime}
-              </option>
-            ))}
-          </select>
-          {errors.routineId && <p className="field__error">{errors.routineId.join(' ')}</p>}
-        </div>
-        {text('therapistRole', "Therapist's role", p?.therapistRole ?? '')}
-        {text('teacherRole', "Teacher's role", p?.teacherRole ?? '')}
-        {text('strategies', 'Strategies to model', p?.strategies ?? '')}
-        {text('activities', 'Planned activities', p?.activities ?? '')}
-        <Field
-          label="Agreed on"
-          name="agreedOn"
-          type="date"
-          defaultValue={p?.status === 'agreed' ? p.agreedOn : (existing.data?.today ?? '')}
-          error={errors.agreedOn}
-        />
-        <Field
-          label="Review on"
-          name="reviewOn"
-          type="date"
-          defaultValue={p?.reviewOn ?? ''}
-          error={errors.reviewOn}
-        />
-        {save.isError && !Object.keys(fieldErrors(save.error)).length && (
-          <p className="form-alert">{userMessage(save.error)}</p>
-        )}
-        <div>
-          <Button type="submit" busy={save.isPending}>
-            Save the agreement
-          </Button>
-        </div>
-      </form>
-    </>
+      <div className={`select-field${errors.routineId ? ' field--invalid' : ''}`}>
+        <label htmlFor="plan-routine" className="field__label">
+          Routine
+        </label>
+        <select
+          id="plan-routine"
+          name="routineId"
+          value={f.routineId}
+          onChange={(e) => set('routineId', e.target.value)}
+        >
+          <option value="">Choose…</option>
+          {routines.map((r) => (
+            <option key={r.id} value={r.id}>
+              {routineWords(r.name)} · {r.classroom} · {r.startTime}
+            </option>
+          ))}
+        </select>
+        {errors.routineId && <p className="field__error">{errors.routineId.join(' ')}</p>}
+      </div>
+      {text('therapistRole', "Therapist's role")}
+      {text('teacherRole', "Teacher's role")}
+      {text('strategies', 'Strategies to model')}
+      {text('activities', 'Planned activities')}
+      <Field
+        label="Agreed on"
+        name="agreedOn"
+        type="date"
+        value={f.agreedOn}
+        onChange={(e) => set('agreedOn', e.target.value)}
+        error={errors.agreedOn}
+      />
+      <Field
+        label="Review on"
+        name="reviewOn"
+        type="date"
+        value={f.reviewOn}
+        onChange={(e) => set('reviewOn', e.target.value)}
+        error={errors.reviewOn}
+      />
+      {save.isError && !Object.keys(fieldErrors(save.error)).length && !form.conflict && (
+        <p className="form-alert">{userMessage(save.error)}</p>
+      )}
+      <div>
+        <Button type="submit" busy={save.isPending}>
+          Save the agreement
+        </Button>
+      </div>
+    </form>
   );
 }

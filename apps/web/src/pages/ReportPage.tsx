@@ -22,8 +22,10 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { ConflictBanner } from '../components/ConflictBanner';
 import { errorCode, fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useVersionedForm } from '../lib/useVersionedForm';
 import { useTRPC } from '../trpc';
 
 /** One student's progress report for a period: review, edit each goal, finalise, print. */
@@ -129,47 +131,85 @@ export function ReportPage() {
   );
 }
 
+interface LineDraft {
+  statusCode: ReportStatusCode;
+  gasScore: GasValue;
+  reason: string;
+  narrative: string;
+}
+
+const lineLabels: Partial<Record<keyof LineDraft, string>> = {
+  statusCode: 'Status code',
+  gasScore: 'Goal-attainment score',
+  reason: 'Reason for changing the score',
+  narrative: 'Narrative',
+};
+
+function showLineField(value: unknown, key: keyof LineDraft): string {
+  if (key === 'statusCode') return reportStatusLabels[value as ReportStatusCode];
+  if (key === 'gasScore') return signedGas(value as GasValue);
+  return value === '' || value == null ? '—' : String(value);
+}
+
 function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoalLine }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const id = useId();
-  const [statusCode, setStatusCode] = useState<ReportStatusCode>(line.statusCode);
-  const [gasScore, setGasScore] = useState<GasValue>(line.gasScore);
-  const [reason, setReason] = useState(line.gasOverrideReason ?? '');
-  const [narrative, setNarrative] = useState(line.narrative);
+  const form = useVersionedForm<LineDraft>(
+    {
+      statusCode: line.statusCode,
+      gasScore: line.gasScore,
+      reason: line.gasOverrideReason ?? '',
+      narrative: line.narrative,
+    },
+    line.version,
+  );
+  const { statusCode, gasScore, reason, narrative } = form.draft;
+  const set = <K extends keyof LineDraft>(key: K, value: LineDraft[K]) =>
+    form.setDraft((d) => ({ ...d, [key]: value }));
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [message, setMessage] = useState<string | null>(null);
   const save = useMutation(
     trpc.reports.updateGoal.mutationOptions({
-      onSuccess: async () => {
+      onSuccess: async ({ version }) => {
+        form.saved(version);
         setMessage('Saved');
         await queryClient.invalidateQueries({ queryKey: trpc.reports.get.queryKey() });
       },
       onError: (e) => {
+        if (form.catchConflict(e)) {
+          // Load the newer version: the banner shows it and offers to reapply.
+          setMessage(null);
+          void queryClient.invalidateQueries({ queryKey: trpc.reports.get.queryKey() });
+          return;
+        }
         setErrors(fieldErrors(e));
         setMessage(Object.keys(fieldErrors(e)).length > 0 ? null : userMessage(e));
       },
     }),
   );
-  const dirty =
-    statusCode !== line.statusCode ||
-    gasScore !== line.gasScore ||
-    (reason || null) !== (line.gasOverrideReason || null) ||
-    narrative !== line.narrative;
+  const dirty = form.myChanges.length > 0;
   const overridden = gasScore !== line.gasComputed;
   const headingId = `${id}-heading`;
   const s = line.summary;
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
+    submit(form.draft, form.version);
+  }
+
+  function submit(d: LineDraft, version: number) {
     setMessage(null);
+    const overridden = d.gasScore !== line.gasComputed;
+    const reason = d.reason;
     const input = {
       reportId: report.id,
       goalId: line.goalId,
-      statusCode,
-      gasScore,
-      gasOverrideReason: overridden ? reason : null,
-      narrative,
+      expectedVersion: version,
+      statusCode: d.statusCode,
+      gasScore: d.gasScore,
+      gasOverrideReason: overridden ? d.reason : null,
+      narrative: d.narrative,
     };
     const parsed = ReportGoalUpdateInput.safeParse(input);
     const next: Record<string, string[]> = {};
@@ -239,12 +279,19 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
       </dl>
       {line.editable ? (
         <form className="report-goal__form" onSubmit={onSubmit} noValidate>
+          <ConflictBanner
+            form={form}
+            labels={lineLabels}
+            show={showLineField}
+            onReapply={submit}
+            busy={save.isPending}
+          />
           <div className="report-goal__row">
             <label className="select-field">
               <span className="field__label">Status code</span>
               <select
                 value={statusCode}
-                onChange={(e) => setStatusCode(e.target.value as ReportStatusCode)}
+                onChange={(e) => set('statusCode', e.target.value as ReportStatusCode)}
               >
                 {reportStatusCodes.map((c) => (
                   <option key={c} value={c}>
@@ -258,7 +305,7 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
               <span className="field__label">Goal-attainment score</span>
               <select
                 value={gasScore}
-                onChange={(e) => setGasScore(Number(e.target.value) as GasValue)}
+                onChange={(e) => set('gasScore', Number(e.target.value) as GasValue)}
               >
                 {gasScores.map((v) => (
                   <option key={v} value={v}>
@@ -283,7 +330,7 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
                 className="field__input"
                 value={reason}
                 maxLength={500}
-                onChange={(e) => setReason(e.target.value)}
+                onChange={(e) => set('reason', e.target.value)}
                 aria-invalid={errors.gasOverrideReason ? true : undefined}
                 aria-describedby={
                   errors.gasOverrideReason ? `${id}-gasOverrideReason-error` : undefined
@@ -302,7 +349,7 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
               rows={6}
               value={narrative}
               onChange={(e) => {
-                setNarrative(e.target.value);
+                set('narrative', e.target.value);
                 setMessage(null);
               }}
               aria-invalid={errors.narrative ? true : undefined}

@@ -8,8 +8,10 @@ import {
 import { Button, EmptyState, ErrorState, Field, LoadingState, PageHeader } from '@carryover/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { ConflictBanner } from '../components/ConflictBanner';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useVersionedForm } from '../lib/useVersionedForm';
 import { useTRPC } from '../trpc';
 
 interface RoutineRow {
@@ -18,6 +20,7 @@ interface RoutineRow {
   weekdays: number[];
   startTime: string;
   endTime: string;
+  version: number;
 }
 
 /** Each classroom's routines with weekdays and times; push-in is scheduled at them. */
@@ -25,9 +28,10 @@ export function RoutinesPage() {
   useDocumentTitle('Routines');
   const trpc = useTRPC();
   const list = useQuery(trpc.routines.list.queryOptions());
+  // The routine's id, not a copy: the form follows the list when a newer version loads.
   const [editing, setEditing] = useState<{
     classroomId: string;
-    routine: RoutineRow | null;
+    routineId: string | null;
   } | null>(null);
   if (list.isPending) return <LoadingState label="Loading routines" rows={5} />;
   if (list.isError)
@@ -56,7 +60,7 @@ export function RoutinesPage() {
                   <Button
                     variant="secondary"
                     size="small"
-                    onClick={() => setEditing({ classroomId: c.id, routine: null })}
+                    onClick={() => setEditing({ classroomId: c.id, routineId: null })}
                   >
                     Add a routine
                   </Button>
@@ -64,8 +68,9 @@ export function RoutinesPage() {
               </div>
               {editing?.classroomId === c.id && (
                 <RoutineForm
+                  key={editing.routineId ?? 'new'}
                   classroomId={c.id}
-                  routine={editing.routine}
+                  routine={c.routines.find((r) => r.id === editing.routineId) ?? null}
                   onDone={() => setEditing(null)}
                 />
               )}
@@ -85,7 +90,7 @@ export function RoutinesPage() {
                           variant="ghost"
                           size="small"
                           aria-label={`Edit ${routineWords(r.name)}`}
-                          onClick={() => setEditing({ classroomId: c.id, routine: r })}
+                          onClick={() => setEditing({ classroomId: c.id, routineId: r.id })}
                         >
                           Edit
                         </Button>
@@ -102,6 +107,20 @@ export function RoutinesPage() {
   );
 }
 
+interface RoutineDraft {
+  name: RoutineName;
+  weekdays: number[];
+  startTime: string;
+  endTime: string;
+}
+
+const routineLabels: Record<keyof RoutineDraft, string> = {
+  name: 'Routine',
+  weekdays: 'Weekdays',
+  startTime: 'Starts',
+  endTime: 'Ends',
+};
+
 function RoutineForm({
   classroomId,
   routine,
@@ -113,35 +132,68 @@ function RoutineForm({
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [days, setDays] = useState<number[]>(routine?.weekdays ?? [1, 2, 3, 4, 5]);
+  const form = useVersionedForm<RoutineDraft>(
+    {
+      name: (routine?.name ?? 'arrival') as RoutineName,
+      weekdays: routine?.weekdays ?? [1, 2, 3, 4, 5],
+      startTime: routine?.startTime ?? '08:00',
+      endTime: routine?.endTime ?? '08:20',
+    },
+    routine?.version ?? 0,
+  );
+  const { name, weekdays: days, startTime, endTime } = form.draft;
+  const set = <K extends keyof RoutineDraft>(key: K, value: RoutineDraft[K]) =>
+    form.setDraft((d) => ({ ...d, [key]: value }));
   const save = useMutation(
     trpc.routines.save.mutationOptions({
       onSuccess: () => {
         void queryClient.invalidateQueries({ queryKey: trpc.routines.list.queryKey() });
         onDone();
       },
+      onError: (e) => {
+        // A newer version: reload it, the banner shows it and offers to reapply.
+        if (form.catchConflict(e))
+          void queryClient.invalidateQueries({ queryKey: trpc.routines.list.queryKey() });
+      },
     }),
   );
   const errors = fieldErrors(save.error);
-  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
+  const submit = (d: RoutineDraft, version: number) =>
     save.mutate({
       classroomId,
       routineId: routine?.id,
-      name: String(f.get('name')) as RoutineName,
-      weekdays: days,
-      startTime: String(f.get('startTime') ?? ''),
-      endTime: String(f.get('endTime') ?? ''),
+      expectedVersion: routine ? version : undefined,
+      ...d,
     });
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    submit(form.draft, form.version);
   };
   return (
     <form className="stack routine-form" onSubmit={onSubmit} noValidate>
+      <ConflictBanner
+        form={form}
+        labels={routineLabels}
+        show={(value, key) =>
+          key === 'weekdays'
+            ? weekdaysWords(value as number[])
+            : key === 'name'
+              ? routineWords(String(value))
+              : String(value)
+        }
+        onReapply={submit}
+        busy={save.isPending}
+      />
       <div className="select-field">
         <label className="field__label" htmlFor="rt-name">
           Routine
         </label>
-        <select id="rt-name" name="name" defaultValue={routine?.name ?? 'arrival'}>
+        <select
+          id="rt-name"
+          name="name"
+          value={name}
+          onChange={(e) => set('name', e.target.value as RoutineName)}
+        >
           {routineNames.map((n) => (
             <option key={n} value={n}>
               {routineWords(n)}
@@ -157,7 +209,10 @@ function RoutineForm({
               type="checkbox"
               checked={days.includes(i + 1)}
               onChange={() =>
-                setDays(days.includes(i + 1) ? days.filter((x) => x !== i + 1) : [...days, i + 1])
+                set(
+                  'weekdays',
+                  days.includes(i + 1) ? days.filter((x) => x !== i + 1) : [...days, i + 1],
+                )
               }
             />{' '}
             {d}
@@ -170,18 +225,20 @@ function RoutineForm({
           label="Starts"
           name="startTime"
           type="time"
-          defaultValue={routine?.startTime ?? '08:00'}
+          value={startTime}
+          onChange={(e) => set('startTime', e.target.value)}
           error={errors.startTime}
         />
         <Field
           label="Ends"
           name="endTime"
           type="time"
-          defaultValue={routine?.endTime ?? '08:20'}
+          value={endTime}
+          onChange={(e) => set('endTime', e.target.value)}
           error={errors.endTime}
         />
       </div>
-      {save.isError && Object.keys(errors).length === 0 && (
+      {save.isError && Object.keys(errors).length === 0 && !form.conflict && (
         <p className="form-alert">{userMessage(save.error)}</p>
       )}
       <span className="recommendation__actions">

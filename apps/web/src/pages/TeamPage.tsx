@@ -11,8 +11,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { useDistrictToday, useViewer } from '../auth';
+import { ConflictBanner } from '../components/ConflictBanner';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useVersionedForm } from '../lib/useVersionedForm';
 import { useTRPC } from '../trpc';
 
 /** Team: touch-base meetings outside push-in time, with notes and action items. */
@@ -23,6 +25,9 @@ export function TeamPage() {
   const queryClient = useQueryClient();
   const list = useQuery(trpc.team.list.queryOptions());
   const [creating, setCreating] = useState(false);
+  // Which meeting's notes or which action item is open for editing (by id, so the form follows
+  // the list when a newer version loads).
+  const [editing, setEditing] = useState<string | null>(null);
   const done = useMutation(
     trpc.team.setActionItemDone.mutationOptions({
       onSuccess: () => {
@@ -60,51 +65,87 @@ export function TeamPage() {
           )
         ) : (
           <ul className="stack plain-list">
-            {list.data.map((m) => (
-              <li key={m.id} className="section-card touch-base">
-                <h2 className="plan-card__title">
-                  {formatDate(m.metOn)}
-                  {m.startTime ? ` · ${m.startTime}` : ''}
-                  {m.upcoming && <span className="muted"> · upcoming</span>}
-                </h2>
-                <p className="small">
-                  <span className="muted">With</span> {m.participants.map((p) => p.name).join(', ')}
-                  {' · '}
-                  <span className="muted">About</span>{' '}
-                  {m.students.map((s, i) => (
-                    <span key={s.id}>
-                      {i > 0 && ', '}
-                      <Link to={`/students/${encodeURIComponent(s.id)}`}>{s.name}</Link>
-                    </span>
-                  ))}
-                </p>
-                {m.notes && <p className="touch-base__notes">{m.notes}</p>}
-                {m.actionItems.length > 0 && (
-                  <ul className="action-items">
-                    {m.actionItems.map((a) => (
-                      <li key={a.id} className="action-item">
-                        <label className="checkbox">
-                          <input
-                            type="checkbox"
-                            checked={a.doneOn !== null}
-                            disabled={done.isPending}
-                            onChange={(e) =>
-                              done.mutate({ actionItemId: a.id, done: e.target.checked })
-                            }
-                          />{' '}
-                          {a.text}
-                        </label>
-                        <span className="muted small">
-                          {a.ownerId === me.data?.id ? 'You' : a.ownerName} · due{' '}
-                          {formatDate(a.dueOn)}
-                          {a.doneOn ? ` · done ${formatDate(a.doneOn)}` : ''}
-                        </span>
-                      </li>
+            {list.data.map((m) => {
+              const mine = m.participants.some((p) => p.id === me.data?.id);
+              return (
+                <li key={m.id} className="section-card touch-base">
+                  <h2 className="plan-card__title">
+                    {formatDate(m.metOn)}
+                    {m.startTime ? ` · ${m.startTime}` : ''}
+                    {m.upcoming && <span className="muted"> · upcoming</span>}
+                  </h2>
+                  <p className="small">
+                    <span className="muted">With</span>{' '}
+                    {m.participants.map((p) => p.name).join(', ')}
+                    {' · '}
+                    <span className="muted">About</span>{' '}
+                    {m.students.map((s, i) => (
+                      <span key={s.id}>
+                        {i > 0 && ', '}
+                        <Link to={`/students/${encodeURIComponent(s.id)}`}>{s.name}</Link>
+                      </span>
                     ))}
-                  </ul>
-                )}
-              </li>
-            ))}
+                  </p>
+                  {editing === m.id ? (
+                    <NotesForm meeting={m} onDone={() => setEditing(null)} />
+                  ) : (
+                    <>
+                      {m.notes && <p className="touch-base__notes">{m.notes}</p>}
+                      {mine && (
+                        <Button
+                          variant="ghost"
+                          size="small"
+                          onClick={() => setEditing(m.id)}
+                          aria-label={`Edit the notes of ${formatDate(m.metOn)}`}
+                        >
+                          Edit notes
+                        </Button>
+                      )}
+                    </>
+                  )}
+                  {m.actionItems.length > 0 && (
+                    <ul className="action-items">
+                      {m.actionItems.map((a) =>
+                        editing === a.id ? (
+                          <li key={a.id} className="action-item">
+                            <ActionItemForm item={a} onDone={() => setEditing(null)} />
+                          </li>
+                        ) : (
+                          <li key={a.id} className="action-item">
+                            <label className="checkbox">
+                              <input
+                                type="checkbox"
+                                checked={a.doneOn !== null}
+                                disabled={done.isPending}
+                                onChange={(e) =>
+                                  done.mutate({ actionItemId: a.id, done: e.target.checked })
+                                }
+                              />{' '}
+                              {a.text}
+                            </label>
+                            <span className="muted small">
+                              {a.ownerId === me.data?.id ? 'You' : a.ownerName} · due{' '}
+                              {formatDate(a.dueOn)}
+                              {a.doneOn ? ` · done ${formatDate(a.doneOn)}` : ''}
+                            </span>
+                            {(mine || a.ownerId === me.data?.id) && (
+                              <Button
+                                variant="ghost"
+                                size="small"
+                                onClick={() => setEditing(a.id)}
+                                aria-label={`Edit the action item ${a.text}`}
+                              >
+                                Edit
+                              </Button>
+                            )}
+                          </li>
+                        ),
+                      )}
+                    </ul>
+                  )}
+                </li>
+              );
+            })}
           </ul>
         )}
         {done.isError && <p className="form-alert">{userMessage(done.error)}</p>}
@@ -291,6 +332,145 @@ function TouchBaseForm({ onDone }: { onDone: () => void }) {
           Save touch-base
         </Button>
         <Button variant="ghost" onClick={onDone}>
+          Cancel
+        </Button>
+      </span>
+    </form>
+  );
+}
+
+type Meeting = {
+  id: string;
+  notes: string;
+  version: number;
+};
+
+/** A meeting's notes, saved at the version the form loaded. */
+function NotesForm({ meeting, onDone }: { meeting: Meeting; onDone: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const form = useVersionedForm({ notes: meeting.notes }, meeting.version);
+  const save = useMutation(
+    trpc.team.updateTouchBase.mutationOptions({
+      onSuccess: () => {
+        void queryClient.invalidateQueries({ queryKey: trpc.team.list.queryKey() });
+        onDone();
+      },
+      onError: (e) => {
+        // A newer version: reload it, the banner shows it and offers to reapply.
+        if (form.catchConflict(e))
+          void queryClient.invalidateQueries({ queryKey: trpc.team.list.queryKey() });
+      },
+    }),
+  );
+  const errors = fieldErrors(save.error);
+  const submit = (d: { notes: string }, version: number) =>
+    save.mutate({ touchBaseId: meeting.id, expectedVersion: version, notes: d.notes });
+  return (
+    <form
+      className="stack"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit(form.draft, form.version);
+      }}
+      noValidate
+    >
+      <ConflictBanner
+        form={form}
+        labels={{ notes: 'Notes' }}
+        onReapply={submit}
+        busy={save.isPending}
+      />
+      <div className={`select-field${errors.notes ? ' field--invalid' : ''}`}>
+        <label htmlFor={`tb-notes-${meeting.id}`} className="field__label">
+          Notes
+        </label>
+        <textarea
+          id={`tb-notes-${meeting.id}`}
+          rows={3}
+          value={form.draft.notes}
+          onChange={(e) => form.setDraft({ notes: e.target.value })}
+        />
+        {errors.notes && <p className="field__error">{errors.notes.join(' ')}</p>}
+      </div>
+      {save.isError && Object.keys(errors).length === 0 && !form.conflict && (
+        <p className="form-alert">{userMessage(save.error)}</p>
+      )}
+      <span className="recommendation__actions">
+        <Button type="submit" size="small" busy={save.isPending}>
+          Save notes
+        </Button>
+        <Button variant="ghost" size="small" onClick={onDone}>
+          Cancel
+        </Button>
+      </span>
+    </form>
+  );
+}
+
+type Item = { id: string; text: string; dueOn: string; version: number };
+
+/** An action item's wording and due date, saved at the version the form loaded. */
+function ActionItemForm({ item, onDone }: { item: Item; onDone: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const form = useVersionedForm({ text: item.text, dueOn: item.dueOn }, item.version);
+  const save = useMutation(
+    trpc.team.updateActionItem.mutationOptions({
+      onSuccess: () => {
+        void queryClient.invalidateQueries({ queryKey: trpc.team.list.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.home.get.queryKey() });
+        onDone();
+      },
+      onError: (e) => {
+        // A newer version: reload it, the banner shows it and offers to reapply.
+        if (form.catchConflict(e))
+          void queryClient.invalidateQueries({ queryKey: trpc.team.list.queryKey() });
+      },
+    }),
+  );
+  const errors = fieldErrors(save.error);
+  const submit = (d: { text: string; dueOn: string }, version: number) =>
+    save.mutate({ actionItemId: item.id, expectedVersion: version, ...d });
+  return (
+    <form
+      className="stack"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit(form.draft, form.version);
+      }}
+      noValidate
+    >
+      <ConflictBanner
+        form={form}
+        labels={{ text: 'To do', dueOn: 'Due' }}
+        show={(value, key) => (key === 'dueOn' ? formatDate(String(value)) : String(value))}
+        onReapply={submit}
+        busy={save.isPending}
+      />
+      <div className="goal-form__row">
+        <Field
+          label="To do"
+          value={form.draft.text}
+          onChange={(e) => form.setDraft((d) => ({ ...d, text: e.target.value }))}
+          error={errors.text}
+        />
+        <Field
+          label="Due"
+          type="date"
+          value={form.draft.dueOn}
+          onChange={(e) => form.setDraft((d) => ({ ...d, dueOn: e.target.value }))}
+          error={errors.dueOn}
+        />
+      </div>
+      {save.isError && Object.keys(errors).length === 0 && !form.conflict && (
+        <p className="form-alert">{userMessage(save.error)}</p>
+      )}
+      <span className="recommendation__actions">
+        <Button type="submit" size="small" busy={save.isPending}>
+          Save item
+        </Button>
+        <Button variant="ghost" size="small" onClick={onDone}>
           Cancel
         </Button>
       </span>

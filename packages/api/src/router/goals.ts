@@ -30,6 +30,7 @@ import {
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import type { z } from 'zod';
 import { recordDenied } from '../audit';
+import { editorOf, writeAtVersion } from '../conflict';
 import { assertStudentInScope, STUDENT_NOT_FOUND, studentProcedure } from '../scope';
 import { type Context, fieldError, roles, todayFor, type Viewer } from '../trpc';
 
@@ -169,6 +170,7 @@ export const goalsRouter = {
       phase: g.phase as GoalPhase,
       currentModel: g.current_model as ServiceModel,
       routineIds: found.routineIds,
+      version: Number(g.version),
     };
   }),
 
@@ -239,8 +241,25 @@ export const goalsRouter = {
         );
       }
       const effective = input.effectiveDate ?? todayFor(ctx);
-      await ctx.db.transaction().execute(async (trx) => {
-        await updateGoalRow(trx, d, input.goalId, goalColumns(input));
+      // Sorted here, not by SQL: Postgres collations order ids differently from JS.
+      const routinesChanged =
+        [...new Set(input.routineIds)].sort().join() !== [...found.routineIds].sort().join();
+      const target = {
+        action: path,
+        entity: 'goal',
+        entityId: input.goalId,
+        studentId: input.studentId,
+      };
+      const version = await writeAtVersion(ctx, target, async (trx) => {
+        const saved = await updateGoalRow(
+          trx,
+          d,
+          input.goalId,
+          input.expectedVersion,
+          goalColumns(input),
+          editorOf(ctx),
+          routinesChanged ? ['routines'] : [],
+        );
         await replaceGoalRoutines(trx, d, input.goalId, input.routineIds);
         if (before.phase !== input.phase) {
           await insertPhaseChange(trx, {
@@ -267,7 +286,8 @@ export const goalsRouter = {
           });
         }
         await recordAuditMany(trx, [audit(ctx, path, input.goalId, input.studentId)]);
+        return saved.version;
       });
-      return { id: input.goalId };
+      return { id: input.goalId, version };
     }),
 } satisfies TRPCRouterRecord;

@@ -1,4 +1,5 @@
 import {
+  acknowledgePlan,
   findPlanRow,
   findRoutine,
   insertPlan,
@@ -7,7 +8,7 @@ import {
   type PlanRow,
   recordAuditMany,
   studentHomeroom,
-  updatePlan,
+  updateAtVersion,
 } from '@carryover/db';
 import {
   addDays,
@@ -19,6 +20,7 @@ import {
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
+import { editorOf, writeAtVersion } from '../conflict';
 import { assertStudentInScope } from '../scope';
 import {
   type Context,
@@ -65,6 +67,8 @@ export function planView(p: PlanRow, today: IsoDate) {
     reviewDue: p.review_on <= addDays(today, REVIEW_DUE_DAYS),
     acknowledgedAt: p.acknowledged_at,
     acknowledgedByName: p.acknowledged_by_name ?? null,
+    /** Sent back with an edit: a save over a newer version is refused. */
+    version: Number(p.version),
   };
 }
 export type PlanView = ReturnType<typeof planView>;
@@ -145,9 +149,26 @@ export const plansRouter = {
         acknowledged_at: null,
         acknowledged_by: null,
       };
-      await ctx.db.transaction().execute(async (trx) => {
-        if (input.planId) await updatePlan(trx, d, id, fields);
-        else
+      const target = {
+        action: path,
+        entity: 'push_in_plan',
+        entityId: id,
+        studentId: input.studentId,
+      };
+      const version = await writeAtVersion(ctx, target, async (trx) => {
+        let saved = { version: 1 };
+        if (input.planId) {
+          // The schema requires expectedVersion with a planId.
+          const expected = input.expectedVersion ?? 0;
+          saved = await updateAtVersion(
+            trx,
+            'push_in_plan',
+            { district_id: d, id },
+            expected,
+            fields,
+            editorOf(ctx),
+          );
+        } else
           await insertPlan(trx, {
             district_id: d,
             id,
@@ -157,8 +178,9 @@ export const plansRouter = {
             ...fields,
           });
         await recordAuditMany(trx, [auditRow(ctx, path, id, input.studentId)]);
+        return saved.version;
       });
-      return { id };
+      return { id, version };
     }),
 
   acknowledge: roles('teacher')
@@ -177,10 +199,7 @@ export const plansRouter = {
         fieldError('planId', 'This plan is a draft: agree its roles with the therapist first');
       }
       await ctx.db.transaction().execute(async (trx) => {
-        await updatePlan(trx, d, plan.id, {
-          acknowledged_at: ctx.now().toISOString(),
-          acknowledged_by: ctx.viewer.id,
-        });
+        await acknowledgePlan(trx, d, plan.id, editorOf(ctx));
         await recordAuditMany(trx, [auditRow(ctx, path, plan.id, plan.student_id)]);
       });
       return { id: plan.id };

@@ -41,6 +41,7 @@ import {
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordEvent, recordStudentReads } from '../audit';
+import { editorOf, writeAtVersion } from '../conflict';
 import { assertStudentInScope, canSeeStudent } from '../scope';
 import {
   type Context,
@@ -200,6 +201,7 @@ async function buildView(
       }),
       summary: c.summary,
       editable: draft && canEditDiscipline(ctx.viewer, goal.discipline),
+      version: Number(line.version),
     });
   }
   const providers = new Map<string, { discipline: Discipline; name: string }>();
@@ -375,19 +377,40 @@ export const reportsRouter = {
         });
         fieldError('gasOverrideReason', 'Give a reason for changing the computed score');
       }
-      const changed = await ctx.db.transaction().execute(async (trx) => {
-        const ok = await updateDraftReportLine(trx, d, report.id, input.goalId, {
-          status_code: input.statusCode,
-          gas_score: input.gasScore,
-          gas_override_reason: overridden ? reason : null,
-          narrative: input.narrative,
-        });
-        if (ok) await recordAuditMany(trx, [audit(ctx, path, report.id, report.student_id)]);
-        return ok;
-      });
-      // Finalised between the check above and the write.
-      if (!changed) await refuseFinal(ctx, path, report.id, report.student_id);
-      return { ok: true as const };
+      const target = {
+        action: path,
+        entity: 'progress_report',
+        entityId: report.id,
+        studentId: report.student_id,
+      };
+      const version = await writeAtVersion(
+        ctx,
+        target,
+        async (trx) => {
+          const saved = await updateDraftReportLine(
+            trx,
+            d,
+            report.id,
+            input.goalId,
+            input.expectedVersion,
+            {
+              status_code: input.statusCode,
+              gas_score: input.gasScore,
+              gas_override_reason: overridden ? reason : null,
+              narrative: input.narrative,
+            },
+            editorOf(ctx),
+          );
+          await recordAuditMany(trx, [audit(ctx, path, report.id, report.student_id)]);
+          return saved.version;
+        },
+        // Finalised between the check above and the write: that is the refusal to give.
+        async () => {
+          const now = await findReport(ctx.db, d, report.id);
+          if (now?.status !== 'draft') await refuseFinal(ctx, path, report.id, report.student_id);
+        },
+      );
+      return { ok: true as const, version };
     }),
 
   /** Locks the report: no line can change afterwards. */

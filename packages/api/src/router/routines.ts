@@ -9,6 +9,7 @@ import {
 import { parseWeekdays, RoutineListInput, RoutineSaveInput } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied } from '../audit';
+import { editorOf, writeAtVersion } from '../conflict';
 import { fieldError, protectedProcedure } from '../trpc';
 
 // Classroom routines (issue 7): each classroom's routines with weekdays and times, edited by
@@ -42,6 +43,7 @@ export const routinesRouter = {
           weekdays: parseWeekdays(r.weekdays),
           startTime: r.start_time,
           endTime: r.end_time,
+          version: Number(r.version),
         })),
     }));
   }),
@@ -64,8 +66,9 @@ export const routinesRouter = {
         fieldError('routineId', 'This routine belongs to another classroom');
       }
     }
-    await ctx.db.transaction().execute(async (trx) => {
-      await saveRoutine(
+    const target = { action: path, entity: 'routine', entityId: id };
+    const version = await writeAtVersion(ctx, target, async (trx) => {
+      const saved = await saveRoutine(
         trx,
         {
           district_id: d,
@@ -76,7 +79,9 @@ export const routinesRouter = {
           start_time: input.startTime,
           end_time: input.endTime,
         },
-        !input.routineId,
+        // The schema requires expectedVersion with a routineId.
+        input.routineId ? (input.expectedVersion ?? 0) : null,
+        editorOf(ctx),
       );
       await recordAuditMany(trx, [
         {
@@ -90,7 +95,8 @@ export const routinesRouter = {
           at: ctx.now().toISOString(),
         },
       ]);
+      return saved.version;
     });
-    return { id };
+    return { id, version };
   }),
 } satisfies TRPCRouterRecord;

@@ -1,6 +1,7 @@
 import {
   districtStaffIds,
   findActionItem,
+  findTouchBase,
   insertTouchBase,
   isTouchBaseParticipant,
   listTouchBases,
@@ -11,15 +12,19 @@ import {
   setActionItemDone,
   staffNames,
   teamPeople,
+  updateAtVersion,
 } from '@carryover/db';
 import {
   ActionItemDoneInput,
+  ActionItemUpdateInput,
   parseWeekdays,
   TouchBaseCreateInput,
+  TouchBaseUpdateInput,
   touchBaseConflicts,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
+import { editorOf, writeAtVersion } from '../conflict';
 import { assertStudentInScope } from '../scope';
 import { fieldError, protectedProcedure, todayFor } from '../trpc';
 
@@ -28,6 +33,24 @@ import { fieldError, protectedProcedure, todayFor } from '../trpc';
 // meeting that overlaps a participant's push-in needs `scheduleAnyway` after the warning.
 
 export const ACTION_ITEM_NOT_FOUND = 'Action item not found';
+export const TOUCH_BASE_NOT_FOUND = 'Touch-base not found';
+
+type TeamCtx = Parameters<typeof recordDenied>[0];
+
+/** The action item, if the viewer owns it or was at its meeting; NOT_FOUND (audited) otherwise. */
+async function actionItemOfViewer(ctx: TeamCtx, actionItemId: string, path: string) {
+  const d = ctx.viewer.districtId;
+  const item = await findActionItem(ctx.db, d, actionItemId);
+  const allowed =
+    item &&
+    (item.owner_id === ctx.viewer.id ||
+      (await isTouchBaseParticipant(ctx.db, d, item.touch_base_id, ctx.viewer.id)));
+  if (!item || !allowed) {
+    await recordDenied(ctx, { action: path, entity: 'action_item', entityId: actionItemId });
+    throw new TRPCError({ code: 'NOT_FOUND', message: ACTION_ITEM_NOT_FOUND });
+  }
+  return item;
+}
 
 export const teamRouter = {
   people: protectedProcedure.query(async ({ ctx }) => {
@@ -63,6 +86,7 @@ export const teamRouter = {
       metOn: m.met_on,
       startTime: m.start_time,
       notes: m.notes,
+      version: Number(m.version),
       upcoming: m.met_on >= today,
       participants: data.participants
         .filter((p) => p.touch_base_id === m.id)
@@ -79,6 +103,7 @@ export const teamRouter = {
           ownerName: a.owner_name,
           dueOn: a.due_on,
           doneOn: a.done_on,
+          version: Number(a.version),
         })),
     }));
   }),
@@ -157,21 +182,9 @@ export const teamRouter = {
     .input(ActionItemDoneInput)
     .mutation(async ({ ctx, input, path }) => {
       const d = ctx.viewer.districtId;
-      const item = await findActionItem(ctx.db, d, input.actionItemId);
-      const allowed =
-        item &&
-        (item.owner_id === ctx.viewer.id ||
-          (await isTouchBaseParticipant(ctx.db, d, item.touch_base_id, ctx.viewer.id)));
-      if (!item || !allowed) {
-        await recordDenied(ctx, {
-          action: path,
-          entity: 'action_item',
-          entityId: input.actionItemId,
-        });
-        throw new TRPCError({ code: 'NOT_FOUND', message: ACTION_ITEM_NOT_FOUND });
-      }
+      const item = await actionItemOfViewer(ctx, input.actionItemId, path);
       await ctx.db.transaction().execute(async (trx) => {
-        await setActionItemDone(trx, d, item.id, input.done ? todayFor(ctx) : null);
+        await setActionItemDone(trx, d, item.id, input.done ? todayFor(ctx) : null, editorOf(ctx));
         await recordAuditMany(trx, [
           {
             districtId: d,
@@ -186,5 +199,90 @@ export const teamRouter = {
         ]);
       });
       return { id: item.id };
+    }),
+
+  /** A meeting's notes, edited by its participants at the version they loaded. */
+  updateTouchBase: protectedProcedure
+    .input(TouchBaseUpdateInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const found = await findTouchBase(ctx.db, d, input.touchBaseId);
+      const allowed =
+        found &&
+        (found.meeting.created_by === ctx.viewer.id ||
+          (await isTouchBaseParticipant(ctx.db, d, found.meeting.id, ctx.viewer.id)));
+      if (!found || !allowed) {
+        await recordDenied(ctx, {
+          action: path,
+          entity: 'touch_base',
+          entityId: input.touchBaseId,
+        });
+        throw new TRPCError({ code: 'NOT_FOUND', message: TOUCH_BASE_NOT_FOUND });
+      }
+      const at = ctx.now().toISOString();
+      const target = { action: path, entity: 'touch_base', entityId: found.meeting.id };
+      const version = await writeAtVersion(ctx, target, async (trx) => {
+        const saved = await updateAtVersion(
+          trx,
+          'touch_base',
+          { district_id: d, id: found.meeting.id },
+          input.expectedVersion,
+          { notes: input.notes },
+          editorOf(ctx),
+        );
+        // The notes are about the students discussed: a write of each one's record.
+        await recordAuditMany(
+          trx,
+          found.studentIds.map((studentId) => ({
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'touch_base',
+            entityId: found.meeting.id,
+            studentId,
+            outcome: 'ok' as const,
+            at,
+          })),
+        );
+        return saved.version;
+      });
+      return { id: found.meeting.id, version };
+    }),
+
+  /** An action item's wording and due date, by its owner or a participant, at its version. */
+  updateActionItem: protectedProcedure
+    .input(ActionItemUpdateInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const item = await actionItemOfViewer(ctx, input.actionItemId, path);
+      const meeting = await findTouchBase(ctx.db, d, item.touch_base_id);
+      if (meeting && input.dueOn < meeting.meeting.met_on) {
+        fieldError('dueOn', 'Due on or after the meeting');
+      }
+      const target = { action: path, entity: 'action_item', entityId: item.id };
+      const version = await writeAtVersion(ctx, target, async (trx) => {
+        const saved = await updateAtVersion(
+          trx,
+          'action_item',
+          { district_id: d, id: item.id },
+          input.expectedVersion,
+          { text: input.text, due_on: input.dueOn },
+          editorOf(ctx),
+        );
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'action_item',
+            entityId: item.id,
+            studentId: null,
+            outcome: 'ok',
+            at: ctx.now().toISOString(),
+          },
+        ]);
+        return saved.version;
+      });
+      return { id: item.id, version };
     }),
 } satisfies TRPCRouterRecord;

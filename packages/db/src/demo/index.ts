@@ -11,6 +11,7 @@ import { instantAt, promptLevels } from '@carryover/domain';
 import type { Kysely } from 'kysely';
 import { systemClock } from '../clock';
 import { bumpDataVersion } from '../queries/data-version';
+import { rebuildGoalSummaries } from '../queries/goal-summaries';
 import type { Database } from '../schema';
 import {
   clock,
@@ -117,6 +118,7 @@ export async function seedDemoDistrict(
     const gen = new Generator(resolved, new BatchWriter(trx));
     const made = await gen.run();
     await bumpDataVersion(trx, made.districtId);
+    await rebuildGoalSummaries(trx, made.districtId);
     return made;
   });
   resolved.onProgress({ step: 'commit', done: 1, total: 1 });

@@ -1,7 +1,9 @@
 import { CompiledQuery, type Kysely } from 'kysely';
-import type { Database } from '../schema';
+import type { Database, EditStamp } from '../schema';
 
 type Table = keyof Database;
+/** A generated row: edited rows start unedited (the edit stamp's column defaults). */
+type SeedRow<T extends Table> = Omit<Database[T], keyof EditStamp>;
 type Row = Record<string, string | number | null>;
 
 /** Parent tables before children, so immediate foreign-key checks pass at every flush. */
@@ -38,7 +40,7 @@ const MAX_ROWS = 500;
 /** Where the generator's rows go: a database (BatchWriter) or memory (MemorySink). */
 export interface RowSink {
   readonly counts: Record<string, number>;
-  push<T extends Table>(table: T, row: Database[T]): void;
+  push<T extends Table>(table: T, row: SeedRow<T>): void;
   maybeFlush(): Promise<void>;
   flush(): Promise<void>;
 }
@@ -46,10 +48,10 @@ export interface RowSink {
 /** Keeps every row in memory, per table, in generation order. */
 export class MemorySink implements RowSink {
   readonly counts: Record<string, number> = {};
-  readonly tables: { [T in Table]?: Database[T][] } = {};
+  readonly tables: { [T in Table]?: SeedRow<T>[] } = {};
 
-  push<T extends Table>(table: T, row: Database[T]): void {
-    let list = this.tables[table] as Database[T][] | undefined;
+  push<T extends Table>(table: T, row: SeedRow<T>): void {
+    let list = this.tables[table] as SeedRow<T>[] | undefined;
     if (!list) {
       list = [];
       (this.tables as Record<string, unknown>)[table] = list;
@@ -58,8 +60,8 @@ export class MemorySink implements RowSink {
     this.counts[table] = (this.counts[table] ?? 0) + 1;
   }
 
-  rows<T extends Table>(table: T): Database[T][] {
-    return (this.tables[table] ?? []) as Database[T][];
+  rows<T extends Table>(table: T): SeedRow<T>[] {
+    return (this.tables[table] ?? []) as SeedRow<T>[];
   }
 
   async maybeFlush(): Promise<void> {}
@@ -81,7 +83,7 @@ export class BatchWriter implements RowSink {
     for (const t of ORDER) this.buffers.set(t, []);
   }
 
-  push<T extends Table>(table: T, row: Database[T]): void {
+  push<T extends Table>(table: T, row: SeedRow<T>): void {
     const buf = this.buffers.get(table);
     if (!buf) throw new Error(`No buffer for ${table}`);
     buf.push(row as unknown as Row);

@@ -1,12 +1,13 @@
 import {
   type CaseloadSort,
   type CaseloadSortKey,
+  type GoalSummary,
   GRADE_RANK_UNKNOWN,
   NO_NEXT_IEP,
 } from '@carryover/domain';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../schema';
-import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
+import { goalSummariesOf } from './goal-summaries';
 import { type ScopeViewer, type StudentIdQuery, scopedStudentIds } from './scope';
 
 // The caseload a page at a time: one keyset query picks the page's students from the viewer's
@@ -219,8 +220,8 @@ export async function countCaseload(
 }
 
 /**
- * Goals, observations, this week's services and delivered minutes of the given students (a
- * page, so at most a few hundred ids): four queries whatever the page holds. The ids must
+ * Goals with their summaries, this week's services and delivered minutes of the given students
+ * (a page, so at most a few hundred ids): four queries whatever the page holds. The ids must
  * already be in the viewer's scope.
  */
 export async function loadCaseloadFigures(
@@ -229,7 +230,8 @@ export async function loadCaseloadFigures(
   window: CaseloadWindow,
   studentIds: readonly string[],
 ) {
-  if (studentIds.length === 0) return { goals: [], observations: [], services: [], delivered: [] };
+  if (studentIds.length === 0)
+    return { goals: [], summaries: new Map<string, GoalSummary>(), services: [], delivered: [] };
   const ids = [...studentIds];
 
   const goals = await db
@@ -242,20 +244,8 @@ export async function loadCaseloadFigures(
     .orderBy('id')
     .execute();
 
-  // By goal, not by student: the (district, goal, date) index then serves both the filter and
-  // the order, where a student filter let the planner walk the whole index for its order.
-  const goalIds = goals.map((g) => g.id);
-  const observations =
-    goalIds.length === 0
-      ? []
-      : await db
-          .selectFrom('observation')
-          .select(OBSERVATION_POINT_COLUMNS)
-          .where('district_id', '=', districtId)
-          .where('goal_id', 'in', goalIds)
-          .orderBy('goal_id')
-          .orderBy('observed_on')
-          .execute();
+  // One summary row per goal (kept by the writes), not the goals' observations.
+  const summaries = await goalSummariesOf(db, districtId, goals);
 
   const services = await db
     .selectFrom('service')
@@ -298,7 +288,7 @@ export async function loadCaseloadFigures(
     .groupBy(['session_student.student_id', 'service.discipline', 'provider.discipline'])
     .execute();
 
-  return { goals, observations, services, delivered };
+  return { goals, summaries, services, delivered };
 }
 
 export type CaseloadData = Awaited<ReturnType<typeof loadCaseloadFigures>> & {

@@ -1,7 +1,9 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database, GoalTable } from '../schema';
 import { bumpDataVersion } from './data-version';
+import { refreshGoalSummaries } from './goal-summaries';
 import { routinesWithClassroom } from './joins';
+import { type Editor, updateAtVersion } from './versioned';
 
 // Writing goals. Callers check role and scope first and pass a transaction; every query is
 // still bounded by district and student, so a goal id of another student is simply not found.
@@ -124,6 +126,7 @@ export async function insertGoal(
 ): Promise<void> {
   await trx.insertInto('goal').values(goal).execute();
   await bumpDataVersion(trx, goal.district_id);
+  await refreshGoalSummaries(trx, goal.district_id, [goal.id]);
   await replaceGoalRoutines(trx, goal.district_id, goal.id, routineIds);
   await trx
     .insertInto('goal_phase_change')
@@ -138,19 +141,29 @@ export async function insertGoal(
     .execute();
 }
 
+/** Edits the goal if it is still at `expectedVersion` (else StaleVersionError, see versioned.ts). */
 export async function updateGoalRow(
   trx: Kysely<Database>,
   districtId: string,
   goalId: string,
+  expectedVersion: number,
   values: Updateable<GoalTable>,
-): Promise<void> {
-  await trx
-    .updateTable('goal')
-    .set(values)
-    .where('district_id', '=', districtId)
-    .where('id', '=', goalId)
-    .execute();
+  editor: Editor,
+  alsoChanged: readonly string[] = [],
+): Promise<{ version: number }> {
+  const saved = await updateAtVersion(
+    trx,
+    'goal',
+    { district_id: districtId, id: goalId },
+    expectedVersion,
+    values,
+    editor,
+    { alsoChanged },
+  );
   await bumpDataVersion(trx, districtId);
+  // Baseline, target, dates, phase and mastery rule all enter the summary.
+  await refreshGoalSummaries(trx, districtId, [goalId]);
+  return saved;
 }
 
 export async function replaceGoalRoutines(

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
 import { bumpDataVersion } from './data-version';
+import { nextVersion } from './versioned';
 
 // Model changes (issue 7): a goal's or a service's delivery model, changed with a date and a
 // reason. The history row is kept forever; the goal or service carries the model now in force.
@@ -58,7 +59,11 @@ export async function applyModelChange(
   if (change.goalId) {
     await trx
       .updateTable('goal')
-      .set({ current_model: change.toModel })
+      // The version moves on so a goal form loaded before this change cannot undo it.
+      .set({
+        current_model: change.toModel,
+        ...nextVersion({ by: change.changedBy, at: change.createdAt }, ['current_model']),
+      })
       .where('district_id', '=', d)
       .where('id', '=', change.goalId)
       .execute();

@@ -1,6 +1,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, PushInPlanTable } from '../schema';
 import { type ScopeViewer, scopedStudentIds } from './scope';
+import { type Editor, nextVersion } from './versioned';
 
 // Push-in plans (issue 7). A teacher sees the plans of their classrooms; a therapist their own
 // plans and those of students they serve; others the plans of students in their scope.
@@ -103,15 +104,20 @@ export async function insertPlan(trx: Kysely<Database>, row: Insertable<PushInPl
   await trx.insertInto('push_in_plan').values(row).execute();
 }
 
-export async function updatePlan(
+/** The teacher's acknowledgement; the version moves on so an open plan form sees it. */
+export async function acknowledgePlan(
   trx: Kysely<Database>,
   districtId: string,
   planId: string,
-  set: Partial<PushInPlanTable>,
+  editor: Editor,
 ) {
   await trx
     .updateTable('push_in_plan')
-    .set(set)
+    .set({
+      acknowledged_at: editor.at,
+      acknowledged_by: editor.by,
+      ...nextVersion(editor, ['acknowledged_at']),
+    })
     .where('district_id', '=', districtId)
     .where('id', '=', planId)
     .execute();

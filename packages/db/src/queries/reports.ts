@@ -1,8 +1,9 @@
-import { type Kysely, sql } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import type { Database, ProgressReportGoalTable, ProgressReportTable } from '../schema';
 import { bumpDataVersion } from './data-version';
 import { studentList } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
+import { type Editor, updateAtVersion } from './versioned';
 
 // IEP progress reports. Callers check role and scope; every query is bounded by district.
 
@@ -99,7 +100,7 @@ export async function loadReportLines(db: Kysely<Database>, districtId: string, 
 export async function insertReport(
   trx: Kysely<Database>,
   report: ProgressReportTable,
-  lines: ProgressReportGoalTable[],
+  lines: Insertable<ProgressReportGoalTable>[],
 ): Promise<void> {
   await trx.insertInto('progress_report').values(report).execute();
   if (lines.length > 0) await trx.insertInto('progress_report_goal').values(lines).execute();
@@ -108,37 +109,41 @@ export async function insertReport(
 }
 
 /**
- * Changes one goal's line while the report is a draft, in one statement, so a concurrent
- * finalisation cannot slip between a check and the write. Returns whether a row changed.
+ * Changes one goal's line while the report is a draft and the line still at `expectedVersion`,
+ * in one statement, so neither a concurrent finalisation nor another editor's save can slip
+ * between a check and the write: either throws StaleVersionError (see versioned.ts).
  */
 export async function updateDraftReportLine(
   trx: Kysely<Database>,
   districtId: string,
   reportId: string,
   goalId: string,
+  expectedVersion: number,
   values: Pick<
     ProgressReportGoalTable,
     'status_code' | 'gas_score' | 'gas_override_reason' | 'narrative'
   >,
-): Promise<boolean> {
-  const result = await trx
-    .updateTable('progress_report_goal')
-    .set(values)
-    .where('district_id', '=', districtId)
-    .where('report_id', '=', reportId)
-    .where('goal_id', '=', goalId)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('progress_report')
-          .select(sql<number>`1`.as('one'))
-          .where('progress_report.district_id', '=', districtId)
-          .where('progress_report.id', '=', reportId)
-          .where('progress_report.status', '=', 'draft'),
-      ),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  editor: Editor,
+): Promise<{ version: number }> {
+  return updateAtVersion(
+    trx,
+    'progress_report_goal',
+    { district_id: districtId, report_id: reportId, goal_id: goalId },
+    expectedVersion,
+    values,
+    editor,
+    {
+      guard: (eb) =>
+        eb.exists(
+          eb
+            .selectFrom('progress_report')
+            .select(sql<number>`1`.as('one'))
+            .where('progress_report.district_id', '=', districtId)
+            .where('progress_report.id', '=', reportId)
+            .where('progress_report.status', '=', 'draft'),
+        ),
+    },
+  );
 }
 
 /** Draft → final, once. Returns whether this call finalised it. */

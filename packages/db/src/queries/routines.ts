@@ -1,6 +1,7 @@
-import { type Kysely, sql } from 'kysely';
-import type { Database } from '../schema';
+import { type Insertable, type Kysely, sql } from 'kysely';
+import type { Database, RoutineTable } from '../schema';
 import type { ScopeViewer } from './scope';
+import { type Editor, updateAtVersion } from './versioned';
 
 // Classroom routines (issue 7). Who sees a classroom: its teacher; therapists, assistants and
 // coordinators of its school; admins all of the district. Who edits: its teacher, therapists of
@@ -101,24 +102,31 @@ export async function findRoutine(db: Kysely<Database>, districtId: string, rout
     .executeTakeFirst();
 }
 
+/**
+ * Inserts a new routine (`expectedVersion` null), or edits one if it is still at
+ * `expectedVersion` (else StaleVersionError, see versioned.ts). Returns the routine's version.
+ */
 export async function saveRoutine(
   trx: Kysely<Database>,
-  row: Database['routine'],
-  isNew: boolean,
-): Promise<void> {
-  if (isNew) {
+  row: Insertable<RoutineTable>,
+  expectedVersion: number | null,
+  editor: Editor,
+): Promise<{ version: number }> {
+  if (expectedVersion === null) {
     await trx.insertInto('routine').values(row).execute();
-    return;
+    return { version: 1 };
   }
-  await trx
-    .updateTable('routine')
-    .set({
+  return updateAtVersion(
+    trx,
+    'routine',
+    { district_id: row.district_id, id: row.id },
+    expectedVersion,
+    {
       name: row.name,
       weekdays: row.weekdays,
       start_time: row.start_time,
       end_time: row.end_time,
-    })
-    .where('district_id', '=', row.district_id)
-    .where('id', '=', row.id)
-    .execute();
+    },
+    editor,
+  );
 }

@@ -2,6 +2,7 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database, NewObservation } from '../schema';
 import { newId } from '../util';
 import { bumpDataVersion } from './data-version';
+import { refreshGoalSummaries } from './goal-summaries';
 import { routinesWithClassroom, studentList } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
 
@@ -207,6 +208,11 @@ export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord):
         })),
       )
       .execute();
+    await refreshGoalSummaries(
+      trx,
+      s.districtId,
+      s.observations.map((o) => o.goal_id),
+    );
   }
 }
 
@@ -220,6 +226,7 @@ export async function insertProbe(
     .values({ ...row, id, session_id: null })
     .execute();
   await bumpDataVersion(trx, row.district_id);
+  await refreshGoalSummaries(trx, row.district_id, [row.goal_id]);
   return id;
 }
 

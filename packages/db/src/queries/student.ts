@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
+import { goalSummariesOf } from './goal-summaries';
 import { goalRoutinesWithClassroom, studentsWithPlaces } from './joins';
 import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
@@ -72,6 +73,8 @@ export async function loadStudentDetail(
     .orderBy('id')
     .execute();
 
+  // Every point, for the graphs and data tables; the figures come from the goals' summaries.
+  // Same-day points in entry order, as the summaries take them.
   const observations = await db
     .selectFrom('observation')
     .select(OBSERVATION_POINT_COLUMNS)
@@ -79,7 +82,10 @@ export async function loadStudentDetail(
     .where('student_id', '=', studentId)
     .orderBy('goal_id')
     .orderBy('observed_on')
+    .orderBy('created_at')
+    .orderBy('id')
     .execute();
+  const summaries = await goalSummariesOf(db, districtId, goals);
 
   // A UNION of the goal-linked and the service-linked changes, each read through its own
   // index: Postgres cannot use an index for `goal_id IN … OR service_id IN …` and scanned the
@@ -134,7 +140,17 @@ export async function loadStudentDetail(
     .orderBy('routine.start_time')
     .execute();
 
-  return { student, services, splits, goals, observations, modelChanges, phaseChanges, routines };
+  return {
+    student,
+    services,
+    splits,
+    goals,
+    observations,
+    summaries,
+    modelChanges,
+    phaseChanges,
+    routines,
+  };
 }
 
 export type StudentDetailData = NonNullable<Awaited<ReturnType<typeof loadStudentDetail>>>;

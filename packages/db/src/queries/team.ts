@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema';
 import type { ScopeViewer } from './scope';
+import { type Editor, nextVersion } from './versioned';
 
 // Touch-base meetings and action items (issue 7). A meeting is visible to its participants and
 // its author (and to admins); an action item to its owner and the meeting's participants.
@@ -187,15 +188,17 @@ export async function isTouchBaseParticipant(
   return row !== undefined;
 }
 
+/** Ticks an item done or not; the version moves on so an open edit form cannot undo it. */
 export async function setActionItemDone(
   trx: Kysely<Database>,
   districtId: string,
   id: string,
   doneOn: string | null,
+  editor: Editor,
 ) {
   await trx
     .updateTable('action_item')
-    .set({ done_on: doneOn })
+    .set({ done_on: doneOn, ...nextVersion(editor, ['done_on']) })
     .where('district_id', '=', districtId)
     .where('id', '=', id)
     .execute();
@@ -300,4 +303,23 @@ export async function pushInSlotsOf(db: Kysely<Database>, districtId: string, st
       eb.or([eb('p.therapist_id', 'in', staffIds), eb('classroom.teacher_id', 'in', staffIds)]),
     )
     .execute();
+}
+
+/** A meeting with the ids of the students it discussed. */
+export async function findTouchBase(db: Kysely<Database>, districtId: string, id: string) {
+  const meeting = await db
+    .selectFrom('touch_base')
+    .selectAll()
+    .where('district_id', '=', districtId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!meeting) return undefined;
+  const students = await db
+    .selectFrom('touch_base_student')
+    .select('student_id')
+    .where('district_id', '=', districtId)
+    .where('touch_base_id', '=', id)
+    .orderBy('student_id')
+    .execute();
+  return { meeting, studentIds: students.map((s) => s.student_id) };
 }
