@@ -6,6 +6,7 @@ export default defineConfig({
   server: {
     proxy: {
       '/trpc': 'http://localhost:3000',
+      '/export': 'http://localhost:3000',
     },
   },
   build: {

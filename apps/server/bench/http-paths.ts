@@ -252,10 +252,11 @@ async function signIn(base: string, email: string): Promise<string> {
     body: JSON.stringify({ email, password: PASSWORD }),
   });
   if (res.status !== 200) throw new Error(`sign-in as ${email}: HTTP ${res.status}`);
+  // The session cookie, not the device cookie a sign-in also sets.
   const cookie = res.headers
     .getSetCookie()
     .map((c) => c.split(';')[0] as string)
-    .at(-1);
+    .find((c) => /^(__Host-)?carryover_session=/.test(c));
   if (!cookie) throw new Error(`sign-in as ${email}: no cookie`);
   return cookie;
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
+  createPrivateFile,
   DEFAULT_SQLITE_PATH,
   isPostgresUrl,
   sqliteIntegrity,
@@ -38,7 +39,9 @@ export async function backup(url: string | undefined, file: string): Promise<str
   const target = resolve(file);
   if (existsSync(target)) throw new Error(`${target} exists; choose a new file for the backup`);
   if (!existsSync(dirname(target))) throw new Error(`the folder ${dirname(target)} does not exist`);
+  // Backups are whole copies of the records: readable by their owner only, from the first byte.
   if (isPostgresUrl(url)) {
+    createPrivateFile(target);
     await runPgTool('pg_dump', [
       '--format=custom',
       '--no-owner',
@@ -51,6 +54,7 @@ export async function backup(url: string | undefined, file: string): Promise<str
   }
   const source = sqlitePathOf(url);
   if (!existsSync(source)) throw new Error(`no SQLite database at ${source}`);
+  createPrivateFile(target);
   await sqliteOnlineBackup(source, target);
   const check = sqliteIntegrity(target);
   if (check !== 'ok')

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BlockList, isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 
 // Headers and request checks that apply before any application code runs.
@@ -48,22 +49,80 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** https directly, or (only when the proxy is trusted) as the proxy says. */
-export function isSecureRequest(req: IncomingMessage, trustProxy: boolean): boolean {
+/**
+ * Which peers are reverse proxies whose X-Forwarded-* headers are believed. `TRUST_PROXY` is a
+ * comma-separated list of addresses and CIDR ranges (`10.0.0.0/8, ::1`); `1` (the old form)
+ * still means "the peer, whoever it is" — only safe when nothing but the proxy can reach the
+ * port. `true` / `false` are the same as `1` / unset.
+ */
+export type TrustedProxies = { kind: 'none' } | { kind: 'any' } | { kind: 'list'; list: BlockList };
+
+export function parseTrustProxy(value: string | boolean | undefined): TrustedProxies {
+  if (value === undefined || value === false || value === '' || value === '0')
+    return { kind: 'none' };
+  if (value === true || value === '1') return { kind: 'any' };
+  const list = new BlockList();
+  for (const raw of value.split(',')) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    const [address, bits] = entry.split('/') as [string, string | undefined];
+    const family = isIP(address);
+    if (family === 0) throw new Error(`TRUST_PROXY: "${entry}" is not an address or CIDR range`);
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(address, type);
+    else {
+      const prefix = Number(bits);
+      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32))
+        throw new Error(`TRUST_PROXY: "${entry}" has a bad prefix length`);
+      list.addSubnet(address, prefix, type);
+    }
+  }
+  return { kind: 'list', list };
+}
+
+/** An IPv4-mapped IPv6 peer (::ffff:10.0.0.1) is checked as the IPv4 address it is. */
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+function isTrusted(address: string | undefined, proxies: TrustedProxies): boolean {
+  if (!address || proxies.kind === 'none') return false;
+  if (proxies.kind === 'any') return true;
+  const plain = plainAddress(address);
+  const family = isIP(plain);
+  return family !== 0 && proxies.list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+const asProxies = (trust: TrustedProxies | boolean): TrustedProxies =>
+  typeof trust === 'boolean' ? parseTrustProxy(trust) : trust;
+
+/** https directly, or (only when the peer is a trusted proxy) as the proxy says. */
+export function isSecureRequest(req: IncomingMessage, trust: TrustedProxies | boolean): boolean {
   if ((req.socket as TLSSocket).encrypted) return true;
-  if (!trustProxy) return false;
+  if (!isTrusted(req.socket.remoteAddress, asProxies(trust))) return false;
   const proto = firstHeader(req.headers['x-forwarded-proto']);
   return proto?.split(',')[0]?.trim().toLowerCase() === 'https';
 }
 
-/** The client address: the socket's, or the one the trusted proxy appended last. */
-export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = firstHeader(req.headers['x-forwarded-for']);
-    const last = forwarded?.split(',').at(-1)?.trim();
-    if (last) return last;
+/**
+ * The client address. X-Forwarded-For is read only when the peer is a trusted proxy, and then
+ * from the right, skipping trusted proxies: the first address no trusted proxy vouches for
+ * is the client (anything left of it could be forged by the client itself).
+ */
+export function clientIp(req: IncomingMessage, trust: TrustedProxies | boolean): string {
+  const proxies = asProxies(trust);
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  if (!isTrusted(peer, proxies)) return peer;
+  const hops = (firstHeader(req.headers['x-forwarded-for']) ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  if (proxies.kind === 'any') return hops.at(-1) ?? peer;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i] as string;
+    if (!isTrusted(hop, proxies)) return hop;
   }
-  return req.socket.remoteAddress ?? 'unknown';
+  return hops[0] ?? peer;
 }
 
 /**

@@ -1,11 +1,21 @@
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
-import { consoleLogger, errorSummary, hashPassword } from '@carryover/api';
+import {
+  consoleLogger,
+  errorSummary,
+  hashPassword,
+  newSetupLinkToken,
+  SETUP_LINK_HOURS,
+  warmPasswordEstimator,
+} from '@carryover/api';
 import {
   anchorAuditTrail,
   type Connection,
+  createDistrict,
+  createStaffUser,
   DEFAULT_SQLITE_PATH,
   describeClock,
+  findDistrictByName,
   hasAnyDistrict,
   keepPlannerStatisticsFresh,
   migrateToLatest,
@@ -18,6 +28,13 @@ import {
 import { instantAt } from '@carryover/domain';
 import { auditKeyPath, loadAuditKey, verifyAuditTrail } from './audit-key';
 import { backup } from './backup';
+import {
+  accountsWithDemoPassword,
+  DEMO_PASSWORD,
+  demoPasswordRefusal,
+  reachableBecause,
+  seedsDemo,
+} from './deployment';
 import { restore } from './restore';
 import { schoolYearLastDay } from './school-year';
 import { createServer } from './server';
@@ -25,16 +42,14 @@ import { createServer } from './server';
 // The command line: `tsx src/main.ts <command>`. Heavy work (migrations, the demo seed) runs
 // here, before the server listens, never inside a request.
 
-const DEMO_PASSWORD = 'carryover-demo';
-
 const HELP = `Carryover server
 
 Usage: tsx src/main.ts <command> [options]
 
 Commands:
-  start [--students N]    migrate, seed the demo district if the database has none, then serve
-        [--full-year]
-  serve                   serve only (no migrations, no seed)
+  start [--students N]    migrate, then serve; on an empty SQLite database served on loopback
+        [--full-year]     only (a demo on this machine), first fill the demo district
+  serve                   serve only (no migrations, never a seed)
   migrate                 apply pending migrations
   seed [--students N]     add the demo district (${DEMO_PASSWORD} is every demo password);
        [--force]          refuses when a district exists, unless --force
@@ -48,18 +63,27 @@ Commands:
                           empty Postgres database (Postgres: pg_restore), then migrate
   audit verify            check every district's audit chain and its HMAC anchor; exits 1
                           naming the first bad seq
+  create-admin            add an admin (and the district, if new) with no password, and
+    --email E             print a one-time setup link (valid ${SETUP_LINK_HOURS} h) where they set
+    --district NAME       their own password and enrol two-step sign-in; run again for a
+    [--name N]            fresh link. Nothing is seeded. --timezone: the new district's
+    [--timezone Z]        zone (default America/Chicago)
   --help                  this text
 
 Environment:
   DATABASE_URL   a SQLite file path (default ${DEFAULT_SQLITE_PATH})
                  or a Postgres URL (postgres://user:password@host:5432/carryover)
   PORT           port to listen on (default 3000)
-  HOST           address to listen on (default 0.0.0.0)
-  TRUST_PROXY    1 behind a reverse proxy that sets X-Forwarded-Proto and X-Forwarded-For
+  HOST           address to listen on (default 127.0.0.1: this machine only). Any other
+                 address, TRUST_PROXY or PUBLIC_URL is a deployment: it never gets the demo
+                 district, and refuses to start while an account has the demo password
+  TRUST_PROXY    the reverse proxies' addresses or CIDR ranges (10.0.0.0/8,::1), whose
+                 X-Forwarded-Proto and X-Forwarded-For are believed; 1 = any peer
+  PUBLIC_URL     the address users open (https://carryover.example.org), for setup links;
+                 requests naming another Host are refused (400)
   AUDIT_HMAC_KEY the audit anchor's key (32+ characters); otherwise the key file
                  AUDIT_HMAC_KEY_FILE, default audit-hmac.key beside the SQLite file (./data
                  for Postgres), made on first start with mode 0600. Never in the database.
-  PUBLIC_URL     the address users reach Carryover at; requests for another Host get 400
   CARRYOVER_PROCESSES  server processes sharing the load: each divides the rate limits by it
   CARRYOVER_NOW  an ISO instant: run as if it were then (the clock starts there and runs on);
                  for reproducing a test run or a demo at a given hour, never in production
@@ -182,11 +206,102 @@ async function auditVerify(): Promise<number> {
   }
 }
 
-function serve(conn: Connection): Promise<void> {
+const listenHost = () => process.env.HOST || '127.0.0.1';
+
+/**
+ * The first admin of a real deployment, without a default password: the account gets an
+ * unusable hash and a one-time link (hashed in the database, expiring) where its owner sets
+ * their own password and enrols two-step sign-in.
+ */
+async function createAdmin(
+  conn: Connection,
+  options: { email?: string; district?: string; name?: string; timezone?: string },
+): Promise<void> {
+  const email = options.email?.trim().toLowerCase();
+  const districtName = options.district?.trim();
+  if (!email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
+    fail('create-admin needs --email with an email address');
+  if (!districtName) fail('create-admin needs --district with the district name');
+  const timezone = options.timezone ?? 'America/Chicago';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch {
+    fail(`--timezone: unknown time zone ${timezone}`);
+  }
+  const now = systemClock();
+  const db = conn.db;
+  const existing = await db
+    .selectFrom('staff_user')
+    .select(['id', 'district_id', 'role'])
+    .where('email', '=', email)
+    .executeTakeFirst();
+  let user: { districtId: string; userId: string };
+  if (existing) {
+    if (existing.role !== 'admin') fail(`${email} exists and is not an admin`);
+    user = { districtId: existing.district_id, userId: existing.id };
+    console.log(`${email} exists: a new setup link replaces any earlier one.`);
+  } else {
+    user = await db.transaction().execute(async (trx) => {
+      let district = await findDistrictByName(trx, districtName);
+      if (!district) {
+        const lastDay = schoolYearLastDay(now, timezone);
+        const year = Number(lastDay.slice(0, 4));
+        const settings = JSON.stringify({
+          schoolYearStart: `${year - 1}-08-15`,
+          schoolYearEnd: lastDay,
+          studentAbsenceOwed: 'unexcused_only',
+          timezone,
+        });
+        const id = await createDistrict(trx, {
+          name: districtName,
+          settings,
+          now: now.toISOString(),
+        });
+        district = { id, name: districtName };
+        console.log(`Created the district ${districtName}.`);
+      }
+      const userId = await createStaffUser(trx, {
+        districtId: district.id,
+        name: options.name?.trim() || 'Administrator',
+        email,
+        role: 'admin',
+        discipline: null,
+        supervisorId: null,
+        // Not a scrypt hash: no password matches it until the link sets one.
+        passwordHash: '!setup-link-pending',
+        schoolIds: [],
+        createdAt: now.toISOString(),
+      });
+      return { districtId: district.id, userId };
+    });
+  }
+  const link = await newSetupLinkToken(db, user, now);
+  const base = (process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(
+    /\/+$/,
+    '',
+  );
+  // The secret travels in the fragment, which browsers never send to a server or a log.
+  console.log(`\nSetup link for ${email} (one use, until ${link.expiresAt}):\n`);
+  console.log(`  ${base}/setup#${link.token}\n`);
+}
+
+async function serve(conn: Connection): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  const host = process.env.HOST ?? '0.0.0.0';
+  const host = listenHost();
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`PORT must be a port number, got ${process.env.PORT}`);
+  const reachable = reachableBecause({ host, env: process.env });
+  if (reachable) {
+    const demoAccounts = await accountsWithDemoPassword(conn.db);
+    if (demoAccounts.length > 0) {
+      await conn.close();
+      console.error(demoPasswordRefusal(reachable, demoAccounts));
+      process.exit(2);
+    }
+  }
+  if (!(await hasAnyDistrict(conn.db)))
+    console.log('No district yet: create the first admin with `carryover create-admin`.');
+  warmPasswordEstimator();
   const server = createServer({ conn, log: consoleLogger });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -241,6 +356,10 @@ async function main(argv: string[]): Promise<void> {
         force: { type: 'boolean' },
         yes: { type: 'boolean' },
         'full-year': { type: 'boolean' },
+        email: { type: 'string' },
+        district: { type: 'string' },
+        name: { type: 'string' },
+        timezone: { type: 'string' },
       },
     });
   let parsed: ReturnType<typeof parse>;
@@ -282,7 +401,7 @@ async function main(argv: string[]): Promise<void> {
     }
     return;
   }
-  if (!['start', 'serve', 'migrate', 'seed', 'reset'].includes(command))
+  if (!['start', 'serve', 'migrate', 'seed', 'reset', 'create-admin'].includes(command))
     fail(`Unknown command: ${command}`);
   if (command === 'reset' && !values.yes) {
     fail('reset deletes every table and all data. Run `reset --yes` if that is what you want.');
@@ -313,6 +432,12 @@ async function main(argv: string[]): Promise<void> {
         await resetDatabase(conn.db);
         console.log(`Reset ${conn.location}: every table dropped and migrated again (empty).`);
       });
+    case 'create-admin':
+      return closeAfter(async () => {
+        await migrate(conn);
+        await useAuditKey(conn);
+        await createAdmin(conn, values);
+      });
     case 'serve':
       await useAuditKey(conn);
       await refreshPlannerStatistics(conn.db);
@@ -321,9 +446,11 @@ async function main(argv: string[]): Promise<void> {
       await migrate(conn);
       await useAuditKey(conn);
       if (!(await hasAnyDistrict(conn.db))) {
-        console.log('First run: no district yet.');
-        await seed(conn, { students, force: false, fullYear });
-        await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
+        if (seedsDemo({ host: listenHost(), dialect: conn.dialect, env: process.env })) {
+          console.log('First run: no district yet; a demo on this machine gets the demo district.');
+          await seed(conn, { students, force: false, fullYear });
+          await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
+        } else console.log('First run: not a local SQLite demo, so no demo district.');
       }
       return serve(conn);
   }

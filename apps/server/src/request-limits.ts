@@ -11,7 +11,7 @@ export const MAX_BATCH_CALLS = 20;
 /** Nesting of arrays and objects; the deepest input of the web app is under 10. */
 export const MAX_JSON_DEPTH = 32;
 
-export type LimitVerdict = { ok: true } | { ok: false; status: 400 | 413; message: string };
+export type LimitVerdict = { ok: true } | { ok: false; status: 400 | 413 | 429; message: string };
 
 /** The procedure paths of a `/trpc/<a>,<b>` URL path. */
 export function trpcPaths(urlPath: string): string[] {

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
+  createPrivateFile,
   isEmptyDatabase,
   isPostgresUrl,
   migrateToLatest,
@@ -30,9 +31,9 @@ export async function restore(url: string | undefined, file: string): Promise<st
     const target = sqlitePathOf(url);
     if (existsSync(target) && statSync(target).size > 0)
       throw new Error(`${target} exists; restore into a new file (set DATABASE_URL to it)`);
-    mkdirSync(dirname(target), { recursive: true });
     const check = sqliteIntegrity(backupFile);
     if (check !== 'ok') throw new Error(`${backupFile} failed its integrity check: ${check}`);
+    createPrivateFile(target);
     await sqliteOnlineBackup(backupFile, target);
   }
   const conn = openDatabase(url);

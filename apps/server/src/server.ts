@@ -13,18 +13,23 @@ import {
   procedureMeta,
   RateLimited,
   RateLimiter,
+  type RateVerdict,
+  readDeviceToken,
   readSessionToken,
   serializeClearedSessionCookie,
+  serializeDeviceCookie,
   serializeSessionCookie,
 } from '@carryover/api';
 import type { Connection } from '@carryover/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { CSV_EXPORT_PATHS, serveCsvExport } from './csv-export-route';
 import { yieldAfterEachQuery } from './event-loop';
 import {
   checkCrossSite,
   checkHost,
   clientIp,
   isSecureRequest,
+  parseTrustProxy,
   setSecurityHeaders,
 } from './http-security';
 import {
@@ -42,8 +47,11 @@ export interface ServerOptions {
   /** The web build; defaults to apps/web/dist. `null` serves only the "not built" page. */
   webDistDir?: string | null;
   log?: Logger;
-  /** Believe X-Forwarded-Proto / X-Forwarded-For (behind a reverse proxy). Default: TRUST_PROXY=1. */
-  trustProxy?: boolean;
+  /**
+   * The reverse proxies whose X-Forwarded-Proto / X-Forwarded-For are believed: `true` (any
+   * peer), or addresses and CIDR ranges as TRUST_PROXY takes them. Default: TRUST_PROXY.
+   */
+  trustProxy?: boolean | string;
   /** The clock for sessions and "today"; tests move it instead of sleeping. */
   now?: () => Date;
   /**
@@ -53,6 +61,8 @@ export interface ServerOptions {
   rateLimiter?: RateLimiter;
   /** The address users reach Carryover at; requests for any other Host are refused. Default: PUBLIC_URL. */
   publicUrl?: string;
+  /** Students (fidelity) or rows (billing) per batch of a streamed CSV export; tests shrink it. */
+  exportBatchSize?: number;
 }
 
 /** The largest body any call may send: the least of the batch's procedures' limits. */
@@ -83,7 +93,7 @@ function loggablePath(url: string | undefined): string {
 export function createServer(options: ServerOptions): Server {
   const { conn } = options;
   const log = options.log ?? consoleLogger;
-  const trustProxy = options.trustProxy ?? process.env.TRUST_PROXY === '1';
+  const trustProxy = parseTrustProxy(options.trustProxy ?? process.env.TRUST_PROXY);
   const webDistDir = options.webDistDir === undefined ? defaultWebDistDir() : options.webDistDir;
   const rateLimiter =
     options.rateLimiter ??
@@ -91,6 +101,26 @@ export function createServer(options: ServerOptions): Server {
   const publicUrl = options.publicUrl ?? process.env.PUBLIC_URL;
   const publicHost = publicUrl ? new URL(publicUrl).host : null;
   const db = conn.db.withPlugin(yieldAfterEachQuery);
+
+  const contextFor = (req: IncomingMessage, res: ServerResponse) => {
+    const secure = isSecureRequest(req, trustProxy);
+    return createContextInner({
+      db,
+      rateLimiter,
+      dialect: conn.dialect,
+      sessionToken: readSessionToken(req.headers.cookie, { secure }),
+      ip: clientIp(req, trustProxy),
+      userAgent: req.headers['user-agent'] ?? null,
+      deviceToken: readDeviceToken(req.headers.cookie, { secure }),
+      setDeviceCookie: (token) =>
+        res.appendHeader('Set-Cookie', serializeDeviceCookie(token, { secure })),
+      now: options.now,
+      log,
+      setCookie: (token, maxAgeSeconds) =>
+        res.appendHeader('Set-Cookie', serializeSessionCookie(token, { secure, maxAgeSeconds })),
+      clearCookie: () => res.appendHeader('Set-Cookie', serializeClearedSessionCookie({ secure })),
+    });
+  };
 
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -106,22 +136,7 @@ export function createServer(options: ServerOptions): Server {
           retryAfter = Math.max(retryAfter, error.cause.retryAfterSeconds);
       return retryAfter > 0 ? { headers: { 'Retry-After': String(retryAfter) } } : {};
     },
-    createContext: ({ req, res }) => {
-      const secure = isSecureRequest(req, trustProxy);
-      return createContextInner({
-        db,
-        rateLimiter,
-        dialect: conn.dialect,
-        sessionToken: readSessionToken(req.headers.cookie, { secure }),
-        ip: clientIp(req, trustProxy),
-        now: options.now,
-        log,
-        setCookie: (token, maxAgeSeconds) =>
-          res.appendHeader('Set-Cookie', serializeSessionCookie(token, { secure, maxAgeSeconds })),
-        clearCookie: () =>
-          res.appendHeader('Set-Cookie', serializeClearedSessionCookie({ secure })),
-      });
-    },
+    createContext: ({ req, res }) => contextFor(req, res),
   });
 
   /** The bounds of issue 12, before tRPC reads anything: batch size, body size, JSON depth. */
@@ -177,6 +192,39 @@ export function createServer(options: ServerOptions): Server {
             res.end();
           } else res.destroy();
         });
+        return;
+      }
+      const exportKind = CSV_EXPORT_PATHS[path];
+      if (exportKind) {
+        const verdict = checkCrossSite(req, secure);
+        if (!verdict.ok) {
+          res.statusCode = verdict.status;
+          res.end();
+          return;
+        }
+        contextFor(req, res)
+          .then((ctx) => {
+            // A streamed export is outside tRPC: it spends from the same export bucket here.
+            const verdict: RateVerdict = ctx.viewer
+              ? rateLimiter.take(ctx.viewer.id, 'export')
+              : { ok: true };
+            if (!verdict.ok) {
+              const wait = new RateLimited(verdict.retryAfterSeconds);
+              res.setHeader('Retry-After', String(wait.retryAfterSeconds));
+              return refuse(res, { ok: false, status: 429, message: wait.message });
+            }
+            return serveCsvExport(req, res, exportKind, ctx, {
+              log,
+              batchSize: options.exportBatchSize,
+            });
+          })
+          .catch((err) => {
+            log.error(`request failed: ${req.method} ${path}`, err);
+            if (!res.headersSent) {
+              res.statusCode = 500;
+              res.end();
+            } else res.destroy();
+          });
         return;
       }
       serveStatic(req, res, path, webDistDir);

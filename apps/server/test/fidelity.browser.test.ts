@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -61,4 +62,30 @@ describe.skipIf(!haveChromium)('browser: fidelity pages', () => {
       await context.close();
     });
   }
+
+  it("downloads the coordinator's whole-scope CSVs from the streaming route", async () => {
+    const context = await newContext(run.browser, { viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, run.app.baseUrl, 'coordinator@demo.test');
+    await page.goto(`${run.app.baseUrl}/fidelity`);
+    const fidelityLink = page.getByRole('link', { name: 'Fidelity CSV' });
+    await fidelityLink.waitFor();
+    expect(await fidelityLink.getAttribute('href')).toMatch(/^\/export\/fidelity\.csv\?/);
+    const lines = async (link: string) => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: link }).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/\.csv$/);
+      return readFileSync((await download.path())!, 'utf8').split('\r\n');
+    };
+    const fidelity = await lines('Fidelity CSV');
+    expect(fidelity[0]).toMatch(/^"student","school","discipline",/);
+    // The coordinator's schools hold more students than a page of the report (50).
+    expect(fidelity.length).toBeGreaterThan(100);
+    const billing = await lines('Session log CSV (billing)');
+    expect(billing[0]).toMatch(/^"student_id","student","date",/);
+    expect(billing.length).toBeGreaterThan(100);
+    await context.close();
+  }, 120_000);
 });

@@ -55,9 +55,10 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export strata CSV' }).click();
     const file = await download;
-    const csv = readFileSync(await file.path(), 'utf8')
-      .trim()
-      .split('\n');
+    // The one CSV writer quotes every field and ends records CRLF; the cells here hold no quotes.
+    const text = readFileSync(await file.path(), 'utf8');
+    expect(text.startsWith('"dimension","stratum",')).toBe(true);
+    const csv = text.replaceAll('"', '').trim().split('\r\n');
     expect(csv[0]).toBe(
       'dimension,stratum,students,goals,episodes,excluded_episodes,insufficient,' +
         'push_in_roi,push_in_low,push_in_high,push_in_students,' +

@@ -53,7 +53,7 @@ describe.skipIf(!haveChromium)('browser: admin records', () => {
     ]);
     expect(access.suggestedFilename()).toMatch(new RegExp(`^access-record-${studentId}-.*\\.csv$`));
     const csv = readFileSync((await access.path())!, 'utf8');
-    expect(csv.split('\r\n')[0]).toBe('when (UTC),who,role,what,outcome');
+    expect(csv.split('\r\n')[0]).toBe('"when (UTC)","who","role","what","outcome"');
     expect(csv).toContain('caseload.list');
 
     const [whole] = await Promise.all([
@@ -67,6 +67,12 @@ describe.skipIf(!haveChromium)('browser: admin records', () => {
     await page.getByLabel("Type the student's full name to confirm").fill(name.toUpperCase());
     await page.getByRole('button', { name: `Delete ${name}'s record` }).click();
     await page.getByText(`${name}'s record was deleted.`).waitFor();
+    // Where other students' notes still name the student, listed for review (or none).
+    await page
+      .getByRole('heading', {
+        name: new RegExp(`(No other record names|in other records name) ${name}$`),
+      })
+      .waitFor();
     await page.screenshot({ path: `${shots}/records-deleted-desktop.png`, fullPage: false });
     await context.close();
 

@@ -76,10 +76,12 @@ function rawGet(base: string, path: string): Promise<number> {
 type Json = any;
 const json = (res: Response): Promise<Json> => res.json();
 
+/** The session cookie a response sets (a sign-in also sets the device cookie). */
 const cookieOf = (res: Response): string | undefined =>
   res.headers
     .getSetCookie()
     .map((c) => c.split(';')[0]!)
+    .filter((c) => /^(__Host-)?carryover_session=/.test(c))
     .at(-1);
 
 for (const target of targets) {
@@ -318,8 +320,8 @@ for (const target of targets) {
       expect(bodies[1].error).toEqual(bodies[0].error);
     });
 
-    it(`throttles sign-in with HTTP 429 after ${SIGN_IN_THROTTLE.maxFailuresPerAccount} failures`, async () => {
-      for (let i = 0; i < SIGN_IN_THROTTLE.maxFailuresPerAccount; i++) {
+    it(`throttles sign-in with HTTP 429 after ${SIGN_IN_THROTTLE.maxFailuresPerAccountAndAddress} failures`, async () => {
+      for (let i = 0; i < SIGN_IN_THROTTLE.maxFailuresPerAccountAndAddress; i++) {
         expect(
           (await post('/trpc/auth.signIn', { email: emails.admin, password: 'no' })).status,
         ).toBe(401);
@@ -329,9 +331,10 @@ for (const target of targets) {
       expect((await json(res)).error.data.code).toBe('TOO_MANY_REQUESTS');
     });
 
-    it('names the bad field in a 400 and writes nothing', async () => {
+    it('names the bad field in a 400 and writes nothing (a bad sign-in only counts toward the throttle)', async () => {
       const count = async () =>
-        (await conn.db.selectFrom('audit_event').select('id').execute()).length +
+        (await conn.db.selectFrom('audit_event').select('id').execute()).length;
+      const attempts = async () =>
         (await conn.db.selectFrom('login_attempt').select('id').execute()).length;
       const cookie = await signIn(emails.slp);
       const before = await count();
@@ -340,10 +343,13 @@ for (const target of targets) {
       const body = await json(res);
       expect(body.error.message).toBe('Invalid input: studentId');
       expect(Object.keys(body.error.data.fieldErrors)).toEqual(['studentId']);
+      const attemptsBefore = await attempts();
       const bad = await post('/trpc/auth.signIn', { email: 'not-an-email', password: 'x' });
       expect(bad.status).toBe(400);
       expect((await json(bad)).error.data.fieldErrors).toHaveProperty('email');
       expect(await count()).toBe(before);
+      // One failure for the address, one for the account + address it named.
+      expect(await attempts()).toBe(attemptsBefore + 2);
     });
 
     it('does not find students outside the caller’s scope or district', async () => {

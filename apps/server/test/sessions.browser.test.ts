@@ -94,6 +94,31 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
     );
   }
 
+  /** The Web Storage calls used in the page (the server's tsconfig has no DOM types). */
+  type WebStorage = {
+    readonly length: number;
+    key(i: number): string | null;
+    getItem(key: string): string | null;
+  };
+  /** Every outbox in the page's localStorage, by storage key. */
+  const outboxes = (page: Page) =>
+    page.evaluate(() => {
+      const storage = (globalThis as unknown as { localStorage: WebStorage }).localStorage;
+      const found: [string, { key: string; input: unknown }[]][] = [];
+      for (let i = 0; i < storage.length; i++) {
+        const name = storage.key(i)!;
+        if (name.startsWith('carryover.outbox'))
+          found.push([name, JSON.parse(storage.getItem(name)!)]);
+      }
+      return found;
+    });
+  /** Everything the page's storage holds, as text. */
+  const allStorage = (page: Page) =>
+    page.evaluate(() => {
+      const g = globalThis as unknown as { localStorage: WebStorage; sessionStorage: WebStorage };
+      return JSON.stringify([{ ...g.localStorage }, { ...g.sessionStorage }]);
+    });
+
   async function tap(
     page: Page,
     student: string,
@@ -148,14 +173,8 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
     // The sessions this test made, found by the idempotency keys the page gave them (never by
     // time: the demo's own sessions of today would match a time window).
     const keys: string[] = [];
-    const readOutboxKeys = async (p: Page) => {
-      const outbox = await p.evaluate(() =>
-        (
-          globalThis as unknown as { localStorage: { getItem(key: string): string | null } }
-        ).localStorage.getItem('carryover.outbox.v1'),
-      );
-      return (JSON.parse(outbox ?? '[]') as { key: string }[]).map((e) => e.key);
-    };
+    const readOutboxKeys = async (p: Page) =>
+      (await outboxes(p)).flatMap(([, entries]) => entries.map((e) => e.key));
     const stored = () =>
       keys.length === 0
         ? []
@@ -241,5 +260,66 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
       fullPage: false,
     });
     await context.close();
-  });
+    // Two offline rounds through the real server and a browser: 22–30 s on a loaded 2-core machine.
+  }, 120_000);
+
+  it('keeps the outbox per user: sign-out warns, removes it, and the next user sees none of it', async () => {
+    const [a] = pickStudents();
+    const context = await newContext(browser, { viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, baseUrl, 'slp@demo.test');
+    await page.getByRole('link', { name: 'Log session' }).click();
+    await page.getByText('Everything is sent').waitFor();
+
+    // Offline, A saves an individual session whose note must not reach the next user.
+    await context.setOffline(true);
+    await page.getByRole('radio', { name: 'Individual' }).check();
+    await page.getByRole('radio', { name: new RegExp(a!.name) }).check();
+    await page.getByLabel('Begin').fill('14:00');
+    await page.getByLabel('End').fill('14:20');
+    await tap(page, a!.name, 'Correct', 1);
+    const secret = 'Private note of the first user on this device';
+    await page.getByLabel('Note').fill(secret);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('1 session not sent yet').waitFor();
+    const [[storageKey, [entry]] = ['', []]] = await outboxes(page);
+    const [me] = query<{ id: string }>(`select id from staff_user where email = 'slp@demo.test'`);
+    expect(storageKey).toBe(`carryover.outbox.v2.${me!.id}`);
+    expect(await allStorage(page)).toContain(secret);
+
+    // Sign-out warns, naming how many; declining keeps the user signed in with the outbox.
+    const warnings: string[] = [];
+    page.once('dialog', (d) => {
+      warnings.push(d.message());
+      void d.dismiss();
+    });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => warnings.length).toBe(1);
+    expect(warnings[0]).toContain('1 session has not been sent yet');
+    expect(await allStorage(page)).toContain(secret);
+    page.once('dialog', (d) => {
+      warnings.push(d.message());
+      void d.accept();
+    });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => warnings.length).toBe(2);
+    // Gone from the device at once; the server's sign-out waits for the network (TanStack
+    // Query pauses mutations offline), then the sign-in page shows.
+    await expect.poll(() => allStorage(page)).not.toContain(secret);
+    await context.setOffline(false);
+    await page.waitForURL((url) => url.pathname.startsWith('/sign-in'));
+
+    // The next user of the device: nothing of the first user's outbox, in storage or on screen.
+    await signIn(page, baseUrl, 'ot@demo.test');
+    await page.getByRole('link', { name: 'Log session' }).click();
+    await page.getByText('Everything is sent').waitFor();
+    expect(await outboxes(page)).toEqual([]);
+    expect(await allStorage(page)).not.toContain(secret);
+    expect(await page.getByText(secret).count()).toBe(0);
+    // And it was never sent: it left with the first user.
+    expect(query(`select id from therapy_session where idempotency_key = ?`, entry!.key)).toEqual(
+      [],
+    );
+    await context.close();
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { Route, Routes } from 'react-router';
 import { HomeRedirect, RequireAuth } from './auth';
+import { AccountPage, EnrolPage } from './pages/AccountPage';
 import { AdminRecordsPage } from './pages/AdminRecordsPage';
 import { CaseloadPage } from './pages/CaseloadPage';
 import { FidelityPage } from './pages/FidelityPage';
@@ -8,12 +9,14 @@ import { HomePage } from './pages/HomePage';
 import { LogSessionPage } from './pages/LogSessionPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OutcomesPage } from './pages/OutcomesPage';
+import { PeoplePage } from './pages/PeoplePage';
 import { PlanEditPage, PlanPage, PlansPage } from './pages/PlansPage';
 import { RecommendationsPage } from './pages/RecommendationsPage';
 import { ReportPage } from './pages/ReportPage';
 import { ReportPrintPage } from './pages/ReportPrintPage';
 import { ReportsPage } from './pages/ReportsPage';
 import { RoutinesPage } from './pages/RoutinesPage';
+import { SetupPage } from './pages/SetupPage';
 import { SignInPage } from './pages/SignInPage';
 import { StudentPage } from './pages/StudentPage';
 import { TeamPage } from './pages/TeamPage';
@@ -24,6 +27,8 @@ export function App() {
     <Routes>
       <Route path="/" element={<HomeRedirect />} />
       <Route path="/sign-in" element={<SignInPage />} />
+      <Route path="/setup" element={<SetupPage />} />
+      <Route path="/account/enrol" element={<EnrolPage />} />
       <Route element={<RequireAuth />}>
         <Route path="/caseload" element={<CaseloadPage />} />
         <Route path="/students/:studentId" element={<StudentPage />} />
@@ -45,6 +50,8 @@ export function App() {
         <Route path="/routines" element={<RoutinesPage />} />
         <Route path="/recommendations" element={<RecommendationsPage />} />
         <Route path="/admin/records" element={<AdminRecordsPage />} />
+        <Route path="/admin/people" element={<PeoplePage />} />
+        <Route path="/account" element={<AccountPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -4,6 +4,7 @@ import { AppShell, ErrorState, LoadingState } from '@carryover/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { userMessage } from './lib/errors';
+import { clearOutbox, unsentCount } from './offline/queue';
 import { useTRPC } from './trpc';
 
 /** Where a viewer lands after sign-in. Every role starts at the caseload for now. */
@@ -60,6 +61,22 @@ export function RequireAuth() {
     }),
   );
 
+  // Sessions waiting in this device's outbox are the user's notes: signing out removes them, so
+  // the next person on a shared device cannot read them, after a warning while any are unsent.
+  const requestSignOut = (userId: string) => {
+    const waiting = unsentCount(userId);
+    if (
+      waiting > 0 &&
+      !window.confirm(
+        `${waiting} session${waiting === 1 ? ' has' : 's have'} not been sent yet. ` +
+          'Signing out deletes them from this device. Sign out anyway?',
+      )
+    )
+      return;
+    clearOutbox(userId);
+    signOut.mutate();
+  };
+
   if (me.isPending) {
     return (
       <div className="app-main">
@@ -83,6 +100,7 @@ export function RequireAuth() {
     const from = location.pathname + location.search;
     return <Navigate to="/sign-in" replace state={from === '/' ? undefined : { from }} />;
   }
+  const viewerId = me.data.id;
 
   return (
     <AppShell
@@ -136,9 +154,17 @@ export function RequireAuth() {
             Records
           </NavLink>
         ),
+        me.data.role === 'admin' && (
+          <NavLink key="people" to="/admin/people">
+            People
+          </NavLink>
+        ),
+        <NavLink key="account" to="/account">
+          Account
+        </NavLink>,
       ]}
       user={{ name: me.data.name, roleLabel: roleLabel(me.data) }}
-      onSignOut={() => signOut.mutate()}
+      onSignOut={() => requestSignOut(viewerId)}
       signingOut={signOut.isPending}
     >
       <Outlet />

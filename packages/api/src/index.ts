@@ -3,15 +3,19 @@ import type { AppRouter } from './root';
 
 export { recordStudentReads } from './audit';
 export {
+  readDeviceToken,
   readSessionToken,
   SECURE_SESSION_COOKIE,
   SESSION_COOKIE,
   serializeClearedSessionCookie,
+  serializeDeviceCookie,
   serializeSessionCookie,
   sessionCookieName,
 } from './auth/cookies';
 export { hashPassword, SCRYPT_PARAMS, verifyPassword } from './auth/password';
 export { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SESSION_TOUCH_MS } from './auth/session';
+export { newSetupLinkToken, SETUP_LINK_HOURS } from './auth/setup-link';
+export { warmPasswordEstimator } from './auth/strength';
 export { SIGN_IN_THROTTLE } from './auth/throttle';
 export {
   type BucketLimit,
@@ -25,7 +29,12 @@ export {
   type RateLimiterOptions,
   type RateVerdict,
 } from './rate-limit';
-export { type AppRouter, appRouter, PUBLIC_PROCEDURES } from './root';
+export {
+  type AppRouter,
+  appRouter,
+  PASSWORD_STAGE_PROCEDURES,
+  PUBLIC_PROCEDURES,
+} from './root';
 export { SIGN_IN_FAILED, SIGN_IN_THROTTLED } from './router/auth';
 export { STUDENT_NOT_FOUND, studentProcedure } from './scope';
 export {
@@ -48,3 +57,4 @@ export { WEEKS_PER_MONTH } from './views';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export { type CsvExportKind, openCsvExport } from './exports/open';

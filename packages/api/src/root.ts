@@ -40,4 +40,22 @@ export const appRouter = createTRPCRouter({
 export type AppRouter = typeof appRouter;
 
 /** Procedures callable without a session. Every other one must answer UNAUTHORIZED (tested). */
-export const PUBLIC_PROCEDURES = ['auth.signIn', 'auth.signOut', 'auth.me'] as const;
+export const PUBLIC_PROCEDURES = [
+  'auth.signIn',
+  'auth.signOut',
+  'auth.me',
+  'auth.pending',
+  'auth.setupLink',
+  'auth.completeSetup',
+] as const;
+
+/**
+ * Procedures a session that is past the password but owes its second factor (or must enrol
+ * first) may call; every other one answers it UNAUTHORIZED (tested).
+ */
+export const PASSWORD_STAGE_PROCEDURES = [
+  'auth.verifyMfa',
+  'account.mfaStatus',
+  'account.mfaStart',
+  'account.mfaConfirm',
+] as const;

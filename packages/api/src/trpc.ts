@@ -4,7 +4,7 @@ import { dateIn, type IsoDate, type Role } from '@carryover/domain';
 import { type AnyTRPCRouter, initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { recordDenied } from './audit';
-import { resolveSession, type SessionViewer } from './auth/session';
+import { resolveSession, type SessionStage, type SessionViewer } from './auth/session';
 import { conflictOf } from './conflict';
 import { type Cost, costOf, RateLimited, type RateLimiter } from './rate-limit';
 
@@ -64,6 +64,10 @@ export interface CreateContextOptions {
   setCookie?: (token: string, maxAgeSeconds: number) => void;
   clearCookie?: () => void;
   log?: Logger;
+  userAgent?: string | null;
+  /** The device cookie's token, if the browser has one. */
+  deviceToken?: string | null;
+  setDeviceCookie?: (token: string) => void;
   /** The server's one per-user rate limiter; absent (tests calling the router directly): no limit. */
   rateLimiter?: RateLimiter | null;
 }
@@ -81,6 +85,15 @@ export interface Context {
   setCookie: (token: string, maxAgeSeconds: number) => void;
   clearCookie: () => void;
   log: Logger;
+  /**
+   * A session past the password but not yet through the second factor (`mfa`), or one that
+   * must enrol first (`enrol`). Its user is no `viewer`: every procedure but the few that
+   * finish sign-in refuses it, as if signed out.
+   */
+  pending: { viewer: Viewer; sessionId: string; stage: Exclude<SessionStage, 'full'> } | null;
+  userAgent: string | null;
+  deviceToken: string | null;
+  setDeviceCookie: (token: string) => void;
   rateLimiter: RateLimiter | null;
 }
 
@@ -93,11 +106,20 @@ export async function createContextInner(opts: CreateContextOptions): Promise<Co
     : null;
   // A stale cookie is removed so the browser stops sending it.
   if (opts.sessionToken && !session) clearCookie();
+  const full = session?.stage === 'full' ? session : null;
+  const pending =
+    session && session.stage !== 'full'
+      ? { viewer: session.viewer, sessionId: session.sessionId, stage: session.stage }
+      : null;
   return {
     db: opts.db,
     dialect: opts.dialect,
-    viewer: session?.viewer ?? null,
-    sessionId: session?.sessionId ?? null,
+    viewer: full?.viewer ?? null,
+    sessionId: full?.sessionId ?? null,
+    pending,
+    userAgent: opts.userAgent ?? null,
+    deviceToken: opts.deviceToken ?? null,
+    setDeviceCookie: opts.setDeviceCookie ?? (() => {}),
     ip: opts.ip ?? 'unknown',
     now,
     setCookie: opts.setCookie ?? (() => {}),
@@ -226,6 +248,18 @@ export const protectedProcedure = t.procedure.use(({ ctx, meta, type, next }) =>
     }
   }
   return next({ ctx: { ...ctx, viewer: ctx.viewer } });
+});
+
+/**
+ * Past the password: a full session, or one that still owes its second factor or enrolment.
+ * Only the procedures that finish sign-in use it; `ctx.account` is the user either way.
+ */
+export const passwordProcedure = t.procedure.use(({ ctx, next }) => {
+  const account = ctx.viewer
+    ? { viewer: ctx.viewer, sessionId: ctx.sessionId as string, stage: 'full' as const }
+    : ctx.pending;
+  if (!account) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+  return next({ ctx: { ...ctx, account } });
 });
 
 /** Signed in with one of `allowed` roles; a refusal is audited and answered FORBIDDEN. */

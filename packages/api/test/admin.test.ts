@@ -109,7 +109,9 @@ for (const target of targets) {
       const file = await admin.admin.exportAccessRecord({ studentId: A.students.ava });
       expect(file.contentType).toBe('text/csv');
       expect(file.filename).toMatch(/^access-record-stu-101-\d{4}-\d{2}-\d{2}\.csv$/);
-      const lines = file.content.trim().split('\r\n');
+      expect(file.content.split('\r\n')[0]).toBe('"when (UTC)","who","role","what","outcome"');
+      // Every field is quoted; the checks below read the cells without their quotes.
+      const lines = file.content.replaceAll('"', '').trim().split('\r\n');
       expect(lines[0]).toBe('when (UTC),who,role,what,outcome');
       expect(lines).toContainEqual(expect.stringMatching(/,Sam Speech,therapist,student\.get,ok$/));
       expect(lines).toContainEqual(expect.stringMatching(/,Tara Teacher,teacher,student\.get,ok$/));

@@ -3,10 +3,10 @@ import { type Connection, recordLoginAttempt } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dummyPasswordHash, hashPassword, scryptRuns, verifyPassword } from '../src/auth/password';
-import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../src/auth/session';
+import { MAX_SESSIONS_PER_USER, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../src/auth/session';
 import { SIGN_IN_THROTTLE } from '../src/auth/throttle';
 import { SIGN_IN_FAILED } from '../src/router/auth';
-import { buildFixture, callerFor, emails, NOW, openTestDb, PASSWORD, signIn } from './fixtures';
+import { A, buildFixture, callerFor, emails, NOW, openTestDb, PASSWORD, signIn } from './fixtures';
 
 describe('passwords', () => {
   it('are scrypt with N=2^15, r=8, p=1, a 32-byte salt and a 64-byte key', async () => {
@@ -105,6 +105,7 @@ for (const target of targets) {
         districtId: 'dA',
         districtName: 'Riverside Unified',
         timezone: 'America/Chicago',
+        next: 'app',
       });
       const token = cookies.set[0]!.token;
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -192,49 +193,152 @@ for (const target of targets) {
       ).toBeNull();
     });
 
-    it(`throttles after ${SIGN_IN_THROTTLE.maxFailuresPerAccount} failures on an account`, async () => {
-      const attempt = async (password: string, ip: string, now = at(0)) => {
-        const { caller } = await callerFor(conn, { ip, now });
-        return caller.auth.signIn({ email: emails.coordinator, password }).then(
-          () => 'ok',
-          (e) => e.code as string,
-        );
-      };
-      for (let i = 0; i < SIGN_IN_THROTTLE.maxFailuresPerAccount; i++) {
-        // Different addresses: the account limit alone applies.
-        expect(await attempt('wrong', `198.51.100.${i}`)).toBe('UNAUTHORIZED');
-      }
-      expect(await attempt('wrong', '198.51.100.99')).toBe('TOO_MANY_REQUESTS');
-      // Even the right password is refused while throttled.
-      expect(await attempt(PASSWORD, '198.51.100.99')).toBe('TOO_MANY_REQUESTS');
-      // Once the window has passed, the right password works.
+    const attemptAs = async (
+      email: string,
+      password: string,
+      ip: string,
+      options: { now?: () => Date; deviceToken?: string | null } = {},
+    ) => {
+      const { caller } = await callerFor(conn, {
+        ip,
+        now: options.now ?? at(0),
+        deviceToken: options.deviceToken,
+      });
+      return caller.auth.signIn({ email, password }).then(
+        () => 'ok',
+        (e) => e.code as string,
+      );
+    };
+    /** Failures as a failed sign-in stores them: a real attempt costs a full scrypt each. */
+    const storeFailures = async (key: string, n: number) => {
+      for (let i = 0; i < n; i++) await recordLoginAttempt(conn.db, key, NOW.toISOString());
+    };
+
+    it(`throttles one address guessing one account after ${SIGN_IN_THROTTLE.maxFailuresPerAccountAndAddress} failures, and no other address`, async () => {
+      const ip = '198.51.100.7';
+      for (let i = 0; i < SIGN_IN_THROTTLE.maxFailuresPerAccountAndAddress; i++)
+        expect(await attemptAs(emails.coordinator, 'wrong', ip)).toBe('UNAUTHORIZED');
+      expect(await attemptAs(emails.coordinator, 'wrong', ip)).toBe('TOO_MANY_REQUESTS');
+      // Even the right password is refused from that address while throttled…
+      expect(await attemptAs(emails.coordinator, PASSWORD, ip)).toBe('TOO_MANY_REQUESTS');
+      // …but the owner elsewhere, and colleagues at the same address, sign in.
+      expect(await attemptAs(emails.coordinator, PASSWORD, '198.51.100.8')).toBe('ok');
+      expect(await attemptAs(emails.teacher, PASSWORD, ip)).toBe('ok');
+      // Once the window has passed, the right password works from there too.
       const later = at(SIGN_IN_THROTTLE.windowMinutes * 60_000 + 1000);
-      expect(await attempt(PASSWORD, '198.51.100.99', later)).toBe('ok');
+      expect(await attemptAs(emails.coordinator, PASSWORD, ip, { now: later })).toBe('ok');
     });
 
-    it(`throttles an address after ${SIGN_IN_THROTTLE.maxFailuresPerAddress} failures`, async () => {
+    it('lets a whole school behind one NAT address sign in through many typos', async () => {
+      // 150 failures from the school's address (each person mistyping once or twice)…
+      const nat = '203.0.113.200';
+      await storeFailures(`address:${nat}`, 150);
+      // …and everyone still signs in from it.
+      for (const email of [emails.slp, emails.ot, emails.teacher])
+        expect(await attemptAs(email, PASSWORD, nat)).toBe('ok');
+    });
+
+    it(`throttles an address after ${SIGN_IN_THROTTLE.maxFailuresPerAddress} failures across accounts`, async () => {
       const ip = '192.0.2.44';
-      // All but the last failure are stored as a failed sign-in stores them (each real attempt
-      // costs a full scrypt, which made this test crawl on a busy machine); the last goes
-      // through sign-in itself and is still allowed.
-      for (let i = 1; i < SIGN_IN_THROTTLE.maxFailuresPerAddress; i++) {
-        await recordLoginAttempt(conn.db, `address:${ip}`, NOW.toISOString());
-      }
-      {
-        const { caller } = await callerFor(conn, { ip });
-        await expect(
-          caller.auth.signIn({ email: 'guess@a.test', password: 'x' }),
-        ).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-      }
-      const { caller } = await callerFor(conn, { ip });
-      await expect(
-        caller.auth.signIn({ email: emails.admin, password: PASSWORD }),
-      ).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+      await storeFailures(`address:${ip}`, SIGN_IN_THROTTLE.maxFailuresPerAddress - 1);
+      expect(await attemptAs('guess@a.test', 'x', ip)).toBe('UNAUTHORIZED');
+      expect(await attemptAs(emails.admin, PASSWORD, ip)).toBe('TOO_MANY_REQUESTS');
       // Another address is not affected.
-      const other = await callerFor(conn, { ip: '192.0.2.45' });
+      expect(await attemptAs(emails.admin, PASSWORD, '192.0.2.45')).toBe('ok');
+    });
+
+    it("a device that signed in before keeps signing in through someone else's guesses", async () => {
+      // The owner signs in once from their laptop, which keeps the device cookie.
+      const { caller, cookies } = await callerFor(conn, { ip: '198.51.100.30' });
+      await caller.auth.signIn({ email: emails.ot, password: PASSWORD });
+      const device = cookies.devices.at(-1);
+      expect(device).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      // Then guesses from many addresses exhaust the account-wide limit…
+      await storeFailures(`account:${emails.ot}`, SIGN_IN_THROTTLE.maxFailuresPerAccount);
+      expect(await attemptAs(emails.ot, 'wrong', '198.51.100.31')).toBe('TOO_MANY_REQUESTS');
+      expect(await attemptAs(emails.ot, PASSWORD, '198.51.100.32')).toBe('TOO_MANY_REQUESTS');
+      // …and from the owner's own address with no cookie, too.
+      await storeFailures(`pair:${emails.ot}|198.51.100.30`, 10);
+      expect(await attemptAs(emails.ot, PASSWORD, '198.51.100.30')).toBe('TOO_MANY_REQUESTS');
+      // The laptop still signs in, from that address or any other.
+      expect(await attemptAs(emails.ot, PASSWORD, '198.51.100.30', { deviceToken: device })).toBe(
+        'ok',
+      );
+      expect(await attemptAs(emails.ot, PASSWORD, '198.51.100.33', { deviceToken: device })).toBe(
+        'ok',
+      );
+      // Another account's device cookie buys nothing.
       expect(
-        (await other.caller.auth.signIn({ email: emails.admin, password: PASSWORD })).role,
-      ).toBe('admin');
+        await attemptAs(emails.ot, PASSWORD, '198.51.100.34', { deviceToken: 'x'.repeat(43) }),
+      ).toBe('TOO_MANY_REQUESTS');
+      // Wrong guesses from the device itself are throttled on the device's own count.
+      for (let i = 0; i < SIGN_IN_THROTTLE.maxFailuresPerKnownDevice; i++)
+        expect(await attemptAs(emails.ot, 'wrong', '198.51.100.35', { deviceToken: device })).toBe(
+          'UNAUTHORIZED',
+        );
+      expect(await attemptAs(emails.ot, PASSWORD, '198.51.100.35', { deviceToken: device })).toBe(
+        'TOO_MANY_REQUESTS',
+      );
+    });
+
+    it('counts a malformed sign-in request toward the throttle', async () => {
+      const ip = '198.51.100.50';
+      const { caller } = await callerFor(conn, { ip });
+      for (let i = 0; i < SIGN_IN_THROTTLE.maxFailuresPerAccountAndAddress; i++) {
+        await expect(
+          caller.auth.signIn({ email: emails.slpa, password: '' }),
+        ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      }
+      expect(await attemptAs(emails.slpa, PASSWORD, ip)).toBe('TOO_MANY_REQUESTS');
+      const rows = await conn.db
+        .selectFrom('login_attempt')
+        .select('key')
+        .where('key', '=', `address:${ip}`)
+        .execute();
+      expect(rows.length).toBeGreaterThanOrEqual(SIGN_IN_THROTTLE.maxFailuresPerAccountAndAddress);
+    });
+
+    it('records failed and throttled sign-ins as audit events: account, address, outcome', async () => {
+      const ip = '198.51.100.60';
+      const events = () =>
+        conn.db
+          .selectFrom('audit_event')
+          .select(['actor_id', 'action', 'entity', 'entity_id', 'outcome'])
+          .where('district_id', '=', A.district)
+          .where('entity', '=', 'sign_in')
+          .where('entity_id', '=', ip)
+          .orderBy('seq')
+          .execute();
+      for (let i = 0; i < SIGN_IN_THROTTLE.maxFailuresPerAccountAndAddress; i++)
+        await attemptAs(emails.slp, 'wrong', ip);
+      await attemptAs(emails.slp, 'wrong', ip);
+      const got = await events();
+      expect(got).toHaveLength(SIGN_IN_THROTTLE.maxFailuresPerAccountAndAddress + 1);
+      expect(got[0]).toEqual({
+        actor_id: A.staff.slp,
+        action: 'auth.signIn',
+        entity: 'sign_in',
+        entity_id: ip,
+        outcome: 'denied',
+      });
+      expect(got.at(-1)).toMatchObject({ action: 'auth.signIn.throttled', outcome: 'denied' });
+    });
+
+    it(`keeps at most ${MAX_SESSIONS_PER_USER} sessions per user, ending the oldest`, async () => {
+      const tokens: string[] = [];
+      for (let i = 0; i <= MAX_SESSIONS_PER_USER; i++)
+        tokens.push(await signIn(conn, emails.teacher, { now: at(i * 1000) }));
+      const rows = await conn.db
+        .selectFrom('auth_session')
+        .select('id')
+        .where('user_id', '=', A.staff.teacher)
+        .execute();
+      expect(rows).toHaveLength(MAX_SESSIONS_PER_USER);
+      const me = async (token: string) =>
+        (await callerFor(conn, { token, now: at(20_000) })).caller.auth.me();
+      expect(await me(tokens[0]!)).toBeNull();
+      expect(await me(tokens.at(-1)!)).not.toBeNull();
+      expect(await me(tokens[1]!)).not.toBeNull();
     });
   });
 }

@@ -125,7 +125,8 @@ for (const target of targets) {
       const slp = await as(conn, emails.slp);
       const { csv, filename } = await slp.fidelity.csv(WEEK);
       expect(filename).toBe('service-fidelity_2026-03-09_2026-03-15.csv');
-      const lines = csv.trim().split('\r\n');
+      // Every field is quoted (the names here hold no quotes of their own).
+      const lines = csv.replaceAll('"', '').trim().split('\r\n');
       expect(lines[0]).toBe(FIDELITY_CSV_HEADER.join(','));
       expect(lines).toHaveLength(4);
       expect(lines.some((l) => l.startsWith('Ava Lopez,North Elementary,SLP,Sam Speech,'))).toBe(

@@ -90,6 +90,9 @@ const settings = JSON.stringify({
   schoolYearEnd: '2026-06-05',
   studentAbsenceOwed: 'unexcused_only',
   timezone: 'America/Chicago',
+  // Two-step sign-in is tested on its own (mfa.test.ts, with the default policy); here every
+  // role signs in with its password alone, so the other suites need no authenticator.
+  mfaRequiredRoles: [],
 });
 const created = '2025-08-01T00:00:00.000Z';
 
@@ -563,16 +566,23 @@ export const createCaller = createCallerFactory(appRouter);
 
 export interface TestSession {
   caller: ReturnType<typeof createCaller>;
-  /** Cookie writes made during this context's lifetime. */
-  cookies: { set: { token: string; maxAgeSeconds: number }[]; cleared: number };
+  /** Cookie writes made during this context's lifetime (`devices`: device cookie tokens). */
+  cookies: { set: { token: string; maxAgeSeconds: number }[]; cleared: number; devices: string[] };
 }
 
 /** A caller as one request would get it, optionally with a session token and a clock. */
 export async function callerFor(
   conn: Connection,
-  options: { token?: string | null; now?: () => Date; ip?: string; db?: DB } = {},
+  options: {
+    token?: string | null;
+    now?: () => Date;
+    ip?: string;
+    db?: DB;
+    deviceToken?: string | null;
+    userAgent?: string;
+  } = {},
 ): Promise<TestSession> {
-  const cookies: TestSession['cookies'] = { set: [], cleared: 0 };
+  const cookies: TestSession['cookies'] = { set: [], cleared: 0, devices: [] };
   const ctx = await createContextInner({
     db: options.db ?? conn.db,
     dialect: conn.dialect,
@@ -583,6 +593,9 @@ export async function callerFor(
     clearCookie: () => {
       cookies.cleared += 1;
     },
+    deviceToken: options.deviceToken ?? null,
+    setDeviceCookie: (token) => cookies.devices.push(token),
+    userAgent: options.userAgent ?? 'vitest',
     log: silentLogger,
   });
   return { caller: createCaller(ctx), cookies };

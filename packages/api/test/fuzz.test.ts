@@ -134,7 +134,14 @@ for (const target of targets) {
           }),
           { numRuns: RUNS },
         );
-        expect(await rowCounts(conn)).toEqual(before);
+        const after = await rowCounts(conn);
+        if (path === 'auth.signIn') {
+          // By design a malformed sign-in counts toward the throttle (auth/throttle.ts).
+          expect(after.login_attempt).toBeGreaterThan(before.login_attempt ?? 0);
+          delete before.login_attempt;
+          delete after.login_attempt;
+        }
+        expect(after).toEqual(before);
       });
     }
   });

@@ -91,6 +91,15 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
   'auth.signIn': PUBLIC,
   'auth.signOut': PUBLIC,
   'auth.me': PUBLIC,
+  'auth.pending': PUBLIC,
+  'auth.setupLink': PUBLIC,
+  'auth.completeSetup': PUBLIC,
+  // A full session owes no code: BAD_REQUEST, for every role alike (mfa.test.ts covers the rest).
+  'auth.verifyMfa': {
+    access: all('allow'),
+    input: () => ({ code: '123456' }),
+    tolerate: ['BAD_REQUEST'],
+  },
 
   'caseload.list': { access: all('allow'), input: () => ({}) },
   'student.get': { access: all('scope'), input: (s) => ({ studentId: s.studentId }) },
@@ -245,6 +254,17 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     }),
     tolerate: ['PRECONDITION_FAILED', 'CONFLICT'],
   },
+  'reports.markReady': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: async (s, h) => ({ reportId: await h.reportFor(s), discipline: 'SLP', ready: true }),
+    tolerate: ['CONFLICT'],
+  },
+  // A draft answers CONFLICT (only a final report is amended): access is what is checked.
+  'reports.amend': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: async (s, h) => ({ reportId: await h.reportFor(s), reason: 'Matrix check of access.' }),
+    tolerate: ['CONFLICT'],
+  },
   'reports.finalize': {
     access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
     input: async (s, h) => ({ reportId: await h.reportFor(s) }),
@@ -377,6 +397,30 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
       newPassword: `a fresh passphrase ${h.unique()}`,
     }),
     last: true,
+  },
+  'account.mfaStatus': { access: all('allow') },
+  'account.mfaStart': { access: all('allow') },
+  // Without the app's code for the new secret: BAD_REQUEST (mfa.test.ts confirms for real).
+  'account.mfaConfirm': {
+    access: all('allow'),
+    input: () => ({ code: '123456' }),
+    tolerate: ['BAD_REQUEST'],
+  },
+  'account.mfaDisable': {
+    access: all('allow'),
+    input: () => ({ currentPassword: 'correct horse battery staple' }),
+  },
+  'account.sessions': { access: all('allow') },
+  // Only the caller's own sessions exist for them: someone else's id is NOT_FOUND (mfa.test.ts).
+  'account.endSession': {
+    access: all('allow'),
+    input: () => ({ sessionId: 'f'.repeat(64) }),
+    tolerate: ['NOT_FOUND'],
+  },
+  'admin.users': { access: only({ admin: 'allow' }) },
+  'admin.setUserActive': {
+    access: only({ admin: 'allow' }),
+    input: () => ({ userId: 'u-slpa', active: true }),
   },
   'admin.createUser': {
     access: only({ admin: 'allow' }),

@@ -99,7 +99,13 @@ for (const target of targets) {
       const handwriting = report.goals.find((g) => g.goalId === A.goals.avaHandwriting)!;
       expect(handwriting.statusCode).toBe('not_yet_introduced');
       expect(handwriting.editable).toBe(true);
-      expect(report.canFinalize).toBe(true);
+      // Ava's report covers SLP and OT goals: the OT finalises only once the SLP is ready.
+      expect(report.canFinalize).toBe(false);
+      expect(report.waitingFor).toEqual(['SLP']);
+      expect(report.readiness.map((r) => [r.discipline, r.ready])).toEqual([
+        ['OT', false],
+        ['SLP', false],
+      ]);
 
       const list = await ot.reports.list({ periodId: PERIODS.q3.id });
       expect(list.find((r) => r.studentId === A.students.ava)?.report).toMatchObject({
@@ -242,6 +248,8 @@ for (const target of targets) {
 
     it('locks a finalised report: no line, status or score can change', async () => {
       const ot = await as(conn, emails.ot);
+      const slp = await as(conn, emails.slp);
+      await slp.reports.markReady({ reportId: avaReport, discipline: 'SLP', ready: true });
       const { finalizedAt } = await ot.reports.finalize({ reportId: avaReport });
       const report = await ot.reports.get({ reportId: avaReport });
       expect(report.status).toBe('final');

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { auditLinkHash, type Connection, verifyAuditChain } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +175,105 @@ for (const target of targets) {
         expect(e.link_hash).not.toBe(auditLinkHash('', A.students.ava, A.students.ava));
       }
     });
+
+    it("lists mentions of the deleted student in other students' notes, and audits them as reads", async () => {
+      await conn.db
+        .updateTable('student')
+        .set({ first_name: 'Quillon', last_name: 'Farthingale' })
+        .where('id', '=', A.students.dev)
+        .execute();
+      const note = (sessionId: string, studentId: string, text: string) =>
+        conn.db
+          .updateTable('session_student')
+          .set({ note: text })
+          .where('session_id', '=', sessionId)
+          .where('student_id', '=', studentId)
+          .execute();
+      await note('ses-3', A.students.ben, 'Paired with Quillon Farthingale for turn-taking.');
+      await note('ses-1', A.students.cara, 'quillon came along and modelled the sound.');
+      // A namesake's notes name the namesake: there only the full name counts.
+      await conn.db
+        .updateTable('student')
+        .set({ first_name: 'Quillon' })
+        .where('id', '=', A.students.ben)
+        .execute();
+      await note('ses-5', A.students.ben, 'Quillon practised /r/. A Quillonesque effort.');
+      await conn.db
+        .insertInto('touch_base')
+        .values({
+          district_id: A.district,
+          id: 'tb-mention',
+          met_on: '2026-03-04',
+          start_time: null,
+          notes: 'Seat QUILLON away from the door.',
+          created_by: A.staff.slp,
+          created_at: '2026-03-04T15:00:00.000Z',
+        })
+        .execute();
+
+      const admin = await as(conn, emails.admin);
+      const { mentions } = await admin.admin.deleteStudent({
+        studentId: A.students.dev,
+        confirmName: 'Quillon Farthingale',
+      });
+      expect(mentions.map((m) => [m.where, m.studentId, m.matched, m.excerpt]).sort()).toEqual(
+        [
+          [
+            'session note',
+            A.students.ben,
+            'full name',
+            'Paired with Quillon Farthingale for turn-taking.',
+          ],
+          [
+            'session note',
+            A.students.cara,
+            'first name',
+            'quillon came along and modelled the sound.',
+          ],
+          ['touch-base notes', null, 'first name', 'Seat QUILLON away from the door.'],
+        ].sort(),
+      );
+      const reads = await conn.db
+        .selectFrom('audit_event')
+        .select('student_id')
+        .where('actor_id', '=', A.staff.admin)
+        .where('action', '=', 'admin.deleteStudent')
+        .where('entity', '=', 'student')
+        .where('student_id', 'is not', null) // earlier reads of deleted students lost their link
+        .execute();
+      expect(reads.map((r) => r.student_id).sort()).toEqual(
+        [A.students.ben, A.students.cara].sort(),
+      );
+    });
+
+    it.skipIf(target.dialect !== 'sqlite')(
+      "leaves none of the deleted student's bytes in the database file (secure_delete, then VACUUM)",
+      async () => {
+        await conn.db
+          .updateTable('student')
+          .set({ first_name: 'Ozymandias', last_name: 'Thistlewood' })
+          .where('id', '=', A.students.ben)
+          .execute();
+        await conn.db
+          .updateTable('session_student')
+          .set({ note: 'Ozymandias Thistlewood practised /s/ in words.' })
+          .where('student_id', '=', A.students.ben)
+          .execute();
+        const fileBytes = () =>
+          [conn.location, `${conn.location}-wal`]
+            .filter((f) => existsSync(f))
+            .map((f) => readFileSync(f).toString('latin1'))
+            .join('');
+        expect(fileBytes()).toContain('Thistlewood');
+        const admin = await as(conn, emails.admin);
+        await admin.admin.deleteStudent({
+          studentId: A.students.ben,
+          confirmName: 'Ozymandias Thistlewood',
+        });
+        expect(fileBytes()).not.toContain('Thistlewood');
+        expect(fileBytes()).not.toContain('Ozymandias');
+      },
+    );
 
     it('detects linkage removed without a deletion, and a changed link', async () => {
       const victim = await conn.db

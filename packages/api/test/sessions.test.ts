@@ -43,17 +43,18 @@ function shapeOf(error: unknown, path: string) {
   });
 }
 
-/** A group push-in session for Ava and Cara with trial data (the SLP serves both). */
+/**
+ * A group pull-out session for Ava and Cara with trial data (the SLP serves both; they are at
+ * different schools, so a push-in could not hold them both).
+ */
 function groupSession(overrides: Partial<SessionLogInput> = {}): SessionLogInput {
   return {
     idempotencyKey: key(),
     date: '2026-03-11',
     startTime: '10:00',
     endTime: '10:30',
-    model: 'push_in',
-    setting: 'classroom',
-    routineId: A.routines.writing,
-    collaborationMode: 'co_teach',
+    model: 'pull_out',
+    setting: 'therapy_room',
     students: [
       {
         studentId: A.students.ava,
@@ -110,7 +111,7 @@ for (const target of targets) {
         ).n,
       );
 
-    it('logs a group push-in session with per-student records, observations and audit events', async () => {
+    it('logs a group session with per-student records, observations and audit events', async () => {
       const slp = await as(conn, emails.slp);
       const input = groupSession();
       const { sessionId, duplicate } = await slp.sessions.log(input);
@@ -125,10 +126,10 @@ for (const target of targets) {
         minutes: 30,
         provider_id: A.staff.slp,
         created_by: A.staff.slp,
-        model: 'push_in',
-        setting: 'classroom',
-        routine_id: A.routines.writing,
-        collaboration_mode: 'co_teach',
+        model: 'pull_out',
+        setting: 'therapy_room',
+        routine_id: null,
+        collaboration_mode: null,
         group_size: 2,
       });
       const records = await conn.db
@@ -158,8 +159,8 @@ for (const target of targets) {
           o.recorder_role,
         ]),
       ).toEqual([
-        [A.goals.avaArtic, 6, 2, 2, 'verbal', 'classroom', 'therapist'],
-        [A.goals.caraLanguage, 7, 0, 1, null, 'classroom', 'therapist'],
+        [A.goals.avaArtic, 6, 2, 2, 'verbal', 'therapy_room', 'therapist'],
+        [A.goals.caraLanguage, 7, 0, 1, null, 'therapy_room', 'therapist'],
       ]);
       const events = await conn.db
         .selectFrom('audit_event')
@@ -278,10 +279,11 @@ for (const target of targets) {
 
     it('stores a teacher’s classroom probe as classroom-setting data', async () => {
       const teacher = await as(conn, emails.teacher);
+      // Ava's articulation goal is linked to the writing routine of the teacher's classroom.
       const { observationId } = await teacher.sessions.probe({
         studentId: A.students.ava,
         date: '2026-03-10',
-        data: { goalId: A.goals.avaHandwriting, rubricScore: 3 },
+        data: { goalId: A.goals.avaArtic, trials: { trials: 10, correct: 7 } },
       });
       const o = await conn.db
         .selectFrom('observation')
@@ -293,7 +295,7 @@ for (const target of targets) {
         setting: 'classroom',
         recorder_role: 'teacher',
         recorded_by: A.staff.teacher,
-        rubric_score: 3,
+        trials_correct: 7,
       });
       // A goal of another student is a field error.
       const err = await teacher.sessions
@@ -371,7 +373,13 @@ for (const target of targets) {
         ],
         [
           'push-in outside the classroom',
-          () => groupSession({ setting: 'therapy_room' }),
+          () =>
+            groupSession({
+              model: 'push_in',
+              routineId: A.routines.writing,
+              collaborationMode: 'co_teach',
+              students: [groupSession().students[0]!],
+            }),
           'setting',
         ],
       ];
@@ -542,7 +550,7 @@ for (const target of targets) {
         to: '2026-03-31',
       });
       expect(filename).toBe('session-log_2026-03-01_2026-03-31.csv');
-      const lines = csv.trim().split('\r\n');
+      const lines = csv.replaceAll('"', '').trim().split('\r\n');
       expect(lines[0]).toBe(
         'student_id,student,date,begin,end,minutes,service,model,setting,group_size,attendance,level_of_assistance,provider,signed_by,signed_at,cosigned_by,cosigned_at',
       );

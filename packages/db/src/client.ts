@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type Logger as KyselyLogger, PostgresDialect, SqliteDialect } from 'kysely';
@@ -58,9 +58,11 @@ export function openDatabase(
     return { db, dialect: 'postgres', location: redact(url), close: () => db.destroy() };
   }
   const path = (url ?? DEFAULT_SQLITE_PATH).replace(/^(file|sqlite):(\/\/)?/, '');
-  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (path !== ':memory:') createPrivateFile(path);
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
+  // Deleted rows are overwritten with zeros, so a retention delete leaves no readable trace.
+  sqlite.pragma('secure_delete = ON');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   // With WAL, NORMAL is durable across application crashes; only an OS crash can lose the last commits.
@@ -75,6 +77,16 @@ export function openDatabase(
     location: path === ':memory:' ? path : resolve(path),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Creates a database or backup file readable by its owner only (0600; its folder 0700 when made
+ * here), unless it exists. SQLite gives its -wal and -shm files the database file's mode.
+ */
+export function createPrivateFile(path: string): void {
+  const full = resolve(path);
+  mkdirSync(dirname(full), { recursive: true, mode: 0o700 });
+  if (!existsSync(full)) closeSync(openSync(full, 'a', 0o600));
 }
 
 function redact(url: string): string {

@@ -46,6 +46,13 @@ export interface StaffUserTable {
   password_hash: string;
   active: Bool;
   created_at: string;
+  /** The confirmed TOTP secret (base32); set once enrolment is confirmed. */
+  totp_secret?: string | null;
+  /** A secret shown for enrolment, not yet confirmed with a code. */
+  totp_pending_secret?: string | null;
+  totp_enabled_at?: string | null;
+  /** The last accepted TOTP time step: a code is never accepted twice (RFC 6238 §5.2). */
+  totp_last_step?: number | null;
 }
 
 /** Schools a staff member serves (therapists, assistants) or oversees (coordinators). */
@@ -218,6 +225,8 @@ export interface TherapySessionTable {
   cosigned_by: string | null;
   cosigned_at: string | null;
   created_at: string;
+  /** 2026_11_30_j: why a session dated inside a finalised report's period was entered late. */
+  late_entry_reason?: string | null;
 }
 
 /** Per-student record of a session: attendance, note, signature. */
@@ -263,6 +272,8 @@ export interface ObservationTable {
   recorded_by: string;
   recorder_role: string;
   created_at: string;
+  /** 2026_11_30_j: 1 when recorded by a late entry (shown as such on the graph and in reports). */
+  late_entry?: Bool;
 }
 
 export interface TouchBaseTable extends EditStamp {
@@ -315,6 +326,28 @@ export interface ProgressReportTable {
   created_at: string;
   finalized_at: string | null;
   finalized_by: string | null;
+  /** 2026_11_30_j: 1, then one more each time a finalised report is reopened as an amendment. */
+  version?: number;
+  /** 2026_11_30_j: why the current version reopened the last finalised one. */
+  amend_reason?: string | null;
+}
+/** A discipline's lines of a report, marked ready by its therapist (2026_11_30_j). */
+export interface ProgressReportReadyTable {
+  district_id: string;
+  report_id: string;
+  discipline: string;
+  marked_by: string;
+  marked_at: string;
+}
+/** A finalised version of a report and the JSON snapshot of what it showed (2026_11_30_j). */
+export interface ProgressReportVersionTable {
+  district_id: string;
+  report_id: string;
+  version: number;
+  finalized_at: string;
+  finalized_by: string;
+  amend_reason: string | null;
+  snapshot: string;
 }
 
 export interface ProgressReportGoalTable extends EditStamp {
@@ -390,6 +423,38 @@ export interface AuthSessionTable {
   created_at: string;
   last_seen_at: string;
   expires_at: string;
+  /** `full`, or how far sign-in has got: `mfa` (code owed) or `enrol` (must enrol first). */
+  stage?: string;
+  user_agent?: string | null;
+  address?: string | null;
+}
+
+/** One-time recovery codes of a user's second factor; `id` is the code's SHA-256. */
+export interface RecoveryCodeTable {
+  district_id: string;
+  id: string;
+  user_id: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+/** Browsers that completed a sign-in; `id` is the SHA-256 of the device cookie's token. */
+export interface KnownDeviceTable {
+  district_id: string;
+  id: string;
+  user_id: string;
+  created_at: string;
+  last_used_at: string;
+}
+
+/** One-time links that let a new admin set their own password; `id` is the secret's SHA-256. */
+export interface SetupTokenTable {
+  district_id: string;
+  id: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }
 
 /** The current state of one district's comparison data (see queries/data-version.ts). */
@@ -434,11 +499,16 @@ export interface Database {
   reporting_period: ReportingPeriodTable;
   progress_report: ProgressReportTable;
   progress_report_goal: ProgressReportGoalTable;
+  progress_report_ready: ProgressReportReadyTable;
+  progress_report_version: ProgressReportVersionTable;
   recommendation_decision: RecommendationDecisionTable;
   audit_event: AuditEventTable;
   audit_event_student: AuditEventStudentTable;
   auth_session: AuthSessionTable;
   login_attempt: LoginAttemptTable;
+  recovery_code: RecoveryCodeTable;
+  known_device: KnownDeviceTable;
+  setup_token: SetupTokenTable;
   district_data_version: DistrictDataVersionTable;
 }
 

@@ -271,7 +271,7 @@ for (const target of await testTargets()) {
       );
       expect(draft.after).toBe(draft.before);
       const finalised = await around((trx) =>
-        finalizeReportRow(trx, district, 'version-draft', student.provider, AT),
+        finalizeReportRow(trx, district, 'version-draft', student.provider, AT, '{}'),
       );
       expect(finalised.after).not.toBe(finalised.before);
       const final = await around((trx) =>

@@ -1,6 +1,7 @@
 export * from './caseload-paging';
 export * from './compare/filter';
 export * from './compare/index';
+export * from './csv';
 export * from './dates';
 export * from './decisions';
 export * from './fidelity';
@@ -12,6 +13,7 @@ export * from './inputs';
 export * from './model';
 export * from './outcomes-inputs';
 export * from './password-policy';
+export * from './plausible-dates';
 export * from './progress';
 export type * from './progress-types';
 export * from './recommendations';

@@ -160,6 +160,8 @@ export const DistrictSettings = z.object({
   /** Whether a student's absence creates owed makeup minutes (provider absence always does). */
   studentAbsenceOwed: z.enum(['never', 'unexcused_only', 'always']),
   timezone: z.string().default('America/Chicago'),
+  /** Roles that must sign in with a second factor (password-policy.ts, `MFA_REQUIRED_ROLES`). */
+  mfaRequiredRoles: z.array(Role).default(['admin', 'coordinator']),
 });
 export type DistrictSettings = z.infer<typeof DistrictSettings>;
 

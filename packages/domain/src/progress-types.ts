@@ -46,6 +46,8 @@ export interface ProgressPoint {
   raw: number;
   /** Normalised score: 0 = baseline, 1 = target, clamped to [0, 1]. */
   score: number;
+  /** Entered late, into a period whose report was already final (shown as such). */
+  late?: boolean;
 }
 
 export interface Line {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatIsoDateLong, formatIsoDateShort, formatRawValue } from './goals';
 import {
-  type Discipline,
+  Discipline,
   ExpectedVersion,
   type GoalDomain,
   Id,
@@ -338,7 +338,11 @@ export type ReportListInput = z.input<typeof ReportListInput>;
 export const ReportGenerateInput = z.object({ studentId: Id, periodId: Id });
 export type ReportGenerateInput = z.input<typeof ReportGenerateInput>;
 
-export const ReportGetInput = z.object({ reportId: Id });
+export const ReportGetInput = z.object({
+  reportId: Id,
+  /** A finalised version to show (its snapshot); the current version when omitted. */
+  version: z.number().int('Choose a version').min(1, 'Choose a version').max(1000).optional(),
+});
 export type ReportGetInput = z.input<typeof ReportGetInput>;
 
 export const MAX_NARRATIVE = 4000;
@@ -366,6 +370,51 @@ export type ReportGoalUpdateInput = z.input<typeof ReportGoalUpdateInput>;
 export const ReportFinalizeInput = z.object({ reportId: Id });
 export type ReportFinalizeInput = z.input<typeof ReportFinalizeInput>;
 
+/** A discipline marks its lines ready (or takes the mark back) before the report is final. */
+export const ReportMarkReadyInput = z.object({
+  reportId: Id,
+  discipline: Discipline,
+  ready: z.boolean(),
+});
+export type ReportMarkReadyInput = z.input<typeof ReportMarkReadyInput>;
+
+/** Reopens a final report as its next version; the reason is kept with the amendment. */
+export const ReportAmendInput = z.object({
+  reportId: Id,
+  reason: z
+    .string()
+    .trim()
+    .min(3, 'Say why the report is amended')
+    .max(500, 'Keep the reason under 500 characters'),
+});
+export type ReportAmendInput = z.input<typeof ReportAmendInput>;
+
+/** A finalised version of a report, as listed beside it. */
+export interface ReportVersionView {
+  version: number;
+  finalizedAt: string;
+  finalizedBy: string | null;
+  amendReason: string | null;
+}
+
+/** Whether a discipline's lines are ready, and who said so. */
+export interface ReportReadiness {
+  discipline: Discipline;
+  ready: boolean;
+  markedBy: string | null;
+  markedAt: string | null;
+}
+
+/** One data point as the report's graph data holds it. */
+export interface ReportPoint {
+  date: IsoDate;
+  raw: number;
+  setting: Setting;
+  model: SessionModel;
+  /** Entered late, into a period whose report was already final. */
+  late: boolean;
+}
+
 export interface ReportingPeriodView extends ReportPeriod {
   id: string;
   /** The period containing today, else the last one that ended. */
@@ -378,7 +427,12 @@ export interface ReportListRow {
   grade: string;
   schoolName: string;
   goalCount: number;
-  report: { id: string; status: 'draft' | 'final'; finalizedAt: string | null } | null;
+  report: {
+    id: string;
+    status: 'draft' | 'final';
+    finalizedAt: string | null;
+    version: number;
+  } | null;
 }
 
 export interface ReportGoalLine {
@@ -399,6 +453,10 @@ export interface ReportGoalLine {
   narrative: string;
   parentSummary: string;
   summary: PeriodSummary;
+  /** Data points of the period that were late entries. */
+  lateEntries: number;
+  /** The goal's data up to the period's end: the graph data the report stands on. */
+  points: ReportPoint[];
   /** Whether the viewer may edit this line (own discipline, report still a draft). */
   editable: boolean;
   /** Sent back with an edit: a save over a newer version is refused. */
@@ -421,6 +479,22 @@ export interface ReportView {
   finalizedBy: string | null;
   providers: { discipline: Discipline; name: string }[];
   goals: ReportGoalLine[];
-  /** Whether the viewer may finalise (a writer role, report still a draft). */
+  /** Whether the viewer may finalise (a writer role, a draft, every other discipline ready). */
   canFinalize: boolean;
+  /** The version shown: 1, then one more per amendment. */
+  version: number;
+  /** Whether this is the report's current version (not an earlier, finalised one). */
+  isLatest: boolean;
+  /** Why this version amends the one before (null for the first). */
+  amendReason: string | null;
+  /** Every finalised version, oldest first; each stays printable. */
+  versions: ReportVersionView[];
+  /** Per discipline of the report's goals, whether its lines are marked ready. */
+  readiness: ReportReadiness[];
+  /** Disciplines whose ready mark the viewer may set or take back now. */
+  canMarkReady: Discipline[];
+  /** Disciplines still to mark their lines ready before the viewer can finalise. */
+  waitingFor: Discipline[];
+  /** Whether the viewer may reopen this final report as an amendment. */
+  canAmend: boolean;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type CsvValue, csvRecords } from './csv';
 import type { FidelityFigures } from './fidelity';
 import {
   AttendanceOutcome,
@@ -145,6 +146,8 @@ export const SessionLogInput = z
       .max(12, 'A group has at most 12 students'),
     /** Sign every student's note as it is saved. */
     sign: z.boolean().default(false),
+    /** Why a session dated inside a finalised report's period is entered now (a late entry). */
+    lateEntryReason: z.string().trim().max(500, 'Keep the reason under 500 characters').nullish(),
   })
   .superRefine((s, ctx) => {
     if (minutesBetween(s.startTime, s.endTime) <= 0) {
@@ -258,6 +261,8 @@ export interface SessionFormContext {
   routines: { id: string; name: string; classroomId: string; classroom: string }[];
   /** Set for an assistant: sessions are logged under this supervising therapist. */
   supervisorName: string | null;
+  /** Periods with a finalised report, per student: a session dated inside one is a late entry. */
+  finalisedPeriods: { studentId: string; name: string; startsOn: IsoDate; endsOn: IsoDate }[];
 }
 
 export interface SessionStudentRecord {
@@ -327,24 +332,7 @@ export interface FidelityGroup {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CSV
-
-/** RFC 4180 field; a leading = + - @ is neutralised so a spreadsheet never runs it as a formula. */
-export function csvField(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** One CSV record, ending CRLF. */
-export function csvLine(record: readonly unknown[]): string {
-  return `${record.map((v) => csvField(v as string | number | null)).join(',')}\r\n`;
-}
-
-export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return [header, ...rows].map(csvLine).join('');
-}
+// CSV (written by ./csv: every field quoted, formulas neutralised)
 
 export const FIDELITY_CSV_HEADER = [
   'student',
@@ -375,52 +363,57 @@ export const FIDELITY_CSV_HEADER = [
 ] as const;
 
 /**
- * CSV lines (each ending CRLF, no header) for some rows of a report: an export is written a batch
- * of students at a time, the header once first.
+ * The CSV records (no header) for some rows of a report: an export is written a batch of students
+ * at a time, the header once first.
  */
+export function fidelityCsvRecords(
+  period: Pick<FidelityView, 'from' | 'to'>,
+  rows: readonly FidelityRow[],
+): CsvValue[][] {
+  const view = period;
+  const missed = (f: FidelityFigures, r: MissedReason) => f.missed[r];
+  return rows.map((r) => {
+    const f = r.figures;
+    return [
+      r.studentName,
+      r.schoolName,
+      r.discipline,
+      r.providerName,
+      view.from,
+      view.to,
+      f.mandated,
+      f.mandatedToDate,
+      f.scheduled,
+      f.delivered,
+      f.makeupDelivered,
+      f.missedTotal,
+      missed(f, 'student_absent_excused'),
+      missed(f, 'student_absent_unexcused'),
+      missed(f, 'student_unavailable'),
+      missed(f, 'refused'),
+      missed(f, 'provider_absent'),
+      missed(f, 'school_closed'),
+      missed(f, 'other'),
+      f.owed,
+      f.accounted,
+      f.makeupsOwed,
+      f.unaccounted,
+      f.remaining,
+      f.behind,
+    ];
+  });
+}
+
+/** CSV lines (each ending CRLF, no header) for some rows of a report. */
 export function fidelityCsvLines(
   period: Pick<FidelityView, 'from' | 'to'>,
   rows: readonly FidelityRow[],
 ): string {
-  const view = period;
-  const missed = (f: FidelityFigures, r: MissedReason) => f.missed[r];
-  return rows
-    .map((r) => {
-      const f = r.figures;
-      return [
-        r.studentName,
-        r.schoolName,
-        r.discipline,
-        r.providerName,
-        view.from,
-        view.to,
-        f.mandated,
-        f.mandatedToDate,
-        f.scheduled,
-        f.delivered,
-        f.makeupDelivered,
-        f.missedTotal,
-        missed(f, 'student_absent_excused'),
-        missed(f, 'student_absent_unexcused'),
-        missed(f, 'student_unavailable'),
-        missed(f, 'refused'),
-        missed(f, 'provider_absent'),
-        missed(f, 'school_closed'),
-        missed(f, 'other'),
-        f.owed,
-        f.accounted,
-        f.makeupsOwed,
-        f.unaccounted,
-        f.remaining,
-        f.behind,
-      ];
-    })
-    .map(csvLine)
-    .join('');
+  return csvRecords(fidelityCsvRecords(period, rows));
 }
 
 export function fidelityCsv(view: FidelityView): string {
-  return csvLine(FIDELITY_CSV_HEADER) + fidelityCsvLines(view, view.rows);
+  return csvRecords([FIDELITY_CSV_HEADER]) + fidelityCsvLines(view, view.rows);
 }
 
 export const BILLING_CSV_HEADER = [
@@ -463,9 +456,9 @@ export interface BillingRow {
   cosignedAt: string | null;
 }
 
-export function billingCsv(rows: readonly BillingRow[]): string {
-  return toCsv(
-    BILLING_CSV_HEADER,
+/** CSV lines (each ending CRLF, no header) for some billing rows: the export streams in batches. */
+export function billingCsvLines(rows: readonly BillingRow[]): string {
+  return csvRecords(
     rows.map((r) => [
       r.studentId,
       r.student,
@@ -486,6 +479,10 @@ export function billingCsv(rows: readonly BillingRow[]): string {
       r.cosignedAt,
     ]),
   );
+}
+
+export function billingCsv(rows: readonly BillingRow[]): string {
+  return csvRecords([BILLING_CSV_HEADER]) + billingCsvLines(rows);
 }
 
 /**

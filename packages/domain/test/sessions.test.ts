@@ -3,7 +3,6 @@ import { promptLevels } from '../src/model';
 import {
   BILLING_CSV_HEADER,
   billingCsv,
-  csvField,
   goalDataProblem,
   levelOfAssistance,
   minutesBetween,
@@ -94,14 +93,6 @@ describe('session inputs', () => {
 });
 
 describe('CSV', () => {
-  it('quotes separators and neutralises formulas', () => {
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
-    expect(csvField(-5)).toBe('-5');
-    expect(csvField(null)).toBe('');
-  });
-
   it('writes the billing header and one line per row', () => {
     const csv = billingCsv([
       {
@@ -125,9 +116,9 @@ describe('CSV', () => {
       },
     ]);
     const lines = csv.split('\r\n');
-    expect(lines[0]).toBe(BILLING_CSV_HEADER.join(','));
+    expect(lines[0]).toBe(BILLING_CSV_HEADER.map((h) => `"${h}"`).join(','));
     expect(lines[1]).toBe(
-      's1,Ava Lopez,2026-03-11,10:00,10:30,30,SLP,push_in,classroom,2,delivered,verbal,Sam Speech,Sam Speech,2026-03-11T15:00:00.000Z,,',
+      '"s1","Ava Lopez","2026-03-11","10:00","10:30","30","SLP","push_in","classroom","2","delivered","verbal","Sam Speech","Sam Speech","2026-03-11T15:00:00.000Z","",""',
     );
   });
 

@@ -135,6 +135,19 @@ describe('legend', () => {
     expect(legendItems(goal).some((i) => i.kind === 'model' && i.key === 'split')).toBe(true);
   });
 
+  it('rings a late entry and explains the ring in the legend, only when there is one', () => {
+    const plain = makeGoal();
+    expect(legendItems(plain).some((i) => i.kind === 'mark')).toBe(false);
+    const goal = makeGoal({
+      points: plain.points.map((p, i) => (i === 1 ? { ...p, late: true } : p)),
+    });
+    const pts = plotPoints(goal, makeScales(goal, layout));
+    expect(pts.map((p) => p.late)).toEqual(plain.points.map((_, i) => i === 1));
+    expect(legendItems(goal).filter((i) => i.kind === 'mark')).toEqual([
+      { kind: 'mark', key: 'late_entry', label: 'Late entry (after the report was final)' },
+    ]);
+  });
+
   it('omits the trend when there is none', () => {
     const goal = makeGoal();
     const items = legendItems({ ...goal, progress: { ...goal.progress, trend: null } });

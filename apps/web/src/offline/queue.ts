@@ -6,6 +6,9 @@ import { httpStatus, userMessage } from '../lib/errors';
 // a dropped network or a closed tab loses nothing; it leaves the outbox only once the server
 // has answered. Each entry carries an idempotency key made here, once per session, so however
 // often it is retried (this tab, another tab, after a reload) the server stores it once.
+// Each signed-in user has an outbox of their own (keyed by user id), and signing out removes it
+// (after a warning while anything is unsent), so the next person on a shared device finds
+// nothing of it.
 
 export interface OutboxEntry {
   key: string;
@@ -20,12 +23,14 @@ export interface OutboxEntry {
   rejected: string | null;
 }
 
-const STORAGE_KEY = 'carryover.outbox.v1';
+const STORAGE_PREFIX = 'carryover.outbox.v2.';
+/** One outbox for every user, before outboxes were kept per user: split up on first read. */
+const LEGACY_KEY = 'carryover.outbox.v1';
+const storageKey = (userId: string) => `${STORAGE_PREFIX}${userId}`;
 const listeners = new Set<() => void>();
 
-function readAll(): OutboxEntry[] {
+function parse(raw: string | null): OutboxEntry[] {
   try {
-    const raw = localStorage.getItem(STORAGE_KEY);
     const parsed: unknown = raw ? JSON.parse(raw) : [];
     return Array.isArray(parsed) ? (parsed as OutboxEntry[]) : [];
   } catch {
@@ -33,24 +38,62 @@ function readAll(): OutboxEntry[] {
   }
 }
 
-function writeAll(entries: OutboxEntry[]): void {
-  localStorage.setItem(STORAGE_KEY, JSON.stringify(entries));
-  cache = null;
+function moveLegacyOutbox(): void {
+  const legacy = localStorage.getItem(LEGACY_KEY);
+  if (legacy === null) return;
+  const byUser = new Map<string, OutboxEntry[]>();
+  for (const e of parse(legacy)) byUser.set(e.userId, [...(byUser.get(e.userId) ?? []), e]);
+  for (const [userId, entries] of byUser)
+    localStorage.setItem(storageKey(userId), JSON.stringify([...readAll(userId), ...entries]));
+  localStorage.removeItem(LEGACY_KEY);
+}
+
+function readAll(userId: string): OutboxEntry[] {
+  return parse(localStorage.getItem(storageKey(userId)));
+}
+
+function changed(): void {
+  cache.clear();
   for (const l of listeners) l();
 }
 
-let cache: { raw: string | null; entries: OutboxEntry[] } | null = null;
-function snapshot(): OutboxEntry[] {
-  const raw = localStorage.getItem(STORAGE_KEY);
-  if (!cache || cache.raw !== raw) cache = { raw, entries: readAll() };
-  return cache.entries;
+function writeAll(userId: string, entries: OutboxEntry[]): void {
+  if (entries.length === 0) localStorage.removeItem(storageKey(userId));
+  else localStorage.setItem(storageKey(userId), JSON.stringify(entries));
+  changed();
+}
+
+const NOBODY: OutboxEntry[] = [];
+const cache = new Map<string, { raw: string | null; entries: OutboxEntry[] }>();
+function snapshot(userId: string | null): OutboxEntry[] {
+  if (!userId) return NOBODY;
+  const raw = localStorage.getItem(storageKey(userId));
+  let hit = cache.get(userId);
+  if (!hit || hit.raw !== raw) {
+    hit = { raw, entries: parse(raw) };
+    cache.set(userId, hit);
+  }
+  return hit.entries;
+}
+
+/** How many of the user's sessions are still on this device (waiting or refused). */
+export function unsentCount(userId: string): number {
+  moveLegacyOutbox();
+  return readAll(userId).length;
+}
+
+/** Removes the user's outbox from this device: at sign-out, once the user has agreed. */
+export function clearOutbox(userId: string): void {
+  moveLegacyOutbox();
+  localStorage.removeItem(storageKey(userId));
+  changed();
 }
 
 function subscribe(listener: () => void): () => void {
   listeners.add(listener);
-  // Another tab changed the outbox.
+  // Another tab changed an outbox.
   const onStorage = (e: StorageEvent) => {
-    if (e.key === STORAGE_KEY) listener();
+    if (e.key === null || e.key.startsWith(STORAGE_PREFIX)) listener();
   };
   window.addEventListener('storage', onStorage);
   return () => {
@@ -64,17 +107,26 @@ export function newIdempotencyKey(): string {
 }
 
 export function enqueue(entry: Omit<OutboxEntry, 'attempts' | 'rejected' | 'queuedAt'>): void {
-  const all = readAll();
+  const all = readAll(entry.userId);
   if (all.some((e) => e.key === entry.key)) return;
-  writeAll([...all, { ...entry, attempts: 0, rejected: null, queuedAt: new Date().toISOString() }]);
+  writeAll(entry.userId, [
+    ...all,
+    { ...entry, attempts: 0, rejected: null, queuedAt: new Date().toISOString() },
+  ]);
 }
 
-export function discard(key: string): void {
-  writeAll(readAll().filter((e) => e.key !== key));
+export function discard(userId: string, key: string): void {
+  writeAll(
+    userId,
+    readAll(userId).filter((e) => e.key !== key),
+  );
 }
 
-function update(key: string, change: Partial<OutboxEntry>): void {
-  writeAll(readAll().map((e) => (e.key === key ? { ...e, ...change } : e)));
+function update(userId: string, key: string, change: Partial<OutboxEntry>): void {
+  writeAll(
+    userId,
+    readAll(userId).map((e) => (e.key === key ? { ...e, ...change } : e)),
+  );
 }
 
 /** A network failure or a server hiccup (retry later) vs a refusal (retrying will not help). */
@@ -109,8 +161,8 @@ export function useOutbox(
   send: (input: SessionLogInput) => Promise<unknown>,
   onSent?: () => void,
 ) {
-  const all = useSyncExternalStore(subscribe, snapshot);
-  const entries = userId ? all.filter((e) => e.userId === userId) : [];
+  useEffect(moveLegacyOutbox, []);
+  const entries = useSyncExternalStore(subscribe, () => snapshot(userId));
   const online = useOnline();
   const [sending, setSending] = useState(false);
   const busy = useRef(false);
@@ -122,18 +174,18 @@ export function useOutbox(
   const flushOnce = useCallback(async () => {
     if (!userId) return;
     let sent = 0;
-    for (const entry of readAll()) {
-      if (entry.userId !== userId || entry.rejected) continue;
+    for (const entry of readAll(userId)) {
+      if (entry.rejected) continue;
       try {
         await sendRef.current(entry.input);
-        discard(entry.key);
+        discard(userId, entry.key);
         sent++;
       } catch (error) {
         if (isTransient(error)) {
-          update(entry.key, { attempts: entry.attempts + 1 });
+          update(userId, entry.key, { attempts: entry.attempts + 1 });
           break; // offline or server down: the rest would fail the same way
         }
-        update(entry.key, { attempts: entry.attempts + 1, rejected: userMessage(error) });
+        update(userId, entry.key, { attempts: entry.attempts + 1, rejected: userMessage(error) });
       }
     }
     if (sent > 0) onSentRef.current?.();
@@ -177,5 +229,12 @@ export function useOutbox(
     [flush],
   );
 
-  return { entries, online, sending, flush, add, discard };
+  const discardEntry = useCallback(
+    (key: string) => {
+      if (userId) discard(userId, key);
+    },
+    [userId],
+  );
+
+  return { entries, online, sending, flush, add, discard: discardEntry };
 }

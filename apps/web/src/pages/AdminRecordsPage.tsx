@@ -1,3 +1,4 @@
+import type { RouterOutputs } from '@carryover/api';
 import type { CaseloadRow, RecordFormat } from '@carryover/domain';
 import { Button, EmptyState, ErrorState, Field, LoadingState, PageHeader } from '@carryover/ui';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -82,10 +83,52 @@ function StudentPicker({
   );
 }
 
-function DeleteStudent({ student, onDeleted }: { student: CaseloadRow; onDeleted: () => void }) {
+type Mention = RouterOutputs['admin']['deleteStudent']['mentions'][number];
+
+/**
+ * Where other students' notes, narratives and touch-base notes still name a deleted student:
+ * the deletion cannot scrub another student's record, so the admin reviews these by hand.
+ */
+function Mentions({ name, mentions }: { name: string; mentions: Mention[] }) {
+  return (
+    <section className="section-card" aria-labelledby="mentions-heading">
+      <h2 id="mentions-heading">
+        {mentions.length === 0
+          ? `No other record names ${name}`
+          : `${mentions.length} place${mentions.length === 1 ? '' : 's'} in other records name ${name}`}
+      </h2>
+      {mentions.length > 0 && (
+        <>
+          <p>
+            These notes belong to other students or meetings, so the deletion kept them. Review each
+            and edit or amend it where the name should go.
+          </p>
+          <ul className="records-mentions">
+            {mentions.map((m, i) => (
+              <li key={i}>
+                <strong>{m.where}</strong>
+                {m.studentName ? ` of ${m.studentName}` : ''}, {m.date} ({m.matched}): “{m.excerpt}”
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+function DeleteStudent({
+  student,
+  onDeleted,
+}: {
+  student: CaseloadRow;
+  onDeleted: (mentions: Mention[]) => void;
+}) {
   const trpc = useTRPC();
   const [confirmName, setConfirmName] = useState('');
-  const remove = useMutation(trpc.admin.deleteStudent.mutationOptions({ onSuccess: onDeleted }));
+  const remove = useMutation(
+    trpc.admin.deleteStudent.mutationOptions({ onSuccess: (result) => onDeleted(result.mentions) }),
+  );
   const errors = fieldErrors(remove.error);
   const formError = remove.error && !errors.confirmName ? userMessage(remove.error) : null;
   return (
@@ -149,6 +192,7 @@ export function AdminRecordsPage() {
   const [format, setFormat] = useState<RecordFormat>('csv');
   const [busy, setBusy] = useState<'access' | 'record' | null>(null);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [mentions, setMentions] = useState<{ name: string; list: Mention[] } | null>(null);
 
   if (me.data && !isAdmin) {
     return (
@@ -220,6 +264,7 @@ export function AdminRecordsPage() {
               onChange={(picked) => {
                 setStudent(picked);
                 setMessage(null);
+                setMentions(null);
               }}
             />
           </section>
@@ -231,6 +276,7 @@ export function AdminRecordsPage() {
               {message.text}
             </p>
           )}
+          {mentions && <Mentions name={mentions.name} mentions={mentions.list} />}
           {student ? (
             <>
               <div className="records-grid">
@@ -275,8 +321,9 @@ export function AdminRecordsPage() {
               <DeleteStudent
                 key={student.studentId}
                 student={student}
-                onDeleted={() => {
+                onDeleted={(found) => {
                   setMessage({ kind: 'ok', text: `${student.name}'s record was deleted.` });
+                  setMentions({ name: student.name, list: found });
                   setStudent(null);
                   void queryClient.invalidateQueries({ queryKey: trpc.caseload.list.queryKey() });
                 }}

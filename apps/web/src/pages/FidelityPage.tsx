@@ -6,7 +6,6 @@ import {
   type FidelityRow,
 } from '@carryover/domain';
 import {
-  Button,
   type Column,
   DataTable,
   EmptyState,
@@ -24,7 +23,7 @@ import { DisciplineFilter, PeriodFilter } from '../components/Filters';
 import { MorePages } from '../components/MorePages';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
-import { useTRPC, useTRPCClient } from '../trpc';
+import { useTRPC } from '../trpc';
 
 // Service fidelity: mandated vs delivered minutes per student and service, per week and for
 // the period, a page of students at a time (more load as the end of the list scrolls into view,
@@ -213,21 +212,20 @@ function WeekDetails({ row }: { row: TableRow }) {
   );
 }
 
-function download(filename: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+/**
+ * The server's streamed export (GET /export/…, the session cookie signs it): the browser saves the
+ * file as it arrives, so even a whole district's CSV is never held in memory on either side.
+ */
+function exportHref(file: 'fidelity.csv' | 'billing.csv', params: Record<string, unknown>) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params))
+    if (typeof value === 'string' && value !== '') query.set(key, value);
+  return `/export/${file}?${query}`;
 }
 
 export function FidelityPage() {
   useDocumentTitle('Fidelity');
   const trpc = useTRPC();
-  const client = useTRPCClient();
   const me = useViewer();
   const [periodId, setPeriodId] = useState('');
   const [discipline, setDiscipline] = useState<Discipline | '' | null>(null);
@@ -260,8 +258,6 @@ export function FidelityPage() {
     enabled: grouped,
     placeholderData: keepPreviousData,
   });
-  const [exporting, setExporting] = useState<string | null>(null);
-  const [exportError, setExportError] = useState<string | null>(null);
   // Stable arrays: the table recomputes whenever `rows` is a new array.
   const rows = useMemo(
     () =>
@@ -272,23 +268,6 @@ export function FidelityPage() {
   );
   const shown = grouped ? groups : report;
   const v = report.data?.pages[0];
-
-  const exportCsv = async (what: 'fidelity' | 'billing') => {
-    if (!v) return;
-    setExporting(what);
-    setExportError(null);
-    try {
-      const file =
-        what === 'fidelity'
-          ? await client.fidelity.csv.query(input)
-          : await client.sessions.billingCsv.query({ from: v.from, to: v.to });
-      download(file.filename, file.csv);
-    } catch (error) {
-      setExportError(userMessage(error));
-    } finally {
-      setExporting(null);
-    }
-  };
 
   return (
     <>
@@ -305,20 +284,20 @@ export function FidelityPage() {
         actions={
           v && v.rows.length > 0 ? (
             <>
-              <Button
-                variant="secondary"
-                busy={exporting === 'fidelity'}
-                onClick={() => void exportCsv('fidelity')}
+              <a
+                className="btn btn--secondary"
+                href={exportHref('fidelity.csv', input ?? {})}
+                download
               >
                 Fidelity CSV
-              </Button>
-              <Button
-                variant="secondary"
-                busy={exporting === 'billing'}
-                onClick={() => void exportCsv('billing')}
+              </a>
+              <a
+                className="btn btn--secondary"
+                href={exportHref('billing.csv', { from: v.from, to: v.to })}
+                download
               >
                 Session log CSV (billing)
-              </Button>
+              </a>
             </>
           ) : null
         }
@@ -340,11 +319,6 @@ export function FidelityPage() {
           />
         )}
       </search>
-      {exportError && (
-        <p className="form-alert" role="alert">
-          {exportError}
-        </p>
-      )}
       {shown.isPending ? (
         <LoadingState label="Loading service minutes" rows={8} />
       ) : shown.isError ? (

@@ -1,11 +1,13 @@
 import {
   type AttendanceOutcome,
   type CollaborationMode,
+  finalisedPeriodOn,
   type GoalDataInput,
   labels,
   missedReasons,
   type PromptLevel,
   promptLevels,
+  recordDateProblem,
   type SessionFormContext,
   type SessionGoalChoice,
   SessionLogInput,
@@ -205,6 +207,7 @@ function SessionForm({ context, userId }: { context: SessionFormContext; userId:
   const [current, setCurrent] = useState(0);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState<string | null>(null);
+  const [lateReason, setLateReason] = useState('');
   const [classroom, setClassroom] = useState('');
   const classrooms = useMemo(() => {
     const map = new Map<string, string>();
@@ -218,6 +221,11 @@ function SessionForm({ context, userId }: { context: SessionFormContext; userId:
   const students = useMemo(
     () => context.students.filter((s) => selected.includes(s.id)),
     [context.students, selected],
+  );
+  // A date inside a period whose report is final for a chosen student makes this a late entry.
+  const latePeriod = finalisedPeriodOn(
+    date,
+    context.finalisedPeriods.filter((p) => selected.includes(p.studentId)),
   );
   const homerooms = new Set(students.map((s) => s.homeroomId).filter(Boolean));
   const routines = context.routines.filter(
@@ -252,6 +260,7 @@ function SessionForm({ context, userId }: { context: SessionFormContext; userId:
     setting,
     routineId: model === 'push_in' && routineId ? routineId : null,
     collaborationMode: model === 'push_in' ? collaboration : null,
+    lateEntryReason: latePeriod ? lateReason : null,
     sign,
     students: students.map((s) => {
       const e = entries[s.id] ?? emptyStudent();
@@ -268,8 +277,8 @@ function SessionForm({ context, userId }: { context: SessionFormContext; userId:
   const submit = (sign: boolean) => {
     const input = build(sign);
     const parsed = SessionLogInput.safeParse(input);
+    const errs: Record<string, string> = {};
     if (!parsed.success) {
-      const errs: Record<string, string> = {};
       for (const issue of parsed.error.issues) {
         const key =
           issue.path[0] === 'students' && typeof issue.path[1] === 'number'
@@ -277,6 +286,13 @@ function SessionForm({ context, userId }: { context: SessionFormContext; userId:
             : String(issue.path[0] ?? 'form');
         errs[key] ??= issue.message;
       }
+    }
+    // The server's date rules, said before the session waits in the outbox.
+    const dateProblem = recordDateProblem(date, context.today, 'session');
+    if (dateProblem) errs.date ??= dateProblem;
+    if (latePeriod && lateReason.trim().length < 3)
+      errs.lateEntryReason ??= `The report for ${latePeriod.name} is final: enter this as a late entry and say why`;
+    if (Object.keys(errs).length > 0) {
       setErrors(errs);
       return;
     }
@@ -365,6 +381,16 @@ function SessionForm({ context, userId }: { context: SessionFormContext; userId:
               error={errors.endTime}
             />
           </div>
+          {latePeriod && (
+            <Field
+              label="Late entry: why is it entered now?"
+              hint={`The ${latePeriod.name} report is final. This session is saved as a late entry and marked as one on the goal graph and in the report's next version.`}
+              value={lateReason}
+              maxLength={500}
+              onChange={(e) => setLateReason(e.target.value)}
+              error={errors.lateEntryReason}
+            />
+          )}
           <SegmentedControl
             legend="Model"
             options={(['push_in', 'pull_out', 'consult'] as const).map((m) => ({

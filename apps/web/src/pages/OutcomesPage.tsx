@@ -1,6 +1,8 @@
 import type { RouterOutputs } from '@carryover/api';
 import {
   type ComparisonReport,
+  type CsvValue,
+  csvDocument,
   DEFAULT_OUTCOME_FLOOR,
   type Difference,
   type Estimate,
@@ -81,11 +83,6 @@ function download(filename: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
 /** The strata table as CSV: one line per stratum, every model's mean and interval, the difference. */
 export function strataCsv(report: ComparisonReport, schoolName: (id: string) => string): string {
   const header = [
@@ -102,32 +99,28 @@ export function strataCsv(report: ComparisonReport, schoolName: (id: string) => 
     'difference_high',
     'difference_claimed',
   ];
-  const lines = [header.join(',')];
+  const records: CsvValue[][] = [];
   for (const s of report.strata) {
     const c = s.outcomes.all;
-    lines.push(
-      [
-        s.dimension,
-        s.dimension === 'school' ? schoolName(s.key) : s.key,
-        s.students,
-        s.goals,
-        s.episodes,
-        s.excludedEpisodes,
-        s.insufficient ? 'yes' : 'no',
-        ...serviceModels.flatMap((m) => {
-          const e = c?.byModel[m];
-          return [e?.estimate, e?.low, e?.high, e?.students];
-        }),
-        c?.pushInMinusPullOut.estimate,
-        c?.pushInMinusPullOut.low,
-        c?.pushInMinusPullOut.high,
-        c ? (c.pushInMinusPullOut.claimed ? 'yes' : 'no') : '',
-      ]
-        .map(csvCell)
-        .join(','),
-    );
+    records.push([
+      s.dimension,
+      s.dimension === 'school' ? schoolName(s.key) : s.key,
+      s.students,
+      s.goals,
+      s.episodes,
+      s.excludedEpisodes,
+      s.insufficient ? 'yes' : 'no',
+      ...serviceModels.flatMap((m) => {
+        const e = c?.byModel[m];
+        return [e?.estimate, e?.low, e?.high, e?.students];
+      }),
+      c?.pushInMinusPullOut.estimate,
+      c?.pushInMinusPullOut.low,
+      c?.pushInMinusPullOut.high,
+      c ? (c.pushInMinusPullOut.claimed ? 'yes' : 'no') : '',
+    ]);
   }
-  return `${lines.join('\n')}\n`;
+  return csvDocument(header, records);
 }
 
 function DifferenceText({ d, f }: { d: Difference; f: (v: number) => string }) {

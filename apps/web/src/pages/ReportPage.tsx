@@ -87,6 +87,13 @@ export function ReportPage() {
                 {r.finalizedBy ? ` by ${r.finalizedBy}` : ''}
               </>
             )}
+            {r.version > 1 && (
+              <>
+                {' '}
+                · Version {r.version}
+                {r.amendReason ? ` (amended: ${r.amendReason})` : ''}
+              </>
+            )}
           </p>
         }
         actions={
@@ -125,7 +132,10 @@ export function ReportPage() {
           <summary>How the goal-attainment score is computed</summary>
           <p>{GAS_RULE}</p>
         </details>
+        {!final && r.readiness.length > 0 && <ReadinessPanel report={r} />}
         {r.canFinalize && <FinalizeBar report={r} />}
+        {r.canAmend && <AmendPanel report={r} />}
+        {r.versions.length > 0 && <VersionList report={r} />}
       </div>
     </>
   );
@@ -254,7 +264,11 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
         </div>
         <div>
           <dt>Sessions with data</dt>
-          <dd>{s.sessions}</dd>
+          <dd>
+            {s.sessions}
+            {line.lateEntries > 0 &&
+              ` (${line.lateEntries} late ${line.lateEntries === 1 ? 'entry' : 'entries'})`}
+          </dd>
         </div>
         <div>
           <dt>Latest level</dt>
@@ -437,6 +451,153 @@ function FinalizeBar({ report }: { report: ReportView }) {
           {userMessage(finalize.error)}
         </p>
       )}
+    </section>
+  );
+}
+
+/** Each discipline marks its lines ready; the report is finalised once all have. */
+function ReadinessPanel({ report }: { report: ReportView }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const mark = useMutation(
+    trpc.reports.markReady.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.reports.get.queryKey() });
+      },
+    }),
+  );
+  return (
+    <section className="section-card report-readiness" aria-label="Ready to finalise">
+      <h2 className="report-goal__title">Ready to finalise?</h2>
+      <ul>
+        {report.readiness.map((r) => (
+          <li key={r.discipline}>
+            <strong>{r.discipline}</strong>
+            <span>
+              {r.ready
+                ? `ready${r.markedBy ? ` (${r.markedBy}, ${formatDate((r.markedAt ?? '').slice(0, 10))})` : ''}`
+                : 'not marked ready yet'}
+            </span>
+            {report.canMarkReady.includes(r.discipline) && (
+              <Button
+                variant="secondary"
+                size="small"
+                busy={mark.isPending}
+                onClick={() =>
+                  mark.mutate({ reportId: report.id, discipline: r.discipline, ready: !r.ready })
+                }
+              >
+                {r.ready ? `Take back ${r.discipline} ready` : `Mark ${r.discipline} lines ready`}
+              </Button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {report.waitingFor.length > 0 && (
+        <p className="muted small" role="status">
+          Waiting for {report.waitingFor.join(', ')} to mark their lines ready before the report can
+          be finalised. Changing a goal's line takes its discipline's mark back.
+        </p>
+      )}
+      {mark.isError && (
+        <p className="form-alert" role="alert">
+          {userMessage(mark.error)}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** Reopens a final report as its next version; the reason is printed with it. */
+function AmendPanel({ report }: { report: ReportView }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const id = useId();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const amend = useMutation(
+    trpc.reports.amend.mutationOptions({
+      onSuccess: async () => {
+        setOpen(false);
+        setReason('');
+        await queryClient.invalidateQueries({ queryKey: trpc.reports.get.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.reports.list.queryKey() });
+      },
+    }),
+  );
+  const errors = amend.isError ? fieldErrors(amend.error) : {};
+  return (
+    <section className="section-card report-finalize" aria-label="Amend report">
+      {open ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            amend.mutate({ reportId: report.id, reason });
+          }}
+          noValidate
+        >
+          <div className={`field${errors.reason ? ' field--invalid' : ''}`}>
+            <label className="field__label" htmlFor={`${id}-reason`}>
+              Why is the report amended?
+            </label>
+            <textarea
+              id={`${id}-reason`}
+              rows={3}
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              aria-invalid={errors.reason ? true : undefined}
+              aria-describedby={errors.reason ? `${id}-reason-error` : undefined}
+            />
+            {errors.reason && (
+              <p id={`${id}-reason-error`} className="field__error">
+                {errors.reason.join(' ')}
+              </p>
+            )}
+          </div>
+          <div className="report-goal__actions">
+            <Button type="submit" busy={amend.isPending}>
+              {amend.isPending ? 'Reopening…' : `Reopen as version ${report.version + 1}`}
+            </Button>
+            <Button variant="secondary" onClick={() => setOpen(false)}>
+              Cancel
+            </Button>
+          </div>
+        </form>
+      ) : (
+        <div className="report-goal__actions">
+          <Button variant="secondary" onClick={() => setOpen(true)}>
+            Amend report
+          </Button>
+          <span className="muted small">
+            Version {report.version} stays as it was finalised, and printable.
+          </span>
+        </div>
+      )}
+      {amend.isError && Object.keys(errors).length === 0 && (
+        <p className="form-alert" role="alert">
+          {userMessage(amend.error)}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** Every finalised version, each printable exactly as it was finalised. */
+function VersionList({ report }: { report: ReportView }) {
+  const base = `/reports/${encodeURIComponent(report.id)}/print`;
+  return (
+    <section className="section-card report-versions" aria-label="Finalised versions">
+      <h2 className="report-goal__title">Finalised versions</h2>
+      <ol>
+        {report.versions.map((v) => (
+          <li key={v.version}>
+            Version {v.version}, finalised on {formatDate(v.finalizedAt.slice(0, 10))}
+            {v.finalizedBy ? ` by ${v.finalizedBy}` : ''}
+            {v.amendReason ? ` — amended: ${v.amendReason}` : ''} ·{' '}
+            <Link to={`${base}?v=${v.version}`}>Print version {v.version}</Link>
+          </li>
+        ))}
+      </ol>
     </section>
   );
 }

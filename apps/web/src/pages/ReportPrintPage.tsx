@@ -17,15 +17,16 @@ import { useTRPC } from '../trpc';
 
 /**
  * The printable report: a document a parent would keep. `?version=parent` is the short version
- * in plain language. The browser's print (Save as PDF) makes the PDF; the screen toolbar is not
- * printed.
+ * in plain language; `?v=2` an earlier finalised version, exactly as it was finalised. The
+ * browser's print (Save as PDF) makes the PDF; the screen toolbar is not printed.
  */
 export function ReportPrintPage() {
   const { reportId = '' } = useParams();
   const [params] = useSearchParams();
   const parent = params.get('version') === 'parent';
+  const version = Number(params.get('v')) || undefined;
   const trpc = useTRPC();
-  const report = useQuery(trpc.reports.get.queryOptions({ reportId }));
+  const report = useQuery(trpc.reports.get.queryOptions({ reportId, version }));
   useDocumentTitle(
     report.data
       ? `${report.data.studentName} — ${report.data.period.name} ${parent ? 'progress letter' : 'progress report'}`
@@ -45,6 +46,7 @@ export function ReportPrintPage() {
   }
   const r = report.data;
   const base = `/reports/${encodeURIComponent(r.id)}`;
+  const keepVersion = version ? `v=${version}` : '';
   return (
     <>
       <div className="print-toolbar">
@@ -52,7 +54,11 @@ export function ReportPrintPage() {
         <div className="print-toolbar__actions">
           <Link
             className="btn btn--secondary"
-            to={parent ? `${base}/print` : `${base}/print?version=parent`}
+            to={
+              parent
+                ? `${base}/print${keepVersion ? `?${keepVersion}` : ''}`
+                : `${base}/print?version=parent${keepVersion ? `&${keepVersion}` : ''}`
+            }
           >
             {parent ? 'Full report' : 'Parent version'}
           </Link>
@@ -78,6 +84,17 @@ function DocHeader({ report: r, title }: { report: ReportView; title: string }) 
       <p className="print-doc__district">{r.districtName}</p>
       <h1 className="print-doc__title">{title}</h1>
       {r.status === 'draft' && <p className="print-doc__draft">Draft — not yet final</p>}
+      {r.version > 1 && (
+        <p className="print-doc__amended">
+          Version {r.version}, amending version {r.version - 1}
+          {r.amendReason ? `: ${r.amendReason}` : ''}
+        </p>
+      )}
+      {!r.isLatest && (
+        <p className="print-doc__draft">
+          Superseded by version {Math.max(...r.versions.map((v) => v.version), r.version + 1)}
+        </p>
+      )}
     </header>
   );
 }
@@ -170,7 +187,11 @@ function GoalBlock({ line: g, index }: { line: ReportGoalLine; index: number }) 
           </tr>
           <tr>
             <th scope="row">Sessions with data</th>
-            <td>{g.summary.sessions}</td>
+            <td>
+              {g.summary.sessions}
+              {g.lateEntries > 0 &&
+                ` (${g.lateEntries} late ${g.lateEntries === 1 ? 'entry' : 'entries'})`}
+            </td>
             <th scope="row">Latest level</th>
             <td>
               {g.summary.level == null
@@ -240,7 +261,8 @@ function Signature({ report: r }: { report: ReportView }) {
       {r.status === 'final' && r.finalizedAt ? (
         <p>
           Finalised on {formatDate(r.finalizedAt.slice(0, 10))}
-          {r.finalizedBy ? ` by ${r.finalizedBy}` : ''}.
+          {r.finalizedBy ? ` by ${r.finalizedBy}` : ''}
+          {r.version > 1 ? ` (version ${r.version})` : ''}.
         </p>
       ) : (
         <p>Draft prepared {formatDate(r.createdAt.slice(0, 10))}; not yet final.</p>

@@ -116,6 +116,9 @@ function PeriodReports({ period }: { period: ReportingPeriodView }) {
           {r.report?.finalizedAt && (
             <span className="muted small"> · {formatDate(r.report.finalizedAt.slice(0, 10))}</span>
           )}
+          {r.report && r.report.version > 1 && (
+            <span className="muted small"> · version {r.report.version}</span>
+          )}
         </span>
       ),
       sortValue: (r) => reportStateLabel(r.report),

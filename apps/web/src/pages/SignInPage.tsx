@@ -1,4 +1,5 @@
-import { SignInInput } from '@carryover/domain';
+import type { Viewer } from '@carryover/domain';
+import { SignInInput, VerifyMfaInput } from '@carryover/domain';
 import { Button, Field, LoadingState } from '@carryover/ui';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
@@ -24,11 +25,35 @@ export function SignInPage() {
   const alertRef = useRef<HTMLDivElement>(null);
   const returnTo = safeReturnPath((location.state as { from?: unknown } | null)?.from);
 
+  // After the password: the app, a code from the authenticator app, or enrolment first.
+  const [codeStep, setCodeStep] = useState(false);
+  const [code, setCode] = useState('');
+  const [codeError, setCodeError] = useState<string | null>(null);
+  const finish = (viewer: Viewer) => {
+    queryClient.setQueryData(trpc.auth.me.queryKey(), viewer);
+    navigate(returnTo ?? homeFor(viewer), { replace: true });
+  };
+  const verify = useMutation(
+    trpc.auth.verifyMfa.mutationOptions({
+      onSuccess: ({ next: _, ...viewer }) => finish(viewer),
+      onError: (error) => {
+        if (errorCode(error) === 'BAD_REQUEST')
+          setCodeError(fieldErrors(error).code?.join(' ') ?? userMessage(error));
+        else {
+          // Too many wrong codes end the half-finished sign-in: start again.
+          setCodeStep(false);
+          setCodeError(null);
+          setFormError(userMessage(error));
+        }
+      },
+    }),
+  );
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
-      onSuccess: (viewer) => {
-        queryClient.setQueryData(trpc.auth.me.queryKey(), viewer);
-        navigate(returnTo ?? homeFor(viewer), { replace: true });
+      onSuccess: ({ next, ...viewer }) => {
+        if (next === 'app') finish(viewer);
+        else if (next === 'mfa') setCodeStep(true);
+        else navigate('/account/enrol', { replace: true });
       },
       onError: (error) => {
         if (errorCode(error) === 'BAD_REQUEST') {
@@ -48,7 +73,7 @@ export function SignInPage() {
   }, [formError]);
 
   if (me.isPending) return <LoadingState label="Checking your session" rows={2} />;
-  if (me.data && !signIn.isPending && !signIn.isSuccess) {
+  if (me.data && !signIn.isPending && !signIn.isSuccess && !verify.isSuccess) {
     return <Navigate to={returnTo ?? homeFor(me.data)} replace />;
   }
 
@@ -71,6 +96,49 @@ export function SignInPage() {
     }
     setErrors({});
     signIn.mutate(parsed.data);
+  }
+
+  function onSubmitCode(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const parsed = VerifyMfaInput.safeParse({ code });
+    if (!parsed.success) {
+      setCodeError(parsed.error.issues[0]?.message ?? 'Enter the code');
+      document.getElementById('sign-in-code')?.focus();
+      return;
+    }
+    setCodeError(null);
+    verify.mutate(parsed.data);
+  }
+
+  if (codeStep) {
+    return (
+      <main id="main" className="app-main">
+        <div className="sign-in">
+          <p className="sign-in__brand">Carryover</p>
+          <div className="section-card">
+            <h1>Enter your code</h1>
+            <p className="muted">Open your authenticator app, or use one of your recovery codes.</p>
+            <form onSubmit={onSubmitCode} noValidate>
+              <Field
+                id="sign-in-code"
+                label="Code"
+                name="code"
+                autoComplete="one-time-code"
+                autoCapitalize="none"
+                spellCheck={false}
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+                error={codeError}
+                required
+              />
+              <Button type="submit" busy={verify.isPending}>
+                {verify.isPending ? 'Checking…' : 'Continue'}
+              </Button>
+            </form>
+          </div>
+        </div>
+      </main>
+    );
   }
 
   return (

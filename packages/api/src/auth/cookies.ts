@@ -38,8 +38,34 @@ export function readSessionToken(
   cookieHeader: string | undefined,
   target: CookieTarget,
 ): string | null {
+  return readToken(cookieHeader, sessionCookieName(target));
+}
+
+// The device cookie: a random token a browser gets when it completes a sign-in, kept for a
+// year (only its hash is stored, per user). A correct password from a browser holding it is
+// throttled on its own count, so strangers' wrong guesses at the account cannot lock the
+// owner out on their own device.
+
+export const DEVICE_COOKIE = 'carryover_device';
+export const SECURE_DEVICE_COOKIE = '__Host-carryover_device';
+export const DEVICE_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 60 * 60;
+
+const deviceCookieName = ({ secure }: CookieTarget) =>
+  secure ? SECURE_DEVICE_COOKIE : DEVICE_COOKIE;
+
+export function serializeDeviceCookie(token: string, target: CookieTarget): string {
+  return `${deviceCookieName(target)}=${token}; ${attributes(target.secure, DEVICE_COOKIE_MAX_AGE_SECONDS)}`;
+}
+
+export function readDeviceToken(
+  cookieHeader: string | undefined,
+  target: CookieTarget,
+): string | null {
+  return readToken(cookieHeader, deviceCookieName(target));
+}
+
+function readToken(cookieHeader: string | undefined, name: string): string | null {
   if (!cookieHeader) return null;
-  const name = sessionCookieName(target);
   for (const part of cookieHeader.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  capUserSessions,
   createAuthSession,
   type DB,
   deleteAuthSession,
@@ -13,6 +14,13 @@ export const SESSION_IDLE_MS = 30 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
 /** last_seen_at is written at most this often, not on every request. */
 export const SESSION_TOUCH_MS = 60 * 1000;
+/** A user's sessions beyond this many, oldest first, are ended when a new one starts. */
+export const MAX_SESSIONS_PER_USER = 10;
+/** How long a password-only session may wait for its second factor, or for enrolment. */
+export const PENDING_STAGE_MS = { mfa: 10 * 60 * 1000, enrol: 30 * 60 * 1000 } as const;
+
+/** How far sign-in has got: `full`, or a second factor owed (`mfa`) or to enrol (`enrol`). */
+export type SessionStage = 'full' | keyof typeof PENDING_STAGE_MS;
 
 export interface SessionViewer {
   id: string;
@@ -40,19 +48,47 @@ export function districtTimezone(settingsJson: string): string {
   }
 }
 
+/** The district's roles that must use a second factor; the safe default if unreadable. */
+export function districtMfaRoles(settingsJson: string): Role[] {
+  try {
+    return DistrictSettings.parse(JSON.parse(settingsJson)).mfaRequiredRoles;
+  } catch {
+    return ['admin', 'coordinator'];
+  }
+}
+
+export interface SessionClient {
+  userAgent?: string | null;
+  address?: string | null;
+}
+
 export async function startSession(
   db: DB,
   user: { id: string; districtId: string },
   now: Date,
+  options: SessionClient & { stage?: SessionStage } = {},
 ): Promise<{ token: string; sessionId: string; maxAgeSeconds: number }> {
   const token = newSessionToken();
   const sessionId = sessionIdFor(token);
+  const stage = options.stage ?? 'full';
+  const lifetime = stage === 'full' ? SESSION_ABSOLUTE_MS : PENDING_STAGE_MS[stage];
   await createAuthSession(db, {
     districtId: user.districtId,
     id: sessionId,
     userId: user.id,
     now: now.toISOString(),
-    expiresAt: new Date(now.getTime() + SESSION_ABSOLUTE_MS).toISOString(),
+    expiresAt: new Date(now.getTime() + lifetime).toISOString(),
+    stage,
+    // Bounded: a header is the client's to fill.
+    userAgent: options.userAgent?.slice(0, 300) ?? null,
+    address: options.address?.slice(0, 100) ?? null,
+  });
+  await capUserSessions(db, {
+    districtId: user.districtId,
+    userId: user.id,
+    keep: MAX_SESSIONS_PER_USER,
+    newestId: sessionId,
+    startedAt: now.toISOString(),
   });
   // Opportunistic cleanup; sign-in is rare enough to pay for it.
   await deleteExpiredAuthSessions(
@@ -61,7 +97,7 @@ export async function startSession(
     now.toISOString(),
     new Date(now.getTime() - SESSION_IDLE_MS).toISOString(),
   );
-  return { token, sessionId, maxAgeSeconds: SESSION_ABSOLUTE_MS / 1000 };
+  return { token, sessionId, maxAgeSeconds: lifetime / 1000 };
 }
 
 /**
@@ -72,7 +108,7 @@ export async function resolveSession(
   db: DB,
   token: string,
   now: Date,
-): Promise<{ sessionId: string; viewer: SessionViewer } | null> {
+): Promise<{ sessionId: string; stage: SessionStage; viewer: SessionViewer } | null> {
   const sessionId = sessionIdFor(token);
   const row = await findAuthSession(db, sessionId);
   if (!row) return null;
@@ -88,6 +124,7 @@ export async function resolveSession(
     await touchAuthSession(db, row.district_id, sessionId, now.toISOString());
   return {
     sessionId,
+    stage: (row.stage ?? 'full') as SessionStage,
     viewer: {
       id: row.id,
       districtId: row.district_id,

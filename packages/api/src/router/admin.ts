@@ -1,27 +1,32 @@
 import {
+  compactAfterDeletion,
   createStaffUser,
   deleteStudentRecord,
   emailTaken,
   existingSchoolIds,
   findActiveStaff,
   findStudentName,
+  listStaff,
   loadAccessRecord,
   loadStudentRecord,
+  setStaffActive,
 } from '@carryover/db';
 import {
   CreateUserInput,
   confirmsName,
+  csvDocument,
   DeleteStudentInput,
   ExportAccessRecordInput,
   type ExportedFile,
   ExportStudentRecordInput,
   PASSWORD_MESSAGES,
   passwordProblem,
+  SetUserActiveInput,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
-import { recordEvent } from '../audit';
+import { recordEvent, recordStudentReads } from '../audit';
 import { hashPassword } from '../auth/password';
-import { isCommonPassword } from '../data/breached';
+import { passwordChecksFor } from '../auth/strength';
 import { assertStudentInScope, STUDENT_NOT_FOUND } from '../scope';
 import { fieldError, roles } from '../trpc';
 
@@ -34,26 +39,19 @@ export const CONFIRM_NAME_MISMATCH = "That is not the student's full name";
 
 const adminProcedure = roles('admin');
 
-/** A cell that a spreadsheet cannot mistake for a formula, quoted when needed. */
-function csvCell(value: unknown): string {
-  let s = value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function toCsv(header: readonly string[], rows: readonly unknown[][]): string {
-  return [header, ...rows]
-    .map((r) => r.map(csvCell).join(','))
-    .join('\r\n')
-    .concat('\r\n');
-}
-
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
 export const adminRouter = {
   /** A staff member in the admin's district; the password must meet the policy. */
   createUser: adminProcedure.input(CreateUserInput).mutation(async ({ ctx, input, path }) => {
-    const problem = passwordProblem(input.password, isCommonPassword);
+    const problem = passwordProblem(
+      input.password,
+      passwordChecksFor({
+        email: input.email,
+        name: input.name,
+        districtName: ctx.viewer.districtName,
+      }),
+    );
     if (problem) throw fieldError('password', PASSWORD_MESSAGES[problem]);
     const d = ctx.viewer.districtId;
     const schools = await existingSchoolIds(ctx.db, d, input.schoolIds);
@@ -89,6 +87,34 @@ export const adminRouter = {
     return { id };
   }),
 
+  /** The district's staff: the People list (no passwords, no secrets). */
+  users: adminProcedure.query(({ ctx }) => listStaff(ctx.db, ctx.viewer.districtId)),
+
+  /**
+   * Deactivates (or reactivates) a staff member of the admin's district. Deactivating ends
+   * every session of theirs at once and forgets their devices; they cannot sign in until
+   * reactivated. An admin cannot deactivate themself (the district would lose its admin).
+   */
+  setUserActive: adminProcedure.input(SetUserActiveInput).mutation(async ({ ctx, input, path }) => {
+    if (input.userId === ctx.viewer.id && !input.active)
+      throw fieldError('userId', 'You cannot deactivate your own account');
+    const target = { action: path, entity: 'staff_user', entityId: input.userId };
+    const done = await ctx.db.transaction().execute(async (trx) => {
+      const changed = await setStaffActive(trx, {
+        districtId: ctx.viewer.districtId,
+        userId: input.userId,
+        active: input.active,
+      });
+      if (changed) await recordEvent({ ...ctx, db: trx }, target, 'ok');
+      return changed;
+    });
+    if (!done) {
+      await recordEvent(ctx, target, 'denied');
+      throw new TRPCError({ code: 'NOT_FOUND', message: 'No such staff member.' });
+    }
+    return { ok: true as const };
+  }),
+
   /** IDEA §300.614: who obtained access to the student's record, when, and what they did. */
   exportAccessRecord: adminProcedure
     .meta({ cost: 'export' })
@@ -118,7 +144,7 @@ export const adminRouter = {
       return {
         filename: `${base}.csv`,
         contentType: 'text/csv',
-        content: toCsv(
+        content: csvDocument(
           ['when (UTC)', 'who', 'role', 'what', 'outcome'],
           rows.map((r) => [
             r.at,
@@ -165,7 +191,9 @@ export const adminRouter = {
   /**
    * Retention: removes the student and every row of their record, confirmed by retyping the
    * student's full name. The audit trail keeps one deletion event; the student's earlier
-   * events lose their link to the student (the chain still verifies).
+   * events lose their link to the student (the chain still verifies). Returns where other
+   * students' notes, narratives and touch-base notes name the student, for the admin to review;
+   * on SQLite the file is then vacuumed, so the deleted rows leave no readable bytes.
    */
   deleteStudent: adminProcedure.input(DeleteStudentInput).mutation(async ({ ctx, input, path }) => {
     await assertStudentInScope(ctx, input.studentId, path);
@@ -181,6 +209,14 @@ export const adminRouter = {
       at: ctx.now().toISOString(),
     });
     if (!result) throw new TRPCError({ code: 'NOT_FOUND', message: STUDENT_NOT_FOUND });
-    return { deleted: result.deleted, redactedEvents: result.redactedEvents };
+    // The list shows excerpts of other students' notes: those are reads of their records.
+    const mentioned = result.mentions.flatMap((m) => (m.studentId ? [m.studentId] : []));
+    await recordStudentReads(ctx, path, [...new Set(mentioned)]);
+    await compactAfterDeletion(ctx.db, ctx.dialect);
+    return {
+      deleted: result.deleted,
+      redactedEvents: result.redactedEvents,
+      mentions: result.mentions,
+    };
   }),
 } satisfies TRPCRouterRecord;

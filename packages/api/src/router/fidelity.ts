@@ -8,7 +8,7 @@ import {
 import {
   type AbsencePolicy,
   computeFidelity,
-  csvLine,
+  csvRecords,
   type Discipline,
   DistrictSettings,
   decodeFidelityCursor,
@@ -36,6 +36,7 @@ import {
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordStudentReads } from '../audit';
+import { CSV_EXPORT_ROLES, type CsvExport, collectChunks } from '../exports/csv';
 import { type Context, roles, todayFor, type Viewer } from '../trpc';
 
 // Service fidelity per student and discipline, from computeFidelity — the one arithmetic the
@@ -230,26 +231,26 @@ export const FIDELITY_BATCH = 500;
 
 /**
  * The whole scope's rows, a batch of students at a time in name order, so no request holds more
- * than one batch's sessions. `onBatch` gets each batch's rows and its students.
+ * than one batch's sessions. Each batch is read only when the caller pulls it.
  */
-async function eachBatch(
+async function* scopeBatches(
   ctx: FidelityContext,
   resolved: Resolved,
   discipline: Discipline | undefined,
-  onBatch: (rows: FidelityRow[], studentIds: string[]) => Promise<void> | void,
-): Promise<void> {
+  batchSize = FIDELITY_BATCH,
+): AsyncGenerator<{ rows: FidelityRow[]; studentIds: string[] }> {
   let after: FidelitySortKey | null = null;
   for (;;) {
     const students = await fidelityPageStudents(
       ctx.db,
       ctx.viewer,
       { today: resolved.today, ...resolved.period },
-      { discipline, after, limit: FIDELITY_BATCH },
+      { discipline, after, limit: batchSize },
     );
     if (students.length === 0) return;
-    const ids = students.map((s) => s.id);
-    await onBatch(await rowsFor(ctx, resolved, discipline, ids), ids);
-    if (students.length < FIDELITY_BATCH) return;
+    const studentIds = students.map((s) => s.id);
+    yield { rows: await rowsFor(ctx, resolved, discipline, studentIds), studentIds };
+    if (students.length < batchSize) return;
     after = students.at(-1)!.sortKey;
   }
 }
@@ -273,7 +274,37 @@ export async function minutesBehindByStudent(
   return behind;
 }
 
-const reader = roles('therapist', 'assistant', 'coordinator', 'admin');
+/**
+ * The fidelity report of the whole scope as CSV, a batch of students at a time: the header, then
+ * each batch's lines once its students are audited. Nothing is read until the chunks are pulled,
+ * so a streaming caller holds one batch at most.
+ */
+export async function fidelityCsvExport(
+  ctx: FidelityContext,
+  input: FidelityPeriodInput,
+  action: string,
+  batchSize = FIDELITY_BATCH,
+): Promise<CsvExport> {
+  const resolved = await resolvePeriod(ctx, input);
+  async function* chunks(): AsyncGenerator<string> {
+    yield csvRecords([FIDELITY_CSV_HEADER]);
+    for await (const { rows, studentIds } of scopeBatches(
+      ctx,
+      resolved,
+      input?.discipline,
+      batchSize,
+    )) {
+      await recordStudentReads(ctx, action, studentIds);
+      yield fidelityCsvLines(resolved.period, rows);
+    }
+  }
+  return {
+    filename: `service-fidelity_${resolved.period.from}_${resolved.period.to}.csv`,
+    chunks: chunks(),
+  };
+}
+
+const reader = roles(...CSV_EXPORT_ROLES);
 
 const firstPage = FidelityReportInput.unwrap().parse({});
 
@@ -331,7 +362,7 @@ export const fidelityRouter = {
     .query(async ({ ctx, input }) => {
       const resolved = await resolvePeriod(ctx, input);
       const groups = new Map<string, FidelityGroup>();
-      await eachBatch(ctx, resolved, input.discipline, (rows) => {
+      for await (const { rows } of scopeBatches(ctx, resolved, input.discipline)) {
         for (const r of rows) {
           const key = input.groupBy === 'school' ? r.schoolName : `${r.providerId}/${r.discipline}`;
           const label =
@@ -342,7 +373,7 @@ export const fidelityRouter = {
             g.figures = sumFidelityFigures([g.figures, r.figures]);
           } else groups.set(key, { key, label, services: 1, figures: r.figures });
         }
-      });
+      }
       return {
         ...viewOf(resolved, []),
         groups: [...groups.values()].sort(
@@ -359,15 +390,7 @@ export const fidelityRouter = {
     .meta({ cost: 'export' })
     .input(FidelityPeriodSchema)
     .query(async ({ ctx, input, path }) => {
-      const resolved = await resolvePeriod(ctx, input);
-      const parts = [csvLine(FIDELITY_CSV_HEADER)];
-      await eachBatch(ctx, resolved, input?.discipline, async (rows, studentIds) => {
-        parts.push(fidelityCsvLines(resolved.period, rows));
-        await recordStudentReads(ctx, path, studentIds);
-      });
-      return {
-        filename: `service-fidelity_${resolved.period.from}_${resolved.period.to}.csv`,
-        csv: parts.join(''),
-      };
+      const { filename, chunks } = await fidelityCsvExport(ctx, input, path);
+      return { filename, csv: await collectChunks(chunks) };
     }),
 } satisfies TRPCRouterRecord;

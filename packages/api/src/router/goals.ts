@@ -15,12 +15,14 @@ import {
 import {
   type Direction,
   type Discipline,
+  effectiveDateProblem,
   GoalCreateInput,
   type GoalEditView,
   type GoalFormContext,
   GoalGetInput,
   type GoalPhase,
   GoalUpdateInput,
+  goalDatesProblem,
   goalDirection,
   MasteryRule,
   type MeasurementType,
@@ -182,6 +184,9 @@ export const goalsRouter = {
       await checkRoutines(ctx, path, input.studentId, input.routineIds);
       const d = ctx.viewer.districtId;
       const today = todayFor(ctx);
+      const datesProblem = goalDatesProblem(input, today);
+      if (datesProblem)
+        await refuse(ctx, path, input.studentId, datesProblem.field, datesProblem.message);
       const serviceId = await serviceForDiscipline(
         ctx.db,
         d,
@@ -240,7 +245,19 @@ export const goalsRouter = {
           'Say why the model changes (it is kept with the change)',
         );
       }
-      const effective = input.effectiveDate ?? todayFor(ctx);
+      const today = todayFor(ctx);
+      // A goal's stored dates stay as they are; changed ones must be plausible.
+      const datesChanged =
+        before.start_date !== input.startDate || before.target_date !== input.targetDate;
+      const datesProblem = datesChanged ? goalDatesProblem(input, today) : null;
+      if (datesProblem)
+        await refuse(ctx, path, input.studentId, datesProblem.field, datesProblem.message);
+      const effective = input.effectiveDate ?? today;
+      const effectiveProblem = input.effectiveDate
+        ? effectiveDateProblem(input.effectiveDate, input.startDate, today)
+        : null;
+      if (effectiveProblem)
+        await refuse(ctx, path, input.studentId, 'effectiveDate', effectiveProblem);
       // Sorted here, not by SQL: Postgres collations order ids differently from JS.
       const routinesChanged =
         [...new Set(input.routineIds)].sort().join() !== [...found.routineIds].sort().join();

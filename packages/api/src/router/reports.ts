@@ -4,14 +4,19 @@ import {
   findReport,
   findReportFor,
   findReportingPeriod,
+  findReportSnapshot,
   insertReport,
   listReportingPeriods,
+  listReportVersions,
+  loadReadyMarks,
   loadReportLines,
   loadReportList,
   loadStudentDetail,
   newId,
   recordAuditMany,
+  reopenReport,
   type StudentDetailData,
+  setReadyMark,
   staffName,
   updateDraftReportLine,
 } from '@carryover/db';
@@ -24,7 +29,9 @@ import {
   type GoalDomain,
   type IsoDate,
   type MeasurementType,
+  type ProgressPoint,
   parentSummary,
+  ReportAmendInput,
   ReportFinalizeInput,
   ReportGenerateInput,
   ReportGetInput,
@@ -33,6 +40,8 @@ import {
   type ReportingPeriodView,
   ReportListInput,
   type ReportListRow,
+  ReportMarkReadyInput,
+  type ReportReadiness,
   type ReportStatusCode,
   type ReportView,
   type Role,
@@ -59,6 +68,7 @@ import { goalSpecOf, pointOf } from '../views';
 export const REPORT_NOT_FOUND = 'Report not found';
 export const PERIOD_NOT_FOUND = 'Reporting period not found';
 export const REPORT_IS_FINAL = 'This report is final and can no longer be changed.';
+export const REPORT_NOT_FINAL = 'Only a final report is amended; this one is still a draft.';
 export const REPORT_WRITERS: Role[] = ['therapist', 'coordinator', 'admin'];
 
 type Ctx = Pick<Context, 'db' | 'now' | 'log'> & { viewer: Viewer };
@@ -124,6 +134,7 @@ interface Computed {
   gas: ReturnType<typeof computeGas>;
   summary: ReturnType<typeof summarizePeriod>;
   narrative: string;
+  points: ProgressPoint[];
 }
 
 /**
@@ -150,20 +161,41 @@ function computeLines(data: StudentDetailData, period: Period, today: IsoDate): 
         summary,
         statusCode,
       });
-      return { goal, statusCode, gas, summary, narrative };
+      const upTo = points
+        .filter((pt) => pt.date <= asOf)
+        .sort((a, b) => a.date.localeCompare(b.date));
+      return { goal, statusCode, gas, summary, narrative, points: upTo };
     });
 }
 
+/** The disciplines of the report's goals, in a fixed order. */
+function disciplinesOf(goals: readonly { discipline: Discipline }[]): Discipline[] {
+  return [...new Set(goals.map((g) => g.discipline))].sort();
+}
+
+/**
+ * Who must still mark their lines ready before `viewer` can finalise: every discipline not
+ * marked, except a therapist's own (finalising marks it).
+ */
+function waitingFor(viewer: Viewer, readiness: readonly ReportReadiness[]): Discipline[] {
+  return readiness
+    .filter((r) => !r.ready && !(viewer.role === 'therapist' && viewer.discipline === r.discipline))
+    .map((r) => r.discipline);
+}
+
+/** The report as it stands now (a draft, or a final version about to be snapshotted). */
 async function buildView(
   ctx: Ctx,
   report: NonNullable<Awaited<ReturnType<typeof findReport>>>,
 ): Promise<ReportView> {
   const d = ctx.viewer.districtId;
   const today = todayFor(ctx);
-  const [data, lines, periods] = await Promise.all([
+  const [data, lines, periods, marks, versions] = await Promise.all([
     loadStudentDetail(ctx.db, d, report.student_id),
     loadReportLines(ctx.db, d, report.id),
     listReportingPeriods(ctx.db, d),
+    loadReadyMarks(ctx.db, d, report.id),
+    listReportVersions(ctx.db, d, report.id),
   ]);
   const period = periods.find((p) => p.id === report.period_id);
   if (!data || !period) throw new TRPCError({ code: 'NOT_FOUND', message: REPORT_NOT_FOUND });
@@ -200,6 +232,14 @@ async function buildView(
         summary: c.summary,
       }),
       summary: c.summary,
+      lateEntries: c.points.filter((pt) => pt.late && pt.date >= period.starts_on).length,
+      points: c.points.map((pt) => ({
+        date: pt.date,
+        raw: pt.raw,
+        setting: pt.setting,
+        model: pt.model,
+        late: pt.late === true,
+      })),
       editable: draft && canEditDiscipline(ctx.viewer, goal.discipline),
       version: Number(line.version),
     });
@@ -210,6 +250,17 @@ async function buildView(
     const name = s.provider_name ?? '';
     providers.set(`${s.discipline}|${name}`, { discipline: s.discipline as Discipline, name });
   }
+  const readiness: ReportReadiness[] = disciplinesOf(goals).map((discipline) => {
+    const mark = marks.find((m) => m.discipline === discipline);
+    return {
+      discipline,
+      ready: draft ? mark !== undefined : true,
+      markedBy: mark?.marked_by_name ?? null,
+      markedAt: mark?.marked_at ?? null,
+    };
+  });
+  const writer = REPORT_WRITERS.includes(ctx.viewer.role);
+  const waiting = draft ? waitingFor(ctx.viewer, readiness) : [];
   return {
     id: report.id,
     status: report.status,
@@ -226,8 +277,66 @@ async function buildView(
     finalizedBy,
     providers: [...providers.values()],
     goals,
-    canFinalize: draft && REPORT_WRITERS.includes(ctx.viewer.role),
+    canFinalize: draft && writer && waiting.length === 0,
+    version: Number(report.version ?? 1),
+    isLatest: true,
+    amendReason: report.amend_reason ?? null,
+    versions: versions.map((v) => ({
+      version: Number(v.version),
+      finalizedAt: v.finalized_at,
+      finalizedBy: v.finalized_by_name ?? null,
+      amendReason: v.amend_reason,
+    })),
+    readiness,
+    canMarkReady: draft
+      ? readiness.map((r) => r.discipline).filter((x) => canEditDiscipline(ctx.viewer, x))
+      : [],
+    waitingFor: waiting,
+    canAmend: !draft && writer,
   };
+}
+
+/**
+ * A finalised version exactly as it was finalised (its snapshot), with what the viewer may do
+ * now and the versions listed as they are now.
+ */
+async function snapshotView(
+  ctx: Ctx,
+  report: NonNullable<Awaited<ReturnType<typeof findReport>>>,
+  version: number,
+): Promise<ReportView | null> {
+  const d = ctx.viewer.districtId;
+  const stored = await findReportSnapshot(ctx.db, d, report.id, version);
+  if (!stored) return null;
+  const versions = await listReportVersions(ctx.db, d, report.id);
+  const snap = JSON.parse(stored) as ReportView;
+  const current = Number(report.version ?? 1);
+  const isLatest = version === current && report.status === 'final';
+  return {
+    ...snap,
+    status: 'final',
+    goals: snap.goals.map((g) => ({ ...g, editable: false })),
+    canFinalize: false,
+    isLatest,
+    versions: versions.map((v) => ({
+      version: Number(v.version),
+      finalizedAt: v.finalized_at,
+      finalizedBy: v.finalized_by_name ?? null,
+      amendReason: v.amend_reason,
+    })),
+    canMarkReady: [],
+    waitingFor: [],
+    canAmend: isLatest && REPORT_WRITERS.includes(ctx.viewer.role),
+  };
+}
+
+async function refuseReport(ctx: Ctx, path: string, report: { id: string; student_id: string }) {
+  await recordDenied(ctx, {
+    action: path,
+    entity: 'progress_report',
+    entityId: report.id,
+    studentId: report.student_id,
+  });
 }
 
 export const reportsRouter = {
@@ -260,6 +369,7 @@ export const reportsRouter = {
               id: r.report_id,
               status: r.report_status === 'final' ? 'final' : 'draft',
               finalizedAt: r.finalized_at ?? null,
+              version: Number(r.report_version ?? 1),
             }
           : null,
       }),
@@ -327,9 +437,25 @@ export const reportsRouter = {
       return { id, created: true };
     }),
 
+  /**
+   * The report: a final version is its snapshot, exactly as finalised, whatever changed since;
+   * `version` opens an earlier finalised version. Every read is audited.
+   */
   get: protectedProcedure.input(ReportGetInput).query(async ({ ctx, input, path }) => {
     const report = await reportInScope(ctx, input.reportId, path);
-    const view = await buildView(ctx, report);
+    const current = Number(report.version ?? 1);
+    const wanted = input.version ?? current;
+    // A report finalised before snapshots existed (or made final by the demo seed) has none:
+    // it is shown from the data, as it always was.
+    const view =
+      wanted === current && report.status === 'draft'
+        ? await buildView(ctx, report)
+        : ((await snapshotView(ctx, report, wanted)) ??
+          (wanted === current ? await buildView(ctx, report) : null));
+    if (!view) {
+      await refuseReport(ctx, path, report);
+      fieldError('version', 'This report has no such finalised version');
+    }
     await recordEvent(ctx, audit(ctx, path, report.id, report.student_id), 'ok');
     return view;
   }),
@@ -401,6 +527,8 @@ export const reportsRouter = {
             },
             editorOf(ctx),
           );
+          // A changed line is no longer what its discipline marked ready.
+          await setReadyMark(trx, d, report.id, goal.discipline, null);
           await recordAuditMany(trx, [audit(ctx, path, report.id, report.student_id)]);
           return saved.version;
         },
@@ -413,25 +541,122 @@ export const reportsRouter = {
       return { ok: true as const, version };
     }),
 
-  /** Locks the report: no line can change afterwards. */
-  finalize: roles(...REPORT_WRITERS)
-    .input(ReportFinalizeInput)
+  /**
+   * A discipline marks its lines ready (or takes the mark back). A therapist marks their own
+   * discipline; coordinators and admins any. Only while the report is a draft.
+   */
+  markReady: roles(...REPORT_WRITERS)
+    .input(ReportMarkReadyInput)
     .mutation(async ({ ctx, input, path }) => {
       const report = await reportInScope(ctx, input.reportId, path);
       if (report.status !== 'draft') await refuseFinal(ctx, path, report.id, report.student_id);
+      const view = await buildView(ctx, report);
+      if (!view.readiness.some((r) => r.discipline === input.discipline)) {
+        await refuseReport(ctx, path, report);
+        fieldError('discipline', `This report has no ${input.discipline} goals`);
+      }
+      if (!canEditDiscipline(ctx.viewer, input.discipline)) {
+        await refuseReport(ctx, path, report);
+        throw new TRPCError({
+          code: 'FORBIDDEN',
+          message: `The ${input.discipline} therapist marks the ${input.discipline} lines ready.`,
+        });
+      }
       const at = ctx.now().toISOString();
       const done = await ctx.db.transaction().execute(async (trx) => {
-        const ok = await finalizeReportRow(
+        const ok = await setReadyMark(
           trx,
           ctx.viewer.districtId,
           report.id,
-          ctx.viewer.id,
-          at,
+          input.discipline,
+          input.ready ? { by: ctx.viewer.id, at } : null,
         );
         if (ok) await recordAuditMany(trx, [audit(ctx, path, report.id, report.student_id)]);
         return ok;
       });
       if (!done) await refuseFinal(ctx, path, report.id, report.student_id);
-      return { ok: true as const, finalizedAt: at };
+      return { ok: true as const };
+    }),
+
+  /**
+   * Locks the report once every discipline has marked its lines ready (a therapist finalising
+   * marks their own), and keeps a snapshot of everything it shows: later edits to goals or
+   * back-dated sessions do not change the finalised version.
+   */
+  finalize: roles(...REPORT_WRITERS)
+    .input(ReportFinalizeInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const report = await reportInScope(ctx, input.reportId, path);
+      if (report.status !== 'draft') await refuseFinal(ctx, path, report.id, report.student_id);
+      const view = await buildView(ctx, report);
+      if (view.waitingFor.length > 0) {
+        await refuseReport(ctx, path, report);
+        throw new TRPCError({
+          code: 'PRECONDITION_FAILED',
+          message: `Waiting for ${view.waitingFor.join(', ')} to mark their lines ready.`,
+        });
+      }
+      const at = ctx.now().toISOString();
+      const d = ctx.viewer.districtId;
+      const own = ctx.viewer.role === 'therapist' ? ctx.viewer.discipline : null;
+      const finalizedBy = await staffName(ctx.db, d, ctx.viewer.id);
+      const snapshot: ReportView = {
+        ...view,
+        status: 'final',
+        finalizedAt: at,
+        finalizedBy,
+        goals: view.goals.map((g) => ({ ...g, editable: false })),
+        readiness: view.readiness.map((r) =>
+          r.discipline === own && !r.ready
+            ? { ...r, ready: true, markedBy: finalizedBy, markedAt: at }
+            : r,
+        ),
+        canFinalize: false,
+        canMarkReady: [],
+        waitingFor: [],
+        canAmend: false,
+        versions: [],
+      };
+      const done = await ctx.db.transaction().execute(async (trx) => {
+        if (own && view.readiness.some((r) => r.discipline === own && !r.ready))
+          await setReadyMark(trx, d, report.id, own, { by: ctx.viewer.id, at });
+        const ok = await finalizeReportRow(
+          trx,
+          d,
+          report.id,
+          ctx.viewer.id,
+          at,
+          JSON.stringify(snapshot),
+        );
+        if (ok) await recordAuditMany(trx, [audit(ctx, path, report.id, report.student_id)]);
+        return ok;
+      });
+      if (!done) await refuseFinal(ctx, path, report.id, report.student_id);
+      return { ok: true as const, finalizedAt: at, version: view.version };
+    }),
+
+  /**
+   * Reopens a final report as its next version, with a reason. The finalised version stays
+   * as it was: printable, and read only through an audited `get`.
+   */
+  amend: roles(...REPORT_WRITERS)
+    .input(ReportAmendInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const report = await reportInScope(ctx, input.reportId, path);
+      if (report.status !== 'final') {
+        await refuseReport(ctx, path, report);
+        throw new TRPCError({ code: 'CONFLICT', message: REPORT_NOT_FINAL });
+      }
+      const version = await ctx.db.transaction().execute(async (trx) => {
+        const next = await reopenReport(trx, ctx.viewer.districtId, report.id, input.reason);
+        if (next !== null)
+          await recordAuditMany(trx, [audit(ctx, path, report.id, report.student_id)]);
+        return next;
+      });
+      if (version === null) {
+        await refuseReport(ctx, path, report);
+        throw new TRPCError({ code: 'CONFLICT', message: REPORT_NOT_FINAL });
+      }
+      return { ok: true as const, version };
     }),
 } satisfies TRPCRouterRecord;

@@ -2,39 +2,41 @@ import {
   type AuditInput,
   cosignSession,
   type DB,
+  finalisedPeriodsOf,
   findSessionByKey,
+  firstServiceDays,
   getSessionRow,
   getSessionStudent,
+  goalsAtTeachersRoutines,
   goalsOfStudents,
   insertAmendment,
   insertProbe,
   insertSession,
-  loadBillingRows,
   loadRecentSessions,
   loadSessionFormContext,
   newId,
   recordAuditMany,
-  routineInDistrict,
+  routinePlace,
   servicesOnDate,
   sessionStudentIds,
   signNote,
   staffSupervisor,
+  studentPlaces,
   updateUnsignedNote,
   writeTransaction,
 } from '@carryover/db';
 import {
   type AttendanceOutcome,
-  type BillingRow,
-  billingCsv,
   ClassroomProbeInput,
   type Discipline,
+  finalisedPeriodOn,
   type GoalDataInput,
+  type GoalDomain,
   goalDataProblem,
-  IsoDate,
-  levelOfAssistance,
+  labels,
   type MeasurementType,
   minutesBetween,
-  promptLevels,
+  recordDateProblem,
   SessionAmendInput,
   type SessionFormContext,
   SessionLogInput,
@@ -46,8 +48,8 @@ import {
   type Setting,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
-import { z } from 'zod';
 import { recordDenied, recordStudentReads } from '../audit';
+import { BillingCsvInput, billingCsvExport, CSV_EXPORT_ROLES, collectChunks } from '../exports/csv';
 import { assertStudentInScope } from '../scope';
 import { type Context, fieldError, roles, todayFor, type Viewer } from '../trpc';
 
@@ -116,15 +118,28 @@ function observationValues(data: GoalDataInput) {
 
 type GoalRow = Awaited<ReturnType<typeof goalsOfStudents>>[number];
 
+/** A goal named for an error message: its discipline and domain, never its text. */
+function goalName(goal: GoalRow): string {
+  const domain = labels.domain[goal.domain as GoalDomain] ?? goal.domain;
+  return `the ${goal.discipline} ${domain.toLowerCase()} goal`;
+}
+
 function checkGoalData(
   goal: GoalRow | undefined,
   studentId: string,
   data: GoalDataInput,
   path: (string | number)[],
+  discipline: string | null = null,
 ) {
   // A goal of another student (or district) reads exactly like a missing one.
   if (!goal || goal.student_id !== studentId)
     fieldError([...path, 'goalId'], 'This goal is not one of this student’s goals');
+  // Therapists and assistants record data on goals of their own discipline only.
+  if (discipline !== null && goal.discipline !== discipline)
+    fieldError(
+      [...path, 'goalId'],
+      `You record data on ${discipline} goals only; ${goalName(goal)} is its ${goal.discipline} therapist's`,
+    );
   const problem = goalDataProblem(
     { measurementType: goal.measurement_type as MeasurementType, rubricMax: goal.rubric_max },
     data,
@@ -151,6 +166,59 @@ async function ownRecord(ctx: Ctx, ref: { sessionId: string; studentId: string }
     throw new TRPCError({ code: 'NOT_FOUND', message: SESSION_NOT_FOUND });
   }
   return rec;
+}
+
+/**
+ * A session is dated no later than the district's today, not long ago, not before the
+ * students' services of the discipline start, and inside a period whose report is final only
+ * as a late entry with a reason. Returns the late entry's reason (null for a timely session).
+ */
+async function checkSessionDate(
+  ctx: Ctx,
+  input: {
+    date: string;
+    lateEntryReason?: string | null | undefined;
+    students: { studentId: string }[];
+  },
+  discipline: string,
+): Promise<string | null> {
+  const d = ctx.viewer.districtId;
+  const studentIds = input.students.map((s) => s.studentId);
+  const problem = recordDateProblem(input.date, todayFor(ctx), 'session');
+  if (problem) fieldError(['date'], problem);
+  const starts = await firstServiceDays(ctx.db, d, studentIds, discipline);
+  for (const [i, id] of studentIds.entries()) {
+    const first = starts.get(id);
+    if (first && input.date < first)
+      fieldError(['date'], `The ${discipline} service of student ${i + 1} starts on ${first}`);
+  }
+  const finalised = (await finalisedPeriodsOf(ctx.db, d, studentIds)).map((p) => ({
+    name: p.name,
+    startsOn: p.starts_on,
+    endsOn: p.ends_on,
+  }));
+  const period = finalisedPeriodOn(input.date, finalised);
+  const reason = input.lateEntryReason?.trim() ?? '';
+  if (!period) return null;
+  if (reason.length < 3)
+    fieldError(
+      ['lateEntryReason'],
+      `The report for ${period.name} is final: enter this as a late entry and say why`,
+    );
+  return reason;
+}
+
+/** A push-in's routine is in the students' school and, for a student with one, their homeroom. */
+async function checkRoutinePlace(ctx: Ctx, routineId: string, studentIds: string[]) {
+  const d = ctx.viewer.districtId;
+  const routine = await routinePlace(ctx.db, d, routineId);
+  if (!routine) fieldError(['routineId'], 'Choose a routine of this school');
+  for (const student of await studentPlaces(ctx.db, d, studentIds)) {
+    if (student.school_id !== routine.school_id)
+      fieldError(['routineId'], 'Choose a routine of the students’ school');
+    if (student.homeroom_id && student.homeroom_id !== routine.classroom_id)
+      fieldError(['routineId'], 'Choose a routine of the students’ classroom');
+  }
 }
 
 const loggers = roles('therapist', 'assistant');
@@ -206,6 +274,15 @@ export const sessionsRouter = {
         ctx.viewer.role === 'assistant'
           ? await staffSupervisor(ctx.db, ctx.viewer.districtId, ctx.viewer.id)
           : null;
+      const linked =
+        ctx.viewer.role === 'teacher'
+          ? await goalsAtTeachersRoutines(
+              ctx.db,
+              ctx.viewer.districtId,
+              ctx.viewer.id,
+              data.goals.map((g) => g.id),
+            )
+          : null;
       const students = data.students.map((s) => ({
         id: s.id,
         name: `${s.first_name} ${s.last_name}`,
@@ -213,7 +290,12 @@ export const sessionsRouter = {
         homeroomId: s.homeroom_id,
         homeroom: s.homeroom_name ?? null,
         goals: data.goals
-          .filter((g) => g.student_id === s.id && (!discipline || g.discipline === discipline))
+          .filter(
+            (g) =>
+              g.student_id === s.id &&
+              (!discipline || g.discipline === discipline) &&
+              (!linked || linked.has(g.id)),
+          )
           .map((g) => ({
             id: g.id,
             discipline: g.discipline as Discipline,
@@ -238,6 +320,18 @@ export const sessionsRouter = {
           classroom: r.classroom_name,
         })),
         supervisorName: supervisor?.supervisor_name ?? null,
+        finalisedPeriods: (
+          await finalisedPeriodsOf(
+            ctx.db,
+            ctx.viewer.districtId,
+            students.map((s) => s.id),
+          )
+        ).map((p) => ({
+          studentId: p.student_id,
+          name: p.name,
+          startsOn: p.starts_on,
+          endsOn: p.ends_on,
+        })),
       };
     },
   ),
@@ -258,14 +352,15 @@ export const sessionsRouter = {
     }
 
     const provider = await providerFor(ctx, path);
-    if (input.routineId && !(await routineInDistrict(ctx.db, districtId, input.routineId)))
-      fieldError(['routineId'], 'Choose a routine of this school');
+    const lateEntryReason = await checkSessionDate(ctx, input, provider.discipline);
+    if (input.routineId) await checkRoutinePlace(ctx, input.routineId, studentIds);
     const goals = new Map(
       (await goalsOfStudents(ctx.db, districtId, studentIds)).map((g) => [g.id, g]),
     );
     for (const [i, st] of input.students.entries()) {
       for (const [j, g] of st.goals.entries()) {
-        checkGoalData(goals.get(g.goalId), st.studentId, g, ['students', i, 'goals', j]);
+        const where = ['students', i, 'goals', j];
+        checkGoalData(goals.get(g.goalId), st.studentId, g, where, provider.discipline);
       }
     }
     const services = await servicesOnDate(
@@ -304,6 +399,7 @@ export const sessionsRouter = {
           routineId: input.model === 'push_in' ? (input.routineId ?? null) : null,
           collaborationMode: input.model === 'push_in' ? (input.collaborationMode ?? null) : null,
           idempotencyKey: input.idempotencyKey,
+          lateEntryReason,
           at,
           students: input.students.map((st) => ({
             studentId: st.studentId,
@@ -410,7 +506,17 @@ export const sessionsRouter = {
       const goals = await goalsOfStudents(ctx.db, districtId, [input.studentId]);
       const goal = goals.find((g) => g.id === input.data.goalId);
       checkGoalData(goal, input.studentId, input.data, ['data']);
-      if (input.date > todayFor(ctx)) fieldError(['date'], 'A probe cannot be dated in the future');
+      // A teacher's probe is classroom data for a goal worked on at one of their routines.
+      const linked = await goalsAtTeachersRoutines(ctx.db, districtId, ctx.viewer.id, [goal!.id]);
+      if (!linked.has(goal!.id))
+        fieldError(
+          ['data', 'goalId'],
+          `${goalName(goal!)} is not linked to a routine of your classroom; its therapist records its data`,
+        );
+      const dateProblem = recordDateProblem(input.date, todayFor(ctx), 'probe');
+      if (dateProblem) fieldError(['date'], dateProblem);
+      if (input.date < goal!.start_date)
+        fieldError(['date'], 'A probe cannot be dated before the goal starts');
       const model = goal!.current_model === 'split' ? 'push_in' : goal!.current_model;
       const at = ctx.now().toISOString();
       const id = await writeTransaction(ctx.db, null, async (trx) => {
@@ -439,49 +545,11 @@ export const sessionsRouter = {
    * Medicaid billing export: one row per student per session in [from, to] for the students in
    * scope, as CSV text. Every student in it is audited.
    */
-  billingCsv: roles('therapist', 'assistant', 'coordinator', 'admin')
+  billingCsv: roles(...CSV_EXPORT_ROLES)
     .meta({ cost: 'export' })
-    .input(
-      z.object({ from: IsoDate, to: IsoDate }).refine((p) => p.from <= p.to, {
-        path: ['to'],
-        message: 'The period ends before it starts',
-      }),
-    )
+    .input(BillingCsvInput)
     .query(async ({ ctx, input, path }) => {
-      const today = todayFor(ctx);
-      const { rows, data } = await loadBillingRows(ctx.db, ctx.viewer, today, input.from, input.to);
-      const dataOf = new Map<string, typeof data>();
-      for (const d of data) {
-        const key = `${d.session_id}/${d.student_id}`;
-        dataOf.set(key, [...(dataOf.get(key) ?? []), d]);
-      }
-      const out: BillingRow[] = rows.map((r) => ({
-        studentId: r.student_id,
-        student: `${r.first_name} ${r.last_name}`,
-        date: r.session_date,
-        begin: r.start_time,
-        end: r.end_time,
-        minutes: Number(r.minutes),
-        service: r.service_discipline ?? r.provider_discipline ?? '',
-        model: r.model,
-        setting: r.setting,
-        groupSize: Number(r.group_size),
-        attendance: r.attendance,
-        levelOfAssistance: levelOfAssistance(
-          (dataOf.get(`${r.session_id}/${r.student_id}`) ?? []).map((d) => ({
-            promptLevel: d.prompt_level,
-            prompted: d.trials_prompted,
-            correct: d.trials_correct,
-          })),
-          promptLevels,
-        ),
-        provider: r.provider_name,
-        signedBy: r.signer_name ?? null,
-        signedAt: r.signed_at,
-        cosignedBy: r.cosigner_name ?? null,
-        cosignedAt: r.cosigned_at,
-      }));
-      await recordStudentReads(ctx, path, [...new Set(out.map((r) => r.studentId))]);
-      return { filename: `session-log_${input.from}_${input.to}.csv`, csv: billingCsv(out) };
+      const { filename, chunks } = billingCsvExport(ctx, input, path);
+      return { filename, csv: await collectChunks(chunks) };
     }),
 } satisfies TRPCRouterRecord;

@@ -5,18 +5,21 @@ import {
   insertTouchBase,
   isTouchBaseParticipant,
   listTouchBases,
+  loadDistrictSettings,
   newId,
   pushInSlotsOf,
   recordAuditMany,
   scopedStudentIds,
   setActionItemDone,
   staffNames,
+  studentsReachedBy,
   teamPeople,
   updateAtVersion,
 } from '@carryover/db';
 import {
   ActionItemDoneInput,
   ActionItemUpdateInput,
+  meetingDateProblem,
   parseWeekdays,
   TouchBaseCreateInput,
   TouchBaseUpdateInput,
@@ -27,6 +30,7 @@ import { recordDenied, recordStudentReads } from '../audit';
 import { editorOf, writeAtVersion } from '../conflict';
 import { assertStudentInScope } from '../scope';
 import { fieldError, protectedProcedure, todayFor } from '../trpc';
+import { parsePolicy } from './fidelity';
 
 // Team (issue 7): touch-base meetings outside push-in time, with participants, students
 // discussed, notes and action items. Students discussed must be in the author's scope; a
@@ -118,6 +122,22 @@ export const teamRouter = {
       await recordDenied(ctx, { action: path, entity: 'touch_base' });
       fieldError('participantIds', 'Choose participants from your team');
     }
+    // Participants hear the students' names and notes: each must work at the students' school
+    // or have them in scope, or the meeting would show them a record they may not see.
+    const today = todayFor(ctx);
+    const reach = await studentsReachedBy(ctx.db, d, participantIds, studentIds, today);
+    const outsiders = participantIds.filter((id) => studentIds.some((s) => !reach.get(id)?.has(s)));
+    if (outsiders.length > 0) {
+      await recordDenied(ctx, { action: path, entity: 'touch_base' });
+      const names = await staffNames(ctx.db, d, outsiders);
+      fieldError(
+        'participantIds',
+        `${outsiders.map((id) => names.get(id) ?? id).join(', ')} does not work with these students: invite staff of their school`,
+      );
+    }
+    const yearEnd = parsePolicy(await loadDistrictSettings(ctx.db, d)).yearEnd;
+    const dateProblem = meetingDateProblem(input.metOn, today, yearEnd);
+    if (dateProblem) fieldError('metOn', dateProblem);
     if (input.actionItems.some((a) => !participantIds.includes(a.ownerId))) {
       fieldError('actionItems', 'An action item belongs to one of the participants');
     }

@@ -343,6 +343,10 @@ class Generator {
         schoolYearEnd: iso(cal.yearEnd),
         studentAbsenceOwed: 'unexcused_only',
         timezone: o.timeZone,
+        // The demo runs on its published password for a quick look on one's own machine: it
+        // asks nobody for a second factor (anyone may enrol on the Account page). A district
+        // made with `create-admin` requires it of admins and coordinators.
+        mfaRequiredRoles: [],
       }),
       created_at: cal.stamp(cal.yearStart - 30, 9 * 60),
     });

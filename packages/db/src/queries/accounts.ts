@@ -112,3 +112,256 @@ export async function createStaffUser(db: Kysely<Database>, user: NewStaffUser):
   }
   return id;
 }
+
+/** The district's staff as the admin's People list shows them. */
+export async function listStaff(db: Kysely<Database>, districtId: string) {
+  const rows = await db
+    .selectFrom('staff_user')
+    .select(['id', 'name', 'email', 'role', 'discipline', 'active', 'totp_enabled_at'])
+    .where('district_id', '=', districtId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    email: r.email,
+    role: r.role,
+    discipline: r.discipline,
+    active: r.active === 1,
+    mfaEnrolled: r.totp_enabled_at !== null,
+  }));
+}
+
+/** Activates or deactivates a user; deactivating ends every session and forgets their devices. */
+export async function setStaffActive(
+  db: Kysely<Database>,
+  args: { districtId: string; userId: string; active: boolean },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('staff_user')
+    .set({ active: args.active ? 1 : 0 })
+    .where('district_id', '=', args.districtId)
+    .where('id', '=', args.userId)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) return false;
+  if (!args.active) {
+    for (const table of ['auth_session', 'known_device'] as const)
+      await db
+        .deleteFrom(table)
+        .where('district_id', '=', args.districtId)
+        .where('user_id', '=', args.userId)
+        .execute();
+  }
+  return true;
+}
+
+export async function findTotpState(db: Kysely<Database>, districtId: string, userId: string) {
+  return db
+    .selectFrom('staff_user')
+    .select(['totp_secret', 'totp_pending_secret', 'totp_enabled_at', 'totp_last_step'])
+    .where('district_id', '=', districtId)
+    .where('id', '=', userId)
+    .executeTakeFirst();
+}
+
+export async function setPendingTotpSecret(
+  db: Kysely<Database>,
+  args: { districtId: string; userId: string; secret: string },
+): Promise<void> {
+  await db
+    .updateTable('staff_user')
+    .set({ totp_pending_secret: args.secret })
+    .where('district_id', '=', args.districtId)
+    .where('id', '=', args.userId)
+    .execute();
+}
+
+/**
+ * Accepts a TOTP time step once: true only if it is later than every step accepted before,
+ * checked and written in one statement so two requests with the same code cannot both win.
+ */
+export async function claimTotpStep(
+  db: Kysely<Database>,
+  args: { districtId: string; userId: string; step: number },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('staff_user')
+    .set({ totp_last_step: args.step })
+    .where('district_id', '=', args.districtId)
+    .where('id', '=', args.userId)
+    .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', args.step)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Makes the pending secret the user's second factor, with fresh recovery codes (hashes). */
+export async function confirmTotp(
+  db: Kysely<Database>,
+  args: { districtId: string; userId: string; secret: string; now: string; codeHashes: string[] },
+): Promise<void> {
+  await db
+    .updateTable('staff_user')
+    .set({ totp_secret: args.secret, totp_pending_secret: null, totp_enabled_at: args.now })
+    .where('district_id', '=', args.districtId)
+    .where('id', '=', args.userId)
+    .execute();
+  await replaceRecoveryCodes(db, args);
+}
+
+export async function replaceRecoveryCodes(
+  db: Kysely<Database>,
+  args: { districtId: string; userId: string; now: string; codeHashes: string[] },
+): Promise<void> {
+  await db
+    .deleteFrom('recovery_code')
+    .where('district_id', '=', args.districtId)
+    .where('user_id', '=', args.userId)
+    .execute();
+  if (args.codeHashes.length === 0) return;
+  await db
+    .insertInto('recovery_code')
+    .values(
+      args.codeHashes.map((id) => ({
+        district_id: args.districtId,
+        id,
+        user_id: args.userId,
+        created_at: args.now,
+        used_at: null,
+      })),
+    )
+    .execute();
+}
+
+/** Spends a recovery code: true once, false for an unknown or already used one. */
+export async function useRecoveryCode(
+  db: Kysely<Database>,
+  args: { districtId: string; userId: string; codeHash: string; now: string },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('recovery_code')
+    .set({ used_at: args.now })
+    .where('district_id', '=', args.districtId)
+    .where('id', '=', args.codeHash)
+    .where('user_id', '=', args.userId)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function countUnusedRecoveryCodes(
+  db: Kysely<Database>,
+  districtId: string,
+  userId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('recovery_code')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('district_id', '=', districtId)
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function disableTotp(
+  db: Kysely<Database>,
+  districtId: string,
+  userId: string,
+): Promise<void> {
+  await db
+    .updateTable('staff_user')
+    .set({ totp_secret: null, totp_pending_secret: null, totp_enabled_at: null })
+    .where('district_id', '=', districtId)
+    .where('id', '=', userId)
+    .execute();
+  await replaceRecoveryCodes(db, { districtId, userId, now: '', codeHashes: [] });
+}
+
+export async function findDistrictByName(db: Kysely<Database>, name: string) {
+  return db
+    .selectFrom('district')
+    .select(['id', 'name'])
+    .where('name', '=', name)
+    .executeTakeFirst();
+}
+
+export async function createDistrict(
+  db: Kysely<Database>,
+  args: { name: string; settings: string; now: string },
+): Promise<string> {
+  const id = newId();
+  await db
+    .insertInto('district')
+    .values({ id, name: args.name, settings: args.settings, created_at: args.now })
+    .execute();
+  return id;
+}
+
+export async function createSetupToken(
+  db: Kysely<Database>,
+  args: { districtId: string; userId: string; id: string; now: string; expiresAt: string },
+): Promise<void> {
+  // A new link replaces any earlier one for the same user.
+  await db
+    .deleteFrom('setup_token')
+    .where('district_id', '=', args.districtId)
+    .where('user_id', '=', args.userId)
+    .execute();
+  await db
+    .insertInto('setup_token')
+    .values({
+      district_id: args.districtId,
+      id: args.id,
+      user_id: args.userId,
+      created_at: args.now,
+      expires_at: args.expiresAt,
+      used_at: null,
+    })
+    .execute();
+}
+
+/** The setup link's user, if the link is unused and not expired at `now`. */
+export async function findUsableSetupToken(
+  db: Kysely<Database>,
+  args: { districtId: string; id: string; now: string },
+) {
+  return db
+    .selectFrom('setup_token')
+    .innerJoin('staff_user', (j) =>
+      j
+        .onRef('staff_user.district_id', '=', 'setup_token.district_id')
+        .onRef('staff_user.id', '=', 'setup_token.user_id'),
+    )
+    .innerJoin('district', 'district.id', 'setup_token.district_id')
+    .select([
+      'setup_token.user_id',
+      'staff_user.email',
+      'staff_user.name',
+      'staff_user.role',
+      'staff_user.active',
+      'district.name as district_name',
+      'district.settings as district_settings',
+    ])
+    .where('setup_token.district_id', '=', args.districtId)
+    .where('staff_user.district_id', '=', args.districtId)
+    .where('setup_token.id', '=', args.id)
+    .where('setup_token.used_at', 'is', null)
+    .where('setup_token.expires_at', '>', args.now)
+    .executeTakeFirst();
+}
+
+/** Marks the link used; false if another request used it first. */
+export async function useSetupToken(
+  db: Kysely<Database>,
+  args: { districtId: string; id: string; now: string },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('setup_token')
+    .set({ used_at: args.now })
+    .where('district_id', '=', args.districtId)
+    .where('id', '=', args.id)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

@@ -18,6 +18,7 @@ export async function findStaffForSignIn(db: Kysely<Database>, email: string) {
       'staff_user.discipline',
       'staff_user.password_hash',
       'staff_user.active',
+      'staff_user.totp_secret',
       'district.name as district_name',
       'district.settings as district_settings',
     ])
@@ -25,9 +26,21 @@ export async function findStaffForSignIn(db: Kysely<Database>, email: string) {
     .executeTakeFirst();
 }
 
+export interface NewAuthSession {
+  districtId: string;
+  id: string;
+  userId: string;
+  now: string;
+  expiresAt: string;
+  /** `full` unless a second factor is owed (`mfa`) or must be enrolled first (`enrol`). */
+  stage?: string;
+  userAgent?: string | null;
+  address?: string | null;
+}
+
 export async function createAuthSession(
   db: Kysely<Database>,
-  session: { districtId: string; id: string; userId: string; now: string; expiresAt: string },
+  session: NewAuthSession,
 ): Promise<void> {
   await db
     .insertInto('auth_session')
@@ -38,6 +51,112 @@ export async function createAuthSession(
       created_at: session.now,
       last_seen_at: session.now,
       expires_at: session.expiresAt,
+      stage: session.stage ?? 'full',
+      user_agent: session.userAgent ?? null,
+      address: session.address ?? null,
+    })
+    .execute();
+}
+
+/** The user's sessions, newest first (what the Account page lists). */
+export async function listUserSessions(db: Kysely<Database>, districtId: string, userId: string) {
+  return db
+    .selectFrom('auth_session')
+    .select(['id', 'created_at', 'last_seen_at', 'expires_at', 'stage', 'user_agent', 'address'])
+    .where('district_id', '=', districtId)
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .orderBy('last_seen_at', 'desc')
+    .orderBy('id')
+    .execute();
+}
+
+/** Ends one of the user's own sessions; false when it is not theirs (or gone). */
+export async function deleteUserSession(
+  db: Kysely<Database>,
+  args: { districtId: string; userId: string; id: string },
+): Promise<boolean> {
+  const r = await db
+    .deleteFrom('auth_session')
+    .where('district_id', '=', args.districtId)
+    .where('user_id', '=', args.userId)
+    .where('id', '=', args.id)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
+}
+
+/** Ends every session of the user (deactivation). */
+export async function deleteUserSessions(
+  db: Kysely<Database>,
+  districtId: string,
+  userId: string,
+): Promise<number> {
+  const r = await db
+    .deleteFrom('auth_session')
+    .where('district_id', '=', districtId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/**
+ * Keeps the session just started and the user's `keep - 1` newest others; ends older ones.
+ * Sessions started in the same millisecond as the new one have no order, so none of them is
+ * ended (the new one is named, not found by time).
+ */
+export async function capUserSessions(
+  db: Kysely<Database>,
+  args: { districtId: string; userId: string; keep: number; newestId: string; startedAt: string },
+): Promise<void> {
+  const rows = await listUserSessions(db, args.districtId, args.userId);
+  const old = rows
+    .filter((r) => r.id !== args.newestId)
+    .slice(args.keep - 1)
+    .filter((r) => r.created_at < args.startedAt)
+    .map((r) => r.id);
+  if (old.length === 0) return;
+  await db
+    .deleteFrom('auth_session')
+    .where('district_id', '=', args.districtId)
+    .where('id', 'in', old)
+    .execute();
+}
+
+/** Whether this browser completed a sign-in as the user before. */
+export async function isKnownDevice(
+  db: Kysely<Database>,
+  args: { districtId: string; userId: string; id: string },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('known_device')
+    .select('id')
+    .where('district_id', '=', args.districtId)
+    .where('id', '=', args.id)
+    .where('user_id', '=', args.userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function rememberDevice(
+  db: Kysely<Database>,
+  args: { districtId: string; userId: string; id: string; now: string },
+): Promise<void> {
+  const updated = await db
+    .updateTable('known_device')
+    .set({ last_used_at: args.now })
+    .where('district_id', '=', args.districtId)
+    .where('id', '=', args.id)
+    .where('user_id', '=', args.userId)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) > 0) return;
+  await db
+    .insertInto('known_device')
+    .values({
+      district_id: args.districtId,
+      id: args.id,
+      user_id: args.userId,
+      created_at: args.now,
+      last_used_at: args.now,
     })
     .execute();
 }
@@ -57,6 +176,7 @@ export async function findAuthSession(db: Kysely<Database>, id: string) {
       'auth_session.created_at',
       'auth_session.last_seen_at',
       'auth_session.expires_at',
+      'auth_session.stage',
       'staff_user.id',
       'staff_user.district_id',
       'staff_user.name',

@@ -46,8 +46,12 @@ export function goalSpecOf(goal: Goal): GoalSpec {
   };
 }
 
-export function pointOf(spec: GoalSpec, o: ObservationPoint): ProgressPoint | null {
-  return toProgressPoint(spec, {
+/** A stored observation as a progress point; a late entry (`late_entry` = 1) is marked as one. */
+export function pointOf(
+  spec: GoalSpec,
+  o: ObservationPoint & { late_entry?: number | null },
+): ProgressPoint | null {
+  const point = toProgressPoint(spec, {
     date: o.observed_on,
     setting: o.setting as Setting,
     model: o.model as SessionModel,
@@ -59,6 +63,8 @@ export function pointOf(spec: GoalSpec, o: ObservationPoint): ProgressPoint | nu
     seconds: o.seconds,
     rubricScore: o.rubric_score,
   });
+  if (point && Number(o.late_entry ?? 0) === 1) point.late = true;
+  return point;
 }
 
 /** A goal's summary from its observations, as ordered by `observationsOfGoals`. */

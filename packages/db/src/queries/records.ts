@@ -72,6 +72,8 @@ const DEPENDENTS: { table: string; via: 'goal_id' | 'service_id' | 'session_id' 
     { table: 'recommendation_decision', via: 'goal_id' },
     { table: 'service_model_minutes', via: 'service_id' },
     { table: 'progress_report_goal', via: 'report_id' },
+    { table: 'progress_report_ready', via: 'report_id' },
+    { table: 'progress_report_version', via: 'report_id' },
   ];
 
 /** Tables never part of the student's record export (the trail is exported on its own). */

@@ -54,6 +54,7 @@ export async function loadReportList(
       'pr.id as report_id',
       'pr.status as report_status',
       'pr.finalized_at',
+      'pr.version as report_version',
       eb
         .selectFrom('goal')
         .select(sql<number>`count(*)`.as('n'))
@@ -146,13 +147,17 @@ export async function updateDraftReportLine(
   );
 }
 
-/** Draft → final, once. Returns whether this call finalised it. */
+/**
+ * Draft → final, once, keeping `snapshot` (the JSON of everything the version shows) as the
+ * record of this version. Returns whether this call finalised it.
+ */
 export async function finalizeReportRow(
   trx: Kysely<Database>,
   districtId: string,
   reportId: string,
   by: string,
   at: string,
+  snapshot: string,
 ): Promise<boolean> {
   const result = await trx
     .updateTable('progress_report')
@@ -162,8 +167,157 @@ export async function finalizeReportRow(
     .where('status', '=', 'draft')
     .executeTakeFirst();
   const finalised = Number(result.numUpdatedRows) > 0;
-  if (finalised) await bumpDataVersion(trx, districtId);
-  return finalised;
+  if (!finalised) return false;
+  const report = await trx
+    .selectFrom('progress_report')
+    .select(['version', 'amend_reason'])
+    .where('district_id', '=', districtId)
+    .where('id', '=', reportId)
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('progress_report_version')
+    .values({
+      district_id: districtId,
+      report_id: reportId,
+      version: Number(report.version ?? 1),
+      finalized_at: at,
+      finalized_by: by,
+      amend_reason: report.amend_reason ?? null,
+      snapshot,
+    })
+    .execute();
+  await bumpDataVersion(trx, districtId);
+  return true;
+}
+
+/**
+ * Final → draft as the next version, with the reason; the finalised versions stay as they
+ * were, and every discipline marks its lines ready again. Returns the new version, or null
+ * when the report was not final.
+ */
+export async function reopenReport(
+  trx: Kysely<Database>,
+  districtId: string,
+  reportId: string,
+  reason: string,
+): Promise<number | null> {
+  const report = await trx
+    .selectFrom('progress_report')
+    .select(['version', 'status'])
+    .where('district_id', '=', districtId)
+    .where('id', '=', reportId)
+    .executeTakeFirst();
+  if (report?.status !== 'final') return null;
+  const next = Number(report.version ?? 1) + 1;
+  const result = await trx
+    .updateTable('progress_report')
+    .set({
+      status: 'draft',
+      version: next,
+      amend_reason: reason,
+      finalized_at: null,
+      finalized_by: null,
+    })
+    .where('district_id', '=', districtId)
+    .where('id', '=', reportId)
+    .where('status', '=', 'final')
+    .where('version', '=', Number(report.version ?? 1))
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) return null;
+  await trx
+    .deleteFrom('progress_report_ready')
+    .where('district_id', '=', districtId)
+    .where('report_id', '=', reportId)
+    .execute();
+  // The comparison reads final reports only: this one leaves it until finalised again.
+  await bumpDataVersion(trx, districtId);
+  return next;
+}
+
+/** The report's finalised versions, oldest first, without their snapshots. */
+export async function listReportVersions(
+  db: Kysely<Database>,
+  districtId: string,
+  reportId: string,
+) {
+  return db
+    .selectFrom('progress_report_version as v')
+    .leftJoin('staff_user as s', (j) =>
+      j.onRef('s.district_id', '=', 'v.district_id').onRef('s.id', '=', 'v.finalized_by'),
+    )
+    .select(['v.version', 'v.finalized_at', 'v.amend_reason', 's.name as finalized_by_name'])
+    .where('v.district_id', '=', districtId)
+    .where('v.report_id', '=', reportId)
+    .orderBy('v.version')
+    .execute();
+}
+
+export async function findReportSnapshot(
+  db: Kysely<Database>,
+  districtId: string,
+  reportId: string,
+  version: number,
+) {
+  const row = await db
+    .selectFrom('progress_report_version')
+    .select('snapshot')
+    .where('district_id', '=', districtId)
+    .where('report_id', '=', reportId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return row?.snapshot ?? null;
+}
+
+/** Which disciplines have marked their lines of the report ready, by whom and when. */
+export async function loadReadyMarks(db: Kysely<Database>, districtId: string, reportId: string) {
+  return db
+    .selectFrom('progress_report_ready as r')
+    .leftJoin('staff_user as s', (j) =>
+      j.onRef('s.district_id', '=', 'r.district_id').onRef('s.id', '=', 'r.marked_by'),
+    )
+    .select(['r.discipline', 'r.marked_at', 's.name as marked_by_name'])
+    .where('r.district_id', '=', districtId)
+    .where('r.report_id', '=', reportId)
+    .execute();
+}
+
+/**
+ * Marks (or unmarks) a discipline's lines ready while the report is a draft, in one statement
+ * each, so a concurrent finalisation cannot slip between a check and the write.
+ */
+export async function setReadyMark(
+  trx: Kysely<Database>,
+  districtId: string,
+  reportId: string,
+  discipline: string,
+  mark: { by: string; at: string } | null,
+): Promise<boolean> {
+  await trx
+    .deleteFrom('progress_report_ready')
+    .where('district_id', '=', districtId)
+    .where('report_id', '=', reportId)
+    .where('discipline', '=', discipline)
+    .execute();
+  if (!mark) return true;
+  const result = await trx
+    .insertInto('progress_report_ready')
+    .columns(['district_id', 'report_id', 'discipline', 'marked_by', 'marked_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('progress_report')
+        .select([
+          eb.val(districtId).as('district_id'),
+          eb.val(reportId).as('report_id'),
+          eb.val(discipline).as('discipline'),
+          eb.val(mark.by).as('marked_by'),
+          eb.val(mark.at).as('marked_at'),
+        ])
+        .where('progress_report.district_id', '=', districtId)
+        .where('progress_report.id', '=', reportId)
+        .where('progress_report.status', '=', 'draft'),
+    )
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 export async function staffName(db: Kysely<Database>, districtId: string, staffId: string) {

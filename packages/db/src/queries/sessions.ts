@@ -115,7 +115,7 @@ export async function goalsOfStudents(
   if (studentIds.length === 0) return [];
   return db
     .selectFrom('goal')
-    .select([...SESSION_GOAL_COLUMNS, 'current_model'])
+    .select([...SESSION_GOAL_COLUMNS, 'current_model', 'start_date'])
     .where('district_id', '=', districtId)
     .where('student_id', 'in', [...studentIds])
     .execute();
@@ -128,6 +128,103 @@ export async function routineInDistrict(db: Kysely<Database>, districtId: string
     .where('district_id', '=', districtId)
     .where('id', '=', id)
     .executeTakeFirst();
+}
+
+/** Where a routine is: its classroom and that classroom's school. */
+export async function routinePlace(db: Kysely<Database>, districtId: string, id: string) {
+  return db
+    .selectFrom('routine')
+    .innerJoin('classroom', (j) =>
+      j
+        .onRef('classroom.district_id', '=', 'routine.district_id')
+        .onRef('classroom.id', '=', 'routine.classroom_id'),
+    )
+    .select(['routine.id', 'routine.classroom_id', 'classroom.school_id'])
+    .where('routine.district_id', '=', districtId)
+    .where('routine.id', '=', id)
+    .executeTakeFirst();
+}
+
+/** Each student's school and homeroom. */
+export async function studentPlaces(
+  db: Kysely<Database>,
+  districtId: string,
+  studentIds: readonly string[],
+) {
+  if (studentIds.length === 0) return [];
+  return db
+    .selectFrom('student')
+    .select(['id', 'school_id', 'homeroom_id'])
+    .where('district_id', '=', districtId)
+    .where('id', 'in', [...studentIds])
+    .execute();
+}
+
+/** The first day of each student's services of `discipline` (students without one are absent). */
+export async function firstServiceDays(
+  db: Kysely<Database>,
+  districtId: string,
+  studentIds: readonly string[],
+  discipline: string,
+) {
+  if (studentIds.length === 0) return new Map<string, string>();
+  const rows = await db
+    .selectFrom('service')
+    .select(['student_id', (eb) => eb.fn.min('start_date').as('first_day')])
+    .where('district_id', '=', districtId)
+    .where('student_id', 'in', [...studentIds])
+    .where('discipline', '=', discipline)
+    .groupBy('student_id')
+    .execute();
+  return new Map(rows.map((r) => [r.student_id, String(r.first_day)]));
+}
+
+/** The reporting periods in which each student has a finalised progress report. */
+export async function finalisedPeriodsOf(
+  db: Kysely<Database>,
+  districtId: string,
+  studentIds: readonly string[],
+) {
+  if (studentIds.length === 0) return [];
+  return db
+    .selectFrom('progress_report as pr')
+    .innerJoin('reporting_period as rp', (j) =>
+      j.onRef('rp.district_id', '=', 'pr.district_id').onRef('rp.id', '=', 'pr.period_id'),
+    )
+    .select(['pr.student_id', 'rp.name', 'rp.starts_on', 'rp.ends_on'])
+    .where('pr.district_id', '=', districtId)
+    .where('pr.student_id', 'in', [...studentIds])
+    .where('pr.status', '=', 'final')
+    .orderBy('rp.starts_on')
+    .execute();
+}
+
+/** Of `goalIds`, those linked to a routine of a classroom `teacherId` teaches. */
+export async function goalsAtTeachersRoutines(
+  db: Kysely<Database>,
+  districtId: string,
+  teacherId: string,
+  goalIds: readonly string[],
+): Promise<Set<string>> {
+  if (goalIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('goal_routine as gr')
+    .innerJoin('routine', (j) =>
+      j
+        .onRef('routine.district_id', '=', 'gr.district_id')
+        .onRef('routine.id', '=', 'gr.routine_id'),
+    )
+    .innerJoin('classroom', (j) =>
+      j
+        .onRef('classroom.district_id', '=', 'routine.district_id')
+        .onRef('classroom.id', '=', 'routine.classroom_id'),
+    )
+    .select('gr.goal_id')
+    .where('gr.district_id', '=', districtId)
+    .where('gr.goal_id', 'in', [...goalIds])
+    .where('classroom.teacher_id', '=', teacherId)
+    .execute();
+  return new Set(rows.map((r) => r.goal_id));
 }
 
 export interface NewSessionRecord {
@@ -144,6 +241,8 @@ export interface NewSessionRecord {
   routineId: string | null;
   collaborationMode: string | null;
   idempotencyKey: string;
+  /** Set for a late entry: the session is dated inside a finalised report's period. */
+  lateEntryReason?: string | null;
   at: string;
   students: {
     studentId: string;
@@ -174,6 +273,7 @@ export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord):
       collaboration_mode: s.collaborationMode,
       group_size: s.students.length,
       idempotency_key: s.idempotencyKey,
+      late_entry_reason: s.lateEntryReason ?? null,
       created_by: s.createdBy,
       cosigned_by: null,
       cosigned_at: null,
@@ -205,6 +305,7 @@ export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord):
           id: newId(),
           session_id: s.id,
           created_at: s.at,
+          late_entry: s.lateEntryReason ? (1 as const) : (0 as const),
         })),
       )
       .execute();
@@ -498,16 +599,24 @@ export async function sessionDetails(
   return { records, amendments, observationCounts };
 }
 
-/** One row per student per session for students in scope, for the billing export. */
+/** Where a billing batch ends: date, start, last and first name, session, student (its order). */
+export type BillingKey = [string, string, string, string, string, string];
+
+/**
+ * One row per student per session for students in scope, for the billing export, in date, time
+ * and name order. With `page`, the `limit` rows after the key `after` (keyset batches: an export
+ * streams a batch at a time); without, every row.
+ */
 export async function loadBillingRows(
   db: Kysely<Database>,
   viewer: ScopeViewer,
   today: string,
   from: string,
   to: string,
+  page?: { after: BillingKey | null; limit: number },
 ) {
   const districtId = viewer.districtId;
-  const rows = await db
+  let query = db
     .selectFrom('session_student')
     .innerJoin('therapy_session as s', (j) =>
       j
@@ -568,7 +677,16 @@ export async function loadBillingRows(
     .orderBy('s.start_time')
     .orderBy('student.last_name')
     .orderBy('student.first_name')
-    .execute();
+    .orderBy('session_student.session_id')
+    .orderBy('session_student.student_id');
+  if (page?.after) {
+    const [date, start, last, first, session, student] = page.after;
+    query = query.where(
+      sql<boolean>`(s.session_date, s.start_time, student.last_name, student.first_name, session_student.session_id, session_student.student_id) > (${date}, ${start}, ${last}, ${first}, ${session}, ${student})`,
+    );
+  }
+  if (page) query = query.limit(page.limit);
+  const rows = await query.execute();
   const sessionIds = [...new Set(rows.map((r) => r.session_id))];
   const data =
     sessionIds.length === 0

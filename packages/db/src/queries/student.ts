@@ -77,7 +77,7 @@ export async function loadStudentDetail(
   // Same-day points in entry order, as the summaries take them.
   const observations = await db
     .selectFrom('observation')
-    .select(OBSERVATION_POINT_COLUMNS)
+    .select([...OBSERVATION_POINT_COLUMNS, 'late_entry'])
     .where('district_id', '=', districtId)
     .where('student_id', '=', studentId)
     .orderBy('goal_id')

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema';
-import type { ScopeViewer } from './scope';
+import { type ScopeViewer, scopedStudentIds } from './scope';
 import { type Editor, nextVersion } from './versioned';
 
 // Touch-base meetings and action items (issue 7). A meeting is visible to its participants and
@@ -303,6 +303,46 @@ export async function pushInSlotsOf(db: Kysely<Database>, districtId: string, st
       eb.or([eb('p.therapist_id', 'in', staffIds), eb('classroom.teacher_id', 'in', staffIds)]),
     )
     .execute();
+}
+
+/**
+ * Which of `studentIds` each of `staffIds` may hear discussed: students at a school the staff
+ * member serves or teaches in, and students in their scope. Admins reach every student of the
+ * district. One entry per active staff member of the district.
+ */
+export async function studentsReachedBy(
+  db: Kysely<Database>,
+  districtId: string,
+  staffIds: readonly string[],
+  studentIds: readonly string[],
+  today: string,
+): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  if (staffIds.length === 0 || studentIds.length === 0) return out;
+  const staff = await db
+    .selectFrom('staff_user')
+    .select(['id', 'role'])
+    .where('district_id', '=', districtId)
+    .where('active', '=', 1)
+    .where('id', 'in', [...staffIds])
+    .execute();
+  for (const member of staff) {
+    const viewer = { id: member.id, districtId, role: member.role };
+    const rows = await db
+      .selectFrom('student')
+      .select('id')
+      .where('district_id', '=', districtId)
+      .where('id', 'in', [...studentIds])
+      .where((eb) =>
+        eb.or([
+          eb('school_id', 'in', schoolIdsOf(db, viewer)),
+          eb('id', 'in', scopedStudentIds(db, viewer, today)),
+        ]),
+      )
+      .execute();
+    out.set(member.id, new Set(rows.map((r) => r.id)));
+  }
+  return out;
 }
 
 /** A meeting with the ids of the students it discussed. */

@@ -212,6 +212,20 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
                   fill={p.color}
                 />
               ))}
+              {points
+                .filter((p) => p.late)
+                .map((p) => (
+                  <circle
+                    key={`late-${p.key}`}
+                    className="gg-late"
+                    data-testid="late-entry"
+                    cx={p.cx}
+                    cy={p.cy}
+                    r={9}
+                  >
+                    <title>Late entry</title>
+                  </circle>
+                ))}
             </g>
           </svg>
           {goal.points.length === 0 && <p className="goal-graph__empty">No data points yet.</p>}
@@ -292,6 +306,13 @@ function LegendSwatch({ item }: { item: LegendItem }) {
       </svg>
     );
   }
+  if (item.kind === 'mark') {
+    return (
+      <svg width="18" height="18" viewBox="-9 -9 18 18" aria-hidden="true">
+        <circle className="gg-late" cx="0" cy="0" r="7" />
+      </svg>
+    );
+  }
   if (item.key === 'projection') {
     return (
       <svg width="26" height="14" viewBox="0 0 26 14" aria-hidden="true">
@@ -321,6 +342,7 @@ function GraphLegend({ items }: { items: LegendItem[] }) {
   const groups: { title: string; items: LegendItem[] }[] = [
     { title: 'Setting (colour)', items: items.filter((i) => i.kind === 'setting') },
     { title: 'Model (shape)', items: items.filter((i) => i.kind === 'model') },
+    { title: 'Marks', items: items.filter((i) => i.kind === 'mark') },
     { title: 'Lines', items: items.filter((i) => i.kind === 'line') },
   ];
   return (
@@ -367,7 +389,10 @@ function GraphDataTable({ goal }: { goal: GoalDetail }) {
           {rows.map((p, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: two points can share date, setting and model
             <tr key={`${p.date}-${i}`}>
-              <td>{formatDate(p.date)}</td>
+              <td>
+                {formatDate(p.date)}
+                {p.late && <span className="muted small"> (late entry)</span>}
+              </td>
               <td>{labels.setting[p.setting]}</td>
               <td>{labels.model[p.model]}</td>
               <td className="num">{formatRaw(p.raw, goal.unit)}</td>

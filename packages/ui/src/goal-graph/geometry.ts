@@ -236,6 +236,8 @@ export interface PlottedPoint {
   model: ServiceModel;
   color: string;
   path: string;
+  /** Entered late, into a period whose report was already final: ringed on the graph. */
+  late: boolean;
 }
 
 export function plotPoints(goal: Pick<GoalDetail, 'points'>, scales: Scales): PlottedPoint[] {
@@ -247,6 +249,7 @@ export function plotPoints(goal: Pick<GoalDetail, 'points'>, scales: Scales): Pl
     model: p.model,
     color: settingColor[p.setting],
     path: markerPath(p.model),
+    late: p.late === true,
   }));
 }
 
@@ -328,6 +331,7 @@ export function yTicks(scales: Scales): Tick[] {
 
 export type LegendItem =
   | { kind: 'setting'; key: Setting; label: string; color: string }
+  | { kind: 'mark'; key: 'late_entry'; label: string }
   | { kind: 'model'; key: ServiceModel; label: string; path: string }
   | {
       kind: 'line';
@@ -359,6 +363,13 @@ export function legendItems(
     if (modelsSeen.has(m)) {
       items.push({ kind: 'model', key: m, label: labels.model[m], path: markerPath(m, 80) });
     }
+  }
+  if (goal.points.some((p) => p.late)) {
+    items.push({
+      kind: 'mark',
+      key: 'late_entry',
+      label: 'Late entry (after the report was final)',
+    });
   }
   items.push({ kind: 'line', key: 'aim', label: 'Aim line' });
   if (goal.progress.trend && goal.points.length > 0) {
