@@ -4,7 +4,7 @@ import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIRM_NAME_MISMATCH } from '../src/router/admin';
 import { STUDENT_NOT_FOUND } from '../src/scope';
-import { A, as, B, buildFixture, emails, openTestDb } from './fixtures';
+import { A, as, auditedStudents, B, buildFixture, emails, openTestDb } from './fixtures';
 
 // Point 13: deleting a student (admin only, confirmed by the student's name) removes their
 // rows and leaves one deletion event in the audit trail; the chain still verifies.
@@ -233,14 +233,10 @@ for (const target of targets) {
           ['touch-base notes', null, 'first name', 'Seat QUILLON away from the door.'],
         ].sort(),
       );
-      const reads = await conn.db
-        .selectFrom('audit_event')
-        .select('student_id')
-        .where('actor_id', '=', A.staff.admin)
-        .where('action', '=', 'admin.deleteStudent')
-        .where('entity', '=', 'student')
-        .where('student_id', 'is not', null) // earlier reads of deleted students lost their link
-        .execute();
+      // Earlier reads of deleted students lost their link (null).
+      const reads = (
+        await auditedStudents(conn.db, { actorId: A.staff.admin, action: 'admin.deleteStudent' })
+      ).filter((r) => r.student_id !== null);
       expect(reads.map((r) => r.student_id).sort()).toEqual(
         [A.students.ben, A.students.cara].sort(),
       );
