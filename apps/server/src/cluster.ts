@@ -2,7 +2,13 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { consoleLogger, errorSummary, type Logger, warmPasswordEstimator } from '@carryover/api';
-import { type Connection, keepPlannerStatisticsFresh, openDatabase } from '@carryover/db';
+import {
+  type Connection,
+  keepPlannerStatisticsFresh,
+  openDatabase,
+  setAuditKey,
+} from '@carryover/db';
+import { loadAuditKey } from './audit-key';
 import { createServer } from './server';
 
 // Serving in several processes. better-sqlite3 is synchronous, so one process serves one query
@@ -53,7 +59,10 @@ export function serveInWorkers(conn: Connection, listen: Listen, workers: number
 
   return new Promise((resolve) => {
     const fork = () => {
-      const worker = cluster.fork();
+      // Each worker takes its share of the per-user rate limits (see RateLimiter).
+      const worker = cluster.fork({
+        CARRYOVER_PROCESSES: process.env.CARRYOVER_PROCESSES ?? String(workers),
+      });
       alive.add(worker);
       worker.on('message', (msg: ToPrimary) => {
         if (msg?.type !== 'listening') return;
@@ -136,6 +145,9 @@ export function serveInWorkers(conn: Connection, listen: Listen, workers: number
 /** A worker: its own database connection and HTTP server on the shared port. */
 export async function runWorker(listen: Listen): Promise<void> {
   const conn = openDatabase();
+  // The primary made or found the audit anchor's key before forking; each process needs it.
+  const auditKey = loadAuditKey({ create: false });
+  if (auditKey) setAuditKey(auditKey.key);
   // The strength estimator's dictionaries are indexed now, not inside the first password change.
   warmPasswordEstimator();
   const server = createServer({ conn, log: taggedLogger(`[worker ${cluster.worker?.id}] `) });

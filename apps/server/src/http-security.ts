@@ -13,8 +13,31 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
+/** Powerful browser features the app never uses, off for it and anything it could embed. */
+export const PERMISSIONS_POLICY = [
+  'camera',
+  'microphone',
+  'geolocation',
+  'payment',
+  'usb',
+  'serial',
+  'bluetooth',
+  'hid',
+  'midi',
+  'magnetometer',
+  'gyroscope',
+  'accelerometer',
+  'display-capture',
+  'screen-wake-lock',
+  'publickey-credentials-get',
+  'browsing-topics',
+]
+  .map((feature) => `${feature}=()`)
+  .join(', ');
+
 export function setSecurityHeaders(res: ServerResponse, secure: boolean): void {
   res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('Permissions-Policy', PERMISSIONS_POLICY);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Frame-Options', 'DENY');
@@ -100,6 +123,24 @@ export function clientIp(req: IncomingMessage, trust: TrustedProxies | boolean):
     if (!isTrusted(hop, proxies)) return hop;
   }
   return hops[0] ?? peer;
+}
+
+/**
+ * With PUBLIC_URL set, only its host is served: a request naming another Host (DNS rebinding,
+ * a stray virtual host, a poisoned link built from Host) is refused before anything runs.
+ */
+export function checkHost(
+  req: IncomingMessage,
+  publicHost: string | null,
+): { ok: true } | { ok: false; status: 400; message: string } {
+  if (publicHost === null) return { ok: true };
+  const host = req.headers.host?.toLowerCase();
+  if (host === publicHost.toLowerCase()) return { ok: true };
+  return {
+    ok: false,
+    status: 400,
+    message: 'Unknown host: use the address Carryover is served at.',
+  };
 }
 
 export type CsrfVerdict = { ok: true } | { ok: false; status: 403 | 415; message: string };

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { hashPassword, newSetupLinkToken, SETUP_LINK_HOURS } from '@carryover/api';
 import {
+  anchorAuditTrail,
   type Connection,
   createDistrict,
   createStaffUser,
@@ -14,9 +15,11 @@ import {
   openDatabase,
   refreshPlannerStatistics,
   resetDatabase,
+  setAuditKey,
   systemClock,
 } from '@carryover/db';
 import { instantAt } from '@carryover/domain';
+import { auditKeyPath, loadAuditKey, verifyAuditTrail } from './audit-key';
 import { backup } from './backup';
 import { type Listen, runWorker, serveInWorkers, workerCount } from './cluster';
 import {
@@ -52,6 +55,8 @@ Commands:
                           (SQLite: online backup API; Postgres: pg_dump custom format)
   restore <file>          restore a backup into DATABASE_URL, which must be a new file or an
                           empty Postgres database (Postgres: pg_restore), then migrate
+  audit verify            check every district's audit chain and its HMAC anchor; exits 1
+                          naming the first bad seq
   create-admin            add an admin (and the district, if new) with no password, and
     --email E             print a one-time setup link (valid ${SETUP_LINK_HOURS} h) where they set
     --district NAME       their own password and enrol two-step sign-in; run again for a
@@ -70,7 +75,13 @@ Environment:
                    each has its own database connection; a worker that dies is replaced
   TRUST_PROXY      the reverse proxies' addresses or CIDR ranges (10.0.0.0/8,::1), whose
                    X-Forwarded-Proto and X-Forwarded-For are believed; 1 = any peer
-  PUBLIC_URL       the address users open (https://carryover.example.org), for setup links
+  PUBLIC_URL       the address users open (https://carryover.example.org), for setup links;
+                   requests naming another Host are refused (400)
+  AUDIT_HMAC_KEY   the audit anchor's key (32+ characters); otherwise the key file
+                   AUDIT_HMAC_KEY_FILE, default audit-hmac.key beside the SQLite file (./data
+                   for Postgres), made on first start with mode 0600. Never in the database.
+  CARRYOVER_PROCESSES  server processes sharing the load, each dividing the rate limits by it
+                   (set for its workers by start/serve: WEB_CONCURRENCY)
   CARRYOVER_NOW    an ISO instant: run as if it were then (the clock starts there and runs on);
                    for reproducing a test run or a demo at a given hour, never in production
 `;
@@ -145,6 +156,51 @@ async function seed(conn: Connection, { students, force, fullYear }: SeedOptions
     console.log(`  ${login.email.padEnd(28)} ${login.role.padEnd(12)} ${login.name}`);
   }
   console.log('');
+}
+
+/**
+ * Every event this process appends gets an HMAC under the audit key. On the first start the
+ * key file is made, and the trail already there (if its chain verifies) is anchored once.
+ */
+async function useAuditKey(conn: Connection): Promise<void> {
+  const loaded = loadAuditKey({ create: true });
+  if (!loaded) throw new Error('no audit key');
+  setAuditKey(loaded.key);
+  if (!loaded.created) return;
+  console.log(
+    `Made the audit trail's HMAC key: ${loaded.source} (keep a copy apart from backups).`,
+  );
+  const districts = await conn.db.selectFrom('district').select('id').execute();
+  for (const { id } of districts) {
+    const verdict = await anchorAuditTrail(conn.db, id, loaded.key);
+    if (!verdict.ok)
+      console.error(
+        `The audit trail of district ${id} is broken at seq ${verdict.brokenAtSeq} (${verdict.reason}): not anchored.`,
+      );
+  }
+}
+
+/** `audit verify`: 0 when every district's chain and anchor hold, 1 naming the first bad seq. */
+async function auditVerify(): Promise<number> {
+  let loaded: ReturnType<typeof loadAuditKey>;
+  try {
+    loaded = loadAuditKey({ create: false });
+  } catch (err) {
+    console.error((err as Error).message);
+    return 1;
+  }
+  if (!loaded) {
+    console.error(
+      `No audit key (AUDIT_HMAC_KEY, or the file ${auditKeyPath()}): the anchor cannot be checked.`,
+    );
+    return 1;
+  }
+  const conn = openDatabase();
+  try {
+    return await verifyAuditTrail(conn.db, loaded, (line) => console.log(line));
+  } finally {
+    await conn.close();
+  }
 }
 
 const listenHost = () => process.env.HOST || '127.0.0.1';
@@ -291,6 +347,11 @@ async function main(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
+  if (command === 'audit') {
+    if (positionals[1] !== 'verify' || positionals.length !== 2) fail('Usage: audit verify');
+    process.exitCode = await auditVerify();
+    return;
+  }
   const takesFile = command === 'backup' || command === 'restore';
   if (takesFile && positionals.length !== 2) fail(`${command} needs one file: ${command} <file>`);
   if (!takesFile && positionals.length > 1) fail(`Unexpected argument: ${positionals[1]}`);
@@ -339,6 +400,7 @@ async function main(argv: string[]): Promise<void> {
     case 'seed':
       return closeAfter(async () => {
         await migrate(conn);
+        await useAuditKey(conn);
         await seed(conn, { students, force: values.force ?? false, fullYear });
         await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
       });
@@ -350,14 +412,17 @@ async function main(argv: string[]): Promise<void> {
     case 'create-admin':
       return closeAfter(async () => {
         await migrate(conn);
+        await useAuditKey(conn);
         await createAdmin(conn, values);
       });
     case 'serve':
+      await useAuditKey(conn);
       await refreshPlannerStatistics(conn.db);
       await refuseDemoPasswordsWhenReachable(conn, listen);
       return serveInWorkers(conn, listen, workers);
     case 'start':
       await migrate(conn);
+      await useAuditKey(conn);
       if (!(await hasAnyDistrict(conn.db))) {
         if (seedsDemo({ host: listenHost(), dialect: conn.dialect, env: process.env })) {
           console.log('First run: no district yet; a demo on this machine gets the demo district.');

@@ -9,6 +9,11 @@ import {
   consoleLogger,
   createContextInner,
   type Logger,
+  MAX_BODY_BYTES,
+  procedureMeta,
+  RateLimited,
+  RateLimiter,
+  type RateVerdict,
   readDeviceToken,
   readSessionToken,
   serializeClearedSessionCookie,
@@ -18,13 +23,23 @@ import {
 import type { Connection } from '@carryover/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { CSV_EXPORT_PATHS, serveCsvExport } from './csv-export-route';
+import { yieldAfterEachQuery } from './event-loop';
 import {
   checkCrossSite,
+  checkHost,
   clientIp,
   isSecureRequest,
   parseTrustProxy,
   setSecurityHeaders,
 } from './http-security';
+import {
+  checkBatchSize,
+  checkJsonDepth,
+  type LimitVerdict,
+  MAX_BATCH_CALLS,
+  readBody,
+  trpcPaths,
+} from './request-limits';
 import { defaultWebDistDir, serveStatic } from './static';
 
 export interface ServerOptions {
@@ -39,11 +54,34 @@ export interface ServerOptions {
   trustProxy?: boolean | string;
   /** The clock for sessions and "today"; tests move it instead of sleeping. */
   now?: () => Date;
+  /**
+   * The per-user rate limiter. Default: one per server, its buckets in this process's memory,
+   * each limit divided by CARRYOVER_PROCESSES (the number of server processes, default 1).
+   */
+  rateLimiter?: RateLimiter;
+  /** The address users reach Carryover at; requests for any other Host are refused. Default: PUBLIC_URL. */
+  publicUrl?: string;
   /** Students (fidelity) or rows (billing) per batch of a streamed CSV export; tests shrink it. */
   exportBatchSize?: number;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
+/** The largest body any call may send: the least of the batch's procedures' limits. */
+function bodyLimitOf(paths: readonly string[]): number {
+  let limit = MAX_BODY_BYTES;
+  for (const path of paths) {
+    const declared = procedureMeta(appRouter, path)?.maxBodyBytes;
+    if (declared !== undefined && declared < limit) limit = declared;
+  }
+  return limit;
+}
+
+function refuse(res: ServerResponse, verdict: Exclude<LimitVerdict, { ok: true }>) {
+  res.statusCode = verdict.status;
+  res.setHeader('Content-Type', 'application/json');
+  // The rest of a refused body is never read: the connection ends with the answer.
+  res.setHeader('Connection', 'close');
+  res.end(JSON.stringify({ error: { message: verdict.message } }));
+}
 
 /** Log lines carry the path only: no query string (a query's input), cookies or bodies. */
 function loggablePath(url: string | undefined): string {
@@ -57,11 +95,18 @@ export function createServer(options: ServerOptions): Server {
   const log = options.log ?? consoleLogger;
   const trustProxy = parseTrustProxy(options.trustProxy ?? process.env.TRUST_PROXY);
   const webDistDir = options.webDistDir === undefined ? defaultWebDistDir() : options.webDistDir;
+  const rateLimiter =
+    options.rateLimiter ??
+    new RateLimiter({ processes: Number(process.env.CARRYOVER_PROCESSES) || 1 });
+  const publicUrl = options.publicUrl ?? process.env.PUBLIC_URL;
+  const publicHost = publicUrl ? new URL(publicUrl).host : null;
+  const db = conn.db.withPlugin(yieldAfterEachQuery);
 
   const contextFor = (req: IncomingMessage, res: ServerResponse) => {
     const secure = isSecureRequest(req, trustProxy);
     return createContextInner({
-      db: conn.db,
+      db,
+      rateLimiter,
       dialect: conn.dialect,
       sessionToken: readSessionToken(req.headers.cookie, { secure }),
       ip: clientIp(req, trustProxy),
@@ -81,10 +126,39 @@ export function createServer(options: ServerOptions): Server {
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
+    maxBatchSize: MAX_BATCH_CALLS,
     // Lets the web app send queries as POST so their input never appears in a URL.
     allowMethodOverride: true,
+    responseMeta: ({ errors }) => {
+      let retryAfter = 0;
+      for (const error of errors)
+        if (error.cause instanceof RateLimited)
+          retryAfter = Math.max(retryAfter, error.cause.retryAfterSeconds);
+      return retryAfter > 0 ? { headers: { 'Retry-After': String(retryAfter) } } : {};
+    },
     createContext: ({ req, res }) => contextFor(req, res),
   });
+
+  /** The bounds of issue 12, before tRPC reads anything: batch size, body size, JSON depth. */
+  async function handleTrpc(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const paths = trpcPaths(new URL(req.url ?? '/', 'http://x').pathname);
+    const batch = checkBatchSize(paths);
+    if (!batch.ok) return refuse(res, batch);
+    const input = new URL(req.url ?? '/', 'http://x').searchParams.get('input');
+    if (input !== null) {
+      const depth = checkJsonDepth(input);
+      if (!depth.ok) return refuse(res, depth);
+    }
+    if (req.method === 'POST') {
+      const read = await readBody(req, bodyLimitOf(paths));
+      if (!read.ok) return refuse(res, read);
+      const depth = checkJsonDepth(read.body);
+      if (!depth.ok) return refuse(res, depth);
+      // tRPC takes a body already read from `req.body`.
+      (req as { body?: unknown }).body = read.body.toString('utf8');
+    }
+    trpc(req, res);
+  }
 
   return createHttpServer((req, res) => {
     const started = performance.now();
@@ -96,6 +170,11 @@ export function createServer(options: ServerOptions): Server {
     const secure = isSecureRequest(req, trustProxy);
     setSecurityHeaders(res, secure);
     try {
+      const host = checkHost(req, publicHost);
+      if (!host.ok) {
+        refuse(res, host);
+        return;
+      }
       if (path === '/trpc' || path.startsWith('/trpc/')) {
         res.setHeader('Cache-Control', 'no-store');
         const verdict = checkCrossSite(req, secure);
@@ -106,7 +185,13 @@ export function createServer(options: ServerOptions): Server {
           res.end(body);
           return;
         }
-        trpc(req, res);
+        handleTrpc(req, res).catch((err) => {
+          log.error(`request failed: ${req.method} ${path}`, err);
+          if (!res.headersSent) {
+            res.statusCode = 500;
+            res.end();
+          } else res.destroy();
+        });
         return;
       }
       const exportKind = CSV_EXPORT_PATHS[path];
@@ -118,12 +203,21 @@ export function createServer(options: ServerOptions): Server {
           return;
         }
         contextFor(req, res)
-          .then((ctx) =>
-            serveCsvExport(req, res, exportKind, ctx, {
+          .then((ctx) => {
+            // A streamed export is outside tRPC: it spends from the same export bucket here.
+            const verdict: RateVerdict = ctx.viewer
+              ? rateLimiter.take(ctx.viewer.id, 'export')
+              : { ok: true };
+            if (!verdict.ok) {
+              const wait = new RateLimited(verdict.retryAfterSeconds);
+              res.setHeader('Retry-After', String(wait.retryAfterSeconds));
+              return refuse(res, { ok: false, status: 429, message: wait.message });
+            }
+            return serveCsvExport(req, res, exportKind, ctx, {
               log,
               batchSize: options.exportBatchSize,
-            }),
-          )
+            });
+          })
           .catch((err) => {
             log.error(`request failed: ${req.method} ${path}`, err);
             if (!res.headersSent) {

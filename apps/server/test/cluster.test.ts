@@ -41,21 +41,17 @@ async function startCli(databaseUrl: string): Promise<Cli> {
   if (seeded.status !== 0) throw new Error(`seed failed:\n${seeded.stdout}${seeded.stderr}`);
   const port = await freePort();
   const log: string[] = [];
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/main.ts', 'start'],
-    {
-      cwd: SERVER_DIR,
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        WEB_CONCURRENCY: String(WORKERS),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
+    cwd: SERVER_DIR,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WEB_CONCURRENCY: String(WORKERS),
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.on('data', (d) => log.push(String(d)));
   child.stderr?.on('data', (d) => log.push(String(d)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -201,6 +197,17 @@ describe(`the CLI serving from ${WORKERS} worker processes`, () => {
       } finally {
         await cli.stop();
       }
+      // Every worker anchored its events with the key the primary made (audit verify checks both).
+      const verified = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/main.ts', 'audit', 'verify'],
+        {
+          cwd: SERVER_DIR,
+          env: { ...process.env, DATABASE_URL: file },
+          encoding: 'utf8',
+        },
+      );
+      expect(verified.status, `${verified.stdout}${verified.stderr}`).toBe(0);
       const conn = openDatabase(file);
       try {
         await expectIntactChains(conn);

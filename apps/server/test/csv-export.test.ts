@@ -1,6 +1,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { A, buildFixture, emails, NOW, openTestDb, PASSWORD } from '@carryover/api/testing';
+import {
+  A,
+  auditedStudents,
+  buildFixture,
+  emails,
+  NOW,
+  openTestDb,
+  PASSWORD,
+} from '@carryover/api/testing';
 import type { Connection } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { type FidelityPage, fidelityCsvRecords, neutraliseFormulas } from '@carryover/domain';
@@ -92,13 +100,9 @@ for (const target of targets) {
         expect(streamed).toEqual(paged);
         if (email === emails.admin) adminStudents = new Set(streamed.map((r) => r[0])).size;
       }
-      const audited = await conn.db
-        .selectFrom('audit_event')
-        .select('student_id')
-        .where('actor_id', '=', A.staff.admin)
-        .where('action', '=', 'fidelity.csv')
-        .where('outcome', '=', 'ok')
-        .execute();
+      const audited = (
+        await auditedStudents(conn.db, { actorId: A.staff.admin, action: 'fidelity.csv' })
+      ).filter((e) => e.outcome === 'ok');
       expect(adminStudents).toBeGreaterThan(2);
       expect(new Set(audited.map((e) => e.student_id)).size).toBe(adminStudents);
     });

@@ -2,9 +2,15 @@ import type { AppRouter } from '@carryover/api';
 import { QueryCache, QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchStreamLink, httpLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
-import { errorCode, httpStatus } from './lib/errors';
+import { errorCode, httpStatus, retryAfterSeconds } from './lib/errors';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+
+/**
+ * Calls per batch request: half the server's cap (MAX_BATCH_CALLS in apps/server), which
+ * refuses a larger batch whole. A page that asks for more sends several requests.
+ */
+const MAX_BATCH_ITEMS = 10;
 
 export function makeTrpcClient() {
   // Same origin, so the session cookie goes along without `credentials` settings.
@@ -19,9 +25,13 @@ export function makeTrpcClient() {
           // The caseload's input can carry part of a student's name (its search): send it as
           // POST so the name stays out of URLs, browser history and proxy logs.
           condition: (op) => op.path === 'caseload.list',
-          true: httpBatchStreamLink({ url: '/trpc', methodOverride: 'POST' }),
+          true: httpBatchStreamLink({
+            url: '/trpc',
+            methodOverride: 'POST',
+            maxItems: MAX_BATCH_ITEMS,
+          }),
           // Queries stream, so one slow query does not hold up the others in its batch.
-          false: httpBatchStreamLink({ url: '/trpc' }),
+          false: httpBatchStreamLink({ url: '/trpc', maxItems: MAX_BATCH_ITEMS }),
         }),
       }),
     ],
@@ -45,11 +55,17 @@ export function makeQueryClient() {
       queries: {
         staleTime: 30_000,
         refetchOnWindowFocus: true,
-        // 4xx will not fix itself on retry; network blips and 5xx might.
+        // 4xx will not fix itself on retry, except a rate limit once its wait is over;
+        // network blips and 5xx might.
         retry: (failureCount, error) => {
           const status = httpStatus(error);
+          if (status === 429) return failureCount < 2 && (retryAfterSeconds(error) ?? 61) <= 60;
           if (status !== null && status >= 400 && status < 500) return false;
           return failureCount < 2;
+        },
+        retryDelay: (failureCount, error) => {
+          const wait = retryAfterSeconds(error);
+          return wait !== null ? wait * 1000 : Math.min(1000 * 2 ** failureCount, 30_000);
         },
       },
       mutations: { retry: false },

@@ -1,4 +1,4 @@
-import { type AuditOutcome, recordAudit, recordAuditMany } from '@carryover/db';
+import { type AuditOutcome, recordAudit } from '@carryover/db';
 import type { Context, Viewer } from './trpc';
 
 // Audit helpers the procedures share. Reads are recorded before their data leaves the server,
@@ -39,25 +39,24 @@ export async function recordDenied(ctx: AuditContext, target: AuditTarget): Prom
   }
 }
 
-/** One `ok` event per student whose record is about to be returned. */
+/**
+ * One `ok` event for the students whose records are about to be returned, listing them all
+ * (`audit_event_student`): a page of 50 is one append, not 50, and each student's record of
+ * access still finds it.
+ */
 export async function recordStudentReads(
   ctx: AuditContext,
   action: string,
   studentIds: readonly string[],
 ): Promise<void> {
   if (studentIds.length === 0) return;
-  const at = ctx.now().toISOString();
-  await recordAuditMany(
-    ctx.db,
-    studentIds.map((id) => ({
-      districtId: ctx.viewer.districtId,
-      actorId: ctx.viewer.id,
-      action,
-      entity: 'student',
-      entityId: id,
-      studentId: id,
-      outcome: 'ok' as const,
-      at,
-    })),
-  );
+  await recordAudit(ctx.db, {
+    districtId: ctx.viewer.districtId,
+    actorId: ctx.viewer.id,
+    action,
+    entity: 'student',
+    studentIds: [...new Set(studentIds)],
+    outcome: 'ok',
+    at: ctx.now().toISOString(),
+  });
 }

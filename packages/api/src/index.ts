@@ -18,6 +18,18 @@ export { newSetupLinkToken, SETUP_LINK_HOURS } from './auth/setup-link';
 export { warmPasswordEstimator } from './auth/strength';
 export { SIGN_IN_THROTTLE } from './auth/throttle';
 export {
+  type BucketLimit,
+  type Cost,
+  type CostClass,
+  costOf,
+  heavyForDistrictViewers,
+  RATE_LIMITS,
+  RateLimited,
+  RateLimiter,
+  type RateLimiterOptions,
+  type RateVerdict,
+} from './rate-limit';
+export {
   type AppRouter,
   appRouter,
   PASSWORD_STAGE_PROCEDURES,
@@ -34,6 +46,9 @@ export {
   createTRPCRouter,
   errorSummary,
   type Logger,
+  MAX_BODY_BYTES,
+  type ProcedureMeta,
+  procedureMeta,
   protectedProcedure,
   publicProcedure,
   roles,

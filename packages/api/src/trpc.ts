@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type DB, type Dialect, systemClock } from '@carryover/db';
 import { dateIn, type IsoDate, type Role } from '@carryover/domain';
-import { initTRPC, TRPCError } from '@trpc/server';
+import { type AnyTRPCRouter, initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { recordDenied } from './audit';
 import { resolveSession, type SessionStage, type SessionViewer } from './auth/session';
 import { conflictOf } from './conflict';
+import { type Cost, costOf, RateLimited, type RateLimiter } from './rate-limit';
 
 // The building blocks every router uses: the context, the procedure kinds, the error shape.
 
@@ -34,6 +35,23 @@ export const consoleLogger: Logger = {
     err === undefined ? console.error(line) : console.error(`${line} — ${errorSummary(err)}`),
 };
 
+/** What a procedure declares about itself with `.meta(…)`. */
+export interface ProcedureMeta {
+  /** Its rate-limit class (see rate-limit.ts); by default queries are cheap reads, mutations writes. */
+  cost?: Cost;
+  /** The largest request body the server reads for it (default MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
+}
+
+/** The request body limit of a procedure that declares none. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** A procedure's declared meta, looked up by path before anything is parsed; undefined if none. */
+export function procedureMeta(router: AnyTRPCRouter, path: string): ProcedureMeta | undefined {
+  const procedures = router._def.procedures as Record<string, { _def: { meta?: ProcedureMeta } }>;
+  return Object.hasOwn(procedures, path) ? procedures[path]?._def.meta : undefined;
+}
+
 export interface CreateContextOptions {
   db: DB;
   dialect: Dialect;
@@ -50,6 +68,8 @@ export interface CreateContextOptions {
   /** The device cookie's token, if the browser has one. */
   deviceToken?: string | null;
   setDeviceCookie?: (token: string) => void;
+  /** The server's one per-user rate limiter; absent (tests calling the router directly): no limit. */
+  rateLimiter?: RateLimiter | null;
 }
 
 export type Viewer = SessionViewer;
@@ -74,6 +94,7 @@ export interface Context {
   userAgent: string | null;
   deviceToken: string | null;
   setDeviceCookie: (token: string) => void;
+  rateLimiter: RateLimiter | null;
 }
 
 /** The context without HTTP: what tests call directly and what the adapter wraps. */
@@ -104,6 +125,7 @@ export async function createContextInner(opts: CreateContextOptions): Promise<Co
     setCookie: opts.setCookie ?? (() => {}),
     clearCookie,
     log: opts.log ?? consoleLogger,
+    rateLimiter: opts.rateLimiter ?? null,
   };
 }
 
@@ -155,11 +177,20 @@ function fieldErrorsOf(
   return { fieldErrors, formErrors };
 }
 
-const t = initTRPC.context<Context>().create({
+const trpcWithMeta = initTRPC.context<Context>().meta<ProcedureMeta>();
+
+const t = trpcWithMeta.create({
   // Never send stack traces, whatever NODE_ENV says.
   isDev: false,
   errorFormatter({ shape, error, ctx, path }) {
     const base = { ...shape.data, stack: undefined };
+    if (error.cause instanceof RateLimited) {
+      const retryAfterSeconds = error.cause.retryAfterSeconds;
+      return {
+        ...shape,
+        data: { ...base, fieldErrors: null, formErrors: null, errorId: null, retryAfterSeconds },
+      };
+    }
     const fields = error.code === 'BAD_REQUEST' ? fieldErrorsOf(error.cause) : null;
     if (fields) {
       const names = Object.keys(fields.fieldErrors);
@@ -202,9 +233,20 @@ export const middleware = t.middleware;
 
 export const publicProcedure = t.procedure;
 
-/** Signed in: UNAUTHORIZED otherwise, and `ctx.viewer` is non-null from here on. */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+/**
+ * Signed in: UNAUTHORIZED otherwise, and `ctx.viewer` is non-null from here on. Then the call
+ * spends a token of its cost class (`.meta({ cost })`) from the user's rate limit, before any
+ * other work, audit writes included: TOO_MANY_REQUESTS when the bucket is empty.
+ */
+export const protectedProcedure = t.procedure.use(({ ctx, meta, type, next }) => {
   if (!ctx.viewer) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+  if (ctx.rateLimiter) {
+    const verdict = ctx.rateLimiter.take(ctx.viewer.id, costOf(meta?.cost, type, ctx.viewer.role));
+    if (!verdict.ok) {
+      const cause = new RateLimited(verdict.retryAfterSeconds);
+      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
+    }
+  }
   return next({ ctx: { ...ctx, viewer: ctx.viewer } });
 });
 

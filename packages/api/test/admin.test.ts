@@ -141,6 +141,31 @@ for (const target of targets) {
       ]);
     });
 
+    it('lists in the record of access every read of many students that included the student', async () => {
+      const slp = await as(conn, emails.slp);
+      const page = await slp.caseload.list();
+      expect(page.items.map((r) => r.studentId)).toContain(A.students.ava);
+      const { rows } = await slp.fidelity.report({ from: '2026-03-09', to: '2026-03-15' });
+      expect(rows.map((r) => r.studentId)).toContain(A.students.ava);
+      const admin = await as(conn, emails.admin);
+      const { events } = JSON.parse(
+        (await admin.admin.exportAccessRecord({ studentId: A.students.ava, format: 'json' }))
+          .content,
+      ) as { events: { seq: number; actorName: string; action: string }[] };
+      const bySam = events.filter((e) => e.actorName === 'Sam Speech').map((e) => e.action);
+      expect(bySam).toEqual(expect.arrayContaining(['caseload.list', 'fidelity.report']));
+      // Oldest first, each event once.
+      const seqs = events.map((e) => e.seq);
+      expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
+      // The CSV carries the same reads; the whole-record export holds no part of the trail.
+      const csv = await admin.admin.exportAccessRecord({ studentId: A.students.ava });
+      expect(csv.content).toContain('"Sam Speech","therapist","caseload.list","ok"');
+      const record = JSON.parse(
+        (await admin.admin.exportStudentRecord({ studentId: A.students.ava })).content,
+      );
+      expect(Object.keys(record.tables)).not.toContain('audit_event_student');
+    });
+
     it('exports the whole record as JSON, audited', async () => {
       const admin = await as(conn, emails.admin);
       const file = await admin.admin.exportStudentRecord({ studentId: A.students.ava });

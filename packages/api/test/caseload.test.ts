@@ -3,7 +3,16 @@ import { testTargets } from '@carryover/db/testing';
 import { type CaseloadRow, gradeRank } from '@carryover/domain';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, as, B, buildFixture, emails, expectedScope, openTestDb } from './fixtures';
+import {
+  A,
+  as,
+  auditedStudents,
+  B,
+  buildFixture,
+  emails,
+  expectedScope,
+  openTestDb,
+} from './fixtures';
 
 const targets = await testTargets();
 
@@ -205,14 +214,11 @@ for (const target of targets) {
     afterAll(() => conn?.close());
 
     const readsOf = (actor: string) =>
-      conn.db
-        .selectFrom('audit_event')
-        .select(['student_id', 'seq'])
-        .where('district_id', '=', A.district)
-        .where('actor_id', '=', actor)
-        .where('action', '=', 'caseload.list')
-        .orderBy('seq')
-        .execute();
+      auditedStudents(conn.db, {
+        districtId: A.district,
+        actorId: actor,
+        action: 'caseload.list',
+      });
 
     it.each(
       (['name', 'grade', 'school', 'nextIep'] as const).flatMap((sort) =>

@@ -4,7 +4,7 @@ import { FIDELITY_CSV_HEADER, type FidelityRow, sumFidelityFigures } from '@carr
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIDELITY_BATCH } from '../src/router/fidelity';
-import { A, as, buildFixture, emails, openTestDb } from './fixtures';
+import { A, as, auditedStudents, buildFixture, emails, openTestDb } from './fixtures';
 
 // The fidelity report pages its students in name order; group totals and the CSV export cover
 // the whole scope a batch of students at a time. More students than one export batch are added
@@ -84,15 +84,10 @@ for (const target of targets) {
     });
     afterAll(() => conn?.close());
 
-    const readsOf = (actor: string, action: string) =>
-      conn.db
-        .selectFrom('audit_event')
-        .select('student_id')
-        .where('actor_id', '=', actor)
-        .where('action', '=', action)
-        .where('outcome', '=', 'ok')
-        .orderBy('seq')
-        .execute();
+    const readsOf = async (actor: string, action: string) =>
+      (await auditedStudents(conn.db, { actorId: actor, action })).filter(
+        (r) => r.outcome === 'ok',
+      );
 
     it('pages the whole scope disjointly, completely and in name order', async () => {
       const admin = await as(conn, emails.admin);

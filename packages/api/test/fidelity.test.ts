@@ -2,7 +2,7 @@ import type { Connection } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { computeFidelity, FIDELITY_CSV_HEADER } from '@carryover/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, as, B, buildFixture, emails, openTestDb } from './fixtures';
+import { A, as, auditedStudents, B, buildFixture, emails, openTestDb } from './fixtures';
 
 // The fidelity report per student and discipline comes from computeFidelity over the rows in
 // scope; the caseload's "minutes behind" is the same number.
@@ -132,12 +132,9 @@ for (const target of targets) {
       expect(lines.some((l) => l.startsWith('Ava Lopez,North Elementary,SLP,Sam Speech,'))).toBe(
         true,
       );
-      const reads = await conn.db
-        .selectFrom('audit_event')
-        .select('student_id')
-        .where('action', '=', 'fidelity.csv')
-        .where('outcome', '=', 'ok')
-        .execute();
+      const reads = (await auditedStudents(conn.db, { action: 'fidelity.csv' })).filter(
+        (r) => r.outcome === 'ok',
+      );
       expect(reads.map((r) => r.student_id).sort()).toEqual(
         [A.students.ava, A.students.cara].sort(),
       );

@@ -647,3 +647,36 @@ export async function addReportingPeriods(db: DB): Promise<void> {
     ])
     .execute();
 }
+
+/**
+ * Audited reads one student at a time, as the trail records them: an event about one student,
+ * or one row per student a read of many listed (in the order listed). Oldest first.
+ */
+export async function auditedStudents(
+  db: DB,
+  where: { actorId?: string; action?: string; districtId?: string } = {},
+): Promise<{ seq: number; student_id: string | null; action: string; outcome: string }[]> {
+  let events = db
+    .selectFrom('audit_event')
+    .leftJoin('audit_event_student', (j) =>
+      j
+        .onRef('audit_event_student.district_id', '=', 'audit_event.district_id')
+        .onRef('audit_event_student.seq', '=', 'audit_event.seq'),
+    )
+    .select([
+      'audit_event.seq',
+      'audit_event.action',
+      'audit_event.outcome',
+      (eb) =>
+        eb.fn.coalesce('audit_event_student.student_id', 'audit_event.student_id').as('student_id'),
+    ]);
+  if (where.actorId) events = events.where('audit_event.actor_id', '=', where.actorId);
+  if (where.action) events = events.where('audit_event.action', '=', where.action);
+  if (where.districtId) events = events.where('audit_event.district_id', '=', where.districtId);
+  const rows = await events
+    .orderBy('audit_event.district_id')
+    .orderBy('audit_event.seq')
+    .orderBy('audit_event_student.position')
+    .execute();
+  return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+}

@@ -6,7 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/auth/password';
 import { appRouter } from '../src/root';
 import { DEFAULT_WORKER_MAX_OLD_MB, outcomesCache } from '../src/workers/pool';
-import { A, as, buildFixture, emails, openTestDb, PASSWORD, silentLogger, TODAY } from './fixtures';
+import {
+  A,
+  as,
+  auditedStudents,
+  buildFixture,
+  emails,
+  openTestDb,
+  PASSWORD,
+  silentLogger,
+  TODAY,
+} from './fixtures';
 
 // Outcomes (push-in vs pull-out) for coordinators and admins only, over their schools: refusals
 // are audited, bad filters answer field by field, and a school-scoped coordinator's numbers and
@@ -204,14 +214,9 @@ for (const target of targets) {
       expect(episodes).toBe(mine.report.counts.episodes);
       expect(listed.size).toBe(mine.report.counts.students);
       // Every student listed was recorded as read.
-      const reads = await conn.db
-        .selectFrom('audit_event')
-        .select('student_id')
-        .distinct()
-        .where('action', '=', 'outcomes.episodes')
-        .where('outcome', '=', 'ok')
-        .where('district_id', '=', demoDistrict)
-        .execute();
+      const reads = (
+        await auditedStudents(conn.db, { action: 'outcomes.episodes', districtId: demoDistrict })
+      ).filter((r) => r.outcome === 'ok');
       expect(new Set(reads.map((r) => r.student_id))).toEqual(listed);
 
       // The admin's episodes for one stratum: all of that discipline and domain.

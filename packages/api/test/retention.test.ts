@@ -4,7 +4,7 @@ import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIRM_NAME_MISMATCH } from '../src/router/admin';
 import { STUDENT_NOT_FOUND } from '../src/scope';
-import { A, as, B, buildFixture, emails, openTestDb } from './fixtures';
+import { A, as, auditedStudents, B, buildFixture, emails, openTestDb } from './fixtures';
 
 // Point 13: deleting a student (admin only, confirmed by the student's name) removes their
 // rows and leaves one deletion event in the audit trail; the chain still verifies.
@@ -68,6 +68,14 @@ for (const target of targets) {
       await (await as(conn, emails.teacher)).student.get({ studentId: A.students.ava });
       await (await as(conn, emails.admin)).admin.exportStudentRecord({ studentId: A.students.ava });
       await (await as(conn, emails.slp)).student.get({ studentId: A.students.cara });
+      // A read of many students that lists her among others.
+      await (await as(conn, emails.admin)).caseload.list();
+      const listedBefore = await conn.db
+        .selectFrom('audit_event_student')
+        .selectAll()
+        .where('student_id', '=', A.students.ava)
+        .execute();
+      expect(listedBefore.length).toBeGreaterThanOrEqual(1);
       const before = await conn.db
         .selectFrom('audit_event')
         .selectAll()
@@ -81,7 +89,7 @@ for (const target of targets) {
         studentId: A.students.ava,
         confirmName: '  ava  lopez ',
       });
-      expect(result.redactedEvents).toBeGreaterThanOrEqual(before.length);
+      expect(result.redactedEvents).toBeGreaterThanOrEqual(before.length + listedBefore.length);
 
       expect(Object.values(await rowsOf(A.students.ava)).every((n) => n === 0)).toBe(true);
       const student = await conn.db
@@ -135,6 +143,23 @@ for (const target of targets) {
           .sort(),
       );
       expect(redacted.every((e) => e.link_salt === null && e.entity_id === null)).toBe(true);
+      // The student lists that named her keep the entry, without her id or its salt.
+      expect(
+        await conn.db
+          .selectFrom('audit_event_student')
+          .select('seq')
+          .where('student_id', '=', A.students.ava)
+          .execute(),
+      ).toEqual([]);
+      const listedAfter = await conn.db
+        .selectFrom('audit_event_student')
+        .selectAll()
+        .where('redacted_by_seq', '=', Number(linked[0]!.seq))
+        .execute();
+      expect(listedAfter.map((r) => [Number(r.seq), r.position, r.link_hash]).sort()).toEqual(
+        listedBefore.map((r) => [Number(r.seq), r.position, r.link_hash]).sort(),
+      );
+      expect(listedAfter.every((r) => r.link_salt === null)).toBe(true);
       // Cara's events keep theirs.
       const cara = await conn.db
         .selectFrom('audit_event')
@@ -208,14 +233,10 @@ for (const target of targets) {
           ['touch-base notes', null, 'first name', 'Seat QUILLON away from the door.'],
         ].sort(),
       );
-      const reads = await conn.db
-        .selectFrom('audit_event')
-        .select('student_id')
-        .where('actor_id', '=', A.staff.admin)
-        .where('action', '=', 'admin.deleteStudent')
-        .where('entity', '=', 'student')
-        .where('student_id', 'is not', null) // earlier reads of deleted students lost their link
-        .execute();
+      // Earlier reads of deleted students lost their link (null).
+      const reads = (
+        await auditedStudents(conn.db, { actorId: A.staff.admin, action: 'admin.deleteStudent' })
+      ).filter((r) => r.student_id !== null);
       expect(reads.map((r) => r.student_id).sort()).toEqual(
         [A.students.ben, A.students.cara].sort(),
       );
@@ -263,7 +284,7 @@ for (const target of targets) {
         .set({ student_id: A.students.dev })
         .where('id', '=', victim.id)
         .execute();
-      expect(await verifyAuditChain(conn.db, A.district)).toEqual({
+      expect(await verifyAuditChain(conn.db, A.district)).toMatchObject({
         ok: false,
         brokenAtSeq: Number(victim.seq),
       });
@@ -278,7 +299,7 @@ for (const target of targets) {
         })
         .where('id', '=', victim.id)
         .execute();
-      expect(await verifyAuditChain(conn.db, A.district)).toEqual({
+      expect(await verifyAuditChain(conn.db, A.district)).toMatchObject({
         ok: false,
         brokenAtSeq: Number(victim.seq),
       });

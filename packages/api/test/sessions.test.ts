@@ -13,7 +13,16 @@ import {
   SIGNED_IS_LOCKED,
 } from '../src/router/sessions';
 import { STUDENT_NOT_FOUND } from '../src/scope';
-import { A, as, B, buildFixture, emails, openTestDb, silentLogger } from './fixtures';
+import {
+  A,
+  as,
+  auditedStudents,
+  B,
+  buildFixture,
+  emails,
+  openTestDb,
+  silentLogger,
+} from './fixtures';
 
 // Session logging end to end through the router on real databases: scope, field errors that
 // write nothing, idempotency under concurrency, signing, amendments, co-signing, probes, export.
@@ -556,12 +565,10 @@ for (const target of targets) {
             .catch((e) => e)
         ).code,
       ).toBe('FORBIDDEN');
-      const reads = await conn.db
-        .selectFrom('audit_event')
-        .select('student_id')
-        .where('action', '=', 'sessions.billingCsv')
-        .where('actor_id', '=', A.staff.slp)
-        .execute();
+      const reads = await auditedStudents(conn.db, {
+        action: 'sessions.billingCsv',
+        actorId: A.staff.slp,
+      });
       expect(reads.map((r) => r.student_id).sort()).toEqual(
         [A.students.ava, A.students.cara].sort(),
       );

@@ -3,7 +3,7 @@ import { verifyAuditChain } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STUDENT_NOT_FOUND } from '../src/scope';
-import { A, as, B, buildFixture, emails, openTestDb } from './fixtures';
+import { A, as, auditedStudents, B, buildFixture, emails, openTestDb } from './fixtures';
 
 const targets = await testTargets();
 
@@ -124,12 +124,55 @@ for (const target of targets) {
       expect(trail.at(-1)).toMatchObject({ action: 'student.get', outcome: 'denied' });
     });
 
-    it('records every student of a caseload read', async () => {
+    it('records every student of a caseload read, in one event for the request', async () => {
       const admin = await as(conn, emails.admin);
+      const before = (await events(A.staff.admin)).length;
       const { items: rows } = await admin.caseload.list();
-      const reads = (await events(A.staff.admin)).filter((e) => e.action === 'caseload.list');
-      expect(reads.map((e) => e.student_id).sort()).toEqual(rows.map((r) => r.studentId).sort());
-      expect(reads.every((e) => e.outcome === 'ok' && e.entity === 'student')).toBe(true);
+      expect(rows.length).toBeGreaterThan(1);
+      const reads = (await events(A.staff.admin)).slice(before);
+      expect(reads).toHaveLength(1);
+      expect(reads[0]).toMatchObject({ action: 'caseload.list', outcome: 'ok', entity: 'student' });
+      const listed = await auditedStudents(conn.db, { actorId: A.staff.admin });
+      expect(
+        listed.filter((r) => r.seq === Number(reads[0]!.seq)).map((r) => r.student_id),
+      ).toEqual([...new Set(rows.map((r) => r.studentId))]);
+    });
+
+    it('detects a student swapped in, or removed from, the student list of a read', async () => {
+      expect(await verifyAuditChain(conn.db, A.district)).toMatchObject({ ok: true });
+      const listed = await conn.db
+        .selectFrom('audit_event_student')
+        .selectAll()
+        .where('district_id', '=', A.district)
+        .orderBy('seq')
+        .orderBy('position')
+        .execute();
+      const victim = listed.find((r) => r.position === 1)!;
+      const seq = Number(victim.seq);
+      const row = { district_id: A.district, seq, position: victim.position };
+      await conn.db
+        .updateTable('audit_event_student')
+        .set({ student_id: A.students.cara })
+        .where('district_id', '=', row.district_id)
+        .where('seq', '=', seq)
+        .where('position', '=', row.position)
+        .execute();
+      expect(await verifyAuditChain(conn.db, A.district)).toMatchObject({
+        ok: false,
+        brokenAtSeq: seq,
+      });
+      await conn.db
+        .deleteFrom('audit_event_student')
+        .where('district_id', '=', row.district_id)
+        .where('seq', '=', seq)
+        .where('position', '=', row.position)
+        .execute();
+      expect(await verifyAuditChain(conn.db, A.district)).toMatchObject({
+        ok: false,
+        brokenAtSeq: seq,
+      });
+      await conn.db.insertInto('audit_event_student').values(victim).execute();
+      expect(await verifyAuditChain(conn.db, A.district)).toMatchObject({ ok: true });
     });
 
     it('keeps a hash chain that verifies, and detects a tampered row', async () => {
@@ -149,7 +192,7 @@ for (const target of targets) {
         .set({ action: 'nothing.to.see' })
         .where('id', '=', victim.id)
         .execute();
-      expect(await verifyAuditChain(conn.db, A.district)).toEqual({
+      expect(await verifyAuditChain(conn.db, A.district)).toMatchObject({
         ok: false,
         brokenAtSeq: Number(victim.seq),
       });

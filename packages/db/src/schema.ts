@@ -396,6 +396,23 @@ export interface AuditEventTable {
   link_hash: string | null;
   /** seq of the retention event that cleared this event's student linkage. */
   redacted_by_seq: number | null;
+  /** sha256 of the link hashes of the event's `audit_event_student` rows, in order; null without. */
+  students_digest: string | null;
+  /** HMAC-SHA256 of `hash` under the key kept outside the database; null if none was set. */
+  mac: string | null;
+}
+
+/** The students one audit event read (2026_11_30_g_audit_students), in the order read. */
+export interface AuditEventStudentTable {
+  district_id: string;
+  /** The event's seq in the district's chain. */
+  seq: number;
+  position: number;
+  student_id: string | null;
+  link_salt: string | null;
+  /** sha256(link_salt, student_id, null), as an event's own link hash. */
+  link_hash: string;
+  redacted_by_seq: number | null;
 }
 
 export interface AuthSessionTable {
@@ -486,6 +503,7 @@ export interface Database {
   progress_report_version: ProgressReportVersionTable;
   recommendation_decision: RecommendationDecisionTable;
   audit_event: AuditEventTable;
+  audit_event_student: AuditEventStudentTable;
   auth_session: AuthSessionTable;
   login_attempt: LoginAttemptTable;
   recovery_code: RecoveryCodeTable;

@@ -17,6 +17,12 @@ export function httpStatus(error: unknown): number | null {
   return typeof status === 'number' ? status : null;
 }
 
+/** Seconds the server asked to wait before trying again (a rate-limited call), if it did. */
+export function retryAfterSeconds(error: unknown): number | null {
+  const seconds = errorData(error)?.retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? seconds : null;
+}
+
 /** `BAD_REQUEST` field errors: `{ email: ['Enter an email address'] }`. */
 export function fieldErrors(error: unknown): Record<string, string[]> {
   const raw = errorData(error)?.fieldErrors;

@@ -117,6 +117,7 @@ export const adminRouter = {
 
   /** IDEA §300.614: who obtained access to the student's record, when, and what they did. */
   exportAccessRecord: adminProcedure
+    .meta({ cost: 'export' })
     .input(ExportAccessRecordInput)
     .query(async ({ ctx, input, path }): Promise<ExportedFile> => {
       await assertStudentInScope(ctx, input.studentId, path);
@@ -158,6 +159,7 @@ export const adminRouter = {
 
   /** The whole record, as a parent may inspect it (IDEA §300.613), as one JSON file. */
   exportStudentRecord: adminProcedure
+    .meta({ cost: 'export' })
     .input(ExportStudentRecordInput)
     .query(async ({ ctx, input, path }): Promise<ExportedFile> => {
       await assertStudentInScope(ctx, input.studentId, path);

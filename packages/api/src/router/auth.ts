@@ -97,66 +97,70 @@ const signInProcedure = publicProcedure.use(async ({ ctx, getRawInput, next }) =
 });
 
 export const authRouter = {
-  signIn: signInProcedure.input(SignInInput).mutation(async ({ ctx, input }) => {
-    const now = ctx.now();
-    const user = await findStaffForSignIn(ctx.db, input.email);
-    const account = user ? { id: user.id, districtId: user.district_id } : null;
-    const knownDevice = account ? await knownDeviceOf(ctx, account) : null;
-    const attempt = await beginSignInAttempt(
-      ctx.db,
-      { email: input.email, ip: ctx.ip, knownDeviceId: knownDevice },
-      now,
-    );
-    if (!attempt.allowed) {
-      ctx.log.warn(`sign-in throttled (${attempt.reason})`);
-      if (account) await auditSignIn(ctx, account, 'auth.signIn.throttled', 'denied');
-      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: SIGN_IN_THROTTLED });
-    }
-    // Always run scrypt once, against a dummy hash when there is no such account, so the
-    // response time does not tell whether an email is registered.
-    const passwordOk = await verifyPassword(
-      input.password,
-      user?.password_hash ?? (await dummyPasswordHash()),
-    );
-    if (!user || !account || !passwordOk || user.active !== 1) {
-      if (account) await auditSignIn(ctx, account, 'auth.signIn', 'denied');
-      throw new TRPCError({ code: 'UNAUTHORIZED', message: SIGN_IN_FAILED });
-    }
-    await signInSucceeded(ctx.db, attempt.attemptIds);
-    const role = user.role as Role;
-    const stage: SessionStage = user.totp_secret
-      ? 'mfa'
-      : mfaRequiredFor(role, { mfaRequiredRoles: districtMfaRoles(user.district_settings) })
-        ? 'enrol'
-        : 'full';
-    const current = ctx.viewer
-      ? { id: ctx.sessionId, district: ctx.viewer.districtId }
-      : ctx.pending
-        ? { id: ctx.pending.sessionId, district: ctx.pending.viewer.districtId }
-        : { id: null, district: null };
-    await beginSession(
-      { ...ctx, endSessionId: current.id, endDistrictId: current.district },
-      account,
-      stage,
-    );
-    await auditSignIn(
-      ctx,
-      account,
-      stage === 'full' ? 'auth.signIn' : 'auth.signIn.password',
-      'ok',
-    );
-    const viewer = toViewer({
-      id: user.id,
-      districtId: user.district_id,
-      districtName: user.district_name,
-      role,
-      discipline: (user.discipline as Discipline | null) ?? null,
-      name: user.name,
-      email: user.email,
-      timezone: districtTimezone(user.district_settings),
-    });
-    return { ...viewer, next: nextFor(stage) };
-  }),
+  // An email and a password fit in a few hundred bytes; nothing larger is read, let alone parsed.
+  signIn: signInProcedure
+    .meta({ maxBodyBytes: 1024 })
+    .input(SignInInput)
+    .mutation(async ({ ctx, input }) => {
+      const now = ctx.now();
+      const user = await findStaffForSignIn(ctx.db, input.email);
+      const account = user ? { id: user.id, districtId: user.district_id } : null;
+      const knownDevice = account ? await knownDeviceOf(ctx, account) : null;
+      const attempt = await beginSignInAttempt(
+        ctx.db,
+        { email: input.email, ip: ctx.ip, knownDeviceId: knownDevice },
+        now,
+      );
+      if (!attempt.allowed) {
+        ctx.log.warn(`sign-in throttled (${attempt.reason})`);
+        if (account) await auditSignIn(ctx, account, 'auth.signIn.throttled', 'denied');
+        throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: SIGN_IN_THROTTLED });
+      }
+      // Always run scrypt once, against a dummy hash when there is no such account, so the
+      // response time does not tell whether an email is registered.
+      const passwordOk = await verifyPassword(
+        input.password,
+        user?.password_hash ?? (await dummyPasswordHash()),
+      );
+      if (!user || !account || !passwordOk || user.active !== 1) {
+        if (account) await auditSignIn(ctx, account, 'auth.signIn', 'denied');
+        throw new TRPCError({ code: 'UNAUTHORIZED', message: SIGN_IN_FAILED });
+      }
+      await signInSucceeded(ctx.db, attempt.attemptIds);
+      const role = user.role as Role;
+      const stage: SessionStage = user.totp_secret
+        ? 'mfa'
+        : mfaRequiredFor(role, { mfaRequiredRoles: districtMfaRoles(user.district_settings) })
+          ? 'enrol'
+          : 'full';
+      const current = ctx.viewer
+        ? { id: ctx.sessionId, district: ctx.viewer.districtId }
+        : ctx.pending
+          ? { id: ctx.pending.sessionId, district: ctx.pending.viewer.districtId }
+          : { id: null, district: null };
+      await beginSession(
+        { ...ctx, endSessionId: current.id, endDistrictId: current.district },
+        account,
+        stage,
+      );
+      await auditSignIn(
+        ctx,
+        account,
+        stage === 'full' ? 'auth.signIn' : 'auth.signIn.password',
+        'ok',
+      );
+      const viewer = toViewer({
+        id: user.id,
+        districtId: user.district_id,
+        districtName: user.district_name,
+        role,
+        discipline: (user.discipline as Discipline | null) ?? null,
+        name: user.name,
+        email: user.email,
+        timezone: districtTimezone(user.district_settings),
+      });
+      return { ...viewer, next: nextFor(stage) };
+    }),
 
   /**
    * The second step: a code from the authenticator app (each time step accepted once) or an

@@ -18,6 +18,7 @@ import {
 } from '@carryover/domain';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { recordStudentReads } from '../audit';
+import { heavyForDistrictViewers } from '../rate-limit';
 import { protectedProcedure, todayFor } from '../trpc';
 import { caseloadRows } from '../views';
 import { minutesBehindByStudent } from './fidelity';
@@ -44,6 +45,7 @@ export const caseloadRouter = {
    * `cursor` for the next page; `total` comes with the first page unless a status filter is set.
    */
   list: protectedProcedure
+    .meta({ cost: heavyForDistrictViewers })
     .input(CaseloadListInput)
     .query(async ({ ctx, input: rawInput, path }): Promise<CaseloadPage> => {
       const input = rawInput ?? firstPageDefaults;

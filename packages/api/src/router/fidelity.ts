@@ -315,6 +315,7 @@ export const fidelityRouter = {
    * as `cursor` with the same period and discipline for the next page.
    */
   report: reader
+    .meta({ cost: 'heavyRead' })
     .input(FidelityReportInput)
     .query(async ({ ctx, input: rawInput, path }): Promise<FidelityPage> => {
       const input = rawInput ?? firstPage;
@@ -355,35 +356,41 @@ export const fidelityRouter = {
    * computeFidelity's, so they are computed for the whole scope, a batch of students at a time;
    * no one student's record leaves, so no per-student audit.
    */
-  groups: reader.input(FidelityGroupsInput).query(async ({ ctx, input }) => {
-    const resolved = await resolvePeriod(ctx, input);
-    const groups = new Map<string, FidelityGroup>();
-    for await (const { rows } of scopeBatches(ctx, resolved, input.discipline)) {
-      for (const r of rows) {
-        const key = input.groupBy === 'school' ? r.schoolName : `${r.providerId}/${r.discipline}`;
-        const label =
-          input.groupBy === 'school' ? r.schoolName : `${r.providerName} (${r.discipline})`;
-        const g = groups.get(key);
-        if (g) {
-          g.services += 1;
-          g.figures = sumFidelityFigures([g.figures, r.figures]);
-        } else groups.set(key, { key, label, services: 1, figures: r.figures });
+  groups: reader
+    .meta({ cost: 'heavyRead' })
+    .input(FidelityGroupsInput)
+    .query(async ({ ctx, input }) => {
+      const resolved = await resolvePeriod(ctx, input);
+      const groups = new Map<string, FidelityGroup>();
+      for await (const { rows } of scopeBatches(ctx, resolved, input.discipline)) {
+        for (const r of rows) {
+          const key = input.groupBy === 'school' ? r.schoolName : `${r.providerId}/${r.discipline}`;
+          const label =
+            input.groupBy === 'school' ? r.schoolName : `${r.providerName} (${r.discipline})`;
+          const g = groups.get(key);
+          if (g) {
+            g.services += 1;
+            g.figures = sumFidelityFigures([g.figures, r.figures]);
+          } else groups.set(key, { key, label, services: 1, figures: r.figures });
+        }
       }
-    }
-    return {
-      ...viewOf(resolved, []),
-      groups: [...groups.values()].sort(
-        (a, b) => a.label.localeCompare(b.label) || a.key.localeCompare(b.key),
-      ),
-    };
-  }),
+      return {
+        ...viewOf(resolved, []),
+        groups: [...groups.values()].sort(
+          (a, b) => a.label.localeCompare(b.label) || a.key.localeCompare(b.key),
+        ),
+      };
+    }),
 
   /**
    * The report as CSV text (the page saves it as a file), written a batch of students at a time;
    * every student exported is audited, batch by batch.
    */
-  csv: reader.input(FidelityPeriodSchema).query(async ({ ctx, input, path }) => {
-    const { filename, chunks } = await fidelityCsvExport(ctx, input, path);
-    return { filename, csv: await collectChunks(chunks) };
-  }),
+  csv: reader
+    .meta({ cost: 'export' })
+    .input(FidelityPeriodSchema)
+    .query(async ({ ctx, input, path }) => {
+      const { filename, chunks } = await fidelityCsvExport(ctx, input, path);
+      return { filename, csv: await collectChunks(chunks) };
+    }),
 } satisfies TRPCRouterRecord;

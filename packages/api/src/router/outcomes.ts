@@ -123,18 +123,21 @@ const coordinators = roles('coordinator', 'admin');
 
 export const outcomesRouter = {
   /** The comparison for the viewer's schools (admins: district) under the filters. */
-  report: coordinators.input(OutcomesFilterInput).query(async ({ ctx, input, path }) => {
-    const { schools, schoolIds } = await scopeFor(ctx, input, path);
-    const r = await comparisonFor(ctx, input, schoolIds);
-    return {
-      report: summaryOnly(r.report),
-      schools,
-      filters: input,
-      asOf: r.asOf,
-      cached: r.cached,
-      computeMs: Math.round(r.loadMs + r.computeMs),
-    };
-  }),
+  report: coordinators
+    .meta({ cost: 'heavyRead' })
+    .input(OutcomesFilterInput)
+    .query(async ({ ctx, input, path }) => {
+      const { schools, schoolIds } = await scopeFor(ctx, input, path);
+      const r = await comparisonFor(ctx, input, schoolIds);
+      return {
+        report: summaryOnly(r.report),
+        schools,
+        filters: input,
+        asOf: r.asOf,
+        cached: r.cached,
+        computeMs: Math.round(r.loadMs + r.computeMs),
+      };
+    }),
 
   /**
    * Where the comparison for these filters stands while `report` waits: its place in the fair
@@ -150,47 +153,50 @@ export const outcomesRouter = {
    * The episodes behind one figure: a model (and a stratum, an outcome) under the same filters.
    * Every student listed is recorded as read.
    */
-  episodes: coordinators.input(OutcomesEpisodesInput).query(async ({ ctx, input, path }) => {
-    const { schools, schoolIds } = await scopeFor(ctx, input.filters, path);
-    const r = await comparisonFor(ctx, input.filters, schoolIds);
-    const matching = r.episodes.filter((e) =>
-      episodeBehind(e, { model: input.model, stratum: input.stratum, outcome: input.outcome }),
-    );
-    const inScope = schoolIds ? new Set(schoolIds) : null;
-    const visible = inScope ? matching.filter((e) => inScope.has(e.schoolId)) : matching;
-    const names = new Map(
-      (
-        await studentNames(ctx.db, ctx.viewer.districtId, [
-          ...new Set(visible.map((e) => e.studentId)),
-        ])
-      ).map((s) => [s.id, `${s.first_name} ${s.last_name}`]),
-    );
-    const schoolName = new Map(schools.map((s) => [s.id, s.name]));
-    const rows = visible
-      .map((e) => ({
-        goalId: e.goalId,
-        studentId: e.studentId,
-        studentName: names.get(e.studentId) ?? 'Unknown student',
-        schoolName: schoolName.get(e.schoolId) ?? '',
-        discipline: e.discipline,
-        domain: e.domain,
-        gradeBand: e.gradeBand,
-        model: e.model,
-        from: e.from,
-        to: e.to,
-        points: e.points,
-        roi: e.roi,
-        roomRoi: e.roomRoi,
-        classroomRoi: e.classroomRoi,
-      }))
-      .sort(
-        (a, b) =>
-          a.studentName.localeCompare(b.studentName) ||
-          a.goalId.localeCompare(b.goalId) ||
-          a.from.localeCompare(b.from),
+  episodes: coordinators
+    .meta({ cost: 'heavyRead' })
+    .input(OutcomesEpisodesInput)
+    .query(async ({ ctx, input, path }) => {
+      const { schools, schoolIds } = await scopeFor(ctx, input.filters, path);
+      const r = await comparisonFor(ctx, input.filters, schoolIds);
+      const matching = r.episodes.filter((e) =>
+        episodeBehind(e, { model: input.model, stratum: input.stratum, outcome: input.outcome }),
       );
-    const shown = rows.slice(0, EPISODE_LIST_LIMIT);
-    await recordStudentReads(ctx, path, [...new Set(shown.map((e) => e.studentId))]);
-    return { total: rows.length, episodes: shown };
-  }),
+      const inScope = schoolIds ? new Set(schoolIds) : null;
+      const visible = inScope ? matching.filter((e) => inScope.has(e.schoolId)) : matching;
+      const names = new Map(
+        (
+          await studentNames(ctx.db, ctx.viewer.districtId, [
+            ...new Set(visible.map((e) => e.studentId)),
+          ])
+        ).map((s) => [s.id, `${s.first_name} ${s.last_name}`]),
+      );
+      const schoolName = new Map(schools.map((s) => [s.id, s.name]));
+      const rows = visible
+        .map((e) => ({
+          goalId: e.goalId,
+          studentId: e.studentId,
+          studentName: names.get(e.studentId) ?? 'Unknown student',
+          schoolName: schoolName.get(e.schoolId) ?? '',
+          discipline: e.discipline,
+          domain: e.domain,
+          gradeBand: e.gradeBand,
+          model: e.model,
+          from: e.from,
+          to: e.to,
+          points: e.points,
+          roi: e.roi,
+          roomRoi: e.roomRoi,
+          classroomRoi: e.classroomRoi,
+        }))
+        .sort(
+          (a, b) =>
+            a.studentName.localeCompare(b.studentName) ||
+            a.goalId.localeCompare(b.goalId) ||
+            a.from.localeCompare(b.from),
+        );
+      const shown = rows.slice(0, EPISODE_LIST_LIMIT);
+      await recordStudentReads(ctx, path, [...new Set(shown.map((e) => e.studentId))]);
+      return { total: rows.length, episodes: shown };
+    }),
 } satisfies TRPCRouterRecord;

@@ -546,6 +546,7 @@ export const sessionsRouter = {
    * scope, as CSV text. Every student in it is audited.
    */
   billingCsv: roles(...CSV_EXPORT_ROLES)
+    .meta({ cost: 'export' })
     .input(BillingCsvInput)
     .query(async ({ ctx, input, path }) => {
       const { filename, chunks } = billingCsvExport(ctx, input, path);

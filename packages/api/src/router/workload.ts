@@ -51,6 +51,7 @@ export function teamMedians(rows: readonly WorkloadRow[]): Record<Metric, number
 export const workloadRouter = {
   /** Aggregates per therapist; no one student's record leaves, so no per-student audit. */
   team: roles('coordinator', 'admin')
+    .meta({ cost: 'heavyRead' })
     .input(WorkloadInput)
     .query(async ({ ctx, input }) => {
       const resolved = await resolvePeriod(

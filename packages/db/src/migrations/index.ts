@@ -6,6 +6,7 @@ import * as m_2026_11_30_a_scale_indexes from './2026_11_30_a_scale_indexes';
 import * as m_2026_11_30_b_caseload_paging from './2026_11_30_b_caseload_paging';
 import * as m_2026_11_30_c_outcomes_version from './2026_11_30_c_outcomes_version';
 import * as m_2026_11_30_f_goal_summaries from './2026_11_30_f_goal_summaries';
+import * as m_2026_11_30_g_audit_students from './2026_11_30_g_audit_students';
 import * as m_2026_11_30_h_accounts from './2026_11_30_h_accounts';
 import * as m_2026_11_30_j_object_rules from './2026_11_30_j_object_rules';
 import * as m_2026_11_30_k_row_versions from './2026_11_30_k_row_versions';
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_b_caseload_paging': m_2026_11_30_b_caseload_paging,
   '2026_11_30_c_outcomes_version': m_2026_11_30_c_outcomes_version,
   '2026_11_30_f_goal_summaries': m_2026_11_30_f_goal_summaries,
+  '2026_11_30_g_audit_students': m_2026_11_30_g_audit_students,
   '2026_11_30_h_accounts': m_2026_11_30_h_accounts,
   '2026_11_30_j_object_rules': m_2026_11_30_j_object_rules,
   '2026_11_30_k_row_versions': m_2026_11_30_k_row_versions,

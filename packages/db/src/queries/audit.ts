@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
-import type { AuditEventTable, Database } from '../schema';
+import type { AuditEventStudentTable, AuditEventTable, Database } from '../schema';
 import { newId, nowIso } from '../util';
 
 // The audit trail is append-only and tamper-evident: each district's events are numbered from 1
@@ -22,6 +22,11 @@ export interface AuditInput {
   outcome: AuditOutcome;
   /** Defaults to now. */
   at?: string;
+  /**
+   * Every student the request read, when it read more than its one `studentId`: one event
+   * names them all (rows of `audit_event_student`), instead of one event per student.
+   */
+  studentIds?: readonly string[];
 }
 
 /** `prev_hash` of the first event in a district. */
@@ -30,7 +35,8 @@ export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 /** The `entity` of the event a student's deletion leaves behind (see queries/retention). */
 export const STUDENT_DELETION_ENTITY = 'student_deletion';
 
-type AuditRow = Omit<AuditEventTable, 'hash' | 'redacted_by_seq'>;
+type AuditRow = Omit<AuditEventTable, 'hash' | 'redacted_by_seq' | 'mac'>;
+type ChainedFields = Omit<AuditRow, 'link_salt' | 'student_id' | 'entity_id'>;
 
 // Retention-aware chaining. The chain hash covers every field except the student linkage
 // (student_id, entity_id); it covers `link_hash` = sha256(link_salt, student_id, entity_id)
@@ -47,9 +53,18 @@ export function auditLinkHash(salt: string, studentId: string | null, entityId: 
     .digest('hex');
 }
 
-/** Canonical JSON of the chained fields: fixed key order, nulls explicit, no linkage. */
-function canonical(row: Omit<AuditRow, 'link_salt' | 'student_id' | 'entity_id'>): string {
-  return JSON.stringify([
+/** What the chain hash covers of an event's student list: its commitments, in order. */
+export function auditStudentsDigest(linkHashes: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(linkHashes)).digest('hex');
+}
+
+/**
+ * Canonical JSON of the chained fields: fixed key order, nulls explicit, no linkage. The
+ * students digest is appended only when the event has one, so events written before it
+ * existed (2026_11_30_g_audit_students) keep their hashes.
+ */
+function canonical(row: ChainedFields): string {
+  const fields: unknown[] = [
     row.district_id,
     row.id,
     row.seq,
@@ -59,13 +74,38 @@ function canonical(row: Omit<AuditRow, 'link_salt' | 'student_id' | 'entity_id'>
     row.entity,
     row.outcome,
     row.link_hash,
-  ]);
+  ];
+  if (row.students_digest) fields.push(row.students_digest);
+  return JSON.stringify(fields);
 }
 
-export function auditHash(row: Omit<AuditRow, 'link_salt' | 'student_id' | 'entity_id'>): string {
+export function auditHash(row: ChainedFields): string {
   return createHash('sha256')
     .update(row.prev_hash + canonical(row))
     .digest('hex');
+}
+
+// The anchor outside the database. A chain alone shows an edited row only to someone who
+// trusts the other rows: whoever can write the table can recompute every hash after an edit.
+// Each event also carries a keyed HMAC of its hash, and the key lives outside the database
+// (AUDIT_HMAC_KEY or a key file, see the server), so a re-chained trail no longer verifies.
+let auditKey: Buffer | null = null;
+
+/** The key events are MACed with from now on in this process; null writes events without one. */
+export function setAuditKey(key: Buffer | null): void {
+  auditKey = key;
+}
+
+export function auditMac(key: Buffer, districtId: string, seq: number, hash: string): string {
+  return createHmac('sha256', key)
+    .update(JSON.stringify([districtId, seq, hash]))
+    .digest('hex');
+}
+
+function macMatches(key: Buffer, districtId: string, seq: number, hash: string, mac: string) {
+  const expected = Buffer.from(auditMac(key, districtId, seq, hash), 'hex');
+  const given = Buffer.from(mac, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 const INSERT_CHUNK = 500;
@@ -117,9 +157,24 @@ async function appendChain(
     .executeTakeFirst();
   let seq = head ? Number(head.seq) : 0;
   let prev = head?.hash ?? AUDIT_GENESIS_HASH;
+  const students: AuditEventStudentTable[] = [];
   const rows: AuditEventTable[] = events.map((e) => {
     seq += 1;
     const linkSalt = randomBytes(32).toString('hex');
+    const listed = (e.studentIds ?? []).map((studentId, position) => {
+      const salt = randomBytes(32).toString('hex');
+      const link_hash = auditLinkHash(salt, studentId, null);
+      return {
+        district_id: districtId,
+        seq,
+        position,
+        student_id: studentId,
+        link_salt: salt,
+        link_hash,
+        redacted_by_seq: null,
+      };
+    });
+    students.push(...listed);
     const row: AuditRow = {
       district_id: districtId,
       id: newId(),
@@ -134,10 +189,13 @@ async function appendChain(
       prev_hash: prev,
       link_salt: linkSalt,
       link_hash: auditLinkHash(linkSalt, e.studentId ?? null, e.entityId ?? null),
+      students_digest:
+        listed.length > 0 ? auditStudentsDigest(listed.map((l) => l.link_hash)) : null,
     };
     const hash = auditHash(row);
     prev = hash;
-    return { ...row, hash, redacted_by_seq: null };
+    const mac = auditKey ? auditMac(auditKey, districtId, seq, hash) : null;
+    return { ...row, hash, redacted_by_seq: null, mac };
   });
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     await trx
@@ -145,27 +203,62 @@ async function appendChain(
       .values(rows.slice(i, i + INSERT_CHUNK))
       .execute();
   }
+  for (let i = 0; i < students.length; i += INSERT_CHUNK) {
+    await trx
+      .insertInto('audit_event_student')
+      .values(students.slice(i, i + INSERT_CHUNK))
+      .execute();
+  }
 }
 
-export type AuditChainResult = { ok: true; count: number } | { ok: false; brokenAtSeq: number };
+function studentListMatches(
+  digest: string | null,
+  students: readonly AuditEventStudentTable[],
+): boolean {
+  if (digest === null) return students.length === 0;
+  if (students.some((s, i) => Number(s.position) !== i)) return false;
+  return auditStudentsDigest(students.map((s) => s.link_hash)) === digest;
+}
+
+export type AuditChainResult =
+  | { ok: true; count: number }
+  | { ok: false; brokenAtSeq: number; reason: string };
+
+export interface VerifyAuditOptions {
+  /** The anchor key: every event must then carry a matching HMAC. */
+  key?: Buffer | null;
+}
 
 const VERIFY_PAGE = 1000;
 
 /**
  * Recomputes the district's chain from seq 1. Reports the first event whose position, link,
- * hash or linkage commitment does not match, or whose linkage was removed without a recorded
- * student deletion after it. (Removing only the newest rows is not detectable from the chain
- * alone; that needs the head hash kept somewhere else.)
+ * hash, linkage commitment, student list or (given the key) HMAC does not match, or whose
+ * linkage was removed without a recorded student deletion after it. (Removing only the
+ * newest rows is not detectable from the chain alone; that needs the head kept elsewhere.)
  */
 export async function verifyAuditChain(
   db: Kysely<Database>,
   districtId: string,
+  options: VerifyAuditOptions = {},
 ): Promise<AuditChainResult> {
+  const key = options.key ?? null;
   let expectedSeq = 1;
   let prev = AUDIT_GENESIS_HASH;
   const deletions = new Set<number>();
   /** Redacted event seq → the deletion seq it names; checked once the whole chain is read. */
   const redactions: [number, number][] = [];
+  const broken = (seq: number, reason: string): AuditChainResult => ({
+    ok: false,
+    brokenAtSeq: seq,
+    reason,
+  });
+  /** A redacted linkage: nothing left of it, and a later deletion must account for it. */
+  const redactionProblem = (seq: number, by: number | null, ...linkage: (string | null)[]) => {
+    if (by === null || by <= seq || linkage.some((v) => v !== null)) return true;
+    redactions.push([seq, by]);
+    return false;
+  };
   for (;;) {
     const page = await db
       .selectFrom('audit_event')
@@ -175,22 +268,56 @@ export async function verifyAuditChain(
       .orderBy('seq')
       .limit(VERIFY_PAGE)
       .execute();
+    const last = page.at(-1);
+    const listed = new Map<number, AuditEventStudentTable[]>();
+    if (last) {
+      const rows = await db
+        .selectFrom('audit_event_student')
+        .selectAll()
+        .where('district_id', '=', districtId)
+        .where('seq', '>=', expectedSeq)
+        .where('seq', '<=', Number(last.seq))
+        .orderBy('seq')
+        .orderBy('position')
+        .execute();
+      for (const r of rows) {
+        const list = listed.get(Number(r.seq)) ?? [];
+        list.push(r);
+        listed.set(Number(r.seq), list);
+      }
+    }
     for (const row of page) {
       const seq = Number(row.seq);
-      if (seq !== expectedSeq) return { ok: false, brokenAtSeq: expectedSeq };
+      if (seq !== expectedSeq) return broken(expectedSeq, 'missing event');
       if (row.prev_hash !== prev || auditHash({ ...row, seq }) !== row.hash || !row.link_hash) {
-        return { ok: false, brokenAtSeq: seq };
+        return broken(seq, 'hash does not match');
       }
+      if (key && (!row.mac || !macMatches(key, districtId, seq, row.hash, row.mac)))
+        return broken(seq, 'HMAC anchor does not match');
       if (row.link_salt !== null) {
         const link = auditLinkHash(row.link_salt, row.student_id, row.entity_id);
         if (link !== row.link_hash || row.redacted_by_seq !== null)
-          return { ok: false, brokenAtSeq: seq };
+          return broken(seq, 'student linkage does not match');
       } else {
-        // Redacted: no linkage left, and a later student deletion must account for it.
         const by = row.redacted_by_seq === null ? null : Number(row.redacted_by_seq);
-        if (by === null || by <= seq || row.student_id !== null || row.entity_id !== null)
-          return { ok: false, brokenAtSeq: seq };
-        redactions.push([seq, by]);
+        if (redactionProblem(seq, by, row.student_id, row.entity_id))
+          return broken(seq, 'student linkage removed without a deletion');
+      }
+      const students = listed.get(seq) ?? [];
+      if (!studentListMatches(row.students_digest, students))
+        return broken(seq, 'student list does not match');
+      for (const s of students) {
+        if (s.link_salt !== null) {
+          if (
+            auditLinkHash(s.link_salt, s.student_id, null) !== s.link_hash ||
+            s.redacted_by_seq !== null
+          )
+            return broken(seq, 'student list does not match');
+        } else {
+          const by = s.redacted_by_seq === null ? null : Number(s.redacted_by_seq);
+          if (redactionProblem(seq, by, s.student_id))
+            return broken(seq, 'student linkage removed without a deletion');
+        }
       }
       if (row.entity === STUDENT_DELETION_ENTITY && row.outcome === 'ok') deletions.add(seq);
       prev = row.hash;
@@ -199,6 +326,40 @@ export async function verifyAuditChain(
     if (page.length < VERIFY_PAGE) break;
   }
   for (const [seq, by] of redactions)
-    if (!deletions.has(by)) return { ok: false, brokenAtSeq: seq };
+    if (!deletions.has(by)) return broken(seq, 'student linkage removed without a deletion');
   return { ok: true, count: expectedSeq - 1 };
+}
+
+/**
+ * Gives every event of the district that has no HMAC yet one under `key`, once its chain
+ * verifies: for a trail written before the key existed (the key file is made on first start).
+ * Never called otherwise, or an attacker could clear HMACs and have the server remake them.
+ */
+export async function anchorAuditTrail(
+  db: Kysely<Database>,
+  districtId: string,
+  key: Buffer,
+): Promise<AuditChainResult> {
+  const verdict = await verifyAuditChain(db, districtId);
+  if (!verdict.ok) return verdict;
+  for (;;) {
+    const page = await db
+      .selectFrom('audit_event')
+      .select(['seq', 'hash'])
+      .where('district_id', '=', districtId)
+      .where('mac', 'is', null)
+      .orderBy('seq')
+      .limit(VERIFY_PAGE)
+      .execute();
+    for (const row of page) {
+      await db
+        .updateTable('audit_event')
+        .set({ mac: auditMac(key, districtId, Number(row.seq), row.hash) })
+        .where('district_id', '=', districtId)
+        .where('seq', '=', row.seq)
+        .execute();
+    }
+    if (page.length < VERIFY_PAGE) break;
+  }
+  return verdict;
 }

@@ -14,39 +14,51 @@ export interface AccessRecordRow {
   outcome: string;
 }
 
-/** Every audited access to the student's record, oldest first, with who did it. */
+/**
+ * Every audited access to the student's record, oldest first, with who did it: the events
+ * about the student alone and the reads of many students that listed them.
+ */
 export async function loadAccessRecord(
   db: Kysely<Database>,
   districtId: string,
   studentId: string,
 ): Promise<AccessRecordRow[]> {
-  const rows = await db
-    .selectFrom('audit_event')
-    .leftJoin('staff_user', (j) =>
+  const withActor = () =>
+    db
+      .selectFrom('audit_event')
+      .leftJoin('staff_user', (j) =>
+        j
+          .onRef('staff_user.district_id', '=', 'audit_event.district_id')
+          .onRef('staff_user.id', '=', 'audit_event.actor_id'),
+      )
+      .select([
+        'audit_event.seq',
+        'audit_event.at',
+        'audit_event.action',
+        'audit_event.outcome',
+        'staff_user.name as actor_name',
+        'staff_user.role as actor_role',
+      ])
+      .where('audit_event.district_id', '=', districtId);
+  const own = await withActor().where('audit_event.student_id', '=', studentId).execute();
+  const listed = await withActor()
+    .innerJoin('audit_event_student', (j) =>
       j
-        .onRef('staff_user.district_id', '=', 'audit_event.district_id')
-        .onRef('staff_user.id', '=', 'audit_event.actor_id'),
+        .onRef('audit_event_student.district_id', '=', 'audit_event.district_id')
+        .onRef('audit_event_student.seq', '=', 'audit_event.seq'),
     )
-    .select([
-      'audit_event.seq',
-      'audit_event.at',
-      'audit_event.action',
-      'audit_event.outcome',
-      'staff_user.name as actor_name',
-      'staff_user.role as actor_role',
-    ])
-    .where('audit_event.district_id', '=', districtId)
-    .where('audit_event.student_id', '=', studentId)
-    .orderBy('audit_event.seq')
+    .where('audit_event_student.student_id', '=', studentId)
     .execute();
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    at: r.at,
-    actorName: r.actor_name,
-    actorRole: r.actor_role,
-    action: r.action,
-    outcome: r.outcome,
-  }));
+  return [...own, ...listed]
+    .map((r) => ({
+      seq: Number(r.seq),
+      at: r.at,
+      actorName: r.actor_name,
+      actorRole: r.actor_role,
+      action: r.action,
+      outcome: r.outcome,
+    }))
+    .sort((a, b) => a.seq - b.seq);
 }
 
 type Row = Record<string, unknown>;
@@ -65,7 +77,7 @@ const DEPENDENTS: { table: string; via: 'goal_id' | 'service_id' | 'session_id' 
   ];
 
 /** Tables never part of the student's record export (the trail is exported on its own). */
-const NOT_RECORD = new Set(['audit_event']);
+const NOT_RECORD = new Set(['audit_event', 'audit_event_student']);
 
 const withoutDistrict = (rows: Row[]): Row[] => rows.map(({ district_id: _d, ...rest }) => rest);
 

@@ -19,7 +19,7 @@ export interface DeleteStudentArgs {
 export interface DeleteStudentResult {
   /** Rows removed per table (explicit deletes; cascades from `student` come on top). */
   deleted: Record<string, number>;
-  /** Earlier audit events whose student linkage was removed. */
+  /** Earlier audit events (and entries of their student lists) whose student linkage was removed. */
   redactedEvents: number;
   deletionSeq: number;
   /** Free text of other students' records that names the deleted student: for the admin to review. */
@@ -413,5 +413,18 @@ export async function deleteStudentRecord(
     .where('seq', '<', deletionSeq)
     .where((eb) => eb.or([eb('student_id', '=', studentId), eb('entity_id', '=', studentId)]))
     .executeTakeFirst();
-  return { deleted, redactedEvents: Number(redacted.numUpdatedRows), deletionSeq, mentions };
+  // Reads of many students name this one in their student lists: the same removal there.
+  const redactedListings = await db
+    .updateTable('audit_event_student')
+    .set({ student_id: null, link_salt: null, redacted_by_seq: deletionSeq })
+    .where('district_id', '=', d)
+    .where('seq', '<', deletionSeq)
+    .where('student_id', '=', studentId)
+    .executeTakeFirst();
+  return {
+    deleted,
+    redactedEvents: Number(redacted.numUpdatedRows) + Number(redactedListings.numUpdatedRows),
+    deletionSeq,
+    mentions,
+  };
 }
