@@ -160,6 +160,15 @@ export function createServer(options: ServerOptions): Server {
     trpc(req, res);
   }
 
+  /** An unexpected failure: logged; a 500 if nothing was sent yet, else the socket is cut. */
+  const failed = (req: IncomingMessage, res: ServerResponse, path: string) => (err: unknown) => {
+    log.error(`request failed: ${req.method} ${path}`, err);
+    if (!res.headersSent) {
+      res.statusCode = 500;
+      res.end();
+    } else res.destroy();
+  };
+
   return createHttpServer((req, res) => {
     const started = performance.now();
     const path = loggablePath(req.url);
@@ -185,13 +194,7 @@ export function createServer(options: ServerOptions): Server {
           res.end(body);
           return;
         }
-        handleTrpc(req, res).catch((err) => {
-          log.error(`request failed: ${req.method} ${path}`, err);
-          if (!res.headersSent) {
-            res.statusCode = 500;
-            res.end();
-          } else res.destroy();
-        });
+        handleTrpc(req, res).catch(failed(req, res, path));
         return;
       }
       const exportKind = CSV_EXPORT_PATHS[path];
@@ -218,13 +221,7 @@ export function createServer(options: ServerOptions): Server {
               batchSize: options.exportBatchSize,
             });
           })
-          .catch((err) => {
-            log.error(`request failed: ${req.method} ${path}`, err);
-            if (!res.headersSent) {
-              res.statusCode = 500;
-              res.end();
-            } else res.destroy();
-          });
+          .catch(failed(req, res, path));
         return;
       }
       serveStatic(req, res, path, webDistDir);

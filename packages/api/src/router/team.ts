@@ -26,7 +26,7 @@ import {
   touchBaseConflicts,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
-import { recordDenied, recordStudentReads } from '../audit';
+import { recordDenied, recordEvent, recordStudentReads } from '../audit';
 import { editorOf, writeAtVersion } from '../conflict';
 import { assertStudentInScope } from '../scope';
 import { fieldError, protectedProcedure, todayFor } from '../trpc';
@@ -205,18 +205,11 @@ export const teamRouter = {
       const item = await actionItemOfViewer(ctx, input.actionItemId, path);
       await ctx.db.transaction().execute(async (trx) => {
         await setActionItemDone(trx, d, item.id, input.done ? todayFor(ctx) : null, editorOf(ctx));
-        await recordAuditMany(trx, [
-          {
-            districtId: d,
-            actorId: ctx.viewer.id,
-            action: path,
-            entity: 'action_item',
-            entityId: item.id,
-            studentId: null,
-            outcome: 'ok',
-            at: ctx.now().toISOString(),
-          },
-        ]);
+        await recordEvent(
+          { ...ctx, db: trx },
+          { action: path, entity: 'action_item', entityId: item.id },
+          'ok',
+        );
       });
       return { id: item.id };
     }),
@@ -289,18 +282,11 @@ export const teamRouter = {
           { text: input.text, due_on: input.dueOn },
           editorOf(ctx),
         );
-        await recordAuditMany(trx, [
-          {
-            districtId: d,
-            actorId: ctx.viewer.id,
-            action: path,
-            entity: 'action_item',
-            entityId: item.id,
-            studentId: null,
-            outcome: 'ok',
-            at: ctx.now().toISOString(),
-          },
-        ]);
+        await recordEvent(
+          { ...ctx, db: trx },
+          { action: path, entity: 'action_item', entityId: item.id },
+          'ok',
+        );
         return saved.version;
       });
       return { id: item.id, version };
