@@ -273,6 +273,10 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
   },
 
   'outcomes.report': { access: only({ coordinator: 'allow', admin: 'allow' }), input: () => ({}) },
+  'outcomes.queueStatus': {
+    access: only({ coordinator: 'allow', admin: 'allow' }),
+    input: () => ({}),
+  },
   'outcomes.episodes': {
     access: only({ coordinator: 'allow', admin: 'allow' }),
     input: () => ({ filters: {} }),
