@@ -4,6 +4,7 @@ import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dummyPasswordHash, hashPassword, scryptRuns, verifyPassword } from '../src/auth/password';
 import { MAX_SESSIONS_PER_USER, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../src/auth/session';
+import { knownDeviceId } from '../src/auth/sign-in';
 import { SIGN_IN_THROTTLE } from '../src/auth/throttle';
 import { SIGN_IN_FAILED } from '../src/router/auth';
 import { A, buildFixture, callerFor, emails, NOW, openTestDb, PASSWORD, signIn } from './fixtures';
@@ -245,6 +246,26 @@ for (const target of targets) {
       expect(await attemptAs(emails.admin, PASSWORD, ip)).toBe('TOO_MANY_REQUESTS');
       // Another address is not affected.
       expect(await attemptAs(emails.admin, PASSWORD, '192.0.2.45')).toBe('ok');
+    });
+
+    it('a shared device signs in one account after another, each a known device of its own', async () => {
+      const { caller, cookies } = await callerFor(conn, { ip: '198.51.100.40' });
+      await caller.auth.signIn({ email: emails.slp, password: PASSWORD });
+      const device = cookies.devices.at(-1);
+      // The next user of the same browser (the cookie stays) signs in too…
+      expect(await attemptAs(emails.ot, PASSWORD, '198.51.100.40', { deviceToken: device })).toBe(
+        'ok',
+      );
+      // …and both accounts now know this device, each as its own row.
+      const rows = await conn.db
+        .selectFrom('known_device')
+        .select('user_id')
+        .where('id', 'in', [
+          knownDeviceId(device!, A.staff.slp),
+          knownDeviceId(device!, A.staff.ot),
+        ])
+        .execute();
+      expect(rows.map((r) => r.user_id).sort()).toEqual([A.staff.ot, A.staff.slp].sort());
     });
 
     it("a device that signed in before keeps signing in through someone else's guesses", async () => {

@@ -37,6 +37,14 @@ export async function auditSignIn(
  * (no fixation, and a pending session never becomes the full one in place). A full session
  * also marks this browser as a device the user has signed in from.
  */
+/**
+ * A known device's row id: the device cookie hashed with the user, so one shared browser (a
+ * school tablet) is a known device of each account that signed in on it, each its own row.
+ */
+export function knownDeviceId(deviceToken: string, userId: string): string {
+  return sessionIdFor(`${userId}:${deviceToken}`);
+}
+
 export async function beginSession(
   ctx: Pick<
     Context,
@@ -60,7 +68,7 @@ export async function beginSession(
     await rememberDevice(db, {
       districtId: user.districtId,
       userId: user.id,
-      id: sessionIdFor(deviceToken),
+      id: knownDeviceId(deviceToken, user.id),
       now: now.toISOString(),
     });
     ctx.setDeviceCookie(deviceToken);

@@ -35,7 +35,7 @@ import {
   type SessionStage,
   sessionIdFor,
 } from '../auth/session';
-import { auditSignIn, beginSession } from '../auth/sign-in';
+import { auditSignIn, beginSession, knownDeviceId } from '../auth/sign-in';
 import { passwordChecksFor } from '../auth/strength';
 import { beginSignInAttempt, recordMalformedSignIn, signInSucceeded } from '../auth/throttle';
 import { type Context, fieldError, passwordProcedure, publicProcedure } from '../trpc';
@@ -291,7 +291,7 @@ async function knownDeviceOf(
   account: { id: string; districtId: string },
 ): Promise<string | null> {
   if (!ctx.deviceToken) return null;
-  const id = sessionIdFor(ctx.deviceToken);
+  const id = knownDeviceId(ctx.deviceToken, account.id);
   const known = await isKnownDevice(ctx.db, {
     districtId: account.districtId,
     userId: account.id,
