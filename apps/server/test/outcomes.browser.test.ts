@@ -107,6 +107,23 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
             }),
           );
         }
+    // Only once the last of them is in the queue does the page ask: on a busy machine the
+    // page's request could otherwise arrive first and wait for nothing.
+    const last = encodeURIComponent(
+      JSON.stringify({ discipline: 'OT', gradeBand: '9–12', minStudents: 30 }),
+    );
+    await expect
+      .poll(
+        async () => {
+          const res = await fetch(`${run.app.baseUrl}/trpc/outcomes.queueStatus?input=${last}`, {
+            headers: { cookie },
+          });
+          return ((await res.json()) as { result?: { data?: { state?: string } } }).result?.data
+            ?.state;
+        },
+        { timeout: 30_000, interval: 100 },
+      )
+      .not.toBe('unknown');
     await page.getByRole('combobox', { name: /^Grade band/ }).selectOption('K–2');
     const wait = page
       .getByRole('status')
