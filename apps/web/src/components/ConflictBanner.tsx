@@ -1,4 +1,5 @@
 import { Button } from '@carryover/ui';
+import { userMessage } from '../lib/errors';
 import type { VersionedForm } from '../lib/useVersionedForm';
 
 /**
@@ -75,5 +76,39 @@ export function ConflictBanner<S extends object>({
         )}
       </div>
     </section>
+  );
+}
+
+/**
+ * The foot of a small versioned edit form: a form-level error (when no field or conflict
+ * explains the failure), then Save and Cancel.
+ */
+export function VersionedFormActions({
+  save,
+  hasFieldErrors,
+  conflict,
+  saveLabel,
+  onCancel,
+}: {
+  save: { isError: boolean; error: unknown; isPending: boolean };
+  hasFieldErrors: boolean;
+  conflict: unknown;
+  saveLabel: string;
+  onCancel: () => void;
+}) {
+  return (
+    <>
+      {save.isError && !hasFieldErrors && !conflict && (
+        <p className="form-alert">{userMessage(save.error)}</p>
+      )}
+      <span className="recommendation__actions">
+        <Button type="submit" size="small" busy={save.isPending}>
+          {saveLabel}
+        </Button>
+        <Button variant="ghost" size="small" onClick={onCancel}>
+          Cancel
+        </Button>
+      </span>
+    </>
   );
 }

@@ -8,7 +8,7 @@ import {
 import { Button, EmptyState, ErrorState, Field, LoadingState, PageHeader } from '@carryover/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { ConflictBanner } from '../components/ConflictBanner';
+import { ConflictBanner, VersionedFormActions } from '../components/ConflictBanner';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useVersionedForm } from '../lib/useVersionedForm';
@@ -238,17 +238,13 @@ function RoutineForm({
           error={errors.endTime}
         />
       </div>
-      {save.isError && Object.keys(errors).length === 0 && !form.conflict && (
-        <p className="form-alert">{userMessage(save.error)}</p>
-      )}
-      <span className="recommendation__actions">
-        <Button type="submit" size="small" busy={save.isPending}>
-          Save routine
-        </Button>
-        <Button variant="ghost" size="small" onClick={onDone}>
-          Cancel
-        </Button>
-      </span>
+      <VersionedFormActions
+        save={save}
+        hasFieldErrors={Object.keys(errors).length > 0}
+        conflict={form.conflict}
+        saveLabel="Save routine"
+        onCancel={onDone}
+      />
     </form>
   );
 }

@@ -11,7 +11,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { useDistrictToday, useViewer } from '../auth';
-import { ConflictBanner } from '../components/ConflictBanner';
+import { ConflictBanner, VersionedFormActions } from '../components/ConflictBanner';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useVersionedForm } from '../lib/useVersionedForm';
@@ -393,17 +393,13 @@ function NotesForm({ meeting, onDone }: { meeting: Meeting; onDone: () => void }
         />
         {errors.notes && <p className="field__error">{errors.notes.join(' ')}</p>}
       </div>
-      {save.isError && Object.keys(errors).length === 0 && !form.conflict && (
-        <p className="form-alert">{userMessage(save.error)}</p>
-      )}
-      <span className="recommendation__actions">
-        <Button type="submit" size="small" busy={save.isPending}>
-          Save notes
-        </Button>
-        <Button variant="ghost" size="small" onClick={onDone}>
-          Cancel
-        </Button>
-      </span>
+      <VersionedFormActions
+        save={save}
+        hasFieldErrors={Object.keys(errors).length > 0}
+        conflict={form.conflict}
+        saveLabel="Save notes"
+        onCancel={onDone}
+      />
     </form>
   );
 }
@@ -463,17 +459,13 @@ function ActionItemForm({ item, onDone }: { item: Item; onDone: () => void }) {
           error={errors.dueOn}
         />
       </div>
-      {save.isError && Object.keys(errors).length === 0 && !form.conflict && (
-        <p className="form-alert">{userMessage(save.error)}</p>
-      )}
-      <span className="recommendation__actions">
-        <Button type="submit" size="small" busy={save.isPending}>
-          Save item
-        </Button>
-        <Button variant="ghost" size="small" onClick={onDone}>
-          Cancel
-        </Button>
-      </span>
+      <VersionedFormActions
+        save={save}
+        hasFieldErrors={Object.keys(errors).length > 0}
+        conflict={form.conflict}
+        saveLabel="Save item"
+        onCancel={onDone}
+      />
     </form>
   );
 }
