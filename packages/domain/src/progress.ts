@@ -288,7 +288,19 @@ function toLine(
   fit: { slope: number; intercept: number } | null,
   originDate: IsoDate,
 ): Line | null {
-  return fit && { slopePerWeek: fit.slope * DAYS_PER_WEEK, intercept: fit.intercept, originDate };
+  return (
+    fit && {
+      slopePerWeek: positiveZero(fit.slope * DAYS_PER_WEEK),
+      intercept: positiveZero(fit.intercept),
+      originDate,
+    }
+  );
+}
+
+/** A fit over denormal scores can give -0: JSON (the stored goal summary) cannot carry it,
+ *  and a chart would print "-0.0 per week". */
+function positiveZero(value: number): number {
+  return value === 0 ? 0 : value;
 }
 
 /** Scores against days since the goal's start, so intercepts are the score at `startDate`. */
