@@ -10,6 +10,8 @@ import { type DB, DEFAULT_SQLITE_PATH, verifyAuditChain } from '@carryover/db';
 // from the backups: without it the trail can no longer be checked against the anchor.
 
 export const AUDIT_KEY_FILE_NAME = 'audit-hmac.key';
+/** The key that encrypts single sign-on client secrets; same rules, its own file. */
+export const SSO_KEY_FILE_NAME = 'sso-secret.key';
 
 export interface AuditKey {
   key: Buffer;
@@ -19,36 +21,71 @@ export interface AuditKey {
   created: boolean;
 }
 
-/** AUDIT_HMAC_KEY_FILE, or `audit-hmac.key` in the SQLite file's folder (./data for Postgres). */
-export function auditKeyPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.AUDIT_HMAC_KEY_FILE) return resolve(env.AUDIT_HMAC_KEY_FILE);
+/** A server key kept outside the database: a variable, or a file beside the data. */
+interface KeySpec {
+  /** The variable holding the key itself. */
+  variable: string;
+  /** The variable naming the key file. */
+  fileVariable: string;
+  fileName: string;
+}
+
+const AUDIT_KEY: KeySpec = {
+  variable: 'AUDIT_HMAC_KEY',
+  fileVariable: 'AUDIT_HMAC_KEY_FILE',
+  fileName: AUDIT_KEY_FILE_NAME,
+};
+const SSO_KEY: KeySpec = {
+  variable: 'SSO_SECRET_KEY',
+  fileVariable: 'SSO_SECRET_KEY_FILE',
+  fileName: SSO_KEY_FILE_NAME,
+};
+
+function keyPath(spec: KeySpec, env: NodeJS.ProcessEnv): string {
+  const named = env[spec.fileVariable];
+  if (named) return resolve(named);
   const url = env.DATABASE_URL;
   const sqlite = url && !/^postgres(ql)?:/.test(url) ? url : DEFAULT_SQLITE_PATH;
   const path = sqlite.replace(/^(file|sqlite):(\/\/)?/, '');
-  return join(
-    dirname(resolve(path === ':memory:' ? DEFAULT_SQLITE_PATH : path)),
-    AUDIT_KEY_FILE_NAME,
-  );
+  return join(dirname(resolve(path === ':memory:' ? DEFAULT_SQLITE_PATH : path)), spec.fileName);
+}
+
+/** AUDIT_HMAC_KEY_FILE, or `audit-hmac.key` in the SQLite file's folder (./data for Postgres). */
+export function auditKeyPath(env: NodeJS.ProcessEnv = process.env): string {
+  return keyPath(AUDIT_KEY, env);
 }
 
 /**
- * The key, or null when there is none and `create` is false. A key file readable by others is
- * refused: the anchor is worth only what the key's secrecy is.
+ * The audit key, or null when there is none and `create` is false. A key file readable by
+ * others is refused: the anchor is worth only what the key's secrecy is.
  */
 export function loadAuditKey(
   options: { create: boolean },
   env: NodeJS.ProcessEnv = process.env,
 ): AuditKey | null {
-  if (env.AUDIT_HMAC_KEY) {
-    if (env.AUDIT_HMAC_KEY.length < 32)
-      throw new Error('AUDIT_HMAC_KEY must be at least 32 characters (e.g. 64 hex digits).');
-    return {
-      key: Buffer.from(env.AUDIT_HMAC_KEY, 'utf8'),
-      source: 'AUDIT_HMAC_KEY',
-      created: false,
-    };
+  return loadKey(AUDIT_KEY, options, env);
+}
+
+/** The key of single sign-on client secrets (SSO_SECRET_KEY, or `sso-secret.key`). */
+export function loadSsoKey(
+  options: { create: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): AuditKey | null {
+  return loadKey(SSO_KEY, options, env);
+}
+
+function loadKey(
+  spec: KeySpec,
+  options: { create: boolean },
+  env: NodeJS.ProcessEnv,
+): AuditKey | null {
+  const value = env[spec.variable];
+  if (value) {
+    if (value.length < 32)
+      throw new Error(`${spec.variable} must be at least 32 characters (e.g. 64 hex digits).`);
+    return { key: Buffer.from(value, 'utf8'), source: spec.variable, created: false };
   }
-  const path = auditKeyPath(env);
+  const path = keyPath(spec, env);
   let created = false;
   if (options.create) {
     mkdirSync(dirname(path), { recursive: true });
@@ -73,8 +110,8 @@ export function loadAuditKey(
     throw err;
   }
   if ((statSync(path).mode & 0o077) !== 0)
-    throw new Error(`The audit key file ${path} is readable by others: chmod 600 it.`);
-  if (text.length < 32) throw new Error(`The audit key file ${path} holds no usable key.`);
+    throw new Error(`The key file ${path} is readable by others: chmod 600 it.`);
+  if (text.length < 32) throw new Error(`The key file ${path} holds no usable key.`);
   return { key: Buffer.from(text, 'utf8'), source: path, created };
 }
 

@@ -1,14 +1,20 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { consoleLogger, errorSummary, type Logger, warmPasswordEstimator } from '@carryover/api';
+import {
+  consoleLogger,
+  errorSummary,
+  type Logger,
+  setSsoSecretKey,
+  warmPasswordEstimator,
+} from '@carryover/api';
 import {
   type Connection,
   keepPlannerStatisticsFresh,
   openDatabase,
   setAuditKey,
 } from '@carryover/db';
-import { loadAuditKey } from './audit-key';
+import { loadAuditKey, loadSsoKey } from './audit-key';
 import { createServer } from './server';
 
 // Serving in several processes. better-sqlite3 is synchronous, so one process serves one query
@@ -148,6 +154,7 @@ export async function runWorker(listen: Listen): Promise<void> {
   // The primary made or found the audit anchor's key before forking; each process needs it.
   const auditKey = loadAuditKey({ create: false });
   if (auditKey) setAuditKey(auditKey.key);
+  setSsoSecretKey(loadSsoKey({ create: false })?.key ?? null);
   // The strength estimator's dictionaries are indexed now, not inside the first password change.
   warmPasswordEstimator();
   const server = createServer({ conn, log: taggedLogger(`[worker ${cluster.worker?.id}] `) });

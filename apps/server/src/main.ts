@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { hashPassword, newSetupLinkToken, SETUP_LINK_HOURS } from '@carryover/api';
+import { hashPassword, newSetupLinkToken, SETUP_LINK_HOURS, setSsoSecretKey } from '@carryover/api';
 import {
   anchorAuditTrail,
   type Connection,
@@ -19,7 +19,7 @@ import {
   systemClock,
 } from '@carryover/db';
 import { instantAt } from '@carryover/domain';
-import { auditKeyPath, loadAuditKey, verifyAuditTrail } from './audit-key';
+import { auditKeyPath, loadAuditKey, loadSsoKey, verifyAuditTrail } from './audit-key';
 import { backup } from './backup';
 import { type Listen, runWorker, serveInWorkers, workerCount } from './cluster';
 import {
@@ -166,6 +166,8 @@ async function useAuditKey(conn: Connection): Promise<void> {
   const loaded = loadAuditKey({ create: true });
   if (!loaded) throw new Error('no audit key');
   setAuditKey(loaded.key);
+  // Single sign-on client secrets are encrypted under their own key, made beside the audit key.
+  setSsoSecretKey(loadSsoKey({ create: true })?.key ?? null);
   if (!loaded.created) return;
   console.log(
     `Made the audit trail's HMAC key: ${loaded.source} (keep a copy apart from backups).`,

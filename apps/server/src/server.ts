@@ -40,6 +40,7 @@ import {
   readBody,
   trpcPaths,
 } from './request-limits';
+import { SSO_CALLBACK_PATH, SSO_START_PATH, serveSsoCallback, serveSsoStart } from './sso-routes';
 import { defaultWebDistDir, serveStatic } from './static';
 
 export interface ServerOptions {
@@ -102,9 +103,14 @@ export function createServer(options: ServerOptions): Server {
   const publicHost = publicUrl ? new URL(publicUrl).host : null;
   const db = conn.db.withPlugin(yieldAfterEachQuery);
 
+  /** PUBLIC_URL's origin, else the one this request came to (its Host was checked). */
+  const originOf = (req: IncomingMessage, secure: boolean) =>
+    publicUrl ? new URL(publicUrl).origin : `${secure ? 'https' : 'http'}://${req.headers.host}`;
+
   const contextFor = (req: IncomingMessage, res: ServerResponse) => {
     const secure = isSecureRequest(req, trustProxy);
     return createContextInner({
+      publicOrigin: originOf(req, secure),
       db,
       rateLimiter,
       dialect: conn.dialect,
@@ -195,6 +201,20 @@ export function createServer(options: ServerOptions): Server {
           return;
         }
         handleTrpc(req, res).catch(failed(req, res, path));
+        return;
+      }
+      if (path === SSO_START_PATH || path === SSO_CALLBACK_PATH) {
+        // Top-level navigations, the callback a cross-site one from the provider: the state
+        // (cookie and server row, single use) is what ties the callback to this browser.
+        if (req.method !== 'GET') {
+          res.statusCode = 405;
+          res.end();
+          return;
+        }
+        const serve = path === SSO_START_PATH ? serveSsoStart : serveSsoCallback;
+        contextFor(req, res)
+          .then((ctx) => serve(req, res, ctx, { publicOrigin: originOf(req, secure), secure }))
+          .catch(failed(req, res, path));
         return;
       }
       const exportKind = CSV_EXPORT_PATHS[path];

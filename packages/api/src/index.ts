@@ -15,6 +15,16 @@ export {
 export { hashPassword, SCRYPT_PARAMS, verifyPassword } from './auth/password';
 export { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SESSION_TOUCH_MS } from './auth/session';
 export { newSetupLinkToken, SETUP_LINK_HOURS } from './auth/setup-link';
+export {
+  decryptSecret,
+  encryptSecret,
+  finishSsoSignIn,
+  SSO_SIGN_IN_MS,
+  type SsoFinish,
+  type SsoStart,
+  setSsoSecretKey,
+  startSsoSignIn,
+} from './auth/sso';
 export { warmPasswordEstimator } from './auth/strength';
 export { SIGN_IN_THROTTLE } from './auth/throttle';
 export {
@@ -35,7 +45,7 @@ export {
   PASSWORD_STAGE_PROCEDURES,
   PUBLIC_PROCEDURES,
 } from './root';
-export { SIGN_IN_FAILED, SIGN_IN_THROTTLED } from './router/auth';
+export { PASSWORDS_OFF, SIGN_IN_FAILED, SIGN_IN_THROTTLED } from './router/auth';
 export { STUDENT_NOT_FOUND, studentProcedure } from './scope';
 export {
   type Context,

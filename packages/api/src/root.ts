@@ -12,6 +12,7 @@ import { recommendationsRouter } from './router/recommendations';
 import { reportsRouter } from './router/reports';
 import { routinesRouter } from './router/routines';
 import { sessionsRouter } from './router/sessions';
+import { signInSettingsRouter } from './router/sign-in-settings';
 import { studentRouter } from './router/student';
 import { teamRouter } from './router/team';
 import { workloadRouter } from './router/workload';
@@ -25,6 +26,7 @@ export const appRouter = createTRPCRouter({
   fidelity: fidelityRouter,
   account: accountRouter,
   admin: adminRouter,
+  signInSettings: signInSettingsRouter,
   goals: goalsRouter,
   reports: reportsRouter,
   outcomes: outcomesRouter,
@@ -44,6 +46,7 @@ export const PUBLIC_PROCEDURES = [
   'auth.signIn',
   'auth.signOut',
   'auth.me',
+  'auth.ssoProviders',
   'auth.pending',
   'auth.setupLink',
   'auth.completeSetup',

@@ -70,6 +70,8 @@ export interface CreateContextOptions {
   setDeviceCookie?: (token: string) => void;
   /** The server's one per-user rate limiter; absent (tests calling the router directly): no limit. */
   rateLimiter?: RateLimiter | null;
+  /** The origin users reach Carryover at (PUBLIC_URL, else the request's), for redirect URIs. */
+  publicOrigin?: string | null;
 }
 
 export type Viewer = SessionViewer;
@@ -95,6 +97,7 @@ export interface Context {
   deviceToken: string | null;
   setDeviceCookie: (token: string) => void;
   rateLimiter: RateLimiter | null;
+  publicOrigin: string | null;
 }
 
 /** The context without HTTP: what tests call directly and what the adapter wraps. */
@@ -126,6 +129,7 @@ export async function createContextInner(opts: CreateContextOptions): Promise<Co
     clearCookie,
     log: opts.log ?? consoleLogger,
     rateLimiter: opts.rateLimiter ?? null,
+    publicOrigin: opts.publicOrigin ?? null,
   };
 }
 

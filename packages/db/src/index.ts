@@ -20,6 +20,7 @@ export * from './queries/retention';
 export * from './queries/routines';
 export * from './queries/scope';
 export * from './queries/sessions';
+export * from './queries/sso';
 export * from './queries/student';
 export * from './queries/team';
 export * from './queries/versioned';

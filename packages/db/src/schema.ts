@@ -427,6 +427,8 @@ export interface AuthSessionTable {
   stage?: string;
   user_agent?: string | null;
   address?: string | null;
+  /** Set when the session began through this identity provider (for its end-session endpoint). */
+  identity_provider_id?: string | null;
 }
 
 /** One-time recovery codes of a user's second factor; `id` is the code's SHA-256. */
@@ -461,6 +463,44 @@ export interface SetupTokenTable {
 export interface DistrictDataVersionTable {
   district_id: string;
   version: string;
+}
+
+/** A district's OpenID Connect provider ("Sign in with Riverbend Google"). */
+export interface IdentityProviderTable {
+  district_id: string;
+  id: string;
+  display_name: string;
+  /** The issuer URL; discovery reads `<issuer>/.well-known/openid-configuration`. */
+  issuer: string;
+  client_id: string;
+  /** AES-256-GCM under the server's SSO key (never in the database); never shown again. */
+  client_secret_encrypted: string;
+  /** JSON array of lower-case email domains a signing-in user's email must be in; [] = any. */
+  allowed_domains: string;
+  enabled: Bool;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The provider subject (`sub`) a staff account was matched to at its first SSO sign-in. */
+export interface StaffIdentityTable {
+  district_id: string;
+  provider_id: string;
+  subject: string;
+  user_id: string;
+  created_at: string;
+  last_sign_in_at: string;
+}
+
+/** An SSO sign-in under way: `id` is the SHA-256 of its `state`; used once, within 10 minutes. */
+export interface OidcSignInTable {
+  district_id: string;
+  id: string;
+  provider_id: string;
+  nonce: string;
+  code_verifier: string;
+  created_at: string;
+  expires_at: string;
 }
 
 export interface LoginAttemptTable {
@@ -510,6 +550,9 @@ export interface Database {
   known_device: KnownDeviceTable;
   setup_token: SetupTokenTable;
   district_data_version: DistrictDataVersionTable;
+  identity_provider: IdentityProviderTable;
+  staff_identity: StaffIdentityTable;
+  oidc_sign_in: OidcSignInTable;
 }
 
 export type District = Selectable<DistrictTable>;

@@ -20,6 +20,7 @@ export * from './recommendations';
 export * from './reports';
 export * from './routines';
 export * from './sessions';
+export * from './sso';
 export * from './touch-base';
 export type * from './views';
 export * from './zoned';

@@ -162,6 +162,12 @@ export const DistrictSettings = z.object({
   timezone: z.string().default('America/Chicago'),
   /** Roles that must sign in with a second factor (password-policy.ts, `MFA_REQUIRED_ROLES`). */
   mfaRequiredRoles: z.array(Role).default(['admin', 'coordinator']),
+  /**
+   * Who may sign in with a password: everyone, or (once single sign-on is set up) only the
+   * break-glass admins listed in `breakGlassUserIds`, for when the identity provider is down.
+   */
+  passwordSignIn: z.enum(['everyone', 'break_glass_only']).default('everyone'),
+  breakGlassUserIds: z.array(z.string()).default([]),
 });
 export type DistrictSettings = z.infer<typeof DistrictSettings>;
 

@@ -52,7 +52,7 @@ export async function beginSession(
   > & { endSessionId: string | null; endDistrictId: string | null },
   user: { id: string; districtId: string },
   stage: SessionStage,
-): Promise<void> {
+): Promise<{ sessionId: string }> {
   const now = ctx.now();
   const db: DB = ctx.db;
   if (ctx.endSessionId && ctx.endDistrictId)
@@ -73,4 +73,5 @@ export async function beginSession(
     });
     ctx.setDeviceCookie(deviceToken);
   }
+  return { sessionId: session.sessionId };
 }

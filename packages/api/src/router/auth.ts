@@ -2,10 +2,12 @@ import {
   claimTotpStep,
   countLoginFailures,
   deleteAuthSession,
+  findSessionIdentityProvider,
   findStaffForSignIn,
   findTotpState,
   findUsableSetupToken,
   isKnownDevice,
+  listEnabledIdentityProviders,
   markLoginAttemptsOk,
   recordLoginAttempt,
   setStaffPassword,
@@ -15,6 +17,7 @@ import {
 import {
   CompleteSetupInput,
   type Discipline,
+  DistrictSettings,
   mfaRequiredFor,
   normalizeRecoveryCode,
   PASSWORD_MESSAGES,
@@ -36,6 +39,7 @@ import {
   sessionIdFor,
 } from '../auth/session';
 import { auditSignIn, beginSession, knownDeviceId } from '../auth/sign-in';
+import { endSessionUrlFor } from '../auth/sso';
 import { passwordChecksFor } from '../auth/strength';
 import { beginSignInAttempt, recordMalformedSignIn, signInSucceeded } from '../auth/throttle';
 import { type Context, fieldError, passwordProcedure, publicProcedure } from '../trpc';
@@ -45,6 +49,8 @@ export const SIGN_IN_FAILED = 'Email or password is incorrect.';
 export const SIGN_IN_THROTTLED = 'Too many sign-in attempts. Wait 15 minutes and try again.';
 export const MFA_CODE_WRONG = 'That code is not right, or was already used';
 export const MFA_THROTTLED = 'Too many wrong codes. Sign in again in 15 minutes.';
+export const PASSWORDS_OFF =
+  'Your district signs in with single sign-on: use its button on this page.';
 export const SETUP_LINK_INVALID = 'This setup link has expired or was already used';
 /** Wrong second-factor codes allowed per account in the throttle window. */
 export const MFA_MAX_FAILURES = 5;
@@ -72,6 +78,16 @@ const toViewer = (v: {
   districtName: v.districtName,
   timezone: v.timezone,
 });
+
+/** Whether the district lets this account sign in with a password (break-glass admins always). */
+function passwordSignInAllowed(settingsJson: string, userId: string): boolean {
+  try {
+    const settings = DistrictSettings.parse(JSON.parse(settingsJson));
+    return settings.passwordSignIn === 'everyone' || settings.breakGlassUserIds.includes(userId);
+  } catch {
+    return true;
+  }
+}
 
 const nextFor = (stage: SessionStage): SignInNext => (stage === 'full' ? 'app' : stage);
 
@@ -125,6 +141,10 @@ export const authRouter = {
       if (!user || !account || !passwordOk || user.active !== 1) {
         if (account) await auditSignIn(ctx, account, 'auth.signIn', 'denied');
         throw new TRPCError({ code: 'UNAUTHORIZED', message: SIGN_IN_FAILED });
+      }
+      if (!passwordSignInAllowed(user.district_settings, user.id)) {
+        await auditSignIn(ctx, account, 'auth.signIn.passwords_off', 'denied');
+        throw new TRPCError({ code: 'FORBIDDEN', message: PASSWORDS_OFF });
       }
       await signInSucceeded(ctx.db, attempt.attemptIds);
       const role = user.role as Role;
@@ -210,9 +230,29 @@ export const authRouter = {
     return { ...toViewer(viewer), next: 'app' as SignInNext };
   }),
 
+  /**
+   * Ends this browser's session. A session that began at an identity provider also gets the
+   * provider's own sign-out address (when it has one), for the page to offer.
+   */
   signOut: publicProcedure.mutation(async ({ ctx }) => {
+    let providerSignOutUrl: string | null = null;
     // A session id comes only with the viewer it resolved to.
     if (ctx.sessionId && ctx.viewer) {
+      const providerId = await findSessionIdentityProvider(
+        ctx.db,
+        ctx.viewer.districtId,
+        ctx.sessionId,
+      );
+      if (providerId && ctx.publicOrigin)
+        providerSignOutUrl = await endSessionUrlFor(
+          ctx.db,
+          {
+            districtId: ctx.viewer.districtId,
+            providerId,
+            postLogoutRedirectUri: `${ctx.publicOrigin}/sign-in`,
+          },
+          ctx.now(),
+        );
       await deleteAuthSession(ctx.db, ctx.viewer.districtId, ctx.sessionId);
       await recordEvent(
         { ...ctx, viewer: ctx.viewer },
@@ -223,7 +263,17 @@ export const authRouter = {
       await deleteAuthSession(ctx.db, ctx.pending.viewer.districtId, ctx.pending.sessionId);
     }
     ctx.clearCookie();
-    return { ok: true as const };
+    return { ok: true as const, providerSignOutUrl };
+  }),
+
+  /** The sign-in page's single sign-on buttons (display names only). */
+  ssoProviders: publicProcedure.query(async ({ ctx }) => {
+    const rows = await listEnabledIdentityProviders(ctx.db);
+    return rows.map((p) => ({
+      id: p.id,
+      displayName: p.display_name,
+      startPath: `/auth/sso/start?${new URLSearchParams({ district: p.district_id, provider: p.id })}`,
+    }));
   }),
 
   me: publicProcedure.query(({ ctx }): Viewer | null => (ctx.viewer ? toViewer(ctx.viewer) : null)),

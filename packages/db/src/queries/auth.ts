@@ -177,6 +177,7 @@ export async function findAuthSession(db: Kysely<Database>, id: string) {
       'auth_session.last_seen_at',
       'auth_session.expires_at',
       'auth_session.stage',
+      'auth_session.identity_provider_id',
       'staff_user.id',
       'staff_user.district_id',
       'staff_user.name',
