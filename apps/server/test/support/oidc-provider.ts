@@ -121,8 +121,8 @@ export async function startTestProvider(options: {
 export function browserAgent() {
   const jars = new Map<string, Map<string, string>>();
   const jarOf = (url: URL) => {
-    let jar = jars.get(url.host);
-    if (!jar) jars.set(url.host, (jar = new Map()));
+    const jar = jars.get(url.host) ?? new Map<string, string>();
+    jars.set(url.host, jar);
     return jar;
   };
   const remember = (url: URL, res: Response) => {

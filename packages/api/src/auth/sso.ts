@@ -154,7 +154,7 @@ export async function startSsoSignIn(
 ): Promise<SsoStart> {
   const now = ctx.now();
   const provider = await findIdentityProvider(ctx.db, args.districtId, args.providerId);
-  if (!provider || provider.enabled !== 1) {
+  if (provider?.enabled !== 1) {
     if (provider) await auditRefusal(ctx, provider.district_id, null, 'provider_disabled');
     return { ok: false, refusal: 'provider_disabled' };
   }
@@ -239,7 +239,7 @@ export async function finishSsoSignIn(
     return refuse(started.district_id, null, 'state_invalid');
 
   const provider = await findIdentityProvider(ctx.db, started.district_id, started.provider_id);
-  if (!provider || provider.enabled !== 1)
+  if (provider?.enabled !== 1)
     return refuse(started.district_id, null, 'provider_disabled');
 
   let claims: SsoClaims;
