@@ -3,6 +3,7 @@ import { districtPredicateGaps, testTargets } from '@carryover/db/testing';
 import { roles as allRoles, type Role } from '@carryover/domain';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setSsoSecretKey } from '../src/auth/sso';
 import { appRouter, PUBLIC_PROCEDURES } from '../src/root';
 import {
   A,
@@ -26,6 +27,9 @@ import {
   type Subject,
   subjects,
 } from './matrix.policy';
+
+// Sign-in settings encrypt provider secrets under this process's key (the server's comes from a file).
+setSsoSecretKey(Buffer.alloc(32, 7));
 
 // Point 2 of the security issue: every procedure × every role, against one declared policy
 // (test/matrix.policy.ts). A procedure without an entry fails here. A record out of the
