@@ -18,6 +18,7 @@ import { ReportsPage } from './pages/ReportsPage';
 import { RoutinesPage } from './pages/RoutinesPage';
 import { SetupPage } from './pages/SetupPage';
 import { SignInPage } from './pages/SignInPage';
+import { SignInSettingsPage } from './pages/SignInSettingsPage';
 import { StudentPage } from './pages/StudentPage';
 import { TeamPage } from './pages/TeamPage';
 import { WorkloadPage } from './pages/WorkloadPage';
@@ -51,6 +52,7 @@ export function App() {
         <Route path="/recommendations" element={<RecommendationsPage />} />
         <Route path="/admin/records" element={<AdminRecordsPage />} />
         <Route path="/admin/people" element={<PeoplePage />} />
+        <Route path="/admin/sign-in" element={<SignInSettingsPage />} />
         <Route path="/account" element={<AccountPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -8,6 +8,9 @@ import { clearOutbox, unsentCount } from './offline/queue';
 import { useTRPC } from './trpc';
 
 /** Where a viewer lands after sign-in. Every role starts at the caseload for now. */
+/** Where the sign-in page finds the identity provider's sign-out address after a sign-out. */
+export const PROVIDER_SIGN_OUT_KEY = 'carryover.providerSignOutUrl';
+
 export function homeFor(_viewer: Viewer): string {
   if (_viewer.role === 'teacher') return '/home';
   return '/caseload';
@@ -52,10 +55,15 @@ export function RequireAuth() {
   const trpc = useTRPC();
   const signOut = useMutation(
     trpc.auth.signOut.mutationOptions({
-      onSettled: () => {
+      onSettled: (result) => {
         // Nothing of the last person's data may survive in memory.
         queryClient.clear();
         queryClient.setQueryData(trpc.auth.me.queryKey(), null);
+        // A session from the district's identity provider: the sign-in page offers its sign-out.
+        // Kept for that page in this tab (not in the navigation's state, which the redirect of
+        // the page being left may replace).
+        if (result?.providerSignOutUrl)
+          sessionStorage.setItem(PROVIDER_SIGN_OUT_KEY, result.providerSignOutUrl);
         navigate('/sign-in', { replace: true });
       },
     }),
@@ -157,6 +165,11 @@ export function RequireAuth() {
         me.data.role === 'admin' && (
           <NavLink key="people" to="/admin/people">
             People
+          </NavLink>
+        ),
+        me.data.role === 'admin' && (
+          <NavLink key="sign-in-settings" to="/admin/sign-in">
+            Sign-in settings
           </NavLink>
         ),
         <NavLink key="account" to="/account">

@@ -96,6 +96,8 @@ export const ssoRefusals = {
   domain_not_allowed: 'Your email address is not in a domain this sign-in option accepts.',
   unknown_user: 'There is no Carryover account for you yet. Accounts are not created at sign-in.',
   deactivated: 'Your Carryover account is deactivated.',
+  provider_unreachable:
+    'The sign-in provider could not be reached. Try again in a minute, or ask your admin.',
 } as const;
 export type SsoRefusal = keyof typeof ssoRefusals;
 

@@ -34,14 +34,18 @@ export interface TestProvider {
 export async function startTestProvider(options: {
   redirectUris: string[];
   postLogoutRedirectUris?: string[];
+  /** Default: a free one. */
+  port?: number;
+  clientId?: string;
+  clientSecret?: string;
 }): Promise<TestProvider> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const accounts = new Map<string, TestAccount>();
-  const clientId = 'carryover-test';
-  const clientSecret = 'a-test-client-secret-of-reasonable-length';
+  const clientId = options.clientId ?? 'carryover-test';
+  const clientSecret = options.clientSecret ?? 'a-test-client-secret-of-reasonable-length';
   const state: { tamper: TokenTampering } = { tamper: {} };
 
   const provider = new Provider(issuer, {

@@ -1,10 +1,10 @@
 import type { Viewer } from '@carryover/domain';
-import { SignInInput, VerifyMfaInput } from '@carryover/domain';
+import { isSsoRefusal, SignInInput, ssoRefusals, VerifyMfaInput } from '@carryover/domain';
 import { Button, Field, LoadingState } from '@carryover/ui';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { Navigate, useLocation, useNavigate } from 'react-router';
-import { homeFor, safeReturnPath, useViewer } from '../auth';
+import { Navigate, useLocation, useNavigate, useSearchParams } from 'react-router';
+import { homeFor, PROVIDER_SIGN_OUT_KEY, safeReturnPath, useViewer } from '../auth';
 import { errorCode, fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
@@ -24,9 +24,20 @@ export function SignInPage() {
   const [formError, setFormError] = useState<string | null>(null);
   const alertRef = useRef<HTMLDivElement>(null);
   const returnTo = safeReturnPath((location.state as { from?: unknown } | null)?.from);
+  // After signing out of a session that began at the district's identity provider.
+  const [providerSignOutUrl] = useState(() => {
+    const url = sessionStorage.getItem(PROVIDER_SIGN_OUT_KEY);
+    sessionStorage.removeItem(PROVIDER_SIGN_OUT_KEY);
+    return url;
+  });
+  const [search] = useSearchParams();
+  const ssoError = search.get('sso_error');
+  const ssoContact = search.get('contact');
+  const providers = useQuery(trpc.auth.ssoProviders.queryOptions());
 
-  // After the password: the app, a code from the authenticator app, or enrolment first.
-  const [codeStep, setCodeStep] = useState(false);
+  // After the password (or the identity provider): the app, a code from the authenticator
+  // app, or enrolment first.
+  const [codeStep, setCodeStep] = useState(search.get('step') === 'code');
   const [code, setCode] = useState('');
   const [codeError, setCodeError] = useState<string | null>(null);
   const finish = (viewer: Viewer) => {
@@ -148,6 +159,28 @@ export function SignInPage() {
         <div className="section-card">
           <h1>Sign in</h1>
           <p className="muted">Use your district account.</p>
+          {typeof providerSignOutUrl === 'string' && (
+            <p className="form-note" role="status">
+              You are signed out of Carryover.{' '}
+              <a href={providerSignOutUrl}>Also sign out of your district account</a>
+            </p>
+          )}
+          {ssoError && (
+            <div className="form-alert" role="alert">
+              {isSsoRefusal(ssoError) ? ssoRefusals[ssoError] : 'Single sign-on did not work.'}
+              {ssoContact && <> Contact {ssoContact}.</>}
+            </div>
+          )}
+          {providers.data && providers.data.length > 0 && (
+            <div className="sso-buttons">
+              {providers.data.map((p) => (
+                <a key={p.id} className="btn btn--secondary sso-button" href={p.startPath}>
+                  {p.displayName}
+                </a>
+              ))}
+              <p className="sso-buttons__or muted">or with your Carryover password</p>
+            </div>
+          )}
           {formError && (
             <div className="form-alert" role="alert" tabIndex={-1} ref={alertRef}>
               {formError}

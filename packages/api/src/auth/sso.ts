@@ -239,8 +239,7 @@ export async function finishSsoSignIn(
     return refuse(started.district_id, null, 'state_invalid');
 
   const provider = await findIdentityProvider(ctx.db, started.district_id, started.provider_id);
-  if (provider?.enabled !== 1)
-    return refuse(started.district_id, null, 'provider_disabled');
+  if (provider?.enabled !== 1) return refuse(started.district_id, null, 'provider_disabled');
 
   let claims: SsoClaims;
   try {

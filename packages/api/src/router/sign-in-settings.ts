@@ -85,6 +85,14 @@ export const signInSettingsRouter = {
   updateProvider: adminProcedure
     .input(UpdateIdentityProviderInput)
     .mutation(async ({ ctx, input }) => {
+      const stored = await findIdentityProvider(ctx.db, ctx.viewer.districtId, input.id);
+      if (!stored) throw new TRPCError({ code: 'NOT_FOUND', message: PROVIDER_NOT_FOUND });
+      if (
+        input.enabled &&
+        input.clientSecret === undefined &&
+        stored.client_secret_encrypted === ''
+      )
+        throw fieldError('clientSecret', 'Enter the client secret before turning this provider on');
       const updated = await updateIdentityProvider(ctx.db, {
         districtId: ctx.viewer.districtId,
         id: input.id,

@@ -14,6 +14,7 @@ import { postgresUrlOf } from '../client';
 import { systemClock } from '../clock';
 import { bumpDataVersion } from '../queries/data-version';
 import { rebuildGoalSummaries } from '../queries/goal-summaries';
+import { insertIdentityProvider } from '../queries/sso';
 import type { Database } from '../schema';
 import {
   clock,
@@ -101,6 +102,9 @@ export const DEMO_DEFAULTS = {
   timeZone: 'America/Chicago',
 } as const;
 
+/** Where `pnpm --filter @carryover/server test-idp` serves its OpenID Provider. */
+export const DEMO_TEST_PROVIDER_ISSUER = 'http://127.0.0.1:3099';
+
 const GRADES = ['K', '1', '2', '3', '4', '5'] as const;
 const CLASSROOMS_PER_GRADE = 2;
 const MASTERY_RULE = JSON.stringify({
@@ -123,6 +127,18 @@ export async function seedDemoDistrict(
     const made = await gen.run();
     await bumpDataVersion(trx, made.districtId);
     await rebuildGoalSummaries(trx, made.districtId);
+    // Single sign-on ships switched off, pointed at the local test provider
+    // (`pnpm --filter @carryover/server test-idp`); an admin enters its secret and turns it on.
+    await insertIdentityProvider(trx, {
+      districtId: made.districtId,
+      id: `${made.districtId}_test_idp`,
+      now: resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
+      displayName: 'Sign in with the test provider',
+      issuer: DEMO_TEST_PROVIDER_ISSUER,
+      clientId: 'carryover-demo',
+      allowedDomains: [resolved.emailDomain],
+      enabled: false,
+    });
     return made;
   });
   resolved.onProgress({ step: 'commit', done: 1, total: 1 });
