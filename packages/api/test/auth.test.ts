@@ -132,7 +132,7 @@ for (const target of targets) {
     it('signs out: the session row is gone, the cookie cleared, the token useless', async () => {
       const token = await signIn(conn, emails.teacher);
       const { caller, cookies } = await callerFor(conn, { token });
-      expect(await caller.auth.signOut()).toEqual({ ok: true });
+      expect(await caller.auth.signOut()).toEqual({ ok: true, providerSignOutUrl: null });
       expect(cookies.cleared).toBe(1);
       const hash = createHash('sha256').update(token).digest('hex');
       expect(
