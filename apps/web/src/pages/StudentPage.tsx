@@ -312,7 +312,11 @@ function GoalSection({ goal, studentId }: { goal: GoalDetail; studentId: string 
         </div>
         <div>
           <dt>Trend</dt>
-          <dd>{p.trend ? formatSlope(p.trend.slopePerWeek) : 'Not enough data'}</dd>
+          <dd>
+            {p.trend
+              ? `${formatSlope(p.trend.slopePerWeek)} (least squares)`
+              : 'Not enough data (a trend needs 6 points over 3 weeks)'}
+          </dd>
         </div>
         <div>
           <dt>Projected to meet target</dt>
@@ -331,6 +335,10 @@ function GoalSection({ goal, studentId }: { goal: GoalDetail; studentId: string 
         <div>
           <dt>Carryover gap</dt>
           <dd>{carryoverText(goal)}</dd>
+        </div>
+        <div>
+          <dt>Mastery rule</dt>
+          <dd>{goal.masteryRuleText.replace(/^Mastery: /, '')}</dd>
         </div>
         <div>
           <dt>Model · phase</dt>
