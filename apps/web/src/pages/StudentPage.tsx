@@ -337,10 +337,6 @@ function GoalSection({ goal, studentId }: { goal: GoalDetail; studentId: string 
           <dd>{carryoverText(goal)}</dd>
         </div>
         <div>
-          <dt>Mastery rule</dt>
-          <dd>{goal.masteryRuleText.replace(/^Mastery: /, '')}</dd>
-        </div>
-        <div>
           <dt>Model · phase</dt>
           <dd>
             {labels.model[goal.currentModel]} · {phaseLabel[goal.phase]}
