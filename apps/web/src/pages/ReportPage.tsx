@@ -319,7 +319,11 @@ function ReportGoalCard({
         </div>
         <div>
           <dt>Trend</dt>
-          <dd>{formatSlope(s.trendPerWeek)}</dd>
+          <dd>
+            {s.trendPerWeek == null
+              ? 'Not enough data (6 points over 3 weeks)'
+              : formatSlope(s.trendPerWeek)}
+          </dd>
         </div>
         <div>
           <dt>Carryover gap</dt>
