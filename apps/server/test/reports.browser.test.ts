@@ -90,6 +90,11 @@ describe.skipIf(!haveChromium || !havePoppler)('browser: progress report to PDF'
 
     const edit = 'The family reports practising at home every evening.';
     await narrative.fill(`${drafted} ${edit}`);
+    // A score other than the computed one, with its reason: printed on the report.
+    const gas = firstCard.getByLabel('Goal-attainment score');
+    await gas.selectOption((await gas.inputValue()) === '2' ? '1' : '2');
+    const gasReason = 'Seen at home and at school alike';
+    await firstCard.getByLabel('Reason for changing the score').fill(gasReason);
     await firstCard.getByRole('button', { name: 'Save goal' }).click();
     await expect.poll(() => firstCard.getByRole('status').textContent()).toBe('Saved');
     await page.screenshot({ path: join(outDir, 'report-draft.png'), fullPage: true });
@@ -113,11 +118,22 @@ describe.skipIf(!haveChromium || !havePoppler)('browser: progress report to PDF'
       await page.reload();
     }
 
+    // A last sentence typed and not saved: finalising saves it first rather than losing it.
+    const unsavedEdit = 'Typed just before finalising and never saved.';
+    const typed = page
+      .locator('.report-goal')
+      .filter({ has: page.locator('textarea') })
+      .first()
+      .getByLabel('Narrative');
+    await typed.fill(`${await typed.inputValue()} ${unsavedEdit}`);
+
     // Finalise: the report locks.
     await finalise.click();
+    await page.getByText('One goal has unsaved edits: they are saved first.').waitFor();
     await page.getByRole('button', { name: 'Yes, finalise' }).click();
     await page.getByText('This report is final and locked').waitFor();
     expect(await page.getByLabel('Narrative').count()).toBe(0);
+    expect(squash((await page.locator('main').textContent()) ?? '')).toContain(unsavedEdit);
 
     // Print view to PDF (Chromium prints with the @media print rules).
     await page.getByRole('link', { name: 'Print report' }).click();
@@ -130,6 +146,9 @@ describe.skipIf(!haveChromium || !havePoppler)('browser: progress report to PDF'
     expect(plain).toContain(studentName);
     for (const goal of goalTexts) expect(plain).toContain(goal.slice(0, 60));
     expect(plain).toContain(edit);
+    expect(plain).toContain(unsavedEdit);
+    expect(plain).toContain(`The therapist changed the computed score`);
+    expect(plain).toContain(gasReason);
     expect(plain).toContain('Finalised on');
     expect(plain).not.toContain('Print or save as PDF'); // the toolbar is not printed
     expect(text.length).toBeGreaterThan(200);
@@ -153,6 +172,9 @@ describe.skipIf(!haveChromium || !havePoppler)('browser: progress report to PDF'
     const parentText = squash(execFileSync('pdftotext', [parentPdf, '-']).toString());
     for (const goal of goalTexts) expect(parentText).toContain(goal.slice(0, 60));
     expect(parentText).not.toContain('Attainment score');
+    // The letter gives the therapist's narrative as edited, not the first draft.
+    expect(parentText).toContain(edit);
+    expect(parentText).toContain(unsavedEdit);
     expect(parentText.length).toBeLessThan(plain.length);
     execFileSync('pdftoppm', [
       '-png',

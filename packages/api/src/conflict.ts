@@ -36,6 +36,7 @@ const FIELD_WORDS: Record<string, string> = {
   status_code: 'status code',
   gas_score: 'goal-attainment score',
   gas_override_reason: 'score reason',
+  status_reason: 'status reason',
   met_on: 'date',
   due_on: 'due date',
   done_on: 'done',

@@ -16,6 +16,7 @@ import {
   type GoalSummary,
   type IsoDate,
   type MeasurementType,
+  masteryRuleWords,
   progressOn,
   type ServiceModel,
   type SessionModel,
@@ -174,6 +175,7 @@ export function studentDetail(data: StudentDetailData, today: IsoDate): StudentD
       unit: unitOf(goal),
       startDate: goal.start_date,
       targetDate: goal.target_date,
+      masteryRuleText: masteryRuleWords(spec.masteryRule),
       points: [...points].sort((a, b) => a.date.localeCompare(b.date)),
       modelChanges,
       phaseChanges: (phasesByGoal.get(goal.id) ?? []).map((p) => ({

@@ -246,12 +246,96 @@ for (const target of targets) {
       ).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
 
+    it('asks for a reason to keep "Sufficient progress" beside a GAS of −2, and shows it', async () => {
+      const ot = await as(conn, emails.ot);
+      const before = await line(avaReport, A.goals.avaHandwriting);
+      const edit = {
+        reportId: avaReport,
+        goalId: A.goals.avaHandwriting,
+        expectedVersion: Number(before.version),
+        statusCode: 'sufficient_progress' as const,
+        gasScore: -2,
+        gasOverrideReason: 'Two months of absence',
+        narrative: 'Ava missed most of the period.',
+      };
+      const refused = await ot.reports.updateGoal(edit).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(fieldsOf(refused).statusReason?.[0]).toMatch(/confirm it by saying why/);
+      expect(await line(avaReport, A.goals.avaHandwriting)).toEqual(before);
+      // A blank reason is no confirmation either.
+      await expect(ot.reports.updateGoal({ ...edit, statusReason: '  ' })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+      });
+      await ot.reports.updateGoal({ ...edit, statusReason: 'Catching up fast since she returned' });
+      const saved = await line(avaReport, A.goals.avaHandwriting);
+      expect(saved).toMatchObject({
+        status_code: 'sufficient_progress',
+        gas_score: -2,
+        status_reason: 'Catching up fast since she returned',
+      });
+      const view = await ot.reports.get({ reportId: avaReport });
+      const hw = view.goals.find((g) => g.goalId === A.goals.avaHandwriting)!;
+      expect(hw.statusReason).toBe('Catching up fast since she returned');
+      expect(hw.gasOverrideReason).toBe('Two months of absence');
+      // Another status, or another score, needs no such reason, and keeps none.
+      await ot.reports.updateGoal({
+        ...edit,
+        expectedVersion: Number(saved.version),
+        statusCode: 'insufficient_progress',
+        statusReason: 'left over',
+      });
+      expect((await line(avaReport, A.goals.avaHandwriting)).status_reason).toBeNull();
+    });
+
+    it('finalising with unsaved edits refuses with a clear message when an edit cannot be saved', async () => {
+      const ot = await as(conn, emails.ot);
+      const slp = await as(conn, emails.slp);
+      await slp.reports.markReady({ reportId: avaReport, discipline: 'SLP', ready: true });
+      const before = await line(avaReport, A.goals.avaHandwriting);
+      const err = await ot.reports
+        .finalize({
+          reportId: avaReport,
+          edits: [
+            {
+              goalId: A.goals.avaHandwriting,
+              expectedVersion: Number(before.version),
+              statusCode: 'insufficient_progress',
+              gasScore: 2, // not the computed 0, and no reason
+              narrative: 'Words typed and never saved.',
+            },
+          ],
+        })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+      expect((err as Error).message).toMatch(
+        /^The report was not finalised: your unsaved edits to a goal could not be saved \(Give a reason for changing the computed score\)/,
+      );
+      expect(await line(avaReport, A.goals.avaHandwriting)).toEqual(before);
+      expect((await ot.reports.get({ reportId: avaReport })).status).toBe('draft');
+    });
+
     it('locks a finalised report: no line, status or score can change', async () => {
       const ot = await as(conn, emails.ot);
       const slp = await as(conn, emails.slp);
       await slp.reports.markReady({ reportId: avaReport, discipline: 'SLP', ready: true });
-      const { finalizedAt } = await ot.reports.finalize({ reportId: avaReport });
+      // The finaliser's unsaved edit goes with the finalisation and is saved first.
+      const unsaved = await line(avaReport, A.goals.avaHandwriting);
+      const { finalizedAt } = await ot.reports.finalize({
+        reportId: avaReport,
+        edits: [
+          {
+            goalId: A.goals.avaHandwriting,
+            expectedVersion: Number(unsaved.version),
+            statusCode: 'not_yet_introduced',
+            gasScore: 0,
+            narrative: 'Typed, not saved, then finalised.',
+          },
+        ],
+      });
       const report = await ot.reports.get({ reportId: avaReport });
+      expect(report.goals.find((g) => g.goalId === A.goals.avaHandwriting)!.narrative).toBe(
+        'Typed, not saved, then finalised.',
+      );
       expect(report.status).toBe('final');
       expect(report.finalizedAt).toBe(finalizedAt);
       expect(report.finalizedBy).toBe('Olive Occupational');

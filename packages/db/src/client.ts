@@ -150,7 +150,13 @@ export async function migrateToLatest(db: DB): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-  // The migration made the table; the progress math that fills it is app code.
-  if (applied.includes('2026_11_30_f_goal_summaries')) await fillMissingGoalSummaries(db);
+  // The migration made the table (f), or emptied it when the summaries changed meaning (o); the
+  // progress math that fills it is app code.
+  if (
+    applied.includes('2026_11_30_f_goal_summaries') ||
+    applied.includes('2026_11_30_o_progress_rules')
+  ) {
+    await fillMissingGoalSummaries(db);
+  }
   return applied;
 }

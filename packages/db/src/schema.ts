@@ -358,6 +358,8 @@ export interface ProgressReportGoalTable extends EditStamp {
   gas_score: number;
   gas_computed: number;
   gas_override_reason: string | null;
+  /** 2026_11_30_o: why "Sufficient progress" stands beside a GAS of −2 (required then). */
+  status_reason?: string | null;
   narrative: string;
 }
 

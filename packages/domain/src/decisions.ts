@@ -1,5 +1,6 @@
 import { formatIsoDateLong, formatIsoDateShort, formatRawValue } from './goals';
-import { belowAimRun, level, masteryMet, meetsCriterion } from './progress';
+import { labels } from './model';
+import { belowAimRun, level, masteryMet, meetsCriterion, recentSettings } from './progress';
 import type { GoalSpec, ProgressPoint } from './progress-types';
 
 // Decision rules (docs/domain.md, "Progress math"): what the graph tells the team to do, each with the
@@ -24,7 +25,7 @@ export const decisionRuleText: Record<DecisionRule, { title: string; rule: strin
   },
   mastery_candidate: {
     title: 'Mastery candidate',
-    rule: "The goal's mastery rule is met on the latest data (by default: the criterion on three consecutive sessions, in at least two settings including the classroom).",
+    rule: "The goal's mastery rule is met on the latest data (by default: the criterion on the last three sessions in the classroom, and also on the last three in the therapy room when the goal has recent therapy-room data).",
   },
   not_generalised: {
     title: 'Not yet generalised',
@@ -33,6 +34,24 @@ export const decisionRuleText: Record<DecisionRule, { title: string; rule: strin
 };
 
 export const BELOW_AIM_ALERT_RUN = 4;
+
+const listWords = (items: string[]) =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+
+/**
+ * A goal's mastery rule in words, for the goal graph and the student page: which settings the
+ * criterion must be met in (docs/domain.md, "Progress math").
+ */
+export function masteryRuleWords(rule: GoalSpec['masteryRule']): string {
+  const n = rule.consecutiveSessions;
+  const sessions = `${n} consecutive session${n === 1 ? '' : 's'}`;
+  if (rule.requireClassroom) {
+    return `Mastery: the criterion on the last ${sessions} in the classroom. A goal with recent therapy-room data must also meet it on the last ${sessions} there; classroom data alone (push-in) is enough.`;
+  }
+  return rule.minSettings > 1
+    ? `Mastery: the criterion on the last ${sessions}, across at least ${rule.minSettings} settings.`
+    : `Mastery: the criterion on the last ${sessions}, in any setting.`;
+}
 
 /** Phases in which the team is still working towards the target; the rules speak only then. */
 const ACTIVE_PHASES = new Set(['baseline', 'intervention']);
@@ -61,8 +80,9 @@ export function decisionAlerts(goal: GoalSpec, points: ProgressPoint[]): Decisio
   const criterion = `${goal.direction === 'down' ? 'at most' : 'at least'} ${formatRawValue(goal, goal.target)}`;
   const { consecutiveSessions, minSettings, requireClassroom } = goal.masteryRule;
   if (masteryMet(goal, sorted)) {
+    const settings = recentSettings(sorted);
     const settingWords = requireClassroom
-      ? `in ${minSettings} or more settings including the classroom`
+      ? `in ${listWords(settings.map((s) => (s === 'other' ? 'another setting' : `the ${labels.setting[s].toLowerCase()}`)))}`
       : minSettings > 1
         ? `in ${minSettings} or more settings`
         : '';

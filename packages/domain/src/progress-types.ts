@@ -65,13 +65,13 @@ export interface GoalProgress {
   levelBySetting: Partial<Record<Setting, number>>;
   /** Therapy-room level minus classroom level; null unless both settings have data. */
   carryoverGap: number | null;
-  /** Theil–Sen robust trend; null with fewer than two distinct dates. */
+  /** Least-squares trend; null without `MIN_TREND_POINTS` points over `MIN_TREND_SPAN_DAYS`. */
   trend: Line | null;
-  /** Ordinary least squares, shown beside the robust trend. */
-  leastSquares: Line | null;
+  /** Theil–Sen (robust) line, shown beside the trend on request; null with < 2 distinct dates. */
+  robust: Line | null;
   /** From (startDate, 0) to (targetDate, 1). */
   aimLine: { start: { date: IsoDate; score: number }; end: { date: IsoDate; score: number } };
-  /** When the robust trend reaches a score of 1; null if flat, falling, or already there. */
+  /** When the trend reaches a score of 1; null if flat, falling, or already there. */
   projectedDate: IsoDate | null;
   /** Four consecutive points below the aim line, ending at the last point. */
   belowAimRun: number;

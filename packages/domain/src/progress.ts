@@ -124,6 +124,34 @@ export function level(points: ProgressPoint[]): number | null {
 }
 
 /**
+ * The trend needs this many points over at least this many days before it is drawn, projects a
+ * date, or drives a decision (the status, a report's judgement, the flat push-in rule): fewer, or
+ * a shorter span, and a slope is mostly noise.
+ */
+export const MIN_TREND_POINTS = 6;
+export const MIN_TREND_SPAN_DAYS = 21;
+
+/** Whether these points are enough for a trend (`MIN_TREND_POINTS` over `MIN_TREND_SPAN_DAYS`). */
+export function enoughForTrend(points: { day: number; y: number }[]): boolean {
+  const finite = points.filter((p) => Number.isFinite(p.day) && Number.isFinite(p.y));
+  if (finite.length < MIN_TREND_POINTS) return false;
+  const days = finite.map((p) => p.day);
+  return Math.max(...days) - Math.min(...days) >= MIN_TREND_SPAN_DAYS;
+}
+
+/**
+ * The trend: least squares, once there are enough points (`enoughForTrend`), else null. Least
+ * squares, not Theil–Sen: on coarse scores (a 0–4 rubric, 10 trials) most pairs of points tie, so
+ * the median pairwise slope is exactly 0 most of the time even when the goal is improving
+ * (test/trend-coarse.test.ts measures it); least squares uses every point's size and is unbiased.
+ */
+export function trendFit(
+  points: { day: number; y: number }[],
+): { slope: number; intercept: number } | null {
+  return enoughForTrend(points) ? leastSquares(points) : null;
+}
+
+/**
  * Theil–Sen line: the median of the slopes of all pairs with different x, then the median of
  * y − slope·x. A single wild point cannot drag it (breakdown ≈ 29%), unlike least squares.
  * Points with a non-finite coordinate are ignored. Null with fewer than two distinct x.
@@ -214,25 +242,65 @@ export function meetsCriterion(
   return goal.direction === 'down' ? point.raw <= goal.target : point.raw >= goal.target;
 }
 
+/** Settings with data this many days before a goal's latest point still count as "in use". */
+export const MASTERY_RECENT_DAYS = 56;
+
 /**
- * The goal's mastery rule holds on the most recent data. The window is the last
- * `consecutiveSessions` distinct session dates; every point in it must meet the criterion (a
- * failed classroom probe on a passing therapy-room day breaks the run), and together they must
- * span `minSettings` settings, including the classroom when `requireClassroom` — a skill shown
- * only in the therapy room is not yet functional.
+ * Whether every point on the last `sessions` distinct dates of these points meets the criterion
+ * (a failed probe on a passing day breaks the run). False with fewer dates than that.
+ */
+function criterionRun(
+  goal: Pick<GoalSpec, 'target' | 'direction'>,
+  points: ProgressPoint[],
+  sessions: number,
+): boolean {
+  const dates = [...new Set(points.map((p) => p.date))].sort();
+  if (dates.length < sessions || sessions < 1) return false;
+  const windowStart = dates[dates.length - sessions]!;
+  return points.filter((p) => p.date >= windowStart).every((p) => meetsCriterion(goal, p));
+}
+
+/** The settings with data in the last `MASTERY_RECENT_DAYS` before the latest point. */
+export function recentSettings(points: ProgressPoint[]): Setting[] {
+  if (points.length === 0) return [];
+  const from = Math.max(...points.map((p) => dayNumber(p.date))) - MASTERY_RECENT_DAYS;
+  const seen = new Set(points.filter((p) => dayNumber(p.date) >= from).map((p) => p.setting));
+  return (['classroom', 'therapy_room', 'other'] as const).filter((s) => seen.has(s));
+}
+
+/**
+ * The goal's mastery rule holds on the most recent data.
+ *
+ * The default rule (`requireClassroom`): the criterion on the last `consecutiveSessions` sessions
+ * *in each setting the goal has recent data in* (the last `MASTERY_RECENT_DAYS` before its latest
+ * point), and the classroom must be one of them — a skill shown only in the therapy room is not
+ * yet functional. So a goal served only by push-in (all of its data from the classroom) is
+ * mastered on its classroom data alone, and a goal with data in both settings must meet the
+ * criterion in both. `minSettings` does not apply to this rule.
+ *
+ * Without `requireClassroom` (a rule the team wrote): the last `consecutiveSessions` distinct
+ * session dates, every point in them at criterion, spanning at least `minSettings` settings.
  */
 export function masteryMet(
   goal: Pick<GoalSpec, 'target' | 'direction' | 'masteryRule'>,
   points: ProgressPoint[],
 ): boolean {
   const { consecutiveSessions, minSettings, requireClassroom } = goal.masteryRule;
+  if (requireClassroom) {
+    const settings = recentSettings(points);
+    if (!settings.includes('classroom')) return false;
+    return settings.every((setting) =>
+      criterionRun(
+        goal,
+        points.filter((p) => p.setting === setting),
+        consecutiveSessions,
+      ),
+    );
+  }
+  if (!criterionRun(goal, points, consecutiveSessions)) return false;
   const dates = [...new Set(points.map((p) => p.date))].sort();
-  if (dates.length < consecutiveSessions || consecutiveSessions < 1) return false;
   const windowStart = dates[dates.length - consecutiveSessions]!;
-  const window = points.filter((p) => p.date >= windowStart);
-  if (!window.every((p) => meetsCriterion(goal, p))) return false;
-  const settingsSeen = new Set(window.map((p) => p.setting));
-  if (requireClassroom && !settingsSeen.has('classroom')) return false;
+  const settingsSeen = new Set(points.filter((p) => p.date >= windowStart).map((p) => p.setting));
   return settingsSeen.size >= minSettings;
 }
 
@@ -323,7 +391,7 @@ export interface GoalPointsSummary extends Omit<GoalProgress, 'status' | 'aimLin
 export function summarizePoints(goal: GoalSpec, points: ProgressPoint[]): GoalPointsSummary {
   const sorted = sortByDate(points);
   const series = scoreSeries(sorted, goal.startDate);
-  const robust = theilSen(series);
+  const fit = trendFit(series);
   const current = level(sorted);
 
   const levelBySetting: Partial<Record<Setting, number>> = {};
@@ -340,9 +408,9 @@ export function summarizePoints(goal: GoalSpec, points: ProgressPoint[]): GoalPo
     level: current,
     levelBySetting,
     carryoverGap: room !== undefined && classroom !== undefined ? room - classroom : null,
-    trend: toLine(robust, goal.startDate),
-    leastSquares: toLine(leastSquares(series), goal.startDate),
-    projectedDate: projectDate(robust, current, goal.startDate),
+    trend: toLine(fit, goal.startDate),
+    robust: toLine(theilSen(series), goal.startDate),
+    projectedDate: projectDate(fit, current, goal.startDate),
     belowAimRun: belowAimRun(goal, sorted),
     lastPoint: sorted.at(-1) ?? null,
   };
@@ -360,7 +428,7 @@ export function progressOn(
     levelBySetting: summary.levelBySetting,
     carryoverGap: summary.carryoverGap,
     trend: summary.trend,
-    leastSquares: summary.leastSquares,
+    robust: summary.robust,
     aimLine: aimLine(goal),
     projectedDate: summary.projectedDate,
     belowAimRun: summary.belowAimRun,
@@ -376,7 +444,7 @@ export function summarizeGoalProgress(
   return progressOn(goal, summarizePoints(goal, points), today);
 }
 
-/** First whole day on which the robust trend reaches a score of 1. */
+/** First whole day on which the trend reaches a score of 1. */
 function projectDate(
   fit: { slope: number; intercept: number } | null,
   current: number | null,
@@ -393,16 +461,18 @@ function projectDate(
 }
 
 /**
- * Rate of improvement: Theil–Sen slope of the scores per week, i.e. the share of the
- * baseline → target gap closed per week. Equal to `summarizeGoalProgress(...).trend.slopePerWeek`
- * for the same points. Null with fewer than two distinct days.
+ * Rate of improvement: the trend's slope (least squares) of the scores per week, i.e. the share
+ * of the baseline → target gap closed per week. Equal to
+ * `summarizeGoalProgress(...).trend.slopePerWeek` for the same points. Null without enough
+ * points for a trend (`enoughForTrend`).
  */
 export function rateOfImprovement(
   points: ProgressPoint[],
   goal: Pick<GoalSpec, 'startDate'>,
 ): number | null {
-  const fit = theilSen(scoreSeries(points, goal.startDate));
-  return fit && fit.slope * DAYS_PER_WEEK;
+  // In date order, as the summary fits them: least squares sums in input order.
+  const fit = trendFit(scoreSeries(sortByDate(points), goal.startDate));
+  return fit && positiveZero(fit.slope * DAYS_PER_WEEK);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import { dayNumber } from './dates';
 import { decisionAlerts } from './decisions';
 import { formatIsoDateShort } from './goals';
 import type { GoalDomain, ServiceModel } from './model';
-import { theilSen } from './progress';
+import { MIN_TREND_SPAN_DAYS, trendFit } from './progress';
 import type { GoalSpec, ProgressPoint } from './progress-types';
 import { DOMAIN_ROUTINE_MATCH, type RecommendationRule, routineWords } from './routines';
 
@@ -56,8 +56,7 @@ export const recommendationRuleText: Record<RecommendationRule, { title: string;
     },
     split_for_flat_push_in: {
       title: 'Add pull-out time (split)',
-      reads:
-        'The goal is served by push-in and its last six push-in data points have a flat robust (Theil–Sen) trend: under 1 point of the baseline→target gap per week. Suggests a split: half push-in, half pull-out.',
+      reads: `The goal is served by push-in and its last six push-in data points, spanning at least ${MIN_TREND_SPAN_DAYS / 7} weeks, have a flat least-squares trend: under 1 point of the baseline→target gap per week. Suggests a split: half push-in, half pull-out.`,
     },
     push_in_for_functional_goal: {
       title: 'Push in for a functional goal',
@@ -122,7 +121,8 @@ export function recommendationsFor(goal: RecommendationGoal): Recommendation[] {
   if (goal.currentModel === 'push_in') {
     const pushIn = sorted.filter((p) => p.model === 'push_in').slice(-FLAT_RUN_POINTS);
     if (pushIn.length === FLAT_RUN_POINTS) {
-      const fit = theilSen(pushIn.map((p) => ({ day: dayNumber(p.date), y: p.score })));
+      // Null when the six points span under MIN_TREND_SPAN_DAYS: too short to call flat.
+      const fit = trendFit(pushIn.map((p) => ({ day: dayNumber(p.date), y: p.score })));
       const perWeek = fit ? fit.slope * 7 : null;
       if (perWeek !== null && perWeek < FLAT_SLOPE_PER_WEEK) {
         const first = pushIn[0]!.date;

@@ -13,8 +13,14 @@ import {
   type SessionModel,
   type Setting,
 } from './model';
-import { aimScoreAt, masteryMet, summarizeGoalProgress } from './progress';
-import type { GoalSpec, ProgressPoint } from './progress-types';
+import {
+  aimScoreAt,
+  MIN_TREND_POINTS,
+  MIN_TREND_SPAN_DAYS,
+  masteryMet,
+  summarizeGoalProgress,
+} from './progress';
+import type { GoalProgress, GoalSpec, ProgressPoint } from './progress-types';
 
 // IEP progress reports: a status code, a goal-attainment score (GAS) and a narrative per goal
 // and reporting period, all computed from the data so the report nearly writes itself.
@@ -132,27 +138,122 @@ export const parentStatusLabels: Record<ReportStatusCode, string> = {
 };
 
 /**
- * The code the data suggests at the end of the period, first match wins:
- * 1. not yet introduced — the goal starts after the period, is still in baseline, or has no data;
- * 2. mastered — the team marked it mastered or in maintenance, or the mastery rule holds;
- * 3. sufficient progress — the GAS is 0 or better (the level is no more than 10 points behind the
- *    aim line), or the trend projects the target on or before the target date;
- * 4. insufficient progress otherwise.
+ * What the trend says about the target date, as of the period's end:
+ * - `at_target` — the level is already at the target;
+ * - `too_few_points` — no trend yet (fewer than `MIN_TREND_POINTS` over `MIN_TREND_SPAN_DAYS`);
+ * - `not_rising` — the trend is flat or falling: the target will not be met at this rate;
+ * - `on_time` — the trend reaches the target on or before the target date;
+ * - `late` — the trend reaches it only after the target date.
  */
+export type TrendVerdict = 'at_target' | 'too_few_points' | 'not_rising' | 'on_time' | 'late';
+
+/**
+ * One judgement of a goal for a report: the status code, the GAS and what the trend says come
+ * from here together, and the drafted narrative only puts them in words, so they cannot
+ * contradict each other (a property test holds it to that).
+ */
+export interface ProgressJudgement {
+  statusCode: ReportStatusCode;
+  gas: GasResult;
+  verdict: TrendVerdict;
+  trendPerWeek: number | null;
+  projectedDate: IsoDate | null;
+}
+
+/** The data's statement on the target date (see `TrendVerdict`). */
+function trendVerdict(
+  goal: GoalSpec,
+  progress: Pick<GoalProgress, 'level' | 'trend' | 'projectedDate'>,
+): TrendVerdict {
+  if (progress.level !== null && progress.level >= 1) return 'at_target';
+  if (!progress.trend) return 'too_few_points';
+  if (!(progress.trend.slopePerWeek > 0)) return 'not_rising';
+  return progress.projectedDate !== null && progress.projectedDate <= goal.targetDate
+    ? 'on_time'
+    : 'late';
+}
+
+/**
+ * The judgement at the end of the period, first match wins:
+ * 1. not yet introduced — the goal starts after the period, is still in baseline, or has no data
+ *    (GAS 0: neither ahead nor behind);
+ * 2. mastered — the team marked it mastered or in maintenance, or the mastery rule holds (GAS +2);
+ * 3. insufficient progress — the GAS is −2 (more than 25 points behind the aim line), or the
+ *    trend is flat or falling, or reaches the target only after the target date;
+ * 4. sufficient progress — the trend reaches the target by the target date (or the level is
+ *    there already) and the GAS is −1 or better; or there is no trend yet and the GAS is 0 or
+ *    better;
+ * 5. insufficient progress otherwise (no trend yet and the GAS is −1).
+ */
+export function judgeProgress(
+  goal: GoalSpec,
+  points: ProgressPoint[],
+  periodEnd: IsoDate,
+): ProgressJudgement {
+  const upTo = points.filter((p) => p.date <= periodEnd);
+  const progress = summarizeGoalProgress(goal, upTo, periodEnd);
+  const trend = {
+    trendPerWeek: progress.trend?.slopePerWeek ?? null,
+    projectedDate: progress.projectedDate,
+  };
+  const expected = aimScoreAt(goal, periodEnd);
+  const notStarted = goal.startDate > periodEnd || goal.phase === 'baseline';
+  const marked = goal.phase === 'mastered' || goal.phase === 'maintenance';
+  if (notStarted || (!marked && upTo.length === 0)) {
+    return {
+      statusCode: 'not_yet_introduced',
+      gas: {
+        score: 0,
+        level: progress.level,
+        expected,
+        explanation:
+          upTo.length === 0
+            ? 'No data up to the end of the period, so no score was computed (0).'
+            : 'Work on the goal has not started (it is still in baseline), so no score was computed (0).',
+      },
+      verdict: trendVerdict(goal, progress),
+      ...trend,
+    };
+  }
+  if (marked) {
+    return {
+      statusCode: 'mastered',
+      gas: {
+        score: 2,
+        level: progress.level,
+        expected,
+        explanation: `The team marked the goal ${goal.phase === 'mastered' ? 'mastered' : 'in maintenance'}: +2.`,
+      },
+      verdict: trendVerdict(goal, progress),
+      ...trend,
+    };
+  }
+  const gas = computeGas(goal, upTo, periodEnd);
+  const verdict = trendVerdict(goal, progress);
+  let statusCode: ReportStatusCode;
+  if (masteryMet(goal, upTo)) statusCode = 'mastered';
+  else if (gas.score === -2 || verdict === 'not_rising' || verdict === 'late')
+    statusCode = 'insufficient_progress';
+  else if (verdict === 'on_time' || verdict === 'at_target') statusCode = 'sufficient_progress';
+  else statusCode = gas.score >= 0 ? 'sufficient_progress' : 'insufficient_progress';
+  return { statusCode, gas, verdict, ...trend };
+}
+
+/** The status code of `judgeProgress`. */
 export function suggestStatusCode(
   goal: GoalSpec,
   points: ProgressPoint[],
   periodEnd: IsoDate,
 ): ReportStatusCode {
-  const upTo = points.filter((p) => p.date <= periodEnd);
-  if (goal.startDate > periodEnd || goal.phase === 'baseline') return 'not_yet_introduced';
-  if (goal.phase === 'mastered' || goal.phase === 'maintenance') return 'mastered';
-  if (upTo.length === 0) return 'not_yet_introduced';
-  if (masteryMet(goal, upTo)) return 'mastered';
-  if (computeGas(goal, upTo, periodEnd).score >= 0) return 'sufficient_progress';
-  const projected = summarizeGoalProgress(goal, upTo, periodEnd).projectedDate;
-  if (projected !== null && projected <= goal.targetDate) return 'sufficient_progress';
-  return 'insufficient_progress';
+  return judgeProgress(goal, points, periodEnd).statusCode;
+}
+
+/**
+ * Whether a status needs the therapist to confirm it with a reason: "Sufficient progress" next to
+ * a GAS of −2 (much less than expected) says two opposite things.
+ */
+export function statusNeedsReason(statusCode: ReportStatusCode, gasScore: number): boolean {
+  return statusCode === 'sufficient_progress' && gasScore === -2;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,26 +329,13 @@ export interface NarrativeGoal extends GoalSpec {
 const listWords = (items: string[]) =>
   items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 
-/**
- * The therapist's starting point: what the data says about the period, in full sentences, with
- * the numbers a team would look up. The therapist edits it before finalising.
- */
-export function draftNarrative(input: {
-  firstName: string;
-  goal: NarrativeGoal;
-  period: ReportPeriod;
-  summary: PeriodSummary;
-  statusCode: ReportStatusCode;
-}): string {
-  const { firstName: name, goal, period, summary: s, statusCode } = input;
+/** The period's sessions, results and carryover in sentences (a period with data). */
+function describePeriod(
+  parts: string[],
+  input: { firstName: string; goal: NarrativeGoal; summary: PeriodSummary },
+): void {
+  const { firstName: name, goal, summary: s } = input;
   const value = (raw: number) => formatRawValue(goal, raw);
-  if (statusCode === 'not_yet_introduced' && s.points === 0) {
-    return `${name} has not started work on this goal yet; there is no data for ${period.name}.`;
-  }
-  if (s.points === 0) {
-    return `No data was collected on this goal during ${period.name} (${formatIsoDateShort(period.startsOn)} – ${formatIsoDateShort(period.endsOn)}).`;
-  }
-  const parts: string[] = [];
   const where = listWords(s.settings.map((x) => labels.setting[x].toLowerCase()));
   const how = listWords(s.models.map((m) => labels.model[m].toLowerCase()));
   parts.push(
@@ -274,26 +362,84 @@ export function draftNarrative(input: {
           : `${name} does better in the classroom (${pct(classroom)} of the way to the target) than in the therapy room (${pct(room)}).`,
     );
   }
-  if (s.trendPerWeek !== null) {
-    const weekly = Math.round(s.trendPerWeek * 1000) / 10;
-    if (weekly > 0 && s.projectedDate) {
-      const vs =
-        s.projectedDate <= goal.targetDate
-          ? `before the target date of ${formatIsoDateLong(goal.targetDate)}`
-          : `after the target date of ${formatIsoDateLong(goal.targetDate)}`;
+}
+
+/**
+ * The therapist's starting point: what the data says about the period, in full sentences, with
+ * the numbers a team would look up. The therapist edits it before finalising.
+ */
+export function draftNarrative(input: {
+  firstName: string;
+  goal: NarrativeGoal;
+  period: ReportPeriod;
+  summary: PeriodSummary;
+  /** The goal's judgement (`judgeProgress`): the narrative only says it in words. */
+  judgement: ProgressJudgement;
+}): string {
+  const { firstName: name, goal, period, summary: s, judgement } = input;
+  const statusCode = judgement.statusCode;
+  if (statusCode === 'not_yet_introduced' && s.points === 0) {
+    return `${name} has not started work on this goal yet; there is no data for ${period.name}.`;
+  }
+  const parts: string[] = [];
+  if (s.points === 0) {
+    parts.push(
+      `No data was collected on this goal during ${period.name} (${formatIsoDateShort(period.startsOn)} – ${formatIsoDateShort(period.endsOn)}).`,
+    );
+  } else {
+    describePeriod(parts, input);
+  }
+  if (statusCode !== 'not_yet_introduced') {
+    const { gas } = judgement;
+    if (statusCode === 'mastered') {
+      parts.push(`Goal-attainment score: +2 (${gasLabels['2'].toLowerCase()}).`);
+    } else if (gas.level !== null) {
+      const diff = Math.round((gas.level - gas.expected) * 100);
+      const relation =
+        diff === 0
+          ? 'exactly where the aim line expected it'
+          : `${pts(diff / 100)} ${diff > 0 ? 'above' : 'below'} where the aim line expected it`;
       parts.push(
-        `The trend rises about ${weekly} points a week; at this rate ${name} would meet the target by ${formatIsoDateLong(s.projectedDate)}, ${vs}.`,
+        `The level is ${relation} (${pct(gas.expected)}): a goal-attainment score of ${signedGas(gas.score)} (${gasLabels[`${gas.score}`].toLowerCase()}).`,
       );
-    } else if (weekly <= 0) {
-      parts.push(
-        `The trend is ${weekly < 0 ? 'falling' : 'flat'}: at this rate the target will not be met by ${formatIsoDateLong(goal.targetDate)}.`,
-      );
+    }
+  }
+  const target = formatIsoDateLong(goal.targetDate);
+  const weekly =
+    judgement.trendPerWeek === null ? null : Math.round(judgement.trendPerWeek * 1000) / 10;
+  if (statusCode !== 'mastered' && statusCode !== 'not_yet_introduced') {
+    switch (judgement.verdict) {
+      case 'at_target':
+        parts.push(`${name}'s level is at the target.`);
+        break;
+      case 'too_few_points':
+        parts.push(
+          `There are not yet enough data points for a trend (it needs ${MIN_TREND_POINTS} over ${MIN_TREND_SPAN_DAYS / 7} weeks).`,
+        );
+        break;
+      case 'not_rising':
+        parts.push(
+          `The trend is ${weekly !== null && weekly < 0 ? 'falling' : 'flat'}: at this rate the target will not be met by ${target}.`,
+        );
+        break;
+      case 'on_time':
+        parts.push(
+          `The trend rises about ${weekly} points a week; at this rate ${name} would meet the target by ${formatIsoDateLong(judgement.projectedDate!)}, on or before the target date of ${target}.`,
+        );
+        break;
+      case 'late':
+        parts.push(
+          judgement.projectedDate
+            ? `The trend rises about ${weekly} points a week, but at this rate ${name} would meet the target only by ${formatIsoDateLong(judgement.projectedDate)}, after the target date of ${target}.`
+            : `The trend rises about ${weekly} points a week, too slowly to meet the target by ${target}.`,
+        );
+        break;
     }
   }
   const closing: Record<ReportStatusCode, string> = {
     mastered: `${name} has met the mastery criterion for this goal.`,
     sufficient_progress: `${name} is making sufficient progress to meet this goal.`,
-    insufficient_progress: `Progress is slower than needed; the team will adjust how this goal is supported.`,
+    insufficient_progress: `Progress is not sufficient to meet this goal by its target date; the team will adjust how this goal is supported.`,
     not_yet_introduced: `Work on this goal is just beginning.`,
   };
   parts.push(closing[statusCode]);
@@ -359,6 +505,8 @@ export const ReportGoalUpdateInput = z.object({
     .max(2, 'Choose a score from −2 to +2'),
   /** Required when the score differs from the computed one. */
   gasOverrideReason: z.string().trim().max(500, 'Keep the reason under 500 characters').nullish(),
+  /** Required to confirm "Sufficient progress" beside a GAS of −2 (`statusNeedsReason`). */
+  statusReason: z.string().trim().max(500, 'Keep the reason under 500 characters').nullish(),
   narrative: z
     .string()
     .trim()
@@ -367,7 +515,18 @@ export const ReportGoalUpdateInput = z.object({
 });
 export type ReportGoalUpdateInput = z.input<typeof ReportGoalUpdateInput>;
 
-export const ReportFinalizeInput = z.object({ reportId: Id });
+/** One goal line's edit, as sent with a finalisation (the report is implied). */
+export const ReportLineEdit = ReportGoalUpdateInput.omit({ reportId: true });
+export type ReportLineEdit = z.input<typeof ReportLineEdit>;
+
+/**
+ * Finalises a report. `edits` are the lines the finaliser changed and had not saved: they are
+ * saved first, and a line that cannot be saved refuses the finalisation.
+ */
+export const ReportFinalizeInput = z.object({
+  reportId: Id,
+  edits: z.array(ReportLineEdit).max(100, 'At most 100 goals at once').optional(),
+});
 export type ReportFinalizeInput = z.input<typeof ReportFinalizeInput>;
 
 /** A discipline marks its lines ready (or takes the mark back) before the report is final. */
@@ -450,6 +609,8 @@ export interface ReportGoalLine {
   gasComputed: GasValue;
   gasExplanation: string;
   gasOverrideReason: string | null;
+  /** Why "Sufficient progress" stands beside a GAS of −2 (null otherwise). */
+  statusReason: string | null;
   narrative: string;
   parentSummary: string;
   summary: PeriodSummary;

@@ -96,6 +96,8 @@ export interface GoalDetail extends CaseloadGoal {
   unit: string;
   startDate: IsoDate;
   targetDate: IsoDate;
+  /** The goal's mastery rule in words (`masteryRuleWords`), shown with its graph. */
+  masteryRuleText: string;
   points: ProgressPoint[];
   modelChanges: ModelChangeView[];
   phaseChanges: PhaseChangeView[];

@@ -11,8 +11,7 @@ import {
 import { expandedAlpha, groupedOlsSlope, tQuantile } from '../src/compare/stats';
 import { addDays } from '../src/dates';
 import type { ServiceModel, Setting } from '../src/model';
-import { rateOfImprovement } from '../src/progress';
-import { pointOn } from './helpers';
+import { theilSen } from '../src/progress';
 
 const START = '2024-01-01'; // a Monday
 
@@ -177,16 +176,14 @@ describe('episodes', () => {
     expect(buildEpisodes([g]).episodes[0]!.minutesPerWeek).toBe(30);
   });
 
-  it("theil_sen ROI equals progress.ts's rate of improvement on one setting", () => {
+  it("theil_sen ROI equals progress.ts's Theil–Sen slope on one setting", () => {
     const obs: Obs[] = [0, 3, 7, 10, 14, 17, 21, 28].map((d, i) => ({
       day: d,
       score: [0.1, 0.2, 0.15, 0.3, 0.25, 0.4, 0.3, 0.5][i]!,
     }));
     const [e] = buildEpisodes([goal('g1', 's1', obs)], { roiMethod: 'theil_sen' }).episodes;
-    const expected = rateOfImprovement(
-      obs.map((o) => pointOn(o.day, o.score)),
-      { startDate: START },
-    );
+    // progress.ts's Theil–Sen line (its trend is least squares now, so not rateOfImprovement).
+    const expected = theilSen(obs.map((o) => ({ day: o.day, y: o.score })))!.slope * 7;
     expect(e!.roi).toBe(expected);
   });
 });

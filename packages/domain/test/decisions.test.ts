@@ -64,8 +64,8 @@ describe('progress summary properties', () => {
           const goal = makeGoal();
           const a = summarizeGoalProgress(goal, clean, '2024-03-01');
           const b = summarizeGoalProgress(goal, wild, '2024-03-01');
-          const robust = Math.abs(b.trend!.slopePerWeek - a.trend!.slopePerWeek);
-          const ols = Math.abs(b.leastSquares!.slopePerWeek - a.leastSquares!.slopePerWeek);
+          const robust = Math.abs(b.robust!.slopePerWeek - a.robust!.slopePerWeek);
+          const ols = Math.abs(b.trend!.slopePerWeek - a.trend!.slopePerWeek);
           expect(robust).toBeLessThan(ols);
         },
       ),
@@ -147,12 +147,23 @@ describe('decision rule: mastery candidate', () => {
   const hit = (day: number, setting: ProgressPoint['setting'] = 'therapy_room') =>
     at(day, 1, { setting });
 
-  it('fires when the criterion is met on 3 consecutive sessions in two settings incl. the classroom', () => {
-    const alerts = decisionAlerts(goal, [hit(10), hit(12, 'classroom'), hit(14)]);
+  it('fires when the criterion is met on the last 3 sessions in each setting, the classroom among them', () => {
+    const both = [hit(10), hit(11, 'classroom'), hit(12), hit(13, 'classroom'), hit(14)];
+    const alerts = decisionAlerts(goal, [...both, hit(15, 'classroom')]);
     expect(rules(alerts)).toEqual(['mastery_candidate']);
     expect(alerts[0]!.explanation).toContain('at least 80% of trials');
     expect(alerts[0]!.explanation).toContain('last 3 sessions');
-    expect(alerts[0]!.explanation).toContain('including the classroom');
+    expect(alerts[0]!.explanation).toContain('in the classroom and the therapy room');
+    expect(rules(decisionAlerts(goal, both))).not.toContain('mastery_candidate');
+  });
+
+  it('fires for a push-in goal on classroom data alone', () => {
+    const alerts = decisionAlerts(
+      goal,
+      [10, 12, 14].map((d) => hit(d, 'classroom')),
+    );
+    expect(rules(alerts)).toEqual(['mastery_candidate']);
+    expect(alerts[0]!.explanation).toContain('in the classroom.');
   });
 
   it('does not fire with only two qualifying sessions or a failed session in the window', () => {
@@ -172,13 +183,14 @@ describe('decision rule: mastery candidate', () => {
     });
     const p = (day: number, raw: number, setting: ProgressPoint['setting'] = 'therapy_room') =>
       pointOn(day, normalizeScore(down, raw), { raw, setting });
-    expect(rules(decisionAlerts(down, [p(10, 1), p(12, 0, 'classroom'), p(14, 1)]))).toEqual([
+    const c = 'classroom' as const;
+    expect(rules(decisionAlerts(down, [p(10, 1, c), p(12, 0, c), p(14, 1, c)]))).toEqual([
       'mastery_candidate',
     ]);
-    expect(rules(decisionAlerts(down, [p(10, 1), p(12, 2, 'classroom'), p(14, 1)]))).toEqual([]);
-    expect(
-      decisionAlerts(down, [p(10, 1), p(12, 0, 'classroom'), p(14, 1)])[0]!.explanation,
-    ).toContain('at most 1 time per session');
+    expect(rules(decisionAlerts(down, [p(10, 1, c), p(12, 2, c), p(14, 1, c)]))).toEqual([]);
+    expect(decisionAlerts(down, [p(10, 1, c), p(12, 0, c), p(14, 1, c)])[0]!.explanation).toContain(
+      'at most 1 time per session',
+    );
   });
 });
 
@@ -204,8 +216,12 @@ describe('decision rule: not yet generalised', () => {
   });
 
   it('gives way to mastery when the classroom meets the criterion too', () => {
-    const points = [at(10, 1), at(12, 1, { setting: 'classroom' }), at(14, 1)];
-    expect(rules(decisionAlerts(goal, points))).toEqual(['mastery_candidate']);
+    const classroom = { setting: 'classroom' as const };
+    const points = [at(10, 1), at(11, 1, classroom), at(12, 1), at(13, 1, classroom), at(14, 1)];
+    expect(rules(decisionAlerts(goal, points))).toEqual(['not_generalised']);
+    expect(rules(decisionAlerts(goal, [...points, at(15, 1, classroom)]))).toEqual([
+      'mastery_candidate',
+    ]);
   });
 
   it('can fire together with change something', () => {

@@ -6,7 +6,10 @@ import type { GoalSpec, ProgressPoint } from '../src/progress-types';
 import {
   computeGas,
   draftNarrative,
+  judgeProgress,
   parentSummary,
+  signedGas,
+  statusNeedsReason,
   suggestStatusCode,
   summarizePeriod,
 } from '../src/reports';
@@ -54,7 +57,7 @@ describe('goal-attainment score', () => {
   });
 
   it('is +2 when the mastery rule is met, and 0 with no data up to the period end', () => {
-    const mastered = [on(goal, 10, 1), on(goal, 12, 1, { setting: 'classroom' }), on(goal, 14, 1)];
+    const mastered = [10, 12, 14].map((d) => on(goal, d, 1, { setting: 'classroom' }));
     expect(computeGas(goal, mastered, DAY50).score).toBe(2);
     const later = [on(goal, 60, 1)];
     const none = computeGas(goal, later, DAY50);
@@ -132,7 +135,7 @@ describe('report status code', () => {
 
   it('is mastered when the team says so or the mastery rule holds', () => {
     expect(suggestStatusCode(makeGoal({ phase: 'maintenance' }), [], DAY50)).toBe('mastered');
-    const mastered = [on(goal, 10, 1), on(goal, 12, 1, { setting: 'classroom' }), on(goal, 14, 1)];
+    const mastered = [10, 12, 14].map((d) => on(goal, d, 1, { setting: 'classroom' }));
     expect(suggestStatusCode(goal, mastered, DAY50)).toBe('mastered');
   });
 
@@ -140,9 +143,29 @@ describe('report status code', () => {
     expect(suggestStatusCode(goal, levelAt(goal, 0.41), DAY50)).toBe('sufficient_progress');
     expect(suggestStatusCode(goal, levelAt(goal, 0.4), DAY50)).toBe('insufficient_progress');
     // Behind the aim today but climbing fast: projected to reach the target before Apr 10.
-    const steep = [on(goal, 30, 0.05), on(goal, 40, 0.2), on(goal, 50, 0.35)];
-    expect(computeGas(goal, steep, DAY50).score).toBeLessThan(0);
+    const steep = [29, 33, 37, 41, 45, 50].map((d) => on(goal, d, 0.05 + (d - 30) * 0.015));
+    expect(computeGas(goal, steep, DAY50).score).toBe(-1);
+    expect(judgeProgress(goal, steep, DAY50).verdict).toBe('on_time');
     expect(suggestStatusCode(goal, steep, DAY50)).toBe('sufficient_progress');
+  });
+
+  it('is insufficient when the trend is flat, even on the aim line today (GAS 0)', () => {
+    // The draft that read "The trend is flat … will not be met" and then "sufficient progress".
+    const flat = [20, 26, 32, 38, 44, 50].map((d) => on(goal, d, 0.5));
+    const j = judgeProgress(goal, flat, DAY50);
+    expect(j.gas.score).toBe(0);
+    expect(j.verdict).toBe('not_rising');
+    expect(j.statusCode).toBe('insufficient_progress');
+  });
+
+  it('is never sufficient with a GAS of −2, whatever the trend', () => {
+    const low = [29, 33, 37, 41, 45, 50].map((d) => on(goal, d, 0.01 + (d - 29) * 0.01));
+    const j = judgeProgress(goal, low, DAY50);
+    expect(j.gas.score).toBe(-2);
+    expect(j.statusCode).toBe('insufficient_progress');
+    expect(statusNeedsReason('sufficient_progress', -2)).toBe(true);
+    expect(statusNeedsReason('sufficient_progress', -1)).toBe(false);
+    expect(statusNeedsReason('insufficient_progress', -2)).toBe(false);
   });
 });
 
@@ -167,8 +190,9 @@ describe('narrative', () => {
       goal,
       period,
       summary,
-      statusCode: 'sufficient_progress',
+      judgement: judgeProgress(goal, points, period.endsOn),
     });
+    expect(judgeProgress(goal, points, period.endsOn).statusCode).toBe('sufficient_progress');
     expect(text).toMatch(
       /^Across 5 sessions this period \(Jan 21 – Feb 18\), Ava worked on this goal in the therapy room and classroom, with pull-out and push-in services\./,
     );
@@ -183,7 +207,13 @@ describe('narrative', () => {
   it('says plainly when there is no data', () => {
     const summary = summarizePeriod(goal, [], period);
     expect(
-      draftNarrative({ firstName: 'Ava', goal, period, summary, statusCode: 'not_yet_introduced' }),
+      draftNarrative({
+        firstName: 'Ava',
+        goal,
+        period,
+        summary,
+        judgement: judgeProgress(goal, [], period.endsOn),
+      }),
     ).toBe('Ava has not started work on this goal yet; there is no data for Q1.');
   });
 
@@ -202,6 +232,88 @@ describe('narrative', () => {
     expect(parentSummary({ ...base, statusCode: 'mastered' })).toContain('has reached this goal');
     expect(parentSummary({ ...base, statusCode: 'insufficient_progress' })).toContain(
       'more slowly than we hoped',
+    );
+  });
+});
+
+describe('status, GAS and narrative come from one judgement', () => {
+  const period = { name: 'Q2', startsOn: '2024-02-01', endsOn: '2024-03-15' };
+  /** A goal history: a start level, a weekly rate and noise, on a coarse or fine scale. */
+  const history = fc.record({
+    measurementType: fc.constantFrom('percent', 'rubric'),
+    phase: fc.constantFrom('intervention', 'intervention', 'intervention', 'baseline', 'mastered'),
+    start: fc.double({ min: 0, max: 0.8, noNaN: true }),
+    perWeek: fc.double({ min: -0.05, max: 0.15, noNaN: true }),
+    noise: fc.infiniteStream(fc.double({ min: -0.2, max: 0.2, noNaN: true })),
+    days: fc.uniqueArray(fc.integer({ min: 0, max: 110 }), { minLength: 0, maxLength: 30 }),
+    classroomEvery: fc.integer({ min: 1, max: 4 }),
+    endDay: fc.integer({ min: 31, max: 110 }),
+  });
+
+  it('never contradicts itself', () => {
+    fc.assert(
+      fc.property(history, (h) => {
+        const goal =
+          h.measurementType === 'rubric'
+            ? makeGoal({
+                measurementType: 'rubric',
+                baseline: 1,
+                target: 3,
+                rubricMax: 4,
+                phase: h.phase,
+              })
+            : makeGoal({ phase: h.phase });
+        const points = h.days.map((d, i) => {
+          const truth = h.start + (h.perWeek * d) / 7 + h.noise.next().value;
+          const exact = goal.baseline + truth * (goal.target - goal.baseline);
+          const raw =
+            h.measurementType === 'rubric'
+              ? Math.min(4, Math.max(0, Math.round(exact)))
+              : Math.min(100, Math.max(0, Math.round(exact / 10) * 10));
+          return pointOn(d, normalizeScore(goal, raw), {
+            raw,
+            setting: i % h.classroomEvery === 0 ? 'classroom' : 'therapy_room',
+          });
+        });
+        const p = { ...period, endsOn: addDays('2024-01-01', h.endDay) };
+        const j = judgeProgress(goal, points, p.endsOn);
+        const summary = summarizePeriod(goal, points, p);
+        const text = draftNarrative({ firstName: 'Ava', goal, period: p, summary, judgement: j });
+        const { statusCode: status, gas } = j;
+
+        expect(suggestStatusCode(goal, points, p.endsOn)).toBe(status);
+        // The GAS a report stores is the data's, except for a goal not introduced or marked mastered.
+        if (status === 'sufficient_progress' || status === 'insufficient_progress') {
+          expect(gas.score).toBe(computeGas(goal, points, p.endsOn).score);
+        }
+        // Status and GAS agree.
+        if (status === 'mastered') expect(gas.score).toBe(2);
+        if (status === 'not_yet_introduced') expect(gas.score).toBe(0);
+        if (status === 'sufficient_progress') {
+          expect(gas.score).toBeGreaterThanOrEqual(-1);
+          expect(['on_time', 'at_target', 'too_few_points']).toContain(j.verdict);
+        }
+        if (gas.score === -2) expect(status).not.toBe('sufficient_progress');
+        // The narrative says the same.
+        const saysSufficient = text.includes('is making sufficient progress');
+        const saysShort =
+          text.includes('will not be met') ||
+          text.includes('after the target date') ||
+          text.includes('too slowly') ||
+          text.includes('not sufficient');
+        expect(saysSufficient).toBe(status === 'sufficient_progress');
+        if (status === 'insufficient_progress')
+          expect(text).toContain('not sufficient to meet this goal');
+        else expect(saysShort).toBe(false);
+        expect(text.includes('has met the mastery criterion')).toBe(status === 'mastered');
+        if (summary.points > 0 && status === 'mastered') {
+          expect(text).toContain('Goal-attainment score: +2');
+        }
+        if (summary.points > 0 && status.endsWith('_progress')) {
+          expect(text).toContain(`goal-attainment score of ${signedGas(gas.score)} `);
+        }
+      }),
+      { numRuns: 400 },
     );
   });
 });

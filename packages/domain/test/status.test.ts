@@ -108,22 +108,39 @@ describe('masteryMet', () => {
   const miss = (d: number, setting: ProgressPoint['setting'] = 'therapy_room') =>
     pointOn(d, 0.5, { raw: 50, setting });
 
-  it('needs the classroom when the rule requires it', () => {
+  it('is never met on therapy-room data alone', () => {
     expect(masteryMet(goal, [hit(1), hit(2), hit(3)])).toBe(false);
     expect(masteryMet(goal, [hit(1), hit(2), hit(3), hit(3, 'other')])).toBe(false);
-    expect(masteryMet(goal, [hit(1), hit(2, 'classroom'), hit(3)])).toBe(true);
   });
 
-  it('looks only at the last N distinct session dates, all of which must meet the criterion', () => {
-    expect(masteryMet(goal, [miss(0), hit(1), hit(2, 'classroom'), hit(3)])).toBe(true);
-    expect(masteryMet(goal, [hit(1, 'classroom'), miss(2), hit(3), hit(4)])).toBe(false);
-    // A classroom point before the window does not count towards settings.
-    expect(masteryMet(goal, [hit(0, 'classroom'), hit(1), hit(2), hit(3)])).toBe(false);
+  it('is met on classroom data alone: a goal served only by push-in can be mastered', () => {
+    const c = (d: number) => hit(d, 'classroom');
+    expect(masteryMet(goal, [c(1), c(2), c(3)])).toBe(true);
+    expect(masteryMet(goal, [c(2), c(3)])).toBe(false); // only 2 sessions
+    expect(masteryMet(goal, [c(1), c(2), miss(3, 'classroom')])).toBe(false);
     // Two points on one date are one session; a failed probe that day breaks the run.
-    expect(
-      masteryMet(goal, [hit(1), hit(2), hit(3), miss(3, 'classroom'), hit(3, 'classroom')]),
-    ).toBe(false);
-    expect(masteryMet(goal, [hit(2), hit(3, 'classroom'), hit(3)])).toBe(false); // only 2 dates
+    expect(masteryMet(goal, [c(1), c(2), c(3), miss(3, 'classroom')])).toBe(false);
+  });
+
+  it('with data in both settings, needs the criterion in both', () => {
+    const c = (d: number) => hit(d, 'classroom');
+    // Three passing classroom sessions, but the therapy room's latest sessions miss.
+    expect(masteryMet(goal, [c(1), c(2), c(3), miss(2), hit(3)])).toBe(false);
+    expect(masteryMet(goal, [c(1), c(2), c(3), hit(1), hit(2), hit(3)])).toBe(true);
+    // Each setting is counted on its own sessions: interleaved dates are fine.
+    expect(masteryMet(goal, [c(1), hit(2), c(4), hit(5), c(7), hit(8)])).toBe(true);
+    // Only two classroom sessions.
+    expect(masteryMet(goal, [hit(1), hit(2, 'classroom'), hit(3)])).toBe(false);
+    // An old miss before each setting's last three does not count.
+    expect(masteryMet(goal, [miss(0), c(1), c(2), c(3), hit(1), hit(2), hit(3)])).toBe(true);
+  });
+
+  it('forgets a setting with no data in the last eight weeks', () => {
+    const c = (d: number) => hit(d, 'classroom');
+    // Pull-out at first (missing), then push-in only for more than eight weeks.
+    const early = [miss(0), miss(7), miss(14)];
+    expect(masteryMet(goal, [...early, c(60), c(67), c(70)])).toBe(false);
+    expect(masteryMet(goal, [...early, c(67), c(74), c(80)])).toBe(true);
   });
 
   it('follows the rule as configured', () => {
@@ -150,14 +167,14 @@ describe('masteryMet', () => {
     expect(
       masteryMet(prompts, [
         independent(1, 'classroom'),
-        independent(2, 'therapy_room'),
+        independent(2, 'classroom'),
         independent(3, 'classroom'),
       ]),
     ).toBe(true);
     expect(
       masteryMet(prompts, [
         independent(1, 'classroom'),
-        pointOn(2, 0.75, { raw: 1 }),
+        pointOn(2, 0.75, { raw: 1, setting: 'classroom' }),
         independent(3, 'classroom'),
       ]),
     ).toBe(false);
@@ -180,9 +197,7 @@ describe('goalStatus', () => {
   });
 
   it('is mastered when the mastery rule holds, even if the aim line says otherwise', () => {
-    const pts = [1, 2, 3].map((d) =>
-      pointOn(d, 1, { raw: 90, setting: d === 2 ? 'classroom' : 'therapy_room' }),
-    );
+    const pts = [1, 2, 3].map((d) => pointOn(d, 1, { raw: 90, setting: 'classroom' }));
     expect(goalStatus(goal, pts, day(300))).toBe('mastered');
     const roomOnly = pts.map((p) => ({ ...p, setting: 'therapy_room' as const }));
     expect(goalStatus(goal, roomOnly, day(300))).toBe('on_track');
@@ -215,27 +230,29 @@ describe('summarizeGoalProgress', () => {
     const pts = [
       pointOn(64, 0.25, { setting: 'classroom', model: 'push_in' }),
       pointOn(0, 0),
+      pointOn(8, 0.03125),
+      pointOn(16, 0.0625),
       pointOn(32, 0.125),
       pointOn(128, 0.5),
     ];
     const summary = summarizeGoalProgress(goal, pts, day(128));
-    expect(summary.trend).toEqual({
+    expect(summary.trend?.slopePerWeek).toBeCloseTo(7 / 256, 12);
+    expect(summary.trend?.intercept).toBeCloseTo(0, 12);
+    expect(summary.trend?.originDate).toBe('2024-01-01');
+    expect(summary.robust).toEqual({
       slopePerWeek: 7 / 256,
       intercept: 0,
       originDate: '2024-01-01',
     });
-    expect(summary.leastSquares?.slopePerWeek).toBeCloseTo(7 / 256, 12);
-    expect(summary.leastSquares?.intercept).toBeCloseTo(0, 12);
-    expect(summary.leastSquares?.originDate).toBe('2024-01-01');
     expect(summary.projectedDate).toBe('2024-09-13');
     expect(summary.projectedDate).toBe(addDays('2024-01-01', 256));
     expect(summary.level).toBe(0.25);
     expect(summary.levelBySetting).toEqual({ therapy_room: 0.125, classroom: 0.25 });
     expect(summary.carryoverGap).toBe(0.125 - 0.25);
-    expect(summary.lastPoint).toEqual(pts[3]);
+    expect(summary.lastPoint).toEqual(pts[5]);
     expect(summary.aimLine).toEqual(aimLine(goal));
-    // Day 128 is past the target date (aim 1); days 64 and 32 are under their aim too.
-    expect(summary.belowAimRun).toBe(3);
+    // Day 128 is past the target date (aim 1); days 64, 32, 16 and 8 are under their aim too.
+    expect(summary.belowAimRun).toBe(5);
     expect(summary.status).toBe('at_risk');
   });
 
@@ -246,7 +263,7 @@ describe('summarizeGoalProgress', () => {
       levelBySetting: {},
       carryoverGap: null,
       trend: null,
-      leastSquares: null,
+      robust: null,
       aimLine: aimLine(goal),
       projectedDate: null,
       belowAimRun: 0,
@@ -261,7 +278,7 @@ describe('summarizeGoalProgress', () => {
       day(5),
     );
     expect(summary.trend).toBeNull();
-    expect(summary.leastSquares).toBeNull();
+    expect(summary.robust).toBeNull();
     expect(summary.projectedDate).toBeNull();
     expect(summary.carryoverGap).toBeCloseTo(-0.2, 12);
     expect(summary.lastPoint?.setting).toBe('classroom');
@@ -269,17 +286,31 @@ describe('summarizeGoalProgress', () => {
 
   it('projects the first whole day on or after the trend reaches 1', () => {
     // Crosses 1 at day 255.25 (all values exact in binary), so the projection is day 256.
-    const pts = [0, 32, 64, 128].map((d) => pointOn(d, (d + 0.75) / 256));
+    const pts = [0, 16, 32, 64, 96, 128].map((d) => pointOn(d, (d + 0.75) / 256));
     expect(summarizeGoalProgress(goal, pts, day(128)).projectedDate).toBe(day(256));
   });
 
+  it('has no trend or projection before six points over three weeks', () => {
+    const rising = (days: number[]) => days.map((d) => pointOn(d, d / 100));
+    const five = summarizeGoalProgress(goal, rising([0, 5, 10, 15, 30]), day(30));
+    expect(five.trend).toBeNull();
+    expect(five.projectedDate).toBeNull();
+    expect(five.robust).not.toBeNull(); // the robust line is still there to look at
+    const short = summarizeGoalProgress(goal, rising([0, 2, 4, 6, 8, 20]), day(20));
+    expect(short.trend).toBeNull();
+    const enough = summarizeGoalProgress(goal, rising([0, 2, 4, 6, 8, 21]), day(21));
+    expect(enough.trend?.slopePerWeek).toBeCloseTo(0.07, 12);
+    expect(enough.projectedDate).toBe(day(100));
+  });
+
   it('projects no date when flat, falling or already at target', () => {
-    const flat = [0, 10, 20].map((d) => pointOn(d, 0.3));
-    expect(summarizeGoalProgress(goal, flat, day(20)).projectedDate).toBeNull();
-    const falling = [0, 10, 20].map((d) => pointOn(d, 0.5 - d / 100));
-    expect(summarizeGoalProgress(goal, falling, day(20)).projectedDate).toBeNull();
-    const done = [0, 10, 20, 30].map((d) => pointOn(d, Math.min(1, d / 20)));
-    expect(summarizeGoalProgress(goal, done, day(30)).projectedDate).toBeNull();
+    const days = [0, 5, 10, 15, 20, 25];
+    const flat = days.map((d) => pointOn(d, 0.3));
+    expect(summarizeGoalProgress(goal, flat, day(25)).projectedDate).toBeNull();
+    const falling = days.map((d) => pointOn(d, 0.5 - d / 100));
+    expect(summarizeGoalProgress(goal, falling, day(25)).projectedDate).toBeNull();
+    const done = [0, 10, 20, 30, 40, 50].map((d) => pointOn(d, Math.min(1, d / 20)));
+    expect(summarizeGoalProgress(goal, done, day(50)).projectedDate).toBeNull();
   });
 
   it('reports the carryover gap as therapy room minus classroom', () => {

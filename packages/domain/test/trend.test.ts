@@ -178,16 +178,36 @@ describe('level', () => {
 describe('rateOfImprovement', () => {
   const goal = { startDate: '2024-01-01' };
 
-  it('is the robust slope of scores per week', () => {
-    const pts = [0, 7, 14, 21].map((d) => pointOn(d, d / 70)); // 0.1 of the gap per week
+  const weekly = [0, 7, 14, 21, 28, 35];
+
+  it('is the least-squares slope of scores per week', () => {
+    const pts = weekly.map((d) => pointOn(d, d / 70)); // 0.1 of the gap per week
     expect(rateOfImprovement(pts, goal)).toBeCloseTo(0.1, 12);
-    const withOutlier = [...pts, pointOn(28, 0.4), pointOn(10, 1)];
-    expect(rateOfImprovement(withOutlier, goal)).toBeCloseTo(0.1, 12);
+    // Least squares: a point above the line pulls it (Theil–Sen would not move).
+    const withOutlier = [...pts, pointOn(42, 1)];
+    expect(rateOfImprovement(withOutlier, goal)!).toBeGreaterThan(0.1);
   });
 
-  it('is negative when scores fall and null without two distinct days', () => {
-    expect(rateOfImprovement([pointOn(0, 0.5), pointOn(7, 0.3)], goal)).toBeCloseTo(-0.2, 12);
+  it('is negative when scores fall and null without six points over three weeks', () => {
+    expect(
+      rateOfImprovement(
+        weekly.map((d) => pointOn(d, 0.5 - d / 35)),
+        goal,
+      ),
+    ).toBeCloseTo(-0.2, 12);
     expect(rateOfImprovement([], goal)).toBeNull();
-    expect(rateOfImprovement([pointOn(3, 0.5), pointOn(3, 0.9)], goal)).toBeNull();
+    expect(rateOfImprovement([pointOn(0, 0.5), pointOn(7, 0.3)], goal)).toBeNull();
+    expect(
+      rateOfImprovement(
+        [0, 1, 2, 3, 4, 20].map((d) => pointOn(d, 0.5)),
+        goal,
+      ),
+    ).toBeNull();
+    expect(
+      rateOfImprovement(
+        [0, 1, 2, 3, 4, 21].map((d) => pointOn(d, 0.5)),
+        goal,
+      ),
+    ).toBe(0);
   });
 });

@@ -14,6 +14,7 @@ export function makeGoal(overrides: Partial<GoalDetail> = {}): GoalDetail {
     unit: '%',
     startDate: '2026-09-01',
     targetDate: '2027-03-01',
+    masteryRuleText: 'Mastery: the criterion on the last 3 consecutive sessions in the classroom.',
     points: [
       { date: '2026-09-08', setting: 'therapy_room', model: 'pull_out', raw: 30, score: 1 / 6 },
       { date: '2026-09-15', setting: 'classroom', model: 'push_in', raw: 35, score: 0.25 },
@@ -29,7 +30,7 @@ export function makeGoal(overrides: Partial<GoalDetail> = {}): GoalDetail {
       levelBySetting: { therapy_room: 0.5, classroom: 0.25 },
       carryoverGap: 0.25,
       trend: { slopePerWeek: 0.1, intercept: 0.2, originDate: '2026-09-08' },
-      leastSquares: null,
+      robust: null,
       aimLine: {
         start: { date: '2026-09-01', score: 0 },
         end: { date: '2027-03-01', score: 1 },

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   dateExtent,
   layoutFor,
-  leastSquaresSegment,
   legendItems,
   levelMarks,
   makeScales,
   projection,
+  robustSegment,
 } from '../src/goal-graph/geometry';
 import { makeGoal } from './fixtures';
 
@@ -37,21 +37,19 @@ describe('goal graph: projection, least squares and levels', () => {
     expect(projection(late, makeScales(late, layout))!.late).toBe(true);
   });
 
-  it('draws least squares only on request, over the data span', () => {
+  it('draws the robust line only on request, over the data span', () => {
     const goal = makeGoal({
       progress: {
         ...makeGoal().progress,
-        leastSquares: { slopePerWeek: 0.12, intercept: 0.15, originDate: '2026-09-08' },
+        robust: { slopePerWeek: 0.12, intercept: 0.15, originDate: '2026-09-08' },
       },
     });
     const scales = makeScales(goal, layout);
-    const seg = leastSquaresSegment(goal, scales)!;
+    const seg = robustSegment(goal, scales)!;
     expect(seg.x1).toBeCloseTo(scales.x(new Date('2026-09-08T00:00:00Z')));
     expect(seg.x2).toBeCloseTo(scales.x(new Date('2026-09-22T00:00:00Z')));
-    expect(legendItems(goal).some((i) => i.key === 'least_squares')).toBe(false);
-    expect(legendItems(goal, { leastSquares: true }).some((i) => i.key === 'least_squares')).toBe(
-      true,
-    );
+    expect(legendItems(goal).some((i) => i.key === 'robust')).toBe(false);
+    expect(legendItems(goal, { robust: true }).some((i) => i.key === 'robust')).toBe(true);
   });
 
   it('marks each setting’s level, so the carryover gap shows as the distance between marks', () => {

@@ -514,7 +514,8 @@ function GoalForm({
               error={errors.masteryRule}
             />
             <Field
-              label="In at least this many settings"
+              label="In at least this many settings (without the classroom rule)"
+              disabled={f.requireClassroom}
               type="number"
               min={1}
               max={3}
@@ -530,6 +531,11 @@ function GoalForm({
             />
             Including the classroom
           </label>
+          <p className="small muted">
+            With the classroom required, the criterion must be met in the classroom and, if the goal
+            has therapy-room data in the last eight weeks, there too: classroom data alone (push-in)
+            is enough.
+          </p>
         </fieldset>
       </section>
 

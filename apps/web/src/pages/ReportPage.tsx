@@ -1,4 +1,10 @@
-import type { GasValue, ReportGoalLine, ReportStatusCode, ReportView } from '@carryover/domain';
+import type {
+  GasValue,
+  ReportGoalLine,
+  ReportLineEdit,
+  ReportStatusCode,
+  ReportView,
+} from '@carryover/domain';
 import {
   GAS_RULE,
   gasLabels,
@@ -8,6 +14,7 @@ import {
   reportStatusCodes,
   reportStatusLabels,
   signedGas,
+  statusNeedsReason,
 } from '@carryover/domain';
 import {
   Button,
@@ -20,7 +27,7 @@ import {
   PageHeader,
 } from '@carryover/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, type RefObject, useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ConflictBanner } from '../components/ConflictBanner';
 import { errorCode, fieldErrors, userMessage } from '../lib/errors';
@@ -37,6 +44,8 @@ export function ReportPage() {
     report.data ? `${report.data.studentName} · ${report.data.period.name}` : 'Report',
   );
   const back = <Link to="/reports">← Reports</Link>;
+  // Each goal card keeps here the edit it has not saved (null when saved): finalising sends them.
+  const unsaved = useRef(new Map<string, ReportLineEdit | null>());
 
   if (report.isPending) {
     return (
@@ -126,14 +135,16 @@ export function ReportPage() {
             <p>The student had no goals that started by the end of this period.</p>
           </EmptyState>
         ) : (
-          r.goals.map((g) => <ReportGoalCard key={g.goalId} report={r} line={g} />)
+          r.goals.map((g) => (
+            <ReportGoalCard key={g.goalId} report={r} line={g} unsaved={unsaved} />
+          ))
         )}
         <details className="report-rule">
           <summary>How the goal-attainment score is computed</summary>
           <p>{GAS_RULE}</p>
         </details>
         {!final && r.readiness.length > 0 && <ReadinessPanel report={r} />}
-        {r.canFinalize && <FinalizeBar report={r} />}
+        {r.canFinalize && <FinalizeBar report={r} unsaved={unsaved} />}
         {r.canAmend && <AmendPanel report={r} />}
         {r.versions.length > 0 && <VersionList report={r} />}
       </div>
@@ -145,6 +156,7 @@ interface LineDraft {
   statusCode: ReportStatusCode;
   gasScore: GasValue;
   reason: string;
+  statusReason: string;
   narrative: string;
 }
 
@@ -152,6 +164,7 @@ const lineLabels: Partial<Record<keyof LineDraft, string>> = {
   statusCode: 'Status code',
   gasScore: 'Goal-attainment score',
   reason: 'Reason for changing the score',
+  statusReason: 'Reason for sufficient progress with a score of −2',
   narrative: 'Narrative',
 };
 
@@ -161,7 +174,17 @@ function showLineField(value: unknown, key: keyof LineDraft): string {
   return value === '' || value == null ? '—' : String(value);
 }
 
-function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoalLine }) {
+type UnsavedEdits = RefObject<Map<string, ReportLineEdit | null>>;
+
+function ReportGoalCard({
+  report,
+  line,
+  unsaved,
+}: {
+  report: ReportView;
+  line: ReportGoalLine;
+  unsaved: UnsavedEdits;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const id = useId();
@@ -170,11 +193,12 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
       statusCode: line.statusCode,
       gasScore: line.gasScore,
       reason: line.gasOverrideReason ?? '',
+      statusReason: line.statusReason ?? '',
       narrative: line.narrative,
     },
     line.version,
   );
-  const { statusCode, gasScore, reason, narrative } = form.draft;
+  const { statusCode, gasScore, reason, statusReason, narrative } = form.draft;
   const set = <K extends keyof LineDraft>(key: K, value: LineDraft[K]) =>
     form.setDraft((d) => ({ ...d, [key]: value }));
   const [errors, setErrors] = useState<Record<string, string[]>>({});
@@ -200,6 +224,15 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
   );
   const dirty = form.myChanges.length > 0;
   const overridden = gasScore !== line.gasComputed;
+  const needsStatusReason = statusNeedsReason(statusCode, gasScore);
+  // Tell the finalise bar what this card has not saved (after every render, so it is current).
+  useEffect(() => {
+    const map = unsaved.current;
+    map.set(line.goalId, dirty && line.editable ? editOf(form.draft, form.version) : null);
+    return () => {
+      map.delete(line.goalId);
+    };
+  });
   const headingId = `${id}-heading`;
   const s = line.summary;
 
@@ -208,19 +241,24 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
     submit(form.draft, form.version);
   }
 
-  function submit(d: LineDraft, version: number) {
-    setMessage(null);
-    const overridden = d.gasScore !== line.gasComputed;
-    const reason = d.reason;
-    const input = {
-      reportId: report.id,
+  function editOf(d: LineDraft, version: number): ReportLineEdit {
+    const changed = d.gasScore !== line.gasComputed;
+    return {
       goalId: line.goalId,
       expectedVersion: version,
       statusCode: d.statusCode,
       gasScore: d.gasScore,
-      gasOverrideReason: overridden ? d.reason : null,
+      gasOverrideReason: changed ? d.reason : null,
+      statusReason: statusNeedsReason(d.statusCode, d.gasScore) ? d.statusReason : null,
       narrative: d.narrative,
     };
+  }
+
+  function submit(d: LineDraft, version: number) {
+    setMessage(null);
+    const overridden = d.gasScore !== line.gasComputed;
+    const reason = d.reason;
+    const input = { reportId: report.id, ...editOf(d, version) };
     const parsed = ReportGoalUpdateInput.safeParse(input);
     const next: Record<string, string[]> = {};
     if (!parsed.success) {
@@ -231,6 +269,11 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
     }
     if (overridden && reason.trim().length < 3) {
       next.gasOverrideReason = ['Give a reason for changing the computed score'];
+    }
+    if (statusNeedsReason(d.statusCode, d.gasScore) && d.statusReason.trim().length < 3) {
+      next.statusReason = [
+        'Sufficient progress with a score of −2 (much less than expected): confirm it by saying why',
+      ];
     }
     setErrors(next);
     if (Object.keys(next).length > 0) return;
@@ -276,7 +319,11 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
         </div>
         <div>
           <dt>Trend</dt>
-          <dd>{formatSlope(s.trendPerWeek)}</dd>
+          <dd>
+            {s.trendPerWeek == null
+              ? 'Not enough data (6 points over 3 weeks)'
+              : formatSlope(s.trendPerWeek)}
+          </dd>
         </div>
         <div>
           <dt>Carryover gap</dt>
@@ -353,6 +400,35 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
               {err('gasOverrideReason')}
             </div>
           )}
+          {needsStatusReason && (
+            <div
+              className={`field report-goal__confirm${errors.statusReason ? ' field--invalid' : ''}`}
+            >
+              <p className="small" id={`${id}-statusReason-help`}>
+                <strong>Sufficient progress with a score of −2?</strong> The score says the level is
+                far behind the aim line. To keep both, confirm by saying why; the reason is printed
+                on the report.
+              </p>
+              <label className="field__label" htmlFor={`${id}-statusReason`}>
+                Why progress is sufficient
+              </label>
+              <input
+                id={`${id}-statusReason`}
+                type="text"
+                className="field__input"
+                value={statusReason}
+                maxLength={500}
+                onChange={(e) => set('statusReason', e.target.value)}
+                aria-invalid={errors.statusReason ? true : undefined}
+                aria-describedby={
+                  errors.statusReason
+                    ? `${id}-statusReason-help ${id}-statusReason-error`
+                    : `${id}-statusReason-help`
+                }
+              />
+              {err('statusReason')}
+            </div>
+          )}
           <div className={`field${errors.narrative ? ' field--invalid' : ''}`}>
             <label className="field__label" htmlFor={`${id}-narrative`}>
               Narrative
@@ -395,6 +471,12 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
               : ''}
           </p>
           <p className="small muted">{line.gasExplanation}</p>
+          {line.statusReason && (
+            <p>
+              {reportStatusLabels[line.statusCode]} with a score of {signedGas(line.gasScore)},
+              because: {line.statusReason}
+            </p>
+          )}
           <p className="report-goal__narrative-text">{line.narrative}</p>
           {report.status === 'draft' && (
             <p className="small muted">
@@ -407,7 +489,7 @@ function ReportGoalCard({ report, line }: { report: ReportView; line: ReportGoal
   );
 }
 
-function FinalizeBar({ report }: { report: ReportView }) {
+function FinalizeBar({ report, unsaved }: { report: ReportView; unsaved: UnsavedEdits }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
@@ -420,6 +502,8 @@ function FinalizeBar({ report }: { report: ReportView }) {
       },
     }),
   );
+  // Read when the bar renders (on opening the confirmation): the cards' unsaved edits.
+  const edits = [...unsaved.current.values()].filter((e): e is ReportLineEdit => e !== null);
   return (
     <section className="section-card report-finalize" aria-label="Finalise report">
       {confirming ? (
@@ -428,10 +512,23 @@ function FinalizeBar({ report }: { report: ReportView }) {
             <strong>Finalise {report.studentName}'s report?</strong> Once final, no goal's status,
             score or narrative can be changed.
           </p>
+          {edits.length > 0 && (
+            <p data-testid="unsaved-note">
+              {edits.length === 1 ? 'One goal has' : `${edits.length} goals have`} unsaved edits:
+              they are saved first. If one cannot be saved, nothing is finalised.
+            </p>
+          )}
           <div className="report-goal__actions">
             <Button
               busy={finalize.isPending}
-              onClick={() => finalize.mutate({ reportId: report.id })}
+              onClick={() =>
+                finalize.mutate({
+                  reportId: report.id,
+                  edits: [...unsaved.current.values()].filter(
+                    (e): e is ReportLineEdit => e !== null,
+                  ),
+                })
+              }
             >
               {finalize.isPending ? 'Finalising…' : 'Yes, finalise'}
             </Button>
@@ -443,7 +540,9 @@ function FinalizeBar({ report }: { report: ReportView }) {
       ) : (
         <div className="report-goal__actions">
           <Button onClick={() => setConfirming(true)}>Finalise report</Button>
-          <span className="muted small">Save each goal first; finalising locks the report.</span>
+          <span className="muted small">
+            Unsaved edits are saved first; finalising locks the report.
+          </span>
         </div>
       )}
       {finalize.isError && (

@@ -201,6 +201,18 @@ function GoalBlock({ line: g, index }: { line: ReportGoalLine; index: number }) 
           </tr>
         </tbody>
       </table>
+      {g.gasScore !== g.gasComputed && g.gasOverrideReason && (
+        <p className="print-goal__reason" data-testid="gas-override-reason">
+          The therapist changed the computed score of {signedGas(g.gasComputed)} to{' '}
+          {signedGas(g.gasScore)}: {g.gasOverrideReason}
+        </p>
+      )}
+      {g.statusReason && (
+        <p className="print-goal__reason" data-testid="status-reason">
+          {reportStatusLabels[g.statusCode]} with a score of {signedGas(g.gasScore)}, because:{' '}
+          {g.statusReason}
+        </p>
+      )}
       <p className="print-goal__narrative">{g.narrative}</p>
     </section>
   );
@@ -241,6 +253,10 @@ function ParentLetter({ report: r }: { report: ReportView }) {
             {parentStatusLabels[g.statusCode]}
           </p>
           <p>{g.parentSummary}</p>
+          {/* The therapist's own words: the narrative as edited and saved, not the first draft. */}
+          <p className="print-goal__narrative" data-testid="parent-narrative">
+            {g.narrative}
+          </p>
           {g.statusCode !== 'not_yet_introduced' && (
             <ProgressMeter level={g.summary.level} name={r.firstName} />
           )}

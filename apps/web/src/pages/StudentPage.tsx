@@ -312,7 +312,11 @@ function GoalSection({ goal, studentId }: { goal: GoalDetail; studentId: string 
         </div>
         <div>
           <dt>Trend</dt>
-          <dd>{p.trend ? formatSlope(p.trend.slopePerWeek) : 'Not enough data'}</dd>
+          <dd>
+            {p.trend
+              ? `${formatSlope(p.trend.slopePerWeek)} (least squares)`
+              : 'Not enough data (a trend needs 6 points over 3 weeks)'}
+          </dd>
         </div>
         <div>
           <dt>Projected to meet target</dt>

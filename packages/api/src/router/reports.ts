@@ -21,13 +21,14 @@ import {
   updateDraftReportLine,
 } from '@carryover/db';
 import {
-  computeGas,
   type Discipline,
   draftNarrative,
   formatRawValue,
+  type GasResult,
   type GasValue,
   type GoalDomain,
   type IsoDate,
+  judgeProgress,
   type MeasurementType,
   type ProgressPoint,
   parentSummary,
@@ -38,6 +39,7 @@ import {
   type ReportGoalLine,
   ReportGoalUpdateInput,
   type ReportingPeriodView,
+  type ReportLineEdit,
   ReportListInput,
   type ReportListRow,
   ReportMarkReadyInput,
@@ -45,10 +47,11 @@ import {
   type ReportStatusCode,
   type ReportView,
   type Role,
-  suggestStatusCode,
+  statusNeedsReason,
   summarizePeriod,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import type { z } from 'zod';
 import { recordDenied, recordEvent, recordStudentReads } from '../audit';
 import { editorOf, writeAtVersion } from '../conflict';
 import { assertStudentInScope, canSeeStudent } from '../scope';
@@ -131,7 +134,7 @@ function canEditDiscipline(viewer: Viewer, discipline: string): boolean {
 interface Computed {
   goal: StudentDetailData['goals'][number];
   statusCode: ReportStatusCode;
-  gas: ReturnType<typeof computeGas>;
+  gas: GasResult;
   summary: ReturnType<typeof summarizePeriod>;
   narrative: string;
   points: ProgressPoint[];
@@ -151,21 +154,127 @@ function computeLines(data: StudentDetailData, period: Period, today: IsoDate): 
       const points = data.observations
         .filter((o) => o.goal_id === goal.id)
         .flatMap((o) => pointOf(spec, o) ?? []);
-      const statusCode = suggestStatusCode(spec, points, asOf);
-      const gas = computeGas(spec, points, asOf);
+      // One judgement: the status code, the GAS and the narrative all come from it.
+      const judgement = judgeProgress(spec, points, asOf);
+      const { statusCode, gas } = judgement;
       const summary = summarizePeriod(spec, points, p);
       const narrative = draftNarrative({
         firstName: data.student.first_name,
         goal: spec,
         period: { ...p, endsOn: period.ends_on },
         summary,
-        statusCode,
+        judgement,
       });
       const upTo = points
         .filter((pt) => pt.date <= asOf)
         .sort((a, b) => a.date.localeCompare(b.date));
       return { goal, statusCode, gas, summary, narrative, points: upTo };
     });
+}
+
+type ReportRow = NonNullable<Awaited<ReturnType<typeof findReport>>>;
+
+/**
+ * Saves one goal's line of a draft report (its status code, score and narrative): the
+ * refusals and the audit of `updateGoal`, shared with `finalize`, which saves unsaved edits first.
+ * A score other than the computed one needs a reason, and so does "Sufficient progress" beside a
+ * score of −2. Returns the line's new version.
+ */
+async function saveLine(
+  ctx: Ctx,
+  path: string,
+  report: ReportRow,
+  input: z.output<typeof ReportLineEdit>,
+): Promise<number> {
+  const d = ctx.viewer.districtId;
+  if (report.status !== 'draft') await refuseFinal(ctx, path, report.id, report.student_id);
+  const lines = await loadReportLines(ctx.db, d, report.id);
+  const line = lines.find((l) => l.goal_id === input.goalId);
+  const data = line ? await loadStudentDetail(ctx.db, d, report.student_id) : undefined;
+  const goal = data?.goals.find((g) => g.id === input.goalId);
+  if (!line || !goal) {
+    await recordDenied(ctx, {
+      action: path,
+      entity: 'progress_report',
+      entityId: report.id,
+      studentId: report.student_id,
+    });
+    fieldError('goalId', 'This goal is not on the report');
+  }
+  if (!canEditDiscipline(ctx.viewer, goal.discipline)) {
+    await recordDenied(ctx, {
+      action: path,
+      entity: 'progress_report',
+      entityId: report.id,
+      studentId: report.student_id,
+    });
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `This is a ${goal.discipline} goal; its therapist writes this part of the report.`,
+    });
+  }
+  const overridden = input.gasScore !== Number(line.gas_computed);
+  const reason = input.gasOverrideReason?.trim() ?? '';
+  if (overridden && reason.length < 3) {
+    await recordDenied(ctx, {
+      action: path,
+      entity: 'progress_report',
+      entityId: report.id,
+      studentId: report.student_id,
+    });
+    fieldError('gasOverrideReason', 'Give a reason for changing the computed score');
+  }
+  const needsStatusReason = statusNeedsReason(input.statusCode, input.gasScore);
+  const statusReason = input.statusReason?.trim() ?? '';
+  if (needsStatusReason && statusReason.length < 3) {
+    await recordDenied(ctx, {
+      action: path,
+      entity: 'progress_report',
+      entityId: report.id,
+      studentId: report.student_id,
+    });
+    fieldError(
+      'statusReason',
+      'Sufficient progress with a score of −2 (much less than expected): confirm it by saying why',
+    );
+  }
+  const target = {
+    action: path,
+    entity: 'progress_report',
+    entityId: report.id,
+    studentId: report.student_id,
+  };
+  const version = await writeAtVersion(
+    ctx,
+    target,
+    async (trx) => {
+      const saved = await updateDraftReportLine(
+        trx,
+        d,
+        report.id,
+        input.goalId,
+        input.expectedVersion,
+        {
+          status_code: input.statusCode,
+          gas_score: input.gasScore,
+          gas_override_reason: overridden ? reason : null,
+          status_reason: needsStatusReason ? statusReason : null,
+          narrative: input.narrative,
+        },
+        editorOf(ctx),
+      );
+      // A changed line is no longer what its discipline marked ready.
+      await setReadyMark(trx, d, report.id, goal.discipline, null);
+      await recordAuditMany(trx, [audit(ctx, path, report.id, report.student_id)]);
+      return saved.version;
+    },
+    // Finalised between the check above and the write: that is the refusal to give.
+    async () => {
+      const now = await findReport(ctx.db, d, report.id);
+      if (now?.status !== 'draft') await refuseFinal(ctx, path, report.id, report.student_id);
+    },
+  );
+  return version;
 }
 
 /** The disciplines of the report's goals, in a fixed order. */
@@ -224,6 +333,7 @@ async function buildView(
       gasComputed: Number(line.gas_computed) as GasValue,
       gasExplanation: c.gas.explanation,
       gasOverrideReason: line.gas_override_reason,
+      statusReason: line.status_reason ?? null,
       narrative: line.narrative,
       parentSummary: parentSummary({
         firstName: data.student.first_name,
@@ -465,79 +575,7 @@ export const reportsRouter = {
     .input(ReportGoalUpdateInput)
     .mutation(async ({ ctx, input, path }) => {
       const report = await reportInScope(ctx, input.reportId, path);
-      const d = ctx.viewer.districtId;
-      if (report.status !== 'draft') await refuseFinal(ctx, path, report.id, report.student_id);
-      const lines = await loadReportLines(ctx.db, d, report.id);
-      const line = lines.find((l) => l.goal_id === input.goalId);
-      const data = line ? await loadStudentDetail(ctx.db, d, report.student_id) : undefined;
-      const goal = data?.goals.find((g) => g.id === input.goalId);
-      if (!line || !goal) {
-        await recordDenied(ctx, {
-          action: path,
-          entity: 'progress_report',
-          entityId: report.id,
-          studentId: report.student_id,
-        });
-        fieldError('goalId', 'This goal is not on the report');
-      }
-      if (!canEditDiscipline(ctx.viewer, goal.discipline)) {
-        await recordDenied(ctx, {
-          action: path,
-          entity: 'progress_report',
-          entityId: report.id,
-          studentId: report.student_id,
-        });
-        throw new TRPCError({
-          code: 'FORBIDDEN',
-          message: `This is a ${goal.discipline} goal; its therapist writes this part of the report.`,
-        });
-      }
-      const overridden = input.gasScore !== Number(line.gas_computed);
-      const reason = input.gasOverrideReason?.trim() ?? '';
-      if (overridden && reason.length < 3) {
-        await recordDenied(ctx, {
-          action: path,
-          entity: 'progress_report',
-          entityId: report.id,
-          studentId: report.student_id,
-        });
-        fieldError('gasOverrideReason', 'Give a reason for changing the computed score');
-      }
-      const target = {
-        action: path,
-        entity: 'progress_report',
-        entityId: report.id,
-        studentId: report.student_id,
-      };
-      const version = await writeAtVersion(
-        ctx,
-        target,
-        async (trx) => {
-          const saved = await updateDraftReportLine(
-            trx,
-            d,
-            report.id,
-            input.goalId,
-            input.expectedVersion,
-            {
-              status_code: input.statusCode,
-              gas_score: input.gasScore,
-              gas_override_reason: overridden ? reason : null,
-              narrative: input.narrative,
-            },
-            editorOf(ctx),
-          );
-          // A changed line is no longer what its discipline marked ready.
-          await setReadyMark(trx, d, report.id, goal.discipline, null);
-          await recordAuditMany(trx, [audit(ctx, path, report.id, report.student_id)]);
-          return saved.version;
-        },
-        // Finalised between the check above and the write: that is the refusal to give.
-        async () => {
-          const now = await findReport(ctx.db, d, report.id);
-          if (now?.status !== 'draft') await refuseFinal(ctx, path, report.id, report.student_id);
-        },
-      );
+      const version = await saveLine(ctx, path, report, input);
       return { ok: true as const, version };
     }),
 
@@ -586,8 +624,24 @@ export const reportsRouter = {
   finalize: roles(...REPORT_WRITERS)
     .input(ReportFinalizeInput)
     .mutation(async ({ ctx, input, path }) => {
-      const report = await reportInScope(ctx, input.reportId, path);
+      let report = await reportInScope(ctx, input.reportId, path);
       if (report.status !== 'draft') await refuseFinal(ctx, path, report.id, report.student_id);
+      // Edits the finaliser had not saved are saved first; one that cannot be saved stops the
+      // finalisation with its reason, so nothing typed is lost and nothing unsaved is locked.
+      for (const edit of input.edits ?? []) {
+        try {
+          await saveLine(ctx, path, report, edit);
+        } catch (err) {
+          if (!(err instanceof TRPCError) || err.code === 'INTERNAL_SERVER_ERROR') throw err;
+          throw new TRPCError({
+            code: err.code,
+            message: `The report was not finalised: your unsaved edits to a goal could not be saved (${err.message}). Fix them and save the goal, then finalise.`,
+            cause: err.cause,
+          });
+        }
+      }
+      if (input.edits?.length)
+        report = (await findReport(ctx.db, ctx.viewer.districtId, report.id))!;
       const view = await buildView(ctx, report);
       if (view.waitingFor.length > 0) {
         await refuseReport(ctx, path, report);

@@ -122,7 +122,7 @@ export async function updateDraftReportLine(
   expectedVersion: number,
   values: Pick<
     ProgressReportGoalTable,
-    'status_code' | 'gas_score' | 'gas_override_reason' | 'narrative'
+    'status_code' | 'gas_score' | 'gas_override_reason' | 'status_reason' | 'narrative'
   >,
   editor: Editor,
 ): Promise<{ version: number }> {

@@ -8,12 +8,12 @@ import {
   graphSummary,
   type LegendItem,
   layoutFor,
-  leastSquaresSegment,
   legendItems,
   levelMarks,
   makeScales,
   plotPoints,
   projection,
+  robustSegment,
   type Segment,
   settingColor,
   trendSegment,
@@ -51,7 +51,7 @@ function SegmentLine({ s, className }: { s: Segment; className: string }) {
 export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
   const { ref, width } = useContainerWidth(fixedWidth);
   const [showTable, setShowTable] = useState(false);
-  const [showLeastSquares, setShowLeastSquares] = useState(false);
+  const [showRobust, setShowRobust] = useState(false);
   const tableId = useId();
   const titleId = useId();
 
@@ -61,7 +61,7 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
   const points = plotPoints(goal, scales);
   const aim = aimSegment(goal, scales);
   const trend = trendSegment(goal, scales);
-  const ols = showLeastSquares ? leastSquaresSegment(goal, scales) : null;
+  const ols = showRobust ? robustSegment(goal, scales) : null;
   const projected = projection(goal, scales);
   const levels = levelMarks(goal, scales);
   const events = eventMarkers(goal, scales);
@@ -172,7 +172,7 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
               <text className="gg-line-label" x={aim.x2 - 4} y={aim.y2 + 14} textAnchor="end">
                 Aim
               </text>
-              {ols && <SegmentLine s={ols} className="gg-least-squares" />}
+              {ols && <SegmentLine s={ols} className="gg-robust" />}
               {trend && <SegmentLine s={trend} className="gg-trend" />}
               {projected?.segment && (
                 <SegmentLine s={projected.segment} className="gg-projection" />
@@ -230,17 +230,20 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
           </svg>
           {goal.points.length === 0 && <p className="goal-graph__empty">No data points yet.</p>}
         </div>
-        <GraphLegend items={legendItems(goal, { leastSquares: showLeastSquares })} />
+        <GraphLegend items={legendItems(goal, { robust: showRobust })} />
       </div>
       <LevelSummary goal={goal} />
+      <p className="goal-graph__mastery" data-testid="mastery-rule">
+        {goal.masteryRuleText}
+      </p>
       <button
         type="button"
         className="btn btn--ghost btn--small goal-graph__toggle"
-        aria-pressed={showLeastSquares}
-        onClick={() => setShowLeastSquares((v) => !v)}
-        disabled={!goal.progress.leastSquares}
+        aria-pressed={showRobust}
+        onClick={() => setShowRobust((v) => !v)}
+        disabled={!goal.progress.robust}
       >
-        {showLeastSquares ? 'Hide least-squares line' : 'Show least-squares line'}
+        {showRobust ? 'Hide robust (Theil–Sen) line' : 'Show robust (Theil–Sen) line'}
       </button>
       <button
         type="button"
@@ -324,7 +327,7 @@ function LegendSwatch({ item }: { item: LegendItem }) {
   const cls = {
     aim: 'gg-aim',
     trend: 'gg-trend',
-    least_squares: 'gg-least-squares',
+    robust: 'gg-robust',
     projection: 'gg-projection',
     criterion: 'gg-criterion',
     model_change: 'gg-event--model',

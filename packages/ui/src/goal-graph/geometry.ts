@@ -161,12 +161,12 @@ export function trendSegment(
   return lineSegment(trend, new Date(Math.min(...times)), new Date(Math.max(...times)), scales);
 }
 
-/** The least-squares line over the same span as the robust trend, drawn on request. */
-export function leastSquaresSegment(
+/** The robust (Theil–Sen) line over the same span as the trend, drawn on request to check it. */
+export function robustSegment(
   goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points' | 'progress'>,
   scales: Scales,
 ): Segment | null {
-  const line = goal.progress.leastSquares;
+  const line = goal.progress.robust;
   if (!line || goal.points.length === 0) return null;
   const times = goal.points.map((p) => parseIsoDate(p.date).getTime());
   return lineSegment(line, new Date(Math.min(...times)), new Date(Math.max(...times)), scales);
@@ -338,7 +338,7 @@ export type LegendItem =
       key:
         | 'aim'
         | 'trend'
-        | 'least_squares'
+        | 'robust'
         | 'projection'
         | 'criterion'
         | 'model_change'
@@ -349,7 +349,7 @@ export type LegendItem =
 /** Legend entries for what is actually on the chart, in a stable order. */
 export function legendItems(
   goal: Pick<GoalDetail, 'points' | 'progress' | 'modelChanges' | 'phaseChanges'>,
-  options: { leastSquares?: boolean } = {},
+  options: { robust?: boolean } = {},
 ): LegendItem[] {
   const settingsSeen = new Set(goal.points.map((p) => p.setting));
   const modelsSeen = new Set<ServiceModel>(goal.points.map((p) => p.model));
@@ -372,11 +372,11 @@ export function legendItems(
     });
   }
   items.push({ kind: 'line', key: 'aim', label: 'Aim line' });
+  if (options.robust && goal.progress.robust && goal.points.length > 0) {
+    items.push({ kind: 'line', key: 'robust', label: 'Robust line (Theil–Sen)' });
+  }
   if (goal.progress.trend && goal.points.length > 0) {
-    items.push({ kind: 'line', key: 'trend', label: 'Trend (Theil–Sen)' });
-    if (options.leastSquares && goal.progress.leastSquares) {
-      items.push({ kind: 'line', key: 'least_squares', label: 'Least squares' });
-    }
+    items.push({ kind: 'line', key: 'trend', label: 'Trend (least squares)' });
     if (goal.progress.projectedDate) {
       items.push({
         kind: 'line',
