@@ -117,9 +117,10 @@ export const STATEMENT_CACHE_SIZE = 1000;
 /**
  * The handle as Kysely's SQLite driver sees it, with each statement prepared once per SQL text
  * instead of on every run: the same few dozen statements serve every request, and preparing one
- * cost about as much CPU as running it (a tenth of a student page's in-process time). A cached
- * statement still executing (a streamed read being iterated) is not handed out again; that caller
- * gets a fresh one. Statements are reset after each run, so none holds a lock or blocks DDL.
+ * cost about as much CPU as running it (a tenth of a student page's in-process time). Statements
+ * are reset after each run, so none holds a lock or blocks DDL. (A statement still iterating, a
+ * streamed read, would not be handed out again; Kysely holds the one connection while it streams,
+ * so nothing else runs meanwhile anyway.)
  */
 function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
