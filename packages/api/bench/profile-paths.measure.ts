@@ -3,9 +3,15 @@ import { Session } from 'node:inspector/promises';
 import { openDatabase } from '@carryover/db';
 import { busiestTherapistPaths } from './request-paths';
 
-// Calls one path many times so `node --cpu-prof` sees where its time goes:
-//   DATABASE_URL=/tmp/d5k.sqlite PATH_NAME=student.get PROFILE=/tmp/sg.cpuprofile tsx bench/profile-paths.measure.ts
-// The profile covers the timed calls only (after a warm-up), not start-up.
+// Where one request path's in-process time goes, against whatever database DATABASE_URL names:
+//   DATABASE_URL=/tmp/d5k.sqlite PATH_NAME=student.get RUNS=300 \
+//     pnpm --filter @carryover/api exec tsx bench/profile-paths.measure.ts
+// PATH_NAME: student.get (default) or caseload.list, for the busiest therapist as in
+// request-paths.measure.ts. Prints the CPU time per call (mean, 10th percentile, median).
+// PROFILE=<file.cpuprofile> writes a V8 CPU profile of the timed calls only (after a warm-up, not
+// start-up; open it in Chrome's DevTools). LOG_SQL=1 (or `full`) prints each statement of one
+// call with its time. On a busy machine the profile's samples are wall-clock: read shares, and
+// compare before and after in alternating runs.
 const RUNS = Number(process.env.RUNS ?? 200);
 const which = process.env.PATH_NAME ?? 'student.get';
 let logging = false;
