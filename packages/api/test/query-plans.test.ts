@@ -42,6 +42,15 @@ const KNOWN_DISTRICT_READS: {
     roles: ['therapist', 'assistant'],
     dialect: 'postgres',
   },
+  // The same small-table choice for a therapist's push-in plans (Home and Plans), read as
+  // `therapist_id = ? OR student_id IN (scope)`: Postgres walks the district's student index
+  // to join the plans' students.
+  { path: 'home.get', table: 'student', roles: ['therapist'], dialect: 'postgres' },
+  { path: 'plans.list', table: 'student', roles: ['therapist'], dialect: 'postgres' },
+  // The Fidelity page's first page (`fidelityPageStudents`) walks the district's students in
+  // name order and tests each against the scope, as the coordinator's caseload does; for a
+  // therapist it should start from their own short list, as the caseload now does. Open.
+  { path: 'fidelity.report', table: 'student', roles: ['therapist', 'assistant'] },
 ];
 const known = (c: Captured, scan: string, dialect: Connection['dialect']) =>
   KNOWN_DISTRICT_READS.some(
@@ -182,7 +191,24 @@ for (const target of targets) {
         const page = await during('caseload.list', () => caller.caseload.list());
         const studentId = page.items[0]?.studentId;
         if (!studentId) throw new Error(`${login.email} has an empty caseload`);
-        await during('student.get', () => caller.student.get({ studentId }));
+        const student = await during('student.get', () => caller.student.get({ studentId }));
+        // The pages opened from these two, and the next page of a long caseload.
+        if (page.nextCursor) {
+          const cursor = page.nextCursor;
+          await during('caseload.list', () => caller.caseload.list({ cursor }));
+        }
+        await during('caseload.list', () => caller.caseload.list({ status: 'at_risk' }));
+        const goalId = student.goals[0]?.id;
+        if (goalId) await during('goals.get', () => caller.goals.get({ studentId, goalId }));
+        await during('home.get', () => caller.home.get());
+        await during('plans.list', () => caller.plans.list({}));
+        await during('team.list', () => caller.team.list());
+        if (role !== 'teacher') {
+          await during('fidelity.report', () => caller.fidelity.report({}));
+          await during('reports.periods', () => caller.reports.periods());
+        }
+        if (role === 'therapist' || role === 'coordinator' || role === 'admin')
+          await during('recommendations.list', () => caller.recommendations.list({ studentId }));
         if (role === 'therapist' || role === 'assistant') {
           await during('sessions.context', () => caller.sessions.context());
           await during('sessions.recent', () => caller.sessions.recent());
@@ -200,13 +226,13 @@ for (const target of targets) {
         }
         if (role === 'teacher') await during('sessions.context', () => caller.sessions.context());
       }
-    }, 60_000);
+    }, 120_000);
     afterAll(() => conn?.close());
 
     it('captured the request paths of every role, the audit append included', () => {
       const seen = new Set(captured.map((c) => `${c.role} ${c.path}`));
       for (const role of ['therapist', 'assistant', 'teacher', 'coordinator', 'admin'])
-        for (const path of ['caseload.list', 'student.get'])
+        for (const path of ['caseload.list', 'student.get', 'home.get', 'plans.list'])
           expect(seen, `${role} ${path}`).toContain(`${role} ${path}`);
       expect(seen).toContain('therapist sessions.log');
       expect(captured.some((c) => /insert into "audit_event"/.test(c.query.sql))).toBe(true);

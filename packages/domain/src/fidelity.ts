@@ -1,11 +1,4 @@
-import {
-  addDays,
-  dayNumber,
-  fromDayNumber,
-  isoWeekday,
-  schoolDaysBetween,
-  weekStart,
-} from './dates';
+import { addDays, dayNumber, fromDayNumber, schoolDaysBetween, weekStart } from './dates';
 import {
   type AttendanceOutcome,
   type DistrictSettings,
@@ -232,10 +225,12 @@ const share = (m: number, j: number, n: number) =>
 /** The minutes a mandate of `minutes` per `per` gives to day `day` (a day number). */
 function mandateOnDay(minutes: number, per: 'week' | 'month', day: number): number {
   if (minutes === 0) return 0;
-  const date = fromDayNumber(day);
-  const weekday = isoWeekday(date);
+  // isoWeekday from the day number itself (day 0, 1970-01-01, was a Thursday): this runs for
+  // every day of every service of a period, and a weekly mandate needs no calendar date.
+  const weekday = ((((day + 3) % 7) + 7) % 7) + 1;
   if (weekday > 5) return 0;
   if (per === 'week') return share(minutes, weekday, 5);
+  const date = fromDayNumber(day);
   const monthStart = `${date.slice(0, 8)}01`;
   const monthEnd = addDays(`${addDays(monthStart, 31).slice(0, 8)}01`, -1);
   return share(
