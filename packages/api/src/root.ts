@@ -7,12 +7,14 @@ import { goalsRouter } from './router/goals';
 import { homeRouter } from './router/home';
 import { modelChangesRouter } from './router/modelChanges';
 import { outcomesRouter } from './router/outcomes';
+import { peopleRouter } from './router/people';
 import { plansRouter } from './router/plans';
 import { recommendationsRouter } from './router/recommendations';
 import { reportsRouter } from './router/reports';
 import { routinesRouter } from './router/routines';
 import { sessionsRouter } from './router/sessions';
 import { studentRouter } from './router/student';
+import { studentsRouter } from './router/students';
 import { teamRouter } from './router/team';
 import { workloadRouter } from './router/workload';
 import { createTRPCRouter } from './trpc';
@@ -25,6 +27,8 @@ export const appRouter = createTRPCRouter({
   fidelity: fidelityRouter,
   account: accountRouter,
   admin: adminRouter,
+  people: peopleRouter,
+  students: studentsRouter,
   goals: goalsRouter,
   reports: reportsRouter,
   outcomes: outcomesRouter,
