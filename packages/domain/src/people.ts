@@ -79,7 +79,11 @@ export const StudentFields = z.object({
   iepReevaluation: IsoDate,
 });
 
+/** Zod runs the cross-field checks even when a field failed: compare only real dates. */
+const datesValid = (...dates: string[]) => dates.every((d) => IsoDate.safeParse(d).success);
+
 function checkStudent(v: z.output<typeof StudentFields>, ctx: z.RefinementCtx) {
+  if (!datesValid(v.dateOfBirth, v.iepStart, v.iepAnnualReview, v.iepReevaluation)) return;
   if (v.dateOfBirth >= v.iepStart)
     ctx.addIssue({
       code: 'custom',
@@ -139,13 +143,14 @@ export const ServiceFields = z.object({
 });
 
 function checkService(v: z.output<typeof ServiceFields>, ctx: z.RefinementCtx) {
-  if (v.endDate < v.startDate)
+  const dated = datesValid(v.startDate, v.endDate);
+  if (dated && v.endDate < v.startDate)
     ctx.addIssue({
       code: 'custom',
       path: ['endDate'],
       message: 'The service ends after it starts',
     });
-  else if (v.endDate > addDays(v.startDate, 3 * 366))
+  else if (dated && v.endDate > addDays(v.startDate, 3 * 366))
     ctx.addIssue({
       code: 'custom',
       path: ['endDate'],

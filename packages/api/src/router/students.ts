@@ -78,7 +78,14 @@ async function serviceInScope(ctx: Ctx, serviceId: string, action: string) {
     await recordDenied(ctx, { action, entity: 'service', entityId: serviceId });
     throw new TRPCError({ code: 'NOT_FOUND', message: SERVICE_NOT_FOUND });
   }
-  await assertStudentInScope(ctx, s.student_id, action);
+  try {
+    await assertStudentInScope(ctx, s.student_id, action);
+  } catch (err) {
+    // Audited by the scope check; answered like a missing service, so an id reveals nothing.
+    if (err instanceof TRPCError && err.code === 'NOT_FOUND')
+      throw new TRPCError({ code: 'NOT_FOUND', message: SERVICE_NOT_FOUND });
+    throw err;
+  }
   return s;
 }
 

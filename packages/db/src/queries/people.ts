@@ -131,13 +131,13 @@ export async function updateStaffAtVersion(
 
 /** Another account (not `exceptId`) with this email, in any district: emails are sign-in names. */
 export async function emailTakenByOther(db: DB, email: string, exceptId: string): Promise<boolean> {
-  const row = await db
+  // The same statement as emailTaken (one of the few that precede any district).
+  const rows = await db
     .selectFrom('staff_user')
     .select('id')
     .where('email', '=', email.toLowerCase())
-    .where('id', '!=', exceptId)
-    .executeTakeFirst();
-  return row !== undefined;
+    .execute();
+  return rows.some((r) => r.id !== exceptId);
 }
 
 /** Whether anyone depends on this therapist: assistants they supervise, current services. */
