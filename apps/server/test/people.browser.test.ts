@@ -31,7 +31,6 @@ describe.skipIf(!haveChromium)('browser: students, transfers and people', () => 
       const { app, browser } = running;
       const context = await newContext(browser, { viewport });
       const page = await context.newPage();
-      page.setDefaultTimeout(15_000);
       await signIn(page, app.baseUrl, 'coordinator@demo.test');
       await page.getByRole('link', { name: 'Students', exact: true }).first().click();
       await page.getByRole('heading', { name: 'Students', level: 1 }).waitFor();
@@ -129,7 +128,6 @@ describe.skipIf(!haveChromium)('browser: students, transfers and people', () => 
       const { app, browser } = running;
       const context = await newContext(browser, { viewport });
       const page = await context.newPage();
-      page.setDefaultTimeout(15_000);
       await signIn(page, app.baseUrl, 'admin@demo.test');
       await page.goto(`${app.baseUrl}/admin/people`);
       await page.getByRole('heading', { name: 'People', level: 1 }).waitFor();
