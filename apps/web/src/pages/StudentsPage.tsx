@@ -9,7 +9,6 @@ import {
 } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { useViewer } from '../auth';
 import { ConflictBanner, VersionedFormActions } from '../components/ConflictBanner';
 import { SelectField } from '../components/SelectField';
 import { fieldErrors, userMessage } from '../lib/errors';
@@ -441,7 +440,6 @@ export function StudentManagePage() {
   const { studentId = '' } = useParams();
   const trpc = useTRPC();
   const options = useOptions();
-  const me = useViewer();
   const student = useQuery(trpc.students.get.queryOptions({ studentId }));
   const [panel, setPanel] = useState<
     'edit' | 'service' | 'transfer' | `service:${string}` | `exit:${string}` | null
@@ -464,13 +462,7 @@ export function StudentManagePage() {
         eyebrow={<Link to="/students">Students</Link>}
         title={`${s.firstName} ${s.lastName}`}
         description={`Grade ${s.grade} · ${s.schoolName} · ${s.homeroomName ?? 'no homeroom'}`}
-        actions={
-          me.data?.role && (
-            <Link className="button button--secondary" to={`/students/${s.id}`}>
-              Goals and sessions
-            </Link>
-          )
-        }
+        actions={<Link to={`/students/${s.id}`}>Goals and sessions</Link>}
       />
       <section className="section-card" aria-labelledby="details">
         <div className="section-heading">
@@ -514,7 +506,7 @@ export function StudentManagePage() {
           <ul className="routine-list">
             {s.services.map((v) => (
               <li key={v.id} className="stack">
-                <div className="routine-list__row">
+                <div className="service-row">
                   <strong>
                     {v.discipline} · {v.minutes} min/{v.per} ·{' '}
                     {labels.model[v.model as ServiceModel] ?? v.model}
