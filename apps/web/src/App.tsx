@@ -20,6 +20,7 @@ import { SetupPage } from './pages/SetupPage';
 import { SignInPage } from './pages/SignInPage';
 import { SignInSettingsPage } from './pages/SignInSettingsPage';
 import { StudentPage } from './pages/StudentPage';
+import { StudentManagePage, StudentsPage } from './pages/StudentsPage';
 import { TeamPage } from './pages/TeamPage';
 import { WorkloadPage } from './pages/WorkloadPage';
 
@@ -32,7 +33,9 @@ export function App() {
       <Route path="/account/enrol" element={<EnrolPage />} />
       <Route element={<RequireAuth />}>
         <Route path="/caseload" element={<CaseloadPage />} />
+        <Route path="/students" element={<StudentsPage />} />
         <Route path="/students/:studentId" element={<StudentPage />} />
+        <Route path="/students/:studentId/manage" element={<StudentManagePage />} />
         <Route path="/log-session" element={<LogSessionPage />} />
         <Route path="/fidelity" element={<FidelityPage />} />
         <Route path="/reports" element={<ReportsPage />} />

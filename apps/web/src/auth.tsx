@@ -157,6 +157,11 @@ export function RequireAuth() {
             Workload
           </NavLink>
         ),
+        (me.data.role === 'coordinator' || me.data.role === 'admin') && (
+          <NavLink key="students" to="/students" end>
+            Students
+          </NavLink>
+        ),
         me.data.role === 'admin' && (
           <NavLink key="records" to="/admin/records">
             Records

@@ -7,6 +7,7 @@ import { goalsRouter } from './router/goals';
 import { homeRouter } from './router/home';
 import { modelChangesRouter } from './router/modelChanges';
 import { outcomesRouter } from './router/outcomes';
+import { peopleRouter } from './router/people';
 import { plansRouter } from './router/plans';
 import { recommendationsRouter } from './router/recommendations';
 import { reportsRouter } from './router/reports';
@@ -14,6 +15,7 @@ import { routinesRouter } from './router/routines';
 import { sessionsRouter } from './router/sessions';
 import { signInSettingsRouter } from './router/sign-in-settings';
 import { studentRouter } from './router/student';
+import { studentsRouter } from './router/students';
 import { teamRouter } from './router/team';
 import { workloadRouter } from './router/workload';
 import { createTRPCRouter } from './trpc';
@@ -27,6 +29,8 @@ export const appRouter = createTRPCRouter({
   account: accountRouter,
   admin: adminRouter,
   signInSettings: signInSettingsRouter,
+  people: peopleRouter,
+  students: studentsRouter,
   goals: goalsRouter,
   reports: reportsRouter,
   outcomes: outcomesRouter,

@@ -483,6 +483,85 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     access: only({ admin: 'scope' }),
     input: (s) => ({ studentId: s.studentId }),
   },
+  'people.list': { access: only({ admin: 'allow' }) },
+  'people.create': {
+    access: only({ admin: 'allow' }),
+    input: (_s, h) => ({
+      name: 'Matrix Staff',
+      email: `people-${h.unique()}@a.test`,
+      role: 'teacher',
+    }),
+  },
+  // Every fixture account has set its password: the refusal names the field, for the admin alone.
+  'people.setupLink': {
+    access: only({ admin: 'allow' }),
+    input: () => ({ userId: 'u-slpa' }),
+    tolerate: ['BAD_REQUEST'],
+  },
+  'people.update': {
+    access: only({ admin: 'allow' }),
+    input: () => ({
+      userId: 'u-teacher',
+      expectedVersion: 1,
+      name: 'Tara Teacher',
+      email: 'teacher@a.test',
+      role: 'teacher',
+    }),
+    tolerate: ['CONFLICT'],
+  },
+  'students.options': { access: only({ admin: 'allow', coordinator: 'allow' }) },
+  'students.list': { access: only({ admin: 'allow', coordinator: 'allow' }), input: () => ({}) },
+  'students.needsProvider': { access: only({ admin: 'allow', coordinator: 'allow' }) },
+  'students.get': {
+    access: only({ admin: 'scope', coordinator: 'scope' }),
+    input: (s) => ({ studentId: s.studentId }),
+  },
+  'students.create': {
+    access: only({ admin: 'allow', coordinator: 'allow' }),
+    input: (_s, h) => ({
+      ...STUDENT_FIELDS,
+      firstName: 'Matrix',
+      lastName: h.unique(),
+      schoolId: h.role === 'coordinator' ? A.schools.south : A.schools.north,
+    }),
+  },
+  // The same names (the deletion retypes them), new dates.
+  'students.update': {
+    access: only({ admin: 'scope', coordinator: 'scope' }),
+    input: (s) => {
+      const [firstName = 'Nobody', lastName = 'Here'] = (NAMES[s.studentId] ?? 'Nobody Here').split(' ');
+      return { ...STUDENT_FIELDS, studentId: s.studentId, expectedVersion: 1, firstName, lastName };
+    },
+  },
+  'students.addService': {
+    access: only({ admin: 'scope', coordinator: 'scope' }),
+    input: (s) => ({ ...SERVICE_FIELDS, studentId: s.studentId }),
+  },
+  // The fixture's own values: a save that changes nothing.
+  'students.updateService': {
+    access: only({ admin: 'scope', coordinator: 'scope' }),
+    input: (s) => serviceOf(s),
+  },
+  'students.exitService': {
+    access: only({ admin: 'scope', coordinator: 'scope' }),
+    input: (s) => ({
+      serviceId: serviceOf(s).serviceId,
+      exitOn: '2026-03-11',
+      reason: 'matrix exit',
+    }),
+    last: true,
+  },
+  'students.transfer': {
+    access: only({ admin: 'scope', coordinator: 'scope' }),
+    input: (s) => ({
+      studentId: s.studentId,
+      toSchoolId: A.schools.south,
+      toHomeroomId: s.studentId === A.students.ava ? A.classrooms.south3 : null,
+      effectiveOn: '2026-03-11',
+      reason: 'matrix transfer',
+    }),
+    last: true,
+  },
   'admin.deleteStudent': {
     access: only({ admin: 'scope' }),
     input: (s) => ({
@@ -492,6 +571,57 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     last: true,
   },
 };
+
+const STUDENT_FIELDS = {
+  dateOfBirth: '2018-01-15',
+  grade: '2',
+  iepStart: '2025-09-15',
+  iepAnnualReview: '2026-09-14',
+  iepReevaluation: '2028-09-14',
+};
+const SERVICE_FIELDS = {
+  discipline: 'PT',
+  minutes: 20,
+  per: 'month',
+  model: 'consult',
+  startDate: '2026-03-16',
+  endDate: '2026-06-12',
+};
+
+/** A service of the subject's student as the fixture made it, or a guessed id. */
+function serviceOf(s: Subject) {
+  const fixture = {
+    discipline: 'SLP',
+    providerId: A.staff.slp,
+    minutes: 45,
+    per: 'week',
+    model: 'pull_out',
+    startDate: '2025-09-15',
+    endDate: '2026-09-14',
+    expectedVersion: 1,
+  };
+  if (s.studentId === A.students.ava)
+    return {
+      ...fixture,
+      serviceId: A.services.avaOt,
+      discipline: 'OT',
+      providerId: A.staff.ot,
+      minutes: 120,
+      per: 'month',
+    };
+  if (s.studentId === A.students.cara) return { ...fixture, serviceId: A.services.caraSlp };
+  if (s.studentId === A.students.ben)
+    return {
+      ...fixture,
+      serviceId: A.services.benOt,
+      discipline: 'OT',
+      providerId: A.staff.ot,
+      minutes: 30,
+      model: 'push_in',
+    };
+  if (s.kind === 'foreign') return { ...fixture, serviceId: B.service };
+  return { ...fixture, serviceId: 'svc-999' };
+}
 
 const NAMES: Record<string, string> = {
   [A.students.ava]: 'Ava Lopez',

@@ -12,6 +12,7 @@ export * from './queries/goal-summaries';
 export * from './queries/goals';
 export * from './queries/maintenance';
 export * from './queries/model-changes';
+export * from './queries/people';
 export * from './queries/plans';
 export * from './queries/recommendations';
 export * from './queries/records';

@@ -33,7 +33,7 @@ export interface SchoolTable {
   name: string;
 }
 
-export interface StaffUserTable {
+export interface StaffUserTable extends EditStamp {
   district_id: string;
   id: string;
   name: string;
@@ -82,7 +82,7 @@ export interface RoutineTable extends EditStamp {
   end_time: string;
 }
 
-export interface StudentTable {
+export interface StudentTable extends EditStamp {
   district_id: string;
   id: string;
   first_name: string;
@@ -98,17 +98,33 @@ export interface StudentTable {
 }
 
 /** The IEP mandate for one discipline. A split service lists its minutes per model in service_model_minutes. */
-export interface ServiceTable {
+export interface ServiceTable extends EditStamp {
   district_id: string;
   id: string;
   student_id: string;
   discipline: string;
-  provider_id: string;
+  /** 2026_11_30_q: null while the service waits for a provider ("Needs a provider"). */
+  provider_id: string | null;
   minutes: number;
   per: 'week' | 'month';
   model: string;
   start_date: string;
   end_date: string;
+}
+
+/** 2026_11_30_q: a student's move to another school or homeroom, from `effective_on`. */
+export interface StudentTransferTable {
+  district_id: string;
+  id: string;
+  student_id: string;
+  effective_on: string;
+  from_school_id: string;
+  to_school_id: string;
+  from_homeroom_id: string | null;
+  to_homeroom_id: string | null;
+  reason: string;
+  created_by: string | null;
+  created_at: string;
 }
 
 export interface ServiceModelMinutesTable {
@@ -522,6 +538,7 @@ export interface Database {
   routine: RoutineTable;
   student: StudentTable;
   service: ServiceTable;
+  student_transfer: StudentTransferTable;
   service_model_minutes: ServiceModelMinutesTable;
   assistant_assignment: AssistantAssignmentTable;
   goal: GoalTable;

@@ -61,7 +61,7 @@ for (const target of await testTargets()) {
         id: goal.student_id,
         goal: goalRow,
         serviceId: goal.service_id!,
-        provider: provider_id,
+        provider: provider_id ?? '',
       };
     }, 120_000);
     afterAll(async () => {

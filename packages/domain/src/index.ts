@@ -13,6 +13,7 @@ export * from './inputs';
 export * from './model';
 export * from './outcomes-inputs';
 export * from './password-policy';
+export * from './people';
 export * from './plausible-dates';
 export * from './progress';
 export type * from './progress-types';

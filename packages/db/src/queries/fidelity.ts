@@ -85,6 +85,8 @@ export async function loadFidelityData(
     .where('service.start_date', '<=', window.to)
     .where('service.end_date', '>=', window.from)
     .orderBy('service.start_date')
+    // The inner join keeps only services with a provider.
+    .$narrowType<{ provider_id: string }>()
     .execute();
   const allSplits = () =>
     db

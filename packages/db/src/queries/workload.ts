@@ -43,7 +43,10 @@ export async function loadWorkloadCounts(
       .where('goal.district_id', '=', districtId)
       .where('goal.student_id', 'in', ids())
       .where('goal.phase', 'not in', ['discontinued', 'mastered'])
+      // A service waiting for a provider is nobody's load yet.
+      .where('service.provider_id', 'is not', null)
       .groupBy('service.provider_id')
+      .$narrowType<{ provider_id: string }>()
       .execute(),
     // A join, not EXISTS per session: SQLite re-ran the scope list for every session of the
     // period (90 s at 25,000 students for an admin). A session counts once however many of its
