@@ -11,6 +11,7 @@ export * from './goal-summary';
 export * from './goals';
 export * from './inputs';
 export * from './model';
+export * from './oneroster';
 export * from './outcomes-inputs';
 export * from './password-policy';
 export * from './plausible-dates';
