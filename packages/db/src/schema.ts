@@ -463,6 +463,37 @@ export interface DistrictDataVersionTable {
   version: string;
 }
 
+/** The key a district's own system gives a row (a OneRoster `sourcedId`), per kind of row. */
+export interface SourceKeyTable {
+  district_id: string;
+  /** district, school, staff, student, classroom, period */
+  kind: string;
+  sourced_id: string;
+  local_id: string;
+  /** `active`, or `tobedeleted` once an import deactivated the row. */
+  status: string;
+  updated_at: string;
+}
+
+/** One import, applied, refused or dry run (2026_11_30_p_import). */
+export interface ImportRunTable {
+  district_id: string;
+  id: string;
+  /** oneroster or services */
+  kind: string;
+  /** The admin who imported through the page; null from the command line. */
+  actor_id: string | null;
+  /** Who, in words: the admin's email, or `cli:<os user>`. */
+  actor_label: string;
+  started_at: string;
+  finished_at: string;
+  outcome: 'applied' | 'refused' | 'dry_run';
+  /** JSON: [{ name, sha256, bytes, mode }] */
+  files: string;
+  /** JSON of the import's report: per-file counts, conflicts, the error count. */
+  summary: string;
+}
+
 export interface LoginAttemptTable {
   id: string;
   /** `account:<email>` or `address:<ip>`. */
@@ -510,6 +541,8 @@ export interface Database {
   known_device: KnownDeviceTable;
   setup_token: SetupTokenTable;
   district_data_version: DistrictDataVersionTable;
+  source_key: SourceKeyTable;
+  import_run: ImportRunTable;
 }
 
 export type District = Selectable<DistrictTable>;
