@@ -1,4 +1,4 @@
-import { strFromU8, unzipSync } from 'fflate';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import Papa from 'papaparse';
 import { z } from 'zod';
 
@@ -639,18 +639,32 @@ export function readOneRoster(files: Readonly<Record<string, string>>): OneRoste
 }
 
 /**
- * The files of a zip (fflate), by their base name, decoded as UTF-8; folders inside the zip
- * are looked through (exports often wrap the files in one). Throws on a file that is no zip.
+ * The CSV files of a zip (fflate), by their base name, as bytes; folders inside the zip are
+ * looked through (exports often wrap the files in one). Throws on a file that is no zip.
  */
-export function unzipCsvFiles(zip: Uint8Array): Record<string, string> {
+export function unzipCsvBytes(zip: Uint8Array): Record<string, Uint8Array> {
   const entries = unzipSync(zip, { filter: (f) => f.name.toLowerCase().endsWith('.csv') });
-  const files: Record<string, string> = {};
+  const files: Record<string, Uint8Array> = {};
   for (const [path, bytes] of Object.entries(entries)) {
     const name = path.split('/').pop() as string;
     if (name.startsWith('._')) continue; // macOS resource forks
-    files[name] = strFromU8(bytes);
+    files[name] = bytes;
   }
   return files;
+}
+
+/** The CSV files of a zip decoded as UTF-8 text. */
+export function unzipCsvFiles(zip: Uint8Array): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [name, bytes] of Object.entries(unzipCsvBytes(zip))) files[name] = strFromU8(bytes);
+  return files;
+}
+
+/** A zip of CSV files (fflate), for an export the browser or a user downloads as one file. */
+export function zipCsvFiles(files: Readonly<Record<string, string>>): Uint8Array {
+  const entries: Record<string, Uint8Array> = {};
+  for (const [name, text] of Object.entries(files)) entries[name] = strToU8(text);
+  return zipSync(entries);
 }
 
 /** The manifest a OneRoster 1.2 export writes: every file bulk (or absent), from `source`. */

@@ -567,9 +567,15 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
   const seenUsers = new Set<string>();
   const usersFromRoles = new Set(rolesOf.keys());
 
+  const userOutcome = new Map<string, keyof FileCounts>();
   const planUser = (line: number, row: UserRow | null, sid: string) => {
     const file = row ? 'users.csv' : 'roles.csv';
-    const c = plan.count(file);
+    const fileCounts = plan.count(file);
+    // A person the roles file alone names is counted with the roles (below).
+    const tally = (k: keyof FileCounts) => {
+      if (row) fileCounts[k]++;
+      userOutcome.set(sid, k);
+    };
     const activeRoles = (rolesOf.get(sid) ?? []).filter((r) => r.row.status !== 'tobedeleted');
     const mapped = activeRoles
       .map((r) => ({ r, role: carryoverRole(r.row.role) }))
@@ -586,7 +592,7 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
         plan.error('users.csv', line, 'sourcedId', sid, 'the user has no role in roles.csv');
         return;
       } else {
-        c.skipped++; // guardians, parents, relatives: not Carryover's
+        tally('skipped'); // guardians, parents, relatives: not Carryover's
         return;
       }
     } else if (
@@ -599,7 +605,7 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
         sourcedId: sid,
         reason: `a ${kind} in Carryover, but roles.csv gives ${mapped.map((m) => m.r.row.role).join(', ')}: left as they are`,
       });
-      c.unchanged++;
+      tally('unchanged');
       return;
     }
     const deleting = row?.status === 'tobedeleted';
@@ -617,8 +623,8 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
           plan.studentsExit.add(studentLocal);
           plan.touchedStudents.add(studentLocal);
           setKeyStatus('student', sid, 'tobedeleted');
-          c.deactivated++;
-        } else c.unchanged++;
+          tally('deactivated');
+        } else tally('unchanged');
         return;
       }
       let schoolId: string | undefined;
@@ -666,13 +672,13 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
         next.id = add('student', sid);
         plan.studentsAdd.push(next);
         plan.touchedStudents.add(next.id);
-        c.added++;
+        tally('added');
       } else if (now && (reactivating || differs(now, next))) {
         plan.studentsUpdate.set(studentLocal, next);
         plan.touchedStudents.add(studentLocal);
         if (reactivating) setKeyStatus('student', sid, 'active');
-        c.updated++;
-      } else c.unchanged++;
+        tally('updated');
+      } else tally('unchanged');
       return;
     }
 
@@ -682,8 +688,8 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
       if (staffLocal && now?.active === 1) {
         plan.staffDeactivate.add(staffLocal);
         setKeyStatus('staff', sid, 'tobedeleted');
-        c.deactivated++;
-      } else c.unchanged++;
+        tally('deactivated');
+      } else tally('unchanged');
       return;
     }
     const email = row?.email?.toLowerCase() ?? now?.email;
@@ -733,13 +739,13 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
     if (!staffLocal) {
       next.id = add('staff', sid);
       plan.staffAdd.push(next);
-      c.added++;
+      tally('added');
     } else if (now && (differs(now, next) || !sameSet(now.schools, next.schools))) {
       plan.staffUpdate.set(staffLocal, next);
       if (keyStatus('staff', sid) === 'tobedeleted' && next.active === 1)
         setKeyStatus('staff', sid, 'active');
-      c.updated++;
-    } else c.unchanged++;
+      tally('updated');
+    } else tally('unchanged');
   };
 
   for (const { line, row } of bundle.users) {
@@ -768,7 +774,24 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
           c.deactivated++;
         }
   }
-  // Unknown email clashes within the file.
+  // Roles and demographics count with their person: added with a new one, changed with a changed one.
+  for (const { row } of bundle.roles) {
+    const c = plan.count('roles.csv');
+    const outcome = userOutcome.get(row.userSourcedId) ?? 'unchanged';
+    if (carryoverRole(row.role) === null) c.skipped++;
+    else c[outcome]++;
+  }
+  for (const { row } of bundle.demographics) {
+    const c = plan.count('demographics.csv');
+    const local = resolve('student', row.sourcedId);
+    const outcome = userOutcome.get(row.sourcedId);
+    if (!local) c.skipped++;
+    else if (outcome === 'added') c.added++;
+    else if (row.birthDate && state.students.get(local)?.date_of_birth !== row.birthDate)
+      c.updated++;
+    else c.unchanged++;
+  }
+  // Email clashes within the file.
   const emails = new Map<string, string>();
   for (const s of [...plan.staffAdd, ...plan.staffUpdate.values()]) {
     const other = emails.get(s.email);
