@@ -7,6 +7,7 @@ import {
   type ImportProgress,
   type ImportReport,
   importOneRoster,
+  importServices,
   systemClock,
 } from '@carryover/db';
 import {
@@ -165,6 +166,53 @@ export async function importOneRosterCommand(
   let errorsFile: string | null = null;
   if (report.errors.length > 0) {
     errorsFile = userPath(options.errors ?? `${basename(path).replace(/\.zip$/i, '')}.errors.csv`);
+    writeFileSync(errorsFile, csvDocument(IMPORT_ERROR_HEADER, importErrorRecords(report.errors)));
+  }
+  console.log(describeReport(report, errorsFile));
+  return report.errors.length > 0 || report.conflicts.length > 0 ? 1 : 0;
+}
+
+/** `import services PATH [--dry-run]`: services.csv, goals.csv and mapping.csv; exit 1 on refusal. */
+export async function importServicesCommand(
+  conn: Connection,
+  path: string,
+  options: { dryRun: boolean; district?: string; errors?: string },
+): Promise<number> {
+  let files: Record<string, Uint8Array>;
+  try {
+    const full = userPath(path);
+    files = full.toLowerCase().endsWith('.csv')
+      ? { [basename(full)]: readFileSync(full) }
+      : readBundle(path);
+  } catch (err) {
+    console.error(`Cannot read ${path}: ${(err as Error).message}`);
+    return 1;
+  }
+  const target = await importDistrict(conn, options.district);
+  if (target.problem || !target.id) {
+    console.error(target.problem ?? 'No district yet: import the roster first (import oneroster).');
+    return 1;
+  }
+  console.log(`${options.dryRun ? 'Dry run of' : 'Importing'} ${basename(path)}…`);
+  const bar = progressBar();
+  let report: ImportReport;
+  try {
+    report = await importServices(conn.db, {
+      files,
+      districtId: target.id,
+      actor: { id: null, label: `cli:${userInfo().username}` },
+      dryRun: options.dryRun,
+      now: systemClock(),
+      onProgress: bar.update,
+    });
+  } finally {
+    bar.stop();
+  }
+  let errorsFile: string | null = null;
+  if (report.errors.length > 0) {
+    errorsFile = userPath(
+      options.errors ?? `${basename(path).replace(/\.(zip|csv)$/i, '')}.errors.csv`,
+    );
     writeFileSync(errorsFile, csvDocument(IMPORT_ERROR_HEADER, importErrorRecords(report.errors)));
   }
   console.log(describeReport(report, errorsFile));

@@ -29,7 +29,11 @@ import {
   reachableBecause,
   seedsDemo,
 } from './deployment';
-import { exportOneRosterCommand, importOneRosterCommand } from './import-cli';
+import {
+  exportOneRosterCommand,
+  importOneRosterCommand,
+  importServicesCommand,
+} from './import-cli';
 import { restore } from './restore';
 import { schoolYearLastDay } from './school-year';
 
@@ -68,6 +72,8 @@ Commands:
     [--district NAME]     per file what is added, updated, deactivated, unchanged, with
     [--errors FILE]       conflicts and every error (also as CSV, FILE); all or nothing;
                           --dry-run writes nothing. Exits 1 when anything was refused
+  import services PATH    read IEP services.csv and goals.csv (a zip, a folder or one CSV;
+    [--dry-run]           mapping.csv renames columns) into the district, the same way
   export oneroster DIR    write the district as OneRoster 1.2 CSV files into DIR (or a zip,
     [--district NAME]     when DIR ends .zip); importing it back changes nothing
   --help                  this text
@@ -364,8 +370,13 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'import' || command === 'export') {
     const [, format, path] = positionals;
-    if (format !== 'oneroster' || !path || positionals.length !== 3)
-      fail(`Usage: ${command} oneroster ${command === 'import' ? 'PATH [--dry-run]' : 'DIR'}`);
+    const formats = command === 'import' ? ['oneroster', 'services'] : ['oneroster'];
+    if (!format || !formats.includes(format) || !path || positionals.length !== 3)
+      fail(
+        command === 'import'
+          ? 'Usage: import oneroster PATH [--dry-run] | import services PATH [--dry-run]'
+          : 'Usage: export oneroster DIR',
+      );
     if (values['dry-run'] && command === 'export') fail('--dry-run is an option of import');
     const conn = openDatabase();
     try {
@@ -375,7 +386,8 @@ async function main(argv: string[]): Promise<void> {
         process.exitCode = await exportOneRosterCommand(conn, path, values);
         return;
       }
-      process.exitCode = await importOneRosterCommand(conn, path, {
+      const run = format === 'services' ? importServicesCommand : importOneRosterCommand;
+      process.exitCode = await run(conn, path, {
         dryRun: values['dry-run'] ?? false,
         district: values.district,
         errors: values.errors,

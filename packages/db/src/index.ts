@@ -12,6 +12,7 @@ export * from './queries/fidelity';
 export * from './queries/goal-summaries';
 export * from './queries/goals';
 export * from './queries/import-oneroster';
+export * from './queries/import-services';
 export * from './queries/maintenance';
 export * from './queries/model-changes';
 export * from './queries/plans';

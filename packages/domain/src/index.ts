@@ -9,6 +9,7 @@ export * from './fidelity-paging';
 export * from './goal-bank';
 export * from './goal-summary';
 export * from './goals';
+export * from './iep-csv';
 export * from './inputs';
 export * from './model';
 export * from './oneroster';

@@ -52,7 +52,7 @@ export interface ImportFileInfo {
 }
 
 export interface ImportReport {
-  kind: 'oneroster';
+  kind: 'oneroster' | 'services';
   outcome: 'applied' | 'refused' | 'dry_run';
   districtId: string | null;
   createdDistrict: boolean;
@@ -82,11 +82,11 @@ export interface OneRosterImportOptions {
 }
 
 /** Thrown inside the transaction to roll a dry run or a refused import back. */
-class Rollback extends Error {}
+export class Rollback extends Error {}
 
 const CHUNK = 400;
 
-function emptyCounts(): FileCounts {
+export function emptyCounts(): FileCounts {
   return { added: 0, updated: 0, deactivated: 0, unchanged: 0, skipped: 0 };
 }
 
@@ -121,7 +121,7 @@ const firstGrade = (grades: string | undefined) =>
     .map((g) => g.trim())
     .find((g) => g !== '') ?? '';
 
-function decodeFiles(files: OneRosterImportOptions['files']): {
+export function decodeFiles(files: OneRosterImportOptions['files']): {
   texts: Record<string, string>;
   info: ImportFileInfo[];
   errors: ImportRowError[];
@@ -1351,10 +1351,10 @@ export async function importOneRoster(
   return report;
 }
 
-async function recordRun(
+export async function recordRun(
   trx: Kysely<Database>,
   districtId: string,
-  options: OneRosterImportOptions,
+  options: Pick<OneRosterImportOptions, 'actor' | 'now'>,
   report: ImportReport,
   students: string[],
   t0: number,
@@ -1385,7 +1385,7 @@ async function recordRun(
   await recordAudit(trx, {
     districtId,
     actorId: options.actor.id,
-    action: `import.oneroster.${report.outcome}`,
+    action: `import.${report.kind}.${report.outcome}`,
     entity: 'import_run',
     entityId: id,
     outcome: report.outcome === 'refused' ? 'denied' : 'ok',
