@@ -159,6 +159,11 @@ export function RequireAuth() {
             People
           </NavLink>
         ),
+        me.data.role === 'admin' && (
+          <NavLink key="import" to="/admin/import">
+            Import
+          </NavLink>
+        ),
         <NavLink key="account" to="/account">
           Account
         </NavLink>,

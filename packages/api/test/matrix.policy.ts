@@ -1,5 +1,5 @@
 import type { Connection } from '@carryover/db';
-import type { Role } from '@carryover/domain';
+import { type Role, zipCsvFiles } from '@carryover/domain';
 import { A, B, PERIODS } from './fixtures';
 
 // THE access policy, one entry per procedure of the router: what each role gets, and a valid
@@ -451,7 +451,16 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     }),
     last: true,
   },
+  'imports.upload': {
+    access: only({ admin: 'allow' }),
+    input: () => ({ kind: 'oneroster', zipBase64: EMPTY_BUNDLE, dryRun: true }),
+  },
 };
+
+/** A zip holding a manifest that lists no file: a valid dry run that changes nothing. */
+const EMPTY_BUNDLE = Buffer.from(
+  zipCsvFiles({ 'manifest.csv': 'propertyName,value\r\noneroster.version,1.2\r\n' }),
+).toString('base64');
 
 const NAMES: Record<string, string> = {
   [A.students.ava]: 'Ava Lopez',

@@ -689,3 +689,15 @@ export function importErrorRecords(errors: readonly ImportRowError[]): string[][
   return errors.map((e) => [e.file, String(e.line), e.column, e.value, e.reason]);
 }
 export const IMPORT_ERROR_HEADER = ['file', 'line', 'column', 'value', 'reason'] as const;
+
+/** The Import page's upload: the zip as base64 (a request body is at most 1 MB). */
+export const ImportZipInput = z.object({
+  kind: z.enum(['oneroster', 'services'], { message: 'Choose a roster or a services import' }),
+  zipBase64: z
+    .string()
+    .min(1, { message: 'Choose a zip file' })
+    .max(1_000_000, { message: 'The zip is too large for the page: use `carryover import`' })
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, { message: 'Choose a zip file' }),
+  dryRun: z.boolean(),
+});
+export type ImportZipInput = z.infer<typeof ImportZipInput>;
