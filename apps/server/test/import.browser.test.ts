@@ -45,8 +45,9 @@ describe.skipIf(!haveChromium)('browser: import', () => {
     try {
       const district = await conn.db.selectFrom('district').select('id').executeTakeFirstOrThrow();
       const files = await exportOneRoster(conn.db, district.id);
-      const school = readCsv(files['orgs.csv'] as string).records.find((r) => r.row.type === 'school')
-        ?.row.sourcedId as string;
+      const school = readCsv(files['orgs.csv'] as string).records.find(
+        (r) => r.row.type === 'school',
+      )?.row.sourcedId as string;
       const users = `${files['users.csv']}${rowFor(files['users.csv'] as string, {
         sourcedId: 'e2e-new-student',
         enabledUser: 'true',
@@ -71,11 +72,21 @@ describe.skipIf(!haveChromium)('browser: import', () => {
       fixed = join(work, 'district.zip');
       writeFileSync(
         broken,
-        zipCsvFiles({ ...files, 'users.csv': users, 'roles.csv': roles, 'demographics.csv': demographics('2017-02-30') }),
+        zipCsvFiles({
+          ...files,
+          'users.csv': users,
+          'roles.csv': roles,
+          'demographics.csv': demographics('2017-02-30'),
+        }),
       );
       writeFileSync(
         fixed,
-        zipCsvFiles({ ...files, 'users.csv': users, 'roles.csv': roles, 'demographics.csv': demographics('2017-02-28') }),
+        zipCsvFiles({
+          ...files,
+          'users.csv': users,
+          'roles.csv': roles,
+          'demographics.csv': demographics('2017-02-28'),
+        }),
       );
     } finally {
       await conn.close();
@@ -104,7 +115,11 @@ describe.skipIf(!haveChromium)('browser: import', () => {
       expect.stringContaining('demographics.csv'),
     ]);
     const cells = await errorRow.locator('td').allTextContents();
-    expect(cells.slice(2)).toEqual(['birthDate', '2017-02-30', 'must be a real date written YYYY-MM-DD']);
+    expect(cells.slice(2)).toEqual([
+      'birthDate',
+      '2017-02-30',
+      'must be a real date written YYYY-MM-DD',
+    ]);
     expect(await page.getByRole('button', { name: 'Apply' }).isDisabled()).toBe(true);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -120,7 +135,9 @@ describe.skipIf(!haveChromium)('browser: import', () => {
     const usersRow = page.locator('table.import-counts tbody tr', { hasText: 'users.csv' });
     expect((await usersRow.locator('td').allTextContents()).slice(0, 3)).toEqual(['1', '0', '0']);
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.getByRole('heading', { name: 'Applied: the district now holds these files.' }).waitFor();
+    await page
+      .getByRole('heading', { name: 'Applied: the district now holds these files.' })
+      .waitFor();
     await page.screenshot({ path: `${shots}/import-applied-desktop.png`, fullPage: true });
 
     await page.getByRole('link', { name: 'Caseload' }).click();
@@ -135,7 +152,9 @@ describe.skipIf(!haveChromium)('browser: import', () => {
     await small.goto(`${app.baseUrl}/admin/import`);
     await upload(small, fixed);
     await small.getByRole('heading', { name: /^Dry run: nothing was written/ }).waitFor();
-    expect(await small.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBe(0);
+    expect(await small.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBe(
+      0,
+    );
     await small.screenshot({ path: `${shots}/import-dry-run-phone.png`, fullPage: true });
     await phone.close();
   }, 240_000);
