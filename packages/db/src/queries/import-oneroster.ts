@@ -308,6 +308,11 @@ class Plan {
 /** Finds the local row of a sourcedId: its key, or (an export of this district) its own id. */
 function resolver(state: State, plan: Plan) {
   const planned = new Map<string, string>();
+  const pendingKeys = new Map<string, Plan['newKeys'][number]>();
+  const newKey = (entry: Plan['newKeys'][number]) => {
+    plan.newKeys.push(entry);
+    pendingKeys.set(`${entry.kind}\u0000${entry.sourced_id}`, entry);
+  };
   const exists: Record<SourceKind, (id: string) => boolean> = {
     district: (id) => state.district?.id === id,
     school: (id) => state.schools.has(id),
@@ -325,7 +330,7 @@ function resolver(state: State, plan: Plan) {
     // that already has another key is not matched by its id.
     if (exists[kind](sid) && !state.localToKey.get(kind)?.has(sid)) {
       planned.set(`${kind}\u0000${sid}`, sid);
-      plan.newKeys.push({ kind, sourced_id: sid, local_id: sid, status: 'active' });
+      newKey({ kind, sourced_id: sid, local_id: sid, status: 'active' });
       return sid;
     }
     return undefined;
@@ -333,13 +338,13 @@ function resolver(state: State, plan: Plan) {
   const add = (kind: SourceKind, sid: string, status = 'active'): string => {
     const id = newId();
     planned.set(`${kind}\u0000${sid}`, id);
-    plan.newKeys.push({ kind, sourced_id: sid, local_id: id, status });
+    newKey({ kind, sourced_id: sid, local_id: id, status });
     return id;
   };
   const keyStatus = (kind: SourceKind, sid: string): string =>
     state.keys.get(kind)?.get(sid)?.status ?? 'active';
   const setKeyStatus = (kind: SourceKind, sid: string, status: string) => {
-    const pending = plan.newKeys.find((k) => k.kind === kind && k.sourced_id === sid);
+    const pending = pendingKeys.get(`${kind}\u0000${sid}`);
     if (pending) pending.status = status;
     else if (keyStatus(kind, sid) !== status)
       plan.keyStatus.push({ kind, sourced_id: sid, status });
@@ -867,15 +872,14 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
   }
 
   // --- enrollments: a classroom's teacher, a student's homeroom ------------------------------
+  // Rows this import adds, by id (the enrollments look them up once per row).
+  const addedClassroom = new Map(plan.classroomsAdd.map((c) => [c.id, c]));
+  const addedStudent = new Map(plan.studentsAdd.map((st) => [st.id, st]));
   const classOf = (sid: string) => classLocal.get(sid) ?? resolve('classroom', sid);
   const classroomNow = (id: string) =>
-    plan.classroomsUpdate.get(id) ??
-    plan.classroomsAdd.find((c) => c.id === id) ??
-    state.classrooms.get(id);
+    plan.classroomsUpdate.get(id) ?? addedClassroom.get(id) ?? state.classrooms.get(id);
   const studentNow = (id: string) =>
-    plan.studentsUpdate.get(id) ??
-    plan.studentsAdd.find((s) => s.id === id) ??
-    state.students.get(id);
+    plan.studentsUpdate.get(id) ?? addedStudent.get(id) ?? state.students.get(id);
   const teacherOf = new Map<string, { staff: string; primary: boolean }>();
   const homeroomOf = new Map<string, { classroom: string; homeroom: boolean }>();
   const cleared: {
@@ -979,7 +983,7 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
     const now = classroomNow(classroom);
     if (!now || now.teacher_id === teacher) return false;
     const next = { ...now, teacher_id: teacher };
-    const added = plan.classroomsAdd.find((c) => c.id === classroom);
+    const added = addedClassroom.get(classroom);
     if (added) added.teacher_id = teacher;
     else plan.classroomsUpdate.set(classroom, next);
     return true;
@@ -988,7 +992,7 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
     const now = studentNow(student);
     if (!now || now.homeroom_id === classroom) return false;
     if (plan.studentsExit.has(student)) return false;
-    const added = plan.studentsAdd.find((s) => s.id === student);
+    const added = addedStudent.get(student);
     if (added) added.homeroom_id = classroom;
     else plan.studentsUpdate.set(student, { ...now, homeroom_id: classroom });
     plan.touchedStudents.add(student);
