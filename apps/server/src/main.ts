@@ -29,6 +29,11 @@ import {
   reachableBecause,
   seedsDemo,
 } from './deployment';
+import {
+  exportOneRosterCommand,
+  importOneRosterCommand,
+  importServicesCommand,
+} from './import-cli';
 import { restore } from './restore';
 import { schoolYearLastDay } from './school-year';
 
@@ -62,6 +67,15 @@ Commands:
     --district NAME       their own password and enrol two-step sign-in; run again for a
     [--name N]            fresh link. Nothing is seeded. --timezone: the new district's
     [--timezone Z]        zone (default America/Chicago)
+  import oneroster PATH   read a OneRoster 1.2 CSV bundle (a zip or a folder) into the
+    [--dry-run]           district (an empty database: the district org makes it); report
+    [--district NAME]     per file what is added, updated, deactivated, unchanged, with
+    [--errors FILE]       conflicts and every error (also as CSV, FILE); all or nothing;
+                          --dry-run writes nothing. Exits 1 when anything was refused
+  import services PATH    read IEP services.csv and goals.csv (a zip, a folder or one CSV;
+    [--dry-run]           mapping.csv renames columns) into the district, the same way
+  export oneroster DIR    write the district as OneRoster 1.2 CSV files into DIR (or a zip,
+    [--district NAME]     when DIR ends .zip); importing it back changes nothing
   --help                  this text
 
 Environment:
@@ -335,6 +349,8 @@ async function main(argv: string[]): Promise<void> {
         district: { type: 'string' },
         name: { type: 'string' },
         timezone: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        errors: { type: 'string' },
       },
     });
   let parsed: ReturnType<typeof parse>;
@@ -352,6 +368,36 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'audit') {
     if (positionals[1] !== 'verify' || positionals.length !== 2) fail('Usage: audit verify');
     process.exitCode = await auditVerify();
+    return;
+  }
+  if (command === 'import' || command === 'export') {
+    const [, format, path] = positionals;
+    const formats = command === 'import' ? ['oneroster', 'services'] : ['oneroster'];
+    if (!format || !formats.includes(format) || !path || positionals.length !== 3)
+      fail(
+        command === 'import'
+          ? 'Usage: import oneroster PATH [--dry-run] | import services PATH [--dry-run]'
+          : 'Usage: export oneroster DIR',
+      );
+    if (values['dry-run'] && command === 'export') fail('--dry-run is an option of import');
+    const conn = openDatabase();
+    try {
+      await migrate(conn);
+      await useAuditKey(conn);
+      if (command === 'export') {
+        process.exitCode = await exportOneRosterCommand(conn, path, values);
+        return;
+      }
+      const run = format === 'services' ? importServicesCommand : importOneRosterCommand;
+      process.exitCode = await run(conn, path, {
+        dryRun: values['dry-run'] ?? false,
+        district: values.district,
+        errors: values.errors,
+      });
+      if (!values['dry-run']) await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
+    } finally {
+      await conn.close();
+    }
     return;
   }
   const takesFile = command === 'backup' || command === 'restore';

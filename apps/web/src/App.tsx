@@ -6,6 +6,7 @@ import { CaseloadPage } from './pages/CaseloadPage';
 import { FidelityPage } from './pages/FidelityPage';
 import { GoalEditPage } from './pages/GoalEditPage';
 import { HomePage } from './pages/HomePage';
+import { ImportPage } from './pages/ImportPage';
 import { LogSessionPage } from './pages/LogSessionPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OutcomesPage } from './pages/OutcomesPage';
@@ -56,6 +57,7 @@ export function App() {
         <Route path="/admin/records" element={<AdminRecordsPage />} />
         <Route path="/admin/people" element={<PeoplePage />} />
         <Route path="/admin/sign-in" element={<SignInSettingsPage />} />
+        <Route path="/admin/import" element={<ImportPage />} />
         <Route path="/account" element={<AccountPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

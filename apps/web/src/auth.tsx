@@ -177,6 +177,11 @@ export function RequireAuth() {
             Sign-in settings
           </NavLink>
         ),
+        me.data.role === 'admin' && (
+          <NavLink key="import" to="/admin/import">
+            Import
+          </NavLink>
+        ),
         <NavLink key="account" to="/account">
           Account
         </NavLink>,

@@ -5,6 +5,7 @@ import { caseloadRouter } from './router/caseload';
 import { fidelityRouter } from './router/fidelity';
 import { goalsRouter } from './router/goals';
 import { homeRouter } from './router/home';
+import { importsRouter } from './router/imports';
 import { modelChangesRouter } from './router/modelChanges';
 import { outcomesRouter } from './router/outcomes';
 import { peopleRouter } from './router/people';
@@ -41,6 +42,7 @@ export const appRouter = createTRPCRouter({
   modelChanges: modelChangesRouter,
   recommendations: recommendationsRouter,
   home: homeRouter,
+  imports: importsRouter,
 });
 
 export type AppRouter = typeof appRouter;

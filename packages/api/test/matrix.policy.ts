@@ -1,5 +1,5 @@
 import type { Connection } from '@carryover/db';
-import type { Role } from '@carryover/domain';
+import { type Role, zipCsvFiles } from '@carryover/domain';
 import { A, B, PERIODS } from './fixtures';
 
 // THE access policy, one entry per procedure of the router: what each role gets, and a valid
@@ -570,6 +570,10 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     }),
     last: true,
   },
+  'imports.upload': {
+    access: only({ admin: 'allow' }),
+    input: () => ({ kind: 'oneroster', zipBase64: EMPTY_BUNDLE, dryRun: true }),
+  },
 };
 
 const STUDENT_FIELDS = {
@@ -622,6 +626,10 @@ function serviceOf(s: Subject) {
   if (s.kind === 'foreign') return { ...fixture, serviceId: B.service };
   return { ...fixture, serviceId: 'svc-999' };
 }
+/** A zip holding a manifest that lists no file: a valid dry run that changes nothing. */
+const EMPTY_BUNDLE = Buffer.from(
+  zipCsvFiles({ 'manifest.csv': 'propertyName,value\r\noneroster.version,1.2\r\n' }),
+).toString('base64');
 
 const NAMES: Record<string, string> = {
   [A.students.ava]: 'Ava Lopez',

@@ -519,6 +519,29 @@ export interface OidcSignInTable {
   code_verifier: string;
   created_at: string;
   expires_at: string;
+/** The key a district's own system gives a row (a OneRoster `sourcedId`), per kind of row. */
+export interface SourceKeyTable {
+  /** district, school, staff, student, classroom, period */
+  kind: string;
+  sourced_id: string;
+  local_id: string;
+  /** `active`, or `tobedeleted` once an import deactivated the row. */
+  status: string;
+/** One import, applied, refused or dry run (2026_11_30_p_import). */
+export interface ImportRunTable {
+  /** oneroster or services */
+  kind: string;
+  /** The admin who imported through the page; null from the command line. */
+  actor_id: string | null;
+  /** Who, in words: the admin's email, or `cli:<os user>`. */
+  actor_label: string;
+  started_at: string;
+  finished_at: string;
+  outcome: 'applied' | 'refused' | 'dry_run';
+  /** JSON: [{ name, sha256, bytes, mode }] */
+  files: string;
+  /** JSON of the import's report: per-file counts, conflicts, the error count. */
+  summary: string;
 }
 
 export interface LoginAttemptTable {
@@ -572,6 +595,8 @@ export interface Database {
   identity_provider: IdentityProviderTable;
   staff_identity: StaffIdentityTable;
   oidc_sign_in: OidcSignInTable;
+  source_key: SourceKeyTable;
+  import_run: ImportRunTable;
 }
 
 export type District = Selectable<DistrictTable>;

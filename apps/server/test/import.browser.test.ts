@@ -1,0 +1,161 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportOneRoster, openDatabase } from '@carryover/db';
+import { csvRecords, readCsv, zipCsvFiles } from '@carryover/domain';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  haveChromium,
+  launchChromium,
+  newContext,
+  type RunningCarryover,
+  signIn,
+  startCarryover,
+} from './support/e2e';
+
+// Issue 14 through the web app: the admin uploads the demo district's own OneRoster export with
+// one new student whose birth date is impossible, sees that error (and downloads it as CSV),
+// fixes it, checks again, applies, and finds the student on the Caseload.
+
+const shots = process.env.SHOTS_DIR ?? '/tmp/shots-import';
+const work = mkdtempSync(join(tmpdir(), 'carryover-import-e2e-'));
+
+/** One CSV record aligned to `text`'s header. */
+function rowFor(text: string, values: Record<string, string>): string {
+  const { header } = readCsv(text);
+  return csvRecords([header.map((h) => values[h] ?? '')]);
+}
+
+async function upload(page: Page, path: string) {
+  await page.getByLabel('Zip file').setInputFiles(path);
+  await page.getByRole('button', { name: 'Check (dry run)' }).click();
+}
+
+describe.skipIf(!haveChromium)('browser: import', () => {
+  let app: RunningCarryover;
+  let browser: Browser;
+  let broken: string;
+  let fixed: string;
+
+  beforeAll(async () => {
+    app = await startCarryover();
+    browser = await launchChromium();
+    const conn = openDatabase(app.dbPath);
+    try {
+      const district = await conn.db.selectFrom('district').select('id').executeTakeFirstOrThrow();
+      const files = await exportOneRoster(conn.db, district.id);
+      const school = readCsv(files['orgs.csv'] as string).records.find(
+        (r) => r.row.type === 'school',
+      )?.row.sourcedId as string;
+      const users = `${files['users.csv']}${rowFor(files['users.csv'] as string, {
+        sourcedId: 'e2e-new-student',
+        enabledUser: 'true',
+        givenName: 'Zoë',
+        familyName: 'Importé',
+        grades: '3',
+        primaryOrgSourcedId: school,
+      })}`;
+      const roles = `${files['roles.csv']}${rowFor(files['roles.csv'] as string, {
+        sourcedId: 'e2e-new-student-role',
+        userSourcedId: 'e2e-new-student',
+        roleType: 'primary',
+        role: 'student',
+        orgSourcedId: school,
+      })}`;
+      const demographics = (birthDate: string) =>
+        `${files['demographics.csv']}${rowFor(files['demographics.csv'] as string, {
+          sourcedId: 'e2e-new-student',
+          birthDate,
+        })}`;
+      broken = join(work, 'district-broken.zip');
+      fixed = join(work, 'district.zip');
+      writeFileSync(
+        broken,
+        zipCsvFiles({
+          ...files,
+          'users.csv': users,
+          'roles.csv': roles,
+          'demographics.csv': demographics('2017-02-30'),
+        }),
+      );
+      writeFileSync(
+        fixed,
+        zipCsvFiles({
+          ...files,
+          'users.csv': users,
+          'roles.csv': roles,
+          'demographics.csv': demographics('2017-02-28'),
+        }),
+      );
+    } finally {
+      await conn.close();
+    }
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('shows the broken row, takes the fixed bundle, and the new student is on the caseload', async () => {
+    const context = await newContext(browser, {
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
+    });
+    const page = await context.newPage();
+    await signIn(page, app.baseUrl, 'admin@demo.test');
+    await page.getByRole('link', { name: 'Import' }).click();
+    await page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();
+
+    await upload(page, broken);
+    await page.getByRole('heading', { name: /^Refused: 1 error, nothing was written/ }).waitFor();
+    const errorRow = page.locator('table.import-errors tbody tr');
+    await expect(errorRow.allTextContents()).resolves.toEqual([
+      expect.stringContaining('demographics.csv'),
+    ]);
+    const cells = await errorRow.locator('td').allTextContents();
+    expect(cells.slice(2)).toEqual([
+      'birthDate',
+      '2017-02-30',
+      'must be a real date written YYYY-MM-DD',
+    ]);
+    expect(await page.getByRole('button', { name: 'Apply' }).isDisabled()).toBe(true);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download the errors (CSV)' }).click(),
+    ]);
+    const csv = readFileSync((await download.path()) as string, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('"file","line","column","value","reason"');
+    expect(csv).toContain('"birthDate","2017-02-30","must be a real date written YYYY-MM-DD"');
+    await page.screenshot({ path: `${shots}/import-refused-desktop.png`, fullPage: true });
+
+    await upload(page, fixed);
+    await page.getByRole('heading', { name: /^Dry run: nothing was written/ }).waitFor();
+    const usersRow = page.locator('table.import-counts tbody tr', { hasText: 'users.csv' });
+    expect((await usersRow.locator('td').allTextContents()).slice(0, 3)).toEqual(['1', '0', '0']);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page
+      .getByRole('heading', { name: 'Applied: the district now holds these files.' })
+      .waitFor();
+    await page.screenshot({ path: `${shots}/import-applied-desktop.png`, fullPage: true });
+
+    await page.getByRole('link', { name: 'Caseload' }).click();
+    await page.getByPlaceholder('Student name').fill('Importé');
+    await page.getByText('Zoë Importé').first().waitFor();
+    await context.close();
+
+    // The phone layout of the page with a report.
+    const phone = await newContext(browser, { viewport: { width: 390, height: 844 } });
+    const small = await phone.newPage();
+    await signIn(small, app.baseUrl, 'admin@demo.test');
+    await small.goto(`${app.baseUrl}/admin/import`);
+    await upload(small, fixed);
+    await small.getByRole('heading', { name: /^Dry run: nothing was written/ }).waitFor();
+    expect(await small.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBe(
+      0,
+    );
+    await small.screenshot({ path: `${shots}/import-dry-run-phone.png`, fullPage: true });
+    await phone.close();
+  }, 240_000);
+});
