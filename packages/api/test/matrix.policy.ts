@@ -529,7 +529,9 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
   'students.update': {
     access: only({ admin: 'scope', coordinator: 'scope' }),
     input: (s) => {
-      const [firstName = 'Nobody', lastName = 'Here'] = (NAMES[s.studentId] ?? 'Nobody Here').split(' ');
+      const [firstName = 'Nobody', lastName = 'Here'] = (NAMES[s.studentId] ?? 'Nobody Here').split(
+        ' ',
+      );
       return { ...STUDENT_FIELDS, studentId: s.studentId, expectedVersion: 1, firstName, lastName };
     },
   },

@@ -519,16 +519,24 @@ export interface OidcSignInTable {
   code_verifier: string;
   created_at: string;
   expires_at: string;
+}
+
 /** The key a district's own system gives a row (a OneRoster `sourcedId`), per kind of row. */
 export interface SourceKeyTable {
+  district_id: string;
   /** district, school, staff, student, classroom, period */
   kind: string;
   sourced_id: string;
   local_id: string;
   /** `active`, or `tobedeleted` once an import deactivated the row. */
   status: string;
+  updated_at: string;
+}
+
 /** One import, applied, refused or dry run (2026_11_30_p_import). */
 export interface ImportRunTable {
+  district_id: string;
+  id: string;
   /** oneroster or services */
   kind: string;
   /** The admin who imported through the page; null from the command line. */

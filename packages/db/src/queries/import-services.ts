@@ -44,7 +44,8 @@ interface ServiceRow {
   id: string;
   student_id: string;
   discipline: string;
-  provider_id: string;
+  /** Null while the service waits for a provider (the Students page lists it). */
+  provider_id: string | null;
   minutes: number;
   per: 'week' | 'month';
   model: string;
