@@ -344,18 +344,52 @@ export const ADDITIVE_FIGURES = [
   'surplus',
 ] as const satisfies readonly (keyof FidelityFigures)[];
 
+// ---------------------------------------------------------------------------------------------
+// The report, in two steps: a summary that does not depend on today or the policy, finished for
+// a day and a policy. A summary is what `fidelity_summary` keeps per student, discipline and
+// reporting period (docs/architecture.md, "Fidelity summaries"); `computeFidelity` is the same
+// two steps over fresh input, so the kept figures and a recompute cannot drift.
+
+/** One ISO week of a period, reduced from services and sessions; nothing here depends on today. */
+export interface FidelitySummaryWeek {
+  /** Monday of the ISO week. */
+  weekStart: IsoDate;
+  /** Mandated minutes on each day Monday … Sunday inside the period (0 outside it). */
+  mandated: number[];
+  /** Per model with a mandate (split or single-model services): its minutes by day, as above. */
+  modelMandated: Partial<Record<SessionModel, number[]>>;
+  /** Minutes of `scheduled` sessions by day, Monday … Sunday; absent when there are none. */
+  scheduled?: number[];
+  /** Logged minutes attended `delivered`. */
+  delivered: number;
+  /** Logged minutes attended `makeup`. */
+  makeupDelivered: number;
+  /** Logged minutes per missed reason (reasons with minutes only). */
+  missed: Partial<Record<MissedReason, number>>;
+  /** Logged `delivered` or `makeup` minutes per session model (models with minutes only). */
+  served: Partial<Record<SessionModel, number>>;
+}
+
+/** One student's services in one discipline over a period, before "today" and the policy. */
+export interface FidelitySummary {
+  from: IsoDate;
+  to: IsoDate;
+  weeks: FidelitySummaryWeek[];
+}
+
+const sevenZeros = () => [0, 0, 0, 0, 0, 0, 0];
+
 /**
- * The service-fidelity report for one student's services in one discipline over [from, to]:
- * one entry per ISO week meeting the period (clipped to it) and the period total. Services that
- * change mid-period (one ends, the next starts) are each counted over their own dates. Only
- * sessions dated inside the period count. Every figure is defined on `FidelityFigures`.
- * Throws a RangeError on a bad date, `to` before `from`, or minutes that are not whole and ≥ 0.
+ * The date-independent part of the report over [from, to]: per ISO week, the mandate of each day
+ * (in total and per model), scheduled minutes by day, and the logged minutes by attendance and
+ * model. Same inputs and checks as `computeFidelity` (without `today` and `policy`).
  */
-export function computeFidelity(input: FidelityInput): FidelityReport {
-  const { services, sessions, policy, from, to, today } = input;
+export function summarizeFidelity(
+  input: Omit<FidelityInput, 'today' | 'policy'>,
+): FidelitySummary {
+  const { services, sessions, from, to } = input;
   const fromDay = dayNumber(from);
   const toDay = dayNumber(to);
-  const todayDay = dayNumber(today);
   if (toDay < fromDay) throw new RangeError(`Period ends (${to}) before it starts (${from})`);
   for (const s of services) {
     checkMinutes(s.minutes, `Service ${s.id} minutes`);
@@ -363,16 +397,20 @@ export function computeFidelity(input: FidelityInput): FidelityReport {
   }
 
   const firstMonday = dayNumber(weekStart(from));
-  const weeks: FidelityWeek[] = [];
+  const weeks: FidelitySummaryWeek[] = [];
   for (let monday = firstMonday; monday <= toDay; monday += 7) {
     weeks.push({
-      ...emptyFigures(),
       weekStart: fromDayNumber(monday),
-      from: fromDayNumber(Math.max(monday, fromDay)),
-      to: fromDayNumber(Math.min(monday + 6, toDay)),
+      mandated: sevenZeros(),
+      modelMandated: {},
+      delivered: 0,
+      makeupDelivered: 0,
+      missed: {},
+      served: {},
     });
   }
   const weekOf = (day: number) => weeks[Math.floor((day - firstMonday) / 7)]!;
+  const slot = (day: number) => (day - firstMonday) % 7;
 
   for (const service of services) {
     const span = activeSpan(service, fromDay, toDay);
@@ -380,14 +418,13 @@ export function computeFidelity(input: FidelityInput): FidelityReport {
     const models = modelMandates(service);
     for (let day = span[0]; day <= span[1]; day++) {
       const week = weekOf(day);
-      const past = day <= todayDay;
-      const minutes = mandateOnDay(service.minutes, service.per, day);
-      week.mandated += minutes;
-      if (past) week.mandatedToDate += minutes;
+      const i = slot(day);
+      week.mandated[i]! += mandateOnDay(service.minutes, service.per, day);
       for (const part of models) {
         const own = mandateOnDay(part.minutes, service.per, day);
-        week.perModel[part.model].mandated += own;
-        if (past) week.perModel[part.model].mandatedToDate += own;
+        const byDay = week.modelMandated[part.model] ?? sevenZeros();
+        byDay[i]! += own;
+        week.modelMandated[part.model] = byDay;
       }
     }
   }
@@ -401,21 +438,78 @@ export function computeFidelity(input: FidelityInput): FidelityReport {
     const week = weekOf(day);
     const minutes = session.minutes;
     if (session.scheduled) {
-      if (day > todayDay) week.scheduled += minutes;
-      else week.unlogged += minutes;
+      week.scheduled ??= sevenZeros();
+      week.scheduled[slot(day)]! += minutes;
       continue;
     }
     const attendance = session.attendance;
     if (attendance === 'delivered' || attendance === 'makeup') {
       if (attendance === 'delivered') week.delivered += minutes;
       else week.makeupDelivered += minutes;
-      week.perModel[session.model].served += minutes;
+      week.served[session.model] = (week.served[session.model] ?? 0) + minutes;
       continue;
     }
-    week.missed[attendance] += minutes;
-    week.missedTotal += minutes;
-    if (missedCategory(attendance, policy) === 'owed') week.owed += minutes;
-    else week.accounted += minutes;
+    week.missed[attendance] = (week.missed[attendance] ?? 0) + minutes;
+  }
+  return { from, to, weeks };
+}
+
+/** Σ of `byDay` over the days up to `upTo` (a slot index, inclusive; −1 for none). */
+function sumThrough(byDay: readonly number[], upTo: number): number {
+  let total = 0;
+  for (let i = 0; i <= Math.min(upTo, 6); i++) total += byDay[i] ?? 0;
+  return total;
+}
+
+/**
+ * A summary finished for `today` under `policy`: exactly `computeFidelity` over the inputs the
+ * summary was made from (see `FidelityFigures` for every figure).
+ */
+export function fidelityOn(
+  summary: FidelitySummary,
+  today: IsoDate,
+  policy: AbsencePolicy,
+): FidelityReport {
+  const { from, to } = summary;
+  const fromDay = dayNumber(from);
+  const toDay = dayNumber(to);
+  const todayDay = dayNumber(today);
+  const weeks: FidelityWeek[] = [];
+  for (const s of summary.weeks) {
+    const monday = dayNumber(s.weekStart);
+    // Days of this week on or before today: slots 0 … pastUpTo.
+    const pastUpTo = todayDay - monday;
+    const week: FidelityWeek = {
+      ...emptyFigures(),
+      weekStart: s.weekStart,
+      from: fromDayNumber(Math.max(monday, fromDay)),
+      to: fromDayNumber(Math.min(monday + 6, toDay)),
+    };
+    week.mandated = sumThrough(s.mandated, 6);
+    week.mandatedToDate = sumThrough(s.mandated, pastUpTo);
+    for (const model of sessionModels) {
+      const byDay = s.modelMandated[model];
+      if (byDay) {
+        week.perModel[model].mandated = sumThrough(byDay, 6);
+        week.perModel[model].mandatedToDate = sumThrough(byDay, pastUpTo);
+      }
+      week.perModel[model].served = s.served[model] ?? 0;
+    }
+    if (s.scheduled) {
+      week.unlogged = sumThrough(s.scheduled, pastUpTo);
+      week.scheduled = sumThrough(s.scheduled, 6) - week.unlogged;
+    }
+    week.delivered = s.delivered;
+    week.makeupDelivered = s.makeupDelivered;
+    for (const reason of missedReasons) {
+      const minutes = s.missed[reason] ?? 0;
+      if (minutes === 0) continue;
+      week.missed[reason] = minutes;
+      week.missedTotal += minutes;
+      if (missedCategory(reason, policy) === 'owed') week.owed += minutes;
+      else week.accounted += minutes;
+    }
+    weeks.push(week);
   }
 
   const total = emptyFigures();
@@ -441,6 +535,18 @@ export function computeFidelity(input: FidelityInput): FidelityReport {
   total.behind = Math.max(0, behindSoFar);
 
   return { from, to, today, policy, weeks, total };
+}
+
+/**
+ * The service-fidelity report for one student's services in one discipline over [from, to]:
+ * one entry per ISO week meeting the period (clipped to it) and the period total. Services that
+ * change mid-period (one ends, the next starts) are each counted over their own dates. Only
+ * sessions dated inside the period count. Every figure is defined on `FidelityFigures`.
+ * Throws a RangeError on a bad date, `to` before `from`, or minutes that are not whole and ≥ 0.
+ * It is `fidelityOn(summarizeFidelity(input), today, policy)`.
+ */
+export function computeFidelity(input: FidelityInput): FidelityReport {
+  return fidelityOn(summarizeFidelity(input), input.today, input.policy);
 }
 
 /**
