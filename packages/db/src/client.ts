@@ -14,6 +14,7 @@ import {
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index';
+import { rebuildAllFidelitySummaries } from './queries/fidelity-summaries';
 import { fillMissingGoalSummaries } from './queries/goal-summaries';
 import type { Database } from './schema';
 
@@ -152,5 +153,6 @@ export async function migrateToLatest(db: DB): Promise<string[]> {
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   // The migration made the table; the progress math that fills it is app code.
   if (applied.includes('2026_11_30_f_goal_summaries')) await fillMissingGoalSummaries(db);
+  if (applied.includes('2026_11_30_m_fidelity_summaries')) await rebuildAllFidelitySummaries(db);
   return applied;
 }

@@ -8,6 +8,7 @@ export * from './queries/caseload';
 export * from './queries/comparison';
 export * from './queries/data-version';
 export * from './queries/fidelity';
+export * from './queries/fidelity-summaries';
 export * from './queries/goal-summaries';
 export * from './queries/goals';
 export * from './queries/maintenance';

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { postgresUrlOf } from '../client';
 import { systemClock } from '../clock';
 import { bumpDataVersion } from '../queries/data-version';
+import { rebuildFidelitySummaries } from '../queries/fidelity-summaries';
 import { rebuildGoalSummaries } from '../queries/goal-summaries';
 import type { Database } from '../schema';
 import {
@@ -123,6 +124,7 @@ export async function seedDemoDistrict(
     const made = await gen.run();
     await bumpDataVersion(trx, made.districtId);
     await rebuildGoalSummaries(trx, made.districtId);
+    await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
     return made;
   });
   resolved.onProgress({ step: 'commit', done: 1, total: 1 });
