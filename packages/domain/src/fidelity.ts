@@ -350,39 +350,36 @@ export const ADDITIVE_FIGURES = [
 // reporting period (docs/architecture.md, "Fidelity summaries"); `computeFidelity` is the same
 // two steps over fresh input, so the kept figures and a recompute cannot drift.
 
-/** One ISO week of a period, reduced from services and sessions; nothing here depends on today. */
-export interface FidelitySummaryWeek {
-  /** Monday of the ISO week. */
-  weekStart: IsoDate;
-  /** Mandated minutes on each day Monday … Sunday inside the period (0 outside it). */
-  mandated: number[];
-  /** Per model with a mandate (split or single-model services): its minutes by day, as above. */
-  modelMandated: Partial<Record<SessionModel, number[]>>;
-  /** Minutes of `scheduled` sessions by day, Monday … Sunday; absent when there are none. */
-  scheduled?: number[];
-  /** Logged minutes attended `delivered`. */
-  delivered: number;
-  /** Logged minutes attended `makeup`. */
-  makeupDelivered: number;
-  /** Logged minutes per missed reason (reasons with minutes only). */
-  missed: Partial<Record<MissedReason, number>>;
-  /** Logged `delivered` or `makeup` minutes per session model (models with minutes only). */
-  served: Partial<Record<SessionModel, number>>;
-}
-
-/** One student's services in one discipline over a period, before "today" and the policy. */
+/**
+ * One student's services in one discipline over a period, reduced to what does not depend on
+ * today or the absence policy: per ISO week meeting the period (week i starts on the Monday of
+ * `from`'s week plus 7·i days), the mandate of each weekday and the logged minutes. Held in
+ * columns (one array entry per week) so a stored summary stays small.
+ */
 export interface FidelitySummary {
   from: IsoDate;
   to: IsoDate;
-  weeks: FidelitySummaryWeek[];
+  /** Per week, mandated minutes Monday … Friday inside the period (weekends carry none). */
+  mandated: number[][];
+  /** Per model with a mandate (split or single-model services): its minutes, as `mandated`. */
+  modelMandated: Partial<Record<SessionModel, number[][]>>;
+  /** Per week, minutes of `scheduled` sessions Monday … Sunday; absent when there are none. */
+  scheduled?: number[][];
+  /** Per week, logged minutes attended `delivered`. */
+  delivered: number[];
+  /** Per week, logged minutes attended `makeup`. */
+  makeupDelivered: number[];
+  /** Per missed reason with minutes: the logged minutes per week. */
+  missed: Partial<Record<MissedReason, number[]>>;
+  /** Per session model with minutes: logged `delivered` or `makeup` minutes per week. */
+  served: Partial<Record<SessionModel, number[]>>;
 }
 
-const sevenZeros = () => [0, 0, 0, 0, 0, 0, 0];
+const zeros = (n: number) => new Array<number>(n).fill(0);
 
 /**
- * The date-independent part of the report over [from, to]: per ISO week, the mandate of each day
- * (in total and per model), scheduled minutes by day, and the logged minutes by attendance and
- * model. Same inputs and checks as `computeFidelity` (without `today` and `policy`).
+ * The date-independent part of the report over [from, to] (see `FidelitySummary`). Same inputs
+ * and checks as `computeFidelity`, without `today` and `policy`.
  */
 export function summarizeFidelity(
   input: Omit<FidelityInput, 'today' | 'policy'>,
@@ -397,19 +394,19 @@ export function summarizeFidelity(
   }
 
   const firstMonday = dayNumber(weekStart(from));
-  const weeks: FidelitySummaryWeek[] = [];
-  for (let monday = firstMonday; monday <= toDay; monday += 7) {
-    weeks.push({
-      weekStart: fromDayNumber(monday),
-      mandated: sevenZeros(),
-      modelMandated: {},
-      delivered: 0,
-      makeupDelivered: 0,
-      missed: {},
-      served: {},
-    });
-  }
-  const weekOf = (day: number) => weeks[Math.floor((day - firstMonday) / 7)]!;
+  const weekCount = Math.floor((toDay - firstMonday) / 7) + 1;
+  const perWeek = (days: number) => Array.from({ length: weekCount }, () => zeros(days));
+  const summary: FidelitySummary = {
+    from,
+    to,
+    mandated: perWeek(5),
+    modelMandated: {},
+    delivered: zeros(weekCount),
+    makeupDelivered: zeros(weekCount),
+    missed: {},
+    served: {},
+  };
+  const weekOf = (day: number) => Math.floor((day - firstMonday) / 7);
   const slot = (day: number) => (day - firstMonday) % 7;
 
   for (const service of services) {
@@ -417,14 +414,13 @@ export function summarizeFidelity(
     if (!span) continue;
     const models = modelMandates(service);
     for (let day = span[0]; day <= span[1]; day++) {
-      const week = weekOf(day);
       const i = slot(day);
-      week.mandated[i]! += mandateOnDay(service.minutes, service.per, day);
+      if (i > 4) continue; // no mandate on a weekend
+      const w = weekOf(day);
+      summary.mandated[w]![i]! += mandateOnDay(service.minutes, service.per, day);
       for (const part of models) {
-        const own = mandateOnDay(part.minutes, service.per, day);
-        const byDay = week.modelMandated[part.model] ?? sevenZeros();
-        byDay[i]! += own;
-        week.modelMandated[part.model] = byDay;
+        const byWeek = (summary.modelMandated[part.model] ??= perWeek(5));
+        byWeek[w]![i]! += mandateOnDay(part.minutes, service.per, day);
       }
     }
   }
@@ -435,87 +431,107 @@ export function summarizeFidelity(
     if (day < fromDay || day > toDay) continue;
     if (session.serviceId !== null && !serviceIds.has(session.serviceId)) continue;
     checkMinutes(session.minutes, `Session minutes on ${session.date}`);
-    const week = weekOf(day);
+    const w = weekOf(day);
     const minutes = session.minutes;
     if (session.scheduled) {
-      week.scheduled ??= sevenZeros();
-      week.scheduled[slot(day)]! += minutes;
+      summary.scheduled ??= perWeek(7);
+      summary.scheduled[w]![slot(day)]! += minutes;
       continue;
     }
     const attendance = session.attendance;
     if (attendance === 'delivered' || attendance === 'makeup') {
-      if (attendance === 'delivered') week.delivered += minutes;
-      else week.makeupDelivered += minutes;
-      week.served[session.model] = (week.served[session.model] ?? 0) + minutes;
+      if (attendance === 'delivered') summary.delivered[w]! += minutes;
+      else summary.makeupDelivered[w]! += minutes;
+      (summary.served[session.model] ??= zeros(weekCount))[w]! += minutes;
       continue;
     }
-    week.missed[attendance] = (week.missed[attendance] ?? 0) + minutes;
+    (summary.missed[attendance] ??= zeros(weekCount))[w]! += minutes;
   }
-  return { from, to, weeks };
+  return summary;
 }
 
-/** Σ of `byDay` over the days up to `upTo` (a slot index, inclusive; −1 for none). */
+/** Σ of `byDay` over the slots 0 … `upTo` (inclusive; none when negative). */
 function sumThrough(byDay: readonly number[], upTo: number): number {
   let total = 0;
-  for (let i = 0; i <= Math.min(upTo, 6); i++) total += byDay[i] ?? 0;
+  const last = Math.min(upTo, byDay.length - 1);
+  for (let i = 0; i <= last; i++) total += byDay[i]!;
   return total;
 }
 
+/** Sets every figure of `f` back to 0, in place. */
+function resetFigures(f: FidelityFigures): FidelityFigures {
+  for (const key of ADDITIVE_FIGURES) f[key] = 0;
+  f.makeupsOwed = 0;
+  f.behind = 0;
+  for (const reason of missedReasons) f.missed[reason] = 0;
+  for (const model of sessionModels) {
+    const m = f.perModel[model];
+    m.mandated = 0;
+    m.mandatedToDate = 0;
+    m.served = 0;
+  }
+  return f;
+}
+
 /**
- * A summary finished for `today` under `policy`: exactly `computeFidelity` over the inputs the
- * summary was made from (see `FidelityFigures` for every figure).
+ * Finishes a summary for `today` under `policy`: the period total, and each week to `onWeek`
+ * when given (without it, one scratch week is reused and no dates are formatted, for callers
+ * that want totals only).
  */
-export function fidelityOn(
-  summary: FidelitySummary,
+function finishFidelity(
+  s: FidelitySummary,
   today: IsoDate,
   policy: AbsencePolicy,
-): FidelityReport {
-  const { from, to } = summary;
-  const fromDay = dayNumber(from);
-  const toDay = dayNumber(to);
+  onWeek?: (week: FidelityWeek) => void,
+): FidelityFigures {
+  const fromDay = dayNumber(s.from);
+  const toDay = dayNumber(s.to);
   const todayDay = dayNumber(today);
-  const weeks: FidelityWeek[] = [];
-  for (const s of summary.weeks) {
-    const monday = dayNumber(s.weekStart);
+  const firstMonday = dayNumber(weekStart(s.from));
+  const owedReasons = missedReasons.filter((r) => missedCategory(r, policy) === 'owed');
+  const total = emptyFigures();
+  const scratch = emptyFigures();
+  let owedSoFar = 0;
+  let behindSoFar = 0;
+  for (let i = 0; i < s.mandated.length; i++) {
+    const monday = firstMonday + 7 * i;
     // Days of this week on or before today: slots 0 … pastUpTo.
     const pastUpTo = todayDay - monday;
-    const week: FidelityWeek = {
-      ...emptyFigures(),
-      weekStart: s.weekStart,
-      from: fromDayNumber(Math.max(monday, fromDay)),
-      to: fromDayNumber(Math.min(monday + 6, toDay)),
-    };
-    week.mandated = sumThrough(s.mandated, 6);
-    week.mandatedToDate = sumThrough(s.mandated, pastUpTo);
+    let week: FidelityFigures;
+    if (onWeek) {
+      week = {
+        ...emptyFigures(),
+        weekStart: fromDayNumber(monday),
+        from: fromDayNumber(Math.max(monday, fromDay)),
+        to: fromDayNumber(Math.min(monday + 6, toDay)),
+      } as FidelityWeek;
+    } else week = resetFigures(scratch);
+    week.mandated = sumThrough(s.mandated[i]!, 6);
+    week.mandatedToDate = sumThrough(s.mandated[i]!, pastUpTo);
     for (const model of sessionModels) {
-      const byDay = s.modelMandated[model];
-      if (byDay) {
-        week.perModel[model].mandated = sumThrough(byDay, 6);
-        week.perModel[model].mandatedToDate = sumThrough(byDay, pastUpTo);
+      const byWeek = s.modelMandated[model];
+      const part = week.perModel[model];
+      if (byWeek) {
+        part.mandated = sumThrough(byWeek[i]!, 6);
+        part.mandatedToDate = sumThrough(byWeek[i]!, pastUpTo);
       }
-      week.perModel[model].served = s.served[model] ?? 0;
+      part.served = s.served[model]?.[i] ?? 0;
     }
     if (s.scheduled) {
-      week.unlogged = sumThrough(s.scheduled, pastUpTo);
-      week.scheduled = sumThrough(s.scheduled, 6) - week.unlogged;
+      week.unlogged = sumThrough(s.scheduled[i]!, pastUpTo);
+      week.scheduled = sumThrough(s.scheduled[i]!, 6) - week.unlogged;
     }
-    week.delivered = s.delivered;
-    week.makeupDelivered = s.makeupDelivered;
+    week.delivered = s.delivered[i]!;
+    week.makeupDelivered = s.makeupDelivered[i]!;
     for (const reason of missedReasons) {
-      const minutes = s.missed[reason] ?? 0;
+      const minutes = s.missed[reason]?.[i] ?? 0;
       if (minutes === 0) continue;
       week.missed[reason] = minutes;
       week.missedTotal += minutes;
-      if (missedCategory(reason, policy) === 'owed') week.owed += minutes;
+      if (owedReasons.includes(reason)) week.owed += minutes;
       else week.accounted += minutes;
     }
-    weeks.push(week);
-  }
 
-  const total = emptyFigures();
-  let owedSoFar = 0;
-  let behindSoFar = 0;
-  for (const week of weeks) {
     deriveWeek(week);
     owedSoFar += week.owed - week.makeupDelivered;
     behindSoFar += week.mandatedToDate - week.delivered - week.makeupDelivered - week.accounted;
@@ -530,11 +546,34 @@ export function fidelityOn(
       into.mandatedToDate += part.mandatedToDate;
       into.served += part.served;
     }
+    onWeek?.(week as FidelityWeek);
   }
   total.makeupsOwed = Math.max(0, owedSoFar);
   total.behind = Math.max(0, behindSoFar);
+  return total;
+}
 
-  return { from, to, today, policy, weeks, total };
+/**
+ * A summary finished for `today` under `policy`: exactly `computeFidelity` over the inputs the
+ * summary was made from (see `FidelityFigures` for every figure).
+ */
+export function fidelityOn(
+  summary: FidelitySummary,
+  today: IsoDate,
+  policy: AbsencePolicy,
+): FidelityReport {
+  const weeks: FidelityWeek[] = [];
+  const total = finishFidelity(summary, today, policy, (w) => weeks.push(w));
+  return { from: summary.from, to: summary.to, today, policy, weeks, total };
+}
+
+/** Only the period total of `fidelityOn` (no weeks built): for totals over many rows. */
+export function fidelityTotalOn(
+  summary: FidelitySummary,
+  today: IsoDate,
+  policy: AbsencePolicy,
+): FidelityFigures {
+  return finishFidelity(summary, today, policy);
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   computeFidelity,
   type FidelityFigures,
   fidelityOn,
+  fidelityTotalOn,
   type FidelityInput,
   type FidelityService,
   type FidelitySession,
@@ -293,9 +294,9 @@ describe('fidelity summaries', () => {
           const { today: _today, policy: _policy, ...rest } = inp;
           const kept = JSON.parse(JSON.stringify(summarizeFidelity(rest)));
           const today = on(day);
-          expect(fidelityOn(kept, today, policy)).toEqual(
-            computeFidelity({ ...inp, today, policy }),
-          );
+          const report = computeFidelity({ ...inp, today, policy });
+          expect(fidelityOn(kept, today, policy)).toEqual(report);
+          expect(fidelityTotalOn(kept, today, policy)).toEqual(report.total);
         },
       ),
     );

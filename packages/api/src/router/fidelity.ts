@@ -32,6 +32,7 @@ import {
   fidelityCsvLines,
   fidelityOn,
   fidelityPeriodFingerprint,
+  fidelityTotalOn,
   type IsoDate,
   sumFidelityFigures,
   weekEnd,
@@ -116,12 +117,20 @@ export function fidelityRows(
   return rows;
 }
 
-/** A kept summary row finished for today under the district's policy. */
+/**
+ * A kept summary row finished for today under the district's policy; with `weeks: false` only
+ * its period total (the row's `weeks` left empty), for totals over many rows.
+ */
 function rowOfSummary(
   r: FidelitySummaryRow,
   window: { today: IsoDate; policy: AbsencePolicy },
+  options: { weeks?: boolean } = {},
 ): FidelityRow {
-  const report = fidelityOn(JSON.parse(r.summary) as FidelitySummary, window.today, window.policy);
+  const summary = JSON.parse(r.summary) as FidelitySummary;
+  const report =
+    options.weeks === false
+      ? { total: fidelityTotalOn(summary, window.today, window.policy), weeks: [] }
+      : fidelityOn(summary, window.today, window.policy);
   return {
     studentId: r.student_id,
     studentName: `${r.first_name} ${r.last_name}`,
@@ -249,8 +258,9 @@ async function* scopeBatches(
 }
 
 /**
- * Every row of the viewer's scope for the period, a batch at a time: the kept summaries of a
- * reporting period (in key order), else computed from the sessions a batch of students at a time.
+ * Every row of the viewer's scope for the period, a batch at a time, with its period total (and
+ * no weeks): the kept summaries of a reporting period (in key order), else computed from the
+ * sessions a batch of students at a time.
  */
 export async function* scopeRows(
   ctx: FidelityContext,
@@ -266,7 +276,7 @@ export async function* scopeRows(
       () => scopedStudentIds(ctx.db, ctx.viewer, today),
       { discipline },
     ))
-      yield batch.map((r) => rowOfSummary(r, { today, policy }));
+      yield batch.map((r) => rowOfSummary(r, { today, policy }, { weeks: false }));
     return;
   }
   for await (const { rows } of scopeBatches(ctx, resolved, discipline)) yield rows;
