@@ -247,6 +247,14 @@ for (const target of targets) {
                 const studentId = w.which === 'avaSlp' ? A.students.ava : A.students.cara;
                 const total = w.which === 'avaSlp' ? 60 : 45;
                 const pushIn = (total / 5) * w.pushIn;
+                const { model } = await conn.db
+                  .selectFrom('service')
+                  .select('model')
+                  .where('district_id', '=', A.district)
+                  .where('id', '=', A.services[w.which])
+                  .executeTakeFirstOrThrow();
+                const single = model === 'pull_out' ? 'consult' : 'pull_out';
+                if (!w.toSplit && model === single) break;
                 await admin.modelChanges.create({
                   studentId,
                   serviceId: A.services[w.which],
@@ -254,9 +262,8 @@ for (const target of targets) {
                   reason: 'Property test: a service model change',
                   ...(w.toSplit
                     ? { toModel: 'split', split: { push_in: pushIn, pull_out: total - pushIn } }
-                    : { toModel: n % 2 === 0 ? 'push_in' : 'pull_out' }),
+                    : { toModel: single }),
                 });
-                n++;
                 break;
               }
             }
