@@ -30,9 +30,7 @@ const coordinator = await conn.db
   .orderBy('schools', 'desc')
   .orderBy('staff_user.email')
   .executeTakeFirst();
-const asCoordinator = coordinator
-  ? await signedInCaller(conn, coordinator.email, password)
-  : null;
+const asCoordinator = coordinator ? await signedInCaller(conn, coordinator.email, password) : null;
 const students = await conn.db
   .selectFrom('student')
   .select((eb) => eb.fn.countAll<number>().as('n'))

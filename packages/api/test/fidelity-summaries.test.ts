@@ -51,8 +51,12 @@ async function expectSummariesFresh(conn: Connection): Promise<number> {
     ))
       fresh.push({ district_id: id, ...row });
   }
-  const key = (r: { district_id: string; period_id: string; student_id: string; discipline: string }) =>
-    `${r.district_id}/${r.period_id}/${r.student_id}/${r.discipline}`;
+  const key = (r: {
+    district_id: string;
+    period_id: string;
+    student_id: string;
+    discipline: string;
+  }) => `${r.district_id}/${r.period_id}/${r.student_id}/${r.discipline}`;
   const sort = <T extends Parameters<typeof key>[0]>(rows: T[]) =>
     [...rows].sort((a, b) => (key(a) < key(b) ? -1 : 1));
   expect(

@@ -381,9 +381,7 @@ const zeros = (n: number) => new Array<number>(n).fill(0);
  * The date-independent part of the report over [from, to] (see `FidelitySummary`). Same inputs
  * and checks as `computeFidelity`, without `today` and `policy`.
  */
-export function summarizeFidelity(
-  input: Omit<FidelityInput, 'today' | 'policy'>,
-): FidelitySummary {
+export function summarizeFidelity(input: Omit<FidelityInput, 'today' | 'policy'>): FidelitySummary {
   const { services, sessions, from, to } = input;
   const fromDay = dayNumber(from);
   const toDay = dayNumber(to);
@@ -419,7 +417,8 @@ export function summarizeFidelity(
       const w = weekOf(day);
       summary.mandated[w]![i]! += mandateOnDay(service.minutes, service.per, day);
       for (const part of models) {
-        const byWeek = (summary.modelMandated[part.model] ??= perWeek(5));
+        const byWeek = summary.modelMandated[part.model] ?? perWeek(5);
+        summary.modelMandated[part.model] = byWeek;
         byWeek[w]![i]! += mandateOnDay(part.minutes, service.per, day);
       }
     }
@@ -442,10 +441,14 @@ export function summarizeFidelity(
     if (attendance === 'delivered' || attendance === 'makeup') {
       if (attendance === 'delivered') summary.delivered[w]! += minutes;
       else summary.makeupDelivered[w]! += minutes;
-      (summary.served[session.model] ??= zeros(weekCount))[w]! += minutes;
+      const served = summary.served[session.model] ?? zeros(weekCount);
+      served[w]! += minutes;
+      summary.served[session.model] = served;
       continue;
     }
-    (summary.missed[attendance] ??= zeros(weekCount))[w]! += minutes;
+    const missed = summary.missed[attendance] ?? zeros(weekCount);
+    missed[w]! += minutes;
+    summary.missed[attendance] = missed;
   }
   return summary;
 }

@@ -240,9 +240,13 @@ export async function computeFidelitySummaries(
 > {
   const periods = await loadReportingPeriods(db, districtId);
   if (periods.length === 0 || studentIds.length === 0) return [];
+  // ISO dates: the earliest start and the latest end sort first and last.
   const span = {
-    from: periods.reduce((m, p) => (p.starts_on < m ? p.starts_on : m), periods[0]!.starts_on),
-    to: periods.reduce((m, p) => (p.ends_on > m ? p.ends_on : m), periods[0]!.ends_on),
+    from: periods.map((p) => p.starts_on).sort()[0]!,
+    to: periods
+      .map((p) => p.ends_on)
+      .sort()
+      .at(-1)!,
   };
   const services = await fidelityServicesOf(db, districtId, studentIds, span);
   if (services.length === 0) return [];
@@ -397,7 +401,9 @@ function summaryRows(db: Kysely<Database>, districtId: string, periodId: string)
   return db
     .selectFrom('fidelity_summary as fs')
     .innerJoin('student', (j) =>
-      j.onRef('student.district_id', '=', 'fs.district_id').onRef('student.id', '=', 'fs.student_id'),
+      j
+        .onRef('student.district_id', '=', 'fs.district_id')
+        .onRef('student.id', '=', 'fs.student_id'),
     )
     .innerJoin('school', (j) =>
       j
