@@ -14,16 +14,38 @@ const admin = await conn.db
   .where('role', '=', 'admin')
   .orderBy('email')
   .executeTakeFirstOrThrow();
-const as = await signedInCaller(conn, admin.email, process.env.DEMO_PASSWORD ?? 'carryover-demo');
+const password = process.env.DEMO_PASSWORD ?? 'carryover-demo';
+const as = await signedInCaller(conn, admin.email, password);
+// The coordinator with the most schools: their first Fidelity page.
+const coordinator = await conn.db
+  .selectFrom('staff_user')
+  .innerJoin('staff_school', (j) =>
+    j
+      .onRef('staff_school.district_id', '=', 'staff_user.district_id')
+      .onRef('staff_school.staff_id', '=', 'staff_user.id'),
+  )
+  .select(['staff_user.email', (eb) => eb.fn.countAll<number>().as('schools')])
+  .where('staff_user.role', '=', 'coordinator')
+  .groupBy('staff_user.email')
+  .orderBy('schools', 'desc')
+  .orderBy('staff_user.email')
+  .executeTakeFirst();
+const asCoordinator = coordinator ? await signedInCaller(conn, coordinator.email, password) : null;
 const students = await conn.db
   .selectFrom('student')
   .select((eb) => eb.fn.countAll<number>().as('n'))
   .executeTakeFirstOrThrow();
-console.log(`${conn.dialect} ${conn.location}: ${students.n} students; admin ${admin.email}`);
+console.log(
+  `${conn.dialect} ${conn.location}: ${students.n} students; admin ${admin.email}; ` +
+    `coordinator ${coordinator?.email ?? 'none'} (${coordinator?.schools ?? 0} schools)`,
+);
 
 const only = process.env.ONLY?.split(',');
 const calls: Record<string, () => Promise<unknown>> = {
   'fidelity.report': async () => (await as()).fidelity.report(),
+  ...(asCoordinator
+    ? { 'fidelity.report (coordinator)': async () => (await asCoordinator()).fidelity.report() }
+    : {}),
   'fidelity.groups': async () => (await as()).fidelity.groups({ groupBy: 'school' }),
   'fidelity.csv': async () => (await as()).fidelity.csv(),
   'workload.team': async () => (await as()).workload.team(),

@@ -115,11 +115,6 @@ export function caseloadRows(data: CaseloadData, options: CaseloadViewOptions): 
     if (discipline && s.discipline !== discipline) continue;
     mandated.set(s.student_id, (mandated.get(s.student_id) ?? 0) + weeklyMinutes(s));
   }
-  const delivered = new Map<string, number>();
-  for (const d of data.delivered) {
-    if (discipline && d.discipline !== discipline) continue;
-    delivered.set(d.student_id, (delivered.get(d.student_id) ?? 0) + Number(d.minutes ?? 0));
-  }
 
   const rows: CaseloadRow[] = [];
   for (const s of data.students) {
@@ -134,7 +129,8 @@ export function caseloadRows(data: CaseloadData, options: CaseloadViewOptions): 
       schoolName: s.school_name,
       homeroom: s.homeroom_name ?? null,
       goals,
-      minutesDeliveredThisWeek: delivered.get(s.id) ?? 0,
+      // Delivered and behind come from the fidelity figures (the caseload router fills them in).
+      minutesDeliveredThisWeek: 0,
       minutesMandatedThisWeek: Math.round(mandated.get(s.id) ?? 0),
       minutesBehind: 0,
       ...nextIep(s, today),

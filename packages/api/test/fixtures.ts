@@ -1,4 +1,9 @@
-import { type Connection, type DB, fillMissingGoalSummaries } from '@carryover/db';
+import {
+  type Connection,
+  type DB,
+  fillMissingGoalSummaries,
+  rebuildFidelitySummaries,
+} from '@carryover/db';
 import type { TestTarget } from '@carryover/db/testing';
 import { hashPassword } from '../src/auth/password';
 import { appRouter } from '../src/root';
@@ -630,7 +635,10 @@ export const PERIODS = {
   q3: { id: 'rp-q3', name: 'Q3 2025–26', starts_on: '2026-01-20', ends_on: '2026-03-31' },
 } as const;
 
-/** Adds PERIODS to district A (and one to district B, which must stay invisible). */
+/**
+ * Adds PERIODS to district A (and one to district B, which must stay invisible), then builds both
+ * districts' fidelity summaries, as a change of reporting periods must.
+ */
 export async function addReportingPeriods(db: DB): Promise<void> {
   await db
     .insertInto('reporting_period')
@@ -646,6 +654,8 @@ export async function addReportingPeriods(db: DB): Promise<void> {
       },
     ])
     .execute();
+  await rebuildFidelitySummaries(db, A.district);
+  await rebuildFidelitySummaries(db, B.district);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Connection, DB } from '@carryover/db';
+import { type Connection, type DB, rebuildFidelitySummaries } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { A, addReportingPeriods, as, buildFixture, emails, openTestDb, PERIODS } from './fixtures';
@@ -132,6 +132,8 @@ async function addVariety(db: DB): Promise<void> {
       attend('ses-w3', A.students.cara, 'svc-w2', 'refused'),
     ])
     .execute();
+  // Raw rows bypass the write paths: rebuild the district's kept fidelity figures, as a bulk load does.
+  await rebuildFidelitySummaries(db, A.district);
 }
 
 for (const target of targets) {

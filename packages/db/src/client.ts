@@ -15,6 +15,7 @@ import {
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index';
+import { rebuildAllFidelitySummaries } from './queries/fidelity-summaries';
 import { fillMissingGoalSummaries } from './queries/goal-summaries';
 import type { Database } from './schema';
 
@@ -192,5 +193,6 @@ export async function migrateToLatest(db: DB): Promise<string[]> {
   ) {
     await fillMissingGoalSummaries(db);
   }
+  if (applied.includes('2026_11_30_m_fidelity_summaries')) await rebuildAllFidelitySummaries(db);
   return applied;
 }

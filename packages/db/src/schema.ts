@@ -173,6 +173,19 @@ export interface GoalSummaryTable {
   summary: string;
 }
 
+/**
+ * 2026_11_30_m: a student's service fidelity in one discipline and reporting period, kept by
+ * the writes (`FidelitySummary` JSON; see queries/fidelity-summaries.ts).
+ */
+export interface FidelitySummaryTable {
+  district_id: string;
+  period_id: string;
+  student_id: string;
+  discipline: string;
+  provider_id: string;
+  summary: string;
+}
+
 export interface GoalRoutineTable {
   district_id: string;
   goal_id: string;
@@ -575,6 +588,7 @@ export interface Database {
   goal: GoalTable;
   goal_routine: GoalRoutineTable;
   goal_summary: GoalSummaryTable;
+  fidelity_summary: FidelitySummaryTable;
   goal_phase_change: GoalPhaseChangeTable;
   model_change: ModelChangeTable;
   push_in_plan: PushInPlanTable;

@@ -339,18 +339,47 @@ export const ADDITIVE_FIGURES = [
   'surplus',
 ] as const satisfies readonly (keyof FidelityFigures)[];
 
+// ---------------------------------------------------------------------------------------------
+// The report, in two steps: a summary that does not depend on today or the policy, finished for
+// a day and a policy. A summary is what `fidelity_summary` keeps per student, discipline and
+// reporting period (docs/architecture.md, "Fidelity summaries"); `computeFidelity` is the same
+// two steps over fresh input, so the kept figures and a recompute cannot drift.
+
 /**
- * The service-fidelity report for one student's services in one discipline over [from, to]:
- * one entry per ISO week meeting the period (clipped to it) and the period total. Services that
- * change mid-period (one ends, the next starts) are each counted over their own dates. Only
- * sessions dated inside the period count. Every figure is defined on `FidelityFigures`.
- * Throws a RangeError on a bad date, `to` before `from`, or minutes that are not whole and ≥ 0.
+ * One student's services in one discipline over a period, reduced to what does not depend on
+ * today or the absence policy: per ISO week meeting the period (week i starts on the Monday of
+ * `from`'s week plus 7·i days), the mandate of each weekday and the logged minutes. Held in
+ * columns (one array entry per week) so a stored summary stays small.
  */
-export function computeFidelity(input: FidelityInput): FidelityReport {
-  const { services, sessions, policy, from, to, today } = input;
+export interface FidelitySummary {
+  from: IsoDate;
+  to: IsoDate;
+  /** Per week, mandated minutes Monday … Friday inside the period (weekends carry none). */
+  mandated: number[][];
+  /** Per model with a mandate (split or single-model services): its minutes, as `mandated`. */
+  modelMandated: Partial<Record<SessionModel, number[][]>>;
+  /** Per week, minutes of `scheduled` sessions Monday … Sunday; absent when there are none. */
+  scheduled?: number[][];
+  /** Per week, logged minutes attended `delivered`. */
+  delivered: number[];
+  /** Per week, logged minutes attended `makeup`. */
+  makeupDelivered: number[];
+  /** Per missed reason with minutes: the logged minutes per week. */
+  missed: Partial<Record<MissedReason, number[]>>;
+  /** Per session model with minutes: logged `delivered` or `makeup` minutes per week. */
+  served: Partial<Record<SessionModel, number[]>>;
+}
+
+const zeros = (n: number) => new Array<number>(n).fill(0);
+
+/**
+ * The date-independent part of the report over [from, to] (see `FidelitySummary`). Same inputs
+ * and checks as `computeFidelity`, without `today` and `policy`.
+ */
+export function summarizeFidelity(input: Omit<FidelityInput, 'today' | 'policy'>): FidelitySummary {
+  const { services, sessions, from, to } = input;
   const fromDay = dayNumber(from);
   const toDay = dayNumber(to);
-  const todayDay = dayNumber(today);
   if (toDay < fromDay) throw new RangeError(`Period ends (${to}) before it starts (${from})`);
   for (const s of services) {
     checkMinutes(s.minutes, `Service ${s.id} minutes`);
@@ -358,31 +387,34 @@ export function computeFidelity(input: FidelityInput): FidelityReport {
   }
 
   const firstMonday = dayNumber(weekStart(from));
-  const weeks: FidelityWeek[] = [];
-  for (let monday = firstMonday; monday <= toDay; monday += 7) {
-    weeks.push({
-      ...emptyFigures(),
-      weekStart: fromDayNumber(monday),
-      from: fromDayNumber(Math.max(monday, fromDay)),
-      to: fromDayNumber(Math.min(monday + 6, toDay)),
-    });
-  }
-  const weekOf = (day: number) => weeks[Math.floor((day - firstMonday) / 7)]!;
+  const weekCount = Math.floor((toDay - firstMonday) / 7) + 1;
+  const perWeek = (days: number) => Array.from({ length: weekCount }, () => zeros(days));
+  const summary: FidelitySummary = {
+    from,
+    to,
+    mandated: perWeek(5),
+    modelMandated: {},
+    delivered: zeros(weekCount),
+    makeupDelivered: zeros(weekCount),
+    missed: {},
+    served: {},
+  };
+  const weekOf = (day: number) => Math.floor((day - firstMonday) / 7);
+  const slot = (day: number) => (day - firstMonday) % 7;
 
   for (const service of services) {
     const span = activeSpan(service, fromDay, toDay);
     if (!span) continue;
     const models = modelMandates(service);
     for (let day = span[0]; day <= span[1]; day++) {
-      const week = weekOf(day);
-      const past = day <= todayDay;
-      const minutes = mandateOnDay(service.minutes, service.per, day);
-      week.mandated += minutes;
-      if (past) week.mandatedToDate += minutes;
+      const i = slot(day);
+      if (i > 4) continue; // no mandate on a weekend
+      const w = weekOf(day);
+      summary.mandated[w]![i]! += mandateOnDay(service.minutes, service.per, day);
       for (const part of models) {
-        const own = mandateOnDay(part.minutes, service.per, day);
-        week.perModel[part.model].mandated += own;
-        if (past) week.perModel[part.model].mandatedToDate += own;
+        const byWeek = summary.modelMandated[part.model] ?? perWeek(5);
+        summary.modelMandated[part.model] = byWeek;
+        byWeek[w]![i]! += mandateOnDay(part.minutes, service.per, day);
       }
     }
   }
@@ -393,30 +425,111 @@ export function computeFidelity(input: FidelityInput): FidelityReport {
     if (day < fromDay || day > toDay) continue;
     if (session.serviceId !== null && !serviceIds.has(session.serviceId)) continue;
     checkMinutes(session.minutes, `Session minutes on ${session.date}`);
-    const week = weekOf(day);
+    const w = weekOf(day);
     const minutes = session.minutes;
     if (session.scheduled) {
-      if (day > todayDay) week.scheduled += minutes;
-      else week.unlogged += minutes;
+      summary.scheduled ??= perWeek(7);
+      summary.scheduled[w]![slot(day)]! += minutes;
       continue;
     }
     const attendance = session.attendance;
     if (attendance === 'delivered' || attendance === 'makeup') {
-      if (attendance === 'delivered') week.delivered += minutes;
-      else week.makeupDelivered += minutes;
-      week.perModel[session.model].served += minutes;
+      if (attendance === 'delivered') summary.delivered[w]! += minutes;
+      else summary.makeupDelivered[w]! += minutes;
+      const served = summary.served[session.model] ?? zeros(weekCount);
+      served[w]! += minutes;
+      summary.served[session.model] = served;
       continue;
     }
-    week.missed[attendance] += minutes;
-    week.missedTotal += minutes;
-    if (missedCategory(attendance, policy) === 'owed') week.owed += minutes;
-    else week.accounted += minutes;
+    const missed = summary.missed[attendance] ?? zeros(weekCount);
+    missed[w]! += minutes;
+    summary.missed[attendance] = missed;
   }
+  return summary;
+}
 
+/** Σ of `byDay` over the slots 0 … `upTo` (inclusive; none when negative). */
+function sumThrough(byDay: readonly number[], upTo: number): number {
+  let total = 0;
+  const last = Math.min(upTo, byDay.length - 1);
+  for (let i = 0; i <= last; i++) total += byDay[i]!;
+  return total;
+}
+
+/** Sets every figure of `f` back to 0, in place. */
+function resetFigures(f: FidelityFigures): FidelityFigures {
+  for (const key of ADDITIVE_FIGURES) f[key] = 0;
+  f.makeupsOwed = 0;
+  f.behind = 0;
+  for (const reason of missedReasons) f.missed[reason] = 0;
+  for (const model of sessionModels) {
+    const m = f.perModel[model];
+    m.mandated = 0;
+    m.mandatedToDate = 0;
+    m.served = 0;
+  }
+  return f;
+}
+
+/**
+ * Finishes a summary for `today` under `policy`: the period total, and each week to `onWeek`
+ * when given (without it, one scratch week is reused and no dates are formatted, for callers
+ * that want totals only).
+ */
+function finishFidelity(
+  s: FidelitySummary,
+  today: IsoDate,
+  policy: AbsencePolicy,
+  onWeek?: (week: FidelityWeek) => void,
+): FidelityFigures {
+  const fromDay = dayNumber(s.from);
+  const toDay = dayNumber(s.to);
+  const todayDay = dayNumber(today);
+  const firstMonday = dayNumber(weekStart(s.from));
+  const owedReasons = missedReasons.filter((r) => missedCategory(r, policy) === 'owed');
   const total = emptyFigures();
+  const scratch = emptyFigures();
   let owedSoFar = 0;
   let behindSoFar = 0;
-  for (const week of weeks) {
+  for (let i = 0; i < s.mandated.length; i++) {
+    const monday = firstMonday + 7 * i;
+    // Days of this week on or before today: slots 0 … pastUpTo.
+    const pastUpTo = todayDay - monday;
+    let week: FidelityFigures;
+    if (onWeek) {
+      week = {
+        ...emptyFigures(),
+        weekStart: fromDayNumber(monday),
+        from: fromDayNumber(Math.max(monday, fromDay)),
+        to: fromDayNumber(Math.min(monday + 6, toDay)),
+      } as FidelityWeek;
+    } else week = resetFigures(scratch);
+    week.mandated = sumThrough(s.mandated[i]!, 6);
+    week.mandatedToDate = sumThrough(s.mandated[i]!, pastUpTo);
+    for (const model of sessionModels) {
+      const byWeek = s.modelMandated[model];
+      const part = week.perModel[model];
+      if (byWeek) {
+        part.mandated = sumThrough(byWeek[i]!, 6);
+        part.mandatedToDate = sumThrough(byWeek[i]!, pastUpTo);
+      }
+      part.served = s.served[model]?.[i] ?? 0;
+    }
+    if (s.scheduled) {
+      week.unlogged = sumThrough(s.scheduled[i]!, pastUpTo);
+      week.scheduled = sumThrough(s.scheduled[i]!, 6) - week.unlogged;
+    }
+    week.delivered = s.delivered[i]!;
+    week.makeupDelivered = s.makeupDelivered[i]!;
+    for (const reason of missedReasons) {
+      const minutes = s.missed[reason]?.[i] ?? 0;
+      if (minutes === 0) continue;
+      week.missed[reason] = minutes;
+      week.missedTotal += minutes;
+      if (owedReasons.includes(reason)) week.owed += minutes;
+      else week.accounted += minutes;
+    }
+
     deriveWeek(week);
     owedSoFar += week.owed - week.makeupDelivered;
     behindSoFar += week.mandatedToDate - week.delivered - week.makeupDelivered - week.accounted;
@@ -431,11 +544,46 @@ export function computeFidelity(input: FidelityInput): FidelityReport {
       into.mandatedToDate += part.mandatedToDate;
       into.served += part.served;
     }
+    onWeek?.(week as FidelityWeek);
   }
   total.makeupsOwed = Math.max(0, owedSoFar);
   total.behind = Math.max(0, behindSoFar);
+  return total;
+}
 
-  return { from, to, today, policy, weeks, total };
+/**
+ * A summary finished for `today` under `policy`: exactly `computeFidelity` over the inputs the
+ * summary was made from (see `FidelityFigures` for every figure).
+ */
+export function fidelityOn(
+  summary: FidelitySummary,
+  today: IsoDate,
+  policy: AbsencePolicy,
+): FidelityReport {
+  const weeks: FidelityWeek[] = [];
+  const total = finishFidelity(summary, today, policy, (w) => weeks.push(w));
+  return { from: summary.from, to: summary.to, today, policy, weeks, total };
+}
+
+/** Only the period total of `fidelityOn` (no weeks built): for totals over many rows. */
+export function fidelityTotalOn(
+  summary: FidelitySummary,
+  today: IsoDate,
+  policy: AbsencePolicy,
+): FidelityFigures {
+  return finishFidelity(summary, today, policy);
+}
+
+/**
+ * The service-fidelity report for one student's services in one discipline over [from, to]:
+ * one entry per ISO week meeting the period (clipped to it) and the period total. Services that
+ * change mid-period (one ends, the next starts) are each counted over their own dates. Only
+ * sessions dated inside the period count. Every figure is defined on `FidelityFigures`.
+ * Throws a RangeError on a bad date, `to` before `from`, or minutes that are not whole and ≥ 0.
+ * It is `fidelityOn(summarizeFidelity(input), today, policy)`.
+ */
+export function computeFidelity(input: FidelityInput): FidelityReport {
+  return fidelityOn(summarizeFidelity(input), input.today, input.policy);
 }
 
 /**

@@ -8,8 +8,11 @@ import {
   type FidelityInput,
   type FidelityService,
   type FidelitySession,
+  fidelityOn,
+  fidelityTotalOn,
   mandatedMinutes,
   missedCategory,
+  summarizeFidelity,
 } from '../src/fidelity';
 import { attendanceOutcomes, missedReasons, sessionModels } from '../src/model';
 
@@ -276,6 +279,26 @@ describe('computeFidelity properties', () => {
         expect(ahead.remaining).toBe(ahead.mandated);
         expect(ahead.behind).toBe(0);
       }),
+    );
+  });
+});
+
+describe('fidelity summaries', () => {
+  it('one stored summary (JSON) finished for any day and policy is the report of that day and policy', () => {
+    fc.assert(
+      fc.property(
+        input,
+        fc.integer({ min: -10, max: 220 }),
+        fc.constantFrom(...absencePolicies),
+        (inp, day, policy) => {
+          const { today: _today, policy: _policy, ...rest } = inp;
+          const kept = JSON.parse(JSON.stringify(summarizeFidelity(rest)));
+          const today = on(day);
+          const report = computeFidelity({ ...inp, today, policy });
+          expect(fidelityOn(kept, today, policy)).toEqual(report);
+          expect(fidelityTotalOn(kept, today, policy)).toEqual(report.total);
+        },
+      ),
     );
   });
 });

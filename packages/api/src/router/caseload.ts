@@ -21,7 +21,7 @@ import { recordStudentReads } from '../audit';
 import { heavyForDistrictViewers } from '../rate-limit';
 import { protectedProcedure, todayFor } from '../trpc';
 import { caseloadRows } from '../views';
-import { minutesBehindByStudent } from './fidelity';
+import { minutesByStudent } from './fidelity';
 
 /**
  * With a goal-status filter, how many students one request may examine. Status is computed from
@@ -38,8 +38,8 @@ const firstPageDefaults = CaseloadListInput.unwrap().parse({});
 export const caseloadRouter = {
   /**
    * One page of the students the viewer may see, in a stable order (`sort`, then last name, first
-   * name, id), with goal progress, this ISO week's minutes (delivered: sessions Monday–Sunday
-   * attended as delivered or makeup; mandated: the weekly sum of the services active today, a
+   * name, id), with goal progress, this ISO week's minutes (delivered: the fidelity report's
+   * delivered and makeup minutes of this week in the current period; mandated: the weekly sum of the services active today, a
    * monthly mandate counting 12/52 of its minutes), minutes behind and the next IEP date — all
    * computed for the page's students only, and only they are audited. Pass `nextCursor` back as
    * `cursor` for the next page; `total` comes with the first page unless a status filter is set.
@@ -118,14 +118,18 @@ export const caseloadRouter = {
         }
       }
 
-      // "Minutes behind" is the fidelity report's own figure for the current period, computed
-      // for this page's students only.
-      const behind = await minutesBehindByStudent(
+      // "Minutes behind" and this week's delivered minutes are the fidelity report's own figures
+      // for the current period (its kept summaries), read for this page's students only.
+      const minutes = await minutesByStudent(
         ctx,
         input.discipline,
         items.map((r) => r.studentId),
       );
-      for (const row of items) row.minutesBehind = behind.get(row.studentId) ?? 0;
+      for (const row of items) {
+        const m = minutes.get(row.studentId);
+        row.minutesBehind = m?.behind ?? 0;
+        row.minutesDeliveredThisWeek = m?.thisWeek ?? 0;
+      }
 
       const total =
         input.cursor || input.status

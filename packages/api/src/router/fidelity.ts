@@ -1,9 +1,14 @@
 import {
   type FidelityData,
+  type FidelitySummaryRow,
   fidelityPageStudents,
+  fidelityRowInputs,
+  fidelitySummaryRowsInScope,
+  fidelitySummaryRowsOf,
   loadDistrictSettings,
   loadFidelityData,
   loadReportingPeriods,
+  scopedStudentIds,
 } from '@carryover/db';
 import {
   type AbsencePolicy,
@@ -21,15 +26,14 @@ import {
   FidelityPeriodInput as FidelityPeriodSchema,
   FidelityReportInput,
   type FidelityRow,
-  type FidelityService,
-  type FidelitySession,
   type FidelitySortKey,
+  type FidelitySummary,
   type FidelityView,
   fidelityCsvLines,
+  fidelityOn,
   fidelityPeriodFingerprint,
+  fidelityTotalOn,
   type IsoDate,
-  type ServiceModel,
-  type SessionModel,
   sumFidelityFigures,
   weekEnd,
   weekStart,
@@ -40,12 +44,17 @@ import { CSV_EXPORT_ROLES, type CsvExport, collectChunks } from '../exports/csv'
 import { type Context, roles, todayFor, type Viewer } from '../trpc';
 
 // Service fidelity per student and discipline, from computeFidelity — the one arithmetic the
-// caseload's "minutes behind" uses too.
+// caseload's "minutes behind" uses too. For a reporting period the figures are read from the
+// kept summaries (`fidelity_summary`, docs/architecture.md "Fidelity summaries") and finished
+// for today with `fidelityOn`; any other span (custom dates, the school year, this week) is
+// computed from the sessions.
 
 export interface Period {
   from: IsoDate;
   to: IsoDate;
   name: string;
+  /** The reporting period it is, whose figures are kept; absent for any other span. */
+  id?: string;
 }
 
 type Periods = Awaited<ReturnType<typeof loadReportingPeriods>>;
@@ -71,7 +80,7 @@ export function currentPeriod(
   today: IsoDate,
 ): Period {
   const p = periods.find((x) => x.starts_on <= today && today <= x.ends_on);
-  if (p) return { from: p.starts_on, to: p.ends_on, name: p.name };
+  if (p) return { from: p.starts_on, to: p.ends_on, name: p.name, id: p.id };
   if (
     settings.yearStart &&
     settings.yearEnd &&
@@ -82,75 +91,56 @@ export function currentPeriod(
   return { from: weekStart(today), to: weekEnd(today), name: 'This week' };
 }
 
-/** One row per student and discipline with a service meeting the period. */
+/** One row per student and discipline with a service meeting the period, from its sessions. */
 export function fidelityRows(
   data: FidelityData,
   window: { from: IsoDate; to: IsoDate; today: IsoDate; policy: AbsencePolicy },
 ): FidelityRow[] {
-  const splits = new Map<string, { model: SessionModel; minutes: number }[]>();
-  for (const s of data.splits) {
-    const list = splits.get(s.service_id) ?? [];
-    list.push({ model: s.model as SessionModel, minutes: Number(s.minutes) });
-    splits.set(s.service_id, list);
-  }
-  const groups = new Map<string, FidelityData['services']>();
-  for (const s of data.services) {
-    const key = `${s.student_id}\u0000${s.discipline}`;
-    const list = groups.get(key) ?? [];
-    list.push(s);
-    groups.set(key, list);
-  }
-  const recordsByStudent = new Map<string, FidelityData['records']>();
-  for (const r of data.records) {
-    const list = recordsByStudent.get(r.student_id) ?? [];
-    list.push(r);
-    recordsByStudent.set(r.student_id, list);
-  }
-
+  const providerNames = new Map(data.services.map((s) => [s.provider_id, s.provider_name]));
+  const inputs = fidelityRowInputs(data.services, data.splits, data.records);
   const rows: FidelityRow[] = [];
   for (const student of data.students) {
-    for (const discipline of ['OT', 'PT', 'SLP'] as Discipline[]) {
-      const services = groups.get(`${student.id}\u0000${discipline}`);
-      if (!services) continue;
-      const serviceIds = new Set(services.map((s) => s.id));
-      const fServices: FidelityService[] = services.map((s) => ({
-        id: s.id,
-        minutes: Number(s.minutes),
-        per: s.per,
-        startDate: s.start_date,
-        endDate: s.end_date,
-        model: s.model as ServiceModel,
-        split: splits.get(s.id),
-      }));
-      const sessions: FidelitySession[] = (recordsByStudent.get(student.id) ?? [])
-        .filter((r) =>
-          r.service_id !== null
-            ? serviceIds.has(r.service_id)
-            : r.provider_discipline === discipline,
-        )
-        .map((r) => ({
-          date: r.session_date,
-          minutes: Number(r.minutes),
-          attendance: r.attendance as FidelitySession['attendance'],
-          serviceId: r.service_id,
-          model: r.model as SessionModel,
-          groupSize: Number(r.group_size),
-        }));
-      const report = computeFidelity({ services: fServices, sessions, ...window });
-      const latest = services[services.length - 1]!;
+    for (const row of inputs.get(student.id) ?? []) {
+      const report = computeFidelity({ services: row.services, sessions: row.sessions, ...window });
       rows.push({
         studentId: student.id,
         studentName: `${student.first_name} ${student.last_name}`,
         schoolName: student.school_name,
-        discipline,
-        providerId: latest.provider_id,
-        providerName: latest.provider_name,
+        discipline: row.discipline as Discipline,
+        providerId: row.providerId,
+        providerName: providerNames.get(row.providerId) ?? 'Unknown provider',
         figures: report.total,
         weeks: report.weeks,
       });
     }
   }
   return rows;
+}
+
+/**
+ * A kept summary row finished for today under the district's policy; with `weeks: false` only
+ * its period total (the row's `weeks` left empty), for totals over many rows.
+ */
+function rowOfSummary(
+  r: FidelitySummaryRow,
+  window: { today: IsoDate; policy: AbsencePolicy },
+  options: { weeks?: boolean } = {},
+): FidelityRow {
+  const summary = JSON.parse(r.summary) as FidelitySummary;
+  const report =
+    options.weeks === false
+      ? { total: fidelityTotalOn(summary, window.today, window.policy), weeks: [] }
+      : fidelityOn(summary, window.today, window.policy);
+  return {
+    studentId: r.student_id,
+    studentName: `${r.first_name} ${r.last_name}`,
+    schoolName: r.school_name,
+    discipline: r.discipline as Discipline,
+    providerId: r.provider_id,
+    providerName: r.provider_name ?? 'Unknown provider',
+    figures: report.total,
+    weeks: report.weeks,
+  };
 }
 
 type FidelityContext = Pick<Context, 'db' | 'now' | 'log'> & { viewer: Viewer };
@@ -167,9 +157,11 @@ export async function resolvePeriod(ctx: FidelityContext, input: FidelityPeriodI
   if (input?.periodId) {
     const p = periods.find((x) => x.id === input.periodId);
     if (!p) throw new TRPCError({ code: 'NOT_FOUND', message: 'Reporting period not found' });
-    period = { from: p.starts_on, to: p.ends_on, name: p.name };
+    period = { from: p.starts_on, to: p.ends_on, name: p.name, id: p.id };
   } else if (input?.from && input.to) {
-    period = { from: input.from, to: input.to, name: 'Custom dates' };
+    // Dates that are exactly a reporting period read its kept figures.
+    const same = periods.find((x) => x.starts_on === input.from && x.ends_on === input.to);
+    period = { from: input.from, to: input.to, name: 'Custom dates', ...(same && { id: same.id }) };
   } else {
     period = currentPeriod(periods, settings, today);
   }
@@ -181,7 +173,7 @@ export async function resolvePeriod(ctx: FidelityContext, input: FidelityPeriodI
   };
 }
 
-type Resolved = Awaited<ReturnType<typeof resolvePeriod>>;
+export type Resolved = Awaited<ReturnType<typeof resolvePeriod>>;
 
 /** The rows of the given students (already in scope), or of the whole scope when none given. */
 async function rowsFor(
@@ -191,6 +183,16 @@ async function rowsFor(
   studentIds?: readonly string[],
 ): Promise<FidelityRow[]> {
   const { today, period, policy } = resolved;
+  if (period.id && studentIds) {
+    const kept = await fidelitySummaryRowsOf(
+      ctx.db,
+      ctx.viewer.districtId,
+      period.id,
+      studentIds,
+      discipline,
+    );
+    return kept.map((r) => rowOfSummary(r, { today, policy }));
+  }
   // Restricted to given students, the report reads only their rows.
   const data = await loadFidelityData(
     ctx.db,
@@ -256,22 +258,53 @@ async function* scopeBatches(
 }
 
 /**
- * Minutes behind per student (summed over disciplines, optionally one) for the current period,
- * for the given students only (they must be in the viewer's scope).
+ * Every row of the viewer's scope for the period, a batch at a time, with its period total (and
+ * no weeks): the kept summaries of a reporting period (in key order), else computed from the
+ * sessions a batch of students at a time.
  */
-export async function minutesBehindByStudent(
+export async function* scopeRows(
+  ctx: FidelityContext,
+  resolved: Resolved,
+  discipline: Discipline | undefined,
+): AsyncGenerator<FidelityRow[]> {
+  const { today, period, policy } = resolved;
+  if (period.id) {
+    for await (const batch of fidelitySummaryRowsInScope(
+      ctx.db,
+      ctx.viewer.districtId,
+      period.id,
+      () => scopedStudentIds(ctx.db, ctx.viewer, today),
+      { discipline },
+    ))
+      yield batch.map((r) => rowOfSummary(r, { today, policy }, { weeks: false }));
+    return;
+  }
+  for await (const { rows } of scopeBatches(ctx, resolved, discipline)) yield rows;
+}
+
+/**
+ * For the given students only (they must be in the viewer's scope), summed over disciplines (or
+ * one): minutes behind in the current period, and minutes delivered (or made up) this ISO week —
+ * the fidelity report's own figures, read from the kept summaries.
+ */
+export async function minutesByStudent(
   ctx: FidelityContext,
   discipline: Discipline | undefined,
   studentIds: readonly string[],
-): Promise<Map<string, number>> {
-  if (studentIds.length === 0) return new Map();
+): Promise<Map<string, { behind: number; thisWeek: number }>> {
+  const out = new Map<string, { behind: number; thisWeek: number }>();
+  if (studentIds.length === 0) return out;
   const view = await fidelityView(ctx, undefined, { studentIds });
-  const behind = new Map<string, number>();
+  const monday = weekStart(view.today);
   for (const r of view.rows) {
     if (discipline && r.discipline !== discipline) continue;
-    behind.set(r.studentId, (behind.get(r.studentId) ?? 0) + r.figures.behind);
+    const week = r.weeks.find((w) => w.weekStart === monday);
+    const m = out.get(r.studentId) ?? { behind: 0, thisWeek: 0 };
+    m.behind += r.figures.behind;
+    m.thisWeek += week ? week.delivered + week.makeupDelivered : 0;
+    out.set(r.studentId, m);
   }
-  return behind;
+  return out;
 }
 
 /**
@@ -352,9 +385,10 @@ export const fidelityRouter = {
     }),
 
   /**
-   * Totals per school or per therapist (and discipline) over every row in scope. The figures are
-   * computeFidelity's, so they are computed for the whole scope, a batch of students at a time;
-   * no one student's record leaves, so no per-student audit.
+   * Totals per school or per therapist (and discipline) over every row in scope: the kept
+   * summaries of a reporting period finished for today (any other span is computed from the
+   * sessions, a batch of students at a time); no one student's record leaves, so no per-student
+   * audit.
    */
   groups: reader
     .meta({ cost: 'heavyRead' })
@@ -362,7 +396,7 @@ export const fidelityRouter = {
     .query(async ({ ctx, input }) => {
       const resolved = await resolvePeriod(ctx, input);
       const groups = new Map<string, FidelityGroup>();
-      for await (const { rows } of scopeBatches(ctx, resolved, input.discipline)) {
+      for await (const rows of scopeRows(ctx, resolved, input.discipline)) {
         for (const r of rows) {
           const key = input.groupBy === 'school' ? r.schoolName : `${r.providerId}/${r.discipline}`;
           const label =

@@ -1,4 +1,4 @@
-import { loadWorkloadCounts, loadWorkloadMinutes } from '@carryover/db';
+import { loadWorkloadCounts, loadWorkloadMinutes, type WorkloadMinutes } from '@carryover/db';
 import {
   dayNumber,
   missedCategory,
@@ -7,13 +7,13 @@ import {
   WorkloadInput,
 } from '@carryover/domain';
 import type { TRPCRouterRecord } from '@trpc/server';
-import { roles } from '../trpc';
-import { resolvePeriod } from './fidelity';
+import { type Context, roles, type Viewer } from '../trpc';
+import { type Resolved, resolvePeriod, scopeRows } from './fidelity';
 
 // Per therapist, for a coordinator's schools (an admin's district): students, open goals,
-// minutes mandated and delivered in the period (the fidelity report's own figures, summed in
-// the database per therapist), sessions per week — each beside the team median. The cost
-// follows the number of therapists: no student's figures are computed in JS.
+// minutes mandated and delivered in the period (the fidelity report's own figures: a reporting
+// period's kept summaries summed per therapist, any other span summed in the database), sessions
+// per week — each beside the team median.
 
 export interface WorkloadRow {
   providerId: string;
@@ -39,6 +39,42 @@ const METRICS: Metric[] = [
   'sessionsPerWeek',
 ];
 
+/**
+ * The fidelity report's period figures summed per therapist from the kept summaries of a
+ * reporting period (each row finished for today): the same sums `loadWorkloadMinutes` makes in
+ * SQL for any other span.
+ */
+async function workloadMinutesFromSummaries(
+  ctx: Pick<Context, 'db' | 'now' | 'log'> & { viewer: Viewer },
+  resolved: Resolved,
+): Promise<WorkloadMinutes[]> {
+  const out = new Map<string, WorkloadMinutes & { ids: Set<string> }>();
+  for await (const rows of scopeRows(ctx, resolved, undefined)) {
+    for (const r of rows) {
+      let m = out.get(r.providerId);
+      if (!m) {
+        m = {
+          provider_id: r.providerId,
+          provider_name: r.providerName,
+          students: 0,
+          mandated: 0,
+          mandated_to_date: 0,
+          delivered: 0,
+          behind: 0,
+          ids: new Set(),
+        };
+        out.set(r.providerId, m);
+      }
+      m.ids.add(r.studentId);
+      m.mandated += r.figures.mandated;
+      m.mandated_to_date += r.figures.mandatedToDate;
+      m.delivered += r.figures.delivered + r.figures.makeupDelivered;
+      m.behind += r.figures.behind;
+    }
+  }
+  return [...out.values()].map(({ ids, ...m }) => ({ ...m, students: ids.size }));
+}
+
 export function teamMedians(rows: readonly WorkloadRow[]): Record<Metric, number | null> {
   const out = {} as Record<Metric, number | null>;
   for (const m of METRICS) {
@@ -62,12 +98,14 @@ export const workloadRouter = {
       const upTo = [view.today, view.to].sort()[0]!; // ISO dates: the earlier one
       const [counts, minutes] = await Promise.all([
         loadWorkloadCounts(ctx.db, ctx.viewer, { today: view.today, from: view.from, to: upTo }),
-        loadWorkloadMinutes(
-          ctx.db,
-          ctx.viewer,
-          view,
-          missedReasons.filter((r) => missedCategory(r, resolved.policy) === 'accounted'),
-        ),
+        resolved.period.id
+          ? workloadMinutesFromSummaries(ctx, resolved)
+          : loadWorkloadMinutes(
+              ctx.db,
+              ctx.viewer,
+              view,
+              missedReasons.filter((r) => missedCategory(r, resolved.policy) === 'accounted'),
+            ),
       ]);
       const rows = new Map<string, WorkloadRow>();
       const row = (id: string) => {

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { postgresUrlOf } from '../client';
 import { systemClock } from '../clock';
 import { bumpDataVersion } from '../queries/data-version';
+import { rebuildFidelitySummaries } from '../queries/fidelity-summaries';
 import { rebuildGoalSummaries } from '../queries/goal-summaries';
 import { insertIdentityProvider } from '../queries/sso';
 import type { Database } from '../schema';
@@ -139,6 +140,7 @@ export async function seedDemoDistrict(
       allowedDomains: [resolved.emailDomain],
       enabled: false,
     });
+    await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
     return made;
   });
   resolved.onProgress({ step: 'commit', done: 1, total: 1 });

@@ -10,6 +10,7 @@ import * as m_2026_11_30_g_audit_students from './2026_11_30_g_audit_students';
 import * as m_2026_11_30_h_accounts from './2026_11_30_h_accounts';
 import * as m_2026_11_30_j_object_rules from './2026_11_30_j_object_rules';
 import * as m_2026_11_30_k_row_versions from './2026_11_30_k_row_versions';
+import * as m_2026_11_30_m_fidelity_summaries from './2026_11_30_m_fidelity_summaries';
 import * as m_2026_11_30_o_progress_rules from './2026_11_30_o_progress_rules';
 import * as m_2026_11_30_p_import from './2026_11_30_p_import';
 import * as m_2026_11_30_q_people from './2026_11_30_q_people';
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_h_accounts': m_2026_11_30_h_accounts,
   '2026_11_30_j_object_rules': m_2026_11_30_j_object_rules,
   '2026_11_30_k_row_versions': m_2026_11_30_k_row_versions,
+  '2026_11_30_m_fidelity_summaries': m_2026_11_30_m_fidelity_summaries,
   '2026_11_30_o_progress_rules': m_2026_11_30_o_progress_rules,
   '2026_11_30_p_import': m_2026_11_30_p_import,
   '2026_11_30_q_people': m_2026_11_30_q_people,

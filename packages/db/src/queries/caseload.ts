@@ -220,9 +220,9 @@ export async function countCaseload(
 }
 
 /**
- * Goals with their summaries, this week's services and delivered minutes of the given students
- * (a page, so at most a few hundred ids): four queries whatever the page holds. The ids must
- * already be in the viewer's scope.
+ * Goals with their summaries and this week's services of the given students (a page, so at most
+ * a few hundred ids): three queries whatever the page holds. The ids must already be in the
+ * viewer's scope. Minutes delivered and behind are the fidelity summaries' (api caseload router).
  */
 export async function loadCaseloadFigures(
   db: Kysely<Database>,
@@ -231,7 +231,7 @@ export async function loadCaseloadFigures(
   studentIds: readonly string[],
 ) {
   if (studentIds.length === 0)
-    return { goals: [], summaries: new Map<string, GoalSummary>(), services: [], delivered: [] };
+    return { goals: [], summaries: new Map<string, GoalSummary>(), services: [] };
   const ids = [...studentIds];
 
   const goals = await db
@@ -256,39 +256,7 @@ export async function loadCaseloadFigures(
     .where('end_date', '>=', window.today)
     .execute();
 
-  // A session's discipline is its service's, else its provider's (a consult logged without a
-  // service); null when neither is known, which still counts in the unfiltered total.
-  const delivered = await db
-    .selectFrom('session_student')
-    .innerJoin('therapy_session', (j) =>
-      j
-        .onRef('therapy_session.district_id', '=', 'session_student.district_id')
-        .onRef('therapy_session.id', '=', 'session_student.session_id'),
-    )
-    .leftJoin('service', (j) =>
-      j
-        .onRef('service.district_id', '=', 'session_student.district_id')
-        .onRef('service.id', '=', 'session_student.service_id'),
-    )
-    .leftJoin('staff_user as provider', (j) =>
-      j
-        .onRef('provider.district_id', '=', 'therapy_session.district_id')
-        .onRef('provider.id', '=', 'therapy_session.provider_id'),
-    )
-    .select((eb) => [
-      'session_student.student_id',
-      eb.fn.coalesce('service.discipline', 'provider.discipline').as('discipline'),
-      eb.fn.sum<number>('therapy_session.minutes').as('minutes'),
-    ])
-    .where('session_student.district_id', '=', districtId)
-    .where('session_student.student_id', 'in', ids)
-    .where('session_student.attendance', 'in', ['delivered', 'makeup'])
-    .where('therapy_session.session_date', '>=', window.weekStart)
-    .where('therapy_session.session_date', '<=', window.weekEnd)
-    .groupBy(['session_student.student_id', 'service.discipline', 'provider.discipline'])
-    .execute();
-
-  return { goals, summaries, services, delivered };
+  return { goals, summaries, services };
 }
 
 export type CaseloadData = Awaited<ReturnType<typeof loadCaseloadFigures>> & {

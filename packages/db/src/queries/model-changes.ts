@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
 import { bumpDataVersion } from './data-version';
+import { refreshFidelitySummaries } from './fidelity-summaries';
 import { nextVersion } from './versioned';
 
 // Model changes (issue 7): a goal's or a service's delivery model, changed with a date and a
@@ -94,5 +95,13 @@ export async function applyModelChange(
         )
         .execute();
     }
+    // The per-model mandate changed: the student's fidelity figures with it.
+    const service = await trx
+      .selectFrom('service')
+      .select('student_id')
+      .where('district_id', '=', d)
+      .where('id', '=', change.serviceId)
+      .executeTakeFirst();
+    if (service) await refreshFidelitySummaries(trx, d, [service.student_id]);
   }
 }

@@ -2,6 +2,7 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database, NewObservation } from '../schema';
 import { newId } from '../util';
 import { bumpDataVersion } from './data-version';
+import { refreshFidelitySummaries } from './fidelity-summaries';
 import { refreshGoalSummaries } from './goal-summaries';
 import { routinesWithClassroom, studentList } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
@@ -315,6 +316,11 @@ export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord):
       s.observations.map((o) => o.goal_id),
     );
   }
+  await refreshFidelitySummaries(
+    trx,
+    s.districtId,
+    s.students.map((st) => st.studentId),
+  );
 }
 
 export async function insertProbe(
