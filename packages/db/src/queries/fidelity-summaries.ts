@@ -167,6 +167,10 @@ export async function fidelityServicesOf(
     .where('student_id', 'in', [...studentIds])
     .where('start_date', '<=', window.to)
     .where('end_date', '>=', window.from)
+    // A service still waiting for a provider (Students page, "Needs a provider") has no one to
+    // account its minutes to yet; it joins the figures once someone is assigned.
+    .where('provider_id', 'is not', null)
+    .$narrowType<{ provider_id: string }>()
     .orderBy('start_date')
     .orderBy('id')
     .execute();
