@@ -3,6 +3,7 @@ export { type Clock, describeClock, systemClock } from './clock';
 export * from './queries/accounts';
 export * from './queries/audit';
 export * from './queries/auth';
+export * from './queries/billing';
 export * from './queries/backup';
 export * from './queries/caseload';
 export * from './queries/comparison';

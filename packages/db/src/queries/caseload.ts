@@ -285,6 +285,7 @@ export async function loadCaseloadFigures(
     .where('session_student.attendance', 'in', ['delivered', 'makeup'])
     .where('therapy_session.session_date', '>=', window.weekStart)
     .where('therapy_session.session_date', '<=', window.weekEnd)
+    .where('therapy_session.voided_at', 'is', null)
     .groupBy(['session_student.student_id', 'service.discipline', 'provider.discipline'])
     .execute();
 

@@ -19,7 +19,8 @@ export type VersionedTable =
   | 'push_in_plan'
   | 'routine'
   | 'touch_base'
-  | 'action_item';
+  | 'action_item'
+  | 'therapy_session';
 
 /** A row's district and the rest of its primary key, e.g. `{ district_id, id }`. */
 export type RowKey = { district_id: string } & Record<string, string>;
