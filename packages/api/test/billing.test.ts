@@ -92,7 +92,9 @@ for (const target of targets) {
       // A save from a form loaded at version 1 is refused, naming who changed what.
       const stale = await slp.sessions.editDraft({ ...edit, startTime: '10:10' }).catch((e) => e);
       expect(stale.code).toBe('CONFLICT');
-      expect(stale.message).toMatch(/^Changed by Sam Speech at .*: date, start time, end time, note, attendance\./);
+      expect(stale.message).toMatch(
+        /^Changed by Sam Speech at .*: date, start time, end time, note, attendance\./,
+      );
       // Tomorrow in the district is refused on the field.
       const future = await slp.sessions
         .editDraft({ ...edit, expectedVersion: 2, date: '2026-03-12' })
@@ -176,7 +178,7 @@ for (const target of targets) {
 
     it('queues an assistant’s sessions for the supervisor with their data; co-signs all checked', async () => {
       const slpa = await as(conn, emails.slpa);
-      const logged = [];
+      const logged: string[] = [];
       for (const startTime of ['08:00', '08:40']) {
         const r = await slpa.sessions.log({
           ...session({ startTime, endTime: startTime === '08:00' ? '08:30' : '09:10', sign: true }),
@@ -322,7 +324,7 @@ for (const target of targets) {
       const statuses = (await preview()).map((r) => r.status);
       expect(statuses).toContain('not billable: the note is not signed');
       expect(
-        statuses.some((s) => s.startsWith('not billable: voided (Logged twice by mistake.)')),
+        statuses.some((s) => s?.startsWith('not billable: voided (Logged twice by mistake.)')),
       ).toBe(true);
       expect(statuses).toContain('not billable: not delivered (student refused)');
     });
@@ -362,7 +364,7 @@ for (const target of targets) {
 
       // Corrected after the export: an amendment re-bills, a void reverses.
       await ot.sessions.amend({
-        sessionId: long.session_id,
+        sessionId: long.session_id!,
         studentId: A.students.ava,
         text: 'Session ran 23 minutes, not 25.',
       });
@@ -376,7 +378,7 @@ for (const target of targets) {
       expect(rebill.units).toBe('2');
       const otVoider = await as(conn, emails.ot, { now: at(4) });
       await otVoider.sessions.void({
-        sessionId: long.session_id,
+        sessionId: long.session_id!,
         reason: 'Student was at a field trip.',
       });
       const last = await as(conn, emails.admin, { now: at(5) });

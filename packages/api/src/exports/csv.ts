@@ -117,7 +117,7 @@ function billingRowsOf(
         voidedAt: r.voided_at ?? null,
         voidReason: r.void_reason ?? null,
         signedAt: r.signed_at,
-        needsCosign: r.created_by !== r.provider_id,
+        needsCosign: r.author_role === 'assistant',
         cosignedAt: r.cosigned_at,
         medicaidId: r.medicaid_id ?? null,
         dateOfBirth: r.date_of_birth,

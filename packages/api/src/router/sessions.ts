@@ -195,6 +195,17 @@ function checkGoalData(
   if (problem) fieldError(path, problem);
 }
 
+/**
+ * Whether the viewer co-signs this session: an assistant logged it, under the viewer or under
+ * the assistant's own name while the viewer supervises them.
+ */
+async function supervises(ctx: Ctx, row: { provider_id: string; created_by: string }) {
+  if (row.created_by === ctx.viewer.id) return false;
+  if (row.provider_id === ctx.viewer.id) return true;
+  const author = await staffSupervisor(ctx.db, ctx.viewer.districtId, row.created_by);
+  return author?.supervisor_id === ctx.viewer.id;
+}
+
 /** A session the viewer provided or logged; anything else is NOT_FOUND. */
 async function ownSession(ctx: Ctx, sessionId: string, path: string) {
   const row = await getSessionRow(ctx.db, ctx.viewer.districtId, sessionId);
@@ -536,7 +547,7 @@ export const sessionsRouter = {
     .input(SessionRefInput)
     .mutation(async ({ ctx, input, path }) => {
       const row = await getSessionRow(ctx.db, ctx.viewer.districtId, input.sessionId);
-      if (!row || row.provider_id !== ctx.viewer.id || row.created_by === ctx.viewer.id) {
+      if (!row || !(await supervises(ctx, row))) {
         await recordDenied(ctx, { action: path, entity: 'session', entityId: input.sessionId });
         throw new TRPCError({ code: 'NOT_FOUND', message: SESSION_NOT_FOUND });
       }
@@ -705,7 +716,7 @@ export const sessionsRouter = {
       const studentsOf = new Map<string, string[]>();
       for (const sessionId of ids) {
         const row = await getSessionRow(ctx.db, d, sessionId);
-        if (!row || row.provider_id !== ctx.viewer.id || row.created_by === ctx.viewer.id) {
+        if (!row || !(await supervises(ctx, row))) {
           await recordDenied(ctx, { action: path, entity: 'session', entityId: sessionId });
           throw new TRPCError({ code: 'NOT_FOUND', message: SESSION_NOT_FOUND });
         }

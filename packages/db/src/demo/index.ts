@@ -38,6 +38,7 @@ import {
   MODEL_CHANGE_REASONS,
   PROMPT_WORDS,
 } from './catalog';
+import { demoClaimData, demoCredential, demoNpi, seedBillingHistory } from './billing';
 import { classroomOffset, type PlantedEffects, plantedRoi, resolveEffects } from './effects';
 import { FIRST_NAMES, LAST_NAMES, SCHOOL_NAMES } from './names';
 import { hash3, hashFloat, hashString, Rng } from './rng';
@@ -121,6 +122,14 @@ export async function seedDemoDistrict(
   const result = await seedTransaction(db, options.postgresLoad ?? 'copy', async (trx, sink) => {
     const gen = new Generator(resolved, sink);
     const made = await gen.run();
+    await seedBillingHistory(
+      trx,
+      made.districtId,
+      resolved.clock,
+      resolved.timeZone,
+      resolved.students,
+      resolved.emailDomain,
+    );
     await bumpDataVersion(trx, made.districtId);
     await rebuildGoalSummaries(trx, made.districtId);
     return made;
@@ -475,6 +484,9 @@ class Generator {
       password_hash: this.o.passwordHash,
       active: 1,
       created_at: this.cal.stamp(this.cal.yearStart - 30, 9 * 60),
+      // Every row names the same columns (the bulk writers take them from the first row).
+      npi: role === 'therapist' || role === 'assistant' ? demoNpi(s.idx) : null,
+      credential: demoCredential(role, discipline),
     });
     return s;
   }
@@ -622,6 +634,7 @@ class Generator {
         iep_annual_review: iso(annual),
         iep_reevaluation: iso(reeval),
         created_at: cal.stamp(Math.min(iepStart, cal.yearStart) - 20, 9 * 60),
+        ...demoClaimData(o.seed, student.idx),
       });
 
       // Disciplines and (for the fixed demo logins) providers.

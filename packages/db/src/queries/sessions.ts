@@ -649,10 +649,28 @@ export async function loadCosignQueue(
       'author.name as author_name',
     ])
     .where('s.district_id', '=', districtId)
-    .where('s.provider_id', '=', supervisorId)
+    // Logged under the supervisor, or by one of their assistants under the assistant's name.
+    .where((eb) =>
+      eb.or([
+        eb('s.provider_id', '=', supervisorId),
+        eb('author.supervisor_id', '=', supervisorId),
+      ]),
+    )
+    .where('author.role', '=', 'assistant')
     .where('s.cosigned_at', 'is', null)
     .where('s.voided_at', 'is', null)
     .where('s.created_by', '!=', supervisorId)
+    // The assistant has signed: the session is theirs to hand over.
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('session_student as signed')
+          .select('signed.session_id')
+          .whereRef('signed.district_id', '=', 's.district_id')
+          .whereRef('signed.session_id', '=', 's.id')
+          .where('signed.signed_at', 'is not', null),
+      ),
+    )
     .orderBy('s.session_date')
     .orderBy('s.start_time')
     .orderBy('s.id')
@@ -938,6 +956,7 @@ export async function loadBillingRows(
       'provider.npi as provider_npi',
       'provider.credential as provider_credential',
       'author.name as author_name',
+      'author.role as author_role',
       'author.credential as author_credential',
       'service.discipline as service_discipline',
       'signer.name as signer_name',
