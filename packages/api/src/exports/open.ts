@@ -1,9 +1,9 @@
 import { type BillingExportFilters, FidelityPeriodInput } from '@carryover/domain';
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { recordDenied } from '../audit';
 import { fidelityCsvExport } from '../router/fidelity';
 import type { Context } from '../trpc';
-import { TRPCError } from '@trpc/server';
 import {
   BillingCsvInput,
   billingCsvExport,

@@ -2,6 +2,7 @@ import {
   getStudentBilling,
   listBillingExports,
   listProviders,
+  listSchools,
   loadDistrictSettings,
   recordAuditMany,
   updateDistrictSettingsKey,
@@ -74,9 +75,9 @@ export const billingRouter = {
       return { ok: true as const };
     }),
 
-  /** Therapists and assistants with their NPI and credential. */
-  providers: roles('coordinator', 'admin').query(async ({ ctx }) =>
-    (await listProviders(ctx.db, ctx.viewer.districtId)).map((p) => ({
+  /** Therapists and assistants with their NPI and credential, and the schools (export filters). */
+  providers: roles('coordinator', 'admin').query(async ({ ctx }) => ({
+    providers: (await listProviders(ctx.db, ctx.viewer.districtId)).map((p) => ({
       id: p.id,
       name: p.name,
       role: p.role,
@@ -84,7 +85,8 @@ export const billingRouter = {
       npi: p.npi ?? null,
       credential: p.credential ?? null,
     })),
-  ),
+    schools: await listSchools(ctx.db, ctx.viewer.districtId),
+  })),
 
   /** Sets a therapist's or assistant's NPI and credential (admins). */
   updateProvider: roles('admin')

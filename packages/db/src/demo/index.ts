@@ -15,6 +15,7 @@ import { systemClock } from '../clock';
 import { bumpDataVersion } from '../queries/data-version';
 import { rebuildGoalSummaries } from '../queries/goal-summaries';
 import type { Database } from '../schema';
+import { demoClaimData, demoCredential, demoNpi, seedBillingHistory } from './billing';
 import {
   clock,
   type DemoClock,
@@ -38,7 +39,6 @@ import {
   MODEL_CHANGE_REASONS,
   PROMPT_WORDS,
 } from './catalog';
-import { demoClaimData, demoCredential, demoNpi, seedBillingHistory } from './billing';
 import { classroomOffset, type PlantedEffects, plantedRoi, resolveEffects } from './effects';
 import { FIRST_NAMES, LAST_NAMES, SCHOOL_NAMES } from './names';
 import { hash3, hashFloat, hashString, Rng } from './rng';

@@ -163,3 +163,14 @@ export async function updateDistrictSettingsKey(
     .where('id', '=', districtId)
     .execute();
 }
+
+/** The district's schools by name (the billing export's school filter). */
+export async function listSchools(db: Kysely<Database>, districtId: string) {
+  return db
+    .selectFrom('school')
+    .select(['id', 'name'])
+    .where('district_id', '=', districtId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+}
