@@ -776,7 +776,9 @@ function RecentSession({ session: s }: { session: SessionSummary }) {
       {voided && (
         <p className="recent-session__void" role="note">
           <strong>Voided</strong> by {s.voidedBy} on {formatDate(s.voidedAt!.slice(0, 10))}:{' '}
-          {s.voidReason}. It stays on record and counts for neither fidelity nor billing.
+          {s.voidReason}
+          {/[.!?]$/.test(s.voidReason ?? '') ? '' : '.'} It stays on record and counts for neither
+          fidelity nor billing.
         </p>
       )}
       <div className="recent-session__body">
