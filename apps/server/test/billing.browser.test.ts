@@ -52,7 +52,7 @@ describe.skipIf(!haveChromium)('browser: voids, the co-sign queue and billing', 
       expect(
         await voided
           .locator('.recent-session__body')
-          .evaluate((el) => getComputedStyle(el).textDecorationLine),
+          .evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).textDecorationLine),
       ).toBe('line-through');
       await voided.getByText(/^Voided$/).waitFor();
       expect(await voided.getByRole('button', { name: 'Void session' }).count()).toBe(0);
