@@ -97,7 +97,7 @@ describe.skipIf(!haveChromium)('browser: voids, the co-sign queue and billing', 
       page.setDefaultTimeout(30_000);
       await signIn(page, run.app.baseUrl, 'coordinator@demo.test');
       await page.goto(`${run.app.baseUrl}/fidelity`);
-      await page.getByRole('heading', { name: 'Medicaid billing' }).waitFor();
+      await page.getByRole('heading', { name: 'Medicaid billing' }).click();
       const history = page.locator('table.billing-history tbody tr');
       await history.first().waitFor();
       expect(await history.count()).toBeGreaterThanOrEqual(1);

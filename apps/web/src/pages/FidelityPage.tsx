@@ -234,7 +234,24 @@ function exportHref(file: 'fidelity.csv' | 'billing.csv', params: Record<string,
  * bills and why not), narrowed to a school or therapist; coordinators and admins record an
  * export, which enters the history so nothing is billed twice.
  */
-function BillingPanel({ from, to, wide }: { from: string; to: string; wide: boolean }) {
+function BillingPanel(props: { from: string; to: string; wide: boolean }) {
+  // Folded until asked for: the fidelity table's own requests go first.
+  const [open, setOpen] = useState(false);
+  return (
+    <details
+      className="section-card billing-panel"
+      open={open}
+      onToggle={(e) => setOpen(e.currentTarget.open)}
+    >
+      <summary>
+        <h2 id="billing-heading">Medicaid billing</h2>
+      </summary>
+      {open && <BillingDetails {...props} />}
+    </details>
+  );
+}
+
+function BillingDetails({ from, to, wide }: { from: string; to: string; wide: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [schoolId, setSchoolId] = useState('');
@@ -244,8 +261,7 @@ function BillingPanel({ from, to, wide }: { from: string; to: string; wide: bool
   const settings = useQuery(trpc.billing.settings.queryOptions());
   const params = { from, to, schoolId, therapistId };
   return (
-    <section className="section-card billing-panel" aria-labelledby="billing-heading">
-      <h2 id="billing-heading">Medicaid billing</h2>
+    <section aria-labelledby="billing-heading">
       <p className="small muted">
         Signed, delivered sessions (co-signed when an assistant logged them) with the student’s
         Medicaid ID, birth date and ICD-10 diagnosis and the provider’s NPI bill; every other row
