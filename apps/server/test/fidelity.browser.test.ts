@@ -84,7 +84,7 @@ describe.skipIf(!haveChromium)('browser: fidelity pages', () => {
     // The coordinator's schools hold more students than a page of the report (50).
     expect(fidelity.length).toBeGreaterThan(100);
     const billing = await lines('Session log CSV (billing)');
-    expect(billing[0]).toMatch(/^"student_id","student","date",/);
+    expect(billing[0]).toMatch(/^"status","student_id","student",/);
     expect(billing.length).toBeGreaterThan(100);
     await context.close();
   }, 120_000);

@@ -3,6 +3,7 @@ import { HomeRedirect, RequireAuth } from './auth';
 import { AccountPage, EnrolPage } from './pages/AccountPage';
 import { AdminRecordsPage } from './pages/AdminRecordsPage';
 import { CaseloadPage } from './pages/CaseloadPage';
+import { CosignQueuePage } from './pages/CosignQueuePage';
 import { FidelityPage } from './pages/FidelityPage';
 import { GoalEditPage } from './pages/GoalEditPage';
 import { HomePage } from './pages/HomePage';
@@ -38,6 +39,7 @@ export function App() {
         <Route path="/students/:studentId" element={<StudentPage />} />
         <Route path="/students/:studentId/manage" element={<StudentManagePage />} />
         <Route path="/log-session" element={<LogSessionPage />} />
+        <Route path="/cosign" element={<CosignQueuePage />} />
         <Route path="/fidelity" element={<FidelityPage />} />
         <Route path="/reports" element={<ReportsPage />} />
         <Route path="/reports/:reportId" element={<ReportPage />} />

@@ -125,6 +125,11 @@ export function RequireAuth() {
             Log session
           </NavLink>
         ),
+        me.data.role === 'therapist' && (
+          <NavLink key="cosign" to="/cosign">
+            Co-sign
+          </NavLink>
+        ),
         me.data.role !== 'teacher' && (
           <NavLink key="fidelity" to="/fidelity">
             Fidelity

@@ -44,6 +44,10 @@ const FIELD_WORDS: Record<string, string> = {
   acknowledged_by: 'acknowledgement',
   start_time: 'start time',
   end_time: 'end time',
+  session_date: 'date',
+  late_entry_reason: 'late-entry reason',
+  voided_at: 'void',
+  void_reason: 'void reason',
 };
 
 function fieldWords(fields: readonly string[]): string[] {

@@ -1,6 +1,7 @@
 import { accountRouter } from './router/account';
 import { adminRouter } from './router/admin';
 import { authRouter } from './router/auth';
+import { billingRouter } from './router/billing';
 import { caseloadRouter } from './router/caseload';
 import { fidelityRouter } from './router/fidelity';
 import { goalsRouter } from './router/goals';
@@ -26,6 +27,7 @@ export const appRouter = createTRPCRouter({
   caseload: caseloadRouter,
   student: studentRouter,
   sessions: sessionsRouter,
+  billing: billingRouter,
   fidelity: fidelityRouter,
   account: accountRouter,
   admin: adminRouter,

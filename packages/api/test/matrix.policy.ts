@@ -150,6 +150,40 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
         s.kind === 'in' ? await h.sessionOf(subjects.assistant.in, 'assistant') : s.sessionId,
     }),
   },
+  // An unsigned draft of the caller's, edited at its first version.
+  'sessions.editDraft': {
+    access: only({ therapist: 'scope', assistant: 'scope' }),
+    input: async (s, h) => ({
+      sessionId: await h.sessionOf(s),
+      expectedVersion: 1,
+      date: '2026-03-10',
+      startTime: '13:00',
+      endTime: '13:25',
+      students: [{ studentId: s.studentId, attendance: 'delivered', note: 'Edited draft.' }],
+    }),
+  },
+  'sessions.signAll': {
+    access: only({ therapist: 'scope', assistant: 'scope' }),
+    input: async (s, h) => ({ sessionId: await h.sessionOf(s) }),
+  },
+  // The caller's session is an unsigned draft: BAD_REQUEST ("edited, not voided") after access.
+  'sessions.void': {
+    access: only({ therapist: 'scope', assistant: 'scope' }),
+    input: async (s, h) => ({
+      sessionId: await h.sessionOf(s),
+      reason: 'Logged for the wrong day.',
+    }),
+    tolerate: ['BAD_REQUEST'],
+  },
+  'sessions.cosignQueue': { access: only({ therapist: 'allow' }) },
+  'sessions.cosignMany': {
+    access: only({ therapist: 'scope' }),
+    input: async (s, h) => ({
+      sessionIds: [
+        s.kind === 'in' ? await h.sessionOf(subjects.assistant.in, 'assistant') : s.sessionId,
+      ],
+    }),
+  },
   'sessions.probe': {
     access: only({ teacher: 'scope' }),
     input: (s) => ({
@@ -161,6 +195,30 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
   'sessions.billingCsv': {
     access: only({ therapist: 'allow', assistant: 'allow', coordinator: 'allow', admin: 'allow' }),
     input: () => ({ from: '2026-03-01', to: '2026-03-31' }),
+  },
+
+  'billing.student': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: (s) => ({ studentId: s.studentId }),
+  },
+  'billing.updateStudent': {
+    access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
+    input: (s) => ({ studentId: s.studentId, medicaidId: 'MA00012345', diagnosisIcd10: 'F80.0' }),
+  },
+  'billing.providers': { access: only({ coordinator: 'allow', admin: 'allow' }) },
+  'billing.updateProvider': {
+    access: only({ admin: 'allow' }),
+    input: () => ({ staffId: A.staff.slp, npi: '1234567893', credential: 'CCC-SLP' }),
+  },
+  'billing.settings': {
+    access: only({ therapist: 'allow', assistant: 'allow', coordinator: 'allow', admin: 'allow' }),
+  },
+  'billing.updateSettings': {
+    access: only({ admin: 'allow' }),
+    input: () => ({ unitRule: 'eight_minute' }),
+  },
+  'billing.exports': {
+    access: only({ therapist: 'allow', assistant: 'allow', coordinator: 'allow', admin: 'allow' }),
   },
 
   'fidelity.report': {

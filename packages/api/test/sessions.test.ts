@@ -1,7 +1,7 @@
 import type { Connection } from '@carryover/db';
 import { verifyAuditChain } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
-import type { SessionLogInput } from '@carryover/domain';
+import { BILLING_CSV_HEADER, type SessionLogInput } from '@carryover/domain';
 import { getErrorShape, type TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../src/root';
@@ -549,12 +549,10 @@ for (const target of targets) {
         from: '2026-03-01',
         to: '2026-03-31',
       });
-      expect(filename).toBe('session-log_2026-03-01_2026-03-31.csv');
+      expect(filename).toBe('billing-preview_2026-03-01_2026-03-31.csv');
       const lines = csv.replaceAll('"', '').trim().split('\r\n');
-      expect(lines[0]).toBe(
-        'student_id,student,date,begin,end,minutes,service,model,setting,group_size,attendance,level_of_assistance,provider,signed_by,signed_at,cosigned_by,cosigned_at',
-      );
-      const students = new Set(lines.slice(1).map((l) => l.split(',')[0]));
+      expect(lines[0]).toBe(BILLING_CSV_HEADER.join(','));
+      const students = new Set(lines.slice(1).map((l) => l.split(',')[1]));
       expect([...students].sort()).toEqual([A.students.ava, A.students.cara].sort());
       expect(csv).toContain('verbal');
       const teacher = await as(conn, emails.teacher);

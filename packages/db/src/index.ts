@@ -4,6 +4,7 @@ export * from './queries/accounts';
 export * from './queries/audit';
 export * from './queries/auth';
 export * from './queries/backup';
+export * from './queries/billing';
 export * from './queries/caseload';
 export * from './queries/comparison';
 export * from './queries/data-version';

@@ -53,6 +53,9 @@ export interface StaffUserTable extends EditStamp {
   totp_enabled_at?: string | null;
   /** The last accepted TOTP time step: a code is never accepted twice (RFC 6238 §5.2). */
   totp_last_step?: number | null;
+  /** 2026_11_30_s: the provider's National Provider Identifier and credential (CCC-SLP, OTR/L …). */
+  npi?: string | null;
+  credential?: string | null;
 }
 
 /** Schools a staff member serves (therapists, assistants) or oversees (coordinators). */
@@ -95,6 +98,9 @@ export interface StudentTable extends EditStamp {
   iep_annual_review: string;
   iep_reevaluation: string;
   created_at: string;
+  /** 2026_11_30_s: the student's Medicaid ID and the IEP's ICD-10 diagnosis, for billing. */
+  medicaid_id?: string | null;
+  diagnosis_icd10?: string | null;
 }
 
 /** The IEP mandate for one discipline. A split service lists its minutes per model in service_model_minutes. */
@@ -235,7 +241,7 @@ export interface PushInPlanTable extends EditStamp {
   status?: 'draft' | 'agreed';
 }
 
-export interface TherapySessionTable {
+export interface TherapySessionTable extends EditStamp {
   district_id: string;
   id: string;
   session_date: string;
@@ -256,6 +262,10 @@ export interface TherapySessionTable {
   created_at: string;
   /** 2026_11_30_j: why a session dated inside a finalised report's period was entered late. */
   late_entry_reason?: string | null;
+  /** 2026_11_30_r: a voided session stays visible, struck through, out of fidelity and billing. */
+  voided_at?: string | null;
+  voided_by?: string | null;
+  void_reason?: string | null;
 }
 
 /** Per-student record of a session: attendance, note, signature. */
@@ -573,6 +583,28 @@ export interface LoginAttemptTable {
   ok: Bool;
 }
 
+/** 2026_11_30_s: one billing export: who made it, when, and its filters (JSON). */
+export interface BillingExportTable {
+  district_id: string;
+  id: string;
+  created_by: string;
+  created_at: string;
+  filters: string;
+}
+
+/** One student's session in a billing export, at the session's version then. */
+export interface BillingExportLineTable {
+  district_id: string;
+  export_id: string;
+  session_id: string;
+  student_id: string;
+  session_version: number;
+  /** `bill`, `rebill` (corrected after an earlier export) or `void` (voided after one). */
+  kind: string;
+  code: string | null;
+  units: number;
+}
+
 export interface Database {
   district: DistrictTable;
   school: SchoolTable;
@@ -619,6 +651,8 @@ export interface Database {
   oidc_sign_in: OidcSignInTable;
   source_key: SourceKeyTable;
   import_run: ImportRunTable;
+  billing_export: BillingExportTable;
+  billing_export_line: BillingExportLineTable;
 }
 
 export type District = Selectable<DistrictTable>;

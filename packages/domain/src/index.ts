@@ -1,3 +1,4 @@
+export * from './billing';
 export * from './caseload-paging';
 export * from './compare/filter';
 export * from './compare/index';

@@ -189,6 +189,17 @@ export const labels = {
   },
   model: { push_in: 'Push-in', pull_out: 'Pull-out', consult: 'Consult', split: 'Split' },
   setting: { therapy_room: 'Therapy room', classroom: 'Classroom', other: 'Other' },
+  attendance: {
+    delivered: 'Delivered',
+    makeup: 'Makeup',
+    student_absent_excused: 'Student absent (excused)',
+    student_absent_unexcused: 'Student absent (unexcused)',
+    student_unavailable: 'Student unavailable',
+    refused: 'Student refused',
+    provider_absent: 'Provider absent',
+    school_closed: 'School closed',
+    other: 'Other',
+  },
   goalStatus: {
     on_track: 'On track',
     at_risk: 'At risk',
@@ -214,6 +225,7 @@ export const labels = {
   role: Record<Role, string>;
   model: Record<ServiceModel, string>;
   setting: Record<Setting, string>;
+  attendance: Record<AttendanceOutcome, string>;
   goalStatus: Record<GoalStatus, string>;
   domain: Record<GoalDomain, string>;
 };

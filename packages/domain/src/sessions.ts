@@ -6,6 +6,7 @@ import {
   ClockTime,
   CollaborationMode,
   Discipline,
+  ExpectedVersion,
   Id,
   IsoDate,
   type MeasurementType,
@@ -199,6 +200,32 @@ export const SessionAmendInput = SessionStudentRef.extend({
 });
 export const SessionRefInput = z.object({ sessionId: Id });
 
+/** An edit of a saved, unsigned draft, at the version its form loaded. */
+export const SessionDraftInput = z
+  .object({
+    sessionId: Id,
+    expectedVersion: ExpectedVersion,
+    date: IsoDate,
+    startTime: ClockTime,
+    endTime: ClockTime,
+    lateEntryReason: z.string().trim().max(500, 'Keep the reason under 500 characters').nullish(),
+    students: z
+      .array(
+        z.object({
+          studentId: Id,
+          attendance: AttendanceOutcome,
+          note: z.string().trim().max(4000, 'Note is too long').default(''),
+        }),
+      )
+      .min(1, 'Choose at least one student')
+      .max(12, 'A group has at most 12 students'),
+  })
+  .superRefine((s, ctx) => {
+    if (minutesBetween(s.startTime, s.endTime) <= 0)
+      ctx.addIssue({ code: 'custom', path: ['endTime'], message: 'End must be after begin' });
+  });
+export type SessionDraftInput = z.input<typeof SessionDraftInput>;
+
 /** A teacher's quick classroom probe of one goal (generalisation data, no session). */
 export const ClassroomProbeInput = z.object({
   studentId: Id,
@@ -293,6 +320,13 @@ export interface SessionSummary {
   cosignedBy: string | null;
   /** Whether the viewer can co-sign it now. */
   canCosign: boolean;
+  /** The session's version, for a draft edit. */
+  version: number;
+  lateEntryReason: string | null;
+  /** A voided session stays listed, struck through, with who voided it and why. */
+  voidedAt: string | null;
+  voidedBy: string | null;
+  voidReason: string | null;
   students: SessionStudentRecord[];
 }
 
@@ -414,75 +448,6 @@ export function fidelityCsvLines(
 
 export function fidelityCsv(view: FidelityView): string {
   return csvRecords([FIDELITY_CSV_HEADER]) + fidelityCsvLines(view, view.rows);
-}
-
-export const BILLING_CSV_HEADER = [
-  'student_id',
-  'student',
-  'date',
-  'begin',
-  'end',
-  'minutes',
-  'service',
-  'model',
-  'setting',
-  'group_size',
-  'attendance',
-  'level_of_assistance',
-  'provider',
-  'signed_by',
-  'signed_at',
-  'cosigned_by',
-  'cosigned_at',
-] as const;
-
-export interface BillingRow {
-  studentId: string;
-  student: string;
-  date: IsoDate;
-  begin: string;
-  end: string;
-  minutes: number;
-  service: string;
-  model: string;
-  setting: string;
-  groupSize: number;
-  attendance: string;
-  levelOfAssistance: string;
-  provider: string;
-  signedBy: string | null;
-  signedAt: string | null;
-  cosignedBy: string | null;
-  cosignedAt: string | null;
-}
-
-/** CSV lines (each ending CRLF, no header) for some billing rows: the export streams in batches. */
-export function billingCsvLines(rows: readonly BillingRow[]): string {
-  return csvRecords(
-    rows.map((r) => [
-      r.studentId,
-      r.student,
-      r.date,
-      r.begin,
-      r.end,
-      r.minutes,
-      r.service,
-      r.model,
-      r.setting,
-      r.groupSize,
-      r.attendance,
-      r.levelOfAssistance,
-      r.provider,
-      r.signedBy,
-      r.signedAt,
-      r.cosignedBy,
-      r.cosignedAt,
-    ]),
-  );
-}
-
-export function billingCsv(rows: readonly BillingRow[]): string {
-  return csvRecords([BILLING_CSV_HEADER]) + billingCsvLines(rows);
 }
 
 /**

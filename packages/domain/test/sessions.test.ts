@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { promptLevels } from '../src/model';
 import {
-  BILLING_CSV_HEADER,
-  billingCsv,
   goalDataProblem,
   levelOfAssistance,
   minutesBetween,
@@ -93,35 +91,6 @@ describe('session inputs', () => {
 });
 
 describe('CSV', () => {
-  it('writes the billing header and one line per row', () => {
-    const csv = billingCsv([
-      {
-        studentId: 's1',
-        student: 'Ava Lopez',
-        date: '2026-03-11',
-        begin: '10:00',
-        end: '10:30',
-        minutes: 30,
-        service: 'SLP',
-        model: 'push_in',
-        setting: 'classroom',
-        groupSize: 2,
-        attendance: 'delivered',
-        levelOfAssistance: 'verbal',
-        provider: 'Sam Speech',
-        signedBy: 'Sam Speech',
-        signedAt: '2026-03-11T15:00:00.000Z',
-        cosignedBy: null,
-        cosignedAt: null,
-      },
-    ]);
-    const lines = csv.split('\r\n');
-    expect(lines[0]).toBe(BILLING_CSV_HEADER.map((h) => `"${h}"`).join(','));
-    expect(lines[1]).toBe(
-      '"s1","Ava Lopez","2026-03-11","10:00","10:30","30","SLP","push_in","classroom","2","delivered","verbal","Sam Speech","Sam Speech","2026-03-11T15:00:00.000Z","",""',
-    );
-  });
-
   it('level of assistance is the most support needed', () => {
     expect(levelOfAssistance([], promptLevels)).toBe('');
     expect(

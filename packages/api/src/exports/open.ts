@@ -1,9 +1,16 @@
-import { FidelityPeriodInput } from '@carryover/domain';
+import { type BillingExportFilters, FidelityPeriodInput } from '@carryover/domain';
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { recordDenied } from '../audit';
 import { fidelityCsvExport } from '../router/fidelity';
 import type { Context } from '../trpc';
-import { BillingCsvInput, billingCsvExport, CSV_EXPORT_ROLES, type CsvExport } from './csv';
+import {
+  BillingCsvInput,
+  billingCsvExport,
+  CSV_EXPORT_ROLES,
+  type CsvExport,
+  checkBillingExport,
+} from './csv';
 
 // The checks of the server's streamed CSV routes, in the procedures' order: signed in, role
 // (a refusal is audited), input (field-level errors, nothing read), then the export itself,
@@ -21,7 +28,7 @@ export type CsvExportOpening =
   | { ok: true; file: CsvExport }
   | {
       ok: false;
-      status: 400 | 401 | 403;
+      status: 400 | 401 | 403 | 404;
       message: string;
       fieldErrors?: Record<string, string[]>;
     };
@@ -53,6 +60,14 @@ export async function openCsvExport(
       fieldErrors,
     };
   }
+  if (kind === 'billing') {
+    try {
+      await checkBillingExport(viewerCtx, parsed.data as BillingExportFilters, action);
+    } catch (err) {
+      if (!(err instanceof TRPCError)) throw err;
+      return { ok: false, status: err.code === 'FORBIDDEN' ? 403 : 404, message: err.message };
+    }
+  }
   const file =
     kind === 'fidelity'
       ? await fidelityCsvExport(
@@ -61,11 +76,6 @@ export async function openCsvExport(
           action,
           options.batchSize,
         )
-      : billingCsvExport(
-          viewerCtx,
-          parsed.data as z.infer<typeof BillingCsvInput>,
-          action,
-          options.batchSize,
-        );
+      : billingCsvExport(viewerCtx, parsed.data as BillingExportFilters, action, options.batchSize);
   return { ok: true, file };
 }

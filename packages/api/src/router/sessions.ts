@@ -12,6 +12,7 @@ import {
   insertAmendment,
   insertProbe,
   insertSession,
+  loadCosignQueue,
   loadRecentSessions,
   loadSessionFormContext,
   newId,
@@ -19,15 +20,21 @@ import {
   routinePlace,
   servicesOnDate,
   sessionStudentIds,
+  signAllNotes,
   signNote,
   staffSupervisor,
   studentPlaces,
+  touchSession,
+  updateDraftSession,
   updateUnsignedNote,
+  voidSession,
   writeTransaction,
 } from '@carryover/db';
 import {
   type AttendanceOutcome,
   ClassroomProbeInput,
+  CosignManyInput,
+  type CosignQueueItem,
   type Discipline,
   finalisedPeriodOn,
   type GoalDataInput,
@@ -38,6 +45,7 @@ import {
   minutesBetween,
   recordDateProblem,
   SessionAmendInput,
+  SessionDraftInput,
   type SessionFormContext,
   SessionLogInput,
   type SessionModel,
@@ -45,11 +53,19 @@ import {
   SessionRefInput,
   SessionStudentRef,
   type SessionSummary,
+  SessionVoidInput,
   type Setting,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
-import { BillingCsvInput, billingCsvExport, CSV_EXPORT_ROLES, collectChunks } from '../exports/csv';
+import { editorOf, writeAtVersion } from '../conflict';
+import {
+  BillingCsvInput,
+  billingCsvExport,
+  CSV_EXPORT_ROLES,
+  checkBillingExport,
+  collectChunks,
+} from '../exports/csv';
 import { assertStudentInScope } from '../scope';
 import { type Context, fieldError, roles, todayFor, type Viewer } from '../trpc';
 
@@ -61,6 +77,12 @@ export const ALREADY_SIGNED = 'This note is already signed.';
 export const SIGNED_IS_LOCKED = 'A signed note is locked. Add an amendment instead.';
 export const NOT_SIGNED_YET = 'Only a signed note is amended. Edit the note, then sign it.';
 export const ALREADY_COSIGNED = 'This session is already co-signed.';
+export const ALREADY_VOIDED = 'This session is already voided.';
+export const VOIDED_IS_LOCKED = 'This session is voided: it cannot be changed or co-signed.';
+export const DRAFT_NOT_VOIDED =
+  'An unsigned draft is edited, not voided: sign it first, or edit it.';
+export const SIGNED_NOT_DRAFT =
+  'A signed session is no longer a draft: amend a note, or void the session.';
 
 type Ctx = Pick<Context, 'db' | 'now' | 'log'> & { viewer: Viewer };
 
@@ -118,6 +140,32 @@ function observationValues(data: GoalDataInput) {
 
 type GoalRow = Awaited<ReturnType<typeof goalsOfStudents>>[number];
 
+/** One data point in words, for the co-sign queue: "6/10 correct (2 prompted, verbal)". */
+function observationWords(o: {
+  trials_correct: number | null;
+  trials_prompted: number | null;
+  trials_incorrect: number | null;
+  prompt_level: string | null;
+  count: number | null;
+  seconds: number | null;
+  rubric_score: number | null;
+}): string {
+  if (o.trials_correct !== null) {
+    const total =
+      Number(o.trials_correct) + Number(o.trials_prompted ?? 0) + Number(o.trials_incorrect ?? 0);
+    const extra = [
+      Number(o.trials_prompted ?? 0) > 0 ? `${o.trials_prompted} prompted` : null,
+      o.prompt_level ? o.prompt_level.replace(/_/g, ' ') : null,
+    ].filter(Boolean);
+    return `${o.trials_correct}/${total} correct${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`;
+  }
+  if (o.prompt_level) return o.prompt_level.replace(/_/g, ' ');
+  if (o.count !== null) return `count ${o.count}`;
+  if (o.seconds !== null) return `${o.seconds} s`;
+  if (o.rubric_score !== null) return `rubric ${o.rubric_score}`;
+  return '';
+}
+
 /** A goal named for an error message: its discipline and domain, never its text. */
 function goalName(goal: GoalRow): string {
   const domain = labels.domain[goal.domain as GoalDomain] ?? goal.domain;
@@ -145,6 +193,17 @@ function checkGoalData(
     data,
   );
   if (problem) fieldError(path, problem);
+}
+
+/**
+ * Whether the viewer co-signs this session: an assistant logged it, under the viewer or under
+ * the assistant's own name while the viewer supervises them.
+ */
+async function supervises(ctx: Ctx, row: { provider_id: string; created_by: string }) {
+  if (row.created_by === ctx.viewer.id) return false;
+  if (row.provider_id === ctx.viewer.id) return true;
+  const author = await staffSupervisor(ctx.db, ctx.viewer.districtId, row.created_by);
+  return author?.supervisor_id === ctx.viewer.id;
 }
 
 /** A session the viewer provided or logged; anything else is NOT_FOUND. */
@@ -244,7 +303,13 @@ export async function sessionSummaries(db: DB, viewer: Viewer): Promise<SessionS
       needsCosign,
       cosignedAt: s.cosigned_at,
       cosignedBy: s.cosigner_name ?? null,
-      canCosign: needsCosign && s.cosigned_at === null && s.provider_id === viewer.id,
+      canCosign:
+        needsCosign && s.cosigned_at === null && s.voided_at == null && s.provider_id === viewer.id,
+      version: Number(s.version),
+      lateEntryReason: s.late_entry_reason ?? null,
+      voidedAt: s.voided_at ?? null,
+      voidedBy: s.voider_name ?? null,
+      voidReason: s.void_reason ?? null,
       students: data.records
         .filter((r) => r.session_id === s.id)
         .map((r) => ({
@@ -469,6 +534,8 @@ export const sessionsRouter = {
     const at = ctx.now().toISOString();
     const id = await writeTransaction(ctx.db, null, async (trx) => {
       const amendmentId = await insertAmendment(trx, ref, input.text, ctx.viewer.id, at);
+      // A correction after a billing export: the session's version moves on with it.
+      await touchSession(trx, ref.districtId, input.sessionId, editorOf(ctx), ['amendment']);
       await recordAuditMany(trx, audits(ctx, path, 'session', input.sessionId, [input.studentId]));
       return amendmentId;
     });
@@ -480,10 +547,11 @@ export const sessionsRouter = {
     .input(SessionRefInput)
     .mutation(async ({ ctx, input, path }) => {
       const row = await getSessionRow(ctx.db, ctx.viewer.districtId, input.sessionId);
-      if (!row || row.provider_id !== ctx.viewer.id || row.created_by === ctx.viewer.id) {
+      if (!row || !(await supervises(ctx, row))) {
         await recordDenied(ctx, { action: path, entity: 'session', entityId: input.sessionId });
         throw new TRPCError({ code: 'NOT_FOUND', message: SESSION_NOT_FOUND });
       }
+      if (row.voided_at) throw new TRPCError({ code: 'CONFLICT', message: VOIDED_IS_LOCKED });
       // Co-signing vouches for every student on the session: all must be in the co-signer's
       // scope (a scope check that fails denies, like everywhere else).
       const students = await sessionStudentIds(ctx.db, ctx.viewer.districtId, input.sessionId);
@@ -495,6 +563,184 @@ export const sessionsRouter = {
         await recordAuditMany(trx, audits(ctx, path, 'session', input.sessionId, students));
       });
       return { cosignedAt: at };
+    }),
+
+  /**
+   * Edits a saved, unsigned draft at the version its form loaded: date, times, and each
+   * student's attendance and note. A signed or voided session is refused; a stale save gets
+   * CONFLICT naming who changed what.
+   */
+  editDraft: loggers.input(SessionDraftInput).mutation(async ({ ctx, input, path }) => {
+    const row = await ownSession(ctx, input.sessionId, path);
+    const students = await sessionStudentIds(ctx.db, ctx.viewer.districtId, input.sessionId);
+    for (const id of students) await assertStudentInScope(ctx, id, path);
+    if (row.voided_at) throw new TRPCError({ code: 'CONFLICT', message: VOIDED_IS_LOCKED });
+    const records = await Promise.all(
+      students.map((id) => getSessionStudent(ctx.db, ctx.viewer.districtId, input.sessionId, id)),
+    );
+    if (records.some((r) => r?.signed_at))
+      throw new TRPCError({ code: 'CONFLICT', message: SIGNED_NOT_DRAFT });
+    for (const [i, st] of input.students.entries())
+      if (!students.includes(st.studentId))
+        fieldError(['students', i, 'studentId'], 'This student is not on this session');
+    const provider = await providerFor(ctx, path);
+    const lateEntryReason = await checkSessionDate(
+      ctx,
+      {
+        date: input.date,
+        lateEntryReason: input.lateEntryReason,
+        students: students.map((studentId) => ({ studentId })),
+      },
+      provider.discipline,
+    );
+    const result = await writeAtVersion(
+      ctx,
+      { action: path, entity: 'session', entityId: input.sessionId },
+      async (trx) => {
+        const saved = await updateDraftSession(
+          trx,
+          {
+            districtId: ctx.viewer.districtId,
+            sessionId: input.sessionId,
+            expectedVersion: input.expectedVersion,
+            date: input.date,
+            startTime: input.startTime,
+            endTime: input.endTime,
+            minutes: minutesBetween(input.startTime, input.endTime),
+            lateEntryReason,
+            students: input.students,
+          },
+          editorOf(ctx),
+        );
+        await recordAuditMany(trx, audits(ctx, path, 'session', input.sessionId, students));
+        return saved;
+      },
+    );
+    return { version: result.version, changed: result.changed };
+  }),
+
+  /** Signs every unsigned note of a session at once: a group session signed for all its students. */
+  signAll: loggers.input(SessionRefInput).mutation(async ({ ctx, input, path }) => {
+    const row = await ownSession(ctx, input.sessionId, path);
+    const students = await sessionStudentIds(ctx.db, ctx.viewer.districtId, input.sessionId);
+    for (const id of students) await assertStudentInScope(ctx, id, path);
+    if (row.voided_at) throw new TRPCError({ code: 'CONFLICT', message: VOIDED_IS_LOCKED });
+    const at = ctx.now().toISOString();
+    const signed = await writeTransaction(ctx.db, `sign-all:${input.sessionId}`, async (trx) => {
+      const ids = await signAllNotes(
+        trx,
+        ctx.viewer.districtId,
+        input.sessionId,
+        ctx.viewer.id,
+        at,
+      );
+      if (ids.length === 0) throw new TRPCError({ code: 'CONFLICT', message: ALREADY_SIGNED });
+      await recordAuditMany(trx, audits(ctx, path, 'session', input.sessionId, ids));
+      return ids;
+    });
+    return { signedAt: at, signed: signed.length };
+  }),
+
+  /**
+   * Voids a signed session with a reason, once: it stays on record (shown struck through, with
+   * who voided it, when and why) and leaves fidelity and billing. Its provider or its author
+   * may void it; every student on it must be in their scope.
+   */
+  void: loggers.input(SessionVoidInput).mutation(async ({ ctx, input, path }) => {
+    const row = await ownSession(ctx, input.sessionId, path);
+    const students = await sessionStudentIds(ctx.db, ctx.viewer.districtId, input.sessionId);
+    for (const id of students) await assertStudentInScope(ctx, id, path);
+    if (row.voided_at) throw new TRPCError({ code: 'CONFLICT', message: ALREADY_VOIDED });
+    const records = await Promise.all(
+      students.map((id) => getSessionStudent(ctx.db, ctx.viewer.districtId, input.sessionId, id)),
+    );
+    if (!records.some((r) => r?.signed_at)) fieldError(['sessionId'], DRAFT_NOT_VOIDED);
+    const editor = editorOf(ctx);
+    await writeTransaction(ctx.db, `void:${input.sessionId}`, async (trx) => {
+      if (!(await voidSession(trx, ctx.viewer.districtId, input.sessionId, input.reason, editor)))
+        throw new TRPCError({ code: 'CONFLICT', message: ALREADY_VOIDED });
+      await recordAuditMany(trx, audits(ctx, path, 'session', input.sessionId, students));
+    });
+    return { voidedAt: editor.at };
+  }),
+
+  /**
+   * The supervising therapist's queue: sessions their assistants logged under them that wait
+   * for a co-signature, oldest first, with each student's attendance, note and data.
+   */
+  cosignQueue: roles('therapist').query(async ({ ctx, path }): Promise<CosignQueueItem[]> => {
+    const d = ctx.viewer.districtId;
+    const data = await loadCosignQueue(ctx.db, d, ctx.viewer.id);
+    const items: CosignQueueItem[] = data.sessions.map((s) => ({
+      sessionId: s.id,
+      date: s.session_date,
+      startTime: s.start_time,
+      endTime: s.end_time,
+      minutes: Number(s.minutes),
+      model: s.model as SessionModel,
+      setting: s.setting,
+      assistant: s.author_name,
+      lateEntryReason: s.late_entry_reason ?? null,
+      students: data.records
+        .filter((r) => r.session_id === s.id)
+        .map((r) => ({
+          studentId: r.student_id,
+          name: `${r.first_name} ${r.last_name}`,
+          attendance: r.attendance as AttendanceOutcome,
+          note: r.note,
+          signedAt: r.signed_at,
+          data: data.observations
+            .filter((o) => o.session_id === s.id && o.student_id === r.student_id)
+            .map((o) => ({
+              goal: labels.domain[o.domain as GoalDomain] ?? o.domain,
+              value: observationWords(o),
+            })),
+        })),
+    }));
+    await recordStudentReads(ctx, path, [
+      ...new Set(items.flatMap((i) => i.students.map((st) => st.studentId))),
+    ]);
+    return items;
+  }),
+
+  /**
+   * "Co-sign all checked": co-signs each of the sessions, all in one commit. Every one must be
+   * the viewer's assistant's session with its students in scope (else NOT_FOUND, nothing
+   * signed); those already co-signed meanwhile are reported, not signed twice.
+   */
+  cosignMany: roles('therapist')
+    .input(CosignManyInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const ids = [...new Set(input.sessionIds)];
+      const studentsOf = new Map<string, string[]>();
+      for (const sessionId of ids) {
+        const row = await getSessionRow(ctx.db, d, sessionId);
+        if (!row || !(await supervises(ctx, row))) {
+          await recordDenied(ctx, { action: path, entity: 'session', entityId: sessionId });
+          throw new TRPCError({ code: 'NOT_FOUND', message: SESSION_NOT_FOUND });
+        }
+        if (row.voided_at) throw new TRPCError({ code: 'CONFLICT', message: VOIDED_IS_LOCKED });
+        const students = await sessionStudentIds(ctx.db, d, sessionId);
+        for (const studentId of students) await assertStudentInScope(ctx, studentId, path);
+        studentsOf.set(sessionId, students);
+      }
+      const at = ctx.now().toISOString();
+      const already: string[] = [];
+      await writeTransaction(ctx.db, `cosign-many:${ctx.viewer.id}`, async (trx) => {
+        already.length = 0;
+        for (const sessionId of ids) {
+          if (!(await cosignSession(trx, d, sessionId, ctx.viewer.id, at))) {
+            already.push(sessionId);
+            continue;
+          }
+          await recordAuditMany(
+            trx,
+            audits(ctx, path, 'session', sessionId, studentsOf.get(sessionId) ?? []),
+          );
+        }
+      });
+      return { cosignedAt: at, cosigned: ids.length - already.length, alreadyCosigned: already };
     }),
 
   /** A teacher's quick classroom probe of a goal of a student in their classroom. */
@@ -549,6 +795,7 @@ export const sessionsRouter = {
     .meta({ cost: 'export' })
     .input(BillingCsvInput)
     .query(async ({ ctx, input, path }) => {
+      await checkBillingExport(ctx, input, path);
       const { filename, chunks } = billingCsvExport(ctx, input, path);
       return { filename, csv: await collectChunks(chunks) };
     }),

@@ -17,6 +17,7 @@ import { rebuildFidelitySummaries } from '../queries/fidelity-summaries';
 import { rebuildGoalSummaries } from '../queries/goal-summaries';
 import { insertIdentityProvider } from '../queries/sso';
 import type { Database } from '../schema';
+import { demoClaimData, demoCredential, demoNpi, seedBillingHistory } from './billing';
 import {
   clock,
   type DemoClock,
@@ -126,6 +127,14 @@ export async function seedDemoDistrict(
   const result = await seedTransaction(db, options.postgresLoad ?? 'copy', async (trx, sink) => {
     const gen = new Generator(resolved, sink);
     const made = await gen.run();
+    await seedBillingHistory(
+      trx,
+      made.districtId,
+      resolved.clock,
+      resolved.timeZone,
+      resolved.students,
+      resolved.emailDomain,
+    );
     await bumpDataVersion(trx, made.districtId);
     await rebuildGoalSummaries(trx, made.districtId);
     // Single sign-on ships switched off, pointed at the local test provider
@@ -493,6 +502,9 @@ class Generator {
       password_hash: this.o.passwordHash,
       active: 1,
       created_at: this.cal.stamp(this.cal.yearStart - 30, 9 * 60),
+      // Every row names the same columns (the bulk writers take them from the first row).
+      npi: role === 'therapist' || role === 'assistant' ? demoNpi(s.idx) : null,
+      credential: demoCredential(role, discipline),
     });
     return s;
   }
@@ -640,6 +652,7 @@ class Generator {
         iep_annual_review: iso(annual),
         iep_reevaluation: iso(reeval),
         created_at: cal.stamp(Math.min(iepStart, cal.yearStart) - 20, 9 * 60),
+        ...demoClaimData(o.seed, student.idx),
       });
 
       // Disciplines and (for the fixed demo logins) providers.

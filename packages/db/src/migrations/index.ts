@@ -14,6 +14,8 @@ import * as m_2026_11_30_m_fidelity_summaries from './2026_11_30_m_fidelity_summ
 import * as m_2026_11_30_o_progress_rules from './2026_11_30_o_progress_rules';
 import * as m_2026_11_30_p_import from './2026_11_30_p_import';
 import * as m_2026_11_30_q_people from './2026_11_30_q_people';
+import * as m_2026_11_30_r_session_void from './2026_11_30_r_session_void';
+import * as m_2026_11_30_s_billing from './2026_11_30_s_billing';
 import * as m_2026_11_30_w_single_sign_on from './2026_11_30_w_single_sign_on';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
@@ -33,5 +35,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_o_progress_rules': m_2026_11_30_o_progress_rules,
   '2026_11_30_p_import': m_2026_11_30_p_import,
   '2026_11_30_q_people': m_2026_11_30_q_people,
+  '2026_11_30_r_session_void': m_2026_11_30_r_session_void,
+  '2026_11_30_s_billing': m_2026_11_30_s_billing,
   '2026_11_30_w_single_sign_on': m_2026_11_30_w_single_sign_on,
 };

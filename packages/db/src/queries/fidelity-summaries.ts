@@ -150,30 +150,32 @@ export async function fidelityServicesOf(
   window: { from: string; to: string },
 ): Promise<FidelityServiceRow[]> {
   if (studentIds.length === 0) return [];
-  return db
-    .selectFrom('service')
-    .select([
-      'id',
-      'student_id',
-      'discipline',
-      'provider_id',
-      'minutes',
-      'per',
-      'model',
-      'start_date',
-      'end_date',
-    ])
-    .where('district_id', '=', districtId)
-    .where('student_id', 'in', [...studentIds])
-    .where('start_date', '<=', window.to)
-    .where('end_date', '>=', window.from)
-    // A service still waiting for a provider (Students page, "Needs a provider") has no one to
-    // account its minutes to yet; it joins the figures once someone is assigned.
-    .where('provider_id', 'is not', null)
-    .$narrowType<{ provider_id: string }>()
-    .orderBy('start_date')
-    .orderBy('id')
-    .execute();
+  return (
+    db
+      .selectFrom('service')
+      .select([
+        'id',
+        'student_id',
+        'discipline',
+        'provider_id',
+        'minutes',
+        'per',
+        'model',
+        'start_date',
+        'end_date',
+      ])
+      .where('district_id', '=', districtId)
+      .where('student_id', 'in', [...studentIds])
+      .where('start_date', '<=', window.to)
+      .where('end_date', '>=', window.from)
+      // A service still waiting for a provider (Students page, "Needs a provider") has no one to
+      // account its minutes to yet; it joins the figures once someone is assigned.
+      .where('provider_id', 'is not', null)
+      .$narrowType<{ provider_id: string }>()
+      .orderBy('start_date')
+      .orderBy('id')
+      .execute()
+  );
 }
 
 /** The split minutes of these services (by key). */
@@ -199,33 +201,37 @@ export async function fidelityRecordsOf(
   window: { from: string; to: string },
 ): Promise<FidelityRecordRow[]> {
   if (studentIds.length === 0) return [];
-  return db
-    .selectFrom('session_student')
-    .innerJoin('therapy_session as s', (j) =>
-      j
-        .onRef('s.district_id', '=', 'session_student.district_id')
-        .onRef('s.id', '=', 'session_student.session_id'),
-    )
-    .leftJoin('staff_user as provider', (j) =>
-      j
-        .onRef('provider.district_id', '=', 's.district_id')
-        .onRef('provider.id', '=', 's.provider_id'),
-    )
-    .select([
-      'session_student.student_id',
-      'session_student.service_id',
-      'session_student.attendance',
-      's.session_date',
-      's.minutes',
-      's.model',
-      's.group_size',
-      'provider.discipline as provider_discipline',
-    ])
-    .where('session_student.district_id', '=', districtId)
-    .where('session_student.student_id', 'in', [...studentIds])
-    .where('s.session_date', '>=', window.from)
-    .where('s.session_date', '<=', window.to)
-    .execute();
+  return (
+    db
+      .selectFrom('session_student')
+      .innerJoin('therapy_session as s', (j) =>
+        j
+          .onRef('s.district_id', '=', 'session_student.district_id')
+          .onRef('s.id', '=', 'session_student.session_id'),
+      )
+      .leftJoin('staff_user as provider', (j) =>
+        j
+          .onRef('provider.district_id', '=', 's.district_id')
+          .onRef('provider.id', '=', 's.provider_id'),
+      )
+      .select([
+        'session_student.student_id',
+        'session_student.service_id',
+        'session_student.attendance',
+        's.session_date',
+        's.minutes',
+        's.model',
+        's.group_size',
+        'provider.discipline as provider_discipline',
+      ])
+      .where('session_student.district_id', '=', districtId)
+      .where('session_student.student_id', 'in', [...studentIds])
+      .where('s.session_date', '>=', window.from)
+      .where('s.session_date', '<=', window.to)
+      // A voided session delivered nothing on record (as in the live fidelity query).
+      .where('s.voided_at', 'is', null)
+      .execute()
+  );
 }
 
 /** The summaries these students should have: one per reporting period and row of it. */

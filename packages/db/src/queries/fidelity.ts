@@ -147,6 +147,8 @@ export async function loadFidelityData(
     .where('session_student.student_id', 'in', filter())
     .where('s.session_date', '>=', window.from)
     .where('s.session_date', '<=', window.to)
+    // A voided session delivered nothing on record: it leaves the minutes (and billing).
+    .where('s.voided_at', 'is', null)
     .execute();
   return { students, services, splits, records };
 }

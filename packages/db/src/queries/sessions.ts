@@ -6,6 +6,7 @@ import { refreshFidelitySummaries } from './fidelity-summaries';
 import { refreshGoalSummaries } from './goal-summaries';
 import { routinesWithClassroom, studentList } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
+import { type Editor, nextVersion, updateAtVersion } from './versioned';
 
 // Session logging: the writes are free functions taking a transaction, so the API composes the
 // session, its per-student records, the observations and the audit events into one commit.
@@ -453,6 +454,272 @@ export async function cosignSession(
   return Number(r.numUpdatedRows) === 1;
 }
 
+/**
+ * Voids a session once, with a reason: it stays (struck through where it is shown) and leaves
+ * fidelity and billing. Moves the version on, so a draft form loaded before cannot undo it.
+ * False when it was already voided (a concurrent void won).
+ */
+export async function voidSession(
+  trx: Kysely<Database>,
+  districtId: string,
+  sessionId: string,
+  reason: string,
+  editor: Editor,
+): Promise<boolean> {
+  const r = await trx
+    .updateTable('therapy_session')
+    .set({
+      voided_at: editor.at,
+      voided_by: editor.by,
+      void_reason: reason,
+      ...nextVersion(editor, ['voided_at', 'void_reason']),
+    })
+    .where('district_id', '=', districtId)
+    .where('id', '=', sessionId)
+    .where('voided_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) return false;
+  await bumpDataVersion(trx, districtId);
+  await refreshFidelitySummaries(
+    trx,
+    districtId,
+    await sessionStudentIds(trx, districtId, sessionId),
+  );
+  return true;
+}
+
+/** Moves a session's version on for a change kept in another table (a note amendment). */
+export async function touchSession(
+  trx: Kysely<Database>,
+  districtId: string,
+  sessionId: string,
+  editor: Editor,
+  fields: readonly string[],
+): Promise<void> {
+  await trx
+    .updateTable('therapy_session')
+    .set(nextVersion(editor, fields))
+    .where('district_id', '=', districtId)
+    .where('id', '=', sessionId)
+    .execute();
+}
+
+export interface DraftSessionEdit {
+  districtId: string;
+  sessionId: string;
+  expectedVersion: number;
+  date: string;
+  startTime: string;
+  endTime: string;
+  minutes: number;
+  lateEntryReason: string | null;
+  students: { studentId: string; attendance: string; note: string }[];
+}
+
+/**
+ * Edits a saved, unsigned draft at the version its form loaded (StaleVersionError otherwise,
+ * or when a record was signed or the session voided meanwhile): date, times and each student's
+ * attendance and note. Its data points move with the date, and their goals are summarised again.
+ */
+export async function updateDraftSession(
+  trx: Kysely<Database>,
+  edit: DraftSessionEdit,
+  editor: Editor,
+): Promise<{ version: number; changed: string[] }> {
+  const d = edit.districtId;
+  const records = await trx
+    .selectFrom('session_student')
+    .select(['student_id', 'attendance', 'note'])
+    .where('district_id', '=', d)
+    .where('session_id', '=', edit.sessionId)
+    .execute();
+  const before = new Map(records.map((r) => [r.student_id, r]));
+  const recordChanges: string[] = [];
+  for (const st of edit.students) {
+    const old = before.get(st.studentId);
+    if (!old) continue;
+    if (old.attendance !== st.attendance) recordChanges.push('attendance');
+    if (old.note !== st.note) recordChanges.push('note');
+  }
+  const result = await updateAtVersion(
+    trx,
+    'therapy_session',
+    { district_id: d, id: edit.sessionId },
+    edit.expectedVersion,
+    {
+      session_date: edit.date,
+      start_time: edit.startTime,
+      end_time: edit.endTime,
+      minutes: edit.minutes,
+      late_entry_reason: edit.lateEntryReason,
+    },
+    editor,
+    {
+      alsoChanged: [...new Set(recordChanges)],
+      // A draft only: not voided, and no student's note signed yet.
+      guard: (eb) =>
+        eb.and([
+          eb('voided_at', 'is', null),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('session_student as signed')
+                .select('signed.session_id')
+                .where('signed.district_id', '=', d)
+                .where('signed.session_id', '=', edit.sessionId)
+                .where('signed.signed_at', 'is not', null),
+            ),
+          ),
+        ]),
+    },
+  );
+  if (result.changed.length === 0) return result;
+  for (const st of edit.students) {
+    if (!before.has(st.studentId)) continue;
+    await trx
+      .updateTable('session_student')
+      .set({ attendance: st.attendance, note: st.note })
+      .where('district_id', '=', d)
+      .where('session_id', '=', edit.sessionId)
+      .where('student_id', '=', st.studentId)
+      .where('signed_at', 'is', null)
+      .execute();
+  }
+  const points = await trx
+    .selectFrom('observation')
+    .select('goal_id')
+    .where('district_id', '=', d)
+    .where('session_id', '=', edit.sessionId)
+    .execute();
+  await trx
+    .updateTable('observation')
+    .set({ observed_on: edit.date, late_entry: edit.lateEntryReason ? 1 : 0 })
+    .where('district_id', '=', d)
+    .where('session_id', '=', edit.sessionId)
+    .execute();
+  await bumpDataVersion(trx, d);
+  if (points.length > 0)
+    await refreshGoalSummaries(
+      trx,
+      d,
+      points.map((p) => p.goal_id),
+    );
+  // Date, minutes and attendance are what the fidelity figures count.
+  await refreshFidelitySummaries(trx, d, [...before.keys()]);
+  return result;
+}
+
+/** Signs every unsigned note of a session at once (a group session); how many were signed. */
+export async function signAllNotes(
+  trx: Kysely<Database>,
+  districtId: string,
+  sessionId: string,
+  by: string,
+  at: string,
+): Promise<string[]> {
+  const unsigned = await trx
+    .selectFrom('session_student')
+    .select('student_id')
+    .where('district_id', '=', districtId)
+    .where('session_id', '=', sessionId)
+    .where('signed_at', 'is', null)
+    .execute();
+  if (unsigned.length === 0) return [];
+  await trx
+    .updateTable('session_student')
+    .set({ signed_at: at, signed_by: by })
+    .where('district_id', '=', districtId)
+    .where('session_id', '=', sessionId)
+    .where('signed_at', 'is', null)
+    .execute();
+  return unsigned.map((u) => u.student_id);
+}
+
+/**
+ * The supervisor's co-sign queue: sessions their assistants logged under them, not co-signed
+ * and not voided, oldest first, with each student's record and data points.
+ */
+export async function loadCosignQueue(
+  db: Kysely<Database>,
+  districtId: string,
+  supervisorId: string,
+  limit = 100,
+) {
+  const sessions = await db
+    .selectFrom('therapy_session as s')
+    .innerJoin('staff_user as author', (j) =>
+      j.onRef('author.district_id', '=', 's.district_id').onRef('author.id', '=', 's.created_by'),
+    )
+    .select([
+      's.id',
+      's.session_date',
+      's.start_time',
+      's.end_time',
+      's.minutes',
+      's.model',
+      's.setting',
+      's.late_entry_reason',
+      'author.name as author_name',
+    ])
+    .where('s.district_id', '=', districtId)
+    // Logged under the supervisor, or by one of their assistants under the assistant's name.
+    .where((eb) =>
+      eb.or([
+        eb('s.provider_id', '=', supervisorId),
+        eb('author.supervisor_id', '=', supervisorId),
+      ]),
+    )
+    .where('author.role', '=', 'assistant')
+    .where('s.cosigned_at', 'is', null)
+    .where('s.voided_at', 'is', null)
+    .where('s.created_by', '!=', supervisorId)
+    // The assistant has signed: the session is theirs to hand over.
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('session_student as signed')
+          .select('signed.session_id')
+          .whereRef('signed.district_id', '=', 's.district_id')
+          .whereRef('signed.session_id', '=', 's.id')
+          .where('signed.signed_at', 'is not', null),
+      ),
+    )
+    .orderBy('s.session_date')
+    .orderBy('s.start_time')
+    .orderBy('s.id')
+    .limit(limit)
+    .execute();
+  const ids = sessions.map((s) => s.id);
+  if (ids.length === 0) return { sessions, records: [], observations: [] };
+  const { records } = await sessionDetails(db, districtId, ids);
+  const observations = await db
+    .selectFrom('observation')
+    .innerJoin('goal', (j) =>
+      j
+        .onRef('goal.district_id', '=', 'observation.district_id')
+        .onRef('goal.id', '=', 'observation.goal_id'),
+    )
+    .select([
+      'observation.session_id',
+      'observation.student_id',
+      'goal.domain',
+      'goal.measurement_type',
+      'observation.trials_correct',
+      'observation.trials_prompted',
+      'observation.trials_incorrect',
+      'observation.prompt_level',
+      'observation.count',
+      'observation.seconds',
+      'observation.rubric_score',
+    ])
+    .where('observation.district_id', '=', districtId)
+    .where('observation.session_id', 'in', ids)
+    .orderBy('observation.created_at')
+    .orderBy('observation.id')
+    .execute();
+  return { sessions, records, observations };
+}
+
 /** Students the viewer may log for, their goals, and the routines of their homerooms. */
 export async function loadSessionFormContext(
   db: Kysely<Database>,
@@ -528,11 +795,17 @@ export async function loadRecentSessions(
         .onRef('cosigner.district_id', '=', 'therapy_session.district_id')
         .onRef('cosigner.id', '=', 'therapy_session.cosigned_by'),
     )
+    .leftJoin('staff_user as voider', (j) =>
+      j
+        .onRef('voider.district_id', '=', 'therapy_session.district_id')
+        .onRef('voider.id', '=', 'therapy_session.voided_by'),
+    )
     .selectAll('therapy_session')
     .select([
       'provider.name as provider_name',
       'author.name as author_name',
       'cosigner.name as cosigner_name',
+      'voider.name as voider_name',
     ])
     .where('therapy_session.district_id', '=', districtId)
     .where((eb) =>
@@ -608,17 +881,27 @@ export async function sessionDetails(
 /** Where a billing batch ends: date, start, last and first name, session, student (its order). */
 export type BillingKey = [string, string, string, string, string, string];
 
+/** The billing export's filters past its period (each optional). */
+export interface BillingFilter {
+  from: string;
+  to: string;
+  schoolId?: string | undefined;
+  /** Sessions this staff member provided or logged. */
+  therapistId?: string | undefined;
+  studentId?: string | undefined;
+}
+
 /**
  * One row per student per session for students in scope, for the billing export, in date, time
- * and name order. With `page`, the `limit` rows after the key `after` (keyset batches: an export
- * streams a batch at a time); without, every row.
+ * and name order, with what a claim needs (Medicaid ID, birth date, diagnosis, the provider's
+ * NPI and credential, who delivered it). With `page`, the `limit` rows after the key `after`
+ * (keyset batches: an export streams a batch at a time); without, every row.
  */
 export async function loadBillingRows(
   db: Kysely<Database>,
   viewer: ScopeViewer,
   today: string,
-  from: string,
-  to: string,
+  filter: BillingFilter,
   page?: { after: BillingKey | null; limit: number },
 ) {
   const districtId = viewer.districtId;
@@ -638,6 +921,9 @@ export async function loadBillingRows(
       j
         .onRef('provider.district_id', '=', 's.district_id')
         .onRef('provider.id', '=', 's.provider_id'),
+    )
+    .innerJoin('staff_user as author', (j) =>
+      j.onRef('author.district_id', '=', 's.district_id').onRef('author.id', '=', 's.created_by'),
     )
     .leftJoin('service', (j) =>
       j
@@ -661,6 +947,9 @@ export async function loadBillingRows(
       'session_student.signed_at',
       'student.first_name',
       'student.last_name',
+      'student.date_of_birth',
+      'student.medicaid_id',
+      'student.diagnosis_icd10',
       's.session_date',
       's.start_time',
       's.end_time',
@@ -668,23 +957,41 @@ export async function loadBillingRows(
       's.model',
       's.setting',
       's.group_size',
+      's.provider_id',
+      's.created_by',
       's.cosigned_at',
+      's.voided_at',
+      's.void_reason',
+      's.late_entry_reason',
+      's.version',
       'provider.name as provider_name',
       'provider.discipline as provider_discipline',
+      'provider.npi as provider_npi',
+      'provider.credential as provider_credential',
+      'author.name as author_name',
+      'author.role as author_role',
+      'author.credential as author_credential',
       'service.discipline as service_discipline',
       'signer.name as signer_name',
       'cosigner.name as cosigner_name',
     ])
     .where('session_student.district_id', '=', districtId)
     .where('session_student.student_id', 'in', scopedStudentIds(db, viewer, today))
-    .where('s.session_date', '>=', from)
-    .where('s.session_date', '<=', to)
+    .where('s.session_date', '>=', filter.from)
+    .where('s.session_date', '<=', filter.to)
     .orderBy('s.session_date')
     .orderBy('s.start_time')
     .orderBy('student.last_name')
     .orderBy('student.first_name')
     .orderBy('session_student.session_id')
     .orderBy('session_student.student_id');
+  if (filter.schoolId) query = query.where('student.school_id', '=', filter.schoolId);
+  if (filter.studentId) query = query.where('session_student.student_id', '=', filter.studentId);
+  const therapist = filter.therapistId;
+  if (therapist)
+    query = query.where((eb) =>
+      eb.or([eb('s.provider_id', '=', therapist), eb('s.created_by', '=', therapist)]),
+    );
   if (page?.after) {
     const [date, start, last, first, session, student] = page.after;
     query = query.where(
@@ -694,16 +1001,33 @@ export async function loadBillingRows(
   if (page) query = query.limit(page.limit);
   const rows = await query.execute();
   const sessionIds = [...new Set(rows.map((r) => r.session_id))];
-  const data =
-    sessionIds.length === 0
-      ? []
-      : await db
-          .selectFrom('observation')
-          .select(['session_id', 'student_id', 'prompt_level', 'trials_prompted', 'trials_correct'])
-          .where('district_id', '=', districtId)
-          .where('session_id', 'in', sessionIds)
-          .execute();
-  return { rows, data };
+  if (sessionIds.length === 0) return { rows, data: [], exported: [], amended: [] };
+  const data = await db
+    .selectFrom('observation')
+    .select(['session_id', 'student_id', 'prompt_level', 'trials_prompted', 'trials_correct'])
+    .where('district_id', '=', districtId)
+    .where('session_id', 'in', sessionIds)
+    .execute();
+  // What earlier exports held of these sessions, and when their notes were last amended.
+  const exported = await db
+    .selectFrom('billing_export_line as l')
+    .innerJoin('billing_export as e', (j) =>
+      j.onRef('e.district_id', '=', 'l.district_id').onRef('e.id', '=', 'l.export_id'),
+    )
+    .select(['l.session_id', 'l.student_id', 'l.kind', 'e.created_at', 'e.id as export_id'])
+    .where('l.district_id', '=', districtId)
+    .where('l.session_id', 'in', sessionIds)
+    .orderBy('e.created_at')
+    .orderBy('e.id')
+    .execute();
+  const amended = await db
+    .selectFrom('session_note_amendment')
+    .select((eb) => ['session_id', 'student_id', eb.fn.max('created_at').as('last_at')])
+    .where('district_id', '=', districtId)
+    .where('session_id', 'in', sessionIds)
+    .groupBy(['session_id', 'student_id'])
+    .execute();
+  return { rows, data, exported, amended };
 }
 
 /** How many sessions carry this key (tests and diagnostics). */

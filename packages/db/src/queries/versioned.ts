@@ -22,7 +22,8 @@ export type VersionedTable =
   | 'action_item'
   | 'staff_user'
   | 'student'
-  | 'service';
+  | 'service'
+  | 'therapy_session';
 
 /** A row's district and the rest of its primary key, e.g. `{ district_id, id }`. */
 export type RowKey = { district_id: string } & Record<string, string>;

@@ -60,6 +60,7 @@ export async function loadWorkloadCounts(
       .where('s.district_id', '=', districtId)
       .where('s.session_date', '>=', window.from)
       .where('s.session_date', '<=', window.to)
+      .where('s.voided_at', 'is', null)
       .where('ss.student_id', 'in', ids())
       .groupBy('s.provider_id')
       .execute(),
@@ -279,6 +280,7 @@ export async function loadWorkloadMinutes(
     .where('ss.student_id', 'in', ids())
     .where('s.session_date', '>=', from)
     .where('s.session_date', '<=', to)
+    .where('s.voided_at', 'is', null)
     .where((eb) => eb.or([eb('ss.service_id', 'is', null), eb('own.id', 'is not', null)]))
     .groupBy(['ss.student_id', 'ss.service_id', 'own.discipline', 'provider.discipline']);
   const perRow = db
