@@ -10,6 +10,7 @@ import * as m_2026_11_30_g_audit_students from './2026_11_30_g_audit_students';
 import * as m_2026_11_30_h_accounts from './2026_11_30_h_accounts';
 import * as m_2026_11_30_j_object_rules from './2026_11_30_j_object_rules';
 import * as m_2026_11_30_k_row_versions from './2026_11_30_k_row_versions';
+import * as m_2026_11_30_t_probe_keys from './2026_11_30_t_probe_keys';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_h_accounts': m_2026_11_30_h_accounts,
   '2026_11_30_j_object_rules': m_2026_11_30_j_object_rules,
   '2026_11_30_k_row_versions': m_2026_11_30_k_row_versions,
+  '2026_11_30_t_probe_keys': m_2026_11_30_t_probe_keys,
 };
