@@ -76,9 +76,10 @@ for (const target of targets) {
       expect(item).toBeDefined();
       expect(home.pushInsToday.map((p) => p.studentName)).toEqual(['Ben Okafor']);
       expect(home.students.map((s) => s.name)).toEqual(['Ava Lopez', 'Ben Okafor']);
-      expect(
-        await teacher.team.setActionItemDone({ actionItemId: item.id, done: true }),
-      ).toEqual({ id: item.id, duplicate: false });
+      expect(await teacher.team.setActionItemDone({ actionItemId: item.id, done: true })).toEqual({
+        id: item.id,
+        duplicate: false,
+      });
       const after = await teacher.home.get();
       expect(after.actionItems.find((a) => a.id === item.id)).toBeUndefined();
       // Sent again from the browser's outbox (a retry after a lost answer): nothing changes.
@@ -90,9 +91,10 @@ for (const target of targets) {
           .where('id', '=', item.id)
           .executeTakeFirstOrThrow();
       const once = await row();
-      expect(
-        await teacher.team.setActionItemDone({ actionItemId: item.id, done: true }),
-      ).toEqual({ id: item.id, duplicate: true });
+      expect(await teacher.team.setActionItemDone({ actionItemId: item.id, done: true })).toEqual({
+        id: item.id,
+        duplicate: true,
+      });
       expect(await row()).toEqual(once);
     });
 
