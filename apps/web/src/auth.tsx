@@ -80,6 +80,18 @@ export function RequireAuth() {
     return () => clearTimeout(timer);
   }, [expiresAt, signedOutByServer, queryClient, trpc]);
 
+  // Whoever records data gets the session form's students and goals kept on the device, so
+  // Log session (and a student's goals) opens without signal even if it was not opened before.
+  const role = me.data?.role;
+  useEffect(() => {
+    if (role !== 'therapist' && role !== 'assistant' && role !== 'teacher') return;
+    const timer = setTimeout(
+      () => void queryClient.prefetchQuery(trpc.sessions.context.queryOptions()),
+      1000,
+    );
+    return () => clearTimeout(timer);
+  }, [role, queryClient, trpc]);
+
   // Sessions waiting in this device's outbox are the user's notes: signing out removes them, so
   // the next person on a shared device cannot read them, after a warning while any are unsent.
   const requestSignOut = (userId: string) => {
