@@ -148,7 +148,7 @@ describe.skipIf(!haveChromium)('browser: Carryover without signal', () => {
     // The caseload on the phone: a card per student.
     const firstCard = page.locator('.student-card').first();
     await firstCard.waitFor();
-    const cardName = (await firstCard.locator('h2').innerText()).trim();
+    const cardName = ((await firstCard.locator('h2').textContent()) ?? '').trim();
 
     // No network at all, and the app is opened again: the shell comes from the service worker,
     // the caseload from the device, marked as of when it was fetched.

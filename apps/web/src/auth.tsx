@@ -95,11 +95,13 @@ export function RequireAuth() {
   // Sessions waiting in this device's outbox are the user's notes: signing out removes them, so
   // the next person on a shared device cannot read them, after a warning while any are unsent.
   const requestSignOut = (userId: string) => {
-    const waiting = unsentCount(userId);
+    const { total: waiting, sessions } = unsentCount(userId);
+    // "2 sessions have…" when only sessions wait; "3 entries have…" with probes, ticks, signatures.
+    const what = waiting === sessions ? ['session', 'sessions'] : ['entry', 'entries'];
     if (
       waiting > 0 &&
       !window.confirm(
-        `${waiting} ${waiting === 1 ? 'entry has' : 'entries have'} not been sent yet. ` +
+        `${waiting} ${waiting === 1 ? `${what[0]} has` : `${what[1]} have`} not been sent yet. ` +
           'Signing out deletes them from this device. Sign out anyway?',
       )
     )

@@ -98,9 +98,10 @@ function snapshot(userId: string | null): OutboxEntry[] {
 }
 
 /** How many of the user's entries are still on this device (waiting or refused). */
-export function unsentCount(userId: string): number {
+export function unsentCount(userId: string): { total: number; sessions: number } {
   moveLegacyOutbox();
-  return readAll(userId).length;
+  const all = readAll(userId);
+  return { total: all.length, sessions: all.filter((e) => e.kind === 'session').length };
 }
 
 /** Removes the user's outbox from this device: at sign-out, once the user has agreed. */
