@@ -7,7 +7,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { App } from './App';
 import { keepKeptQueries, persistOptions } from './offline/persist';
-import { UpdatePrompt } from './offline/UpdatePrompt';
+import { ServiceWorker } from './offline/UpdatePrompt';
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from './trpc';
 
 function Providers({ children }: { children: React.ReactNode }) {
@@ -37,7 +37,7 @@ createRoot(root).render(
       <BrowserRouter>
         <App />
       </BrowserRouter>
-      <UpdatePrompt />
+      <ServiceWorker />
     </Providers>
   </StrictMode>,
 );

@@ -1,5 +1,19 @@
 import { useRegisterSW } from 'virtual:pwa-register/react';
 import { Button } from '@carryover/ui';
+import { useEffect, useState } from 'react';
+
+/**
+ * The service worker registers a few seconds after start: installing it downloads the whole app
+ * shell, which should not compete with the first page's own requests (sign-in, the caseload).
+ */
+export function ServiceWorker() {
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setReady(true), 3000);
+    return () => clearTimeout(timer);
+  }, []);
+  return ready ? <UpdatePrompt /> : null;
+}
 
 /**
  * Registers the service worker (which keeps the app shell for opening without signal) and, when
