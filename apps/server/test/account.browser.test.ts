@@ -108,7 +108,8 @@ describe.skipIf(!haveChromium)('browser: the Account page', () => {
     });
     const phonePage = await phone.newPage();
     await signInWithCode(phonePage, app.baseUrl, codeFor(secret, systemClock().getTime() + 30_000));
-    await phonePage.getByRole('link', { name: 'Caseload' }).first().waitFor();
+    // Signed in: the app's navigation (behind the Menu button on a phone).
+    await phonePage.getByRole('button', { name: 'Menu' }).waitFor();
 
     // The laptop sees both sessions and ends the phone's.
     await page.reload();

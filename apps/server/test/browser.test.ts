@@ -37,7 +37,11 @@ describe.skipIf(!haveChromium)('browser: sign in, caseload, student graph', () =
       await page.getByLabel('Password').fill('carryover-demo');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { name: 'Caseload' }).waitFor();
+      // On a phone the navigation is behind the Menu button (opened, checked, closed again).
+      const menu = page.getByRole('button', { name: 'Menu' });
+      if (viewport.name === 'phone') await menu.click();
       expect(await page.getByRole('link', { name: 'Caseload' }).count()).toBeGreaterThan(0);
+      if (viewport.name === 'phone') await menu.click();
       const studentLinks = page.locator('main a[href^="/students/"]');
       await studentLinks.first().waitFor();
       expect(await studentLinks.count()).toBeGreaterThan(5);

@@ -102,6 +102,9 @@ describe.skipIf(!haveChromium)('browser: admin records', () => {
     const context = await newContext(browser, { viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     await signIn(page, app.baseUrl, 'slp@demo.test');
+    // On a phone the links are behind the Menu button: open it, then look.
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('link', { name: 'Account' }).waitFor();
     expect(await page.getByRole('link', { name: 'Records' }).count()).toBe(0);
     await page.goto(`${app.baseUrl}/admin/records`);
     await page.getByText('Only district administrators keep records').waitFor();

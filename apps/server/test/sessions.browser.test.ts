@@ -138,6 +138,8 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
 
     await signIn(page, baseUrl, 'slp@demo.test');
     await page.getByRole('heading', { name: 'Caseload' }).waitFor();
+    // On a phone the navigation is behind the Menu button.
+    await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('link', { name: 'Log session' }).click();
     await page.getByRole('heading', { name: 'Log session', level: 1 }).waitFor();
     await page.getByText('Everything is sent').waitFor();

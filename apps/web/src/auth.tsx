@@ -2,8 +2,11 @@ import type { IsoDate, Viewer } from '@carryover/domain';
 import { dateIn, labels } from '@carryover/domain';
 import { AppShell, ErrorState, LoadingState } from '@carryover/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { userMessage } from './lib/errors';
+import { NetworkStatus, OutboxProvider } from './offline/OutboxProvider';
+import { forgetDeviceData, persister } from './offline/persist';
 import { clearOutbox, unsentCount } from './offline/queue';
 import { useTRPC } from './trpc';
 
@@ -56,9 +59,10 @@ export function RequireAuth() {
   const signOut = useMutation(
     trpc.auth.signOut.mutationOptions({
       onSettled: (result) => {
-        // Nothing of the last person's data may survive in memory.
+        // Nothing of the last person's data may survive in memory or on the device.
         queryClient.clear();
         queryClient.setQueryData(trpc.auth.me.queryKey(), null);
+        void persister.removeClient();
         // A session from the district's identity provider: the sign-in page offers its sign-out.
         // Kept for that page in this tab (not in the navigation's state, which the redirect of
         // the page being left may replace).
@@ -69,14 +73,43 @@ export function RequireAuth() {
     }),
   );
 
+  // What was kept on the device for offline use goes when the session does: at its absolute
+  // expiry (even without signal), and when the server says nobody is signed in.
+  const expiresAt = me.data?.sessionExpiresAt ?? null;
+  const signedOutByServer = me.data === null && me.isFetchedAfterMount;
+  useEffect(() => {
+    const forget = () => void forgetDeviceData(queryClient, trpc.auth.me.queryKey());
+    if (signedOutByServer) {
+      forget();
+      return;
+    }
+    if (!expiresAt) return;
+    const timer = setTimeout(forget, Math.max(0, Date.parse(expiresAt) - Date.now()));
+    return () => clearTimeout(timer);
+  }, [expiresAt, signedOutByServer, queryClient, trpc]);
+
+  // Whoever records data gets the session form's students and goals kept on the device, so
+  // Log session (and a student's goals) opens without signal even if it was not opened before.
+  const role = me.data?.role;
+  useEffect(() => {
+    if (role !== 'therapist' && role !== 'assistant' && role !== 'teacher') return;
+    const timer = setTimeout(
+      () => void queryClient.prefetchQuery(trpc.sessions.context.queryOptions()),
+      1000,
+    );
+    return () => clearTimeout(timer);
+  }, [role, queryClient, trpc]);
+
   // Sessions waiting in this device's outbox are the user's notes: signing out removes them, so
   // the next person on a shared device cannot read them, after a warning while any are unsent.
   const requestSignOut = (userId: string) => {
-    const waiting = unsentCount(userId);
+    const { total: waiting, sessions } = unsentCount(userId);
+    // "2 sessions have…" when only sessions wait; "3 entries have…" with probes, ticks, signatures.
+    const what = waiting === sessions ? ['session', 'sessions'] : ['entry', 'entries'];
     if (
       waiting > 0 &&
       !window.confirm(
-        `${waiting} session${waiting === 1 ? ' has' : 's have'} not been sent yet. ` +
+        `${waiting} ${waiting === 1 ? `${what[0]} has` : `${what[1]} have`} not been sent yet. ` +
           'Signing out deletes them from this device. Sign out anyway?',
       )
     )
@@ -85,6 +118,16 @@ export function RequireAuth() {
     signOut.mutate();
   };
 
+  if (me.isPending && me.fetchStatus === 'paused') {
+    return (
+      <div className="app-main">
+        <ErrorState
+          title="You are offline"
+          message="Nothing of yours is kept on this device yet. Sign in once with signal, and your caseload, goals and today's plan are kept here for when there is none."
+        />
+      </div>
+    );
+  }
   if (me.isPending) {
     return (
       <div className="app-main">
@@ -111,97 +154,103 @@ export function RequireAuth() {
   const viewerId = me.data.id;
 
   return (
-    <AppShell
-      brand={<Link to={homeFor(me.data)}>Carryover</Link>}
-      nav={[
-        <NavLink key="home" to="/home">
-          Home
-        </NavLink>,
-        <NavLink key="caseload" to="/caseload">
-          Caseload
-        </NavLink>,
-        me.data.role !== 'coordinator' && me.data.role !== 'admin' && (
-          <NavLink key="log-session" to="/log-session">
-            Log session
-          </NavLink>
-        ),
-        me.data.role === 'therapist' && (
-          <NavLink key="cosign" to="/cosign">
-            Co-sign
-          </NavLink>
-        ),
-        me.data.role !== 'teacher' && (
-          <NavLink key="fidelity" to="/fidelity">
-            Fidelity
-          </NavLink>
-        ),
-        <NavLink key="team" to="/team">
-          Team
-        </NavLink>,
-        <NavLink key="plans" to="/plans">
-          Plans
-        </NavLink>,
-        <NavLink key="routines" to="/routines">
-          Routines
-        </NavLink>,
-        me.data.role !== 'teacher' && me.data.role !== 'assistant' && (
-          <NavLink key="recommendations" to="/recommendations">
-            Recommendations
-          </NavLink>
-        ),
-        <NavLink key="reports" to="/reports">
-          Reports
-        </NavLink>,
-        (me.data.role === 'coordinator' || me.data.role === 'admin') && (
-          <NavLink key="outcomes" to="/outcomes">
-            Outcomes
-          </NavLink>
-        ),
-        (me.data.role === 'coordinator' || me.data.role === 'admin') && (
-          <NavLink key="workload" to="/workload">
-            Workload
-          </NavLink>
-        ),
-        (me.data.role === 'coordinator' || me.data.role === 'admin') && (
-          <NavLink key="students" to="/students" end>
-            Students
-          </NavLink>
-        ),
-        me.data.role === 'admin' && (
-          <NavLink key="records" to="/admin/records">
-            Records
-          </NavLink>
-        ),
-        me.data.role === 'admin' && (
-          <NavLink key="people" to="/admin/people">
-            People
-          </NavLink>
-        ),
-        me.data.role === 'admin' && (
-          <NavLink key="sign-in-settings" to="/admin/sign-in">
-            Sign-in settings
-          </NavLink>
-        ),
-        me.data.role === 'admin' && (
-          <NavLink key="import" to="/admin/import">
-            Import
-          </NavLink>
-        ),
-        <NavLink key="account" to="/account">
-          Account
-        </NavLink>,
-      ]}
-      user={{ name: me.data.name, roleLabel: roleLabel(me.data) }}
-      onSignOut={() => requestSignOut(viewerId)}
-      signingOut={signOut.isPending}
-    >
-      <Outlet />
-    </AppShell>
+    <OutboxProvider userId={viewerId}>
+      <AppShell
+        brand={<Link to={homeFor(me.data)}>Carryover</Link>}
+        nav={[
+          <NavLink key="home" to="/home">
+            Home
+          </NavLink>,
+          <NavLink key="caseload" to="/caseload">
+            Caseload
+          </NavLink>,
+          me.data.role !== 'coordinator' && me.data.role !== 'admin' && (
+            <NavLink key="log-session" to="/log-session">
+              Log session
+            </NavLink>
+          ),
+          me.data.role === 'therapist' && (
+            <NavLink key="cosign" to="/cosign">
+              Co-sign
+            </NavLink>
+          ),
+          me.data.role !== 'teacher' && (
+            <NavLink key="fidelity" to="/fidelity">
+              Fidelity
+            </NavLink>
+          ),
+          <NavLink key="team" to="/team">
+            Team
+          </NavLink>,
+          <NavLink key="plans" to="/plans">
+            Plans
+          </NavLink>,
+          <NavLink key="routines" to="/routines">
+            Routines
+          </NavLink>,
+          me.data.role !== 'teacher' && me.data.role !== 'assistant' && (
+            <NavLink key="recommendations" to="/recommendations">
+              Recommendations
+            </NavLink>
+          ),
+          <NavLink key="reports" to="/reports">
+            Reports
+          </NavLink>,
+          (me.data.role === 'coordinator' || me.data.role === 'admin') && (
+            <NavLink key="outcomes" to="/outcomes">
+              Outcomes
+            </NavLink>
+          ),
+          (me.data.role === 'coordinator' || me.data.role === 'admin') && (
+            <NavLink key="workload" to="/workload">
+              Workload
+            </NavLink>
+          ),
+          (me.data.role === 'coordinator' || me.data.role === 'admin') && (
+            <NavLink key="students" to="/students" end>
+              Students
+            </NavLink>
+          ),
+          me.data.role === 'admin' && (
+            <NavLink key="records" to="/admin/records">
+              Records
+            </NavLink>
+          ),
+          me.data.role === 'admin' && (
+            <NavLink key="people" to="/admin/people">
+              People
+            </NavLink>
+          ),
+          me.data.role === 'admin' && (
+            <NavLink key="sign-in-settings" to="/admin/sign-in">
+              Sign-in settings
+            </NavLink>
+          ),
+          me.data.role === 'admin' && (
+            <NavLink key="import" to="/admin/import">
+              Import
+            </NavLink>
+          ),
+          <NavLink key="account" to="/account">
+            Account
+          </NavLink>,
+        ]}
+        user={{ name: me.data.name, roleLabel: roleLabel(me.data) }}
+        onSignOut={() => requestSignOut(viewerId)}
+        signingOut={signOut.isPending}
+        status={<NetworkStatus />}
+        navKey={location.key}
+      >
+        <Outlet />
+      </AppShell>
+    </OutboxProvider>
   );
 }
 
 export function HomeRedirect() {
   const me = useViewer();
+  // Offline with nothing kept: the guard says so (rather than a spinner that never ends).
+  if (me.isPending && me.fetchStatus === 'paused') return <Navigate to="/caseload" replace />;
   if (me.isPending) return <LoadingState label="Loading" rows={2} />;
   if (me.isError || !me.data) return <Navigate to="/sign-in" replace />;
   return <Navigate to={homeFor(me.data)} replace />;

@@ -1,22 +1,30 @@
 // Must stay the first import: it configures zod before any schema is built.
 import './zod-jitless';
 import '@carryover/ui/styles.css';
-import { QueryClientProvider } from '@tanstack/react-query';
+import { PersistQueryClientProvider } from '@tanstack/react-query-persist-client';
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { App } from './App';
+import { keepKeptQueries, persistOptions } from './offline/persist';
+import { ServiceWorker } from './offline/UpdatePrompt';
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from './trpc';
 
 function Providers({ children }: { children: React.ReactNode }) {
-  const [queryClient] = useState(makeQueryClient);
+  const [queryClient] = useState(() => {
+    const client = makeQueryClient();
+    keepKeptQueries(client);
+    return client;
+  });
   const [trpcClient] = useState(makeTrpcClient);
+  // The signed-in user's caseload, goals and today's plan come back from this device first
+  // (offline/persist.ts), so the app opens with them without signal.
   return (
-    <QueryClientProvider client={queryClient}>
+    <PersistQueryClientProvider client={queryClient} persistOptions={persistOptions}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
         {children}
       </TRPCProvider>
-    </QueryClientProvider>
+    </PersistQueryClientProvider>
   );
 }
 
@@ -29,6 +37,7 @@ createRoot(root).render(
       <BrowserRouter>
         <App />
       </BrowserRouter>
+      <ServiceWorker />
     </Providers>
   </StrictMode>,
 );

@@ -82,6 +82,8 @@ export interface Context {
   viewer: Viewer | null;
   /** auth_session id (the token's hash) when signed in. */
   sessionId: string | null;
+  /** When the signed-in session ends however active it is (absolute expiry), ISO. */
+  sessionExpiresAt: string | null;
   ip: string;
   now: () => Date;
   setCookie: (token: string, maxAgeSeconds: number) => void;
@@ -119,6 +121,7 @@ export async function createContextInner(opts: CreateContextOptions): Promise<Co
     dialect: opts.dialect,
     viewer: full?.viewer ?? null,
     sessionId: full?.sessionId ?? null,
+    sessionExpiresAt: full?.expiresAt ?? null,
     pending,
     userAgent: opts.userAgent ?? null,
     deviceToken: opts.deviceToken ?? null,

@@ -117,6 +117,8 @@ for (const target of targets) {
       expect(ids).not.toContain(token);
       const me = await (await callerFor(conn, { token })).caller.auth.me();
       expect(me?.email).toBe(emails.slp);
+      // The browser removes its offline copy at the session's absolute expiry.
+      expect(me?.sessionExpiresAt).toBe(rows[0]!.expires_at);
     });
 
     it('issues a fresh token at every sign-in and ends the previous session', async () => {

@@ -308,6 +308,49 @@ for (const target of targets) {
       expect(err.code).toBe('BAD_REQUEST');
     });
 
+    it('stores a probe sent with a key once, however often and however concurrently it is sent', async () => {
+      const teacher = await as(conn, emails.teacher);
+      const probesWithKey = async (k: string) =>
+        Number(
+          (
+            await conn.db
+              .selectFrom('observation')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('district_id', '=', A.district)
+              .where('idempotency_key', '=', k)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const input = {
+        idempotencyKey: 'probe-key-0000000000000001',
+        studentId: A.students.ava,
+        date: '2026-03-10',
+        data: { goalId: A.goals.avaArtic, trials: { trials: 10, correct: 8 } },
+      };
+      const first = await teacher.sessions.probe(input);
+      expect(first.duplicate).toBe(false);
+      expect(await teacher.sessions.probe(input)).toEqual({
+        observationId: first.observationId,
+        duplicate: true,
+      });
+      expect(await probesWithKey(input.idempotencyKey)).toBe(1);
+
+      const burst = { ...input, idempotencyKey: 'probe-key-0000000000000002' };
+      const before = await count('observation');
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => teacher.sessions.probe(burst)),
+      );
+      expect(new Set(results.map((r) => r.observationId)).size).toBe(1);
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      expect((await count('observation')) - before).toBe(1);
+      // Probes without a key (older clients) are each stored.
+      const { idempotencyKey: _, ...keyless } = input;
+      await teacher.sessions.probe(keyless);
+      await teacher.sessions.probe(keyless);
+      expect((await count('observation')) - before).toBe(3);
+      expect((await verifyAuditChain(conn.db, A.district)).ok).toBe(true);
+    });
+
     describe('bad input gets a field error and writes nothing', () => {
       const cases: [string, () => SessionLogInput, string][] = [
         [

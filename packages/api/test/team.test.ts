@@ -76,9 +76,26 @@ for (const target of targets) {
       expect(item).toBeDefined();
       expect(home.pushInsToday.map((p) => p.studentName)).toEqual(['Ben Okafor']);
       expect(home.students.map((s) => s.name)).toEqual(['Ava Lopez', 'Ben Okafor']);
-      await teacher.team.setActionItemDone({ actionItemId: item.id, done: true });
+      expect(await teacher.team.setActionItemDone({ actionItemId: item.id, done: true })).toEqual({
+        id: item.id,
+        duplicate: false,
+      });
       const after = await teacher.home.get();
       expect(after.actionItems.find((a) => a.id === item.id)).toBeUndefined();
+      // Sent again from the browser's outbox (a retry after a lost answer): nothing changes.
+      const row = () =>
+        conn.db
+          .selectFrom('action_item')
+          .select(['done_on', 'version'])
+          .where('district_id', '=', A.district)
+          .where('id', '=', item.id)
+          .executeTakeFirstOrThrow();
+      const once = await row();
+      expect(await teacher.team.setActionItemDone({ actionItemId: item.id, done: true })).toEqual({
+        id: item.id,
+        duplicate: true,
+      });
+      expect(await row()).toEqual(once);
     });
 
     it('refuses students out of scope, strangers and foreign owners, writing nothing', async () => {

@@ -313,6 +313,8 @@ export interface ObservationTable {
   created_at: string;
   /** 2026_11_30_j: 1 when recorded by a late entry (shown as such on the graph and in reports). */
   late_entry?: Bool;
+  /** 2026_11_30_t: a teacher's probe sent from the browser's outbox; unique per district. */
+  idempotency_key?: string | null;
 }
 
 export interface TouchBaseTable extends EditStamp {

@@ -128,12 +128,15 @@ export const SessionStudentInput = z
   });
 export type SessionStudentInput = z.input<typeof SessionStudentInput>;
 
+/** Made by the client once per record; a retried submission stores it once. */
+const IdempotencyKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{16,64}$/, 'Idempotency key must be 16–64 letters, digits, - or _');
+
 export const SessionLogInput = z
   .object({
     /** Made by the client once per session; a retried submission stores one session. */
-    idempotencyKey: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{16,64}$/, 'Idempotency key must be 16–64 letters, digits, - or _'),
+    idempotencyKey: IdempotencyKey,
     date: IsoDate,
     startTime: ClockTime,
     endTime: ClockTime,
@@ -228,6 +231,8 @@ export type SessionDraftInput = z.input<typeof SessionDraftInput>;
 
 /** A teacher's quick classroom probe of one goal (generalisation data, no session). */
 export const ClassroomProbeInput = z.object({
+  /** Made by the browser once per probe (it waits in the outbox); a retry stores it once. */
+  idempotencyKey: IdempotencyKey.optional(),
   studentId: Id,
   date: IsoDate,
   data: GoalDataInput,

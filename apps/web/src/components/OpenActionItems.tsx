@@ -1,7 +1,8 @@
 import { EmptyState, formatDate } from '@carryover/ui';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { userMessage } from '../lib/errors';
+import { useSharedOutbox } from '../offline/OutboxProvider';
+import { newIdempotencyKey } from '../offline/queue';
 import { useTRPC } from '../trpc';
 
 type Item = { id: string; text: string; dueOn: string; overdue: boolean };
@@ -25,17 +26,22 @@ export function OpenActionItems() {
 }
 
 /** The list of open action items with a "done" checkbox each; an empty state when there are none. */
-export function ActionItems({ items, className }: { items: Item[]; className?: string }) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const done = useMutation(
-    trpc.team.setActionItemDone.mutationOptions({
-      onSuccess: () => {
-        void queryClient.invalidateQueries({ queryKey: trpc.home.get.queryKey() });
-        void queryClient.invalidateQueries({ queryKey: trpc.team.list.queryKey() });
-      },
-    }),
+export function ActionItems({ items: all, className }: { items: Item[]; className?: string }) {
+  // Ticking done waits in the outbox like a session, so it works offline; an item ticked and not
+  // yet sent is already off the list.
+  const outbox = useSharedOutbox();
+  const ticked = new Set(
+    outbox.entries.flatMap((e) => (e.kind === 'actionItemDone' ? [e.input.actionItemId] : [])),
   );
+  const items = all.filter((a) => !ticked.has(a.id));
+  const done = (a: Item) =>
+    outbox.add({
+      kind: 'actionItemDone',
+      key: newIdempotencyKey(),
+      userId: outbox.userId,
+      label: `"${a.text}" ticked done`,
+      input: { actionItemId: a.id, done: true },
+    });
   return (
     <section aria-labelledby="actions-heading" className={className}>
       <h2 id="actions-heading">Your open action items</h2>
@@ -50,12 +56,7 @@ export function ActionItems({ items, className }: { items: Item[]; className?: s
           {items.map((a) => (
             <li key={a.id} className="action-item">
               <label className="checkbox">
-                <input
-                  type="checkbox"
-                  onChange={() => done.mutate({ actionItemId: a.id, done: true })}
-                  disabled={done.isPending}
-                />{' '}
-                {a.text}
+                <input type="checkbox" onChange={() => done(a)} /> {a.text}
               </label>
               <span className={a.overdue ? 'behind small' : 'muted small'}>
                 {a.overdue ? 'Overdue · ' : 'Due '}
@@ -65,7 +66,6 @@ export function ActionItems({ items, className }: { items: Item[]; className?: s
           ))}
         </ul>
       )}
-      {done.isError && <p className="form-alert">{userMessage(done.error)}</p>}
     </section>
   );
 }

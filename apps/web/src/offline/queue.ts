@@ -1,27 +1,43 @@
-import type { SessionLogInput } from '@carryover/domain';
+import type { ClassroomProbeInput, SessionLogInput, SessionStudentRef } from '@carryover/domain';
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { httpStatus, userMessage } from '../lib/errors';
 
-// The outbox for logged sessions. An entry is written to localStorage *before* any request, so
-// a dropped network or a closed tab loses nothing; it leaves the outbox only once the server
-// has answered. Each entry carries an idempotency key made here, once per session, so however
-// often it is retried (this tab, another tab, after a reload) the server stores it once.
+// The outbox: everything a therapist or teacher records goes here first — sessions, classroom
+// probes, action items ticked done, signatures and co-signatures. An entry is written to
+// localStorage *before* any request, so a dropped network or a closed tab loses nothing; it
+// leaves the outbox only once the server has answered. Each entry carries a key made here, once:
+// for a session or a probe it is the idempotency key the server stores once, so however often it
+// is retried (this tab, another tab, after a reload) the server stores it once; ticking done,
+// signing and co-signing are the same on a second send (the server keeps the first).
 // Each signed-in user has an outbox of their own (keyed by user id), and signing out removes it
 // (after a warning while anything is unsent), so the next person on a shared device finds
 // nothing of it.
 
-export interface OutboxEntry {
+/** What an entry asks the server to do, and with what. */
+export type OutboxItem =
+  | { kind: 'session'; input: SessionLogInput }
+  | { kind: 'probe'; input: ClassroomProbeInput }
+  | { kind: 'actionItemDone'; input: { actionItemId: string; done: true } }
+  | { kind: 'sign'; input: SessionStudentRef }
+  | { kind: 'cosign'; input: { sessionId: string } };
+export type OutboxKind = OutboxItem['kind'];
+
+export type OutboxEntry = OutboxItem & {
   key: string;
-  /** Whose entry: only the person who logged it sends it. */
+  /** Whose entry: only the person who recorded it sends it. */
   userId: string;
   /** A short description for the list ("Tue 11 Mar, 10:00 · 2 students"). */
   label: string;
-  input: SessionLogInput;
   queuedAt: string;
   attempts: number;
   /** The server refused it (not a network problem): kept for the user to read and discard. */
   rejected: string | null;
-}
+  /** Why the last try did not get through (a network or server problem); it is retried. */
+  lastError?: string | null;
+};
+
+/** What a caller hands to `add`: the item, its key and label. */
+export type NewOutboxEntry = OutboxItem & { key: string; userId: string; label: string };
 
 const STORAGE_PREFIX = 'carryover.outbox.v2.';
 /** One outbox for every user, before outboxes were kept per user: split up on first read. */
@@ -32,7 +48,12 @@ const listeners = new Set<() => void>();
 function parse(raw: string | null): OutboxEntry[] {
   try {
     const parsed: unknown = raw ? JSON.parse(raw) : [];
-    return Array.isArray(parsed) ? (parsed as OutboxEntry[]) : [];
+    // Entries from before the outbox carried other kinds are sessions.
+    return Array.isArray(parsed)
+      ? (parsed as OutboxEntry[]).map((e) =>
+          e.kind ? e : ({ ...(e as object), kind: 'session' } as OutboxEntry),
+        )
+      : [];
   } catch {
     return [];
   }
@@ -76,10 +97,11 @@ function snapshot(userId: string | null): OutboxEntry[] {
   return hit.entries;
 }
 
-/** How many of the user's sessions are still on this device (waiting or refused). */
-export function unsentCount(userId: string): number {
+/** How many of the user's entries are still on this device (waiting or refused). */
+export function unsentCount(userId: string): { total: number; sessions: number } {
   moveLegacyOutbox();
-  return readAll(userId).length;
+  const all = readAll(userId);
+  return { total: all.length, sessions: all.filter((e) => e.kind === 'session').length };
 }
 
 /** Removes the user's outbox from this device: at sign-out, once the user has agreed. */
@@ -106,12 +128,12 @@ export function newIdempotencyKey(): string {
   return crypto.randomUUID();
 }
 
-export function enqueue(entry: Omit<OutboxEntry, 'attempts' | 'rejected' | 'queuedAt'>): void {
+export function enqueue(entry: NewOutboxEntry): void {
   const all = readAll(entry.userId);
   if (all.some((e) => e.key === entry.key)) return;
   writeAll(entry.userId, [
     ...all,
-    { ...entry, attempts: 0, rejected: null, queuedAt: new Date().toISOString() },
+    { ...entry, attempts: 0, rejected: null, lastError: null, queuedAt: new Date().toISOString() },
   ]);
 }
 
@@ -122,7 +144,11 @@ export function discard(userId: string, key: string): void {
   );
 }
 
-function update(userId: string, key: string, change: Partial<OutboxEntry>): void {
+function update(
+  userId: string,
+  key: string,
+  change: Pick<Partial<OutboxEntry>, 'attempts' | 'rejected' | 'lastError'>,
+): void {
   writeAll(
     userId,
     readAll(userId).map((e) => (e.key === key ? { ...e, ...change } : e)),
@@ -135,7 +161,7 @@ function isTransient(error: unknown): boolean {
   return status === null || status >= 500 || status === 429 || status === 408;
 }
 
-function useOnline(): boolean {
+export function useOnline(): boolean {
   return useSyncExternalStore(
     (cb) => {
       window.addEventListener('online', cb);
@@ -155,10 +181,11 @@ const RETRY_MS = 15_000;
  * The signed-in user's outbox and a sender. Flushes on mount (page load), on the `online`
  * event, after each enqueue and every 15 s while anything is waiting. One flush at a time per
  * browser (Web Locks where available, else per tab); the idempotency key covers the rest.
+ * Entries are sent in the order they were made (a signature after the session it signs).
  */
 export function useOutbox(
   userId: string | null,
-  send: (input: SessionLogInput) => Promise<unknown>,
+  send: (entry: OutboxEntry) => Promise<unknown>,
   onSent?: () => void,
 ) {
   useEffect(moveLegacyOutbox, []);
@@ -177,12 +204,15 @@ export function useOutbox(
     for (const entry of readAll(userId)) {
       if (entry.rejected) continue;
       try {
-        await sendRef.current(entry.input);
+        await sendRef.current(entry);
         discard(userId, entry.key);
         sent++;
       } catch (error) {
         if (isTransient(error)) {
-          update(userId, entry.key, { attempts: entry.attempts + 1 });
+          update(userId, entry.key, {
+            attempts: entry.attempts + 1,
+            lastError: navigator.onLine ? userMessage(error) : null,
+          });
           break; // offline or server down: the rest would fail the same way
         }
         update(userId, entry.key, { attempts: entry.attempts + 1, rejected: userMessage(error) });
@@ -222,7 +252,7 @@ export function useOutbox(
   }, [waiting, flush]);
 
   const add = useCallback(
-    (entry: Omit<OutboxEntry, 'attempts' | 'rejected' | 'queuedAt'>) => {
+    (entry: NewOutboxEntry) => {
       enqueue(entry);
       void flush();
     },

@@ -20,7 +20,15 @@ import {
   useReactTable,
 } from '@tanstack/react-table';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
-import { useDeferredValue, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import {
+  useDeferredValue,
+  useId,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import { Link } from 'react-router';
 import { DisciplineFilter } from '../components/Filters';
 import { MorePages } from '../components/MorePages';
@@ -28,6 +36,7 @@ import { OpenActionItems } from '../components/OpenActionItems';
 import { caseloadSummary, lastDataDate } from '../lib/caseload';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { AsOf } from '../offline/AsOf';
 import { useTRPC } from '../trpc';
 
 // The caseload a page at a time: the server sorts, filters and pages (a district can hold tens
@@ -140,6 +149,28 @@ const columns: ColumnDef<CaseloadRow>[] = [
   },
 ];
 
+/** Phone width: each student is a card (the table's columns would run off the screen). */
+const PHONE_QUERY = '(max-width: 640px)';
+function usePhoneWidth(): boolean {
+  return useSyncExternalStore(
+    (onChange) => {
+      const query = window.matchMedia(PHONE_QUERY);
+      query.addEventListener('change', onChange);
+      return () => query.removeEventListener('change', onChange);
+    },
+    () => window.matchMedia(PHONE_QUERY).matches,
+  );
+}
+
+/** How the phone's "Sort by" list names the server's sorts. */
+const sortChoices: { value: string; label: string }[] = [
+  { value: 'name:asc', label: 'Student (last name)' },
+  { value: 'grade:asc', label: 'Grade' },
+  { value: 'school:asc', label: 'School' },
+  { value: 'nextIep:asc', label: 'Next IEP date, soonest first' },
+  { value: 'nextIep:desc', label: 'Next IEP date, latest first' },
+];
+
 interface Filters {
   search: string;
   status: GoalStatus | '';
@@ -179,6 +210,7 @@ export function CaseloadPage() {
   const rows = useMemo(() => caseload.data?.pages.flatMap((p) => p.items) ?? [], [caseload.data]);
   const total = caseload.data?.pages[0]?.total ?? null;
   const filtered = Object.values(filters).some((v) => v !== '');
+  const phone = usePhoneWidth();
 
   const table = useReactTable({
     data: rows,
@@ -204,6 +236,7 @@ export function CaseloadPage() {
           ) : null
         }
       />
+      {caseload.data && <AsOf updatedAt={caseload.dataUpdatedAt} />}
       <OpenActionItems />
       <search className="filters" aria-label="Filter students">
         <label className="filters__search">
@@ -249,6 +282,24 @@ export function CaseloadPage() {
             ))}
           </select>
         </label>
+        {phone && (
+          <label>
+            Sort by
+            <select
+              value={`${sortBy?.id ?? 'name'}:${sortBy?.desc ? 'desc' : 'asc'}`}
+              onChange={(e) => {
+                const [id = 'name', order] = e.target.value.split(':');
+                setSorting([{ id, desc: order === 'desc' }]);
+              }}
+            >
+              {sortChoices.map((c) => (
+                <option key={c.value} value={c.value}>
+                  {c.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {filtered && (
           <Button variant="ghost" onClick={() => setFilters(emptyFilters)}>
             Clear filters
@@ -282,10 +333,19 @@ export function CaseloadPage() {
         )
       ) : (
         <>
-          <p className="muted small caseload-sort-note">
-            Sort by student (last name), grade, school or next IEP date.
-          </p>
-          <VirtualTable table={table} busy={caseload.isFetching && !caseload.isFetchingNextPage} />
+          {phone ? (
+            <VirtualCards rows={rows} busy={caseload.isFetching && !caseload.isFetchingNextPage} />
+          ) : (
+            <>
+              <p className="muted small caseload-sort-note">
+                Sort by student (last name), grade, school or next IEP date.
+              </p>
+              <VirtualTable
+                table={table}
+                busy={caseload.isFetching && !caseload.isFetchingNextPage}
+              />
+            </>
+          )}
           <MorePages
             hasNextPage={caseload.hasNextPage}
             fetching={caseload.isFetching}
@@ -298,19 +358,119 @@ export function CaseloadPage() {
   );
 }
 
+/** Where a list starts on the page, for the window virtualiser. */
+function useScrollMargin(ref: React.RefObject<HTMLElement | null>): number {
+  const [scrollMargin, setScrollMargin] = useState(0);
+  useLayoutEffect(() => {
+    const top = (ref.current?.getBoundingClientRect().top ?? 0) + window.scrollY;
+    if (Math.abs(top - scrollMargin) > 1) setScrollMargin(top);
+  });
+  return scrollMargin;
+}
+
+/** One student as a card: name, grade and school, goal statuses, minutes, next IEP. */
+function StudentCard({ row: r }: { row: CaseloadRow }) {
+  const counts = new Map<GoalStatus, number>();
+  for (const g of r.goals) counts.set(g.progress.status, (counts.get(g.progress.status) ?? 0) + 1);
+  return (
+    <article className="student-card" aria-labelledby={`student-${r.studentId}`}>
+      <h2 className="student-card__name" id={`student-${r.studentId}`}>
+        <Link to={`/students/${encodeURIComponent(r.studentId)}`}>{r.name}</Link>
+      </h2>
+      <p className="muted small student-card__where">
+        Grade {r.grade} · {r.schoolName}
+      </p>
+      <div className="student-card__statuses">
+        {r.goals.length === 0 ? (
+          <span className="muted small">No goals</span>
+        ) : (
+          [...counts].map(([status, n]) => (
+            <span key={status} className="student-card__status">
+              <StatusBadge status={status} />
+              {n > 1 && <span className="small"> ×{n}</span>}
+            </span>
+          ))
+        )}
+      </div>
+      <dl className="student-card__facts">
+        <div>
+          <dt>Minutes this week</dt>
+          <dd>
+            <MinutesBar
+              delivered={r.minutesDeliveredThisWeek}
+              mandated={r.minutesMandatedThisWeek}
+            />
+            {r.minutesBehind > 0 && (
+              <Link className="small behind" to="/fidelity">
+                {r.minutesBehind} min behind this period
+              </Link>
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>Next IEP</dt>
+          <dd>
+            {r.nextIepDate ? (
+              <>
+                {formatDate(r.nextIepDate)}
+                {r.nextIepEvent && (
+                  <span className="muted small"> · {iepEventLabel[r.nextIepEvent]}</span>
+                )}
+              </>
+            ) : (
+              '—'
+            )}
+          </dd>
+        </div>
+      </dl>
+    </article>
+  );
+}
+
+/** The caseload on a phone: a list of cards, only those near the viewport in the DOM. */
+function VirtualCards({ rows, busy }: { rows: CaseloadRow[]; busy: boolean }) {
+  const listRef = useRef<HTMLUListElement>(null);
+  const scrollMargin = useScrollMargin(listRef);
+  const virtualizer = useWindowVirtualizer({
+    count: rows.length,
+    estimateSize: () => 180,
+    overscan: 4,
+    scrollMargin,
+    getItemKey: (i) => rows[i]?.studentId ?? i,
+  });
+  const items = virtualizer.getVirtualItems();
+  const before = items.length > 0 ? items[0]!.start - scrollMargin : 0;
+  const after =
+    items.length > 0 ? virtualizer.getTotalSize() - (items.at(-1)!.end - scrollMargin) : 0;
+  return (
+    <ul
+      ref={listRef}
+      className="student-cards"
+      aria-label="Students on your caseload"
+      aria-busy={busy}
+      style={{ paddingTop: before, paddingBottom: after }}
+    >
+      {items.map((item) => {
+        const row = rows[item.index]!;
+        return (
+          <li key={row.studentId} data-index={item.index} ref={virtualizer.measureElement}>
+            <StudentCard row={row} />
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 type CaseloadTable = ReturnType<typeof useReactTable<CaseloadRow>>;
 
 /** The table with only the rows near the viewport in the DOM (spacer rows keep the height). */
 function VirtualTable({ table, busy }: { table: CaseloadTable; busy: boolean }) {
   const captionId = useId();
   const bodyRef = useRef<HTMLTableSectionElement>(null);
-  const [scrollMargin, setScrollMargin] = useState(0);
   const { rows } = table.getRowModel();
   // The window scrolls; the virtualiser needs where the body starts on the page.
-  useLayoutEffect(() => {
-    const top = (bodyRef.current?.getBoundingClientRect().top ?? 0) + window.scrollY;
-    if (Math.abs(top - scrollMargin) > 1) setScrollMargin(top);
-  });
+  const scrollMargin = useScrollMargin(bodyRef);
   const virtualizer = useWindowVirtualizer({
     count: rows.length,
     estimateSize: () => ESTIMATED_ROW_PX,

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { ActionItems } from '../components/OpenActionItems';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { AsOf } from '../offline/AsOf';
 import { useTRPC } from '../trpc';
 
 /**
@@ -52,6 +53,7 @@ export function HomePage() {
           ) : undefined
         }
       />
+      <AsOf updatedAt={home.dataUpdatedAt} />
       <div className="stack">
         {h.plansToAcknowledge > 0 && (
           <p className="form-alert" role="status">

@@ -38,8 +38,9 @@ import { useMemo, useState } from 'react';
 import { useViewer } from '../auth';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
-import { newIdempotencyKey, useOutbox } from '../offline/queue';
-import { useTRPC, useTRPCClient } from '../trpc';
+import { useSharedOutbox } from '../offline/OutboxProvider';
+import { newIdempotencyKey } from '../offline/queue';
+import { useTRPC } from '../trpc';
 
 // The quick-entry screen: made for a phone in one hand during a push-in session. Every entry
 // goes to the device's outbox first and is sent from there (see offline/queue.ts).
@@ -180,18 +181,8 @@ export function LogSessionPage() {
 }
 
 function SessionForm({ context, userId }: { context: SessionFormContext; userId: string | null }) {
-  const trpc = useTRPC();
-  const client = useTRPCClient();
-  const queryClient = useQueryClient();
-  const outbox = useOutbox(
-    userId,
-    (input) => client.sessions.log.mutate(input),
-    () => {
-      void queryClient.invalidateQueries({ queryKey: trpc.sessions.recent.queryKey() });
-      void queryClient.invalidateQueries({ queryKey: trpc.student.get.pathKey() });
-      void queryClient.invalidateQueries({ queryKey: trpc.caseload.list.pathKey() });
-    },
-  );
+  // Sent from the app shell's outbox, which refreshes the recent sessions, students and caseload.
+  const outbox = useSharedOutbox();
 
   const [group, setGroup] = useState(true);
   const [date, setDate] = useState(context.today);
@@ -299,6 +290,7 @@ function SessionForm({ context, userId }: { context: SessionFormContext; userId:
     setErrors({});
     const names = students.map((s) => s.name.split(' ')[0]).join(', ');
     outbox.add({
+      kind: 'session',
       key: input.idempotencyKey,
       userId: userId ?? '',
       label: `${formatDate(date)}, ${startTime} · ${names}`,
@@ -315,24 +307,13 @@ function SessionForm({ context, userId }: { context: SessionFormContext; userId:
 
   return (
     <div className="log-session">
+      {/* What the server refused is listed under the navigation (NetworkStatus). */}
       <UnsentBanner
-        count={outbox.entries.filter((e) => !e.rejected).length}
+        count={outbox.entries.filter((e) => e.kind === 'session' && !e.rejected).length}
         online={outbox.online}
         sending={outbox.sending}
         onRetry={() => void outbox.flush()}
       />
-      {outbox.entries
-        .filter((e) => e.rejected)
-        .map((e) => (
-          <div key={e.key} className="form-alert outbox-rejected" role="alert">
-            <span>
-              Not saved — {e.label}: {e.rejected}
-            </span>
-            <Button variant="secondary" size="small" onClick={() => outbox.discard(e.key)}>
-              Discard
-            </Button>
-          </div>
-        ))}
 
       <form
         className="log-session__form"
@@ -752,9 +733,33 @@ function RecentSession({ session: s }: { session: SessionSummary }) {
   const queryClient = useQueryClient();
   const refresh = () =>
     queryClient.invalidateQueries({ queryKey: trpc.sessions.recent.queryKey() });
-  const sign = useMutation(trpc.sessions.sign.mutationOptions({ onSettled: refresh }));
+  // Signing and co-signing wait in the outbox like the session itself, so they work offline.
+  const outbox = useSharedOutbox();
+  const queued = (kind: 'sign' | 'cosign', studentId?: string) =>
+    outbox.entries.some(
+      (e) =>
+        e.kind === kind &&
+        e.input.sessionId === s.id &&
+        (kind === 'cosign' || (e.kind === 'sign' && e.input.studentId === studentId)),
+    );
+  const when = `${formatDate(s.date)}, ${s.startTime}`;
+  const cosign = () =>
+    outbox.add({
+      kind: 'cosign',
+      key: newIdempotencyKey(),
+      userId: outbox.userId,
+      label: `the co-signature of ${when}`,
+      input: { sessionId: s.id },
+    });
+  const sign = (studentId: string, name: string) =>
+    outbox.add({
+      kind: 'sign',
+      key: newIdempotencyKey(),
+      userId: outbox.userId,
+      label: `the signature of ${name}'s note, ${when}`,
+      input: { sessionId: s.id, studentId },
+    });
   const signAll = useMutation(trpc.sessions.signAll.mutationOptions({ onSettled: refresh }));
-  const cosign = useMutation(trpc.sessions.cosign.mutationOptions({ onSettled: refresh }));
   const [editing, setEditing] = useState(false);
   const voided = s.voidedAt !== null;
   const unsigned = s.students.filter((st) => !st.signedAt).length;
@@ -799,12 +804,10 @@ function RecentSession({ session: s }: { session: SessionSummary }) {
             Logged by {s.createdByName}.{' '}
             {s.cosignedAt ? (
               `Co-signed by ${s.cosignedBy}.`
+            ) : queued('cosign') ? (
+              <span className="muted">Co-signature waiting to send.</span>
             ) : s.canCosign ? (
-              <Button
-                size="small"
-                busy={cosign.isPending}
-                onClick={() => cosign.mutate({ sessionId: s.id })}
-              >
+              <Button size="small" onClick={cosign}>
                 Co-sign
               </Button>
             ) : voided ? null : (
@@ -812,7 +815,6 @@ function RecentSession({ session: s }: { session: SessionSummary }) {
             )}
           </p>
         )}
-        {cosign.isError && <p className="field__error">{userMessage(cosign.error)}</p>}
         <ul className="recent-session__students">
           {s.students.map((st) => (
             <li key={st.studentId}>
@@ -824,12 +826,13 @@ function RecentSession({ session: s }: { session: SessionSummary }) {
                 <span className="small signed">
                   ✓ Signed by {st.signedBy} {formatDate(st.signedAt.slice(0, 10))}
                 </span>
-              ) : voided ? null : (
+              ) : voided ? null : queued('sign', st.studentId) ? (
+                <span className="small muted">Signature waiting to send</span>
+              ) : (
                 <Button
                   size="small"
                   variant="secondary"
-                  busy={sign.isPending && sign.variables?.studentId === st.studentId}
-                  onClick={() => sign.mutate({ sessionId: s.id, studentId: st.studentId })}
+                  onClick={() => sign(st.studentId, st.name)}
                 >
                   Sign note
                 </Button>
@@ -846,7 +849,6 @@ function RecentSession({ session: s }: { session: SessionSummary }) {
           ))}
         </ul>
       </div>
-      {sign.isError && <p className="field__error">{userMessage(sign.error)}</p>}
       {!voided && (
         <div className="log-session__actions recent-session__actions">
           {isDraft && (
@@ -1113,28 +1115,34 @@ function AmendForm({
 }
 
 function ProbeForm({ context }: { context: SessionFormContext }) {
-  const trpc = useTRPC();
+  // A probe waits in the outbox like a session: made offline, it is sent when there is signal.
+  const outbox = useSharedOutbox();
   const [studentId, setStudentId] = useState(context.students[0]?.id ?? '');
   const student = context.students.find((s) => s.id === studentId);
   const [goalId, setGoalId] = useState('');
   const goal = student?.goals.find((g) => g.id === goalId) ?? student?.goals[0];
   const [entry, setEntry] = useState<GoalEntry>(emptyGoal);
   const [done, setDone] = useState<string | null>(null);
-  const probe = useMutation(
-    trpc.sessions.probe.mutationOptions({
-      onSuccess: () => {
-        setDone(`Saved a classroom probe for ${student?.name}.`);
-        setEntry(emptyGoal());
-      },
-    }),
-  );
   const data = goal ? goalData(goal, entry) : null;
+  const waiting = outbox.entries.filter((e) => e.kind === 'probe' && !e.rejected).length;
   return (
     <form
       className="card log-session__card"
       onSubmit={(e) => {
         e.preventDefault();
-        if (data) probe.mutate({ studentId, date: context.today, data });
+        if (!data || !student) return;
+        const key = newIdempotencyKey();
+        outbox.add({
+          kind: 'probe',
+          key,
+          userId: outbox.userId,
+          label: `a classroom probe for ${student.name}, ${formatDate(context.today)}`,
+          input: { idempotencyKey: key, studentId, date: context.today, data },
+        });
+        setDone(
+          `Saved a classroom probe for ${student.name}.${navigator.onLine ? '' : ' It will be sent when you are back online.'}`,
+        );
+        setEntry(emptyGoal());
       }}
     >
       <h2>Classroom probe</h2>
@@ -1180,14 +1188,14 @@ function ProbeForm({ context }: { context: SessionFormContext }) {
       ) : (
         <p className="muted">This student has no goals yet.</p>
       )}
-      {probe.isError && <p className="form-alert">{userMessage(probe.error)}</p>}
       {done && (
         <p className="saved-note" role="status">
           {done}
+          {waiting > 0 && ` ${waiting} waiting to send.`}
         </p>
       )}
       <div className="log-session__actions">
-        <Button type="submit" disabled={!data} busy={probe.isPending}>
+        <Button type="submit" disabled={!data}>
           Save probe
         </Button>
       </div>

@@ -41,7 +41,12 @@ export function SignInPage() {
   const [code, setCode] = useState('');
   const [codeError, setCodeError] = useState<string | null>(null);
   const finish = (viewer: Viewer) => {
-    queryClient.setQueryData(trpc.auth.me.queryKey(), viewer);
+    // auth.me also says when the session ends (offline data goes then): asked for right after.
+    queryClient.setQueryData(trpc.auth.me.queryKey(), () => ({
+      ...viewer,
+      sessionExpiresAt: null,
+    }));
+    void queryClient.invalidateQueries({ queryKey: trpc.auth.me.queryKey() });
     navigate(returnTo ?? homeFor(viewer), { replace: true });
   };
   const verify = useMutation(

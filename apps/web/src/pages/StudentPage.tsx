@@ -21,6 +21,7 @@ import { useViewer } from '../auth';
 import { ModelChangePanel } from '../components/ModelChangePanel';
 import { errorCode, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { AsOf } from '../offline/AsOf';
 import { useTRPC } from '../trpc';
 
 const phaseLabel = {
@@ -125,6 +126,7 @@ export function StudentPage() {
         description={`Grade ${s.grade} · ${s.schoolName}${s.homeroom ? ` · ${s.homeroom}` : ''}`}
         actions={<ReportButton studentId={s.id} hasGoals={s.goals.length > 0} />}
       />
+      <AsOf updatedAt={student.dataUpdatedAt} />
       <div className="stack">
         <StudentFacts student={s} />
         <section aria-labelledby="services-heading">

@@ -108,7 +108,13 @@ export async function resolveSession(
   db: DB,
   token: string,
   now: Date,
-): Promise<{ sessionId: string; stage: SessionStage; viewer: SessionViewer } | null> {
+): Promise<{
+  sessionId: string;
+  stage: SessionStage;
+  /** The session's absolute expiry (12 hours after sign-in), ISO. */
+  expiresAt: string;
+  viewer: SessionViewer;
+} | null> {
   const sessionId = sessionIdFor(token);
   const row = await findAuthSession(db, sessionId);
   if (!row) return null;
@@ -125,6 +131,7 @@ export async function resolveSession(
   return {
     sessionId,
     stage: (row.stage ?? 'full') as SessionStage,
+    expiresAt: row.expires_at,
     viewer: {
       id: row.id,
       districtId: row.district_id,

@@ -276,7 +276,13 @@ export const authRouter = {
     }));
   }),
 
-  me: publicProcedure.query(({ ctx }): Viewer | null => (ctx.viewer ? toViewer(ctx.viewer) : null)),
+  /**
+   * Who is signed in, and when their session ends however active they are: the browser removes
+   * what it kept for offline use by then, signal or not.
+   */
+  me: publicProcedure.query(({ ctx }): (Viewer & { sessionExpiresAt: string | null }) | null =>
+    ctx.viewer ? { ...toViewer(ctx.viewer), sessionExpiresAt: ctx.sessionExpiresAt } : null,
+  ),
 
   /** A session past the password that still owes a code or enrolment; null otherwise. */
   pending: publicProcedure.query(({ ctx }) =>

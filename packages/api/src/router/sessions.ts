@@ -3,6 +3,7 @@ import {
   cosignSession,
   type DB,
   finalisedPeriodsOf,
+  findProbeByKey,
   findSessionByKey,
   firstServiceDays,
   getSessionRow,
@@ -743,12 +744,25 @@ export const sessionsRouter = {
       return { cosignedAt: at, cosigned: ids.length - already.length, alreadyCosigned: already };
     }),
 
-  /** A teacher's quick classroom probe of a goal of a student in their classroom. */
+  /**
+   * A teacher's quick classroom probe of a goal of a student in their classroom. Idempotent when
+   * it carries a key (the browser's outbox): a repeat returns the stored probe
+   * (`duplicate: true`) and writes nothing.
+   */
   probe: roles('teacher')
     .input(ClassroomProbeInput)
     .mutation(async ({ ctx, input, path }) => {
       const districtId = ctx.viewer.districtId;
       await assertStudentInScope(ctx, input.studentId, path);
+      const key = input.idempotencyKey ?? null;
+      if (key) {
+        const previous = await findProbeByKey(ctx.db, districtId, key);
+        if (previous) {
+          if (previous.recorded_by !== ctx.viewer.id)
+            fieldError(['idempotencyKey'], 'Key already used');
+          return { observationId: previous.id, duplicate: true };
+        }
+      }
       const goals = await goalsOfStudents(ctx.db, districtId, [input.studentId]);
       const goal = goals.find((g) => g.id === input.data.goalId);
       checkGoalData(goal, input.studentId, input.data, ['data']);
@@ -765,7 +779,10 @@ export const sessionsRouter = {
         fieldError(['date'], 'A probe cannot be dated before the goal starts');
       const model = goal!.current_model === 'split' ? 'push_in' : goal!.current_model;
       const at = ctx.now().toISOString();
-      const id = await writeTransaction(ctx.db, null, async (trx) => {
+      return writeTransaction(ctx.db, key && `probe:${districtId}:${key}`, async (trx) => {
+        // Checked again inside the transaction: a concurrent send may have just committed.
+        const raced = key ? await findProbeByKey(trx, districtId, key) : undefined;
+        if (raced) return { observationId: raced.id, duplicate: true };
         const observationId = await insertProbe(trx, {
           district_id: districtId,
           student_id: input.studentId,
@@ -776,15 +793,15 @@ export const sessionsRouter = {
           recorded_by: ctx.viewer.id,
           recorder_role: 'teacher',
           created_at: at,
+          idempotency_key: key,
           ...observationValues(input.data),
         });
         await recordAuditMany(
           trx,
           audits(ctx, path, 'observation', observationId, [input.studentId]),
         );
-        return observationId;
+        return { observationId, duplicate: false };
       });
-      return { observationId: id };
     }),
 
   /**

@@ -203,6 +203,9 @@ export const teamRouter = {
     .mutation(async ({ ctx, input, path }) => {
       const d = ctx.viewer.districtId;
       const item = await actionItemOfViewer(ctx, input.actionItemId, path);
+      // Ticked done offline, an item may be sent again (a retry after a lost answer): it stays
+      // done on the day it was first ticked, and its version does not move again.
+      if (input.done && item.done_on !== null) return { id: item.id, duplicate: true };
       await ctx.db.transaction().execute(async (trx) => {
         await setActionItemDone(trx, d, item.id, input.done ? todayFor(ctx) : null, editorOf(ctx));
         await recordEvent(
@@ -211,7 +214,7 @@ export const teamRouter = {
           'ok',
         );
       });
-      return { id: item.id };
+      return { id: item.id, duplicate: false };
     }),
 
   /** A meeting's notes, edited by its participants at the version they loaded. */

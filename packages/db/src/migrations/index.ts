@@ -16,6 +16,7 @@ import * as m_2026_11_30_p_import from './2026_11_30_p_import';
 import * as m_2026_11_30_q_people from './2026_11_30_q_people';
 import * as m_2026_11_30_r_session_void from './2026_11_30_r_session_void';
 import * as m_2026_11_30_s_billing from './2026_11_30_s_billing';
+import * as m_2026_11_30_t_probe_keys from './2026_11_30_t_probe_keys';
 import * as m_2026_11_30_w_single_sign_on from './2026_11_30_w_single_sign_on';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
@@ -37,5 +38,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_q_people': m_2026_11_30_q_people,
   '2026_11_30_r_session_void': m_2026_11_30_r_session_void,
   '2026_11_30_s_billing': m_2026_11_30_s_billing,
+  '2026_11_30_t_probe_keys': m_2026_11_30_t_probe_keys,
   '2026_11_30_w_single_sign_on': m_2026_11_30_w_single_sign_on,
 };

@@ -338,6 +338,16 @@ export async function insertProbe(
   return id;
 }
 
+/** A probe already stored under an idempotency key (sent again from the browser's outbox). */
+export async function findProbeByKey(db: Kysely<Database>, districtId: string, key: string) {
+  return db
+    .selectFrom('observation')
+    .select(['id', 'recorded_by'])
+    .where('district_id', '=', districtId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+}
+
 export async function getSessionRow(db: Kysely<Database>, districtId: string, sessionId: string) {
   return db
     .selectFrom('therapy_session')

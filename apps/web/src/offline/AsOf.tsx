@@ -1,0 +1,26 @@
+import { useOnline } from './queue';
+
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+/** When the app opened: answers older than this came from the copy kept on the device. */
+const OPENED_AT = Date.now();
+
+/**
+ * "As of Mon 30 Nov, 08:12": shown when a page's data may be old — offline, or read from the
+ * copy kept on this device at start-up and not yet refreshed.
+ */
+export function AsOf({ updatedAt }: { updatedAt: number }) {
+  const online = useOnline();
+  if (!updatedAt || (online && updatedAt >= OPENED_AT)) return null;
+  return (
+    <p className="as-of" data-testid="as-of">
+      {online ? 'Kept on this device' : 'Offline'} · as of {timeFormat.format(updatedAt)}
+    </p>
+  );
+}
