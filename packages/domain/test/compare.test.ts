@@ -128,7 +128,10 @@ describe('episodes', () => {
     expect(e!.roomRoi).toBeCloseTo(0.02, 12);
     expect(e!.classroomRoi).toBeCloseTo(0.02, 12);
     expect(e!.roomPoints).toBe(8);
-    expect(e!.baselineLevel).toBeCloseTo(0.2 + (0.02 * 4) / 7, 12); // median of first 3 classroom
+    // Mean of the classroom points in the first 21 days (days 2, 6, 10, 14, 18).
+    expect(e!.baselineLevel).toBeCloseTo(0.2 + (0.02 * 8) / 7, 12);
+    // After the window: 3 classroom + 2 room points, below the 5-point minimum.
+    expect(e!.roiAfterBaseline).toBeNull();
     // Pooling the settings naively would be biased by the gap; OLS on all points shows it.
     const pooledDays = obs.map((o) => o.day);
     const pooledY = obs.map((o) => o.score);
@@ -257,11 +260,12 @@ function district(
           `g${k}`,
           `s${k}`,
           [
-            ...line(0, 8, 4, 0.2 + 0.01 * (k % 4), s.roi + i * spread, 'classroom'),
-            ...line(1, 8, 4, 0.3, s.roi + i * spread),
+            ...line(0, 14, 4, 0.2 + 0.01 * (k % 4), s.roi + i * spread, 'classroom'),
+            ...line(1, 14, 4, 0.3, s.roi + i * spread),
           ],
           {
             initialModel: s.model,
+            providerId: `th${k % 6}`,
             schoolId: `sch${k % 3}`,
             deliveredMinutes: [{ date: START, minutes: 60 + (k % 5) * 10 }],
           },
@@ -292,7 +296,7 @@ describe('compareModels', () => {
     expect(r.warning).toMatch(/not assigned at random/);
   });
 
-  it('adjusted for baseline level and dose: exact lines give back the exact difference', () => {
+  it('adjusted for baseline, setting share, domain, discipline, grade: exact lines give back the exact difference', () => {
     const exact = district(
       [
         { model: 'push_in', roi: 0.03, n: 12 },
@@ -302,9 +306,19 @@ describe('compareModels', () => {
     );
     const r = compareModels({ goals: exact }, { replicates: 100, seed: 9 });
     expect(r.adjusted.pushInMinusPullOut.estimate).toBeCloseTo(0.02, 10);
-    expect(r.adjusted.coefficients.baseline_level!.estimate).toBeCloseTo(0, 10);
-    expect(r.adjusted.pushInMinusPullOut.intervals.school.note).toMatch(/only 3 clusters/);
-    expect(r.adjusted.pushInMinusPullOut.intervals.student.clusters).toBe(24);
+    expect(r.adjusted.unavailable).toBeUndefined();
+    expect(r.adjusted.episodes).toBe(24);
+    expect(r.adjusted.covariates.join(', ')).toMatch(/baseline level.*domain, discipline, grade band/);
+    // One therapist: no claim, and the page is told why.
+    const one = compareModels(
+      { goals: exact.map((g) => ({ ...g, providerId: 'th1' })) },
+      { replicates: 100, seed: 9 },
+    );
+    expect(one.adjusted.pushInMinusPullOut.estimate).toBeNull();
+    expect(one.adjusted.unavailable).toMatch(/too few therapists deliver push-in to compare \(1; at least 5\)/);
+    expect(one.classroom.pushInMinusPullOut).toMatchObject({ insufficient: true, claimed: false });
+    expect(one.classroom.pushInMinusPullOut.note).toMatch(/too few therapists/);
+    expect(one.classroom.byModel.push_in.estimate).toBeCloseTo(0.03, 12);
   });
 
   it('is reproducible from its seed and independent of input order', () => {
@@ -316,11 +330,14 @@ describe('compareModels', () => {
   });
 
   it('labels strata below the floor and counts students, goals and episodes', () => {
-    const r = compareModels({ goals }, { replicates: 100, seed: 1, minStudents: 4 });
+    const r = compareModels({ goals }, { replicates: 100, seed: 1, minStudents: 4, minTherapists: 1 });
     const school = r.strata.filter((s) => s.dimension === 'school');
     expect(school.map((s) => s.students).reduce((x, y) => x + y, 0)).toBe(24);
     expect(school.every((s) => s.insufficient === false)).toBe(true); // 4 + 4 per school
-    const strict = compareModels({ goals }, { replicates: 100, seed: 1, minStudents: 5 });
+    const strict = compareModels(
+      { goals },
+      { replicates: 100, seed: 1, minStudents: 5, minTherapists: 1 },
+    );
     expect(strict.strata.filter((s) => s.dimension === 'school').every((s) => s.insufficient)).toBe(
       true,
     );
@@ -356,7 +373,10 @@ describe('compareModels', () => {
       score: scores[i]!,
     }));
     gas.push({ goalId: 'g1', periodId: 'Q2', periodEnd: '2024-05-01', score: 1 });
-    const r = compareModels({ goals: gs, gas }, { replicates: 200, seed: 3, minStudents: 2 });
+    const r = compareModels(
+      { goals: gs, gas },
+      { replicates: 200, seed: 3, minStudents: 2, minTherapists: 1 },
+    );
     const q1 = r.gas.periods.find((p) => p.periodId === 'Q1')!.comparison;
     expect(q1.byModel.push_in).toMatchObject({ estimate: 1, n: 2, students: 2 });
     expect(q1.byModel.pull_out).toMatchObject({ estimate: 0, n: 3 });
