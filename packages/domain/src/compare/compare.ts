@@ -139,6 +139,11 @@ export interface ModelProfile {
   minutesPerWeek: number | null;
   /** Mean, over the model's therapists, of the share of their push-in + pull-out episodes under their main model. */
   therapistConcentration: number | null;
+  /**
+   * Share of the model's episodes that ended in a switch after a stall: chosen for a low rate,
+   * so their rates are low by selection (and the next episode's high by regression to the mean).
+   */
+  stalledSwitchShare: number;
 }
 
 export interface ConfounderFlag {
@@ -150,7 +155,8 @@ export interface ConfounderFlag {
     | 'setting'
     | 'classroom_rates'
     | 'ceiling'
-    | 'therapist';
+    | 'therapist'
+    | 'switches';
   text: string;
 }
 
@@ -690,7 +696,7 @@ export function compareModels(
     });
   }
 
-  const models = modelProfiles(episodes);
+  const models = modelProfiles(episodes, set.switches);
   const confounders = confounderFlags(models, floor, modelName);
 
   return {
@@ -792,7 +798,13 @@ function shares(values: readonly string[]): Record<string, number> {
   return out;
 }
 
-function modelProfiles(episodes: readonly Episode[]): Record<ServiceModel, ModelProfile> {
+function modelProfiles(
+  episodes: readonly Episode[],
+  switches: readonly ModelSwitch[],
+): Record<ServiceModel, ModelProfile> {
+  const stalledEnds = new Set(
+    switches.filter((s) => s.afterStall).map((s) => `${s.goalId}|${s.date}`),
+  );
   // A therapist's main model among push-in and pull-out, for the concentration measure.
   const perTherapist = new Map<string, { push: number; pull: number }>();
   for (const e of episodes) {
@@ -843,6 +855,9 @@ function modelProfiles(episodes: readonly Episode[]): Record<ServiceModel, Model
       ceilingShare: points ? ceiling / points : 0,
       minutesPerWeek: minutes.length ? mean(minutes) : null,
       therapistConcentration: conc.length ? mean(conc) : null,
+      stalledSwitchShare: es.length
+        ? es.filter((e) => stalledEnds.has(`${e.goalId}|${e.to}`)).length / es.length
+        : 0,
     };
   }
   return out;
@@ -862,6 +877,8 @@ export const CONFOUNDER_THRESHOLDS = {
   ceiling: 0.1,
   /** Mean share of a therapist's episodes under their main model. */
   therapist: 0.75,
+  /** Share of a model's episodes that ended in a switch after a stall. */
+  switches: 0.05,
 };
 
 function confounderFlags(
@@ -932,13 +949,18 @@ function confounderFlags(
       key: 'therapist',
       text: `Therapists mostly use one model (on average ${pc(conc)} of a therapist's push-in and pull-out episodes use their main one), so a difference between therapists looks like a difference between ${name.push_in} and ${name.pull_out}.`,
     });
+  const stalled = Math.max(a.stalledSwitchShare, b.stalledSwitchShare);
+  if (stalled >= T.switches)
+    flags.push({
+      key: 'switches',
+      text: `${pc(a.stalledSwitchShare)} of push-in and ${pc(b.stalledSwitchShare)} of pull-out episodes ended in a switch after a stall: chosen for a low rate, they are low by selection, and the settings' minimum points keep such short episodes out of one model's rows more than the other's.`,
+    });
   return flags;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Adjusted estimate: OLS of the episode's rate after its baseline window on push-in (pull-out
-// the reference), baseline level, the share of those points in the classroom, domain,
-// discipline and grade band. Minutes delivered are a mediator (a model can change them) and are
+// Adjusted estimate: OLS of the episode's classroom rate after its baseline window on push-in
+// (pull-out the reference), baseline level, domain, discipline and grade band. Minutes delivered are a mediator (a model can change them) and are
 // shown beside the estimate, not adjusted for. Its X'X and X'y are sums over goals, so the main
 // two-way bootstrap resamples it with everything else.
 
@@ -967,7 +989,7 @@ function adjustedDesign(
     if (studentsBy(m) < floor)
       return {
         design: null,
-        note: `only ${studentsBy(m)} students served ${m === 'push_in' ? 'push-in' : 'pull-out'} have a baseline level (a classroom point in the episode's first weeks) and enough points after it; at least ${floor} are needed`,
+        note: `only ${studentsBy(m)} students served ${m === 'push_in' ? 'push-in' : 'pull-out'} have a baseline level (a classroom point in the episode's first ${DEFAULT_BASELINE_DAYS} days) and a classroom rate after it; at least ${floor} are needed`,
       };
   // Categories with enough students get a column; the rest share the reference.
   const categories = (key: (e: Episode) => string, prefix: string) => {
@@ -989,12 +1011,10 @@ function adjustedDesign(
     categories((e) => e.gradeBand, 'grade_band'),
   ];
   const mb = mean(rowsIn.map((e) => e.baselineLevel!));
-  const mc = mean(rowsIn.map((e) => e.afterClassroomShare!));
   const columns = [
     'intercept',
     'push_in',
     'baseline_level',
-    'classroom_share',
     ...cats.flatMap((c) => c.names),
   ];
   const p = columns.length;
@@ -1003,8 +1023,7 @@ function adjustedDesign(
     x[0] = 1;
     if (e.model === 'push_in') x[1] = 1;
     x[2] = e.baselineLevel! - mb;
-    x[3] = e.afterClassroomShare! - mc;
-    let j = 4;
+    let j = 3;
     for (const c of cats)
       for (const l of c.levels) {
         if (c.key(e) === l) x[j] = 1;
@@ -1030,7 +1049,6 @@ function adjustedDesign(
       columns,
       covariates: [
         `baseline level (mean classroom score in the episode's first ${DEFAULT_BASELINE_DAYS} days)`,
-        'share of classroom points',
         'domain',
         'discipline',
         'grade band',

@@ -360,17 +360,33 @@ export function buildEpisodesFromColumns(
           baseN++;
         }
       }
-      // The outcome of the adjusted estimate: the rate after the window, from points the level
-      // did not use (a level and a slope sharing noisy points are correlated by construction),
-      // held to the same minimum points and span as every rate.
+      // The outcome of the adjusted estimate: the classroom rate after the window (the setting
+      // every model is seen in, so the models are compared like with like), from points the
+      // level did not use (a level and a slope sharing noisy points are correlated by
+      // construction), held to the same minimum points and span as every setting's rate.
       let roiAfterBaseline: number | null = null;
-      let afterClassroomShare: number | null = null;
-      if (baseN > 0 && b - afterFrom >= minObs && days[b - 1]! - days[afterFrom]! >= minDays) {
-        const slope = fit(days, rates, groups, afterFrom, b);
-        roiAfterBaseline = slope === null ? null : slope * 7;
-        let c = 0;
-        for (let i = afterFrom; i < b; i++) if (groups[i] === 1) c++;
-        afterClassroomShare = c / (b - afterFrom);
+      if (baseN > 0) {
+        let k = 0;
+        let first = Infinity;
+        let last = -Infinity;
+        for (let i = afterFrom; i < b; i++)
+          if (groups[i] === 1) {
+            k++;
+            first = Math.min(first, days[i]!);
+            last = Math.max(last, days[i]!);
+          }
+        if (k >= minSetting && last - first >= minDays) {
+          const ds = new Float64Array(k);
+          const vs = new Float64Array(k);
+          let j = 0;
+          for (let i = afterFrom; i < b; i++)
+            if (groups[i] === 1) {
+              ds[j] = days[i]!;
+              vs[j++] = rates[i]!;
+            }
+          const slope = fit(ds, vs, null);
+          roiAfterBaseline = slope === null ? null : slope * 7;
+        }
       }
       let ceilingPoints = 0;
       for (let i = a; i < b; i++) if (ys[i]! >= 1) ceilingPoints++;
@@ -396,7 +412,6 @@ export function buildEpisodesFromColumns(
         classroomRoi: classroom.roi,
         baselineLevel: baseN > 0 ? baseSum / baseN : null,
         roiAfterBaseline,
-        afterClassroomShare,
         ceilingPoints,
         minutesPerWeek: weeks >= 1 ? delivered / weeks : null,
       };

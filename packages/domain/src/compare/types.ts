@@ -103,12 +103,11 @@ export interface Episode {
    */
   baselineLevel: number | null;
   /**
-   * ROI from the points after the baseline window (the adjusted estimate's outcome), held to
-   * the same minimum points and weeks as any rate; null without a baseline level or below them.
+   * Classroom ROI from the classroom points after the baseline window (the adjusted estimate's
+   * outcome), held to the same minimum points and weeks as any setting's rate; null without a
+   * baseline level or below them.
    */
   roiAfterBaseline: number | null;
-  /** Share of the points after the baseline window taken in the classroom; null with `roiAfterBaseline`. */
-  afterClassroomShare: number | null;
   /** Points at or above the target (normalised score ≥ 1): a ceiling the rate cannot rise past. */
   ceilingPoints: number;
   /** Minutes delivered per week of the episode; null when the span is under a week. */
