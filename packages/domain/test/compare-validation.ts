@@ -148,9 +148,29 @@ export const CONFOUNDED: {
   district: Omit<RealisticOptions, 'seed' | 'students'>;
   flag: ConfounderFlag['key'];
 }[] = [
-  { name: 'setting-specific growth (room +0.015/week)', district: { roomExtraGrowth: 0.015, stallSwitch: 0 }, flag: 'setting' },
-  { name: 'severe students pulled out', district: { severityToPullOut: 1.5, stallSwitch: 0 }, flag: 'baseline' },
-  { name: 'domain mix by model', district: { domainByModel: true, domainGrowth: 0.012, stallSwitch: 0 }, flag: 'domain' },
-  { name: 'better therapists push in', district: { therapistPushInBonus: 0.006, stallSwitch: 0 }, flag: 'therapist' },
-  { name: 'stall-triggered switches, sparse pull-out probes', district: { stallSwitch: 0.8 }, flag: 'switches' },
+  {
+    name: 'setting-specific growth (room +0.015/week)',
+    district: { roomExtraGrowth: 0.015, stallSwitch: 0 },
+    flag: 'setting',
+  },
+  {
+    name: 'severe students pulled out',
+    district: { severityToPullOut: 1.5, stallSwitch: 0 },
+    flag: 'baseline',
+  },
+  {
+    name: 'domain mix by model',
+    district: { domainByModel: true, domainGrowth: 0.012, stallSwitch: 0 },
+    flag: 'domain',
+  },
+  {
+    name: 'better therapists push in',
+    district: { therapistPushInBonus: 0.006, stallSwitch: 0 },
+    flag: 'therapist',
+  },
+  {
+    name: 'stall-triggered switches, sparse pull-out probes',
+    district: { stallSwitch: 0.8 },
+    flag: 'switches',
+  },
 ];

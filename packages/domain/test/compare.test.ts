@@ -308,14 +308,18 @@ describe('compareModels', () => {
     expect(r.adjusted.pushInMinusPullOut.estimate).toBeCloseTo(0.02, 10);
     expect(r.adjusted.unavailable).toBeUndefined();
     expect(r.adjusted.episodes).toBe(24);
-    expect(r.adjusted.covariates.join(', ')).toMatch(/baseline level.*domain, discipline, grade band/);
+    expect(r.adjusted.covariates.join(', ')).toMatch(
+      /baseline level.*domain, discipline, grade band/,
+    );
     // One therapist: no claim, and the page is told why.
     const one = compareModels(
       { goals: exact.map((g) => ({ ...g, providerId: 'th1' })) },
       { replicates: 100, seed: 9 },
     );
     expect(one.adjusted.pushInMinusPullOut.estimate).toBeNull();
-    expect(one.adjusted.unavailable).toMatch(/too few therapists deliver push-in to compare \(1; at least 5\)/);
+    expect(one.adjusted.unavailable).toMatch(
+      /too few therapists deliver push-in to compare \(1; at least 5\)/,
+    );
     expect(one.classroom.pushInMinusPullOut).toMatchObject({ insufficient: true, claimed: false });
     expect(one.classroom.pushInMinusPullOut.note).toMatch(/too few therapists/);
     expect(one.classroom.byModel.push_in.estimate).toBeCloseTo(0.03, 12);
@@ -330,7 +334,10 @@ describe('compareModels', () => {
   });
 
   it('labels strata below the floor and counts students, goals and episodes', () => {
-    const r = compareModels({ goals }, { replicates: 100, seed: 1, minStudents: 4, minTherapists: 1 });
+    const r = compareModels(
+      { goals },
+      { replicates: 100, seed: 1, minStudents: 4, minTherapists: 1 },
+    );
     const school = r.strata.filter((s) => s.dimension === 'school');
     expect(school.map((s) => s.students).reduce((x, y) => x + y, 0)).toBe(24);
     expect(school.every((s) => s.insufficient === false)).toBe(true); // 4 + 4 per school

@@ -113,7 +113,8 @@ export function realisticDistrict(o: RealisticOptions): ComparisonInput {
       const domain = domains[Math.floor(random() * domains.length)]!;
       // Model: the therapist's preference, tilted by domain and severity when asked to.
       let logit = Math.log(preference / (1 - preference)) * (th.prefersPushIn ? 1 : -1);
-      if (o.domainByModel) logit += FUNCTIONAL.has(domain) ? 1.5 : domain === 'articulation' ? -1.5 : 0;
+      if (o.domainByModel)
+        logit += FUNCTIONAL.has(domain) ? 1.5 : domain === 'articulation' ? -1.5 : 0;
       logit -= severityToPullOut * severity;
       let model: ServiceModel = random() < 1 / (1 + Math.exp(-logit)) ? 'push_in' : 'pull_out';
       const baseLevel = Math.min(0.6, Math.max(0.02, 0.3 - 0.1 * severity + 0.05 * normal(random)));
@@ -154,7 +155,12 @@ export function realisticDistrict(o: RealisticOptions): ComparisonInput {
           const raw = level + room + 0.08 * normal(random);
           // Coarse (tenths, as 10-trial data) and plateaued at the target.
           const score = Math.min(1, Math.max(0, Math.round(raw * 10) / 10));
-          observations.push({ date, setting, model: model === 'push_in' ? 'push_in' : 'pull_out', seconds: score * 100 });
+          observations.push({
+            date,
+            setting,
+            model: model === 'push_in' ? 'push_in' : 'pull_out',
+            seconds: score * 100,
+          });
           if (w < WEEKS / 2) firstHalf.push({ w, y: score });
         }
         if (hasMinutes) deliveredMinutes.push({ date, minutes: model === 'push_in' ? 30 : 45 });

@@ -153,7 +153,7 @@ export function clusterBootstrap(
   for (let b = 0; b < B; b++) {
     if (!factors) draw(weights, n);
     else {
-      factors.forEach((f, i) => draw(levelWeights[i]!, f.levels));
+      for (let i = 0; i < factors.length; i++) draw(levelWeights[i]!, factors[i]!.levels);
       for (let k = 0; k < n; k++) {
         let w = 1;
         for (let i = 0; i < factors.length && w !== 0; i++)

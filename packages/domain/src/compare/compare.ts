@@ -24,10 +24,10 @@ import type {
 
 export const COMPARISON_ESTIMAND =
   'Within each setting (classroom, therapy room): the mean rate of improvement (share of the ' +
-  'baseline→target gap closed per week, least-squares slope of that setting\'s scores) of the ' +
+  "baseline→target gap closed per week, least-squares slope of that setting's scores) of the " +
   'episodes served under each model that have enough points in that setting, every counted ' +
   'episode weighted equally; the difference is push-in minus pull-out. It describes the ' +
-  'district\'s episodes as they were served, not what would happen if a model were assigned. ' +
+  "district's episodes as they were served, not what would happen if a model were assigned. " +
   'Intervals: two-way bootstrap resampling students and therapists (every goal of a drawn ' +
   'student under a drawn therapist comes along), expanded for the fewer of the two.';
 
@@ -320,7 +320,8 @@ export function compareModels(
   };
   const { episodes } = set;
   const gasScores = [...(input.gas ?? [])].sort(
-    (a, b) => cmp(a.goalId, b.goalId) || cmp(a.periodEnd, b.periodEnd) || cmp(a.periodId, b.periodId),
+    (a, b) =>
+      cmp(a.goalId, b.goalId) || cmp(a.periodEnd, b.periodEnd) || cmp(a.periodId, b.periodId),
   );
   const goalById = new Map(input.goals.map((g) => [g.id, g]));
 
@@ -344,7 +345,8 @@ export function compareModels(
     return i;
   };
   const goalMeta = new Map<string, { studentId: string; providerId: string }>();
-  for (const e of episodes) goalMeta.set(e.goalId, { studentId: e.studentId, providerId: e.providerId });
+  for (const e of episodes)
+    goalMeta.set(e.goalId, { studentId: e.studentId, providerId: e.providerId });
   for (const [id, g] of goalById) if (!goalMeta.has(id)) goalMeta.set(id, g);
   for (const [id, atom] of atomOf) {
     const g = goalMeta.get(id)!;
@@ -845,7 +847,9 @@ function modelProfiles(
         classroom: points ? cls / points : 0,
         other: points ? (points - room - cls) / points : 0,
       },
-      classroomRateShare: es.length ? es.filter((e) => e.classroomRoi !== null).length / es.length : 0,
+      classroomRateShare: es.length
+        ? es.filter((e) => e.classroomRoi !== null).length / es.length
+        : 0,
       roomRateShare: es.length ? es.filter((e) => e.roomRoi !== null).length / es.length : 0,
       baselineLevel: withBaseline.length ? mean(withBaseline.map((e) => e.baselineLevel!)) : null,
       baselineEpisodes: withBaseline.length,
@@ -1011,12 +1015,7 @@ function adjustedDesign(
     categories((e) => e.gradeBand, 'grade_band'),
   ];
   const mb = mean(rowsIn.map((e) => e.baselineLevel!));
-  const columns = [
-    'intercept',
-    'push_in',
-    'baseline_level',
-    ...cats.flatMap((c) => c.names),
-  ];
+  const columns = ['intercept', 'push_in', 'baseline_level', ...cats.flatMap((c) => c.names)];
   const p = columns.length;
   const rows = rowsIn.map((e) => {
     const x = new Float64Array(p);
