@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildEpisodes,
+  ClusterSums,
   type ComparisonGoal,
+  clusterBootstrap,
   compareModels,
+  holm,
   gradeBand,
   groupedTheilSenSlope,
   nap,
@@ -390,5 +393,147 @@ describe('compareModels', () => {
     expect(q1.pushInMinusPullOut.estimate).toBe(1);
     expect(r.gas.pooled.byModel.push_in).toMatchObject({ estimate: 1, n: 3 });
     expect(r.gas.periods.map((p) => p.periodId)).toEqual(['Q1', 'Q2']);
+  });
+
+  it('GAS: a period is credited to each model by its days under it', () => {
+    const gs = district([{ model: 'pull_out', roi: 0.01, n: 2 }]);
+    // g1 switches to push-in halfway through a 60-day period (2024-01-01 … 2024-02-29).
+    gs[0] = { ...gs[0]!, modelChanges: [{ date: '2024-01-31', toModel: 'push_in' }] };
+    const gas = [
+      { goalId: 'g1', periodId: 'Q1', periodEnd: '2024-02-29', score: 2 },
+      { goalId: 'g2', periodId: 'Q1', periodEnd: '2024-02-29', score: -1 },
+    ];
+    const r = compareModels(
+      { goals: gs, gas },
+      { replicates: 50, seed: 3, minStudents: 1, minTherapists: 1 },
+    );
+    const q1 = r.gas.periods[0]!.comparison;
+    expect(q1.byModel.push_in.estimate).toBe(2);
+    expect(q1.byModel.push_in.n).toBeCloseTo(0.5, 12);
+    // Pull-out: g1 for 30 days (score 2, weight ½) and g2 for all 60 (score −1, weight 1).
+    expect(q1.byModel.pull_out.estimate).toBeCloseTo((2 * 0.5 - 1) / 1.5, 12);
+  });
+
+  it('counts therapists per model and refuses a difference below the therapist floor', () => {
+    const r = compareModels({ goals }, { replicates: 100, seed: 1, minTherapists: 7 });
+    expect(r.classroom.byModel.push_in.therapists).toBe(6);
+    expect(r.models.push_in).toMatchObject({ therapists: 6, episodes: 12 });
+    expect(r.classroom.pushInMinusPullOut).toMatchObject({ insufficient: true, estimate: null });
+    expect(r.classroom.pushInMinusPullOut.note).toBe(
+      'too few therapists deliver push-in to compare (6; at least 7)',
+    );
+  });
+
+  it('flags confounders from the data: baseline level, domain mix, therapists using one model', () => {
+    const skewed = district([
+      { model: 'push_in', roi: 0.02, n: 12 },
+      { model: 'pull_out', roi: 0.02, n: 12 },
+    ]).map((g, i) =>
+      i < 12
+        ? g
+        : {
+            ...g,
+            domain: 'handwriting' as const,
+            providerId: `other${i % 6}`,
+            // Pull-out classroom scores start 0.2 lower.
+            observations: g.observations.map((o) => ({
+              ...o,
+              seconds: o.setting === 'classroom' ? o.seconds! - 20 : o.seconds,
+            })),
+          },
+    );
+    const r = compareModels({ goals: skewed }, { replicates: 50, seed: 1 });
+    const keys = r.confounders.map((f) => f.key);
+    expect(keys).toEqual(expect.arrayContaining(['baseline', 'domain', 'therapist']));
+    expect(r.confounders.find((f) => f.key === 'baseline')!.text).toMatch(
+      /^Pull-out episodes started 20 points lower/,
+    );
+    expect(r.warning).toMatch(/Pull-out episodes started 20 points lower/);
+    expect(r.models.pull_out.domainMix).toEqual({ handwriting: 1 });
+    // The balanced district raises none of these.
+    const balanced = compareModels({ goals }, { replicates: 50, seed: 1 });
+    expect(balanced.confounders.map((f) => f.key)).not.toContain('baseline');
+    expect(balanced.confounders.map((f) => f.key)).not.toContain('therapist');
+  });
+
+  it('within-student: goals counted as goals, stalls and recommendations flagged, both ways within a domain', () => {
+    const g = goal(
+      'w1',
+      'w1',
+      [...line(0, 8, 4, 0.1, 0), ...line(35, 8, 4, 0.1, 0.03), ...line(70, 8, 4, 0.5, 0.01)],
+      {
+        modelChanges: [
+          { date: addDays(START, 35), toModel: 'push_in' },
+          { date: addDays(START, 70), toModel: 'pull_out' },
+        ],
+        recommendationDates: [addDays(START, 30)],
+      },
+    );
+    const other = goal('w2', 'w1', line(0, 8, 4, 0.1, 0.02), {
+      domain: 'handwriting',
+      initialModel: 'push_in',
+    });
+    const r = compareModels(
+      { goals: [g, other] },
+      { replicates: 20, seed: 2, minStudents: 1, minTherapists: 1 },
+    );
+    const sg = r.withinStudent.switchedGoals;
+    expect(sg).toMatchObject({
+      goals: 1,
+      switches: 2,
+      students: 1,
+      afterStall: 1,
+      afterRecommendation: 1,
+    });
+    expect(r.withinStudent.switches[0]).toMatchObject({
+      afterStall: true,
+      afterRecommendation: true,
+    });
+    expect(r.withinStudent.switches[1]).toMatchObject({
+      afterStall: false,
+      afterRecommendation: false,
+    });
+    // Both ways: fine motor only (w2's handwriting push-in is another domain).
+    expect(r.withinStudent.bothWays.students).toBe(1);
+    expect(r.withinStudent.bothWays.difference.estimate).toBeCloseTo(0.03 - (0 + 0.01) / 2, 12);
+  });
+});
+
+describe('multiplicity and resampling', () => {
+  it("Holm's step-down adjustment", () => {
+    const adj = holm([0.01, 0.04, 0.03, 0.2]);
+    expect(adj[0]).toBeCloseTo(0.04, 12);
+    expect(adj[2]).toBeCloseTo(0.09, 12);
+    expect(adj[1]).toBeCloseTo(0.09, 12); // monotone: not below the smaller p's adjusted value
+    expect(adj[3]).toBeCloseTo(0.2, 12);
+  });
+
+  it('resamples factors, not atoms: atoms sharing every level move together', () => {
+    const sums = new ClusterSums();
+    const s = sums.cell('s');
+    const n = sums.cell('n');
+    for (let k = 0; k < 6; k++) {
+      sums.add(k, s, k);
+      sums.add(k, n, 1);
+    }
+    const mean = (S: Float64Array) => S[s]! / S[n]!;
+    const compiled = sums.compile(6);
+    const one = { of: new Int32Array(6), levels: 1 };
+    const fixed = clusterBootstrap(compiled, [mean], {
+      replicates: 50,
+      seed: 1,
+      stream: 1,
+      level: 0.95,
+      factors: [one, one],
+    });
+    expect(fixed.intervals[0]).toMatchObject({ low: 2.5, high: 2.5 });
+    const free = clusterBootstrap(compiled, [mean], {
+      replicates: 200,
+      seed: 1,
+      stream: 1,
+      level: 0.95,
+    });
+    expect(free.intervals[0]!.high - free.intervals[0]!.low).toBeGreaterThan(1);
+    expect(free.intervals[0]!.p).toBe(0);
   });
 });
