@@ -36,10 +36,11 @@ describe(`outcomes validation on realistic districts (${N} × ${STUDENTS} studen
       expect(covered[r].n).toBeGreaterThanOrEqual(0.9 * N);
       expect(rate(covered[r])).toBeGreaterThanOrEqual(0.93);
     }
-  }, 60_000);
+  }, 120_000);
 
   it('no planted difference: a difference is claimed in ≤ 6% of districts, every headline row', () => {
-    const { claimed } = nullRun({ ...REALISTIC, effect: 0 }, N, 20_000);
+    // Twice the districts: at 25, one chance claim more or less moves the rate by 4 points.
+    const { claimed } = nullRun({ ...REALISTIC, effect: 0 }, 2 * N, 20_000);
     console.log(
       [
         'no planted difference (therapist and student effects, sparse probes, ceilings, missing minutes)',
@@ -47,7 +48,7 @@ describe(`outcomes validation on realistic districts (${N} × ${STUDENTS} studen
       ].join('\n'),
     );
     for (const r of HEADLINE_ROWS) expect(rate(claimed[r])).toBeLessThanOrEqual(0.06);
-  }, 60_000);
+  }, 120_000);
 
   for (const [i, s] of CONFOUNDED.entries())
     it(`confounded null "${s.name}": bias removed (≤ 10% false claims) or the "${s.flag}" flag shown in ≥ 90%`, () => {
@@ -62,7 +63,7 @@ describe(`outcomes validation on realistic districts (${N} × ${STUDENTS} studen
         ].join('\n'),
       );
       expect(worst <= 0.1 || rate(flagged) >= 0.9).toBe(true);
-    }, 60_000);
+    }, 120_000);
 
   it('strata: a difference is claimed in some stratum of ≤ 10% of null districts (Holm)', () => {
     const { any, meanCompared } = strataRun({ ...REALISTIC, effect: 0 }, N, 40_000);
@@ -70,18 +71,17 @@ describe(`outcomes validation on realistic districts (${N} × ${STUDENTS} studen
       `strata, no planted difference: ${meanCompared.toFixed(1)} stratum differences per district; family-wise false claims ${show(any)}`,
     );
     expect(rate(any)).toBeLessThanOrEqual(0.1);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('mutations the validation must catch', () => {
   const district = { ...REALISTIC, effect: EFFECT };
-  const truth = populationTruth(district);
   for (const clustering of ['goal', 'student'] as const)
     it(`${clustering === 'goal' ? 'resampling goals as if independent' : 'dropping therapist clustering (students only)'} fails the coverage threshold`, () => {
-      const { covered } = coverage(district, truth, N, 10_000, clustering);
+      const { covered } = coverage(district, populationTruth(district), N, 10_000, clustering);
       console.log(
         `mutation "${clustering}" clustering: ${HEADLINE_ROWS.map((r) => `${r} coverage ${show(covered[r])}`).join('; ')}`,
       );
       expect(Math.min(...HEADLINE_ROWS.map((r) => rate(covered[r])))).toBeLessThan(0.93);
-    }, 60_000);
+    }, 120_000);
 });

@@ -38,8 +38,22 @@ export function run(
   });
 }
 
-/** The estimand's value in a scenario: the point estimates on one very large district. */
+const truths = new Map<string, Record<HeadlineRow, number>>();
+
+/** The estimand's value in a scenario: the point estimates on one very large district (memoised). */
 export function populationTruth(
+  district: Omit<RealisticOptions, 'seed' | 'students'>,
+): Record<HeadlineRow, number> {
+  const key = JSON.stringify(district);
+  let t = truths.get(key);
+  if (!t) {
+    t = computeTruth(district);
+    truths.set(key, t);
+  }
+  return t;
+}
+
+function computeTruth(
   district: Omit<RealisticOptions, 'seed' | 'students'>,
 ): Record<HeadlineRow, number> {
   // As many therapists per student as the districts have: the estimand averages over them.
