@@ -5,9 +5,9 @@ import {
   type ComparisonGoal,
   clusterBootstrap,
   compareModels,
-  holm,
   gradeBand,
   groupedTheilSenSlope,
+  holm,
   nap,
   seededRandom,
 } from '../src/compare/index';
