@@ -23,7 +23,11 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
     await signIn(page, run.app.baseUrl, 'coordinator@demo.test');
     await page.getByRole('link', { name: 'Outcomes' }).click();
     await page.getByRole('heading', { level: 1, name: 'Outcomes' }).waitFor();
-    await page.getByRole('img', { name: /Rate of improvement by model/ }).waitFor();
+    // The first, cold comparison of the whole district (two settings' strata, two-way
+    // bootstrap) can take a while on a busy machine.
+    await page
+      .getByRole('img', { name: /Rate of improvement by model/ })
+      .waitFor({ timeout: 60_000 });
 
     await page.getByRole('combobox', { name: /^Discipline/ }).selectOption('SLP');
     await expect.poll(() => new URL(page.url()).searchParams.get('discipline')).toBe('SLP');
@@ -35,7 +39,15 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
       .poll(() => page.locator('.estimate-chart-svg .ec-marker').count(), { timeout: 20_000 })
       .toBeGreaterThan(0);
     expect(await page.locator('.ec-legend li').count()).toBe(5);
-    await page.getByText('What these figures cannot prove.').waitFor();
+    // Confounders are shown from the data, and the headline compares within settings only.
+    await page.getByRole('heading', { name: 'Confounders in these data' }).waitFor();
+    const headline = page.locator('table.outcomes-headline tbody tr th');
+    expect(await headline.allTextContents()).toEqual(['Classroom (carryover)', 'Therapy room']);
+    await page.getByRole('heading', { name: /Who each model served/ }).waitFor();
+    expect(await page.locator('table.outcomes-balance tbody tr th').allTextContents()).toContain(
+      'Setting mix of the points (classroom / therapy room)',
+    );
+    await page.getByText(/difference is claimed only after the Holm/).waitFor();
 
     const strata = page.locator('table.outcomes-strata');
     await strata.waitFor();
@@ -46,6 +58,9 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
     const rows = await stratumNames();
     for (const r of rows) expect(r.startsWith('SLP · ')).toBe(true);
     await page.screenshot({ path: join(shotsDir, 'outcomes-slp.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.screenshot({ path: join(shotsDir, 'outcomes-slp-390.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // A number links to the episodes behind it.
     await strata.locator('tbody tr td a').first().click();
@@ -57,20 +72,22 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
     const file = await download;
     // The one CSV writer quotes every field and ends records CRLF; the cells here hold no quotes.
     const text = readFileSync(await file.path(), 'utf8');
-    expect(text.startsWith('"dimension","stratum",')).toBe(true);
+    expect(text.startsWith('"dimension","stratum","setting",')).toBe(true);
     const csv = text.replaceAll('"', '').trim().split('\r\n');
     expect(csv[0]).toBe(
-      'dimension,stratum,students,goals,episodes,excluded_episodes,insufficient,' +
+      'dimension,stratum,setting,students,goals,episodes,excluded_episodes,insufficient,' +
         'push_in_roi,push_in_low,push_in_high,push_in_students,' +
         'pull_out_roi,pull_out_low,pull_out_high,pull_out_students,' +
         'consult_roi,consult_low,consult_high,consult_students,' +
         'split_roi,split_low,split_high,split_students,' +
-        'push_in_minus_pull_out,difference_low,difference_high,difference_claimed',
+        'push_in_minus_pull_out,difference_low,difference_high,difference_claimed_after_holm',
     );
-    // Every stratum of the three dimensions, SLP only.
+    // Every stratum of the three dimensions, SLP only, classroom lines as the table shows.
     const dataLines = csv.slice(1);
     const byDimension = (d: string) => dataLines.filter((l) => l.startsWith(`${d},`));
-    expect(byDimension('discipline_domain').length).toBe(rows.length);
+    expect(
+      byDimension('discipline_domain').filter((l) => l.split(',')[2] === 'classroom').length,
+    ).toBe(rows.length);
     expect(byDimension('grade_band').length).toBeGreaterThan(0);
     expect(byDimension('school').length).toBeGreaterThan(0);
     expect(dataLines.length).toBe(

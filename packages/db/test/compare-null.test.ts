@@ -24,7 +24,7 @@ describe('comparison on simulated districts with no planted difference', () => {
       n++;
       if (r.roi.pushInMinusPullOut.claimed) claims.all++;
       if (r.classroom.pushInMinusPullOut.claimed) claims.classroom++;
-      if (r.adjusted.pushInMinusPullOut.intervals.student.claimed) claims.adjusted++;
+      if (r.adjusted.pushInMinusPullOut.claimed) claims.adjusted++;
       const w = r.withinStudent.switchedGoals.difference;
       if (!w.insufficient) {
         withinN++;
@@ -36,7 +36,7 @@ describe('comparison on simulated districts with no planted difference', () => {
         `no planted difference; ${n} of ${SIMULATIONS} districts (150 students) had both models above the floor`,
         `difference claimed (all settings): ${wilson(claims.all, n)}`,
         `difference claimed (classroom): ${wilson(claims.classroom, n)}`,
-        `difference claimed (adjusted, student clusters): ${wilson(claims.adjusted, n)}`,
+        `difference claimed (adjusted): ${wilson(claims.adjusted, n)}`,
         `within-goal switch difference claimed: ${wilson(claims.within, withinN)}`,
       ].join('\n'),
     );

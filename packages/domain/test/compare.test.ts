@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildEpisodes,
+  ClusterSums,
   type ComparisonGoal,
+  clusterBootstrap,
   compareModels,
   gradeBand,
   groupedTheilSenSlope,
+  holm,
   nap,
   seededRandom,
 } from '../src/compare/index';
@@ -127,7 +130,10 @@ describe('episodes', () => {
     expect(e!.roomRoi).toBeCloseTo(0.02, 12);
     expect(e!.classroomRoi).toBeCloseTo(0.02, 12);
     expect(e!.roomPoints).toBe(8);
-    expect(e!.baselineLevel).toBeCloseTo(0.2 + (0.02 * 4) / 7, 12); // median of first 3 classroom
+    // Mean of the classroom points in the first 21 days (days 2, 6, 10, 14, 18).
+    expect(e!.baselineLevel).toBeCloseTo(0.2 + (0.02 * 8) / 7, 12);
+    // After the window: 3 classroom + 2 room points, below the 5-point minimum.
+    expect(e!.roiAfterBaseline).toBeNull();
     // Pooling the settings naively would be biased by the gap; OLS on all points shows it.
     const pooledDays = obs.map((o) => o.day);
     const pooledY = obs.map((o) => o.score);
@@ -254,11 +260,12 @@ function district(
           `g${k}`,
           `s${k}`,
           [
-            ...line(0, 8, 4, 0.2 + 0.01 * (k % 4), s.roi + i * spread, 'classroom'),
-            ...line(1, 8, 4, 0.3, s.roi + i * spread),
+            ...line(0, 14, 4, 0.2 + 0.01 * (k % 4), s.roi + i * spread, 'classroom'),
+            ...line(1, 14, 4, 0.3, s.roi + i * spread),
           ],
           {
             initialModel: s.model,
+            providerId: `th${k % 6}`,
             schoolId: `sch${k % 3}`,
             deliveredMinutes: [{ date: START, minutes: 60 + (k % 5) * 10 }],
           },
@@ -289,7 +296,7 @@ describe('compareModels', () => {
     expect(r.warning).toMatch(/not assigned at random/);
   });
 
-  it('adjusted for baseline level and dose: exact lines give back the exact difference', () => {
+  it('adjusted for baseline, setting share, domain, discipline, grade: exact lines give back the exact difference', () => {
     const exact = district(
       [
         { model: 'push_in', roi: 0.03, n: 12 },
@@ -299,9 +306,23 @@ describe('compareModels', () => {
     );
     const r = compareModels({ goals: exact }, { replicates: 100, seed: 9 });
     expect(r.adjusted.pushInMinusPullOut.estimate).toBeCloseTo(0.02, 10);
-    expect(r.adjusted.coefficients.baseline_level!.estimate).toBeCloseTo(0, 10);
-    expect(r.adjusted.pushInMinusPullOut.intervals.school.note).toMatch(/only 3 clusters/);
-    expect(r.adjusted.pushInMinusPullOut.intervals.student.clusters).toBe(24);
+    expect(r.adjusted.unavailable).toBeUndefined();
+    expect(r.adjusted.episodes).toBe(24);
+    expect(r.adjusted.covariates.join(', ')).toMatch(
+      /baseline level.*domain, discipline, grade band/,
+    );
+    // One therapist: no claim, and the page is told why.
+    const one = compareModels(
+      { goals: exact.map((g) => ({ ...g, providerId: 'th1' })) },
+      { replicates: 100, seed: 9 },
+    );
+    expect(one.adjusted.pushInMinusPullOut.estimate).toBeNull();
+    expect(one.adjusted.unavailable).toMatch(
+      /too few therapists deliver push-in to compare \(1; at least 5\)/,
+    );
+    expect(one.classroom.pushInMinusPullOut).toMatchObject({ insufficient: true, claimed: false });
+    expect(one.classroom.pushInMinusPullOut.note).toMatch(/too few therapists/);
+    expect(one.classroom.byModel.push_in.estimate).toBeCloseTo(0.03, 12);
   });
 
   it('is reproducible from its seed and independent of input order', () => {
@@ -313,11 +334,17 @@ describe('compareModels', () => {
   });
 
   it('labels strata below the floor and counts students, goals and episodes', () => {
-    const r = compareModels({ goals }, { replicates: 100, seed: 1, minStudents: 4 });
+    const r = compareModels(
+      { goals },
+      { replicates: 100, seed: 1, minStudents: 4, minTherapists: 1 },
+    );
     const school = r.strata.filter((s) => s.dimension === 'school');
     expect(school.map((s) => s.students).reduce((x, y) => x + y, 0)).toBe(24);
     expect(school.every((s) => s.insufficient === false)).toBe(true); // 4 + 4 per school
-    const strict = compareModels({ goals }, { replicates: 100, seed: 1, minStudents: 5 });
+    const strict = compareModels(
+      { goals },
+      { replicates: 100, seed: 1, minStudents: 5, minTherapists: 1 },
+    );
     expect(strict.strata.filter((s) => s.dimension === 'school').every((s) => s.insufficient)).toBe(
       true,
     );
@@ -353,12 +380,157 @@ describe('compareModels', () => {
       score: scores[i]!,
     }));
     gas.push({ goalId: 'g1', periodId: 'Q2', periodEnd: '2024-05-01', score: 1 });
-    const r = compareModels({ goals: gs, gas }, { replicates: 200, seed: 3, minStudents: 2 });
+    const r = compareModels(
+      { goals: gs, gas },
+      { replicates: 200, seed: 3, minStudents: 2, minTherapists: 1 },
+    );
     const q1 = r.gas.periods.find((p) => p.periodId === 'Q1')!.comparison;
     expect(q1.byModel.push_in).toMatchObject({ estimate: 1, n: 2, students: 2 });
     expect(q1.byModel.pull_out).toMatchObject({ estimate: 0, n: 3 });
     expect(q1.pushInMinusPullOut.estimate).toBe(1);
     expect(r.gas.pooled.byModel.push_in).toMatchObject({ estimate: 1, n: 3 });
     expect(r.gas.periods.map((p) => p.periodId)).toEqual(['Q1', 'Q2']);
+  });
+
+  it('GAS: a period is credited to each model by its days under it', () => {
+    const gs = district([{ model: 'pull_out', roi: 0.01, n: 2 }]);
+    // g1 switches to push-in halfway through a 60-day period (2024-01-01 … 2024-02-29).
+    gs[0] = { ...gs[0]!, modelChanges: [{ date: '2024-01-31', toModel: 'push_in' }] };
+    const gas = [
+      { goalId: 'g1', periodId: 'Q1', periodEnd: '2024-02-29', score: 2 },
+      { goalId: 'g2', periodId: 'Q1', periodEnd: '2024-02-29', score: -1 },
+    ];
+    const r = compareModels(
+      { goals: gs, gas },
+      { replicates: 50, seed: 3, minStudents: 1, minTherapists: 1 },
+    );
+    const q1 = r.gas.periods[0]!.comparison;
+    expect(q1.byModel.push_in.estimate).toBe(2);
+    expect(q1.byModel.push_in.n).toBeCloseTo(0.5, 12);
+    // Pull-out: g1 for 30 days (score 2, weight ½) and g2 for all 60 (score −1, weight 1).
+    expect(q1.byModel.pull_out.estimate).toBeCloseTo((2 * 0.5 - 1) / 1.5, 12);
+  });
+
+  it('counts therapists per model and refuses a difference below the therapist floor', () => {
+    const r = compareModels({ goals }, { replicates: 100, seed: 1, minTherapists: 7 });
+    expect(r.classroom.byModel.push_in.therapists).toBe(6);
+    expect(r.models.push_in).toMatchObject({ therapists: 6, episodes: 12 });
+    expect(r.classroom.pushInMinusPullOut).toMatchObject({ insufficient: true, estimate: null });
+    expect(r.classroom.pushInMinusPullOut.note).toBe(
+      'too few therapists deliver push-in to compare (6; at least 7)',
+    );
+  });
+
+  it('flags confounders from the data: baseline level, domain mix, therapists using one model', () => {
+    const skewed = district([
+      { model: 'push_in', roi: 0.02, n: 12 },
+      { model: 'pull_out', roi: 0.02, n: 12 },
+    ]).map((g, i) =>
+      i < 12
+        ? g
+        : {
+            ...g,
+            domain: 'handwriting' as const,
+            providerId: `other${i % 6}`,
+            // Pull-out classroom scores start 0.2 lower.
+            observations: g.observations.map((o) => ({
+              ...o,
+              seconds: o.setting === 'classroom' ? o.seconds! - 20 : o.seconds,
+            })),
+          },
+    );
+    const r = compareModels({ goals: skewed }, { replicates: 50, seed: 1 });
+    const keys = r.confounders.map((f) => f.key);
+    expect(keys).toEqual(expect.arrayContaining(['baseline', 'domain', 'therapist']));
+    expect(r.confounders.find((f) => f.key === 'baseline')!.text).toMatch(
+      /^Pull-out episodes started 20 points lower/,
+    );
+    expect(r.warning).toMatch(/Pull-out episodes started 20 points lower/);
+    expect(r.models.pull_out.domainMix).toEqual({ handwriting: 1 });
+    // The balanced district raises none of these.
+    const balanced = compareModels({ goals }, { replicates: 50, seed: 1 });
+    expect(balanced.confounders.map((f) => f.key)).not.toContain('baseline');
+    expect(balanced.confounders.map((f) => f.key)).not.toContain('therapist');
+  });
+
+  it('within-student: goals counted as goals, stalls and recommendations flagged, both ways within a domain', () => {
+    const g = goal(
+      'w1',
+      'w1',
+      [...line(0, 8, 4, 0.1, 0), ...line(35, 8, 4, 0.1, 0.03), ...line(70, 8, 4, 0.5, 0.01)],
+      {
+        modelChanges: [
+          { date: addDays(START, 35), toModel: 'push_in' },
+          { date: addDays(START, 70), toModel: 'pull_out' },
+        ],
+        recommendationDates: [addDays(START, 30)],
+      },
+    );
+    const other = goal('w2', 'w1', line(0, 8, 4, 0.1, 0.02), {
+      domain: 'handwriting',
+      initialModel: 'push_in',
+    });
+    const r = compareModels(
+      { goals: [g, other] },
+      { replicates: 20, seed: 2, minStudents: 1, minTherapists: 1 },
+    );
+    const sg = r.withinStudent.switchedGoals;
+    expect(sg).toMatchObject({
+      goals: 1,
+      switches: 2,
+      students: 1,
+      afterStall: 1,
+      afterRecommendation: 1,
+    });
+    expect(r.withinStudent.switches[0]).toMatchObject({
+      afterStall: true,
+      afterRecommendation: true,
+    });
+    expect(r.withinStudent.switches[1]).toMatchObject({
+      afterStall: false,
+      afterRecommendation: false,
+    });
+    // Both ways: fine motor only (w2's handwriting push-in is another domain).
+    expect(r.withinStudent.bothWays.students).toBe(1);
+    expect(r.withinStudent.bothWays.difference.estimate).toBeCloseTo(0.03 - (0 + 0.01) / 2, 12);
+  });
+});
+
+describe('multiplicity and resampling', () => {
+  it("Holm's step-down adjustment", () => {
+    const adj = holm([0.01, 0.04, 0.03, 0.2]);
+    expect(adj[0]).toBeCloseTo(0.04, 12);
+    expect(adj[2]).toBeCloseTo(0.09, 12);
+    expect(adj[1]).toBeCloseTo(0.09, 12); // monotone: not below the smaller p's adjusted value
+    expect(adj[3]).toBeCloseTo(0.2, 12);
+  });
+
+  it('resamples factors, not atoms: atoms sharing every level move together', () => {
+    const sums = new ClusterSums();
+    const s = sums.cell('s');
+    const n = sums.cell('n');
+    for (let k = 0; k < 6; k++) {
+      sums.add(k, s, k);
+      sums.add(k, n, 1);
+    }
+    const mean = (S: Float64Array) => S[s]! / S[n]!;
+    const compiled = sums.compile(6);
+    const one = { of: new Int32Array(6), levels: 1 };
+    const fixed = clusterBootstrap(compiled, [mean], {
+      replicates: 50,
+      seed: 1,
+      stream: 1,
+      level: 0.95,
+      factors: [one, one],
+    });
+    expect(fixed.intervals[0]).toMatchObject({ low: 2.5, high: 2.5 });
+    const free = clusterBootstrap(compiled, [mean], {
+      replicates: 200,
+      seed: 1,
+      stream: 1,
+      level: 0.95,
+    });
+    expect(free.intervals[0]!.high - free.intervals[0]!.low).toBeGreaterThan(1);
+    expect(free.intervals[0]!.p).toBe(0);
   });
 });

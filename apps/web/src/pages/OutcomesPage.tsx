@@ -49,6 +49,8 @@ const OUTCOME_LABEL: Record<Outcome, string> = {
   therapy_room: 'Therapy room',
   classroom: 'Classroom (carryover)',
 };
+/** The settings the comparison is made in: like with like, never pooled. */
+const STRATA_OUTCOMES = ['classroom', 'therapy_room'] as const;
 const DIMENSION_LABEL: Record<StratumDimension, string> = {
   discipline_domain: 'Discipline × domain',
   grade_band: 'Grade band',
@@ -88,6 +90,7 @@ export function strataCsv(report: ComparisonReport, schoolName: (id: string) => 
   const header = [
     'dimension',
     'stratum',
+    'setting',
     'students',
     'goals',
     'episodes',
@@ -97,35 +100,43 @@ export function strataCsv(report: ComparisonReport, schoolName: (id: string) => 
     'push_in_minus_pull_out',
     'difference_low',
     'difference_high',
-    'difference_claimed',
+    'difference_claimed_after_holm',
   ];
   const records: CsvValue[][] = [];
-  for (const s of report.strata) {
-    const c = s.outcomes.all;
-    records.push([
-      s.dimension,
-      s.dimension === 'school' ? schoolName(s.key) : s.key,
-      s.students,
-      s.goals,
-      s.episodes,
-      s.excludedEpisodes,
-      s.insufficient ? 'yes' : 'no',
-      ...serviceModels.flatMap((m) => {
-        const e = c?.byModel[m];
-        return [e?.estimate, e?.low, e?.high, e?.students];
-      }),
-      c?.pushInMinusPullOut.estimate,
-      c?.pushInMinusPullOut.low,
-      c?.pushInMinusPullOut.high,
-      c ? (c.pushInMinusPullOut.claimed ? 'yes' : 'no') : '',
-    ]);
-  }
+  for (const s of report.strata)
+    for (const o of STRATA_OUTCOMES) {
+      const c = s.outcomes[o];
+      if (!c) continue;
+      records.push([
+        s.dimension,
+        s.dimension === 'school' ? schoolName(s.key) : s.key,
+        o,
+        s.students,
+        s.goals,
+        s.episodes,
+        s.excludedEpisodes,
+        s.insufficient ? 'yes' : 'no',
+        ...serviceModels.flatMap((m) => {
+          const e = c?.byModel[m];
+          return [e?.estimate, e?.low, e?.high, e?.students];
+        }),
+        c?.pushInMinusPullOut.estimate,
+        c?.pushInMinusPullOut.low,
+        c?.pushInMinusPullOut.high,
+        c ? (c.pushInMinusPullOut.claimed ? 'yes' : 'no') : '',
+      ]);
+    }
   return csvDocument(header, records);
 }
 
 function DifferenceText({ d, f }: { d: Difference; f: (v: number) => string }) {
   if (d.insufficient || d.estimate === null)
-    return <span className="outcomes-insufficient">Insufficient data</span>;
+    return (
+      <span className="stacked">
+        <span className="outcomes-insufficient">Insufficient data</span>
+        {d.note && <span className="muted small">{d.note}</span>}
+      </span>
+    );
   return (
     <span className="stacked">
       <span className={d.claimed ? 'outcomes-claimed' : undefined}>{f(d.estimate)}</span>
@@ -178,6 +189,7 @@ export function OutcomesPage() {
     enabled: parsed.success,
   });
   const [dimension, setDimension] = useState<StratumDimension>('discipline_domain');
+  const [strataSetting, setStrataSetting] = useState<(typeof STRATA_OUTCOMES)[number]>('classroom');
 
   const set = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -204,8 +216,8 @@ export function OutcomesPage() {
   const r = data?.report;
   const schoolName = (id: string) => data?.schools.find((s) => s.id === id)?.name ?? id;
   const groups: EstimateGroup[] = r
-    ? (['all', 'therapy_room', 'classroom'] as const).map((o) => {
-        const c = o === 'all' ? r.roi : o === 'therapy_room' ? r.therapyRoom : r.classroom;
+    ? STRATA_OUTCOMES.map((o) => {
+        const c = o === 'therapy_room' ? r.therapyRoom : r.classroom;
         return {
           id: o,
           label: OUTCOME_LABEL[o],
@@ -214,7 +226,7 @@ export function OutcomesPage() {
             estimate: c.byModel[m].estimate,
             low: c.byModel[m].low,
             high: c.byModel[m].high,
-            support: `${c.byModel[m].students} students · ${c.byModel[m].n} episodes`,
+            support: `${c.byModel[m].students} students · ${c.byModel[m].therapists} therapists · ${c.byModel[m].n} episodes`,
           })),
         };
       })
@@ -348,6 +360,8 @@ export function OutcomesPage() {
           groups={groups}
           dimension={dimension}
           setDimension={setDimension}
+          strataSetting={strataSetting}
+          setStrataSetting={setStrataSetting}
           epLink={epLink}
           schoolName={schoolName}
         />
@@ -364,6 +378,8 @@ function Report({
   groups,
   dimension,
   setDimension,
+  strataSetting,
+  setStrataSetting,
   epLink,
   schoolName,
 }: {
@@ -371,6 +387,8 @@ function Report({
   groups: EstimateGroup[];
   dimension: StratumDimension;
   setDimension: (d: StratumDimension) => void;
+  strataSetting: (typeof STRATA_OUTCOMES)[number];
+  setStrataSetting: (o: (typeof STRATA_OUTCOMES)[number]) => void;
   epLink: (sel: { model?: ServiceModel; outcome?: Outcome; stratum?: StratumRow }) => string;
   schoolName: (id: string) => string;
 }) {
@@ -429,45 +447,211 @@ function Report({
     </>
   );
 
+  const models = ['push_in', 'pull_out', 'consult', 'split'] as const;
+  const share = (v: number) => `${Math.round(v * 100)}%`;
+  const mixText = (mix: Record<string, number>, label: (k: string) => string) =>
+    Object.entries(mix)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([k, v]) => `${label(k)} ${share(v)}`)
+      .join(', ') || '—';
+  const balanceRows: [string, (m: ServiceModel) => string][] = [
+    [
+      'Episodes · students · therapists',
+      (m) => `${r.models[m].episodes} · ${r.models[m].students} · ${r.models[m].therapists}`,
+    ],
+    [
+      'Setting mix of the points (classroom / therapy room)',
+      (m) =>
+        r.models[m].points
+          ? `${share(r.models[m].settingMix.classroom)} / ${share(r.models[m].settingMix.therapy_room)}`
+          : '—',
+    ],
+    [
+      'Episodes with a classroom rate',
+      (m) => (r.models[m].episodes ? share(r.models[m].classroomRateShare) : '—'),
+    ],
+    [
+      'Episodes with a therapy-room rate',
+      (m) => (r.models[m].episodes ? share(r.models[m].roomRateShare) : '—'),
+    ],
+    [
+      'Baseline level (mean classroom score, first weeks)',
+      (m) => (r.models[m].baselineLevel === null ? '—' : share(r.models[m].baselineLevel!)),
+    ],
+    ['Domains', (m) => mixText(r.models[m].domainMix, (k) => labels.domain[k as GoalDomain] ?? k)],
+    ['Disciplines', (m) => mixText(r.models[m].disciplineMix, (k) => k)],
+    ['Grade bands', (m) => mixText(r.models[m].gradeBandMix, (k) => k)],
+    [
+      'Points at or above target (ceiling)',
+      (m) => (r.models[m].points ? share(r.models[m].ceilingShare) : '—'),
+    ],
+    [
+      'Episodes ended by a switch after a stall',
+      (m) => (r.models[m].episodes ? share(r.models[m].stalledSwitchShare) : '—'),
+    ],
+    [
+      'Minutes delivered per week (a mediator, not adjusted for)',
+      (m) =>
+        r.models[m].minutesPerWeek === null
+          ? '—'
+          : Math.round(r.models[m].minutesPerWeek!).toString(),
+    ],
+  ];
+
   return (
     <>
-      <p className="outcomes-warning" role="note">
-        <strong>What these figures cannot prove. </strong>
-        {r.warning}
-      </p>
+      <section className="outcomes-warning" role="note" aria-labelledby="confounders-h">
+        <h2 id="confounders-h">Confounders in these data</h2>
+        {r.confounders.length === 0 ? (
+          <p>{r.warning}</p>
+        ) : (
+          <>
+            <p>
+              Models are not assigned at random. Push-in and pull-out episodes here differ in ways
+              that can make one model look better without causing it:
+            </p>
+            <ul className="outcomes-flags">
+              {r.confounders.map((f) => (
+                <li key={f.key}>{f.text}</li>
+              ))}
+            </ul>
+          </>
+        )}
+      </section>
       <details className="outcomes-method" open>
-        <summary>How this is computed</summary>
+        <summary>What is estimated, for whom, under which assumptions</summary>
         <p>
           <strong>Estimand.</strong> {r.estimand}
         </p>
         <p>
-          <strong>Insufficient data</strong> below {r.method.minStudents} students under a model
-          (you can choose the floor above). Episodes need {r.method.minObservations} points; setting
-          rates {r.method.minSettingObservations} points in that setting.
+          <strong>Rates need enough data.</strong> An episode needs {r.method.minObservations}{' '}
+          points over at least {r.method.minWeeks} weeks; a setting&apos;s rate needs{' '}
+          {r.method.minSettingObservations} points in that setting over at least {r.method.minWeeks}{' '}
+          weeks. <strong>Insufficient data</strong> below {r.method.minStudents} students under a
+          model (you can choose the floor above); no push-in − pull-out difference is given when
+          fewer than {r.method.minTherapists} therapists deliver either model.
         </p>
         <p>
-          <strong>Adjustment.</strong> The adjusted estimate holds{' '}
-          {r.adjusted.covariates.join(', ')} fixed, on {r.adjusted.episodes} push-in and pull-out
-          episodes. <strong>Clustering.</strong> Intervals resample students ({r.method.replicates}{' '}
-          bootstrap replicates, {Math.round(r.method.level * 100)}%,{' '}
-          {r.method.interval.replace('_', ' ')}); the adjusted estimate is also given with therapist
-          and school as clusters.
+          <strong>Intervals.</strong> {Math.round(r.method.level * 100)}%, {r.method.interval},{' '}
+          {r.method.replicates} replicates: students and therapists are both resampled, because a
+          therapist&apos;s students share that therapist&apos;s skill and habits. They describe what
+          a district with similar students and therapists could show, and assume the episodes are
+          otherwise comparable — read the confounders above.
         </p>
         <p>
-          {r.counts.students} students, {r.counts.goals} goals, {r.counts.episodes} episodes
-          counted; {Object.values(r.counts.excludedEpisodes).reduce((s, n) => s + n, 0)} episodes
-          excluded (too few points, too short, no spread); {r.counts.goalsWithoutData} goals without
+          {r.counts.students} students, {r.counts.goals} goals, {r.counts.episodes} episodes,{' '}
+          {r.counts.therapists} therapists counted;{' '}
+          {Object.values(r.counts.excludedEpisodes).reduce((s, n) => s + n, 0)} episodes excluded
+          (too few points, too short, no spread); {r.counts.goalsWithoutData} goals without
           intervention data.{' '}
           {data.cached ? 'From the cache.' : `Computed in ${(data.computeMs / 1000).toFixed(1)} s.`}
         </p>
       </details>
 
-      <section className="outcomes-card" aria-labelledby="within-h">
-        <h2 id="within-h">Within-student evidence first</h2>
+      <section className="outcomes-card" aria-labelledby="roi-h">
+        <h2 id="roi-h">Rate of improvement within each setting</h2>
         <p className="muted small">
-          The same goal or the same student under both models, compared with itself — the fairest
-          comparison these data allow. Rates are the share of the baseline-to-target gap closed per
-          week.
+          Classroom data compared with classroom data, therapy-room data with therapy-room data: a
+          setting where skills show faster cannot pass for a better model. Rates are the share of
+          the baseline-to-target gap closed per week.
+        </p>
+        <table className="data-table data-table--compact outcomes-headline">
+          <thead>
+            <tr>
+              <th scope="col">Setting of the data</th>
+              {modelHeaders}
+            </tr>
+          </thead>
+          <tbody>
+            {STRATA_OUTCOMES.map((o) => (
+              <tr key={o}>
+                <th scope="row">{OUTCOME_LABEL[o]}</th>
+                {comparisonRows(o === 'therapy_room' ? r.therapyRoom : r.classroom, o, pct)}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p>
+          <strong>Adjusted</strong> (classroom rate after the first {r.method.baselineDays} days,
+          holding {r.adjusted.covariates.join(', ')} fixed, {r.adjusted.episodes} push-in and
+          pull-out episodes): push-in − pull-out{' '}
+          {adj.estimate === null ? (
+            <span className="outcomes-insufficient">
+              not available — {r.adjusted.unavailable ?? 'no interval'}
+            </span>
+          ) : (
+            <>
+              <strong>{pct(adj.estimate)}</strong>{' '}
+              <span className="muted">
+                ({interval(adj.low, adj.high, pct)}
+                {adj.claimed ? ', interval excludes 0' : ', no clear difference'})
+              </span>
+            </>
+          )}
+          . Minutes delivered are not adjusted for: a model can change them, so they are part of its
+          effect; they are shown below.
+        </p>
+        <details>
+          <summary>All settings pooled (not a comparison)</summary>
+          <p className="muted small">
+            Each model&apos;s points pooled across settings, in that model&apos;s own setting mix.
+            Push-in data are mostly classroom data and pull-out data mostly therapy-room data, so
+            this row differs between models by setting alone; it is shown for reference only.
+          </p>
+          <table className="data-table data-table--compact">
+            <tbody>
+              <tr>
+                <th scope="row">{OUTCOME_LABEL.all}</th>
+                {comparisonRows(r.roi, 'all', pct)}
+              </tr>
+            </tbody>
+          </table>
+        </details>
+      </section>
+
+      <EstimateChart
+        title="Rate of improvement by model, with 95% intervals"
+        groups={groups}
+        axisLabel="Share of the baseline-to-target gap closed per week"
+        format={pct}
+      />
+
+      <section className="outcomes-card" aria-labelledby="balance-h">
+        <h2 id="balance-h">Who each model served, and how it was measured</h2>
+        <table className="data-table data-table--compact outcomes-balance">
+          <thead>
+            <tr>
+              <th scope="col">Balance</th>
+              {models.map((m) => (
+                <th key={m} scope="col" className="num">
+                  {labels.model[m]}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {balanceRows.map(([label, f]) => (
+              <tr key={label}>
+                <th scope="row">{label}</th>
+                {models.map((m) => (
+                  <td key={m} className="num">
+                    {f(m)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="outcomes-card" aria-labelledby="within-h">
+        <h2 id="within-h">Within-student evidence</h2>
+        <p className="muted small">
+          The same goal before and after a switch between push-in and pull-out, and a student&apos;s
+          push-in and pull-out goals in the same domain. Still not an experiment: a switch made
+          because progress had stalled is followed by faster progress from regression to the mean
+          alone, whichever model comes next.
         </p>
         <table className="data-table data-table--compact">
           <thead>
@@ -492,7 +676,7 @@ function Report({
               </td>
             </tr>
             <tr>
-              <th scope="row">Students served both ways (any goals)</th>
+              <th scope="row">Students served both ways in the same domain</th>
               <td className="num">— / {ws.bothWays.students}</td>
               <td className="num">
                 <DifferenceText d={ws.bothWays.difference} f={pct} />
@@ -500,101 +684,67 @@ function Report({
             </tr>
           </tbody>
         </table>
-        {ws.byDirection.length > 0 && (
-          <table className="data-table data-table--compact">
-            <caption>Around each switch: change in rate and non-overlap (NAP)</caption>
-            <thead>
-              <tr>
-                <th scope="col">Switch</th>
-                <th scope="col" className="num">
-                  Goals
-                </th>
-                <th scope="col" className="num">
-                  Mean change in rate
-                </th>
-                <th scope="col" className="num">
-                  Median NAP (all / classroom)
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {ws.byDirection.map((d) => (
-                <tr key={`${d.from}-${d.to}`}>
-                  <th scope="row">
-                    {labels.model[d.from]} → {labels.model[d.to]}
-                  </th>
-                  <td className="num">{d.goals}</td>
-                  <td className="num">{pct(d.meanRoiChange)}</td>
-                  <td className="num">
-                    {d.medianNap.toFixed(2)} /{' '}
-                    {d.medianNapClassroom === null ? '—' : d.medianNapClassroom.toFixed(2)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        {ws.switchedGoals.switches > 0 && (
+          <p className="outcomes-caveat" role="note">
+            <strong>Regression to the mean.</strong> {ws.switchedGoals.afterStall} of{' '}
+            {ws.switchedGoals.switches} switches followed a stalled episode and{' '}
+            {ws.switchedGoals.afterRecommendation} followed a recommendation to change. Progress
+            after such a switch looks better even when the model made no difference.
+          </p>
         )}
-      </section>
-
-      <EstimateChart
-        title="Rate of improvement by model, with 95% intervals"
-        groups={groups}
-        axisLabel="Share of the baseline-to-target gap closed per week"
-        format={pct}
-      />
-
-      <section className="outcomes-card" aria-labelledby="roi-h">
-        <h2 id="roi-h">Rate of improvement, raw and adjusted</h2>
-        <table className="data-table data-table--compact">
-          <thead>
-            <tr>
-              <th scope="col">Setting of the data</th>
-              {modelHeaders}
-            </tr>
-          </thead>
-          <tbody>
-            {(['all', 'therapy_room', 'classroom'] as const).map((o) => (
-              <tr key={o}>
-                <th scope="row">{OUTCOME_LABEL[o]}</th>
-                {comparisonRows(
-                  o === 'all' ? r.roi : o === 'therapy_room' ? r.therapyRoom : r.classroom,
-                  o,
-                  pct,
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <p>
-          <strong>Adjusted</strong> for {r.adjusted.covariates.join(', ')}: push-in − pull-out{' '}
-          {adj.estimate === null ? (
-            <span className="outcomes-insufficient">not estimable</span>
-          ) : (
-            <strong>{pct(adj.estimate)}</strong>
-          )}
-          , beside the raw{' '}
-          {r.roi.pushInMinusPullOut.estimate === null
-            ? '—'
-            : pct(r.roi.pushInMinusPullOut.estimate)}
-          .
-        </p>
-        <ul className="small">
-          {(['student', 'therapist', 'school'] as const).map((c) => {
-            const i = adj.intervals[c];
-            return (
-              <li key={c}>
-                Clustered by {c} ({i.clusters}):{' '}
-                {i.low === null || i.high === null
-                  ? (i.note ?? 'no interval')
-                  : `${interval(i.low, i.high, pct)}${i.claimed ? ' — excludes 0' : ''}`}
-              </li>
-            );
-          })}
-        </ul>
+        {ws.byDirection.length > 0 && (
+          <>
+            <table className="data-table data-table--compact">
+              <caption>Around each switch: change in rate and non-overlap (NAP)</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Switch</th>
+                  <th scope="col" className="num">
+                    Goals
+                  </th>
+                  <th scope="col" className="num">
+                    After a stall
+                  </th>
+                  <th scope="col" className="num">
+                    Mean change in rate
+                  </th>
+                  <th scope="col" className="num">
+                    Median NAP (all / classroom)
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {ws.byDirection.map((d) => (
+                  <tr key={`${d.from}-${d.to}`}>
+                    <th scope="row">
+                      {labels.model[d.from]} → {labels.model[d.to]}
+                    </th>
+                    <td className="num">{d.goals}</td>
+                    <td className="num">{d.afterStall}</td>
+                    <td className="num">{pct(d.meanRoiChange)}</td>
+                    <td className="num">
+                      {d.medianNap.toFixed(2)} /{' '}
+                      {d.medianNapClassroom === null ? '—' : d.medianNapClassroom.toFixed(2)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <p className="muted small" role="note">
+              <strong>NAP and growth.</strong> NAP compares the scores after a switch with those
+              before it; a goal that is simply growing scores above 0.5 whatever the models. Read
+              one direction beside the opposite one, never against 0.5.
+            </p>
+          </>
+        )}
       </section>
 
       <section className="outcomes-card" aria-labelledby="gas-h">
         <h2 id="gas-h">Goal-attainment score at reporting periods</h2>
+        <p className="muted small">
+          A period&apos;s score is credited to each model in proportion to the days of the period
+          the goal spent under it.
+        </p>
         {r.gas.periods.length === 0 ? (
           <p className="muted">No finalised progress reports in these filters yet.</p>
         ) : (
@@ -633,6 +783,17 @@ function Report({
           onChange={setDimension}
           columns={3}
         />
+        <SegmentedControl
+          legend="Setting of the data"
+          options={STRATA_OUTCOMES.map((o) => ({ value: o, label: OUTCOME_LABEL[o] }))}
+          value={strataSetting}
+          onChange={setStrataSetting}
+          columns={2}
+        />
+        <p className="muted small">
+          Many strata are compared at once, so some would show a difference by chance: a difference
+          is claimed only after the {r.method.strataCorrection}.
+        </p>
         <table className="data-table data-table--compact outcomes-strata">
           <caption className="visually-hidden">Strata by {DIMENSION_LABEL[dimension]}</caption>
           <thead>
@@ -652,7 +813,7 @@ function Report({
           </thead>
           <tbody>
             {strata.map((s) => {
-              const c = s.outcomes.all;
+              const c = s.outcomes[strataSetting];
               return (
                 <tr key={s.key}>
                   <th scope="row">{stratumLabel(s.dimension, s.key, schoolName)}</th>
@@ -668,13 +829,13 @@ function Report({
                           {c.byModel[m].estimate === null ? (
                             <Link
                               className="outcomes-insufficient"
-                              to={epLink({ model: m, stratum: s })}
+                              to={epLink({ model: m, stratum: s, outcome: strataSetting })}
                             >
                               Insufficient data
                             </Link>
                           ) : (
                             <span className="stacked">
-                              <Link to={epLink({ model: m, stratum: s })}>
+                              <Link to={epLink({ model: m, stratum: s, outcome: strataSetting })}>
                                 {pct(c.byModel[m].estimate!)}
                               </Link>
                               <span className="muted small nowrap">

@@ -65,6 +65,8 @@ export interface ComparisonRows {
   /** Delivered or makeup attendance joined to its session. */
   delivered: { service_id: string | null; session_date: string; minutes: number }[];
   gas?: { goal_id: string; period_id: string; ends_on: string; gas_score: number }[];
+  /** Accepted recommendations (each writes a model change): a switch after one is flagged. */
+  recommendation?: { goal_id: string; decided_at: string }[];
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -114,6 +116,7 @@ export function assembleComparisonInput(
     (c) => c.goal_id!,
   );
   const phases = groupBy(rows.goal_phase_change, (c) => c.goal_id);
+  const recommended = groupBy(rows.recommendation ?? [], (r) => r.goal_id);
   const points =
     pointsByGoal ??
     new Map([...groupBy(rows.observation, (o) => o.goal_id)].map(([k, v]) => [k, v.map(toPoint)]));
@@ -155,6 +158,9 @@ export function assembleComparisonInput(
         date: d.session_date,
         minutes: Number(d.minutes),
       })),
+      recommendationDates: (recommended.get(g.id) ?? []).map((r) =>
+        String(r.decided_at).slice(0, 10),
+      ),
       ...(asOf ? { asOf } : {}),
     });
   }
@@ -241,7 +247,7 @@ async function loadComparisonRows(
   d: string,
   { delivered: withDelivered = true } = {},
 ) {
-  const [goal, student, service, model_change, goal_phase_change, delivered, gas] =
+  const [goal, student, service, model_change, goal_phase_change, delivered, gas, recommendation] =
     await Promise.all([
       db
         .selectFrom('goal')
@@ -297,8 +303,23 @@ async function loadComparisonRows(
         // A goal not yet introduced earned no attainment under any model; its 0 would dilute.
         .where('pg.status_code', '!=', 'not_yet_introduced')
         .execute(),
+      db
+        .selectFrom('recommendation_decision')
+        .select(['goal_id', 'decided_at'])
+        .where('district_id', '=', d)
+        .where('decision', '=', 'accepted')
+        .execute(),
     ]);
-  return { goal, student, service, model_change, goal_phase_change, delivered, gas };
+  return {
+    goal,
+    student,
+    service,
+    model_change,
+    goal_phase_change,
+    delivered,
+    gas,
+    recommendation,
+  };
 }
 
 /** Loads one district's comparison input (finalised progress reports only for GAS). */

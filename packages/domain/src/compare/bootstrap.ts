@@ -73,6 +73,22 @@ export interface Interval {
   high: number;
   /** Replicates in which the statistic was defined (it can be undefined, e.g. no push-in drawn). */
   replicates: number;
+  /**
+   * Two-sided bootstrap p-value for "the statistic is 0": the smallest (1 − level) at which the
+   * interval (expanded alike) would exclude 0. Used for multiplicity control (Holm).
+   */
+  p: number;
+}
+
+/**
+ * A grouping of the atoms (compiled clusters) into resampled units: atom k belongs to level
+ * `of[k]` of `levels`. With several factors each replicate draws every factor's levels
+ * independently and an atom's weight is the product of its levels' weights — the "pigeonhole"
+ * two-way bootstrap (Owen 2007) for data crossed by students and therapists.
+ */
+export interface ResampleFactor {
+  of: Int32Array;
+  levels: number;
 }
 
 export interface BootstrapResult {
@@ -112,6 +128,8 @@ export function clusterBootstrap(
      * Omitted: plain percentile intervals.
      */
     clusters?: readonly number[];
+    /** Resample these factors (product weights) instead of the atoms themselves. */
+    factors?: readonly ResampleFactor[];
   },
 ): BootstrapResult {
   const s = new Float64Array(sums.nCells);
@@ -123,11 +141,25 @@ export function clusterBootstrap(
   const weights = new Int32Array(sums.nClusters);
   const random = seededRandom(options.seed, options.stream);
   const n = sums.nClusters;
+  const factors = options.factors ?? null;
+  const levelWeights = factors ? factors.map((f) => new Int32Array(f.levels)) : [];
+  const draw = (w: Int32Array, size: number) => {
+    w.fill(0);
+    for (let i = 0; i < size; i++) {
+      const k = Math.floor(random() * size);
+      w[k] = w[k]! + 1;
+    }
+  };
   for (let b = 0; b < B; b++) {
-    weights.fill(0);
-    for (let i = 0; i < n; i++) {
-      const k = Math.floor(random() * n);
-      weights[k] = weights[k]! + 1;
+    if (!factors) draw(weights, n);
+    else {
+      for (let i = 0; i < factors.length; i++) draw(levelWeights[i]!, factors[i]!.levels);
+      for (let k = 0; k < n; k++) {
+        let w = 1;
+        for (let i = 0; i < factors.length && w !== 0; i++)
+          w *= levelWeights[i]![factors[i]!.of[k]!]!;
+        weights[k] = w;
+      }
     }
     accumulate(sums, weights, s);
     for (let j = 0; j < nStats; j++) reps[j * B + b] = statistics[j]!(s);
@@ -142,11 +174,33 @@ export function clusterBootstrap(
     for (let b = 0; b < B; b++) if (Number.isFinite(col[b]!)) finite[m++] = col[b]!;
     if (m < 0.99 * B || m < 2) return null;
     const sorted = finite.subarray(0, m).sort();
+    let below = 0;
+    for (let b = 0; b < m; b++) below += sorted[b]! < 0 ? 1 : sorted[b] === 0 ? 0.5 : 0;
+    const tail = Math.min(below, m - below) / m;
+    const n = options.clusters ? options.clusters[j]! : Number.POSITIVE_INFINITY;
     return {
       low: quantileSorted(sorted, m, alpha),
       high: quantileSorted(sorted, m, 1 - alpha),
       replicates: m,
+      p: pValue(tail, n),
     };
   });
   return { point, intervals };
+}
+
+/**
+ * Two-sided p-value matching the (expanded) percentile interval: the smallest 2α whose
+ * interval excludes 0, i.e. the α with expandedAlpha(α, n) = tail (bisection; α ≤ 0.5).
+ */
+function pValue(tail: number, n: number): number {
+  if (!Number.isFinite(n)) return Math.min(1, 2 * tail);
+  if (tail >= expandedAlpha(0.5, n)) return 1;
+  let lo = 0;
+  let hi = 0.5;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (expandedAlpha(mid, n) < tail) lo = mid;
+    else hi = mid;
+  }
+  return Math.min(1, 2 * hi);
 }

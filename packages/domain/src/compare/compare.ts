@@ -1,7 +1,13 @@
 import { dayNumber } from '../dates';
 import { type ServiceModel, serviceModels } from '../model';
-import { type BootstrapResult, ClusterSums, clusterBootstrap, type Statistic } from './bootstrap';
-import { buildEpisodes, gradeBand } from './episodes';
+import {
+  type BootstrapResult,
+  ClusterSums,
+  clusterBootstrap,
+  type ResampleFactor,
+  type Statistic,
+} from './bootstrap';
+import { buildEpisodes, DEFAULT_BASELINE_DAYS, DEFAULT_MIN_WEEKS, gradeBand } from './episodes';
 import { solveLinear } from './stats';
 import type {
   ComparisonGoal,
@@ -17,23 +23,22 @@ import type {
 // pull-out"). Pure and seeded: the same input and options give the same report, to the bit.
 
 export const COMPARISON_ESTIMAND =
-  'Mean rate of improvement (share of the baseline→target gap closed per week: the least-squares ' +
-  'slope of scores, fitted within each setting) of ' +
-  'model episodes served under each model, every counted episode weighted equally; the ' +
-  'difference is push-in minus pull-out. Intervals: expanded-percentile bootstrap resampling students ' +
-  '(every episode of a drawn student comes along), so points, goals and episodes of one ' +
-  'student are never treated as independent.';
-
-export const NOT_RANDOMISED_WARNING =
-  'Models are not assigned at random: therapists choose push-in for some goals and students ' +
-  'and pull-out for others (for example push-in for functional classroom goals, pull-out for ' +
-  'articulation). These figures describe what happened under each model; they do not prove ' +
-  'that one model causes better progress. Read the within-student evidence and the strata ' +
-  'before the district-wide means.';
+  'Within each setting (classroom, therapy room): the mean rate of improvement (share of the ' +
+  "baseline→target gap closed per week, least-squares slope of that setting's scores) of the " +
+  'episodes served under each model that have enough points in that setting, every counted ' +
+  'episode weighted equally; the difference is push-in minus pull-out. It describes the ' +
+  "district's episodes as they were served, not what would happen if a model were assigned. " +
+  'Intervals: two-way bootstrap resampling students and therapists (every goal of a drawn ' +
+  'student under a drawn therapist comes along), expanded for the fewer of the two.';
 
 export type Outcome = 'all' | 'therapy_room' | 'classroom';
 export type StratumDimension = 'discipline_domain' | 'grade_band' | 'school';
-export type Clustering = 'student' | 'school' | 'therapist';
+/**
+ * What the bootstrap resamples. 'student_therapist' (default): students and therapists, crossed
+ * (pigeonhole bootstrap). 'therapist' or 'student' alone, or 'goal' (as if goals were
+ * independent) exist for the validation's mutation tests, which show they under-cover.
+ */
+export type Clustering = 'student_therapist' | 'therapist' | 'student' | 'goal';
 
 export interface ComparisonOptions extends EpisodeOptions {
   /** Seed of every random draw; same seed, same intervals. Default 1. */
@@ -44,14 +49,17 @@ export interface ComparisonOptions extends EpisodeOptions {
   level?: number;
   /** Fewest students under a model for its figure (and a difference using it) to be shown. Default 10. */
   minStudents?: number;
-  /** Outcomes given per stratum (each costs bootstrap time in proportion). Default ['all']. */
+  /** Fewest therapists under each model for a push-in − pull-out difference. Default 5. */
+  minTherapists?: number;
+  /** Outcomes given per stratum (each costs bootstrap time in proportion). Default ['classroom', 'therapy_room']. */
   strataOutcomes?: Outcome[];
-  /** Fewest clusters for a school- or therapist-clustered interval. Default 10. */
-  minClusters?: number;
+  /** Resampling units. Default 'student_therapist'. */
+  clustering?: Clustering;
+  /** Multiplicity control over every stratum difference. Default 'holm'. */
+  strataCorrection?: 'holm' | 'none';
   /**
-   * 'expanded_percentile' (default): percentile intervals widened for the number of students
-   * behind each figure (Hesterberg's expanded percentile), which keeps false claims near 5%
-   * with the few dozen students a stratum or a small district has. 'percentile': plain.
+   * 'expanded_percentile' (default): percentile intervals widened for the number of clusters
+   * behind each figure (Hesterberg's expanded percentile). 'percentile': plain.
    */
   interval?: 'expanded_percentile' | 'percentile';
 }
@@ -69,6 +77,7 @@ export interface Estimate {
   low: number | null;
   high: number | null;
   students: number;
+  therapists: number;
   /** Units averaged: episodes, goals, students or goal-periods (see the section). */
   n: number;
   insufficient: boolean;
@@ -78,9 +87,13 @@ export interface Difference {
   estimate: number | null;
   low: number | null;
   high: number | null;
-  /** The interval excludes 0. */
+  /** Two-sided bootstrap p-value (matching the interval); null without an interval. */
+  p: number | null;
+  /** A difference is claimed: the interval excludes 0 (strata: after the multiplicity correction). */
   claimed: boolean;
   insufficient: boolean;
+  /** Why there is no difference (too few students or therapists), in words for the page. */
+  note?: string;
 }
 
 export interface ModelComparison {
@@ -100,32 +113,65 @@ export interface StratumRow {
   outcomes: Partial<Record<Outcome, ModelComparison>>;
 }
 
+/** Who was served under a model, and how it was measured: the balance table. */
+export interface ModelProfile {
+  episodes: number;
+  students: number;
+  goals: number;
+  therapists: number;
+  points: number;
+  /** Share of the model's points in each setting. */
+  settingMix: { therapy_room: number; classroom: number; other: number };
+  /** Share of the model's episodes with a classroom rate (enough classroom points and weeks). */
+  classroomRateShare: number;
+  /** Share with a therapy-room rate. */
+  roomRateShare: number;
+  /** Mean baseline level (0 = baseline, 1 = target) of episodes that have one; null with none. */
+  baselineLevel: number | null;
+  baselineEpisodes: number;
+  /** Shares of episodes per domain, discipline and grade band. */
+  domainMix: Record<string, number>;
+  disciplineMix: Record<string, number>;
+  gradeBandMix: Record<string, number>;
+  /** Share of points at or above the target (a ceiling). */
+  ceilingShare: number;
+  /** Mean minutes delivered per week: a mediator (the model may change it), not adjusted for. */
+  minutesPerWeek: number | null;
+  /** Mean, over the model's therapists, of the share of their push-in + pull-out episodes under their main model. */
+  therapistConcentration: number | null;
+  /**
+   * Share of the model's episodes that ended in a switch after a stall: chosen for a low rate,
+   * so their rates are low by selection (and the next episode's high by regression to the mean).
+   */
+  stalledSwitchShare: number;
+}
+
+export interface ConfounderFlag {
+  key:
+    | 'baseline'
+    | 'domain'
+    | 'discipline'
+    | 'grade_band'
+    | 'setting'
+    | 'classroom_rates'
+    | 'ceiling'
+    | 'therapist'
+    | 'switches';
+  text: string;
+}
+
 export interface AdjustedEstimate {
   covariates: string[];
   episodes: number;
+  /** Why there is no adjusted estimate; absent when there is one. */
+  unavailable?: string;
   /** Coefficient of push-in against pull-out (the reference), holding the covariates fixed. */
-  pushInMinusPullOut: { estimate: number | null; intervals: Record<Clustering, AdjustedInterval> };
-  /**
-   * Coefficients of the model fitted to push-in and pull-out episodes with a baseline level and
-   * minutes delivered (pull-out the reference; per score unit, per minute per week).
-   */
-  coefficients: Record<
-    string,
-    { estimate: number | null; low: number | null; high: number | null }
-  >;
-}
-
-export interface AdjustedInterval {
-  clusters: number;
-  low: number | null;
-  high: number | null;
-  claimed: boolean;
-  /** Why there is no interval (too few clusters, model missing). */
-  note?: string;
+  pushInMinusPullOut: Difference;
 }
 
 export interface ComparisonReport {
   estimand: string;
+  /** Data-driven: a sentence per confounder flag, or what was checked when none is raised. */
   warning: string;
   method: {
     replicates: number;
@@ -133,41 +179,69 @@ export interface ComparisonReport {
     seed: number;
     minObservations: number;
     minSettingObservations: number;
+    minWeeks: number;
+    baselineDays: number;
     minStudents: number;
+    minTherapists: number;
     interval: string;
+    clustering: Clustering;
+    strataCorrection: string;
   };
   counts: {
     students: number;
     goals: number;
     episodes: number;
+    therapists: number;
     excludedEpisodes: Record<ExcludedEpisode['reason'], number>;
     goalsWithoutData: number;
   };
-  /** ROI of episodes, all settings (pairs within a setting). */
-  roi: ModelComparison;
-  /** ROI from therapy-room points only. */
-  therapyRoom: ModelComparison;
-  /** ROI from classroom points only: carryover into the real routine. */
+  /** Per model: setting mix, rate shares and the balance table. */
+  models: Record<ServiceModel, ModelProfile>;
+  confounders: ConfounderFlag[];
+  /** Headline: ROI from classroom points only (carryover into the real routine). */
   classroom: ModelComparison;
+  /** Headline: ROI from therapy-room points only. */
+  therapyRoom: ModelComparison;
+  /**
+   * All settings pooled (an intercept per setting). Not a headline: a model's pooled rate mixes
+   * its settings in its own proportions, so it differs between models by setting alone.
+   */
+  roi: ModelComparison;
   strata: StratumRow[];
   withinStudent: {
     /** Goals with consecutive push-in and pull-out episodes: push-in ROI minus pull-out ROI, goals weighted equally. */
-    switchedGoals: { goals: number; students: number; difference: Difference };
+    switchedGoals: {
+      /** Distinct goals (a goal switched twice counts once). */
+      goals: number;
+      switches: number;
+      students: number;
+      /** Switches whose earlier episode had stalled, or that followed a recommendation. */
+      afterStall: number;
+      afterRecommendation: number;
+      difference: Difference;
+    };
     /** By direction of the switch; growth alone pushes NAP above 0.5, so compare the directions. */
     byDirection: {
       from: ServiceModel;
       to: ServiceModel;
       goals: number;
+      afterStall: number;
       meanRoiChange: number;
       medianNap: number;
       medianNapClassroom: number | null;
     }[];
-    /** Students with episodes under both push-in and pull-out (any goals): their own push-in mean minus pull-out mean, students weighted equally. */
+    /**
+     * Students with push-in and pull-out episodes in the same domain: their push-in mean minus
+     * pull-out mean within the domain, student-domains weighted equally.
+     */
     bothWays: { students: number; difference: Difference };
     switches: ModelSwitch[];
   };
   adjusted: AdjustedEstimate;
-  /** Mean goal-attainment score (−2…+2) per model at each reporting period and pooled; goal-periods weighted equally. */
+  /**
+   * Mean goal-attainment score (−2…+2) per model at each reporting period and pooled; each
+   * goal-period credited to the models in proportion to its days under each.
+   */
   gas: {
     periods: { periodId: string; periodEnd: string; comparison: ModelComparison }[];
     pooled: ModelComparison;
@@ -180,24 +254,45 @@ function outcomeValue(e: Episode, o: Outcome): number | null {
   return o === 'all' ? e.roi : o === 'therapy_room' ? e.roomRoi : e.classroomRoi;
 }
 
-function modelAt(goal: ComparisonGoal, date: string): ServiceModel {
-  const d = dayNumber(date);
+/** Days under each model from `from` to `to` (inclusive, day numbers). */
+function modelDays(goal: ComparisonGoal, from: number, to: number): Map<ServiceModel, number> {
+  const changes = goal.modelChanges
+    .map((c, i) => ({ day: dayNumber(c.date), model: c.toModel, i }))
+    .sort((a, b) => a.day - b.day || a.i - b.i);
+  const out = new Map<ServiceModel, number>();
   let model = goal.initialModel;
-  let best = -Infinity;
-  goal.modelChanges.forEach((c) => {
-    const cd = dayNumber(c.date);
-    if (cd <= d && cd >= best) {
-      best = cd;
-      model = c.toModel;
+  let cursor = from;
+  for (const c of changes) {
+    if (c.day <= cursor) {
+      model = c.model;
+      continue;
     }
+    if (c.day > to) break;
+    out.set(model, (out.get(model) ?? 0) + (c.day - cursor));
+    cursor = c.day;
+    model = c.model;
+  }
+  if (to >= cursor) out.set(model, (out.get(model) ?? 0) + (to - cursor + 1));
+  return out;
+}
+
+/** Holm's step-down adjustment: adjusted p-values in the input order. */
+export function holm(ps: readonly number[]): number[] {
+  const order = ps.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p || a.i - b.i);
+  const out = new Array<number>(ps.length);
+  let running = 0;
+  order.forEach(({ p, i }, k) => {
+    running = Math.max(running, Math.min(1, (ps.length - k) * p));
+    out[i] = running;
   });
-  return model;
+  return out;
 }
 
 /**
  * The full push-in / pull-out comparison for a district (or any set of goals): per-model mean
- * ROI with intervals, the same for classroom and therapy-room data, strata with counts, the
- * within-student evidence, an adjusted estimate and GAS per reporting period.
+ * ROI within each setting with intervals, each model's setting mix and balance, confounder
+ * flags, strata with multiplicity control, the within-student evidence, an adjusted estimate
+ * and GAS per reporting period.
  */
 export function compareModels(
   input: ComparisonInput,
@@ -207,8 +302,10 @@ export function compareModels(
   const B = options.replicates ?? 2000;
   const level = options.level ?? 0.95;
   const floor = options.minStudents ?? 10;
-  const minClusters = options.minClusters ?? 10;
-  const strataOutcomes = options.strataOutcomes ?? ['all'];
+  const therapistFloor = options.minTherapists ?? 5;
+  const clustering = options.clustering ?? 'student_therapist';
+  const correction = options.strataCorrection ?? 'holm';
+  const strataOutcomes = options.strataOutcomes ?? ['classroom', 'therapy_room'];
   const built = input.episodes ?? buildEpisodes(input.goals, options);
   // Fixed orders, so the report depends on the data and the seed, never on row order.
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -223,26 +320,40 @@ export function compareModels(
   };
   const { episodes } = set;
   const gasScores = [...(input.gas ?? [])].sort(
-    (a, b) => cmp(a.goalId, b.goalId) || cmp(a.periodId, b.periodId),
+    (a, b) =>
+      cmp(a.goalId, b.goalId) || cmp(a.periodEnd, b.periodEnd) || cmp(a.periodId, b.periodId),
   );
   const goalById = new Map(input.goals.map((g) => [g.id, g]));
 
-  // Students are the resampling unit: index them.
-  const studentIndex = new Map<string, number>();
-  const sid = (id: string) => {
-    let i = studentIndex.get(id);
+  // Atoms of the bootstrap are goals; each belongs to one student and one therapist (its
+  // provider), the two factors resampled.
+  const goalIds = new Set<string>(episodes.map((e) => e.goalId));
+  for (const g of gasScores) if (goalById.has(g.goalId)) goalIds.add(g.goalId);
+  const atomOf = new Map<string, number>();
+  for (const id of [...goalIds].sort(cmp)) atomOf.set(id, atomOf.size);
+  const nAtoms = atomOf.size;
+  const studentLevel = new Int32Array(nAtoms);
+  const therapistLevel = new Int32Array(nAtoms);
+  const studentIds = new Map<string, number>();
+  const therapistIds = new Map<string, number>();
+  const level2 = (m: Map<string, number>, id: string) => {
+    let i = m.get(id);
     if (i === undefined) {
-      i = studentIndex.size;
-      studentIndex.set(id, i);
+      i = m.size;
+      m.set(id, i);
     }
     return i;
   };
-  const allStudents = new Set(episodes.map((e) => e.studentId));
-  for (const g of gasScores) {
-    const goal = goalById.get(g.goalId);
-    if (goal) allStudents.add(goal.studentId);
+  const goalMeta = new Map<string, { studentId: string; providerId: string }>();
+  for (const e of episodes)
+    goalMeta.set(e.goalId, { studentId: e.studentId, providerId: e.providerId });
+  for (const [id, g] of goalById) if (!goalMeta.has(id)) goalMeta.set(id, g);
+  for (const [id, atom] of atomOf) {
+    const g = goalMeta.get(id)!;
+    studentLevel[atom] = level2(studentIds, g.studentId);
+    therapistLevel[atom] = level2(therapistIds, g.providerId);
   }
-  for (const id of [...allStudents].sort(cmp)) sid(id);
+  const atomIndex = (goalId: string) => atomOf.get(goalId)!;
 
   const sums = new ClusterSums();
   const stats: Statistic[] = [];
@@ -251,28 +362,58 @@ export function compareModels(
     statClusters.push(clusters);
     return stats.push(f) - 1;
   };
-  const studentsIn = (group: string) => support.get(group)?.students.size ?? 0;
-  /** Distinct students and units per ratio group, counted at the point estimate. */
-  const support = new Map<string, { students: Set<number>; n: number }>();
-  const addRatio = (group: string, student: number, value: number) => {
+  /** Distinct students, therapists, goals and units per ratio group, at the point estimate. */
+  interface Support {
+    students: Set<number>;
+    therapists: Set<number>;
+    goals: Set<number>;
+    n: number;
+  }
+  const support = new Map<string, Support>();
+  const addRatio = (group: string, atom: number, value: number, weight = 1) => {
     const s = sums.cell(`${group}|s`);
     const n = sums.cell(`${group}|n`);
-    sums.add(student, s, value);
-    sums.add(student, n, 1);
+    sums.add(atom, s, weight * value);
+    sums.add(atom, n, weight);
     let sup = support.get(group);
     if (!sup) {
-      sup = { students: new Set(), n: 0 };
+      sup = { students: new Set(), therapists: new Set(), goals: new Set(), n: 0 };
       support.set(group, sup);
     }
-    sup.students.add(student);
-    sup.n++;
+    sup.students.add(studentLevel[atom]!);
+    sup.therapists.add(therapistLevel[atom]!);
+    sup.goals.add(atom);
+    sup.n += weight;
   };
   const ratio = (group: string): Statistic => {
     const s = sums.cell(`${group}|s`);
     const n = sums.cell(`${group}|n`);
     return (S) => (S[n]! > 0 ? S[s]! / S[n]! : Number.NaN);
   };
-  const enough = (group: string) => (support.get(group)?.students.size ?? 0) >= floor;
+  const studentsIn = (group: string) => support.get(group)?.students.size ?? 0;
+  const therapistsIn = (group: string) => support.get(group)?.therapists.size ?? 0;
+  /** The clusters an interval rests on, for the expanded percentile. */
+  const clustersIn = (group: string) => {
+    const sup = support.get(group);
+    if (!sup) return 0;
+    switch (clustering) {
+      case 'student':
+        return sup.students.size;
+      case 'therapist':
+        return sup.therapists.size;
+      case 'goal':
+        return sup.goals.size;
+      default:
+        return Math.min(sup.students.size, sup.therapists.size);
+    }
+  };
+  const enough = (group: string) => studentsIn(group) >= floor;
+  const modelName: Record<ServiceModel, string> = {
+    push_in: 'push-in',
+    pull_out: 'pull-out',
+    consult: 'consult',
+    split: 'split',
+  };
 
   // --- Episode ROI: overall and per stratum, per model and outcome.
   const strataKeys: [StratumDimension, (e: Episode) => string][] = [
@@ -281,60 +422,80 @@ export function compareModels(
     ['school', (e) => e.schoolId],
   ];
   for (const e of episodes) {
-    const st = sid(e.studentId);
+    const at = atomIndex(e.goalId);
     for (const o of OUTCOMES) {
       const v = outcomeValue(e, o);
       if (v === null) continue;
-      addRatio(`roi|*|${o}|${e.model}`, st, v);
+      addRatio(`roi|*|${o}|${e.model}`, at, v);
       if (!strataOutcomes.includes(o)) continue;
-      for (const [dim, key] of strataKeys) addRatio(`roi|${dim}:${key(e)}|${o}|${e.model}`, st, v);
+      for (const [dim, key] of strataKeys) addRatio(`roi|${dim}:${key(e)}|${o}|${e.model}`, at, v);
     }
   }
 
   // Deferred: comparisons are assembled after the bootstrap fills in intervals.
   type Pending = () => ModelComparison;
+  let result: BootstrapResult = { point: [], intervals: [] };
+  const refusal = (prefix: string): string | undefined => {
+    for (const m of ['push_in', 'pull_out'] as const)
+      if (!enough(`${prefix}|${m}`))
+        return `too few students served ${modelName[m]} to compare (${studentsIn(`${prefix}|${m}`)}; at least ${floor})`;
+    for (const m of ['push_in', 'pull_out'] as const)
+      if (therapistsIn(`${prefix}|${m}`) < therapistFloor)
+        return `too few therapists deliver ${modelName[m]} to compare (${therapistsIn(`${prefix}|${m}`)}; at least ${therapistFloor})`;
+    return undefined;
+  };
   const plan = (prefix: string): Pending => {
     const ids = {} as Record<ServiceModel, number | null>;
     for (const m of serviceModels)
       ids[m] = enough(`${prefix}|${m}`)
-        ? statIndex(ratio(`${prefix}|${m}`), studentsIn(`${prefix}|${m}`))
+        ? statIndex(ratio(`${prefix}|${m}`), clustersIn(`${prefix}|${m}`))
         : null;
-    const both = ids.push_in !== null && ids.pull_out !== null;
-    const diff = both
-      ? statIndex(
-          (
-            (a, b) => (S: Float64Array) =>
-              a(S) - b(S)
-          )(ratio(`${prefix}|push_in`), ratio(`${prefix}|pull_out`)),
-          Math.min(studentsIn(`${prefix}|push_in`), studentsIn(`${prefix}|pull_out`)),
-        )
-      : null;
+    const note = refusal(prefix);
+    const diff =
+      note === undefined
+        ? statIndex(
+            (
+              (a, b) => (S: Float64Array) =>
+                a(S) - b(S)
+            )(ratio(`${prefix}|push_in`), ratio(`${prefix}|pull_out`)),
+            Math.min(clustersIn(`${prefix}|push_in`), clustersIn(`${prefix}|pull_out`)),
+          )
+        : null;
     return () => {
       const byModel = {} as Record<ServiceModel, Estimate>;
       for (const m of serviceModels) byModel[m] = estimate(`${prefix}|${m}`, ids[m]);
-      return { byModel, pushInMinusPullOut: difference(diff) };
+      return { byModel, pushInMinusPullOut: difference(diff, note) };
     };
   };
-  let result: BootstrapResult = { point: [], intervals: [] };
   const estimate = (group: string, idx: number | null): Estimate => {
     const sup = support.get(group);
     const students = sup?.students.size ?? 0;
+    const therapists = sup?.therapists.size ?? 0;
     const n = sup?.n ?? 0;
     if (idx === null)
-      return { estimate: null, low: null, high: null, students, n, insufficient: true };
+      return { estimate: null, low: null, high: null, students, therapists, n, insufficient: true };
     const iv = result.intervals[idx];
     return {
       estimate: result.point[idx]!,
       low: iv?.low ?? null,
       high: iv?.high ?? null,
       students,
+      therapists,
       n,
       insufficient: false,
     };
   };
-  const difference = (idx: number | null): Difference => {
+  const difference = (idx: number | null, note?: string): Difference => {
     if (idx === null)
-      return { estimate: null, low: null, high: null, claimed: false, insufficient: true };
+      return {
+        estimate: null,
+        low: null,
+        high: null,
+        p: null,
+        claimed: false,
+        insufficient: true,
+        ...(note ? { note } : {}),
+      };
     const iv = result.intervals[idx];
     const low = iv?.low ?? null;
     const high = iv?.high ?? null;
@@ -342,6 +503,7 @@ export function compareModels(
       estimate: result.point[idx]!,
       low,
       high,
+      p: iv?.p ?? null,
       claimed: low !== null && high !== null && (low > 0 || high < 0),
       insufficient: false,
     };
@@ -398,44 +560,64 @@ export function compareModels(
     strataPlans.push({ dim, key: name.slice(colon + 1), plans });
   }
 
-  // --- Within-student evidence.
+  // --- Within-student evidence (same goal, hence same domain).
   const switchGroup = 'within|switch';
-  const switchStudents = new Set<number>();
-  let switchGoals = 0;
+  const switchStudents = new Set<string>();
+  const switchGoalIds = new Set<string>();
+  let switchCount = 0;
+  let afterStall = 0;
+  let afterRecommendation = 0;
   for (const sw of set.switches) {
     const pair = [sw.fromModel, sw.toModel];
     if (!(pair.includes('push_in') && pair.includes('pull_out'))) continue;
     const d = sw.toModel === 'push_in' ? sw.roiAfter - sw.roiBefore : sw.roiBefore - sw.roiAfter;
-    const st = sid(sw.studentId);
-    addRatio(switchGroup, st, d);
-    switchStudents.add(st);
-    switchGoals++;
+    addRatio(switchGroup, atomIndex(sw.goalId), d);
+    switchStudents.add(sw.studentId);
+    switchGoalIds.add(sw.goalId);
+    switchCount++;
+    if (sw.afterStall) afterStall++;
+    if (sw.afterRecommendation) afterRecommendation++;
   }
-  const perStudent = new Map<number, { push: number[]; pull: number[] }>();
+  // Both ways within one domain: a student's push-in and pull-out episodes of the same domain.
+  const perStudentDomain = new Map<string, { atom: number; push: number[]; pull: number[] }>();
   for (const e of episodes) {
     if (e.model !== 'push_in' && e.model !== 'pull_out') continue;
-    const st = sid(e.studentId);
-    const r = perStudent.get(st) ?? { push: [], pull: [] };
+    const k = `${e.studentId}|${e.domain}`;
+    const r = perStudentDomain.get(k) ?? { atom: atomIndex(e.goalId), push: [], pull: [] };
     (e.model === 'push_in' ? r.push : r.pull).push(e.roi);
-    perStudent.set(st, r);
+    perStudentDomain.set(k, r);
   }
   const bothGroup = 'within|both';
-  for (const [st, r] of perStudent)
-    if (r.push.length && r.pull.length) addRatio(bothGroup, st, mean(r.push) - mean(r.pull));
+  for (const r of perStudentDomain.values())
+    if (r.push.length && r.pull.length) addRatio(bothGroup, r.atom, mean(r.push) - mean(r.pull));
   const switchStat = enough(switchGroup)
-    ? statIndex(ratio(switchGroup), studentsIn(switchGroup))
+    ? statIndex(ratio(switchGroup), clustersIn(switchGroup))
     : null;
-  const bothStat = enough(bothGroup) ? statIndex(ratio(bothGroup), studentsIn(bothGroup)) : null;
+  const bothStat = enough(bothGroup) ? statIndex(ratio(bothGroup), clustersIn(bothGroup)) : null;
 
-  // --- GAS.
+  // --- GAS: a period's score credited to each model in proportion to its days in the period.
   const gasPeriods = new Map<string, string>();
+  let prevGoal = '';
+  let prevEnd = Number.NEGATIVE_INFINITY;
   for (const g of gasScores) {
     const goal = goalById.get(g.goalId);
     if (!goal || !Number.isInteger(g.score) || g.score < -2 || g.score > 2) continue;
-    const model = modelAt(goal, g.periodEnd);
-    const st = sid(goal.studentId);
-    addRatio(`gas|${g.periodId}|${model}`, st, g.score);
-    addRatio(`gas|*|${model}`, st, g.score);
+    if (g.goalId !== prevGoal) {
+      prevGoal = g.goalId;
+      prevEnd = Number.NEGATIVE_INFINITY;
+    }
+    const end = dayNumber(g.periodEnd);
+    const start = Math.max(dayNumber(goal.spec.startDate), prevEnd + 1);
+    prevEnd = end;
+    if (end < start) continue;
+    const at = atomIndex(g.goalId);
+    const days = modelDays(goal, start, end);
+    const total = end - start + 1;
+    for (const [model, d] of days) {
+      if (d <= 0) continue;
+      addRatio(`gas|${g.periodId}|${model}`, at, g.score, d / total);
+      addRatio(`gas|*|${model}`, at, g.score, d / total);
+    }
     if (!gasPeriods.has(g.periodId) || gasPeriods.get(g.periodId)! < g.periodEnd)
       gasPeriods.set(g.periodId, g.periodEnd);
   }
@@ -444,30 +626,36 @@ export function compareModels(
     .map(([periodId, periodEnd]) => ({ periodId, periodEnd, plan: plan(`gas|${periodId}`) }));
   const gasPooled = plan('gas|*');
 
-  // --- Adjusted estimate (student clusters share the main bootstrap).
+  // --- Adjusted estimate (shares the main bootstrap).
   const adj = adjustedDesign(episodes, floor);
-  const olsStudent = adj ? addOls(sums, adj, (e) => sid(e.studentId), 'ols') : null;
-  const olsClusters = adj ? adj.minClustersBy((e) => e.studentId) : 0;
-  const olsStats = olsStudent
-    ? adj!.columns.map((_, j) => statIndex(olsStudent.coef(j), olsClusters))
-    : [];
-  const expanded = (options.interval ?? 'expanded_percentile') === 'expanded_percentile';
+  const adjNote = adj.design ? refusalFor(adj.design, therapistFloor, modelName) : adj.note;
+  const adjStat =
+    adj.design && adjNote === undefined
+      ? statIndex(
+          addOls(sums, adj.design, (e) => atomIndex(e.goalId), 'ols').coef(1),
+          adj.design.clusters(clustering),
+        )
+      : null;
 
-  const nStudents = studentIndex.size;
-  result = clusterBootstrap(sums.compile(nStudents), stats, {
+  const expanded = (options.interval ?? 'expanded_percentile') === 'expanded_percentile';
+  const factors: ResampleFactor[] =
+    clustering === 'student'
+      ? [{ of: studentLevel, levels: studentIds.size }]
+      : clustering === 'therapist'
+        ? [{ of: therapistLevel, levels: therapistIds.size }]
+        : clustering === 'goal'
+          ? []
+          : [
+              { of: studentLevel, levels: studentIds.size },
+              { of: therapistLevel, levels: therapistIds.size },
+            ];
+  result = clusterBootstrap(sums.compile(nAtoms), stats, {
     replicates: B,
     seed,
     stream: 1,
     level,
     ...(expanded ? { clusters: statClusters } : {}),
-  });
-
-  const adjusted = buildAdjusted(adj, result, olsStats, {
-    B,
-    seed,
-    level,
-    minClusters,
-    expanded,
+    ...(factors.length ? { factors } : {}),
   });
 
   const byDirection = new Map<string, ModelSwitch[]>();
@@ -480,50 +668,90 @@ export function compareModels(
   const excludedCounts = { too_few_points: 0, too_short: 0, no_spread: 0 };
   for (const x of set.excluded) excludedCounts[x.reason]++;
 
+  const strata: StratumRow[] = strataPlans.map(({ dim, key, plans }) => {
+    const c = strataCounts.get(`${dim}:${key}`)!;
+    const outcomes: Partial<Record<Outcome, ModelComparison>> = {};
+    for (const o of strataOutcomes) outcomes[o] = plans[o]!();
+    const first = outcomes[strataOutcomes[0]!];
+    return {
+      dimension: dim,
+      key,
+      students: c.students.size,
+      goals: c.goals.size,
+      episodes: c.episodes,
+      excludedEpisodes: c.excluded,
+      insufficient: first ? first.pushInMinusPullOut.insufficient : true,
+      outcomes,
+    };
+  });
+  // Holm over every stratum difference shown (all dimensions and outcomes): one family.
+  const family = strata.flatMap((s) =>
+    Object.values(s.outcomes).flatMap((c) =>
+      c && c.pushInMinusPullOut.p !== null ? [c.pushInMinusPullOut] : [],
+    ),
+  );
+  if (correction === 'holm') {
+    const adjusted = holm(family.map((d) => d.p!));
+    family.forEach((d, i) => {
+      d.p = adjusted[i]!;
+      d.claimed = adjusted[i]! < 1 - level;
+    });
+  }
+
+  const models = modelProfiles(episodes, set.switches);
+  const confounders = confounderFlags(models, floor, modelName);
+
   return {
     estimand: COMPARISON_ESTIMAND,
-    warning: NOT_RANDOMISED_WARNING,
+    warning: confounders.length
+      ? `Models are not assigned at random, and here the models' episodes differ: ${confounders
+          .map((f) => f.text)
+          .join(' ')} A difference between the models may come from these, not the model.`
+      : 'Models are not assigned at random. Push-in and pull-out episodes here are alike on ' +
+        'baseline level, domain, discipline, grade band, setting mix, ceiling and therapists; ' +
+        'characteristics not recorded can still differ.',
     method: {
       replicates: B,
       level,
       seed,
       minObservations: options.minObservations ?? 5,
       minSettingObservations: options.minSettingObservations ?? 5,
+      minWeeks: options.minWeeks ?? DEFAULT_MIN_WEEKS,
+      baselineDays: options.baselineDays ?? DEFAULT_BASELINE_DAYS,
       minStudents: floor,
-      interval: expanded
-        ? 'expanded percentile (Hesterberg), student-cluster bootstrap'
-        : 'percentile, student-cluster bootstrap',
+      minTherapists: therapistFloor,
+      interval: `${expanded ? 'expanded percentile (Hesterberg)' : 'percentile'}, ${
+        clustering === 'student_therapist'
+          ? 'two-way (student × therapist) bootstrap'
+          : `${clustering}-cluster bootstrap`
+      }`,
+      clustering,
+      strataCorrection:
+        correction === 'holm'
+          ? `Holm across all ${family.length} stratum differences (family-wise error ≤ ${Math.round(100 * (1 - level))}%)`
+          : 'none',
     },
     counts: {
       students: new Set(episodes.map((e) => e.studentId)).size,
       goals: new Set(episodes.map((e) => e.goalId)).size,
       episodes: episodes.length,
+      therapists: new Set(episodes.map((e) => e.providerId)).size,
       excludedEpisodes: excludedCounts,
       goalsWithoutData: set.goalsWithoutData,
     },
-    roi: main.all(),
-    therapyRoom: main.therapy_room(),
+    models,
+    confounders,
     classroom: main.classroom(),
-    strata: strataPlans.map(({ dim, key, plans }) => {
-      const c = strataCounts.get(`${dim}:${key}`)!;
-      const outcomes: Partial<Record<Outcome, ModelComparison>> = {};
-      for (const o of strataOutcomes) outcomes[o] = plans[o]!();
-      const first = outcomes[strataOutcomes[0]!];
-      return {
-        dimension: dim,
-        key,
-        students: c.students.size,
-        goals: c.goals.size,
-        episodes: c.episodes,
-        excludedEpisodes: c.excluded,
-        insufficient: first ? first.pushInMinusPullOut.insufficient : true,
-        outcomes,
-      };
-    }),
+    therapyRoom: main.therapy_room(),
+    roi: main.all(),
+    strata,
     withinStudent: {
       switchedGoals: {
-        goals: switchGoals,
+        goals: switchGoalIds.size,
+        switches: switchCount,
         students: switchStudents.size,
+        afterStall,
+        afterRecommendation,
         difference: difference(switchStat),
       },
       byDirection: [...byDirection].map(([, list]) => {
@@ -532,7 +760,8 @@ export function compareModels(
         return {
           from: list[0]!.fromModel,
           to: list[0]!.toModel,
-          goals: list.length,
+          goals: new Set(list.map((s) => s.goalId)).size,
+          afterStall: list.filter((s) => s.afterStall).length,
           meanRoiChange: mean(list.map((s) => s.roiAfter - s.roiBefore)),
           medianNap: medianOf(naps),
           medianNapClassroom: napsC.length ? medianOf(napsC) : null,
@@ -544,7 +773,12 @@ export function compareModels(
       },
       switches: set.switches,
     },
-    adjusted,
+    adjusted: {
+      covariates: adj.design?.covariates ?? [],
+      episodes: adj.design?.rows.length ?? 0,
+      ...(adjNote !== undefined ? { unavailable: adjNote } : {}),
+      pushInMinusPullOut: difference(adjStat, adjNote),
+    },
     gas: {
       periods: gasPlans.map((p) => ({
         periodId: p.periodId,
@@ -557,56 +791,285 @@ export function compareModels(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Adjusted estimate: OLS of episode ROI on model indicators (pull-out the reference), baseline
-// level and dose (minutes delivered per week), both centred. Its X'X and X'y are sums over
-// clusters, so the same bootstrap machinery resamples students, schools or therapists.
+// Balance table and confounder flags.
+
+function shares(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  for (const k of Object.keys(out)) out[k] = out[k]! / values.length;
+  return out;
+}
+
+function modelProfiles(
+  episodes: readonly Episode[],
+  switches: readonly ModelSwitch[],
+): Record<ServiceModel, ModelProfile> {
+  const stalledEnds = new Set(
+    switches.filter((s) => s.afterStall).map((s) => `${s.goalId}|${s.date}`),
+  );
+  // A therapist's main model among push-in and pull-out, for the concentration measure.
+  const perTherapist = new Map<string, { push: number; pull: number }>();
+  for (const e of episodes) {
+    if (e.model !== 'push_in' && e.model !== 'pull_out') continue;
+    const t = perTherapist.get(e.providerId) ?? { push: 0, pull: 0 };
+    if (e.model === 'push_in') t.push++;
+    else t.pull++;
+    perTherapist.set(e.providerId, t);
+  }
+  const out = {} as Record<ServiceModel, ModelProfile>;
+  for (const m of serviceModels) {
+    const es = episodes.filter((e) => e.model === m);
+    let points = 0;
+    let room = 0;
+    let cls = 0;
+    let ceiling = 0;
+    for (const e of es) {
+      points += e.points;
+      room += e.roomPoints;
+      cls += e.classroomPoints;
+      ceiling += e.ceilingPoints;
+    }
+    const withBaseline = es.filter((e) => e.baselineLevel !== null);
+    const minutes = es.flatMap((e) => (e.minutesPerWeek === null ? [] : [e.minutesPerWeek]));
+    const therapists = [...new Set(es.map((e) => e.providerId))];
+    const conc = therapists.flatMap((t) => {
+      const c = perTherapist.get(t);
+      return c ? [Math.max(c.push, c.pull) / (c.push + c.pull)] : [];
+    });
+    out[m] = {
+      episodes: es.length,
+      students: new Set(es.map((e) => e.studentId)).size,
+      goals: new Set(es.map((e) => e.goalId)).size,
+      therapists: therapists.length,
+      points,
+      settingMix: {
+        therapy_room: points ? room / points : 0,
+        classroom: points ? cls / points : 0,
+        other: points ? (points - room - cls) / points : 0,
+      },
+      classroomRateShare: es.length
+        ? es.filter((e) => e.classroomRoi !== null).length / es.length
+        : 0,
+      roomRateShare: es.length ? es.filter((e) => e.roomRoi !== null).length / es.length : 0,
+      baselineLevel: withBaseline.length ? mean(withBaseline.map((e) => e.baselineLevel!)) : null,
+      baselineEpisodes: withBaseline.length,
+      domainMix: es.length ? shares(es.map((e) => e.domain)) : {},
+      disciplineMix: es.length ? shares(es.map((e) => e.discipline)) : {},
+      gradeBandMix: es.length ? shares(es.map((e) => e.gradeBand)) : {},
+      ceilingShare: points ? ceiling / points : 0,
+      minutesPerWeek: minutes.length ? mean(minutes) : null,
+      therapistConcentration: conc.length ? mean(conc) : null,
+      stalledSwitchShare: es.length
+        ? es.filter((e) => stalledEnds.has(`${e.goalId}|${e.to}`)).length / es.length
+        : 0,
+    };
+  }
+  return out;
+}
+
+/** Thresholds of the confounder flags (documented in the README's Outcomes section). */
+export const CONFOUNDER_THRESHOLDS = {
+  /** Difference in mean baseline level (share of the baseline→target gap). */
+  baseline: 0.1,
+  /** Total-variation distance between the models' mixes (domain, discipline, grade band). */
+  mix: 0.15,
+  /** Difference in the share of classroom points. */
+  setting: 0.2,
+  /** Difference in the share of episodes with a classroom rate. */
+  classroomRates: 0.2,
+  /** Difference in the share of points at or above target. */
+  ceiling: 0.1,
+  /** Mean share of a therapist's episodes under their main model. */
+  therapist: 0.75,
+  /** Share of a model's episodes that ended in a switch after a stall. */
+  switches: 0.05,
+};
+
+function confounderFlags(
+  p: Record<ServiceModel, ModelProfile>,
+  floor: number,
+  name: Record<ServiceModel, string>,
+): ConfounderFlag[] {
+  const a = p.push_in;
+  const b = p.pull_out;
+  if (a.students < floor || b.students < floor) return [];
+  const T = CONFOUNDER_THRESHOLDS;
+  const pts = (x: number) => `${Math.round(100 * Math.abs(x))}`;
+  const pc = (x: number) => `${Math.round(100 * x)}%`;
+  const flags: ConfounderFlag[] = [];
+  if (a.baselineLevel !== null && b.baselineLevel !== null) {
+    const d = b.baselineLevel - a.baselineLevel;
+    if (Math.abs(d) >= T.baseline)
+      flags.push({
+        key: 'baseline',
+        text: `Pull-out episodes started ${pts(d)} points ${d < 0 ? 'lower' : 'higher'} than push-in ones (baseline level, share of the baseline→target gap).`,
+      });
+  }
+  const mix = (
+    key: 'domain' | 'discipline' | 'grade_band',
+    x: Record<string, number>,
+    y: Record<string, number>,
+    label: string,
+  ) => {
+    const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+    let tv = 0;
+    let worst = '';
+    let worstGap = -1;
+    for (const k of keys) {
+      const g = Math.abs((x[k] ?? 0) - (y[k] ?? 0));
+      tv += g / 2;
+      if (g > worstGap) {
+        worstGap = g;
+        worst = k;
+      }
+    }
+    if (tv >= T.mix)
+      flags.push({
+        key,
+        text: `The ${label} mix differs: ${worst} is ${pc(x[worst] ?? 0)} of push-in episodes and ${pc(y[worst] ?? 0)} of pull-out ones.`,
+      });
+  };
+  mix('domain', a.domainMix, b.domainMix, 'domain');
+  mix('discipline', a.disciplineMix, b.disciplineMix, 'discipline');
+  mix('grade_band', a.gradeBandMix, b.gradeBandMix, 'grade band');
+  if (Math.abs(a.settingMix.classroom - b.settingMix.classroom) >= T.setting)
+    flags.push({
+      key: 'setting',
+      text: `Push-in data are ${pc(a.settingMix.classroom)} classroom, pull-out data ${pc(b.settingMix.classroom)}: compare the models within a setting, never pooled.`,
+    });
+  if (Math.abs(a.classroomRateShare - b.classroomRateShare) >= T.classroomRates)
+    flags.push({
+      key: 'classroom_rates',
+      text: `${pc(a.classroomRateShare)} of push-in episodes and ${pc(b.classroomRateShare)} of pull-out ones have a classroom rate, so the classroom row compares differently selected episodes.`,
+    });
+  if (Math.abs(a.ceilingShare - b.ceilingShare) >= T.ceiling)
+    flags.push({
+      key: 'ceiling',
+      text: `${pc(a.ceilingShare)} of push-in points and ${pc(b.ceilingShare)} of pull-out points are at or above target, where a rate cannot rise.`,
+    });
+  const conc = Math.max(a.therapistConcentration ?? 0, b.therapistConcentration ?? 0);
+  if (conc >= T.therapist)
+    flags.push({
+      key: 'therapist',
+      text: `Therapists mostly use one model (on average ${pc(conc)} of a therapist's push-in and pull-out episodes use their main one), so a difference between therapists looks like a difference between ${name.push_in} and ${name.pull_out}.`,
+    });
+  const stalled = Math.max(a.stalledSwitchShare, b.stalledSwitchShare);
+  if (stalled >= T.switches)
+    flags.push({
+      key: 'switches',
+      text: `${pc(a.stalledSwitchShare)} of push-in and ${pc(b.stalledSwitchShare)} of pull-out episodes ended in a switch after a stall: chosen for a low rate, they are low by selection, and the settings' minimum points keep such short episodes out of one model's rows more than the other's.`,
+    });
+  return flags;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adjusted estimate: OLS of the episode's classroom rate after its baseline window on push-in
+// (pull-out the reference), baseline level, domain, discipline and grade band. Minutes delivered are a mediator (a model can change them) and are
+// shown beside the estimate, not adjusted for. Its X'X and X'y are sums over goals, so the main
+// two-way bootstrap resamples it with everything else.
 
 interface Design {
   columns: string[];
+  covariates: string[];
   rows: { e: Episode; x: Float64Array; y: number }[];
-  /** Fewest clusters holding push-in or pull-out episodes, for clusters given by `by`. */
-  minClustersBy(by: (e: Episode) => string): number;
+  /** Covariate columns given a tiny ridge, so a constant covariate or a category no drawn goal has still solves. */
+  ridge: number[];
+  clusters(c: Clustering): number;
 }
 
-function adjustedDesign(episodes: readonly Episode[], floor: number): Design | null {
-  const usable = episodes.filter(
-    (e) => e.minutesPerWeek !== null && e.baselineLevel !== null && e.roiAfterBaseline !== null,
+function adjustedDesign(
+  episodes: readonly Episode[],
+  floor: number,
+): { design: Design | null; note?: string } {
+  const rowsIn = episodes.filter(
+    (e) =>
+      (e.model === 'push_in' || e.model === 'pull_out') &&
+      e.baselineLevel !== null &&
+      e.roiAfterBaseline !== null,
   );
-  const studentsBy = new Map<ServiceModel, Set<string>>();
-  for (const e of usable) {
-    const s = studentsBy.get(e.model) ?? new Set();
-    s.add(e.studentId);
-    studentsBy.set(e.model, s);
-  }
-  const has = (m: ServiceModel) => (studentsBy.get(m)?.size ?? 0) >= floor;
-  if (!has('push_in') || !has('pull_out')) return null;
-  // Push-in and pull-out episodes only: the question is their difference, and each extra
-  // model column would add to every bootstrap replicate's cost at district scale.
-  const models: ServiceModel[] = ['pull_out', 'push_in'];
-  const rowsIn = usable.filter((e) => models.includes(e.model));
+  const studentsBy = (m: ServiceModel) =>
+    new Set(rowsIn.filter((e) => e.model === m).map((e) => e.studentId)).size;
+  for (const m of ['push_in', 'pull_out'] as const)
+    if (studentsBy(m) < floor)
+      return {
+        design: null,
+        note: `only ${studentsBy(m)} students served ${m === 'push_in' ? 'push-in' : 'pull-out'} have a baseline level (a classroom point in the episode's first ${DEFAULT_BASELINE_DAYS} days) and a classroom rate after it; at least ${floor} are needed`,
+      };
+  // Categories with enough students get a column; the rest share the reference.
+  const categories = (key: (e: Episode) => string, prefix: string) => {
+    const by = new Map<string, Set<string>>();
+    for (const e of rowsIn) {
+      const s = by.get(key(e)) ?? new Set();
+      s.add(e.studentId);
+      by.set(key(e), s);
+    }
+    const levels = [...by]
+      .filter(([, s]) => s.size >= floor)
+      .map(([k]) => k)
+      .sort();
+    return { key, levels: levels.slice(1), names: levels.slice(1).map((l) => `${prefix}:${l}`) };
+  };
+  const cats = [
+    categories((e) => e.domain, 'domain'),
+    categories((e) => e.discipline, 'discipline'),
+    categories((e) => e.gradeBand, 'grade_band'),
+  ];
   const mb = mean(rowsIn.map((e) => e.baselineLevel!));
-  const md = mean(rowsIn.map((e) => e.minutesPerWeek!));
-  const columns = ['intercept', 'push_in', 'baseline_level', 'minutes_per_week'];
+  const columns = ['intercept', 'push_in', 'baseline_level', ...cats.flatMap((c) => c.names)];
   const p = columns.length;
   const rows = rowsIn.map((e) => {
     const x = new Float64Array(p);
     x[0] = 1;
-    const mi = models.indexOf(e.model);
-    if (mi > 0) x[mi] = 1;
-    x[p - 2] = e.baselineLevel! - mb;
-    x[p - 1] = e.minutesPerWeek! - md;
+    if (e.model === 'push_in') x[1] = 1;
+    x[2] = e.baselineLevel! - mb;
+    let j = 3;
+    for (const c of cats)
+      for (const l of c.levels) {
+        if (c.key(e) === l) x[j] = 1;
+        j++;
+      }
     return { e, x, y: e.roiAfterBaseline! };
   });
-  const minClustersBy = (by: (e: Episode) => string) => {
-    const push = new Set<string>();
-    const pull = new Set<string>();
-    for (const r of rows) {
-      if (r.e.model === 'push_in') push.add(by(r.e));
-      if (r.e.model === 'pull_out') pull.add(by(r.e));
-    }
-    return Math.min(push.size, pull.size);
+  const clusters = (c: Clustering) => {
+    const count = (m: ServiceModel, by: (e: Episode) => string) =>
+      new Set(rows.filter((r) => r.e.model === m).map((r) => by(r.e))).size;
+    const of = (by: (e: Episode) => string) =>
+      Math.min(count('push_in', by), count('pull_out', by));
+    if (c === 'student') return of((e) => e.studentId);
+    if (c === 'therapist') return of((e) => e.providerId);
+    if (c === 'goal') return of((e) => e.goalId);
+    return Math.min(
+      of((e) => e.studentId),
+      of((e) => e.providerId),
+    );
   };
-  return { columns, rows, minClustersBy };
+  return {
+    design: {
+      columns,
+      covariates: [
+        `baseline level (mean classroom score in the episode's first ${DEFAULT_BASELINE_DAYS} days)`,
+        'domain',
+        'discipline',
+        'grade band',
+      ],
+      rows,
+      ridge: columns.map((_, j) => j).filter((j) => j >= 2),
+      clusters,
+    },
+  };
+}
+
+function refusalFor(
+  d: Design,
+  therapistFloor: number,
+  name: Record<ServiceModel, string>,
+): string | undefined {
+  for (const m of ['push_in', 'pull_out'] as const) {
+    const t = new Set(d.rows.filter((r) => r.e.model === m).map((r) => r.e.providerId)).size;
+    if (t < therapistFloor)
+      return `too few therapists deliver ${name[m]} to compare (${t}; at least ${therapistFloor})`;
+  }
+  return undefined;
 }
 
 function addOls(sums: ClusterSums, d: Design, cluster: (e: Episode) => number, prefix: string) {
@@ -642,6 +1105,10 @@ function addOls(sums: ClusterSums, d: Design, cluster: (e: Episode) => number, p
     }
     if (same) return !Number.isNaN(beta[0]!);
     solved = true;
+    // A category no drawn goal belongs to has an all-zero column: a tiny ridge keeps the
+    // system solvable (that category's coefficient is then 0) and moves nothing else.
+    const lambda = 1e-9 * (a[0]! || 1);
+    for (const j of d.ridge) a[j * p + j] = a[j * p + j]! + lambda;
     if (!solveLinear(a, b, p, beta)) beta.fill(Number.NaN);
     return !Number.isNaN(beta[0]!);
   };
@@ -650,84 +1117,6 @@ function addOls(sums: ClusterSums, d: Design, cluster: (e: Episode) => number, p
       (j: number): Statistic =>
       (S) =>
         solve(S) ? beta[j]! : Number.NaN,
-  };
-}
-
-function buildAdjusted(
-  d: Design | null,
-  studentResult: BootstrapResult,
-  studentStats: number[],
-  o: { B: number; seed: number; level: number; minClusters: number; expanded: boolean },
-): AdjustedEstimate {
-  const covariates = [
-    'baseline level (first three classroom scores)',
-    'minutes delivered per week',
-  ];
-  const none = (note: string, clusters = 0): AdjustedInterval => ({
-    clusters,
-    low: null,
-    high: null,
-    claimed: false,
-    note,
-  });
-  if (!d) {
-    const note = 'push-in or pull-out below the floor';
-    return {
-      covariates,
-      episodes: 0,
-      pushInMinusPullOut: {
-        estimate: null,
-        intervals: { student: none(note), school: none(note), therapist: none(note) },
-      },
-      coefficients: {},
-    };
-  }
-  const toInterval = (r: BootstrapResult, idx: number, clusters: number): AdjustedInterval => {
-    const iv = r.intervals[idx];
-    const low = iv?.low ?? null;
-    const high = iv?.high ?? null;
-    return { clusters, low, high, claimed: low !== null && high !== null && (low > 0 || high < 0) };
-  };
-  const other = (by: (e: Episode) => string, stream: number): AdjustedInterval => {
-    const ids = new Map<string, number>();
-    for (const r of d.rows) if (!ids.has(by(r.e))) ids.set(by(r.e), ids.size);
-    if (ids.size < o.minClusters)
-      return none(`only ${ids.size} clusters (fewer than ${o.minClusters})`, ids.size);
-    const sums = new ClusterSums();
-    const ols = addOls(sums, d, (e) => ids.get(by(e))!, 'ols');
-    const r = clusterBootstrap(sums.compile(ids.size), [ols.coef(1)], {
-      replicates: o.B,
-      seed: o.seed,
-      stream,
-      level: o.level,
-      ...(o.expanded ? { clusters: [d.minClustersBy(by)] } : {}),
-    });
-    return toInterval(r, 0, ids.size);
-  };
-  const coefficients: AdjustedEstimate['coefficients'] = {};
-  d.columns.forEach((name, j) => {
-    if (j === 0) return;
-    const idx = studentStats[j]!;
-    const iv = studentResult.intervals[idx];
-    coefficients[name] = {
-      estimate: studentResult.point[idx]!,
-      low: iv?.low ?? null,
-      high: iv?.high ?? null,
-    };
-  });
-  const students = new Set(d.rows.map((r) => r.e.studentId)).size;
-  return {
-    covariates,
-    episodes: d.rows.length,
-    pushInMinusPullOut: {
-      estimate: studentResult.point[studentStats[1]!]!,
-      intervals: {
-        student: toInterval(studentResult, studentStats[1]!, students),
-        school: other((e) => e.schoolId, 2),
-        therapist: other((e) => e.providerId, 3),
-      },
-    },
-    coefficients,
   };
 }
 

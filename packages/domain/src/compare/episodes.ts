@@ -1,7 +1,7 @@
 import { dayNumber, fromDayNumber } from '../dates';
 import type { GoalPhase, ServiceModel, Setting } from '../model';
 import { normalizeScore, rawValue } from '../progress';
-import { groupedOlsSlope, groupedTheilSenSlope, medianInPlace, nap } from './stats';
+import { groupedOlsSlope, groupedTheilSenSlope, nap } from './stats';
 import type {
   ComparisonGoal,
   Episode,
@@ -20,6 +20,12 @@ export const DEFAULT_MIN_OBSERVATIONS = 5;
 export const DEFAULT_MIN_WEEKS = 4;
 const SETTING_CODE: Record<Setting, number> = { therapy_room: 0, classroom: 1, other: 2 };
 const MIN_NAP_POINTS = 3;
+/** Default days at an episode's start whose classroom points give its baseline level. */
+export const DEFAULT_BASELINE_DAYS = 21;
+/** An episode whose rate is at most this (share of the gap per week) had stalled. */
+export const STALL_ROI = 0.005;
+/** A switch this many days or fewer after a recommendation followed it. */
+const RECOMMENDATION_DAYS = 28;
 
 /** 'K'–'2' → 'K–2', '3'–'5' → '3–5', '6'–'8' → '6–8', '9'–'12' → '9–12'; anything else as is. */
 export function gradeBand(grade: string): string {
@@ -211,6 +217,7 @@ export function buildEpisodesFromColumns(
   const minObs = options.minObservations ?? DEFAULT_MIN_OBSERVATIONS;
   const minSetting = options.minSettingObservations ?? DEFAULT_MIN_OBSERVATIONS;
   const minDays = 7 * (options.minWeeks ?? DEFAULT_MIN_WEEKS);
+  const baselineDays = options.baselineDays ?? DEFAULT_BASELINE_DAYS;
   const fit = options.roiMethod === 'theil_sen' ? groupedTheilSenSlope : groupedOlsSlope;
   const day = dayCache();
   const windowFrom = cols.window?.from ?? -Infinity;
@@ -336,27 +343,53 @@ export function buildEpisodesFromColumns(
       };
       const room = settingRoi(0);
       const classroom = settingRoi(1);
-      const first = new Float64Array(3);
-      let nFirst = 0;
-      let afterFirst = a;
-      for (let i = a; i < b && nFirst < 3; i++)
-        if (groups[i] === 1) {
-          first[nFirst++] = ys[i]!;
-          afterFirst = i + 1;
+      // Baseline level: classroom scores in a fixed window at the episode's start (the same
+      // calendar window under every model, so sparse probes under one model do not move it
+      // weeks into the episode); missing when the window holds no classroom point.
+      const windowEnd = span.from + baselineDays;
+      let baseSum = 0;
+      let baseN = 0;
+      let afterFrom = b;
+      for (let i = a; i < b; i++) {
+        if (days[i]! >= windowEnd) {
+          afterFrom = i;
+          break;
         }
-      // The ROI of the points the baseline level did not use, for the adjusted model: a slope
-      // and a level that share noisy points are correlated by construction (regression to the
-      // mean), which would bias any comparison that adjusts for the level.
-      let roiAfterBaseline: number | null = null;
-      if (nFirst === 3) {
-        const keep: number[] = [];
-        for (let i = a; i < b; i++) if (i >= afterFirst || groups[i] !== 1) keep.push(i);
-        const kd = Float64Array.from(keep, (i) => days[i]!);
-        const kr = Float64Array.from(keep, (i) => rates[i]!);
-        const kg = Uint8Array.from(keep, (i) => groups[i]!);
-        const slope = keep.length >= 2 ? fit(kd, kr, kg) : null;
-        roiAfterBaseline = slope === null ? null : slope * 7;
+        if (groups[i] === 1) {
+          baseSum += ys[i]!;
+          baseN++;
+        }
       }
+      // The outcome of the adjusted estimate: the classroom rate after the window (the setting
+      // every model is seen in, so the models are compared like with like), from points the
+      // level did not use (a level and a slope sharing noisy points are correlated by
+      // construction), held to the same minimum points and span as every setting's rate.
+      let roiAfterBaseline: number | null = null;
+      if (baseN > 0) {
+        let k = 0;
+        let first = Infinity;
+        let last = -Infinity;
+        for (let i = afterFrom; i < b; i++)
+          if (groups[i] === 1) {
+            k++;
+            first = Math.min(first, days[i]!);
+            last = Math.max(last, days[i]!);
+          }
+        if (k >= minSetting && last - first >= minDays) {
+          const ds = new Float64Array(k);
+          const vs = new Float64Array(k);
+          let j = 0;
+          for (let i = afterFrom; i < b; i++)
+            if (groups[i] === 1) {
+              ds[j] = days[i]!;
+              vs[j++] = rates[i]!;
+            }
+          const slope = fit(ds, vs, null);
+          roiAfterBaseline = slope === null ? null : slope * 7;
+        }
+      }
+      let ceilingPoints = 0;
+      for (let i = a; i < b; i++) if (ys[i]! >= 1) ceilingPoints++;
       let delivered = 0;
       for (let k = mFrom; k < mTo; k++) {
         const d = minuteDay[k]!;
@@ -377,8 +410,9 @@ export function buildEpisodesFromColumns(
         roi: perDay * 7,
         roomRoi: room.roi,
         classroomRoi: classroom.roi,
-        baselineLevel: nFirst === 3 ? medianInPlace(first, 3) : null,
+        baselineLevel: baseN > 0 ? baseSum / baseN : null,
         roiAfterBaseline,
+        ceilingPoints,
         minutesPerWeek: weeks >= 1 ? delivered / weeks : null,
       };
       episodes.push(ep);
@@ -392,8 +426,15 @@ export function buildEpisodesFromColumns(
         };
         const cb = cls(prev.a, prev.b);
         const ca = cls(a, b);
+        const switchDay = span.from;
+        const recommended = (goal.recommendationDates ?? []).some((r) => {
+          const d = day(r);
+          return d <= switchDay && d >= switchDay - RECOMMENDATION_DAYS;
+        });
         switches.push({
           goalId: goal.id,
+          afterStall: prev.ep.roi <= STALL_ROI,
+          afterRecommendation: recommended,
           studentId: goal.studentId,
           fromModel: prev.ep.model,
           toModel: ep.model,

@@ -34,6 +34,11 @@ export interface ComparisonGoal {
   observations: (ObservationValues & { date: IsoDate; setting: Setting; model: SessionModel })[];
   /** Minutes delivered (attendance `delivered` or `makeup`) in sessions of the goal's service. */
   deliveredMinutes: { date: IsoDate; minutes: number }[];
+  /**
+   * Days a recommendation to change this goal's model was made (optional). A switch within four
+   * weeks after one is flagged: switches made because progress looked poor regress to the mean.
+   */
+  recommendationDates?: IsoDate[];
   /** Last day data could exist (the data's as-of date). Default: the goal's last observation. */
   asOf?: IsoDate;
 }
@@ -57,6 +62,8 @@ export interface EpisodeOptions {
    * comparison tests), so it suits one goal's trend line better than a mean across goals.
    */
   roiMethod?: 'ols' | 'theil_sen';
+  /** Days at an episode's start whose classroom points give its baseline level. Default 21. */
+  baselineDays?: number;
 }
 
 /** A span in which one goal was served under one model, with its rates of improvement. */
@@ -89,14 +96,20 @@ export interface Episode {
   /** ROI from classroom points (carryover); null below the setting minimum. */
   classroomRoi: number | null;
   /**
-   * Median of the episode's first three classroom scores (0 = baseline, 1 = target); null with
-   * fewer. Classroom only because every model is seen there: a level mixing therapy-room and
-   * classroom points would differ between models by the carryover gap alone, and (since the
-   * same points feed the slope) its noise would then bias the adjusted model difference.
+   * Mean classroom score (0 = baseline, 1 = target) in a fixed window at the episode's start
+   * (`baselineDays`, default 21 days); null when the window holds no classroom point. A fixed
+   * calendar window, so sparse classroom probes do not put one model's "baseline" weeks into
+   * the episode; classroom only because every model is seen there.
    */
   baselineLevel: number | null;
-  /** ROI without the three points of `baselineLevel` (the adjusted model's outcome). */
+  /**
+   * Classroom ROI from the classroom points after the baseline window (the adjusted estimate's
+   * outcome), held to the same minimum points and weeks as any setting's rate; null without a
+   * baseline level or below them.
+   */
   roiAfterBaseline: number | null;
+  /** Points at or above the target (normalised score ≥ 1): a ceiling the rate cannot rise past. */
+  ceilingPoints: number;
   /** Minutes delivered per week of the episode; null when the span is under a week. */
   minutesPerWeek: number | null;
 }
@@ -108,6 +121,13 @@ export interface ModelSwitch {
   fromModel: ServiceModel;
   toModel: ServiceModel;
   date: IsoDate;
+  /**
+   * The episode before had stalled (ROI ≤ 0.005/week). A switch made because progress looked
+   * poor is followed by better progress from regression to the mean alone.
+   */
+  afterStall: boolean;
+  /** The switch came within four weeks after a recommendation (`recommendationDates`). */
+  afterRecommendation: boolean;
   roiBefore: number;
   roiAfter: number;
   /**
@@ -143,7 +163,11 @@ export interface EpisodeSet {
 export interface GasScore {
   goalId: string;
   periodId: string;
-  /** Last day of the reporting period: the model in force that day is credited. */
+  /**
+   * Last day of the reporting period. The period runs from the day after the goal's previous
+   * period end (its start date for the first) to this day; its score is credited to each model
+   * in proportion to the days under it.
+   */
   periodEnd: IsoDate;
   /** Integer −2 … +2. */
   score: number;
