@@ -24,3 +24,4 @@ export * from './sso';
 export * from './touch-base';
 export type * from './views';
 export * from './zoned';
+export * from './schedule/index';

@@ -1,0 +1,4 @@
+export * from './candidates';
+export * from './conflicts';
+export * from './milp';
+export * from './types';
