@@ -3,6 +3,7 @@ import {
   type Caseload,
   readScheduleSolution,
   type ScheduleProposal,
+  splitCaseload,
 } from '@carryover/domain';
 import highsLoader, { type Highs } from 'highs';
 
@@ -31,10 +32,32 @@ export interface ScheduleSolve extends ScheduleProposal {
   size: { variables: number; constraints: number };
 }
 
+/** Solves each independent part of the caseload (see `splitCaseload`) and joins them. */
 export async function autoSchedule(
   caseload: Caseload,
   options: SolveOptions = {},
 ): Promise<ScheduleSolve> {
+  const { parts, freeLunches } = splitCaseload(caseload);
+  const solved: ScheduleSolve[] = [];
+  for (const part of parts) solved.push(await solvePart(part, options));
+  const order = new Map(caseload.services.map((s, i) => [s.id, i]));
+  return {
+    sessions: solved.flatMap((p) => p.sessions).sort((a, b) => a.day - b.day || a.start - b.start),
+    lunches: [...solved.flatMap((p) => p.lunches), ...freeLunches].sort((a, b) => a.day - b.day),
+    unplaced: solved
+      .flatMap((p) => p.unplaced)
+      .sort((a, b) => (order.get(a.serviceId) ?? 0) - (order.get(b.serviceId) ?? 0)),
+    status: solved.find((p) => p.status !== 'optimal')?.status ?? 'optimal',
+    gap: Math.max(0, ...solved.map((p) => p.gap)),
+    objective: solved.reduce((sum, p) => sum + p.objective, 0),
+    size: {
+      variables: solved.reduce((sum, p) => sum + p.size.variables, 0),
+      constraints: solved.reduce((sum, p) => sum + p.size.constraints, 0),
+    },
+  };
+}
+
+async function solvePart(caseload: Caseload, options: SolveOptions): Promise<ScheduleSolve> {
   const highs = await loadHighs();
   const model = buildScheduleModel(caseload);
   const codes = highs.constants.modelStatus;

@@ -97,7 +97,7 @@ export function buildScheduleModel(caseload: Caseload): MilpModel {
   }
   const lunchVar: MilpModel['lunchVar'] = [];
   const { lunch } = caseload.therapist;
-  const workDays = [...new Set(caseload.therapist.days.map((d) => d.day))];
+  const workDays = caseload.lunchDays ?? [...new Set(caseload.therapist.days.map((d) => d.day))];
   for (const day of workDays) {
     for (let start = lunch.earliest; start + lunch.minutes <= lunch.latest; start += step) {
       lunchVar.push({ name: `l${lunchVar.length}`, day, start, end: start + lunch.minutes });

@@ -104,6 +104,8 @@ export interface Caseload {
   services: ScheduleService[];
   /** The schedule in force: re-planning moves as little of it as possible. */
   current?: PlannedSession[];
+  /** Days whose lunch this (part of a) caseload plans; default every working day. */
+  lunchDays?: Weekday[];
   /** Minutes between candidate start times (default 30). */
   step?: number;
 }
