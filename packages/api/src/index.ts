@@ -46,6 +46,7 @@ export {
   PUBLIC_PROCEDURES,
 } from './root';
 export { PASSWORDS_OFF, SIGN_IN_FAILED, SIGN_IN_THROTTLED } from './router/auth';
+export { autoSchedule, loadHighs, type ScheduleSolve, type SolveOptions } from './schedule/solve';
 export { STUDENT_NOT_FOUND, studentProcedure } from './scope';
 export {
   type Context,

@@ -23,6 +23,7 @@ export type * from './progress-types';
 export * from './recommendations';
 export * from './reports';
 export * from './routines';
+export * from './schedule/index';
 export * from './sessions';
 export * from './sso';
 export * from './touch-base';

@@ -1,0 +1,5 @@
+export * from './candidates';
+export * from './conflicts';
+export * from './milp';
+export * from './split';
+export * from './types';
