@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Discipline, Id, Role } from './model';
+import { checkStaff } from './people';
 
 // The password policy (NIST SP 800-63B style): long rather than clever. At least 12 characters,
 // counted as Unicode code points after NFKC normalisation (the form scrypt hashes), so "ñ"
@@ -221,7 +222,6 @@ export function mfaRequiredFor(role: Role, policy: { mfaRequiredRoles: readonly 
 }
 
 /** Roles whose work is one discipline (OT, SLP, PT). */
-const needsDiscipline = (role: Role) => role === 'therapist' || role === 'assistant';
 
 /** An admin adds a staff member to their own district (the district comes from the session). */
 export const CreateUserInput = z
@@ -241,28 +241,7 @@ export const CreateUserInput = z
     supervisorId: Id.nullable().default(null),
     password: NewPassword,
   })
-  .superRefine((v, ctx) => {
-    if (needsDiscipline(v.role) && !v.discipline)
-      ctx.addIssue({ code: 'custom', path: ['discipline'], message: 'Choose a discipline' });
-    if (!needsDiscipline(v.role) && v.discipline)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['discipline'],
-        message: 'Only therapists and assistants have a discipline',
-      });
-    if (v.role === 'assistant' && !v.supervisorId)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['supervisorId'],
-        message: 'Choose the supervising therapist',
-      });
-    if (v.role !== 'assistant' && v.supervisorId)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['supervisorId'],
-        message: 'Only assistants have a supervisor',
-      });
-  });
+  .superRefine(checkStaff);
 export type CreateUserInput = z.input<typeof CreateUserInput>;
 
 // The admin's record procedures. They live beside the account inputs because both are the

@@ -29,7 +29,11 @@ export const StaffFields = z.object({
   supervisorId: Id.nullable().default(null),
 });
 
-function checkStaff(v: z.output<typeof StaffFields>, ctx: z.RefinementCtx) {
+/** A staff member's role, discipline and supervisor agree (any staff form, the admin's too). */
+export function checkStaff(
+  v: { role: Role; discipline: Discipline | null; supervisorId: string | null },
+  ctx: z.RefinementCtx,
+) {
   if (roleHasDiscipline(v.role) && !v.discipline)
     ctx.addIssue({ code: 'custom', path: ['discipline'], message: 'Choose a discipline' });
   if (!roleHasDiscipline(v.role) && v.discipline)
