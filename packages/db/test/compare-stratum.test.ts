@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { scenario, simulate, table, wilson } from './compare-sim';
 
-// (c) A difference planted in one domain (articulation: pull-out 0.02/week faster) shows up in
-// that stratum and not in the others, where push-in and pull-out are planted equal.
+// (c) A difference planted in one domain (articulation: pull-out 0.02/week faster): that
+// stratum's interval covers it, no stratum claims a difference that is not there, and no claim
+// points the wrong way. Since intervals resample therapists as well as students and strata are
+// Holm-corrected, one district's stratum (a handful of SLPs) rarely has the power to claim this
+// difference on its own: the test prints how often it does, and asserts honesty, not power.
 
 const STRATUM_SIMULATIONS = Number(process.env.COMPARE_STRATUM_SIMULATIONS ?? 40);
 const effects = scenario({
@@ -13,8 +16,9 @@ const effects = scenario({
 const PLANTED = 'SLP · articulation';
 
 describe('comparison strata on simulated districts with a difference in one domain', () => {
-  it(`finds it in ${PLANTED} and not elsewhere (${STRATUM_SIMULATIONS} districts)`, async () => {
+  it(`covers it in ${PLANTED} and claims nothing elsewhere (${STRATUM_SIMULATIONS} districts)`, async () => {
     let planted = 0;
+    let wrongWay = 0;
     let plantedCovered = 0;
     let plantedN = 0;
     let otherClaims = 0;
@@ -32,6 +36,7 @@ describe('comparison strata on simulated districts with a difference in one doma
         if (s.key === PLANTED) {
           plantedN++;
           if (d.claimed && d.estimate! < 0) planted++;
+          if (d.claimed && d.estimate! > 0) wrongWay++;
           if (d.low! <= -0.02 && -0.02 <= d.high!) plantedCovered++;
         } else {
           otherN++;
@@ -52,7 +57,8 @@ describe('comparison strata on simulated districts with a difference in one doma
       ].join('\n'),
     );
     expect(plantedN).toBeGreaterThanOrEqual(0.9 * STRATUM_SIMULATIONS);
-    expect(planted / plantedN).toBeGreaterThanOrEqual(0.8);
+    expect(plantedCovered / plantedN).toBeGreaterThanOrEqual(0.9);
+    expect(wrongWay).toBe(0);
     expect(otherClaims / otherN).toBeLessThanOrEqual(0.07);
   }, 600_000);
 });
