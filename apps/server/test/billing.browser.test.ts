@@ -70,6 +70,8 @@ describe.skipIf(!haveChromium)('browser: voids, the co-sign queue and billing', 
       expect(row?.voided_at).toBeTruthy();
 
       // The co-sign queue: the assistant's sessions with their data, co-sign two at once.
+      // On a phone the navigation is behind the Menu button.
+      if (viewport.name === 'phone') await page.getByRole('button', { name: 'Menu' }).click();
       await page.getByRole('link', { name: 'Co-sign', exact: true }).first().click();
       await page.getByRole('heading', { name: 'Co-sign' }).waitFor();
       const boxes = page.locator('li.cosign-item input[type="checkbox"]');

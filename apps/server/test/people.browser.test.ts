@@ -32,6 +32,8 @@ describe.skipIf(!haveChromium)('browser: students, transfers and people', () => 
       const context = await newContext(browser, { viewport });
       const page = await context.newPage();
       await signIn(page, app.baseUrl, 'coordinator@demo.test');
+      // On a phone the navigation is behind the Menu button.
+      if (viewport.name === 'phone') await page.getByRole('button', { name: 'Menu' }).click();
       await page.getByRole('link', { name: 'Students', exact: true }).first().click();
       await page.getByRole('heading', { name: 'Students', level: 1 }).waitFor();
       await page.getByRole('button', { name: 'Add a student' }).click();
@@ -98,6 +100,7 @@ describe.skipIf(!haveChromium)('browser: students, transfers and people', () => 
       });
 
       // The list shows the service waiting for a provider, and the stored transfer agrees.
+      if (viewport.name === 'phone') await page.getByRole('button', { name: 'Menu' }).click();
       await page.getByRole('link', { name: 'Students', exact: true }).first().click();
       await page.getByRole('heading', { name: 'Needs a provider' }).waitFor();
       await page

@@ -18,9 +18,15 @@ function Providers({ children }: { children: React.ReactNode }) {
   });
   const [trpcClient] = useState(makeTrpcClient);
   // The signed-in user's caseload, goals and today's plan come back from this device first
-  // (offline/persist.ts), so the app opens with them without signal.
+  // (offline/persist.ts), so the app opens with them without signal. Once restored they count
+  // as stale: with signal, what is on screen is fetched again (another tab or device may have
+  // changed it: a period finalised elsewhere, a student transferred); offline they stay as kept.
   return (
-    <PersistQueryClientProvider client={queryClient} persistOptions={persistOptions}>
+    <PersistQueryClientProvider
+      client={queryClient}
+      persistOptions={persistOptions}
+      onSuccess={() => void queryClient.invalidateQueries()}
+    >
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
         {children}
       </TRPCProvider>
