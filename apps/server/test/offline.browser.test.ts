@@ -266,6 +266,8 @@ describe.skipIf(!haveChromium)('browser: Carryover without signal', () => {
       const menu = page.getByRole('button', { name: 'Menu' });
       const outcomes = page.getByRole('link', { name: 'Outcomes' });
       if (width === 390) {
+        // The shell is drawn once the signed-in user is known: wait for it before looking.
+        await menu.waitFor();
         expect(await outcomes.isVisible()).toBe(false);
         await menu.click();
         expect(await menu.getAttribute('aria-expanded')).toBe('true');
@@ -275,8 +277,9 @@ describe.skipIf(!haveChromium)('browser: Carryover without signal', () => {
         // The menu closes after a choice.
         await expect.poll(() => menu.getAttribute('aria-expanded')).toBe('false');
       } else {
-        expect(await menu.isVisible()).toBe(false);
+        await outcomes.waitFor();
         expect(await outcomes.isVisible()).toBe(true);
+        expect(await menu.isVisible()).toBe(false);
       }
       // No sideways scrolling of the page.
       const overflow = await page.evaluate(() => {
