@@ -59,15 +59,15 @@ export function RequireAuth() {
   const signOut = useMutation(
     trpc.auth.signOut.mutationOptions({
       onSettled: (result) => {
+        // A session from the district's identity provider: the sign-in page offers its sign-out.
+        // Kept for that page in this tab, and first: clearing the user below may draw the
+        // sign-in page at once, and it reads this as it opens.
+        if (result?.providerSignOutUrl)
+          sessionStorage.setItem(PROVIDER_SIGN_OUT_KEY, result.providerSignOutUrl);
         // Nothing of the last person's data may survive in memory or on the device.
         queryClient.clear();
         queryClient.setQueryData(trpc.auth.me.queryKey(), null);
         void persister.removeClient();
-        // A session from the district's identity provider: the sign-in page offers its sign-out.
-        // Kept for that page in this tab (not in the navigation's state, which the redirect of
-        // the page being left may replace).
-        if (result?.providerSignOutUrl)
-          sessionStorage.setItem(PROVIDER_SIGN_OUT_KEY, result.providerSignOutUrl);
         navigate('/sign-in', { replace: true });
       },
     }),
