@@ -222,3 +222,33 @@ export function studentDetail(data: StudentDetailData, today: IsoDate): StudentD
     goals,
   };
 }
+
+/**
+ * Each goal's graph as it stood on `asOf` (a report's period end): only the points, model and
+ * phase changes up to then, and the trend and status judged from those points, so a report
+ * printed later shows the graph its judgement stood on.
+ */
+export function goalGraphsAsOf(data: StudentDetailData, asOf: IsoDate): Map<string, GoalDetail> {
+  const summaries = new Map(
+    data.goals.map((goal) => {
+      const spec = goalSpecOf(goal);
+      const points = data.observations
+        .filter((o) => o.goal_id === goal.id)
+        .flatMap((o) => pointOf(spec, o) ?? [])
+        .filter((p) => p.date <= asOf);
+      return [goal.id, summarizeGoal(spec, points)] as const;
+    }),
+  );
+  const detail = studentDetail({ ...data, summaries }, asOf);
+  return new Map(
+    detail.goals.map((g) => [
+      g.id,
+      {
+        ...g,
+        points: g.points.filter((p) => p.date <= asOf),
+        modelChanges: g.modelChanges.filter((m) => m.date <= asOf),
+        phaseChanges: g.phaseChanges.filter((p) => p.date <= asOf),
+      },
+    ]),
+  );
+}

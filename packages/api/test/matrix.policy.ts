@@ -292,6 +292,16 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     }),
     input: () => ({ periodId: PERIODS.q3.id }),
   },
+  'reports.printAll': {
+    access: only({
+      therapist: 'allow',
+      assistant: 'allow',
+      coordinator: 'allow',
+      admin: 'allow',
+      teacher: 'allow',
+    }),
+    input: () => ({ periodId: PERIODS.q3.id }),
+  },
   'reports.generate': {
     access: only({ therapist: 'scope', coordinator: 'scope', admin: 'scope' }),
     input: (s) => ({ studentId: s.studentId, periodId: PERIODS.q3.id }),

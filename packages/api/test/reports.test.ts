@@ -373,5 +373,65 @@ for (const target of targets) {
         .executeTakeFirstOrThrow();
       expect(row).toEqual({ status: 'final', finalized_by: A.staff.ot });
     });
+
+    it("prints every final report of the caseload in one read, each with its graph, audited, and none beyond the viewer's scope", async () => {
+      const ot = await as(conn, emails.ot);
+      const all = await ot.reports.printAll({ periodId: PERIODS.q3.id });
+      // Ava's report is final; the OT's other student (Ben) has none: only finals are printed.
+      expect(all.map((r) => r.id)).toEqual([avaReport]);
+      const artic = all[0]!.goals.find((g) => g.goalId === A.goals.avaArtic)!;
+      // The graph is the data the report stands on: no point after the period's (or today's) end.
+      expect(artic.graph?.points.map((p) => p.date)).toEqual(artic.points.map((p) => p.date));
+      expect(artic.graph?.points.length).toBeGreaterThan(0);
+      expect(artic.graph?.points.every((p) => p.date <= '2026-03-31')).toBe(true);
+      const audited = await conn.db
+        .selectFrom('audit_event')
+        .select(['entity_id', 'student_id', 'outcome'])
+        .where('action', '=', 'reports.printAll')
+        .execute();
+      expect(audited).toEqual([{ entity_id: avaReport, student_id: A.students.ava, outcome: 'ok' }]);
+
+      // Another district's user cannot name this district's period; the admin prints it all.
+      const other = await as(conn, emails.otherDistrict);
+      await expect(other.reports.printAll({ periodId: PERIODS.q3.id })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      const admin = await as(conn, emails.admin);
+      const adminIds = (await admin.reports.printAll({ periodId: PERIODS.q3.id })).map((r) => r.id);
+      expect(adminIds).toContain(avaReport);
+    });
+
+    it("prints the parent letter in the family's language, kept on the student and refused when it is not a language tag", async () => {
+      const admin = await as(conn, emails.admin);
+      const before = await admin.students.get({ studentId: A.students.ava });
+      expect(before.familyLanguage).toBe('en');
+      const fields = {
+        studentId: A.students.ava,
+        firstName: before.firstName,
+        lastName: before.lastName,
+        dateOfBirth: before.dateOfBirth,
+        grade: before.grade,
+        iepStart: before.iepStart,
+        iepAnnualReview: before.iepAnnualReview,
+        iepReevaluation: before.iepReevaluation,
+      };
+      const refused = await admin.students
+        .update({ ...fields, familyLanguage: 'Spanish', expectedVersion: before.version })
+        .catch((e: unknown) => e);
+      expect(fieldsOf(refused)).toEqual({
+        familyLanguage: ['Use a language tag such as en or es'],
+      });
+      expect((await admin.students.get({ studentId: A.students.ava })).version).toBe(
+        before.version,
+      );
+      await admin.students.update({ ...fields, familyLanguage: 'es', expectedVersion: before.version });
+      // An edit that leaves the language out keeps it.
+      const saved = await admin.students.get({ studentId: A.students.ava });
+      await admin.students.update({ ...fields, grade: saved.grade, expectedVersion: saved.version });
+      expect((await admin.students.get({ studentId: A.students.ava })).familyLanguage).toBe('es');
+      // The finalised report (its snapshot) follows the family's language as it is now.
+      const ot = await as(conn, emails.ot);
+      expect((await ot.reports.get({ reportId: avaReport })).familyLanguage).toBe('es');
+    });
   });
 }

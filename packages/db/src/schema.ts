@@ -101,6 +101,8 @@ export interface StudentTable extends EditStamp {
   /** 2026_11_30_s: the student's Medicaid ID and the IEP's ICD-10 diagnosis, for billing. */
   medicaid_id?: string | null;
   diagnosis_icd10?: string | null;
+  /** 2026_11_30_z: the family's preferred language tag (`en`, `es`…), for the parent letter. */
+  family_language?: string;
 }
 
 /** The IEP mandate for one discipline. A split service lists its minutes per model in service_model_minutes. */

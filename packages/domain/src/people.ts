@@ -72,6 +72,15 @@ const Grade = z
   .trim()
   .regex(/^(PreK|K|[1-9]|1[0-2])$/i, 'Use PreK, K or 1 to 12');
 
+/**
+ * The family's preferred language, as a language tag (`en`, `es`, `es-MX`): the parent letter
+ * is printed in it when the web app has a message catalogue for it, in English otherwise.
+ */
+export const FamilyLanguage = z
+  .string({ error: 'Choose a language' })
+  .trim()
+  .regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'Use a language tag such as en or es');
+
 /** The student's own facts; the school and homeroom change only through a transfer. */
 export const StudentFields = z.object({
   firstName: name('a first name', 'The first name'),
@@ -81,6 +90,8 @@ export const StudentFields = z.object({
   iepStart: IsoDate,
   iepAnnualReview: IsoDate,
   iepReevaluation: IsoDate,
+  /** Left out: unchanged on an edit, English on a new student. */
+  familyLanguage: FamilyLanguage.optional(),
 });
 
 /** Zod runs the cross-field checks even when a field failed: compare only real dates. */

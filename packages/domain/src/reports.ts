@@ -21,6 +21,7 @@ import {
   summarizeGoalProgress,
 } from './progress';
 import type { GoalProgress, GoalSpec, ProgressPoint } from './progress-types';
+import type { GoalDetail } from './views';
 
 // IEP progress reports: a status code, a goal-attainment score (GAS) and a narrative per goal
 // and reporting period, all computed from the data so the report nearly writes itself.
@@ -447,30 +448,48 @@ export function draftNarrative(input: {
 }
 
 /** A short, plain-language sentence for the parent version of the report. */
+/** The sentences of a parent summary, as message keys: the letter translates them (i18n). */
+export type ParentSummaryKey =
+  | `summary.${ReportStatusCode}`
+  | 'summary.carryover_gap'
+  | 'summary.carryover_even';
+
+/**
+ * Which sentences a parent summary is made of: the status's own, then what the carryover gap
+ * says. One judgement for every language: `parentSummary` writes them in English, the parent
+ * letter in the family's language from its message catalogue.
+ */
+export function parentSummaryKeys(input: {
+  statusCode: ReportStatusCode;
+  summary: Pick<PeriodSummary, 'carryoverGap'>;
+}): ParentSummaryKey[] {
+  const { statusCode, summary } = input;
+  const keys: ParentSummaryKey[] = [`summary.${statusCode}`];
+  if (statusCode !== 'not_yet_introduced' && summary.carryoverGap !== null) {
+    if (summary.carryoverGap >= 0.2) keys.push('summary.carryover_gap');
+    else if (Math.abs(summary.carryoverGap) < 0.1) keys.push('summary.carryover_even');
+  }
+  return keys;
+}
+
 export function parentSummary(input: {
   firstName: string;
   targetDate: IsoDate;
   statusCode: ReportStatusCode;
   summary: Pick<PeriodSummary, 'carryoverGap' | 'sessions'>;
 }): string {
-  const { firstName: name, statusCode, summary } = input;
-  const main: Record<ReportStatusCode, string> = {
-    mastered: `${name} has reached this goal. We will keep practising so the skill stays strong.`,
-    sufficient_progress: `${name} is making good progress and is on the way to reaching this goal by ${formatIsoDateLong(input.targetDate)}.`,
-    insufficient_progress: `${name} is improving more slowly than we hoped. We are changing how we work on this goal and will keep you posted.`,
-    not_yet_introduced: `We have not started working on this goal yet.`,
+  const name = input.firstName;
+  const english: Record<ParentSummaryKey, string> = {
+    'summary.mastered': `${name} has reached this goal. We will keep practising so the skill stays strong.`,
+    'summary.sufficient_progress': `${name} is making good progress and is on the way to reaching this goal by ${formatIsoDateLong(input.targetDate)}.`,
+    'summary.insufficient_progress': `${name} is improving more slowly than we hoped. We are changing how we work on this goal and will keep you posted.`,
+    'summary.not_yet_introduced': `We have not started working on this goal yet.`,
+    'summary.carryover_gap': `${name} shows this skill more in therapy than in class, so we are practising it during the school day too.`,
+    'summary.carryover_even': `${name} uses this skill in the classroom, not only in therapy.`,
   };
-  const parts = [main[statusCode]];
-  if (statusCode !== 'not_yet_introduced' && summary.carryoverGap !== null) {
-    if (summary.carryoverGap >= 0.2) {
-      parts.push(
-        `${name} shows this skill more in therapy than in class, so we are practising it during the school day too.`,
-      );
-    } else if (Math.abs(summary.carryoverGap) < 0.1) {
-      parts.push(`${name} uses this skill in the classroom, not only in therapy.`);
-    }
-  }
-  return parts.join(' ');
+  return parentSummaryKeys(input)
+    .map((k) => english[k])
+    .join(' ');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,6 +502,10 @@ export type ReportListInput = z.input<typeof ReportListInput>;
 
 export const ReportGenerateInput = z.object({ studentId: Id, periodId: Id });
 export type ReportGenerateInput = z.input<typeof ReportGenerateInput>;
+
+/** Every final report of a reporting period, for the students in the viewer's scope. */
+export const ReportPrintAllInput = z.object({ periodId: Id });
+export type ReportPrintAllInput = z.input<typeof ReportPrintAllInput>;
 
 export const ReportGetInput = z.object({
   reportId: Id,
@@ -618,6 +641,11 @@ export interface ReportGoalLine {
   lateEntries: number;
   /** The goal's data up to the period's end: the graph data the report stands on. */
   points: ReportPoint[];
+  /**
+   * The goal's graph as of the period's end (points, aim, trend, model and phase changes), drawn
+   * on screen and in print. Absent from reports finalised before graphs were kept with them.
+   */
+  graph?: GoalDetail;
   /** Whether the viewer may edit this line (own discipline, report still a draft). */
   editable: boolean;
   /** Sent back with an edit: a save over a newer version is refused. */
@@ -633,6 +661,8 @@ export interface ReportView {
   grade: string;
   schoolName: string;
   dateOfBirth: IsoDate;
+  /** The family's preferred language (a language tag such as `en` or `es`): the parent letter's. */
+  familyLanguage: string;
   period: ReportingPeriodView;
   districtName: string;
   createdAt: string;

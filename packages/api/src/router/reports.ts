@@ -18,6 +18,7 @@ import {
   type StudentDetailData,
   setReadyMark,
   staffName,
+  studentFamilyLanguage,
   updateDraftReportLine,
 } from '@carryover/db';
 import {
@@ -43,6 +44,7 @@ import {
   ReportListInput,
   type ReportListRow,
   ReportMarkReadyInput,
+  ReportPrintAllInput,
   type ReportReadiness,
   type ReportStatusCode,
   type ReportView,
@@ -63,7 +65,7 @@ import {
   todayFor,
   type Viewer,
 } from '../trpc';
-import { goalSpecOf, pointOf } from '../views';
+import { goalGraphsAsOf, goalSpecOf, pointOf } from '../views';
 
 // IEP progress reports: per student and reporting period, each goal's status code, GAS and
 // narrative, drafted from the data, edited by the therapists, then finalised (and locked).
@@ -310,6 +312,7 @@ async function buildView(
   if (!data || !period) throw new TRPCError({ code: 'NOT_FOUND', message: REPORT_NOT_FOUND });
   const finalizedBy = report.finalized_by ? await staffName(ctx.db, d, report.finalized_by) : null;
   const computed = new Map(computeLines(data, period, today).map((c) => [c.goal.id, c]));
+  const graphs = goalGraphsAsOf(data, period.ends_on < today ? period.ends_on : today);
   const draft = report.status === 'draft';
   const goals: ReportGoalLine[] = [];
   for (const goal of data.goals) {
@@ -350,6 +353,7 @@ async function buildView(
         model: pt.model,
         late: pt.late === true,
       })),
+      graph: graphs.get(goal.id),
       editable: draft && canEditDiscipline(ctx.viewer, goal.discipline),
       version: Number(line.version),
     });
@@ -380,6 +384,7 @@ async function buildView(
     grade: data.student.grade,
     schoolName: data.student.school_name,
     dateOfBirth: data.student.date_of_birth,
+    familyLanguage: data.student.family_language ?? 'en',
     period: periodView(period, today, periods),
     districtName: ctx.viewer.districtName,
     createdAt: report.created_at,
@@ -418,12 +423,17 @@ async function snapshotView(
   const d = ctx.viewer.districtId;
   const stored = await findReportSnapshot(ctx.db, d, report.id, version);
   if (!stored) return null;
-  const versions = await listReportVersions(ctx.db, d, report.id);
+  const [versions, familyLanguage] = await Promise.all([
+    listReportVersions(ctx.db, d, report.id),
+    studentFamilyLanguage(ctx.db, d, report.student_id),
+  ]);
   const snap = JSON.parse(stored) as ReportView;
   const current = Number(report.version ?? 1);
   const isLatest = version === current && report.status === 'final';
   return {
     ...snap,
+    // The family's language is theirs, not the report's: a letter printed later follows it.
+    familyLanguage,
     status: 'final',
     goals: snap.goals.map((g) => ({ ...g, editable: false })),
     canFinalize: false,
@@ -438,6 +448,21 @@ async function snapshotView(
     waitingFor: [],
     canAmend: isLatest && REPORT_WRITERS.includes(ctx.viewer.role),
   };
+}
+
+/**
+ * The report at `version` (the current one when omitted): a final version is its snapshot. A
+ * report finalised before snapshots existed (or made final by the demo seed) has none: it is
+ * shown from the data, as it always was. Null when there is no such finalised version.
+ */
+async function viewOf(ctx: Ctx, report: ReportRow, version?: number): Promise<ReportView | null> {
+  const current = Number(report.version ?? 1);
+  const wanted = version ?? current;
+  if (wanted === current && report.status === 'draft') return buildView(ctx, report);
+  return (
+    (await snapshotView(ctx, report, wanted)) ??
+    (wanted === current ? await buildView(ctx, report) : null)
+  );
 }
 
 async function refuseReport(ctx: Ctx, path: string, report: { id: string; student_id: string }) {
@@ -553,15 +578,7 @@ export const reportsRouter = {
    */
   get: protectedProcedure.input(ReportGetInput).query(async ({ ctx, input, path }) => {
     const report = await reportInScope(ctx, input.reportId, path);
-    const current = Number(report.version ?? 1);
-    const wanted = input.version ?? current;
-    // A report finalised before snapshots existed (or made final by the demo seed) has none:
-    // it is shown from the data, as it always was.
-    const view =
-      wanted === current && report.status === 'draft'
-        ? await buildView(ctx, report)
-        : ((await snapshotView(ctx, report, wanted)) ??
-          (wanted === current ? await buildView(ctx, report) : null));
+    const view = await viewOf(ctx, report, input.version);
     if (!view) {
       await refuseReport(ctx, path, report);
       fieldError('version', 'This report has no such finalised version');
@@ -569,6 +586,38 @@ export const reportsRouter = {
     await recordEvent(ctx, audit(ctx, path, report.id, report.student_id), 'ok');
     return view;
   }),
+
+  /**
+   * Every final report of the period for the students in the viewer's scope (each as finalised),
+   * to print as one document. Each report read is audited, as `get` audits one.
+   */
+  printAll: protectedProcedure
+    .meta({ cost: 'heavyRead' })
+    .input(ReportPrintAllInput)
+    .query(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const period = await findReportingPeriod(ctx.db, d, input.periodId);
+      if (!period) throw new TRPCError({ code: 'NOT_FOUND', message: PERIOD_NOT_FOUND });
+      const rows = await loadReportList(ctx.db, ctx.viewer, todayFor(ctx), period.id);
+      const finals = rows
+        .filter((r) => r.report_id && r.report_status === 'final')
+        .sort(
+          (a, b) =>
+            a.last_name.localeCompare(b.last_name) || a.first_name.localeCompare(b.first_name),
+        );
+      const views: ReportView[] = [];
+      for (const row of finals) {
+        const report = await findReport(ctx.db, d, row.report_id!);
+        if (!report) continue;
+        const view = await viewOf(ctx, report);
+        if (view) views.push(view);
+      }
+      await recordAuditMany(
+        ctx.db,
+        views.map((v) => audit(ctx, path, v.id, v.studentId)),
+      );
+      return views;
+    }),
 
   /** One goal's status code, score and narrative. A score other than the computed one needs a reason. */
   updateGoal: roles(...REPORT_WRITERS)

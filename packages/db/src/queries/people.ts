@@ -322,6 +322,8 @@ export interface NewStudent {
   iepStart: string;
   iepAnnualReview: string;
   iepReevaluation: string;
+  /** The family's preferred language tag; English when not given. */
+  familyLanguage?: string;
   createdAt: string;
   /** An import passes its own (stable) id. */
   id?: string;
@@ -343,6 +345,7 @@ export async function insertStudent(trx: DB, s: NewStudent): Promise<string> {
       iep_start: s.iepStart,
       iep_annual_review: s.iepAnnualReview,
       iep_reevaluation: s.iepReevaluation,
+      family_language: s.familyLanguage ?? 'en',
       created_at: s.createdAt,
     })
     .execute();
@@ -362,6 +365,7 @@ export async function updateStudentAtVersion(
     | 'iepStart'
     | 'iepAnnualReview'
     | 'iepReevaluation'
+    | 'familyLanguage'
   >,
 ) {
   const saved = await updateAtVersion(
@@ -377,6 +381,8 @@ export async function updateStudentAtVersion(
       iep_start: s.iepStart,
       iep_annual_review: s.iepAnnualReview,
       iep_reevaluation: s.iepReevaluation,
+      // Left out of the edit: the language stays as it was.
+      ...(s.familyLanguage === undefined ? {} : { family_language: s.familyLanguage }),
     },
     args.editor,
   );
@@ -400,6 +406,7 @@ export async function loadStudentForEdit(db: DB, districtId: string, studentId: 
       'student.iep_start',
       'student.iep_annual_review',
       'student.iep_reevaluation',
+      'student.family_language',
       'student.version',
     ])
     .where('student.district_id', '=', districtId)
@@ -475,6 +482,7 @@ export async function loadStudentForEdit(db: DB, districtId: string, studentId: 
     iepStart: student.iep_start,
     iepAnnualReview: student.iep_annual_review,
     iepReevaluation: student.iep_reevaluation,
+    familyLanguage: student.family_language ?? 'en',
     version: Number(student.version),
     services: services.map((s) => ({
       id: s.id,

@@ -65,6 +65,21 @@ export async function loadReportList(
     .execute();
 }
 
+/** The family's preferred language (the parent letter's), current even for a finalised report. */
+export async function studentFamilyLanguage(
+  db: Kysely<Database>,
+  districtId: string,
+  studentId: string,
+): Promise<string> {
+  const row = await db
+    .selectFrom('student')
+    .select('family_language')
+    .where('district_id', '=', districtId)
+    .where('id', '=', studentId)
+    .executeTakeFirst();
+  return row?.family_language ?? 'en';
+}
+
 export async function findReport(db: Kysely<Database>, districtId: string, reportId: string) {
   return db
     .selectFrom('progress_report')

@@ -21,6 +21,7 @@ export async function loadStudentDetail(
       'student.iep_start',
       'student.iep_annual_review',
       'student.iep_reevaluation',
+      'student.family_language',
       'school.name as school_name',
       'classroom.name as homeroom_name',
     ])
