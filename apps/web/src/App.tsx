@@ -17,6 +17,7 @@ import { RecommendationsPage } from './pages/RecommendationsPage';
 import { ReportPage } from './pages/ReportPage';
 import { ReportPrintPage } from './pages/ReportPrintPage';
 import { ReportsPage } from './pages/ReportsPage';
+import { ReportsPrintAllPage } from './pages/ReportsPrintAllPage';
 import { RoutinesPage } from './pages/RoutinesPage';
 import { SetupPage } from './pages/SetupPage';
 import { SignInPage } from './pages/SignInPage';
@@ -42,6 +43,7 @@ export function App() {
         <Route path="/cosign" element={<CosignQueuePage />} />
         <Route path="/fidelity" element={<FidelityPage />} />
         <Route path="/reports" element={<ReportsPage />} />
+        <Route path="/reports/print-all" element={<ReportsPrintAllPage />} />
         <Route path="/reports/:reportId" element={<ReportPage />} />
         <Route path="/reports/:reportId/print" element={<ReportPrintPage />} />
         <Route path="/students/:studentId/goals/new" element={<GoalEditPage />} />

@@ -389,7 +389,9 @@ for (const target of targets) {
         .select(['entity_id', 'student_id', 'outcome'])
         .where('action', '=', 'reports.printAll')
         .execute();
-      expect(audited).toEqual([{ entity_id: avaReport, student_id: A.students.ava, outcome: 'ok' }]);
+      expect(audited).toEqual([
+        { entity_id: avaReport, student_id: A.students.ava, outcome: 'ok' },
+      ]);
 
       // Another district's user cannot name this district's period; the admin prints it all.
       const other = await as(conn, emails.otherDistrict);
@@ -424,10 +426,18 @@ for (const target of targets) {
       expect((await admin.students.get({ studentId: A.students.ava })).version).toBe(
         before.version,
       );
-      await admin.students.update({ ...fields, familyLanguage: 'es', expectedVersion: before.version });
+      await admin.students.update({
+        ...fields,
+        familyLanguage: 'es',
+        expectedVersion: before.version,
+      });
       // An edit that leaves the language out keeps it.
       const saved = await admin.students.get({ studentId: A.students.ava });
-      await admin.students.update({ ...fields, grade: saved.grade, expectedVersion: saved.version });
+      await admin.students.update({
+        ...fields,
+        grade: saved.grade,
+        expectedVersion: saved.version,
+      });
       expect((await admin.students.get({ studentId: A.students.ava })).familyLanguage).toBe('es');
       // The finalised report (its snapshot) follows the family's language as it is now.
       const ot = await as(conn, emails.ot);

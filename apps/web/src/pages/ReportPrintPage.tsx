@@ -2,34 +2,58 @@ import type { ReportGoalLine, ReportView } from '@carryover/domain';
 import {
   gasLabels,
   labels,
-  parentStatusLabels,
+  parentSummaryKeys,
   reportStatusCodes,
   reportStatusLabels,
   reportStatusMeaning,
   signedGas,
 } from '@carryover/domain';
-import { EmptyState, ErrorState, formatDate, formatScore, LoadingState } from '@carryover/ui';
+import {
+  EmptyState,
+  ErrorState,
+  formatDate,
+  formatScore,
+  GoalGraph,
+  LoadingState,
+} from '@carryover/ui';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
+import {
+  type LetterTranslator,
+  letterLanguageFor,
+  letterLanguages,
+  letterTranslator,
+  SOURCE_LANGUAGE,
+} from '../i18n/letter';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
 
 /**
  * The printable report: a document a parent would keep. `?version=parent` is the short version
- * in plain language; `?v=2` an earlier finalised version, exactly as it was finalised. The
- * browser's print (Save as PDF) makes the PDF; the screen toolbar is not printed.
+ * in plain language, in the family's language (`&lang=es` prints it in another); `?v=2` an
+ * earlier finalised version, exactly as it was finalised. The browser's print (Save as PDF)
+ * makes the PDF; the screen toolbar is not printed.
  */
 export function ReportPrintPage() {
   const { reportId = '' } = useParams();
-  const [params] = useSearchParams();
+  const [params, setParams] = useSearchParams();
   const parent = params.get('version') === 'parent';
   const version = Number(params.get('v')) || undefined;
   const trpc = useTRPC();
   const report = useQuery(trpc.reports.get.queryOptions({ reportId, version }));
+  const letterLanguage = letterLanguageFor(
+    params.get('lang') ?? report.data?.familyLanguage ?? SOURCE_LANGUAGE,
+  );
+  const tr = letterTranslator(letterLanguage);
   useDocumentTitle(
     report.data
-      ? `${report.data.studentName} — ${report.data.period.name} ${parent ? 'progress letter' : 'progress report'}`
+      ? parent
+        ? tr.t('letter.documentTitle', {
+            name: report.data.studentName,
+            period: report.data.period.name,
+          })
+        : `${report.data.studentName} — ${report.data.period.name} progress report`
       : 'Report',
   );
 
@@ -62,6 +86,26 @@ export function ReportPrintPage() {
           >
             {parent ? 'Full report' : 'Parent version'}
           </Link>
+          {parent && (
+            <label className="print-toolbar__language">
+              Letter language
+              <select
+                value={letterLanguage}
+                onChange={(e) => {
+                  const next = new URLSearchParams(params);
+                  next.set('lang', e.target.value);
+                  setParams(next, { replace: true });
+                }}
+              >
+                {letterLanguages.map((l) => (
+                  <option key={l.code} value={l.code}>
+                    {l.name}
+                    {l.code === letterLanguageFor(r.familyLanguage) ? ' (family’s language)' : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <button type="button" className="btn btn--primary" onClick={() => window.print()}>
             Print or save as PDF
           </button>
@@ -70,7 +114,7 @@ export function ReportPrintPage() {
       {r.goals.length === 0 ? (
         <EmptyState title="No goals on this report" />
       ) : parent ? (
-        <ParentLetter report={r} />
+        <ParentLetter report={r} tr={tr} />
       ) : (
         <FullReport report={r} />
       )}
@@ -99,7 +143,8 @@ function DocHeader({ report: r, title }: { report: ReportView; title: string }) 
   );
 }
 
-function FullReport({ report: r }: { report: ReportView }) {
+/** The full report, as printed alone or as one of a caseload's (each on its own pages). */
+export function FullReport({ report: r }: { report: ReportView }) {
   return (
     <article className="print-doc" aria-label="Progress report">
       <DocHeader report={r} title="IEP Progress Report" />
@@ -213,14 +258,25 @@ function GoalBlock({ line: g, index }: { line: ReportGoalLine; index: number }) 
           {g.statusReason}
         </p>
       )}
+      {/* The graph the judgement stands on, as vectors (SVG) so print and PDF stay sharp. */}
+      {g.graph && <GoalGraph goal={g.graph} variant="print" />}
       <p className="print-goal__narrative">{g.narrative}</p>
     </section>
   );
 }
 
-function ProgressMeter({ level, name }: { level: number | null; name: string }) {
+function ProgressMeter({
+  level,
+  name,
+  tr,
+}: {
+  level: number | null;
+  name: string;
+  tr: LetterTranslator;
+}) {
   if (level == null) return null;
-  const pct = Math.round(Math.max(0, Math.min(1, level)) * 100);
+  const share = Math.max(0, Math.min(1, level));
+  const pct = Math.round(share * 100);
   return (
     <div className="print-meter">
       <div className="print-meter__track" aria-hidden="true">
@@ -228,46 +284,123 @@ function ProgressMeter({ level, name }: { level: number | null; name: string }) 
       </div>
       <p className="small">
         {pct === 0
-          ? `No measurable progress toward the goal yet.`
-          : `About ${pct}% of the way from where ${name} started to the goal.`}
+          ? tr.t('letter.meterNone')
+          : tr.t('letter.meter', { percent: tr.percent(pct / 100), name })}
       </p>
     </div>
   );
 }
 
-function ParentLetter({ report: r }: { report: ReportView }) {
+/**
+ * The letter for the family, in their language: its frame, headings, statuses, explanations and
+ * dates come from the message catalogue; the goals and the therapist's narrative are printed as
+ * written (never machine translated), and the letter says so.
+ */
+function ParentLetter({ report: r, tr }: { report: ReportView; tr: LetterTranslator }) {
+  const { t } = tr;
+  const note = tr.language === SOURCE_LANGUAGE ? '' : t('letter.translationNote');
   return (
-    <article className="print-doc print-doc--parent" aria-label="Progress letter for families">
-      <DocHeader report={r} title={`How ${r.firstName} is doing`} />
+    <article
+      className="print-doc print-doc--parent"
+      aria-label={t('letter.aria')}
+      lang={tr.language}
+    >
+      <LetterHeader report={r} tr={tr} />
       <p className="print-doc__lead">
-        This is {r.firstName}'s progress on the goals in the IEP for {r.period.name} (
-        {formatDate(r.period.startsOn)} – {formatDate(r.period.endsOn)}).
+        {t('letter.lead', {
+          name: r.firstName,
+          period: r.period.name,
+          start: tr.date(r.period.startsOn),
+          end: tr.date(r.period.endsOn),
+        })}
         {r.providers.length > 0 &&
-          ` ${r.firstName} works with ${r.providers.map((p) => p.name).join(' and ')}.`}
+          ` ${t('letter.worksWith', { name: r.firstName, providers: tr.list(r.providers.map((p) => p.name)) })}`}
       </p>
+      {note && (
+        <p className="print-doc__translation" data-testid="translation-note">
+          {note}
+        </p>
+      )}
       {r.goals.map((g) => (
         <section key={g.goalId} className="print-goal print-goal--parent">
-          <h2 className="print-goal__title">{labels.domain[g.domain]}</h2>
-          <p className="print-goal__text">{g.text}</p>
-          <p className={`parent-status parent-status--${g.statusCode}`}>
-            {parentStatusLabels[g.statusCode]}
+          <h2 className="print-goal__title">{t(`domain.${g.domain}`)}</h2>
+          <p className="print-goal__text" lang={SOURCE_LANGUAGE}>
+            {g.text}
           </p>
-          <p>{g.parentSummary}</p>
+          <p className={`parent-status parent-status--${g.statusCode}`}>
+            {t(`status.${g.statusCode}`)}
+          </p>
+          <p>
+            {parentSummaryKeys(g)
+              .map((key) => t(key, { name: r.firstName, date: tr.date(g.targetDate) }))
+              .join(' ')}
+          </p>
           {/* The therapist's own words: the narrative as edited and saved, not the first draft. */}
-          <p className="print-goal__narrative" data-testid="parent-narrative">
+          <h3 className="print-goal__notes">{t('letter.therapistNotes')}</h3>
+          <p
+            className="print-goal__narrative"
+            data-testid="parent-narrative"
+            lang={SOURCE_LANGUAGE}
+          >
             {g.narrative}
           </p>
           {g.statusCode !== 'not_yet_introduced' && (
-            <ProgressMeter level={g.summary.level} name={r.firstName} />
+            <ProgressMeter level={g.summary.level} name={r.firstName} tr={tr} />
           )}
         </section>
       ))}
-      <p className="print-doc__lead">
-        Questions? Please contact {r.firstName}'s teacher or therapist. The full report with all the
-        details is available on request.
-      </p>
-      <Signature report={r} />
+      <p className="print-doc__lead">{t('letter.closing', { name: r.firstName })}</p>
+      <LetterSignature report={r} tr={tr} />
     </article>
+  );
+}
+
+function LetterHeader({ report: r, tr }: { report: ReportView; tr: LetterTranslator }) {
+  const { t } = tr;
+  return (
+    <header className="print-doc__header">
+      <p className="print-doc__district">{r.districtName}</p>
+      <h1 className="print-doc__title">{t('letter.title', { name: r.firstName })}</h1>
+      {r.status === 'draft' && <p className="print-doc__draft">{t('letter.draftBanner')}</p>}
+      {r.version > 1 && (
+        <p className="print-doc__amended">
+          {r.amendReason
+            ? t('letter.amendsWithReason', {
+                version: r.version,
+                previous: r.version - 1,
+                reason: r.amendReason,
+              })
+            : t('letter.amends', { version: r.version, previous: r.version - 1 })}
+        </p>
+      )}
+      {!r.isLatest && (
+        <p className="print-doc__draft">
+          {t('letter.superseded', {
+            version: Math.max(...r.versions.map((v) => v.version), r.version + 1),
+          })}
+        </p>
+      )}
+    </header>
+  );
+}
+
+function LetterSignature({ report: r, tr }: { report: ReportView; tr: LetterTranslator }) {
+  const { t } = tr;
+  let text: string;
+  if (r.status === 'final' && r.finalizedAt) {
+    const date = tr.date(r.finalizedAt);
+    text = !r.finalizedBy
+      ? t('letter.finalised', { date })
+      : r.version > 1
+        ? t('letter.finalisedVersion', { date, by: r.finalizedBy, version: r.version })
+        : t('letter.finalisedBy', { date, by: r.finalizedBy });
+  } else {
+    text = t('letter.draftPrepared', { date: tr.date(r.createdAt) });
+  }
+  return (
+    <footer className="print-doc__footer">
+      <p>{text}</p>
+    </footer>
   );
 }
 

@@ -189,6 +189,9 @@ function PeriodReports({ period }: { period: ReportingPeriodView }) {
           {error}
         </p>
       )}
+      {list.data.length > 0 && (
+        <BulkReports period={period} rows={list.data} canWrite={canWrite} finals={done} />
+      )}
       {list.data.length === 0 ? (
         <EmptyState title="No students on your caseload" />
       ) : (
@@ -201,5 +204,124 @@ function PeriodReports({ period }: { period: ReportingPeriodView }) {
         />
       )}
     </section>
+  );
+}
+
+interface Skipped {
+  studentId: string;
+  name: string;
+  reason: string;
+}
+
+/** Why a student gets no new draft from "Generate all drafts", or null when they get one. */
+export function skipReason(row: ReportListRow): string | null {
+  if (row.report?.status === 'final') return 'Already has a final report';
+  if (row.report) return 'Already has a draft';
+  if (row.goalCount === 0) return 'No goals to report on';
+  return null;
+}
+
+/**
+ * The whole caseload at once: draft every report not yet started (one at a time through the
+ * same scoped, audited `generate` as a single report, so running it twice adds nothing), with
+ * progress and what was skipped and why; and print every final report as one document.
+ */
+function BulkReports({
+  period,
+  rows,
+  canWrite,
+  finals,
+}: {
+  period: ReportingPeriodView;
+  rows: ReportListRow[];
+  canWrite: boolean;
+  finals: number;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const generate = useMutation(trpc.reports.generate.mutationOptions());
+  const [run, setRun] = useState<{
+    done: number;
+    total: number;
+    created: number;
+    skipped: Skipped[];
+    finished: boolean;
+  } | null>(null);
+  const running = run !== null && !run.finished;
+
+  async function generateAll() {
+    const skipped: Skipped[] = [];
+    const todo: ReportListRow[] = [];
+    for (const row of rows) {
+      const reason = skipReason(row);
+      if (reason) skipped.push({ studentId: row.studentId, name: row.name, reason });
+      else todo.push(row);
+    }
+    let created = 0;
+    setRun({ done: 0, total: todo.length, created, skipped: [...skipped], finished: false });
+    for (const [i, row] of todo.entries()) {
+      try {
+        const result = await generate.mutateAsync({
+          studentId: row.studentId,
+          periodId: period.id,
+        });
+        if (result.created) created += 1;
+        else
+          skipped.push({
+            studentId: row.studentId,
+            name: row.name,
+            reason: 'Someone else started this report meanwhile',
+          });
+      } catch (e) {
+        skipped.push({ studentId: row.studentId, name: row.name, reason: userMessage(e) });
+      }
+      setRun({ done: i + 1, total: todo.length, created, skipped: [...skipped], finished: false });
+    }
+    setRun({ done: todo.length, total: todo.length, created, skipped, finished: true });
+    await queryClient.invalidateQueries({ queryKey: trpc.reports.list.queryKey() });
+  }
+
+  return (
+    <div className="bulk-reports" aria-label="Whole caseload">
+      <div className="bulk-reports__actions">
+        {canWrite && (
+          <Button busy={running} onClick={() => void generateAll()} disabled={running}>
+            {running ? 'Drafting…' : 'Generate all drafts for this period'}
+          </Button>
+        )}
+        {finals > 0 ? (
+          <Link
+            className="btn btn--secondary"
+            to={`/reports/print-all?period=${encodeURIComponent(period.id)}`}
+          >
+            Print all final reports ({finals})
+          </Link>
+        ) : (
+          <span className="muted small">No final reports to print yet</span>
+        )}
+      </div>
+      {run && (
+        <div className="bulk-reports__progress" role="status" aria-live="polite">
+          <progress value={run.done} max={Math.max(run.total, 1)} aria-label="Drafts generated" />
+          <p>
+            {run.finished
+              ? `Done: ${run.created} ${run.created === 1 ? 'draft' : 'drafts'} generated, ${run.skipped.length} skipped.`
+              : `Drafting ${Math.min(run.done + 1, run.total)} of ${run.total}…`}
+          </p>
+        </div>
+      )}
+      {run?.finished && run.skipped.length > 0 && (
+        <details className="bulk-reports__skipped" open={run.created === 0}>
+          <summary>Skipped ({run.skipped.length}) and why</summary>
+          <ul>
+            {run.skipped.map((s) => (
+              <li key={s.studentId}>
+                <strong>{s.name}</strong>: {s.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
   );
 }

@@ -11,6 +11,7 @@ import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ConflictBanner, VersionedFormActions } from '../components/ConflictBanner';
 import { SelectField } from '../components/SelectField';
+import { letterLanguageFor, letterLanguages, SOURCE_LANGUAGE } from '../i18n/letter';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useVersionedForm } from '../lib/useVersionedForm';
@@ -228,6 +229,7 @@ interface StudentDraft {
   iepStart: string;
   iepAnnualReview: string;
   iepReevaluation: string;
+  familyLanguage: string;
   schoolId: string;
   homeroomId: string;
 }
@@ -240,6 +242,7 @@ const studentLabels: Record<keyof StudentDraft, string> = {
   iepStart: 'IEP start',
   iepAnnualReview: 'Annual review',
   iepReevaluation: 'Reevaluation',
+  familyLanguage: "Family's language",
   schoolId: 'School',
   homeroomId: 'Homeroom',
 };
@@ -271,6 +274,7 @@ function StudentForm({
       iepStart: student?.iepStart ?? '',
       iepAnnualReview: student?.iepAnnualReview ?? '',
       iepReevaluation: student?.iepReevaluation ?? '',
+      familyLanguage: student?.familyLanguage ?? SOURCE_LANGUAGE,
       schoolId: student?.schoolId ?? mine[0]?.id ?? '',
       homeroomId: student?.homeroomId ?? '',
     },
@@ -304,6 +308,7 @@ function StudentForm({
     iepStart: s.iepStart,
     iepAnnualReview: s.iepAnnualReview,
     iepReevaluation: s.iepReevaluation,
+    familyLanguage: s.familyLanguage,
   });
   const submit = (s: StudentDraft, version: number) =>
     student
@@ -361,6 +366,28 @@ function StudentForm({
         {date('iepStart')}
         {date('iepAnnualReview')}
         {date('iepReevaluation')}
+      </div>
+      <div className="goal-form__row">
+        <SelectField
+          label="Family's language"
+          name="familyLanguage"
+          value={d.familyLanguage}
+          onChange={(e) => set('familyLanguage', e.target.value)}
+          error={errors.familyLanguage}
+        >
+          {letterLanguages.map((l) => (
+            <option key={l.code} value={l.code}>
+              {l.name}
+            </option>
+          ))}
+          {/* A language imported without its own catalogue: kept; the letter uses the nearest one. */}
+          {!letterLanguages.some((l) => l.code === d.familyLanguage) && (
+            <option value={d.familyLanguage}>
+              {d.familyLanguage} (parent letters in{' '}
+              {letterLanguages.find((l) => l.code === letterLanguageFor(d.familyLanguage))?.name})
+            </option>
+          )}
+        </SelectField>
       </div>
       {!student && (
         <div className="goal-form__row">

@@ -1,4 +1,4 @@
-import type { GoalDetail } from '@carryover/domain';
+import type { GoalDetail, Setting } from '@carryover/domain';
 import { labels } from '@carryover/domain';
 import { useEffect, useId, useRef, useState } from 'react';
 import { formatDate, formatRaw, formatScore } from '../format';
@@ -25,6 +25,57 @@ export interface GoalGraphProps {
   goal: GoalDetail;
   /** Drawing width in px. Omitted: follows the container, so text stays legible on a phone. */
   width?: number;
+  /**
+   * `print`: for a printed report. A fixed drawing that scales with the page, no buttons, the
+   * legend under the chart, and each setting told apart by fill as well as colour (solid,
+   * open, dotted), so the graph still reads when printed in black and white.
+   */
+  variant?: 'screen' | 'print';
+}
+
+/**
+ * How a setting's points are filled in print: colour alone is lost on a black-and-white printer,
+ * so the classroom's are open and the other settings' carry a white dot.
+ */
+export const settingFill: Record<Setting, 'solid' | 'open' | 'dotted'> = {
+  therapy_room: 'solid',
+  classroom: 'open',
+  other: 'dotted',
+};
+
+/** One data point's marker: its model's shape in its setting's colour (and, in print, fill). */
+function PointMark({
+  path,
+  x,
+  y,
+  color,
+  fill,
+  className,
+}: {
+  path: string;
+  x: number;
+  y: number;
+  color: string;
+  fill: 'solid' | 'open' | 'dotted' | null;
+  className: string;
+}) {
+  if (fill === 'open') {
+    return (
+      <path
+        className={`${className} ${className}--open`}
+        d={path}
+        transform={`translate(${x} ${y})`}
+        fill="#fff"
+        stroke={color}
+      />
+    );
+  }
+  return (
+    <g transform={`translate(${x} ${y})`}>
+      <path className={className} d={path} fill={color} />
+      {fill === 'dotted' && <circle className="gg-point-dot" cx={0} cy={0} r={1.8} />}
+    </g>
+  );
 }
 
 function useContainerWidth(fixed: number | undefined) {
@@ -48,8 +99,9 @@ function SegmentLine({ s, className }: { s: Segment; className: string }) {
   return <line className={className} x1={s.x1} y1={s.y1} x2={s.x2} y2={s.y2} />;
 }
 
-export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
-  const { ref, width } = useContainerWidth(fixedWidth);
+export function GoalGraph({ goal, width: fixedWidth, variant = 'screen' }: GoalGraphProps) {
+  const print = variant === 'print';
+  const { ref, width } = useContainerWidth(fixedWidth ?? (print ? PRINT_WIDTH : undefined));
   const [showTable, setShowTable] = useState(false);
   const [showRobust, setShowRobust] = useState(false);
   const tableId = useId();
@@ -71,7 +123,7 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
   const domainLabel = labels.domain[goal.domain];
 
   return (
-    <figure className="goal-graph">
+    <figure className={print ? 'goal-graph goal-graph--print' : 'goal-graph'}>
       <figcaption id={titleId} className="visually-hidden">
         {domainLabel} goal progress
       </figcaption>
@@ -204,12 +256,14 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
                 </line>
               ))}
               {points.map((p) => (
-                <path
+                <PointMark
                   key={p.key}
                   className="gg-point"
-                  d={p.path}
-                  transform={`translate(${p.cx} ${p.cy})`}
-                  fill={p.color}
+                  path={p.path}
+                  x={p.cx}
+                  y={p.cy}
+                  color={p.color}
+                  fill={print ? settingFill[p.setting] : null}
                 />
               ))}
               {points
@@ -230,12 +284,46 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
           </svg>
           {goal.points.length === 0 && <p className="goal-graph__empty">No data points yet.</p>}
         </div>
-        <GraphLegend items={legendItems(goal, { robust: showRobust })} />
+        <GraphLegend items={legendItems(goal, { robust: showRobust })} print={print} />
       </div>
       <LevelSummary goal={goal} />
       <p className="goal-graph__mastery" data-testid="mastery-rule">
         {goal.masteryRuleText}
       </p>
+      {!print && (
+        <GraphControls
+          goal={goal}
+          showRobust={showRobust}
+          setShowRobust={setShowRobust}
+          showTable={showTable}
+          setShowTable={setShowTable}
+          tableId={tableId}
+        />
+      )}
+    </figure>
+  );
+}
+
+/** A printed graph's drawing width: wide enough for its labels, scaled down to the page. */
+const PRINT_WIDTH = 640;
+
+function GraphControls({
+  goal,
+  showRobust,
+  setShowRobust,
+  showTable,
+  setShowTable,
+  tableId,
+}: {
+  goal: GoalDetail;
+  showRobust: boolean;
+  setShowRobust: (f: (v: boolean) => boolean) => void;
+  showTable: boolean;
+  setShowTable: (f: (v: boolean) => boolean) => void;
+  tableId: string;
+}) {
+  return (
+    <>
       <button
         type="button"
         className="btn btn--ghost btn--small goal-graph__toggle"
@@ -258,7 +346,7 @@ export function GoalGraph({ goal, width: fixedWidth }: GoalGraphProps) {
       <div id={tableId} hidden={!showTable}>
         {showTable && <GraphDataTable goal={goal} />}
       </div>
-    </figure>
+    </>
   );
 }
 
@@ -294,11 +382,22 @@ function LevelSummary({ goal }: { goal: GoalDetail }) {
   );
 }
 
-function LegendSwatch({ item }: { item: LegendItem }) {
+function LegendSwatch({ item, print }: { item: LegendItem; print: boolean }) {
   if (item.kind === 'setting') {
+    const fill = print ? settingFill[item.key] : 'solid';
     return (
       <svg width="18" height="14" viewBox="0 0 18 14" aria-hidden="true">
-        <rect x="1" y="1" width="16" height="12" rx="3" fill={item.color} />
+        <rect
+          x="1.5"
+          y="1.5"
+          width="15"
+          height="11"
+          rx="3"
+          fill={fill === 'open' ? '#fff' : item.color}
+          stroke={fill === 'open' ? item.color : 'none'}
+          strokeWidth={fill === 'open' ? 2 : 0}
+        />
+        {fill === 'dotted' && <circle className="gg-point-dot" cx="9" cy="7" r="2.2" />}
       </svg>
     );
   }
@@ -341,9 +440,12 @@ function LegendSwatch({ item }: { item: LegendItem }) {
   );
 }
 
-function GraphLegend({ items }: { items: LegendItem[] }) {
+function GraphLegend({ items, print }: { items: LegendItem[]; print: boolean }) {
   const groups: { title: string; items: LegendItem[] }[] = [
-    { title: 'Setting (colour)', items: items.filter((i) => i.kind === 'setting') },
+    {
+      title: print ? 'Setting (colour and fill)' : 'Setting (colour)',
+      items: items.filter((i) => i.kind === 'setting'),
+    },
     { title: 'Model (shape)', items: items.filter((i) => i.kind === 'model') },
     { title: 'Marks', items: items.filter((i) => i.kind === 'mark') },
     { title: 'Lines', items: items.filter((i) => i.kind === 'line') },
@@ -358,7 +460,7 @@ function GraphLegend({ items }: { items: LegendItem[] }) {
             <ul>
               {g.items.map((item) => (
                 <li key={`${item.kind}-${item.key}`}>
-                  <LegendSwatch item={item} />
+                  <LegendSwatch item={item} print={print} />
                   <span>{item.label}</span>
                 </li>
               ))}
