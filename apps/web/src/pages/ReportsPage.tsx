@@ -282,7 +282,7 @@ function BulkReports({
   }
 
   return (
-    <div className="bulk-reports" aria-label="Whole caseload">
+    <section className="bulk-reports" aria-label="Whole caseload">
       <div className="bulk-reports__actions">
         {canWrite && (
           <Button busy={running} onClick={() => void generateAll()} disabled={running}>
@@ -322,6 +322,6 @@ function BulkReports({
           </ul>
         </details>
       )}
-    </div>
+    </section>
   );
 }
