@@ -302,6 +302,75 @@ for (const target of targets) {
       expect(changed(again)).toBe(0);
     });
 
+    it("reads a family's language from metadata.carryover.familyLanguage, keeps it when a roster leaves it out, and refuses one that is not a language tag", async () => {
+      const kid = await conn.db
+        .selectFrom('student')
+        .select(['id', 'first_name', 'last_name', 'grade', 'school_id', 'family_language'])
+        .where('district_id', '=', districtId)
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      expect(kid.family_language).toBe('en');
+      const manifest = files['manifest.csv']
+        ?.replace('"file.users","bulk"', '"file.users","delta"')
+        .replace(
+          /"file\.(orgs|academicSessions|roles|classes|courses|demographics|enrollments)","bulk"/g,
+          '"file.$1","absent"',
+        ) as string;
+      const stamp = '2027-02-18T17:00:00Z';
+      const header =
+        'sourcedId,status,dateLastModified,givenName,familyName,grades,primaryOrgSourcedId,metadata.carryover.familyLanguage';
+      const row = (language: string) =>
+        `${kid.id},active,${stamp},${kid.first_name},${kid.last_name},${kid.grade},${kid.school_id},${language}`;
+      const language = async () =>
+        (
+          await conn.db
+            .selectFrom('student')
+            .select('family_language')
+            .where('district_id', '=', districtId)
+            .where('id', '=', kid.id)
+            .executeTakeFirstOrThrow()
+        ).family_language;
+      const run = (users: string) =>
+        importOneRoster(conn.db, {
+          files: { 'manifest.csv': manifest, 'users.csv': users },
+          districtId,
+          actor: ACTOR,
+          dryRun: false,
+          now: NOW,
+        });
+
+      const spanish = await run([header, row('es')].join('\r\n'));
+      expect(spanish.errors).toEqual([]);
+      expect(spanish.counts['users.csv']).toMatchObject({ updated: 1 });
+      expect(await language()).toBe('es');
+      // A roster without the column (another system's) keeps what the school recorded.
+      const silent = await run(
+        [header.replace(',metadata.carryover.familyLanguage', ''), row('').replace(/,$/, '')].join(
+          '\r\n',
+        ),
+      );
+      expect(silent.errors).toEqual([]);
+      expect(changed(silent)).toBe(0);
+      expect(await language()).toBe('es');
+      // "Spanish" is not a language tag: refused, nothing written.
+      const refused = await run([header, row('Spanish')].join('\r\n'));
+      expect(refused.outcome).toBe('refused');
+      expect(refused.errors).toContainEqual(
+        expect.objectContaining({
+          file: 'users.csv',
+          line: 2,
+          column: 'metadata.carryover.familyLanguage',
+          value: 'Spanish',
+          reason: 'must be a language tag such as en or es',
+        }),
+      );
+      expect(await language()).toBe('es');
+      // The export carries it, so the round trip keeps it.
+      const exported = await exportOneRoster(conn.db, districtId);
+      expect(exported['users.csv']).toContain('metadata.carryover.familyLanguage');
+      expect(exported['users.csv']).toMatch(new RegExp(`"${kid.id}",.*"es"`));
+    });
+
     it('refuses bad input: nothing written, every error reported with file, line, column, value', async () => {
       const before = await snapshot(conn.db);
       const bad = { ...files };

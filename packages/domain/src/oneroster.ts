@@ -154,7 +154,8 @@ export const ONEROSTER_COLUMNS: Record<OneRosterFile, readonly string[]> = {
 /**
  * Columns Carryover writes beyond the binding (the binding allows `metadata.*` extensions), so
  * an export read back into an empty database keeps what OneRoster has no field for: a staff
- * member's Carryover role and discipline, a student's IEP dates. Other systems leave them out.
+ * member's Carryover role and discipline, a student's IEP dates and family language. Other
+ * systems leave them out.
  */
 export const CARRYOVER_USER_EXTENSIONS = [
   'metadata.carryover.role',
@@ -162,6 +163,7 @@ export const CARRYOVER_USER_EXTENSIONS = [
   'metadata.carryover.iepStart',
   'metadata.carryover.iepAnnualReview',
   'metadata.carryover.iepReevaluation',
+  'metadata.carryover.familyLanguage',
 ] as const;
 
 /** Columns a file must have; the rest of the binding's columns may be missing or empty. */
@@ -290,6 +292,14 @@ export const UserRow = z.object({
   'metadata.carryover.iepStart': optionalDate,
   'metadata.carryover.iepAnnualReview': optionalDate,
   'metadata.carryover.iepReevaluation': optionalDate,
+  /** A student's family's preferred language tag (en, es…): their parent letters' language. */
+  'metadata.carryover.familyLanguage': z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, { message: 'must be a language tag such as en or es' })
+      .optional(),
+  ),
 });
 
 /** OneRoster 1.2 role names (roles.csv `role`). */

@@ -91,6 +91,7 @@ export async function exportOneRoster(
       'iep_start',
       'iep_annual_review',
       'iep_reevaluation',
+      'family_language',
     ])
     .where('district_id', '=', d)
     .orderBy('id')
@@ -183,6 +184,7 @@ export async function exportOneRoster(
       'metadata.carryover.iepStart': s.iep_start,
       'metadata.carryover.iepAnnualReview': s.iep_annual_review,
       'metadata.carryover.iepReevaluation': s.iep_reevaluation,
+      'metadata.carryover.familyLanguage': s.family_language ?? 'en',
     });
     roleRows.push({
       sourcedId: `${userSid}-${schoolSid}`,

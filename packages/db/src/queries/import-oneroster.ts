@@ -173,6 +173,7 @@ interface StudentState {
   iep_start: string;
   iep_annual_review: string;
   iep_reevaluation: string;
+  family_language: string;
 }
 interface ClassroomState {
   id: string;
@@ -246,10 +247,11 @@ async function loadState(db: Kysely<Database>, districtId: string | null) {
       'iep_start',
       'iep_annual_review',
       'iep_reevaluation',
+      'family_language',
     ])
     .where('district_id', '=', districtId)
     .execute())
-    state.students.set(s.id, s);
+    state.students.set(s.id, { ...s, family_language: s.family_language ?? 'en' });
   for (const c of await db
     .selectFrom('classroom')
     .select(['id', 'school_id', 'teacher_id', 'grade', 'name'])
@@ -670,6 +672,8 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
         iep_start: meta('iepStart') ?? now?.iep_start ?? '',
         iep_annual_review: meta('iepAnnualReview') ?? now?.iep_annual_review ?? '',
         iep_reevaluation: meta('iepReevaluation') ?? now?.iep_reevaluation ?? '',
+        // A roster that does not say keeps what the school recorded on the Students page.
+        family_language: row?.['metadata.carryover.familyLanguage'] ?? now?.family_language ?? 'en',
       };
       const reactivating =
         studentLocal !== undefined && keyStatus('student', sid) === 'tobedeleted';
