@@ -23,6 +23,7 @@ import {
   formatDate,
   formatScore,
   formatSlope,
+  GoalGraph,
   LoadingState,
   PageHeader,
 } from '@carryover/ui';
@@ -338,6 +339,13 @@ function ReportGoalCard({
           <dd>{formatDate(line.targetDate)}</dd>
         </div>
       </dl>
+      {/* The graph as of the period's end: what the judgement stands on, and what prints. */}
+      {line.graph && (
+        <details className="report-goal__graph" open>
+          <summary>Graph to the period's end</summary>
+          <GoalGraph goal={line.graph} />
+        </details>
+      )}
       {line.editable ? (
         <form className="report-goal__form" onSubmit={onSubmit} noValidate>
           <ConflictBanner
