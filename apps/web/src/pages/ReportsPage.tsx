@@ -302,7 +302,11 @@ function BulkReports({
       </div>
       {run && (
         <div className="bulk-reports__progress" role="status" aria-live="polite">
-          <progress value={run.done} max={Math.max(run.total, 1)} aria-label="Drafts generated" />
+          <progress
+            value={run.finished ? Math.max(run.total, 1) : run.done}
+            max={Math.max(run.total, 1)}
+            aria-label="Drafts generated"
+          />
           <p>
             {run.finished
               ? `Done: ${run.created} ${run.created === 1 ? 'draft' : 'drafts'} generated, ${run.skipped.length} skipped.`
