@@ -337,11 +337,7 @@ function ParentLetter({ report: r, tr }: { report: ReportView; tr: LetterTransla
           </p>
           {/* The therapist's own words: the narrative as edited and saved, not the first draft. */}
           <h3 className="print-goal__notes">{t('letter.therapistNotes')}</h3>
-          <p
-            className="print-goal__narrative"
-            data-testid="parent-narrative"
-            lang={SOURCE_LANGUAGE}
-          >
+          <p className="print-goal__narrative" data-testid="parent-narrative">
             {g.narrative}
           </p>
           {g.statusCode !== 'not_yet_introduced' && (

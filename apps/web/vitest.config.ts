@@ -1,0 +1,3 @@
+import { baseTestConfig } from '@carryover/vitest-config';
+
+export default baseTestConfig;
