@@ -66,7 +66,8 @@ function PointMark({
         d={path}
         transform={`translate(${x} ${y})`}
         fill="#fff"
-        stroke={color}
+        // Inline, so it wins over the white halo every point has in the style sheet.
+        style={{ stroke: color }}
       />
     );
   }

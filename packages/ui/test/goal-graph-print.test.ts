@@ -1,0 +1,51 @@
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { GoalGraph, settingFill } from '../src/goal-graph/GoalGraph';
+import { settingColor } from '../src/goal-graph/geometry';
+import { makeGoal } from './fixtures';
+
+// The print variant of the goal graph (issue 15): an SVG a PDF keeps as vectors, with no
+// buttons, and settings told apart by fill as well as colour for a black-and-white printer.
+
+const goal = makeGoal({
+  points: [
+    ...makeGoal().points,
+    { date: '2026-09-29', setting: 'other', model: 'push_in', raw: 55, score: 0.58 },
+  ],
+});
+const render = (variant: 'screen' | 'print') =>
+  renderToStaticMarkup(createElement(GoalGraph, { goal, variant }));
+
+describe('goal graph in print', () => {
+  it('is one SVG drawing with its axis, aim line and legend, and no buttons', () => {
+    const html = render('print');
+    expect(html).toContain('class="goal-graph goal-graph--print"');
+    expect(html).toMatch(/<svg role="img"[^>]*viewBox="0 0 640 /);
+    expect(html).toContain('% of the way to target');
+    expect(html).toContain('class="gg-aim"');
+    expect(html).toContain('Setting (colour and fill)');
+    expect(html).not.toContain('<button');
+    expect(html).not.toContain('<img');
+    // The screen keeps its buttons and colour-only legend.
+    const screen = render('screen');
+    expect(screen).toContain('<button');
+    expect(screen).toContain('Setting (colour)');
+  });
+
+  it('fills therapy-room points, leaves classroom points open and dots the other settings', () => {
+    expect(settingFill).toEqual({ therapy_room: 'solid', classroom: 'open', other: 'dotted' });
+    const html = render('print');
+    const open = html.match(/<path class="gg-point gg-point--open"[^>]*>/g) ?? [];
+    const classroomPoints = goal.points.filter((p) => p.setting === 'classroom').length;
+    expect(open).toHaveLength(classroomPoints);
+    for (const tag of open) {
+      expect(tag).toContain('fill="#fff"');
+      expect(tag).toContain(`stroke:${settingColor.classroom}`);
+    }
+    const dots = html.match(/<circle class="gg-point-dot"/g) ?? [];
+    // One white dot per "other" point, and one in its legend swatch.
+    expect(dots).toHaveLength(goal.points.filter((p) => p.setting === 'other').length + 1);
+    expect(render('screen')).not.toContain('gg-point--open');
+  });
+});
