@@ -508,7 +508,8 @@ export function StudentManagePage() {
         ) : (
           <p>
             Born {s.dateOfBirth} · IEP from {s.iepStart} · annual review {s.iepAnnualReview} ·
-            reevaluation {s.iepReevaluation}
+            reevaluation {s.iepReevaluation} · family's language{' '}
+            {letterLanguages.find((l) => l.code === s.familyLanguage)?.name ?? s.familyLanguage}
           </p>
         )}
       </section>
