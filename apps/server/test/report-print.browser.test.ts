@@ -177,6 +177,15 @@ describe.skipIf(!haveChromium || !havePoppler)(
         .poll(() => page.locator('.goal-graph--print svg[role="img"]').count())
         .toBeGreaterThan(0);
       await page.screenshot({ path: join(shotsDir, 'reports-print-all.png'), fullPage: true });
+      // On a phone the same document fits the screen: the graph scales, nothing scrolls sideways.
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(
+        await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'),
+      ).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(shotsDir, 'reports-print-all-390.png'), fullPage: true });
+      await page.locator('.goal-graph--print').first().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(shotsDir, 'reports-print-all-graph-390.png') });
+      await page.setViewportSize({ width: 1280, height: 900 });
       const pdfPath = join(shotsDir, 'reports-print-all.pdf');
       await page.pdf({ path: pdfPath, format: 'Letter', printBackground: true });
 
