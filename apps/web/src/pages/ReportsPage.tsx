@@ -13,7 +13,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useViewer } from '../auth';
-import { userMessage } from '../lib/errors';
+import { httpStatus, retryAfterSeconds, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
 
@@ -222,6 +222,22 @@ export function skipReason(row: ReportListRow): string | null {
 }
 
 /**
+ * One draft; a large caseload can outrun the per-user write limit, so a rate-limited call waits
+ * the seconds the server asks (up to a minute) and tries again rather than skipping the student.
+ */
+async function draftWaitingOutRateLimit<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (e) {
+      const wait = httpStatus(e) === 429 ? retryAfterSeconds(e) : null;
+      if (wait === null || wait > 60 || attempt >= 3) throw e;
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    }
+  }
+}
+
+/**
  * The whole caseload at once: draft every report not yet started (one at a time through the
  * same scoped, audited `generate` as a single report, so running it twice adds nothing), with
  * progress and what was skipped and why; and print every final report as one document.
@@ -261,10 +277,9 @@ function BulkReports({
     setRun({ done: 0, total: todo.length, created, skipped: [...skipped], finished: false });
     for (const [i, row] of todo.entries()) {
       try {
-        const result = await generate.mutateAsync({
-          studentId: row.studentId,
-          periodId: period.id,
-        });
+        const result = await draftWaitingOutRateLimit(() =>
+          generate.mutateAsync({ studentId: row.studentId, periodId: period.id }),
+        );
         if (result.created) created += 1;
         else
           skipped.push({
