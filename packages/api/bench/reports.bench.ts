@@ -32,7 +32,7 @@ afterAll(async () => {
   }
 });
 
-const students = Number(process.env.REPORTS_BENCH_STUDENTS ?? 2000);
+const students = Number(process.env.REPORTS_BENCH_STUDENTS ?? 500);
 
 describe(`progress reports, ${students.toLocaleString('en')} students (SQLite)`, async () => {
   const conn = await openTestSqlite();
