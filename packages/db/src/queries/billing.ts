@@ -86,28 +86,32 @@ export interface NewBillingExportLine {
   units: number;
 }
 
+/** Rows per INSERT: 8 columns each stays far below SQLite's 32,766 bound parameters. */
+const EXPORT_LINE_BATCH = 1000;
+
 export async function insertBillingExportLines(
   trx: Kysely<Database>,
   districtId: string,
   exportId: string,
   lines: readonly NewBillingExportLine[],
 ): Promise<void> {
-  if (lines.length === 0) return;
-  await trx
-    .insertInto('billing_export_line')
-    .values(
-      lines.map((l) => ({
-        district_id: districtId,
-        export_id: exportId,
-        session_id: l.sessionId,
-        student_id: l.studentId,
-        session_version: l.sessionVersion,
-        kind: l.kind,
-        code: l.code,
-        units: l.units,
-      })),
-    )
-    .execute();
+  for (let i = 0; i < lines.length; i += EXPORT_LINE_BATCH) {
+    await trx
+      .insertInto('billing_export_line')
+      .values(
+        lines.slice(i, i + EXPORT_LINE_BATCH).map((l) => ({
+          district_id: districtId,
+          export_id: exportId,
+          session_id: l.sessionId,
+          student_id: l.studentId,
+          session_version: l.sessionVersion,
+          kind: l.kind,
+          code: l.code,
+          units: l.units,
+        })),
+      )
+      .execute();
+  }
 }
 
 /** The latest exports (all of the district's, or one maker's), with their line counts. */
