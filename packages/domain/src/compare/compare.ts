@@ -7,7 +7,15 @@ import {
   type ResampleFactor,
   type Statistic,
 } from './bootstrap';
-import { buildEpisodes, DEFAULT_BASELINE_DAYS, DEFAULT_MIN_WEEKS, gradeBand } from './episodes';
+import {
+  buildEpisodesFromColumns,
+  type ComparisonColumns,
+  comparisonColumns,
+  DEFAULT_BASELINE_DAYS,
+  DEFAULT_MIN_WEEKS,
+  gradeBand,
+} from './episodes';
+import { GAS_SETTINGS, type GasSetting, goalScores, settingGas } from './gas';
 import { solveLinear } from './stats';
 import type {
   ComparisonGoal,
@@ -69,6 +77,12 @@ export interface ComparisonInput {
   gas?: readonly GasScore[];
   /** Prebuilt episodes (from `buildEpisodes(goals)`); built here when absent. */
   episodes?: EpisodeSet;
+  /**
+   * The goals' points as columns (`comparisonColumns(goals)`, or the loader's), for GAS per
+   * setting. Built from `goals` when absent and `episodes` is too; with prebuilt episodes and
+   * no columns, GAS per setting is not computed.
+   */
+  columns?: ComparisonColumns;
 }
 
 export interface Estimate {
@@ -243,8 +257,16 @@ export interface ComparisonReport {
    * goal-period credited to the models in proportion to its days under each.
    */
   gas: {
+    /** The reported GAS (level from the last three points in any setting), per period. */
     periods: { periodId: string; periodEnd: string; comparison: ModelComparison }[];
+    /** The reported GAS over every period: pools settings, so it favours the room-measured. */
     pooled: ModelComparison;
+    /**
+     * GAS per setting over every period (`settingGas`): each goal-period's level from that
+     * setting's own points, against the aim line, credited to models by time like the rest. The
+     * like-for-like GAS: classroom against classroom, therapy room against therapy room.
+     */
+    bySetting: Record<GasSetting, ModelComparison>;
   };
 }
 
@@ -306,7 +328,8 @@ export function compareModels(
   const clustering = options.clustering ?? 'student_therapist';
   const correction = options.strataCorrection ?? 'holm';
   const strataOutcomes = options.strataOutcomes ?? ['classroom', 'therapy_room'];
-  const built = input.episodes ?? buildEpisodes(input.goals, options);
+  const columns = input.columns ?? (input.episodes ? undefined : comparisonColumns(input.goals));
+  const built = input.episodes ?? buildEpisodesFromColumns(columns!, options);
   // Fixed orders, so the report depends on the data and the seed, never on row order.
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const set: EpisodeSet = {
@@ -597,6 +620,8 @@ export function compareModels(
 
   // --- GAS: a period's score credited to each model in proportion to its days in the period.
   const gasPeriods = new Map<string, string>();
+  const columnOf = columns && new Map(columns.goals.map((g, i) => [g.id, i]));
+  const scoresOf = new Map<string, ReturnType<typeof goalScores>>();
   let prevGoal = '';
   let prevEnd = Number.NEGATIVE_INFINITY;
   for (const g of gasScores) {
@@ -618,6 +643,20 @@ export function compareModels(
       addRatio(`gas|${g.periodId}|${model}`, at, g.score, d / total);
       addRatio(`gas|*|${model}`, at, g.score, d / total);
     }
+    const columnIndex = columnOf?.get(g.goalId);
+    if (columns && goal.aimLine && columnIndex !== undefined) {
+      let scores = scoresOf.get(g.goalId);
+      if (!scores) {
+        scores = goalScores(columns, columnIndex);
+        scoresOf.set(g.goalId, scores);
+      }
+      for (const setting of GAS_SETTINGS) {
+        const v = settingGas(scores, goal.aimLine, setting, start, end);
+        if (v === null) continue;
+        for (const [model, d] of days)
+          if (d > 0) addRatio(`gas-setting|${setting}|${model}`, at, v, d / total);
+      }
+    }
     if (!gasPeriods.has(g.periodId) || gasPeriods.get(g.periodId)! < g.periodEnd)
       gasPeriods.set(g.periodId, g.periodEnd);
   }
@@ -625,6 +664,10 @@ export function compareModels(
     .sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
     .map(([periodId, periodEnd]) => ({ periodId, periodEnd, plan: plan(`gas|${periodId}`) }));
   const gasPooled = plan('gas|*');
+  const gasBySetting = {
+    classroom: plan('gas-setting|classroom'),
+    therapy_room: plan('gas-setting|therapy_room'),
+  };
 
   // --- Adjusted estimate (shares the main bootstrap).
   const adj = adjustedDesign(episodes, floor);
@@ -786,6 +829,10 @@ export function compareModels(
         comparison: p.plan(),
       })),
       pooled: gasPooled(),
+      bySetting: {
+        classroom: gasBySetting.classroom(),
+        therapy_room: gasBySetting.therapy_room(),
+      },
     },
   };
 }

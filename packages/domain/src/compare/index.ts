@@ -19,3 +19,4 @@ export {
 export { seededRandom } from './random';
 export { groupedTheilSenSlope, nap, quantileSorted } from './stats';
 export type * from './types';
+export { GAS_SETTINGS, type GasSetting, gasBand, goalScores, settingGas } from './gas';
