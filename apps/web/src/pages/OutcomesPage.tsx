@@ -418,7 +418,9 @@ function Report({
       <span className="stacked">
         <Link to={epLink({ model, outcome })}>{f(e.estimate)}</Link>
         <span className="muted small nowrap">
-          {interval(e.low, e.high, f)} · {e.students} students, {e.n}
+          {interval(e.low, e.high, f)} · {e.students} students,{' '}
+          {/* GAS credits goal-periods by time under a model: a fractional count. */}
+          {Number.isInteger(e.n) ? e.n : e.n.toFixed(1)}
         </span>
       </span>
     );
@@ -538,6 +540,13 @@ function Report({
           therapist&apos;s students share that therapist&apos;s skill and habits. They describe what
           a district with similar students and therapists could show, and assume the episodes are
           otherwise comparable — read the confounders above.
+        </p>
+        <p>
+          <strong>Assumptions.</strong> Models are not assigned at random, so the figures describe
+          the episodes as they were served, not what a model would cause. Within a setting, push-in
+          and pull-out episodes are taken to be comparable apart from the differences flagged above;
+          a rate is a straight line within its episode, and a score at the target cannot rise.
+          Goal-attainment scores are compared within a setting too (below).
         </p>
         <p>
           {r.counts.students} students, {r.counts.goals} goals, {r.counts.episodes} episodes,{' '}
