@@ -839,7 +839,9 @@ function Report({
         />
         <p className="muted small">
           Many strata are compared at once, so some would show a difference by chance: a difference
-          is claimed only after the {r.method.strataCorrection}.
+          is claimed only after the {r.method.strataCorrection}. Intervals here:{' '}
+          {r.method.strataInterval}. A stratum holds few therapists, so a real difference is often
+          not claimed: read the interval, and an absent claim as no evidence either way.
         </p>
         <table className="data-table data-table--compact outcomes-strata">
           <caption className="visually-hidden">Strata by {DIMENSION_LABEL[dimension]}</caption>
