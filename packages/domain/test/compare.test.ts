@@ -8,9 +8,9 @@ import {
   gradeBand,
   groupedTheilSenSlope,
   holm,
-  tTwoSidedP,
   nap,
   seededRandom,
+  tTwoSidedP,
 } from '../src/compare/index';
 import { expandedAlpha, groupedOlsSlope, tQuantile } from '../src/compare/stats';
 import { addDays } from '../src/dates';
