@@ -203,6 +203,95 @@ for (const target of targets) {
       });
     });
 
+    it("counts data taken in the goal's linked routine toward mastery, outside the classroom too", async () => {
+      const ot = await as(conn, emails.ot);
+      const { id } = await ot.goals.create(
+        newGoal({
+          text: 'Ben will open his lunch containers on his own.',
+          measurementType: 'percent',
+          baseline: 20,
+          target: 80,
+          routineIds: [],
+        }),
+      );
+      // Three push-in sessions during the arrival routine, recorded outside the classroom (an
+      // imported record: the session form files push-in under the classroom), all at criterion.
+      for (const [i, date] of ['2026-03-03', '2026-03-04', '2026-03-05'].entries()) {
+        const sessionId = `ses-routine-${i}`;
+        await conn.db
+          .insertInto('therapy_session')
+          .values({
+            district_id: A.district,
+            id: sessionId,
+            session_date: date,
+            start_time: '08:00',
+            end_time: '08:20',
+            minutes: 20,
+            provider_id: A.staff.ot,
+            model: 'push_in',
+            setting: 'other',
+            routine_id: A.routines.arrival,
+            collaboration_mode: 'co_teach',
+            group_size: 1,
+            idempotency_key: null,
+            created_by: A.staff.ot,
+            cosigned_by: null,
+            cosigned_at: null,
+            created_at: `${date}T08:30:00.000Z`,
+          })
+          .execute();
+        await conn.db
+          .insertInto('observation')
+          .values({
+            district_id: A.district,
+            id: `obs-routine-${i}`,
+            session_id: sessionId,
+            student_id: A.students.ben,
+            goal_id: id,
+            observed_on: date,
+            setting: 'other',
+            model: 'push_in',
+            trials_correct: 9,
+            trials_prompted: 0,
+            trials_incorrect: 1,
+            prompt_level: null,
+            count: null,
+            seconds: null,
+            rubric_score: null,
+            recorded_by: A.staff.ot,
+            recorder_role: 'therapist',
+            created_at: `${date}T08:30:00.000Z`,
+          })
+          .execute();
+      }
+      const linkRoutines = async (routineIds: string[]) => {
+        const current = await ot.goals.get({ studentId: A.students.ben, goalId: id });
+        await ot.goals.update({
+          ...current,
+          expectedVersion: current.version,
+          studentId: A.students.ben,
+          goalId: id,
+          routineIds,
+        });
+        const ben = await ot.student.get({ studentId: A.students.ben });
+        return ben.goals.find((g) => g.id === id)!;
+      };
+      // Not a linked routine: data in "other" alone are not the functional setting.
+      const unlinked = await linkRoutines([]);
+      expect(unlinked.progress.status).not.toBe('mastered');
+      // Linking the routine re-summarises the goal: the same three sessions now master it.
+      const linked = await linkRoutines([A.routines.arrival]);
+      expect(linked.progress.status).toBe('mastered');
+      expect(linked.masteryRuleText).toMatch(/classroom or the goal's linked routine/);
+      const summary = await conn.db
+        .selectFrom('goal_summary')
+        .select('summary')
+        .where('district_id', '=', A.district)
+        .where('goal_id', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(JSON.parse(summary.summary).masteryMet).toBe(true);
+    });
+
     it('does not find a goal through another student, or edit another discipline’s goal', async () => {
       const ot = await as(conn, emails.ot);
       // Ben's goal asked for under Ava (both in the OT's scope): not found, like a missing id.

@@ -50,6 +50,10 @@ for (const target of await testTargets()) {
       const { sink } = await generateDemoRows(options);
       const fromMemory = comparisonInputFromSink(sink, SIM_TODAY);
       expect(canonical(fromDb)).toEqual(canonical(fromMemory));
+      // Every goal carries its aim line (IEP start to target date) for GAS per setting.
+      expect(
+        fromDb.goals.every((g) => g.aimLine && g.aimLine.targetDate > g.aimLine.startDate),
+      ).toBe(true);
       const a = compareModels(fromDb, { replicates: 200, seed: 3 });
       const b = compareModels(fromMemory, { replicates: 200, seed: 3 });
       expect(a.roi).toEqual(b.roi);

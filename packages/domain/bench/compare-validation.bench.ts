@@ -8,6 +8,7 @@ import {
   REALISTIC,
   STUDENTS,
   show,
+  strataCoverage,
   strataRun,
 } from '../test/compare-validation';
 
@@ -42,6 +43,10 @@ describe(`outcomes validation, ${N} districts of ${STUDENTS} students per scenar
       const st = strataRun({ ...REALISTIC, effect: 0 }, N, 40_000);
       lines.push(
         `strata family-wise: ${show(st.any)} (${st.meanCompared.toFixed(1)} differences per district)`,
+      );
+      const sc = strataCoverage({ ...REALISTIC, effect: 0.01 }, N, 50_000);
+      lines.push(
+        `strata coverage (discipline × domain, planted 0.01): ${show(sc.covered)}; claimed ${show(sc.claimed)}`,
       );
       lines.push(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       console.info(lines.join('\n'));

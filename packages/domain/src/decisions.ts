@@ -1,6 +1,13 @@
 import { formatIsoDateLong, formatIsoDateShort, formatRawValue } from './goals';
 import { labels } from './model';
-import { belowAimRun, level, masteryMet, meetsCriterion, recentSettings } from './progress';
+import {
+  belowAimRun,
+  level,
+  masteryContext,
+  masteryMet,
+  meetsCriterion,
+  recentMasteryContexts,
+} from './progress';
 import type { GoalSpec, ProgressPoint } from './progress-types';
 
 // Decision rules (docs/domain.md, "Progress math"): what the graph tells the team to do, each with the
@@ -46,7 +53,7 @@ export function masteryRuleWords(rule: GoalSpec['masteryRule']): string {
   const n = rule.consecutiveSessions;
   const sessions = `${n} consecutive session${n === 1 ? '' : 's'}`;
   if (rule.requireClassroom) {
-    return `Mastery: the criterion on the last ${sessions} in the classroom. A goal with recent therapy-room data must also meet it on the last ${sessions} there; classroom data alone (push-in) is enough.`;
+    return `Mastery: the criterion on the last ${sessions} in the classroom or the goal's linked routine. A goal with recent therapy-room data must also meet it on the last ${sessions} there; data from the classroom or linked routine alone (push-in) is enough.`;
   }
   return rule.minSettings > 1
     ? `Mastery: the criterion on the last ${sessions}, across at least ${rule.minSettings} settings.`
@@ -80,9 +87,16 @@ export function decisionAlerts(goal: GoalSpec, points: ProgressPoint[]): Decisio
   const criterion = `${goal.direction === 'down' ? 'at most' : 'at least'} ${formatRawValue(goal, goal.target)}`;
   const { consecutiveSessions, minSettings, requireClassroom } = goal.masteryRule;
   if (masteryMet(goal, sorted)) {
-    const settings = recentSettings(sorted);
+    const contexts = recentMasteryContexts(sorted);
+    // Name where the functional data came from: the classroom, the linked routine, or both.
+    const functional = [
+      ...(sorted.some((p) => p.setting === 'classroom') ? ['the classroom'] : []),
+      ...(sorted.some((p) => p.inLinkedRoutine && p.setting !== 'classroom')
+        ? ['the linked routine']
+        : []),
+    ];
     const settingWords = requireClassroom
-      ? `in ${listWords(settings.map((s) => (s === 'other' ? 'another setting' : `the ${labels.setting[s].toLowerCase()}`)))}`
+      ? `in ${listWords(contexts.flatMap((s) => (s === 'other' ? ['another setting'] : s === 'functional' ? functional : [`the ${labels.setting[s].toLowerCase()}`])))}`
       : minSettings > 1
         ? `in ${minSettings} or more settings`
         : '';
@@ -94,10 +108,10 @@ export function decisionAlerts(goal: GoalSpec, points: ProgressPoint[]): Decisio
     return alerts;
   }
 
-  const room = sorted.filter((p) => p.setting === 'therapy_room');
+  const room = sorted.filter((p) => masteryContext(p) === 'therapy_room');
   const roomRule = { ...goal.masteryRule, minSettings: 1, requireClassroom: false };
   if (masteryMet({ ...goal, masteryRule: roomRule }, room)) {
-    const classroom = sorted.filter((p) => p.setting === 'classroom');
+    const classroom = sorted.filter((p) => masteryContext(p) === 'functional');
     const classLevel = level(classroom);
     const lastClass = classroom.at(-1);
     const classroomWords =

@@ -48,6 +48,11 @@ export interface ProgressPoint {
   score: number;
   /** Entered late, into a period whose report was already final (shown as such). */
   late?: boolean;
+  /**
+   * Taken in a session during one of the goal's linked classroom routines (lunch, recess, PE…):
+   * where the skill is used, so it counts with the classroom for mastery whatever its setting.
+   */
+  inLinkedRoutine?: boolean;
 }
 
 export interface Line {

@@ -269,14 +269,36 @@ export function recentSettings(points: ProgressPoint[]): Setting[] {
 }
 
 /**
+ * Where a point counts for the default mastery rule: the classroom and the goal's linked
+ * routines are one functional context (the skill where it is used); other points by setting.
+ */
+export type MasteryContext = 'functional' | 'therapy_room' | 'other';
+export function masteryContext(
+  p: Pick<ProgressPoint, 'setting' | 'inLinkedRoutine'>,
+): MasteryContext {
+  if (p.setting === 'classroom' || p.inLinkedRoutine) return 'functional';
+  return p.setting;
+}
+
+/** The mastery contexts with data in the last `MASTERY_RECENT_DAYS` before the latest point. */
+export function recentMasteryContexts(points: ProgressPoint[]): MasteryContext[] {
+  if (points.length === 0) return [];
+  const from = Math.max(...points.map((p) => dayNumber(p.date))) - MASTERY_RECENT_DAYS;
+  const seen = new Set(points.filter((p) => dayNumber(p.date) >= from).map(masteryContext));
+  return (['functional', 'therapy_room', 'other'] as const).filter((s) => seen.has(s));
+}
+
+/**
  * The goal's mastery rule holds on the most recent data.
  *
  * The default rule (`requireClassroom`): the criterion on the last `consecutiveSessions` sessions
- * *in each setting the goal has recent data in* (the last `MASTERY_RECENT_DAYS` before its latest
- * point), and the classroom must be one of them — a skill shown only in the therapy room is not
- * yet functional. So a goal served only by push-in (all of its data from the classroom) is
- * mastered on its classroom data alone, and a goal with data in both settings must meet the
- * criterion in both. `minSettings` does not apply to this rule.
+ * *in each context the goal has recent data in* (the last `MASTERY_RECENT_DAYS` before its latest
+ * point), and the functional context — the classroom or one of the goal's linked routines
+ * (`inLinkedRoutine`) — must be one of them: a skill shown only in the therapy room is not yet
+ * functional. So a goal with data in one setting is mastered on the criterion met there if that
+ * setting is the classroom or its linked routine (a goal served only by push-in is mastered on
+ * its classroom data alone), and a goal with data in both the therapy room and the classroom or
+ * routine must meet the criterion in both. `minSettings` does not apply to this rule.
  *
  * Without `requireClassroom` (a rule the team wrote): the last `consecutiveSessions` distinct
  * session dates, every point in them at criterion, spanning at least `minSettings` settings.
@@ -287,12 +309,12 @@ export function masteryMet(
 ): boolean {
   const { consecutiveSessions, minSettings, requireClassroom } = goal.masteryRule;
   if (requireClassroom) {
-    const settings = recentSettings(points);
-    if (!settings.includes('classroom')) return false;
-    return settings.every((setting) =>
+    const contexts = recentMasteryContexts(points);
+    if (!contexts.includes('functional')) return false;
+    return contexts.every((context) =>
       criterionRun(
         goal,
-        points.filter((p) => p.setting === setting),
+        points.filter((p) => masteryContext(p) === context),
         consecutiveSessions,
       ),
     );

@@ -9,6 +9,7 @@ import {
   rate,
   STUDENTS,
   show,
+  strataCoverage,
   strataRun,
 } from './compare-validation';
 
@@ -71,6 +72,15 @@ describe(`outcomes validation on realistic districts (${N} × ${STUDENTS} studen
       `strata, no planted difference: ${meanCompared.toFixed(1)} stratum differences per district; family-wise false claims ${show(any)}`,
     );
     expect(rate(any)).toBeLessThanOrEqual(0.1);
+  }, 120_000);
+
+  it('strata: each discipline × domain interval covers its stratum estimand in ≥ 90%', () => {
+    const { covered, claimed } = strataCoverage({ ...REALISTIC, effect: EFFECT }, N, 50_000);
+    console.log(
+      `strata, planted ${EFFECT}/week: discipline × domain intervals (two-way robust) cover the stratum estimand in ${show(covered)}; claimed after Holm in ${show(claimed)}`,
+    );
+    expect(covered.n).toBeGreaterThan(0);
+    expect(rate(covered)).toBeGreaterThanOrEqual(0.9);
   }, 120_000);
 });
 

@@ -151,6 +151,45 @@ export function strataRun(
 }
 
 /**
+ * Coverage of each discipline × domain stratum's push-in − pull-out interval (classroom and
+ * therapy room): the estimand is that stratum's point estimate in one very large district.
+ */
+export function strataCoverage(
+  district: Omit<RealisticOptions, 'seed' | 'students'>,
+  districts: number,
+  firstSeed: number,
+) {
+  const big = compareModels(
+    realisticDistrict({ students: 3000, therapistsPerDiscipline: 120, seed: 424_242, ...district }),
+    { replicates: 2, strataOutcomes: ['classroom', 'therapy_room'] },
+  );
+  const truth = new Map<string, number>();
+  for (const s of big.strata)
+    if (s.dimension === 'discipline_domain')
+      for (const [o, c] of Object.entries(s.outcomes))
+        if (c?.pushInMinusPullOut.estimate != null)
+          truth.set(`${s.key}|${o}`, c.pushInMinusPullOut.estimate);
+  const covered: Rate = { k: 0, n: 0 };
+  const claimed: Rate = { k: 0, n: 0 };
+  for (let i = 0; i < districts; i++) {
+    const r = run(district, firstSeed + i, { strata: true });
+    for (const s of r.strata) {
+      if (s.dimension !== 'discipline_domain') continue;
+      for (const [o, c] of Object.entries(s.outcomes)) {
+        const d = c?.pushInMinusPullOut;
+        const t = truth.get(`${s.key}|${o}`);
+        if (!d || d.low === null || d.high === null || t === undefined) continue;
+        covered.n++;
+        claimed.n++;
+        if (d.low <= t && t <= d.high) covered.k++;
+        if (d.claimed) claimed.k++;
+      }
+    }
+  }
+  return { covered, claimed };
+}
+
+/**
  * Realistic districts with random assignment (each therapist prefers a model, therapist and
  * student effects independent of it): everything but confounding.
  */

@@ -10,6 +10,7 @@ import {
   holm,
   nap,
   seededRandom,
+  tTwoSidedP,
 } from '../src/compare/index';
 import { expandedAlpha, groupedOlsSlope, tQuantile } from '../src/compare/stats';
 import { addDays } from '../src/dates';
@@ -503,6 +504,38 @@ describe('multiplicity and resampling', () => {
     expect(adj[2]).toBeCloseTo(0.09, 12);
     expect(adj[1]).toBeCloseTo(0.09, 12); // monotone: not below the smaller p's adjusted value
     expect(adj[3]).toBeCloseTo(0.2, 12);
+  });
+
+  it('a t statistic at the 97.5% quantile has a two-sided p of 5%', () => {
+    for (const df of [4, 10, 30]) expect(tTwoSidedP(tQuantile(0.975, df), df)).toBeCloseTo(0.05, 6);
+    expect(tTwoSidedP(0, 10)).toBe(1);
+    expect(tTwoSidedP(Number.POSITIVE_INFINITY, 10)).toBe(0);
+  });
+
+  it('stratum differences get the robust t interval; headline rows keep the bootstrap', () => {
+    const goals = district([
+      { model: 'push_in', roi: 0.03, n: 12 },
+      { model: 'pull_out', roi: 0.01, n: 12 },
+    ]);
+    const r = compareModels({ goals }, { replicates: 300, seed: 2, strataOutcomes: ['all'] });
+    expect(r.method.strataInterval).toMatch(/cluster-robust/);
+    const bootstrap = compareModels(
+      { goals },
+      { replicates: 300, seed: 2, strataOutcomes: ['all'], strataInterval: 'bootstrap' },
+    );
+    expect(bootstrap.method.strataInterval).toBe('as the headline rows');
+    // The headline rows are the pigeonhole bootstrap's either way.
+    expect(r.classroom).toEqual(bootstrap.classroom);
+    const diffs = r.strata.flatMap((s) =>
+      s.outcomes.all && s.outcomes.all.pushInMinusPullOut.p !== null
+        ? [s.outcomes.all.pushInMinusPullOut]
+        : [],
+    );
+    expect(diffs.length).toBeGreaterThan(0);
+    for (const d of diffs) {
+      // Symmetric about the estimate, as a t interval is.
+      expect(d.estimate! - d.low!).toBeCloseTo(d.high! - d.estimate!, 10);
+    }
   });
 
   it('resamples factors, not atoms: atoms sharing every level move together', () => {

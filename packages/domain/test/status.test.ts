@@ -135,6 +135,61 @@ describe('masteryMet', () => {
     expect(masteryMet(goal, [miss(0), c(1), c(2), c(3), hit(1), hit(2), hit(3)])).toBe(true);
   });
 
+  it("counts data taken in the goal's linked routine like classroom data", () => {
+    const r = (d: number, setting: ProgressPoint['setting'] = 'other') => ({
+      ...hit(d, setting),
+      inLinkedRoutine: true,
+    });
+    const rMiss = (d: number) => ({ ...miss(d, 'other'), inLinkedRoutine: true });
+    // Data in one setting, the linked routine (lunch, recess…): the criterion met there suffices.
+    expect(masteryMet(goal, [r(1), r(2), r(3)])).toBe(true);
+    expect(masteryMet(goal, [r(1), r(2), rMiss(3)])).toBe(false);
+    // The same points outside a linked routine ("other" setting alone) are not functional.
+    expect(masteryMet(goal, [hit(1, 'other'), hit(2, 'other'), hit(3, 'other')])).toBe(false);
+    // Classroom and linked routine are one context: sessions add up across them.
+    expect(masteryMet(goal, [hit(1, 'classroom'), r(2), hit(3, 'classroom')])).toBe(true);
+    // A pull-out session during a linked routine counts as functional, not therapy room.
+    expect(
+      masteryMet(goal, [r(1, 'therapy_room'), r(2, 'therapy_room'), r(3, 'therapy_room')]),
+    ).toBe(true);
+    // With therapy-room data too, both must meet the criterion.
+    expect(masteryMet(goal, [r(1), r(2), r(3), miss(2), hit(3)])).toBe(false);
+    expect(masteryMet(goal, [r(1), r(2), r(3), hit(1), hit(2), hit(3)])).toBe(true);
+  });
+
+  it('property: marking points as taken in a linked routine never un-masters a goal, and a goal with only linked-routine data is mastered exactly when its last sessions meet the criterion', () => {
+    const pointArb = fc.record({
+      d: fc.integer({ min: 0, max: 60 }),
+      pass: fc.boolean(),
+      setting: fc.constantFrom('classroom', 'therapy_room', 'other') as fc.Arbitrary<
+        ProgressPoint['setting']
+      >,
+      routine: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(pointArb, { maxLength: 14 }), (raw) => {
+        const pts = raw.map((p) => (p.pass ? hit(p.d, p.setting) : miss(p.d, p.setting)));
+        const withRoutine = raw.map((p, i) => ({ ...pts[i]!, inLinkedRoutine: p.routine }));
+        // Functional data only: moving non-classroom points into a routine can only help.
+        const onlyRoom = pts.filter((p) => p.setting !== 'therapy_room');
+        if (masteryMet(goal, onlyRoom))
+          expect(
+            masteryMet(
+              goal,
+              onlyRoom.map((p) => ({ ...p, inLinkedRoutine: true })),
+            ),
+          ).toBe(true);
+        const routineOnly = withRoutine.map((p) => ({ ...p, inLinkedRoutine: true }));
+        const dates = [...new Set(routineOnly.map((p) => p.date))].sort();
+        const last = dates.slice(-3);
+        const expected =
+          dates.length >= 3 &&
+          routineOnly.filter((p) => last.includes(p.date)).every((p) => p.raw >= 80);
+        expect(masteryMet(goal, routineOnly)).toBe(expected);
+      }),
+    );
+  });
+
   it('forgets a setting with no data in the last eight weeks', () => {
     const c = (d: number) => hit(d, 'classroom');
     // Pull-out at first (missing), then push-in only for more than eight weeks.

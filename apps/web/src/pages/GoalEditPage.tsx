@@ -532,9 +532,9 @@ function GoalForm({
             Including the classroom
           </label>
           <p className="small muted">
-            With the classroom required, the criterion must be met in the classroom and, if the goal
-            has therapy-room data in the last eight weeks, there too: classroom data alone (push-in)
-            is enough.
+            With the classroom required, the criterion must be met in the classroom or one of the
+            goal's linked routines and, if the goal has therapy-room data in the last eight weeks,
+            there too: classroom or linked-routine data alone (push-in) is enough.
           </p>
         </fieldset>
       </section>

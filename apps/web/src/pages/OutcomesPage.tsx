@@ -418,7 +418,9 @@ function Report({
       <span className="stacked">
         <Link to={epLink({ model, outcome })}>{f(e.estimate)}</Link>
         <span className="muted small nowrap">
-          {interval(e.low, e.high, f)} · {e.students} students, {e.n}
+          {interval(e.low, e.high, f)} · {e.students} students,{' '}
+          {/* GAS credits goal-periods by time under a model: a fractional count. */}
+          {Number.isInteger(e.n) ? e.n : e.n.toFixed(1)}
         </span>
       </span>
     );
@@ -538,6 +540,13 @@ function Report({
           therapist&apos;s students share that therapist&apos;s skill and habits. They describe what
           a district with similar students and therapists could show, and assume the episodes are
           otherwise comparable — read the confounders above.
+        </p>
+        <p>
+          <strong>Assumptions.</strong> Models are not assigned at random, so the figures describe
+          the episodes as they were served, not what a model would cause. Within a setting, push-in
+          and pull-out episodes are taken to be comparable apart from the differences flagged above;
+          a rate is a straight line within its episode, and a score at the target cannot rise.
+          Goal-attainment scores are compared within a setting too (below).
         </p>
         <p>
           {r.counts.students} students, {r.counts.goals} goals, {r.counts.episodes} episodes,{' '}
@@ -742,32 +751,70 @@ function Report({
       <section className="outcomes-card" aria-labelledby="gas-h">
         <h2 id="gas-h">Goal-attainment score at reporting periods</h2>
         <p className="muted small">
-          A period&apos;s score is credited to each model in proportion to the days of the period
-          the goal spent under it.
+          Measured in each setting apart: for every goal and finalised period, how far that
+          setting&apos;s last three points sit from the aim line (the median, each point held to the
+          aim line on its own date), banded like the report&apos;s score (within 10 points 0; 10 to
+          25 points ±1; more ±2). A setting with no point in the period scores nothing. Classroom
+          scores are compared with classroom scores, so push-in goals, measured in the classroom,
+          are not set against therapy-room levels. A period&apos;s score is credited to each model
+          in proportion to the days of the period the goal spent under it.
         </p>
         {r.gas.periods.length === 0 ? (
           <p className="muted">No finalised progress reports in these filters yet.</p>
         ) : (
-          <table className="data-table data-table--compact">
-            <thead>
-              <tr>
-                <th scope="col">Period ending</th>
-                {modelHeaders}
-              </tr>
-            </thead>
-            <tbody>
-              <tr>
-                <th scope="row">All periods</th>
-                {comparisonRows(r.gas.pooled, 'all', gasFmt)}
-              </tr>
-              {r.gas.periods.map((p) => (
-                <tr key={p.periodId}>
-                  <th scope="row">{formatDate(p.periodEnd)}</th>
-                  {comparisonRows(p.comparison, 'all', gasFmt)}
+          <>
+            <table className="data-table data-table--compact">
+              <caption className="visually-hidden">
+                Goal-attainment score per setting, all periods
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Measured in</th>
+                  {modelHeaders}
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                <tr>
+                  <th scope="row">Classroom</th>
+                  {comparisonRows(r.gas.bySetting.classroom, 'classroom', gasFmt)}
+                </tr>
+                <tr>
+                  <th scope="row">Therapy room</th>
+                  {comparisonRows(r.gas.bySetting.therapy_room, 'therapy_room', gasFmt)}
+                </tr>
+              </tbody>
+            </table>
+            <h3>As reported</h3>
+            <p className="muted small">
+              The scores on the progress reports take the level from the last three points in any
+              setting. Classroom levels usually sit below therapy-room ones, so these favour the
+              model measured in the therapy room: read them as reported, and compare models on the
+              rows above.
+            </p>
+            <table className="data-table data-table--compact">
+              <caption className="visually-hidden">
+                Goal-attainment score as reported, per period
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Period ending</th>
+                  {modelHeaders}
+                </tr>
+              </thead>
+              <tbody>
+                <tr>
+                  <th scope="row">All periods</th>
+                  {comparisonRows(r.gas.pooled, 'all', gasFmt)}
+                </tr>
+                {r.gas.periods.map((p) => (
+                  <tr key={p.periodId}>
+                    <th scope="row">{formatDate(p.periodEnd)}</th>
+                    {comparisonRows(p.comparison, 'all', gasFmt)}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
         )}
       </section>
 
@@ -792,7 +839,9 @@ function Report({
         />
         <p className="muted small">
           Many strata are compared at once, so some would show a difference by chance: a difference
-          is claimed only after the {r.method.strataCorrection}.
+          is claimed only after the {r.method.strataCorrection}. Intervals here:{' '}
+          {r.method.strataInterval}. A stratum holds few therapists, so a real difference is often
+          not claimed: read the interval, and an absent claim as no evidence either way.
         </p>
         <table className="data-table data-table--compact outcomes-strata">
           <caption className="visually-hidden">Strata by {DIMENSION_LABEL[dimension]}</caption>

@@ -92,7 +92,7 @@ export async function runComparisonJob(job: ComparisonJob): Promise<ComparisonJo
   const episodes = buildEpisodesFromColumns(filtered.columns);
   meter.sample();
   const report = compareModels(
-    { goals: filtered.columns.goals, gas: filtered.gas, episodes },
+    { goals: filtered.columns.goals, gas: filtered.gas, episodes, columns: filtered.columns },
     { minStudents: job.minStudents, replicates: job.replicates ?? 2000, seed: job.seed ?? 1 },
   );
   meter.sample();

@@ -19,6 +19,7 @@ import * as m_2026_11_30_s_billing from './2026_11_30_s_billing';
 import * as m_2026_11_30_t_probe_keys from './2026_11_30_t_probe_keys';
 import * as m_2026_11_30_w_single_sign_on from './2026_11_30_w_single_sign_on';
 import * as m_2026_11_30_z_family_language from './2026_11_30_z_family_language';
+import * as m_2026_11_30_za_mastery_routines from './2026_11_30_za_mastery_routines';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_t_probe_keys': m_2026_11_30_t_probe_keys,
   '2026_11_30_w_single_sign_on': m_2026_11_30_w_single_sign_on,
   '2026_11_30_z_family_language': m_2026_11_30_z_family_language,
+  '2026_11_30_za_mastery_routines': m_2026_11_30_za_mastery_routines,
 };

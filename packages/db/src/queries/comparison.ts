@@ -42,6 +42,7 @@ export interface ComparisonRows {
     | 'target'
     | 'direction'
     | 'start_date'
+    | 'target_date'
     | 'current_model'
   >;
   student: Rows<'student', 'id' | 'grade' | 'school_id'>;
@@ -162,6 +163,7 @@ export function assembleComparisonInput(
         String(r.decided_at).slice(0, 10),
       ),
       ...(asOf ? { asOf } : {}),
+      aimLine: { startDate: g.start_date, targetDate: g.target_date },
     });
   }
   const gas: GasScore[] = (rows.gas ?? []).map((r) => ({
@@ -262,6 +264,7 @@ async function loadComparisonRows(
           'target',
           'direction',
           'start_date',
+          'target_date',
           'current_model',
         ])
         .where('district_id', '=', d)

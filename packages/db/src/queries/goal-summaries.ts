@@ -14,14 +14,17 @@ import {
 } from '@carryover/domain';
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database, Goal, Observation } from '../schema';
-import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
+import { inLinkedRoutine, OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
 // Per-goal summaries (docs/architecture.md, "Per-goal summaries"): each goal's progress reduced
 // from all its observations, kept in `goal_summary` by every write that changes the goal or its
 // observations, inside that write's transaction. Pages read one row per goal instead of every
 // observation; `progressOn` (@carryover/domain) finishes the date-dependent status at read time.
 
-export type ObservationPoint = Pick<Observation, (typeof OBSERVATION_POINT_COLUMNS)[number]>;
+export type ObservationPoint = Pick<Observation, (typeof OBSERVATION_POINT_COLUMNS)[number]> & {
+  /** From `inLinkedRoutine`: 1/true when taken during one of the goal's linked routines. */
+  in_linked_routine?: number | boolean | null;
+};
 
 /** Goals are summarised this many at a time when a whole district is (re)built. */
 const REBUILD_BATCH = 500;
@@ -46,7 +49,10 @@ export function goalSpecOf(goal: Goal): GoalSpec {
   };
 }
 
-/** A stored observation as a progress point; a late entry (`late_entry` = 1) is marked as one. */
+/**
+ * A stored observation as a progress point; a late entry (`late_entry` = 1) is marked as one, and
+ * so is one taken in a linked routine (`in_linked_routine`, SQLite 1, Postgres true).
+ */
 export function pointOf(
   spec: GoalSpec,
   o: ObservationPoint & { late_entry?: number | null },
@@ -64,6 +70,7 @@ export function pointOf(
     rubricScore: o.rubric_score,
   });
   if (point && Number(o.late_entry ?? 0) === 1) point.late = true;
+  if (point && Number(o.in_linked_routine ?? 0) === 1) point.inLinkedRoutine = true;
   return point;
 }
 
@@ -89,6 +96,7 @@ export async function observationsOfGoals(
   return db
     .selectFrom('observation')
     .select(OBSERVATION_POINT_COLUMNS)
+    .select(inLinkedRoutine)
     .where('district_id', '=', districtId)
     .where('goal_id', 'in', [...goalIds])
     .orderBy('goal_id')

@@ -190,6 +190,8 @@ export async function replaceGoalRoutines(
       )
       .execute();
   }
+  // Data taken in a linked routine count toward mastery, so the links enter the summary.
+  await refreshGoalSummaries(trx, districtId, [goalId]);
 }
 
 export async function insertPhaseChange(

@@ -1,3 +1,6 @@
+import type { ExpressionBuilder } from 'kysely';
+import type { Database } from '../schema';
+
 /** What the progress math reads of an observation: its goal, when and where, and its values. */
 export const OBSERVATION_POINT_COLUMNS = [
   'goal_id',
@@ -12,3 +15,26 @@ export const OBSERVATION_POINT_COLUMNS = [
   'seconds',
   'rubric_score',
 ] as const;
+
+/**
+ * Whether the observation was taken in a session during one of its goal's linked routines
+ * (1/true) or not: such data count with the classroom's for mastery (`masteryMet`). Select it
+ * beside `OBSERVATION_POINT_COLUMNS` from `observation` (unaliased); `pointOf` reads it.
+ */
+export function inLinkedRoutine(eb: ExpressionBuilder<Database, 'observation'>) {
+  return eb
+    .exists(
+      eb
+        .selectFrom('therapy_session as linked_session')
+        .innerJoin('goal_routine as linked_goal_routine', (j) =>
+          j
+            .onRef('linked_goal_routine.district_id', '=', 'linked_session.district_id')
+            .onRef('linked_goal_routine.routine_id', '=', 'linked_session.routine_id'),
+        )
+        .select(eb.lit(1).as('one'))
+        .whereRef('linked_session.district_id', '=', 'observation.district_id')
+        .whereRef('linked_session.id', '=', 'observation.session_id')
+        .whereRef('linked_goal_routine.goal_id', '=', 'observation.goal_id'),
+    )
+    .as('in_linked_routine');
+}

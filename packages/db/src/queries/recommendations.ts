@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
 import { goalRoutinesWithClassroom, routinesWithClassroom, studentList } from './joins';
-import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
+import { inLinkedRoutine, OBSERVATION_POINT_COLUMNS } from './observation-columns';
 import { type ScopeViewer, scopedStudentIds } from './scope';
 
 // What the recommendation rules read (issue 7): per goal its spec, observations, linked
@@ -45,6 +45,7 @@ export async function loadRecommendationInputs(
   const observations = await db
     .selectFrom('observation')
     .select(OBSERVATION_POINT_COLUMNS)
+    .select(inLinkedRoutine)
     .where('district_id', '=', d)
     .where('goal_id', 'in', goalIds())
     .orderBy('goal_id')

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
 import { goalSummariesOf } from './goal-summaries';
 import { goalRoutinesWithClassroom, studentsWithPlaces } from './joins';
-import { OBSERVATION_POINT_COLUMNS } from './observation-columns';
+import { inLinkedRoutine, OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
 // One student's record. Callers check scope first; every query is still bounded by district.
 
@@ -79,6 +79,7 @@ export async function loadStudentDetail(
   const observations = await db
     .selectFrom('observation')
     .select([...OBSERVATION_POINT_COLUMNS, 'late_entry'])
+    .select(inLinkedRoutine)
     .where('district_id', '=', districtId)
     .where('student_id', '=', studentId)
     .orderBy('goal_id')

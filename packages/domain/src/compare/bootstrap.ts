@@ -73,6 +73,8 @@ export interface Interval {
   high: number;
   /** Replicates in which the statistic was defined (it can be undefined, e.g. no push-in drawn). */
   replicates: number;
+  /** Standard deviation of the defined replicates (the bootstrap standard error). */
+  sd: number;
   /**
    * Two-sided bootstrap p-value for "the statistic is 0": the smallest (1 − level) at which the
    * interval (expanded alike) would exclude 0. Used for multiplicity control (Holm).
@@ -177,11 +179,17 @@ export function clusterBootstrap(
     let below = 0;
     for (let b = 0; b < m; b++) below += sorted[b]! < 0 ? 1 : sorted[b] === 0 ? 0.5 : 0;
     const tail = Math.min(below, m - below) / m;
+    let sum = 0;
+    for (let b = 0; b < m; b++) sum += sorted[b]!;
+    const mean = sum / m;
+    let ss = 0;
+    for (let b = 0; b < m; b++) ss += (sorted[b]! - mean) ** 2;
     const n = options.clusters ? options.clusters[j]! : Number.POSITIVE_INFINITY;
     return {
       low: quantileSorted(sorted, m, alpha),
       high: quantileSorted(sorted, m, 1 - alpha),
       replicates: m,
+      sd: Math.sqrt(ss / (m - 1)),
       p: pValue(tail, n),
     };
   });

@@ -7,8 +7,16 @@ import {
   type ResampleFactor,
   type Statistic,
 } from './bootstrap';
-import { buildEpisodes, DEFAULT_BASELINE_DAYS, DEFAULT_MIN_WEEKS, gradeBand } from './episodes';
-import { solveLinear } from './stats';
+import {
+  buildEpisodesFromColumns,
+  type ComparisonColumns,
+  comparisonColumns,
+  DEFAULT_BASELINE_DAYS,
+  DEFAULT_MIN_WEEKS,
+  gradeBand,
+} from './episodes';
+import { GAS_SETTINGS, type GasSetting, goalScores, settingGas } from './gas';
+import { solveLinear, tQuantile } from './stats';
 import type {
   ComparisonGoal,
   Episode,
@@ -58,6 +66,16 @@ export interface ComparisonOptions extends EpisodeOptions {
   /** Multiplicity control over every stratum difference. Default 'holm'. */
   strataCorrection?: 'holm' | 'none';
   /**
+   * How a stratum difference's interval is made under two-way clustering. 'robust' (default):
+   * a two-way cluster-robust standard error, the student- plus the therapist-clustered
+   * bootstrap variance minus the goal-level one (Cameron, Gelbach and Miller's combination),
+   * with a t interval on the fewer clusters less one. The pigeonhole bootstrap counts goal-level
+   * noise through both factors, so its intervals are about twice as wide; with Holm over every
+   * stratum that left a stratum almost no power. 'bootstrap': the pigeonhole interval, as the
+   * headline rows use.
+   */
+  strataInterval?: 'robust' | 'bootstrap';
+  /**
    * 'expanded_percentile' (default): percentile intervals widened for the number of clusters
    * behind each figure (Hesterberg's expanded percentile). 'percentile': plain.
    */
@@ -69,6 +87,12 @@ export interface ComparisonInput {
   gas?: readonly GasScore[];
   /** Prebuilt episodes (from `buildEpisodes(goals)`); built here when absent. */
   episodes?: EpisodeSet;
+  /**
+   * The goals' points as columns (`comparisonColumns(goals)`, or the loader's), for GAS per
+   * setting. Built from `goals` when absent and `episodes` is too; with prebuilt episodes and
+   * no columns, GAS per setting is not computed.
+   */
+  columns?: ComparisonColumns;
 }
 
 export interface Estimate {
@@ -186,6 +210,8 @@ export interface ComparisonReport {
     interval: string;
     clustering: Clustering;
     strataCorrection: string;
+    /** How stratum differences' intervals are made (`strataInterval`). */
+    strataInterval: string;
   };
   counts: {
     students: number;
@@ -243,8 +269,16 @@ export interface ComparisonReport {
    * goal-period credited to the models in proportion to its days under each.
    */
   gas: {
+    /** The reported GAS (level from the last three points in any setting), per period. */
     periods: { periodId: string; periodEnd: string; comparison: ModelComparison }[];
+    /** The reported GAS over every period: pools settings, so it favours the room-measured. */
     pooled: ModelComparison;
+    /**
+     * GAS per setting over every period (`settingGas`): each goal-period's level from that
+     * setting's own points, against the aim line, credited to models by time like the rest. The
+     * like-for-like GAS: classroom against classroom, therapy room against therapy room.
+     */
+    bySetting: Record<GasSetting, ModelComparison>;
   };
 }
 
@@ -274,6 +308,20 @@ function modelDays(goal: ComparisonGoal, from: number, to: number): Map<ServiceM
   }
   if (to >= cursor) out.set(model, (out.get(model) ?? 0) + (to - cursor + 1));
   return out;
+}
+
+/** Two-sided p-value of a t statistic on `df` degrees of freedom (bisection on `tQuantile`). */
+export function tTwoSidedP(t: number, df: number): number {
+  if (!(t > 0)) return 1;
+  if (!Number.isFinite(t)) return 0;
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (tQuantile(1 - mid / 2, df) > t) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }
 
 /** Holm's step-down adjustment: adjusted p-values in the input order. */
@@ -306,7 +354,8 @@ export function compareModels(
   const clustering = options.clustering ?? 'student_therapist';
   const correction = options.strataCorrection ?? 'holm';
   const strataOutcomes = options.strataOutcomes ?? ['classroom', 'therapy_room'];
-  const built = input.episodes ?? buildEpisodes(input.goals, options);
+  const columns = input.columns ?? (input.episodes ? undefined : comparisonColumns(input.goals));
+  const built = input.episodes ?? buildEpisodesFromColumns(columns!, options);
   // Fixed orders, so the report depends on the data and the seed, never on row order.
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const set: EpisodeSet = {
@@ -444,7 +493,9 @@ export function compareModels(
         return `too few therapists deliver ${modelName[m]} to compare (${therapistsIn(`${prefix}|${m}`)}; at least ${therapistFloor})`;
     return undefined;
   };
-  const plan = (prefix: string): Pending => {
+  /** Stratum differences (stat index), for the robust interval. */
+  const strataDiffs: number[] = [];
+  const plan = (prefix: string, stratum = false): Pending => {
     const ids = {} as Record<ServiceModel, number | null>;
     for (const m of serviceModels)
       ids[m] = enough(`${prefix}|${m}`)
@@ -461,6 +512,7 @@ export function compareModels(
             Math.min(clustersIn(`${prefix}|push_in`), clustersIn(`${prefix}|pull_out`)),
           )
         : null;
+    if (stratum && diff !== null) strataDiffs.push(diff);
     return () => {
       const byModel = {} as Record<ServiceModel, Estimate>;
       for (const m of serviceModels) byModel[m] = estimate(`${prefix}|${m}`, ids[m]);
@@ -556,7 +608,7 @@ export function compareModels(
     const colon = name.indexOf(':');
     const dim = name.slice(0, colon) as StratumDimension;
     const plans: Partial<Record<Outcome, Pending>> = {};
-    for (const o of strataOutcomes) plans[o] = plan(`roi|${name}|${o}`);
+    for (const o of strataOutcomes) plans[o] = plan(`roi|${name}|${o}`, true);
     strataPlans.push({ dim, key: name.slice(colon + 1), plans });
   }
 
@@ -597,6 +649,8 @@ export function compareModels(
 
   // --- GAS: a period's score credited to each model in proportion to its days in the period.
   const gasPeriods = new Map<string, string>();
+  const columnOf = columns && new Map(columns.goals.map((g, i) => [g.id, i]));
+  const scoresOf = new Map<string, ReturnType<typeof goalScores>>();
   let prevGoal = '';
   let prevEnd = Number.NEGATIVE_INFINITY;
   for (const g of gasScores) {
@@ -618,6 +672,20 @@ export function compareModels(
       addRatio(`gas|${g.periodId}|${model}`, at, g.score, d / total);
       addRatio(`gas|*|${model}`, at, g.score, d / total);
     }
+    const columnIndex = columnOf?.get(g.goalId);
+    if (columns && goal.aimLine && columnIndex !== undefined) {
+      let scores = scoresOf.get(g.goalId);
+      if (!scores) {
+        scores = goalScores(columns, columnIndex);
+        scoresOf.set(g.goalId, scores);
+      }
+      for (const setting of GAS_SETTINGS) {
+        const v = settingGas(scores, goal.aimLine, setting, start, end);
+        if (v === null) continue;
+        for (const [model, d] of days)
+          if (d > 0) addRatio(`gas-setting|${setting}|${model}`, at, v, d / total);
+      }
+    }
     if (!gasPeriods.has(g.periodId) || gasPeriods.get(g.periodId)! < g.periodEnd)
       gasPeriods.set(g.periodId, g.periodEnd);
   }
@@ -625,6 +693,10 @@ export function compareModels(
     .sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
     .map(([periodId, periodEnd]) => ({ periodId, periodEnd, plan: plan(`gas|${periodId}`) }));
   const gasPooled = plan('gas|*');
+  const gasBySetting = {
+    classroom: plan('gas-setting|classroom'),
+    therapy_room: plan('gas-setting|therapy_room'),
+  };
 
   // --- Adjusted estimate (shares the main bootstrap).
   const adj = adjustedDesign(episodes, floor);
@@ -649,7 +721,8 @@ export function compareModels(
               { of: studentLevel, levels: studentIds.size },
               { of: therapistLevel, levels: therapistIds.size },
             ];
-  result = clusterBootstrap(sums.compile(nAtoms), stats, {
+  const compiled = sums.compile(nAtoms);
+  result = clusterBootstrap(compiled, stats, {
     replicates: B,
     seed,
     stream: 1,
@@ -657,6 +730,44 @@ export function compareModels(
     ...(expanded ? { clusters: statClusters } : {}),
     ...(factors.length ? { factors } : {}),
   });
+  const robustStrata =
+    (options.strataInterval ?? 'robust') === 'robust' &&
+    clustering === 'student_therapist' &&
+    strataDiffs.length > 0;
+  if (robustStrata) {
+    // Two-way cluster-robust standard errors for the stratum differences: V = V_student +
+    // V_therapist − V_goal, each from a one-way bootstrap of those statistics (a standard error
+    // needs far fewer replicates than a percentile tail), never below either one-way variance.
+    const sub = strataDiffs.map((i) => stats[i]!);
+    const reps = Math.max(100, Math.round(B / 10));
+    const variances = (stream: number, f: ResampleFactor[]) =>
+      clusterBootstrap(compiled, sub, {
+        replicates: reps,
+        seed,
+        stream,
+        level,
+        ...(f.length ? { factors: f } : {}),
+      }).intervals.map((iv) => (iv ? iv.sd ** 2 : Number.NaN));
+    const vS = variances(2, [{ of: studentLevel, levels: studentIds.size }]);
+    const vT = variances(3, [{ of: therapistLevel, levels: therapistIds.size }]);
+    const vG = variances(4, []);
+    strataDiffs.forEach((idx, k) => {
+      const v = Math.max(vS[k]! + vT[k]! - vG[k]!, vS[k]!, vT[k]!);
+      const estimate = result.point[idx]!;
+      const before = result.intervals[idx];
+      if (!before || !Number.isFinite(v) || !Number.isFinite(estimate)) return;
+      const se = Math.sqrt(v);
+      const df = Math.max(1, statClusters[idx]! - 1);
+      const q = tQuantile(1 - (1 - level) / 2, df);
+      result.intervals[idx] = {
+        low: estimate - q * se,
+        high: estimate + q * se,
+        replicates: before.replicates,
+        sd: se,
+        p: tTwoSidedP(se > 0 ? Math.abs(estimate) / se : Number.POSITIVE_INFINITY, df),
+      };
+    });
+  }
 
   const byDirection = new Map<string, ModelSwitch[]>();
   for (const sw of set.switches) {
@@ -730,6 +841,9 @@ export function compareModels(
         correction === 'holm'
           ? `Holm across all ${family.length} stratum differences (family-wise error ≤ ${Math.round(100 * (1 - level))}%)`
           : 'none',
+      strataInterval: robustStrata
+        ? 'two-way cluster-robust standard error (student + therapist − goal bootstrap variances), t interval'
+        : 'as the headline rows',
     },
     counts: {
       students: new Set(episodes.map((e) => e.studentId)).size,
@@ -786,6 +900,10 @@ export function compareModels(
         comparison: p.plan(),
       })),
       pooled: gasPooled(),
+      bySetting: {
+        classroom: gasBySetting.classroom(),
+        therapy_room: gasBySetting.therapy_room(),
+      },
     },
   };
 }

@@ -16,6 +16,7 @@ export {
   gradeBand,
   settingCode,
 } from './episodes';
+export { GAS_SETTINGS, type GasSetting, gasBand, goalScores, settingGas } from './gas';
 export { seededRandom } from './random';
 export { groupedTheilSenSlope, nap, quantileSorted } from './stats';
 export type * from './types';

@@ -41,6 +41,12 @@ export interface ComparisonGoal {
   recommendationDates?: IsoDate[];
   /** Last day data could exist (the data's as-of date). Default: the goal's last observation. */
   asOf?: IsoDate;
+  /**
+   * The goal's aim line: from its IEP start date (score 0) to its target date (score 1), kept
+   * apart from `spec.startDate`, which a date filter moves. GAS per setting measures levels
+   * against it; a goal without it gets no GAS per setting.
+   */
+  aimLine?: { startDate: IsoDate; targetDate: IsoDate };
 }
 
 export interface EpisodeOptions {
