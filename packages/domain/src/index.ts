@@ -1,3 +1,4 @@
+export * from './access-words';
 export * from './billing';
 export * from './caseload-paging';
 export * from './compare/filter';
