@@ -48,6 +48,11 @@ export interface ProgressPoint {
   score: number;
   /** Entered late, into a period whose report was already final (shown as such). */
   late?: boolean;
+  /**
+   * Who recorded it, for the graph's table; a teacher's classroom probe is drawn with its own
+   * marker (generalisation data, not a therapy session). Absent where the math alone reads points.
+   */
+  recordedBy?: { name: string; role: 'therapist' | 'assistant' | 'teacher' };
 }
 
 export interface Line {
