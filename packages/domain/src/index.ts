@@ -1,3 +1,4 @@
+import './messages';
 export * from './access-words';
 export * from './billing';
 export * from './caseload-paging';
@@ -30,3 +31,4 @@ export * from './sso';
 export * from './touch-base';
 export type * from './views';
 export * from './zoned';
+export { humanIssueMessage } from './messages';

@@ -604,7 +604,7 @@ function GoalForm({
         <legend>Classroom routines where this goal is worked on</legend>
         {errors.routineIds && <p className="field__error">{errors.routineIds.join(' ')}</p>}
         {context.routines.length === 0 ? (
-          <p className="muted">No classroom routines are set up for this student's school.</p>
+          <p className="muted">No routines are set up for this student's classroom.</p>
         ) : (
           <div className="routine-grid">
             {context.routines.map((r) => (
