@@ -12,6 +12,7 @@ export * from './queries/export-oneroster';
 export * from './queries/fidelity';
 export * from './queries/fidelity-summaries';
 export * from './queries/goal-summaries';
+export * from './queries/goal-bank';
 export * from './queries/goals';
 export * from './queries/import-oneroster';
 export * from './queries/import-services';
