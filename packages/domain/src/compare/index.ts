@@ -16,6 +16,7 @@ export {
   gradeBand,
   settingCode,
 } from './episodes';
+export { comparisonSummary, strataCsv, stratumWords } from './plain-words';
 export { seededRandom } from './random';
 export { groupedTheilSenSlope, nap, quantileSorted } from './stats';
 export type * from './types';
