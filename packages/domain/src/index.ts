@@ -1,4 +1,6 @@
+// First: every schema's unworded issues get human messages (see messages.ts).
 import './messages';
+
 export * from './access-words';
 export * from './billing';
 export * from './caseload-paging';
@@ -14,6 +16,7 @@ export * from './goal-summary';
 export * from './goals';
 export * from './iep-csv';
 export * from './inputs';
+export { humanIssueMessage } from './messages';
 export * from './model';
 export * from './oneroster';
 export * from './outcomes-inputs';
@@ -31,4 +34,3 @@ export * from './sso';
 export * from './touch-base';
 export type * from './views';
 export * from './zoned';
-export { humanIssueMessage } from './messages';

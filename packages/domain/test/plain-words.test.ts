@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   type ComparisonReport,
-  comparisonSummary,
   compareModels,
+  comparisonSummary,
   type ModelComparison,
   strataCsv,
 } from '../src/compare/index';
