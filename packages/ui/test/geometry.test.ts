@@ -206,6 +206,9 @@ describe('legend', () => {
     expect(new Set(pts.map((p) => p.path)).size).toBe(3);
     const items = legendItems(goal);
     expect(items.filter((i) => i.kind === 'probe').map((i) => i.label)).toEqual([PROBE_LABEL]);
+    expect(graphSummary(goal)).toContain(
+      '1 of the points is a classroom probe recorded by the teacher.',
+    );
     // Its model (consult) adds no shape to the legend: only the therapists' points do.
     expect(items.filter((i) => i.kind === 'model').map((i) => i.key)).toEqual([
       'push_in',

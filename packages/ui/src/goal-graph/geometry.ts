@@ -553,6 +553,12 @@ export function graphSummary(goal: GoalDetail): string {
       `Trend ${pts >= 0 ? 'rising' : 'falling'} ${Math.abs(pts).toFixed(1)} points per week.`,
     );
   }
+  const probes = goal.points.filter(isTeacherProbe).length;
+  if (probes > 0) {
+    parts.push(
+      `${probes} of the points ${probes === 1 ? 'is a classroom probe' : 'are classroom probes'} recorded by the teacher.`,
+    );
+  }
   parts.push(`Aim line reaches the target on ${formatDate(goal.targetDate)}.`);
   if (goal.progress.projectedDate) {
     parts.push(`Projected to reach the target on ${formatDate(goal.progress.projectedDate)}.`);
