@@ -39,6 +39,14 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
       .poll(() => page.locator('.estimate-chart-svg .ec-marker').count(), { timeout: 20_000 })
       .toBeGreaterThan(0);
     expect(await page.locator('.ec-legend li').count()).toBe(5);
+    // A plain summary comes first; the methods wait behind a disclosure.
+    const summary = page.getByRole('region', { name: 'In short' });
+    await expect.poll(() => summary.locator('p').count()).toBe(3);
+    expect(await summary.locator('p').first().textContent()).toMatch(/^In the classroom, /);
+    const method = page.locator('details.outcomes-method');
+    expect(await method.getAttribute('open')).toBeNull();
+    await method.getByText('How this is computed').click();
+    await method.getByText(/Hesterberg/).waitFor();
     // Confounders are shown from the data, and the headline compares within settings only.
     await page.getByRole('heading', { name: 'Confounders in these data' }).waitFor();
     const headline = page.locator('table.outcomes-headline tbody tr th');
@@ -72,31 +80,34 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
     const file = await download;
     // The one CSV writer quotes every field and ends records CRLF; the cells here hold no quotes.
     const text = readFileSync(await file.path(), 'utf8');
-    expect(text.startsWith('"dimension","stratum","setting",')).toBe(true);
+    expect(text.startsWith('"Grouped by","Group","Setting of the data",')).toBe(true);
     const csv = text.replaceAll('"', '').trim().split('\r\n');
     expect(csv[0]).toBe(
-      'dimension,stratum,setting,students,goals,episodes,excluded_episodes,insufficient,' +
-        'push_in_roi,push_in_low,push_in_high,push_in_students,' +
-        'pull_out_roi,pull_out_low,pull_out_high,pull_out_students,' +
-        'consult_roi,consult_low,consult_high,consult_students,' +
-        'split_roi,split_low,split_high,split_students,' +
-        'push_in_minus_pull_out,difference_low,difference_high,difference_claimed_after_holm',
+      'Grouped by,Group,Setting of the data,Students,Goals,Episodes,Episodes left out,Enough data,' +
+        'Push-in: % of gap closed per week,Push-in: interval low,Push-in: interval high,Push-in: students,' +
+        'Pull-out: % of gap closed per week,Pull-out: interval low,Pull-out: interval high,Pull-out: students,' +
+        'Consult: % of gap closed per week,Consult: interval low,Consult: interval high,Consult: students,' +
+        'Split: % of gap closed per week,Split: interval low,Split: interval high,Split: students,' +
+        'Push-in minus pull-out (points per week),Difference: interval low,Difference: interval high,' +
+        'Clear difference (after Holm correction)',
     );
     // Every stratum of the three dimensions, SLP only, classroom lines as the table shows.
     const dataLines = csv.slice(1);
     const byDimension = (d: string) => dataLines.filter((l) => l.startsWith(`${d},`));
     expect(
-      byDimension('discipline_domain').filter((l) => l.split(',')[2] === 'classroom').length,
+      byDimension('Discipline and domain').filter((l) => l.split(',')[2] === 'Classroom').length,
     ).toBe(rows.length);
-    expect(byDimension('grade_band').length).toBeGreaterThan(0);
-    expect(byDimension('school').length).toBeGreaterThan(0);
+    expect(byDimension('Grade band').length).toBeGreaterThan(0);
+    expect(byDimension('School').length).toBeGreaterThan(0);
     expect(dataLines.length).toBe(
-      byDimension('discipline_domain').length +
-        byDimension('grade_band').length +
-        byDimension('school').length,
+      byDimension('Discipline and domain').length +
+        byDimension('Grade band').length +
+        byDimension('School').length,
     );
-    for (const l of byDimension('discipline_domain'))
-      expect(l).toMatch(/^discipline_domain,SLP · /);
+    for (const l of byDimension('Discipline and domain'))
+      expect(l).toMatch(/^Discipline and domain,SLP · /);
+    // Rounded: no rate carries more than one decimal.
+    for (const l of dataLines) expect(l).not.toMatch(/\d\.\d{2,}/);
     expect(consoleErrors).toEqual([]);
     await context.close();
   }, 180_000);

@@ -54,7 +54,8 @@ describe.skipIf(!haveChromium)('browser: admin records', () => {
     expect(access.suggestedFilename()).toMatch(new RegExp(`^access-record-${studentId}-.*\\.csv$`));
     const csv = readFileSync((await access.path())!, 'utf8');
     expect(csv.split('\r\n')[0]).toBe('"when (UTC)","who","role","what","outcome"');
-    expect(csv).toContain('caseload.list');
+    expect(csv).toContain('"caseload list"');
+    expect(csv).not.toContain('caseload.list');
 
     const [whole] = await Promise.all([
       page.waitForEvent('download'),

@@ -5,6 +5,7 @@ import { AdminRecordsPage } from './pages/AdminRecordsPage';
 import { CaseloadPage } from './pages/CaseloadPage';
 import { CosignQueuePage } from './pages/CosignQueuePage';
 import { FidelityPage } from './pages/FidelityPage';
+import { GoalBankPage } from './pages/GoalBankPage';
 import { GoalEditPage } from './pages/GoalEditPage';
 import { HomePage } from './pages/HomePage';
 import { ImportPage } from './pages/ImportPage';
@@ -62,6 +63,7 @@ export function App() {
         <Route path="/admin/people" element={<PeoplePage />} />
         <Route path="/admin/sign-in" element={<SignInSettingsPage />} />
         <Route path="/admin/import" element={<ImportPage />} />
+        <Route path="/admin/goal-bank" element={<GoalBankPage />} />
         <Route path="/account" element={<AccountPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -231,6 +231,11 @@ export function RequireAuth() {
               Import
             </NavLink>
           ),
+          me.data.role === 'admin' && (
+            <NavLink key="goal-bank" to="/admin/goal-bank">
+              Goal bank
+            </NavLink>
+          ),
           <NavLink key="account" to="/account">
             Account
           </NavLink>,

@@ -4,6 +4,7 @@ import { authRouter } from './router/auth';
 import { billingRouter } from './router/billing';
 import { caseloadRouter } from './router/caseload';
 import { fidelityRouter } from './router/fidelity';
+import { goalBankRouter } from './router/goal-bank';
 import { goalsRouter } from './router/goals';
 import { homeRouter } from './router/home';
 import { importsRouter } from './router/imports';
@@ -43,6 +44,7 @@ export const appRouter = createTRPCRouter({
   team: teamRouter,
   modelChanges: modelChangesRouter,
   recommendations: recommendationsRouter,
+  goalBank: goalBankRouter,
   home: homeRouter,
   imports: importsRouter,
 });

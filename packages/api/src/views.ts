@@ -17,6 +17,7 @@ import {
   type IsoDate,
   type MeasurementType,
   masteryRuleWords,
+  type ProgressPoint,
   progressOn,
   type ServiceModel,
   type SessionModel,
@@ -145,11 +146,20 @@ export function studentDetail(data: StudentDetailData, today: IsoDate): StudentD
   const obsByGoal = groupBy(data.observations, (o) => o.goal_id);
   const routinesByGoal = groupBy(data.routines, (r) => r.goal_id);
   const phasesByGoal = groupBy(data.phaseChanges, (p) => p.goal_id);
+  const recorderNames = new Map(data.recorders.map((r) => [r.id, r.name]));
 
   const goals: GoalDetail[] = data.goals.map((goal) => {
     const view = caseloadGoal(goal, data.summaries.get(goal.id), today);
     const spec = goalSpecOf(goal);
-    const points = (obsByGoal.get(goal.id) ?? []).flatMap((o) => pointOf(spec, o) ?? []);
+    const points = (obsByGoal.get(goal.id) ?? []).flatMap((o) => {
+      const point = pointOf(spec, o);
+      if (!point) return [];
+      point.recordedBy = {
+        name: recorderNames.get(o.recorded_by) ?? 'A former staff member',
+        role: o.recorder_role as NonNullable<ProgressPoint['recordedBy']>['role'],
+      };
+      return [point];
+    });
     // A goal follows its own model changes and those of the service it belongs to.
     const modelChanges = data.modelChanges
       .filter(
@@ -169,6 +179,7 @@ export function studentDetail(data: StudentDetailData, today: IsoDate): StudentD
       baseline: goal.baseline,
       target: goal.target,
       unit: unitOf(goal),
+      rubricMax: goal.rubric_max,
       startDate: goal.start_date,
       targetDate: goal.target_date,
       masteryRuleText: masteryRuleWords(spec.masteryRule),

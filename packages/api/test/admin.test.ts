@@ -1,6 +1,6 @@
 import type { Connection } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
-import { PASSWORD_MESSAGES } from '@carryover/domain';
+import { accessActionWords, hasAccessWords, PASSWORD_MESSAGES } from '@carryover/domain';
 import { getErrorShape, type TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appRouter } from '../src/root';
@@ -12,6 +12,16 @@ import { A, as, B, buildFixture, callerFor, emails, openTestDb, silentLogger } f
 // parent may ask for (IDEA §300.613 inspection, §300.614 record of access), each audited.
 
 const targets = await testTargets();
+
+describe('record of access words', () => {
+  it('names every procedure in words, so no procedure name reaches a parent', () => {
+    const unnamed = Object.keys(appRouter._def.procedures).filter((p) => !hasAccessWords(p));
+    expect(unnamed, 'procedures without words in domain/src/access-words.ts').toEqual([]);
+    expect(accessActionWords('caseload.list')).toBe('caseload list');
+    expect(accessActionWords('import.oneroster.ok')).toBe('roster import');
+    expect(accessActionWords('auth.signIn.throttled')).toBe('sign-in (refused: too many tries)');
+  });
+});
 
 const fieldErrorsOf = (error: unknown) =>
   getErrorShape({
@@ -113,8 +123,10 @@ for (const target of targets) {
       // Every field is quoted; the checks below read the cells without their quotes.
       const lines = file.content.replaceAll('"', '').trim().split('\r\n');
       expect(lines[0]).toBe('when (UTC),who,role,what,outcome');
-      expect(lines).toContainEqual(expect.stringMatching(/,Sam Speech,therapist,student\.get,ok$/));
-      expect(lines).toContainEqual(expect.stringMatching(/,Tara Teacher,teacher,student\.get,ok$/));
+      // What was read is named for a parent, not by the procedure that logged it.
+      expect(lines).toContainEqual(expect.stringMatching(/,Sam Speech,therapist,student page,ok$/));
+      expect(lines).toContainEqual(expect.stringMatching(/,Tara Teacher,teacher,student page,ok$/));
+      expect(file.content).not.toContain('student.get');
       // Only Ava's accesses.
       expect(file.content).not.toContain('Olive Occupational');
 
@@ -126,6 +138,7 @@ for (const target of targets) {
         expect.objectContaining({
           actorName: 'Olive Occupational',
           action: 'student.get',
+          what: 'student page',
           outcome: 'denied',
         }),
       );
@@ -159,7 +172,8 @@ for (const target of targets) {
       expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
       // The CSV carries the same reads; the whole-record export holds no part of the trail.
       const csv = await admin.admin.exportAccessRecord({ studentId: A.students.ava });
-      expect(csv.content).toContain('"Sam Speech","therapist","caseload.list","ok"');
+      expect(csv.content).toContain('"Sam Speech","therapist","caseload list","ok"');
+      expect(csv.content).toContain('"Sam Speech","therapist","service minutes report","ok"');
       const record = JSON.parse(
         (await admin.admin.exportStudentRecord({ studentId: A.students.ava })).content,
       );

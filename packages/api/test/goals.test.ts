@@ -317,5 +317,45 @@ for (const target of targets) {
       expect(err.code).toBe('BAD_REQUEST');
       expect(fieldsOf(err)).toHaveProperty('discipline');
     });
+
+    it("offers the routines of the student's own classroom, telling same-named classrooms apart", async () => {
+      const d = A.district;
+      // Another Room 12 at the same school and grade, with its own teacher and routine.
+      await conn.db
+        .insertInto('classroom')
+        .values({
+          district_id: d,
+          id: 'cls-n2-other',
+          school_id: A.schools.north,
+          teacher_id: A.staff.admin,
+          grade: '2',
+          name: 'Room 12',
+        })
+        .execute();
+      await conn.db
+        .insertInto('routine')
+        .values({
+          district_id: d,
+          id: 'rt-other-arrival',
+          classroom_id: 'cls-n2-other',
+          name: 'arrival',
+          weekdays: '1,2,3,4,5',
+          start_time: '08:05',
+          end_time: '08:25',
+        })
+        .execute();
+      const ot = await as(conn, emails.ot);
+      const before = await ot.goals.formContext({ studentId: A.students.ava });
+      expect(before.routines.map((r) => r.id)).not.toContain('rt-other-arrival');
+      expect(new Set(before.routines.map((r) => r.classroom))).toEqual(new Set(['Room 12']));
+      // Linked once (a goal from before a move): then it shows, and both rooms carry a name.
+      await ot.goals.create(
+        newGoal({ studentId: A.students.ava, routineIds: ['rt-other-arrival'] }),
+      );
+      const after = await ot.goals.formContext({ studentId: A.students.ava });
+      const label = (id: string) => after.routines.find((r) => r.id === id)?.classroom;
+      expect(label(A.routines.arrival)).toBe('Room 12 · Tara Teacher');
+      expect(label('rt-other-arrival')).toBe('Room 12 · Ada Admin');
+    });
   });
 }

@@ -463,6 +463,30 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     tolerate: ['BAD_REQUEST'],
   },
 
+  // The goal bank holds no student data: who writes goals reads it; the admin keeps the district's.
+  'goalBank.list': {
+    access: only({ therapist: 'allow', coordinator: 'allow', admin: 'allow' }),
+    input: () => ({ query: 'arrival' }),
+  },
+  'goalBank.create': {
+    access: only({ admin: 'allow' }),
+    input: (_s, h) => ({
+      discipline: 'OT',
+      domain: 'fine_motor',
+      text: `[Student] will fold a letter in thirds for the mail (${h.unique()}).`,
+      measurementType: 'percent',
+      baseline: 20,
+      target: 80,
+      routines: ['art'],
+    }),
+  },
+  // A guessed template id: NOT_FOUND for the admin (goal-bank.test.ts removes real ones).
+  'goalBank.remove': {
+    access: only({ admin: 'allow' }),
+    input: () => ({ templateId: 'no-such-template' }),
+    tolerate: ['NOT_FOUND'],
+  },
+
   'account.changePassword': {
     access: all('allow'),
     input: (_s, h) => ({

@@ -133,6 +133,53 @@ for (const target of targets) {
       expect(await count('push_in_plan')).toBe(plans);
     });
 
+    it("shows another discipline's recommendations read-only and refuses to act on them", async () => {
+      const ot = await as(conn, emails.ot);
+      const avaSelfCare = (
+        await ot.goals.create({
+          studentId: A.students.ava,
+          discipline: 'OT',
+          domain: 'self_care',
+          text: 'Ava will hang up her coat at arrival with a gestural prompt.',
+          measurementType: 'prompt_level',
+          baseline: 4,
+          target: 1,
+          masteryRule: {},
+          startDate: '2026-03-02',
+          targetDate: '2026-06-01',
+          phase: 'intervention',
+          currentModel: 'pull_out',
+          routineIds: [],
+        })
+      ).id;
+      const slp = await as(conn, emails.slp);
+      const seen = (await slp.recommendations.list({ studentId: A.students.ava })).find(
+        (g) => g.goalId === avaSelfCare,
+      );
+      expect(seen?.recommendations.length).toBeGreaterThan(0);
+      expect(seen?.readOnlyReason).toBe('Read only: the OT therapist decides on OT goals.');
+      const own = (await ot.recommendations.list({ studentId: A.students.ava })).find(
+        (g) => g.goalId === avaSelfCare,
+      );
+      expect(own?.readOnlyReason).toBeNull();
+      const changes = await count('model_change');
+      const decisions = await count('recommendation_decision');
+      const input = {
+        studentId: A.students.ava,
+        goalId: avaSelfCare,
+        rule: seen!.recommendations[0]!.rule,
+      };
+      await expect(slp.recommendations.accept(input)).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        message: 'Read only: the OT therapist decides on OT goals.',
+      });
+      await expect(
+        slp.recommendations.dismiss({ ...input, reason: 'Not mine to decide' }),
+      ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(await count('model_change')).toBe(changes);
+      expect(await count('recommendation_decision')).toBe(decisions);
+    });
+
     it('changes a service to a split of minutes that add up to the mandate', async () => {
       const slp = await as(conn, emails.slp);
       const base = {

@@ -297,6 +297,12 @@ for (const target of targets) {
         recorded_by: A.staff.teacher,
         trials_correct: 7,
       });
+      // On the goal's graph it is the teacher's probe, by name.
+      const slp = await as(conn, emails.slp);
+      const graphed = (await slp.student.get({ studentId: A.students.ava })).goals
+        .find((g) => g.id === A.goals.avaArtic)!
+        .points.filter((p) => p.date === '2026-03-10' && p.recordedBy?.role === 'teacher');
+      expect(graphed.map((p) => [p.raw, p.recordedBy?.name])).toEqual([[70, 'Tara Teacher']]);
       // A goal of another student is a field error.
       const err = await teacher.sessions
         .probe({

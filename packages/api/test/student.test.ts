@@ -47,6 +47,10 @@ for (const target of targets) {
         'classroom',
         'classroom',
       ]);
+      // Each point names who recorded it (the graph's "recorded by" column).
+      expect(artic.points.map((p) => p.recordedBy)).toEqual(
+        Array(3).fill({ name: 'Sam Speech', role: 'therapist' }),
+      );
       expect(artic.progress.status).toBe('on_track');
       expect(artic.unit).toBe('% of trials');
       expect(artic.modelChanges).toEqual([

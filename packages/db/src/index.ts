@@ -11,6 +11,7 @@ export * from './queries/data-version';
 export * from './queries/export-oneroster';
 export * from './queries/fidelity';
 export * from './queries/fidelity-summaries';
+export * from './queries/goal-bank';
 export * from './queries/goal-summaries';
 export * from './queries/goals';
 export * from './queries/import-oneroster';

@@ -609,6 +609,24 @@ export interface BillingExportLineTable {
   units: number;
 }
 
+/** 2026_11_30_zb: a goal-bank template an admin added for their district. */
+export interface GoalTemplateTable {
+  district_id: string;
+  id: string;
+  discipline: string;
+  domain: string;
+  text: string;
+  measurement_type: string;
+  baseline: number;
+  target: number;
+  direction: string | null;
+  rubric_max: number | null;
+  /** JSON array of routine names where push-in practice makes sense. */
+  routines: string;
+  created_by: string;
+  created_at: string;
+}
+
 export interface Database {
   district: DistrictTable;
   school: SchoolTable;
@@ -657,6 +675,7 @@ export interface Database {
   import_run: ImportRunTable;
   billing_export: BillingExportTable;
   billing_export_line: BillingExportLineTable;
+  goal_template: GoalTemplateTable;
 }
 
 export type District = Selectable<DistrictTable>;

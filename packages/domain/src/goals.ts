@@ -117,6 +117,17 @@ function checkGoalFields(v: Checked, ctx: z.RefinementCtx): void {
   }
 }
 
+/**
+ * The measure's checks alone (range per type, direction, target ≠ baseline), for a goal-bank
+ * template: it has no dates of its own.
+ */
+export function checkGoalMeasure(
+  v: Pick<Checked, 'measurementType' | 'baseline' | 'target' | 'direction' | 'rubricMax'>,
+  ctx: z.RefinementCtx,
+): void {
+  checkGoalFields({ ...v, startDate: '2000-01-01', targetDate: '2000-01-02' } as Checked, ctx);
+}
+
 export const GoalCreateInput = GoalFields.extend({ studentId: Id }).superRefine(checkGoalFields);
 export type GoalCreateInput = z.input<typeof GoalCreateInput>;
 

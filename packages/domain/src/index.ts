@@ -1,3 +1,7 @@
+// First: every schema's unworded issues get human messages (see messages.ts).
+import './messages';
+
+export * from './access-words';
 export * from './billing';
 export * from './caseload-paging';
 export * from './compare/filter';
@@ -12,6 +16,7 @@ export * from './goal-summary';
 export * from './goals';
 export * from './iep-csv';
 export * from './inputs';
+export { humanIssueMessage } from './messages';
 export * from './model';
 export * from './oneroster';
 export * from './outcomes-inputs';

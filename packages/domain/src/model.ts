@@ -144,7 +144,7 @@ export type IsoDate = string;
 /** Wall-clock time, `HH:MM`. */
 export const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use HH:MM, 24-hour');
 
-export const Id = z.string().min(1).max(64);
+export const Id = z.string().min(1, 'Choose one').max(64, 'This reference is too long');
 
 /** The version of a record an edit form loaded; a save at an older version is refused. */
 export const ExpectedVersion = z

@@ -53,6 +53,11 @@ export interface ProgressPoint {
    * where the skill is used, so it counts with the classroom for mastery whatever its setting.
    */
   inLinkedRoutine?: boolean;
+  /**
+   * Who recorded it, for the graph's table; a teacher's classroom probe is drawn with its own
+   * marker (generalisation data, not a therapy session). Absent where the math alone reads points.
+   */
+  recordedBy?: { name: string; role: 'therapist' | 'assistant' | 'teacher' };
 }
 
 export interface Line {

@@ -516,3 +516,15 @@ function median(values: number[]): number {
 function sortByDate<T extends { date: IsoDate }>(points: T[]): T[] {
   return [...points].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }
+
+/**
+ * What "projected to meet target" says: `met` once the level is at the target (a projection only
+ * looks forward, so none is drawn), `projected` with a date, else `not_projected`.
+ */
+export function targetOutlook(
+  progress: Pick<GoalProgress, 'level' | 'projectedDate' | 'status'>,
+): 'met' | 'projected' | 'not_projected' {
+  if ((progress.level != null && progress.level >= 1) || progress.status === 'mastered')
+    return 'met';
+  return progress.projectedDate ? 'projected' : 'not_projected';
+}

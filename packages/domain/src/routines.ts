@@ -102,6 +102,9 @@ function checkPlanDates(v: { agreedOn: string; reviewOn: string }, ctx: z.Refine
   }
 }
 
+/** A new push-in plan is reviewed this many days after it is agreed, unless the team says otherwise. */
+export const PLAN_REVIEW_DAYS = 42;
+
 export const PushInPlanSaveInput = PushInPlanFields.extend({
   /** Absent: a new plan. Present: a draft (or agreed plan) being agreed or revised. */
   planId: Id.optional(),
@@ -254,3 +257,24 @@ export const DOMAIN_ROUTINE_MATCH: Record<GoalDomain, readonly string[]> = {
   gross_motor: ['pe', 'recess'],
   mobility: ['arrival', 'lunch', 'dismissal', 'recess'],
 };
+
+/**
+ * A picker's label for each classroom: its name, and where two classrooms in the list share a
+ * name ("Grade 2 · Garcia" for two Garcias), the teacher's full name after it.
+ */
+export function classroomLabels(
+  classrooms: readonly { id: string; name: string; teacherName: string | null }[],
+): Map<string, string> {
+  const byName = new Map<string, Set<string>>();
+  for (const c of classrooms) {
+    const ids = byName.get(c.name) ?? new Set<string>();
+    ids.add(c.id);
+    byName.set(c.name, ids);
+  }
+  const labels = new Map<string, string>();
+  for (const c of classrooms) {
+    const shared = (byName.get(c.name)?.size ?? 0) > 1;
+    labels.set(c.id, shared ? `${c.name} · ${c.teacherName ?? 'no teacher named'}` : c.name);
+  }
+  return labels;
+}

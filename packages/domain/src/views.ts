@@ -94,6 +94,8 @@ export interface GoalDetail extends CaseloadGoal {
   baseline: number;
   target: number;
   unit: string;
+  /** A rubric goal's top score (the y-axis in the goal's own measure). */
+  rubricMax?: number | null;
   startDate: IsoDate;
   targetDate: IsoDate;
   /** The goal's mastery rule in words (`masteryRuleWords`), shown with its graph. */

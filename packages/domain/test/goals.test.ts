@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { fillTemplate, goalBank, goalTemplates } from '../src/goal-bank';
+import {
+  fillTemplate,
+  GoalTemplateCreateInput,
+  goalBank,
+  goalTemplates,
+  searchGoalTemplates,
+} from '../src/goal-bank';
 import { formatRawValue, GoalCreateInput, goalDirection } from '../src/goals';
 import { disciplines, goalDomains, MasteryRule } from '../src/model';
 
@@ -107,7 +113,58 @@ describe('goal bank', () => {
   });
 
   it('filters by discipline and domain', () => {
-    expect(goalTemplates('SLP', 'articulation').map((t) => t.id)).toEqual(['slp-artic-s']);
+    expect(goalTemplates('SLP', 'articulation').map((t) => t.id)).toEqual([
+      'slp-artic-s',
+      'slp-artic-r',
+      'slp-artic-intelligibility',
+    ]);
     expect(goalTemplates('PT', 'articulation')).toEqual([]);
+  });
+
+  it('offers at least three templates in every domain', () => {
+    for (const domain of goalDomains) {
+      expect(goalTemplates(undefined, domain).length, domain).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it('searches the text, domain, measure and routines; every word must match', () => {
+    const ids = (query: string) => searchGoalTemplates(goalBank, { query }).map((t) => t.id);
+    expect(ids('stairs')).toEqual(['pt-stairs']);
+    expect(ids('LUNCH containers')).toEqual(['ot-lunch-containers']);
+    expect(ids('handwriting rubric')).toEqual(['ot-handwriting-legibility']);
+    expect(ids('fluency')).toEqual(expect.arrayContaining(['slp-fluency-strategy']));
+    expect(ids('no such words here')).toEqual([]);
+    expect(
+      searchGoalTemplates(goalBank, { query: 'recess', discipline: 'PT' }).map((t) => t.id),
+    ).toEqual(['pt-ball-skills', 'pt-line-walking', 'pt-gross-motor-playground']);
+  });
+
+  it("checks a district template like a goal's measure, field by field", () => {
+    for (const t of goalBank) {
+      const parsed = GoalTemplateCreateInput.safeParse(t);
+      expect(parsed.success, `${t.id}: ${parsed.error?.message}`).toBe(true);
+    }
+    const base = {
+      discipline: 'OT',
+      domain: 'fine_motor',
+      text: '[Student] will cut along a straight line in 80% of trials.',
+      measurementType: 'percent',
+      baseline: 50,
+      target: 80,
+      routines: ['art'],
+    } as const;
+    const messages = (input: object) =>
+      (GoalTemplateCreateInput.safeParse(input).error?.issues ?? []).map(
+        (i) => `${String(i.path[0])}: ${i.message}`,
+      );
+    expect(messages(base)).toEqual([]);
+    expect(messages({ ...base, text: 'Will cut on a line.', routines: ['nap'] })).toEqual([
+      'text: Write the goal (at least 20 characters)',
+      "text: Write [Student] where the student's first name goes",
+      'routines: Choose a routine from the list',
+    ]);
+    expect(messages({ ...base, target: 50 })).toEqual([
+      'target: The target must differ from the baseline',
+    ]);
   });
 });

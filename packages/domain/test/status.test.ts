@@ -10,6 +10,7 @@ import {
   meetsCriterion,
   rateOfImprovement,
   summarizeGoalProgress,
+  targetOutlook,
 } from '../src/progress';
 import type { ProgressPoint } from '../src/progress-types';
 import { makeGoal, pointOn } from './helpers';
@@ -400,5 +401,18 @@ describe('summarizeGoalProgress', () => {
         },
       ),
     );
+  });
+});
+
+describe('target outlook', () => {
+  const base = { status: 'on_track' as const, projectedDate: null };
+  it('says the target is met once the level is there, where no projection looks forward', () => {
+    expect(targetOutlook({ ...base, level: 1 })).toBe('met');
+    expect(targetOutlook({ ...base, level: 0.6, status: 'mastered' })).toBe('met');
+  });
+  it('is projected with a date, and not projected without one', () => {
+    expect(targetOutlook({ ...base, level: 0.5, projectedDate: '2027-01-04' })).toBe('projected');
+    expect(targetOutlook({ ...base, level: 0.5 })).toBe('not_projected');
+    expect(targetOutlook({ ...base, level: null })).toBe('not_projected');
   });
 });

@@ -10,8 +10,11 @@ import {
   lineScoreAt,
   lineSegment,
   makeScales,
+  measureAxisTitle,
+  PROBE_LABEL,
   plotPoints,
   trendSegment,
+  yTicks,
 } from '../src/goal-graph/geometry';
 import { makeGoal } from './fixtures';
 
@@ -145,6 +148,71 @@ describe('legend', () => {
     expect(pts.map((p) => p.late)).toEqual(plain.points.map((_, i) => i === 1));
     expect(legendItems(goal).filter((i) => i.kind === 'mark')).toEqual([
       { kind: 'mark', key: 'late_entry', label: 'Late entry (after the report was final)' },
+    ]);
+  });
+
+  it("draws the goal's own measure: 75% of trials sits at 75%, not at 92% of the way", () => {
+    const goal = makeGoal({
+      baseline: 30,
+      target: 79,
+      points: [
+        { date: '2026-09-08', setting: 'classroom', model: 'push_in', raw: 75, score: 45 / 49 },
+      ],
+    });
+    const progress = makeScales(goal, layout, 'progress');
+    const measure = makeScales(goal, layout, 'measure');
+    const tick75 = yTicks(measure, goal).find((t) => t.label === '75%')!;
+    expect(plotPoints(goal, measure)[0]!.cy).toBeCloseTo(tick75.position);
+    // On the progress axis the same point sits near the 92% line (45 of the 49 points of the way).
+    expect(plotPoints(goal, progress)[0]!.cy).toBeCloseTo(progress.y(45 / 49));
+    expect(yTicks(measure, goal).map((t) => t.label)).toEqual(['0%', '25%', '50%', '75%', '100%']);
+    expect(measureAxisTitle(goal)).toBe('% of trials correct');
+    // The criterion (score 1) lands on the target's own value.
+    expect(measure.y(1)).toBeCloseTo(measure.raw!(79));
+  });
+
+  it('puts independence at the top of a prompt-level axis and labels the levels', () => {
+    const goal = makeGoal({
+      measurementType: 'prompt_level',
+      baseline: 4,
+      target: 1,
+      unit: 'prompt level',
+    });
+    const scales = makeScales(goal, layout, 'measure');
+    const ticks = yTicks(scales, goal);
+    const independent = ticks.find((t) => t.label === 'Indep.')!;
+    const full = ticks.find((t) => t.label === 'Full phys.')!;
+    expect(independent.position).toBeLessThan(full.position);
+    expect(measureAxisTitle(goal)).toBe('Prompt level');
+  });
+
+  it('marks a teacher probe as a classroom probe, not by the model it was taken under', () => {
+    const plain = makeGoal();
+    const goal = makeGoal({
+      points: [
+        ...plain.points.slice(0, 2),
+        {
+          date: '2026-09-23',
+          setting: 'classroom',
+          model: 'consult',
+          raw: 40,
+          score: 1 / 3,
+          recordedBy: { name: 'Tara Teacher', role: 'teacher' },
+        },
+      ],
+    });
+    const pts = plotPoints(goal, makeScales(goal, layout));
+    expect(pts.map((p) => p.probe)).toEqual([false, false, true]);
+    expect(new Set(pts.map((p) => p.path)).size).toBe(3);
+    const items = legendItems(goal);
+    expect(items.filter((i) => i.kind === 'probe').map((i) => i.label)).toEqual([PROBE_LABEL]);
+    expect(graphSummary(goal)).toContain(
+      '1 of the points is a classroom probe recorded by the teacher.',
+    );
+    // Its model (consult) adds no shape to the legend: only the therapists' points do.
+    expect(items.filter((i) => i.kind === 'model').map((i) => i.key)).toEqual([
+      'push_in',
+      'pull_out',
     ]);
   });
 

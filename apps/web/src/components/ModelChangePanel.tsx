@@ -19,10 +19,13 @@ export function RecommendationCard({
   rec,
   studentId,
   goalId,
+  readOnlyReason = null,
 }: {
   rec: Rec;
   studentId: string;
   goalId: string;
+  /** Set for another discipline's goal: the evidence shows, the buttons do not. */
+  readOnlyReason?: string | null;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -55,7 +58,9 @@ export function RecommendationCard({
           </Link>
         </p>
       )}
-      {dismissing ? (
+      {readOnlyReason ? (
+        <p className="small muted recommendation__read-only">{readOnlyReason}</p>
+      ) : dismissing ? (
         <form
           className="recommendation__dismiss"
           onSubmit={(e) => {
@@ -131,7 +136,8 @@ export function ModelChangePanel({
     }),
   );
   if (!writer) return null;
-  const mine = recs.data?.find((g) => g.goalId === goal.id)?.recommendations ?? [];
+  const forGoal = recs.data?.find((g) => g.goalId === goal.id);
+  const mine = forGoal?.recommendations ?? [];
   const errors = fieldErrors(change.error);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -147,7 +153,13 @@ export function ModelChangePanel({
   return (
     <div className="model-change">
       {mine.map((r) => (
-        <RecommendationCard key={r.rule} rec={r} studentId={studentId} goalId={goal.id} />
+        <RecommendationCard
+          key={r.rule}
+          rec={r}
+          studentId={studentId}
+          goalId={goal.id}
+          readOnlyReason={forGoal?.readOnlyReason}
+        />
       ))}
       {open ? (
         <form className="model-change__form" onSubmit={onSubmit} noValidate>

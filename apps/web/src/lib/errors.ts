@@ -41,6 +41,15 @@ export function userMessage(error: unknown, fallback = 'Something went wrong. Pl
     const id = errorData(error)?.errorId;
     return typeof id === 'string' ? `${fallback} (Reference: ${id})` : fallback;
   }
+  if (code === 'BAD_REQUEST') {
+    // The API's own message names fields ("Invalid input: goalId"); people read what is wrong.
+    const raw = errorData(error)?.formErrors;
+    const words = [
+      ...(Array.isArray(raw) ? raw.filter((v): v is string => typeof v === 'string') : []),
+      ...Object.values(fieldErrors(error)).flat(),
+    ];
+    if (words.length > 0) return [...new Set(words)].join(' ');
+  }
   if (error instanceof Error && error.message) {
     // fetch() failures surface as TypeErrors with browser-specific text.
     if (error.name === 'TypeError' || /fetch|network/i.test(error.message)) {

@@ -14,6 +14,7 @@ import {
   fillTemplate,
   GoalCreateInput,
   GoalUpdateInput,
+  goalBank,
   goalDomains,
   goalPhases,
   goalTemplates,
@@ -21,6 +22,7 @@ import {
   measurementTypes,
   promptLevels,
   promptLevelWords,
+  searchGoalTemplates,
   serviceModels,
 } from '@carryover/domain';
 import { Button, EmptyState, ErrorState, Field, LoadingState, PageHeader } from '@carryover/ui';
@@ -215,6 +217,13 @@ function GoalForm({
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [bankDiscipline, setBankDiscipline] = useState<Discipline>(initial.discipline);
+  const [bankQuery, setBankQuery] = useState('');
+  // The district's templates and the built-in ones, fetched once per discipline and searched
+  // here as the user types; the built-in bank alone when the server cannot be reached.
+  const bank = useQuery({
+    ...trpc.goalBank.list.queryOptions({ discipline: bankDiscipline }),
+    enabled: !goalId,
+  });
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
     setF((s) => ({ ...s, [key]: value }));
   const firstName = context.studentName.split(' ')[0] ?? '';
@@ -308,7 +317,10 @@ function GoalForm({
     else create.mutate(payload as Parameters<typeof create.mutate>[0]);
   }
 
-  const templates = goalTemplates(bankDiscipline);
+  const templates = searchGoalTemplates(
+    bank.data ?? goalBank.map((t) => ({ ...t, source: 'built_in' as const })),
+    { query: bankQuery, discipline: bankDiscipline },
+  );
   const valueInput = (key: 'baseline' | 'target', label: string) =>
     f.measurementType === 'prompt_level' ? (
       <SelectField label={label} error={errors[key]}>
@@ -372,12 +384,27 @@ function GoalForm({
                 ))}
               </select>
             </SelectField>
+            <Field
+              label="Search the goal bank"
+              type="search"
+              value={bankQuery}
+              onChange={(e) => setBankQuery(e.target.value)}
+              placeholder="e.g. lunch, stairs, /s/"
+            />
           </div>
+          <p className="small muted" role="status">
+            {templates.length === 0
+              ? `No ${bankDiscipline} templates match “${bankQuery.trim()}”.`
+              : `${templates.length} ${bankDiscipline} template${templates.length === 1 ? '' : 's'}`}
+          </p>
           <ul className="goal-bank">
             {templates.map((t) => (
               <li key={t.id}>
                 <p>
                   <strong>{labels.domain[t.domain]}</strong> · {measurementLabel[t.measurementType]}
+                  {t.source === 'district' && (
+                    <span className="goal-bank__source"> · District template</span>
+                  )}
                 </p>
                 <p className="small">{fillTemplate(t, firstName)}</p>
                 <Button
@@ -604,7 +631,7 @@ function GoalForm({
         <legend>Classroom routines where this goal is worked on</legend>
         {errors.routineIds && <p className="field__error">{errors.routineIds.join(' ')}</p>}
         {context.routines.length === 0 ? (
-          <p className="muted">No classroom routines are set up for this student's school.</p>
+          <p className="muted">No routines are set up for this student's classroom.</p>
         ) : (
           <div className="routine-grid">
             {context.routines.map((r) => (

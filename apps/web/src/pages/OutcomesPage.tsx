@@ -1,8 +1,7 @@
 import type { RouterOutputs } from '@carryover/api';
 import {
   type ComparisonReport,
-  type CsvValue,
-  csvDocument,
+  comparisonSummary,
   DEFAULT_OUTCOME_FLOOR,
   type Difference,
   type Estimate,
@@ -19,6 +18,7 @@ import {
   type StratumDimension,
   type StratumRow,
   serviceModels,
+  strataCsv,
 } from '@carryover/domain';
 import {
   Button,
@@ -83,50 +83,6 @@ function download(filename: string, text: string) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
-/** The strata table as CSV: one line per stratum, every model's mean and interval, the difference. */
-export function strataCsv(report: ComparisonReport, schoolName: (id: string) => string): string {
-  const header = [
-    'dimension',
-    'stratum',
-    'setting',
-    'students',
-    'goals',
-    'episodes',
-    'excluded_episodes',
-    'insufficient',
-    ...serviceModels.flatMap((m) => [`${m}_roi`, `${m}_low`, `${m}_high`, `${m}_students`]),
-    'push_in_minus_pull_out',
-    'difference_low',
-    'difference_high',
-    'difference_claimed_after_holm',
-  ];
-  const records: CsvValue[][] = [];
-  for (const s of report.strata)
-    for (const o of STRATA_OUTCOMES) {
-      const c = s.outcomes[o];
-      if (!c) continue;
-      records.push([
-        s.dimension,
-        s.dimension === 'school' ? schoolName(s.key) : s.key,
-        o,
-        s.students,
-        s.goals,
-        s.episodes,
-        s.excludedEpisodes,
-        s.insufficient ? 'yes' : 'no',
-        ...serviceModels.flatMap((m) => {
-          const e = c?.byModel[m];
-          return [e?.estimate, e?.low, e?.high, e?.students];
-        }),
-        c?.pushInMinusPullOut.estimate,
-        c?.pushInMinusPullOut.low,
-        c?.pushInMinusPullOut.high,
-        c ? (c.pushInMinusPullOut.claimed ? 'yes' : 'no') : '',
-      ]);
-    }
-  return csvDocument(header, records);
 }
 
 function DifferenceText({ d, f }: { d: Difference; f: (v: number) => string }) {
@@ -503,6 +459,12 @@ function Report({
 
   return (
     <>
+      <section className="outcomes-summary" aria-labelledby="summary-h">
+        <h2 id="summary-h">In short</h2>
+        {comparisonSummary(r).map((sentence) => (
+          <p key={sentence}>{sentence}</p>
+        ))}
+      </section>
       <section className="outcomes-warning" role="note" aria-labelledby="confounders-h">
         <h2 id="confounders-h">Confounders in these data</h2>
         {r.confounders.length === 0 ? (
@@ -521,8 +483,14 @@ function Report({
           </>
         )}
       </section>
-      <details className="outcomes-method" open>
-        <summary>What is estimated, for whom, under which assumptions</summary>
+      <details className="outcomes-method">
+        <summary>How this is computed</summary>
+        <p>
+          <strong>Rates.</strong> An episode is a span in which one goal was served under one model;
+          its rate of improvement is the least-squares slope of its scores per week, as a share of
+          the way from baseline to target. Around each switch, non-overlap of all pairs (NAP)
+          compares the points after it with those before.
+        </p>
         <p>
           <strong>Estimand.</strong> {r.estimand}
         </p>

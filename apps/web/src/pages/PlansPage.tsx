@@ -1,5 +1,7 @@
 import {
+  addDays,
   type GoalFormContext,
+  PLAN_REVIEW_DAYS,
   PushInPlanSaveInput,
   routineWords,
   weekdaysWords,
@@ -16,7 +18,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { useViewer } from '../auth';
+import { useDistrictToday, useViewer } from '../auth';
 import { ConflictBanner } from '../components/ConflictBanner';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
@@ -192,6 +194,7 @@ export function PlanEditPage() {
     enabled: studentId !== '',
   });
   useDocumentTitle('Push-in plan');
+  const today = useDistrictToday();
   if ((planId && existing.isPending) || context.isPending)
     return <LoadingState label="Loading" rows={5} />;
   if (context.isError || !context.data)
@@ -203,8 +206,10 @@ export function PlanEditPage() {
     teacherRole: p?.teacherRole ?? '',
     strategies: p?.strategies ?? '',
     activities: p?.activities ?? '',
-    agreedOn: p?.status === 'agreed' ? p.agreedOn : (existing.data?.today ?? ''),
-    reviewOn: p?.reviewOn ?? '',
+    // A new plan is agreed today (the district's day) and reviewed six weeks on, as a drafted
+    // plan from a recommendation is; both stay editable.
+    agreedOn: p?.status === 'agreed' ? p.agreedOn : (existing.data?.today ?? today),
+    reviewOn: p?.reviewOn ?? addDays(existing.data?.today ?? today, PLAN_REVIEW_DAYS),
   };
   return (
     <>

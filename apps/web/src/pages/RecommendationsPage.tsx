@@ -43,6 +43,7 @@ export function RecommendationsPage() {
                   rec={r}
                   studentId={g.studentId}
                   goalId={g.goalId}
+                  readOnlyReason={g.readOnlyReason}
                 />
               ))}
             </li>

@@ -1,5 +1,5 @@
 import type { GoalDetail, ServiceView, StudentDetail } from '@carryover/domain';
-import { labels } from '@carryover/domain';
+import { labels, targetOutlook } from '@carryover/domain';
 import {
   Button,
   type Column,
@@ -323,10 +323,10 @@ function GoalSection({ goal, studentId }: { goal: GoalDetail; studentId: string 
         <div>
           <dt>Projected to meet target</dt>
           <dd>
-            {p.projectedDate
-              ? formatDate(p.projectedDate)
-              : p.status === 'mastered'
-                ? 'Met'
+            {targetOutlook(p) === 'met'
+              ? 'Target met'
+              : p.projectedDate
+                ? formatDate(p.projectedDate)
                 : 'Not projected'}
           </dd>
         </div>

@@ -13,6 +13,7 @@ import {
   updateGoalRow,
 } from '@carryover/db';
 import {
+  classroomLabels,
   type Direction,
   type Discipline,
   effectiveDateProblem,
@@ -127,13 +128,20 @@ export const goalsRouter = {
     const routines = [...data.routines].sort(
       (a, b) => Number(b.classroom_id === homeroom) - Number(a.classroom_id === homeroom),
     );
+    const classrooms = classroomLabels(
+      routines.map((r) => ({
+        id: r.classroom_id,
+        name: r.classroom_name,
+        teacherName: r.teacher_name,
+      })),
+    );
     return {
       studentId: data.student.id,
       studentName: `${data.student.first_name} ${data.student.last_name}`,
       routines: routines.map((r) => ({
         id: r.id,
         name: r.name,
-        classroom: r.classroom_name,
+        classroom: classrooms.get(r.classroom_id) ?? r.classroom_name,
         startTime: r.start_time,
       })),
       disciplines: data.disciplines as Discipline[],

@@ -12,6 +12,7 @@ import {
   type Discipline,
   type GoalDomain,
   type IsoDate,
+  PLAN_REVIEW_DAYS,
   type Recommendation,
   RecommendationAcceptInput,
   RecommendationDismissInput,
@@ -20,7 +21,7 @@ import {
   type ServiceModel,
   StudentGetInput,
 } from '@carryover/domain';
-import type { TRPCRouterRecord } from '@trpc/server';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
 import { assertStudentInScope } from '../scope';
 import { type Context, fieldError, roles, todayFor, type Viewer } from '../trpc';
@@ -42,10 +43,30 @@ export interface GoalRecommendations {
   domain: GoalDomain;
   discipline: Discipline;
   currentModel: ServiceModel;
+  /**
+   * Why the viewer may read but not act on these (a therapist of another discipline); null when
+   * they may accept or dismiss. The page shows it in place of the buttons.
+   */
+  readOnlyReason: string | null;
   recommendations: (Recommendation & { goalId: string })[];
 }
 
-export function computeRecommendations(data: RecommendationInputs): GoalRecommendations[] {
+/** The words a therapist of another discipline reads instead of accept and dismiss. */
+export function otherDisciplineWords(discipline: string): string {
+  return `Read only: the ${discipline} therapist decides on ${discipline} goals.`;
+}
+
+/** Null when the viewer may decide on a goal of this discipline; else why not, in words. */
+function readOnlyReasonFor(viewer: Pick<Viewer, 'role' | 'discipline'>, discipline: string) {
+  return viewer.role === 'therapist' && viewer.discipline !== discipline
+    ? otherDisciplineWords(discipline)
+    : null;
+}
+
+export function computeRecommendations(
+  data: RecommendationInputs,
+  viewer: Pick<Viewer, 'role' | 'discipline'>,
+): GoalRecommendations[] {
   const out: GoalRecommendations[] = [];
   const students = new Map(data.students.map((s) => [s.id, s]));
   for (const goal of data.goals) {
@@ -90,6 +111,7 @@ export function computeRecommendations(data: RecommendationInputs): GoalRecommen
       domain: goal.domain as GoalDomain,
       discipline: goal.discipline as Discipline,
       currentModel: goal.current_model as ServiceModel,
+      readOnlyReason: readOnlyReasonFor(viewer, goal.discipline),
       recommendations: recs.map((r) => ({ ...r, goalId: goal.id })),
     });
   }
@@ -106,16 +128,18 @@ async function current(
 ) {
   const data = await loadRecommendationInputs(ctx.db, ctx.viewer, todayFor(ctx), studentId);
   const goal = data.goals.find((g) => g.id === goalId);
-  const rec = computeRecommendations(data)
+  const rec = computeRecommendations(data, ctx.viewer)
     .find((g) => g.goalId === goalId)
     ?.recommendations.find((r) => r.rule === rule);
   if (!goal || !rec) {
     await recordDenied(ctx, { action: path, entity: 'goal', entityId: goalId, studentId });
     fieldError('rule', 'This recommendation no longer applies to the goal');
   }
-  if (ctx.viewer.role === 'therapist' && ctx.viewer.discipline !== goal.discipline) {
+  const readOnly = readOnlyReasonFor(ctx.viewer, goal.discipline);
+  if (readOnly) {
     await recordDenied(ctx, { action: path, entity: 'goal', entityId: goalId, studentId });
-    fieldError('goalId', `Only the ${goal.discipline} acts on this goal`);
+    // FORBIDDEN with the reason as its message: a field error would read "Invalid input: goalId".
+    throw new TRPCError({ code: 'FORBIDDEN', message: readOnly });
   }
   const student = data.students.find((s) => s.id === studentId)!;
   return { goal, rec, student };
@@ -132,7 +156,7 @@ export const recommendationsRouter = {
         todayFor(ctx),
         input?.studentId,
       );
-      const goals = computeRecommendations(data);
+      const goals = computeRecommendations(data, ctx.viewer);
       await recordStudentReads(ctx, path, [...new Set(goals.map((g) => g.studentId))]);
       return goals;
     }),
@@ -207,7 +231,7 @@ export const recommendationsRouter = {
             strategies: '',
             activities: '',
             agreed_on: today,
-            review_on: addDays(today, 42),
+            review_on: addDays(today, PLAN_REVIEW_DAYS),
             status: 'draft',
             acknowledged_at: null,
             acknowledged_by: null,

@@ -36,6 +36,7 @@ import {
   ClassroomProbeInput,
   CosignManyInput,
   type CosignQueueItem,
+  classroomLabels,
   type Discipline,
   finalisedPeriodOn,
   type GoalDataInput,
@@ -376,6 +377,13 @@ export const sessionsRouter = {
         path,
         students.map((s) => s.id),
       );
+      const classrooms = classroomLabels(
+        data.routines.map((r) => ({
+          id: r.classroom_id,
+          name: r.classroom_name,
+          teacherName: r.teacher_name,
+        })),
+      );
       return {
         today,
         students,
@@ -383,7 +391,7 @@ export const sessionsRouter = {
           id: r.id,
           name: r.name,
           classroomId: r.classroom_id,
-          classroom: r.classroom_name,
+          classroom: classrooms.get(r.classroom_id) ?? r.classroom_name,
         })),
         supervisorName: supervisor?.supervisor_name ?? null,
         finalisedPeriods: (

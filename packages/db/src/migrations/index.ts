@@ -20,6 +20,7 @@ import * as m_2026_11_30_t_probe_keys from './2026_11_30_t_probe_keys';
 import * as m_2026_11_30_w_single_sign_on from './2026_11_30_w_single_sign_on';
 import * as m_2026_11_30_z_family_language from './2026_11_30_z_family_language';
 import * as m_2026_11_30_za_mastery_routines from './2026_11_30_za_mastery_routines';
+import * as m_2026_11_30_zb_goal_bank from './2026_11_30_zb_goal_bank';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
 export const migrations: Record<string, Migration> = {
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_w_single_sign_on': m_2026_11_30_w_single_sign_on,
   '2026_11_30_z_family_language': m_2026_11_30_z_family_language,
   '2026_11_30_za_mastery_routines': m_2026_11_30_za_mastery_routines,
+  '2026_11_30_zb_goal_bank': m_2026_11_30_zb_goal_bank,
 };

@@ -45,16 +45,43 @@ export async function loadGoalFormContext(
     .where('id', '=', studentId)
     .executeTakeFirst();
   if (!student) return undefined;
+  // The routines of the student's own classroom (the homeroom), and any a goal of theirs is
+  // already linked to: the school's other classrooms are not where this student is.
   const routines = await routinesWithClassroom(db)
+    .leftJoin('staff_user as teacher', (j) =>
+      j
+        .onRef('teacher.district_id', '=', 'classroom.district_id')
+        .onRef('teacher.id', '=', 'classroom.teacher_id'),
+    )
     .select([
       'routine.id',
       'routine.name',
       'routine.start_time',
       'classroom.id as classroom_id',
       'classroom.name as classroom_name',
+      'teacher.name as teacher_name',
     ])
     .where('routine.district_id', '=', districtId)
     .where('classroom.school_id', '=', student.school_id)
+    .where((eb) =>
+      eb.or([
+        eb('classroom.id', '=', student.homeroom_id),
+        eb(
+          'routine.id',
+          'in',
+          eb
+            .selectFrom('goal_routine')
+            .innerJoin('goal', (j) =>
+              j
+                .onRef('goal.district_id', '=', 'goal_routine.district_id')
+                .onRef('goal.id', '=', 'goal_routine.goal_id'),
+            )
+            .select('goal_routine.routine_id')
+            .where('goal_routine.district_id', '=', districtId)
+            .where('goal.student_id', '=', studentId),
+        ),
+      ]),
+    )
     .orderBy('classroom.name')
     .orderBy('routine.start_time')
     .execute();

@@ -758,12 +758,19 @@ export async function loadSessionFormContext(
     .orderBy('id')
     .execute();
   const routines = await routinesWithClassroom(db)
+    // The teacher's name tells apart two homerooms of the same name in the picker.
+    .leftJoin('staff_user as teacher', (j) =>
+      j
+        .onRef('teacher.district_id', '=', 'classroom.district_id')
+        .onRef('teacher.id', '=', 'classroom.teacher_id'),
+    )
     .select([
       'routine.id',
       'routine.name',
       'routine.start_time',
       'routine.classroom_id',
       'classroom.name as classroom_name',
+      'teacher.name as teacher_name',
     ])
     .where('routine.district_id', '=', districtId)
     .where('routine.classroom_id', 'in', (eb) =>

@@ -78,7 +78,7 @@ export async function loadStudentDetail(
   // Same-day points in entry order, as the summaries take them.
   const observations = await db
     .selectFrom('observation')
-    .select([...OBSERVATION_POINT_COLUMNS, 'late_entry'])
+    .select([...OBSERVATION_POINT_COLUMNS, 'late_entry', 'recorded_by', 'recorder_role'])
     .select(inLinkedRoutine)
     .where('district_id', '=', districtId)
     .where('student_id', '=', studentId)
@@ -88,6 +88,17 @@ export async function loadStudentDetail(
     .orderBy('id')
     .execute();
   const summaries = await goalSummariesOf(db, districtId, goals);
+  // Who recorded the points, by name, for the graph's data table ("recorded by").
+  const recorderIds = [...new Set(observations.map((o) => o.recorded_by))];
+  const recorders =
+    recorderIds.length === 0
+      ? []
+      : await db
+          .selectFrom('staff_user')
+          .select(['id', 'name'])
+          .where('district_id', '=', districtId)
+          .where('id', 'in', recorderIds)
+          .execute();
 
   // A UNION of the goal-linked and the service-linked changes, each read through its own
   // index: Postgres cannot use an index for `goal_id IN … OR service_id IN …` and scanned the
@@ -148,6 +159,7 @@ export async function loadStudentDetail(
     splits,
     goals,
     observations,
+    recorders,
     summaries,
     modelChanges,
     phaseChanges,

@@ -17,6 +17,7 @@ export {
   settingCode,
 } from './episodes';
 export { GAS_SETTINGS, type GasSetting, gasBand, goalScores, settingGas } from './gas';
+export { comparisonSummary, strataCsv, stratumWords } from './plain-words';
 export { seededRandom } from './random';
 export { groupedTheilSenSlope, nap, quantileSorted } from './stats';
 export type * from './types';

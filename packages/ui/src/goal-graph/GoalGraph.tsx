@@ -11,6 +11,8 @@ import {
   legendItems,
   levelMarks,
   makeScales,
+  measureAxisAvailable,
+  measureAxisTitle,
   plotPoints,
   projection,
   robustSegment,
@@ -18,6 +20,7 @@ import {
   settingColor,
   trendSegment,
   xTicks,
+  type YAxisMode,
   yTicks,
 } from './geometry';
 
@@ -51,6 +54,7 @@ function PointMark({
   color,
   fill,
   className,
+  testId,
 }: {
   path: string;
   x: number;
@@ -58,10 +62,12 @@ function PointMark({
   color: string;
   fill: 'solid' | 'open' | 'dotted' | null;
   className: string;
+  testId?: string | undefined;
 }) {
   if (fill === 'open') {
     return (
       <path
+        data-testid={testId}
         className={`${className} ${className}--open`}
         d={path}
         transform={`translate(${x} ${y})`}
@@ -72,7 +78,7 @@ function PointMark({
     );
   }
   return (
-    <g transform={`translate(${x} ${y})`}>
+    <g transform={`translate(${x} ${y})`} data-testid={testId}>
       <path className={className} d={path} fill={color} />
       {fill === 'dotted' && <circle className="gg-point-dot" cx={0} cy={0} r={1.8} />}
     </g>
@@ -105,12 +111,17 @@ export function GoalGraph({ goal, width: fixedWidth, variant = 'screen' }: GoalG
   const { ref, width } = useContainerWidth(fixedWidth ?? (print ? PRINT_WIDTH : undefined));
   const [showTable, setShowTable] = useState(false);
   const [showRobust, setShowRobust] = useState(false);
+  const canMeasure = measureAxisAvailable(goal);
+  // The goal's own measure first: "75% of trials" reads as 75%, not as 92% of the way.
+  const [yMode, setYMode] = useState<YAxisMode>('measure');
+  const mode: YAxisMode = canMeasure ? yMode : 'progress';
   const tableId = useId();
   const titleId = useId();
+  const axisName = useId();
 
   const layout = layoutFor(width);
   const { height, margin } = layout;
-  const scales = makeScales(goal, layout);
+  const scales = makeScales(goal, layout, mode);
   const points = plotPoints(goal, scales);
   const aim = aimSegment(goal, scales);
   const trend = trendSegment(goal, scales);
@@ -128,6 +139,28 @@ export function GoalGraph({ goal, width: fixedWidth, variant = 'screen' }: GoalG
       <figcaption id={titleId} className="visually-hidden">
         {domainLabel} goal progress
       </figcaption>
+      {canMeasure && (
+        <fieldset className="goal-graph__axis-choice">
+          <legend>Show the data as</legend>
+          {(
+            [
+              ['measure', measureAxisTitle(goal)],
+              ['progress', '% of the way to target'],
+            ] as const
+          ).map(([value, text]) => (
+            <label key={value}>
+              <input
+                type="radio"
+                name={axisName}
+                value={value}
+                checked={mode === value}
+                onChange={() => setYMode(value)}
+              />{' '}
+              {text}
+            </label>
+          ))}
+        </fieldset>
+      )}
       <div className="goal-graph__layout">
         <div className="goal-graph__chart" ref={ref}>
           <svg
@@ -139,7 +172,7 @@ export function GoalGraph({ goal, width: fixedWidth, variant = 'screen' }: GoalG
             className="goal-graph__svg"
           >
             <g className="gg-grid">
-              {yTicks(scales).map((t) => (
+              {yTicks(scales, goal).map((t) => (
                 <g key={t.value}>
                   <line
                     x1={margin.left}
@@ -184,8 +217,9 @@ export function GoalGraph({ goal, width: fixedWidth, variant = 'screen' }: GoalG
                 className="gg-axis-label"
                 transform={`translate(14 ${(margin.top + plotBottom) / 2}) rotate(-90)`}
                 textAnchor="middle"
+                data-testid="y-axis-title"
               >
-                % of the way to target
+                {mode === 'measure' ? measureAxisTitle(goal) : '% of the way to target'}
               </text>
               <text
                 className="gg-axis-label"
@@ -259,7 +293,8 @@ export function GoalGraph({ goal, width: fixedWidth, variant = 'screen' }: GoalG
               {points.map((p) => (
                 <PointMark
                   key={p.key}
-                  className="gg-point"
+                  className={p.probe ? 'gg-point gg-point--probe' : 'gg-point'}
+                  testId={p.probe ? 'teacher-probe' : undefined}
                   path={p.path}
                   x={p.cx}
                   y={p.cy}
@@ -409,6 +444,13 @@ function LegendSwatch({ item, print }: { item: LegendItem; print: boolean }) {
       </svg>
     );
   }
+  if (item.kind === 'probe') {
+    return (
+      <svg width="18" height="18" viewBox="-9 -9 18 18" aria-hidden="true">
+        <path d={item.path} className="gg-legend-shape" />
+      </svg>
+    );
+  }
   if (item.kind === 'mark') {
     return (
       <svg width="18" height="18" viewBox="-9 -9 18 18" aria-hidden="true">
@@ -448,7 +490,7 @@ function GraphLegend({ items, print }: { items: LegendItem[]; print: boolean }) 
       items: items.filter((i) => i.kind === 'setting'),
     },
     { title: 'Model (shape)', items: items.filter((i) => i.kind === 'model') },
-    { title: 'Marks', items: items.filter((i) => i.kind === 'mark') },
+    { title: 'Marks', items: items.filter((i) => i.kind === 'probe' || i.kind === 'mark') },
     { title: 'Lines', items: items.filter((i) => i.kind === 'line') },
   ];
   return (
@@ -489,6 +531,7 @@ function GraphDataTable({ goal }: { goal: GoalDetail }) {
             <th scope="col" className="num">
               Score
             </th>
+            <th scope="col">Recorded by</th>
           </tr>
         </thead>
         <tbody>
@@ -503,6 +546,11 @@ function GraphDataTable({ goal }: { goal: GoalDetail }) {
               <td>{labels.model[p.model]}</td>
               <td className="num">{formatRaw(p.raw, goal.unit)}</td>
               <td className="num">{formatScore(p.score)}</td>
+              <td>
+                {p.recordedBy
+                  ? `${p.recordedBy.name} (${p.recordedBy.role === 'teacher' ? 'teacher, classroom probe' : labels.role[p.recordedBy.role].toLowerCase()})`
+                  : '—'}
+              </td>
             </tr>
           ))}
         </tbody>

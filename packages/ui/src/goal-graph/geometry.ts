@@ -1,7 +1,14 @@
 import type { GoalDetail, Line, ServiceModel, Setting } from '@carryover/domain';
-import { labels } from '@carryover/domain';
+import { labels, promptLevels } from '@carryover/domain';
 import { scaleLinear, scaleUtc } from 'd3-scale';
-import { symbol, symbolCircle, symbolDiamond, symbolSquare, symbolTriangle } from 'd3-shape';
+import {
+  symbol,
+  symbolCircle,
+  symbolDiamond,
+  symbolSquare,
+  symbolStar,
+  symbolTriangle,
+} from 'd3-shape';
 import { formatDate, formatShortDate, parseIsoDate, WEEK_MS } from '../format';
 
 // Everything the goal graph draws, computed as plain numbers so it can be tested without a DOM.
@@ -49,6 +56,62 @@ export function markerPath(model: ServiceModel, size = 90): string {
   return symbol(modelShape[model] ?? symbolCircle, size)() ?? '';
 }
 
+/**
+ * A teacher's classroom probe is generalisation data taken outside therapy: it gets its own
+ * marker (a star) whatever the goal's model, so it never reads as a pull-out session.
+ */
+export const PROBE_LABEL = 'Classroom probe, recorded by the teacher';
+
+export function isTeacherProbe(p: Pick<GoalDetail['points'][number], 'recordedBy'>): boolean {
+  return p.recordedBy?.role === 'teacher';
+}
+
+export function probeMarkerPath(size = 110): string {
+  return symbol(symbolStar, size)() ?? '';
+}
+
+/**
+ * The y-axis: the goal's own measure (% correct, prompt level, count, seconds, rubric score) or
+ * the share of the way from baseline to target. Both draw the same lines: a score is a linear
+ * function of the raw value, so the measure axis is the score axis relabelled and widened.
+ */
+export type YAxisMode = 'measure' | 'progress';
+
+/** The measure axis needs a baseline and a target that differ (else no score maps to a value). */
+export function measureAxisAvailable(goal: Pick<GoalDetail, 'baseline' | 'target'>): boolean {
+  return goal.target !== goal.baseline;
+}
+
+type MeasureGoal = Pick<
+  GoalDetail,
+  'measurementType' | 'baseline' | 'target' | 'rubricMax' | 'points' | 'unit'
+>;
+
+/**
+ * The raw values at the bottom and the top of the measure axis. Prompt levels run from full
+ * physical (bottom) to independent (top), so less support reads as higher, as on the score axis.
+ */
+export function measureRange(goal: MeasureGoal): [bottom: number, top: number] {
+  const highest = Math.max(goal.baseline, goal.target, ...goal.points.map((p) => p.raw));
+  switch (goal.measurementType) {
+    case 'percent':
+      return [0, 100];
+    case 'prompt_level':
+      return [promptLevels.length - 1, 0];
+    case 'rubric':
+      return [0, Math.max(goal.rubricMax ?? 0, highest)];
+    default:
+      return [0, highest > 0 ? highest * 1.1 : 1];
+  }
+}
+
+/** The measure's axis title: "% of trials correct", "Prompt level", "Seconds" … */
+export function measureAxisTitle(goal: Pick<GoalDetail, 'measurementType' | 'unit'>): string {
+  if (goal.measurementType === 'percent') return '% of trials correct';
+  const unit = goal.unit.replace(/\s*\(.*\)$/, '');
+  return unit ? unit[0]!.toUpperCase() + unit.slice(1) : 'Value';
+}
+
 export function layoutFor(width: number): GraphLayout {
   const narrow = width < 480;
   return {
@@ -81,19 +144,45 @@ export function dateExtent(
 }
 
 export function makeScales(
-  goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points'> & {
-    progress?: Pick<GoalDetail['progress'], 'projectedDate'>;
-  },
+  goal: Pick<GoalDetail, 'startDate' | 'targetDate' | 'points'> &
+    Partial<MeasureGoal> & {
+      progress?: Pick<GoalDetail['progress'], 'projectedDate'>;
+    },
   layout: GraphLayout,
+  mode: YAxisMode = 'progress',
 ) {
   const { width, height, margin } = layout;
   const x = scaleUtc()
     .domain(dateExtent(goal))
     .range([margin.left, width - margin.right]);
-  const y = scaleLinear()
-    .domain(SCORE_DOMAIN)
-    .range([height - margin.bottom, margin.top]);
-  return { x, y };
+  const range = [height - margin.bottom, margin.top];
+  if (
+    mode === 'measure' &&
+    goal.measurementType !== undefined &&
+    goal.baseline !== undefined &&
+    goal.target !== undefined &&
+    measureAxisAvailable({ baseline: goal.baseline, target: goal.target })
+  ) {
+    const measured = goal as MeasureGoal & typeof goal;
+    const [bottom, top] = measureRange(measured);
+    const pad = (top - bottom) * 0.05;
+    const raw = scaleLinear()
+      .domain([bottom - pad, top + pad])
+      .range(range);
+    const span = measured.target - measured.baseline;
+    const scoreOf = (value: number) => (value - measured.baseline) / span;
+    const ends = [scoreOf(bottom - pad), scoreOf(top + pad)];
+    const y = scaleLinear().domain(ends).range(range);
+    return {
+      x,
+      y,
+      mode: 'measure' as YAxisMode,
+      raw,
+      scoreDomain: [Math.min(...ends), Math.max(...ends)] as [number, number],
+    };
+  }
+  const y = scaleLinear().domain(SCORE_DOMAIN).range(range);
+  return { x, y, mode: 'progress' as YAxisMode, raw: null, scoreDomain: SCORE_DOMAIN };
 }
 
 export type Scales = ReturnType<typeof makeScales>;
@@ -120,7 +209,7 @@ export function lineSegment(
   from: Date,
   to: Date,
   scales: Scales,
-  scoreDomain: [number, number] = SCORE_DOMAIN,
+  scoreDomain: [number, number] = scales.scoreDomain,
 ): Segment | null {
   const t0 = from.getTime();
   const t1 = to.getTime();
@@ -238,18 +327,22 @@ export interface PlottedPoint {
   path: string;
   /** Entered late, into a period whose report was already final: ringed on the graph. */
   late: boolean;
+  /** A teacher's classroom probe: drawn as a star, not in its model's shape. */
+  probe: boolean;
 }
 
 export function plotPoints(goal: Pick<GoalDetail, 'points'>, scales: Scales): PlottedPoint[] {
   return goal.points.map((p, i) => ({
     key: `${p.date}-${i}`,
     cx: scales.x(parseIsoDate(p.date)),
-    cy: scales.y(Math.min(1, Math.max(0, p.score))),
+    // On the measure axis a point sits at its own value, past the target included.
+    cy: scales.raw ? scales.raw(p.raw) : scales.y(Math.min(1, Math.max(0, p.score))),
     setting: p.setting,
     model: p.model,
     color: settingColor[p.setting],
-    path: markerPath(p.model),
+    path: isTeacherProbe(p) ? probeMarkerPath() : markerPath(p.model),
     late: p.late === true,
+    probe: isTeacherProbe(p),
   }));
 }
 
@@ -321,7 +414,38 @@ export function xTicks(scales: Scales, width: number): Tick[] {
   }));
 }
 
-export function yTicks(scales: Scales): Tick[] {
+const promptTickLabels: Record<(typeof promptLevels)[number], string> = {
+  independent: 'Indep.',
+  gestural: 'Gestural',
+  verbal: 'Verbal',
+  visual: 'Visual',
+  model: 'Model',
+  partial_physical: 'Part. phys.',
+  full_physical: 'Full phys.',
+};
+
+export function yTicks(scales: Scales, goal?: Pick<GoalDetail, 'measurementType'>): Tick[] {
+  const raw = scales.raw;
+  if (raw && goal) {
+    if (goal.measurementType === 'prompt_level') {
+      return promptLevels.map((level, i) => ({
+        value: i,
+        position: raw(i),
+        label: promptTickLabels[level],
+      }));
+    }
+    const values =
+      goal.measurementType === 'percent'
+        ? [0, 25, 50, 75, 100]
+        : goal.measurementType === 'rubric'
+          ? raw.ticks(6).filter((v) => Number.isInteger(v) && v >= 0)
+          : raw.ticks(5).filter((v) => v >= 0);
+    return values.map((v) => ({
+      value: v,
+      position: raw(v),
+      label: goal.measurementType === 'percent' ? `${v}%` : String(v),
+    }));
+  }
   return SCORE_TICKS.map((s) => ({
     value: s,
     position: scales.y(s),
@@ -332,6 +456,7 @@ export function yTicks(scales: Scales): Tick[] {
 export type LegendItem =
   | { kind: 'setting'; key: Setting; label: string; color: string }
   | { kind: 'mark'; key: 'late_entry'; label: string }
+  | { kind: 'probe'; key: 'teacher_probe'; label: string; path: string }
   | { kind: 'model'; key: ServiceModel; label: string; path: string }
   | {
       kind: 'line';
@@ -352,7 +477,10 @@ export function legendItems(
   options: { robust?: boolean } = {},
 ): LegendItem[] {
   const settingsSeen = new Set(goal.points.map((p) => p.setting));
-  const modelsSeen = new Set<ServiceModel>(goal.points.map((p) => p.model));
+  // A teacher's probe carries the goal's model but is drawn as a probe, so it adds no model shape.
+  const modelsSeen = new Set<ServiceModel>(
+    goal.points.filter((p) => !isTeacherProbe(p)).map((p) => p.model),
+  );
   const items: LegendItem[] = [];
   for (const s of ['therapy_room', 'classroom', 'other'] as const) {
     if (settingsSeen.has(s)) {
@@ -363,6 +491,14 @@ export function legendItems(
     if (modelsSeen.has(m)) {
       items.push({ kind: 'model', key: m, label: labels.model[m], path: markerPath(m, 80) });
     }
+  }
+  if (goal.points.some(isTeacherProbe)) {
+    items.push({
+      kind: 'probe',
+      key: 'teacher_probe',
+      label: PROBE_LABEL,
+      path: probeMarkerPath(90),
+    });
   }
   if (goal.points.some((p) => p.late)) {
     items.push({
@@ -415,6 +551,12 @@ export function graphSummary(goal: GoalDetail): string {
     const pts = goal.progress.trend.slopePerWeek * 100;
     parts.push(
       `Trend ${pts >= 0 ? 'rising' : 'falling'} ${Math.abs(pts).toFixed(1)} points per week.`,
+    );
+  }
+  const probes = goal.points.filter(isTeacherProbe).length;
+  if (probes > 0) {
+    parts.push(
+      `${probes} of the points ${probes === 1 ? 'is a classroom probe' : 'are classroom probes'} recorded by the teacher.`,
     );
   }
   parts.push(`Aim line reaches the target on ${formatDate(goal.targetDate)}.`);
