@@ -194,10 +194,12 @@ export async function migrateToLatest(
   if (error) throw error instanceof Error ? error : new Error(String(error));
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   // The migration made the table (f), or emptied it when the summaries changed meaning (o); the
-  // progress math that fills it is app code.
+  // progress math that fills it is app code. Likewise when y dropped the summaries that counted
+  // voided sessions.
   if (
     applied.includes('2026_11_30_f_goal_summaries') ||
-    applied.includes('2026_11_30_o_progress_rules')
+    applied.includes('2026_11_30_o_progress_rules') ||
+    applied.includes('2026_11_30_y_void_observations')
   ) {
     await fillMissingGoalSummaries(db);
   }

@@ -174,4 +174,11 @@ export async function seedBillingHistory(
     .where('district_id', '=', districtId)
     .where('id', '=', voided)
     .execute();
+  // Its points leave the numbers with it, as `voidSession` does (summaries are rebuilt after).
+  await trx
+    .updateTable('observation')
+    .set({ voided_at: voidAt.toISOString() })
+    .where('district_id', '=', districtId)
+    .where('session_id', '=', voided)
+    .execute();
 }

@@ -186,6 +186,7 @@ async function loadPointsByGoal(
     .selectFrom('observation')
     .select(OBSERVATION_POINT_COLUMNS)
     .where('district_id', '=', districtId)
+    .where('voided_at', 'is', null)
     .orderBy('goal_id')
     .orderBy('observed_on');
   const byGoal = new Map<string, Point[]>();
@@ -215,7 +216,9 @@ const deliveredQuery = (db: Kysely<Database>, d: string) =>
     )
     .select(['ss.service_id', 'ts.session_date', 'ts.minutes'])
     .where('ss.district_id', '=', d)
-    .where('ss.attendance', 'in', ['delivered', 'makeup']);
+    .where('ss.attendance', 'in', ['delivered', 'makeup'])
+    // A voided session delivered nothing on record.
+    .where('ts.voided_at', 'is', null);
 
 /**
  * Calls `each` with every row of `query` as an array of its selected values. On a SQLite file
@@ -462,7 +465,8 @@ export async function loadComparisonColumns(
     let q = db
       .selectFrom('observation')
       .select(POINT_COLUMNS)
-      .where('district_id', '=', districtId);
+      .where('district_id', '=', districtId)
+      .where('voided_at', 'is', null);
     if (goalIds) q = q.where('goal_id', 'in', goalIds);
     return q.orderBy('goal_id').orderBy('observed_on');
   };

@@ -47,6 +47,7 @@ export async function loadRecommendationInputs(
     .select(OBSERVATION_POINT_COLUMNS)
     .where('district_id', '=', d)
     .where('goal_id', 'in', goalIds())
+    .where('voided_at', 'is', null)
     .orderBy('goal_id')
     .orderBy('observed_on')
     .execute();
