@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { csvRecords } from './csv';
 import { type AttendanceOutcome, Discipline, Id, IsoDate, labels, SessionModel } from './model';
+import { dateIn } from './zoned';
 
 // Medicaid-ready billing (README, "Billing"): the district's code mapping and units rule, what
 // makes a student's session billable, and the billing CSV. Pure: the API reads the rows, this
@@ -468,8 +469,10 @@ export function billingStatus(
   decision: BillingDecision,
   prior: PriorExport | null,
   correctedAt: string | null,
+  /** The district's zone: an export made at 7 pm in Chicago is dated that day, not UTC's next. */
+  timeZone: string,
 ): string {
-  const day = (at: string) => at.slice(0, 10);
+  const day = (at: string) => dateIn(new Date(at), timeZone);
   if (!prior) return decision.notBillable ? `not billable: ${decision.notBillable}` : 'bill';
   const changed = correctedAt !== null && correctedAt > prior.exportedAt;
   if (prior.kind === 'void') {

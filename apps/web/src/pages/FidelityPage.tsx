@@ -25,6 +25,7 @@ import {
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { useViewer } from '../auth';
+import { DistrictDate } from '../components/DistrictDate';
 import { DisciplineFilter, PeriodFilter } from '../components/Filters';
 import { MorePages } from '../components/MorePages';
 import { userMessage } from '../lib/errors';
@@ -353,7 +354,9 @@ function BillingDetails({ from, to, wide }: { from: string; to: string; wide: bo
             <tbody>
               {history.data.map((h) => (
                 <tr key={h.id}>
-                  <td>{formatDate(h.createdAt.slice(0, 10))}</td>
+                  <td>
+                    <DistrictDate at={h.createdAt} />
+                  </td>
                   <td>
                     {formatDate(h.filters.from)} – {formatDate(h.filters.to)}
                     {h.filters.schoolId || h.filters.therapistId || h.filters.studentId

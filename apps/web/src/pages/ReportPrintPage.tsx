@@ -11,6 +11,7 @@ import {
 import { EmptyState, ErrorState, formatDate, formatScore, LoadingState } from '@carryover/ui';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
+import { DistrictDate } from '../components/DistrictDate';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
@@ -276,12 +277,14 @@ function Signature({ report: r }: { report: ReportView }) {
     <footer className="print-doc__footer">
       {r.status === 'final' && r.finalizedAt ? (
         <p>
-          Finalised on {formatDate(r.finalizedAt.slice(0, 10))}
+          Finalised on <DistrictDate at={r.finalizedAt} />
           {r.finalizedBy ? ` by ${r.finalizedBy}` : ''}
           {r.version > 1 ? ` (version ${r.version})` : ''}.
         </p>
       ) : (
-        <p>Draft prepared {formatDate(r.createdAt.slice(0, 10))}; not yet final.</p>
+        <p>
+          Draft prepared <DistrictDate at={r.createdAt} />; not yet final.
+        </p>
       )}
     </footer>
   );

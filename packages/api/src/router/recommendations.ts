@@ -10,6 +10,7 @@ import {
 import {
   addDays,
   type Discipline,
+  dateIn,
   type GoalDomain,
   type IsoDate,
   type Recommendation,
@@ -23,7 +24,7 @@ import {
 import type { TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
 import { assertStudentInScope } from '../scope';
-import { type Context, fieldError, roles, todayFor, type Viewer } from '../trpc';
+import { type Context, fieldError, roles, todayFor, type Viewer, zoneFor } from '../trpc';
 import { goalSpecOf, pointOf } from '../views';
 import { GOAL_WRITERS } from './goals';
 
@@ -45,7 +46,11 @@ export interface GoalRecommendations {
   recommendations: (Recommendation & { goalId: string })[];
 }
 
-export function computeRecommendations(data: RecommendationInputs): GoalRecommendations[] {
+export function computeRecommendations(
+  data: RecommendationInputs,
+  /** The district's zone: a dismissal at 7 pm in Chicago is dated that day there. */
+  timeZone: string,
+): GoalRecommendations[] {
   const out: GoalRecommendations[] = [];
   const students = new Map(data.students.map((s) => [s.id, s]));
   for (const goal of data.goals) {
@@ -78,7 +83,7 @@ export function computeRecommendations(data: RecommendationInputs): GoalRecommen
             dec.goal_id === goal.id &&
             dec.rule === rec.rule &&
             dec.decision === 'dismissed' &&
-            dec.decided_at.slice(0, 10) >= lastData,
+            dateIn(new Date(dec.decided_at), timeZone) >= lastData,
         ),
     );
     if (recs.length === 0) continue;
@@ -106,7 +111,7 @@ async function current(
 ) {
   const data = await loadRecommendationInputs(ctx.db, ctx.viewer, todayFor(ctx), studentId);
   const goal = data.goals.find((g) => g.id === goalId);
-  const rec = computeRecommendations(data)
+  const rec = computeRecommendations(data, zoneFor(ctx))
     .find((g) => g.goalId === goalId)
     ?.recommendations.find((r) => r.rule === rule);
   if (!goal || !rec) {
@@ -132,7 +137,7 @@ export const recommendationsRouter = {
         todayFor(ctx),
         input?.studentId,
       );
-      const goals = computeRecommendations(data);
+      const goals = computeRecommendations(data, zoneFor(ctx));
       await recordStudentReads(ctx, path, [...new Set(goals.map((g) => g.studentId))]);
       return goals;
     }),

@@ -132,7 +132,7 @@ export async function seedBillingHistory(
         },
         settings,
       );
-      const kind = exportLineKind(billingStatus(decision, null, null));
+      const kind = exportLineKind(billingStatus(decision, null, null, timeZone));
       if (!kind) continue;
       lines.push({
         sessionId: r.session_id,
