@@ -260,6 +260,7 @@ function BillingDetails({ from, to, wide }: { from: string; to: string; wide: bo
   const options = useQuery({ ...trpc.billing.providers.queryOptions(), enabled: wide });
   const history = useQuery(trpc.billing.exports.queryOptions());
   const settings = useQuery(trpc.billing.settings.queryOptions());
+  const isAdmin = useViewer().data?.role === 'admin';
   const params = { from, to, schoolId, therapistId };
   return (
     <section aria-labelledby="billing-heading">
@@ -271,6 +272,11 @@ function BillingDetails({ from, to, wide }: { from: string; to: string; wide: bo
           ? ` Units: ${unitRuleLabels[settings.data.unitRule]} for timed codes, one per session for untimed ones.`
           : ''}
       </p>
+      {isAdmin && (
+        <p className="small">
+          <Link to="/admin/billing">Billing codes and units rule</Link>
+        </p>
+      )}
       {wide && (
         <div className="filters">
           <label className="select-field">
