@@ -180,7 +180,9 @@ function BillingSettingsForm({
         <h2 id="codes-heading">Code mapping</h2>
         <p className="small muted">
           A session bills under the first row that matches its discipline, group size and model.
-          Sessions no row matches are listed as “not billable: no billing code”.
+          Sessions no row matches are listed as “not billable: no billing code”. A code is five
+          letters or digits (CPT/HCPCS, such as 92507); modifiers are separated by spaces (GN, GO,
+          GP).
         </p>
         <ol className="billing-codes">
           {rows.map((r, i) => {
@@ -238,7 +240,6 @@ function BillingSettingsForm({
                     <Field
                       label="Code"
                       name={`codes.${i}.code`}
-                      hint="CPT/HCPCS, such as 92507"
                       autoComplete="off"
                       value={r.code}
                       onChange={(e) => setRow(i, 'code', e.target.value)}
@@ -247,7 +248,6 @@ function BillingSettingsForm({
                     <Field
                       label="Modifiers"
                       name={`codes.${i}.modifiers`}
-                      hint="Separated by spaces, such as GN"
                       autoComplete="off"
                       value={r.modifiers}
                       onChange={(e) => setRow(i, 'modifiers', e.target.value)}
@@ -264,8 +264,8 @@ function BillingSettingsForm({
                       onChange={(e) => setRow(i, 'unit', e.target.value)}
                       error={err('unit')}
                     >
-                      <option value="timed">Timed (15-minute units)</option>
-                      <option value="untimed">Untimed (one per session)</option>
+                      <option value="timed">Timed (15 min)</option>
+                      <option value="untimed">Per session</option>
                     </SelectField>
                   </div>
                   <div className="billing-code__actions">
