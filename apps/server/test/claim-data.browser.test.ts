@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { openDatabase, systemClock } from '@carryover/db';
-import { addDays, BILLING_CSV_HEADER, dateIn } from '@carryover/domain';
+import { addDays, BILLING_CSV_HEADER, dateIn, wallTimeIn } from '@carryover/domain';
 import { describe, expect, it } from 'vitest';
 import {
   carryoverInChromium,
@@ -36,8 +36,10 @@ describe.skipIf(!haveChromium)('browser: claim data and billing codes', () => {
 
   for (const viewport of VIEWPORTS) {
     it(`at ${viewport.name} width an admin fixes an NPI, fills a student's claim data and remaps a code the export uses`, async () => {
+      // The device is in Honolulu, the district in Chicago: times shown are the district's.
       const context = await newContext(run.browser, {
         viewport: { width: viewport.width, height: viewport.height },
+        timezoneId: 'Pacific/Honolulu',
       });
       const page = await context.newPage();
       page.setDefaultTimeout(30_000);
@@ -145,6 +147,27 @@ describe.skipIf(!haveChromium)('browser: claim data and billing codes', () => {
       expect(await page.locator('li.billing-code').first().getByLabel('Code').inputValue()).toBe(
         newCode,
       );
+      // "Version N, saved by … on Nov 30, 2026, 6:18 AM.": Chicago's clock, not the device's.
+      const saved = await (async () => {
+        const c = openDatabase(run.app.dbPath);
+        try {
+          const row = await c.db
+            .selectFrom('district')
+            .select('settings')
+            .executeTakeFirstOrThrow();
+          return (JSON.parse(row.settings) as { billing: { updatedAt: string } }).billing.updatedAt;
+        } finally {
+          await c.close();
+        }
+      })();
+      const clockText = (zone: string) => {
+        const { minutes } = wallTimeIn(new Date(saved), zone);
+        const h = Math.floor(minutes / 60);
+        return `${h % 12 || 12}:${String(minutes % 60).padStart(2, '0')} ${h < 12 ? 'AM' : 'PM'}`;
+      };
+      const stamp = await page.getByText(/^Version \d+, saved by /).innerText();
+      expect(stamp).toContain(`, ${clockText('America/Chicago')}.`);
+      expect(stamp).not.toContain(`, ${clockText('Pacific/Honolulu')}.`);
       await page.screenshot({
         path: join(shotsDir, `billing-codes-${viewport.name}.png`),
         fullPage: viewport.name === 'desktop',
