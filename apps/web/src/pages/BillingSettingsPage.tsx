@@ -182,7 +182,7 @@ function BillingSettingsForm({
           A session bills under the first row that matches its discipline, group size and model.
           Sessions no row matches are listed as “not billable: no billing code”. A code is five
           letters or digits (CPT/HCPCS, such as 92507); modifiers are separated by spaces (GN, GO,
-          GP).
+          GP). A timed code bills 15-minute units by the units rule; a per-session code one unit.
         </p>
         <ol className="billing-codes">
           {rows.map((r, i) => {
@@ -264,7 +264,7 @@ function BillingSettingsForm({
                       onChange={(e) => setRow(i, 'unit', e.target.value)}
                       error={err('unit')}
                     >
-                      <option value="timed">Timed (15 min)</option>
+                      <option value="timed">Timed</option>
                       <option value="untimed">Per session</option>
                     </SelectField>
                   </div>
