@@ -2,6 +2,7 @@ import { Route, Routes } from 'react-router';
 import { HomeRedirect, RequireAuth } from './auth';
 import { AccountPage, EnrolPage } from './pages/AccountPage';
 import { AdminRecordsPage } from './pages/AdminRecordsPage';
+import { BillingSettingsPage } from './pages/BillingSettingsPage';
 import { CaseloadPage } from './pages/CaseloadPage';
 import { CosignQueuePage } from './pages/CosignQueuePage';
 import { FidelityPage } from './pages/FidelityPage';
@@ -62,6 +63,7 @@ export function App() {
         <Route path="/admin/records" element={<AdminRecordsPage />} />
         <Route path="/admin/people" element={<PeoplePage />} />
         <Route path="/admin/sign-in" element={<SignInSettingsPage />} />
+        <Route path="/admin/billing" element={<BillingSettingsPage />} />
         <Route path="/admin/import" element={<ImportPage />} />
         <Route path="/admin/goal-bank" element={<GoalBankPage />} />
         <Route path="/account" element={<AccountPage />} />

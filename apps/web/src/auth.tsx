@@ -30,11 +30,19 @@ export function useViewer() {
 }
 
 /**
+ * The signed-in user's district time zone (from `auth.me`): every date and time the app shows
+ * or defaults is the district's, whatever the device's zone.
+ */
+export function useDistrictZone(): string {
+  return useViewer().data?.timezone ?? 'UTC';
+}
+
+/**
  * Today in the district's time zone, for date fields' defaults: a therapist in Chicago at
  * 7 pm is still on today, whatever the device's zone or UTC says.
  */
 export function useDistrictToday(): IsoDate {
-  const timeZone = useViewer().data?.timezone ?? 'UTC';
+  const timeZone = useDistrictZone();
   try {
     return dateIn(new Date(), timeZone);
   } catch {

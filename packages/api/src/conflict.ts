@@ -48,6 +48,8 @@ const FIELD_WORDS: Record<string, string> = {
   late_entry_reason: 'late-entry reason',
   voided_at: 'void',
   void_reason: 'void reason',
+  unit_rule: 'units rule',
+  codes: 'code mapping',
 };
 
 function fieldWords(fields: readonly string[]): string[] {
@@ -76,7 +78,8 @@ export function editorOf(ctx: Ctx): Editor {
   return { by: ctx.viewer.id, at: ctx.now().toISOString() };
 }
 
-function conflictError(ctx: Ctx, state: EditState): TRPCError {
+/** CONFLICT naming who changed the record, which fields and when (also for non-row records). */
+export function conflictError(ctx: Ctx, state: EditState): TRPCError {
   const conflict: EditConflict = {
     version: state.version,
     changedBy: state.updatedByName,

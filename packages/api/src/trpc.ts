@@ -136,14 +136,28 @@ export async function createContextInner(opts: CreateContextOptions): Promise<Co
   };
 }
 
+/**
+ * The district's time zone, in which every date of its records is shown and computed. A
+ * district setting with an unknown zone falls back to UTC rather than failing requests.
+ */
+export function zoneFor(ctx: { viewer: Viewer | null }): string {
+  const zone = ctx.viewer?.timezone ?? 'UTC';
+  try {
+    dateIn(new Date(0), zone);
+    return zone;
+  } catch {
+    return 'UTC';
+  }
+}
+
 /** Today's date in the district's time zone (a school day starts at local midnight). */
 export function todayFor(ctx: { now: () => Date; viewer: Viewer | null }): IsoDate {
-  try {
-    return dateIn(ctx.now(), ctx.viewer?.timezone ?? 'UTC');
-  } catch {
-    // A district setting with an unknown zone falls back to UTC rather than failing requests.
-    return dateIn(ctx.now(), 'UTC');
-  }
+  return dateIn(ctx.now(), zoneFor(ctx));
+}
+
+/** The district's date of a stored instant (a signature, a finalisation, an export). */
+export function districtDateOf(ctx: { viewer: Viewer | null }, instant: string): IsoDate {
+  return dateIn(new Date(instant), zoneFor(ctx));
 }
 
 /**

@@ -302,9 +302,24 @@ for (const target of targets) {
       );
       expect(byId(brief.sessionId).units).toBe('0');
       // Whole units, as a district may choose: 23 minutes is one unit.
-      await admin.billing.updateSettings({ unitRule: 'whole_units' });
+      const { version, codes } = await admin.billing.settings();
+      await admin.billing.updateSettings({
+        expectedVersion: version,
+        unitRule: 'whole_units',
+        codes,
+      });
       expect(byIdIn(await preview({ studentId: A.students.ava }), long.sessionId).units).toBe('1');
-      await admin.billing.updateSettings({ unitRule: 'eight_minute' });
+      // A save from a form loaded before that one is refused, naming who saved first.
+      const stale = await admin.billing
+        .updateSettings({ expectedVersion: version, unitRule: 'eight_minute', codes })
+        .catch((e) => e);
+      expect(stale.code).toBe('CONFLICT');
+      expect(stale.message).toMatch(/^Changed by Ada Admin at .*: units rule\./);
+      await admin.billing.updateSettings({
+        expectedVersion: version + 1,
+        unitRule: 'eight_minute',
+        codes,
+      });
       // Filters: a student out of the therapist's scope is refused; another therapist's filter is empty.
       expect(await codeOf(ot.sessions.billingCsv({ ...MARCH, studentId: A.students.cara }))).toBe(
         'NOT_FOUND',

@@ -215,7 +215,7 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
   },
   'billing.updateSettings': {
     access: only({ admin: 'allow' }),
-    input: () => ({ unitRule: 'eight_minute' }),
+    input: () => ({ expectedVersion: 0, unitRule: 'eight_minute', codes: [] }),
   },
   'billing.exports': {
     access: only({ therapist: 'allow', assistant: 'allow', coordinator: 'allow', admin: 'allow' }),

@@ -193,11 +193,13 @@ export async function migrateToLatest(
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-  // The migration made the table (f), or emptied it when the summaries changed meaning (o, za);
-  // the progress math that fills it is app code.
+  // The migration made the table (f), or emptied it when the summaries changed meaning (o, za,
+  // and y, which dropped the summaries that counted voided sessions); the progress math that
+  // fills it is app code.
   if (
     applied.includes('2026_11_30_f_goal_summaries') ||
     applied.includes('2026_11_30_o_progress_rules') ||
+    applied.includes('2026_11_30_y_void_observations') ||
     applied.includes('2026_11_30_za_mastery_routines')
   ) {
     await fillMissingGoalSummaries(db);

@@ -317,6 +317,8 @@ export interface ObservationTable {
   late_entry?: Bool;
   /** 2026_11_30_t: a teacher's probe sent from the browser's outbox; unique per district. */
   idempotency_key?: string | null;
+  /** 2026_11_30_y: its session's void time; a voided session's points never count. */
+  voided_at?: string | null;
 }
 
 export interface TouchBaseTable extends EditStamp {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { csvRecords } from './csv';
 import { type AttendanceOutcome, Discipline, Id, IsoDate, labels, SessionModel } from './model';
+import { dateIn } from './zoned';
 
 // Medicaid-ready billing (README, "Billing"): the district's code mapping and units rule, what
 // makes a student's session billable, and the billing CSV. Pure: the API reads the rows, this
@@ -157,6 +158,44 @@ export const BillingSettings = z.object({
     .default([...DEFAULT_BILLING_CODES]),
 });
 export type BillingSettings = z.infer<typeof BillingSettings>;
+
+/**
+ * Saving the code mapping and units rule from the admin's form: at the version the form loaded,
+ * so two admins editing at once cannot overwrite each other unseen.
+ */
+export const BillingSettingsUpdateInput = z.object({
+  expectedVersion: z.number().int().min(0),
+  unitRule: UnitRule,
+  codes: z.array(BillingCode).max(200, 'At most 200 code rows'),
+});
+export type BillingSettingsUpdateInput = z.input<typeof BillingSettingsUpdateInput>;
+
+/** Which save of the billing settings a district is at, and who made it (kept beside them). */
+export interface BillingSettingsStamp {
+  /** 0 until the district first saves its own mapping (the defaults). */
+  version: number;
+  updatedBy: string | null;
+  updatedByName: string | null;
+  updatedAt: string | null;
+}
+
+/** The version stamp of the billing settings in a district's settings JSON. */
+export function billingStampOf(settingsJson: string): BillingSettingsStamp {
+  let billing: Record<string, unknown> = {};
+  try {
+    const b = (JSON.parse(settingsJson) as { billing?: unknown }).billing;
+    if (b && typeof b === 'object') billing = b as Record<string, unknown>;
+  } catch {
+    // A broken settings text reads as never saved.
+  }
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  return {
+    version: Number.isInteger(billing.version) ? (billing.version as number) : 0,
+    updatedBy: text(billing.updatedBy),
+    updatedByName: text(billing.updatedByName),
+    updatedAt: text(billing.updatedAt),
+  };
+}
 
 /** The billing settings in a district's settings JSON, with the defaults for what is missing. */
 export function billingSettingsOf(settingsJson: string): BillingSettings {
@@ -468,8 +507,10 @@ export function billingStatus(
   decision: BillingDecision,
   prior: PriorExport | null,
   correctedAt: string | null,
+  /** The district's zone: an export made at 7 pm in Chicago is dated that day, not UTC's next. */
+  timeZone: string,
 ): string {
-  const day = (at: string) => at.slice(0, 10);
+  const day = (at: string) => dateIn(new Date(at), timeZone);
   if (!prior) return decision.notBillable ? `not billable: ${decision.notBillable}` : 'bill';
   const changed = correctedAt !== null && correctedAt > prior.exportedAt;
   if (prior.kind === 'void') {

@@ -149,25 +149,36 @@ describe('export history', () => {
   const prior = { exportedAt: '2026-03-15T10:00:00.000Z', kind: 'bill' as const };
 
   it('bills a row once, re-bills it after a correction and reverses it after a void', () => {
-    expect(billingStatus(billable, null, null)).toBe('bill');
-    expect(billingStatus(billable, prior, null)).toBe('billed: in the export of 2026-03-15');
-    expect(billingStatus(billable, prior, '2026-03-14T00:00:00.000Z')).toBe(
+    expect(billingStatus(billable, null, null, 'UTC')).toBe('bill');
+    expect(billingStatus(billable, prior, null, 'UTC')).toBe('billed: in the export of 2026-03-15');
+    expect(billingStatus(billable, prior, '2026-03-14T00:00:00.000Z', 'UTC')).toBe(
       'billed: in the export of 2026-03-15',
     );
-    expect(billingStatus(billable, prior, '2026-03-16T00:00:00.000Z')).toBe(
+    expect(billingStatus(billable, prior, '2026-03-16T00:00:00.000Z', 'UTC')).toBe(
       'rebill: corrected after the export of 2026-03-15',
     );
-    expect(billingStatus(voided, prior, '2026-03-20T10:00:00.000Z')).toMatch(
+    expect(billingStatus(voided, prior, '2026-03-20T10:00:00.000Z', 'UTC')).toMatch(
       /^reverse: voided after the export of 2026-03-15$/,
     );
-    expect(billingStatus(voided, { ...prior, kind: 'void' }, '2026-03-20T10:00:00.000Z')).toMatch(
-      /^not billable: voided/,
-    );
+    expect(
+      billingStatus(voided, { ...prior, kind: 'void' }, '2026-03-20T10:00:00.000Z', 'UTC'),
+    ).toMatch(/^not billable: voided/);
     expect(exportLineKind('bill')).toBe('bill');
     expect(exportLineKind('rebill: corrected after the export of 2026-03-15')).toBe('rebill');
     expect(exportLineKind('reverse: voided after the export of 2026-03-15')).toBe('void');
     expect(exportLineKind('billed: in the export of 2026-03-15')).toBeNull();
     expect(exportLineKind('not billable: dated in the future')).toBeNull();
+  });
+
+  it('dates an earlier export in the district’s day, not UTC’s', () => {
+    // 7 pm on Mar 15 in Chicago is already Mar 16 in UTC.
+    const evening = { exportedAt: '2026-03-16T00:00:00.000Z', kind: 'bill' as const };
+    expect(billingStatus(billable, evening, null, 'America/Chicago')).toBe(
+      'billed: in the export of 2026-03-15',
+    );
+    expect(billingStatus(billable, evening, null, 'UTC')).toBe(
+      'billed: in the export of 2026-03-16',
+    );
   });
 });
 

@@ -23,6 +23,16 @@ describe('a district’s date and wall time', () => {
     });
   });
 
+  it('turns the day at 11 pm in Chicago and just after midnight in Honolulu', () => {
+    // 10:59 pm and 11:59 pm CST on Nov 30 are 04:59 and 05:59 UTC on Dec 1: still Nov 30.
+    expect(dateIn(at('2026-12-01T04:59:00Z'), 'America/Chicago')).toBe('2026-11-30');
+    expect(dateIn(at('2026-12-01T05:59:59Z'), 'America/Chicago')).toBe('2026-11-30');
+    expect(dateIn(at('2026-12-01T06:00:00Z'), 'America/Chicago')).toBe('2026-12-01');
+    // Midnight in Honolulu (UTC−10, no DST) is 10:00 UTC.
+    expect(dateIn(at('2026-12-01T09:59:59Z'), 'Pacific/Honolulu')).toBe('2026-11-30');
+    expect(dateIn(at('2026-12-01T10:00:30Z'), 'Pacific/Honolulu')).toBe('2026-12-01');
+  });
+
   it('knows the offset on both sides of a daylight-saving change', () => {
     expect(utcOffsetMinutes(at('2026-03-08T07:59:00Z'), 'America/Chicago')).toBe(-360);
     expect(utcOffsetMinutes(at('2026-03-08T08:00:00Z'), 'America/Chicago')).toBe(-300);

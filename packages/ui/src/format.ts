@@ -1,4 +1,4 @@
-import type { IsoDate } from '@carryover/domain';
+import { dateIn, type IsoDate } from '@carryover/domain';
 
 const DAY_MS = 86_400_000;
 export const WEEK_MS = 7 * DAY_MS;
@@ -33,6 +33,52 @@ const shortDateFormat = new Intl.DateTimeFormat('en-US', {
 export function formatDate(date: IsoDate | Date | null | undefined): string {
   if (date == null) return '—';
   return dateFormat.format(typeof date === 'string' ? parseIsoDate(date) : date);
+}
+
+/**
+ * The district's calendar date of a stored instant (a signature, a finalisation, a void), as
+ * "Dec 3, 2026": a session signed at 7 pm in Chicago is dated that day there, whatever the
+ * device's zone or UTC says. An unknown zone falls back to UTC rather than failing a page.
+ */
+export function formatInstantDate(instant: string | null | undefined, timeZone: string): string {
+  if (!instant) return '—';
+  return formatDate(instantDate(instant, timeZone));
+}
+
+/** The district's calendar date of a stored instant (see `formatInstantDate`). */
+export function instantDate(instant: string, timeZone: string): IsoDate {
+  try {
+    return dateIn(new Date(instant), timeZone);
+  } catch {
+    return dateIn(new Date(instant), 'UTC');
+  }
+}
+
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A stored instant as the district's wall clock shows it: "Dec 3, 2026, 7:05 PM". */
+export function formatInstantDateTime(
+  instant: string | number | null | undefined,
+  timeZone: string,
+): string {
+  if (instant == null || instant === '') return '—';
+  let f = dateTimeFormats.get(timeZone);
+  if (!f) {
+    const options: Intl.DateTimeFormatOptions = {
+      month: 'short',
+      day: 'numeric',
+      year: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+    };
+    try {
+      f = new Intl.DateTimeFormat('en-US', { ...options, timeZone });
+    } catch {
+      f = new Intl.DateTimeFormat('en-US', { ...options, timeZone: 'UTC' });
+    }
+    dateTimeFormats.set(timeZone, f);
+  }
+  return f.format(new Date(instant));
 }
 
 /** "Dec 3" — for axis ticks and dense labels. */

@@ -39,10 +39,13 @@ export {
 export { StatusBadge, type StatusBadgeProps } from './components/StatusBadge';
 export {
   formatDate,
+  formatInstantDate,
+  formatInstantDateTime,
   formatRaw,
   formatScore,
   formatShortDate,
   formatSlope,
+  instantDate,
   parseIsoDate,
   toIsoDate,
   weeksBetween,

@@ -1,11 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatRaw, formatScore, formatSlope, weeksBetween } from '../src/format';
+import {
+  formatDate,
+  formatInstantDate,
+  formatInstantDateTime,
+  formatRaw,
+  formatScore,
+  formatSlope,
+  weeksBetween,
+} from '../src/format';
 import { compareSortValues, nextSort, sortRows } from '../src/sort';
 
 describe('format', () => {
   it('formats calendar dates without a time-zone shift', () => {
     expect(formatDate('2026-12-03')).toBe('Dec 3, 2026');
     expect(formatDate(null)).toBe('—');
+  });
+  it('dates a stored instant in the district’s day, whatever the machine’s zone', () => {
+    // 11 pm on Mar 10 in Chicago (CDT) is 04:00 UTC on Mar 11.
+    expect(formatInstantDate('2026-03-11T04:00:00.000Z', 'America/Chicago')).toBe('Mar 10, 2026');
+    expect(formatInstantDate('2026-03-11T04:00:00.000Z', 'UTC')).toBe('Mar 11, 2026');
+    // Just after midnight in Honolulu is still before 11 am UTC the same day.
+    expect(formatInstantDate('2026-03-11T10:05:00.000Z', 'Pacific/Honolulu')).toBe('Mar 11, 2026');
+    expect(formatInstantDate('2026-03-11T09:55:00.000Z', 'Pacific/Honolulu')).toBe('Mar 10, 2026');
+    expect(formatInstantDateTime('2026-03-11T00:05:00.000Z', 'America/Chicago')).toBe(
+      'Mar 10, 2026, 7:05 PM',
+    );
+    // A district with a broken zone setting still shows dates (in UTC).
+    expect(formatInstantDate('2026-03-11T04:00:00.000Z', 'Not/AZone')).toBe('Mar 11, 2026');
+    expect(formatInstantDate(null, 'America/Chicago')).toBe('—');
   });
   it('formats scores, slopes and raw values', () => {
     expect(formatScore(0.624)).toBe('62%');

@@ -84,3 +84,18 @@ export function editConflict(error: unknown): EditConflict | null {
     message: error instanceof Error ? error.message : 'Someone else changed this record.',
   };
 }
+
+/**
+ * A zod schema's issues as field errors, keyed by the path joined with dots
+ * (`npi`, `codes.2.code`): a form checks with the API's own input schema before sending.
+ */
+export function issueErrors(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of issues) {
+    const key = issue.path.map(String).join('.');
+    out[key] = [...(out[key] ?? []), issue.message];
+  }
+  return out;
+}

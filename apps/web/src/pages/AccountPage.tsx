@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Navigate, useNavigate } from 'react-router';
 import { homeFor, useViewer } from '../auth';
+import { DistrictDate } from '../components/DistrictDate';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
@@ -184,9 +185,6 @@ function TwoStepSection() {
   );
 }
 
-const when = (iso: string) =>
-  new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
 function SessionsSection() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -222,8 +220,12 @@ function SessionsSection() {
               <tr key={s.id}>
                 <td>{s.userAgent ?? 'Unknown device'}</td>
                 <td>{s.address ?? '—'}</td>
-                <td>{when(s.startedAt)}</td>
-                <td>{when(s.lastSeenAt)}</td>
+                <td>
+                  <DistrictDate at={s.startedAt} withTime />
+                </td>
+                <td>
+                  <DistrictDate at={s.lastSeenAt} withTime />
+                </td>
                 <td>
                   {s.current ? (
                     <span className="muted">This device</span>

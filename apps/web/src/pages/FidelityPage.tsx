@@ -25,6 +25,7 @@ import {
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { useViewer } from '../auth';
+import { DistrictDate } from '../components/DistrictDate';
 import { DisciplineFilter, PeriodFilter } from '../components/Filters';
 import { MorePages } from '../components/MorePages';
 import { userMessage } from '../lib/errors';
@@ -259,6 +260,7 @@ function BillingDetails({ from, to, wide }: { from: string; to: string; wide: bo
   const options = useQuery({ ...trpc.billing.providers.queryOptions(), enabled: wide });
   const history = useQuery(trpc.billing.exports.queryOptions());
   const settings = useQuery(trpc.billing.settings.queryOptions());
+  const isAdmin = useViewer().data?.role === 'admin';
   const params = { from, to, schoolId, therapistId };
   return (
     <section aria-labelledby="billing-heading">
@@ -270,6 +272,11 @@ function BillingDetails({ from, to, wide }: { from: string; to: string; wide: bo
           ? ` Units: ${unitRuleLabels[settings.data.unitRule]} for timed codes, one per session for untimed ones.`
           : ''}
       </p>
+      {isAdmin && (
+        <p className="small">
+          <Link to="/admin/billing">Billing codes and units rule</Link>
+        </p>
+      )}
       {wide && (
         <div className="filters">
           <label className="select-field">
@@ -353,7 +360,9 @@ function BillingDetails({ from, to, wide }: { from: string; to: string; wide: bo
             <tbody>
               {history.data.map((h) => (
                 <tr key={h.id}>
-                  <td>{formatDate(h.createdAt.slice(0, 10))}</td>
+                  <td>
+                    <DistrictDate at={h.createdAt} />
+                  </td>
                   <td>
                     {formatDate(h.filters.from)} – {formatDate(h.filters.to)}
                     {h.filters.schoolId || h.filters.therapistId || h.filters.studentId

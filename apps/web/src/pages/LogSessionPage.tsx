@@ -15,6 +15,7 @@ import {
   type SessionStudentChoice,
   type SessionSummary,
   type Setting,
+  wallTimeIn,
 } from '@carryover/domain';
 import {
   Button,
@@ -35,7 +36,8 @@ import {
 } from '@carryover/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { useViewer } from '../auth';
+import { useDistrictZone, useViewer } from '../auth';
+import { DistrictDate } from '../components/DistrictDate';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useSharedOutbox } from '../offline/OutboxProvider';
@@ -79,9 +81,10 @@ function routineLabel(name: string): string {
   return words === 'pe' ? 'PE' : words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-function clockNow(offsetMinutes = 0): string {
-  const d = new Date(Date.now() + offsetMinutes * 60_000);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+/** The district's wall clock as "HH:MM", `offsetMinutes` from now (not the device's zone). */
+function clockNow(timeZone: string, offsetMinutes = 0): string {
+  const { minutes } = wallTimeIn(new Date(Date.now() + offsetMinutes * 60_000), timeZone);
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
 interface GoalEntry {
@@ -186,8 +189,9 @@ function SessionForm({ context, userId }: { context: SessionFormContext; userId:
 
   const [group, setGroup] = useState(true);
   const [date, setDate] = useState(context.today);
-  const [startTime, setStartTime] = useState(() => clockNow(-30));
-  const [endTime, setEndTime] = useState(() => clockNow());
+  const zone = useDistrictZone();
+  const [startTime, setStartTime] = useState(() => clockNow(zone, -30));
+  const [endTime, setEndTime] = useState(() => clockNow(zone));
   const [model, setModel] = useState<SessionModel>('push_in');
   const [setting, setSetting] = useState<Setting>('classroom');
   const [routineId, setRoutineId] = useState('');
@@ -780,7 +784,7 @@ function RecentSession({ session: s }: { session: SessionSummary }) {
     >
       {voided && (
         <p className="recent-session__void" role="note">
-          <strong>Voided</strong> by {s.voidedBy} on {formatDate(s.voidedAt!.slice(0, 10))}:{' '}
+          <strong>Voided</strong> by {s.voidedBy} on <DistrictDate at={s.voidedAt} />:{' '}
           {s.voidReason}
           {/[.!?]$/.test(s.voidReason ?? '') ? '' : '.'} It stays on record and counts for neither
           fidelity nor billing.
@@ -824,7 +828,7 @@ function RecentSession({ session: s }: { session: SessionSummary }) {
               {st.note && <span className="recent-session__note">“{st.note}”</span>}
               {st.signedAt ? (
                 <span className="small signed">
-                  ✓ Signed by {st.signedBy} {formatDate(st.signedAt.slice(0, 10))}
+                  ✓ Signed by {st.signedBy} <DistrictDate at={st.signedAt} />
                 </span>
               ) : voided ? null : queued('sign', st.studentId) ? (
                 <span className="small muted">Signature waiting to send</span>
@@ -839,7 +843,7 @@ function RecentSession({ session: s }: { session: SessionSummary }) {
               )}
               {st.amendments.map((a) => (
                 <span key={a.id} className="small amendment">
-                  Amendment by {a.author}, {formatDate(a.at.slice(0, 10))}: {a.text}
+                  Amendment by {a.author}, <DistrictDate at={a.at} />: {a.text}
                 </span>
               ))}
               {st.signedAt && !voided && (

@@ -3,7 +3,9 @@ import { Button, ErrorState, Field, LoadingState, PageHeader } from '@carryover/
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useViewer } from '../auth';
+import { ProviderBillingForm } from '../components/ClaimDataForms';
 import { ConflictBanner, VersionedFormActions } from '../components/ConflictBanner';
+import { DistrictDate } from '../components/DistrictDate';
 import { SelectField } from '../components/SelectField';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
@@ -66,8 +68,8 @@ export function PeoplePage() {
         <section className="section-card" aria-live="polite">
           <h2>Setup link for {link.name}</h2>
           <p>
-            Send them this link; it works once, until{' '}
-            {link.expiresAt.slice(0, 16).replace('T', ' ')} UTC. They set their own password there.
+            Send them this link; it works once, until <DistrictDate at={link.expiresAt} withTime />.
+            They set their own password there.
           </p>
           <p>
             <code className="setup-link">{`${window.location.origin}/setup#${link.token}`}</code>
@@ -91,6 +93,9 @@ export function PeoplePage() {
               if (created) setLink(created);
             }}
           />
+          {person && hasDiscipline(person.role) && (
+            <ProviderBillingForm key={person.id} staffId={person.id} name={person.name} />
+          )}
         </section>
       )}
       {(setActive.isError || newLink.isError) && (

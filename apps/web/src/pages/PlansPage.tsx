@@ -20,6 +20,7 @@ import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useDistrictToday, useViewer } from '../auth';
 import { ConflictBanner } from '../components/ConflictBanner';
+import { DistrictDate } from '../components/DistrictDate';
 import { fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useVersionedForm } from '../lib/useVersionedForm';
@@ -163,7 +164,7 @@ export function PlanPage() {
           {p.acknowledgedAt ? (
             <p role="status">
               ✓ Acknowledged by {p.acknowledgedByName ?? 'the teacher'} on{' '}
-              {formatDate(p.acknowledgedAt.slice(0, 10))}
+              <DistrictDate at={p.acknowledgedAt} />
             </p>
           ) : canAcknowledge && p.status === 'agreed' ? (
             <Button busy={ack.isPending} onClick={() => ack.mutate({ planId: p.id })}>

@@ -31,6 +31,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type RefObject, useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ConflictBanner } from '../components/ConflictBanner';
+import { DistrictDate } from '../components/DistrictDate';
 import { errorCode, fieldErrors, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useVersionedForm } from '../lib/useVersionedForm';
@@ -93,7 +94,7 @@ export function ReportPage() {
             {final && r.finalizedAt && (
               <>
                 {' '}
-                · Finalised {formatDate(r.finalizedAt.slice(0, 10))}
+                · Finalised <DistrictDate at={r.finalizedAt} />
                 {r.finalizedBy ? ` by ${r.finalizedBy}` : ''}
               </>
             )}
@@ -581,9 +582,17 @@ function ReadinessPanel({ report }: { report: ReportView }) {
           <li key={r.discipline}>
             <strong>{r.discipline}</strong>
             <span>
-              {r.ready
-                ? `ready${r.markedBy ? ` (${r.markedBy}, ${formatDate((r.markedAt ?? '').slice(0, 10))})` : ''}`
-                : 'not marked ready yet'}
+              {r.ready ? (
+                r.markedBy ? (
+                  <>
+                    ready ({r.markedBy}, <DistrictDate at={r.markedAt ?? null} />)
+                  </>
+                ) : (
+                  'ready'
+                )
+              ) : (
+                'not marked ready yet'
+              )}
             </span>
             {report.canMarkReady.includes(r.discipline) && (
               <Button
@@ -698,7 +707,7 @@ function VersionList({ report }: { report: ReportView }) {
       <ol>
         {report.versions.map((v) => (
           <li key={v.version}>
-            Version {v.version}, finalised on {formatDate(v.finalizedAt.slice(0, 10))}
+            Version {v.version}, finalised on <DistrictDate at={v.finalizedAt} />
             {v.finalizedBy ? ` by ${v.finalizedBy}` : ''}
             {v.amendReason ? ` — amended: ${v.amendReason}` : ''} ·{' '}
             <Link to={`${base}?v=${v.version}`}>Print version {v.version}</Link>

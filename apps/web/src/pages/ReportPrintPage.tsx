@@ -1,5 +1,6 @@
 import type { ReportGoalLine, ReportView } from '@carryover/domain';
 import {
+  dateIn,
   gasLabels,
   labels,
   parentSummaryKeys,
@@ -18,6 +19,8 @@ import {
 } from '@carryover/ui';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
+import { useDistrictZone } from '../auth';
+import { DistrictDate } from '../components/DistrictDate';
 import {
   type LetterTranslator,
   letterLanguageFor,
@@ -382,16 +385,19 @@ function LetterHeader({ report: r, tr }: { report: ReportView; tr: LetterTransla
 
 function LetterSignature({ report: r, tr }: { report: ReportView; tr: LetterTranslator }) {
   const { t } = tr;
+  // Stored instants: the letter dates them by the district's calendar, as the screen does.
+  const zone = useDistrictZone();
+  const dayOf = (instant: string) => tr.date(dateIn(new Date(instant), zone));
   let text: string;
   if (r.status === 'final' && r.finalizedAt) {
-    const date = tr.date(r.finalizedAt);
+    const date = dayOf(r.finalizedAt);
     text = !r.finalizedBy
       ? t('letter.finalised', { date })
       : r.version > 1
         ? t('letter.finalisedVersion', { date, by: r.finalizedBy, version: r.version })
         : t('letter.finalisedBy', { date, by: r.finalizedBy });
   } else {
-    text = t('letter.draftPrepared', { date: tr.date(r.createdAt) });
+    text = t('letter.draftPrepared', { date: dayOf(r.createdAt) });
   }
   return (
     <footer className="print-doc__footer">
@@ -405,12 +411,14 @@ function Signature({ report: r }: { report: ReportView }) {
     <footer className="print-doc__footer">
       {r.status === 'final' && r.finalizedAt ? (
         <p>
-          Finalised on {formatDate(r.finalizedAt.slice(0, 10))}
+          Finalised on <DistrictDate at={r.finalizedAt} />
           {r.finalizedBy ? ` by ${r.finalizedBy}` : ''}
           {r.version > 1 ? ` (version ${r.version})` : ''}.
         </p>
       ) : (
-        <p>Draft prepared {formatDate(r.createdAt.slice(0, 10))}; not yet final.</p>
+        <p>
+          Draft prepared <DistrictDate at={r.createdAt} />; not yet final.
+        </p>
       )}
     </footer>
   );

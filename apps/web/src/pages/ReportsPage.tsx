@@ -13,6 +13,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useViewer } from '../auth';
+import { DistrictDate } from '../components/DistrictDate';
 import { httpStatus, retryAfterSeconds, userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
@@ -114,7 +115,10 @@ function PeriodReports({ period }: { period: ReportingPeriodView }) {
         <span className={`report-state report-state--${r.report?.status ?? 'none'}`}>
           {reportStateLabel(r.report)}
           {r.report?.finalizedAt && (
-            <span className="muted small"> · {formatDate(r.report.finalizedAt.slice(0, 10))}</span>
+            <span className="muted small">
+              {' '}
+              · <DistrictDate at={r.report.finalizedAt} />
+            </span>
           )}
           {r.report && r.report.version > 1 && (
             <span className="muted small"> · version {r.report.version}</span>

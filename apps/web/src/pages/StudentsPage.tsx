@@ -9,6 +9,7 @@ import {
 } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { StudentClaimData } from '../components/ClaimDataForms';
 import { ConflictBanner, VersionedFormActions } from '../components/ConflictBanner';
 import { SelectField } from '../components/SelectField';
 import { letterLanguageFor, letterLanguages, SOURCE_LANGUAGE } from '../i18n/letter';
@@ -513,6 +514,7 @@ export function StudentManagePage() {
           </p>
         )}
       </section>
+      <StudentClaimData studentId={s.id} dateOfBirth={s.dateOfBirth} />
       <section className="section-card" aria-labelledby="services">
         <div className="section-heading">
           <h2 id="services">Services</h2>

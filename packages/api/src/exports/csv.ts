@@ -29,7 +29,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
 import { assertStudentInScope } from '../scope';
-import { type Context, todayFor, type Viewer } from '../trpc';
+import { type Context, todayFor, type Viewer, zoneFor } from '../trpc';
 
 // Whole-scope CSV exports as chunks: the tRPC procedures join them (small scopes), the server's
 // /export routes stream them to the browser a batch at a time (a coordinator's whole district).
@@ -85,6 +85,7 @@ function billingRowsOf(
   loaded: Loaded,
   settings: BillingSettings,
   today: string,
+  timeZone: string,
   record: boolean,
 ): { rows: BillingRow[]; lines: NewBillingExportLine[] } {
   const { rows, data, exported, amended } = loaded;
@@ -134,7 +135,7 @@ function billingRowsOf(
       .filter((t): t is string => t !== null)
       .sort()
       .at(-1);
-    const status = billingStatus(decision, priorOf.get(key) ?? null, corrected ?? null);
+    const status = billingStatus(decision, priorOf.get(key) ?? null, corrected ?? null, timeZone);
     if (record && status.startsWith('billed:')) continue;
     const kind = exportLineKind(status);
     if (record && kind)
@@ -225,7 +226,7 @@ export function billingCsvExport(
           after,
           limit: batchSize,
         });
-        const made = billingRowsOf(loaded, settings, today, input.record);
+        const made = billingRowsOf(loaded, settings, today, zoneFor(ctx), input.record);
         const students = [...new Set(loaded.rows.map((r) => r.student_id))];
         if (input.record) {
           if (batch === 0)

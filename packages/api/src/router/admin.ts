@@ -29,7 +29,7 @@ import { recordEvent, recordStudentReads } from '../audit';
 import { hashPassword } from '../auth/password';
 import { passwordChecksFor } from '../auth/strength';
 import { assertStudentInScope, STUDENT_NOT_FOUND } from '../scope';
-import { fieldError, roles } from '../trpc';
+import { fieldError, roles, todayFor } from '../trpc';
 
 // The district admin's procedures: staff accounts, and a student's records (FERPA; IDEA
 // §300.613 inspection, §300.614 record of access, retention). Role first (FORBIDDEN for any
@@ -39,8 +39,6 @@ import { fieldError, roles } from '../trpc';
 export const CONFIRM_NAME_MISMATCH = "That is not the student's full name";
 
 const adminProcedure = roles('admin');
-
-const day = (d: Date) => d.toISOString().slice(0, 10);
 
 export const adminRouter = {
   /** A staff member in the admin's district; the password must meet the policy. */
@@ -130,7 +128,7 @@ export const adminRouter = {
         studentId: input.studentId,
       };
       await recordEvent(ctx, target, 'ok');
-      const base = `access-record-${input.studentId}-${day(ctx.now())}`;
+      const base = `access-record-${input.studentId}-${todayFor(ctx)}`;
       if (input.format === 'json') {
         return {
           filename: `${base}.json`,
@@ -179,7 +177,7 @@ export const adminRouter = {
       };
       await recordEvent(ctx, target, 'ok');
       return {
-        filename: `student-record-${input.studentId}-${day(ctx.now())}.json`,
+        filename: `student-record-${input.studentId}-${todayFor(ctx)}.json`,
         contentType: 'application/json',
         content: JSON.stringify(
           {

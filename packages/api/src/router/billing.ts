@@ -5,22 +5,25 @@ import {
   listSchools,
   loadDistrictSettings,
   recordAuditMany,
-  updateDistrictSettingsKey,
+  replaceDistrictSettingsIf,
   updateProviderBilling,
   updateStudentBilling,
   writeTransaction,
 } from '@carryover/db';
 import {
   type BillingExportSummary,
-  BillingSettings,
+  type BillingSettingsStamp,
+  BillingSettingsUpdateInput,
   billingSettingsOf,
+  billingStampOf,
   Id,
   ProviderBillingInput,
   StudentBillingInput,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { recordEvent, recordStudentReads } from '../audit';
+import { recordDenied, recordEvent, recordStudentReads } from '../audit';
+import { conflictError } from '../conflict';
 import { CSV_EXPORT_ROLES } from '../exports/csv';
 import { assertStudentInScope } from '../scope';
 import { roles } from '../trpc';
@@ -102,24 +105,65 @@ export const billingRouter = {
       return { ok: true as const };
     }),
 
-  /** The district's units rule and code mapping (defaults for what it has not set). */
-  settings: roles(...CSV_EXPORT_ROLES).query(async ({ ctx }) =>
-    billingSettingsOf(await loadDistrictSettings(ctx.db, ctx.viewer.districtId)),
-  ),
+  /**
+   * The district's units rule and code mapping (defaults for what it has not set), with the
+   * version the admin's form saves at and who saved it last.
+   */
+  settings: roles(...CSV_EXPORT_ROLES).query(async ({ ctx }) => {
+    const json = await loadDistrictSettings(ctx.db, ctx.viewer.districtId);
+    return { ...billingSettingsOf(json), ...billingStampOf(json) };
+  }),
 
-  /** Replaces the district's units rule and code mapping (admins); audited. */
+  /**
+   * Replaces the district's units rule and code mapping (admins) at the version the form
+   * loaded: a stale save changes nothing and is told who saved first (CONFLICT); audited. The
+   * next billing export uses the new mapping.
+   */
   updateSettings: roles('admin')
-    .input(BillingSettings)
+    .input(BillingSettingsUpdateInput)
     .mutation(async ({ ctx, input, path }) => {
-      await writeTransaction(ctx.db, null, async (trx) => {
-        await updateDistrictSettingsKey(trx, ctx.viewer.districtId, 'billing', input);
-      });
-      await recordEvent(
-        ctx,
-        { action: path, entity: 'district', entityId: ctx.viewer.districtId },
-        'ok',
+      const d = ctx.viewer.districtId;
+      const target = { action: path, entity: 'district', entityId: d };
+      const at = ctx.now().toISOString();
+      const saved = await writeTransaction(
+        ctx.db,
+        null,
+        async (trx): Promise<{ version: number } | { stale: BillingSettingsStamp }> => {
+          const previous = await loadDistrictSettings(trx, d);
+          const stamp = billingStampOf(previous);
+          if (stamp.version !== input.expectedVersion) return { stale: stamp };
+          const settings = JSON.parse(previous) as Record<string, unknown>;
+          const before = billingSettingsOf(previous);
+          settings.billing = {
+            unitRule: input.unitRule,
+            codes: input.codes,
+            version: stamp.version + 1,
+            updatedBy: ctx.viewer.id,
+            updatedByName: ctx.viewer.name,
+            updatedAt: at,
+            updatedFields: [
+              ...(before.unitRule !== input.unitRule ? ['unit_rule'] : []),
+              ...(JSON.stringify(before.codes) !== JSON.stringify(input.codes) ? ['codes'] : []),
+            ],
+          };
+          const ok = await replaceDistrictSettingsIf(trx, d, previous, JSON.stringify(settings));
+          return ok
+            ? { version: stamp.version + 1 }
+            : { stale: billingStampOf(await loadDistrictSettings(trx, d)) };
+        },
       );
-      return { ok: true as const };
+      if ('stale' in saved) {
+        await recordDenied(ctx, target);
+        const previous = await loadDistrictSettings(ctx.db, d);
+        const fields = (JSON.parse(previous) as { billing?: { updatedFields?: unknown } }).billing
+          ?.updatedFields;
+        throw conflictError(ctx, {
+          ...saved.stale,
+          updatedFields: Array.isArray(fields) ? fields.map(String) : [],
+        });
+      }
+      await recordEvent(ctx, target, 'ok');
+      return { ok: true as const, version: saved.version };
     }),
 
   /**

@@ -10,6 +10,7 @@ import {
 import {
   addDays,
   type Discipline,
+  dateIn,
   type GoalDomain,
   type IsoDate,
   PLAN_REVIEW_DAYS,
@@ -24,7 +25,7 @@ import {
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
 import { assertStudentInScope } from '../scope';
-import { type Context, fieldError, roles, todayFor, type Viewer } from '../trpc';
+import { type Context, fieldError, roles, todayFor, type Viewer, zoneFor } from '../trpc';
 import { goalSpecOf, pointOf } from '../views';
 import { GOAL_WRITERS } from './goals';
 
@@ -66,6 +67,8 @@ function readOnlyReasonFor(viewer: Pick<Viewer, 'role' | 'discipline'>, discipli
 export function computeRecommendations(
   data: RecommendationInputs,
   viewer: Pick<Viewer, 'role' | 'discipline'>,
+  /** The district's zone: a dismissal at 7 pm in Chicago is dated that day there. */
+  timeZone: string,
 ): GoalRecommendations[] {
   const out: GoalRecommendations[] = [];
   const students = new Map(data.students.map((s) => [s.id, s]));
@@ -99,7 +102,7 @@ export function computeRecommendations(
             dec.goal_id === goal.id &&
             dec.rule === rec.rule &&
             dec.decision === 'dismissed' &&
-            dec.decided_at.slice(0, 10) >= lastData,
+            dateIn(new Date(dec.decided_at), timeZone) >= lastData,
         ),
     );
     if (recs.length === 0) continue;
@@ -128,7 +131,7 @@ async function current(
 ) {
   const data = await loadRecommendationInputs(ctx.db, ctx.viewer, todayFor(ctx), studentId);
   const goal = data.goals.find((g) => g.id === goalId);
-  const rec = computeRecommendations(data, ctx.viewer)
+  const rec = computeRecommendations(data, ctx.viewer, zoneFor(ctx))
     .find((g) => g.goalId === goalId)
     ?.recommendations.find((r) => r.rule === rule);
   if (!goal || !rec) {
@@ -156,7 +159,7 @@ export const recommendationsRouter = {
         todayFor(ctx),
         input?.studentId,
       );
-      const goals = computeRecommendations(data, ctx.viewer);
+      const goals = computeRecommendations(data, ctx.viewer, zoneFor(ctx));
       await recordStudentReads(ctx, path, [...new Set(goals.map((g) => g.studentId))]);
       return goals;
     }),

@@ -67,6 +67,7 @@ function lastOfMonth(first: string): string {
   return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
 }
 
+/** Seeds the export history and the void after it; returns the sessions it voided. */
 export async function seedBillingHistory(
   trx: Kysely<Database>,
   districtId: string,
@@ -74,8 +75,8 @@ export async function seedBillingHistory(
   timeZone: string,
   students: number,
   emailDomain: string,
-): Promise<void> {
-  if (students > HISTORY_MAX_STUDENTS) return;
+): Promise<string[]> {
+  if (students > HISTORY_MAX_STUDENTS) return [];
   const today = iso(clock.today);
   const staff = await trx
     .selectFrom('staff_user')
@@ -85,7 +86,7 @@ export async function seedBillingHistory(
     .execute();
   const maker = staff.find((s) => s.role === 'coordinator');
   const slp = staff.find((s) => s.email.startsWith('slp@'));
-  if (!maker) return;
+  if (!maker) return [];
   const settings = billingSettingsOf(
     (
       await trx
@@ -132,7 +133,7 @@ export async function seedBillingHistory(
         },
         settings,
       );
-      const kind = exportLineKind(billingStatus(decision, null, null));
+      const kind = exportLineKind(billingStatus(decision, null, null, timeZone));
       if (!kind) continue;
       lines.push({
         sessionId: r.session_id,
@@ -157,9 +158,9 @@ export async function seedBillingHistory(
   }
   // One session billed in the last export turned out to be logged for the wrong day.
   const voided = lastExport?.sessionIds[0];
-  if (!voided || !slp || !lastExport) return;
+  if (!voided || !slp || !lastExport) return [];
   const voidAt = new Date(Date.parse(lastExport.at) + 24 * 3_600_000);
-  if (!clock.isPast(dayOf(voidAt.toISOString().slice(0, 10)), 16 * 60)) return;
+  if (!clock.isPast(dayOf(voidAt.toISOString().slice(0, 10)), 16 * 60)) return [];
   await trx
     .updateTable('therapy_session')
     .set({
@@ -174,4 +175,12 @@ export async function seedBillingHistory(
     .where('district_id', '=', districtId)
     .where('id', '=', voided)
     .execute();
+  // Its points leave the numbers with it, as `voidSession` does (summaries are rebuilt after).
+  await trx
+    .updateTable('observation')
+    .set({ voided_at: voidAt.toISOString() })
+    .where('district_id', '=', districtId)
+    .where('session_id', '=', voided)
+    .execute();
+  return [voided];
 }

@@ -94,6 +94,8 @@ export interface DemoResult {
   districtId: string;
   counts: Record<string, number>;
   logins: { email: string; role: string; name: string }[];
+  /** Sessions the seed voided after generating them (their data leaves every number). */
+  voidedSessionIds?: string[];
 }
 
 export const DEMO_DEFAULTS = {
@@ -127,7 +129,7 @@ export async function seedDemoDistrict(
   const result = await seedTransaction(db, options.postgresLoad ?? 'copy', async (trx, sink) => {
     const gen = new Generator(resolved, sink);
     const made = await gen.run();
-    await seedBillingHistory(
+    const voidedSessionIds = await seedBillingHistory(
       trx,
       made.districtId,
       resolved.clock,
@@ -150,7 +152,7 @@ export async function seedDemoDistrict(
       enabled: false,
     });
     await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
-    return made;
+    return { ...made, voidedSessionIds };
   });
   resolved.onProgress({ step: 'commit', done: 1, total: 1 });
   return result;

@@ -7,11 +7,15 @@ import type { MemorySink } from './writer';
 export function comparisonInputFromSink(
   sink: MemorySink,
   asOf?: string,
+  /** Sessions voided after generation (`DemoResult.voidedSessionIds`): they count nowhere. */
+  voidedSessionIds: readonly string[] = [],
 ): { goals: ComparisonGoal[]; gas: GasScore[] } {
+  const voided = new Set(voidedSessionIds);
   const sessions = new Map(sink.rows('therapy_session').map((s) => [s.id, s]));
   const delivered = sink
     .rows('session_student')
     .filter((r) => r.attendance === 'delivered' || r.attendance === 'makeup')
+    .filter((r) => !voided.has(r.session_id))
     .map((r) => {
       const s = sessions.get(r.session_id)!;
       return { service_id: r.service_id, session_date: s.session_date, minutes: s.minutes };
@@ -23,7 +27,9 @@ export function comparisonInputFromSink(
       service: sink.rows('service'),
       model_change: sink.rows('model_change').filter((c) => c.goal_id !== null),
       goal_phase_change: sink.rows('goal_phase_change'),
-      observation: sink.rows('observation'),
+      observation: sink
+        .rows('observation')
+        .filter((o) => o.session_id === null || !voided.has(o.session_id)),
       delivered,
     },
     asOf,

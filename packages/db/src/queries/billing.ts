@@ -169,6 +169,26 @@ export async function updateDistrictSettingsKey(
     .execute();
 }
 
+/**
+ * Replaces the district's settings JSON only if it is still `previous` (compare and swap): a
+ * save made from a form that loaded an older version, or racing another save, changes nothing
+ * and returns false, on either database, without a lock.
+ */
+export async function replaceDistrictSettingsIf(
+  trx: Kysely<Database>,
+  districtId: string,
+  previous: string,
+  next: string,
+): Promise<boolean> {
+  const r = await trx
+    .updateTable('district')
+    .set({ settings: next })
+    .where('id', '=', districtId)
+    .where('settings', '=', previous)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 /** The district's schools by name (the billing export's school filter). */
 export async function listSchools(db: Kysely<Database>, districtId: string) {
   return db

@@ -13,6 +13,8 @@ import type {
 import {
   type ComparisonColumns,
   type ComparisonGoal,
+  DistrictSettings,
+  dateIn,
   dayCache,
   rawValue,
   settingCode,
@@ -68,6 +70,8 @@ export interface ComparisonRows {
   gas?: { goal_id: string; period_id: string; ends_on: string; gas_score: number }[];
   /** Accepted recommendations (each writes a model change): a switch after one is flagged. */
   recommendation?: { goal_id: string; decided_at: string }[];
+  /** The district's time zone: a recommendation accepted at 7 pm in Chicago dates that day. */
+  timeZone?: string;
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -160,7 +164,7 @@ export function assembleComparisonInput(
         minutes: Number(d.minutes),
       })),
       recommendationDates: (recommended.get(g.id) ?? []).map((r) =>
-        String(r.decided_at).slice(0, 10),
+        dateIn(new Date(String(r.decided_at)), rows.timeZone ?? 'UTC'),
       ),
       ...(asOf ? { asOf } : {}),
       aimLine: { startDate: g.start_date, targetDate: g.target_date },
@@ -188,6 +192,7 @@ async function loadPointsByGoal(
     .selectFrom('observation')
     .select(OBSERVATION_POINT_COLUMNS)
     .where('district_id', '=', districtId)
+    .where('voided_at', 'is', null)
     .orderBy('goal_id')
     .orderBy('observed_on');
   const byGoal = new Map<string, Point[]>();
@@ -217,7 +222,9 @@ const deliveredQuery = (db: Kysely<Database>, d: string) =>
     )
     .select(['ss.service_id', 'ts.session_date', 'ts.minutes'])
     .where('ss.district_id', '=', d)
-    .where('ss.attendance', 'in', ['delivered', 'makeup']);
+    .where('ss.attendance', 'in', ['delivered', 'makeup'])
+    // A voided session delivered nothing on record.
+    .where('ts.voided_at', 'is', null);
 
 /**
  * Calls `each` with every row of `query` as an array of its selected values. On a SQLite file
@@ -249,70 +256,80 @@ async function loadComparisonRows(
   d: string,
   { delivered: withDelivered = true } = {},
 ) {
-  const [goal, student, service, model_change, goal_phase_change, delivered, gas, recommendation] =
-    await Promise.all([
-      db
-        .selectFrom('goal')
-        .select([
-          'id',
-          'student_id',
-          'service_id',
-          'discipline',
-          'domain',
-          'measurement_type',
-          'baseline',
-          'target',
-          'direction',
-          'start_date',
-          'target_date',
-          'current_model',
-        ])
-        .where('district_id', '=', d)
-        .orderBy('id')
-        .execute(),
-      db
-        .selectFrom('student')
-        .select(['id', 'grade', 'school_id'])
-        .where('district_id', '=', d)
-        .execute(),
-      db.selectFrom('service').select(['id', 'provider_id']).where('district_id', '=', d).execute(),
-      db
-        .selectFrom('model_change')
-        .select(['goal_id', 'from_model', 'to_model', 'changed_on'])
-        .where('district_id', '=', d)
-        .where('goal_id', 'is not', null)
-        .orderBy('changed_on')
-        .orderBy('created_at')
-        .execute(),
-      db
-        .selectFrom('goal_phase_change')
-        .select(['goal_id', 'phase', 'changed_on'])
-        .where('district_id', '=', d)
-        .orderBy('changed_on')
-        .orderBy('id')
-        .execute(),
-      withDelivered ? deliveredQuery(db, d).execute() : [],
-      db
-        .selectFrom('progress_report_goal as pg')
-        .innerJoin('progress_report as pr', (j) =>
-          j.onRef('pr.id', '=', 'pg.report_id').onRef('pr.district_id', '=', 'pg.district_id'),
-        )
-        .innerJoin('reporting_period as rp', (j) =>
-          j.onRef('rp.id', '=', 'pr.period_id').onRef('rp.district_id', '=', 'pr.district_id'),
-        )
-        .select(['pg.goal_id', 'pr.period_id', 'rp.ends_on', 'pg.gas_score'])
-        .where('pg.district_id', '=', d)
-        .where('pr.status', '=', 'final')
-        // A goal not yet introduced earned no attainment under any model; its 0 would dilute.
-        .where('pg.status_code', '!=', 'not_yet_introduced')
-        .execute(),
-      db
-        .selectFrom('recommendation_decision')
-        .select(['goal_id', 'decided_at'])
-        .where('district_id', '=', d)
-        .where('decision', '=', 'accepted')
-        .execute(),
-    ]);
+  const [
+    goal,
+    student,
+    service,
+    model_change,
+    goal_phase_change,
+    delivered,
+    gas,
+    recommendation,
+    district,
+  ] = await Promise.all([
+    db
+      .selectFrom('goal')
+      .select([
+        'id',
+        'student_id',
+        'service_id',
+        'discipline',
+        'domain',
+        'measurement_type',
+        'baseline',
+        'target',
+        'direction',
+        'start_date',
+        'target_date',
+        'current_model',
+      ])
+      .where('district_id', '=', d)
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('student')
+      .select(['id', 'grade', 'school_id'])
+      .where('district_id', '=', d)
+      .execute(),
+    db.selectFrom('service').select(['id', 'provider_id']).where('district_id', '=', d).execute(),
+    db
+      .selectFrom('model_change')
+      .select(['goal_id', 'from_model', 'to_model', 'changed_on'])
+      .where('district_id', '=', d)
+      .where('goal_id', 'is not', null)
+      .orderBy('changed_on')
+      .orderBy('created_at')
+      .execute(),
+    db
+      .selectFrom('goal_phase_change')
+      .select(['goal_id', 'phase', 'changed_on'])
+      .where('district_id', '=', d)
+      .orderBy('changed_on')
+      .orderBy('id')
+      .execute(),
+    withDelivered ? deliveredQuery(db, d).execute() : [],
+    db
+      .selectFrom('progress_report_goal as pg')
+      .innerJoin('progress_report as pr', (j) =>
+        j.onRef('pr.id', '=', 'pg.report_id').onRef('pr.district_id', '=', 'pg.district_id'),
+      )
+      .innerJoin('reporting_period as rp', (j) =>
+        j.onRef('rp.id', '=', 'pr.period_id').onRef('rp.district_id', '=', 'pr.district_id'),
+      )
+      .select(['pg.goal_id', 'pr.period_id', 'rp.ends_on', 'pg.gas_score'])
+      .where('pg.district_id', '=', d)
+      .where('pr.status', '=', 'final')
+      // A goal not yet introduced earned no attainment under any model; its 0 would dilute.
+      .where('pg.status_code', '!=', 'not_yet_introduced')
+      .execute(),
+    db
+      .selectFrom('recommendation_decision')
+      .select(['goal_id', 'decided_at'])
+      .where('district_id', '=', d)
+      .where('decision', '=', 'accepted')
+      .execute(),
+    db.selectFrom('district').select('settings').where('id', '=', d).executeTakeFirst(),
+  ]);
   return {
     goal,
     student,
@@ -322,7 +339,18 @@ async function loadComparisonRows(
     delivered,
     gas,
     recommendation,
+    timeZone: district ? districtTimeZone(district.settings) : 'UTC',
   };
+}
+
+function districtTimeZone(settingsJson: string): string {
+  try {
+    const zone = DistrictSettings.parse(JSON.parse(settingsJson)).timezone;
+    dateIn(new Date(0), zone);
+    return zone;
+  } catch {
+    return 'UTC';
+  }
 }
 
 /** Loads one district's comparison input (finalised progress reports only for GAS). */
@@ -465,7 +493,8 @@ export async function loadComparisonColumns(
     let q = db
       .selectFrom('observation')
       .select(POINT_COLUMNS)
-      .where('district_id', '=', districtId);
+      .where('district_id', '=', districtId)
+      .where('voided_at', 'is', null);
     if (goalIds) q = q.where('goal_id', 'in', goalIds);
     return q.orderBy('goal_id').orderBy('observed_on');
   };

@@ -99,6 +99,7 @@ export async function observationsOfGoals(
     .select(inLinkedRoutine)
     .where('district_id', '=', districtId)
     .where('goal_id', 'in', [...goalIds])
+    .where('voided_at', 'is', null)
     .orderBy('goal_id')
     .orderBy('observed_on')
     .orderBy('created_at')

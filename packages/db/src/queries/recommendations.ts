@@ -48,6 +48,7 @@ export async function loadRecommendationInputs(
     .select(inLinkedRoutine)
     .where('district_id', '=', d)
     .where('goal_id', 'in', goalIds())
+    .where('voided_at', 'is', null)
     .orderBy('goal_id')
     .orderBy('observed_on')
     .execute();

@@ -489,7 +489,27 @@ export async function voidSession(
     .where('voided_at', 'is', null)
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) return false;
+  // Its observations stay on record with it but leave every number: graphs, summaries, reports,
+  // Outcomes and recommendations read only observations without a void time.
+  const points = await trx
+    .selectFrom('observation')
+    .select('goal_id')
+    .where('district_id', '=', districtId)
+    .where('session_id', '=', sessionId)
+    .execute();
+  await trx
+    .updateTable('observation')
+    .set({ voided_at: editor.at })
+    .where('district_id', '=', districtId)
+    .where('session_id', '=', sessionId)
+    .execute();
   await bumpDataVersion(trx, districtId);
+  if (points.length > 0)
+    await refreshGoalSummaries(
+      trx,
+      districtId,
+      points.map((p) => p.goal_id),
+    );
   await refreshFidelitySummaries(
     trx,
     districtId,

@@ -74,14 +74,16 @@ export async function loadStudentDetail(
     .orderBy('id')
     .execute();
 
-  // Every point, for the graphs and data tables; the figures come from the goals' summaries.
-  // Same-day points in entry order, as the summaries take them.
+  // Every point that counts, for the graphs and data tables; the figures come from the goals'
+  // summaries. Same-day points in entry order, as the summaries take them. A voided session's
+  // points never count.
   const observations = await db
     .selectFrom('observation')
     .select([...OBSERVATION_POINT_COLUMNS, 'late_entry', 'recorded_by', 'recorder_role'])
     .select(inLinkedRoutine)
     .where('district_id', '=', districtId)
     .where('student_id', '=', studentId)
+    .where('voided_at', 'is', null)
     .orderBy('goal_id')
     .orderBy('observed_on')
     .orderBy('created_at')
