@@ -705,3 +705,12 @@ export const ImportZipInput = z.object({
   dryRun: z.boolean(),
 });
 export type ImportZipInput = z.infer<typeof ImportZipInput>;
+
+/** The query of POST /import/run (the zip is the body): what it holds, and dry run or apply. */
+export const ImportRunParams = z.object({
+  kind: ImportZipInput.shape.kind,
+  dryRun: z
+    .enum(['true', 'false'], { message: 'Say true or false' })
+    .transform((v) => v === 'true'),
+});
+export type ImportRunParams = z.input<typeof ImportRunParams>;
