@@ -5,6 +5,7 @@ import type { Connection, DB } from '../src/client';
 import { seedDemoDistrict } from '../src/demo';
 import { exportOneRoster } from '../src/queries/export-oneroster';
 import { exportServices } from '../src/queries/export-services';
+import { rebuildGoalSummaries } from '../src/queries/goal-summaries';
 import { type ImportReport, importOneRoster } from '../src/queries/import-oneroster';
 import { importServices } from '../src/queries/import-services';
 import { testTargets } from '../src/testing';
@@ -257,6 +258,18 @@ for (const target of targets) {
       expect(services.counts['services.csv']?.added).toBe(source.services);
       expect(services.counts['goals.csv']?.added).toBe(source.goals);
       expect(await exportServices(empty.db, newDistrict)).toEqual(iep);
+      // The new goals' summaries, written from the rows in hand, are what a rebuild computes.
+      const summaries = () =>
+        empty.db
+          .selectFrom('goal_summary')
+          .select(['goal_id', 'student_id', 'point_count', 'summary'])
+          .where('district_id', '=', newDistrict)
+          .orderBy('goal_id')
+          .execute();
+      const written = await summaries();
+      expect(written).toHaveLength(source.goals);
+      await rebuildGoalSummaries(empty.db, newDistrict);
+      expect(await summaries()).toEqual(written);
       const withServices = await snapshot(empty.db);
       const iepAgain = await importServices(empty.db, {
         files: iep,

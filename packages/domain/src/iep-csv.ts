@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClockTime, GoalPhase } from './model';
-import { type ImportRowError, type Lined, readCsv } from './oneroster';
+import { type ImportRowError, type Lined, RELEASED_RECORD, readCsv } from './oneroster';
 import { RoutineName } from './routines';
 
 // IEP services and goals as CSV (issue 14, README "Bringing your district in"). IEP systems
@@ -361,7 +361,9 @@ function readFile<S extends z.ZodType>(
     return { rows: [], count: table.records.length };
   const rows: Lined<z.output<S>>[] = [];
   const first = new Map<string, number>();
-  for (const { line, row: raw } of table.records) {
+  for (let i = 0; i < table.records.length; i++) {
+    const { line, row: raw } = table.records[i] as Lined<Record<string, string>>;
+    table.records[i] = RELEASED_RECORD;
     const row: Record<string, string> = {};
     for (const [k, v] of Object.entries(raw)) row[rename?.get(k) ?? k] = v;
     const key =

@@ -6,13 +6,14 @@ import {
   GoalFields,
   goalDirection,
   IEP_FILES,
+  type IepBundle,
   readIepBundle,
 } from '@carryover/domain';
 import type { Kysely } from 'kysely';
-import type { Database } from '../schema';
+import type { Database, Goal } from '../schema';
 import { newId } from '../util';
 import { bumpDataVersion } from './data-version';
-import { refreshGoalSummaries } from './goal-summaries';
+import { refreshGoalSummaries, writeNewGoalSummaries } from './goal-summaries';
 import {
   decodeFiles,
   emptyCounts,
@@ -55,6 +56,8 @@ interface ServiceRow {
 }
 
 const MASTERY = { minSettings: 2, requireClassroom: true };
+
+const RELEASED_GOAL = Object.freeze({ line: 0, row: {} }) as unknown as IepBundle['goals'][number];
 
 /** Rows between progress reports while checking (each one lets the event loop run). */
 const TICK = 500;
@@ -463,8 +466,11 @@ export async function importServices(
         fields: string[];
         routines: string[] | null;
       }[] = [];
-      for (const [i, { line, row }] of bundle.goals.entries()) {
+      for (let i = 0; i < bundle.goals.length; i++) {
         if (i % TICK === 0) await tick('goals.csv', i, bundle.goals.length);
+        const { line, row } = bundle.goals[i] as (typeof bundle.goals)[number];
+        // Tens of thousands of goals: each read row goes once its insert or update is planned.
+        bundle.goals[i] = RELEASED_GOAL;
         const counts = c('goals.csv');
         const student = resolve('student', row.studentSourcedId, (id) => students.has(id));
         if (!student) {
@@ -745,10 +751,24 @@ export async function importServices(
               .execute();
         }
       }
-      await refreshGoalSummaries(trx, d, [
-        ...goalInserts.map((g) => g.row.id as string),
-        ...goalUpdates.map((u) => u.id),
-      ]);
+      await writeNewGoalSummaries(
+        trx,
+        goalInserts.map(
+          (g) =>
+            ({
+              ...g.row,
+              version: 1,
+              updated_by: null,
+              updated_at: null,
+              updated_fields: null,
+            }) as Goal,
+        ),
+      );
+      await refreshGoalSummaries(
+        trx,
+        d,
+        goalUpdates.map((u) => u.id),
+      );
       for (let i = 0; i < newKeys.length; i += 400)
         await trx
           .insertInto('source_key')
