@@ -206,8 +206,8 @@ describe.skipIf(!haveChromium)('browser: import', () => {
       await page.getByRole('button', { name: 'Check (dry run)' }).click();
       const bar = page.getByRole('progressbar', { name: 'Import progress' });
       await bar.waitFor();
-      await page.getByText(/^(Uploading|Checking)/).waitFor();
-      await page.screenshot({ path: `${shots}/import-progress-${name}.png`, fullPage: true });
+      await page.getByText(/^Uploading: 0\.\d MB/).waitFor();
+      await page.screenshot({ path: `${shots}/import-uploading-${name}.png`, fullPage: true });
       await page.getByRole('heading', { name: /^Dry run: nothing was written/ }).waitFor();
       const goalsRow = page.locator('table.import-counts tbody tr', { hasText: 'goals.csv' });
       const goalCells = await goalsRow.locator('td').allTextContents();
@@ -215,9 +215,14 @@ describe.skipIf(!haveChromium)('browser: import', () => {
       expect(Number(goalCells[3])).toBeGreaterThan(50);
       const seen = (await page.evaluate('window.progressSeen')) as string[];
       expect(seen.some((t) => /^Uploading: 1\.\d MB of 1\.\d MB$/.test(t))).toBe(true);
-      expect(
-        seen.some((t) => /^Checking (services|goals)\.csv: [\d,]+ of [\d,]+ rows$/.test(t)),
-      ).toBe(true);
+      // Each file's last streamed count stays listed beside the report: every row was checked.
+      const files = await page.locator('.import-progress__files li').allTextContents();
+      expect(files).toEqual([
+        expect.stringMatching(/^routines\.csv: ([\d,]+) of \1 rows checked$/),
+        expect.stringMatching(/^services\.csv: ([\d,]+) of \1 rows checked$/),
+        expect.stringMatching(/^goals\.csv: ([\d,]+) of \1 rows checked$/),
+      ]);
+      expect(files[2]).toContain(`of ${goalCells[3]} rows checked`);
       expect(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBe(
         0,
       );
@@ -231,6 +236,13 @@ describe.skipIf(!haveChromium)('browser: import', () => {
           .waitFor();
         const applied = await goalsRow.locator('td').allTextContents();
         expect(applied.slice(0, 3)).toEqual(['0', '0', '0']);
+        expect(await page.locator('.import-progress__files li').allTextContents()).toContainEqual(
+          expect.stringMatching(/^goals\.csv: 0 of 0 new rows written$/),
+        );
+        await page.screenshot({
+          path: `${shots}/import-whole-applied-${name}.png`,
+          fullPage: true,
+        });
       }
       await context.close();
     }

@@ -241,6 +241,8 @@ export function ImportPage() {
   const [running, setRunning] = useState<{ dryRun: boolean; progress: Progress | null } | null>(
     null,
   );
+  /** Each file's latest count, checked or written, in the order the files came; kept after. */
+  const [files, setFiles] = useState<Progress[]>([]);
   const [runError, setRunError] = useState<string | null>(null);
   const abortRef = useRef<(() => void) | null>(null);
   // Leaving the page stops following the import (the server finishes it all the same).
@@ -248,6 +250,7 @@ export function ImportPage() {
 
   const choose = (file: File | undefined) => {
     setReport(null);
+    setFiles([]);
     setRunError(null);
     setZip(null);
     setFileError(null);
@@ -273,9 +276,16 @@ export function ImportPage() {
     setReport(null);
     setRunError(null);
     setRunning({ dryRun, progress: null });
-    const run = runImport(zip, kind, dryRun, (progress) =>
-      setRunning((r) => (r ? { ...r, progress } : r)),
-    );
+    setFiles([]);
+    const run = runImport(zip, kind, dryRun, (progress) => {
+      setRunning((r) => (r ? { ...r, progress } : r));
+      const { file } = progress;
+      if (file)
+        setFiles((list) => {
+          const at = list.findIndex((f) => f.file === file);
+          return at === -1 ? [...list, progress] : list.with(at, progress);
+        });
+    });
     abortRef.current = run.abort;
     const outcome = await run.done;
     abortRef.current = null;
@@ -370,6 +380,16 @@ export function ImportPage() {
               {progress ? progressWords(progress) : 'Starting…'}
             </p>
           </div>
+        )}
+        {files.length > 0 && (
+          <ul className="import-progress__files" aria-label="Rows so far, per file">
+            {files.map((f) => (
+              <li key={f.file}>
+                {f.file}: {f.done.toLocaleString()} of {f.total.toLocaleString()}{' '}
+                {f.step === 'write' ? 'new rows written' : 'rows checked'}
+              </li>
+            ))}
+          </ul>
         )}
         {runError && (
           <p className="form-alert" role="alert">

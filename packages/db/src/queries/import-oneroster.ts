@@ -94,6 +94,33 @@ const CHUNK = 400;
 const TICK = 500;
 type Tick = (file: string, done: number, total: number) => Promise<void>;
 
+/**
+ * Progress while rows are checked, file by file: a report every TICK rows and a turn of the
+ * event loop (checking is plain CPU work; a server streaming the progress sends it meanwhile),
+ * and each file's last report says all its rows are done.
+ */
+export function checkProgress(onProgress: ((p: ImportProgress) => void) | undefined): {
+  tick: Tick;
+  finish: () => void;
+} {
+  let last: { file: string; total: number } | null = null;
+  const finish = () => {
+    if (last && onProgress)
+      onProgress({ step: 'check', file: last.file, done: last.total, total: last.total });
+    last = null;
+  };
+  return {
+    tick: async (file, done, total) => {
+      if (!onProgress) return;
+      if (last && last.file !== file) finish();
+      last = { file, total };
+      onProgress({ step: 'check', file, done, total });
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    finish,
+  };
+}
+
 export function emptyCounts(): FileCounts {
   return { added: 0, updated: 0, deactivated: 0, unchanged: 0, skipped: 0 };
 }
@@ -1306,13 +1333,9 @@ export async function importOneRoster(
         : 'America/Chicago';
       const today = dateIn(options.now, timezone);
       const plan = new Plan();
-      // Checking is plain CPU work: a report now and then, and a turn of the event loop, so a
-      // server streaming the progress can send it while the check runs.
-      await planBundle(bundle, state, plan, today, async (file, done, total) => {
-        if (!options.onProgress) return;
-        options.onProgress({ step: 'check', file, done, total });
-        await new Promise((resolve) => setImmediate(resolve));
-      });
+      const checking = checkProgress(options.onProgress);
+      await planBundle(bundle, state, plan, today, checking.tick);
+      checking.finish();
       // Emails are sign-in names, unique across districts.
       const wanted = [...plan.staffAdd, ...plan.staffUpdate.values()];
       for (let i = 0; i < wanted.length; i += CHUNK) {

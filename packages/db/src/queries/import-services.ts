@@ -15,6 +15,7 @@ import { newId } from '../util';
 import { bumpDataVersion } from './data-version';
 import { refreshGoalSummaries, writeNewGoalSummaries } from './goal-summaries';
 import {
+  checkProgress,
   decodeFiles,
   emptyCounts,
   type FileCounts,
@@ -91,13 +92,8 @@ export async function importServices(
   };
   const touched = new Set<string>();
   progress('read', 1, 1);
-  // Checking is plain CPU work: a report now and then, and a turn of the event loop, so a
-  // server streaming the progress can send it while the check runs.
-  const tick = async (file: string, done: number, total: number) => {
-    if (!options.onProgress) return;
-    options.onProgress({ step: 'check', file, done, total });
-    await new Promise((resolve) => setImmediate(resolve));
-  };
+  const checking = checkProgress(options.onProgress);
+  const tick = checking.tick;
   try {
     await db.transaction().execute(async (trx) => {
       const district = await trx
@@ -615,6 +611,7 @@ export async function importServices(
         counts.updated++;
       }
 
+      checking.finish();
       if (report.errors.length > 0) throw new Rollback('refused');
       if (options.dryRun) {
         report.outcome = 'dry_run';
