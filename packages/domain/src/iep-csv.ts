@@ -404,18 +404,22 @@ function readFile<S extends z.ZodType>(
   return { rows, count: table.records.length };
 }
 
-/** Reads `services.csv`, `goals.csv` (either may be missing) and `mapping.csv` (optional). */
+/** Reads `routines.csv`, `services.csv`, `goals.csv` (any may be missing) and `mapping.csv`. */
 export function readIepBundle(files: Readonly<Record<string, string>>): IepBundle {
   const errors: ImportRowError[] = [];
   const mapping = readMapping(files['mapping.csv'], errors);
   const bundle: IepBundle = { routines: [], services: [], goals: [], errors, rowCounts: {} };
-  if (files['services.csv'] === undefined && files['goals.csv'] === undefined)
+  if (
+    files['services.csv'] === undefined &&
+    files['goals.csv'] === undefined &&
+    files['routines.csv'] === undefined
+  )
     errors.push({
       file: 'services.csv',
       line: 0,
       column: '',
       value: '',
-      reason: 'the bundle has neither services.csv nor goals.csv',
+      reason: 'the bundle has none of services.csv, goals.csv, routines.csv',
     });
   if (files['routines.csv'] !== undefined) {
     const r = readFile('routines.csv', files['routines.csv'], RoutineCsvRow, undefined, errors);
