@@ -106,7 +106,7 @@ function runImport(
     xhr.onerror = () =>
       resolve({
         error:
-          'The connection was lost. If you applied, check the Import history before trying again.',
+          'The connection was lost. An apply finishes or rolls back whole on the server: check the same zip again (a dry run) to see whether it went in.',
       });
     xhr.onabort = () => resolve({ error: 'Stopped.' });
     xhr.send(zip);

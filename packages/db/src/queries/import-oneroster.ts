@@ -66,7 +66,11 @@ export interface ImportReport {
 }
 
 export interface ImportProgress {
-  /** `read`, `check` (the rows of `file`), `write` (the rows of `file`), `done`. */
+  /**
+   * `read`, `compare`, `check` (the rows of `file`), then the writes — the roster's `schools`,
+   * `staff`, `classrooms`, `students`; the services import's `write` (the new rows of `file`) —
+   * and `done`.
+   */
   step: string;
   done: number;
   total: number;
