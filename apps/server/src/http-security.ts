@@ -150,7 +150,15 @@ export type CsrfVerdict = { ok: true } | { ok: false; status: 403 | 415; message
  * check Content-Type): a foreign Origin is refused (403), a state-changing request must be
  * JSON (415), which no HTML form can send, and browsers never send cross-site without CORS.
  */
-export function checkCrossSite(req: IncomingMessage, secure: boolean): CsrfVerdict {
+/**
+ * `bodyType`: the content type a non-GET request must declare. JSON by default; the import
+ * route takes application/zip. Either is one a cross-site form cannot send without CORS.
+ */
+export function checkCrossSite(
+  req: IncomingMessage,
+  secure: boolean,
+  bodyType = 'application/json',
+): CsrfVerdict {
   const origin = firstHeader(req.headers.origin);
   if (origin !== undefined) {
     const own = `${secure ? 'https' : 'http'}://${req.headers.host ?? ''}`;
@@ -164,8 +172,8 @@ export function checkCrossSite(req: IncomingMessage, secure: boolean): CsrfVerdi
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') {
     const type = firstHeader(req.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
-    if (type !== 'application/json') {
-      return { ok: false, status: 415, message: 'Send requests as application/json.' };
+    if (type !== bodyType) {
+      return { ok: false, status: 415, message: `Send requests as ${bodyType}.` };
     }
   }
   return { ok: true };

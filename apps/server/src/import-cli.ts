@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import {
   type Connection,
   exportOneRoster,
+  exportServices,
   type ImportProgress,
   type ImportReport,
   importOneRoster,
@@ -70,7 +71,8 @@ function progressBar(): { update: (p: ImportProgress) => void; stop: () => void 
   let step = '';
   const tty = process.stderr.isTTY === true;
   return {
-    update: ({ step: s, done, total }) => {
+    update: ({ step: stepName, file, done, total }) => {
+      const s = file ? `${stepName} ${file}` : stepName;
       if (!tty) {
         if (s !== step) console.error(`  ${s}…`);
         step = s;
@@ -78,7 +80,7 @@ function progressBar(): { update: (p: ImportProgress) => void; stop: () => void 
       }
       if (s !== step) {
         if (step) bar.stop();
-        bar.start(Math.max(total, 1), done, { step: s.padEnd(10) });
+        bar.start(Math.max(total, 1), done, { step: s.padEnd(26) });
         step = s;
       } else {
         bar.setTotal(Math.max(total, 1));
@@ -219,7 +221,10 @@ export async function importServicesCommand(
   return report.errors.length > 0 || report.conflicts.length > 0 ? 1 : 0;
 }
 
-/** `export oneroster DIR` (or a path ending .zip): the district as OneRoster 1.2 CSV. */
+/**
+ * `export oneroster DIR` (or a path ending .zip): the district as OneRoster 1.2 CSV, with its
+ * routines, services and goals beside (`import services` reads them from the same zip or folder).
+ */
 export async function exportOneRosterCommand(
   conn: Connection,
   out: string,
@@ -230,7 +235,11 @@ export async function exportOneRosterCommand(
     console.error(target.problem ?? 'The database has no district to export.');
     return 1;
   }
-  const files = await exportOneRoster(conn.db, target.id);
+  const roster = await exportOneRoster(conn.db, target.id);
+  const files: Record<string, string> = {
+    ...roster,
+    ...(await exportServices(conn.db, target.id)),
+  };
   const full = userPath(out);
   if (full.toLowerCase().endsWith('.zip')) writeFileSync(full, zipCsvFiles(files), { mode: 0o600 });
   else {
@@ -238,6 +247,8 @@ export async function exportOneRosterCommand(
     for (const [name, text] of Object.entries(files))
       writeFileSync(join(full, name), text, { mode: 0o600 });
   }
-  console.log(`Exported ${Object.keys(files).length} OneRoster 1.2 files to ${full}.`);
+  console.log(
+    `Exported ${Object.keys(roster).length} OneRoster 1.2 files and routines.csv, services.csv, goals.csv to ${full}.`,
+  );
   return 0;
 }

@@ -74,8 +74,9 @@ Commands:
                           --dry-run writes nothing. Exits 1 when anything was refused
   import services PATH    read IEP services.csv and goals.csv (a zip, a folder or one CSV;
     [--dry-run]           mapping.csv renames columns) into the district, the same way
-  export oneroster DIR    write the district as OneRoster 1.2 CSV files into DIR (or a zip,
-    [--district NAME]     when DIR ends .zip); importing it back changes nothing
+  export oneroster DIR    write the district as OneRoster 1.2 CSV files, with routines.csv,
+    [--district NAME]     services.csv and goals.csv, into DIR (or a zip, when DIR ends .zip);
+                          importing it back (oneroster, then services) changes nothing
   --help                  this text
 
 Environment:

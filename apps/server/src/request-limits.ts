@@ -103,5 +103,7 @@ export function readBody(
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', reject);
+    // A client gone mid-body: no 'end' will come (after 'end' or a refusal this does nothing).
+    req.on('close', () => reject(new Error('The client went away before sending the whole body.')));
   });
 }

@@ -32,6 +32,7 @@ import {
   parseTrustProxy,
   setSecurityHeaders,
 } from './http-security';
+import { IMPORT_RUN_PATH, serveImportRun } from './import-route';
 import {
   checkBatchSize,
   checkJsonDepth,
@@ -240,6 +241,31 @@ export function createServer(options: ServerOptions): Server {
               log,
               batchSize: options.exportBatchSize,
             });
+          })
+          .catch(failed(req, res, path));
+        return;
+      }
+      if (path === IMPORT_RUN_PATH) {
+        const crossSite = checkCrossSite(req, secure, 'application/zip');
+        if (!crossSite.ok) {
+          res.statusCode = crossSite.status;
+          res.setHeader('Content-Type', 'application/json');
+          res.setHeader('Connection', 'close');
+          res.end(JSON.stringify({ error: { message: crossSite.message } }));
+          return;
+        }
+        contextFor(req, res)
+          .then((ctx) => {
+            // Outside tRPC, an import spends from the same bucket as `imports.upload`.
+            const verdict: RateVerdict = ctx.viewer
+              ? rateLimiter.take(ctx.viewer.id, 'export')
+              : { ok: true };
+            if (!verdict.ok) {
+              const wait = new RateLimited(verdict.retryAfterSeconds);
+              res.setHeader('Retry-After', String(wait.retryAfterSeconds));
+              return refuse(res, { ok: false, status: 429, message: wait.message });
+            }
+            return serveImportRun(req, res, ctx, { log });
           })
           .catch(failed(req, res, path));
         return;

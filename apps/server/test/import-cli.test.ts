@@ -63,7 +63,9 @@ for (const target of targets) {
         });
         const zip = `${target.dialect}-export.zip`;
         const exported = await cli(['export', 'oneroster', zip], source.location);
-        expect(exported.out).toContain('Exported 9 OneRoster 1.2 files');
+        expect(exported.out).toContain(
+          'Exported 9 OneRoster 1.2 files and routines.csv, services.csv, goals.csv',
+        );
         expect(exported.code).toBe(0);
 
         // One broken row: an impossible birth date.
@@ -106,6 +108,15 @@ for (const target of targets) {
           .execute();
         expect(runs.map((r) => r.outcome)).toEqual(['applied']);
         expect(runs[0]?.actor_label).toMatch(/^cli:/);
+
+        // The same zip carries the services and goals: they read into the new district.
+        const services = await cli(['import', 'services', zip], empty.location);
+        expect(services.out).toContain('Applied.');
+        expect(services.code).toBe(0);
+        const goalCount = async (conn: typeof source) =>
+          (await conn.db.selectFrom('goal').select('id').execute()).length;
+        expect(await goalCount(empty)).toBe(await goalCount(source));
+        expect(await goalCount(empty)).toBeGreaterThan(30);
       } finally {
         await source.close();
         await empty.close();

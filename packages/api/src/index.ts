@@ -69,3 +69,9 @@ export { WEEKS_PER_MONTH } from './views';
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export { type CsvExportKind, openCsvExport } from './exports/open';
+export {
+  IMPORT_UPLOAD_MAX_BYTES,
+  type ImportRunOpening,
+  type ImportRunResult,
+  openImportRun,
+} from './imports/run';

@@ -9,6 +9,7 @@ export * from './queries/caseload';
 export * from './queries/comparison';
 export * from './queries/data-version';
 export * from './queries/export-oneroster';
+export * from './queries/export-services';
 export * from './queries/fidelity';
 export * from './queries/fidelity-summaries';
 export * from './queries/goal-bank';

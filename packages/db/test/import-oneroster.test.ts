@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, DB } from '../src/client';
 import { seedDemoDistrict } from '../src/demo';
 import { exportOneRoster } from '../src/queries/export-oneroster';
+import { exportServices } from '../src/queries/export-services';
+import { rebuildGoalSummaries } from '../src/queries/goal-summaries';
 import { type ImportReport, importOneRoster } from '../src/queries/import-oneroster';
+import { importServices } from '../src/queries/import-services';
 import { testTargets } from '../src/testing';
 
 // The OneRoster import (issue 14) on real SQLite and Postgres: the round trip on the demo
@@ -22,6 +25,10 @@ const TABLES = [
   'student',
   'reporting_period',
   'service',
+  'service_model_minutes',
+  'routine',
+  'goal',
+  'goal_routine',
 ] as const;
 
 async function snapshot(db: DB): Promise<Record<string, string>> {
@@ -32,6 +39,37 @@ async function snapshot(db: DB): Promise<Record<string, string>> {
     out[t] = createHash('sha256').update(lines.join('\n')).digest('hex');
   }
   return out;
+}
+
+/** How many services, split minutes, goals (by phase), routines and goal links a district has. */
+async function serviceCounts(db: DB, districtId: string) {
+  const count = async (
+    table: 'service' | 'service_model_minutes' | 'goal' | 'routine' | 'goal_routine',
+  ) =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('district_id', '=', districtId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const phases = await db
+    .selectFrom('goal')
+    .select(['phase', (eb) => eb.fn.countAll().as('n')])
+    .where('district_id', '=', districtId)
+    .groupBy('phase')
+    .orderBy('phase')
+    .execute();
+  return {
+    services: await count('service'),
+    splits: await count('service_model_minutes'),
+    goals: await count('goal'),
+    routines: await count('routine'),
+    links: await count('goal_routine'),
+    phases: phases.map((p) => `${p.phase}:${Number(p.n)}`),
+  };
 }
 
 const changed = (r: ImportReport) =>
@@ -48,6 +86,7 @@ for (const target of targets) {
     let empty: Connection;
     let districtId: string;
     let files: Record<string, string>;
+    let iep: Record<string, string>;
 
     beforeAll(async () => {
       conn = await target.open();
@@ -60,6 +99,7 @@ for (const target of targets) {
       });
       districtId = seeded.districtId;
       files = await exportOneRoster(conn.db, districtId);
+      iep = await exportServices(conn.db, districtId);
     }, 60_000);
     afterAll(async () => {
       await conn?.close();
@@ -90,10 +130,34 @@ for (const target of targets) {
       expect(changed(applied)).toBe(0);
       expect(await snapshot(conn.db)).toEqual(before);
       expect(await exportOneRoster(conn.db, districtId)).toEqual(files);
+
+      // The services, goals and routines export reads back unchanged too.
+      const iepDry = await importServices(conn.db, {
+        files: iep,
+        districtId,
+        actor: ACTOR,
+        dryRun: true,
+        now: NOW,
+      });
+      expect(iepDry.errors).toEqual([]);
+      expect(changed(iepDry)).toBe(0);
+      expect(iepDry.counts['goals.csv']?.unchanged).toBeGreaterThan(40);
+      const iepApplied = await importServices(conn.db, {
+        files: iep,
+        districtId,
+        actor: ACTOR,
+        dryRun: false,
+        now: NOW,
+      });
+      expect(iepApplied.outcome).toBe('applied');
+      expect(changed(iepApplied)).toBe(0);
+      expect(await snapshot(conn.db)).toEqual(before);
+      expect(await exportServices(conn.db, districtId)).toEqual(iep);
       const runs = await conn.db
         .selectFrom('import_run')
         .select(['outcome', 'files', 'actor_label'])
         .where('district_id', '=', districtId)
+        .where('kind', '=', 'oneroster')
         .orderBy('started_at')
         .execute();
       expect(runs.map((r) => r.outcome).sort()).toEqual(['applied', 'dry_run']);
@@ -112,6 +176,8 @@ for (const target of targets) {
       expect(audits.map((a) => a.action).sort()).toEqual([
         'import.oneroster.applied',
         'import.oneroster.dry_run',
+        'import.services.applied',
+        'import.services.dry_run',
       ]);
     });
 
@@ -174,7 +240,48 @@ for (const target of targets) {
       expect(again.errors).toEqual([]);
       expect(changed(again)).toBe(0);
       expect(await snapshot(empty.db)).toEqual(before);
-    });
+
+      // Then the services, goals and routines: the same as the demo's, and a re-import changes nothing.
+      const services = await importServices(empty.db, {
+        files: iep,
+        districtId: newDistrict,
+        actor: ACTOR,
+        dryRun: false,
+        now: NOW,
+      });
+      expect(services.errors).toEqual([]);
+      expect(services.outcome).toBe('applied');
+      const source = await serviceCounts(conn.db, districtId);
+      expect(source.goals).toBeGreaterThan(40);
+      expect(source.splits).toBeGreaterThan(0);
+      expect(await serviceCounts(empty.db, newDistrict)).toEqual(source);
+      expect(services.counts['services.csv']?.added).toBe(source.services);
+      expect(services.counts['goals.csv']?.added).toBe(source.goals);
+      expect(await exportServices(empty.db, newDistrict)).toEqual(iep);
+      // The new goals' summaries, written from the rows in hand, are what a rebuild computes.
+      const summaries = () =>
+        empty.db
+          .selectFrom('goal_summary')
+          .select(['goal_id', 'student_id', 'point_count', 'summary'])
+          .where('district_id', '=', newDistrict)
+          .orderBy('goal_id')
+          .execute();
+      const written = await summaries();
+      expect(written).toHaveLength(source.goals);
+      await rebuildGoalSummaries(empty.db, newDistrict);
+      expect(await summaries()).toEqual(written);
+      const withServices = await snapshot(empty.db);
+      const iepAgain = await importServices(empty.db, {
+        files: iep,
+        districtId: newDistrict,
+        actor: ACTOR,
+        dryRun: false,
+        now: NOW,
+      });
+      expect(iepAgain.errors).toEqual([]);
+      expect(changed(iepAgain)).toBe(0);
+      expect(await snapshot(empty.db)).toEqual(withServices);
+    }, 60_000);
 
     it('applies a delta: only its changes; tobedeleted deactivates and ends, history stays', async () => {
       const student = await conn.db

@@ -169,5 +169,55 @@ for (const target of targets) {
         before,
       );
     });
+
+    it('reads routines by class and name, links goals to them, and refuses bad routine rows', async () => {
+      const HEADER = 'classSourcedId,name,weekdays,startTime,endTime';
+      const bad = await run({
+        'routines.csv':
+          `${HEADER}\nc1,Writing,1;2;9,09:30,10:15\nnowhere,recess,1;2,10:00,10:20\n` +
+          'c1,snack,1;2;3,11:00,10:30\nc1,juggling,1,08:00,08:30\nc1,writing,1,08:00,08:30\n',
+      });
+      expect(bad.outcome).toBe('refused');
+      expect(bad.errors.map((e) => `${e.line}:${e.column}:${e.value}:${e.reason}`)).toEqual([
+        '2:weekdays:1;2;9:write ISO weekday numbers, e.g. 1;2;3;4;5',
+        '4:endTime:10:30:must be after startTime',
+        expect.stringMatching(/^5:name:juggling:must be a routine Carryover knows: arrival, /),
+        '6:name:writing:the class has this routine already on line 2',
+        '3:classSourcedId:nowhere:no such class (import the roster first)',
+      ]);
+      expect(await conn.db.selectFrom('routine').selectAll().execute()).toEqual([]);
+
+      const routines = `${HEADER}\nc1,Writing,1;2;3;4;5,09:30,10:15\n`;
+      const goals =
+        'sourcedId,studentSourcedId,discipline,domain,goalText,measurement,baseline,target,targetDate,routines,phase\n' +
+        'g-r,stu1,OT,handwriting,"Copies a sentence from the board",percent,20,80,2027-06-01,Writing,mastered\n';
+      const applied = await run({ 'routines.csv': routines, 'goals.csv': goals });
+      expect(applied.errors).toEqual([]);
+      expect(applied.counts['routines.csv']?.added).toBe(1);
+      const goal = await conn.db
+        .selectFrom('goal')
+        .innerJoin('goal_routine', 'goal_routine.goal_id', 'goal.id')
+        .innerJoin('routine', 'routine.id', 'goal_routine.routine_id')
+        .select(['goal.phase', 'routine.name', 'routine.weekdays', 'routine.start_time'])
+        .where('goal.text', '=', 'Copies a sentence from the board')
+        .execute();
+      expect(goal).toEqual([
+        { phase: 'mastered', name: 'writing', weekdays: '1,2,3,4,5', start_time: '09:30' },
+      ]);
+      // Read again: nothing changes; new times update the routine in place.
+      const again = await run({ 'routines.csv': routines, 'goals.csv': goals });
+      expect(again.counts['routines.csv']).toMatchObject({ added: 0, updated: 0, unchanged: 1 });
+      expect(again.counts['goals.csv']).toMatchObject({ added: 0, updated: 0, unchanged: 1 });
+      const moved = await run({
+        'routines.csv': `${HEADER}\nc1,writing,1;3;5,13:00,13:45\n`,
+      });
+      expect(moved.counts['routines.csv']).toMatchObject({ updated: 1 });
+      expect(
+        await conn.db
+          .selectFrom('routine')
+          .select(['weekdays', 'start_time', 'end_time'])
+          .execute(),
+      ).toEqual([{ weekdays: '1,3,5', start_time: '13:00', end_time: '13:45' }]);
+    });
   });
 }

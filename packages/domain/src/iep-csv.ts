@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { type ImportRowError, type Lined, readCsv } from './oneroster';
+import { ClockTime, GoalPhase } from './model';
+import { type ImportRowError, type Lined, RELEASED_RECORD, readCsv } from './oneroster';
+import { RoutineName } from './routines';
 
 // IEP services and goals as CSV (issue 14, README "Bringing your district in"). IEP systems
 // export them in no single standard; this pair is shaped after Ed-Fi's special-education
@@ -8,6 +10,9 @@ import { type ImportRowError, type Lined, readCsv } from './oneroster';
 // baseline, target, criterion, target date). A `mapping.csv` (file, column, from) renames a
 // district's own column names to these. Students and providers are named by the sourcedIds of
 // the OneRoster import (or Carryover's own ids). Pure: text in, rows and errors out.
+
+/** The files `import services` reads; a bundle's other files (a whole export's roster) are not its. */
+export const IEP_FILES = ['routines.csv', 'services.csv', 'goals.csv', 'mapping.csv'] as const;
 
 export const SERVICES_COLUMNS = [
   'sourcedId',
@@ -41,6 +46,20 @@ export const GOALS_COLUMNS = [
   'startDate',
   'targetDate',
   'routines',
+  'phase',
+] as const;
+
+/**
+ * `routines.csv` (optional): the classroom routines goals link to, by the class's OneRoster
+ * sourcedId and the routine's name. Carryover's export writes it so that goals naming routines
+ * read back into an empty database; a district's own IEP export can leave it out.
+ */
+export const ROUTINES_COLUMNS = [
+  'classSourcedId',
+  'name',
+  'weekdays',
+  'startTime',
+  'endTime',
 ] as const;
 
 const REQUIRED = {
@@ -55,6 +74,7 @@ const REQUIRED = {
     'endDate',
     'providerSourcedId',
   ],
+  'routines.csv': ['classSourcedId', 'name', 'weekdays', 'startTime', 'endTime'],
   'goals.csv': [
     'sourcedId',
     'studentSourcedId',
@@ -159,7 +179,8 @@ export const ServiceCsvRow = z
     minutesByModel,
     startDate: date,
     endDate: date,
-    providerSourcedId: id,
+    /** Blank: the service waits for a provider (the Students page's "Needs a provider"). */
+    providerSourcedId: z.preprocess(blank, z.string().optional()),
     providerRole: z.preprocess(
       (v) => word(blank(v)),
       z.enum(['therapist', 'assistant'], { message: 'must be therapist or assistant' }).optional(),
@@ -211,8 +232,46 @@ export const GoalCsvRow = z.object({
   startDate: z.preprocess(blank, date.optional()),
   targetDate: date,
   routines: z.preprocess(blank, z.string().optional()),
+  /** A new goal's phase (default intervention); a later sync never changes it (the team does). */
+  phase: z.preprocess(
+    (v) => word(blank(v)),
+    z
+      .enum(GoalPhase.options, { message: `must be one of ${GoalPhase.options.join(', ')}` })
+      .optional(),
+  ),
 });
 export type GoalCsvRow = z.output<typeof GoalCsvRow>;
+
+/** A routine: weekdays as ISO numbers `1;2;3;4;5` (commas are read too), times HH:MM. */
+export const RoutineCsvRow = z
+  .object({
+    classSourcedId: id,
+    name: z.preprocess(
+      word,
+      z.enum(RoutineName.options, {
+        message: `must be a routine Carryover knows: ${RoutineName.options.join(', ')}`,
+      }),
+    ),
+    weekdays: z.string().transform((s, ctx) => {
+      const days = s
+        .split(/[;,]/)
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .map(Number);
+      if (days.length === 0 || days.some((n) => !Number.isInteger(n) || n < 1 || n > 7)) {
+        ctx.addIssue({ code: 'custom', message: 'write ISO weekday numbers, e.g. 1;2;3;4;5' });
+        return z.NEVER;
+      }
+      return [...new Set(days)].sort((a, b) => a - b);
+    }),
+    startTime: ClockTime,
+    endTime: ClockTime,
+  })
+  .superRefine((row, ctx) => {
+    if (row.endTime <= row.startTime)
+      ctx.addIssue({ code: 'custom', path: ['endTime'], message: 'must be after startTime' });
+  });
+export type RoutineCsvRow = z.output<typeof RoutineCsvRow>;
 
 /** The goal form's field names → the goals.csv columns, for errors from GoalFields. */
 export const GOAL_FIELD_COLUMNS: Record<string, string> = {
@@ -224,6 +283,7 @@ export const GOAL_FIELD_COLUMNS: Record<string, string> = {
 };
 
 export interface IepBundle {
+  routines: Lined<RoutineCsvRow>[];
   services: Lined<ServiceCsvRow>[];
   goals: Lined<GoalCsvRow>[];
   errors: ImportRowError[];
@@ -277,7 +337,7 @@ function readMapping(text: string | undefined, errors: ImportRowError[]) {
 }
 
 function readFile<S extends z.ZodType>(
-  file: 'services.csv' | 'goals.csv',
+  file: 'services.csv' | 'goals.csv' | 'routines.csv',
   text: string,
   schema: S,
   rename: Map<string, string> | undefined,
@@ -301,18 +361,26 @@ function readFile<S extends z.ZodType>(
     return { rows: [], count: table.records.length };
   const rows: Lined<z.output<S>>[] = [];
   const first = new Map<string, number>();
-  for (const { line, row: raw } of table.records) {
+  for (let i = 0; i < table.records.length; i++) {
+    const { line, row: raw } = table.records[i] as Lined<Record<string, string>>;
+    table.records[i] = RELEASED_RECORD;
     const row: Record<string, string> = {};
     for (const [k, v] of Object.entries(raw)) row[rename?.get(k) ?? k] = v;
-    const key = row.sourcedId ?? '';
+    const key =
+      file === 'routines.csv'
+        ? `${row.classSourcedId ?? ''} ${word(row.name ?? '')}`
+        : (row.sourcedId ?? '');
     const before = first.get(key);
     if (key && before !== undefined) {
       errors.push({
         file,
         line,
-        column: shown('sourcedId'),
-        value: key,
-        reason: `duplicate sourcedId: line ${before} has it too`,
+        column: shown(file === 'routines.csv' ? 'name' : 'sourcedId'),
+        value: file === 'routines.csv' ? (row.name ?? '') : key,
+        reason:
+          file === 'routines.csv'
+            ? `the class has this routine already on line ${before}`
+            : `duplicate sourcedId: line ${before} has it too`,
       });
       continue;
     }
@@ -336,19 +404,28 @@ function readFile<S extends z.ZodType>(
   return { rows, count: table.records.length };
 }
 
-/** Reads `services.csv`, `goals.csv` (either may be missing) and `mapping.csv` (optional). */
+/** Reads `routines.csv`, `services.csv`, `goals.csv` (any may be missing) and `mapping.csv`. */
 export function readIepBundle(files: Readonly<Record<string, string>>): IepBundle {
   const errors: ImportRowError[] = [];
   const mapping = readMapping(files['mapping.csv'], errors);
-  const bundle: IepBundle = { services: [], goals: [], errors, rowCounts: {} };
-  if (files['services.csv'] === undefined && files['goals.csv'] === undefined)
+  const bundle: IepBundle = { routines: [], services: [], goals: [], errors, rowCounts: {} };
+  if (
+    files['services.csv'] === undefined &&
+    files['goals.csv'] === undefined &&
+    files['routines.csv'] === undefined
+  )
     errors.push({
       file: 'services.csv',
       line: 0,
       column: '',
       value: '',
-      reason: 'the bundle has neither services.csv nor goals.csv',
+      reason: 'the bundle has none of services.csv, goals.csv, routines.csv',
     });
+  if (files['routines.csv'] !== undefined) {
+    const r = readFile('routines.csv', files['routines.csv'], RoutineCsvRow, undefined, errors);
+    bundle.routines = r.rows;
+    bundle.rowCounts['routines.csv'] = r.count;
+  }
   if (files['services.csv'] !== undefined) {
     const r = readFile(
       'services.csv',

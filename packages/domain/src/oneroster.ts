@@ -459,15 +459,26 @@ export function readCsv(text: string): CsvTable {
     },
   });
   const header = (rows[0] ?? []).map((h) => h.trim());
-  const records = rows.slice(1).map((cells, i) => {
+  const records: Lined<Record<string, string>>[] = [];
+  for (let i = 1; i < rows.length; i++) {
+    const cells = rows[i] as string[];
+    // A district's file can be tens of MB: each row's cells go as its record is made.
+    rows[i] = RELEASED_CELLS;
     const row: Record<string, string> = {};
     header.forEach((name, c) => {
       row[name] = (cells[c] ?? '').trim();
     });
-    return { line: starts[i + 1] as number, row };
-  });
+    records.push({ line: starts[i] as number, row });
+  }
   return { header, records };
 }
+
+const RELEASED_CELLS: string[] = [];
+/** What a consumed record is replaced with, so a large file is not held twice while it is read. */
+export const RELEASED_RECORD: Lined<Record<string, string>> = Object.freeze({
+  line: 0,
+  row: {},
+}) as Lined<Record<string, string>>;
 
 function headerErrors(file: OneRosterFile, header: string[]): ImportRowError[] {
   const errors: ImportRowError[] = [];
@@ -501,7 +512,9 @@ export function readOneRosterFile<F extends keyof typeof ROW_SCHEMAS>(
   const schema = ROW_SCHEMAS[file] as unknown as z.ZodType<z.infer<(typeof ROW_SCHEMAS)[F]>>;
   const rows: Lined<z.infer<(typeof ROW_SCHEMAS)[F]>>[] = [];
   const firstLine = new Map<string, number>();
-  for (const { line, row } of records) {
+  for (let i = 0; i < records.length; i++) {
+    const { line, row } = records[i] as Lined<Record<string, string>>;
+    records[i] = RELEASED_RECORD;
     const id = row.sourcedId ?? '';
     const before = id ? firstLine.get(id) : undefined;
     if (before !== undefined) {
@@ -715,3 +728,12 @@ export const ImportZipInput = z.object({
   dryRun: z.boolean(),
 });
 export type ImportZipInput = z.infer<typeof ImportZipInput>;
+
+/** The query of POST /import/run (the zip is the body): what it holds, and dry run or apply. */
+export const ImportRunParams = z.object({
+  kind: ImportZipInput.shape.kind,
+  dryRun: z
+    .enum(['true', 'false'], { message: 'Say true or false' })
+    .transform((v) => v === 'true'),
+});
+export type ImportRunParams = z.input<typeof ImportRunParams>;

@@ -150,6 +150,20 @@ async function writeSummaries(
 }
 
 /**
+ * The summaries of goals this transaction just inserted, from the rows in hand: no observation
+ * can point at them yet, so there is nothing to lock or read back (an import of tens of
+ * thousands of goals would otherwise read each back, and Postgres, whose statistics do not yet
+ * know the new rows, scans for them).
+ */
+export async function writeNewGoalSummaries(
+  trx: Kysely<Database>,
+  goals: readonly Goal[],
+): Promise<void> {
+  for (let i = 0; i < goals.length; i += REBUILD_BATCH)
+    await writeSummaries(trx, goals.slice(i, i + REBUILD_BATCH), []);
+}
+
+/**
  * Recomputes the summaries of these goals from scratch. Call it inside the transaction that
  * changed a goal or its observations, after the change, so the summary commits with the data.
  * A goal that no longer exists has no summary (its row went with it).

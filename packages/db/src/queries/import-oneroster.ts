@@ -3,6 +3,7 @@ import {
   DistrictSettings,
   dateIn,
   disciplines,
+  IEP_FILES,
   type ImportRowError,
   type Lined,
   type OneRosterBundle,
@@ -65,9 +66,16 @@ export interface ImportReport {
 }
 
 export interface ImportProgress {
+  /**
+   * `read`, `compare`, `check` (the rows of `file`), then the writes — the roster's `schools`,
+   * `staff`, `classrooms`, `students`; the services import's `write` (the new rows of `file`) —
+   * and `done`.
+   */
   step: string;
   done: number;
   total: number;
+  /** The file whose rows are counted, when the step goes file by file. */
+  file?: string;
 }
 
 export interface OneRosterImportOptions {
@@ -85,6 +93,37 @@ export interface OneRosterImportOptions {
 export class Rollback extends Error {}
 
 const CHUNK = 400;
+
+/** Rows between progress reports while checking (each one lets the event loop run). */
+const TICK = 500;
+type Tick = (file: string, done: number, total: number) => Promise<void>;
+
+/**
+ * Progress while rows are checked, file by file: a report every TICK rows and a turn of the
+ * event loop (checking is plain CPU work; a server streaming the progress sends it meanwhile),
+ * and each file's last report says all its rows are done.
+ */
+export function checkProgress(onProgress: ((p: ImportProgress) => void) | undefined): {
+  tick: Tick;
+  finish: () => void;
+} {
+  let last: { file: string; total: number } | null = null;
+  const finish = () => {
+    if (last && onProgress)
+      onProgress({ step: 'check', file: last.file, done: last.total, total: last.total });
+    last = null;
+  };
+  return {
+    tick: async (file, done, total) => {
+      if (!onProgress) return;
+      if (last && last.file !== file) finish();
+      last = { file, total };
+      onProgress({ step: 'check', file, done, total });
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    finish,
+  };
+}
 
 export function emptyCounts(): FileCounts {
   return { added: 0, updated: 0, deactivated: 0, unchanged: 0, skipped: 0 };
@@ -354,7 +393,13 @@ function resolver(state: State, plan: Plan) {
   return { resolve, add, keyStatus, setKeyStatus };
 }
 
-function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: string): void {
+async function planBundle(
+  bundle: OneRosterBundle,
+  state: State,
+  plan: Plan,
+  today: string,
+  tick: Tick,
+): Promise<void> {
   const { resolve, add, keyStatus, setKeyStatus } = resolver(state, plan);
   const mode = (file: OneRosterDataFile) => bundle.modes[file];
 
@@ -389,7 +434,8 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
   const isOrgRef = (sid: string) =>
     orgType.has(sid) || schoolLocal(sid) !== undefined || resolve('district', sid) !== undefined;
 
-  for (const { line, row } of bundle.orgs) {
+  for (const [i, { line, row }] of bundle.orgs.entries()) {
+    if (i % TICK === 0) await tick('orgs.csv', i, bundle.orgs.length);
     const c = plan.count('orgs.csv');
     if (row.type === 'district') {
       if (plan.createDistrict) {
@@ -448,7 +494,8 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
   }
 
   // --- academicSessions: grading periods are the reporting periods ------------------------
-  for (const { line, row } of bundle.academicSessions) {
+  for (const [i, { line, row }] of bundle.academicSessions.entries()) {
+    if (i % TICK === 0) await tick('academicSessions.csv', i, bundle.academicSessions.length);
     const c = plan.count('academicSessions.csv');
     if (row.startDate > row.endDate) {
       plan.error(
@@ -498,7 +545,8 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
 
   // --- courses: checked, not kept ----------------------------------------------------------
   const courseIds = new Set(bundle.courses.map((c) => c.row.sourcedId));
-  for (const { line, row } of bundle.courses) {
+  for (const [i, { line, row }] of bundle.courses.entries()) {
+    if (i % TICK === 0) await tick('courses.csv', i, bundle.courses.length);
     if (!isOrgRef(row.orgSourcedId))
       plan.error(
         'courses.csv',
@@ -517,7 +565,8 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
     resolve('student', sid) !== undefined ||
     resolve('staff', sid) !== undefined;
   const rolesOf = new Map<string, Lined<RoleRow>[]>();
-  for (const r of bundle.roles) {
+  for (const [i, r] of bundle.roles.entries()) {
+    if (i % TICK === 0) await tick('roles.csv', i, bundle.roles.length);
     if (!known(r.row.userSourcedId)) {
       plan.error(
         'roles.csv',
@@ -553,7 +602,8 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
     rolesOf.set(r.row.userSourcedId, list);
   }
   const birthDate = new Map<string, string>();
-  for (const { line, row } of bundle.demographics) {
+  for (const [i, { line, row }] of bundle.demographics.entries()) {
+    if (i % TICK === 0) await tick('demographics.csv', i, bundle.demographics.length);
     if (!known(row.sourcedId)) {
       plan.error(
         'demographics.csv',
@@ -757,7 +807,8 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
     } else tally('unchanged');
   };
 
-  for (const { line, row } of bundle.users) {
+  for (const [i, { line, row }] of bundle.users.entries()) {
+    if (i % TICK === 0) await tick('users.csv', i, bundle.users.length);
     seenUsers.add(row.sourcedId);
     planUser(line, row, row.sourcedId);
   }
@@ -813,7 +864,8 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
   const classType = new Map<string, string | undefined>();
   const classLocal = new Map<string, string>();
   const courseBulk = mode('courses.csv') === 'bulk';
-  for (const { line, row } of bundle.classes) {
+  for (const [i, { line, row }] of bundle.classes.entries()) {
+    if (i % TICK === 0) await tick('classes.csv', i, bundle.classes.length);
     const c = plan.count('classes.csv');
     classType.set(row.sourcedId, row.classType);
     if (!isSchoolRef(row.schoolSourcedId)) {
@@ -898,7 +950,8 @@ function planBundle(bundle: OneRosterBundle, state: State, plan: Plan, today: st
     classroom: string;
     person: string;
   }[] = [];
-  for (const { line, row } of bundle.enrollments) {
+  for (const [i, { line, row }] of bundle.enrollments.entries()) {
+    if (i % TICK === 0) await tick('enrollments.csv', i, bundle.enrollments.length);
     const c = plan.count('enrollments.csv');
     const classroom = classOf(row.classSourcedId);
     if (!classroom) {
@@ -1250,7 +1303,14 @@ export async function importOneRoster(
   const started = options.now.toISOString();
   const t0 = performance.now();
   progress('read', 0, 1);
-  const decoded = decodeFiles(options.files);
+  // A whole Carryover export also holds the services bundle: `import services` reads that.
+  const decoded = decodeFiles(
+    Object.fromEntries(
+      Object.entries(options.files).filter(
+        ([name]) => !(IEP_FILES as readonly string[]).includes(name),
+      ),
+    ),
+  );
   const bundle = readOneRoster(decoded.texts);
   for (const f of decoded.info)
     f.mode =
@@ -1281,7 +1341,9 @@ export async function importOneRoster(
         : 'America/Chicago';
       const today = dateIn(options.now, timezone);
       const plan = new Plan();
-      planBundle(bundle, state, plan, today);
+      const checking = checkProgress(options.onProgress);
+      await planBundle(bundle, state, plan, today, checking.tick);
+      checking.finish();
       // Emails are sign-in names, unique across districts.
       const wanted = [...plan.staffAdd, ...plan.staffUpdate.values()];
       for (let i = 0; i < wanted.length; i += CHUNK) {

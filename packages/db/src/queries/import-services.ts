@@ -5,14 +5,17 @@ import {
   GOAL_FIELD_COLUMNS,
   GoalFields,
   goalDirection,
+  IEP_FILES,
+  type IepBundle,
   readIepBundle,
 } from '@carryover/domain';
 import type { Kysely } from 'kysely';
-import type { Database } from '../schema';
+import type { Database, Goal } from '../schema';
 import { newId } from '../util';
 import { bumpDataVersion } from './data-version';
-import { refreshGoalSummaries } from './goal-summaries';
+import { refreshGoalSummaries, writeNewGoalSummaries } from './goal-summaries';
 import {
+  checkProgress,
   decodeFiles,
   emptyCounts,
   type FileCounts,
@@ -55,15 +58,26 @@ interface ServiceRow {
 
 const MASTERY = { minSettings: 2, requireClassroom: true };
 
+const RELEASED_GOAL = Object.freeze({ line: 0, row: {} }) as unknown as IepBundle['goals'][number];
+
+/** Rows between progress reports while checking (each one lets the event loop run). */
+const TICK = 500;
+
 export async function importServices(
   db: Kysely<Database>,
   options: ServicesImportOptions,
 ): Promise<ImportReport> {
   const t0 = performance.now();
-  const progress = (step: string, done: number, total: number) =>
-    options.onProgress?.({ step, done, total });
+  const progress = (step: string, done: number, total: number, file?: string) =>
+    options.onProgress?.({ step, done, total, ...(file ? { file } : {}) });
   const d = options.districtId;
-  const decoded = decodeFiles(options.files);
+  const decoded = decodeFiles(
+    Object.fromEntries(
+      Object.entries(options.files).filter(([name]) =>
+        (IEP_FILES as readonly string[]).includes(name),
+      ),
+    ),
+  );
   const bundle = readIepBundle(decoded.texts);
   const report: ImportReport = {
     kind: 'services',
@@ -78,6 +92,8 @@ export async function importServices(
   };
   const touched = new Set<string>();
   progress('read', 1, 1);
+  const checking = checkProgress(options.onProgress);
+  const tick = checking.tick;
   try {
     await db.transaction().execute(async (trx) => {
       const district = await trx
@@ -164,17 +180,97 @@ export async function importServices(
           newKeys.push({ kind, sourced_id: sid, local_id: local, status: 'active' });
       };
 
-      // --- services ---------------------------------------------------------------------
       const c = (file: string): FileCounts => {
         report.counts[file] ??= emptyCounts();
         return report.counts[file] as FileCounts;
       };
+
+      // --- routines: by class and name, so goals can link them ------------------------------
+      const routinesOf = new Map<string, Map<string, string>>();
+      const routineRows = new Map<
+        string,
+        { weekdays: string; start_time: string; end_time: string }
+      >();
+      for (const r of await trx
+        .selectFrom('routine')
+        .select(['id', 'classroom_id', 'name', 'weekdays', 'start_time', 'end_time'])
+        .where('district_id', '=', d)
+        .execute()) {
+        const m = routinesOf.get(r.classroom_id) ?? new Map<string, string>();
+        m.set(r.name.trim().toLowerCase(), r.id);
+        routinesOf.set(r.classroom_id, m);
+        routineRows.set(r.id, r);
+      }
+      const classrooms = new Set(
+        (await trx.selectFrom('classroom').select('id').where('district_id', '=', d).execute()).map(
+          (r) => r.id,
+        ),
+      );
+      const routineInserts: {
+        id: string;
+        classroom_id: string;
+        name: string;
+        weekdays: string;
+        start_time: string;
+        end_time: string;
+      }[] = [];
+      const routineUpdates: {
+        id: string;
+        weekdays: string;
+        start_time: string;
+        end_time: string;
+      }[] = [];
+      for (const [i, { line, row }] of bundle.routines.entries()) {
+        if (i % TICK === 0) await tick('routines.csv', i, bundle.routines.length);
+        const counts = c('routines.csv');
+        const classroom = resolve('classroom', row.classSourcedId, (id) => classrooms.has(id));
+        if (!classroom) {
+          report.errors.push({
+            file: 'routines.csv',
+            line,
+            column: 'classSourcedId',
+            value: row.classSourcedId,
+            reason: 'no such class (import the roster first)',
+          });
+          continue;
+        }
+        const next = {
+          weekdays: row.weekdays.join(','),
+          start_time: row.startTime,
+          end_time: row.endTime,
+        };
+        const existing = routinesOf.get(classroom)?.get(row.name);
+        if (!existing) {
+          const id = newId();
+          routineInserts.push({ id, classroom_id: classroom, name: row.name, ...next });
+          const m = routinesOf.get(classroom) ?? new Map<string, string>();
+          m.set(row.name, id);
+          routinesOf.set(classroom, m);
+          counts.added++;
+          continue;
+        }
+        const now = routineRows.get(existing);
+        if (
+          now &&
+          now.weekdays === next.weekdays &&
+          now.start_time === next.start_time &&
+          now.end_time === next.end_time
+        ) {
+          counts.unchanged++;
+          continue;
+        }
+        routineUpdates.push({ id: existing, ...next });
+        counts.updated++;
+      }
+
+      // --- services ---------------------------------------------------------------------
       const inserts: (ServiceRow & { split: { model: string; minutes: number }[] })[] = [];
       const ends: { id: string; end_date: string }[] = [];
       const inPlace: (ServiceRow & { split: { model: string; minutes: number }[] | null })[] = [];
       const roleChanges = new Map<string, { role: string; discipline: string }>();
       const serviceOfSid = new Map<string, ServiceRow>();
-      for (const { line, row } of bundle.services) {
+      for (const [i, { line, row }] of bundle.services.entries()) {
+        if (i % TICK === 0) await tick('services.csv', i, bundle.services.length);
         const counts = c('services.csv');
         const student = resolve('student', row.studentSourcedId, (id) => students.has(id));
         if (!student) {
@@ -187,57 +283,61 @@ export async function importServices(
           });
           continue;
         }
-        const provider = resolve('staff', row.providerSourcedId, (id) => staff.has(id));
+        const providerSid = row.providerSourcedId;
+        const provider = providerSid ? resolve('staff', providerSid, (id) => staff.has(id)) : null;
         const who = provider ? staff.get(provider) : undefined;
-        if (!provider || !who) {
+        if (providerSid && (!provider || !who)) {
           report.errors.push({
             file: 'services.csv',
             line,
             column: 'providerSourcedId',
-            value: row.providerSourcedId,
+            value: providerSid,
             reason: 'no such staff member (import the roster first)',
           });
           continue;
         }
-        if (who.active !== 1) {
-          report.errors.push({
-            file: 'services.csv',
-            line,
-            column: 'providerSourcedId',
-            value: row.providerSourcedId,
-            reason: 'the provider is deactivated',
-          });
-          continue;
-        }
-        const planned = roleChanges.get(provider);
-        const role = planned?.role ?? who.role;
-        const discipline = planned?.discipline ?? who.discipline;
-        if (role === 'therapist' || role === 'assistant') {
-          if (discipline !== row.discipline) {
+        // No provider yet: the coordinator's "Needs a provider" list shows the service.
+        if (provider && who) {
+          if (who.active !== 1) {
             report.errors.push({
               file: 'services.csv',
               line,
-              column: 'discipline',
-              value: row.discipline,
-              reason: `the provider is a ${discipline ?? 'therapist without a discipline'} ${role}`,
+              column: 'providerSourcedId',
+              value: providerSid ?? '',
+              reason: 'the provider is deactivated',
             });
             continue;
           }
-        } else if (role === 'teacher') {
-          // The roster knows them as staff; the service says what they are.
-          roleChanges.set(provider, {
-            role: row.providerRole ?? 'therapist',
-            discipline: row.discipline,
-          });
-        } else {
-          report.errors.push({
-            file: 'services.csv',
-            line,
-            column: 'providerSourcedId',
-            value: row.providerSourcedId,
-            reason: `a ${role} cannot provide a service`,
-          });
-          continue;
+          const planned = roleChanges.get(provider);
+          const role = planned?.role ?? who.role;
+          const discipline = planned?.discipline ?? who.discipline;
+          if (role === 'therapist' || role === 'assistant') {
+            if (discipline !== row.discipline) {
+              report.errors.push({
+                file: 'services.csv',
+                line,
+                column: 'discipline',
+                value: row.discipline,
+                reason: `the provider is a ${discipline ?? 'therapist without a discipline'} ${role}`,
+              });
+              continue;
+            }
+          } else if (role === 'teacher') {
+            // The roster knows them as staff; the service says what they are.
+            roleChanges.set(provider, {
+              role: row.providerRole ?? 'therapist',
+              discipline: row.discipline,
+            });
+          } else {
+            report.errors.push({
+              file: 'services.csv',
+              line,
+              column: 'providerSourcedId',
+              value: providerSid ?? '',
+              reason: `a ${role} cannot provide a service`,
+            });
+            continue;
+          }
         }
         const split = row.model === 'split' ? (row.minutesByModel ?? []) : [];
         const local = resolve('service', row.sourcedId, (id) => services.has(id));
@@ -255,7 +355,7 @@ export async function importServices(
           id: local ?? newId(),
           student_id: student,
           discipline: row.discipline,
-          provider_id: provider,
+          provider_id: provider ?? null,
           minutes: row.minutes,
           per: row.per,
           model: row.model,
@@ -349,16 +449,6 @@ export async function importServices(
             .execute()
         ).map((g) => [g.id, g]),
       );
-      const routinesOf = new Map<string, Map<string, string>>();
-      for (const r of await trx
-        .selectFrom('routine')
-        .select(['id', 'classroom_id', 'name'])
-        .where('district_id', '=', d)
-        .execute()) {
-        const m = routinesOf.get(r.classroom_id) ?? new Map<string, string>();
-        m.set(r.name.trim().toLowerCase(), r.id);
-        routinesOf.set(r.classroom_id, m);
-      }
       const servicesOfStudent = new Map<string, ServiceRow[]>();
       for (const s of [...services.values(), ...inserts]) {
         const list = servicesOfStudent.get(s.student_id) ?? [];
@@ -372,7 +462,11 @@ export async function importServices(
         fields: string[];
         routines: string[] | null;
       }[] = [];
-      for (const { line, row } of bundle.goals) {
+      for (let i = 0; i < bundle.goals.length; i++) {
+        if (i % TICK === 0) await tick('goals.csv', i, bundle.goals.length);
+        const { line, row } = bundle.goals[i] as (typeof bundle.goals)[number];
+        // Tens of thousands of goals: each read row goes once its insert or update is planned.
+        bundle.goals[i] = RELEASED_GOAL;
         const counts = c('goals.csv');
         const student = resolve('student', row.studentSourcedId, (id) => students.has(id));
         if (!student) {
@@ -452,7 +546,7 @@ export async function importServices(
           masteryRule: { consecutiveSessions: row.criterion ?? 3, ...MASTERY },
           startDate: row.startDate ?? now?.start_date ?? service?.start_date ?? today,
           targetDate: row.targetDate,
-          phase: now?.phase ?? 'intervention',
+          phase: now?.phase ?? row.phase ?? 'intervention',
           currentModel: service?.model ?? 'pull_out',
           routineIds,
         });
@@ -517,6 +611,7 @@ export async function importServices(
         counts.updated++;
       }
 
+      checking.finish();
       if (report.errors.length > 0) throw new Rollback('refused');
       if (options.dryRun) {
         report.outcome = 'dry_run';
@@ -524,7 +619,29 @@ export async function importServices(
       }
 
       // --- apply -------------------------------------------------------------------------
-      progress('services', 0, inserts.length);
+      progress('write', 0, routineInserts.length, 'routines.csv');
+      for (let i = 0; i < routineInserts.length; i += 400)
+        await trx
+          .insertInto('routine')
+          .values(routineInserts.slice(i, i + 400).map((r) => ({ district_id: d, ...r })))
+          .execute();
+      for (const r of routineUpdates)
+        await trx
+          .updateTable('routine')
+          .set((eb) => ({
+            weekdays: r.weekdays,
+            start_time: r.start_time,
+            end_time: r.end_time,
+            version: eb('version', '+', 1),
+            updated_by: options.actor.id,
+            updated_at: stamp,
+            updated_fields: 'weekdays,start_time,end_time',
+          }))
+          .where('district_id', '=', d)
+          .where('id', '=', r.id)
+          .execute();
+      progress('write', routineInserts.length, routineInserts.length, 'routines.csv');
+      progress('write', 0, inserts.length, 'services.csv');
       for (const [id, r] of roleChanges)
         await trx
           .updateTable('staff_user')
@@ -571,9 +688,9 @@ export async function importServices(
         );
         if (splitRows.length > 0)
           await trx.insertInto('service_model_minutes').values(splitRows).execute();
-        progress('services', Math.min(i + 400, inserts.length), inserts.length);
+        progress('write', Math.min(i + 400, inserts.length), inserts.length, 'services.csv');
       }
-      progress('goals', 0, goalInserts.length);
+      progress('write', 0, goalInserts.length, 'goals.csv');
       for (let i = 0; i < goalInserts.length; i += 200) {
         const chunk = goalInserts.slice(i, i + 200);
         await trx
@@ -597,7 +714,7 @@ export async function importServices(
           g.routines.map((r) => ({ district_id: d, goal_id: g.row.id as string, routine_id: r })),
         );
         if (links.length > 0) await trx.insertInto('goal_routine').values(links).execute();
-        progress('goals', Math.min(i + 200, goalInserts.length), goalInserts.length);
+        progress('write', Math.min(i + 200, goalInserts.length), goalInserts.length, 'goals.csv');
       }
       for (const u of goalUpdates) {
         await trx
@@ -631,10 +748,24 @@ export async function importServices(
               .execute();
         }
       }
-      await refreshGoalSummaries(trx, d, [
-        ...goalInserts.map((g) => g.row.id as string),
-        ...goalUpdates.map((u) => u.id),
-      ]);
+      await writeNewGoalSummaries(
+        trx,
+        goalInserts.map(
+          (g) =>
+            ({
+              ...g.row,
+              version: 1,
+              updated_by: null,
+              updated_at: null,
+              updated_fields: null,
+            }) as Goal,
+        ),
+      );
+      await refreshGoalSummaries(
+        trx,
+        d,
+        goalUpdates.map((u) => u.id),
+      );
       for (let i = 0; i < newKeys.length; i += 400)
         await trx
           .insertInto('source_key')
@@ -650,7 +781,12 @@ export async function importServices(
           .where('kind', '=', 'service')
           .where('sourced_id', '=', k.sourced_id)
           .execute();
-      if (touched.size > 0 || roleChanges.size > 0) await bumpDataVersion(trx, d);
+      if (
+        touched.size > 0 ||
+        roleChanges.size > 0 ||
+        routineInserts.length + routineUpdates.length > 0
+      )
+        await bumpDataVersion(trx, d);
       report.outcome = 'applied';
       report.runId = await recordRun(trx, d, options, report, [...touched], t0);
     });
