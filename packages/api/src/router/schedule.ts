@@ -25,6 +25,7 @@ import {
 import {
   addDays,
   CalendarFeedInput,
+  clockToMinutes,
   type IsoDate,
   isoWeekday,
   minutesToClock,
@@ -805,11 +806,23 @@ export const scheduleRouter = {
       if (match) kept.add(match.id);
       return !match;
     });
-    const ending = input.replaceCurrent
-      ? current.filter(
-          (r) => !kept.has(r.id) && r.students.every((s) => proposalStudents.has(s.studentId)),
-        )
-      : [];
+    // Accepting all replaces the current series of the proposal's students; accepting part
+    // ends only the current series a written placement collides with (same day, overlapping
+    // time) or stands in for (same model, its students all in the placement).
+    const collides = (r: StoredScheduleSession, p: (typeof picked)[number]) =>
+      (r.weekday === p.weekday &&
+        clockToMinutes(r.startTime) < clockToMinutes(p.endTime) &&
+        clockToMinutes(p.startTime) < clockToMinutes(r.startTime) + r.minutes) ||
+      (r.model === p.model && r.students.every((s) => p.studentIds.includes(s.studentId)));
+    const ending = !input.replaceCurrent
+      ? []
+      : current.filter(
+          (r) =>
+            !kept.has(r.id) &&
+            (chosen
+              ? toWrite.some((p) => collides(r, p))
+              : r.students.every((s) => proposalStudents.has(s.studentId))),
+        );
     const editor = editorOf(ctx);
     const studentIds = [
       ...new Set([

@@ -7,7 +7,7 @@ import type {
   ServiceModel,
   SessionModel,
 } from '@carryover/domain';
-import { instantAt, promptLevels } from '@carryover/domain';
+import { instantAt, promptLevels, weekStart } from '@carryover/domain';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { postgresUrlOf } from '../client';
@@ -44,6 +44,7 @@ import {
 import { classroomOffset, type PlantedEffects, plantedRoi, resolveEffects } from './effects';
 import { FIRST_NAMES, LAST_NAMES, SCHOOL_NAMES } from './names';
 import { hash3, hashFloat, hashString, Rng } from './rng';
+import { seedDemoSchedules } from './schedule';
 import { writeTouchBases } from './team';
 import { BatchWriter, CopyWriter, MemorySink, type RowSink } from './writer';
 
@@ -149,6 +150,14 @@ export async function seedDemoDistrict(
       allowedDomains: [resolved.emailDomain],
       enabled: false,
     });
+    const today = iso(resolved.clock.today);
+    await seedDemoSchedules(
+      trx,
+      made.districtId,
+      today,
+      weekStart(today),
+      resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
+    );
     await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
     return made;
   });
