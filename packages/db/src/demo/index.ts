@@ -151,13 +151,15 @@ export async function seedDemoDistrict(
       enabled: false,
     });
     const today = iso(resolved.clock.today);
-    await seedDemoSchedules(
-      trx,
-      made.districtId,
+    // The school calendar's holidays (no randomness in them) become the schedule's closures.
+    const holidays = [...schoolCalendar(resolved.clock, new Rng(0)).holidays].sort((a, b) => a - b);
+    await seedDemoSchedules(trx, {
+      districtId: made.districtId,
       today,
-      weekStart(today),
-      resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
-    );
+      weekStartsOn: weekStart(today),
+      createdAt: resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
+      holidays: holidays.map(iso),
+    });
     await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
     return made;
   });

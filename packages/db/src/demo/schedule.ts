@@ -1,4 +1,4 @@
-import { greedySchedule, minutesToClock, type StudentBusy } from '@carryover/domain';
+import { addDays, greedySchedule, minutesToClock, type StudentBusy } from '@carryover/domain';
 import type { Kysely } from 'kysely';
 import {
   insertScheduleSession,
@@ -18,12 +18,36 @@ const ROOMS: Record<string, string> = { SLP: 'Speech room', OT: 'OT room', PT: '
 
 export async function seedDemoSchedules(
   trx: Kysely<Database>,
-  districtId: string,
-  today: string,
-  weekStartsOn: string,
-  createdAt: string,
+  options: {
+    districtId: string;
+    today: string;
+    /** The Monday the schedule starts. */
+    weekStartsOn: string;
+    createdAt: string;
+    /** The school calendar's holidays (ISO dates): district-wide closures. */
+    holidays: string[];
+  },
 ): Promise<{ sessions: number }> {
+  const { districtId, today, weekStartsOn, createdAt } = options;
   const d = districtId;
+  // Holidays as closures, one row per run of consecutive days.
+  const closures: Database['school_closure'][] = [];
+  for (const day of options.holidays) {
+    const last = closures.at(-1);
+    if (last && addDays(last.ends_on, 1) === day) last.ends_on = day;
+    else
+      closures.push({
+        district_id: d,
+        id: `${d}_closed_${day}`,
+        school_id: null,
+        starts_on: day,
+        ends_on: day,
+        name: 'School holiday',
+        created_by: null,
+        created_at: createdAt,
+      });
+  }
+  if (closures.length > 0) await trx.insertInto('school_closure').values(closures).execute();
   // Travel between every two schools: 10–25 minutes, the same on every machine.
   const schools = (
     await trx.selectFrom('school').select('id').where('district_id', '=', d).orderBy('id').execute()
@@ -142,6 +166,26 @@ export async function seedDemoSchedules(
         { id: provider.id, at: createdAt },
       );
       sessions++;
+      // One occurrence of each provider's first series next week is off: the class is on a
+      // field trip (the student is unavailable; nothing is owed).
+      if (n === 0)
+        await trx
+          .insertInto('schedule_exception')
+          .values({
+            district_id: d,
+            session_id: `${provider.id}_sch1`,
+            on_date: addDays(weekStartsOn, 7 + s.day),
+            kind: 'cancelled',
+            reason: 'student_unavailable',
+            note: 'Class field trip',
+            moved_to: null,
+            start_time: null,
+            minutes: null,
+            override_reason: null,
+            created_by: provider.id,
+            created_at: createdAt,
+          })
+          .execute();
     }
   }
   return { sessions };
