@@ -2,6 +2,7 @@ import type { Connection } from '@carryover/db';
 import { type Role, zipCsvFiles } from '@carryover/domain';
 import { A, B, PERIODS } from './fixtures';
 import {
+  closureOfStudent,
   occurrenceDateOf,
   proposalOfStudent,
   providerOfStudent,
@@ -440,6 +441,16 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
   },
   'schedule.today': { access: all('allow'), input: () => ({}) },
   'schedule.classroomWeek': { access: all('allow'), input: () => ({ weekOf: '2026-03-11' }) },
+  'schedule.closures': { access: all('allow'), input: () => ({}) },
+  'schedule.addClosure': {
+    access: only({ admin: 'allow' }),
+    input: () => ({ name: 'Teacher workday', startsOn: '2026-04-10', endsOn: '2026-04-10' }),
+  },
+  'schedule.removeClosure': {
+    access: only({ admin: 'scope' }),
+    input: (s) => ({ closureId: closureOfStudent[s.studentId] ?? 'cl-999' }),
+    last: true,
+  },
   'schedule.feed.status': { access: FEED_ACCESS, input: () => ({}) },
   'schedule.feed.create': { access: FEED_ACCESS, input: () => ({}) },
   'schedule.feed.revoke': { access: FEED_ACCESS, input: () => ({}) },

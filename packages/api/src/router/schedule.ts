@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   calendarFeedOf,
   classroomIdsFor,
+  type DB,
   DEFAULT_ROOM,
   findScheduleProvider,
   insertScheduleOverride,
@@ -33,6 +34,9 @@ import {
   ScheduleAcceptInput,
   ScheduleCancelInput,
   ScheduleClassroomWeekInput,
+  ScheduleClosureAddInput,
+  ScheduleClosureRemoveInput,
+  ScheduleClosuresInput,
   ScheduleProposeInput,
   ScheduleRemoveInput,
   ScheduleSaveInput,
@@ -373,6 +377,25 @@ function sessionValues(
 }
 
 const ConflictsOutput = (conflicts: ConflictView[]) => conflicts;
+
+/** The kept fidelity figures of the students a closure can touch: a school's, or the district's. */
+async function refreshClosureFigures(trx: DB, districtId: string, schoolId: string | null) {
+  const students = await trx
+    .selectFrom('schedule_session_student as ss')
+    .innerJoin('schedule_session as s', (j) =>
+      j.onRef('s.district_id', '=', 'ss.district_id').onRef('s.id', '=', 'ss.session_id'),
+    )
+    .select('ss.student_id')
+    .distinct()
+    .where('ss.district_id', '=', districtId)
+    .$if(schoolId !== null, (q) => q.where('s.school_id', '=', schoolId as string))
+    .execute();
+  await refreshFidelitySummaries(
+    trx,
+    districtId,
+    students.map((s) => s.student_id),
+  );
+}
 
 export const scheduleRouter = {
   /** A provider's week: occurrences with students, place, time, status and conflicts. */
@@ -1020,6 +1043,132 @@ export const scheduleRouter = {
     }),
 
   /** Calendar (.ics) feeds: a secret URL per person, shown once, revocable. */
+  /** School-calendar closures meeting a span (default: this school year's rest). */
+  closures: protectedProcedure.input(ScheduleClosuresInput).query(async ({ ctx, input }) => {
+    const today = todayFor(ctx);
+    const from = input?.from ?? addDays(today, -30);
+    const to = input?.to ?? addDays(today, 365);
+    const rows = await ctx.db
+      .selectFrom('school_closure')
+      .leftJoin('school', (j) =>
+        j
+          .onRef('school.district_id', '=', 'school_closure.district_id')
+          .onRef('school.id', '=', 'school_closure.school_id'),
+      )
+      .select([
+        'school_closure.id',
+        'school_closure.school_id',
+        'school.name as school_name',
+        'school_closure.starts_on',
+        'school_closure.ends_on',
+        'school_closure.name',
+      ])
+      .where('school_closure.district_id', '=', ctx.viewer.districtId)
+      .where('school_closure.ends_on', '>=', from)
+      .where('school_closure.starts_on', '<=', to)
+      .orderBy('school_closure.starts_on')
+      .orderBy('school_closure.id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      schoolId: r.school_id,
+      schoolName: r.school_name ?? null,
+      startsOn: r.starts_on,
+      endsOn: r.ends_on,
+      name: r.name,
+    }));
+  }),
+
+  /**
+   * Adds a closure (admins): its days' occurrences do not take place and count in fidelity as
+   * `school_closed` (accounted, never owed). The kept fidelity figures follow in the same write.
+   */
+  addClosure: roles('admin')
+    .input(ScheduleClosureAddInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      if (input.schoolId) {
+        const school = await ctx.db
+          .selectFrom('school')
+          .select('id')
+          .where('district_id', '=', d)
+          .where('id', '=', input.schoolId)
+          .executeTakeFirst();
+        if (!school) fieldErrorOf('schoolId', 'Choose a school of your district');
+      }
+      const id = newId();
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('school_closure')
+          .values({
+            district_id: d,
+            id,
+            school_id: input.schoolId ?? null,
+            starts_on: input.startsOn,
+            ends_on: input.endsOn,
+            name: input.name,
+            created_by: ctx.viewer.id,
+            created_at: at,
+          })
+          .execute();
+        await refreshClosureFigures(trx, d, input.schoolId ?? null);
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'school_closure',
+            entityId: id,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      return { id };
+    }),
+
+  removeClosure: roles('admin')
+    .input(ScheduleClosureRemoveInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const row = await ctx.db
+        .selectFrom('school_closure')
+        .select(['id', 'school_id'])
+        .where('district_id', '=', d)
+        .where('id', '=', input.closureId)
+        .executeTakeFirst();
+      if (!row) {
+        await recordDenied(ctx, {
+          action: path,
+          entity: 'school_closure',
+          entityId: input.closureId,
+        });
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'Closure not found' });
+      }
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .deleteFrom('school_closure')
+          .where('district_id', '=', d)
+          .where('id', '=', row.id)
+          .execute();
+        await refreshClosureFigures(trx, d, row.school_id);
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'school_closure',
+            entityId: row.id,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      return { removed: true };
+    }),
+
   feed: {
     status: roles('therapist', 'assistant', 'teacher')
       .input(CalendarFeedInput)

@@ -359,3 +359,28 @@ export const ScheduleTodayInput = z.object({}).optional();
 export const CalendarFeedInput = z.object({}).optional();
 
 export { Weekday1to5 as ScheduleWeekday };
+
+export const ScheduleClosuresInput = z
+  .object({ from: IsoDateSchema.optional(), to: IsoDateSchema.optional() })
+  .optional();
+
+/** A closure: a whole district (no `schoolId`) or one school, over [startsOn, endsOn]. */
+export const ScheduleClosureAddInput = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(2, 'Name the closure (“Winter break”)')
+      .max(80, 'Keep the name under 80 characters'),
+    startsOn: IsoDateSchema,
+    endsOn: IsoDateSchema,
+    schoolId: Id.nullish(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.endsOn < c.startsOn)
+      ctx.addIssue({ code: 'custom', path: ['endsOn'], message: 'Ends before it starts' });
+    else if (Date.parse(c.endsOn) - Date.parse(c.startsOn) > 120 * 86_400_000)
+      ctx.addIssue({ code: 'custom', path: ['endsOn'], message: 'A closure is at most 120 days' });
+  });
+
+export const ScheduleClosureRemoveInput = z.object({ closureId: Id });
