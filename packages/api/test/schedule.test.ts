@@ -370,5 +370,49 @@ for (const target of targets) {
       await admin.schedule.removeClosure({ closureId: id });
       expect((await avaSlp()).scheduled).toBe(before.scheduled);
     });
+
+    it("checks against the provider's school days and the classroom's protected blocks as saved", async () => {
+      const slp = await as(conn, emails.slp);
+      const teacher = await as(conn, emails.teacher);
+      const pushIn = {
+        kind: 'series' as const,
+        weekday: 1,
+        startTime: '10:00',
+        minutes: 30,
+        model: 'push_in' as const,
+        routineId: A.routines.writing,
+        studentIds: [A.students.ava],
+      };
+      expect((await slp.schedule.check(pushIn)).conflicts).toEqual([]);
+      await teacher.schedule.saveProtectedBlocks({
+        classroomId: A.classrooms.north2,
+        blocks: [{ weekday: 1, startTime: '10:00', endTime: '10:45', label: 'Benchmark test' }],
+      });
+      expect(await teacher.schedule.protectedBlocks({ classroomId: A.classrooms.north2 })).toEqual([
+        expect.objectContaining({ weekday: 1, startTime: '10:00', label: 'Benchmark test' }),
+      ]);
+      expect((await slp.schedule.check(pushIn)).conflicts.map((c) => c.kind)).toEqual([
+        'protected-block',
+      ]);
+      // Thursday instead, but the SLP now works at North only Mon and Wed.
+      const thursday = { ...pushIn, weekday: 4 };
+      expect((await slp.schedule.check(thursday)).conflicts).toEqual([]);
+      await slp.schedule.saveSchoolDays({
+        days: [1, 3].map((weekday) => ({
+          weekday,
+          schoolId: A.schools.north,
+          startTime: '07:45',
+          endTime: '15:00',
+        })),
+      });
+      expect((await slp.schedule.check(thursday)).conflicts.map((c) => c.kind)).toEqual([
+        'outside-school-day',
+      ]);
+      await expect(
+        slp.schedule.saveSchoolDays({
+          days: [{ weekday: 1, schoolId: B.school, startTime: '08:00', endTime: '12:00' }],
+        }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    });
   });
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   calendarFeedOf,
+  canEditClassroom,
   classroomIdsFor,
   type DB,
   DEFAULT_ROOM,
@@ -38,8 +39,10 @@ import {
   ScheduleClosureRemoveInput,
   ScheduleClosuresInput,
   ScheduleProposeInput,
+  ScheduleProtectedBlocksInput,
   ScheduleRemoveInput,
   ScheduleSaveInput,
+  ScheduleSchoolDaysInput,
   ScheduleTodayInput,
   ScheduleWeekInput,
   type StoredScheduleSession,
@@ -1167,6 +1170,146 @@ export const scheduleRouter = {
         ]);
       });
       return { removed: true };
+    }),
+
+  /**
+   * Where a provider works each school day (and their pull-out room there): all their days at
+   * once. Schools must be ones the provider serves. The conflict check reads these.
+   */
+  saveSchoolDays: providerRoles
+    .input(ScheduleSchoolDaysInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const provider = await resolveProvider(ctx, input.providerId, path);
+      if (!provider) fieldErrorOf('providerId', 'Choose whose school days these are');
+      const served = new Set(
+        (
+          await ctx.db
+            .selectFrom('staff_school')
+            .select('school_id')
+            .where('district_id', '=', d)
+            .where('staff_id', '=', provider.id)
+            .execute()
+        ).map((r) => r.school_id),
+      );
+      input.days.forEach((day, i) => {
+        if (!served.has(day.schoolId))
+          fieldErrorOf('days', `Day ${i + 1}: ${provider.name} does not serve that school`);
+      });
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .deleteFrom('provider_school_day')
+          .where('district_id', '=', d)
+          .where('provider_id', '=', provider.id)
+          .execute();
+        if (input.days.length > 0)
+          await trx
+            .insertInto('provider_school_day')
+            .values(
+              input.days.map((day) => ({
+                district_id: d,
+                provider_id: provider.id,
+                weekday: day.weekday,
+                school_id: day.schoolId,
+                start_time: day.startTime,
+                end_time: day.endTime,
+                room: day.room ?? null,
+              })),
+            )
+            .execute();
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'provider_school_day',
+            entityId: provider.id,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      return { providerId: provider.id, days: input.days.length };
+    }),
+
+  /** A classroom's protected blocks, all at once: its teacher, therapists of its school, admins. */
+  protectedBlocks: protectedProcedure
+    .input(z.object({ classroomId: z.string().min(1).max(64) }))
+    .query(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const visible = await ctx.db
+        .selectFrom('classroom')
+        .select('id')
+        .where('district_id', '=', d)
+        .where('id', '=', input.classroomId)
+        .where('id', 'in', classroomIdsFor(ctx.db, ctx.viewer))
+        .executeTakeFirst();
+      if (!visible) {
+        await recordDenied(ctx, { action: path, entity: 'classroom', entityId: input.classroomId });
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'Classroom not found' });
+      }
+      const rows = await ctx.db
+        .selectFrom('protected_block')
+        .select(['id', 'weekday', 'start_time', 'end_time', 'label'])
+        .where('district_id', '=', d)
+        .where('classroom_id', '=', input.classroomId)
+        .orderBy('weekday')
+        .orderBy('start_time')
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        weekday: Number(r.weekday),
+        startTime: r.start_time,
+        endTime: r.end_time,
+        label: r.label,
+      }));
+    }),
+
+  saveProtectedBlocks: protectedProcedure
+    .input(ScheduleProtectedBlocksInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      if (!(await canEditClassroom(ctx.db, ctx.viewer, input.classroomId))) {
+        await recordDenied(ctx, { action: path, entity: 'classroom', entityId: input.classroomId });
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'Classroom not found' });
+      }
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .deleteFrom('protected_block')
+          .where('district_id', '=', d)
+          .where('classroom_id', '=', input.classroomId)
+          .execute();
+        if (input.blocks.length > 0)
+          await trx
+            .insertInto('protected_block')
+            .values(
+              input.blocks.map((b) => ({
+                district_id: d,
+                id: newId(),
+                classroom_id: input.classroomId,
+                student_id: null,
+                weekday: b.weekday,
+                start_time: b.startTime,
+                end_time: b.endTime,
+                label: b.label,
+              })),
+            )
+            .execute();
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'classroom',
+            entityId: input.classroomId,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      return { classroomId: input.classroomId, blocks: input.blocks.length };
     }),
 
   feed: {
