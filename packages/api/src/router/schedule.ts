@@ -449,6 +449,8 @@ export const scheduleRouter = {
   /** The conflicts a save would have, without saving (shown while a session is dragged). */
   check: providerRoles.input(ScheduleSaveInput).query(async ({ ctx, input, path }) => {
     const prepared = await prepareSave(ctx, input, path);
+    // The answer names the students (in conflict messages): a read of their records.
+    await recordStudentReads(ctx, path, prepared.studentIds);
     return { conflicts: ConflictsOutput(prepared.conflicts) };
   }),
 
