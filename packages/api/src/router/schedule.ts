@@ -1028,7 +1028,7 @@ export const scheduleRouter = {
       await recordStudentReads(
         ctx,
         path,
-        views.flatMap((v) => v.students.filter((s) => s.name).map((s) => s.id)),
+        views.flatMap((v) => v.students.map((s) => s.id)),
       );
       return {
         weekOf: from,
