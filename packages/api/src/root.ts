@@ -15,6 +15,7 @@ import { plansRouter } from './router/plans';
 import { recommendationsRouter } from './router/recommendations';
 import { reportsRouter } from './router/reports';
 import { routinesRouter } from './router/routines';
+import { scheduleRouter } from './router/schedule';
 import { sessionsRouter } from './router/sessions';
 import { signInSettingsRouter } from './router/sign-in-settings';
 import { studentRouter } from './router/student';
@@ -47,6 +48,7 @@ export const appRouter = createTRPCRouter({
   goalBank: goalBankRouter,
   home: homeRouter,
   imports: importsRouter,
+  schedule: scheduleRouter,
 });
 
 export type AppRouter = typeof appRouter;

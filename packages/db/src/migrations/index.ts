@@ -18,6 +18,7 @@ import * as m_2026_11_30_r_session_void from './2026_11_30_r_session_void';
 import * as m_2026_11_30_s_billing from './2026_11_30_s_billing';
 import * as m_2026_11_30_t_probe_keys from './2026_11_30_t_probe_keys';
 import * as m_2026_11_30_w_single_sign_on from './2026_11_30_w_single_sign_on';
+import * as m_2026_11_30_x_schedule from './2026_11_30_x_schedule';
 import * as m_2026_11_30_y_void_observations from './2026_11_30_y_void_observations';
 import * as m_2026_11_30_z_family_language from './2026_11_30_z_family_language';
 import * as m_2026_11_30_za_mastery_routines from './2026_11_30_za_mastery_routines';
@@ -44,6 +45,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_s_billing': m_2026_11_30_s_billing,
   '2026_11_30_t_probe_keys': m_2026_11_30_t_probe_keys,
   '2026_11_30_w_single_sign_on': m_2026_11_30_w_single_sign_on,
+  '2026_11_30_x_schedule': m_2026_11_30_x_schedule,
   '2026_11_30_y_void_observations': m_2026_11_30_y_void_observations,
   '2026_11_30_z_family_language': m_2026_11_30_z_family_language,
   '2026_11_30_za_mastery_routines': m_2026_11_30_za_mastery_routines,
