@@ -14,6 +14,7 @@ import { plansRouter } from './router/plans';
 import { recommendationsRouter } from './router/recommendations';
 import { reportsRouter } from './router/reports';
 import { routinesRouter } from './router/routines';
+import { scheduleRouter } from './router/schedule';
 import { sessionsRouter } from './router/sessions';
 import { signInSettingsRouter } from './router/sign-in-settings';
 import { studentRouter } from './router/student';
@@ -45,6 +46,7 @@ export const appRouter = createTRPCRouter({
   recommendations: recommendationsRouter,
   home: homeRouter,
   imports: importsRouter,
+  schedule: scheduleRouter,
 });
 
 export type AppRouter = typeof appRouter;

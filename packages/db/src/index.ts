@@ -24,6 +24,7 @@ export * from './queries/records';
 export * from './queries/reports';
 export * from './queries/retention';
 export * from './queries/routines';
+export * from './queries/schedule';
 export * from './queries/scope';
 export * from './queries/sessions';
 export * from './queries/sso';

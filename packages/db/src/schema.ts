@@ -607,6 +607,127 @@ export interface BillingExportLineTable {
   units: number;
 }
 
+/** 2026_11_30_x: a planned session that recurs weekly on `weekday` (ISO 1–5) from `valid_from`. */
+export interface ScheduleSessionTable extends EditStamp {
+  district_id: string;
+  id: string;
+  provider_id: string;
+  school_id: string;
+  weekday: number;
+  /** "HH:MM", the district's local time. */
+  start_time: string;
+  minutes: number;
+  model: 'push_in' | 'pull_out';
+  classroom_id: string | null;
+  routine_id: string | null;
+  room: string | null;
+  valid_from: string;
+  /** Last day (inclusive); null: open-ended. */
+  valid_to: string | null;
+  /** Why it was saved over conflicts (the conflicts are in schedule_override). */
+  override_reason: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface ScheduleSessionStudentTable {
+  district_id: string;
+  session_id: string;
+  student_id: string;
+  service_id: string | null;
+}
+
+/** One occurrence cancelled (with a missed reason) or moved (to `moved_to` at `start_time`). */
+export interface ScheduleExceptionTable {
+  district_id: string;
+  session_id: string;
+  on_date: string;
+  kind: 'cancelled' | 'moved';
+  reason: string | null;
+  note: string | null;
+  moved_to: string | null;
+  start_time: string | null;
+  minutes: number | null;
+  override_reason: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+/** A closure of one school (or the whole district: `school_id` null) over a date range. */
+export interface SchoolClosureTable {
+  district_id: string;
+  id: string;
+  school_id: string | null;
+  starts_on: string;
+  ends_on: string;
+  name: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+/** A conflict someone accepted when saving, with their reason; `conflicts` is JSON. */
+export interface ScheduleOverrideTable {
+  district_id: string;
+  id: string;
+  session_id: string;
+  on_date: string | null;
+  conflicts: string;
+  reason: string;
+  decided_by: string;
+  decided_at: string;
+}
+
+/** Where a therapist works on an ISO weekday, and their pull-out room there. */
+export interface ProviderSchoolDayTable {
+  district_id: string;
+  provider_id: string;
+  weekday: number;
+  school_id: string;
+  start_time: string;
+  end_time: string;
+  room: string | null;
+}
+
+export interface SchoolTravelTable {
+  district_id: string;
+  from_school_id: string;
+  to_school_id: string;
+  minutes: number;
+}
+
+/** A classroom's (or a student's) protected time: no therapy comes in, nobody is pulled out. */
+export interface ProtectedBlockTable {
+  district_id: string;
+  id: string;
+  classroom_id: string | null;
+  student_id: string | null;
+  weekday: number;
+  start_time: string;
+  end_time: string;
+  label: string;
+}
+
+/** An auto-schedule proposal (JSON `payload`) kept until accepted. */
+export interface ScheduleProposalTable {
+  district_id: string;
+  id: string;
+  provider_id: string;
+  created_by: string;
+  created_at: string;
+  payload: string;
+  accepted_at: string | null;
+}
+
+/** A calendar (.ics) feed; `id` is the SHA-256 of the URL's token. */
+export interface CalendarFeedTable {
+  district_id: string;
+  id: string;
+  staff_id: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
 export interface Database {
   district: DistrictTable;
   school: SchoolTable;
@@ -655,6 +776,16 @@ export interface Database {
   import_run: ImportRunTable;
   billing_export: BillingExportTable;
   billing_export_line: BillingExportLineTable;
+  schedule_session: ScheduleSessionTable;
+  schedule_session_student: ScheduleSessionStudentTable;
+  schedule_exception: ScheduleExceptionTable;
+  school_closure: SchoolClosureTable;
+  schedule_override: ScheduleOverrideTable;
+  provider_school_day: ProviderSchoolDayTable;
+  school_travel: SchoolTravelTable;
+  protected_block: ProtectedBlockTable;
+  schedule_proposal: ScheduleProposalTable;
+  calendar_feed: CalendarFeedTable;
 }
 
 export type District = Selectable<DistrictTable>;

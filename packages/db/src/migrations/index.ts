@@ -18,6 +18,7 @@ import * as m_2026_11_30_r_session_void from './2026_11_30_r_session_void';
 import * as m_2026_11_30_s_billing from './2026_11_30_s_billing';
 import * as m_2026_11_30_t_probe_keys from './2026_11_30_t_probe_keys';
 import * as m_2026_11_30_w_single_sign_on from './2026_11_30_w_single_sign_on';
+import * as m_2026_11_30_x_schedule from './2026_11_30_x_schedule';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_s_billing': m_2026_11_30_s_billing,
   '2026_11_30_t_probe_keys': m_2026_11_30_t_probe_keys,
   '2026_11_30_w_single_sign_on': m_2026_11_30_w_single_sign_on,
+  '2026_11_30_x_schedule': m_2026_11_30_x_schedule,
 };

@@ -9,6 +9,7 @@ import {
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database } from '../schema';
 import { loadReportingPeriods } from './fidelity';
+import { scheduleFidelityRecords } from './schedule';
 import type { StudentIdQuery } from './scope';
 
 // Fidelity summaries (docs/architecture.md, "Fidelity summaries"): per student, discipline and
@@ -53,6 +54,8 @@ export interface FidelityRecordRow {
   model: string;
   group_size: number;
   provider_discipline: string | null;
+  /** A planned occurrence of the stored schedule, not logged (queries/schedule.ts). */
+  scheduled?: boolean;
 }
 
 /** One fidelity row's input: a student's services of one discipline meeting a period. */
@@ -130,6 +133,7 @@ export function fidelityRowInputs(
             serviceId: r.service_id,
             model: r.model as SessionModel,
             groupSize: Number(r.group_size),
+            scheduled: r.scheduled === true,
           })),
       });
     }
@@ -265,7 +269,12 @@ export async function computeFidelitySummaries(
     districtId,
     services.map((s) => s.id),
   );
-  const records = await fidelityRecordsOf(db, districtId, studentIds, span);
+  const logged = await fidelityRecordsOf(db, districtId, studentIds, span);
+  // The stored schedule: planned minutes, cancellations and closures (queries/schedule.ts).
+  const records = [
+    ...logged,
+    ...(await scheduleFidelityRecords(db, districtId, studentIds, span, logged)),
+  ];
   const out = [];
   for (const period of periods) {
     const { starts_on: from, ends_on: to } = period;

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema';
 import { studentList } from './joins';
+import { scheduleFidelityRecords } from './schedule';
 import { type ScopeViewer, type StudentIdQuery, scopedStudentIds } from './scope';
 
 /** Roles whose scope is their own short list of students (services, assignments, classes). */
@@ -120,7 +121,7 @@ export async function loadFidelityData(
           .where('service_model_minutes.district_id', '=', districtId)
           .where('service_model_minutes.service_id', 'in', serviceIds)
           .execute();
-  const records = await db
+  const logged = await db
     .selectFrom('session_student')
     .innerJoin('therapy_session as s', (j) =>
       j
@@ -150,6 +151,18 @@ export async function loadFidelityData(
     // A voided session delivered nothing on record: it leaves the minutes (and billing).
     .where('s.voided_at', 'is', null)
     .execute();
+  // The stored schedule: planned minutes, cancellations and closures (queries/schedule.ts).
+  const planned = await scheduleFidelityRecords(
+    db,
+    districtId,
+    only ? [...only] : ids(),
+    window,
+    logged,
+  );
+  const records: (typeof logged)[number][] = [
+    ...logged,
+    ...planned.map((p) => ({ ...p, provider_id: '' })),
+  ];
   return { students, services, splits, records };
 }
 

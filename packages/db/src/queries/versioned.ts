@@ -23,7 +23,8 @@ export type VersionedTable =
   | 'staff_user'
   | 'student'
   | 'service'
-  | 'therapy_session';
+  | 'therapy_session'
+  | 'schedule_session';
 
 /** A row's district and the rest of its primary key, e.g. `{ district_id, id }`. */
 export type RowKey = { district_id: string } & Record<string, string>;

@@ -3,3 +3,4 @@ export * from './conflicts';
 export * from './milp';
 export * from './split';
 export * from './types';
+export * from './stored';

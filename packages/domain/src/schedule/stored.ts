@@ -1,0 +1,386 @@
+import { z } from 'zod';
+import { addDays, dayNumber, isoWeekday, weekStart } from '../dates';
+import type { MissedReason } from '../model';
+import {
+  ClockTime,
+  ExpectedVersion,
+  Id,
+  type IsoDate,
+  IsoDate as IsoDateSchema,
+  missedReasons,
+} from '../model';
+import type { PlannedSession, Weekday } from './types';
+
+// The stored weekly schedule (issue 17) as pure data: planned sessions that recur every week,
+// with per-date exceptions (cancelled, moved) and school closures, expanded into the dated
+// occurrences of any span. The API reads the rows, this file decides what happens on each day.
+
+/** "08:05" → 485. */
+export function clockToMinutes(time: string): number {
+  const [h, m] = time.split(':');
+  return Number(h) * 60 + Number(m);
+}
+
+/** 485 → "08:05". */
+export function minutesToClock(minutes: number): string {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+}
+
+export interface StoredScheduleStudent {
+  studentId: string;
+  serviceId: string | null;
+}
+
+export interface StoredScheduleSession {
+  id: string;
+  providerId: string;
+  schoolId: string;
+  /** ISO weekday, 1 (Monday) … 5 (Friday). */
+  weekday: number;
+  startTime: string;
+  minutes: number;
+  model: 'push_in' | 'pull_out';
+  classroomId: string | null;
+  routineId: string | null;
+  room: string | null;
+  validFrom: IsoDate;
+  validTo: IsoDate | null;
+  students: StoredScheduleStudent[];
+}
+
+export interface StoredScheduleException {
+  sessionId: string;
+  onDate: IsoDate;
+  kind: 'cancelled' | 'moved';
+  reason: MissedReason | null;
+  note: string | null;
+  movedTo: IsoDate | null;
+  startTime: string | null;
+  minutes: number | null;
+}
+
+export interface SchoolClosure {
+  /** Null: every school of the district. */
+  schoolId: string | null;
+  startsOn: IsoDate;
+  endsOn: IsoDate;
+  name: string;
+}
+
+export type OccurrenceStatus = 'planned' | 'moved' | 'cancelled' | 'closed';
+
+export interface ScheduleOccurrence {
+  session: StoredScheduleSession;
+  /** The day it happens (a moved occurrence: its new day). */
+  date: IsoDate;
+  /** The day the weekly recurrence put it on. */
+  originalDate: IsoDate;
+  startTime: string;
+  endTime: string;
+  minutes: number;
+  status: OccurrenceStatus;
+  /** Cancelled: the missed reason and note. Closed: the closure's name in `note`. */
+  reason: MissedReason | null;
+  note: string | null;
+}
+
+/** The key of one occurrence: the session and the day the recurrence put it on. */
+export function occurrenceKey(sessionId: string, originalDate: IsoDate): string {
+  return `${sessionId}@${originalDate}`;
+}
+
+function closureOn(closures: readonly SchoolClosure[], schoolId: string, date: IsoDate) {
+  return closures.find(
+    (c) =>
+      (c.schoolId === null || c.schoolId === schoolId) && c.startsOn <= date && date <= c.endsOn,
+  );
+}
+
+/** Whether the series runs on `date` (its weekday, inside its dates). */
+export function sessionRunsOn(s: StoredScheduleSession, date: IsoDate): boolean {
+  return (
+    isoWeekday(date) === s.weekday &&
+    s.validFrom <= date &&
+    (s.validTo === null || date <= s.validTo)
+  );
+}
+
+/**
+ * Every occurrence dated in [from, to]: each series on its weekday inside its dates, a moved
+ * occurrence on its new day (from wherever it came), a cancelled one kept with its reason, and
+ * one on a day its school is closed marked `closed`. Sorted by date, then start.
+ */
+export function occurrencesBetween(
+  sessions: readonly StoredScheduleSession[],
+  exceptions: readonly StoredScheduleException[],
+  closures: readonly SchoolClosure[],
+  from: IsoDate,
+  to: IsoDate,
+): ScheduleOccurrence[] {
+  const bySession = new Map<string, Map<IsoDate, StoredScheduleException>>();
+  for (const e of exceptions) {
+    const m = bySession.get(e.sessionId) ?? new Map();
+    m.set(e.onDate, e);
+    bySession.set(e.sessionId, m);
+  }
+  const out: ScheduleOccurrence[] = [];
+  const make = (
+    session: StoredScheduleSession,
+    date: IsoDate,
+    originalDate: IsoDate,
+    start: string,
+    minutes: number,
+    status: OccurrenceStatus,
+    reason: MissedReason | null,
+    note: string | null,
+  ): ScheduleOccurrence => {
+    const closed = status !== 'cancelled' ? closureOn(closures, session.schoolId, date) : undefined;
+    return {
+      session,
+      date,
+      originalDate,
+      startTime: start,
+      endTime: minutesToClock(clockToMinutes(start) + minutes),
+      minutes,
+      status: closed ? 'closed' : status,
+      reason: closed ? 'school_closed' : reason,
+      note: closed ? closed.name : note,
+    };
+  };
+  const first = dayNumber(from);
+  const last = dayNumber(to);
+  for (const s of sessions) {
+    const own = bySession.get(s.id);
+    // The first day on or after `from` with the series' weekday.
+    const shift = (s.weekday - isoWeekday(from) + 7) % 7;
+    for (let date = addDays(from, shift); dayNumber(date) <= last; date = addDays(date, 7)) {
+      if (!sessionRunsOn(s, date)) continue;
+      const e = own?.get(date);
+      if (e?.kind === 'moved') continue;
+      if (e?.kind === 'cancelled') {
+        out.push(make(s, date, date, s.startTime, s.minutes, 'cancelled', e.reason, e.note));
+      } else out.push(make(s, date, date, s.startTime, s.minutes, 'planned', null, null));
+    }
+    for (const e of own?.values() ?? []) {
+      if (e.kind !== 'moved' || !e.movedTo || !sessionRunsOn(s, e.onDate)) continue;
+      const day = dayNumber(e.movedTo);
+      if (day < first || day > last) continue;
+      out.push(
+        make(
+          s,
+          e.movedTo,
+          e.onDate,
+          e.startTime ?? s.startTime,
+          e.minutes ?? s.minutes,
+          'moved',
+          null,
+          e.note,
+        ),
+      );
+    }
+  }
+  return out.sort(
+    (a, b) =>
+      (a.date < b.date ? -1 : a.date > b.date ? 1 : 0) ||
+      clockToMinutes(a.startTime) - clockToMinutes(b.startTime) ||
+      (a.session.id < b.session.id ? -1 : 1),
+  );
+}
+
+/** An occurrence as the conflict check and the solver see it (day 0 = Monday of its week). */
+export function plannedOf(o: ScheduleOccurrence): PlannedSession {
+  const start = clockToMinutes(o.startTime);
+  return {
+    key: occurrenceKey(o.session.id, o.originalDate),
+    day: (isoWeekday(o.date) - 1) as Weekday,
+    start,
+    end: start + o.minutes,
+    schoolId: o.session.schoolId,
+    model: o.session.model,
+    classroomId: o.session.classroomId,
+    routineId: o.session.routineId,
+    room: o.session.room,
+    serviceIds: o.session.students.flatMap((s) => (s.serviceId ? [s.serviceId] : [])),
+    studentIds: o.session.students.map((s) => s.studentId),
+  };
+}
+
+/** Whether an occurrence takes place (a cancelled or closed one does not). */
+export const occurrenceHappens = (o: ScheduleOccurrence) =>
+  o.status === 'planned' || o.status === 'moved';
+
+/** Monday … Friday of the week containing `date`. */
+export function schoolWeek(date: IsoDate): IsoDate[] {
+  const monday = weekStart(date);
+  return [0, 1, 2, 3, 4].map((i) => addDays(monday, i));
+}
+
+/** "Ava Lopez" → "A.L." — what a calendar feed shows instead of a name. */
+export function initialsOf(firstName: string, lastName: string): string {
+  const first = [...firstName.trim()][0] ?? '';
+  const last = [...lastName.trim()][0] ?? '';
+  return `${first.toUpperCase()}.${last.toUpperCase()}.`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs of the schedule router. Field-level messages, as the forms show them.
+
+const Weekday1to5 = z
+  .number({ error: 'Choose a school day' })
+  .int('Choose a school day')
+  .min(1, 'Choose a school day (Monday to Friday)')
+  .max(5, 'Choose a school day (Monday to Friday)');
+
+const SessionMinutes = z
+  .number({ error: 'Enter the length in minutes' })
+  .int('Enter whole minutes')
+  .min(5, 'A session is at least 5 minutes')
+  .max(240, 'A session is at most 240 minutes');
+
+const OverrideReason = z
+  .string()
+  .trim()
+  .min(3, 'Say why this schedule should stand despite the conflicts')
+  .max(500, 'Keep the reason under 500 characters');
+
+/** Any date in the week; the week is Monday … Friday around it. */
+export const ScheduleWeekInput = z.object({
+  providerId: Id.optional(),
+  weekOf: IsoDateSchema,
+});
+export type ScheduleWeekInput = z.input<typeof ScheduleWeekInput>;
+
+export const ScheduleClassroomWeekInput = z.object({
+  weekOf: IsoDateSchema,
+  classroomId: Id.optional(),
+});
+
+const SeriesFields = {
+  weekday: Weekday1to5,
+  startTime: ClockTime,
+  minutes: SessionMinutes,
+  overrideReason: OverrideReason.optional(),
+};
+
+/**
+ * A whole weekly series: new (no `sessionId`) or edited at `expectedVersion` (moved, resized,
+ * students changed). Push-in names the classroom's routine; pull-out a room (default: the
+ * therapist's room at that school).
+ */
+export const ScheduleSeriesInput = z
+  .object({
+    kind: z.literal('series'),
+    sessionId: Id.optional(),
+    expectedVersion: ExpectedVersion.optional(),
+    /** Whose schedule; default the signed-in therapist or assistant. */
+    providerId: Id.optional(),
+    ...SeriesFields,
+    model: z.enum(['push_in', 'pull_out'], { error: 'Choose push-in or pull-out' }),
+    schoolId: Id.optional(),
+    classroomId: Id.nullish(),
+    routineId: Id.nullish(),
+    room: z.string().trim().max(80, 'Keep the room under 80 characters').nullish(),
+    studentIds: z
+      .array(Id)
+      .min(1, 'Choose at least one student')
+      .max(8, 'A group has at most 8 students'),
+    validFrom: IsoDateSchema.optional(),
+    validTo: IsoDateSchema.nullish(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.sessionId !== undefined && s.expectedVersion === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expectedVersion'],
+        message: 'Reload the schedule and try again',
+      });
+    if (s.model === 'push_in' && !s.routineId)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routineId'],
+        message: 'A push-in session goes in a classroom routine',
+      });
+    if (s.model === 'pull_out' && (s.routineId || s.classroomId))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routineId'],
+        message: 'A pull-out session has a room, not a routine',
+      });
+    if (new Set(s.studentIds).size !== s.studentIds.length)
+      ctx.addIssue({ code: 'custom', path: ['studentIds'], message: 'Student listed twice' });
+    if (s.validFrom && s.validTo && s.validTo < s.validFrom)
+      ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'Ends before it starts' });
+    if (clockToMinutes(s.startTime) + s.minutes > 24 * 60)
+      ctx.addIssue({ code: 'custom', path: ['minutes'], message: 'Ends after midnight' });
+  });
+
+/** One occurrence moved or resized: the one the recurrence puts on `occurrenceDate`. */
+export const ScheduleOccurrenceInput = z
+  .object({
+    kind: z.literal('occurrence'),
+    sessionId: Id,
+    expectedVersion: ExpectedVersion,
+    occurrenceDate: IsoDateSchema,
+    /** The day it moves to (default: the same day). */
+    date: IsoDateSchema.optional(),
+    startTime: ClockTime,
+    minutes: SessionMinutes,
+    overrideReason: OverrideReason.optional(),
+  })
+  .superRefine((s, ctx) => {
+    const day = isoWeekday(s.date ?? s.occurrenceDate);
+    if (day > 5)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['date'],
+        message: 'Choose a school day (Monday to Friday)',
+      });
+    if (clockToMinutes(s.startTime) + s.minutes > 24 * 60)
+      ctx.addIssue({ code: 'custom', path: ['minutes'], message: 'Ends after midnight' });
+  });
+
+export const ScheduleSaveInput = z.discriminatedUnion('kind', [
+  ScheduleSeriesInput,
+  ScheduleOccurrenceInput,
+]);
+export type ScheduleSaveInput = z.input<typeof ScheduleSaveInput>;
+
+export const ScheduleCancelInput = z.object({
+  sessionId: Id,
+  /** The day the recurrence puts the occurrence on. */
+  date: IsoDateSchema,
+  reason: z.enum(missedReasons, { error: 'Choose why the session is cancelled' }),
+  note: z.string().trim().max(500, 'Keep the note under 500 characters').default(''),
+});
+export type ScheduleCancelInput = z.input<typeof ScheduleCancelInput>;
+
+export const ScheduleRemoveInput = z.object({
+  sessionId: Id,
+  expectedVersion: ExpectedVersion,
+  /** The series ends the day before this date (default: today); earlier weeks stay as they were. */
+  from: IsoDateSchema.optional(),
+});
+
+export const ScheduleProposeInput = z.object({
+  providerId: Id.optional(),
+  /** Only these students' services (default: the whole caseload). */
+  studentIds: z.array(Id).max(120, 'At most 120 students').optional(),
+  /** The week the proposal starts in (default: next Monday). */
+  weekOf: IsoDateSchema.optional(),
+});
+
+export const ScheduleAcceptInput = z.object({
+  proposalId: Id,
+  /** Keys of the placements to write (default: all of them). */
+  chosen: z.array(z.string().min(1).max(200)).max(400).optional(),
+  /** Replace the provider's current sessions for the chosen students (default true). */
+  replaceCurrent: z.boolean().default(true),
+});
+
+export const ScheduleTodayInput = z.object({}).optional();
+
+export const CalendarFeedInput = z.object({}).optional();
+
+export { Weekday1to5 as ScheduleWeekday };
