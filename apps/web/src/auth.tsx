@@ -169,6 +169,11 @@ export function RequireAuth() {
               Log session
             </NavLink>
           ),
+          me.data.role !== 'teacher' && (
+            <NavLink key="schedule" to="/schedule">
+              Schedule
+            </NavLink>
+          ),
           me.data.role === 'therapist' && (
             <NavLink key="cosign" to="/cosign">
               Co-sign
