@@ -63,7 +63,7 @@ export function AutoSchedule({
 
   const proposal = propose.data;
   return (
-    <section className="section-card stack" aria-labelledby="auto-heading">
+    <section className="section-card stack schedule-auto" aria-labelledby="auto-heading">
       <h2 id="auto-heading">Auto-schedule</h2>
       {!proposal && !propose.isPending && (
         <>

@@ -69,8 +69,8 @@ export function ProposalPanel({
   const minutes = sessions.reduce((sum, s) => sum + (s.end - s.start), 0);
 
   return (
-    <section className="section-card stack" aria-labelledby="proposal-heading">
-      <h2 id="proposal-heading">Proposed week</h2>
+    <section className="stack" aria-labelledby="proposal-heading">
+      <h3 id="proposal-heading">Proposed week</h3>
       <p>
         {sessions.length} session{sessions.length === 1 ? '' : 's'}, {durationWords(minutes)} in
         all.{' '}
@@ -113,7 +113,7 @@ export function ProposalPanel({
       )}
       {unplaced.length > 0 && (
         <div>
-          <h3>Could not be placed</h3>
+          <h4>Could not be placed</h4>
           <ul>
             {unplaced.map((u) => (
               <li key={u.key}>

@@ -325,14 +325,27 @@ export function SchedulePage() {
         )}
       </div>
       {status && (
-        <p className="form-alert form-alert--ok" role="status">
+        <p className="saved-note schedule-status" role="status">
           {status}
         </p>
+      )}
+      {provider && autoOpen && (
+        <AutoSchedule
+          providerId={provider.id}
+          weekOf={data.weekOf}
+          students={[...students.entries()].map(([id, label]) => ({ id, label }))}
+          onAccepted={(acceptedWeek, message) => {
+            setAutoOpen(false);
+            setStatus(message);
+            setWeek(acceptedWeek);
+          }}
+          onClose={() => setAutoOpen(false)}
+        />
       )}
       {!provider ? (
         <p>No schedules to show: nobody on your team plans sessions yet.</p>
       ) : (
-        <div className={`schedule-layout${editor || autoOpen ? ' schedule-layout--aside' : ''}`}>
+        <div className={`schedule-layout${editor ? ' schedule-layout--aside' : ''}`}>
           <div className="stack">
             {!phone && (
               <p className="small muted">
@@ -357,6 +370,7 @@ export function SchedulePage() {
             ) : (
               <WeekGrid
                 days={days}
+                today={today}
                 items={shownItems}
                 selectedId={selected}
                 onSelect={(id) => {
@@ -367,24 +381,7 @@ export function SchedulePage() {
               />
             )}
           </div>
-          {(editor || autoOpen) && (
-            <div className="stack">
-              {editor}
-              {autoOpen && (
-                <AutoSchedule
-                  providerId={provider.id}
-                  weekOf={data.weekOf}
-                  students={[...students.entries()].map(([id, label]) => ({ id, label }))}
-                  onAccepted={(acceptedWeek, message) => {
-                    setAutoOpen(false);
-                    setStatus(message);
-                    setWeek(acceptedWeek);
-                  }}
-                  onClose={() => setAutoOpen(false)}
-                />
-              )}
-            </div>
-          )}
+          {editor}
         </div>
       )}
       {ownSchedule && (me.data?.role === 'therapist' || me.data?.role === 'assistant') && (

@@ -6,8 +6,8 @@ import { clock, dayName, durationWords, shortDay, snap } from './time';
 // dragging its lower edge (pointer events, so mouse, pen and touch alike); pressing it (or
 // Enter on it) opens the edit form, which is the keyboard's way to do the same.
 
-/** Pixels per minute: a 30-minute session is 48 px tall, room for its three lines. */
-const PX_PER_MIN = 1.6;
+/** Pixels per minute: a 30-minute session is 66 px tall, room for its three lines. */
+const PX_PER_MIN = 2.2;
 /** Shortest session a resize leaves. */
 const MIN_MINUTES = 10;
 
@@ -91,11 +91,14 @@ function lanes(items: GridItem[]): Map<string, { lane: number; of: number }> {
 export function WeekGrid({
   days,
   items,
+  today,
   selectedId,
   onSelect,
   onMove,
 }: {
   days: GridDay[];
+  /** Marks today's column. */
+  today: string;
   items: GridItem[];
   selectedId: string | null;
   onSelect: (id: string) => void;
@@ -186,8 +189,12 @@ export function WeekGrid({
       <div className="week-grid__head">
         <span />
         {days.map((d) => (
-          <div key={d.day} className="week-grid__day-head">
+          <div
+            key={d.day}
+            className={`week-grid__day-head${d.date === today ? ' week-grid__day-head--today' : ''}`}
+          >
             <strong>{dayName(d.day)}</strong> {shortDay(d.date)}
+            {d.date === today && <span className="visually-hidden"> (today)</span>}
             {d.closed && <span className="week-grid__closed">Closed: {d.closed}</span>}
           </div>
         ))}
@@ -233,6 +240,7 @@ export function WeekGrid({
                 className={classes.filter(Boolean).join(' ')}
                 data-session-id={item.id}
                 aria-label={itemLabel(item)}
+                title={itemLabel(item)}
                 aria-pressed={selectedId === item.id}
                 style={{
                   top: (item.start - top) * PX_PER_MIN,
