@@ -20,8 +20,9 @@ import {
   serializeDeviceCookie,
   serializeSessionCookie,
 } from '@carryover/api';
-import type { Connection } from '@carryover/db';
+import { type Connection, systemClock } from '@carryover/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { CALENDAR_PATH, redactCalendarToken, serveCalendarFeed } from './calendar-route';
 import { CSV_EXPORT_PATHS, serveCsvExport } from './csv-export-route';
 import { yieldAfterEachQuery } from './event-loop';
 import {
@@ -86,7 +87,7 @@ function refuse(res: ServerResponse, verdict: Exclude<LimitVerdict, { ok: true }
 
 /** Log lines carry the path only: no query string (a query's input), cookies or bodies. */
 function loggablePath(url: string | undefined): string {
-  const path = (url ?? '/').split('?')[0] ?? '/';
+  const path = redactCalendarToken((url ?? '/').split('?')[0] ?? '/');
   return path.length > 200 ? `${path.slice(0, 200)}…` : path;
 }
 
@@ -215,6 +216,15 @@ export function createServer(options: ServerOptions): Server {
         contextFor(req, res)
           .then((ctx) => serve(req, res, ctx, { publicOrigin: originOf(req, secure), secure }))
           .catch(failed(req, res, path));
+        return;
+      }
+      const calendar = CALENDAR_PATH.exec((req.url ?? '/').split('?')[0] ?? '/');
+      if (calendar) {
+        serveCalendarFeed(req, res, calendar[1] as string, {
+          db,
+          now: options.now ?? systemClock,
+          log,
+        }).catch(failed(req, res, path));
         return;
       }
       const exportKind = CSV_EXPORT_PATHS[path];

@@ -46,6 +46,7 @@ export {
   PUBLIC_PROCEDURES,
 } from './root';
 export { PASSWORDS_OFF, SIGN_IN_FAILED, SIGN_IN_THROTTLED } from './router/auth';
+export { type CalendarFeedFile, calendarFeed, calendarTokenHash } from './schedule/ics';
 export { autoSchedule, loadHighs, type ScheduleSolve, type SolveOptions } from './schedule/solve';
 export { STUDENT_NOT_FOUND, studentProcedure } from './scope';
 export {
@@ -65,6 +66,7 @@ export {
   roles,
 } from './trpc';
 export { WEEKS_PER_MONTH } from './views';
+export { scheduleSolveStats, stopScheduleWorker } from './workers/schedule-pool';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;

@@ -1,6 +1,12 @@
 import type { Connection } from '@carryover/db';
 import { type Role, zipCsvFiles } from '@carryover/domain';
 import { A, B, PERIODS } from './fixtures';
+import {
+  occurrenceDateOf,
+  proposalOfStudent,
+  providerOfStudent,
+  scheduleOfStudent,
+} from './schedule-fixture';
 
 // THE access policy, one entry per procedure of the router: what each role gets, and a valid
 // input to prove it with. test/matrix.test.ts walks the router and fails for a procedure
@@ -69,7 +75,7 @@ export interface PolicyEntry {
    */
   outOf?: Partial<Record<Role, Subject | null>>;
   /** What the scope is about when it is not a student (the broken-scope test skips these). */
-  scopeOf?: 'classroom' | 'action item' | 'touch-base';
+  scopeOf?: 'classroom' | 'action item' | 'touch-base' | 'provider';
 }
 
 const all = (a: Access): Record<Role, Access> => ({
@@ -82,6 +88,35 @@ const all = (a: Access): Record<Role, Access> => ({
 const only = (allowed: Partial<Record<Role, Access>>): Record<Role, Access> => ({
   ...all('deny'),
   ...allowed,
+});
+
+const SCHEDULE_ACCESS: Record<Role, Access> = {
+  therapist: 'scope',
+  assistant: 'scope',
+  teacher: 'deny',
+  coordinator: 'scope',
+  admin: 'scope',
+};
+/** Ben, whose OT no South coordinator oversees (the same as BEN below, needed earlier). */
+const BEN_SUBJECT: Subject = {
+  kind: 'out',
+  studentId: A.students.ben,
+  goalId: A.goals.benFineMotor,
+  sessionId: 'ses-5',
+  classroomId: A.classrooms.north2,
+  routineId: A.routines.arrival,
+};
+const FEED_ACCESS = only({ therapist: 'allow', assistant: 'allow', teacher: 'allow' });
+const providerOf = (s: Subject) => providerOfStudent[s.studentId] ?? 'u-999';
+const sessionOfSchedule = (s: Subject) => scheduleOfStudent[s.studentId] ?? 'sch-999';
+const moveOccurrence = (s: Subject) => ({
+  kind: 'occurrence' as const,
+  sessionId: sessionOfSchedule(s),
+  expectedVersion: 1,
+  occurrenceDate: occurrenceDateOf[s.studentId] ?? '2026-03-16',
+  startTime: '13:00',
+  minutes: 30,
+  overrideReason: 'Agreed with the teacher for this week',
 });
 
 export const PUBLIC = 'public' as const;
@@ -342,6 +377,72 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
   },
   'workload.team': { access: only({ coordinator: 'allow', admin: 'allow' }), input: () => ({}) },
   'home.get': { access: all('allow') },
+
+  // Schedules (issue 17). "In scope" is the schedule of the provider serving the subject's
+  // student (test/schedule-fixture.ts): Ava's SLP, Ben's OT, Cara's SLPA. The coordinator (South)
+  // sees the SLP, who serves Cara too: their out-of-scope provider is Ben's OT. Teachers have no
+  // schedule of their own, only their classrooms' push-in sessions.
+  'schedule.week': {
+    access: SCHEDULE_ACCESS,
+    outOf: { coordinator: BEN_SUBJECT },
+    input: (s) => ({ weekOf: '2026-03-11', providerId: providerOf(s) }),
+  },
+  'schedule.check': {
+    access: SCHEDULE_ACCESS,
+    outOf: { coordinator: BEN_SUBJECT },
+    input: (s) => moveOccurrence(s),
+  },
+  // Each role moves the occurrence at version 1: after the first, CONFLICT (someone saved first).
+  'schedule.save': {
+    access: SCHEDULE_ACCESS,
+    outOf: { coordinator: BEN_SUBJECT },
+    input: (s) => moveOccurrence(s),
+    tolerate: ['CONFLICT'],
+  },
+  'schedule.cancelOccurrence': {
+    access: SCHEDULE_ACCESS,
+    outOf: { coordinator: BEN_SUBJECT },
+    input: (s) => ({
+      sessionId: sessionOfSchedule(s),
+      date: occurrenceDateOf[s.studentId] ?? '2026-03-16',
+      reason: 'provider_absent',
+      note: 'Training day',
+    }),
+  },
+  'schedule.restoreOccurrence': {
+    access: SCHEDULE_ACCESS,
+    outOf: { coordinator: BEN_SUBJECT },
+    input: (s) => ({
+      sessionId: sessionOfSchedule(s),
+      date: occurrenceDateOf[s.studentId] ?? '2026-03-16',
+    }),
+  },
+  'schedule.remove': {
+    access: SCHEDULE_ACCESS,
+    outOf: { coordinator: BEN_SUBJECT },
+    input: (s) => ({ sessionId: sessionOfSchedule(s), expectedVersion: 1, from: '2026-06-01' }),
+    tolerate: ['CONFLICT'],
+    last: true,
+  },
+  'schedule.propose': {
+    access: SCHEDULE_ACCESS,
+    outOf: { coordinator: BEN_SUBJECT },
+    input: (s) => ({ providerId: providerOf(s), weekOf: '2026-03-16' }),
+  },
+  // The fixture's empty proposals: accepted once, then CONFLICT (already accepted). Its scope is
+  // the proposal's provider (an empty proposal names no student to check).
+  'schedule.accept': {
+    access: SCHEDULE_ACCESS,
+    scopeOf: 'provider',
+    outOf: { coordinator: BEN_SUBJECT },
+    input: (s) => ({ proposalId: proposalOfStudent[s.studentId] ?? 'prop-999' }),
+    tolerate: ['CONFLICT'],
+  },
+  'schedule.today': { access: all('allow'), input: () => ({}) },
+  'schedule.classroomWeek': { access: all('allow'), input: () => ({ weekOf: '2026-03-11' }) },
+  'schedule.feed.status': { access: FEED_ACCESS, input: () => ({}) },
+  'schedule.feed.create': { access: FEED_ACCESS, input: () => ({}) },
+  'schedule.feed.revoke': { access: FEED_ACCESS, input: () => ({}) },
 
   'routines.list': { access: all('allow'), input: () => ({}) },
   // Classrooms: those of the caller's schools (the SLP serves both of district A's).

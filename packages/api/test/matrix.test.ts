@@ -27,6 +27,7 @@ import {
   type Subject,
   subjects,
 } from './matrix.policy';
+import { addFixtureSchedule } from './schedule-fixture';
 
 // Sign-in settings encrypt provider secrets under this process's key (the server's comes from a file).
 setSsoSecretKey(Buffer.alloc(32, 7));
@@ -232,6 +233,7 @@ for (const target of targets) {
       });
       await buildFixture(conn.db);
       await addReportingPeriods(conn.db);
+      await addFixtureSchedule(conn.db);
       await conn.db
         .insertInto('routine')
         .values({

@@ -24,6 +24,22 @@ export const scheduleOfStudent: Record<string, string> = {
   [B.student]: SCHEDULE.b,
 };
 
+/** A day each fixture student's planned session takes place (in the week after today's). */
+export const occurrenceDateOf: Record<string, string> = {
+  [A.students.ava]: '2026-03-17',
+  [A.students.ben]: '2026-03-16',
+  [A.students.cara]: '2026-03-18',
+  [B.student]: '2026-03-19',
+};
+
+/** An empty auto-schedule proposal on each fixture student's provider's schedule. */
+export const proposalOfStudent: Record<string, string> = {
+  [A.students.ava]: 'prop-ava',
+  [A.students.ben]: 'prop-ben',
+  [A.students.cara]: 'prop-cara',
+  [B.student]: 'prop-b',
+};
+
 /** Whose schedule each fixture student's planned session is on. */
 export const providerOfStudent: Record<string, string> = {
   [A.students.ava]: A.staff.slp,
@@ -153,6 +169,32 @@ export async function addFixtureSchedule(db: DB): Promise<void> {
         student_id: B.student,
         service_id: B.service,
       },
+    ])
+    .execute();
+  const proposal = (id: string, provider: string, district: string = d) => ({
+    district_id: district,
+    id,
+    provider_id: provider,
+    created_by: provider,
+    created_at: at,
+    payload: JSON.stringify({
+      weekOf: '2026-03-16',
+      studentIds: [],
+      placements: [],
+      unplaced: [],
+      lunches: [],
+      status: 'optimal',
+      gap: 0,
+    }),
+    accepted_at: null,
+  });
+  await db
+    .insertInto('schedule_proposal')
+    .values([
+      proposal('prop-ava', A.staff.slp),
+      proposal('prop-ben', A.staff.ot),
+      proposal('prop-cara', A.staff.slpa),
+      proposal('prop-b', B.therapist, B.district),
     ])
     .execute();
   // Rows written directly: the kept fidelity figures are rebuilt, as after any bulk load.

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   calendarFeedOf,
   classroomIdsFor,
@@ -46,6 +46,7 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { type AuditTarget, recordDenied, recordStudentReads } from '../audit';
 import { editorOf, writeAtVersion } from '../conflict';
+import { calendarTokenHash } from '../schedule/ics';
 import { type ProposalPayload, proposeSchedule } from '../schedule/propose';
 import {
   type ConflictView,
@@ -217,11 +218,13 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
   const today = todayFor(ctx);
   const d = ctx.viewer.districtId;
   if (input.kind === 'occurrence') {
-    const { row, provider } = await resolveSession(ctx, input.sessionId, path);
-    if (!sessionRunsOn(row, input.occurrenceDate)) {
+    // The schema requires these for an occurrence.
+    const occurrenceDate = input.occurrenceDate as IsoDate;
+    const { row, provider } = await resolveSession(ctx, input.sessionId as string, path);
+    if (!sessionRunsOn(row, occurrenceDate)) {
       fieldErrorOf('occurrenceDate', 'This session does not take place on that day');
     }
-    const movedTo = input.date ?? input.occurrenceDate;
+    const movedTo = input.date ?? occurrenceDate;
     // The moved occurrence as a one-day series, so the rules check it where it lands.
     const candidate: ScheduleSessionRow = {
       ...row,
@@ -237,12 +240,16 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
       existing: row,
       candidate,
       checkDay: movedTo,
-      occurrenceOf: input.occurrenceDate,
+      occurrenceOf: occurrenceDate,
       conflicts,
       studentIds: row.students.map((s) => s.studentId),
     } satisfies PreparedSave;
   }
 
+  // The schema requires these for a series.
+  const studentIds = input.studentIds as string[];
+  const weekday = input.weekday as number;
+  const model = input.model as 'push_in' | 'pull_out';
   const existing = input.sessionId ? (await resolveSession(ctx, input.sessionId, path)).row : null;
   const provider = (await resolveProvider(
     ctx,
@@ -252,15 +259,15 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
   if (!provider) fieldErrorOf('providerId', 'Choose whose schedule this is');
   if (existing && existing.providerId !== provider.id)
     fieldErrorOf('providerId', 'A planned session stays on its provider’s schedule');
-  const visible = await visibleStudents(ctx, today, input.studentIds);
-  if (input.studentIds.some((id) => !visible.has(id))) {
+  const visible = await visibleStudents(ctx, today, studentIds);
+  if (studentIds.some((id) => !visible.has(id))) {
     await recordDenied(ctx, { action: path, entity: 'schedule', entityId: provider.id });
     throw new TRPCError({ code: 'NOT_FOUND', message: SCHEDULE_NOT_FOUND });
   }
   const world = await loadScheduleWorld(ctx.db, d, provider, today, {
-    extraStudentIds: input.studentIds,
+    extraStudentIds: studentIds,
   });
-  const notServed = input.studentIds.filter((id) => !world.serviceOf.has(id));
+  const notServed = studentIds.filter((id) => !world.serviceOf.has(id));
   if (notServed.length > 0) {
     const n = world.students.get(notServed[0] as string);
     fieldErrorOf(
@@ -272,7 +279,7 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
   let classroomId: string | null = null;
   let routineId: string | null = null;
   let room: string | null = null;
-  if (input.model === 'push_in') {
+  if (model === 'push_in') {
     const routine = await ctx.db
       .selectFrom('routine')
       .innerJoin('classroom', (j) =>
@@ -291,7 +298,7 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
     routineId = routine.id;
     schoolId = routine.school_id;
   } else {
-    const first = world.students.get(input.studentIds[0] as string);
+    const first = world.students.get(studentIds[0] as string);
     schoolId = input.schoolId ?? first?.schoolId ?? '';
     if (!world.schoolNames.has(schoolId) && !first)
       fieldErrorOf('schoolId', 'Choose the school the session is at');
@@ -304,23 +311,23 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
     id: existing?.id ?? `new-${newId()}`,
     providerId: provider.id,
     schoolId,
-    weekday: input.weekday,
+    weekday: weekday,
     startTime: input.startTime,
     minutes: input.minutes,
-    model: input.model,
+    model: model,
     classroomId,
     routineId,
     room,
     validFrom,
     validTo,
-    students: input.studentIds.map((id) => ({
+    students: studentIds.map((id) => ({
       studentId: id,
       serviceId: world.serviceOf.get(id) ?? null,
     })),
   };
   // The first week it runs from today on.
   const start = [validFrom, today].sort()[1] as IsoDate;
-  let checkDay = addDays(weekStart(start), input.weekday - 1);
+  let checkDay = addDays(weekStart(start), weekday - 1);
   if (checkDay < start) checkDay = addDays(checkDay, 7);
   const conflicts = await candidateConflicts(ctx, provider, candidate, checkDay);
   return {
@@ -330,7 +337,7 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
     checkDay,
     conflicts,
     studentIds: [
-      ...new Set([...input.studentIds, ...(existing?.students.map((s) => s.studentId) ?? [])]),
+      ...new Set([...studentIds, ...(existing?.students.map((s) => s.studentId) ?? [])]),
     ],
   } satisfies PreparedSave;
 }
@@ -438,11 +445,11 @@ export const scheduleRouter = {
         await upsertScheduleException(trx, {
           district_id: d,
           session_id: row.id,
-          on_date: input.occurrenceDate,
+          on_date: input.occurrenceDate as IsoDate,
           kind: 'moved',
           reason: null,
           note: null,
-          moved_to: input.date ?? input.occurrenceDate,
+          moved_to: input.date ?? (input.occurrenceDate as IsoDate),
           start_time: input.startTime,
           minutes: input.minutes,
           override_reason: reason,
@@ -454,7 +461,7 @@ export const scheduleRouter = {
             trx,
             'schedule_session',
             { district_id: d, id: row.id },
-            input.expectedVersion,
+            input.expectedVersion as number,
             {},
             editor,
             { alsoChanged: ['occurrence'] },
@@ -497,7 +504,7 @@ export const scheduleRouter = {
           district_id: d,
           id: newId(),
           session_id: id,
-          on_date: input.kind === 'occurrence' ? input.occurrenceDate : null,
+          on_date: input.kind === 'occurrence' ? (input.occurrenceDate as IsoDate) : null,
           conflicts: JSON.stringify(prepared.conflicts),
           reason,
           decided_by: ctx.viewer.id,
@@ -753,9 +760,20 @@ export const scheduleRouter = {
       });
       throw new TRPCError({ code: 'NOT_FOUND', message: 'Proposal not found' });
     }
+    const payload = JSON.parse(stored.payload) as ProposalPayload;
+    const visible = await visibleStudents(ctx, todayFor(ctx), payload.studentIds).catch(
+      () => new Set<string>(),
+    );
+    if (payload.studentIds.some((id) => !visible.has(id))) {
+      await recordDenied(ctx, {
+        action: path,
+        entity: 'schedule_proposal',
+        entityId: input.proposalId,
+      });
+      throw new TRPCError({ code: 'NOT_FOUND', message: 'Proposal not found' });
+    }
     if (stored.accepted_at)
       throw new TRPCError({ code: 'CONFLICT', message: 'This proposal was already accepted' });
-    const payload = JSON.parse(stored.payload) as ProposalPayload;
     const chosen = input.chosen ? new Set(input.chosen) : null;
     if (chosen) {
       const unknown = [...chosen].filter((k) => !payload.placements.some((p) => p.key === k));
@@ -1001,70 +1019,61 @@ export const scheduleRouter = {
         };
       }),
     /** A new feed URL (any earlier one stops working). The token is in the answer only. */
-    create: roles('therapist', 'assistant', 'teacher')
-      .input(CalendarFeedInput)
-      .mutation(async ({ ctx, path }) => {
-        const d = ctx.viewer.districtId;
-        const token = randomBytes(32).toString('base64url');
-        const at = ctx.now().toISOString();
-        await ctx.db.transaction().execute(async (trx) => {
-          await revokeCalendarFeeds(trx, d, ctx.viewer.id, at);
-          await trx
-            .insertInto('calendar_feed')
-            .values({
-              district_id: d,
-              id: calendarTokenHash(token),
-              staff_id: ctx.viewer.id,
-              created_at: at,
-              revoked_at: null,
-              last_used_at: null,
-            })
-            .execute();
-          await recordAuditMany(trx, [
-            {
-              districtId: d,
-              actorId: ctx.viewer.id,
-              action: path,
-              entity: 'calendar_feed',
-              entityId: ctx.viewer.id,
-              outcome: 'ok',
-              at,
-            },
-          ]);
-        });
-        const path_ = `/calendar/${token}.ics`;
-        return {
-          token,
-          path: path_,
-          url: ctx.publicOrigin ? `${ctx.publicOrigin}${path_}` : path_,
-          createdAt: at,
-        };
-      }),
-    revoke: roles('therapist', 'assistant', 'teacher')
-      .input(CalendarFeedInput)
-      .mutation(async ({ ctx, path }) => {
-        const at = ctx.now().toISOString();
-        const revoked = await ctx.db.transaction().execute(async (trx) => {
-          const n = await revokeCalendarFeeds(trx, ctx.viewer.districtId, ctx.viewer.id, at);
-          await recordAuditMany(trx, [
-            {
-              districtId: ctx.viewer.districtId,
-              actorId: ctx.viewer.id,
-              action: path,
-              entity: 'calendar_feed',
-              entityId: ctx.viewer.id,
-              outcome: 'ok',
-              at,
-            },
-          ]);
-          return n;
-        });
-        return { revoked };
-      }),
+    create: roles('therapist', 'assistant', 'teacher').mutation(async ({ ctx, path }) => {
+      const d = ctx.viewer.districtId;
+      const token = randomBytes(32).toString('base64url');
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        await revokeCalendarFeeds(trx, d, ctx.viewer.id, at);
+        await trx
+          .insertInto('calendar_feed')
+          .values({
+            district_id: d,
+            id: calendarTokenHash(token),
+            staff_id: ctx.viewer.id,
+            created_at: at,
+            revoked_at: null,
+            last_used_at: null,
+          })
+          .execute();
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'calendar_feed',
+            entityId: ctx.viewer.id,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      const path_ = `/calendar/${token}.ics`;
+      return {
+        token,
+        path: path_,
+        url: ctx.publicOrigin ? `${ctx.publicOrigin}${path_}` : path_,
+        createdAt: at,
+      };
+    }),
+    revoke: roles('therapist', 'assistant', 'teacher').mutation(async ({ ctx, path }) => {
+      const at = ctx.now().toISOString();
+      const revoked = await ctx.db.transaction().execute(async (trx) => {
+        const n = await revokeCalendarFeeds(trx, ctx.viewer.districtId, ctx.viewer.id, at);
+        await recordAuditMany(trx, [
+          {
+            districtId: ctx.viewer.districtId,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'calendar_feed',
+            entityId: ctx.viewer.id,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+        return n;
+      });
+      return { revoked };
+    }),
   },
 } satisfies TRPCRouterRecord;
-
-/** What `calendar_feed.id` keeps of a feed token. */
-export function calendarTokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}

@@ -257,27 +257,25 @@ export const ScheduleClassroomWeekInput = z.object({
   classroomId: Id.optional(),
 });
 
-const SeriesFields = {
-  weekday: Weekday1to5,
-  startTime: ClockTime,
-  minutes: SessionMinutes,
-  overrideReason: OverrideReason.optional(),
-};
-
 /**
- * A whole weekly series: new (no `sessionId`) or edited at `expectedVersion` (moved, resized,
- * students changed). Push-in names the classroom's routine; pull-out a room (default: the
- * therapist's room at that school).
+ * A save: `kind: 'series'` creates (no `sessionId`) or edits (at `expectedVersion`) a weekly
+ * series — moved, resized, students changed; push-in names a routine of the students'
+ * classroom, pull-out a room (default: the therapist's room at that school). `kind:
+ * 'occurrence'` moves or resizes the one occurrence the recurrence puts on `occurrenceDate`
+ * (to `date`, default the same day). One flat object, so every field has its own message.
  */
-export const ScheduleSeriesInput = z
+export const ScheduleSaveInput = z
   .object({
-    kind: z.literal('series'),
+    kind: z.enum(['series', 'occurrence'], { error: 'Choose the series or one occurrence' }),
     sessionId: Id.optional(),
+    /** With `sessionId`: the version the form loaded. */
     expectedVersion: ExpectedVersion.optional(),
     /** Whose schedule; default the signed-in therapist or assistant. */
     providerId: Id.optional(),
-    ...SeriesFields,
-    model: z.enum(['push_in', 'pull_out'], { error: 'Choose push-in or pull-out' }),
+    weekday: Weekday1to5.optional(),
+    startTime: ClockTime,
+    minutes: SessionMinutes,
+    model: z.enum(['push_in', 'pull_out'], { error: 'Choose push-in or pull-out' }).optional(),
     schoolId: Id.optional(),
     classroomId: Id.nullish(),
     routineId: Id.nullish(),
@@ -285,66 +283,43 @@ export const ScheduleSeriesInput = z
     studentIds: z
       .array(Id)
       .min(1, 'Choose at least one student')
-      .max(8, 'A group has at most 8 students'),
+      .max(8, 'A group has at most 8 students')
+      .optional(),
     validFrom: IsoDateSchema.optional(),
     validTo: IsoDateSchema.nullish(),
-  })
-  .superRefine((s, ctx) => {
-    if (s.sessionId !== undefined && s.expectedVersion === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['expectedVersion'],
-        message: 'Reload the schedule and try again',
-      });
-    if (s.model === 'push_in' && !s.routineId)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['routineId'],
-        message: 'A push-in session goes in a classroom routine',
-      });
-    if (s.model === 'pull_out' && (s.routineId || s.classroomId))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['routineId'],
-        message: 'A pull-out session has a room, not a routine',
-      });
-    if (new Set(s.studentIds).size !== s.studentIds.length)
-      ctx.addIssue({ code: 'custom', path: ['studentIds'], message: 'Student listed twice' });
-    if (s.validFrom && s.validTo && s.validTo < s.validFrom)
-      ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'Ends before it starts' });
-    if (clockToMinutes(s.startTime) + s.minutes > 24 * 60)
-      ctx.addIssue({ code: 'custom', path: ['minutes'], message: 'Ends after midnight' });
-  });
-
-/** One occurrence moved or resized: the one the recurrence puts on `occurrenceDate`. */
-export const ScheduleOccurrenceInput = z
-  .object({
-    kind: z.literal('occurrence'),
-    sessionId: Id,
-    expectedVersion: ExpectedVersion,
-    occurrenceDate: IsoDateSchema,
-    /** The day it moves to (default: the same day). */
+    /** An occurrence: the day the recurrence puts it on. */
+    occurrenceDate: IsoDateSchema.optional(),
+    /** An occurrence: the day it moves to (default: the same day). */
     date: IsoDateSchema.optional(),
-    startTime: ClockTime,
-    minutes: SessionMinutes,
     overrideReason: OverrideReason.optional(),
   })
   .superRefine((s, ctx) => {
-    const day = isoWeekday(s.date ?? s.occurrenceDate);
-    if (day > 5)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['date'],
-        message: 'Choose a school day (Monday to Friday)',
-      });
-    if (clockToMinutes(s.startTime) + s.minutes > 24 * 60)
-      ctx.addIssue({ code: 'custom', path: ['minutes'], message: 'Ends after midnight' });
+    const need = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    if (clockToMinutes(s.startTime) + s.minutes > 24 * 60) need('minutes', 'Ends after midnight');
+    if (s.sessionId !== undefined && s.expectedVersion === undefined)
+      need('expectedVersion', 'Reload the schedule and try again');
+    if (s.kind === 'occurrence') {
+      if (!s.sessionId) need('sessionId', 'Choose the session to move');
+      if (!s.occurrenceDate) need('occurrenceDate', 'Choose the day to move');
+      const day = s.date ?? s.occurrenceDate;
+      // Only a well-formed date has a weekday (a malformed one has its own message already).
+      if (day && IsoDateSchema.safeParse(day).success && isoWeekday(day) > 5)
+        need('date', 'Choose a school day (Monday to Friday)');
+      return;
+    }
+    if (s.weekday === undefined) need('weekday', 'Choose a school day');
+    if (!s.model) need('model', 'Choose push-in or pull-out');
+    if (!s.studentIds) need('studentIds', 'Choose at least one student');
+    if (s.model === 'push_in' && !s.routineId)
+      need('routineId', 'A push-in session goes in a classroom routine');
+    if (s.model === 'pull_out' && (s.routineId || s.classroomId))
+      need('routineId', 'A pull-out session has a room, not a routine');
+    if (s.studentIds && new Set(s.studentIds).size !== s.studentIds.length)
+      need('studentIds', 'Student listed twice');
+    if (s.validFrom && s.validTo && s.validTo < s.validFrom)
+      need('validTo', 'Ends before it starts');
   });
-
-export const ScheduleSaveInput = z.discriminatedUnion('kind', [
-  ScheduleSeriesInput,
-  ScheduleOccurrenceInput,
-]);
 export type ScheduleSaveInput = z.input<typeof ScheduleSaveInput>;
 
 export const ScheduleCancelInput = z.object({
