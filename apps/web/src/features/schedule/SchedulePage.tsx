@@ -225,6 +225,10 @@ export function SchedulePage() {
         // A new drop starts the form afresh at the dropped place.
         key={`${selectedItem.id}:${draftHere ? `${draftHere.to.day}-${draftHere.to.start}-${draftHere.to.end}` : 'saved'}`}
         item={originalItem}
+        saved={{
+          conflicts: selectedOccurrence.conflicts,
+          overrideReason: selectedOccurrence.overrideReason,
+        }}
         days={days}
         draft={draftHere?.to ?? null}
         conflicts={draftHere?.conflicts ?? null}

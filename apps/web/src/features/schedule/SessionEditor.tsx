@@ -25,10 +25,20 @@ const conflictTitles: Record<string, string> = {
   'no-lunch': 'No lunch break',
 };
 
-export function ConflictList({ conflicts }: { conflicts: ShownConflict[] }) {
+export function ConflictList({
+  conflicts,
+  title,
+}: {
+  conflicts: ShownConflict[];
+  /** Default: the change being planned conflicts (announced at once). */
+  title?: string;
+}) {
   return (
-    <div className="conflict-list" role="alert">
-      <h3>{conflicts.length === 1 ? 'This change conflicts' : `${conflicts.length} conflicts`}</h3>
+    <div className="conflict-list" role={title ? undefined : 'alert'}>
+      <h3>
+        {title ??
+          (conflicts.length === 1 ? 'This change conflicts' : `${conflicts.length} conflicts`)}
+      </h3>
       <ul>
         {conflicts.map((c) => (
           <li key={`${c.kind}:${c.message}`}>
@@ -43,6 +53,8 @@ export function ConflictList({ conflicts }: { conflicts: ShownConflict[] }) {
 export interface EditorProps {
   item: GridItem;
   days: GridDay[];
+  /** The conflicts the session has as saved, and the reason it was kept anyway. */
+  saved: { conflicts: ShownConflict[]; overrideReason: string | null };
   /** Where the session would go (a drag's drop, or the last try), when it differs from `item`. */
   draft: Placement | null;
   conflicts: ShownConflict[] | null;
@@ -71,6 +83,7 @@ export interface EditorProps {
 
 export function SessionEditor({
   item,
+  saved,
   days,
   draft,
   conflicts,
@@ -141,6 +154,16 @@ export function SessionEditor({
         <br />
         {item.students.join(', ')}
       </p>
+      {!draft && saved.conflicts.length > 0 && (
+        <>
+          <ConflictList conflicts={saved.conflicts} title="Kept despite conflicts" />
+          {saved.overrideReason && (
+            <p className="small">
+              <strong>Reason:</strong> {saved.overrideReason}
+            </p>
+          )}
+        </>
+      )}
       {item.cancelled ? (
         <div className="stack">
           <p>
