@@ -189,6 +189,11 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
         await cards.nth(1).getByRole('button', { name: /^Edit/ }).click();
         await page.getByLabel('Starts').fill(`${firstTime![1]!.padStart(2, '0')}:${firstTime![2]}`);
         await page.getByRole('button', { name: 'Save', exact: true }).click();
+        await page.locator('.conflict-list').waitFor({ timeout: 30_000 });
+        await page.screenshot({
+          path: join(shotsDir, 'schedule-conflict-phone.png'),
+          fullPage: true,
+        });
         await saveOverConflict(page, reason);
         expect(await overflow(page)).toBeLessThanOrEqual(0);
       } else {
@@ -214,6 +219,11 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
         const pair = pairs.find(([, b]) => b.pushIn) ?? pairs[0];
         expect(pair).toBeTruthy();
         const [target, moved] = pair!;
+        // The keyboard's way in: Enter on a session opens its edit form.
+        await page.locator(`[data-session-id="${target.id}"]`).focus();
+        await page.keyboard.press('Enter');
+        await page.getByLabel('Starts').waitFor();
+        await page.getByRole('button', { name: 'Close' }).first().click();
         await dragOnto(
           page,
           page.locator(`[data-session-id="${moved.id}"]`),
@@ -308,6 +318,27 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
       });
       expect(await overflow(tpage)).toBeLessThanOrEqual(0);
       await teacherContext.close();
+
+      // A coordinator chooses whose week to see.
+      const coordinatorContext = await newContext(browser, { viewport });
+      const cpage = await coordinatorContext.newPage();
+      await signIn(cpage, app.baseUrl, 'coordinator@demo.test');
+      await openSchedule(cpage, phone);
+      await cpage.getByLabel('Therapist').selectOption(slp!.id);
+      await cpage
+        .getByText(`${slp!.name}’s week`)
+        .or(cpage.getByRole('radio', { name: 'Mon' }))
+        .first()
+        .waitFor();
+      let shown = 0;
+      for (const day of phone ? ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'] : ['']) {
+        if (day) await cpage.getByRole('radio', { name: day, exact: true }).check();
+        shown = await cpage.locator(phone ? '.planned-card' : '.week-grid__item').count();
+        if (shown > 0) break;
+      }
+      expect(shown).toBeGreaterThan(0);
+      expect(await overflow(cpage)).toBeLessThanOrEqual(0);
+      await coordinatorContext.close();
     }, 300_000);
   }
 });

@@ -351,14 +351,12 @@ export function SchedulePage() {
       ) : (
         <div className={`schedule-layout${editor ? ' schedule-layout--aside' : ''}`}>
           <div className="stack">
-            {!phone && (
-              <p className="small muted">
-                {provider.name}’s week.{' '}
-                {occurrences.length === 0
-                  ? 'Nothing is planned yet: try Auto-schedule.'
-                  : `${occurrences.filter((o) => o.status === 'planned' || o.status === 'moved').length} sessions take place.`}
-              </p>
-            )}
+            <p className="small muted">
+              {provider.name}’s week.{' '}
+              {occurrences.length === 0
+                ? 'Nothing is planned yet: try Auto-schedule.'
+                : `${occurrences.filter((o) => o.status === 'planned' || o.status === 'moved').length} sessions take place.`}
+            </p>
             {phone ? (
               <DayList
                 days={days}

@@ -1,6 +1,6 @@
 import { labels, type MissedReason, missedReasons, type Weekday } from '@carryover/domain';
 import { Button, Field, SegmentedControl } from '@carryover/ui';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { SelectField } from '../../components/SelectField';
 import { clock, dayName, durationWords, minutesFromInput, shortDay, timeInputValue } from './time';
@@ -139,12 +139,20 @@ export function SessionEditor({
     onSave(to, withReason ? reason.trim() : null);
   };
 
+  // Opened from the grid or a phone's day list: bring the form into view and move focus to it,
+  // so a keyboard or screen-reader user lands where the change is made.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.scrollIntoView({ block: 'nearest' });
+    heading.current?.focus({ preventScroll: true });
+  }, []);
+
   const fieldError = (name: string) => errors[name] ?? fieldErrors[name]?.join(' ');
   const headingId = `edit-${item.id}`;
 
   return (
     <section className="section-card session-editor" aria-labelledby={headingId}>
-      <h2 id={headingId}>
+      <h2 id={headingId} ref={heading} tabIndex={-1}>
         {dayName(item.day)}
         {date ? ` ${shortDay(date)}` : ''} {clock(item.start)}–{clock(item.end)}
       </h2>
