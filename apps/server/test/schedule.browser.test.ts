@@ -236,6 +236,32 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
           path: join(shotsDir, 'schedule-saved-desktop.png'),
           fullPage: true,
         });
+
+        // Resize: the lower edge of another session dragged 10 minutes down.
+        const other = page
+          .locator(
+            `.week-grid__item:not(.week-grid__item--cancelled):not([data-session-id="${moved.id}"]):not([data-session-id="${target.id}"])`,
+          )
+          .first();
+        const label = (await other.getAttribute('aria-label')) ?? '';
+        const [, h1, m1, h2, m2] = label.match(/^\w+ (\d+):(\d\d)–(\d+):(\d\d)/) ?? [];
+        const edge = await other.locator('.week-grid__resize').boundingBox();
+        expect(edge).toBeTruthy();
+        const x = edge!.x + edge!.width / 2;
+        await page.mouse.move(x, edge!.y + edge!.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(x, edge!.y + 8, { steps: 2 });
+        await page.mouse.move(x, edge!.y + edge!.height / 2 + 22, { steps: 6 });
+        await page.mouse.up();
+        const end = Number(h2) * 60 + Number(m2) + 10;
+        const newEnd = `${Math.floor(end / 60)}:${String(end % 60).padStart(2, '0')}`;
+        await page.getByText(`${h1}:${m1}–${newEnd}`).first().waitFor();
+        // Saved at once when nothing conflicts; otherwise the conflict waits beside it.
+        await page
+          .getByText('Saved. No conflicts.')
+          .or(page.locator('.conflict-list[role="alert"]'))
+          .first()
+          .waitFor({ timeout: 30_000 });
       }
 
       // The calendar feed: made once, downloaded, parsed back; initials only.

@@ -146,6 +146,8 @@ export function WeekGrid({
   const begin = (item: GridItem, mode: Drag['mode']) => (e: PointerEvent<HTMLElement>) => {
     if (e.button !== 0 || item.cancelled) return;
     e.stopPropagation();
+    // A drag whose click never came (released elsewhere) must not swallow this press's click.
+    dragged.current = false;
     // The button keeps the pointer while it is dragged, even outside its column.
     (e.currentTarget.closest('.week-grid__item') as HTMLElement | null)?.setPointerCapture(
       e.pointerId,
