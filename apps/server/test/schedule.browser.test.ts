@@ -5,8 +5,10 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   haveChromium,
+  keptPaths,
   launchChromium,
   newContext,
+  type PageGlobals,
   type RunningCarryover,
   shotsDir,
   signIn,
@@ -44,6 +46,35 @@ const Database = createRequire(import.meta.url)('better-sqlite3') as new (
 ) => SqliteFile;
 
 const SLP = 'slp@demo.test';
+
+/** How many planned sessions the device's kept copy of `schedule.today` holds. */
+const keptTodayCount = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const g = globalThis as unknown as PageGlobals;
+        const open = g.indexedDB.open('carryover-offline');
+        open.onerror = () => resolve(0);
+        open.onsuccess = () => {
+          const get = open.result
+            .transaction('query-cache')
+            .objectStore('query-cache')
+            .get('cache');
+          get.onsuccess = () => {
+            const client = get.result as {
+              clientState: {
+                queries: { queryKey: [string[]]; state: { data?: { occurrences?: unknown[] } } }[];
+              };
+            } | null;
+            open.result.close();
+            const today = client?.clientState.queries.find(
+              (q) => q.queryKey[0].join('.') === 'schedule.today',
+            );
+            resolve(today?.state.data?.occurrences?.length ?? 0);
+          };
+        };
+      }),
+  );
 
 describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
   let app: RunningCarryover;
@@ -305,6 +336,29 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
         fullPage: true,
       });
       expect(await overflow(page)).toBeLessThanOrEqual(0);
+      if (phone) {
+        // Without signal, as in a classroom: Home's planned sessions and Log session come from
+        // what the device kept.
+        await page.evaluate(async () => {
+          await (globalThis as unknown as PageGlobals).navigator.serviceWorker.ready;
+        });
+        await expect
+          .poll(
+            async () => {
+              const kept = await keptPaths(page).catch(() => [] as string[]);
+              return ['schedule.today', 'sessions.context'].every((p) => kept.includes(p));
+            },
+            { timeout: 20_000 },
+          )
+          .toBe(true);
+        // The copy kept since sign-in was made before the week was planned: wait for today's.
+        await expect
+          .poll(() => keptTodayCount(page).catch(() => 0), { timeout: 20_000 })
+          .toBeGreaterThan(0);
+        await context.setOffline(true);
+        await page.goto(`${app.baseUrl}/home`);
+        await log.waitFor({ timeout: 15_000 });
+      }
       const logLabel = (await log.getAttribute('aria-label')) ?? '';
       const startsAt = logLabel.match(/Log the (\d+):(\d\d)/);
       await log.click();
@@ -316,6 +370,7 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
       await expect
         .poll(() => page.getByRole('checkbox', { checked: true }).count(), { timeout: 10_000 })
         .toBeGreaterThan(0);
+      await context.setOffline(false);
       await context.close();
 
       // The teacher of a classroom the SLP pushes into sees the week's sessions there, and

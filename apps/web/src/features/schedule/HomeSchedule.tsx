@@ -26,7 +26,7 @@ export function TodaySessions() {
       <h2 id="planned-today-heading">Planned today</h2>
       {today.isPending ? (
         <LoadingState label="Loading today’s sessions" rows={2} />
-      ) : today.isError ? (
+      ) : !today.data ? (
         <p className="form-alert" role="alert">
           Today’s sessions could not be loaded: {userMessage(today.error)}
         </p>
@@ -87,7 +87,7 @@ export function ClassroomWeek({ today }: { today: string }) {
       <h2 id="classroom-week-heading">Push-in this week</h2>
       {week.isPending ? (
         <LoadingState label="Loading this week’s push-in sessions" rows={3} />
-      ) : week.isError ? (
+      ) : !week.data ? (
         <p className="form-alert" role="alert">
           This week’s push-in sessions could not be loaded: {userMessage(week.error)}
         </p>
