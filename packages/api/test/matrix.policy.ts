@@ -2,6 +2,7 @@ import type { Connection } from '@carryover/db';
 import { type Role, zipCsvFiles } from '@carryover/domain';
 import { A, B, PERIODS } from './fixtures';
 import {
+  closureOfStudent,
   occurrenceDateOf,
   proposalOfStudent,
   providerOfStudent,
@@ -440,6 +441,51 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
   },
   'schedule.today': { access: all('allow'), input: () => ({}) },
   'schedule.classroomWeek': { access: all('allow'), input: () => ({ weekOf: '2026-03-11' }) },
+  'schedule.closures': { access: all('allow'), input: () => ({}) },
+  'schedule.addClosure': {
+    access: only({ admin: 'allow' }),
+    input: () => ({ name: 'Teacher workday', startsOn: '2026-04-10', endsOn: '2026-04-10' }),
+  },
+  'schedule.removeClosure': {
+    access: only({ admin: 'scope' }),
+    input: (s) => ({ closureId: closureOfStudent[s.studentId] ?? 'cl-999' }),
+    last: true,
+  },
+  // Replacing a provider's school days with none: last, so the walk above keeps the fixture's.
+  'schedule.saveSchoolDays': {
+    access: SCHEDULE_ACCESS,
+    outOf: { coordinator: BEN_SUBJECT },
+    input: (s) => ({ providerId: providerOf(s), days: [] }),
+    last: true,
+  },
+  // A classroom's protected blocks: seen as its routines are, edited as its routines are.
+  'schedule.protectedBlocks': {
+    access: {
+      therapist: 'scope',
+      assistant: 'none',
+      teacher: 'scope',
+      coordinator: 'scope',
+      admin: 'scope',
+    },
+    scopeOf: 'classroom',
+    outOf: { therapist: null },
+    input: (s) => ({ classroomId: s.classroomId }),
+  },
+  'schedule.saveProtectedBlocks': {
+    access: {
+      therapist: 'scope',
+      assistant: 'none',
+      teacher: 'scope',
+      coordinator: 'none',
+      admin: 'scope',
+    },
+    scopeOf: 'classroom',
+    outOf: { therapist: null },
+    input: (s) => ({
+      classroomId: s.classroomId,
+      blocks: [{ weekday: 3, startTime: '12:30', endTime: '13:00', label: 'Quiet reading' }],
+    }),
+  },
   'schedule.feed.status': { access: FEED_ACCESS, input: () => ({}) },
   'schedule.feed.create': { access: FEED_ACCESS, input: () => ({}) },
   'schedule.feed.revoke': { access: FEED_ACCESS, input: () => ({}) },

@@ -40,6 +40,14 @@ export const proposalOfStudent: Record<string, string> = {
   [B.student]: 'prop-b',
 };
 
+/** A closure of each student's district (after Q3: it changes no Q3 figure). */
+export const closureOfStudent: Record<string, string> = {
+  [A.students.ava]: 'cl-a',
+  [A.students.ben]: 'cl-a',
+  [A.students.cara]: 'cl-a',
+  [B.student]: 'cl-b',
+};
+
 /** Whose schedule each fixture student's planned session is on. */
 export const providerOfStudent: Record<string, string> = {
   [A.students.ava]: A.staff.slp,
@@ -196,6 +204,23 @@ export async function addFixtureSchedule(db: DB): Promise<void> {
       proposal('prop-cara', A.staff.slpa),
       proposal('prop-b', B.therapist, B.district),
     ])
+    .execute();
+  await db
+    .insertInto('school_closure')
+    .values(
+      [
+        { district_id: d, id: 'cl-a' },
+        { district_id: B.district, id: 'cl-b' },
+      ].map((c) => ({
+        ...c,
+        school_id: null,
+        starts_on: '2026-04-03',
+        ends_on: '2026-04-03',
+        name: 'Teacher workday',
+        created_by: null,
+        created_at: at,
+      })),
+    )
     .execute();
   // Rows written directly: the kept fidelity figures are rebuilt, as after any bulk load.
   await rebuildFidelitySummaries(db, d);

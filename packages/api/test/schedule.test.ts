@@ -11,6 +11,7 @@ import {
   emails,
   openTestDb,
   PERIODS,
+  TODAY,
 } from './fixtures';
 import { addFixtureSchedule, SCHEDULE } from './schedule-fixture';
 
@@ -206,6 +207,212 @@ for (const target of targets) {
       // Undo: the minutes are scheduled again and nothing is owed for that day.
       await slp.schedule.restoreOccurrence({ sessionId: SCHEDULE.ava, date: '2026-03-17' });
       expect((await figuresOf()).scheduled).toBe(3 * 30);
+    });
+
+    it("lists today's planned sessions with what Log session fills in; logging one leaves the planned minutes", async () => {
+      const slp = await as(conn, emails.slp);
+      // Cara at South today (Wednesday) at noon: the SLP is there, her assistant at 13:00.
+      const made = await slp.schedule.save({
+        kind: 'series',
+        weekday: 3,
+        startTime: '12:00',
+        minutes: 30,
+        model: 'pull_out',
+        studentIds: [A.students.cara],
+      });
+      const today = await slp.schedule.today();
+      expect(today.today).toBe(TODAY);
+      const planned = today.occurrences.find((o) => o.sessionId === made.id)!;
+      expect(planned.prefill).toEqual({
+        date: TODAY,
+        startTime: '12:00',
+        endTime: '12:30',
+        model: 'pull_out',
+        setting: 'therapy_room',
+        routineId: null,
+        studentIds: [A.students.cara],
+      });
+      const caraSlp = async () => {
+        const report = await slp.fidelity.report({ periodId: PERIODS.q3.id });
+        return report.rows.find(
+          (r: { studentId: string; discipline: string }) =>
+            r.studentId === A.students.cara && r.discipline === 'SLP',
+        )!.figures;
+      };
+      const before = await caraSlp();
+      // Today's occurrence is planned and not yet logged.
+      expect(before.unlogged).toBeGreaterThanOrEqual(30);
+      const p = planned.prefill!;
+      await slp.sessions.log({
+        idempotencyKey: 'schedule-today-0001-abcdef',
+        date: p.date,
+        startTime: p.startTime,
+        endTime: p.endTime,
+        model: p.model,
+        setting: p.setting,
+        students: p.studentIds.map((studentId) => ({ studentId, attendance: 'delivered' })),
+      });
+      const after = await caraSlp();
+      expect(after.unlogged).toBe(before.unlogged - 30);
+      expect(after.delivered).toBe(before.delivered + 30);
+      // Other roles have no planned sessions of their own.
+      const teacher = await as(conn, emails.teacher);
+      expect((await teacher.schedule.today()).occurrences).toEqual([]);
+    });
+
+    it("flags a student double-booked with another provider's session", async () => {
+      const slp = await as(conn, emails.slp);
+      const checked = await slp.schedule.check({
+        kind: 'series',
+        weekday: 3,
+        startTime: '13:00',
+        minutes: 30,
+        model: 'pull_out',
+        studentIds: [A.students.cara],
+      });
+      expect(checked.conflicts).toEqual([
+        expect.objectContaining({
+          kind: 'student-double-booked',
+          message: expect.stringMatching(/Cara Singh is with another provider/),
+        }),
+      ]);
+    });
+
+    it("shows a teacher their classrooms' push-in sessions, a moved one with who moved it", async () => {
+      const slp = await as(conn, emails.slp);
+      const week = await slp.schedule.week({ weekOf: '2026-03-23' });
+      const tuesday = week.occurrences.find((o) => o.sessionId === SCHEDULE.ava)!;
+      await slp.schedule.save({
+        kind: 'occurrence',
+        sessionId: SCHEDULE.ava,
+        expectedVersion: tuesday.version,
+        occurrenceDate: '2026-03-24',
+        date: '2026-03-26',
+        startTime: '10:00',
+        minutes: 30,
+      });
+      const teacher = await as(conn, emails.teacher);
+      const view = await teacher.schedule.classroomWeek({ weekOf: '2026-03-23' });
+      expect(view.classrooms.map((c) => c.id)).toEqual([A.classrooms.north2]);
+      const sessions = view.classrooms[0]!.sessions;
+      // Ava's push-in moved to Thursday; Ben's OT session is pull-out and does not come in.
+      expect(sessions.map((x) => [x.sessionId, x.date, x.status])).toEqual([
+        [SCHEDULE.ava, '2026-03-26', 'moved'],
+      ]);
+      expect(sessions[0]).toMatchObject({
+        changedBy: 'Sam Speech',
+        providerDiscipline: 'SLP',
+        students: [{ id: A.students.ava, name: 'Ava Lopez', initials: 'A.L.' }],
+      });
+      await expect(
+        teacher.schedule.classroomWeek({ weekOf: WEEK, classroomId: A.classrooms.south3 }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it('refuses another district alike and writes nothing', async () => {
+      const other = await as(conn, emails.otherDistrict);
+      const before = await rowsOf('schedule_exception');
+      for (const call of [
+        () => other.schedule.week({ weekOf: WEEK, providerId: A.staff.slp }),
+        () =>
+          other.schedule.cancelOccurrence({
+            sessionId: SCHEDULE.ava,
+            date: '2026-03-17',
+            reason: 'provider_absent',
+          }),
+        () =>
+          other.schedule.save({
+            kind: 'series',
+            weekday: 1,
+            startTime: '09:00',
+            minutes: 30,
+            model: 'pull_out',
+            studentIds: [A.students.ava],
+          }),
+      ])
+        await expect(call()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(await rowsOf('schedule_exception')).toEqual(before);
+      // Their own week is theirs alone.
+      const own = await other.schedule.week({ weekOf: WEEK });
+      expect(own.occurrences.map((o) => o.sessionId)).toEqual([SCHEDULE.b]);
+    });
+
+    it('a closure takes its days off the schedule and accounts for them in fidelity', async () => {
+      const admin = await as(conn, emails.admin);
+      const slp = await as(conn, emails.slp);
+      const avaSlp = async () => {
+        const report = await slp.fidelity.report({ periodId: PERIODS.q3.id });
+        return report.rows.find(
+          (r: { studentId: string; discipline: string }) =>
+            r.studentId === A.students.ava && r.discipline === 'SLP',
+        )!.figures;
+      };
+      const before = await avaSlp();
+      await expect(
+        slp.schedule.addClosure({ name: 'Snow day', startsOn: '2026-03-31', endsOn: '2026-03-31' }),
+      ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      const { id } = await admin.schedule.addClosure({
+        name: 'Spring holiday',
+        startsOn: '2026-03-30',
+        endsOn: '2026-03-31',
+        schoolId: A.schools.north,
+      });
+      const week = await slp.schedule.week({ weekOf: '2026-03-31' });
+      expect(week.occurrences.find((o) => o.sessionId === SCHEDULE.ava)).toMatchObject({
+        status: 'closed',
+        reason: 'school_closed',
+        note: 'Spring holiday',
+      });
+      const after = await avaSlp();
+      expect(after.scheduled).toBe(before.scheduled - 30);
+      expect(after.missed.school_closed).toBe(before.missed.school_closed + 30);
+      expect(after.owed).toBe(before.owed);
+      await admin.schedule.removeClosure({ closureId: id });
+      expect((await avaSlp()).scheduled).toBe(before.scheduled);
+    });
+
+    it("checks against the provider's school days and the classroom's protected blocks as saved", async () => {
+      const slp = await as(conn, emails.slp);
+      const teacher = await as(conn, emails.teacher);
+      const pushIn = {
+        kind: 'series' as const,
+        weekday: 1,
+        startTime: '10:00',
+        minutes: 30,
+        model: 'push_in' as const,
+        routineId: A.routines.writing,
+        studentIds: [A.students.ava],
+      };
+      expect((await slp.schedule.check(pushIn)).conflicts).toEqual([]);
+      await teacher.schedule.saveProtectedBlocks({
+        classroomId: A.classrooms.north2,
+        blocks: [{ weekday: 1, startTime: '10:00', endTime: '10:45', label: 'Benchmark test' }],
+      });
+      expect(await teacher.schedule.protectedBlocks({ classroomId: A.classrooms.north2 })).toEqual([
+        expect.objectContaining({ weekday: 1, startTime: '10:00', label: 'Benchmark test' }),
+      ]);
+      expect((await slp.schedule.check(pushIn)).conflicts.map((c) => c.kind)).toEqual([
+        'protected-block',
+      ]);
+      // Thursday instead, but the SLP now works at North only Mon and Wed.
+      const thursday = { ...pushIn, weekday: 4 };
+      expect((await slp.schedule.check(thursday)).conflicts).toEqual([]);
+      await slp.schedule.saveSchoolDays({
+        days: [1, 3].map((weekday) => ({
+          weekday,
+          schoolId: A.schools.north,
+          startTime: '07:45',
+          endTime: '15:00',
+        })),
+      });
+      expect((await slp.schedule.check(thursday)).conflicts.map((c) => c.kind)).toEqual([
+        'outside-school-day',
+      ]);
+      await expect(
+        slp.schedule.saveSchoolDays({
+          days: [{ weekday: 1, schoolId: B.school, startTime: '08:00', endTime: '12:00' }],
+        }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     });
   });
 }

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import {
   calendarFeedOf,
+  canEditClassroom,
   classroomIdsFor,
+  type DB,
   DEFAULT_ROOM,
   findScheduleProvider,
   insertScheduleOverride,
@@ -25,6 +27,7 @@ import {
 import {
   addDays,
   CalendarFeedInput,
+  clockToMinutes,
   type IsoDate,
   isoWeekday,
   minutesToClock,
@@ -32,9 +35,14 @@ import {
   ScheduleAcceptInput,
   ScheduleCancelInput,
   ScheduleClassroomWeekInput,
+  ScheduleClosureAddInput,
+  ScheduleClosureRemoveInput,
+  ScheduleClosuresInput,
   ScheduleProposeInput,
+  ScheduleProtectedBlocksInput,
   ScheduleRemoveInput,
   ScheduleSaveInput,
+  ScheduleSchoolDaysInput,
   ScheduleTodayInput,
   ScheduleWeekInput,
   type StoredScheduleSession,
@@ -372,6 +380,25 @@ function sessionValues(
 }
 
 const ConflictsOutput = (conflicts: ConflictView[]) => conflicts;
+
+/** The kept fidelity figures of the students a closure can touch: a school's, or the district's. */
+async function refreshClosureFigures(trx: DB, districtId: string, schoolId: string | null) {
+  const students = await trx
+    .selectFrom('schedule_session_student as ss')
+    .innerJoin('schedule_session as s', (j) =>
+      j.onRef('s.district_id', '=', 'ss.district_id').onRef('s.id', '=', 'ss.session_id'),
+    )
+    .select('ss.student_id')
+    .distinct()
+    .where('ss.district_id', '=', districtId)
+    .$if(schoolId !== null, (q) => q.where('s.school_id', '=', schoolId as string))
+    .execute();
+  await refreshFidelitySummaries(
+    trx,
+    districtId,
+    students.map((s) => s.student_id),
+  );
+}
 
 export const scheduleRouter = {
   /** A provider's week: occurrences with students, place, time, status and conflicts. */
@@ -805,11 +832,23 @@ export const scheduleRouter = {
       if (match) kept.add(match.id);
       return !match;
     });
-    const ending = input.replaceCurrent
-      ? current.filter(
-          (r) => !kept.has(r.id) && r.students.every((s) => proposalStudents.has(s.studentId)),
-        )
-      : [];
+    // Accepting all replaces the current series of the proposal's students; accepting part
+    // ends only the current series a written placement collides with (same day, overlapping
+    // time) or stands in for (same model, its students all in the placement).
+    const collides = (r: StoredScheduleSession, p: (typeof picked)[number]) =>
+      (r.weekday === p.weekday &&
+        clockToMinutes(r.startTime) < clockToMinutes(p.endTime) &&
+        clockToMinutes(p.startTime) < clockToMinutes(r.startTime) + r.minutes) ||
+      (r.model === p.model && r.students.every((s) => p.studentIds.includes(s.studentId)));
+    const ending = !input.replaceCurrent
+      ? []
+      : current.filter(
+          (r) =>
+            !kept.has(r.id) &&
+            (chosen
+              ? toWrite.some((p) => collides(r, p))
+              : r.students.every((s) => proposalStudents.has(s.studentId))),
+        );
     const editor = editorOf(ctx);
     const studentIds = [
       ...new Set([
@@ -1007,6 +1046,272 @@ export const scheduleRouter = {
     }),
 
   /** Calendar (.ics) feeds: a secret URL per person, shown once, revocable. */
+  /** School-calendar closures meeting a span (default: this school year's rest). */
+  closures: protectedProcedure.input(ScheduleClosuresInput).query(async ({ ctx, input }) => {
+    const today = todayFor(ctx);
+    const from = input?.from ?? addDays(today, -30);
+    const to = input?.to ?? addDays(today, 365);
+    const rows = await ctx.db
+      .selectFrom('school_closure')
+      .leftJoin('school', (j) =>
+        j
+          .onRef('school.district_id', '=', 'school_closure.district_id')
+          .onRef('school.id', '=', 'school_closure.school_id'),
+      )
+      .select([
+        'school_closure.id',
+        'school_closure.school_id',
+        'school.name as school_name',
+        'school_closure.starts_on',
+        'school_closure.ends_on',
+        'school_closure.name',
+      ])
+      .where('school_closure.district_id', '=', ctx.viewer.districtId)
+      .where('school_closure.ends_on', '>=', from)
+      .where('school_closure.starts_on', '<=', to)
+      .orderBy('school_closure.starts_on')
+      .orderBy('school_closure.id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      schoolId: r.school_id,
+      schoolName: r.school_name ?? null,
+      startsOn: r.starts_on,
+      endsOn: r.ends_on,
+      name: r.name,
+    }));
+  }),
+
+  /**
+   * Adds a closure (admins): its days' occurrences do not take place and count in fidelity as
+   * `school_closed` (accounted, never owed). The kept fidelity figures follow in the same write.
+   */
+  addClosure: roles('admin')
+    .input(ScheduleClosureAddInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      if (input.schoolId) {
+        const school = await ctx.db
+          .selectFrom('school')
+          .select('id')
+          .where('district_id', '=', d)
+          .where('id', '=', input.schoolId)
+          .executeTakeFirst();
+        if (!school) fieldErrorOf('schoolId', 'Choose a school of your district');
+      }
+      const id = newId();
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('school_closure')
+          .values({
+            district_id: d,
+            id,
+            school_id: input.schoolId ?? null,
+            starts_on: input.startsOn,
+            ends_on: input.endsOn,
+            name: input.name,
+            created_by: ctx.viewer.id,
+            created_at: at,
+          })
+          .execute();
+        await refreshClosureFigures(trx, d, input.schoolId ?? null);
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'school_closure',
+            entityId: id,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      return { id };
+    }),
+
+  removeClosure: roles('admin')
+    .input(ScheduleClosureRemoveInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const row = await ctx.db
+        .selectFrom('school_closure')
+        .select(['id', 'school_id'])
+        .where('district_id', '=', d)
+        .where('id', '=', input.closureId)
+        .executeTakeFirst();
+      if (!row) {
+        await recordDenied(ctx, {
+          action: path,
+          entity: 'school_closure',
+          entityId: input.closureId,
+        });
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'Closure not found' });
+      }
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .deleteFrom('school_closure')
+          .where('district_id', '=', d)
+          .where('id', '=', row.id)
+          .execute();
+        await refreshClosureFigures(trx, d, row.school_id);
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'school_closure',
+            entityId: row.id,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      return { removed: true };
+    }),
+
+  /**
+   * Where a provider works each school day (and their pull-out room there): all their days at
+   * once. Schools must be ones the provider serves. The conflict check reads these.
+   */
+  saveSchoolDays: providerRoles
+    .input(ScheduleSchoolDaysInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const provider = await resolveProvider(ctx, input.providerId, path);
+      if (!provider) fieldErrorOf('providerId', 'Choose whose school days these are');
+      const served = new Set(
+        (
+          await ctx.db
+            .selectFrom('staff_school')
+            .select('school_id')
+            .where('district_id', '=', d)
+            .where('staff_id', '=', provider.id)
+            .execute()
+        ).map((r) => r.school_id),
+      );
+      input.days.forEach((day, i) => {
+        if (!served.has(day.schoolId))
+          fieldErrorOf('days', `Day ${i + 1}: ${provider.name} does not serve that school`);
+      });
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .deleteFrom('provider_school_day')
+          .where('district_id', '=', d)
+          .where('provider_id', '=', provider.id)
+          .execute();
+        if (input.days.length > 0)
+          await trx
+            .insertInto('provider_school_day')
+            .values(
+              input.days.map((day) => ({
+                district_id: d,
+                provider_id: provider.id,
+                weekday: day.weekday,
+                school_id: day.schoolId,
+                start_time: day.startTime,
+                end_time: day.endTime,
+                room: day.room ?? null,
+              })),
+            )
+            .execute();
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'provider_school_day',
+            entityId: provider.id,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      return { providerId: provider.id, days: input.days.length };
+    }),
+
+  /** A classroom's protected blocks, all at once: its teacher, therapists of its school, admins. */
+  protectedBlocks: protectedProcedure
+    .input(z.object({ classroomId: z.string().min(1).max(64) }))
+    .query(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const visible = await ctx.db
+        .selectFrom('classroom')
+        .select('id')
+        .where('district_id', '=', d)
+        .where('id', '=', input.classroomId)
+        .where('id', 'in', classroomIdsFor(ctx.db, ctx.viewer))
+        .executeTakeFirst();
+      if (!visible) {
+        await recordDenied(ctx, { action: path, entity: 'classroom', entityId: input.classroomId });
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'Classroom not found' });
+      }
+      const rows = await ctx.db
+        .selectFrom('protected_block')
+        .select(['id', 'weekday', 'start_time', 'end_time', 'label'])
+        .where('district_id', '=', d)
+        .where('classroom_id', '=', input.classroomId)
+        .orderBy('weekday')
+        .orderBy('start_time')
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        weekday: Number(r.weekday),
+        startTime: r.start_time,
+        endTime: r.end_time,
+        label: r.label,
+      }));
+    }),
+
+  saveProtectedBlocks: protectedProcedure
+    .input(ScheduleProtectedBlocksInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      if (!(await canEditClassroom(ctx.db, ctx.viewer, input.classroomId))) {
+        await recordDenied(ctx, { action: path, entity: 'classroom', entityId: input.classroomId });
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'Classroom not found' });
+      }
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .deleteFrom('protected_block')
+          .where('district_id', '=', d)
+          .where('classroom_id', '=', input.classroomId)
+          .execute();
+        if (input.blocks.length > 0)
+          await trx
+            .insertInto('protected_block')
+            .values(
+              input.blocks.map((b) => ({
+                district_id: d,
+                id: newId(),
+                classroom_id: input.classroomId,
+                student_id: null,
+                weekday: b.weekday,
+                start_time: b.startTime,
+                end_time: b.endTime,
+                label: b.label,
+              })),
+            )
+            .execute();
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'classroom',
+            entityId: input.classroomId,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      return { classroomId: input.classroomId, blocks: input.blocks.length };
+    }),
+
   feed: {
     status: roles('therapist', 'assistant', 'teacher')
       .input(CalendarFeedInput)

@@ -7,7 +7,7 @@ import type {
   ServiceModel,
   SessionModel,
 } from '@carryover/domain';
-import { instantAt, promptLevels } from '@carryover/domain';
+import { instantAt, promptLevels, weekStart } from '@carryover/domain';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { postgresUrlOf } from '../client';
@@ -44,6 +44,7 @@ import {
 import { classroomOffset, type PlantedEffects, plantedRoi, resolveEffects } from './effects';
 import { FIRST_NAMES, LAST_NAMES, SCHOOL_NAMES } from './names';
 import { hash3, hashFloat, hashString, Rng } from './rng';
+import { seedDemoSchedules } from './schedule';
 import { writeTouchBases } from './team';
 import { BatchWriter, CopyWriter, MemorySink, type RowSink } from './writer';
 
@@ -148,6 +149,16 @@ export async function seedDemoDistrict(
       clientId: 'carryover-demo',
       allowedDomains: [resolved.emailDomain],
       enabled: false,
+    });
+    const today = iso(resolved.clock.today);
+    // The school calendar's holidays (no randomness in them) become the schedule's closures.
+    const holidays = [...schoolCalendar(resolved.clock, new Rng(0)).holidays].sort((a, b) => a - b);
+    await seedDemoSchedules(trx, {
+      districtId: made.districtId,
+      today,
+      weekStartsOn: weekStart(today),
+      createdAt: resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
+      holidays: holidays.map(iso),
     });
     await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
     return made;

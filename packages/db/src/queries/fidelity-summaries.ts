@@ -54,6 +54,8 @@ export interface FidelityRecordRow {
   model: string;
   group_size: number;
   provider_discipline: string | null;
+  /** When the session began ("HH:MM"); absent on planned records. */
+  start_time?: string;
   /** A planned occurrence of the stored schedule, not logged (queries/schedule.ts). */
   scheduled?: boolean;
 }
@@ -223,6 +225,7 @@ export async function fidelityRecordsOf(
         'session_student.service_id',
         'session_student.attendance',
         's.session_date',
+        's.start_time',
         's.minutes',
         's.model',
         's.group_size',

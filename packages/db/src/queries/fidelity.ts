@@ -138,6 +138,7 @@ export async function loadFidelityData(
       'session_student.service_id',
       'session_student.attendance',
       's.session_date',
+      's.start_time',
       's.minutes',
       's.model',
       's.group_size',
@@ -161,7 +162,7 @@ export async function loadFidelityData(
   );
   const records: (typeof logged)[number][] = [
     ...logged,
-    ...planned.map((p) => ({ ...p, provider_id: '' })),
+    ...planned.map((p) => ({ ...p, provider_id: '', start_time: '' })),
   ];
   return { students, services, splits, records };
 }

@@ -878,7 +878,12 @@ export async function scheduleFidelityRecords(
   districtId: string,
   studentIds: IdList,
   window: { from: string; to: string },
-  logged: readonly { student_id: string; session_date: string; service_id: string | null }[],
+  logged: readonly {
+    student_id: string;
+    session_date: string;
+    service_id: string | null;
+    start_time?: string | null;
+  }[],
 ): Promise<FidelityRecordRow[]> {
   const rows = await loadScheduleSessions(db, districtId, { studentIds }, window);
   if (rows.length === 0) return [];
@@ -899,16 +904,34 @@ export async function scheduleFidelityRecords(
         .execute()
     ).map((p) => [p.id, p.discipline]),
   );
-  const loggedKeys = new Set(
-    logged.map((r) => `${r.student_id}|${r.session_date}|${r.service_id ?? ''}`),
-  );
+  // Each logged record stands for at most one occurrence of its student, day and service (a
+  // student seen by a therapist and by their assistant on one day has two): the one nearest
+  // its start time, else the first.
+  const loggedByKey = new Map<string, (number | null)[]>();
+  for (const r of logged) {
+    const key = `${r.student_id}|${r.session_date}|${r.service_id ?? ''}`;
+    const start = r.start_time ? clockToMinutes(r.start_time) : null;
+    loggedByKey.set(key, [...(loggedByKey.get(key) ?? []), start]);
+  }
+  const takeLogged = (key: string, start: number): boolean => {
+    const starts = loggedByKey.get(key);
+    if (!starts || starts.length === 0) return false;
+    let best = 0;
+    for (const [i, s] of starts.entries())
+      if (s !== null && Math.abs(s - start) < Math.abs((starts[best] ?? Infinity) - start))
+        best = i;
+    starts.splice(best, 1);
+    return true;
+  };
   const wanted = Array.isArray(studentIds) ? new Set(studentIds as readonly string[]) : null;
   const out: FidelityRecordRow[] = [];
   for (const o of occurrencesBetween(rows, exceptions, closures, window.from, window.to)) {
     for (const st of o.session.students) {
       if (wanted && !wanted.has(st.studentId)) continue;
       const key = `${st.studentId}|${o.date}|`;
-      if (loggedKeys.has(key) || (st.serviceId && loggedKeys.has(key + st.serviceId))) continue;
+      const start = clockToMinutes(o.startTime);
+      if ((st.serviceId && takeLogged(key + st.serviceId, start)) || takeLogged(key, start))
+        continue;
       const happens = o.status === 'planned' || o.status === 'moved';
       out.push({
         student_id: st.studentId,

@@ -359,3 +359,96 @@ export const ScheduleTodayInput = z.object({}).optional();
 export const CalendarFeedInput = z.object({}).optional();
 
 export { Weekday1to5 as ScheduleWeekday };
+
+export const ScheduleClosuresInput = z
+  .object({ from: IsoDateSchema.optional(), to: IsoDateSchema.optional() })
+  .optional();
+
+/** A closure: a whole district (no `schoolId`) or one school, over [startsOn, endsOn]. */
+export const ScheduleClosureAddInput = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(2, 'Name the closure (“Winter break”)')
+      .max(80, 'Keep the name under 80 characters'),
+    startsOn: IsoDateSchema,
+    endsOn: IsoDateSchema,
+    schoolId: Id.nullish(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.endsOn < c.startsOn)
+      ctx.addIssue({ code: 'custom', path: ['endsOn'], message: 'Ends before it starts' });
+    else if (Date.parse(c.endsOn) - Date.parse(c.startsOn) > 120 * 86_400_000)
+      ctx.addIssue({ code: 'custom', path: ['endsOn'], message: 'A closure is at most 120 days' });
+  });
+
+export const ScheduleClosureRemoveInput = z.object({ closureId: Id });
+
+/** Where a provider works each school day: replaces all their days. */
+export const ScheduleSchoolDaysInput = z
+  .object({
+    providerId: Id.optional(),
+    days: z
+      .array(
+        z.object({
+          weekday: Weekday1to5,
+          schoolId: Id,
+          startTime: ClockTime,
+          endTime: ClockTime,
+          room: z.string().trim().max(80, 'Keep the room under 80 characters').nullish(),
+        }),
+      )
+      .max(15, 'At most three stretches a day'),
+  })
+  .superRefine((input, ctx) => {
+    input.days.forEach((d, i) => {
+      if (clockToMinutes(d.endTime) <= clockToMinutes(d.startTime))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['days', i, 'endTime'],
+          message: 'Ends before it starts',
+        });
+      for (const other of input.days.slice(0, i))
+        if (
+          other.weekday === d.weekday &&
+          clockToMinutes(other.startTime) < clockToMinutes(d.endTime) &&
+          clockToMinutes(d.startTime) < clockToMinutes(other.endTime)
+        )
+          ctx.addIssue({
+            code: 'custom',
+            path: ['days', i, 'startTime'],
+            message: 'Overlaps another stretch of the same day',
+          });
+    });
+  });
+
+/** A classroom's protected blocks: replaces all of them. */
+export const ScheduleProtectedBlocksInput = z
+  .object({
+    classroomId: Id,
+    blocks: z
+      .array(
+        z.object({
+          weekday: Weekday1to5,
+          startTime: ClockTime,
+          endTime: ClockTime,
+          label: z
+            .string()
+            .trim()
+            .min(1, 'Name the block (“Quiet reading”)')
+            .max(80, 'Keep the name under 80 characters'),
+        }),
+      )
+      .max(30, 'At most 30 blocks'),
+  })
+  .superRefine((input, ctx) => {
+    input.blocks.forEach((b, i) => {
+      if (clockToMinutes(b.endTime) <= clockToMinutes(b.startTime))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['blocks', i, 'endTime'],
+          message: 'Ends before it starts',
+        });
+    });
+  });
