@@ -44,6 +44,9 @@ export function SchedulePage() {
   const providerParam = params.get('therapist') ?? undefined;
 
   const week = useQuery(trpc.schedule.week.queryOptions({ weekOf, providerId: providerParam }));
+  const closures = useQuery(
+    trpc.schedule.closures.queryOptions({ from: weekOf, to: addDays(weekOf, 4) }),
+  );
   const [selected, setSelected] = useState<string | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [applyTo, setApplyTo] = useState<ApplyTo>('series');
@@ -118,7 +121,7 @@ export function SchedulePage() {
   }
   const data = week.data;
   const occurrences = data.occurrences;
-  const days = gridDays(data.days, occurrences);
+  const days = gridDays(data.days, occurrences, closures.data ?? [], data.schoolDays);
   const items = occurrences.map((o) =>
     gridItem(o, draft?.key === o.key || (save.isPending && selected === o.key)),
   );

@@ -65,15 +65,38 @@ export function gridItem(o: OccurrenceLike, pending: boolean): GridItem {
   };
 }
 
-/** The week's five days, each with the closure any of its sessions met. */
-export function gridDays(days: readonly string[], occurrences: readonly OccurrenceLike[]) {
-  return days.map(
-    (date): GridDay => ({
-      day: weekdayIndex(date),
-      date,
-      closed: occurrences.find((o) => o.date === date && o.status === 'closed')?.note ?? null,
-    }),
-  );
+export interface ClosureLike {
+  schoolId: string | null;
+  schoolName: string | null;
+  startsOn: string;
+  endsOn: string;
+  name: string;
+}
+
+/**
+ * The week's five days, each with its closure: one of the whole district or of a school the
+ * provider works at that day, else one any of the day's sessions met.
+ */
+export function gridDays(
+  days: readonly string[],
+  occurrences: readonly OccurrenceLike[],
+  closures: readonly ClosureLike[] = [],
+  schoolDays: readonly { weekday: number; schoolId: string }[] = [],
+) {
+  return days.map((date): GridDay => {
+    const day = weekdayIndex(date);
+    const schools = new Set(schoolDays.filter((d) => d.weekday === day + 1).map((d) => d.schoolId));
+    const closure = closures.find(
+      (c) =>
+        c.startsOn <= date && date <= c.endsOn && (c.schoolId === null || schools.has(c.schoolId)),
+    );
+    const name = closure
+      ? closure.schoolName && closure.schoolId !== null
+        ? `${closure.name} (${closure.schoolName})`
+        : closure.name
+      : (occurrences.find((o) => o.date === date && o.status === 'closed')?.note ?? null);
+    return { day, date, closed: name };
+  });
 }
 
 /** Log session's address for a planned session: ids and times only, never names. */
