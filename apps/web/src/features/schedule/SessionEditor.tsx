@@ -164,7 +164,10 @@ export function SessionEditor({
       </p>
       {!draft && saved.conflicts.length > 0 && (
         <>
-          <ConflictList conflicts={saved.conflicts} title="Kept despite conflicts" />
+          <ConflictList
+            conflicts={saved.conflicts}
+            title={saved.overrideReason ? 'Kept despite conflicts' : 'Conflicts as planned'}
+          />
           {saved.overrideReason && (
             <p className="small">
               <strong>Reason:</strong> {saved.overrideReason}
