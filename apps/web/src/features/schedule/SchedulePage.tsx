@@ -31,6 +31,15 @@ interface Draft {
   conflicts: ShownConflict[] | null;
 }
 
+/** The Monday of the address's `week` (any day of it), or of today's week when it is not a date. */
+function weekOfParam(week: string | null, today: string): string {
+  try {
+    return weekStart(week && /^\d{4}-\d{2}-\d{2}$/.test(week) ? week : today);
+  } catch {
+    return weekStart(today);
+  }
+}
+
 export function SchedulePage() {
   useDocumentTitle('Schedule');
   const trpc = useTRPC();
@@ -40,7 +49,7 @@ export function SchedulePage() {
   const today = useDistrictToday();
   const phone = usePhoneWidth();
   const [params, setParams] = useSearchParams();
-  const weekOf = weekStart(params.get('week') ?? today);
+  const weekOf = weekOfParam(params.get('week'), today);
   const providerParam = params.get('therapist') ?? undefined;
 
   const week = useQuery(trpc.schedule.week.queryOptions({ weekOf, providerId: providerParam }));
@@ -95,7 +104,11 @@ export function SchedulePage() {
   const header = (
     <PageHeader
       title="Schedule"
-      description="Your planned sessions week by week. Drag a session to move it, drag its lower edge to change its length, or open it to edit."
+      description={
+        phone
+          ? 'Your planned sessions day by day. Open a session to move it, change its length or cancel it.'
+          : 'Your planned sessions week by week. Drag a session to move it, drag its lower edge to change its length, or open it to edit.'
+      }
     />
   );
   if (week.isPending) {
