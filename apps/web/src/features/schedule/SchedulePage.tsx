@@ -221,6 +221,13 @@ export function SchedulePage() {
         await refresh();
         return;
       }
+      // Something changed between the check and the save: the refusal names each conflict on
+      // the reason field; show them as a check would.
+      const refused = fieldErrors(error).overrideReason ?? [];
+      if (refused.length > 0 && !overrideReason) {
+        setDraft({ key, to, conflicts: refused.map((message) => ({ kind: 'conflict', message })) });
+        return;
+      }
       setSaveFields(fieldErrors(error));
       setSaveError(
         errorCode(error) === 'BAD_REQUEST' && Object.keys(fieldErrors(error)).length > 0
