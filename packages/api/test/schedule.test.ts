@@ -80,6 +80,12 @@ for (const target of targets) {
       // The SLP also serves North: Ava is not the coordinator's, so only her initials show.
       const slp = await coordinator.schedule.week({ weekOf: WEEK, providerId: A.staff.slp });
       expect(slp.occurrences[0]?.students[0]).toMatchObject({ name: null, initials: 'A.L.' });
+      // Initials are of her record too: the read is in her record of access.
+      const seen = await auditedStudents(conn.db, {
+        action: 'schedule.week',
+        actorId: A.staff.coordinator,
+      });
+      expect(seen.map((a) => a.student_id)).toContain(A.students.ava);
       await expect(
         coordinator.schedule.week({ weekOf: WEEK, providerId: A.staff.ot }),
       ).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -7,8 +7,8 @@ import { planView } from './plans';
 
 // Home (issue 7): everyone's open action items; for a teacher, the students in their classes
 // with therapy and today's push-in sessions in routine order, each with its agreed roles and
-// strategies; for a therapist, their own push-ins today. There is no separate schedule table:
-// today's push-ins are the agreed plans whose routine meets on today's weekday.
+// strategies; for a therapist, their own push-ins today: the agreed plans whose routine meets on
+// today's weekday. The stored schedule's sessions for today are `schedule.today`.
 
 export const homeRouter = {
   get: protectedProcedure.query(async ({ ctx, path }) => {

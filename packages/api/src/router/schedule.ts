@@ -449,6 +449,8 @@ export const scheduleRouter = {
   /** The conflicts a save would have, without saving (shown while a session is dragged). */
   check: providerRoles.input(ScheduleSaveInput).query(async ({ ctx, input, path }) => {
     const prepared = await prepareSave(ctx, input, path);
+    // The answer names the students (in conflict messages): a read of their records.
+    await recordStudentReads(ctx, path, prepared.studentIds);
     return { conflicts: ConflictsOutput(prepared.conflicts) };
   }),
 
@@ -1026,7 +1028,7 @@ export const scheduleRouter = {
       await recordStudentReads(
         ctx,
         path,
-        views.flatMap((v) => v.students.filter((s) => s.name).map((s) => s.id)),
+        views.flatMap((v) => v.students.map((s) => s.id)),
       );
       return {
         weekOf: from,

@@ -244,7 +244,7 @@ export async function conflictsOf(
 export interface ProviderWeek {
   occurrences: OccurrenceView[];
   world: ScheduleWorld;
-  /** Students whose records the view names (for the audit). */
+  /** Students the view shows, by name or initials (for the audit). */
   namedStudents: string[];
 }
 
@@ -282,6 +282,7 @@ export async function providerSpan(
       conflicts.get(occurrenceKey(o.session.id, o.originalDate)) ?? [],
     ),
   );
-  const named = new Set(views.flatMap((v) => v.students.filter((s) => s.name).map((s) => s.id)));
-  return { occurrences: views, world, namedStudents: [...named] };
+  // Initials are of a student's record too: every student shown is audited, named or not.
+  const shown = new Set(views.flatMap((v) => v.students.map((s) => s.id)));
+  return { occurrences: views, world, namedStudents: [...shown] };
 }
