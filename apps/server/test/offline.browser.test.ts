@@ -4,7 +4,15 @@ import { systemClock } from '@carryover/db';
 import { dateIn } from '@carryover/domain';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { carryoverInChromium, haveChromium, newContext, shotsDir, signIn } from './support/e2e';
+import {
+  carryoverInChromium,
+  haveChromium,
+  keptPaths,
+  newContext,
+  type PageGlobals,
+  shotsDir,
+  signIn,
+} from './support/e2e';
 
 // Carryover without signal, as a therapist and a teacher meet it in a classroom: the app is
 // opened (a reload) with the network off, the caseload is read from what the device kept, a
@@ -22,54 +30,6 @@ const Database = createRequire(import.meta.url)('better-sqlite3') as new (
   path: string,
   options: { readonly: boolean; fileMustExist: boolean },
 ) => SqliteFile;
-
-/** The browser globals used in the page (the server's tsconfig has no DOM types). */
-type PageGlobals = {
-  navigator: { serviceWorker: { ready: Promise<unknown>; controller: unknown } };
-  indexedDB: {
-    open(name: string): {
-      onsuccess: (() => void) | null;
-      onerror: (() => void) | null;
-      result: {
-        transaction(store: string): {
-          objectStore(store: string): {
-            get(key: string): { onsuccess: (() => void) | null; result: unknown };
-          };
-        };
-        close(): void;
-      };
-    };
-  };
-  localStorage: { getItem(key: string): string | null; length: number; key(i: number): string };
-};
-
-/** The tRPC paths of the answers kept on the device (IndexedDB), as the page reads them. */
-const keptPaths = (page: Page) =>
-  page.evaluate(
-    () =>
-      new Promise<string[]>((resolve) => {
-        const g = globalThis as unknown as PageGlobals;
-        const open = g.indexedDB.open('carryover-offline');
-        open.onerror = () => resolve([]);
-        open.onsuccess = () => {
-          try {
-            const get = open.result
-              .transaction('query-cache')
-              .objectStore('query-cache')
-              .get('cache');
-            get.onsuccess = () => {
-              const client = get.result as {
-                clientState: { queries: { queryKey: [string[]] }[] };
-              } | null;
-              open.result.close();
-              resolve(client ? client.clientState.queries.map((q) => q.queryKey[0].join('.')) : []);
-            };
-          } catch {
-            resolve([]);
-          }
-        };
-      }),
-  );
 
 /** Every outbox entry in the page's localStorage. */
 const outboxEntries = (page: Page) =>

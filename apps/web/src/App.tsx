@@ -1,5 +1,6 @@
 import { Route, Routes } from 'react-router';
 import { HomeRedirect, RequireAuth } from './auth';
+import { SchedulePage } from './features/schedule';
 import { AccountPage, EnrolPage } from './pages/AccountPage';
 import { AdminRecordsPage } from './pages/AdminRecordsPage';
 import { BillingSettingsPage } from './pages/BillingSettingsPage';
@@ -53,6 +54,7 @@ export function App() {
         <Route path="/outcomes" element={<OutcomesPage />} />
         <Route path="/workload" element={<WorkloadPage />} />
         <Route path="/home" element={<HomePage />} />
+        <Route path="/schedule" element={<SchedulePage />} />
         <Route path="/team" element={<TeamPage />} />
         <Route path="/plans" element={<PlansPage />} />
         <Route path="/plans/new" element={<PlanEditPage />} />

@@ -97,14 +97,16 @@ export function RequireAuth() {
   }, [expiresAt, signedOutByServer, queryClient, trpc]);
 
   // Whoever records data gets the session form's students and goals kept on the device, so
-  // Log session (and a student's goals) opens without signal even if it was not opened before.
+  // Log session (and a student's goals) opens without signal even if it was not opened before;
+  // a therapist or assistant gets today's planned sessions too.
   const role = me.data?.role;
   useEffect(() => {
     if (role !== 'therapist' && role !== 'assistant' && role !== 'teacher') return;
-    const timer = setTimeout(
-      () => void queryClient.prefetchQuery(trpc.sessions.context.queryOptions()),
-      1000,
-    );
+    const timer = setTimeout(() => {
+      void queryClient.prefetchQuery(trpc.sessions.context.queryOptions());
+      // Today's planned sessions, whose "Log" opens that form filled in, kept alike.
+      if (role !== 'teacher') void queryClient.prefetchQuery(trpc.schedule.today.queryOptions());
+    }, 1000);
     return () => clearTimeout(timer);
   }, [role, queryClient, trpc]);
 
@@ -175,6 +177,11 @@ export function RequireAuth() {
           me.data.role !== 'coordinator' && me.data.role !== 'admin' && (
             <NavLink key="log-session" to="/log-session">
               Log session
+            </NavLink>
+          ),
+          me.data.role !== 'teacher' && (
+            <NavLink key="schedule" to="/schedule">
+              Schedule
             </NavLink>
           ),
           me.data.role === 'therapist' && (

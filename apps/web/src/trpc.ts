@@ -1,5 +1,5 @@
 import type { AppRouter } from '@carryover/api';
-import { QueryCache, QueryClient } from '@tanstack/react-query';
+import { onlineManager, QueryCache, QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchStreamLink, httpLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { errorCode, httpStatus, retryAfterSeconds } from './lib/errors';
@@ -42,6 +42,10 @@ export function makeTrpcClient() {
 const AUTH_ME_KEY = [['auth', 'me']];
 
 export function makeQueryClient() {
+  // TanStack Query assumes it is online until an 'offline' event: an app opened without signal
+  // would then try, fail, retry and show an error over the answers kept on the device. Start
+  // from what the browser knows, so those queries wait (paused) instead.
+  if (typeof navigator !== 'undefined') onlineManager.setOnline(navigator.onLine);
   const queryClient: QueryClient = new QueryClient({
     queryCache: new QueryCache({
       onError: (error) => {

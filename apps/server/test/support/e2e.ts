@@ -173,3 +173,51 @@ export async function signIn(page: Page, baseUrl: string, email: string): Promis
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
 }
+
+/** The browser globals used in the page (the server's tsconfig has no DOM types). */
+export type PageGlobals = {
+  navigator: { serviceWorker: { ready: Promise<unknown>; controller: unknown } };
+  indexedDB: {
+    open(name: string): {
+      onsuccess: (() => void) | null;
+      onerror: (() => void) | null;
+      result: {
+        transaction(store: string): {
+          objectStore(store: string): {
+            get(key: string): { onsuccess: (() => void) | null; result: unknown };
+          };
+        };
+        close(): void;
+      };
+    };
+  };
+  localStorage: { getItem(key: string): string | null; length: number; key(i: number): string };
+};
+
+/** The tRPC paths of the answers kept on the device (IndexedDB), as the page reads them. */
+export const keptPaths = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<string[]>((resolve) => {
+        const g = globalThis as unknown as PageGlobals;
+        const open = g.indexedDB.open('carryover-offline');
+        open.onerror = () => resolve([]);
+        open.onsuccess = () => {
+          try {
+            const get = open.result
+              .transaction('query-cache')
+              .objectStore('query-cache')
+              .get('cache');
+            get.onsuccess = () => {
+              const client = get.result as {
+                clientState: { queries: { queryKey: [string[]] }[] };
+              } | null;
+              open.result.close();
+              resolve(client ? client.clientState.queries.map((q) => q.queryKey[0].join('.')) : []);
+            };
+          } catch {
+            resolve([]);
+          }
+        };
+      }),
+  );

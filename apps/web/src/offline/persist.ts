@@ -4,7 +4,7 @@ import { createStore, del, get, set } from 'idb-keyval';
 
 // What the signed-in user may read without signal: their caseload, their students' goals (the
 // session form's context lists every student they serve with their goals, and a student page
-// they opened), today's plan and open action items (Home), and their recent sessions. TanStack
+// they opened), today's plan, planned sessions and open action items (Home), and their recent sessions. TanStack
 // Query keeps these answers in IndexedDB on this device, and puts them back in the cache when the
 // app opens, so a page opened offline shows them marked "as of …". Nothing else is stored: only
 // answers the server gave this user (so nothing outside their scope), only from these queries.
@@ -19,6 +19,7 @@ const KEPT = new Set([
   'home.get',
   'sessions.context',
   'sessions.recent',
+  'schedule.today',
 ]);
 
 /** Kept answers live as long as a session may: past that they are removed anyway. */

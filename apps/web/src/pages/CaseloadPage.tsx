@@ -20,15 +20,7 @@ import {
   useReactTable,
 } from '@tanstack/react-table';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
-import {
-  useDeferredValue,
-  useId,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-  useSyncExternalStore,
-} from 'react';
+import { useDeferredValue, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { DisciplineFilter } from '../components/Filters';
 import { MorePages } from '../components/MorePages';
@@ -36,6 +28,7 @@ import { OpenActionItems } from '../components/OpenActionItems';
 import { caseloadSummary, lastDataDate } from '../lib/caseload';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { usePhoneWidth } from '../lib/usePhoneWidth';
 import { AsOf } from '../offline/AsOf';
 import { useTRPC } from '../trpc';
 
@@ -148,19 +141,6 @@ const columns: ColumnDef<CaseloadRow>[] = [
       ),
   },
 ];
-
-/** Phone width: each student is a card (the table's columns would run off the screen). */
-const PHONE_QUERY = '(max-width: 640px)';
-function usePhoneWidth(): boolean {
-  return useSyncExternalStore(
-    (onChange) => {
-      const query = window.matchMedia(PHONE_QUERY);
-      query.addEventListener('change', onChange);
-      return () => query.removeEventListener('change', onChange);
-    },
-    () => window.matchMedia(PHONE_QUERY).matches,
-  );
-}
 
 /** How the phone's "Sort by" list names the server's sorts. */
 const sortChoices: { value: string; label: string }[] = [

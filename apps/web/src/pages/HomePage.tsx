@@ -3,6 +3,7 @@ import { EmptyState, ErrorState, formatDate, LoadingState, PageHeader } from '@c
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { ActionItems } from '../components/OpenActionItems';
+import { CalendarFeed, ClassroomWeek, TodaySessions } from '../features/schedule';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { AsOf } from '../offline/AsOf';
@@ -62,6 +63,7 @@ export function HomePage() {
             <Link to="/plans">Review plans</Link>
           </p>
         )}
+        {(h.role === 'therapist' || h.role === 'assistant') && <TodaySessions />}
         {(teacher || h.pushInsToday.length > 0) && (
           <section aria-labelledby="today-heading">
             <h2 id="today-heading">Push-in today</h2>
@@ -104,6 +106,7 @@ export function HomePage() {
             )}
           </section>
         )}
+        {teacher && <ClassroomWeek today={h.today} />}
         <ActionItems items={h.actionItems} />
         {teacher && (
           <section aria-labelledby="students-heading">
@@ -132,6 +135,7 @@ export function HomePage() {
             )}
           </section>
         )}
+        {teacher && <CalendarFeed />}
       </div>
     </>
   );

@@ -36,6 +36,7 @@ import {
 } from '@carryover/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { useDistrictZone, useViewer } from '../auth';
 import { DistrictDate } from '../components/DistrictDate';
 import { fieldErrors, userMessage } from '../lib/errors';
@@ -142,6 +143,26 @@ export function goalData(goal: SessionGoalChoice, e: GoalEntry | undefined): Goa
   }
 }
 
+/**
+ * What a planned session's "Log" link fills in: `?students=a,b&model=push_in&routine=r&start=08:05
+ * &end=08:35` (ids only, never names, so nothing of the student is in the address). Students
+ * and routines the device does not know are left out; a bad time is ignored.
+ */
+export function plannedPrefill(params: URLSearchParams, context: SessionFormContext) {
+  const known = new Set(context.students.map((s) => s.id));
+  const studentIds = (params.get('students') ?? '').split(',').filter((id) => id && known.has(id));
+  const model = params.get('model');
+  const routine = params.get('routine');
+  const time = (v: string | null) => (v && /^\d{2}:\d{2}$/.test(v) ? v : null);
+  return {
+    studentIds: [...new Set(studentIds)],
+    model: model === 'push_in' || model === 'pull_out' ? (model as SessionModel) : null,
+    routineId: routine && context.routines.some((r) => r.id === routine) ? routine : null,
+    startTime: time(params.get('start')),
+    endTime: time(params.get('end')),
+  };
+}
+
 export function LogSessionPage() {
   useDocumentTitle('Log session');
   const me = useViewer();
@@ -187,17 +208,26 @@ function SessionForm({ context, userId }: { context: SessionFormContext; userId:
   // Sent from the app shell's outbox, which refreshes the recent sessions, students and caseload.
   const outbox = useSharedOutbox();
 
+  // Opened from a planned session (Home's "Log"): its students, model, routine and time.
+  const [params] = useSearchParams();
+  const [planned] = useState(() => plannedPrefill(params, context));
   const [group, setGroup] = useState(true);
   const [date, setDate] = useState(context.today);
   const zone = useDistrictZone();
-  const [startTime, setStartTime] = useState(() => clockNow(zone, -30));
-  const [endTime, setEndTime] = useState(() => clockNow(zone));
-  const [model, setModel] = useState<SessionModel>('push_in');
-  const [setting, setSetting] = useState<Setting>('classroom');
-  const [routineId, setRoutineId] = useState('');
-  const [collaboration, setCollaboration] = useState<CollaborationMode | null>('co_teach');
-  const [selected, setSelected] = useState<string[]>([]);
-  const [entries, setEntries] = useState<Record<string, StudentEntry>>({});
+  const [startTime, setStartTime] = useState(() => planned.startTime ?? clockNow(zone, -30));
+  const [endTime, setEndTime] = useState(() => planned.endTime ?? clockNow(zone));
+  const [model, setModel] = useState<SessionModel>(planned.model ?? 'push_in');
+  const [setting, setSetting] = useState<Setting>(
+    planned.model === 'pull_out' ? 'therapy_room' : 'classroom',
+  );
+  const [routineId, setRoutineId] = useState(planned.routineId ?? '');
+  const [collaboration, setCollaboration] = useState<CollaborationMode | null>(
+    planned.model === 'pull_out' ? null : 'co_teach',
+  );
+  const [selected, setSelected] = useState<string[]>(planned.studentIds);
+  const [entries, setEntries] = useState<Record<string, StudentEntry>>(() =>
+    Object.fromEntries(planned.studentIds.map((id) => [id, emptyStudent()])),
+  );
   const [oneAtATime, setOneAtATime] = useState(false);
   const [current, setCurrent] = useState(0);
   const [errors, setErrors] = useState<Record<string, string>>({});
