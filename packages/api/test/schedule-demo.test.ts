@@ -87,6 +87,78 @@ for (const target of targets) {
         }
     });
 
+    it('leaves free the times a student spends with another provider', async () => {
+      const slp = await as(conn, `slp@${DOMAIN}`, { now: () => new Date(`${TODAY}T18:00:00Z`) });
+      const week = await slp.schedule.week({ weekOf: TODAY });
+      // The OT takes one of the SLP's students at exactly the time the SLP sees them now, every
+      // week: kept where it is (the re-plan's stability), the SLP's session would double-book them.
+      const taken = week.occurrences.find((o) => o.status === 'planned' && o.students.length > 0);
+      if (!taken) throw new Error('the demo SLP has no planned session');
+      const student = taken.students[0]?.id as string;
+      const ot = await conn.db
+        .selectFrom('staff_user')
+        .select('id')
+        .where('district_id', '=', districtId)
+        .where('email', '=', `ot@${DOMAIN}`)
+        .executeTakeFirstOrThrow();
+      await conn.db
+        .insertInto('schedule_session')
+        .values({
+          district_id: districtId,
+          id: 'ot-takes-the-slot',
+          provider_id: ot.id,
+          school_id: taken.school.id,
+          weekday: taken.weekday,
+          start_time: taken.startTime,
+          minutes: taken.minutes,
+          model: 'pull_out',
+          classroom_id: null,
+          routine_id: null,
+          room: 'OT room',
+          valid_from: weekStart(TODAY),
+          valid_to: null,
+          override_reason: null,
+          created_by: ot.id,
+          created_at: `${TODAY}T15:00:00.000Z`,
+        })
+        .execute();
+      await conn.db
+        .insertInto('schedule_session_student')
+        .values({
+          district_id: districtId,
+          session_id: 'ot-takes-the-slot',
+          student_id: student,
+          service_id: null,
+        })
+        .execute();
+      try {
+        const proposal = await slp.schedule.propose({});
+        const otStart = clockToMinutes(taken.startTime);
+        const otSlot = { start: otStart, end: otStart + taken.minutes };
+        const clashes = proposal.placements.filter(
+          (p) =>
+            p.weekday === taken.weekday &&
+            p.students.some((s) => s.id === student) &&
+            overlaps(
+              { start: clockToMinutes(p.startTime), end: clockToMinutes(p.endTime) },
+              otSlot,
+            ),
+        );
+        expect(clashes).toEqual([]);
+      } finally {
+        await conn.db
+          .deleteFrom('schedule_session_student')
+          .where('district_id', '=', districtId)
+          .where('session_id', '=', 'ot-takes-the-slot')
+          .execute();
+        await conn.db
+          .deleteFrom('schedule_session')
+          .where('district_id', '=', districtId)
+          .where('id', '=', 'ot-takes-the-slot')
+          .execute();
+      }
+    }, 120_000);
+
     it('the demo SLP sees their week, auto-schedules it off the request thread and accepts part', async () => {
       const slp = await as(conn, `slp@${DOMAIN}`, { now: () => new Date(`${TODAY}T18:00:00Z`) });
       const week = await slp.schedule.week({ weekOf: TODAY });

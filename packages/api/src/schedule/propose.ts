@@ -11,8 +11,10 @@ import {
   type IsoDate,
   initialsOf,
   minutesToClock,
+  occurrenceHappens,
   type PlannedSession,
   plannedOf,
+  type TimeBlock,
   weekStart,
 } from '@carryover/domain';
 import type { Context, Viewer } from '../trpc';
@@ -104,8 +106,33 @@ export async function proposeSchedule(
       return { ...p, serviceIds: services };
     })
     .filter((p) => p.serviceIds.length > 0);
+  // The caseload's students are also seen by other providers (an SLP and an OT share many):
+  // the times those sessions take are the student's, so the proposal must leave them free.
+  const caseloadStudentIds = caseload.students.map((s) => s.id);
+  const othersRows = (
+    await loadScheduleSessions(
+      ctx.db,
+      d,
+      { studentIds: caseloadStudentIds },
+      { from: weekOf, to: addDays(weekOf, 4) },
+    )
+  ).filter((r) => r.providerId !== provider.id);
+  const busyElsewhere = new Map<string, TimeBlock[]>();
+  for (const o of await expandSessions(ctx, othersRows, weekOf, addDays(weekOf, 4))) {
+    if (!occurrenceHappens(o)) continue;
+    const p = plannedOf(o);
+    for (const id of p.studentIds) {
+      const blocks = busyElsewhere.get(id) ?? [];
+      blocks.push({ day: p.day, start: p.start, end: p.end });
+      busyElsewhere.set(id, blocks);
+    }
+  }
+  const students = caseload.students.map((s) => {
+    const busy = busyElsewhere.get(s.id);
+    return busy ? { ...s, protectedBlocks: [...s.protectedBlocks, ...busy] } : s;
+  });
   const started = performance.now();
-  const solved = await solveOffThread({ ...caseload, current });
+  const solved = await solveOffThread({ ...caseload, students, current });
   const seconds = (performance.now() - started) / 1000;
   const services = new Map(caseload.services.map((s) => [s.id, s]));
   const same = (a: PlannedSession, b: PlannedSession) =>
