@@ -1,67 +1,104 @@
-import { Route, Routes } from 'react-router';
+import { LoadingState } from '@carryover/ui';
+import { type ComponentType, lazy, Suspense } from 'react';
+import { Outlet, Route, Routes } from 'react-router';
 import { HomeRedirect, RequireAuth } from './auth';
-import { AccountPage, EnrolPage } from './pages/AccountPage';
-import { AdminRecordsPage } from './pages/AdminRecordsPage';
-import { CaseloadPage } from './pages/CaseloadPage';
-import { CosignQueuePage } from './pages/CosignQueuePage';
-import { FidelityPage } from './pages/FidelityPage';
-import { GoalEditPage } from './pages/GoalEditPage';
-import { HomePage } from './pages/HomePage';
-import { ImportPage } from './pages/ImportPage';
-import { LogSessionPage } from './pages/LogSessionPage';
-import { NotFoundPage } from './pages/NotFoundPage';
-import { OutcomesPage } from './pages/OutcomesPage';
-import { PeoplePage } from './pages/PeoplePage';
-import { PlanEditPage, PlanPage, PlansPage } from './pages/PlansPage';
-import { RecommendationsPage } from './pages/RecommendationsPage';
-import { ReportPage } from './pages/ReportPage';
-import { ReportPrintPage } from './pages/ReportPrintPage';
-import { ReportsPage } from './pages/ReportsPage';
-import { RoutinesPage } from './pages/RoutinesPage';
-import { SetupPage } from './pages/SetupPage';
 import { SignInPage } from './pages/SignInPage';
-import { SignInSettingsPage } from './pages/SignInSettingsPage';
-import { StudentPage } from './pages/StudentPage';
-import { StudentManagePage, StudentsPage } from './pages/StudentsPage';
-import { TeamPage } from './pages/TeamPage';
-import { WorkloadPage } from './pages/WorkloadPage';
+
+/**
+ * A page loaded on first visit: each page is its own chunk, so the first load carries only the
+ * shell and the sign-in page (route-level code splitting; measured in apps/server/bench).
+ */
+function lazyPage<M extends Record<K, ComponentType>, K extends keyof M>(
+  load: () => Promise<M>,
+  name: K,
+) {
+  return lazy(async () => ({ default: (await load())[name] }));
+}
+
+const AccountPage = lazyPage(() => import('./pages/AccountPage'), 'AccountPage');
+const EnrolPage = lazyPage(() => import('./pages/AccountPage'), 'EnrolPage');
+const AdminRecordsPage = lazyPage(() => import('./pages/AdminRecordsPage'), 'AdminRecordsPage');
+const CaseloadPage = lazyPage(() => import('./pages/CaseloadPage'), 'CaseloadPage');
+const CosignQueuePage = lazyPage(() => import('./pages/CosignQueuePage'), 'CosignQueuePage');
+const FidelityPage = lazyPage(() => import('./pages/FidelityPage'), 'FidelityPage');
+const GoalEditPage = lazyPage(() => import('./pages/GoalEditPage'), 'GoalEditPage');
+const HomePage = lazyPage(() => import('./pages/HomePage'), 'HomePage');
+const ImportPage = lazyPage(() => import('./pages/ImportPage'), 'ImportPage');
+const LogSessionPage = lazyPage(() => import('./pages/LogSessionPage'), 'LogSessionPage');
+const NotFoundPage = lazyPage(() => import('./pages/NotFoundPage'), 'NotFoundPage');
+const OutcomesPage = lazyPage(() => import('./pages/OutcomesPage'), 'OutcomesPage');
+const PeoplePage = lazyPage(() => import('./pages/PeoplePage'), 'PeoplePage');
+const PlanEditPage = lazyPage(() => import('./pages/PlansPage'), 'PlanEditPage');
+const PlanPage = lazyPage(() => import('./pages/PlansPage'), 'PlanPage');
+const PlansPage = lazyPage(() => import('./pages/PlansPage'), 'PlansPage');
+const RecommendationsPage = lazyPage(
+  () => import('./pages/RecommendationsPage'),
+  'RecommendationsPage',
+);
+const ReportPage = lazyPage(() => import('./pages/ReportPage'), 'ReportPage');
+const ReportPrintPage = lazyPage(() => import('./pages/ReportPrintPage'), 'ReportPrintPage');
+const ReportsPage = lazyPage(() => import('./pages/ReportsPage'), 'ReportsPage');
+const RoutinesPage = lazyPage(() => import('./pages/RoutinesPage'), 'RoutinesPage');
+const SetupPage = lazyPage(() => import('./pages/SetupPage'), 'SetupPage');
+const SignInSettingsPage = lazyPage(
+  () => import('./pages/SignInSettingsPage'),
+  'SignInSettingsPage',
+);
+const StudentPage = lazyPage(() => import('./pages/StudentPage'), 'StudentPage');
+const StudentManagePage = lazyPage(() => import('./pages/StudentsPage'), 'StudentManagePage');
+const StudentsPage = lazyPage(() => import('./pages/StudentsPage'), 'StudentsPage');
+const TeamPage = lazyPage(() => import('./pages/TeamPage'), 'TeamPage');
+const WorkloadPage = lazyPage(() => import('./pages/WorkloadPage'), 'WorkloadPage');
+
+/** While a page's chunk loads, the shell stays and the page area shows a skeleton. */
+function PageChunk() {
+  return (
+    <Suspense fallback={<LoadingState label="Opening the page" rows={3} />}>
+      <Outlet />
+    </Suspense>
+  );
+}
 
 export function App() {
   return (
     <Routes>
       <Route path="/" element={<HomeRedirect />} />
       <Route path="/sign-in" element={<SignInPage />} />
-      <Route path="/setup" element={<SetupPage />} />
-      <Route path="/account/enrol" element={<EnrolPage />} />
+      <Route element={<PageChunk />}>
+        <Route path="/setup" element={<SetupPage />} />
+        <Route path="/account/enrol" element={<EnrolPage />} />
+      </Route>
       <Route element={<RequireAuth />}>
-        <Route path="/caseload" element={<CaseloadPage />} />
-        <Route path="/students" element={<StudentsPage />} />
-        <Route path="/students/:studentId" element={<StudentPage />} />
-        <Route path="/students/:studentId/manage" element={<StudentManagePage />} />
-        <Route path="/log-session" element={<LogSessionPage />} />
-        <Route path="/cosign" element={<CosignQueuePage />} />
-        <Route path="/fidelity" element={<FidelityPage />} />
-        <Route path="/reports" element={<ReportsPage />} />
-        <Route path="/reports/:reportId" element={<ReportPage />} />
-        <Route path="/reports/:reportId/print" element={<ReportPrintPage />} />
-        <Route path="/students/:studentId/goals/new" element={<GoalEditPage />} />
-        <Route path="/students/:studentId/goals/:goalId/edit" element={<GoalEditPage />} />
-        <Route path="/outcomes" element={<OutcomesPage />} />
-        <Route path="/workload" element={<WorkloadPage />} />
-        <Route path="/home" element={<HomePage />} />
-        <Route path="/team" element={<TeamPage />} />
-        <Route path="/plans" element={<PlansPage />} />
-        <Route path="/plans/new" element={<PlanEditPage />} />
-        <Route path="/plans/:planId" element={<PlanPage />} />
-        <Route path="/plans/:planId/edit" element={<PlanEditPage />} />
-        <Route path="/routines" element={<RoutinesPage />} />
-        <Route path="/recommendations" element={<RecommendationsPage />} />
-        <Route path="/admin/records" element={<AdminRecordsPage />} />
-        <Route path="/admin/people" element={<PeoplePage />} />
-        <Route path="/admin/sign-in" element={<SignInSettingsPage />} />
-        <Route path="/admin/import" element={<ImportPage />} />
-        <Route path="/account" element={<AccountPage />} />
-        <Route path="*" element={<NotFoundPage />} />
+        <Route element={<PageChunk />}>
+          <Route path="/caseload" element={<CaseloadPage />} />
+          <Route path="/students" element={<StudentsPage />} />
+          <Route path="/students/:studentId" element={<StudentPage />} />
+          <Route path="/students/:studentId/manage" element={<StudentManagePage />} />
+          <Route path="/log-session" element={<LogSessionPage />} />
+          <Route path="/cosign" element={<CosignQueuePage />} />
+          <Route path="/fidelity" element={<FidelityPage />} />
+          <Route path="/reports" element={<ReportsPage />} />
+          <Route path="/reports/:reportId" element={<ReportPage />} />
+          <Route path="/reports/:reportId/print" element={<ReportPrintPage />} />
+          <Route path="/students/:studentId/goals/new" element={<GoalEditPage />} />
+          <Route path="/students/:studentId/goals/:goalId/edit" element={<GoalEditPage />} />
+          <Route path="/outcomes" element={<OutcomesPage />} />
+          <Route path="/workload" element={<WorkloadPage />} />
+          <Route path="/home" element={<HomePage />} />
+          <Route path="/team" element={<TeamPage />} />
+          <Route path="/plans" element={<PlansPage />} />
+          <Route path="/plans/new" element={<PlanEditPage />} />
+          <Route path="/plans/:planId" element={<PlanPage />} />
+          <Route path="/plans/:planId/edit" element={<PlanEditPage />} />
+          <Route path="/routines" element={<RoutinesPage />} />
+          <Route path="/recommendations" element={<RecommendationsPage />} />
+          <Route path="/admin/records" element={<AdminRecordsPage />} />
+          <Route path="/admin/people" element={<PeoplePage />} />
+          <Route path="/admin/sign-in" element={<SignInSettingsPage />} />
+          <Route path="/admin/import" element={<ImportPage />} />
+          <Route path="/account" element={<AccountPage />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Route>
       </Route>
     </Routes>
   );
