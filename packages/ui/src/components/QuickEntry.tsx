@@ -93,7 +93,8 @@ export function TrialCounter({ label, value, onChange }: TrialCounterProps) {
               type="button"
               className="trial-counter__add"
               onClick={() => onChange({ ...value, [k.key]: value[k.key] + 1 })}
-              aria-label={`${k.label}: add a trial for ${label} (now ${value[k.key]})`}
+              // The name holds the visible count and label, in their order (WCAG 2.5.3).
+              aria-label={`${value[k.key]} ${k.label}: add a trial for ${label}`}
             >
               <span className="trial-counter__mark" aria-hidden="true">
                 {k.mark}
@@ -110,7 +111,7 @@ export function TrialCounter({ label, value, onChange }: TrialCounterProps) {
               className="trial-counter__undo"
               disabled={value[k.key] === 0}
               onClick={() => onChange({ ...value, [k.key]: Math.max(0, value[k.key] - 1) })}
-              aria-label={`${k.label}: remove a trial for ${label}`}
+              aria-label={`−1 ${k.label}: remove a trial for ${label}`}
             >
               −1
             </button>
