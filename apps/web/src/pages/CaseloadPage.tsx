@@ -30,6 +30,7 @@ import {
   useSyncExternalStore,
 } from 'react';
 import { Link } from 'react-router';
+import { ColumnChooser, useRememberedColumns } from '../components/ColumnChooser';
 import { DisciplineFilter } from '../components/Filters';
 import { MorePages } from '../components/MorePages';
 import { OpenActionItems } from '../components/OpenActionItems';
@@ -64,6 +65,8 @@ const columns: ColumnDef<CaseloadRow>[] = [
     size: 150,
     // An accessor makes the column sortable; the rows arrive already sorted by the server.
     accessorFn: (r) => r.name,
+    // The row's name: always shown.
+    enableHiding: false,
     cell: ({ row: { original: r } }) => (
       <Link to={`/students/${encodeURIComponent(r.studentId)}`}>{r.name}</Link>
     ),
@@ -85,7 +88,7 @@ const columns: ColumnDef<CaseloadRow>[] = [
   {
     id: 'goals',
     header: 'Goals',
-    size: 360,
+    size: 330,
     enableSorting: false,
     cell: ({ row: { original: r } }) =>
       r.goals.length === 0 ? (
@@ -135,7 +138,7 @@ const columns: ColumnDef<CaseloadRow>[] = [
   {
     id: 'nextIep',
     header: 'Next IEP date',
-    size: 130,
+    size: 150,
     accessorFn: (r) => r.nextIepDate,
     cell: ({ row: { original: r } }) =>
       r.nextIepDate ? (
@@ -187,6 +190,7 @@ export function CaseloadPage() {
   const trpc = useTRPC();
   const [filters, setFilters] = useState<Filters>(emptyFilters);
   const [sorting, setSorting] = useState<SortingState>([{ id: 'name', desc: false }]);
+  const [columnVisibility, setColumnVisibility] = useRememberedColumns('caseload');
   // Typing settles before a request goes out: the search is sent with the deferred value.
   const search = useDeferredValue(filters.search.trim());
   const sortBy = sorting[0];
@@ -220,8 +224,9 @@ export function CaseloadPage() {
     manualSorting: true,
     enableSortingRemoval: false,
     sortDescFirst: false,
-    state: { sorting },
+    state: { sorting, columnVisibility },
     onSortingChange: setSorting,
+    onColumnVisibilityChange: setColumnVisibility,
   });
 
   return (
@@ -337,9 +342,12 @@ export function CaseloadPage() {
             <VirtualCards rows={rows} busy={caseload.isFetching && !caseload.isFetchingNextPage} />
           ) : (
             <>
-              <p className="muted small caseload-sort-note">
-                Sort by student (last name), grade, school or next IEP date.
-              </p>
+              <div className="table-tools">
+                <p className="muted small caseload-sort-note">
+                  Sort by student (last name), grade, school or next IEP date.
+                </p>
+                <ColumnChooser table={table} />
+              </div>
               <VirtualTable
                 table={table}
                 busy={caseload.isFetching && !caseload.isFetchingNextPage}
