@@ -1,6 +1,6 @@
 import { LoadingState } from '@carryover/ui';
-import { type ComponentType, lazy, Suspense } from 'react';
-import { Outlet, Route, Routes } from 'react-router';
+import { type ComponentType, lazy, type ReactElement, Suspense } from 'react';
+import { createRoutesFromElements, matchRoutes, Outlet, Route, Routes } from 'react-router';
 import { HomeRedirect, RequireAuth } from './auth';
 import { SignInPage } from './pages/SignInPage';
 
@@ -12,7 +12,10 @@ function lazyPage<M extends Record<K, ComponentType>, K extends keyof M>(
   load: () => Promise<M>,
   name: K,
 ) {
-  return lazy(async () => ({ default: (await load())[name] }));
+  return Object.assign(
+    lazy(async () => ({ default: (await load())[name] })),
+    { preload: load },
+  );
 }
 
 const AccountPage = lazyPage(() => import('./pages/AccountPage'), 'AccountPage');
@@ -59,47 +62,63 @@ function PageChunk() {
   );
 }
 
-export function App() {
-  return (
-    <Routes>
-      <Route path="/" element={<HomeRedirect />} />
-      <Route path="/sign-in" element={<SignInPage />} />
+const routes = (
+  <>
+    <Route path="/" element={<HomeRedirect />} />
+    <Route path="/sign-in" element={<SignInPage />} />
+    <Route element={<PageChunk />}>
+      <Route path="/setup" element={<SetupPage />} />
+      <Route path="/account/enrol" element={<EnrolPage />} />
+    </Route>
+    <Route element={<RequireAuth />}>
       <Route element={<PageChunk />}>
-        <Route path="/setup" element={<SetupPage />} />
-        <Route path="/account/enrol" element={<EnrolPage />} />
+        <Route path="/caseload" element={<CaseloadPage />} />
+        <Route path="/students" element={<StudentsPage />} />
+        <Route path="/students/:studentId" element={<StudentPage />} />
+        <Route path="/students/:studentId/manage" element={<StudentManagePage />} />
+        <Route path="/log-session" element={<LogSessionPage />} />
+        <Route path="/cosign" element={<CosignQueuePage />} />
+        <Route path="/fidelity" element={<FidelityPage />} />
+        <Route path="/reports" element={<ReportsPage />} />
+        <Route path="/reports/:reportId" element={<ReportPage />} />
+        <Route path="/reports/:reportId/print" element={<ReportPrintPage />} />
+        <Route path="/students/:studentId/goals/new" element={<GoalEditPage />} />
+        <Route path="/students/:studentId/goals/:goalId/edit" element={<GoalEditPage />} />
+        <Route path="/outcomes" element={<OutcomesPage />} />
+        <Route path="/workload" element={<WorkloadPage />} />
+        <Route path="/home" element={<HomePage />} />
+        <Route path="/team" element={<TeamPage />} />
+        <Route path="/plans" element={<PlansPage />} />
+        <Route path="/plans/new" element={<PlanEditPage />} />
+        <Route path="/plans/:planId" element={<PlanPage />} />
+        <Route path="/plans/:planId/edit" element={<PlanEditPage />} />
+        <Route path="/routines" element={<RoutinesPage />} />
+        <Route path="/recommendations" element={<RecommendationsPage />} />
+        <Route path="/admin/records" element={<AdminRecordsPage />} />
+        <Route path="/admin/people" element={<PeoplePage />} />
+        <Route path="/admin/sign-in" element={<SignInSettingsPage />} />
+        <Route path="/admin/import" element={<ImportPage />} />
+        <Route path="/account" element={<AccountPage />} />
+        <Route path="*" element={<NotFoundPage />} />
       </Route>
-      <Route element={<RequireAuth />}>
-        <Route element={<PageChunk />}>
-          <Route path="/caseload" element={<CaseloadPage />} />
-          <Route path="/students" element={<StudentsPage />} />
-          <Route path="/students/:studentId" element={<StudentPage />} />
-          <Route path="/students/:studentId/manage" element={<StudentManagePage />} />
-          <Route path="/log-session" element={<LogSessionPage />} />
-          <Route path="/cosign" element={<CosignQueuePage />} />
-          <Route path="/fidelity" element={<FidelityPage />} />
-          <Route path="/reports" element={<ReportsPage />} />
-          <Route path="/reports/:reportId" element={<ReportPage />} />
-          <Route path="/reports/:reportId/print" element={<ReportPrintPage />} />
-          <Route path="/students/:studentId/goals/new" element={<GoalEditPage />} />
-          <Route path="/students/:studentId/goals/:goalId/edit" element={<GoalEditPage />} />
-          <Route path="/outcomes" element={<OutcomesPage />} />
-          <Route path="/workload" element={<WorkloadPage />} />
-          <Route path="/home" element={<HomePage />} />
-          <Route path="/team" element={<TeamPage />} />
-          <Route path="/plans" element={<PlansPage />} />
-          <Route path="/plans/new" element={<PlanEditPage />} />
-          <Route path="/plans/:planId" element={<PlanPage />} />
-          <Route path="/plans/:planId/edit" element={<PlanEditPage />} />
-          <Route path="/routines" element={<RoutinesPage />} />
-          <Route path="/recommendations" element={<RecommendationsPage />} />
-          <Route path="/admin/records" element={<AdminRecordsPage />} />
-          <Route path="/admin/people" element={<PeoplePage />} />
-          <Route path="/admin/sign-in" element={<SignInSettingsPage />} />
-          <Route path="/admin/import" element={<ImportPage />} />
-          <Route path="/account" element={<AccountPage />} />
-          <Route path="*" element={<NotFoundPage />} />
-        </Route>
-      </Route>
-    </Routes>
-  );
+    </Route>
+  </>
+);
+
+/**
+ * Fetches the chunk of the page the app opens on while the session is still being checked, so
+ * a reload of Caseload or a student page does not wait for one round trip and then another.
+ */
+function preloadOpeningPage() {
+  for (const match of matchRoutes(createRoutesFromElements(routes), window.location) ?? []) {
+    const page = (match.route.element as ReactElement | undefined)?.type as
+      | { preload?: () => Promise<unknown> }
+      | undefined;
+    void page?.preload?.();
+  }
+}
+preloadOpeningPage();
+
+export function App() {
+  return <Routes>{routes}</Routes>;
 }

@@ -96,9 +96,8 @@ export function TrialCounter({ label, value, onChange }: TrialCounterProps) {
               // The name holds the visible count and label, in their order (WCAG 2.5.3).
               aria-label={`${value[k.key]} ${k.label}: add a trial for ${label}`}
             >
-              <span className="trial-counter__mark" aria-hidden="true">
-                {k.mark}
-              </span>
+              {/* Drawn by CSS from data-mark: a symbol, not words, so not part of the name. */}
+              <span className="trial-counter__mark" data-mark={k.mark} aria-hidden="true" />
               <span className="trial-counter__count" aria-hidden="true">
                 {value[k.key]}
               </span>
