@@ -62,6 +62,9 @@ const results: PageResult[] = [];
 
 // The functions below run in the page, so they are strings (this package's types have no DOM).
 
+/** The one browser global `settle` reads. */
+type PageDocument = { document: { querySelector(selector: string): unknown } };
+
 /**
  * Buttons a user sees only part of: cut at the screen's edge, or at the edge of a box that hides
  * or scrolls its overflow (a half-visible "Generate" at the side of a table). A button wholly
@@ -136,15 +139,19 @@ const PAGE_OVERFLOW = 'document.documentElement.scrollWidth - window.innerWidth'
  */
 async function settle(page: Page): Promise<boolean> {
   await page.locator('h1').first().waitFor({ timeout: 30_000 });
+  // A function, not a string: the app's Content-Security-Policy forbids evaluating strings.
   return page
     .waitForFunction(
-      '!document.querySelector(\'.state--loading, .outcomes-wait, [aria-busy="true"]\')',
-      undefined,
+      (selector) => !(globalThis as unknown as PageDocument).document.querySelector(selector),
+      '.state--loading, .outcomes-wait, [aria-busy="true"]',
       { timeout: 120_000, polling: 250 },
     )
     .then(
       () => true,
-      () => false,
+      (e) => {
+        console.log(`settle: ${String(e).slice(0, 300)}`);
+        return false;
+      },
     );
 }
 
@@ -257,4 +264,32 @@ describe.skipIf(!haveChromium)('browser: every page fits and passes axe', () => 
       expect(failures(role)).toEqual([]);
     });
   }
+
+  it('Caseload and Workload remember the columns a user chose', { timeout: 240_000 }, async () => {
+    const context = await newContext(run.browser, { viewport: VIEWPORTS[1] });
+    const page = await context.newPage();
+    await signIn(page, run.app.baseUrl, 'coordinator@demo.test');
+    for (const [path, caption, column] of [
+      ['/workload', 'Workload per therapist', 'Open goals'],
+      ['/caseload', 'Students on your caseload', 'School'],
+    ] as const) {
+      const table = page.getByRole('table', { name: caption });
+      const header = table.getByRole('columnheader', { name: column });
+      await page.goto(`${run.app.baseUrl}${path}`);
+      await header.waitFor();
+      await page.getByText('Columns', { exact: true }).click();
+      await page.getByRole('checkbox', { name: column }).uncheck();
+      await expect.poll(() => header.count()).toBe(0);
+      // Kept on the device: a reload opens the table without it.
+      await page.reload();
+      await table.getByRole('row').nth(1).waitFor();
+      expect(await header.count()).toBe(0);
+      await page.getByText('Columns (1 hidden)').click();
+      await page.getByRole('button', { name: 'Show all' }).click();
+      await header.waitFor();
+      await page.reload();
+      await header.waitFor();
+    }
+    await context.close();
+  });
 });

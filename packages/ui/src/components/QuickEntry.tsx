@@ -100,7 +100,7 @@ export function TrialCounter({ label, value, onChange }: TrialCounterProps) {
               <span className="trial-counter__mark" data-mark={k.mark} aria-hidden="true" />
               <span className="trial-counter__count" aria-hidden="true">
                 {value[k.key]}
-              </span>
+              </span>{' '}
               <span className="trial-counter__label" aria-hidden="true">
                 {k.label}
               </span>
