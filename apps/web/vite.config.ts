@@ -63,7 +63,9 @@ export default defineConfig({
           // any chunk that builds or parses a schema: with the pages split into chunks, the
           // entry's own code runs after its imports, too late (a parse at import time probed
           // `new Function`, a CSP violation in the console).
-          groups: [{ name: 'zod', test: /[\\/]node_modules[\\/]zod[\\/]|[\\/]src[\\/]zod-jitless/ }],
+          groups: [
+            { name: 'zod', test: /[\\/]node_modules[\\/]zod[\\/]|[\\/]src[\\/]zod-jitless/ },
+          ],
         },
       },
     },
