@@ -74,7 +74,7 @@ const columns: ColumnDef<CaseloadRow>[] = [
   {
     id: 'grade',
     header: 'Grade',
-    size: 80,
+    size: 90,
     accessorFn: (r) => r.grade,
     cell: ({ row }) => row.original.grade,
   },
