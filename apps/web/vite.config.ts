@@ -56,5 +56,18 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          // zod and the line that makes it jitless share one chunk, so the setting runs before
+          // any chunk that builds or parses a schema: with the pages split into chunks, the
+          // entry's own code runs after its imports, too late (a parse at import time probed
+          // `new Function`, a CSP violation in the console).
+          groups: [
+            { name: 'zod', test: /[\\/]node_modules[\\/]zod[\\/]|[\\/]src[\\/]zod-jitless/ },
+          ],
+        },
+      },
+    },
   },
 });

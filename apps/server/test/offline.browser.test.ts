@@ -186,11 +186,11 @@ describe.skipIf(!haveChromium)('browser: Carryover without signal', () => {
     await page.getByRole('heading', { name: 'Classroom probe' }).waitFor();
     await page.getByLabel('Student').selectOption(target!.studentId);
     await page.getByLabel('Goal').selectOption(target!.goalId);
-    const correct = page.getByRole('button', { name: /^Correct: add a trial/ }).first();
+    const correct = page.getByRole('button', { name: /^\d+ Correct: add a trial/ }).first();
     await correct.click();
     await correct.click();
     await page
-      .getByRole('button', { name: /^Incorrect: add a trial/ })
+      .getByRole('button', { name: /^\d+ Incorrect: add a trial/ })
       .first()
       .click();
     await page.getByRole('button', { name: 'Save probe' }).click();

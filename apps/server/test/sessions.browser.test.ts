@@ -126,7 +126,9 @@ describe.skipIf(!haveChromium)('browser: log a session offline on a phone', () =
     n: number,
   ) {
     const card = page.getByRole('region', { name: student, exact: true });
-    const button = card.getByRole('button', { name: new RegExp(`^${kind}: add a trial`) }).first();
+    const button = card
+      .getByRole('button', { name: new RegExp(`^\\d+ ${kind}: add a trial`) })
+      .first();
     for (let i = 0; i < n; i++) await button.click();
   }
 

@@ -1,43 +1,87 @@
-import { Route, Routes } from 'react-router';
+import { LoadingState } from '@carryover/ui';
+import { type ComponentType, lazy, type ReactElement, Suspense } from 'react';
+import { createRoutesFromElements, matchRoutes, Outlet, Route, Routes } from 'react-router';
 import { HomeRedirect, RequireAuth } from './auth';
-import { SchedulePage } from './features/schedule';
-import { AccountPage, EnrolPage } from './pages/AccountPage';
-import { AdminRecordsPage } from './pages/AdminRecordsPage';
-import { BillingSettingsPage } from './pages/BillingSettingsPage';
-import { CaseloadPage } from './pages/CaseloadPage';
-import { CosignQueuePage } from './pages/CosignQueuePage';
-import { FidelityPage } from './pages/FidelityPage';
-import { GoalBankPage } from './pages/GoalBankPage';
-import { GoalEditPage } from './pages/GoalEditPage';
-import { HomePage } from './pages/HomePage';
-import { ImportPage } from './pages/ImportPage';
-import { LogSessionPage } from './pages/LogSessionPage';
-import { NotFoundPage } from './pages/NotFoundPage';
-import { OutcomesPage } from './pages/OutcomesPage';
-import { PeoplePage } from './pages/PeoplePage';
-import { PlanEditPage, PlanPage, PlansPage } from './pages/PlansPage';
-import { RecommendationsPage } from './pages/RecommendationsPage';
-import { ReportPage } from './pages/ReportPage';
-import { ReportPrintPage } from './pages/ReportPrintPage';
-import { ReportsPage } from './pages/ReportsPage';
-import { ReportsPrintAllPage } from './pages/ReportsPrintAllPage';
-import { RoutinesPage } from './pages/RoutinesPage';
-import { SetupPage } from './pages/SetupPage';
 import { SignInPage } from './pages/SignInPage';
-import { SignInSettingsPage } from './pages/SignInSettingsPage';
-import { StudentPage } from './pages/StudentPage';
-import { StudentManagePage, StudentsPage } from './pages/StudentsPage';
-import { TeamPage } from './pages/TeamPage';
-import { WorkloadPage } from './pages/WorkloadPage';
 
-export function App() {
+/**
+ * A page loaded on first visit: each page is its own chunk, so the first load carries only the
+ * shell and the sign-in page (route-level code splitting; measured in apps/server/bench).
+ */
+function lazyPage<M extends Record<K, ComponentType>, K extends keyof M>(
+  load: () => Promise<M>,
+  name: K,
+) {
+  return Object.assign(
+    lazy(async () => ({ default: (await load())[name] })),
+    { preload: load },
+  );
+}
+
+const AccountPage = lazyPage(() => import('./pages/AccountPage'), 'AccountPage');
+const EnrolPage = lazyPage(() => import('./pages/AccountPage'), 'EnrolPage');
+const AdminRecordsPage = lazyPage(() => import('./pages/AdminRecordsPage'), 'AdminRecordsPage');
+const BillingSettingsPage = lazyPage(
+  () => import('./pages/BillingSettingsPage'),
+  'BillingSettingsPage',
+);
+const CaseloadPage = lazyPage(() => import('./pages/CaseloadPage'), 'CaseloadPage');
+const CosignQueuePage = lazyPage(() => import('./pages/CosignQueuePage'), 'CosignQueuePage');
+const FidelityPage = lazyPage(() => import('./pages/FidelityPage'), 'FidelityPage');
+const GoalBankPage = lazyPage(() => import('./pages/GoalBankPage'), 'GoalBankPage');
+const GoalEditPage = lazyPage(() => import('./pages/GoalEditPage'), 'GoalEditPage');
+const HomePage = lazyPage(() => import('./pages/HomePage'), 'HomePage');
+const ImportPage = lazyPage(() => import('./pages/ImportPage'), 'ImportPage');
+const LogSessionPage = lazyPage(() => import('./pages/LogSessionPage'), 'LogSessionPage');
+const NotFoundPage = lazyPage(() => import('./pages/NotFoundPage'), 'NotFoundPage');
+const OutcomesPage = lazyPage(() => import('./pages/OutcomesPage'), 'OutcomesPage');
+const PeoplePage = lazyPage(() => import('./pages/PeoplePage'), 'PeoplePage');
+const PlanEditPage = lazyPage(() => import('./pages/PlansPage'), 'PlanEditPage');
+const PlanPage = lazyPage(() => import('./pages/PlansPage'), 'PlanPage');
+const PlansPage = lazyPage(() => import('./pages/PlansPage'), 'PlansPage');
+const RecommendationsPage = lazyPage(
+  () => import('./pages/RecommendationsPage'),
+  'RecommendationsPage',
+);
+const ReportPage = lazyPage(() => import('./pages/ReportPage'), 'ReportPage');
+const ReportPrintPage = lazyPage(() => import('./pages/ReportPrintPage'), 'ReportPrintPage');
+const ReportsPage = lazyPage(() => import('./pages/ReportsPage'), 'ReportsPage');
+const ReportsPrintAllPage = lazyPage(
+  () => import('./pages/ReportsPrintAllPage'),
+  'ReportsPrintAllPage',
+);
+const RoutinesPage = lazyPage(() => import('./pages/RoutinesPage'), 'RoutinesPage');
+const SchedulePage = lazyPage(() => import('./features/schedule'), 'SchedulePage');
+const SetupPage = lazyPage(() => import('./pages/SetupPage'), 'SetupPage');
+const SignInSettingsPage = lazyPage(
+  () => import('./pages/SignInSettingsPage'),
+  'SignInSettingsPage',
+);
+const StudentPage = lazyPage(() => import('./pages/StudentPage'), 'StudentPage');
+const StudentManagePage = lazyPage(() => import('./pages/StudentsPage'), 'StudentManagePage');
+const StudentsPage = lazyPage(() => import('./pages/StudentsPage'), 'StudentsPage');
+const TeamPage = lazyPage(() => import('./pages/TeamPage'), 'TeamPage');
+const WorkloadPage = lazyPage(() => import('./pages/WorkloadPage'), 'WorkloadPage');
+
+/** While a page's chunk loads, the shell stays and the page area shows a skeleton. */
+function PageChunk() {
   return (
-    <Routes>
-      <Route path="/" element={<HomeRedirect />} />
-      <Route path="/sign-in" element={<SignInPage />} />
+    <Suspense fallback={<LoadingState label="Opening the page" rows={3} />}>
+      <Outlet />
+    </Suspense>
+  );
+}
+
+const routes = (
+  <>
+    <Route path="/" element={<HomeRedirect />} />
+    <Route path="/sign-in" element={<SignInPage />} />
+    <Route element={<PageChunk />}>
       <Route path="/setup" element={<SetupPage />} />
       <Route path="/account/enrol" element={<EnrolPage />} />
-      <Route element={<RequireAuth />}>
+    </Route>
+    <Route element={<RequireAuth />}>
+      <Route element={<PageChunk />}>
         <Route path="/caseload" element={<CaseloadPage />} />
         <Route path="/students" element={<StudentsPage />} />
         <Route path="/students/:studentId" element={<StudentPage />} />
@@ -71,6 +115,24 @@ export function App() {
         <Route path="/account" element={<AccountPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
-    </Routes>
-  );
+    </Route>
+  </>
+);
+
+/**
+ * Fetches the chunk of the page the app opens on while the session is still being checked, so
+ * a reload of Caseload or a student page does not wait for one round trip and then another.
+ */
+function preloadOpeningPage() {
+  for (const match of matchRoutes(createRoutesFromElements(routes), window.location) ?? []) {
+    const page = (match.route.element as ReactElement | undefined)?.type as
+      | { preload?: () => Promise<unknown> }
+      | undefined;
+    void page?.preload?.();
+  }
+}
+preloadOpeningPage();
+
+export function App() {
+  return <Routes>{routes}</Routes>;
 }

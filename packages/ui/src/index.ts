@@ -37,6 +37,7 @@ export {
   type LoadingStateProps,
 } from './components/States';
 export { StatusBadge, type StatusBadgeProps } from './components/StatusBadge';
+export { TableScroll, type TableScrollProps } from './components/TableScroll';
 export {
   formatDate,
   formatInstantDate,

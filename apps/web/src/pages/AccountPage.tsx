@@ -1,5 +1,5 @@
 import { TotpCode } from '@carryover/domain';
-import { Button, ErrorState, Field, LoadingState, PageHeader } from '@carryover/ui';
+import { Button, ErrorState, Field, LoadingState, PageHeader, TableScroll } from '@carryover/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Navigate, useNavigate } from 'react-router';
@@ -203,46 +203,48 @@ function SessionsSection() {
         <ErrorState title="Could not load" message={userMessage(sessions.error)} />
       )}
       {sessions.data && (
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">Address</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">
-                <span className="visually-hidden">Action</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.data.map((s) => (
-              <tr key={s.id}>
-                <td>{s.userAgent ?? 'Unknown device'}</td>
-                <td>{s.address ?? '—'}</td>
-                <td>
-                  <DistrictDate at={s.startedAt} withTime />
-                </td>
-                <td>
-                  <DistrictDate at={s.lastSeenAt} withTime />
-                </td>
-                <td>
-                  {s.current ? (
-                    <span className="muted">This device</span>
-                  ) : (
-                    <Button
-                      variant="secondary"
-                      onClick={() => end.mutate({ sessionId: s.id })}
-                      busy={end.isPending && end.variables?.sessionId === s.id}
-                    >
-                      Sign out
-                    </Button>
-                  )}
-                </td>
+        <TableScroll label="Where you are signed in">
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Device</th>
+                <th scope="col">Address</th>
+                <th scope="col">Signed in</th>
+                <th scope="col">Last seen</th>
+                <th scope="col">
+                  <span className="visually-hidden">Action</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {sessions.data.map((s) => (
+                <tr key={s.id}>
+                  <td>{s.userAgent ?? 'Unknown device'}</td>
+                  <td>{s.address ?? '—'}</td>
+                  <td>
+                    <DistrictDate at={s.startedAt} withTime />
+                  </td>
+                  <td>
+                    <DistrictDate at={s.lastSeenAt} withTime />
+                  </td>
+                  <td>
+                    {s.current ? (
+                      <span className="muted">This device</span>
+                    ) : (
+                      <Button
+                        variant="secondary"
+                        onClick={() => end.mutate({ sessionId: s.id })}
+                        busy={end.isPending && end.variables?.sessionId === s.id}
+                      >
+                        Sign out
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </section>
   );

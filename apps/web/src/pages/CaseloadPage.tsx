@@ -22,6 +22,7 @@ import {
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import { useDeferredValue, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
+import { ColumnChooser, useRememberedColumns } from '../components/ColumnChooser';
 import { DisciplineFilter } from '../components/Filters';
 import { MorePages } from '../components/MorePages';
 import { OpenActionItems } from '../components/OpenActionItems';
@@ -57,6 +58,8 @@ const columns: ColumnDef<CaseloadRow>[] = [
     size: 150,
     // An accessor makes the column sortable; the rows arrive already sorted by the server.
     accessorFn: (r) => r.name,
+    // The row's name: always shown.
+    enableHiding: false,
     cell: ({ row: { original: r } }) => (
       <Link to={`/students/${encodeURIComponent(r.studentId)}`}>{r.name}</Link>
     ),
@@ -64,7 +67,7 @@ const columns: ColumnDef<CaseloadRow>[] = [
   {
     id: 'grade',
     header: 'Grade',
-    size: 80,
+    size: 90,
     accessorFn: (r) => r.grade,
     cell: ({ row }) => row.original.grade,
   },
@@ -78,7 +81,7 @@ const columns: ColumnDef<CaseloadRow>[] = [
   {
     id: 'goals',
     header: 'Goals',
-    size: 360,
+    size: 330,
     enableSorting: false,
     cell: ({ row: { original: r } }) =>
       r.goals.length === 0 ? (
@@ -128,7 +131,7 @@ const columns: ColumnDef<CaseloadRow>[] = [
   {
     id: 'nextIep',
     header: 'Next IEP date',
-    size: 130,
+    size: 150,
     accessorFn: (r) => r.nextIepDate,
     cell: ({ row: { original: r } }) =>
       r.nextIepDate ? (
@@ -167,6 +170,7 @@ export function CaseloadPage() {
   const trpc = useTRPC();
   const [filters, setFilters] = useState<Filters>(emptyFilters);
   const [sorting, setSorting] = useState<SortingState>([{ id: 'name', desc: false }]);
+  const [columnVisibility, setColumnVisibility] = useRememberedColumns('caseload');
   // Typing settles before a request goes out: the search is sent with the deferred value.
   const search = useDeferredValue(filters.search.trim());
   const sortBy = sorting[0];
@@ -200,8 +204,9 @@ export function CaseloadPage() {
     manualSorting: true,
     enableSortingRemoval: false,
     sortDescFirst: false,
-    state: { sorting },
+    state: { sorting, columnVisibility },
     onSortingChange: setSorting,
+    onColumnVisibilityChange: setColumnVisibility,
   });
 
   return (
@@ -317,9 +322,12 @@ export function CaseloadPage() {
             <VirtualCards rows={rows} busy={caseload.isFetching && !caseload.isFetchingNextPage} />
           ) : (
             <>
-              <p className="muted small caseload-sort-note">
-                Sort by student (last name), grade, school or next IEP date.
-              </p>
+              <div className="table-tools">
+                <p className="muted small caseload-sort-note">
+                  Sort by student (last name), grade, school or next IEP date.
+                </p>
+                <ColumnChooser table={table} />
+              </div>
               <VirtualTable
                 table={table}
                 busy={caseload.isFetching && !caseload.isFetchingNextPage}

@@ -410,7 +410,7 @@ function GoalForm({
                 <Button
                   variant="secondary"
                   size="small"
-                  aria-label={`Use the ${labels.domain[t.domain]} template: ${fillTemplate(t, firstName).slice(0, 60)}`}
+                  aria-label={`Use this template: ${labels.domain[t.domain]}, ${fillTemplate(t, firstName).slice(0, 60)}`}
                   onClick={() => {
                     const routineIds = context.routines
                       .filter((r) => t.routines.includes(r.name))

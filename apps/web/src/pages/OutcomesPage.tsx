@@ -30,6 +30,7 @@ import {
   LoadingState,
   PageHeader,
   SegmentedControl,
+  TableScroll,
 } from '@carryover/ui';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
@@ -596,30 +597,32 @@ function Report({
 
       <section className="outcomes-card" aria-labelledby="balance-h">
         <h2 id="balance-h">Who each model served, and how it was measured</h2>
-        <table className="data-table data-table--compact outcomes-balance">
-          <thead>
-            <tr>
-              <th scope="col">Balance</th>
-              {models.map((m) => (
-                <th key={m} scope="col" className="num">
-                  {labels.model[m]}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {balanceRows.map(([label, f]) => (
-              <tr key={label}>
-                <th scope="row">{label}</th>
+        <TableScroll label="Who each model served">
+          <table className="data-table data-table--compact outcomes-balance">
+            <thead>
+              <tr>
+                <th scope="col">Balance</th>
                 {models.map((m) => (
-                  <td key={m} className="num">
-                    {f(m)}
-                  </td>
+                  <th key={m} scope="col" className="num">
+                    {labels.model[m]}
+                  </th>
                 ))}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {balanceRows.map(([label, f]) => (
+                <tr key={label}>
+                  <th scope="row">{label}</th>
+                  {models.map((m) => (
+                    <td key={m} className="num">
+                      {f(m)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       </section>
 
       <section className="outcomes-card" aria-labelledby="within-h">
@@ -630,37 +633,39 @@ function Report({
           because progress had stalled is followed by faster progress from regression to the mean
           alone, whichever model comes next.
         </p>
-        <table className="data-table data-table--compact">
-          <thead>
-            <tr>
-              <th scope="col">Comparison</th>
-              <th scope="col" className="num">
-                Goals / students
-              </th>
-              <th scope="col" className="num">
-                Push-in − pull-out
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              <th scope="row">Goals that switched between push-in and pull-out</th>
-              <td className="num">
-                {ws.switchedGoals.goals} / {ws.switchedGoals.students}
-              </td>
-              <td className="num">
-                <DifferenceText d={ws.switchedGoals.difference} f={pct} />
-              </td>
-            </tr>
-            <tr>
-              <th scope="row">Students served both ways in the same domain</th>
-              <td className="num">— / {ws.bothWays.students}</td>
-              <td className="num">
-                <DifferenceText d={ws.bothWays.difference} f={pct} />
-              </td>
-            </tr>
-          </tbody>
-        </table>
+        <TableScroll label="Within-student evidence">
+          <table className="data-table data-table--compact">
+            <thead>
+              <tr>
+                <th scope="col">Comparison</th>
+                <th scope="col" className="num">
+                  Goals / students
+                </th>
+                <th scope="col" className="num">
+                  Push-in − pull-out
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <th scope="row">Goals that switched between push-in and pull-out</th>
+                <td className="num">
+                  {ws.switchedGoals.goals} / {ws.switchedGoals.students}
+                </td>
+                <td className="num">
+                  <DifferenceText d={ws.switchedGoals.difference} f={pct} />
+                </td>
+              </tr>
+              <tr>
+                <th scope="row">Students served both ways in the same domain</th>
+                <td className="num">— / {ws.bothWays.students}</td>
+                <td className="num">
+                  <DifferenceText d={ws.bothWays.difference} f={pct} />
+                </td>
+              </tr>
+            </tbody>
+          </table>
+        </TableScroll>
         {ws.switchedGoals.switches > 0 && (
           <p className="outcomes-caveat" role="note">
             <strong>Regression to the mean.</strong> {ws.switchedGoals.afterStall} of{' '}

@@ -111,50 +111,48 @@ function PeriodReports({ period }: { period: ReportingPeriodView }) {
     {
       id: 'state',
       header: 'Report',
+      // The action sits under the state, in the second column, so it shows whole on a phone.
       cell: (r) => (
-        <span className={`report-state report-state--${r.report?.status ?? 'none'}`}>
-          {reportStateLabel(r.report)}
-          {r.report?.finalizedAt && (
-            <span className="muted small">
-              {' '}
-              · <DistrictDate at={r.report.finalizedAt} />
-            </span>
-          )}
-          {r.report && r.report.version > 1 && (
-            <span className="muted small"> · version {r.report.version}</span>
-          )}
+        <span className="stacked report-state-cell">
+          <span className={`report-state report-state--${r.report?.status ?? 'none'}`}>
+            {reportStateLabel(r.report)}
+            {r.report?.finalizedAt && (
+              <span className="muted small">
+                {' '}
+                · <DistrictDate at={r.report.finalizedAt} />
+              </span>
+            )}
+            {r.report && r.report.version > 1 && (
+              <span className="muted small"> · version {r.report.version}</span>
+            )}
+          </span>
+          {r.report ? (
+            <Link
+              className="btn btn--secondary btn--small"
+              to={`/reports/${encodeURIComponent(r.report.id)}`}
+              aria-label={`${r.report.status === 'final' ? 'View' : 'Open draft of'} ${r.name}'s report`}
+            >
+              {r.report.status === 'final' ? 'View' : 'Open draft'}
+            </Link>
+          ) : canWrite && r.goalCount > 0 ? (
+            <Button
+              size="small"
+              busy={pending === r.studentId}
+              aria-label={`Generate report for ${r.name}`}
+              onClick={() => {
+                setError(null);
+                setPending(r.studentId);
+                generate.mutate({ studentId: r.studentId, periodId: period.id });
+              }}
+            >
+              {pending === r.studentId ? 'Drafting…' : 'Generate report'}
+            </Button>
+          ) : r.goalCount === 0 ? (
+            <span className="muted small">No goals</span>
+          ) : null}
         </span>
       ),
       sortValue: (r) => reportStateLabel(r.report),
-    },
-    {
-      id: 'action',
-      header: <span className="visually-hidden">Action</span>,
-      cell: (r) =>
-        r.report ? (
-          <Link
-            className="btn btn--secondary btn--small"
-            to={`/reports/${encodeURIComponent(r.report.id)}`}
-            aria-label={`${r.report.status === 'final' ? 'View' : 'Open'} ${r.name}'s report`}
-          >
-            {r.report.status === 'final' ? 'View' : 'Open draft'}
-          </Link>
-        ) : canWrite && r.goalCount > 0 ? (
-          <Button
-            size="small"
-            busy={pending === r.studentId}
-            aria-label={`Generate ${r.name}'s report`}
-            onClick={() => {
-              setError(null);
-              setPending(r.studentId);
-              generate.mutate({ studentId: r.studentId, periodId: period.id });
-            }}
-          >
-            {pending === r.studentId ? 'Drafting…' : 'Generate report'}
-          </Button>
-        ) : (
-          <span className="muted small">{r.goalCount === 0 ? 'No goals' : '—'}</span>
-        ),
     },
     { id: 'grade', header: 'Grade', cell: (r) => r.grade, sortValue: (r) => r.grade },
     { id: 'school', header: 'School', cell: (r) => r.schoolName, sortValue: (r) => r.schoolName },

@@ -96,7 +96,7 @@ export function TeamPage() {
                           variant="ghost"
                           size="small"
                           onClick={() => setEditing(m.id)}
-                          aria-label={`Edit the notes of ${formatDate(m.metOn)}`}
+                          aria-label={`Edit notes of ${formatDate(m.metOn)}`}
                         >
                           Edit notes
                         </Button>

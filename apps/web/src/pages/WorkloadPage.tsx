@@ -1,22 +1,24 @@
 import type { RouterOutputs } from '@carryover/api';
-import {
-  type Column,
-  DataTable,
-  EmptyState,
-  ErrorState,
-  formatDate,
-  LoadingState,
-  PageHeader,
-} from '@carryover/ui';
+import { EmptyState, ErrorState, formatDate, LoadingState, PageHeader } from '@carryover/ui';
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import {
+  type ColumnDef,
+  getCoreRowModel,
+  getSortedRowModel,
+  type SortingState,
+  useReactTable,
+} from '@tanstack/react-table';
+import { useMemo, useState } from 'react';
+import { ColumnChooser, useRememberedColumns } from '../components/ColumnChooser';
 import { PeriodFilter } from '../components/Filters';
+import { SortableTable } from '../components/SortableTable';
 import { userMessage } from '../lib/errors';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useTRPC } from '../trpc';
 
 // Per therapist: students, open goals, minutes mandated and delivered this period (the fidelity
-// report's figures), sessions per week — each beside the team median.
+// report's figures), sessions per week — each beside the team median. TanStack Table sorts the
+// rows and holds which columns the user chose to see (remembered on this device).
 
 type Team = RouterOutputs['workload']['team'];
 type Row = Team['rows'][number];
@@ -32,32 +34,36 @@ function vsMedian(value: number, median: number | null, unit = '') {
         {value}
         {unit}
       </span>
-      <span className="muted small nowrap">
+      <span className="muted small">
         {diff === 0 ? 'at median' : `${diff > 0 ? '+' : ''}${diff} vs median ${median}`}
       </span>
     </span>
   );
 }
 
-function columns(median: Team['median']): Column<Row>[] {
-  const metric = (id: Metric, header: string, unit = ''): Column<Row> => ({
+function columns(median: Team['median']): ColumnDef<Row>[] {
+  const metric = (id: Metric, header: string, unit = ''): ColumnDef<Row> => ({
     id,
     header,
-    cell: (r) => vsMedian(r[id], median[id], unit),
-    sortValue: (r) => r[id],
-    align: 'end',
+    accessorFn: (r) => r[id],
+    cell: ({ row }) => vsMedian(row.original[id], median[id], unit),
+    sortDescFirst: true,
+    meta: { align: 'end' },
   });
   return [
     {
       id: 'name',
       header: 'Therapist',
-      cell: (r) => (
+      accessorFn: (r) => r.name,
+      cell: ({ row: { original: r } }) => (
         <span className="stacked">
           <span>{r.name}</span>
           <span className="muted small">{r.discipline ?? ''}</span>
         </span>
       ),
-      sortValue: (r) => r.name,
+      sortingFn: (a, b) => a.original.name.localeCompare(b.original.name),
+      // The row's name: always shown.
+      enableHiding: false,
     },
     metric('students', 'Students'),
     metric('goals', 'Open goals'),
@@ -66,6 +72,32 @@ function columns(median: Team['median']): Column<Row>[] {
     metric('behind', 'Minutes behind'),
     metric('sessionsPerWeek', 'Sessions / week'),
   ];
+}
+
+/** The team's table: sortable by any column, with the columns the user chose. */
+function WorkloadTable({ team }: { team: Team }) {
+  const [sorting, setSorting] = useState<SortingState>([{ id: 'students', desc: true }]);
+  const [columnVisibility, setColumnVisibility] = useRememberedColumns('workload');
+  const tableColumns = useMemo(() => columns(team.median), [team.median]);
+  const table = useReactTable({
+    data: team.rows,
+    columns: tableColumns,
+    getRowId: (r) => r.providerId,
+    getCoreRowModel: getCoreRowModel(),
+    getSortedRowModel: getSortedRowModel(),
+    enableSortingRemoval: false,
+    state: { sorting, columnVisibility },
+    onSortingChange: setSorting,
+    onColumnVisibilityChange: setColumnVisibility,
+  });
+  return (
+    <>
+      <div className="table-tools">
+        <ColumnChooser table={table} />
+      </div>
+      <SortableTable table={table} caption="Workload per therapist" className="workload-table" />
+    </>
+  );
 }
 
 export function WorkloadPage() {
@@ -104,13 +136,7 @@ export function WorkloadPage() {
           <p>Therapists appear here once they hold a service for a student in your schools.</p>
         </EmptyState>
       ) : (
-        <DataTable
-          caption="Workload per therapist"
-          columns={columns(team.data.median)}
-          rows={team.data.rows}
-          rowKey={(r) => r.providerId}
-          initialSort={{ columnId: 'students', direction: 'descending' }}
-        />
+        <WorkloadTable team={team.data} />
       )}
     </>
   );

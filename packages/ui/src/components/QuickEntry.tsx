@@ -93,14 +93,14 @@ export function TrialCounter({ label, value, onChange }: TrialCounterProps) {
               type="button"
               className="trial-counter__add"
               onClick={() => onChange({ ...value, [k.key]: value[k.key] + 1 })}
-              aria-label={`${k.label}: add a trial for ${label} (now ${value[k.key]})`}
+              // The name holds the visible count and label, in their order (WCAG 2.5.3).
+              aria-label={`${value[k.key]} ${k.label}: add a trial for ${label}`}
             >
-              <span className="trial-counter__mark" aria-hidden="true">
-                {k.mark}
-              </span>
+              {/* Drawn by CSS from data-mark: a symbol, not words, so not part of the name. */}
+              <span className="trial-counter__mark" data-mark={k.mark} aria-hidden="true" />
               <span className="trial-counter__count" aria-hidden="true">
                 {value[k.key]}
-              </span>
+              </span>{' '}
               <span className="trial-counter__label" aria-hidden="true">
                 {k.label}
               </span>
@@ -110,7 +110,7 @@ export function TrialCounter({ label, value, onChange }: TrialCounterProps) {
               className="trial-counter__undo"
               disabled={value[k.key] === 0}
               onClick={() => onChange({ ...value, [k.key]: Math.max(0, value[k.key] - 1) })}
-              aria-label={`${k.label}: remove a trial for ${label}`}
+              aria-label={`−1 ${k.label}: remove a trial for ${label}`}
             >
               −1
             </button>
