@@ -241,7 +241,8 @@ export function WeekGrid({
                 type="button"
                 className={classes.filter(Boolean).join(' ')}
                 data-session-id={item.id}
-                aria-label={itemLabel(item)}
+                // Named by what it shows (the visible words first, for speech input), with the
+                // day, model and conflicts a sighted user reads from the grid added unseen.
                 title={itemLabel(item)}
                 aria-pressed={selectedId === item.id}
                 style={{
@@ -277,6 +278,15 @@ export function WeekGrid({
                 <span className="week-grid__students">{item.students.join(', ')}</span>
                 <span className="week-grid__place">
                   {item.cancelled ? `Not this week: ${item.cancelled}` : item.place}
+                </span>
+                <span className="visually-hidden">
+                  {`, ${dayName(item.day)} until ${clock(item.end)}, ${
+                    item.model === 'push_in' ? 'push-in' : 'pull-out'
+                  }${
+                    item.conflicts > 0
+                      ? `, ${item.conflicts} conflict${item.conflicts === 1 ? '' : 's'}`
+                      : ''
+                  }`}
                 </span>
                 {!item.cancelled && (
                   <span
