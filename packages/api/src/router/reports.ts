@@ -1,5 +1,7 @@
 import {
   type AuditInput,
+  type DraftedReportLine,
+  draftReportLines,
   finalizeReportRow,
   findReport,
   findReportFor,
@@ -23,15 +25,11 @@ import {
 } from '@carryover/db';
 import {
   type Discipline,
-  draftNarrative,
   formatRawValue,
-  type GasResult,
   type GasValue,
   type GoalDomain,
   type IsoDate,
-  judgeProgress,
   type MeasurementType,
-  type ProgressPoint,
   parentSummary,
   ReportAmendInput,
   ReportFinalizeInput,
@@ -50,7 +48,6 @@ import {
   type ReportView,
   type Role,
   statusNeedsReason,
-  summarizePeriod,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import type { z } from 'zod';
@@ -133,45 +130,11 @@ function canEditDiscipline(viewer: Viewer, discipline: string): boolean {
   return viewer.role === 'therapist' && viewer.discipline === discipline;
 }
 
-interface Computed {
-  goal: StudentDetailData['goals'][number];
-  statusCode: ReportStatusCode;
-  gas: GasResult;
-  summary: ReturnType<typeof summarizePeriod>;
-  narrative: string;
-  points: ProgressPoint[];
-}
+type Computed = DraftedReportLine<StudentDetailData['goals'][number]>;
 
-/**
- * What the data says for each goal that had started by the period's end. A period still under
- * way is judged as of today, not against where the aim line will be at its end.
- */
+/** Each started goal's line as the data says: the same drafting the demo seed's reports use. */
 function computeLines(data: StudentDetailData, period: Period, today: IsoDate): Computed[] {
-  const asOf = period.ends_on < today ? period.ends_on : today;
-  const p = { name: period.name, startsOn: period.starts_on, endsOn: asOf };
-  return data.goals
-    .filter((g) => g.start_date <= period.ends_on)
-    .map((goal) => {
-      const spec = goalSpecOf(goal);
-      const points = data.observations
-        .filter((o) => o.goal_id === goal.id)
-        .flatMap((o) => pointOf(spec, o) ?? []);
-      // One judgement: the status code, the GAS and the narrative all come from it.
-      const judgement = judgeProgress(spec, points, asOf);
-      const { statusCode, gas } = judgement;
-      const summary = summarizePeriod(spec, points, p);
-      const narrative = draftNarrative({
-        firstName: data.student.first_name,
-        goal: spec,
-        period: { ...p, endsOn: period.ends_on },
-        summary,
-        judgement,
-      });
-      const upTo = points
-        .filter((pt) => pt.date <= asOf)
-        .sort((a, b) => a.date.localeCompare(b.date));
-      return { goal, statusCode, gas, summary, narrative, points: upTo };
-    });
+  return draftReportLines(data.student.first_name, data.goals, data.observations, period, today);
 }
 
 type ReportRow = NonNullable<Awaited<ReturnType<typeof findReport>>>;

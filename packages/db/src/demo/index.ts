@@ -43,6 +43,7 @@ import {
 } from './catalog';
 import { classroomOffset, type PlantedEffects, plantedRoi, resolveEffects } from './effects';
 import { FIRST_NAMES, LAST_NAMES, SCHOOL_NAMES } from './names';
+import { draftFinalReportsInMemory, seedFinalReports } from './reports';
 import { hash3, hashFloat, hashString, Rng } from './rng';
 import { writeTouchBases } from './team';
 import { BatchWriter, CopyWriter, MemorySink, type RowSink } from './writer';
@@ -127,6 +128,12 @@ export async function seedDemoDistrict(
   const result = await seedTransaction(db, options.postgresLoad ?? 'copy', async (trx, sink) => {
     const gen = new Generator(resolved, sink);
     const made = await gen.run();
+    await seedFinalReports(trx, sink, {
+      districtId: made.districtId,
+      clock: resolved.clock,
+      seed: resolved.seed,
+    });
+    Object.assign(made.counts, sink.counts);
     await seedBillingHistory(
       trx,
       made.districtId,
@@ -203,7 +210,14 @@ export async function generateDemoRows(
   options: DemoOptions,
 ): Promise<{ result: DemoResult; sink: MemorySink }> {
   const sink = new MemorySink();
-  const result = await new Generator(resolveOptions(options), sink).run();
+  const resolved = resolveOptions(options);
+  const result = await new Generator(resolved, sink).run();
+  draftFinalReportsInMemory(sink, {
+    districtId: result.districtId,
+    clock: resolved.clock,
+    seed: resolved.seed,
+  });
+  Object.assign(result.counts, sink.counts);
   return { result, sink };
 }
 

@@ -25,9 +25,33 @@ export function comparisonInputFromSink(
       goal_phase_change: sink.rows('goal_phase_change'),
       observation: sink.rows('observation'),
       delivered,
+      gas: finalGasOf(sink),
     },
     asOf,
   );
+}
+
+/** The scores of final reports, as `loadComparisonRows` reads them (introduced goals only). */
+function finalGasOf(sink: MemorySink) {
+  const periods = new Map(sink.rows('reporting_period').map((p) => [p.id, p]));
+  const finals = new Map(
+    sink
+      .rows('progress_report')
+      .filter((r) => r.status === 'final')
+      .map((r) => [r.id, periods.get(r.period_id)!]),
+  );
+  return sink.rows('progress_report_goal').flatMap((line) => {
+    const period = finals.get(line.report_id);
+    if (!period || line.status_code === 'not_yet_introduced') return [];
+    return [
+      {
+        goal_id: line.goal_id,
+        period_id: period.id,
+        ends_on: period.ends_on,
+        gas_score: line.gas_score,
+      },
+    ];
+  });
 }
 
 /**
