@@ -204,20 +204,24 @@ async function seedTransaction<T>(
 
 /**
  * The same district as `seedDemoDistrict`, row for row, kept in memory instead of written to a
- * database: for simulation studies that generate hundreds of districts.
+ * database: for simulation studies that generate hundreds of districts. Its finalised past
+ * reports too, unless `reports` is false (the billing history is the seed's alone).
  */
 export async function generateDemoRows(
   options: DemoOptions,
+  { reports = true }: { reports?: boolean } = {},
 ): Promise<{ result: DemoResult; sink: MemorySink }> {
   const sink = new MemorySink();
   const resolved = resolveOptions(options);
   const result = await new Generator(resolved, sink).run();
-  draftFinalReportsInMemory(sink, {
-    districtId: result.districtId,
-    clock: resolved.clock,
-    seed: resolved.seed,
-  });
-  Object.assign(result.counts, sink.counts);
+  if (reports) {
+    draftFinalReportsInMemory(sink, {
+      districtId: result.districtId,
+      clock: resolved.clock,
+      seed: resolved.seed,
+    });
+    Object.assign(result.counts, sink.counts);
+  }
   return { result, sink };
 }
 
