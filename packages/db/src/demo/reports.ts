@@ -241,7 +241,7 @@ function draftFinalReports(
       const reportId = `${student.id}_rep${p + 1}`;
       const k = hashString(reportId);
       const endDay = dayOf(period.ends_on);
-      // Finalised two to eight school days after the period, mid-afternoon; never after now.
+      // Finalised on a weekday two to ten days after the period, mid-afternoon; never after now.
       const finalDay = Math.min(
         weekdayFrom(endDay + 2 + Math.floor(hashFloat(seed, k, 1) * 7)),
         clock.today,
