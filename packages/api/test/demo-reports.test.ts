@@ -187,6 +187,33 @@ for (const target of targets) {
       }
     });
 
+    it('amends a past report and keeps its finalised version printable as it was', async () => {
+      const slp = await as(conn, `slp@${DOMAIN}`);
+      const period = (await slp.reports.periods()).filter((p) => p.endsOn < TODAY).at(-1)!;
+      const report = (await slpReports(period.id)).at(-1)!;
+      const before = await slp.reports.get({ reportId: report.id });
+      expect(before.versions).toEqual([]);
+      const amended = await slp.reports.amend({
+        reportId: report.id,
+        reason: 'A late classroom probe changes the second goal',
+      });
+      expect(amended.version).toBe(2);
+      const draft = await slp.reports.get({ reportId: report.id });
+      expect([draft.status, draft.version]).toEqual(['draft', 2]);
+      expect(draft.versions.map((v) => [v.version, v.finalizedAt, v.finalizedBy])).toEqual([
+        [1, report.finalized_at, before.finalizedBy],
+      ]);
+      const first = await slp.reports.get({ reportId: report.id, version: 1 });
+      expect([first.status, first.isLatest, first.finalizedAt]).toEqual([
+        'final',
+        false,
+        report.finalized_at,
+      ]);
+      expect(first.goals.map((g) => [g.goalId, g.statusCode, g.gasScore, g.narrative])).toEqual(
+        before.goals.map((g) => [g.goalId, g.statusCode, g.gasScore, g.narrative]),
+      );
+    });
+
     it('answers NOT_FOUND to another district’s therapist, and audits the refusal', async () => {
       const [report] = await conn.db
         .selectFrom('progress_report')

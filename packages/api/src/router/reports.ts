@@ -8,6 +8,7 @@ import {
   findReportingPeriod,
   findReportSnapshot,
   insertReport,
+  keepReportVersion,
   listReportingPeriods,
   listReportVersions,
   loadReadyMarks,
@@ -428,6 +429,22 @@ async function viewOf(ctx: Ctx, report: ReportRow, version?: number): Promise<Re
   );
 }
 
+/** The JSON kept for a finalised version: its view as shown now, with nothing to act on. */
+async function snapshotOf(ctx: Ctx, report: ReportRow): Promise<string> {
+  const view = await buildView(ctx, report);
+  const snapshot: ReportView = {
+    ...view,
+    status: 'final',
+    goals: view.goals.map((g) => ({ ...g, editable: false })),
+    canFinalize: false,
+    canMarkReady: [],
+    waitingFor: [],
+    canAmend: false,
+    versions: [],
+  };
+  return JSON.stringify(snapshot);
+}
+
 async function refuseReport(ctx: Ctx, path: string, report: { id: string; student_id: string }) {
   await recordDenied(ctx, {
     action: path,
@@ -713,7 +730,28 @@ export const reportsRouter = {
         await refuseReport(ctx, path, report);
         throw new TRPCError({ code: 'CONFLICT', message: REPORT_NOT_FINAL });
       }
+      // A report made final without a snapshot (the demo seed's) keeps the version it shows
+      // now, so the finalised version stays printable once reopened.
+      const current = Number(report.version ?? 1);
+      const unsnapshotted =
+        report.finalized_at && report.finalized_by
+          ? (await findReportSnapshot(ctx.db, ctx.viewer.districtId, report.id, current)) === null
+          : false;
+      const kept = unsnapshotted ? await snapshotOf(ctx, report) : null;
       const version = await ctx.db.transaction().execute(async (trx) => {
+        if (kept)
+          await keepReportVersion(
+            trx,
+            ctx.viewer.districtId,
+            {
+              reportId: report.id,
+              version: current,
+              finalizedAt: report.finalized_at!,
+              finalizedBy: report.finalized_by!,
+              amendReason: report.amend_reason ?? null,
+            },
+            kept,
+          );
         const next = await reopenReport(trx, ctx.viewer.districtId, report.id, input.reason);
         if (next !== null)
           await recordAuditMany(trx, [audit(ctx, path, report.id, report.student_id)]);
