@@ -229,6 +229,27 @@ for (const target of targets) {
       for (const e of behind.episodes) expect(`${e.discipline} · ${e.domain}`).toBe(stratum.key);
     });
 
+    it("compares GAS per setting from the demo's finalised reports of the ended periods", async () => {
+      const admin = await as(conn, `admin@${DOMAIN}`);
+      const { report } = await admin.outcomes.report({});
+      const ended = await conn.db
+        .selectFrom('reporting_period')
+        .select('ends_on')
+        .where('district_id', '=', demoDistrict)
+        .where('ends_on', '<', TODAY)
+        .orderBy('ends_on')
+        .execute();
+      expect(ended.length).toBeGreaterThan(0);
+      expect(report.gas.periods.map((p) => p.periodEnd)).toEqual(ended.map((p) => p.ends_on));
+      for (const setting of ['classroom', 'therapy_room'] as const)
+        for (const model of ['push_in', 'pull_out'] as const) {
+          const row = report.gas.bySetting[setting].byModel[model];
+          expect(row.n, `${setting} ${model}`).toBeGreaterThan(0);
+          expect(row.students, `${setting} ${model}`).toBeGreaterThan(0);
+        }
+      expect(report.gas.pooled.byModel.push_in.n).toBeGreaterThan(0);
+    });
+
     it('filters before comparing, and serves a repeat view from the cache', async () => {
       const admin = await as(conn, `admin@${DOMAIN}`);
       const slp = await admin.outcomes.report({ discipline: 'SLP', minStudents: 5 });

@@ -23,6 +23,7 @@ export * from './queries/people';
 export * from './queries/plans';
 export * from './queries/recommendations';
 export * from './queries/records';
+export * from './queries/report-drafts';
 export * from './queries/reports';
 export * from './queries/retention';
 export * from './queries/routines';

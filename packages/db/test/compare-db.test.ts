@@ -1,4 +1,4 @@
-import { compareModels } from '@carryover/domain';
+import { compareModels, type GasScore } from '@carryover/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../src/client';
 import { comparisonInputFromSink, generateDemoRows, seedDemoDistrict } from '../src/demo';
@@ -33,6 +33,12 @@ function canonical(input: Awaited<ReturnType<typeof loadComparisonInput>>) {
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
+function sortedGas(gas: readonly GasScore[]) {
+  return [...gas].sort((a, b) =>
+    a.goalId < b.goalId ? -1 : a.goalId > b.goalId ? 1 : a.periodEnd < b.periodEnd ? -1 : 1,
+  );
+}
+
 for (const target of await testTargets()) {
   describe(`comparison input from ${target.dialect}`, () => {
     let conn: Connection;
@@ -52,6 +58,9 @@ for (const target of await testTargets()) {
       expect(seeded.voidedSessionIds?.length).toBe(1);
       const fromMemory = comparisonInputFromSink(sink, SIM_TODAY, seeded.voidedSessionIds);
       expect(canonical(fromDb)).toEqual(canonical(fromMemory));
+      // The finalised reports of the ended first period give GAS, the same from both.
+      expect(fromDb.gas.length).toBeGreaterThan(0);
+      expect(sortedGas(fromDb.gas)).toEqual(sortedGas(fromMemory.gas));
       // Every goal carries its aim line (IEP start to target date) for GAS per setting.
       expect(
         fromDb.goals.every((g) => g.aimLine && g.aimLine.targetDate > g.aimLine.startDate),

@@ -1,9 +1,18 @@
 import { createHash } from 'node:crypto';
-import { dateIn, disciplines, goalDomains, promptLevels, wallTimeIn } from '@carryover/domain';
+import {
+  addDays,
+  dateIn,
+  disciplines,
+  goalDomains,
+  promptLevels,
+  statusNeedsReason,
+  wallTimeIn,
+} from '@carryover/domain';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, DB } from '../src/client';
 import {
+  DEMO_DEFAULTS,
   type DemoOptions,
   type DemoResult,
   generateDemoRows,
@@ -76,6 +85,13 @@ async function fingerprint(db: DB, districtId: string) {
     therapy_session: await contentHash(db, 'therapy_session', districtId, 'id'),
     session_student: await contentHash(db, 'session_student', districtId, 'session_id, student_id'),
     observation: await contentHash(db, 'observation', districtId, 'id'),
+    progress_report: await contentHash(db, 'progress_report', districtId, 'id'),
+    progress_report_goal: await contentHash(
+      db,
+      'progress_report_goal',
+      districtId,
+      'report_id, goal_id',
+    ),
   };
 }
 
@@ -165,7 +181,8 @@ for (const target of targets) {
       } finally {
         await other.close();
       }
-    });
+      // Two fresh databases and two seeds: generous, on a machine shared with other suites.
+    }, 120_000);
 
     it('reports progress and counts that match the database', async () => {
       expect(progress).toContain('staff');
@@ -497,6 +514,81 @@ for (const target of targets) {
       }
     });
 
+    it('finalises each student’s report for every ended period, by their therapist, after the period', async () => {
+      const d = a.districtId;
+      const periods = await rows<{ id: string; ends_on: string }>(
+        db,
+        sql`select id, ends_on from reporting_period where district_id = ${d} order by starts_on`,
+      );
+      const ended = periods.filter((p) => p.ends_on < TODAY);
+      expect(ended.length).toBe(2);
+      const reports = await rows<{
+        id: string;
+        student_id: string;
+        period_id: string;
+        status: string;
+        created_at: string;
+        finalized_at: string;
+        finalized_by: string;
+        created_by: string;
+      }>(db, sql`select * from progress_report where district_id = ${d}`);
+      // Every student with a goal begun by a period's end has that period's final report; no
+      // report for a period not yet over.
+      for (const p of periods) {
+        const due = await count(
+          db,
+          sql`select count(distinct student_id) as n from goal where district_id = ${d} and start_date <= ${p.ends_on}`,
+        );
+        const made = reports.filter((r) => r.period_id === p.id);
+        expect(made.length, p.id).toBe(p.ends_on < TODAY ? due : 0);
+      }
+      const providers = await rows<{ student_id: string; provider_id: string }>(
+        db,
+        sql`select student_id, provider_id from service where district_id = ${d}`,
+      );
+      const { timeZone } = DEMO_DEFAULTS;
+      for (const r of reports) {
+        const period = ended.find((p) => p.id === r.period_id)!;
+        expect(r.status).toBe('final');
+        expect(
+          providers.some((s) => s.student_id === r.student_id && s.provider_id === r.finalized_by),
+        ).toBe(true);
+        // In the district's days: after the period ended, within two school weeks, a weekday.
+        const finalisedOn = dateIn(new Date(r.finalized_at), timeZone);
+        expect(finalisedOn > period.ends_on).toBe(true);
+        expect(finalisedOn <= addDays(period.ends_on, 14)).toBe(true);
+        expect(new Date(`${finalisedOn}T12:00:00Z`).getUTCDay() % 6).not.toBe(0);
+        expect(r.created_at <= r.finalized_at).toBe(true);
+      }
+      const lines = await rows<{
+        report_id: string;
+        status_code: string;
+        gas_score: number;
+        gas_computed: number;
+        gas_override_reason: string | null;
+        narrative: string;
+      }>(db, sql`select * from progress_report_goal where district_id = ${d}`);
+      expect(lines.length).toBeGreaterThanOrEqual(reports.length);
+      // A changed score is rare, one step from the computed one, and always has its reason.
+      const changed = lines.filter((l) => Number(l.gas_score) !== Number(l.gas_computed));
+      expect(changed.length).toBeLessThan(lines.length * 0.1);
+      for (const l of lines) {
+        expect(l.gas_override_reason !== null).toBe(Number(l.gas_score) !== Number(l.gas_computed));
+        expect(Math.abs(Number(l.gas_score) - Number(l.gas_computed))).toBeLessThanOrEqual(1);
+        expect(statusNeedsReason(l.status_code as never, Number(l.gas_score))).toBe(false);
+        expect(l.narrative.length).toBeGreaterThan(40);
+      }
+      // Every discipline on a report marked its lines ready, by that discipline's therapist.
+      const unmarked = await count(
+        db,
+        sql`select count(*) as n from progress_report_goal l
+            join goal g on g.district_id = l.district_id and g.id = l.goal_id
+            where l.district_id = ${d} and not exists (select 1 from progress_report_ready r
+              where r.district_id = l.district_id and r.report_id = l.report_id and r.discipline = g.discipline)`,
+      );
+      expect(unmarked).toBe(0);
+    });
+
     it('writes touch-bases between district staff, about district students, with participant owners', async () => {
       const d = a.districtId;
       expect(a.counts.touch_base).toBeGreaterThanOrEqual(3);
@@ -586,12 +678,11 @@ for (const target of targets) {
 // memory, instead of seeding 300 students into every database.
 describe('demo district rows', () => {
   it('show the planted effects', async () => {
-    const { sink } = await generateDemoRows({
-      students: 300,
-      seed: 11,
-      today: '2027-03-04',
-      passwordHash: 'x',
-    });
+    const { sink } = await generateDemoRows(
+      { students: 300, seed: 11, today: '2027-03-04', passwordHash: 'x' },
+      // Rates only: the reports' drafting would be most of the time.
+      { reports: false },
+    );
     const changed = new Set((sink.tables.model_change ?? []).map((mc) => mc.goal_id));
     const goals = new Map(
       (sink.tables.goal ?? [])

@@ -1,11 +1,14 @@
 import {
   type AuditInput,
+  type DraftedReportLine,
+  draftReportLines,
   finalizeReportRow,
   findReport,
   findReportFor,
   findReportingPeriod,
   findReportSnapshot,
   insertReport,
+  keepReportVersion,
   listReportingPeriods,
   listReportVersions,
   loadReadyMarks,
@@ -23,15 +26,11 @@ import {
 } from '@carryover/db';
 import {
   type Discipline,
-  draftNarrative,
   formatRawValue,
-  type GasResult,
   type GasValue,
   type GoalDomain,
   type IsoDate,
-  judgeProgress,
   type MeasurementType,
-  type ProgressPoint,
   parentSummary,
   ReportAmendInput,
   ReportFinalizeInput,
@@ -50,7 +49,6 @@ import {
   type ReportView,
   type Role,
   statusNeedsReason,
-  summarizePeriod,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import type { z } from 'zod';
@@ -133,45 +131,11 @@ function canEditDiscipline(viewer: Viewer, discipline: string): boolean {
   return viewer.role === 'therapist' && viewer.discipline === discipline;
 }
 
-interface Computed {
-  goal: StudentDetailData['goals'][number];
-  statusCode: ReportStatusCode;
-  gas: GasResult;
-  summary: ReturnType<typeof summarizePeriod>;
-  narrative: string;
-  points: ProgressPoint[];
-}
+type Computed = DraftedReportLine<StudentDetailData['goals'][number]>;
 
-/**
- * What the data says for each goal that had started by the period's end. A period still under
- * way is judged as of today, not against where the aim line will be at its end.
- */
+/** Each started goal's line as the data says: the same drafting the demo seed's reports use. */
 function computeLines(data: StudentDetailData, period: Period, today: IsoDate): Computed[] {
-  const asOf = period.ends_on < today ? period.ends_on : today;
-  const p = { name: period.name, startsOn: period.starts_on, endsOn: asOf };
-  return data.goals
-    .filter((g) => g.start_date <= period.ends_on)
-    .map((goal) => {
-      const spec = goalSpecOf(goal);
-      const points = data.observations
-        .filter((o) => o.goal_id === goal.id)
-        .flatMap((o) => pointOf(spec, o) ?? []);
-      // One judgement: the status code, the GAS and the narrative all come from it.
-      const judgement = judgeProgress(spec, points, asOf);
-      const { statusCode, gas } = judgement;
-      const summary = summarizePeriod(spec, points, p);
-      const narrative = draftNarrative({
-        firstName: data.student.first_name,
-        goal: spec,
-        period: { ...p, endsOn: period.ends_on },
-        summary,
-        judgement,
-      });
-      const upTo = points
-        .filter((pt) => pt.date <= asOf)
-        .sort((a, b) => a.date.localeCompare(b.date));
-      return { goal, statusCode, gas, summary, narrative, points: upTo };
-    });
+  return draftReportLines(data.student.first_name, data.goals, data.observations, period, today);
 }
 
 type ReportRow = NonNullable<Awaited<ReturnType<typeof findReport>>>;
@@ -465,6 +429,22 @@ async function viewOf(ctx: Ctx, report: ReportRow, version?: number): Promise<Re
   );
 }
 
+/** The JSON kept for a finalised version: its view as shown now, with nothing to act on. */
+async function snapshotOf(ctx: Ctx, report: ReportRow): Promise<string> {
+  const view = await buildView(ctx, report);
+  const snapshot: ReportView = {
+    ...view,
+    status: 'final',
+    goals: view.goals.map((g) => ({ ...g, editable: false })),
+    canFinalize: false,
+    canMarkReady: [],
+    waitingFor: [],
+    canAmend: false,
+    versions: [],
+  };
+  return JSON.stringify(snapshot);
+}
+
 async function refuseReport(ctx: Ctx, path: string, report: { id: string; student_id: string }) {
   await recordDenied(ctx, {
     action: path,
@@ -750,7 +730,28 @@ export const reportsRouter = {
         await refuseReport(ctx, path, report);
         throw new TRPCError({ code: 'CONFLICT', message: REPORT_NOT_FINAL });
       }
+      // A report made final without a snapshot (the demo seed's) keeps the version it shows
+      // now, so the finalised version stays printable once reopened.
+      const current = Number(report.version ?? 1);
+      const unsnapshotted =
+        report.finalized_at && report.finalized_by
+          ? (await findReportSnapshot(ctx.db, ctx.viewer.districtId, report.id, current)) === null
+          : false;
+      const kept = unsnapshotted ? await snapshotOf(ctx, report) : null;
       const version = await ctx.db.transaction().execute(async (trx) => {
+        if (kept)
+          await keepReportVersion(
+            trx,
+            ctx.viewer.districtId,
+            {
+              reportId: report.id,
+              version: current,
+              finalizedAt: report.finalized_at!,
+              finalizedBy: report.finalized_by!,
+              amendReason: report.amend_reason ?? null,
+            },
+            kept,
+          );
         const next = await reopenReport(trx, ctx.viewer.districtId, report.id, input.reason);
         if (next !== null)
           await recordAuditMany(trx, [audit(ctx, path, report.id, report.student_id)]);

@@ -43,6 +43,7 @@ import {
 } from './catalog';
 import { classroomOffset, type PlantedEffects, plantedRoi, resolveEffects } from './effects';
 import { FIRST_NAMES, LAST_NAMES, SCHOOL_NAMES } from './names';
+import { draftFinalReportsInMemory, seedFinalReports } from './reports';
 import { hash3, hashFloat, hashString, Rng } from './rng';
 import { seedDemoSchedules } from './schedule';
 import { writeTouchBases } from './team';
@@ -130,6 +131,12 @@ export async function seedDemoDistrict(
   const result = await seedTransaction(db, options.postgresLoad ?? 'copy', async (trx, sink) => {
     const gen = new Generator(resolved, sink);
     const made = await gen.run();
+    await seedFinalReports(trx, sink, {
+      districtId: made.districtId,
+      clock: resolved.clock,
+      seed: resolved.seed,
+    });
+    Object.assign(made.counts, sink.counts);
     const voidedSessionIds = await seedBillingHistory(
       trx,
       made.districtId,
@@ -210,13 +217,24 @@ async function seedTransaction<T>(
 
 /**
  * The same district as `seedDemoDistrict`, row for row, kept in memory instead of written to a
- * database: for simulation studies that generate hundreds of districts.
+ * database: for simulation studies that generate hundreds of districts. Its finalised past
+ * reports too, unless `reports` is false (the billing history is the seed's alone).
  */
 export async function generateDemoRows(
   options: DemoOptions,
+  { reports = true }: { reports?: boolean } = {},
 ): Promise<{ result: DemoResult; sink: MemorySink }> {
   const sink = new MemorySink();
-  const result = await new Generator(resolveOptions(options), sink).run();
+  const resolved = resolveOptions(options);
+  const result = await new Generator(resolved, sink).run();
+  if (reports) {
+    draftFinalReportsInMemory(sink, {
+      districtId: result.districtId,
+      clock: resolved.clock,
+      seed: resolved.seed,
+    });
+    Object.assign(result.counts, sink.counts);
+  }
   return { result, sink };
 }
 

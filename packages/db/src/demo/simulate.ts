@@ -31,9 +31,33 @@ export function comparisonInputFromSink(
         .rows('observation')
         .filter((o) => o.session_id === null || !voided.has(o.session_id)),
       delivered,
+      gas: finalGasOf(sink),
     },
     asOf,
   );
+}
+
+/** The scores of final reports, as `loadComparisonRows` reads them (introduced goals only). */
+function finalGasOf(sink: MemorySink) {
+  const periods = new Map(sink.rows('reporting_period').map((p) => [p.id, p]));
+  const finals = new Map(
+    sink
+      .rows('progress_report')
+      .filter((r) => r.status === 'final')
+      .map((r) => [r.id, periods.get(r.period_id)!]),
+  );
+  return sink.rows('progress_report_goal').flatMap((line) => {
+    const period = finals.get(line.report_id);
+    if (!period || line.status_code === 'not_yet_introduced') return [];
+    return [
+      {
+        goal_id: line.goal_id,
+        period_id: period.id,
+        ends_on: period.ends_on,
+        gas_score: line.gas_score,
+      },
+    ];
+  });
 }
 
 /**
@@ -43,6 +67,8 @@ export function comparisonInputFromSink(
 export async function simulateComparisonInput(
   options: Omit<DemoOptions, 'passwordHash'> & { today: string },
 ): Promise<{ goals: ComparisonGoal[]; gas: GasScore[] }> {
-  const { sink } = await generateDemoRows({ ...options, passwordHash: 'x' });
+  // The studies measure rates over hundreds of districts: drafting every report would cost
+  // more than the rest of a district, and they read no GAS.
+  const { sink } = await generateDemoRows({ ...options, passwordHash: 'x' }, { reports: false });
   return comparisonInputFromSink(sink, options.today);
 }

@@ -35,6 +35,9 @@ const ORDER: readonly Table[] = [
   'touch_base_participant',
   'touch_base_student',
   'action_item',
+  'progress_report',
+  'progress_report_goal',
+  'progress_report_ready',
 ];
 
 // SQLite allows 32766 bound variables, Postgres 65535; stay well under both.

@@ -206,6 +206,37 @@ export async function finalizeReportRow(
 }
 
 /**
+ * Keeps a finalised version's snapshot for a report made final without one (the demo seed's),
+ * so reopening it leaves that version printable. Does nothing when the version has one.
+ */
+export async function keepReportVersion(
+  trx: Kysely<Database>,
+  districtId: string,
+  row: {
+    reportId: string;
+    version: number;
+    finalizedAt: string;
+    finalizedBy: string;
+    amendReason: string | null;
+  },
+  snapshot: string,
+): Promise<void> {
+  await trx
+    .insertInto('progress_report_version')
+    .values({
+      district_id: districtId,
+      report_id: row.reportId,
+      version: row.version,
+      finalized_at: row.finalizedAt,
+      finalized_by: row.finalizedBy,
+      amend_reason: row.amendReason,
+      snapshot,
+    })
+    .onConflict((oc) => oc.columns(['district_id', 'report_id', 'version']).doNothing())
+    .execute();
+}
+
+/**
  * Final → draft as the next version, with the reason; the finalised versions stay as they
  * were, and every discipline marks its lines ready again. Returns the new version, or null
  * when the report was not final.
