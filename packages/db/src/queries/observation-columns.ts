@@ -22,19 +22,25 @@ export const OBSERVATION_POINT_COLUMNS = [
  * beside `OBSERVATION_POINT_COLUMNS` from `observation` (unaliased); `pointOf` reads it.
  */
 export function inLinkedRoutine(eb: ExpressionBuilder<Database, 'observation'>) {
+  // Driven from the goal's few linked routines, with the session's routine read by its key:
+  // an EXISTS over the session joined to the routines let Postgres plan a hashed subplan that
+  // walks every session of the district.
   return eb
     .exists(
       eb
-        .selectFrom('therapy_session as linked_session')
-        .innerJoin('goal_routine as linked_goal_routine', (j) =>
-          j
-            .onRef('linked_goal_routine.district_id', '=', 'linked_session.district_id')
-            .onRef('linked_goal_routine.routine_id', '=', 'linked_session.routine_id'),
-        )
+        .selectFrom('goal_routine as linked_goal_routine')
         .select(eb.lit(1).as('one'))
-        .whereRef('linked_session.district_id', '=', 'observation.district_id')
-        .whereRef('linked_session.id', '=', 'observation.session_id')
-        .whereRef('linked_goal_routine.goal_id', '=', 'observation.goal_id'),
+        .whereRef('linked_goal_routine.district_id', '=', 'observation.district_id')
+        .whereRef('linked_goal_routine.goal_id', '=', 'observation.goal_id')
+        .where(
+          'linked_goal_routine.routine_id',
+          '=',
+          eb
+            .selectFrom('therapy_session as linked_session')
+            .select('linked_session.routine_id')
+            .whereRef('linked_session.district_id', '=', 'observation.district_id')
+            .whereRef('linked_session.id', '=', 'observation.session_id'),
+        ),
     )
     .as('in_linked_routine');
 }
