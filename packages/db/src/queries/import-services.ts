@@ -79,6 +79,8 @@ export async function importServices(
     ),
   );
   const bundle = readIepBundle(decoded.texts);
+  // The text is read: only the parsed rows are kept for the rest of the import.
+  decoded.texts = {};
   const report: ImportReport = {
     kind: 'services',
     outcome: 'refused',
