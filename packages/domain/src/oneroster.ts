@@ -683,13 +683,21 @@ export function readOneRoster(files: Readonly<Record<string, string>>): OneRoste
 
 /**
  * The CSV files of a zip (fflate), by their base name, as bytes; folders inside the zip are
- * looked through (exports often wrap the files in one). Throws on a file that is no zip.
+ * looked through (exports often wrap the files in one); `keep` picks files by base name.
+ * Throws on a file that is no zip.
  */
-export function unzipCsvBytes(zip: Uint8Array): Record<string, Uint8Array> {
-  const entries = unzipSync(zip, { filter: (f) => f.name.toLowerCase().endsWith('.csv') });
+export function unzipCsvBytes(
+  zip: Uint8Array,
+  keep: (name: string) => boolean = () => true,
+): Record<string, Uint8Array> {
+  const baseName = (path: string) => path.split('/').pop() as string;
+  // Only the entries wanted are inflated: a roster import need not hold the goals file.
+  const entries = unzipSync(zip, {
+    filter: (f) => f.name.toLowerCase().endsWith('.csv') && keep(baseName(f.name)),
+  });
   const files: Record<string, Uint8Array> = {};
   for (const [path, bytes] of Object.entries(entries)) {
-    const name = path.split('/').pop() as string;
+    const name = baseName(path);
     if (name.startsWith('._')) continue; // macOS resource forks
     files[name] = bytes;
   }
