@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClockTime, GoalPhase } from './model';
-import { type ImportRowError, type Lined, RELEASED_RECORD, readCsv } from './oneroster';
+import { eachCsvRecord, type ImportRowError, type Lined, readCsv } from './oneroster';
 import { RoutineName } from './routines';
 
 // IEP services and goals as CSV (issue 14, README "Bringing your district in"). IEP systems
@@ -343,65 +343,70 @@ function readFile<S extends z.ZodType>(
   rename: Map<string, string> | undefined,
   errors: ImportRowError[],
 ): { rows: Lined<z.output<S>>[]; count: number } {
-  const table = readCsv(text);
-  const header = table.header.map((h) => rename?.get(h) ?? h);
-  const theirs = new Map(header.map((h, i) => [h, table.header[i] as string]));
-  const shown = (column: string) => theirs.get(column) ?? column;
-  for (const c of REQUIRED[file])
-    if (!header.includes(c)) {
-      errors.push({
-        file,
-        line: 1,
-        column: c,
-        value: table.header.join(','),
-        reason: `the header has no ${c} column (add it, or map yours to it in mapping.csv)`,
-      });
-    }
-  if (errors.some((e) => e.file === file && e.line === 1))
-    return { rows: [], count: table.records.length };
   const rows: Lined<z.output<S>>[] = [];
   const first = new Map<string, number>();
-  for (let i = 0; i < table.records.length; i++) {
-    const { line, row: raw } = table.records[i] as Lined<Record<string, string>>;
-    table.records[i] = RELEASED_RECORD;
-    const row: Record<string, string> = {};
-    for (const [k, v] of Object.entries(raw)) row[rename?.get(k) ?? k] = v;
-    const key =
-      file === 'routines.csv'
-        ? `${row.classSourcedId ?? ''} ${word(row.name ?? '')}`
-        : (row.sourcedId ?? '');
-    const before = first.get(key);
-    if (key && before !== undefined) {
-      errors.push({
-        file,
-        line,
-        column: shown(file === 'routines.csv' ? 'name' : 'sourcedId'),
-        value: file === 'routines.csv' ? (row.name ?? '') : key,
-        reason:
-          file === 'routines.csv'
-            ? `the class has this routine already on line ${before}`
-            : `duplicate sourcedId: line ${before} has it too`,
-      });
-      continue;
-    }
-    if (key) first.set(key, line);
-    const parsed = schema.safeParse(row);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const column = String(issue.path[0] ?? '');
+  let headerOk = false;
+  let shown = (column: string) => column;
+  // Each record is checked as it is read and only its parsed row kept.
+  const count = eachCsvRecord(
+    text,
+    (theirHeader) => {
+      const header = theirHeader.map((h) => rename?.get(h) ?? h);
+      const theirs = new Map(header.map((h, i) => [h, theirHeader[i] as string]));
+      shown = (column: string) => theirs.get(column) ?? column;
+      for (const c of REQUIRED[file])
+        if (!header.includes(c)) {
+          errors.push({
+            file,
+            line: 1,
+            column: c,
+            value: theirHeader.join(','),
+            reason: `the header has no ${c} column (add it, or map yours to it in mapping.csv)`,
+          });
+        }
+      headerOk = !errors.some((e) => e.file === file && e.line === 1);
+    },
+    (line, raw) => {
+      if (!headerOk) return;
+      const row: Record<string, string> = {};
+      for (const [k, v] of Object.entries(raw)) row[rename?.get(k) ?? k] = v;
+      const key =
+        file === 'routines.csv'
+          ? `${row.classSourcedId ?? ''} ${word(row.name ?? '')}`
+          : (row.sourcedId ?? '');
+      const before = first.get(key);
+      if (key && before !== undefined) {
         errors.push({
           file,
           line,
-          column: shown(column),
-          value: row[column] ?? '',
-          reason: issue.message,
+          column: shown(file === 'routines.csv' ? 'name' : 'sourcedId'),
+          value: file === 'routines.csv' ? (row.name ?? '') : key,
+          reason:
+            file === 'routines.csv'
+              ? `the class has this routine already on line ${before}`
+              : `duplicate sourcedId: line ${before} has it too`,
         });
+        return;
       }
-      continue;
-    }
-    rows.push({ line, row: parsed.data as z.output<S> });
-  }
-  return { rows, count: table.records.length };
+      if (key) first.set(key, line);
+      const parsed = schema.safeParse(row);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          const column = String(issue.path[0] ?? '');
+          errors.push({
+            file,
+            line,
+            column: shown(column),
+            value: row[column] ?? '',
+            reason: issue.message,
+          });
+        }
+        return;
+      }
+      rows.push({ line, row: parsed.data as z.output<S> });
+    },
+  );
+  return { rows, count };
 }
 
 /** Reads `routines.csv`, `services.csv`, `goals.csv` (any may be missing) and `mapping.csv`. */

@@ -424,14 +424,21 @@ export interface CsvTable {
 }
 
 /**
- * Reads one CSV file with Papa Parse: a UTF-8 BOM dropped, any line ending, quoted commas,
- * quotes and line breaks kept, blank lines skipped. Each record remembers the line it starts
- * on (a quoted line break makes a record span lines). Header names are trimmed.
+ * Reads one CSV file with Papa Parse, one record at a time: a UTF-8 BOM dropped, any line
+ * ending, quoted commas, quotes and line breaks kept, blank lines skipped. Each record
+ * remembers the line it starts on (a quoted line break makes a record span lines). Header
+ * names are trimmed, cells too. Nothing but the record in hand is held, so a file of tens of
+ * MB is never in memory twice over (as rows of cells and again as records). Returns how many
+ * records (after the header) there were.
  */
-export function readCsv(text: string): CsvTable {
+export function eachCsvRecord(
+  text: string,
+  onHeader: (header: string[]) => void,
+  onRecord: (line: number, row: Record<string, string>) => void,
+): number {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const rows: string[][] = [];
-  const starts: number[] = [];
+  let header: string[] | null = null;
+  let count = 0;
   let line = 1;
   let at = 0;
   Papa.parse<string[]>(body, {
@@ -446,10 +453,19 @@ export function readCsv(text: string): CsvTable {
         else if (body[start + 1] !== '\n') line++;
         start++;
       }
-      const row = result.data;
-      if (!(row.length === 1 && row[0] === '')) {
-        rows.push(row);
-        starts.push(line);
+      const cells = result.data;
+      if (!(cells.length === 1 && cells[0] === '')) {
+        if (header === null) {
+          header = cells.map((h) => h.trim());
+          onHeader(header);
+        } else {
+          const row: Record<string, string> = {};
+          header.forEach((name, c) => {
+            row[name] = (cells[c] ?? '').trim();
+          });
+          count++;
+          onRecord(line, row);
+        }
       }
       for (let i = start; i < end; i++) {
         if (body[i] === '\n') line++;
@@ -458,27 +474,25 @@ export function readCsv(text: string): CsvTable {
       at = end;
     },
   });
-  const header = (rows[0] ?? []).map((h) => h.trim());
-  const records: Lined<Record<string, string>>[] = [];
-  for (let i = 1; i < rows.length; i++) {
-    const cells = rows[i] as string[];
-    // A district's file can be tens of MB: each row's cells go as its record is made.
-    rows[i] = RELEASED_CELLS;
-    const row: Record<string, string> = {};
-    header.forEach((name, c) => {
-      row[name] = (cells[c] ?? '').trim();
-    });
-    records.push({ line: starts[i] as number, row });
-  }
-  return { header, records };
+  if (header === null) onHeader([]);
+  return count;
 }
 
-const RELEASED_CELLS: string[] = [];
-/** What a consumed record is replaced with, so a large file is not held twice while it is read. */
-export const RELEASED_RECORD: Lined<Record<string, string>> = Object.freeze({
-  line: 0,
-  row: {},
-}) as Lined<Record<string, string>>;
+/** Reads one CSV file whole (see eachCsvRecord): its header and every record with its line. */
+export function readCsv(text: string): CsvTable {
+  let header: string[] = [];
+  const records: Lined<Record<string, string>>[] = [];
+  eachCsvRecord(
+    text,
+    (h) => {
+      header = h;
+    },
+    (line, row) => {
+      records.push({ line, row });
+    },
+  );
+  return { header, records };
+}
 
 function headerErrors(file: OneRosterFile, header: string[]): ImportRowError[] {
   const errors: ImportRowError[] = [];
@@ -506,50 +520,56 @@ export function readOneRosterFile<F extends keyof typeof ROW_SCHEMAS>(
   text: string,
   mode: ImportMode,
 ): { rows: Lined<z.infer<(typeof ROW_SCHEMAS)[F]>>[]; count: number; errors: ImportRowError[] } {
-  const { header, records } = readCsv(text);
-  const errors = headerErrors(file, header);
-  if (errors.length > 0) return { rows: [], count: records.length, errors };
   const schema = ROW_SCHEMAS[file] as unknown as z.ZodType<z.infer<(typeof ROW_SCHEMAS)[F]>>;
   const rows: Lined<z.infer<(typeof ROW_SCHEMAS)[F]>>[] = [];
+  const errors: ImportRowError[] = [];
+  let headerOk = false;
   const firstLine = new Map<string, number>();
-  for (let i = 0; i < records.length; i++) {
-    const { line, row } = records[i] as Lined<Record<string, string>>;
-    records[i] = RELEASED_RECORD;
-    const id = row.sourcedId ?? '';
-    const before = id ? firstLine.get(id) : undefined;
-    if (before !== undefined) {
-      errors.push({
-        file,
-        line,
-        column: 'sourcedId',
-        value: id,
-        reason: `duplicate sourcedId: line ${before} has it too`,
-      });
-      continue;
-    }
-    if (id) firstLine.set(id, line);
-    const parsed = schema.safeParse(row);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const column = String(issue.path[0] ?? '');
-        errors.push({ file, line, column, value: row[column] ?? '', reason: issue.message });
+  // Each record is checked as it is read and only its parsed row kept.
+  const count = eachCsvRecord(
+    text,
+    (header) => {
+      errors.push(...headerErrors(file, header));
+      headerOk = errors.length === 0;
+    },
+    (line, row) => {
+      if (!headerOk) return;
+      const id = row.sourcedId ?? '';
+      const before = id ? firstLine.get(id) : undefined;
+      if (before !== undefined) {
+        errors.push({
+          file,
+          line,
+          column: 'sourcedId',
+          value: id,
+          reason: `duplicate sourcedId: line ${before} has it too`,
+        });
+        return;
       }
-      continue;
-    }
-    if (mode === 'delta') {
-      for (const column of ['status', 'dateLastModified'])
-        if (!row[column])
-          errors.push({
-            file,
-            line,
-            column,
-            value: '',
-            reason: `${column} is required in a delta file`,
-          });
-    }
-    rows.push({ line, row: parsed.data });
-  }
-  return { rows, count: records.length, errors };
+      if (id) firstLine.set(id, line);
+      const parsed = schema.safeParse(row);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          const column = String(issue.path[0] ?? '');
+          errors.push({ file, line, column, value: row[column] ?? '', reason: issue.message });
+        }
+        return;
+      }
+      if (mode === 'delta') {
+        for (const column of ['status', 'dateLastModified'])
+          if (!row[column])
+            errors.push({
+              file,
+              line,
+              column,
+              value: '',
+              reason: `${column} is required in a delta file`,
+            });
+      }
+      rows.push({ line, row: parsed.data });
+    },
+  );
+  return { rows, count, errors };
 }
 
 /** The manifest's `file.*` modes; missing or unknown values are errors. */
@@ -663,13 +683,21 @@ export function readOneRoster(files: Readonly<Record<string, string>>): OneRoste
 
 /**
  * The CSV files of a zip (fflate), by their base name, as bytes; folders inside the zip are
- * looked through (exports often wrap the files in one). Throws on a file that is no zip.
+ * looked through (exports often wrap the files in one); `keep` picks files by base name.
+ * Throws on a file that is no zip.
  */
-export function unzipCsvBytes(zip: Uint8Array): Record<string, Uint8Array> {
-  const entries = unzipSync(zip, { filter: (f) => f.name.toLowerCase().endsWith('.csv') });
+export function unzipCsvBytes(
+  zip: Uint8Array,
+  keep: (name: string) => boolean = () => true,
+): Record<string, Uint8Array> {
+  const baseName = (path: string) => path.split('/').pop() as string;
+  // Only the entries wanted are inflated: a roster import need not hold the goals file.
+  const entries = unzipSync(zip, {
+    filter: (f) => f.name.toLowerCase().endsWith('.csv') && keep(baseName(f.name)),
+  });
   const files: Record<string, Uint8Array> = {};
   for (const [path, bytes] of Object.entries(entries)) {
-    const name = path.split('/').pop() as string;
+    const name = baseName(path);
     if (name.startsWith('._')) continue; // macOS resource forks
     files[name] = bytes;
   }

@@ -4,7 +4,7 @@ import {
   importOneRoster,
   importServices,
 } from '@carryover/db';
-import { ImportRunParams, unzipCsvBytes } from '@carryover/domain';
+import { IEP_FILES, ImportRunParams, unzipCsvBytes } from '@carryover/domain';
 import { z } from 'zod';
 import { recordDenied } from '../audit';
 import type { Context } from '../trpc';
@@ -67,7 +67,9 @@ export async function openImportRun(
     run: async (zip, onProgress) => {
       let files: Record<string, Uint8Array>;
       try {
-        files = unzipCsvBytes(zip);
+        // Only the files this kind of import reads are inflated (a whole export holds both).
+        const isIepFile = (name: string) => (IEP_FILES as readonly string[]).includes(name);
+        files = unzipCsvBytes(zip, kind === 'services' ? isIepFile : (name) => !isIepFile(name));
       } catch {
         const message = 'This file is not a zip';
         return { ok: false, message, fieldErrors: { zip: [message] } };

@@ -1312,6 +1312,8 @@ export async function importOneRoster(
     ),
   );
   const bundle = readOneRoster(decoded.texts);
+  // The text is read: only the parsed rows are kept for the rest of the import.
+  decoded.texts = {};
   for (const f of decoded.info)
     f.mode =
       bundle.modes[f.name as OneRosterDataFile] ??

@@ -60,6 +60,11 @@ const MASTERY = { minSettings: 2, requireClassroom: true };
 
 const RELEASED_GOAL = Object.freeze({ line: 0, row: {} }) as unknown as IepBundle['goals'][number];
 
+const RELEASED_INSERT = Object.freeze({ row: {}, routines: [] }) as unknown as {
+  row: Record<string, unknown>;
+  routines: string[];
+};
+
 /** Rows between progress reports while checking (each one lets the event loop run). */
 const TICK = 500;
 
@@ -79,6 +84,8 @@ export async function importServices(
     ),
   );
   const bundle = readIepBundle(decoded.texts);
+  // The text is read: only the parsed rows are kept for the rest of the import.
+  decoded.texts = {};
   const report: ImportReport = {
     kind: 'services',
     outcome: 'refused',
@@ -714,6 +721,21 @@ export async function importServices(
           g.routines.map((r) => ({ district_id: d, goal_id: g.row.id as string, routine_id: r })),
         );
         if (links.length > 0) await trx.insertInto('goal_routine').values(links).execute();
+        await writeNewGoalSummaries(
+          trx,
+          chunk.map(
+            (g) =>
+              ({
+                ...g.row,
+                version: 1,
+                updated_by: null,
+                updated_at: null,
+                updated_fields: null,
+              }) as Goal,
+          ),
+        );
+        // Tens of thousands of goals: each planned row goes once it is written.
+        goalInserts.fill(RELEASED_INSERT, i, i + 200);
         progress('write', Math.min(i + 200, goalInserts.length), goalInserts.length, 'goals.csv');
       }
       for (const u of goalUpdates) {
@@ -748,19 +770,6 @@ export async function importServices(
               .execute();
         }
       }
-      await writeNewGoalSummaries(
-        trx,
-        goalInserts.map(
-          (g) =>
-            ({
-              ...g.row,
-              version: 1,
-              updated_by: null,
-              updated_at: null,
-              updated_fields: null,
-            }) as Goal,
-        ),
-      );
       await refreshGoalSummaries(
         trx,
         d,
