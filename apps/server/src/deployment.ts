@@ -1,4 +1,3 @@
-import { verifyPassword } from '@carryover/api';
 import type { DB, Dialect } from '@carryover/db';
 
 // What separates a demo on one's own machine from a deployment others can reach. The demo
@@ -54,6 +53,7 @@ export async function accountsWithDemoPassword(db: DB): Promise<string[]> {
     .execute();
   const hashes = [...new Set(accounts.map((a) => a.password_hash))];
   const demo = new Set<string>();
+  const { verifyPassword } = await import('@carryover/api');
   for (let i = 0; i < hashes.length; i += 2) {
     const pair = hashes.slice(i, i + 2);
     const matches = await Promise.all(pair.map((h) => verifyPassword(DEMO_PASSWORD, h)));

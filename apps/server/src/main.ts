@@ -1,7 +1,6 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { hashPassword, newSetupLinkToken, SETUP_LINK_HOURS, setSsoSecretKey } from '@carryover/api';
 import {
   anchorAuditTrail,
   type Connection,
@@ -18,10 +17,12 @@ import {
   setAuditKey,
   systemClock,
 } from '@carryover/db';
-import { instantAt } from '@carryover/domain';
+import { instantAt, SETUP_LINK_HOURS } from '@carryover/domain';
 import { auditKeyPath, loadAuditKey, loadSsoKey, verifyAuditTrail } from './audit-key';
 import { backup } from './backup';
-import { type Listen, runWorker, serveInWorkers, workerCount } from './cluster';
+// The API and the HTTP server load only for the commands that need them (`./cluster`,
+// `@carryover/api`): an import or export runs without them, in about 55 MiB less memory.
+import type { Listen } from './cluster';
 import {
   accountsWithDemoPassword,
   DEMO_PASSWORD,
@@ -152,7 +153,7 @@ async function seed(conn: Connection, { students, force, fullYear }: SeedOptions
   const result = await seedDemoDistrict(conn.db, {
     students,
     today,
-    passwordHash: await hashPassword(DEMO_PASSWORD),
+    passwordHash: await (await import('@carryover/api')).hashPassword(DEMO_PASSWORD),
     ...extra,
     onProgress: ({ step, done, total }) => {
       const share = total > 0 ? Math.floor((10 * done) / total) : 10;
@@ -177,12 +178,19 @@ async function seed(conn: Connection, { students, force, fullYear }: SeedOptions
  * Every event this process appends gets an HMAC under the audit key. On the first start the
  * key file is made, and the trail already there (if its chain verifies) is anchored once.
  */
-async function useAuditKey(conn: Connection): Promise<void> {
+async function useAuditKey(
+  conn: Connection,
+  { singleSignOn = true }: { singleSignOn?: boolean } = {},
+): Promise<void> {
   const loaded = loadAuditKey({ create: true });
   if (!loaded) throw new Error('no audit key');
   setAuditKey(loaded.key);
   // Single sign-on client secrets are encrypted under their own key, made beside the audit key.
-  setSsoSecretKey(loadSsoKey({ create: true })?.key ?? null);
+  // An import or export never reads them, so it leaves the API (and its memory) unloaded.
+  if (singleSignOn) {
+    const { setSsoSecretKey } = await import('@carryover/api');
+    setSsoSecretKey(loadSsoKey({ create: true })?.key ?? null);
+  }
   if (!loaded.created) return;
   console.log(
     `Made the audit trail's HMAC key: ${loaded.source} (keep a copy apart from backups).`,
@@ -289,6 +297,7 @@ async function createAdmin(
       return { districtId: district.id, userId };
     });
   }
+  const { newSetupLinkToken } = await import('@carryover/api');
   const link = await newSetupLinkToken(db, user, now);
   const base = (process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(
     /\/+$/,
@@ -327,7 +336,8 @@ async function refuseDemoPasswordsWhenReachable(conn: Connection, listen: Listen
 }
 
 /** WEB_CONCURRENCY, checked before any migration or seed runs. */
-function workersToFork(): number {
+async function workersToFork(): Promise<number> {
+  const { workerCount } = await import('./cluster');
   try {
     return workerCount();
   } catch (err) {
@@ -384,7 +394,7 @@ async function main(argv: string[]): Promise<void> {
     const conn = openDatabase();
     try {
       await migrate(conn);
-      await useAuditKey(conn);
+      await useAuditKey(conn, { singleSignOn: false });
       if (command === 'export') {
         process.exitCode = await exportOneRosterCommand(conn, path, values);
         return;
@@ -431,7 +441,7 @@ async function main(argv: string[]): Promise<void> {
 
   const serving = command === 'start' || command === 'serve';
   const listen = serving ? listenAddress() : { port: 0, host: '' };
-  const workers = serving ? workersToFork() : 0;
+  const workers = serving ? await workersToFork() : 0;
 
   // A faked clock is said out loud, so nobody mistakes a replayed day for the real one.
   if (process.env.CARRYOVER_NOW) console.log(describeClock());
@@ -468,7 +478,7 @@ async function main(argv: string[]): Promise<void> {
       await useAuditKey(conn);
       await refreshPlannerStatistics(conn.db);
       await refuseDemoPasswordsWhenReachable(conn, listen);
-      return serveInWorkers(conn, listen, workers);
+      return (await import('./cluster')).serveInWorkers(conn, listen, workers);
     case 'start':
       await migrate(conn);
       await useAuditKey(conn);
@@ -480,7 +490,7 @@ async function main(argv: string[]): Promise<void> {
         } else console.log('First run: not a local SQLite demo, so no demo district.');
       }
       await refuseDemoPasswordsWhenReachable(conn, listen);
-      return serveInWorkers(conn, listen, workers);
+      return (await import('./cluster')).serveInWorkers(conn, listen, workers);
   }
 }
 
@@ -489,5 +499,6 @@ const crash = (err: unknown) => {
   process.exit(1);
 };
 // A forked worker runs this file too: it serves, the primary did everything else.
-if (cluster.isWorker) runWorker(listenAddress()).catch(crash);
+if (cluster.isWorker)
+  import('./cluster').then(({ runWorker }) => runWorker(listenAddress())).catch(crash);
 else main(process.argv.slice(2)).catch(crash);

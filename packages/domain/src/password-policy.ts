@@ -280,3 +280,6 @@ export interface ExportedFile {
   contentType: string;
   content: string;
 }
+
+/** How long a one-time setup link (a new account's first password) stays valid. */
+export const SETUP_LINK_HOURS = 24;
