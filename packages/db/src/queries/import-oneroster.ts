@@ -18,6 +18,7 @@ import type { Database } from '../schema';
 import { newId } from '../util';
 import { recordAudit } from './audit';
 import { bumpDataVersion } from './data-version';
+import { refreshPlannerStatistics } from './maintenance';
 
 // The OneRoster import (issue 14, README "Bringing your district in"). One function reads the
 // bundle, compares it with the district and reports, per file, what would be added, updated,
@@ -1414,6 +1415,10 @@ export async function importOneRoster(
       report.districtId = null;
     }
   }
+  // Fresh statistics for what the import wrote: without them the next import (services after
+  // the roster) and the pages plan as if the new rows were not there (7.5 min instead of
+  // seconds for a 25,000-student services import into a new Postgres database).
+  if (report.outcome === 'applied') await refreshPlannerStatistics(db);
   // A dry run or a refusal writes nothing but its own record (when there is a district).
   if (report.outcome !== 'applied' && report.districtId)
     report.runId = await db
