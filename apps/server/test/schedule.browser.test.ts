@@ -243,7 +243,7 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
             `.week-grid__item:not(.week-grid__item--cancelled):not([data-session-id="${moved.id}"]):not([data-session-id="${target.id}"])`,
           )
           .first();
-        const label = (await other.getAttribute('aria-label')) ?? '';
+        const label = (await other.getAttribute('title')) ?? '';
         const [, h1, m1, h2, m2] = label.match(/^\w+ (\d+):(\d\d)–(\d+):(\d\d)/) ?? [];
         const edge = await other.locator('.week-grid__resize').boundingBox();
         expect(edge).toBeTruthy();
@@ -299,7 +299,7 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
       await page.getByRole('link', { name: 'Home', exact: true }).click();
       await page.getByRole('heading', { name: 'Planned today' }).waitFor();
       const log = page.getByRole('link', { name: /^Log the / }).first();
-      await log.waitFor({ timeout: 15_000 });
+      await log.waitFor({ timeout: 45_000 });
       await page.screenshot({
         path: join(shotsDir, `home-therapist-${viewport.name}.png`),
         fullPage: true,
@@ -326,7 +326,7 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
           .toBeGreaterThan(0);
         await context.setOffline(true);
         await page.goto(`${app.baseUrl}/home`);
-        await log.waitFor({ timeout: 15_000 });
+        await log.waitFor({ timeout: 45_000 });
       }
       const logLabel = (await log.getAttribute('aria-label')) ?? '';
       const startsAt = logLabel.match(/Log the (\d+):(\d\d)/);
