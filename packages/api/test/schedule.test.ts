@@ -1,4 +1,4 @@
-import type { Connection } from '@carryover/db';
+import { type Connection, scheduleFidelityRecords } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -419,6 +419,117 @@ for (const target of targets) {
           days: [{ weekday: 1, schoolId: B.school, startTime: '08:00', endTime: '12:00' }],
         }),
       ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    });
+
+    it('editing a series from today splits it: past weeks keep their planned minutes', async () => {
+      const slp = await as(conn, emails.slp);
+      // The SLP's saved school days (the test above) leave Tuesday out: kept with a reason.
+      const KEEP_TUESDAY = 'Ava’s Tuesday stays until the new days start';
+      // Ava's Tuesday push-in, 10:00 for 30 minutes since January.
+      const q2 = async () =>
+        (await slp.fidelity.report({ periodId: PERIODS.q2.id })).rows.find(
+          (r: { studentId: string; discipline: string }) =>
+            r.studentId === A.students.ava && r.discipline === 'SLP',
+        )!.figures;
+      const q3Scheduled = async () =>
+        (await slp.fidelity.report({ periodId: PERIODS.q3.id })).rows.find(
+          (r: { studentId: string; discipline: string }) =>
+            r.studentId === A.students.ava && r.discipline === 'SLP',
+        )!.figures.scheduled;
+      // The minutes the schedule planned for Ava in a past week, as fidelity reads them.
+      const pastWeek = async () =>
+        (
+          await scheduleFidelityRecords(
+            conn.db,
+            A.district,
+            [A.students.ava],
+            {
+              from: '2026-03-02',
+              to: '2026-03-06',
+            },
+            [],
+          )
+        ).reduce((sum, r) => sum + r.minutes, 0);
+      const beforeWeek = await pastWeek();
+      const beforeQ2 = await q2();
+      expect(beforeWeek).toBe(30);
+      expect(await q3Scheduled()).toBe(3 * 30);
+      // Cancelled ahead of the edit: the cancellation follows to the new series.
+      await slp.schedule.cancelOccurrence({
+        sessionId: SCHEDULE.ava,
+        date: '2026-03-24',
+        reason: 'provider_absent',
+      });
+      const [row] = (await rowsOf('schedule_session')).filter((r) => r.id === SCHEDULE.ava);
+      const edited = await slp.schedule.save({
+        kind: 'series',
+        sessionId: SCHEDULE.ava,
+        expectedVersion: Number(row!.version),
+        weekday: 2,
+        startTime: '10:00',
+        minutes: 45,
+        model: 'push_in',
+        routineId: A.routines.writing,
+        studentIds: [A.students.ava],
+        overrideReason: KEEP_TUESDAY,
+      });
+      expect(edited).toMatchObject({ splitFrom: SCHEDULE.ava, validFrom: TODAY, version: 1 });
+      expect(edited.id).not.toBe(SCHEDULE.ava);
+      const sessions = await rowsOf('schedule_session');
+      expect(sessions.find((r) => r.id === SCHEDULE.ava)).toMatchObject({
+        valid_from: '2026-01-05',
+        valid_to: '2026-03-10',
+        minutes: 30,
+      });
+      expect(sessions.find((r) => r.id === edited.id)).toMatchObject({
+        valid_from: TODAY,
+        valid_to: null,
+        minutes: 45,
+      });
+      // The past is as it was; the weeks ahead follow the edit (Mar 17 and 31; the 24th is off).
+      expect(await pastWeek()).toBe(beforeWeek);
+      expect(await q2()).toEqual(beforeQ2);
+      expect(await q3Scheduled()).toBe(2 * 45);
+      const lastWeek = await slp.schedule.week({ weekOf: '2026-03-03' });
+      expect(lastWeek.occurrences.find((o) => o.date === '2026-03-03')).toMatchObject({
+        sessionId: SCHEDULE.ava,
+        minutes: 30,
+      });
+      const later = await slp.schedule.week({ weekOf: '2026-03-24' });
+      expect(later.occurrences.find((o) => o.date === '2026-03-24')).toMatchObject({
+        sessionId: edited.id,
+        minutes: 45,
+        status: 'cancelled',
+      });
+      // A stale version of the old series is refused; editing the new one again is in place.
+      await expect(
+        slp.schedule.save({
+          kind: 'series',
+          sessionId: SCHEDULE.ava,
+          expectedVersion: Number(row!.version),
+          weekday: 2,
+          startTime: '10:00',
+          minutes: 40,
+          model: 'push_in',
+          routineId: A.routines.writing,
+          studentIds: [A.students.ava],
+          overrideReason: KEEP_TUESDAY,
+        }),
+      ).rejects.toMatchObject({ code: 'CONFLICT' });
+      const again = await slp.schedule.save({
+        kind: 'series',
+        sessionId: edited.id,
+        expectedVersion: edited.version,
+        weekday: 2,
+        startTime: '10:00',
+        minutes: 30,
+        model: 'push_in',
+        routineId: A.routines.writing,
+        studentIds: [A.students.ava],
+        overrideReason: KEEP_TUESDAY,
+      });
+      expect(again).toMatchObject({ id: edited.id, version: 2, splitFrom: null });
+      expect(await pastWeek()).toBe(beforeWeek);
     });
   });
 }

@@ -210,6 +210,8 @@ interface PreparedSave {
   checkDay: IsoDate;
   occurrenceOf?: IsoDate;
   conflicts: ConflictView[];
+  /** A series edit that splits the series: the new one starts here, the old ends the day before. */
+  splitFrom?: IsoDate | null;
   studentIds: string[];
 }
 
@@ -312,8 +314,35 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
       fieldErrorOf('schoolId', 'Choose the school the session is at');
     room = input.room ?? world.rooms.get(schoolId) ?? DEFAULT_ROOM;
   }
-  const validFrom = input.validFrom ?? existing?.validFrom ?? today;
+  const students = studentIds.map((id) => ({
+    studentId: id,
+    serviceId: world.serviceOf.get(id) ?? null,
+  }));
+  // An edit of a series that already ran applies from `from` on: the series is split there so
+  // the weeks before keep what was planned (fidelity's figures for them do not move).
+  const editFrom = input.from ?? today;
+  const splitFrom =
+    existing &&
+    existing.validFrom < editFrom &&
+    (existing.validTo === null || existing.validTo >= editFrom) &&
+    !sameOccurrences(existing, {
+      schoolId,
+      weekday,
+      startTime: input.startTime,
+      minutes: input.minutes,
+      model,
+      classroomId,
+      routineId,
+      room,
+      students,
+    })
+      ? editFrom
+      : null;
+  const validFrom = splitFrom
+    ? ([splitFrom, input.validFrom ?? splitFrom].sort()[1] as IsoDate)
+    : (input.validFrom ?? existing?.validFrom ?? today);
   const validTo = input.validTo === undefined ? (existing?.validTo ?? null) : input.validTo;
+  if (validTo !== null && validTo < validFrom) fieldErrorOf('validTo', 'Ends before it starts');
   const candidate: ScheduleSessionRow = {
     ...(existing ?? emptyRow),
     id: existing?.id ?? `new-${newId()}`,
@@ -328,10 +357,7 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
     room,
     validFrom,
     validTo,
-    students: studentIds.map((id) => ({
-      studentId: id,
-      serviceId: world.serviceOf.get(id) ?? null,
-    })),
+    students,
   };
   // The first week it runs from today on.
   const start = [validFrom, today].sort()[1] as IsoDate;
@@ -344,10 +370,45 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
     candidate,
     checkDay,
     conflicts,
+    splitFrom,
     studentIds: [
       ...new Set([...studentIds, ...(existing?.students.map((s) => s.studentId) ?? [])]),
     ],
   } satisfies PreparedSave;
+}
+
+/** Whether an edit leaves every occurrence of a series as it was (only its span or reason). */
+function sameOccurrences(
+  row: ScheduleSessionRow,
+  next: Pick<
+    ScheduleSessionRow,
+    | 'schoolId'
+    | 'weekday'
+    | 'startTime'
+    | 'minutes'
+    | 'model'
+    | 'classroomId'
+    | 'routineId'
+    | 'room'
+    | 'students'
+  >,
+): boolean {
+  const studentsOf = (r: Pick<ScheduleSessionRow, 'students'>) =>
+    r.students
+      .map((s) => `${s.studentId}:${s.serviceId ?? ''}`)
+      .sort()
+      .join();
+  return (
+    row.schoolId === next.schoolId &&
+    row.weekday === next.weekday &&
+    row.startTime === next.startTime &&
+    row.minutes === next.minutes &&
+    row.model === next.model &&
+    row.classroomId === next.classroomId &&
+    row.routineId === next.routineId &&
+    row.room === next.room &&
+    studentsOf(row) === studentsOf(next)
+  );
 }
 
 function fieldErrorOf(field: string, message: string): never {
@@ -462,7 +523,8 @@ export const scheduleRouter = {
   save: providerRoles.input(ScheduleSaveInput).mutation(async ({ ctx, input, path }) => {
     const d = ctx.viewer.districtId;
     const prepared = await prepareSave(ctx, input, path);
-    const id = prepared.existing?.id ?? newId();
+    const splitFrom = prepared.splitFrom ?? null;
+    const id = prepared.existing && !splitFrom ? prepared.existing.id : newId();
     const target = { action: path, entity: 'schedule_session', entityId: id };
     await refuseConflicts(ctx, target, prepared.conflicts, input.overrideReason);
     const reason = prepared.conflicts.length > 0 ? (input.overrideReason ?? null) : null;
@@ -496,6 +558,30 @@ export const scheduleRouter = {
             { alsoChanged: ['occurrence'] },
           )
         ).version;
+      } else if (prepared.existing && splitFrom) {
+        // From `splitFrom` on the edit is a new series; the old one ends the day before (at the
+        // version the form loaded), so the weeks already planned stay as they were.
+        const old = prepared.existing;
+        await updateAtVersion(
+          trx,
+          'schedule_session',
+          { district_id: d, id: old.id },
+          input.expectedVersion as number,
+          { valid_to: addDays(splitFrom, -1) },
+          editor,
+        );
+        await insertScheduleSession(trx, d, id, sessionValues(prepared.candidate, reason), {
+          id: ctx.viewer.id,
+          at: editor.at,
+        });
+        // Exceptions from the split on (a day cancelled ahead) follow to the new series.
+        await trx
+          .updateTable('schedule_exception')
+          .set({ session_id: id })
+          .where('district_id', '=', d)
+          .where('session_id', '=', old.id)
+          .where('on_date', '>=', splitFrom)
+          .execute();
       } else if (prepared.existing) {
         const c = prepared.candidate;
         version = (
@@ -552,10 +638,32 @@ export const scheduleRouter = {
           outcome: 'ok',
           at: editor.at,
         },
+        ...(splitFrom && prepared.existing
+          ? [
+              {
+                districtId: d,
+                actorId: ctx.viewer.id,
+                action: path,
+                entity: 'schedule_session',
+                entityId: prepared.existing.id,
+                studentIds: prepared.existing.students.map((s) => s.studentId),
+                outcome: 'ok' as const,
+                at: editor.at,
+              },
+            ]
+          : []),
       ]);
       return version;
     });
-    return { id, version, conflicts: prepared.conflicts, overrideReason: reason };
+    return {
+      id,
+      version,
+      conflicts: prepared.conflicts,
+      overrideReason: reason,
+      /** The series this edit split off from (it ends the day before `validFrom`), if any. */
+      splitFrom: splitFrom && prepared.existing ? prepared.existing.id : null,
+      validFrom: prepared.candidate.validFrom,
+    };
   }),
 
   /**

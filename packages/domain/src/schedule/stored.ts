@@ -287,6 +287,11 @@ export const ScheduleSaveInput = z
       .optional(),
     validFrom: IsoDateSchema.optional(),
     validTo: IsoDateSchema.nullish(),
+    /**
+     * A series edit: the first day it applies (default today). A series that already ran is
+     * split there — the old one ends the day before, so past weeks keep what was planned.
+     */
+    from: IsoDateSchema.optional(),
     /** An occurrence: the day the recurrence puts it on. */
     occurrenceDate: IsoDateSchema.optional(),
     /** An occurrence: the day it moves to (default: the same day). */
