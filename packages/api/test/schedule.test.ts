@@ -531,5 +531,81 @@ for (const target of targets) {
       expect(again).toMatchObject({ id: edited.id, version: 2, splitFrom: null });
       expect(await pastWeek()).toBe(beforeWeek);
     });
+
+    it('accept re-checks the week: a student booked since, or a closure added since, is refused without a reason', async () => {
+      const slp = await as(conn, emails.slp);
+      const slpa = await as(conn, emails.slpa);
+      const admin = await as(conn, emails.admin);
+      // The SLP at South every day (a test above left them at North Mon and Wed only).
+      await slp.schedule.saveSchoolDays({
+        days: [1, 2, 3, 4, 5].map((weekday) => ({
+          weekday,
+          schoolId: A.schools.south,
+          startTime: '07:45',
+          endTime: '15:00',
+        })),
+      });
+      const proposal = await slp.schedule.propose({
+        studentIds: [A.students.cara],
+        weekOf: '2026-03-16',
+      });
+      const placed = proposal.placements.find((p) =>
+        p.students.some((s) => s.id === A.students.cara),
+      )!;
+      expect(placed, JSON.stringify(proposal.unplaced)).toBeDefined();
+      const day = `2026-03-${String(15 + placed.weekday).padStart(2, '0')}`;
+      // Since the proposal, the assistant booked Cara at that very time.
+      const booked = await slpa.schedule.save({
+        kind: 'series',
+        weekday: placed.weekday,
+        startTime: placed.startTime,
+        minutes: placed.minutes,
+        model: 'pull_out',
+        studentIds: [A.students.cara],
+        validFrom: '2026-03-16',
+        overrideReason: 'Booked before the SLP’s plan was accepted',
+      });
+      const before = await rowsOf('schedule_session');
+      const refused = await slp.schedule
+        .accept({ proposalId: proposal.proposalId })
+        .catch((e) => e);
+      expect(refused).toMatchObject({ code: 'BAD_REQUEST' });
+      const issues = (refused.cause as { issues: { path: string[]; message: string }[] }).issues;
+      expect(issues.every((i) => i.path[0] === 'overrideReason')).toBe(true);
+      expect(issues.map((i) => i.message).join('\n')).toMatch(/Cara .* with another provider/);
+      expect(await rowsOf('schedule_session')).toEqual(before);
+      await slpa.schedule.remove({
+        sessionId: booked.id,
+        expectedVersion: booked.version,
+        from: '2026-03-16',
+      });
+
+      // A closure of that day added since: refused too, then accepted with a reason, kept.
+      const { id: closureId } = await admin.schedule.addClosure({
+        name: 'Flooded gym',
+        startsOn: day,
+        endsOn: day,
+        schoolId: placed.school.id,
+      });
+      const closed = await slp.schedule.accept({ proposalId: proposal.proposalId }).catch((e) => e);
+      expect(closed).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(closed.message).toMatch(/closed on .*Flooded gym/);
+      const accepted = await slp.schedule.accept({
+        proposalId: proposal.proposalId,
+        overrideReason: 'Closed one day only; the series runs the other weeks',
+      });
+      expect(accepted.conflicts.map((c) => c.kind)).toContain('school-closed');
+      expect(accepted.created).toBeGreaterThan(0);
+      const overrides = (await rowsOf('schedule_override')).filter((o) =>
+        accepted.sessionIds.includes(o.session_id),
+      );
+      expect(overrides.length).toBeGreaterThan(0);
+      expect(overrides[0]!.reason).toMatch(/one day only/);
+      const sessions = (await rowsOf('schedule_session')).filter((r) =>
+        accepted.sessionIds.includes(r.id),
+      );
+      expect(sessions.some((r) => r.override_reason?.includes('one day only'))).toBe(true);
+      await admin.schedule.removeClosure({ closureId });
+    }, 60_000);
   });
 }

@@ -461,6 +461,91 @@ async function refreshClosureFigures(trx: DB, districtId: string, schoolId: stri
   );
 }
 
+type ProposedPlacement = ProposalPayload['placements'][number];
+
+/**
+ * The conflicts the placements to write would have in the proposal's first week, with the
+ * provider's series as they will stand (those ending removed): per placement key. Also a
+ * closure of the placement's school that day added after the proposal was made.
+ */
+async function acceptConflicts(
+  ctx: Ctx,
+  provider: ScheduleProvider,
+  toWrite: readonly ProposedPlacement[],
+  ending: ReadonlySet<string>,
+  weekOf: IsoDate,
+  proposedAt: string,
+): Promise<Map<string, ConflictView[]>> {
+  const out = new Map<string, ConflictView[]>();
+  if (toWrite.length === 0) return out;
+  const d = ctx.viewer.districtId;
+  const [from, to] = [weekOf, addDays(weekOf, 4)];
+  const current = (
+    await loadScheduleSessions(
+      ctx.db,
+      d,
+      { providerIds: [provider.id] },
+      { from: addDays(from, -28), to: addDays(to, 28) },
+    )
+  ).filter((r) => !ending.has(r.id));
+  const keyOf = new Map<string, string>();
+  const candidates: ScheduleSessionRow[] = toWrite.map((p, i) => {
+    const id = `proposed-${i}`;
+    keyOf.set(id, p.key);
+    return {
+      ...emptyRow,
+      id,
+      providerId: provider.id,
+      schoolId: p.schoolId,
+      weekday: p.weekday,
+      startTime: p.startTime,
+      minutes: p.minutes,
+      model: p.model,
+      classroomId: p.classroomId,
+      routineId: p.routineId,
+      room: p.room,
+      validFrom: weekOf,
+      validTo: null,
+      students: p.studentIds.map((s, j) => ({ studentId: s, serviceId: p.serviceIds[j] ?? null })),
+    };
+  });
+  const rows = [...current, ...candidates];
+  const occurrences = await expandSessions(ctx, rows, from, to);
+  const world = await loadScheduleWorld(ctx.db, d, provider, todayFor(ctx), {
+    extraStudentIds: [...new Set(rows.flatMap((r) => r.students.map((s) => s.studentId)))],
+  });
+  const names = await scheduleNames(ctx.db, d, rows);
+  const found = await conflictsOf(ctx, world, occurrences, from, to, names);
+  const closedSince = await ctx.db
+    .selectFrom('school_closure')
+    .select(['school_id', 'starts_on', 'ends_on', 'name'])
+    .where('district_id', '=', d)
+    .where('created_at', '>=', proposedAt)
+    .where('ends_on', '>=', from)
+    .where('starts_on', '<=', to)
+    .execute();
+  for (const o of occurrences) {
+    const key = keyOf.get(o.session.id);
+    if (!key) continue;
+    const list = [...(found.get(occurrenceKey(o.session.id, o.originalDate)) ?? [])];
+    const closure = closedSince.find(
+      (c) =>
+        (c.school_id === null || c.school_id === o.session.schoolId) &&
+        c.starts_on <= o.originalDate &&
+        o.originalDate <= c.ends_on,
+    );
+    if (o.status === 'closed' && closure) {
+      const school = names.schools.get(o.session.schoolId) ?? 'The school';
+      list.push({
+        kind: 'school-closed',
+        message: `${school} is closed on ${o.originalDate} (${closure.name}), added after this proposal`,
+      });
+    }
+    if (list.length > 0) out.set(key, [...(out.get(key) ?? []), ...list]);
+  }
+  return out;
+}
+
 export const scheduleRouter = {
   /** A provider's week: occurrences with students, place, time, status and conflicts. */
   week: providerRoles
@@ -959,6 +1044,23 @@ export const scheduleRouter = {
               ? toWrite.some((p) => collides(r, p))
               : r.students.every((s) => proposalStudents.has(s.studentId))),
         );
+    // The week may have changed since the proposal (another provider booked a student, a
+    // closure was added, a series was saved): re-checked as it would stand once accepted.
+    const conflictsByKey = await acceptConflicts(
+      ctx,
+      provider,
+      toWrite,
+      new Set(ending.map((r) => r.id)),
+      weekOf,
+      stored.created_at,
+    );
+    const conflicts = [...conflictsByKey.values()].flat();
+    await refuseConflicts(
+      ctx,
+      { action: path, entity: 'schedule_proposal', entityId: stored.id },
+      conflicts,
+      input.overrideReason,
+    );
     const editor = editorOf(ctx);
     const studentIds = [
       ...new Set([
@@ -986,6 +1088,9 @@ export const scheduleRouter = {
       for (const p of toWrite) {
         const id = newId();
         written.push(id);
+        const overridden = conflictsByKey.get(p.key) ?? [];
+        const reason = overridden.length > 0 ? (input.overrideReason ?? null) : null;
+
         await insertScheduleSession(
           trx,
           d,
@@ -1002,7 +1107,7 @@ export const scheduleRouter = {
             room: p.room,
             validFrom: weekOf,
             validTo: null,
-            overrideReason: null,
+            overrideReason: reason,
             students: p.studentIds.map((s, i) => ({
               studentId: s,
               serviceId: p.serviceIds[i] ?? null,
@@ -1010,6 +1115,17 @@ export const scheduleRouter = {
           },
           { id: ctx.viewer.id, at: editor.at },
         );
+        if (reason)
+          await insertScheduleOverride(trx, {
+            district_id: d,
+            id: newId(),
+            session_id: id,
+            on_date: null,
+            conflicts: JSON.stringify(overridden),
+            reason,
+            decided_by: ctx.viewer.id,
+            decided_at: editor.at,
+          });
       }
       await trx
         .updateTable('schedule_proposal')
@@ -1034,6 +1150,8 @@ export const scheduleRouter = {
     return {
       proposalId: stored.id,
       weekOf,
+      conflicts,
+      overrideReason: conflicts.length > 0 ? (input.overrideReason ?? null) : null,
       created: written.length,
       kept: kept.size,
       ended: ending.length,

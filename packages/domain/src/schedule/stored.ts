@@ -357,6 +357,8 @@ export const ScheduleAcceptInput = z.object({
   chosen: z.array(z.string().min(1).max(200)).max(400).optional(),
   /** Replace the provider's current sessions for the chosen students (default true). */
   replaceCurrent: z.boolean().default(true),
+  /** Accept despite conflicts that arose since the proposal (kept with them). */
+  overrideReason: OverrideReason.optional(),
 });
 
 export const ScheduleTodayInput = z.object({}).optional();

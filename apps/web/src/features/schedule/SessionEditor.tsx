@@ -23,6 +23,7 @@ const conflictTitles: Record<string, string> = {
   'push-in-outside-routine': 'Push-in outside its routine',
   'outside-school-day': 'Outside the school day',
   'no-lunch': 'No lunch break',
+  'school-closed': 'School closed',
   conflict: 'Conflict',
 };
 
