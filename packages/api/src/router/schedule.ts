@@ -5,6 +5,7 @@ import {
   classroomIdsFor,
   type DB,
   DEFAULT_ROOM,
+  DEFAULT_TRAVEL_MINUTES,
   findScheduleProvider,
   insertScheduleOverride,
   insertScheduleSession,
@@ -43,7 +44,9 @@ import {
   ScheduleRemoveInput,
   ScheduleSaveInput,
   ScheduleSchoolDaysInput,
+  ScheduleSettingsInput,
   ScheduleTodayInput,
+  ScheduleTravelInput,
   ScheduleWeekInput,
   type StoredScheduleSession,
   schoolWeek,
@@ -544,6 +547,41 @@ async function acceptConflicts(
     if (list.length > 0) out.set(key, [...(out.get(key) ?? []), ...list]);
   }
   return out;
+}
+
+/** The schools a viewer plans for: an admin's district's; anyone else's own (staff_school). */
+async function settingsSchools(ctx: Ctx): Promise<{ id: string; name: string }[]> {
+  const d = ctx.viewer.districtId;
+  let q = ctx.db
+    .selectFrom('school')
+    .select(['school.id', 'school.name'])
+    .where('school.district_id', '=', d);
+  if (ctx.viewer.role !== 'admin')
+    q = q.where('school.id', 'in', (eb) =>
+      eb
+        .selectFrom('staff_school')
+        .select('staff_school.school_id')
+        .where('staff_school.district_id', '=', d)
+        .where('staff_school.staff_id', '=', ctx.viewer.id),
+    );
+  return q.orderBy('school.name').orderBy('school.id').execute();
+}
+
+/**
+ * Who sets a classroom's protected blocks: those who edit its routines (its teacher, therapists
+ * of its school, admins) and the coordinators of its school.
+ */
+async function canEditBlocks(ctx: Ctx, classroomId: string): Promise<boolean> {
+  if (await canEditClassroom(ctx.db, ctx.viewer, classroomId)) return true;
+  if (ctx.viewer.role !== 'coordinator') return false;
+  const row = await ctx.db
+    .selectFrom('classroom')
+    .select('id')
+    .where('district_id', '=', ctx.viewer.districtId)
+    .where('id', '=', classroomId)
+    .where('id', 'in', classroomIdsFor(ctx.db, ctx.viewer))
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export const scheduleRouter = {
@@ -1314,18 +1352,22 @@ export const scheduleRouter = {
    * Adds a closure (admins): its days' occurrences do not take place and count in fidelity as
    * `school_closed` (accounted, never owed). The kept fidelity figures follow in the same write.
    */
-  addClosure: roles('admin')
+  addClosure: roles('coordinator', 'admin')
     .input(ScheduleClosureAddInput)
     .mutation(async ({ ctx, input, path }) => {
       const d = ctx.viewer.districtId;
+      // A coordinator closes one of their schools; the whole district is an admin's to close.
+      if (!input.schoolId && ctx.viewer.role !== 'admin')
+        fieldErrorOf('schoolId', 'Choose one of your schools');
       if (input.schoolId) {
-        const school = await ctx.db
-          .selectFrom('school')
-          .select('id')
-          .where('district_id', '=', d)
-          .where('id', '=', input.schoolId)
-          .executeTakeFirst();
-        if (!school) fieldErrorOf('schoolId', 'Choose a school of your district');
+        const mine = new Set((await settingsSchools(ctx)).map((x) => x.id));
+        if (!mine.has(input.schoolId))
+          fieldErrorOf(
+            'schoolId',
+            ctx.viewer.role === 'admin'
+              ? 'Choose a school of your district'
+              : 'Choose one of your schools',
+          );
       }
       const id = newId();
       const at = ctx.now().toISOString();
@@ -1359,7 +1401,7 @@ export const scheduleRouter = {
       return { id };
     }),
 
-  removeClosure: roles('admin')
+  removeClosure: roles('coordinator', 'admin')
     .input(ScheduleClosureRemoveInput)
     .mutation(async ({ ctx, input, path }) => {
       const d = ctx.viewer.districtId;
@@ -1369,7 +1411,12 @@ export const scheduleRouter = {
         .where('district_id', '=', d)
         .where('id', '=', input.closureId)
         .executeTakeFirst();
-      if (!row) {
+      // A coordinator's closures are those of their schools (a district-wide one is an admin's).
+      const mine =
+        ctx.viewer.role === 'admin' ||
+        (row?.school_id != null &&
+          (await settingsSchools(ctx)).some((x) => x.id === row.school_id));
+      if (!row || !mine) {
         await recordDenied(ctx, {
           action: path,
           entity: 'school_closure',
@@ -1498,7 +1545,7 @@ export const scheduleRouter = {
     .input(ScheduleProtectedBlocksInput)
     .mutation(async ({ ctx, input, path }) => {
       const d = ctx.viewer.districtId;
-      if (!(await canEditClassroom(ctx.db, ctx.viewer, input.classroomId))) {
+      if (!(await canEditBlocks(ctx, input.classroomId))) {
         await recordDenied(ctx, { action: path, entity: 'classroom', entityId: input.classroomId });
         throw new TRPCError({ code: 'NOT_FOUND', message: 'Classroom not found' });
       }
@@ -1538,6 +1585,149 @@ export const scheduleRouter = {
         ]);
       });
       return { classroomId: input.classroomId, blocks: input.blocks.length };
+    }),
+
+  /**
+   * What the Schedule page's week settings show: the provider's stored school days and the
+   * schools they serve; the schools, classrooms (whose protected blocks the viewer sets) and
+   * travel times the viewer plans for; and what they may change.
+   */
+  settings: providerRoles
+    .input(ScheduleSettingsInput)
+    .query(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const provider = await resolveProvider(ctx, input?.providerId, path);
+      const served = provider
+        ? await ctx.db
+            .selectFrom('staff_school')
+            .innerJoin('school', (j) =>
+              j
+                .onRef('school.district_id', '=', 'staff_school.district_id')
+                .onRef('school.id', '=', 'staff_school.school_id'),
+            )
+            .select(['school.id', 'school.name'])
+            .where('staff_school.district_id', '=', d)
+            .where('staff_school.staff_id', '=', provider.id)
+            .orderBy('school.name')
+            .orderBy('school.id')
+            .execute()
+        : [];
+      const days = provider
+        ? await ctx.db
+            .selectFrom('provider_school_day')
+            .select(['weekday', 'school_id', 'start_time', 'end_time', 'room'])
+            .where('district_id', '=', d)
+            .where('provider_id', '=', provider.id)
+            .orderBy('weekday')
+            .orderBy('start_time')
+            .execute()
+        : [];
+      const schools = await settingsSchools(ctx);
+      const schoolIds = schools.map((x) => x.id);
+      const classrooms = (
+        await ctx.db
+          .selectFrom('classroom')
+          .innerJoin('school', (j) =>
+            j
+              .onRef('school.district_id', '=', 'classroom.district_id')
+              .onRef('school.id', '=', 'classroom.school_id'),
+          )
+          .select(['classroom.id', 'classroom.name', 'school.id as school_id', 'school.name as school_name'])
+          .where('classroom.district_id', '=', d)
+          .where('classroom.id', 'in', classroomIdsFor(ctx.db, ctx.viewer))
+          .orderBy('school.name')
+          .orderBy('classroom.name')
+          .orderBy('classroom.id')
+          .execute()
+      ).filter((c) => ctx.viewer.role !== 'assistant');
+      const planner = ctx.viewer.role === 'admin' || ctx.viewer.role === 'coordinator';
+      const travel =
+        planner && schoolIds.length > 1
+          ? await ctx.db
+              .selectFrom('school_travel')
+              .select(['from_school_id', 'to_school_id', 'minutes'])
+              .where('district_id', '=', d)
+              .where('from_school_id', 'in', schoolIds)
+              .where('to_school_id', 'in', schoolIds)
+              .execute()
+          : [];
+      return {
+        provider: provider ? { id: provider.id, name: provider.name } : null,
+        servedSchools: served,
+        schoolDays: days.map((x) => ({
+          weekday: Number(x.weekday),
+          schoolId: x.school_id,
+          startTime: x.start_time,
+          endTime: x.end_time,
+          room: x.room,
+        })),
+        schools,
+        classrooms: classrooms.map((c) => ({
+          id: c.id,
+          name: c.name,
+          schoolId: c.school_id,
+          schoolName: c.school_name,
+        })),
+        travel: travel.map((t) => ({
+          fromSchoolId: t.from_school_id,
+          toSchoolId: t.to_school_id,
+          minutes: Number(t.minutes),
+        })),
+        defaultTravelMinutes: DEFAULT_TRAVEL_MINUTES,
+        can: { closures: planner, travel: planner },
+      };
+    }),
+
+  /**
+   * The travel minutes between two schools, both ways (coordinators: between two of their
+   * schools; admins: any two of the district's). The conflict check and auto-schedule read it.
+   */
+  saveTravel: roles('coordinator', 'admin')
+    .input(ScheduleTravelInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const mine = new Set((await settingsSchools(ctx)).map((x) => x.id));
+      if (!mine.has(input.fromSchoolId) || !mine.has(input.toSchoolId)) {
+        await recordDenied(ctx, { action: path, entity: 'school', entityId: input.fromSchoolId });
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'School not found' });
+      }
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        const pairs = [
+          [input.fromSchoolId, input.toSchoolId],
+          [input.toSchoolId, input.fromSchoolId],
+        ] as const;
+        for (const [from, to] of pairs)
+          await trx
+            .deleteFrom('school_travel')
+            .where('district_id', '=', d)
+            .where('from_school_id', '=', from)
+            .where('to_school_id', '=', to)
+            .execute();
+        await trx
+          .insertInto('school_travel')
+          .values(
+            pairs.map(([from, to]) => ({
+              district_id: d,
+              from_school_id: from,
+              to_school_id: to,
+              minutes: input.minutes,
+            })),
+          )
+          .execute();
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'school_travel',
+            entityId: `${input.fromSchoolId}:${input.toSchoolId}`,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      return { fromSchoolId: input.fromSchoolId, toSchoolId: input.toSchoolId, minutes: input.minutes };
     }),
 
   feed: {

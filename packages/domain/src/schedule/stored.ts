@@ -459,3 +459,22 @@ export const ScheduleProtectedBlocksInput = z
         });
     });
   });
+
+/** The week settings of a provider's schedule (default: the signed-in therapist's). */
+export const ScheduleSettingsInput = z.object({ providerId: Id.optional() }).optional();
+
+/** Travel minutes between two schools, kept both ways. */
+export const ScheduleTravelInput = z
+  .object({
+    fromSchoolId: Id,
+    toSchoolId: Id,
+    minutes: z
+      .number({ error: 'Enter the travel time in minutes' })
+      .int('Enter whole minutes')
+      .min(0, 'Travel cannot take less than 0 minutes')
+      .max(120, 'Travel is at most 120 minutes'),
+  })
+  .superRefine((t, ctx) => {
+    if (t.fromSchoolId === t.toSchoolId)
+      ctx.addIssue({ code: 'custom', path: ['toSchoolId'], message: 'Choose another school' });
+  });
