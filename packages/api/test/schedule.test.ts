@@ -24,6 +24,10 @@ const targets = await testTargets();
 /** The fixture's week: Monday 2026-03-09 … Friday 2026-03-13 (today is Wednesday the 11th). */
 const WEEK = '2026-03-09';
 
+/** A refusal's field-level messages, as `[path, message]`. */
+const issuesOf = (e: { cause?: { issues?: { path: PropertyKey[]; message: string }[] } }) =>
+  (e.cause?.issues ?? []).map((i) => [i.path.join('.'), i.message]);
+
 for (const target of targets) {
   describe(`schedule on ${target.dialect}`, () => {
     let conn: Connection;
@@ -607,5 +611,75 @@ for (const target of targets) {
       expect(sessions.some((r) => r.override_reason?.includes('one day only'))).toBe(true);
       await admin.schedule.removeClosure({ closureId });
     }, 60_000);
+
+    it('week settings: whose days, travel by coordinators and admins of both schools, closures by a coordinator for their schools only', async () => {
+      const slp = await as(conn, emails.slp);
+      const coordinator = await as(conn, emails.coordinator);
+      const admin = await as(conn, emails.admin);
+      const own = await slp.schedule.settings();
+      expect(own.provider?.id).toBe(A.staff.slp);
+      expect(own.servedSchools.map((x) => x.id).sort()).toEqual(
+        [A.schools.north, A.schools.south].sort(),
+      );
+      expect(own.can).toEqual({ closures: false, travel: false });
+      await expect(slp.schedule.settings({ providerId: A.staff.ot })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(slp.schedule.settings({ providerId: B.therapist })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+
+      // Travel: the coordinator has South only, so North ↔ South is not theirs; the admin's.
+      const travelRows = () => conn.db.selectFrom('school_travel').selectAll().execute();
+      const before = await travelRows();
+      const pair = { fromSchoolId: A.schools.north, toSchoolId: A.schools.south, minutes: 40 };
+      await expect(coordinator.schedule.saveTravel(pair)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(
+        admin.schedule.saveTravel({ ...pair, toSchoolId: B.school }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(slp.schedule.saveTravel(pair)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      const bad = await admin.schedule
+        .saveTravel({ ...pair, toSchoolId: A.schools.north })
+        .catch((e) => e);
+      expect(bad).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(issuesOf(bad)).toEqual([['toSchoolId', 'Choose another school']]);
+      expect(await travelRows()).toEqual(before);
+      await admin.schedule.saveTravel(pair);
+      const settings = await admin.schedule.settings({ providerId: A.staff.slp });
+      expect(settings.can).toEqual({ closures: true, travel: true });
+      expect(settings.travel).toEqual(
+        expect.arrayContaining([
+          { fromSchoolId: A.schools.north, toSchoolId: A.schools.south, minutes: 40 },
+          { fromSchoolId: A.schools.south, toSchoolId: A.schools.north, minutes: 40 },
+        ]),
+      );
+
+      // Closures: a coordinator closes their school, not the district nor another school.
+      const refused = await coordinator.schedule
+        .addClosure({ name: 'Snow day', startsOn: '2026-04-06', endsOn: '2026-04-06' })
+        .catch((e) => e);
+      expect(issuesOf(refused)).toEqual([['schoolId', 'Choose one of your schools']]);
+      await expect(
+        coordinator.schedule.addClosure({
+          name: 'Snow day',
+          startsOn: '2026-04-06',
+          endsOn: '2026-04-06',
+          schoolId: A.schools.north,
+        }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      const { id } = await coordinator.schedule.addClosure({
+        name: 'Snow day',
+        startsOn: '2026-04-06',
+        endsOn: '2026-04-06',
+        schoolId: A.schools.south,
+      });
+      // The district-wide fixture closure is an admin's alone.
+      await expect(coordinator.schedule.removeClosure({ closureId: 'cl-a' })).rejects.toMatchObject(
+        { code: 'NOT_FOUND' },
+      );
+      await coordinator.schedule.removeClosure({ closureId: id });
+    });
   });
 }

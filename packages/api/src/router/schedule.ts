@@ -1592,91 +1592,94 @@ export const scheduleRouter = {
    * schools they serve; the schools, classrooms (whose protected blocks the viewer sets) and
    * travel times the viewer plans for; and what they may change.
    */
-  settings: providerRoles
-    .input(ScheduleSettingsInput)
-    .query(async ({ ctx, input, path }) => {
-      const d = ctx.viewer.districtId;
-      const provider = await resolveProvider(ctx, input?.providerId, path);
-      const served = provider
-        ? await ctx.db
-            .selectFrom('staff_school')
-            .innerJoin('school', (j) =>
-              j
-                .onRef('school.district_id', '=', 'staff_school.district_id')
-                .onRef('school.id', '=', 'staff_school.school_id'),
-            )
-            .select(['school.id', 'school.name'])
-            .where('staff_school.district_id', '=', d)
-            .where('staff_school.staff_id', '=', provider.id)
-            .orderBy('school.name')
-            .orderBy('school.id')
-            .execute()
-        : [];
-      const days = provider
-        ? await ctx.db
-            .selectFrom('provider_school_day')
-            .select(['weekday', 'school_id', 'start_time', 'end_time', 'room'])
-            .where('district_id', '=', d)
-            .where('provider_id', '=', provider.id)
-            .orderBy('weekday')
-            .orderBy('start_time')
-            .execute()
-        : [];
-      const schools = await settingsSchools(ctx);
-      const schoolIds = schools.map((x) => x.id);
-      const classrooms = (
-        await ctx.db
-          .selectFrom('classroom')
+  settings: providerRoles.input(ScheduleSettingsInput).query(async ({ ctx, input, path }) => {
+    const d = ctx.viewer.districtId;
+    const provider = await resolveProvider(ctx, input?.providerId, path);
+    const served = provider
+      ? await ctx.db
+          .selectFrom('staff_school')
           .innerJoin('school', (j) =>
             j
-              .onRef('school.district_id', '=', 'classroom.district_id')
-              .onRef('school.id', '=', 'classroom.school_id'),
+              .onRef('school.district_id', '=', 'staff_school.district_id')
+              .onRef('school.id', '=', 'staff_school.school_id'),
           )
-          .select(['classroom.id', 'classroom.name', 'school.id as school_id', 'school.name as school_name'])
-          .where('classroom.district_id', '=', d)
-          .where('classroom.id', 'in', classroomIdsFor(ctx.db, ctx.viewer))
+          .select(['school.id', 'school.name'])
+          .where('staff_school.district_id', '=', d)
+          .where('staff_school.staff_id', '=', provider.id)
           .orderBy('school.name')
-          .orderBy('classroom.name')
-          .orderBy('classroom.id')
+          .orderBy('school.id')
           .execute()
-      ).filter((c) => ctx.viewer.role !== 'assistant');
-      const planner = ctx.viewer.role === 'admin' || ctx.viewer.role === 'coordinator';
-      const travel =
-        planner && schoolIds.length > 1
-          ? await ctx.db
-              .selectFrom('school_travel')
-              .select(['from_school_id', 'to_school_id', 'minutes'])
-              .where('district_id', '=', d)
-              .where('from_school_id', 'in', schoolIds)
-              .where('to_school_id', 'in', schoolIds)
-              .execute()
-          : [];
-      return {
-        provider: provider ? { id: provider.id, name: provider.name } : null,
-        servedSchools: served,
-        schoolDays: days.map((x) => ({
-          weekday: Number(x.weekday),
-          schoolId: x.school_id,
-          startTime: x.start_time,
-          endTime: x.end_time,
-          room: x.room,
-        })),
-        schools,
-        classrooms: classrooms.map((c) => ({
-          id: c.id,
-          name: c.name,
-          schoolId: c.school_id,
-          schoolName: c.school_name,
-        })),
-        travel: travel.map((t) => ({
-          fromSchoolId: t.from_school_id,
-          toSchoolId: t.to_school_id,
-          minutes: Number(t.minutes),
-        })),
-        defaultTravelMinutes: DEFAULT_TRAVEL_MINUTES,
-        can: { closures: planner, travel: planner },
-      };
-    }),
+      : [];
+    const days = provider
+      ? await ctx.db
+          .selectFrom('provider_school_day')
+          .select(['weekday', 'school_id', 'start_time', 'end_time', 'room'])
+          .where('district_id', '=', d)
+          .where('provider_id', '=', provider.id)
+          .orderBy('weekday')
+          .orderBy('start_time')
+          .execute()
+      : [];
+    const schools = await settingsSchools(ctx);
+    const schoolIds = schools.map((x) => x.id);
+    const classrooms = (
+      await ctx.db
+        .selectFrom('classroom')
+        .innerJoin('school', (j) =>
+          j
+            .onRef('school.district_id', '=', 'classroom.district_id')
+            .onRef('school.id', '=', 'classroom.school_id'),
+        )
+        .select([
+          'classroom.id',
+          'classroom.name',
+          'school.id as school_id',
+          'school.name as school_name',
+        ])
+        .where('classroom.district_id', '=', d)
+        .where('classroom.id', 'in', classroomIdsFor(ctx.db, ctx.viewer))
+        .orderBy('school.name')
+        .orderBy('classroom.name')
+        .orderBy('classroom.id')
+        .execute()
+    ).filter((c) => ctx.viewer.role !== 'assistant');
+    const planner = ctx.viewer.role === 'admin' || ctx.viewer.role === 'coordinator';
+    const travel =
+      planner && schoolIds.length > 1
+        ? await ctx.db
+            .selectFrom('school_travel')
+            .select(['from_school_id', 'to_school_id', 'minutes'])
+            .where('district_id', '=', d)
+            .where('from_school_id', 'in', schoolIds)
+            .where('to_school_id', 'in', schoolIds)
+            .execute()
+        : [];
+    return {
+      provider: provider ? { id: provider.id, name: provider.name } : null,
+      servedSchools: served,
+      schoolDays: days.map((x) => ({
+        weekday: Number(x.weekday),
+        schoolId: x.school_id,
+        startTime: x.start_time,
+        endTime: x.end_time,
+        room: x.room,
+      })),
+      schools,
+      classrooms: classrooms.map((c) => ({
+        id: c.id,
+        name: c.name,
+        schoolId: c.school_id,
+        schoolName: c.school_name,
+      })),
+      travel: travel.map((t) => ({
+        fromSchoolId: t.from_school_id,
+        toSchoolId: t.to_school_id,
+        minutes: Number(t.minutes),
+      })),
+      defaultTravelMinutes: DEFAULT_TRAVEL_MINUTES,
+      can: { closures: planner, travel: planner },
+    };
+  }),
 
   /**
    * The travel minutes between two schools, both ways (coordinators: between two of their
@@ -1727,7 +1730,11 @@ export const scheduleRouter = {
           },
         ]);
       });
-      return { fromSchoolId: input.fromSchoolId, toSchoolId: input.toSchoolId, minutes: input.minutes };
+      return {
+        fromSchoolId: input.fromSchoolId,
+        toSchoolId: input.toSchoolId,
+        minutes: input.minutes,
+      };
     }),
 
   feed: {
