@@ -14,7 +14,7 @@ import {
 
 // The Schedule page's week settings end to end on the demo district, at phone and laptop
 // width: an admin adds a closure — a missing name is refused on its field first — and the week
-// shows that day closed; the demo SLP sets their own school days, an end before the start
+// shows that day closed, then sets the district's group cap; the demo SLP sets their own school days, an end before the start
 // refused on that field. The real CLI serves the built web app (build it first:
 // `pnpm --filter @carryover/web build`) from a fresh SQLite file.
 
@@ -88,6 +88,19 @@ describe.skipIf(!haveChromium)('browser: the Schedule page week settings', () =>
         fullPage: true,
       });
       expect(await overflow(page)).toBeLessThanOrEqual(0);
+
+      // The district's rules: a group cap of 0 is refused on its field; 5 is saved.
+      const rules = settings.getByRole('form', { name: 'District scheduling rules' });
+      const cap = rules.getByLabel('Largest pull-out group');
+      await cap.fill('0');
+      await rules.getByRole('button', { name: 'Save rules' }).click();
+      await expect.poll(() => cap.getAttribute('aria-invalid')).toBe('true');
+      expect(await rules.locator('.field__error').first().textContent()).toMatch(
+        /at least 1 student/,
+      );
+      await cap.fill('5');
+      await rules.getByRole('button', { name: 'Save rules' }).click();
+      await rules.getByText('Scheduling rules saved').waitFor({ timeout: 30_000 });
       await context.close();
     }, 120_000);
 

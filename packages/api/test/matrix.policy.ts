@@ -515,6 +515,16 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     access: only({ coordinator: 'none', admin: 'allow' }),
     input: () => ({ fromSchoolId: A.schools.north, toSchoolId: A.schools.south, minutes: 20 }),
   },
+  'schedule.saveRules': {
+    access: only({ admin: 'allow' }),
+    input: () => ({
+      lunchEarliest: '11:00',
+      lunchLatest: '13:00',
+      lunchMinutes: 30,
+      groupCapPushIn: 3,
+      groupCapPullOut: 4,
+    }),
+  },
   'schedule.feed.status': { access: FEED_ACCESS, input: () => ({}) },
   'schedule.feed.create': { access: FEED_ACCESS, input: () => ({}) },
   'schedule.feed.revoke': { access: FEED_ACCESS, input: () => ({}) },

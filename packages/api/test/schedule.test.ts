@@ -621,7 +621,7 @@ for (const target of targets) {
       expect(own.servedSchools.map((x) => x.id).sort()).toEqual(
         [A.schools.north, A.schools.south].sort(),
       );
-      expect(own.can).toEqual({ closures: false, travel: false });
+      expect(own.can).toEqual({ closures: false, travel: false, rules: false });
       await expect(slp.schedule.settings({ providerId: A.staff.ot })).rejects.toMatchObject({
         code: 'NOT_FOUND',
       });
@@ -648,7 +648,7 @@ for (const target of targets) {
       expect(await travelRows()).toEqual(before);
       await admin.schedule.saveTravel(pair);
       const settings = await admin.schedule.settings({ providerId: A.staff.slp });
-      expect(settings.can).toEqual({ closures: true, travel: true });
+      expect(settings.can).toEqual({ closures: true, travel: true, rules: true });
       expect(settings.travel).toEqual(
         expect.arrayContaining([
           { fromSchoolId: A.schools.north, toSchoolId: A.schools.south, minutes: 40 },
@@ -680,6 +680,57 @@ for (const target of targets) {
         { code: 'NOT_FOUND' },
       );
       await coordinator.schedule.removeClosure({ closureId: id });
+    });
+
+    it("the district's lunch window and group caps are settings the conflict check reads", async () => {
+      const slp = await as(conn, emails.slp);
+      const admin = await as(conn, emails.admin);
+      const group = {
+        kind: 'series' as const,
+        weekday: 4,
+        startTime: '09:00',
+        minutes: 30,
+        model: 'pull_out' as const,
+        studentIds: [A.students.ava, A.students.cara],
+        validFrom: '2026-03-16',
+      };
+      const kinds = async () => (await slp.schedule.check(group)).conflicts.map((c) => c.kind);
+      expect(await kinds()).not.toContain('group-over-cap');
+      const defaults = (await admin.schedule.settings({ providerId: A.staff.slp })).rules;
+      expect(defaults).toEqual({
+        lunchEarliest: '11:00',
+        lunchLatest: '13:00',
+        lunchMinutes: 30,
+        groupCapPushIn: 3,
+        groupCapPullOut: 4,
+      });
+      await expect(slp.schedule.saveRules(defaults)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      const bad = await admin.schedule
+        .saveRules({ ...defaults, lunchLatest: '10:00' })
+        .catch((e) => e);
+      expect(issuesOf(bad)).toEqual([['lunchLatest', 'Ends before it starts']]);
+      const settingsBefore = await conn.db
+        .selectFrom('district')
+        .select('settings')
+        .where('id', '=', A.district)
+        .executeTakeFirstOrThrow();
+      await admin.schedule.saveRules({ ...defaults, groupCapPullOut: 1 });
+      expect(await kinds()).toContain('group-over-cap');
+      expect((await slp.schedule.check(group)).conflicts.map((c) => c.message).join()).toMatch(
+        /the cap is 1/,
+      );
+      // The district's other settings are untouched.
+      const [after] = await conn.db
+        .selectFrom('district')
+        .select('settings')
+        .where('id', '=', A.district)
+        .execute();
+      const { scheduleRules, ...rest } = JSON.parse(after!.settings);
+      const original = JSON.parse(settingsBefore.settings);
+      expect(scheduleRules.groupCap).toEqual({ push_in: 3, pull_out: 1 });
+      expect(rest).toEqual(original);
+      await admin.schedule.saveRules(defaults);
+      expect(await kinds()).not.toContain('group-over-cap');
     });
   });
 }

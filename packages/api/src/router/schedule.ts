@@ -22,6 +22,7 @@ import {
   type ScheduleSessionRow,
   type ScheduleSessionValues,
   scheduleNames,
+  scheduleRulesOf,
   updateAtVersion,
   upsertScheduleException,
 } from '@carryover/db';
@@ -42,6 +43,7 @@ import {
   ScheduleProposeInput,
   ScheduleProtectedBlocksInput,
   ScheduleRemoveInput,
+  ScheduleRulesInput,
   ScheduleSaveInput,
   ScheduleSchoolDaysInput,
   ScheduleSettingsInput,
@@ -1644,6 +1646,7 @@ export const scheduleRouter = {
         .execute()
     ).filter((c) => ctx.viewer.role !== 'assistant');
     const planner = ctx.viewer.role === 'admin' || ctx.viewer.role === 'coordinator';
+    const rules = await scheduleRulesOf(ctx.db, d);
     const travel =
       planner && schoolIds.length > 1
         ? await ctx.db
@@ -1677,7 +1680,14 @@ export const scheduleRouter = {
         minutes: Number(t.minutes),
       })),
       defaultTravelMinutes: DEFAULT_TRAVEL_MINUTES,
-      can: { closures: planner, travel: planner },
+      rules: {
+        lunchEarliest: minutesToClock(rules.lunch.earliest),
+        lunchLatest: minutesToClock(rules.lunch.latest),
+        lunchMinutes: rules.lunch.minutes,
+        groupCapPushIn: rules.groupCap.push_in,
+        groupCapPullOut: rules.groupCap.pull_out,
+      },
+      can: { closures: planner, travel: planner, rules: ctx.viewer.role === 'admin' },
     };
   }),
 
@@ -1735,6 +1745,51 @@ export const scheduleRouter = {
         toSchoolId: input.toSchoolId,
         minutes: input.minutes,
       };
+    }),
+
+  /**
+   * The district's scheduling rules (admins): the lunch break every provider's day keeps and the
+   * largest push-in and pull-out groups. The conflict check and auto-schedule read them.
+   */
+  saveRules: roles('admin')
+    .input(ScheduleRulesInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const rules = {
+        lunch: {
+          earliest: clockToMinutes(input.lunchEarliest),
+          latest: clockToMinutes(input.lunchLatest),
+          minutes: input.lunchMinutes,
+        },
+        groupCap: { push_in: input.groupCapPushIn, pull_out: input.groupCapPullOut },
+      };
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('district')
+          .select('settings')
+          .where('id', '=', d)
+          .executeTakeFirstOrThrow();
+        // The other settings stay exactly as they are.
+        const settings = { ...JSON.parse(row.settings), scheduleRules: rules };
+        await trx
+          .updateTable('district')
+          .set({ settings: JSON.stringify(settings) })
+          .where('id', '=', d)
+          .execute();
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'district',
+            entityId: d,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      return input;
     }),
 
   feed: {

@@ -478,3 +478,34 @@ export const ScheduleTravelInput = z
     if (t.fromSchoolId === t.toSchoolId)
       ctx.addIssue({ code: 'custom', path: ['toSchoolId'], message: 'Choose another school' });
   });
+
+const GroupCap = z
+  .number({ error: 'Enter the largest group' })
+  .int('Enter a whole number')
+  .min(1, 'A group is at least 1 student')
+  .max(8, 'A group is at most 8 students');
+
+/** The district's scheduling rules: the lunch break's window and length, group caps. */
+export const ScheduleRulesInput = z
+  .object({
+    lunchEarliest: ClockTime,
+    lunchLatest: ClockTime,
+    lunchMinutes: z
+      .number({ error: 'Enter the lunch break in minutes' })
+      .int('Enter whole minutes')
+      .min(0, 'Enter 0 for no lunch break')
+      .max(90, 'A lunch break is at most 90 minutes'),
+    groupCapPushIn: GroupCap,
+    groupCapPullOut: GroupCap,
+  })
+  .superRefine((r, ctx) => {
+    const [from, to] = [clockToMinutes(r.lunchEarliest), clockToMinutes(r.lunchLatest)];
+    if (to <= from)
+      ctx.addIssue({ code: 'custom', path: ['lunchLatest'], message: 'Ends before it starts' });
+    else if (to - from < r.lunchMinutes)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lunchMinutes'],
+        message: 'The lunch break does not fit in its window',
+      });
+  });

@@ -1,6 +1,7 @@
 import {
   ScheduleClosureAddInput,
   ScheduleProtectedBlocksInput,
+  ScheduleRulesInput,
   ScheduleSchoolDaysInput,
   ScheduleTravelInput,
 } from '@carryover/domain';
@@ -79,6 +80,7 @@ export function WeekSettings({
       )}
       {s.classrooms.length > 0 && <ProtectedBlocksForm classrooms={s.classrooms} />}
       {s.can.closures && <ClosuresForm schools={s.schools} weekOf={weekOf} admin={admin} />}
+      {s.can.rules && <RulesForm key={JSON.stringify(s.rules)} rules={s.rules} />}
       {s.can.travel && s.schools.length > 1 && (
         <TravelForm schools={s.schools} travel={s.travel} defaultMinutes={s.defaultTravelMinutes} />
       )}
@@ -659,5 +661,118 @@ function TravelForm({
         </div>
       </form>
     </div>
+  );
+}
+
+interface Rules {
+  lunchEarliest: string;
+  lunchLatest: string;
+  lunchMinutes: number;
+  groupCapPushIn: number;
+  groupCapPullOut: number;
+}
+
+/** The district's lunch window and group caps (admins): every schedule's check reads them. */
+function RulesForm({ rules }: { rules: Rules }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [form, setForm] = useState({
+    lunchEarliest: rules.lunchEarliest,
+    lunchLatest: rules.lunchLatest,
+    lunchMinutes: String(rules.lunchMinutes),
+    groupCapPushIn: String(rules.groupCapPushIn),
+    groupCapPullOut: String(rules.groupCapPullOut),
+  });
+  const [errors, setErrors] = useState<Errors>({});
+  const [saved, setSaved] = useState<string | null>(null);
+  const save = useMutation(
+    trpc.schedule.saveRules.mutationOptions({
+      onSuccess: () => {
+        setSaved('Scheduling rules saved for the district.');
+        void queryClient.invalidateQueries({ queryKey: trpc.schedule.pathKey() });
+      },
+      onError: (error) => setErrors(serverErrors(error)),
+    }),
+  );
+  const number = (v: string) => (v.trim() === '' ? Number.NaN : Number(v));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setSaved(null);
+    const input = {
+      lunchEarliest: form.lunchEarliest,
+      lunchLatest: form.lunchLatest,
+      lunchMinutes: number(form.lunchMinutes),
+      groupCapPushIn: number(form.groupCapPushIn),
+      groupCapPullOut: number(form.groupCapPullOut),
+    };
+    const checked = ScheduleRulesInput.safeParse(input);
+    if (!checked.success) {
+      setErrors(issueErrors(checked.error.issues));
+      return;
+    }
+    setErrors({});
+    save.mutate(input);
+  };
+  const field = (key: keyof typeof form) => ({
+    value: form[key],
+    onChange: (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value }),
+    error: errors[key],
+  });
+  return (
+    <form
+      className="section-card stack"
+      onSubmit={submit}
+      noValidate
+      aria-labelledby="rules-heading"
+    >
+      <h3 id="rules-heading">District scheduling rules</h3>
+      <p className="small muted">
+        The lunch break every provider keeps, and the largest groups. Auto-schedule and the conflict
+        check use them for every schedule in the district.
+      </p>
+      <div className="settings-row">
+        <Field label="Lunch from" type="time" {...field('lunchEarliest')} />
+        <Field label="Lunch until" type="time" {...field('lunchLatest')} />
+        <Field
+          label="Lunch minutes"
+          type="number"
+          inputMode="numeric"
+          min={0}
+          max={90}
+          {...field('lunchMinutes')}
+        />
+      </div>
+      <div className="settings-row">
+        <Field
+          label="Largest push-in group"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={8}
+          {...field('groupCapPushIn')}
+        />
+        <Field
+          label="Largest pull-out group"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={8}
+          {...field('groupCapPullOut')}
+        />
+      </div>
+      <FormMessages
+        error={
+          save.isError && Object.keys(serverErrors(save.error)).length === 0
+            ? userMessage(save.error)
+            : null
+        }
+        saved={saved}
+      />
+      <div className="button-row">
+        <Button type="submit" busy={save.isPending}>
+          Save rules
+        </Button>
+      </div>
+    </form>
   );
 }
