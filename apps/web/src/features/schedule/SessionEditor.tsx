@@ -223,6 +223,10 @@ export function SessionEditor({
           ) : (
             <p className="small muted">Moved this week only; the change applies to this week.</p>
           )}
+          {onApplyTo && applyTo === 'series' && (
+            // A series edit applies from today on (the server splits the series there).
+            <p className="small muted">From today on; the weeks before keep what was planned.</p>
+          )}
           <div className="session-editor__times">
             <SelectField
               label="Day"

@@ -205,6 +205,7 @@ function SchoolDaysForm({
           />
           <Field
             label="Pull-out room"
+            type="text"
             value={row.room}
             maxLength={80}
             onChange={(e) => set(i, { room: e.target.value })}
@@ -366,6 +367,7 @@ function ClassroomBlocks({ classroomId }: { classroomId: string }) {
           />
           <Field
             label="What it is"
+            type="text"
             value={row.label}
             maxLength={80}
             onChange={(e) => set(i, { label: e.target.value })}
@@ -497,6 +499,7 @@ function ClosuresForm({
         <div className="settings-row">
           <Field
             label="Closure name"
+            type="text"
             value={form.name}
             maxLength={80}
             placeholder="Winter break"
