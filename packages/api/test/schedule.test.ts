@@ -425,7 +425,7 @@ for (const target of targets) {
       ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     });
 
-    it('editing a series from today splits it: past weeks keep their planned minutes', async () => {
+    it('editing a series from this week on splits it: past weeks keep their planned minutes', async () => {
       const slp = await as(conn, emails.slp);
       // The SLP's saved school days (the test above) leave Tuesday out: kept with a reason.
       const KEEP_TUESDAY = 'Ava’s Tuesday stays until the new days start';
@@ -477,16 +477,17 @@ for (const target of targets) {
         studentIds: [A.students.ava],
         overrideReason: KEEP_TUESDAY,
       });
-      expect(edited).toMatchObject({ splitFrom: SCHEDULE.ava, validFrom: TODAY, version: 1 });
+      // From this week on: the week of today (Wednesday the 11th) starts on Monday the 9th.
+      expect(edited).toMatchObject({ splitFrom: SCHEDULE.ava, validFrom: WEEK, version: 1 });
       expect(edited.id).not.toBe(SCHEDULE.ava);
       const sessions = await rowsOf('schedule_session');
       expect(sessions.find((r) => r.id === SCHEDULE.ava)).toMatchObject({
         valid_from: '2026-01-05',
-        valid_to: '2026-03-10',
+        valid_to: '2026-03-08',
         minutes: 30,
       });
       expect(sessions.find((r) => r.id === edited.id)).toMatchObject({
-        valid_from: TODAY,
+        valid_from: WEEK,
         valid_to: null,
         minutes: 45,
       });

@@ -325,7 +325,8 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
   }));
   // An edit of a series that already ran applies from `from` on: the series is split there so
   // the weeks before keep what was planned (fidelity's figures for them do not move).
-  const editFrom = input.from ?? today;
+  // Default: from this week on (the week a Schedule page edit is made in shows the change).
+  const editFrom = input.from ?? weekStart(today);
   const splitFrom =
     existing &&
     existing.validFrom < editFrom &&

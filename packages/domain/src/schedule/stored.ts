@@ -288,8 +288,9 @@ export const ScheduleSaveInput = z
     validFrom: IsoDateSchema.optional(),
     validTo: IsoDateSchema.nullish(),
     /**
-     * A series edit: the first day it applies (default today). A series that already ran is
-     * split there — the old one ends the day before, so past weeks keep what was planned.
+     * A series edit: the first day it applies (default the Monday of this week). A series that
+     * already ran is split there — the old one ends the day before, so past weeks keep what
+     * was planned.
      */
     from: IsoDateSchema.optional(),
     /** An occurrence: the day the recurrence puts it on. */

@@ -224,8 +224,8 @@ export function SessionEditor({
             <p className="small muted">Moved this week only; the change applies to this week.</p>
           )}
           {onApplyTo && applyTo === 'series' && (
-            // A series edit applies from today on (the server splits the series there).
-            <p className="small muted">From today on; the weeks before keep what was planned.</p>
+            // A series edit applies from this week on (the server splits the series there).
+            <p className="small muted">From this week on; earlier weeks keep what was planned.</p>
           )}
           <div className="session-editor__times">
             <SelectField
