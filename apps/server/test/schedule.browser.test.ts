@@ -243,6 +243,7 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
             `.week-grid__item:not(.week-grid__item--cancelled):not([data-session-id="${moved.id}"]):not([data-session-id="${target.id}"])`,
           )
           .first();
+        // The grid names a session by its title (its words); the label regex reads "Mon 8:20–8:45".
         const label = (await other.getAttribute('title')) ?? '';
         const [, h1, m1, h2, m2] = label.match(/^\w+ (\d+):(\d\d)–(\d+):(\d\d)/) ?? [];
         const edge = await other.locator('.week-grid__resize').boundingBox();

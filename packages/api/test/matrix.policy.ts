@@ -452,12 +452,19 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
   'schedule.today': { access: all('allow'), input: () => ({}) },
   'schedule.classroomWeek': { access: all('allow'), input: () => ({ weekOf: '2026-03-11' }) },
   'schedule.closures': { access: all('allow'), input: () => ({}) },
+  // A coordinator closes their own schools (the coordinator is South's); an admin any, or all.
   'schedule.addClosure': {
-    access: only({ admin: 'allow' }),
-    input: () => ({ name: 'Teacher workday', startsOn: '2026-04-10', endsOn: '2026-04-10' }),
+    access: only({ coordinator: 'allow', admin: 'allow' }),
+    input: () => ({
+      name: 'Teacher workday',
+      startsOn: '2026-04-10',
+      endsOn: '2026-04-10',
+      schoolId: A.schools.south,
+    }),
   },
+  // The fixture's closures are district-wide: an admin's to remove, none of a coordinator's.
   'schedule.removeClosure': {
-    access: only({ admin: 'scope' }),
+    access: only({ coordinator: 'none', admin: 'scope' }),
     input: (s) => ({ closureId: closureOfStudent[s.studentId] ?? 'cl-999' }),
     last: true,
   },
@@ -486,7 +493,7 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
       therapist: 'scope',
       assistant: 'none',
       teacher: 'scope',
-      coordinator: 'none',
+      coordinator: 'scope',
       admin: 'scope',
     },
     scopeOf: 'classroom',
@@ -494,6 +501,28 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     input: (s) => ({
       classroomId: s.classroomId,
       blocks: [{ weekday: 3, startTime: '12:30', endTime: '13:00', label: 'Quiet reading' }],
+    }),
+  },
+  // Whose settings: the provider's schedule (no student record is read).
+  'schedule.settings': {
+    access: SCHEDULE_ACCESS,
+    scopeOf: 'provider',
+    outOf: { coordinator: BEN_SUBJECT },
+    input: (s) => ({ providerId: providerOf(s) }),
+  },
+  // Travel between two of the caller's schools: the coordinator has South only, so none.
+  'schedule.saveTravel': {
+    access: only({ coordinator: 'none', admin: 'allow' }),
+    input: () => ({ fromSchoolId: A.schools.north, toSchoolId: A.schools.south, minutes: 20 }),
+  },
+  'schedule.saveRules': {
+    access: only({ admin: 'allow' }),
+    input: () => ({
+      lunchEarliest: '11:00',
+      lunchLatest: '13:00',
+      lunchMinutes: 30,
+      groupCapPushIn: 3,
+      groupCapPullOut: 4,
     }),
   },
   'schedule.feed.status': { access: FEED_ACCESS, input: () => ({}) },

@@ -1,4 +1,4 @@
-import type { Connection } from '@carryover/db';
+import { type Connection, scheduleFidelityRecords } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,6 +23,10 @@ const targets = await testTargets();
 
 /** The fixture's week: Monday 2026-03-09 … Friday 2026-03-13 (today is Wednesday the 11th). */
 const WEEK = '2026-03-09';
+
+/** A refusal's field-level messages, as `[path, message]`. */
+const issuesOf = (e: { cause?: { issues?: { path: PropertyKey[]; message: string }[] } }) =>
+  (e.cause?.issues ?? []).map((i) => [i.path.join('.'), i.message]);
 
 for (const target of targets) {
   describe(`schedule on ${target.dialect}`, () => {
@@ -419,6 +423,315 @@ for (const target of targets) {
           days: [{ weekday: 1, schoolId: B.school, startTime: '08:00', endTime: '12:00' }],
         }),
       ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    });
+
+    it('editing a series from this week on splits it: past weeks keep their planned minutes', async () => {
+      const slp = await as(conn, emails.slp);
+      // The SLP's saved school days (the test above) leave Tuesday out: kept with a reason.
+      const KEEP_TUESDAY = 'Ava’s Tuesday stays until the new days start';
+      // Ava's Tuesday push-in, 10:00 for 30 minutes since January.
+      const q2 = async () =>
+        (await slp.fidelity.report({ periodId: PERIODS.q2.id })).rows.find(
+          (r: { studentId: string; discipline: string }) =>
+            r.studentId === A.students.ava && r.discipline === 'SLP',
+        )!.figures;
+      const q3Scheduled = async () =>
+        (await slp.fidelity.report({ periodId: PERIODS.q3.id })).rows.find(
+          (r: { studentId: string; discipline: string }) =>
+            r.studentId === A.students.ava && r.discipline === 'SLP',
+        )!.figures.scheduled;
+      // The minutes the schedule planned for Ava in a past week, as fidelity reads them.
+      const pastWeek = async () =>
+        (
+          await scheduleFidelityRecords(
+            conn.db,
+            A.district,
+            [A.students.ava],
+            {
+              from: '2026-03-02',
+              to: '2026-03-06',
+            },
+            [],
+          )
+        ).reduce((sum, r) => sum + r.minutes, 0);
+      const beforeWeek = await pastWeek();
+      const beforeQ2 = await q2();
+      expect(beforeWeek).toBe(30);
+      expect(await q3Scheduled()).toBe(3 * 30);
+      // Cancelled ahead of the edit: the cancellation follows to the new series.
+      await slp.schedule.cancelOccurrence({
+        sessionId: SCHEDULE.ava,
+        date: '2026-03-24',
+        reason: 'provider_absent',
+      });
+      const [row] = (await rowsOf('schedule_session')).filter((r) => r.id === SCHEDULE.ava);
+      const edited = await slp.schedule.save({
+        kind: 'series',
+        sessionId: SCHEDULE.ava,
+        expectedVersion: Number(row!.version),
+        weekday: 2,
+        startTime: '10:00',
+        minutes: 45,
+        model: 'push_in',
+        routineId: A.routines.writing,
+        studentIds: [A.students.ava],
+        overrideReason: KEEP_TUESDAY,
+      });
+      // From this week on: the week of today (Wednesday the 11th) starts on Monday the 9th.
+      expect(edited).toMatchObject({ splitFrom: SCHEDULE.ava, validFrom: WEEK, version: 1 });
+      expect(edited.id).not.toBe(SCHEDULE.ava);
+      const sessions = await rowsOf('schedule_session');
+      expect(sessions.find((r) => r.id === SCHEDULE.ava)).toMatchObject({
+        valid_from: '2026-01-05',
+        valid_to: '2026-03-08',
+        minutes: 30,
+      });
+      expect(sessions.find((r) => r.id === edited.id)).toMatchObject({
+        valid_from: WEEK,
+        valid_to: null,
+        minutes: 45,
+      });
+      // The past is as it was; the weeks ahead follow the edit (Mar 17 and 31; the 24th is off).
+      expect(await pastWeek()).toBe(beforeWeek);
+      expect(await q2()).toEqual(beforeQ2);
+      expect(await q3Scheduled()).toBe(2 * 45);
+      const lastWeek = await slp.schedule.week({ weekOf: '2026-03-03' });
+      expect(lastWeek.occurrences.find((o) => o.date === '2026-03-03')).toMatchObject({
+        sessionId: SCHEDULE.ava,
+        minutes: 30,
+      });
+      const later = await slp.schedule.week({ weekOf: '2026-03-24' });
+      expect(later.occurrences.find((o) => o.date === '2026-03-24')).toMatchObject({
+        sessionId: edited.id,
+        minutes: 45,
+        status: 'cancelled',
+      });
+      // A stale version of the old series is refused; editing the new one again is in place.
+      await expect(
+        slp.schedule.save({
+          kind: 'series',
+          sessionId: SCHEDULE.ava,
+          expectedVersion: Number(row!.version),
+          weekday: 2,
+          startTime: '10:00',
+          minutes: 40,
+          model: 'push_in',
+          routineId: A.routines.writing,
+          studentIds: [A.students.ava],
+          overrideReason: KEEP_TUESDAY,
+        }),
+      ).rejects.toMatchObject({ code: 'CONFLICT' });
+      const again = await slp.schedule.save({
+        kind: 'series',
+        sessionId: edited.id,
+        expectedVersion: edited.version,
+        weekday: 2,
+        startTime: '10:00',
+        minutes: 30,
+        model: 'push_in',
+        routineId: A.routines.writing,
+        studentIds: [A.students.ava],
+        overrideReason: KEEP_TUESDAY,
+      });
+      expect(again).toMatchObject({ id: edited.id, version: 2, splitFrom: null });
+      expect(await pastWeek()).toBe(beforeWeek);
+    });
+
+    it('accept re-checks the week: a student booked since, or a closure added since, is refused without a reason', async () => {
+      const slp = await as(conn, emails.slp);
+      const slpa = await as(conn, emails.slpa);
+      const admin = await as(conn, emails.admin);
+      // The SLP at South every day (a test above left them at North Mon and Wed only).
+      await slp.schedule.saveSchoolDays({
+        days: [1, 2, 3, 4, 5].map((weekday) => ({
+          weekday,
+          schoolId: A.schools.south,
+          startTime: '07:45',
+          endTime: '15:00',
+        })),
+      });
+      const proposal = await slp.schedule.propose({
+        studentIds: [A.students.cara],
+        weekOf: '2026-03-16',
+      });
+      const placed = proposal.placements.find((p) =>
+        p.students.some((s) => s.id === A.students.cara),
+      )!;
+      expect(placed, JSON.stringify(proposal.unplaced)).toBeDefined();
+      const day = `2026-03-${String(15 + placed.weekday).padStart(2, '0')}`;
+      // Since the proposal, the assistant booked Cara at that very time.
+      const booked = await slpa.schedule.save({
+        kind: 'series',
+        weekday: placed.weekday,
+        startTime: placed.startTime,
+        minutes: placed.minutes,
+        model: 'pull_out',
+        studentIds: [A.students.cara],
+        validFrom: '2026-03-16',
+        overrideReason: 'Booked before the SLP’s plan was accepted',
+      });
+      const before = await rowsOf('schedule_session');
+      const refused = await slp.schedule
+        .accept({ proposalId: proposal.proposalId })
+        .catch((e) => e);
+      expect(refused).toMatchObject({ code: 'BAD_REQUEST' });
+      const issues = (refused.cause as { issues: { path: string[]; message: string }[] }).issues;
+      expect(issues.every((i) => i.path[0] === 'overrideReason')).toBe(true);
+      expect(issues.map((i) => i.message).join('\n')).toMatch(/Cara .* with another provider/);
+      expect(await rowsOf('schedule_session')).toEqual(before);
+      await slpa.schedule.remove({
+        sessionId: booked.id,
+        expectedVersion: booked.version,
+        from: '2026-03-16',
+      });
+
+      // A closure of that day added since: refused too, then accepted with a reason, kept.
+      const { id: closureId } = await admin.schedule.addClosure({
+        name: 'Flooded gym',
+        startsOn: day,
+        endsOn: day,
+        schoolId: placed.school.id,
+      });
+      const closed = await slp.schedule.accept({ proposalId: proposal.proposalId }).catch((e) => e);
+      expect(closed).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(closed.message).toMatch(/closed on .*Flooded gym/);
+      const accepted = await slp.schedule.accept({
+        proposalId: proposal.proposalId,
+        overrideReason: 'Closed one day only; the series runs the other weeks',
+      });
+      expect(accepted.conflicts.map((c) => c.kind)).toContain('school-closed');
+      expect(accepted.created).toBeGreaterThan(0);
+      const overrides = (await rowsOf('schedule_override')).filter((o) =>
+        accepted.sessionIds.includes(o.session_id),
+      );
+      expect(overrides.length).toBeGreaterThan(0);
+      expect(overrides[0]!.reason).toMatch(/one day only/);
+      const sessions = (await rowsOf('schedule_session')).filter((r) =>
+        accepted.sessionIds.includes(r.id),
+      );
+      expect(sessions.some((r) => r.override_reason?.includes('one day only'))).toBe(true);
+      await admin.schedule.removeClosure({ closureId });
+    }, 60_000);
+
+    it('week settings: whose days, travel by coordinators and admins of both schools, closures by a coordinator for their schools only', async () => {
+      const slp = await as(conn, emails.slp);
+      const coordinator = await as(conn, emails.coordinator);
+      const admin = await as(conn, emails.admin);
+      const own = await slp.schedule.settings();
+      expect(own.provider?.id).toBe(A.staff.slp);
+      expect(own.servedSchools.map((x) => x.id).sort()).toEqual(
+        [A.schools.north, A.schools.south].sort(),
+      );
+      expect(own.can).toEqual({ closures: false, travel: false, rules: false });
+      await expect(slp.schedule.settings({ providerId: A.staff.ot })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(slp.schedule.settings({ providerId: B.therapist })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+
+      // Travel: the coordinator has South only, so North ↔ South is not theirs; the admin's.
+      const travelRows = () => conn.db.selectFrom('school_travel').selectAll().execute();
+      const before = await travelRows();
+      const pair = { fromSchoolId: A.schools.north, toSchoolId: A.schools.south, minutes: 40 };
+      await expect(coordinator.schedule.saveTravel(pair)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(
+        admin.schedule.saveTravel({ ...pair, toSchoolId: B.school }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(slp.schedule.saveTravel(pair)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      const bad = await admin.schedule
+        .saveTravel({ ...pair, toSchoolId: A.schools.north })
+        .catch((e) => e);
+      expect(bad).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(issuesOf(bad)).toEqual([['toSchoolId', 'Choose another school']]);
+      expect(await travelRows()).toEqual(before);
+      await admin.schedule.saveTravel(pair);
+      const settings = await admin.schedule.settings({ providerId: A.staff.slp });
+      expect(settings.can).toEqual({ closures: true, travel: true, rules: true });
+      expect(settings.travel).toEqual(
+        expect.arrayContaining([
+          { fromSchoolId: A.schools.north, toSchoolId: A.schools.south, minutes: 40 },
+          { fromSchoolId: A.schools.south, toSchoolId: A.schools.north, minutes: 40 },
+        ]),
+      );
+
+      // Closures: a coordinator closes their school, not the district nor another school.
+      const refused = await coordinator.schedule
+        .addClosure({ name: 'Snow day', startsOn: '2026-04-06', endsOn: '2026-04-06' })
+        .catch((e) => e);
+      expect(issuesOf(refused)).toEqual([['schoolId', 'Choose one of your schools']]);
+      await expect(
+        coordinator.schedule.addClosure({
+          name: 'Snow day',
+          startsOn: '2026-04-06',
+          endsOn: '2026-04-06',
+          schoolId: A.schools.north,
+        }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      const { id } = await coordinator.schedule.addClosure({
+        name: 'Snow day',
+        startsOn: '2026-04-06',
+        endsOn: '2026-04-06',
+        schoolId: A.schools.south,
+      });
+      // The district-wide fixture closure is an admin's alone.
+      await expect(coordinator.schedule.removeClosure({ closureId: 'cl-a' })).rejects.toMatchObject(
+        { code: 'NOT_FOUND' },
+      );
+      await coordinator.schedule.removeClosure({ closureId: id });
+    });
+
+    it("the district's lunch window and group caps are settings the conflict check reads", async () => {
+      const slp = await as(conn, emails.slp);
+      const admin = await as(conn, emails.admin);
+      const group = {
+        kind: 'series' as const,
+        weekday: 4,
+        startTime: '09:00',
+        minutes: 30,
+        model: 'pull_out' as const,
+        studentIds: [A.students.ava, A.students.cara],
+        validFrom: '2026-03-16',
+      };
+      const kinds = async () => (await slp.schedule.check(group)).conflicts.map((c) => c.kind);
+      expect(await kinds()).not.toContain('group-over-cap');
+      const defaults = (await admin.schedule.settings({ providerId: A.staff.slp })).rules;
+      expect(defaults).toEqual({
+        lunchEarliest: '11:00',
+        lunchLatest: '13:00',
+        lunchMinutes: 30,
+        groupCapPushIn: 3,
+        groupCapPullOut: 4,
+      });
+      await expect(slp.schedule.saveRules(defaults)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      const bad = await admin.schedule
+        .saveRules({ ...defaults, lunchLatest: '10:00' })
+        .catch((e) => e);
+      expect(issuesOf(bad)).toEqual([['lunchLatest', 'Ends before it starts']]);
+      const settingsBefore = await conn.db
+        .selectFrom('district')
+        .select('settings')
+        .where('id', '=', A.district)
+        .executeTakeFirstOrThrow();
+      await admin.schedule.saveRules({ ...defaults, groupCapPullOut: 1 });
+      expect(await kinds()).toContain('group-over-cap');
+      expect((await slp.schedule.check(group)).conflicts.map((c) => c.message).join()).toMatch(
+        /the cap is 1/,
+      );
+      // The district's other settings are untouched.
+      const [after] = await conn.db
+        .selectFrom('district')
+        .select('settings')
+        .where('id', '=', A.district)
+        .execute();
+      const { scheduleRules, ...rest } = JSON.parse(after!.settings);
+      const original = JSON.parse(settingsBefore.settings);
+      expect(scheduleRules.groupCap).toEqual({ push_in: 3, pull_out: 1 });
+      expect(rest).toEqual(original);
+      await admin.schedule.saveRules(defaults);
+      expect(await kinds()).not.toContain('group-over-cap');
     });
   });
 }

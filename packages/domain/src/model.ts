@@ -168,6 +168,21 @@ export const DistrictSettings = z.object({
    */
   passwordSignIn: z.enum(['everyone', 'break_glass_only']).default('everyone'),
   breakGlassUserIds: z.array(z.string()).default([]),
+  /**
+   * The schedule's lunch break (minutes after midnight: a `minutes`-long break between
+   * `earliest` and `latest`) and group caps per model; absent: 11:00–13:00, 30 minutes; 3
+   * push-in, 4 pull-out (schedule.saveRules).
+   */
+  scheduleRules: z
+    .object({
+      lunch: z.object({
+        earliest: z.number().int(),
+        latest: z.number().int(),
+        minutes: z.number().int(),
+      }),
+      groupCap: z.object({ push_in: z.number().int(), pull_out: z.number().int() }),
+    })
+    .optional(),
 });
 export type DistrictSettings = z.infer<typeof DistrictSettings>;
 

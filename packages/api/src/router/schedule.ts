@@ -5,6 +5,7 @@ import {
   classroomIdsFor,
   type DB,
   DEFAULT_ROOM,
+  DEFAULT_TRAVEL_MINUTES,
   findScheduleProvider,
   insertScheduleOverride,
   insertScheduleSession,
@@ -21,6 +22,7 @@ import {
   type ScheduleSessionRow,
   type ScheduleSessionValues,
   scheduleNames,
+  scheduleRulesOf,
   updateAtVersion,
   upsertScheduleException,
 } from '@carryover/db';
@@ -41,9 +43,12 @@ import {
   ScheduleProposeInput,
   ScheduleProtectedBlocksInput,
   ScheduleRemoveInput,
+  ScheduleRulesInput,
   ScheduleSaveInput,
   ScheduleSchoolDaysInput,
+  ScheduleSettingsInput,
   ScheduleTodayInput,
+  ScheduleTravelInput,
   ScheduleWeekInput,
   type StoredScheduleSession,
   schoolWeek,
@@ -210,6 +215,8 @@ interface PreparedSave {
   checkDay: IsoDate;
   occurrenceOf?: IsoDate;
   conflicts: ConflictView[];
+  /** A series edit that splits the series: the new one starts here, the old ends the day before. */
+  splitFrom?: IsoDate | null;
   studentIds: string[];
 }
 
@@ -312,8 +319,36 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
       fieldErrorOf('schoolId', 'Choose the school the session is at');
     room = input.room ?? world.rooms.get(schoolId) ?? DEFAULT_ROOM;
   }
-  const validFrom = input.validFrom ?? existing?.validFrom ?? today;
+  const students = studentIds.map((id) => ({
+    studentId: id,
+    serviceId: world.serviceOf.get(id) ?? null,
+  }));
+  // An edit of a series that already ran applies from `from` on: the series is split there so
+  // the weeks before keep what was planned (fidelity's figures for them do not move).
+  // Default: from this week on (the week a Schedule page edit is made in shows the change).
+  const editFrom = input.from ?? weekStart(today);
+  const splitFrom =
+    existing &&
+    existing.validFrom < editFrom &&
+    (existing.validTo === null || existing.validTo >= editFrom) &&
+    !sameOccurrences(existing, {
+      schoolId,
+      weekday,
+      startTime: input.startTime,
+      minutes: input.minutes,
+      model,
+      classroomId,
+      routineId,
+      room,
+      students,
+    })
+      ? editFrom
+      : null;
+  const validFrom = splitFrom
+    ? ([splitFrom, input.validFrom ?? splitFrom].sort()[1] as IsoDate)
+    : (input.validFrom ?? existing?.validFrom ?? today);
   const validTo = input.validTo === undefined ? (existing?.validTo ?? null) : input.validTo;
+  if (validTo !== null && validTo < validFrom) fieldErrorOf('validTo', 'Ends before it starts');
   const candidate: ScheduleSessionRow = {
     ...(existing ?? emptyRow),
     id: existing?.id ?? `new-${newId()}`,
@@ -328,10 +363,7 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
     room,
     validFrom,
     validTo,
-    students: studentIds.map((id) => ({
-      studentId: id,
-      serviceId: world.serviceOf.get(id) ?? null,
-    })),
+    students,
   };
   // The first week it runs from today on.
   const start = [validFrom, today].sort()[1] as IsoDate;
@@ -344,10 +376,45 @@ async function prepareSave(ctx: Ctx, input: z.output<typeof ScheduleSaveInput>, 
     candidate,
     checkDay,
     conflicts,
+    splitFrom,
     studentIds: [
       ...new Set([...studentIds, ...(existing?.students.map((s) => s.studentId) ?? [])]),
     ],
   } satisfies PreparedSave;
+}
+
+/** Whether an edit leaves every occurrence of a series as it was (only its span or reason). */
+function sameOccurrences(
+  row: ScheduleSessionRow,
+  next: Pick<
+    ScheduleSessionRow,
+    | 'schoolId'
+    | 'weekday'
+    | 'startTime'
+    | 'minutes'
+    | 'model'
+    | 'classroomId'
+    | 'routineId'
+    | 'room'
+    | 'students'
+  >,
+): boolean {
+  const studentsOf = (r: Pick<ScheduleSessionRow, 'students'>) =>
+    r.students
+      .map((s) => `${s.studentId}:${s.serviceId ?? ''}`)
+      .sort()
+      .join();
+  return (
+    row.schoolId === next.schoolId &&
+    row.weekday === next.weekday &&
+    row.startTime === next.startTime &&
+    row.minutes === next.minutes &&
+    row.model === next.model &&
+    row.classroomId === next.classroomId &&
+    row.routineId === next.routineId &&
+    row.room === next.room &&
+    studentsOf(row) === studentsOf(next)
+  );
 }
 
 function fieldErrorOf(field: string, message: string): never {
@@ -398,6 +465,126 @@ async function refreshClosureFigures(trx: DB, districtId: string, schoolId: stri
     districtId,
     students.map((s) => s.student_id),
   );
+}
+
+type ProposedPlacement = ProposalPayload['placements'][number];
+
+/**
+ * The conflicts the placements to write would have in the proposal's first week, with the
+ * provider's series as they will stand (those ending removed): per placement key. Also a
+ * closure of the placement's school that day added after the proposal was made.
+ */
+async function acceptConflicts(
+  ctx: Ctx,
+  provider: ScheduleProvider,
+  toWrite: readonly ProposedPlacement[],
+  ending: ReadonlySet<string>,
+  weekOf: IsoDate,
+  proposedAt: string,
+): Promise<Map<string, ConflictView[]>> {
+  const out = new Map<string, ConflictView[]>();
+  if (toWrite.length === 0) return out;
+  const d = ctx.viewer.districtId;
+  const [from, to] = [weekOf, addDays(weekOf, 4)];
+  const current = (
+    await loadScheduleSessions(
+      ctx.db,
+      d,
+      { providerIds: [provider.id] },
+      { from: addDays(from, -28), to: addDays(to, 28) },
+    )
+  ).filter((r) => !ending.has(r.id));
+  const keyOf = new Map<string, string>();
+  const candidates: ScheduleSessionRow[] = toWrite.map((p, i) => {
+    const id = `proposed-${i}`;
+    keyOf.set(id, p.key);
+    return {
+      ...emptyRow,
+      id,
+      providerId: provider.id,
+      schoolId: p.schoolId,
+      weekday: p.weekday,
+      startTime: p.startTime,
+      minutes: p.minutes,
+      model: p.model,
+      classroomId: p.classroomId,
+      routineId: p.routineId,
+      room: p.room,
+      validFrom: weekOf,
+      validTo: null,
+      students: p.studentIds.map((s, j) => ({ studentId: s, serviceId: p.serviceIds[j] ?? null })),
+    };
+  });
+  const rows = [...current, ...candidates];
+  const occurrences = await expandSessions(ctx, rows, from, to);
+  const world = await loadScheduleWorld(ctx.db, d, provider, todayFor(ctx), {
+    extraStudentIds: [...new Set(rows.flatMap((r) => r.students.map((s) => s.studentId)))],
+  });
+  const names = await scheduleNames(ctx.db, d, rows);
+  const found = await conflictsOf(ctx, world, occurrences, from, to, names);
+  const closedSince = await ctx.db
+    .selectFrom('school_closure')
+    .select(['school_id', 'starts_on', 'ends_on', 'name'])
+    .where('district_id', '=', d)
+    .where('created_at', '>=', proposedAt)
+    .where('ends_on', '>=', from)
+    .where('starts_on', '<=', to)
+    .execute();
+  for (const o of occurrences) {
+    const key = keyOf.get(o.session.id);
+    if (!key) continue;
+    const list = [...(found.get(occurrenceKey(o.session.id, o.originalDate)) ?? [])];
+    const closure = closedSince.find(
+      (c) =>
+        (c.school_id === null || c.school_id === o.session.schoolId) &&
+        c.starts_on <= o.originalDate &&
+        o.originalDate <= c.ends_on,
+    );
+    if (o.status === 'closed' && closure) {
+      const school = names.schools.get(o.session.schoolId) ?? 'The school';
+      list.push({
+        kind: 'school-closed',
+        message: `${school} is closed on ${o.originalDate} (${closure.name}), added after this proposal`,
+      });
+    }
+    if (list.length > 0) out.set(key, [...(out.get(key) ?? []), ...list]);
+  }
+  return out;
+}
+
+/** The schools a viewer plans for: an admin's district's; anyone else's own (staff_school). */
+async function settingsSchools(ctx: Ctx): Promise<{ id: string; name: string }[]> {
+  const d = ctx.viewer.districtId;
+  let q = ctx.db
+    .selectFrom('school')
+    .select(['school.id', 'school.name'])
+    .where('school.district_id', '=', d);
+  if (ctx.viewer.role !== 'admin')
+    q = q.where('school.id', 'in', (eb) =>
+      eb
+        .selectFrom('staff_school')
+        .select('staff_school.school_id')
+        .where('staff_school.district_id', '=', d)
+        .where('staff_school.staff_id', '=', ctx.viewer.id),
+    );
+  return q.orderBy('school.name').orderBy('school.id').execute();
+}
+
+/**
+ * Who sets a classroom's protected blocks: those who edit its routines (its teacher, therapists
+ * of its school, admins) and the coordinators of its school.
+ */
+async function canEditBlocks(ctx: Ctx, classroomId: string): Promise<boolean> {
+  if (await canEditClassroom(ctx.db, ctx.viewer, classroomId)) return true;
+  if (ctx.viewer.role !== 'coordinator') return false;
+  const row = await ctx.db
+    .selectFrom('classroom')
+    .select('id')
+    .where('district_id', '=', ctx.viewer.districtId)
+    .where('id', '=', classroomId)
+    .where('id', 'in', classroomIdsFor(ctx.db, ctx.viewer))
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export const scheduleRouter = {
@@ -462,7 +649,8 @@ export const scheduleRouter = {
   save: providerRoles.input(ScheduleSaveInput).mutation(async ({ ctx, input, path }) => {
     const d = ctx.viewer.districtId;
     const prepared = await prepareSave(ctx, input, path);
-    const id = prepared.existing?.id ?? newId();
+    const splitFrom = prepared.splitFrom ?? null;
+    const id = prepared.existing && !splitFrom ? prepared.existing.id : newId();
     const target = { action: path, entity: 'schedule_session', entityId: id };
     await refuseConflicts(ctx, target, prepared.conflicts, input.overrideReason);
     const reason = prepared.conflicts.length > 0 ? (input.overrideReason ?? null) : null;
@@ -496,6 +684,30 @@ export const scheduleRouter = {
             { alsoChanged: ['occurrence'] },
           )
         ).version;
+      } else if (prepared.existing && splitFrom) {
+        // From `splitFrom` on the edit is a new series; the old one ends the day before (at the
+        // version the form loaded), so the weeks already planned stay as they were.
+        const old = prepared.existing;
+        await updateAtVersion(
+          trx,
+          'schedule_session',
+          { district_id: d, id: old.id },
+          input.expectedVersion as number,
+          { valid_to: addDays(splitFrom, -1) },
+          editor,
+        );
+        await insertScheduleSession(trx, d, id, sessionValues(prepared.candidate, reason), {
+          id: ctx.viewer.id,
+          at: editor.at,
+        });
+        // Exceptions from the split on (a day cancelled ahead) follow to the new series.
+        await trx
+          .updateTable('schedule_exception')
+          .set({ session_id: id })
+          .where('district_id', '=', d)
+          .where('session_id', '=', old.id)
+          .where('on_date', '>=', splitFrom)
+          .execute();
       } else if (prepared.existing) {
         const c = prepared.candidate;
         version = (
@@ -552,10 +764,32 @@ export const scheduleRouter = {
           outcome: 'ok',
           at: editor.at,
         },
+        ...(splitFrom && prepared.existing
+          ? [
+              {
+                districtId: d,
+                actorId: ctx.viewer.id,
+                action: path,
+                entity: 'schedule_session',
+                entityId: prepared.existing.id,
+                studentIds: prepared.existing.students.map((s) => s.studentId),
+                outcome: 'ok' as const,
+                at: editor.at,
+              },
+            ]
+          : []),
       ]);
       return version;
     });
-    return { id, version, conflicts: prepared.conflicts, overrideReason: reason };
+    return {
+      id,
+      version,
+      conflicts: prepared.conflicts,
+      overrideReason: reason,
+      /** The series this edit split off from (it ends the day before `validFrom`), if any. */
+      splitFrom: splitFrom && prepared.existing ? prepared.existing.id : null,
+      validFrom: prepared.candidate.validFrom,
+    };
   }),
 
   /**
@@ -851,6 +1085,23 @@ export const scheduleRouter = {
               ? toWrite.some((p) => collides(r, p))
               : r.students.every((s) => proposalStudents.has(s.studentId))),
         );
+    // The week may have changed since the proposal (another provider booked a student, a
+    // closure was added, a series was saved): re-checked as it would stand once accepted.
+    const conflictsByKey = await acceptConflicts(
+      ctx,
+      provider,
+      toWrite,
+      new Set(ending.map((r) => r.id)),
+      weekOf,
+      stored.created_at,
+    );
+    const conflicts = [...conflictsByKey.values()].flat();
+    await refuseConflicts(
+      ctx,
+      { action: path, entity: 'schedule_proposal', entityId: stored.id },
+      conflicts,
+      input.overrideReason,
+    );
     const editor = editorOf(ctx);
     const studentIds = [
       ...new Set([
@@ -878,6 +1129,9 @@ export const scheduleRouter = {
       for (const p of toWrite) {
         const id = newId();
         written.push(id);
+        const overridden = conflictsByKey.get(p.key) ?? [];
+        const reason = overridden.length > 0 ? (input.overrideReason ?? null) : null;
+
         await insertScheduleSession(
           trx,
           d,
@@ -894,7 +1148,7 @@ export const scheduleRouter = {
             room: p.room,
             validFrom: weekOf,
             validTo: null,
-            overrideReason: null,
+            overrideReason: reason,
             students: p.studentIds.map((s, i) => ({
               studentId: s,
               serviceId: p.serviceIds[i] ?? null,
@@ -902,6 +1156,17 @@ export const scheduleRouter = {
           },
           { id: ctx.viewer.id, at: editor.at },
         );
+        if (reason)
+          await insertScheduleOverride(trx, {
+            district_id: d,
+            id: newId(),
+            session_id: id,
+            on_date: null,
+            conflicts: JSON.stringify(overridden),
+            reason,
+            decided_by: ctx.viewer.id,
+            decided_at: editor.at,
+          });
       }
       await trx
         .updateTable('schedule_proposal')
@@ -926,6 +1191,8 @@ export const scheduleRouter = {
     return {
       proposalId: stored.id,
       weekOf,
+      conflicts,
+      overrideReason: conflicts.length > 0 ? (input.overrideReason ?? null) : null,
       created: written.length,
       kept: kept.size,
       ended: ending.length,
@@ -1088,18 +1355,22 @@ export const scheduleRouter = {
    * Adds a closure (admins): its days' occurrences do not take place and count in fidelity as
    * `school_closed` (accounted, never owed). The kept fidelity figures follow in the same write.
    */
-  addClosure: roles('admin')
+  addClosure: roles('coordinator', 'admin')
     .input(ScheduleClosureAddInput)
     .mutation(async ({ ctx, input, path }) => {
       const d = ctx.viewer.districtId;
+      // A coordinator closes one of their schools; the whole district is an admin's to close.
+      if (!input.schoolId && ctx.viewer.role !== 'admin')
+        fieldErrorOf('schoolId', 'Choose one of your schools');
       if (input.schoolId) {
-        const school = await ctx.db
-          .selectFrom('school')
-          .select('id')
-          .where('district_id', '=', d)
-          .where('id', '=', input.schoolId)
-          .executeTakeFirst();
-        if (!school) fieldErrorOf('schoolId', 'Choose a school of your district');
+        const mine = new Set((await settingsSchools(ctx)).map((x) => x.id));
+        if (!mine.has(input.schoolId))
+          fieldErrorOf(
+            'schoolId',
+            ctx.viewer.role === 'admin'
+              ? 'Choose a school of your district'
+              : 'Choose one of your schools',
+          );
       }
       const id = newId();
       const at = ctx.now().toISOString();
@@ -1133,7 +1404,7 @@ export const scheduleRouter = {
       return { id };
     }),
 
-  removeClosure: roles('admin')
+  removeClosure: roles('coordinator', 'admin')
     .input(ScheduleClosureRemoveInput)
     .mutation(async ({ ctx, input, path }) => {
       const d = ctx.viewer.districtId;
@@ -1143,7 +1414,12 @@ export const scheduleRouter = {
         .where('district_id', '=', d)
         .where('id', '=', input.closureId)
         .executeTakeFirst();
-      if (!row) {
+      // A coordinator's closures are those of their schools (a district-wide one is an admin's).
+      const mine =
+        ctx.viewer.role === 'admin' ||
+        (row?.school_id != null &&
+          (await settingsSchools(ctx)).some((x) => x.id === row.school_id));
+      if (!row || !mine) {
         await recordDenied(ctx, {
           action: path,
           entity: 'school_closure',
@@ -1272,7 +1548,7 @@ export const scheduleRouter = {
     .input(ScheduleProtectedBlocksInput)
     .mutation(async ({ ctx, input, path }) => {
       const d = ctx.viewer.districtId;
-      if (!(await canEditClassroom(ctx.db, ctx.viewer, input.classroomId))) {
+      if (!(await canEditBlocks(ctx, input.classroomId))) {
         await recordDenied(ctx, { action: path, entity: 'classroom', entityId: input.classroomId });
         throw new TRPCError({ code: 'NOT_FOUND', message: 'Classroom not found' });
       }
@@ -1312,6 +1588,209 @@ export const scheduleRouter = {
         ]);
       });
       return { classroomId: input.classroomId, blocks: input.blocks.length };
+    }),
+
+  /**
+   * What the Schedule page's week settings show: the provider's stored school days and the
+   * schools they serve; the schools, classrooms (whose protected blocks the viewer sets) and
+   * travel times the viewer plans for; and what they may change.
+   */
+  settings: providerRoles.input(ScheduleSettingsInput).query(async ({ ctx, input, path }) => {
+    const d = ctx.viewer.districtId;
+    const provider = await resolveProvider(ctx, input?.providerId, path);
+    const served = provider
+      ? await ctx.db
+          .selectFrom('staff_school')
+          .innerJoin('school', (j) =>
+            j
+              .onRef('school.district_id', '=', 'staff_school.district_id')
+              .onRef('school.id', '=', 'staff_school.school_id'),
+          )
+          .select(['school.id', 'school.name'])
+          .where('staff_school.district_id', '=', d)
+          .where('staff_school.staff_id', '=', provider.id)
+          .orderBy('school.name')
+          .orderBy('school.id')
+          .execute()
+      : [];
+    const days = provider
+      ? await ctx.db
+          .selectFrom('provider_school_day')
+          .select(['weekday', 'school_id', 'start_time', 'end_time', 'room'])
+          .where('district_id', '=', d)
+          .where('provider_id', '=', provider.id)
+          .orderBy('weekday')
+          .orderBy('start_time')
+          .execute()
+      : [];
+    const schools = await settingsSchools(ctx);
+    const schoolIds = schools.map((x) => x.id);
+    const classrooms = (
+      await ctx.db
+        .selectFrom('classroom')
+        .innerJoin('school', (j) =>
+          j
+            .onRef('school.district_id', '=', 'classroom.district_id')
+            .onRef('school.id', '=', 'classroom.school_id'),
+        )
+        .select([
+          'classroom.id',
+          'classroom.name',
+          'school.id as school_id',
+          'school.name as school_name',
+        ])
+        .where('classroom.district_id', '=', d)
+        .where('classroom.id', 'in', classroomIdsFor(ctx.db, ctx.viewer))
+        .orderBy('school.name')
+        .orderBy('classroom.name')
+        .orderBy('classroom.id')
+        .execute()
+    ).filter((c) => ctx.viewer.role !== 'assistant');
+    const planner = ctx.viewer.role === 'admin' || ctx.viewer.role === 'coordinator';
+    const rules = await scheduleRulesOf(ctx.db, d);
+    const travel =
+      planner && schoolIds.length > 1
+        ? await ctx.db
+            .selectFrom('school_travel')
+            .select(['from_school_id', 'to_school_id', 'minutes'])
+            .where('district_id', '=', d)
+            .where('from_school_id', 'in', schoolIds)
+            .where('to_school_id', 'in', schoolIds)
+            .execute()
+        : [];
+    return {
+      provider: provider ? { id: provider.id, name: provider.name } : null,
+      servedSchools: served,
+      schoolDays: days.map((x) => ({
+        weekday: Number(x.weekday),
+        schoolId: x.school_id,
+        startTime: x.start_time,
+        endTime: x.end_time,
+        room: x.room,
+      })),
+      schools,
+      classrooms: classrooms.map((c) => ({
+        id: c.id,
+        name: c.name,
+        schoolId: c.school_id,
+        schoolName: c.school_name,
+      })),
+      travel: travel.map((t) => ({
+        fromSchoolId: t.from_school_id,
+        toSchoolId: t.to_school_id,
+        minutes: Number(t.minutes),
+      })),
+      defaultTravelMinutes: DEFAULT_TRAVEL_MINUTES,
+      rules: {
+        lunchEarliest: minutesToClock(rules.lunch.earliest),
+        lunchLatest: minutesToClock(rules.lunch.latest),
+        lunchMinutes: rules.lunch.minutes,
+        groupCapPushIn: rules.groupCap.push_in,
+        groupCapPullOut: rules.groupCap.pull_out,
+      },
+      can: { closures: planner, travel: planner, rules: ctx.viewer.role === 'admin' },
+    };
+  }),
+
+  /**
+   * The travel minutes between two schools, both ways (coordinators: between two of their
+   * schools; admins: any two of the district's). The conflict check and auto-schedule read it.
+   */
+  saveTravel: roles('coordinator', 'admin')
+    .input(ScheduleTravelInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const mine = new Set((await settingsSchools(ctx)).map((x) => x.id));
+      if (!mine.has(input.fromSchoolId) || !mine.has(input.toSchoolId)) {
+        await recordDenied(ctx, { action: path, entity: 'school', entityId: input.fromSchoolId });
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'School not found' });
+      }
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        const pairs = [
+          [input.fromSchoolId, input.toSchoolId],
+          [input.toSchoolId, input.fromSchoolId],
+        ] as const;
+        for (const [from, to] of pairs)
+          await trx
+            .deleteFrom('school_travel')
+            .where('district_id', '=', d)
+            .where('from_school_id', '=', from)
+            .where('to_school_id', '=', to)
+            .execute();
+        await trx
+          .insertInto('school_travel')
+          .values(
+            pairs.map(([from, to]) => ({
+              district_id: d,
+              from_school_id: from,
+              to_school_id: to,
+              minutes: input.minutes,
+            })),
+          )
+          .execute();
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'school_travel',
+            entityId: `${input.fromSchoolId}:${input.toSchoolId}`,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      return {
+        fromSchoolId: input.fromSchoolId,
+        toSchoolId: input.toSchoolId,
+        minutes: input.minutes,
+      };
+    }),
+
+  /**
+   * The district's scheduling rules (admins): the lunch break every provider's day keeps and the
+   * largest push-in and pull-out groups. The conflict check and auto-schedule read them.
+   */
+  saveRules: roles('admin')
+    .input(ScheduleRulesInput)
+    .mutation(async ({ ctx, input, path }) => {
+      const d = ctx.viewer.districtId;
+      const rules = {
+        lunch: {
+          earliest: clockToMinutes(input.lunchEarliest),
+          latest: clockToMinutes(input.lunchLatest),
+          minutes: input.lunchMinutes,
+        },
+        groupCap: { push_in: input.groupCapPushIn, pull_out: input.groupCapPullOut },
+      };
+      const at = ctx.now().toISOString();
+      await ctx.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('district')
+          .select('settings')
+          .where('id', '=', d)
+          .executeTakeFirstOrThrow();
+        // The other settings stay exactly as they are.
+        const settings = { ...JSON.parse(row.settings), scheduleRules: rules };
+        await trx
+          .updateTable('district')
+          .set({ settings: JSON.stringify(settings) })
+          .where('id', '=', d)
+          .execute();
+        await recordAuditMany(trx, [
+          {
+            districtId: d,
+            actorId: ctx.viewer.id,
+            action: path,
+            entity: 'district',
+            entityId: d,
+            outcome: 'ok',
+            at,
+          },
+        ]);
+      });
+      return input;
     }),
 
   feed: {

@@ -44,7 +44,8 @@ export interface OccurrenceStudent {
 }
 
 export interface ConflictView {
-  kind: ScheduleConflict['kind'];
+  /** `school-closed`: accepting a proposal onto a day closed since it was made. */
+  kind: ScheduleConflict['kind'] | 'school-closed';
   message: string;
 }
 

@@ -11,7 +11,13 @@ import type {
   TimeBlock,
   Weekday,
 } from '@carryover/domain';
-import { clockToMinutes, occurrencesBetween, parseWeekdays, routineWords } from '@carryover/domain';
+import {
+  clockToMinutes,
+  DistrictSettings,
+  occurrencesBetween,
+  parseWeekdays,
+  routineWords,
+} from '@carryover/domain';
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Database } from '../schema';
 import type { FidelityRecordRow } from './fidelity-summaries';
@@ -29,6 +35,31 @@ export const DEFAULT_LUNCH = { earliest: 11 * 60, latest: 13 * 60, minutes: 30 }
 /** Largest groups the scheduler builds and the conflict check allows. */
 export const DEFAULT_GROUP_CAP = { push_in: 3, pull_out: 4 } as const;
 /** Where pull-out sessions go when a therapist's school day names no room. */
+/** The district's lunch window and group caps (its settings), else the defaults above. */
+export async function scheduleRulesOf(
+  db: Kysely<Database>,
+  districtId: string,
+): Promise<{
+  lunch: { earliest: number; latest: number; minutes: number };
+  groupCap: { push_in: number; pull_out: number };
+}> {
+  const row = await db
+    .selectFrom('district')
+    .select('settings')
+    .where('id', '=', districtId)
+    .executeTakeFirst();
+  let rules: DistrictSettings['scheduleRules'];
+  try {
+    rules = DistrictSettings.partial().parse(JSON.parse(row?.settings ?? '{}')).scheduleRules;
+  } catch {
+    rules = undefined;
+  }
+  return {
+    lunch: { ...(rules?.lunch ?? DEFAULT_LUNCH) },
+    groupCap: { ...(rules?.groupCap ?? DEFAULT_GROUP_CAP) },
+  };
+}
+
 export const DEFAULT_ROOM = 'Therapy room';
 
 export interface ScheduleSessionRow extends StoredScheduleSession {
@@ -600,6 +631,7 @@ export async function loadScheduleWorld(
       });
     }
   }
+  const rules = await scheduleRulesOf(db, d);
   const routineNames = new Map<string, { name: string; classroomId: string }>();
   for (const r of routines)
     routineNames.set(r.id, { name: routineWords(r.name), classroomId: r.classroom_id });
@@ -611,8 +643,8 @@ export async function loadScheduleWorld(
         name: provider.name,
         days: therapistDays,
         travel: travelPairs,
-        lunch: { ...DEFAULT_LUNCH },
-        groupCap: { ...DEFAULT_GROUP_CAP },
+        lunch: { ...rules.lunch },
+        groupCap: { ...rules.groupCap },
       },
       schools: schools.map((s) => ({
         id: s.id,

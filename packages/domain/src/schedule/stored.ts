@@ -287,6 +287,12 @@ export const ScheduleSaveInput = z
       .optional(),
     validFrom: IsoDateSchema.optional(),
     validTo: IsoDateSchema.nullish(),
+    /**
+     * A series edit: the first day it applies (default the Monday of this week). A series that
+     * already ran is split there — the old one ends the day before, so past weeks keep what
+     * was planned.
+     */
+    from: IsoDateSchema.optional(),
     /** An occurrence: the day the recurrence puts it on. */
     occurrenceDate: IsoDateSchema.optional(),
     /** An occurrence: the day it moves to (default: the same day). */
@@ -352,6 +358,8 @@ export const ScheduleAcceptInput = z.object({
   chosen: z.array(z.string().min(1).max(200)).max(400).optional(),
   /** Replace the provider's current sessions for the chosen students (default true). */
   replaceCurrent: z.boolean().default(true),
+  /** Accept despite conflicts that arose since the proposal (kept with them). */
+  overrideReason: OverrideReason.optional(),
 });
 
 export const ScheduleTodayInput = z.object({}).optional();
@@ -451,4 +459,54 @@ export const ScheduleProtectedBlocksInput = z
           message: 'Ends before it starts',
         });
     });
+  });
+
+/** The week settings of a provider's schedule (default: the signed-in therapist's). */
+export const ScheduleSettingsInput = z.object({ providerId: Id.optional() }).optional();
+
+/** Travel minutes between two schools, kept both ways. */
+export const ScheduleTravelInput = z
+  .object({
+    fromSchoolId: Id,
+    toSchoolId: Id,
+    minutes: z
+      .number({ error: 'Enter the travel time in minutes' })
+      .int('Enter whole minutes')
+      .min(0, 'Travel cannot take less than 0 minutes')
+      .max(120, 'Travel is at most 120 minutes'),
+  })
+  .superRefine((t, ctx) => {
+    if (t.fromSchoolId === t.toSchoolId)
+      ctx.addIssue({ code: 'custom', path: ['toSchoolId'], message: 'Choose another school' });
+  });
+
+const GroupCap = z
+  .number({ error: 'Enter the largest group' })
+  .int('Enter a whole number')
+  .min(1, 'A group is at least 1 student')
+  .max(8, 'A group is at most 8 students');
+
+/** The district's scheduling rules: the lunch break's window and length, group caps. */
+export const ScheduleRulesInput = z
+  .object({
+    lunchEarliest: ClockTime,
+    lunchLatest: ClockTime,
+    lunchMinutes: z
+      .number({ error: 'Enter the lunch break in minutes' })
+      .int('Enter whole minutes')
+      .min(0, 'Enter 0 for no lunch break')
+      .max(90, 'A lunch break is at most 90 minutes'),
+    groupCapPushIn: GroupCap,
+    groupCapPullOut: GroupCap,
+  })
+  .superRefine((r, ctx) => {
+    const [from, to] = [clockToMinutes(r.lunchEarliest), clockToMinutes(r.lunchLatest)];
+    if (to <= from)
+      ctx.addIssue({ code: 'custom', path: ['lunchLatest'], message: 'Ends before it starts' });
+    else if (to - from < r.lunchMinutes)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lunchMinutes'],
+        message: 'The lunch break does not fit in its window',
+      });
   });

@@ -1,9 +1,10 @@
-import { Button } from '@carryover/ui';
+import { Button, Field } from '@carryover/ui';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { userMessage } from '../../lib/errors';
+import { fieldErrors, userMessage } from '../../lib/errors';
 import { useTRPC } from '../../trpc';
 import { ProposalPanel, SolverProgress } from './ProposalPanel';
+import { ConflictList } from './SessionEditor';
 import { minutesFromInput, weekdayOfIso } from './time';
 import { placeOf, studentShort } from './view';
 
@@ -34,10 +35,18 @@ export function AutoSchedule({
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [startedAt, setStartedAt] = useState(0);
   const [choiceError, setChoiceError] = useState<string | null>(null);
+  const [acceptKeys, setAcceptKeys] = useState<string[] | undefined>(undefined);
+  const [reason, setReason] = useState('');
+  // Conflicts that arose since the proposal: a refused accept names each on the reason field.
+  const [refused, setRefused] = useState<string[]>([]);
   const propose = useMutation(trpc.schedule.propose.mutationOptions());
   const accept = useMutation(
     trpc.schedule.accept.mutationOptions({
+      onError: (error, sent) => {
+        if (!sent.overrideReason) setRefused(fieldErrors(error).overrideReason ?? []);
+      },
       onSuccess: (done) => {
+        setRefused([]);
         void queryClient.invalidateQueries({ queryKey: trpc.schedule.pathKey() });
         const parts = [`${done.created} session${done.created === 1 ? '' : 's'} added`];
         if (done.kept > 0) parts.push(`${done.kept} kept as they were`);
@@ -149,20 +158,55 @@ export function AutoSchedule({
               minutesShort: u.minutesShort,
             }))}
             accepting={accept.isPending}
-            error={accept.isError ? userMessage(accept.error) : null}
-            onAccept={(keys) =>
-              accept.mutate({
-                proposalId: proposal.proposalId,
-                chosen: keys.length === proposal.placements.length ? undefined : keys,
-              })
-            }
+            error={accept.isError && refused.length === 0 ? userMessage(accept.error) : null}
+            onAccept={(keys) => {
+              const chosenKeys = keys.length === proposal.placements.length ? undefined : keys;
+              setAcceptKeys(chosenKeys);
+              accept.mutate({ proposalId: proposal.proposalId, chosen: chosenKeys });
+            }}
             onDiscard={() => {
               propose.reset();
               onClose();
             }}
           />
+          {refused.length > 0 && (
+            // The week changed since the proposal: its new conflicts, and accepting anyway.
+            <form
+              className="stack"
+              onSubmit={(e) => {
+                e.preventDefault();
+                accept.mutate({
+                  proposalId: proposal.proposalId,
+                  chosen: acceptKeys,
+                  overrideReason: reason,
+                });
+              }}
+            >
+              <ConflictList
+                conflicts={refused.map((message) => ({ kind: 'conflict', message }))}
+                title="Conflicts since this proposal"
+              />
+              <Field
+                label="Reason to accept anyway"
+                hint="Kept with the sessions, for whoever plans next."
+                value={reason}
+                maxLength={500}
+                onChange={(e) => setReason(e.target.value)}
+                error={accept.variables?.overrideReason ? refusedReason(accept.error) : undefined}
+              />
+              <div className="button-row">
+                <Button type="submit" variant="primary" busy={accept.isPending}>
+                  Accept anyway
+                </Button>
+              </div>
+            </form>
+          )}
         </>
       )}
     </section>
   );
+}
+
+function refusedReason(error: unknown): string | undefined {
+  return fieldErrors(error).overrideReason?.[0];
 }

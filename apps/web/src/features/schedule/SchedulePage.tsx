@@ -16,6 +16,7 @@ import { SessionEditor, type ShownConflict } from './SessionEditor';
 import { formatWeek, timeInputValue } from './time';
 import { gridDays, gridItem, logHref, studentShort } from './view';
 import { type Placement, WeekGrid } from './WeekGrid';
+import { WeekSettings } from './WeekSettings';
 import './schedule.css';
 
 // The Schedule page: a therapist's (or assistant's) week. Coordinators and admins choose whose.
@@ -407,6 +408,15 @@ export function SchedulePage() {
             )}
           </div>
           {editor}
+        </div>
+      )}
+      {(provider || choosesProvider) && (
+        <div style={{ marginTop: 'var(--space-5)' }}>
+          <WeekSettings
+            providerId={provider?.id ?? null}
+            weekOf={data.weekOf}
+            admin={me.data?.role === 'admin'}
+          />
         </div>
       )}
       {ownSchedule && (me.data?.role === 'therapist' || me.data?.role === 'assistant') && (

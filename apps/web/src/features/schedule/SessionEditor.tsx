@@ -23,6 +23,7 @@ const conflictTitles: Record<string, string> = {
   'push-in-outside-routine': 'Push-in outside its routine',
   'outside-school-day': 'Outside the school day',
   'no-lunch': 'No lunch break',
+  'school-closed': 'School closed',
   conflict: 'Conflict',
 };
 
@@ -221,6 +222,10 @@ export function SessionEditor({
             />
           ) : (
             <p className="small muted">Moved this week only; the change applies to this week.</p>
+          )}
+          {onApplyTo && applyTo === 'series' && (
+            // A series edit applies from this week on (the server splits the series there).
+            <p className="small muted">From this week on; earlier weeks keep what was planned.</p>
           )}
           <div className="session-editor__times">
             <SelectField
