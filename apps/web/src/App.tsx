@@ -3,6 +3,7 @@ import { type ComponentType, lazy, type ReactElement, Suspense } from 'react';
 import { createRoutesFromElements, matchRoutes, Outlet, Route, Routes } from 'react-router';
 import { HomeRedirect, RequireAuth } from './auth';
 import { SignInPage } from './features/account/SignInPage';
+import { useOpeningPageData } from './openingPageData';
 
 /**
  * A page loaded on first visit: each page is its own chunk, so the first load carries only the
@@ -149,5 +150,6 @@ function preloadOpeningPage() {
 preloadOpeningPage();
 
 export function App() {
+  useOpeningPageData();
   return <Routes>{routes}</Routes>;
 }

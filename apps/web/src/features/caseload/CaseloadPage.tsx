@@ -1,5 +1,5 @@
 import type { CaseloadRow, CaseloadSort, Discipline, GoalStatus } from '@carryover/domain';
-import { CASELOAD_PAGE_DEFAULT, goalStatuses, labels } from '@carryover/domain';
+import { goalStatuses, labels } from '@carryover/domain';
 import {
   Button,
   EmptyState,
@@ -26,7 +26,12 @@ import { ColumnChooser, useRememberedColumns } from '../../components/ColumnChoo
 import { DisciplineFilter } from '../../components/Filters';
 import { MorePages } from '../../components/MorePages';
 import { OpenActionItems } from '../../components/OpenActionItems';
-import { caseloadSummary, lastDataDate } from '../../lib/caseload';
+import {
+  caseloadListInput,
+  caseloadSummary,
+  lastDataDate,
+  nextCaseloadCursor,
+} from '../../lib/caseload';
 import { userMessage } from '../../lib/errors';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
 import { usePhoneWidth } from '../../lib/usePhoneWidth';
@@ -176,16 +181,13 @@ export function CaseloadPage() {
   const sortBy = sorting[0];
   const caseload = useInfiniteQuery({
     ...trpc.caseload.list.infiniteQueryOptions(
-      {
-        search: search || undefined,
-        status: filters.status || undefined,
-        discipline: filters.discipline || undefined,
-        grade: filters.grade || undefined,
+      caseloadListInput({
+        ...filters,
+        search,
         sort: (sortBy && serverSorts[sortBy.id]) ?? 'name',
         order: sortBy?.desc ? 'desc' : 'asc',
-        limit: CASELOAD_PAGE_DEFAULT,
-      },
-      { getNextPageParam: (page) => page.nextCursor },
+      }),
+      { getNextPageParam: nextCaseloadCursor },
     ),
     // A new sort or filter keeps the old rows on screen until the new first page arrives.
     placeholderData: keepPreviousData,
