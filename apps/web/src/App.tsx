@@ -72,7 +72,7 @@ const SignInSettingsPage = lazyPage(
 );
 const StudentPage = lazyPage(() => import('./features/student/StudentPage'), 'StudentPage');
 const StudentManagePage = lazyPage(
-  () => import('./features/people/StudentsPage'),
+  () => import('./features/people/StudentManagePage'),
   'StudentManagePage',
 );
 const StudentsPage = lazyPage(() => import('./features/people/StudentsPage'), 'StudentsPage');
