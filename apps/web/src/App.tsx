@@ -2,7 +2,8 @@ import { LoadingState } from '@carryover/ui';
 import { type ComponentType, lazy, type ReactElement, Suspense } from 'react';
 import { createRoutesFromElements, matchRoutes, Outlet, Route, Routes } from 'react-router';
 import { HomeRedirect, RequireAuth } from './auth';
-import { SignInPage } from './pages/SignInPage';
+import { SignInPage } from './features/account/SignInPage';
+import { useOpeningPageData } from './openingPageData';
 
 /**
  * A page loaded on first visit: each page is its own chunk, so the first load carries only the
@@ -18,50 +19,65 @@ function lazyPage<M extends Record<K, ComponentType>, K extends keyof M>(
   );
 }
 
-const AccountPage = lazyPage(() => import('./pages/AccountPage'), 'AccountPage');
-const EnrolPage = lazyPage(() => import('./pages/AccountPage'), 'EnrolPage');
-const AdminRecordsPage = lazyPage(() => import('./pages/AdminRecordsPage'), 'AdminRecordsPage');
+const AccountPage = lazyPage(() => import('./features/account/AccountPage'), 'AccountPage');
+const EnrolPage = lazyPage(() => import('./features/account/AccountPage'), 'EnrolPage');
+const AdminRecordsPage = lazyPage(
+  () => import('./features/admin/AdminRecordsPage'),
+  'AdminRecordsPage',
+);
 const BillingSettingsPage = lazyPage(
-  () => import('./pages/BillingSettingsPage'),
+  () => import('./features/fidelity/BillingSettingsPage'),
   'BillingSettingsPage',
 );
-const CaseloadPage = lazyPage(() => import('./pages/CaseloadPage'), 'CaseloadPage');
-const CosignQueuePage = lazyPage(() => import('./pages/CosignQueuePage'), 'CosignQueuePage');
-const FidelityPage = lazyPage(() => import('./pages/FidelityPage'), 'FidelityPage');
-const GoalBankPage = lazyPage(() => import('./pages/GoalBankPage'), 'GoalBankPage');
-const GoalEditPage = lazyPage(() => import('./pages/GoalEditPage'), 'GoalEditPage');
-const HomePage = lazyPage(() => import('./pages/HomePage'), 'HomePage');
-const ImportPage = lazyPage(() => import('./pages/ImportPage'), 'ImportPage');
-const LogSessionPage = lazyPage(() => import('./pages/LogSessionPage'), 'LogSessionPage');
-const NotFoundPage = lazyPage(() => import('./pages/NotFoundPage'), 'NotFoundPage');
-const OutcomesPage = lazyPage(() => import('./pages/OutcomesPage'), 'OutcomesPage');
-const PeoplePage = lazyPage(() => import('./pages/PeoplePage'), 'PeoplePage');
-const PlanEditPage = lazyPage(() => import('./pages/PlansPage'), 'PlanEditPage');
-const PlanPage = lazyPage(() => import('./pages/PlansPage'), 'PlanPage');
-const PlansPage = lazyPage(() => import('./pages/PlansPage'), 'PlansPage');
+const CaseloadPage = lazyPage(() => import('./features/caseload/CaseloadPage'), 'CaseloadPage');
+const CosignQueuePage = lazyPage(
+  () => import('./features/sessions/CosignQueuePage'),
+  'CosignQueuePage',
+);
+const FidelityPage = lazyPage(() => import('./features/fidelity/FidelityPage'), 'FidelityPage');
+const GoalBankPage = lazyPage(() => import('./features/admin/GoalBankPage'), 'GoalBankPage');
+const GoalEditPage = lazyPage(() => import('./features/student/GoalEditPage'), 'GoalEditPage');
+const HomePage = lazyPage(() => import('./features/team/HomePage'), 'HomePage');
+const ImportPage = lazyPage(() => import('./features/people/ImportPage'), 'ImportPage');
+const LogSessionPage = lazyPage(
+  () => import('./features/sessions/LogSessionPage'),
+  'LogSessionPage',
+);
+const NotFoundPage = lazyPage(() => import('./features/account/NotFoundPage'), 'NotFoundPage');
+const OutcomesPage = lazyPage(() => import('./features/outcomes/OutcomesPage'), 'OutcomesPage');
+const PeoplePage = lazyPage(() => import('./features/people/PeoplePage'), 'PeoplePage');
+const PlanEditPage = lazyPage(() => import('./features/team/PlansPage'), 'PlanEditPage');
+const PlanPage = lazyPage(() => import('./features/team/PlansPage'), 'PlanPage');
+const PlansPage = lazyPage(() => import('./features/team/PlansPage'), 'PlansPage');
 const RecommendationsPage = lazyPage(
-  () => import('./pages/RecommendationsPage'),
+  () => import('./features/team/RecommendationsPage'),
   'RecommendationsPage',
 );
-const ReportPage = lazyPage(() => import('./pages/ReportPage'), 'ReportPage');
-const ReportPrintPage = lazyPage(() => import('./pages/ReportPrintPage'), 'ReportPrintPage');
-const ReportsPage = lazyPage(() => import('./pages/ReportsPage'), 'ReportsPage');
+const ReportPage = lazyPage(() => import('./features/reports/ReportPage'), 'ReportPage');
+const ReportPrintPage = lazyPage(
+  () => import('./features/reports/ReportPrintPage'),
+  'ReportPrintPage',
+);
+const ReportsPage = lazyPage(() => import('./features/reports/ReportsPage'), 'ReportsPage');
 const ReportsPrintAllPage = lazyPage(
-  () => import('./pages/ReportsPrintAllPage'),
+  () => import('./features/reports/ReportsPrintAllPage'),
   'ReportsPrintAllPage',
 );
-const RoutinesPage = lazyPage(() => import('./pages/RoutinesPage'), 'RoutinesPage');
+const RoutinesPage = lazyPage(() => import('./features/team/RoutinesPage'), 'RoutinesPage');
 const SchedulePage = lazyPage(() => import('./features/schedule'), 'SchedulePage');
-const SetupPage = lazyPage(() => import('./pages/SetupPage'), 'SetupPage');
+const SetupPage = lazyPage(() => import('./features/account/SetupPage'), 'SetupPage');
 const SignInSettingsPage = lazyPage(
-  () => import('./pages/SignInSettingsPage'),
+  () => import('./features/admin/SignInSettingsPage'),
   'SignInSettingsPage',
 );
-const StudentPage = lazyPage(() => import('./pages/StudentPage'), 'StudentPage');
-const StudentManagePage = lazyPage(() => import('./pages/StudentsPage'), 'StudentManagePage');
-const StudentsPage = lazyPage(() => import('./pages/StudentsPage'), 'StudentsPage');
-const TeamPage = lazyPage(() => import('./pages/TeamPage'), 'TeamPage');
-const WorkloadPage = lazyPage(() => import('./pages/WorkloadPage'), 'WorkloadPage');
+const StudentPage = lazyPage(() => import('./features/student/StudentPage'), 'StudentPage');
+const StudentManagePage = lazyPage(
+  () => import('./features/people/StudentManagePage'),
+  'StudentManagePage',
+);
+const StudentsPage = lazyPage(() => import('./features/people/StudentsPage'), 'StudentsPage');
+const TeamPage = lazyPage(() => import('./features/team/TeamPage'), 'TeamPage');
+const WorkloadPage = lazyPage(() => import('./features/workload/WorkloadPage'), 'WorkloadPage');
 
 /** While a page's chunk loads, the shell stays and the page area shows a skeleton. */
 function PageChunk() {
@@ -134,5 +150,6 @@ function preloadOpeningPage() {
 preloadOpeningPage();
 
 export function App() {
+  useOpeningPageData();
   return <Routes>{routes}</Routes>;
 }

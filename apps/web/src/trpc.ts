@@ -50,7 +50,12 @@ export function makeQueryClient() {
     queryCache: new QueryCache({
       onError: (error) => {
         // A session that expired mid-use: re-ask who is signed in, and the guard redirects.
-        if (errorCode(error) === 'UNAUTHORIZED') {
+        // Not while `auth.me` is being asked already (a page's data fetched alongside it as the
+        // app opens): its answer is the one the guard needs, and asking again would cancel it.
+        if (
+          errorCode(error) === 'UNAUTHORIZED' &&
+          queryClient.isFetching({ queryKey: AUTH_ME_KEY }) === 0
+        ) {
           void queryClient.invalidateQueries({ queryKey: AUTH_ME_KEY });
         }
       },

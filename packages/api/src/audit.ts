@@ -1,5 +1,5 @@
 import { type AuditOutcome, recordAudit } from '@carryover/db';
-import type { Context, Viewer } from './trpc';
+import type { Context, Viewer } from './context';
 
 // Audit helpers the procedures share. Reads are recorded before their data leaves the server,
 // and if the record cannot be written the read fails: no unaudited access.

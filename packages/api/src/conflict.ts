@@ -8,7 +8,7 @@ import {
 import { wallTimeIn } from '@carryover/domain';
 import { TRPCError } from '@trpc/server';
 import { type AuditTarget, recordDenied } from './audit';
-import type { Context, Viewer } from './trpc';
+import type { Context, Viewer } from './context';
 
 // The one way an edit procedure saves at the version its form loaded: run the write in a
 // transaction whose versioned UPDATE (updateAtVersion in @carryover/db) throws when someone

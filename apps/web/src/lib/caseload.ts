@@ -1,4 +1,11 @@
-import type { CaseloadRow } from '@carryover/domain';
+import type {
+  CaseloadListInput,
+  CaseloadRow,
+  CaseloadSort,
+  Discipline,
+  GoalStatus,
+} from '@carryover/domain';
+import { CASELOAD_PAGE_DEFAULT } from '@carryover/domain';
 
 export function lastDataDate(row: CaseloadRow): string | null {
   let last: string | null = null;
@@ -34,3 +41,42 @@ export function caseloadSummary(
       : `${loaded.length.toLocaleString('en-US')} of ${plural(total, 'student')} shown`;
   return `${shown} · ${atRisk} at risk among them`;
 }
+
+/** What the Caseload page's filters and sort hold. */
+export interface CaseloadView {
+  search: string;
+  status: GoalStatus | '';
+  discipline: Discipline | '';
+  grade: string;
+  sort: CaseloadSort;
+  order: 'asc' | 'desc';
+}
+
+/** The page as it opens: no filter, by last name. */
+export const openingCaseloadView: CaseloadView = {
+  search: '',
+  status: '',
+  discipline: '',
+  grade: '',
+  sort: 'name',
+  order: 'asc',
+};
+
+/**
+ * `caseload.list`'s input for a view of the page. One function for the page and for the data
+ * fetched while the session is checked (openingPageData.ts), so both ask with the same query key.
+ */
+export function caseloadListInput(view: CaseloadView): CaseloadListInput {
+  return {
+    search: view.search || undefined,
+    status: view.status || undefined,
+    discipline: view.discipline || undefined,
+    grade: view.grade || undefined,
+    sort: view.sort,
+    order: view.order,
+    limit: CASELOAD_PAGE_DEFAULT,
+  };
+}
+
+/** The cursor of the page after `page`. */
+export const nextCaseloadCursor = (page: { nextCursor: string | null }) => page.nextCursor;

@@ -1,6 +1,6 @@
 import type { ComparisonGoal, GasScore } from '@carryover/domain';
 import { assembleComparisonInput } from '../queries/comparison';
-import { type DemoOptions, generateDemoRows } from './index';
+import { type DemoOptions, generateDemoRows } from './generate';
 import type { MemorySink } from './writer';
 
 /** The comparison's rows from an in-memory district, as `loadComparisonInput` reads them. */

@@ -9,8 +9,11 @@ import {
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database } from '../schema';
 import { loadReportingPeriods } from './fidelity';
+import type { FidelityRecordRow } from './fidelity-record';
 import { scheduleFidelityRecords } from './schedule';
 import type { StudentIdQuery } from './scope';
+
+export type { FidelityRecordRow } from './fidelity-record';
 
 // Fidelity summaries (docs/architecture.md, "Fidelity summaries"): per student, discipline and
 // reporting period, the service-fidelity figures that do not depend on "today" or the district's
@@ -42,22 +45,6 @@ export interface FidelitySplitRow {
   service_id: string;
   model: string;
   minutes: number;
-}
-
-/** One student's record of one session. */
-export interface FidelityRecordRow {
-  student_id: string;
-  service_id: string | null;
-  attendance: string;
-  session_date: string;
-  minutes: number;
-  model: string;
-  group_size: number;
-  provider_discipline: string | null;
-  /** When the session began ("HH:MM"); absent on planned records. */
-  start_time?: string;
-  /** A planned occurrence of the stored schedule, not logged (queries/schedule.ts). */
-  scheduled?: boolean;
 }
 
 /** One fidelity row's input: a student's services of one discipline meeting a period. */

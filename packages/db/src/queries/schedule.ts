@@ -20,7 +20,7 @@ import {
 } from '@carryover/domain';
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Database } from '../schema';
-import type { FidelityRecordRow } from './fidelity-summaries';
+import type { FidelityRecordRow } from './fidelity-record';
 import type { ScopeViewer } from './scope';
 
 // The stored weekly schedule (migration 2026_11_30_x): reading series, exceptions and closures
