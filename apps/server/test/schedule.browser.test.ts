@@ -316,7 +316,9 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
           .poll(
             async () => {
               const kept = await keptPaths(page).catch(() => [] as string[]);
-              return ['schedule.today', 'sessions.context', 'home.get'].every((p) => kept.includes(p));
+              return ['schedule.today', 'sessions.context', 'home.get'].every((p) =>
+                kept.includes(p),
+              );
             },
             { timeout: 20_000 },
           )
