@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportOneRoster, exportServices, openDatabase } from '@carryover/db';
 import { csvRecords, readCsv, zipCsvFiles } from '@carryover/domain';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   haveChromium,
@@ -33,6 +33,22 @@ function rowFor(text: string, values: Record<string, string>): string {
 async function upload(page: Page, path: string) {
   await page.getByLabel(/^Zip file/).setInputFiles(path);
   await page.getByRole('button', { name: 'Check (dry run)' }).click();
+}
+
+/**
+ * Clicks `button` until the import is taken: the admin's export budget (5 at once, 10 a minute)
+ * runs out across this file's imports, and the page then says how long to wait.
+ */
+async function clickWithinRateLimit(page: Page, button: string, done: Locator): Promise<void> {
+  const wait = page.getByText(/^Too many requests: try again in \d+ s/);
+  for (let attempt = 0; attempt < 6; attempt += 1) {
+    await page.getByRole('button', { name: button }).click();
+    await done.or(wait).first().waitFor({ timeout: 90_000 });
+    if (await done.isVisible()) return;
+    const seconds = Number((await wait.textContent())?.match(/(\d+) s/)?.[1] ?? 5);
+    await page.waitForTimeout((seconds + 1) * 1000);
+  }
+  await done.waitFor();
 }
 
 describe.skipIf(!haveChromium)('browser: import', () => {
@@ -189,26 +205,29 @@ describe.skipIf(!haveChromium)('browser: import', () => {
         const seen = [];
         window.progressSeen = seen;
         new MutationObserver(() => {
+          if (document.querySelector('[aria-label="Import progress"]')) window.barSeen = true;
           const text = document.querySelector('.import-progress__words')?.textContent;
           if (text && seen.at(-1) !== text) seen.push(text);
         }).observe(document.body, { subtree: true, childList: true, characterData: true });
       })()`);
-      // A slow network, so the upload and the streamed lines arrive a little at a time.
+      // A slow upload, so its progress shows a little at a time.
       const cdp = await context.newCDPSession(page);
       await cdp.send('Network.enable');
       await cdp.send('Network.emulateNetworkConditions', {
         offline: false,
         latency: 20,
         uploadThroughput: 1024 * 1024,
-        downloadThroughput: 4 * 1024,
+        // The answer is not slowed: a throttled stream (4 kB/s) left the report waiting in
+        // Chromium's throttle for over a minute on a busy machine, now and then.
+        downloadThroughput: -1,
       });
       await page.getByLabel(/^Zip file/).setInputFiles(whole);
-      await page.getByRole('button', { name: 'Check (dry run)' }).click();
-      const bar = page.getByRole('progressbar', { name: 'Import progress' });
-      await bar.waitFor();
-      await page.getByText(/^Uploading: /).waitFor();
-      await page.screenshot({ path: `${shots}/import-uploading-${name}.png`, fullPage: true });
-      await page.getByRole('heading', { name: /^Dry run: nothing was written/ }).waitFor();
+      const dryRunDone = page.getByRole('heading', { name: /^Dry run: nothing was written/ });
+      await clickWithinRateLimit(page, 'Check (dry run)', dryRunDone);
+      // The bar and the upload's own lines can pass in a moment on a fast machine: they are
+      // checked from what the page showed on the way.
+      expect(await page.evaluate('window.barSeen === true')).toBe(true);
+
       const goalsRow = page.locator('table.import-counts tbody tr', { hasText: 'goals.csv' });
       const goalCells = await goalsRow.locator('td').allTextContents();
       expect(goalCells.slice(0, 3)).toEqual(['0', '0', '0']);
@@ -230,10 +249,14 @@ describe.skipIf(!haveChromium)('browser: import', () => {
 
       if (name === 'desktop') {
         // The apply follows the same way and ends in the report; nothing changes.
-        await page.getByRole('button', { name: 'Apply' }).click();
-        await page
-          .getByRole('heading', { name: 'Applied: the district now holds these files.' })
-          .waitFor();
+        // A refused apply clears the dry run it applied, so first let the budget refill by one
+        // (10 a minute): the dry run just spent what this file's imports left.
+        await page.waitForTimeout(7_000);
+        await clickWithinRateLimit(
+          page,
+          'Apply',
+          page.getByRole('heading', { name: 'Applied: the district now holds these files.' }),
+        );
         const applied = await goalsRow.locator('td').allTextContents();
         expect(applied.slice(0, 3)).toEqual(['0', '0', '0']);
         expect(await page.locator('.import-progress__files li').allTextContents()).toContainEqual(
@@ -246,5 +269,5 @@ describe.skipIf(!haveChromium)('browser: import', () => {
       }
       await context.close();
     }
-  }, 240_000);
+  }, 480_000);
 });

@@ -76,7 +76,14 @@ export function RequireAuth() {
         queryClient.clear();
         queryClient.setQueryData(trpc.auth.me.queryKey(), null);
         void persister.removeClient();
-        navigate('/sign-in', { replace: true });
+        // Also in the navigation's state: a sign-in page already drawn (the user cleared by a
+        // request that failed as the session ended) reads it from there.
+        navigate('/sign-in', {
+          replace: true,
+          state: result?.providerSignOutUrl
+            ? { providerSignOutUrl: result.providerSignOutUrl }
+            : undefined,
+        });
       },
     }),
   );

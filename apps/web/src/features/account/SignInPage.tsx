@@ -25,11 +25,19 @@ export function SignInPage() {
   const alertRef = useRef<HTMLDivElement>(null);
   const returnTo = safeReturnPath((location.state as { from?: unknown } | null)?.from);
   // After signing out of a session that began at the district's identity provider.
-  const [providerSignOutUrl] = useState(() => {
+  const [storedSignOutUrl] = useState(() => {
     const url = sessionStorage.getItem(PROVIDER_SIGN_OUT_KEY);
     sessionStorage.removeItem(PROVIDER_SIGN_OUT_KEY);
     return url;
   });
+  const stateSignOutUrl = (location.state as { providerSignOutUrl?: unknown } | null)
+    ?.providerSignOutUrl;
+  const providerSignOutUrl =
+    typeof stateSignOutUrl === 'string' ? stateSignOutUrl : storedSignOutUrl;
+  useEffect(() => {
+    // Handed over in the navigation's state: the copy kept for a fresh page is not needed.
+    if (typeof stateSignOutUrl === 'string') sessionStorage.removeItem(PROVIDER_SIGN_OUT_KEY);
+  }, [stateSignOutUrl]);
   const [search] = useSearchParams();
   const ssoError = search.get('sso_error');
   const ssoContact = search.get('contact');
