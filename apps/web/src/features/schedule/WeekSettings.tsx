@@ -80,7 +80,8 @@ export function WeekSettings({
       )}
       {s.classrooms.length > 0 && <ProtectedBlocksForm classrooms={s.classrooms} />}
       {s.can.closures && <ClosuresForm schools={s.schools} weekOf={weekOf} admin={admin} />}
-      {s.can.rules && <RulesForm key={JSON.stringify(s.rules)} rules={s.rules} />}
+      {/* Not keyed by the rules: a save refetches them, and a remount would drop its "saved". */}
+      {s.can.rules && <RulesForm rules={s.rules} />}
       {s.can.travel && s.schools.length > 1 && (
         <TravelForm schools={s.schools} travel={s.travel} defaultMinutes={s.defaultTravelMinutes} />
       )}
