@@ -98,6 +98,8 @@ Environment:
                    for Postgres), made on first start with mode 0600. Never in the database.
   CARRYOVER_PROCESSES  server processes sharing the load, each dividing the rate limits by it
                    (set for its workers by start/serve: WEB_CONCURRENCY)
+  RATE_LIMIT_SCALE every per-user rate limit multiplied by this (default 1); for load tests
+                   that play many users through a few accounts, never in production
   CARRYOVER_NOW    an ISO instant: run as if it were then (the clock starts there and runs on);
                    for reproducing a test run or a demo at a given hour, never in production
 `;

@@ -59,7 +59,8 @@ export interface ServerOptions {
   now?: () => Date;
   /**
    * The per-user rate limiter. Default: one per server, its buckets in this process's memory,
-   * each limit divided by CARRYOVER_PROCESSES (the number of server processes, default 1).
+   * each limit divided by CARRYOVER_PROCESSES (the number of server processes, default 1) and
+   * multiplied by RATE_LIMIT_SCALE (default 1; the HTTP bench raises it).
    */
   rateLimiter?: RateLimiter;
   /** The address users reach Carryover at; requests for any other Host are refused. Default: PUBLIC_URL. */
@@ -100,7 +101,10 @@ export function createServer(options: ServerOptions): Server {
   const webDistDir = options.webDistDir === undefined ? defaultWebDistDir() : options.webDistDir;
   const rateLimiter =
     options.rateLimiter ??
-    new RateLimiter({ processes: Number(process.env.CARRYOVER_PROCESSES) || 1 });
+    new RateLimiter({
+      processes: Number(process.env.CARRYOVER_PROCESSES) || 1,
+      scale: Number(process.env.RATE_LIMIT_SCALE) || 1,
+    });
   const publicUrl = options.publicUrl ?? process.env.PUBLIC_URL;
   const publicHost = publicUrl ? new URL(publicUrl).host : null;
   const db = conn.db.withPlugin(yieldAfterEachQuery);

@@ -137,6 +137,20 @@ describe('cost classes', () => {
       Math.min(RATE_LIMITS.heavyRead.burst, RATE_LIMITS.heavyRead.perMinute) / 4,
     );
   });
+
+  it('scale every limit for a load test (RATE_LIMIT_SCALE), and ignore a scale that is not positive', () => {
+    const allowed = (limiter: RateLimiter) => {
+      let n = 0;
+      while (limiter.take('u', 'heavyRead').ok) n++;
+      return n;
+    };
+    const clock = () => 0;
+    expect(allowed(new RateLimiter({ scale: 10, processes: 2, now: clock }))).toBe(
+      (RATE_LIMITS.heavyRead.burst * 10) / 2,
+    );
+    expect(allowed(new RateLimiter({ scale: 0, now: clock }))).toBe(RATE_LIMITS.heavyRead.burst);
+    expect(allowed(new RateLimiter({ scale: -3, now: clock }))).toBe(RATE_LIMITS.heavyRead.burst);
+  });
 });
 
 for (const target of targets) {

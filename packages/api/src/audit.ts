@@ -1,8 +1,9 @@
-import { type AuditOutcome, recordAudit } from '@carryover/db';
+import { type AuditOutcome, recordAuditGrouped } from '@carryover/db';
 import type { Context, Viewer } from './context';
 
 // Audit helpers the procedures share. Reads are recorded before their data leaves the server,
-// and if the record cannot be written the read fails: no unaudited access.
+// and if the record cannot be written the read fails: no unaudited access. Outside a
+// transaction, events of concurrent requests share one commit (`recordAuditGrouped`).
 
 type AuditContext = Pick<Context, 'db' | 'log' | 'now'> & { viewer: Viewer };
 
@@ -18,7 +19,7 @@ export async function recordEvent(
   target: AuditTarget,
   outcome: AuditOutcome,
 ): Promise<void> {
-  await recordAudit(ctx.db, {
+  await recordAuditGrouped(ctx.db, {
     districtId: ctx.viewer.districtId,
     actorId: ctx.viewer.id,
     action: target.action,
@@ -50,7 +51,7 @@ export async function recordStudentReads(
   studentIds: readonly string[],
 ): Promise<void> {
   if (studentIds.length === 0) return;
-  await recordAudit(ctx.db, {
+  await recordAuditGrouped(ctx.db, {
     districtId: ctx.viewer.districtId,
     actorId: ctx.viewer.id,
     action,

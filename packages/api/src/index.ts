@@ -13,7 +13,12 @@ export {
   sessionCookieName,
 } from './auth/cookies';
 export { hashPassword, SCRYPT_PARAMS, verifyPassword } from './auth/password';
-export { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SESSION_TOUCH_MS } from './auth/session';
+export {
+  MAX_SESSIONS_PER_USER,
+  SESSION_ABSOLUTE_MS,
+  SESSION_IDLE_MS,
+  SESSION_TOUCH_MS,
+} from './auth/session';
 export { newSetupLinkToken, SETUP_LINK_HOURS } from './auth/setup-link';
 export {
   decryptSecret,

@@ -41,6 +41,11 @@ export interface RateLimiterOptions {
    * still gets about the whole limit, never N times it.
    */
   processes?: number;
+  /**
+   * Every limit multiplied by this (default 1). For load tests that play many users through a
+   * few demo accounts (the HTTP bench); a district tunes nothing here.
+   */
+  scale?: number;
   now?: () => number;
 }
 
@@ -59,12 +64,16 @@ export class RateLimiter {
 
   constructor(options: RateLimiterOptions = {}) {
     const processes = Math.max(1, Math.floor(options.processes ?? 1));
+    const scale = options.scale !== undefined && options.scale > 0 ? options.scale : 1;
     const limits = options.limits ?? RATE_LIMITS;
     this.#now = options.now ?? (() => performance.now());
     this.#limits = Object.fromEntries(
       Object.entries(limits).map(([cls, l]) => [
         cls,
-        { burst: Math.max(1, l.burst / processes), perMs: l.perMinute / processes / 60_000 },
+        {
+          burst: Math.max(1, (l.burst * scale) / processes),
+          perMs: (l.perMinute * scale) / processes / 60_000,
+        },
       ]),
     ) as Record<CostClass, { burst: number; perMs: number }>;
   }

@@ -131,6 +131,62 @@ export async function recordAuditMany(
   }
 }
 
+// Group commit. Under load a server process has many requests in flight; each read's audit
+// event used to be its own write transaction, and on SQLite every one of them takes the
+// database's single write lock, which the other server processes then wait for (SQLite's busy
+// handler sleeps, blocking their event loops). Events asked for in the same turn of the event
+// loop are appended in one transaction instead; each caller still waits for the commit, so no
+// data leaves before its event is stored. A batch that fails is retried event by event, so one
+// bad event refuses only its own request.
+
+interface PendingAudit {
+  event: AuditInput;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const pendingByDb = new WeakMap<Kysely<Database>, PendingAudit[]>();
+
+/**
+ * Appends one event, sharing a transaction with the other events asked for on `db` in the same
+ * turn of the event loop; resolves once it is committed. Inside a transaction it appends at
+ * once, in that transaction.
+ */
+export function recordAuditGrouped(db: Kysely<Database>, event: AuditInput): Promise<void> {
+  if (db.isTransaction) return recordAuditMany(db, [event]);
+  return new Promise<void>((resolve, reject) => {
+    const pending = pendingByDb.get(db);
+    if (pending) {
+      pending.push({ event, resolve, reject });
+      return;
+    }
+    const batch: PendingAudit[] = [{ event, resolve, reject }];
+    pendingByDb.set(db, batch);
+    setImmediate(() => {
+      pendingByDb.delete(db);
+      void flushAuditBatch(db, batch);
+    });
+  });
+}
+
+async function flushAuditBatch(db: Kysely<Database>, batch: readonly PendingAudit[]) {
+  try {
+    await recordAuditMany(
+      db,
+      batch.map((p) => p.event),
+    );
+    for (const p of batch) p.resolve();
+  } catch (err) {
+    if (batch.length === 1) {
+      (batch[0] as PendingAudit).reject(err);
+      return;
+    }
+    for (const p of batch) {
+      await recordAuditMany(db, [p.event]).then(p.resolve, p.reject);
+    }
+  }
+}
+
 function isPostgres(db: Kysely<Database>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
