@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connection } from '../src/client';
 import {
   type AuditInput,
   recordAuditGrouped,
   recordAuditMany,
   verifyAuditChain,
 } from '../src/queries/audit';
-import type { Connection } from '../src/client';
 import { testTargets } from '../src/testing';
 
 // Reads' audit events of concurrent requests share one commit; each still waits for its own
