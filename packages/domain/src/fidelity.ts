@@ -575,6 +575,17 @@ export function fidelityTotalOn(
 }
 
 /**
+ * Minutes delivered (attended `delivered` or `makeup`) in the week starting `monday`: that
+ * week's `delivered + makeupDelivered` of `fidelityOn`, read straight from the summary without
+ * finishing every week; 0 for a week outside the period.
+ */
+export function deliveredInWeekOf(summary: FidelitySummary, monday: IsoDate): number {
+  const i = (dayNumber(monday) - dayNumber(weekStart(summary.from))) / 7;
+  if (!Number.isInteger(i) || i < 0 || i >= summary.delivered.length) return 0;
+  return (summary.delivered[i] ?? 0) + (summary.makeupDelivered[i] ?? 0);
+}
+
+/**
  * The service-fidelity report for one student's services in one discipline over [from, to]:
  * one entry per ISO week meeting the period (clipped to it) and the period total. Services that
  * change mid-period (one ends, the next starts) are each counted over their own dates. Only

@@ -4,6 +4,7 @@ import { addDays, dayNumber, isoWeekday, schoolDaysBetween, weekStart } from '..
 import {
   absencePolicies,
   computeFidelity,
+  deliveredInWeekOf,
   type FidelityFigures,
   type FidelityInput,
   type FidelityService,
@@ -297,6 +298,13 @@ describe('fidelity summaries', () => {
           const report = computeFidelity({ ...inp, today, policy });
           expect(fidelityOn(kept, today, policy)).toEqual(report);
           expect(fidelityTotalOn(kept, today, policy)).toEqual(report.total);
+          // A week's delivered minutes read straight from the summary (the caseload's "this
+          // week"), for every week of the report and a week outside it.
+          for (const week of report.weeks)
+            expect(deliveredInWeekOf(kept, week.weekStart)).toBe(
+              week.delivered + week.makeupDelivered,
+            );
+          expect(deliveredInWeekOf(kept, '1999-01-04')).toBe(0);
         },
       ),
     );

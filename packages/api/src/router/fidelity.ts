@@ -17,6 +17,7 @@ import {
   type Discipline,
   DistrictSettings,
   decodeFidelityCursor,
+  deliveredInWeekOf,
   encodeFidelityCursor,
   FIDELITY_CSV_HEADER,
   type FidelityGroup,
@@ -294,15 +295,39 @@ export async function minutesByStudent(
 ): Promise<Map<string, { behind: number; thisWeek: number }>> {
   const out = new Map<string, { behind: number; thisWeek: number }>();
   if (studentIds.length === 0) return out;
-  const view = await fidelityView(ctx, undefined, { studentIds });
-  const monday = weekStart(view.today);
+  const resolved = await resolvePeriod(ctx, undefined);
+  const monday = weekStart(resolved.today);
+  const add = (studentId: string, behind: number, thisWeek: number) => {
+    const m = out.get(studentId) ?? { behind: 0, thisWeek: 0 };
+    m.behind += behind;
+    m.thisWeek += thisWeek;
+    out.set(studentId, m);
+  };
+  const { period, today, policy } = resolved;
+  if (period.id) {
+    // A page of the caseload: the kept rows' period totals and this week's delivered minutes,
+    // without finishing every week of every row (most of this page's time before).
+    const kept = await fidelitySummaryRowsOf(
+      ctx.db,
+      ctx.viewer.districtId,
+      period.id,
+      studentIds,
+      discipline,
+    );
+    for (const r of kept) {
+      const summary = JSON.parse(r.summary) as FidelitySummary;
+      add(
+        r.student_id,
+        fidelityTotalOn(summary, today, policy).behind,
+        deliveredInWeekOf(summary, monday),
+      );
+    }
+    return out;
+  }
+  const view = viewOf(resolved, await rowsFor(ctx, resolved, discipline, studentIds));
   for (const r of view.rows) {
-    if (discipline && r.discipline !== discipline) continue;
     const week = r.weeks.find((w) => w.weekStart === monday);
-    const m = out.get(r.studentId) ?? { behind: 0, thisWeek: 0 };
-    m.behind += r.figures.behind;
-    m.thisWeek += week ? week.delivered + week.makeupDelivered : 0;
-    out.set(r.studentId, m);
+    add(r.studentId, r.figures.behind, week ? week.delivered + week.makeupDelivered : 0);
   }
   return out;
 }
