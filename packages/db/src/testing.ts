@@ -95,7 +95,9 @@ export async function prepareTestTemplates(): Promise<() => Promise<void>> {
   let postgresTemplate: string | undefined;
   const only = process.env.TEST_DIALECT as Dialect | undefined;
   if ((!only || only === 'postgres') && (await canReachPostgres())) {
-    postgresTemplate = `carryover_tpl_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+    await dropStaleTemplates();
+    // The time in the name lets a later run drop a template an interrupted run left behind.
+    postgresTemplate = `carryover_tpl_${Math.floor(Date.now() / 1000)}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
     await createPostgresDatabase(postgresTemplate);
     const conn = openDatabase(postgresUrlFor(postgresTemplate), { poolSize: 2 });
     try {
@@ -112,6 +114,29 @@ export async function prepareTestTemplates(): Promise<() => Promise<void>> {
     rmSync(dir, { recursive: true, force: true });
     if (postgresTemplate) await dropPostgresDatabase(postgresTemplate);
   };
+}
+
+/** A run lasts minutes; a template older than this was left by a run that was killed. */
+const STALE_TEMPLATE_SECONDS = 6 * 3600;
+
+async function dropStaleTemplates(): Promise<void> {
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await admin.connect();
+  let names: string[];
+  try {
+    const { rows } = await admin.query<{ datname: string }>(
+      "select datname from pg_database where datname like 'carryover\\_tpl\\_%'",
+    );
+    names = rows.map((r) => r.datname);
+  } finally {
+    await admin.end();
+  }
+  const now = Date.now() / 1000;
+  for (const name of names) {
+    const made = Number(/^carryover_tpl_(\d+)_/.exec(name)?.[1]);
+    if (made > 1e9 && now - made > STALE_TEMPLATE_SECONDS)
+      await dropPostgresDatabase(name).catch(() => {});
+  }
 }
 
 export async function openTestSqlite(options: Pick<OpenOptions, 'log'> = {}): Promise<Connection> {
