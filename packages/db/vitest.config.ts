@@ -1,3 +1,8 @@
 import { baseTestConfig } from '@carryover/vitest-config';
+import { mergeConfig } from 'vitest/config';
 
-export default baseTestConfig;
+// The database tests copy one migrated template per run instead of migrating per test.
+
+export default mergeConfig(baseTestConfig, {
+  test: { globalSetup: ['./src/testing-setup.ts'] },
+});
