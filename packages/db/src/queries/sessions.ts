@@ -3,6 +3,7 @@ import type { Database, NewObservation } from '../schema';
 import { newId } from '../util';
 import { bumpDataVersion } from './data-version';
 import { refreshFidelitySummaries } from './fidelity-summaries';
+import { refreshComparisonDigestsOfServices } from './comparison-digests';
 import { refreshGoalSummaries } from './goal-summaries';
 import { routinesWithClassroom, studentList } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
@@ -322,6 +323,27 @@ export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord):
     s.districtId,
     s.students.map((st) => st.studentId),
   );
+  // Delivered minutes enter each goal of the services' minutes per week (Outcomes digests).
+  await refreshComparisonDigestsOfServices(
+    trx,
+    s.districtId,
+    s.students.map((st) => st.serviceId),
+  );
+}
+
+/** The Outcomes digests of every goal of a session's services (its minutes changed). */
+async function refreshSessionDigests(trx: Kysely<Database>, districtId: string, sessionId: string) {
+  const rows = await trx
+    .selectFrom('session_student')
+    .select('service_id')
+    .where('district_id', '=', districtId)
+    .where('session_id', '=', sessionId)
+    .execute();
+  await refreshComparisonDigestsOfServices(
+    trx,
+    districtId,
+    rows.map((r) => r.service_id),
+  );
 }
 
 export async function insertProbe(
@@ -515,6 +537,7 @@ export async function voidSession(
     districtId,
     await sessionStudentIds(trx, districtId, sessionId),
   );
+  await refreshSessionDigests(trx, districtId, sessionId);
   return true;
 }
 
@@ -636,6 +659,7 @@ export async function updateDraftSession(
     );
   // Date, minutes and attendance are what the fidelity figures count.
   await refreshFidelitySummaries(trx, d, [...before.keys()]);
+  await refreshSessionDigests(trx, d, edit.sessionId);
   return result;
 }
 

@@ -93,6 +93,16 @@ export interface ComparisonInput {
    * no columns, GAS per setting is not computed.
    */
   columns?: ComparisonColumns;
+  /**
+   * GAS per setting of one goal-period without the points (`digestSettingGas` over kept
+   * digests): used instead of `columns` when given.
+   */
+  settingGas?: (
+    goalId: string,
+    setting: GasSetting,
+    firstDay: number,
+    lastDay: number,
+  ) => number | null;
 }
 
 export interface Estimate {
@@ -673,7 +683,14 @@ export function compareModels(
       addRatio(`gas|*|${model}`, at, g.score, d / total);
     }
     const columnIndex = columnOf?.get(g.goalId);
-    if (columns && goal.aimLine && columnIndex !== undefined) {
+    if (input.settingGas && goal.aimLine) {
+      for (const setting of GAS_SETTINGS) {
+        const v = input.settingGas(g.goalId, setting, start, end);
+        if (v === null) continue;
+        for (const [model, d] of days)
+          if (d > 0) addRatio(`gas-setting|${setting}|${model}`, at, v, d / total);
+      }
+    } else if (columns && goal.aimLine && columnIndex !== undefined) {
       let scores = scoresOf.get(g.goalId);
       if (!scores) {
         scores = goalScores(columns, columnIndex);
