@@ -28,7 +28,9 @@ async function writeDigests(
   if (goalIds.length === 0) return out;
   const { columns } = await loadComparisonColumns(db, districtId, { goalIds });
   const digests = goalDigests(columns);
-  columns.goals.forEach((g, i) => out.set(g.id, digests[i]!));
+  columns.goals.forEach((g, i) => {
+    out.set(g.id, digests[i]!);
+  });
   // A goal the comparison skips (no service) keeps no digest.
   const skipped = goalIds.filter((id) => !out.has(id));
   if (skipped.length > 0)
@@ -193,7 +195,9 @@ export async function loadComparisonDigests(
       goalIds: missing.slice(i, i + BATCH),
     });
     const made = goalDigests(columns);
-    columns.goals.forEach((g, k) => digests.set(g.id, made[k]!));
+    columns.goals.forEach((g, k) => {
+      digests.set(g.id, made[k]!);
+    });
   }
   return { goals, gas, digests };
 }

@@ -1,7 +1,7 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database, GoalTable } from '../schema';
-import { bumpDataVersion } from './data-version';
 import { refreshComparisonDigests } from './comparison-digests';
+import { bumpDataVersion } from './data-version';
 import { refreshGoalSummaries } from './goal-summaries';
 import { routinesWithClassroom } from './joins';
 import { type Editor, updateAtVersion } from './versioned';

@@ -1,9 +1,9 @@
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database, NewObservation } from '../schema';
 import { newId } from '../util';
+import { refreshComparisonDigestsOfServices } from './comparison-digests';
 import { bumpDataVersion } from './data-version';
 import { refreshFidelitySummaries } from './fidelity-summaries';
-import { refreshComparisonDigestsOfServices } from './comparison-digests';
 import { refreshGoalSummaries } from './goal-summaries';
 import { routinesWithClassroom, studentList } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
