@@ -15,8 +15,8 @@ import {
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index';
-import { rebuildAllFidelitySummaries } from './queries/fidelity-summaries';
 import { fillMissingComparisonDigests } from './queries/comparison-digests';
+import { rebuildAllFidelitySummaries } from './queries/fidelity-summaries';
 import { fillMissingGoalSummaries } from './queries/goal-summaries';
 import type { Database } from './schema';
 
