@@ -1216,9 +1216,13 @@ function addOls(sums: ClusterSums, d: Design, cluster: (e: Episode) => number, p
   const xy = d.columns.map((_, i) => sums.cell(`${prefix}|xy|${i}`));
   for (const r of d.rows) {
     const c = cluster(r.e);
+    // Only non-zero products: a row's one-hot categories leave most of X'X zero, and every
+    // cell a cluster holds costs each bootstrap replicate a multiply-add.
     for (let i = 0; i < p; i++) {
-      for (let j = i; j < p; j++) sums.add(c, xx[i * p + j]!, r.x[i]! * r.x[j]!);
-      sums.add(c, xy[i]!, r.x[i]! * r.y);
+      const xi = r.x[i]!;
+      if (xi === 0) continue;
+      for (let j = i; j < p; j++) if (r.x[j] !== 0) sums.add(c, xx[i * p + j]!, xi * r.x[j]!);
+      sums.add(c, xy[i]!, xi * r.y);
     }
   }
   const a = new Float64Array(p * p);
