@@ -9,8 +9,13 @@ import { expandedAlpha, quantileSorted } from './stats';
 /** Collects named cells and each cluster's contribution to them. */
 export class ClusterSums {
   private readonly index = new Map<string, number>();
-  private readonly perCluster = new Map<number, Map<number, number>>();
   readonly names: string[] = [];
+  // Contributions as they come, (cluster, cell, value) in typed arrays that grow by doubling:
+  // a district adds millions, and a map per cluster cost more than the bootstrap after it.
+  private clusters = new Int32Array(1024);
+  private cellOf = new Int32Array(1024);
+  private values = new Float64Array(1024);
+  private size = 0;
 
   cell(name: string): number {
     let i = this.index.get(name);
@@ -27,33 +32,64 @@ export class ClusterSums {
   }
 
   add(cluster: number, cell: number, value: number): void {
-    let m = this.perCluster.get(cluster);
-    if (!m) {
-      m = new Map();
-      this.perCluster.set(cluster, m);
+    if (this.size === this.clusters.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T) => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.clusters = grow(this.clusters, (n) => new Int32Array(n));
+      this.cellOf = grow(this.cellOf, (n) => new Int32Array(n));
+      this.values = grow(this.values, (n) => new Float64Array(n));
     }
-    m.set(cell, (m.get(cell) ?? 0) + value);
+    this.clusters[this.size] = cluster;
+    this.cellOf[this.size] = cell;
+    this.values[this.size++] = value;
   }
 
-  /** Compressed rows: cluster k's cells are cells[ptr[k] .. ptr[k+1]). */
+  /**
+   * Compressed rows: cluster k's cells are cells[ptr[k] .. ptr[k+1]), each cell once, in the
+   * order it was first added for that cluster, its contributions summed in the order added.
+   */
   compile(nClusters: number): CompiledSums {
-    let total = 0;
-    for (const m of this.perCluster.values()) total += m.size;
+    const n = this.size;
+    // Stable counting sort of the contributions by cluster.
+    const start = new Int32Array(nClusters + 1);
+    for (let i = 0; i < n; i++) {
+      const c = this.clusters[i]!;
+      if (c >= 0 && c < nClusters) start[c + 1]!++;
+    }
+    for (let c = 0; c < nClusters; c++) start[c + 1] = start[c + 1]! + start[c]!;
+    const order = new Int32Array(start[nClusters]!);
+    const next = start.slice(0, nClusters);
+    for (let i = 0; i < n; i++) {
+      const c = this.clusters[i]!;
+      if (c >= 0 && c < nClusters) order[next[c]!++] = i;
+    }
+    const nCells = this.names.length;
+    const acc = new Float64Array(nCells);
+    const seen = new Int32Array(nCells).fill(-1);
     const ptr = new Int32Array(nClusters + 1);
-    const cells = new Int32Array(total);
-    const values = new Float64Array(total);
+    const cells = new Int32Array(order.length);
+    const values = new Float64Array(order.length);
     let k = 0;
     for (let c = 0; c < nClusters; c++) {
       ptr[c] = k;
-      const m = this.perCluster.get(c);
-      if (m)
-        for (const [cell, v] of m) {
-          cells[k] = cell;
-          values[k++] = v;
+      const first = k;
+      for (let o = start[c]!; o < start[c + 1]!; o++) {
+        const i = order[o]!;
+        const cell = this.cellOf[i]!;
+        if (seen[cell] !== c) {
+          seen[cell] = c;
+          acc[cell] = 0;
+          cells[k++] = cell;
         }
+        acc[cell] = acc[cell]! + this.values[i]!;
+      }
+      for (let j = first; j < k; j++) values[j] = acc[cells[j]!]!;
     }
     ptr[nClusters] = k;
-    return { nClusters, nCells: this.names.length, ptr, cells, values };
+    return { nClusters, nCells, ptr, cells: cells.slice(0, k), values: values.slice(0, k) };
   }
 }
 

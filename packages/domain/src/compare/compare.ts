@@ -429,16 +429,24 @@ export function compareModels(
     n: number;
   }
   const support = new Map<string, Support>();
+  /** Per ratio group: its two cells and its support (one map lookup per added value). */
+  const groups = new Map<string, { s: number; n: number; sup: Support }>();
   const addRatio = (group: string, atom: number, value: number, weight = 1) => {
-    const s = sums.cell(`${group}|s`);
-    const n = sums.cell(`${group}|n`);
-    sums.add(atom, s, weight * value);
-    sums.add(atom, n, weight);
-    let sup = support.get(group);
-    if (!sup) {
-      sup = { students: new Set(), therapists: new Set(), goals: new Set(), n: 0 };
-      support.set(group, sup);
+    let g = groups.get(group);
+    if (!g) {
+      const s = sums.cell(`${group}|s`);
+      const n = sums.cell(`${group}|n`);
+      let sup = support.get(group);
+      if (!sup) {
+        sup = { students: new Set(), therapists: new Set(), goals: new Set(), n: 0 };
+        support.set(group, sup);
+      }
+      g = { s, n, sup };
+      groups.set(group, g);
     }
+    sums.add(atom, g.s, weight * value);
+    sums.add(atom, g.n, weight);
+    const sup = g.sup;
     sup.students.add(studentLevel[atom]!);
     sup.therapists.add(therapistLevel[atom]!);
     sup.goals.add(atom);
