@@ -312,6 +312,16 @@ export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord):
         })),
       )
       .execute();
+  }
+  // Delivered minutes enter each goal of the services' minutes per week (Outcomes digests).
+  // Before the goal summaries: both lock goals on Postgres, and taking the services' goals
+  // first (a superset, in id order) keeps every writer's lock order the same.
+  await refreshComparisonDigestsOfServices(
+    trx,
+    s.districtId,
+    s.students.map((st) => st.serviceId),
+  );
+  if (s.observations.length > 0) {
     await refreshGoalSummaries(
       trx,
       s.districtId,
@@ -322,12 +332,6 @@ export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord):
     trx,
     s.districtId,
     s.students.map((st) => st.studentId),
-  );
-  // Delivered minutes enter each goal of the services' minutes per week (Outcomes digests).
-  await refreshComparisonDigestsOfServices(
-    trx,
-    s.districtId,
-    s.students.map((st) => st.serviceId),
   );
 }
 
@@ -526,6 +530,8 @@ export async function voidSession(
     .where('session_id', '=', sessionId)
     .execute();
   await bumpDataVersion(trx, districtId);
+  // The services' goals first (see insertSession), then the summaries of the voided points.
+  await refreshSessionDigests(trx, districtId, sessionId);
   if (points.length > 0)
     await refreshGoalSummaries(
       trx,
@@ -537,7 +543,6 @@ export async function voidSession(
     districtId,
     await sessionStudentIds(trx, districtId, sessionId),
   );
-  await refreshSessionDigests(trx, districtId, sessionId);
   return true;
 }
 
@@ -651,6 +656,8 @@ export async function updateDraftSession(
     .where('session_id', '=', edit.sessionId)
     .execute();
   await bumpDataVersion(trx, d);
+  // The services' goals first (see insertSession), then the summaries of the moved points.
+  await refreshSessionDigests(trx, d, edit.sessionId);
   if (points.length > 0)
     await refreshGoalSummaries(
       trx,
@@ -659,7 +666,6 @@ export async function updateDraftSession(
     );
   // Date, minutes and attendance are what the fidelity figures count.
   await refreshFidelitySummaries(trx, d, [...before.keys()]);
-  await refreshSessionDigests(trx, d, edit.sessionId);
   return result;
 }
 
