@@ -106,8 +106,8 @@ for (const target of targets) {
       await conn?.close();
     });
 
-    /** Every stored digest against a recompute; then the report both ways. */
-    async function expectDigestsFresh() {
+    /** Every stored digest against a recompute from the goal's rows and points. */
+    async function expectStoredFresh() {
       const { columns } = await loadComparisonColumns(conn.db, A.district, { asOf: TODAY });
       const fresh = goalDigests(columns);
       const stored = new Map(
@@ -122,6 +122,11 @@ for (const target of targets) {
       columns.goals.forEach((g, i) => {
         expect(stored.get(g.id), `digest of ${g.id}`).toEqual(fresh[i]);
       });
+    }
+
+    /** Stored digests fresh, then the report both ways at several as-of dates. */
+    async function expectDigestsFresh() {
+      await expectStoredFresh();
       for (const asOf of [TODAY, '2026-02-20', '2026-06-30']) {
         const job = (path: 'digests' | 'points'): ComparisonJob => ({
           districtId: A.district,
@@ -156,7 +161,61 @@ for (const target of targets) {
         version: number;
         students: { studentId: string; attendance: Attendance }[];
       }[] = [];
+      // Ten weeks of data first, so the goals have episodes to count and switches to make.
+      for (let week = 0; week < 10; week++) {
+        const date = new Date(Date.UTC(2025, 10, 24 + 7 * week)).toISOString().slice(0, 10);
+        const place = week % 2 === 0 ? 'therapy_room' : 'classroom';
+        const trials = { trials: 10, correct: Math.min(10, 2 + week) };
+        await slp.sessions.log({
+          idempotencyKey: key(),
+          date,
+          ...times,
+          model: 'pull_out',
+          setting: place,
+          lateEntryReason: 'Entered from the paper log.',
+          students: [
+            {
+              studentId: A.students.ava,
+              attendance: 'delivered',
+              goals: [{ goalId: A.goals.avaArtic, trials }],
+            },
+            {
+              studentId: A.students.cara,
+              attendance: 'delivered',
+              goals: [{ goalId: A.goals.caraLanguage, trials }],
+            },
+          ],
+        });
+        await ot.sessions.log({
+          idempotencyKey: key(),
+          date,
+          ...times,
+          model: 'pull_out',
+          setting: place,
+          lateEntryReason: 'Entered from the paper log.',
+          students: [
+            {
+              studentId: A.students.ben,
+              attendance: 'delivered',
+              goals: [{ goalId: A.goals.benFineMotor, trials }],
+            },
+          ],
+        });
+      }
       await expectDigestsFresh();
+      expect(
+        (
+          await runComparisonJob({
+            districtId: A.district,
+            asOf: TODAY,
+            filter: {},
+            schoolIds: null,
+            minStudents: 1,
+            replicates: 40,
+            source,
+          })
+        ).report.counts.episodes,
+      ).toBeGreaterThan(0);
 
       await fc.assert(
         fc.asyncProperty(fc.array(write, { minLength: 2, maxLength: 8 }), async (writes) => {
@@ -267,22 +326,13 @@ for (const target of targets) {
                 break;
               }
             }
+            // After every write, so a later write to the same goal cannot hide a stale one.
+            await expectStoredFresh();
           }
           await expectDigestsFresh();
         }),
         { numRuns: 6 },
       );
-      // The writes made episodes and switches to compare, not an empty report.
-      const r = await runComparisonJob({
-        districtId: A.district,
-        asOf: TODAY,
-        filter: {},
-        schoolIds: null,
-        minStudents: 1,
-        replicates: 40,
-        source,
-      });
-      expect(r.report.counts.episodes).toBeGreaterThan(0);
     }, 240_000);
   });
 }
