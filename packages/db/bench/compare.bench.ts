@@ -1,8 +1,15 @@
-import { buildEpisodes, buildEpisodesFromColumns, compareModels } from '@carryover/domain';
+import {
+  buildEpisodes,
+  buildEpisodesFromColumns,
+  compareModels,
+  digestSettingGas,
+  finishDigests,
+} from '@carryover/domain';
 import { bench, describe } from 'vitest';
 import { openDatabase } from '../src/client';
 import { simulateComparisonInput } from '../src/demo';
 import { loadComparisonColumns, loadComparisonInput } from '../src/queries/comparison';
+import { loadComparisonDigests } from '../src/queries/comparison-digests';
 
 // The full push-in / pull-out comparison (episodes + every bootstrap: ROI by model and setting,
 // strata, within-student, adjusted with student/school/therapist clusters, B = 2000) on the
@@ -38,7 +45,7 @@ describe('compare push-in and pull-out (default demo effects)', () => {
   }
 });
 
-// The worker's data path on a seeded database file (COMPARE_BENCH_DB, e.g. the CLI's
+// The worker's data paths on a seeded database file (COMPARE_BENCH_DB, e.g. the CLI's
 // `seed --students 25000`): the object input (as the worker loaded it before) against the
 // columns it loads now, each load followed by episodes and the comparison. CPU milliseconds
 // (this thread) as well as wall time, since the machine is shared; heap after each stage.
@@ -46,7 +53,7 @@ const file = process.env.COMPARE_BENCH_DB;
 describe.skipIf(!file)('comparison from a database file', () => {
   const cpu = () => process.cpuUsage().user / 1000;
   const heap = () => `${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`;
-  for (const form of ['objects', 'columns'] as const)
+  for (const form of ['objects', 'columns', 'digests'] as const)
     bench(
       `load as ${form}, episodes, comparison`,
       async () => {
@@ -64,7 +71,17 @@ describe.skipIf(!file)('comparison from a database file', () => {
           let episodes: ReturnType<typeof buildEpisodes>;
           let loaded = '';
           let c1: number;
-          if (form === 'objects') {
+          let settingGas: Parameters<typeof compareModels>[0]['settingGas'];
+          if (form === 'digests') {
+            // The worker's default path: kept per-goal digests, no observation read.
+            const input = await loadComparisonDigests(conn.db, id, { asOf });
+            loaded = heap();
+            c1 = cpu();
+            ({ goals, gas } = input);
+            episodes = finishDigests(input.goals, input.digests, asOf);
+            settingGas = (goalId, setting, first, last) =>
+              digestSettingGas(input.digests.get(goalId)!, setting, first, last);
+          } else if (form === 'objects') {
             const input = await loadComparisonInput(conn.db, id, { asOf });
             loaded = heap();
             c1 = cpu();
@@ -79,7 +96,10 @@ describe.skipIf(!file)('comparison from a database file', () => {
             episodes = buildEpisodesFromColumns(input.columns);
           }
           const c2 = cpu();
-          compareModels({ goals, gas, episodes }, { replicates: 2000, seed: 1 });
+          compareModels(
+            { goals, gas, episodes, ...(settingGas ? { settingGas } : {}) },
+            { replicates: 2000, seed: 1 },
+          );
           const c3 = cpu();
           console.info(
             `${form}: ${episodes.episodes.length} episodes; CPU ms load ${(c1 - c0).toFixed(0)}, ` +

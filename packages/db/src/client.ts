@@ -15,6 +15,7 @@ import {
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index';
+import { fillMissingComparisonDigests } from './queries/comparison-digests';
 import { rebuildAllFidelitySummaries } from './queries/fidelity-summaries';
 import { fillMissingGoalSummaries } from './queries/goal-summaries';
 import type { Database } from './schema';
@@ -205,5 +206,6 @@ export async function migrateToLatest(
     await fillMissingGoalSummaries(db);
   }
   if (applied.includes('2026_11_30_m_fidelity_summaries')) await rebuildAllFidelitySummaries(db);
+  if (applied.includes('2026_11_30_zc_comparison_digests')) await fillMissingComparisonDigests(db);
   return applied;
 }

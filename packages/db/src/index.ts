@@ -7,6 +7,7 @@ export * from './queries/backup';
 export * from './queries/billing';
 export * from './queries/caseload';
 export * from './queries/comparison';
+export * from './queries/comparison-digests';
 export * from './queries/data-version';
 export * from './queries/export-oneroster';
 export * from './queries/export-services';

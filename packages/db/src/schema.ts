@@ -182,6 +182,16 @@ export interface GoalSummaryTable {
 }
 
 /**
+ * 2026_11_30_zc: what the Outcomes comparison reads of one goal's points (`GoalDigest` JSON;
+ * see queries/comparison-digests.ts), kept by the writes.
+ */
+export interface GoalComparisonDigestTable {
+  district_id: string;
+  goal_id: string;
+  digest: string;
+}
+
+/**
  * 2026_11_30_m: a student's service fidelity in one discipline and reporting period, kept by
  * the writes (`FidelitySummary` JSON; see queries/fidelity-summaries.ts).
  */
@@ -765,6 +775,7 @@ export interface Database {
   goal: GoalTable;
   goal_routine: GoalRoutineTable;
   goal_summary: GoalSummaryTable;
+  goal_comparison_digest: GoalComparisonDigestTable;
   fidelity_summary: FidelitySummaryTable;
   goal_phase_change: GoalPhaseChangeTable;
   model_change: ModelChangeTable;

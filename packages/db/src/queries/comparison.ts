@@ -254,8 +254,18 @@ async function eachRawRow(
 async function loadComparisonRows(
   db: Kysely<Database>,
   d: string,
-  { delivered: withDelivered = true } = {},
+  {
+    delivered: withDelivered = true,
+    goalIds,
+    gas: withGas = true,
+  }: { delivered?: boolean; goalIds?: readonly string[]; gas?: boolean } = {},
 ) {
+  // Some goals only (a digest refresh): every query keeps to them, their students and services.
+  const ids = goalIds ? [...goalIds] : null;
+  const ofGoals = db
+    .selectFrom('goal')
+    .where('district_id', '=', d)
+    .where('id', 'in', ids ?? ['']);
   const [
     goal,
     student,
@@ -284,19 +294,27 @@ async function loadComparisonRows(
         'current_model',
       ])
       .where('district_id', '=', d)
+      .$if(ids !== null, (q) => q.where('id', 'in', ids!))
       .orderBy('id')
       .execute(),
     db
       .selectFrom('student')
       .select(['id', 'grade', 'school_id'])
       .where('district_id', '=', d)
+      .$if(ids !== null, (q) => q.where('id', 'in', ofGoals.select('student_id')))
       .execute(),
-    db.selectFrom('service').select(['id', 'provider_id']).where('district_id', '=', d).execute(),
+    db
+      .selectFrom('service')
+      .select(['id', 'provider_id'])
+      .where('district_id', '=', d)
+      .$if(ids !== null, (q) => q.where('id', 'in', ofGoals.select('service_id')))
+      .execute(),
     db
       .selectFrom('model_change')
       .select(['goal_id', 'from_model', 'to_model', 'changed_on'])
       .where('district_id', '=', d)
       .where('goal_id', 'is not', null)
+      .$if(ids !== null, (q) => q.where('goal_id', 'in', ids!))
       .orderBy('changed_on')
       .orderBy('created_at')
       .execute(),
@@ -304,29 +322,33 @@ async function loadComparisonRows(
       .selectFrom('goal_phase_change')
       .select(['goal_id', 'phase', 'changed_on'])
       .where('district_id', '=', d)
+      .$if(ids !== null, (q) => q.where('goal_id', 'in', ids!))
       .orderBy('changed_on')
       .orderBy('id')
       .execute(),
     withDelivered ? deliveredQuery(db, d).execute() : [],
-    db
-      .selectFrom('progress_report_goal as pg')
-      .innerJoin('progress_report as pr', (j) =>
-        j.onRef('pr.id', '=', 'pg.report_id').onRef('pr.district_id', '=', 'pg.district_id'),
-      )
-      .innerJoin('reporting_period as rp', (j) =>
-        j.onRef('rp.id', '=', 'pr.period_id').onRef('rp.district_id', '=', 'pr.district_id'),
-      )
-      .select(['pg.goal_id', 'pr.period_id', 'rp.ends_on', 'pg.gas_score'])
-      .where('pg.district_id', '=', d)
-      .where('pr.status', '=', 'final')
-      // A goal not yet introduced earned no attainment under any model; its 0 would dilute.
-      .where('pg.status_code', '!=', 'not_yet_introduced')
-      .execute(),
+    !withGas
+      ? []
+      : db
+          .selectFrom('progress_report_goal as pg')
+          .innerJoin('progress_report as pr', (j) =>
+            j.onRef('pr.id', '=', 'pg.report_id').onRef('pr.district_id', '=', 'pg.district_id'),
+          )
+          .innerJoin('reporting_period as rp', (j) =>
+            j.onRef('rp.id', '=', 'pr.period_id').onRef('rp.district_id', '=', 'pr.district_id'),
+          )
+          .select(['pg.goal_id', 'pr.period_id', 'rp.ends_on', 'pg.gas_score'])
+          .where('pg.district_id', '=', d)
+          .where('pr.status', '=', 'final')
+          // A goal not yet introduced earned no attainment under any model; its 0 would dilute.
+          .where('pg.status_code', '!=', 'not_yet_introduced')
+          .execute(),
     db
       .selectFrom('recommendation_decision')
       .select(['goal_id', 'decided_at'])
       .where('district_id', '=', d)
       .where('decision', '=', 'accepted')
+      .$if(ids !== null, (q) => q.where('goal_id', 'in', ids!))
       .execute(),
     db.selectFrom('district').select('settings').where('id', '=', d).executeTakeFirst(),
   ]);
@@ -357,11 +379,13 @@ function districtTimeZone(settingsJson: string): string {
 export async function loadComparisonInput(
   db: Kysely<Database>,
   districtId: string,
-  options: { asOf?: string } = {},
+  options: { asOf?: string; points?: boolean } = {},
 ): Promise<{ goals: ComparisonGoal[]; gas: GasScore[] }> {
+  // `points: false`: goals without their observations and delivered minutes (digests hold them).
+  const withPoints = options.points ?? true;
   const [rows, pointsByGoal] = await Promise.all([
-    loadComparisonRows(db, districtId),
-    loadPointsByGoal(db, districtId),
+    loadComparisonRows(db, districtId, { delivered: withPoints }),
+    withPoints ? loadPointsByGoal(db, districtId) : new Map<string, Point[]>(),
   ]);
   return assembleComparisonInput({ ...rows, observation: [] }, options.asOf, pointsByGoal);
 }
@@ -408,9 +432,12 @@ const POSTGRES_GOALS_PER_QUERY = 2000;
 export async function loadComparisonColumns(
   db: Kysely<Database>,
   districtId: string,
-  options: { asOf?: string } = {},
+  options: { asOf?: string; goalIds?: readonly string[] } = {},
 ): Promise<{ columns: ComparisonColumns; gas: GasScore[] }> {
-  const rows = await loadComparisonRows(db, districtId, { delivered: false });
+  const rows = await loadComparisonRows(db, districtId, {
+    delivered: false,
+    ...(options.goalIds ? { goalIds: options.goalIds, gas: false } : {}),
+  });
   const { goals, gas } = assembleComparisonInput({ ...rows, observation: [] }, options.asOf);
   const day = dayCache();
   const goalIndex = new Map(goals.map((g, i) => [g.id, i]));
@@ -419,7 +446,13 @@ export async function loadComparisonColumns(
   // service points at its range.
   const byService = new Map<string, number[]>();
   let total = 0;
-  await eachRawRow(db, deliveredQuery(db, districtId), ([serviceId, date, minutes]) => {
+  const services = options.goalIds
+    ? [...new Set(rows.goal.flatMap((g) => (g.service_id ? [g.service_id] : [])))]
+    : null;
+  const delivered = services
+    ? deliveredQuery(db, districtId).where('ss.service_id', 'in', services.length ? services : [''])
+    : deliveredQuery(db, districtId);
+  await eachRawRow(db, delivered, ([serviceId, date, minutes]) => {
     if (serviceId === null) return;
     let list = byService.get(serviceId as string);
     if (!list) {
@@ -496,9 +529,12 @@ export async function loadComparisonColumns(
       .where('district_id', '=', districtId)
       .where('voided_at', 'is', null);
     if (goalIds) q = q.where('goal_id', 'in', goalIds);
-    return q.orderBy('goal_id').orderBy('observed_on');
+    // Same-day points in entry order: GAS per setting takes a setting's last three points, so
+    // ties must fall the same way whichever goals are read (a district, or a digest's few).
+    return q.orderBy('goal_id').orderBy('observed_on').orderBy('created_at').orderBy('id');
   };
-  if (db.getExecutor().adapter instanceof SqliteAdapter) await eachRawRow(db, query(), add);
+  if (db.getExecutor().adapter instanceof SqliteAdapter && !options.goalIds)
+    await eachRawRow(db, query(), add);
   else {
     // Postgres has no streaming here: a bounded number of goals' rows at a time.
     const ids = goals.map((g) => g.id);

@@ -14,6 +14,7 @@ import {
 } from '@carryover/domain';
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database, Goal, Observation } from '../schema';
+import { refreshComparisonDigests, writeEmptyComparisonDigests } from './comparison-digests';
 import { inLinkedRoutine, OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
 // Per-goal summaries (docs/architecture.md, "Per-goal summaries"): each goal's progress reduced
@@ -161,6 +162,8 @@ export async function writeNewGoalSummaries(
 ): Promise<void> {
   for (let i = 0; i < goals.length; i += REBUILD_BATCH)
     await writeSummaries(trx, goals.slice(i, i + REBUILD_BATCH), []);
+  // Nor anything to compare: a goal without points has the empty comparison digest.
+  await writeEmptyComparisonDigests(trx, goals);
 }
 
 /**
@@ -199,6 +202,8 @@ export async function refreshGoalSummaries(
       .execute();
     await writeSummaries(trx, goals, await observationsOfGoals(trx, districtId, batch));
   }
+  // The Outcomes digests read the same points (and the goal's spec and dates).
+  await refreshComparisonDigests(trx, districtId, ids);
 }
 
 /**

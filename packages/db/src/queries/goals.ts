@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database, GoalTable } from '../schema';
+import { refreshComparisonDigests } from './comparison-digests';
 import { bumpDataVersion } from './data-version';
 import { refreshGoalSummaries } from './goal-summaries';
 import { routinesWithClassroom } from './joins';
@@ -166,6 +167,7 @@ export async function insertGoal(
       changed_by: phaseChange.changedBy,
     })
     .execute();
+  await refreshComparisonDigests(trx, goal.district_id, [goal.id]);
 }
 
 /** Edits the goal if it is still at `expectedVersion` (else StaleVersionError, see versioned.ts). */
@@ -227,6 +229,7 @@ export async function insertPhaseChange(
 ): Promise<void> {
   await trx.insertInto('goal_phase_change').values(row).execute();
   await bumpDataVersion(trx, row.district_id);
+  await refreshComparisonDigests(trx, row.district_id, [row.goal_id]);
 }
 
 export async function insertGoalModelChange(
@@ -235,4 +238,5 @@ export async function insertGoalModelChange(
 ): Promise<void> {
   await trx.insertInto('model_change').values(row).execute();
   await bumpDataVersion(trx, row.district_id);
+  if (row.goal_id) await refreshComparisonDigests(trx, row.district_id, [row.goal_id]);
 }

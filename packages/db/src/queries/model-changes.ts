@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
+import { refreshComparisonDigests } from './comparison-digests';
 import { bumpDataVersion } from './data-version';
 import { refreshFidelitySummaries } from './fidelity-summaries';
 import { nextVersion } from './versioned';
@@ -68,6 +69,7 @@ export async function applyModelChange(
       .where('district_id', '=', d)
       .where('id', '=', change.goalId)
       .execute();
+    await refreshComparisonDigests(trx, d, [change.goalId]);
   }
   if (change.serviceId) {
     await trx

@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema';
 import { newId } from '../util';
 import { recordAuditMany } from './audit';
+import { refreshComparisonDigestsOfServices } from './comparison-digests';
 import { bumpDataVersion } from './data-version';
 import { studentsWithPlaces } from './joins';
 import { type ScopeViewer, scopedStudentIds } from './scope';
@@ -818,6 +819,8 @@ export async function transferStudent(
         .where('service_id', '=', s.id)
         .where('phase', 'not in', ['discontinued', 'mastered'])
         .execute();
+      // Their minutes per week now come from the continuing service (Outcomes digests).
+      await refreshComparisonDigestsOfServices(db, d, [next]);
     }
     await db
       .deleteFrom('assistant_assignment')

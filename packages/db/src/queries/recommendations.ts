@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
+import { refreshComparisonDigests } from './comparison-digests';
 import { goalRoutinesWithClassroom, routinesWithClassroom, studentList } from './joins';
 import { inLinkedRoutine, OBSERVATION_POINT_COLUMNS } from './observation-columns';
 import { type ScopeViewer, scopedStudentIds } from './scope';
@@ -96,4 +97,7 @@ export async function insertRecommendationDecision(
   row: Database['recommendation_decision'],
 ) {
   await trx.insertInto('recommendation_decision').values(row).execute();
+  // An accepted recommendation flags the switch that follows it (Outcomes digests).
+  if (row.decision === 'accepted')
+    await refreshComparisonDigests(trx, row.district_id, [row.goal_id]);
 }

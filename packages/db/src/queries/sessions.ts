@@ -1,6 +1,7 @@
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database, NewObservation } from '../schema';
 import { newId } from '../util';
+import { refreshComparisonDigestsOfServices } from './comparison-digests';
 import { bumpDataVersion } from './data-version';
 import { refreshFidelitySummaries } from './fidelity-summaries';
 import { refreshGoalSummaries } from './goal-summaries';
@@ -311,6 +312,16 @@ export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord):
         })),
       )
       .execute();
+  }
+  // Delivered minutes enter each goal of the services' minutes per week (Outcomes digests).
+  // Before the goal summaries: both lock goals on Postgres, and taking the services' goals
+  // first (a superset, in id order) keeps every writer's lock order the same.
+  await refreshComparisonDigestsOfServices(
+    trx,
+    s.districtId,
+    s.students.map((st) => st.serviceId),
+  );
+  if (s.observations.length > 0) {
     await refreshGoalSummaries(
       trx,
       s.districtId,
@@ -321,6 +332,21 @@ export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord):
     trx,
     s.districtId,
     s.students.map((st) => st.studentId),
+  );
+}
+
+/** The Outcomes digests of every goal of a session's services (its minutes changed). */
+async function refreshSessionDigests(trx: Kysely<Database>, districtId: string, sessionId: string) {
+  const rows = await trx
+    .selectFrom('session_student')
+    .select('service_id')
+    .where('district_id', '=', districtId)
+    .where('session_id', '=', sessionId)
+    .execute();
+  await refreshComparisonDigestsOfServices(
+    trx,
+    districtId,
+    rows.map((r) => r.service_id),
   );
 }
 
@@ -504,6 +530,8 @@ export async function voidSession(
     .where('session_id', '=', sessionId)
     .execute();
   await bumpDataVersion(trx, districtId);
+  // The services' goals first (see insertSession), then the summaries of the voided points.
+  await refreshSessionDigests(trx, districtId, sessionId);
   if (points.length > 0)
     await refreshGoalSummaries(
       trx,
@@ -628,6 +656,8 @@ export async function updateDraftSession(
     .where('session_id', '=', edit.sessionId)
     .execute();
   await bumpDataVersion(trx, d);
+  // The services' goals first (see insertSession), then the summaries of the moved points.
+  await refreshSessionDigests(trx, d, edit.sessionId);
   if (points.length > 0)
     await refreshGoalSummaries(
       trx,

@@ -9,8 +9,13 @@ import { expandedAlpha, quantileSorted } from './stats';
 /** Collects named cells and each cluster's contribution to them. */
 export class ClusterSums {
   private readonly index = new Map<string, number>();
-  private readonly perCluster = new Map<number, Map<number, number>>();
   readonly names: string[] = [];
+  // Contributions as they come, (cluster, cell, value) in typed arrays that grow by doubling:
+  // a district adds millions, and a map per cluster cost more than the bootstrap after it.
+  private clusters = new Int32Array(1024);
+  private cellOf = new Int32Array(1024);
+  private values = new Float64Array(1024);
+  private size = 0;
 
   cell(name: string): number {
     let i = this.index.get(name);
@@ -27,33 +32,64 @@ export class ClusterSums {
   }
 
   add(cluster: number, cell: number, value: number): void {
-    let m = this.perCluster.get(cluster);
-    if (!m) {
-      m = new Map();
-      this.perCluster.set(cluster, m);
+    if (this.size === this.clusters.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T) => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.clusters = grow(this.clusters, (n) => new Int32Array(n));
+      this.cellOf = grow(this.cellOf, (n) => new Int32Array(n));
+      this.values = grow(this.values, (n) => new Float64Array(n));
     }
-    m.set(cell, (m.get(cell) ?? 0) + value);
+    this.clusters[this.size] = cluster;
+    this.cellOf[this.size] = cell;
+    this.values[this.size++] = value;
   }
 
-  /** Compressed rows: cluster k's cells are cells[ptr[k] .. ptr[k+1]). */
+  /**
+   * Compressed rows: cluster k's cells are cells[ptr[k] .. ptr[k+1]), each cell once, in the
+   * order it was first added for that cluster, its contributions summed in the order added.
+   */
   compile(nClusters: number): CompiledSums {
-    let total = 0;
-    for (const m of this.perCluster.values()) total += m.size;
+    const n = this.size;
+    // Stable counting sort of the contributions by cluster.
+    const start = new Int32Array(nClusters + 1);
+    for (let i = 0; i < n; i++) {
+      const c = this.clusters[i]!;
+      if (c >= 0 && c < nClusters) start[c + 1]!++;
+    }
+    for (let c = 0; c < nClusters; c++) start[c + 1] = start[c + 1]! + start[c]!;
+    const order = new Int32Array(start[nClusters]!);
+    const next = start.slice(0, nClusters);
+    for (let i = 0; i < n; i++) {
+      const c = this.clusters[i]!;
+      if (c >= 0 && c < nClusters) order[next[c]!++] = i;
+    }
+    const nCells = this.names.length;
+    const acc = new Float64Array(nCells);
+    const seen = new Int32Array(nCells).fill(-1);
     const ptr = new Int32Array(nClusters + 1);
-    const cells = new Int32Array(total);
-    const values = new Float64Array(total);
+    const cells = new Int32Array(order.length);
+    const values = new Float64Array(order.length);
     let k = 0;
     for (let c = 0; c < nClusters; c++) {
       ptr[c] = k;
-      const m = this.perCluster.get(c);
-      if (m)
-        for (const [cell, v] of m) {
-          cells[k] = cell;
-          values[k++] = v;
+      const first = k;
+      for (let o = start[c]!; o < start[c + 1]!; o++) {
+        const i = order[o]!;
+        const cell = this.cellOf[i]!;
+        if (seen[cell] !== c) {
+          seen[cell] = c;
+          acc[cell] = 0;
+          cells[k++] = cell;
         }
+        acc[cell] = acc[cell]! + this.values[i]!;
+      }
+      for (let j = first; j < k; j++) values[j] = acc[cells[j]!]!;
     }
     ptr[nClusters] = k;
-    return { nClusters, nCells: this.names.length, ptr, cells, values };
+    return { nClusters, nCells, ptr, cells: cells.slice(0, k), values: values.slice(0, k) };
   }
 }
 
@@ -112,6 +148,77 @@ function accumulate(c: CompiledSums, weights: Int32Array | null, out: Float64Arr
 }
 
 /**
+ * The atoms merged by their levels of every factor: each group's cells are the sums of its
+ * atoms' (in atom order), and `levelOf[g * factors + i]` is group g's level of factor i.
+ */
+function groupAtoms(
+  sums: CompiledSums,
+  factors: readonly ResampleFactor[],
+): { sums: CompiledSums; levelOf: Int32Array } {
+  const nf = factors.length;
+  const groupOf = new Int32Array(sums.nClusters);
+  const keys = new Map<string, number>();
+  const levels: number[] = [];
+  for (let k = 0; k < sums.nClusters; k++) {
+    let key = '';
+    for (let i = 0; i < nf; i++) key += `${factors[i]!.of[k]!},`;
+    let g = keys.get(key);
+    if (g === undefined) {
+      g = keys.size;
+      keys.set(key, g);
+      for (let i = 0; i < nf; i++) levels.push(factors[i]!.of[k]!);
+    }
+    groupOf[k] = g;
+  }
+  const nGroups = keys.size;
+  // Each group's atoms, in atom order.
+  const count = new Int32Array(nGroups + 1);
+  for (let k = 0; k < sums.nClusters; k++) count[groupOf[k]! + 1]!++;
+  for (let g = 0; g < nGroups; g++) count[g + 1] = count[g + 1]! + count[g]!;
+  const members = new Int32Array(sums.nClusters);
+  const fill = count.slice(0, nGroups);
+  for (let k = 0; k < sums.nClusters; k++) members[fill[groupOf[k]!]!++] = k;
+  // Merge each group's cells with a dense scratch row (cells touched listed once).
+  const acc = new Float64Array(sums.nCells);
+  const seen = new Int32Array(sums.nCells).fill(-1);
+  const touched: number[] = [];
+  const ptr = new Int32Array(nGroups + 1);
+  const cells: number[] = [];
+  const values: number[] = [];
+  for (let g = 0; g < nGroups; g++) {
+    touched.length = 0;
+    for (let m = count[g]!; m < count[g + 1]!; m++) {
+      const k = members[m]!;
+      for (let i = sums.ptr[k]!; i < sums.ptr[k + 1]!; i++) {
+        const c = sums.cells[i]!;
+        if (seen[c] !== g) {
+          seen[c] = g;
+          acc[c] = 0;
+          touched.push(c);
+        }
+        acc[c] = acc[c]! + sums.values[i]!;
+      }
+    }
+    ptr[g] = cells.length;
+    for (const c of touched) {
+      cells.push(c);
+      values.push(acc[c]!);
+    }
+  }
+  ptr[nGroups] = cells.length;
+  return {
+    sums: {
+      nClusters: nGroups,
+      nCells: sums.nCells,
+      ptr,
+      cells: Int32Array.from(cells),
+      values: Float64Array.from(values),
+    },
+    levelOf: Int32Array.from(levels),
+  };
+}
+
+/**
  * Nonparametric cluster bootstrap: each replicate draws `nClusters` clusters with replacement
  * (all of a cluster's data goes with it) and recomputes every statistic; percentile intervals
  * at `level`. A statistic undefined in more than 1% of replicates gets no interval.
@@ -152,18 +259,26 @@ export function clusterBootstrap(
       w[k] = w[k]! + 1;
     }
   };
+  // With factors, atoms in the same level of every factor always get the same weight: their
+  // cells are summed once into one group, so a replicate costs O(groups + their cells), not
+  // O(atoms + theirs) (a therapist-only bootstrap has a few hundred groups, not 50,000 goals).
+  const groups = factors ? groupAtoms(sums, factors) : null;
+  const groupWeights = groups ? new Int32Array(groups.sums.nClusters) : weights;
   for (let b = 0; b < B; b++) {
-    if (!factors) draw(weights, n);
-    else {
+    if (!factors || !groups) {
+      draw(weights, n);
+      accumulate(sums, weights, s);
+    } else {
       for (let i = 0; i < factors.length; i++) draw(levelWeights[i]!, factors[i]!.levels);
-      for (let k = 0; k < n; k++) {
+      const { levelOf } = groups;
+      const nf = factors.length;
+      for (let g = 0; g < groups.sums.nClusters; g++) {
         let w = 1;
-        for (let i = 0; i < factors.length && w !== 0; i++)
-          w *= levelWeights[i]![factors[i]!.of[k]!]!;
-        weights[k] = w;
+        for (let i = 0; i < nf && w !== 0; i++) w *= levelWeights[i]![levelOf[g * nf + i]!]!;
+        groupWeights[g] = w;
       }
+      accumulate(groups.sums, groupWeights, s);
     }
-    accumulate(sums, weights, s);
     for (let j = 0; j < nStats; j++) reps[j * B + b] = statistics[j]!(s);
   }
   const finite = new Float64Array(B);

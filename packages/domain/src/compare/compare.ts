@@ -93,6 +93,16 @@ export interface ComparisonInput {
    * no columns, GAS per setting is not computed.
    */
   columns?: ComparisonColumns;
+  /**
+   * GAS per setting of one goal-period without the points (`digestSettingGas` over kept
+   * digests): used instead of `columns` when given.
+   */
+  settingGas?: (
+    goalId: string,
+    setting: GasSetting,
+    firstDay: number,
+    lastDay: number,
+  ) => number | null;
 }
 
 export interface Estimate {
@@ -419,16 +429,24 @@ export function compareModels(
     n: number;
   }
   const support = new Map<string, Support>();
+  /** Per ratio group: its two cells and its support (one map lookup per added value). */
+  const groups = new Map<string, { s: number; n: number; sup: Support }>();
   const addRatio = (group: string, atom: number, value: number, weight = 1) => {
-    const s = sums.cell(`${group}|s`);
-    const n = sums.cell(`${group}|n`);
-    sums.add(atom, s, weight * value);
-    sums.add(atom, n, weight);
-    let sup = support.get(group);
-    if (!sup) {
-      sup = { students: new Set(), therapists: new Set(), goals: new Set(), n: 0 };
-      support.set(group, sup);
+    let g = groups.get(group);
+    if (!g) {
+      const s = sums.cell(`${group}|s`);
+      const n = sums.cell(`${group}|n`);
+      let sup = support.get(group);
+      if (!sup) {
+        sup = { students: new Set(), therapists: new Set(), goals: new Set(), n: 0 };
+        support.set(group, sup);
+      }
+      g = { s, n, sup };
+      groups.set(group, g);
     }
+    sums.add(atom, g.s, weight * value);
+    sums.add(atom, g.n, weight);
+    const sup = g.sup;
     sup.students.add(studentLevel[atom]!);
     sup.therapists.add(therapistLevel[atom]!);
     sup.goals.add(atom);
@@ -673,7 +691,14 @@ export function compareModels(
       addRatio(`gas|*|${model}`, at, g.score, d / total);
     }
     const columnIndex = columnOf?.get(g.goalId);
-    if (columns && goal.aimLine && columnIndex !== undefined) {
+    if (input.settingGas && goal.aimLine) {
+      for (const setting of GAS_SETTINGS) {
+        const v = input.settingGas(g.goalId, setting, start, end);
+        if (v === null) continue;
+        for (const [model, d] of days)
+          if (d > 0) addRatio(`gas-setting|${setting}|${model}`, at, v, d / total);
+      }
+    } else if (columns && goal.aimLine && columnIndex !== undefined) {
       let scores = scoresOf.get(g.goalId);
       if (!scores) {
         scores = goalScores(columns, columnIndex);
@@ -1199,9 +1224,13 @@ function addOls(sums: ClusterSums, d: Design, cluster: (e: Episode) => number, p
   const xy = d.columns.map((_, i) => sums.cell(`${prefix}|xy|${i}`));
   for (const r of d.rows) {
     const c = cluster(r.e);
+    // Only non-zero products: a row's one-hot categories leave most of X'X zero, and every
+    // cell a cluster holds costs each bootstrap replicate a multiply-add.
     for (let i = 0; i < p; i++) {
-      for (let j = i; j < p; j++) sums.add(c, xx[i * p + j]!, r.x[i]! * r.x[j]!);
-      sums.add(c, xy[i]!, r.x[i]! * r.y);
+      const xi = r.x[i]!;
+      if (xi === 0) continue;
+      for (let j = i; j < p; j++) if (r.x[j] !== 0) sums.add(c, xx[i * p + j]!, xi * r.x[j]!);
+      sums.add(c, xy[i]!, xi * r.y);
     }
   }
   const a = new Float64Array(p * p);

@@ -69,7 +69,7 @@ function modelSpans(goal: ComparisonGoal, start: number, end: number): Span[] {
 }
 
 /** Days in `intervention` as half-open ranges; everything when no phase is recorded. */
-function interventionRanges(goal: ComparisonGoal): [number, number][] {
+export function interventionRanges(goal: ComparisonGoal): [number, number][] {
   if (goal.phaseChanges.length === 0) return [[-Infinity, Infinity]];
   const changes = goal.phaseChanges
     .map((c, i) => ({ day: dayNumber(c.date), phase: c.phase as GoalPhase, i }))

@@ -6,6 +6,7 @@ export type {
 } from './bootstrap';
 export { ClusterSums, clusterBootstrap } from './bootstrap';
 export * from './compare';
+export * from './digest';
 export {
   buildEpisodes,
   buildEpisodesFromColumns,
