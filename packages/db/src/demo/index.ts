@@ -8,6 +8,7 @@ import { rebuildGoalSummaries } from '../queries/goal-summaries';
 import { insertIdentityProvider } from '../queries/sso';
 import type { Database } from '../schema';
 import { seedBillingHistory } from './billing';
+import { type BulkLoad, beginBulkLoad } from './bulk';
 import { iso, schoolCalendar } from './calendar';
 import { type DemoOptions, type DemoResult, Generator, resolveOptions } from './generate';
 import { seedFinalReports } from './reports';
@@ -47,67 +48,81 @@ export async function seedDemoDistrict(
   options: DemoOptions,
 ): Promise<DemoResult> {
   const resolved = resolveOptions(options);
-  const result = await seedTransaction(db, options.postgresLoad ?? 'copy', async (trx, sink) => {
-    const gen = new Generator(resolved, sink);
-    const made = await gen.run();
-    await seedFinalReports(trx, sink, {
-      districtId: made.districtId,
-      clock: resolved.clock,
-      seed: resolved.seed,
-    });
-    Object.assign(made.counts, sink.counts);
-    const voidedSessionIds = await seedBillingHistory(
-      trx,
-      made.districtId,
-      resolved.clock,
-      resolved.timeZone,
-      resolved.students,
-      resolved.emailDomain,
-    );
-    await bumpDataVersion(trx, made.districtId);
-    await rebuildGoalSummaries(trx, made.districtId);
-    // Single sign-on ships switched off, pointed at the local test provider
-    // (`pnpm --filter @carryover/server test-idp`); an admin enters its secret and turns it on.
-    await insertIdentityProvider(trx, {
-      districtId: made.districtId,
-      id: `${made.districtId}_test_idp`,
-      now: resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
-      displayName: 'Sign in with the test provider',
-      issuer: DEMO_TEST_PROVIDER_ISSUER,
-      clientId: 'carryover-demo',
-      allowedDomains: [resolved.emailDomain],
-      enabled: false,
-    });
-    const today = iso(resolved.clock.today);
-    // The school calendar's holidays (no randomness in them) become the schedule's closures.
-    const holidays = [...schoolCalendar(resolved.clock, new Rng(0)).holidays].sort((a, b) => a - b);
-    await seedDemoSchedules(trx, {
-      districtId: made.districtId,
-      today,
-      weekStartsOn: weekStart(today),
-      createdAt: resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
-      holidays: holidays.map(iso),
-    });
-    await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
-    return { ...made, voidedSessionIds };
-  });
+  const result = await seedTransaction(
+    db,
+    options.postgresLoad ?? 'bulk',
+    async (trx, sink, bulk) => {
+      const gen = new Generator(resolved, sink);
+      const made = await gen.run();
+      // The generated rows are all in; what follows reads them back (final reports, summaries)
+      // and adds a few more, so the indexes and foreign keys return first.
+      await bulk?.restore((step, done, total) => resolved.onProgress({ step, done, total }));
+      await seedFinalReports(trx, sink, {
+        districtId: made.districtId,
+        clock: resolved.clock,
+        seed: resolved.seed,
+      });
+      Object.assign(made.counts, sink.counts);
+      const voidedSessionIds = await seedBillingHistory(
+        trx,
+        made.districtId,
+        resolved.clock,
+        resolved.timeZone,
+        resolved.students,
+        resolved.emailDomain,
+      );
+      await bumpDataVersion(trx, made.districtId);
+      await rebuildGoalSummaries(trx, made.districtId);
+      // Single sign-on ships switched off, pointed at the local test provider
+      // (`pnpm --filter @carryover/server test-idp`); an admin enters its secret and turns it on.
+      await insertIdentityProvider(trx, {
+        districtId: made.districtId,
+        id: `${made.districtId}_test_idp`,
+        now: resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
+        displayName: 'Sign in with the test provider',
+        issuer: DEMO_TEST_PROVIDER_ISSUER,
+        clientId: 'carryover-demo',
+        allowedDomains: [resolved.emailDomain],
+        enabled: false,
+      });
+      const today = iso(resolved.clock.today);
+      // The school calendar's holidays (no randomness in them) become the schedule's closures.
+      const holidays = [...schoolCalendar(resolved.clock, new Rng(0)).holidays].sort(
+        (a, b) => a - b,
+      );
+      await seedDemoSchedules(trx, {
+        districtId: made.districtId,
+        today,
+        weekStartsOn: weekStart(today),
+        createdAt: resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
+        holidays: holidays.map(iso),
+      });
+      await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
+      const load: DemoResult['load'] = bulk
+        ? 'bulk'
+        : sink instanceof CopyWriter
+          ? 'copy'
+          : 'insert';
+      return { ...made, voidedSessionIds, load };
+    },
+  );
   resolved.onProgress({ step: 'commit', done: 1, total: 1 });
   return result;
 }
 
 /**
  * One transaction for the whole seed, with the bulk path the database offers: on a Postgres
- * opened by `openDatabase`, a client of its own that loads through COPY; elsewhere Kysely's
- * transaction and batched inserts.
+ * opened by `openDatabase`, a client of its own that loads through COPY (in bulk mode, bulk.ts,
+ * when the database is fresh); elsewhere Kysely's transaction and batched inserts.
  */
 async function seedTransaction<T>(
   db: Kysely<Database>,
-  load: 'copy' | 'insert',
-  work: (trx: Kysely<Database>, sink: RowSink) => Promise<T>,
+  load: 'bulk' | 'copy' | 'insert',
+  work: (trx: Kysely<Database>, sink: RowSink, bulk: BulkLoad | null) => Promise<T>,
 ): Promise<T> {
   const url = postgresUrlOf(db);
   if (!url || load === 'insert') {
-    return db.transaction().execute((trx) => work(trx, new BatchWriter(trx)));
+    return db.transaction().execute((trx) => work(trx, new BatchWriter(trx), null));
   }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -123,7 +138,10 @@ async function seedTransaction<T>(
   });
   try {
     await client.query('BEGIN');
-    const result = await work(onClient, new CopyWriter(client));
+    const bulk = load === 'bulk' ? await beginBulkLoad(client) : null;
+    const result = await work(onClient, new CopyWriter(client), bulk);
+    // Never commit a database without its indexes and foreign keys (work restores them).
+    if (bulk) await bulk.restore();
     await client.query('COMMIT');
     return result;
   } catch (err) {
