@@ -4,10 +4,12 @@ import { seedDemoDistrict } from '@carryover/db/demo';
 import pg from 'pg';
 import { schoolYearLastDay } from '../src/school-year';
 
-// The Postgres demo seed through COPY against the multi-row insert path, back to back on the
-// same machine, each into a fresh database (then ANALYZE), full school year:
+// The Postgres demo seed's loads back to back on the same machine, each into a fresh database
+// (then ANALYZE), full school year: multi-row inserts, COPY with every index and foreign key
+// kept up row by row, and the bulk mode (COPY with them dropped and rebuilt after, bulk.ts):
 //   pnpm --filter @carryover/server exec tsx bench/postgres-seed.measure.ts
-// BENCH_STUDENTS (default 1000), BENCH_POSTGRES_URL (default the test server's `test` db).
+// BENCH_STUDENTS (default 1000), BENCH_LOADS (default insert,copy,bulk), BENCH_POSTGRES_URL
+// (default the test server's `test` db).
 
 const students = Number(process.env.BENCH_STUDENTS ?? 1000);
 const serverUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -24,7 +26,13 @@ async function admin(statement: string): Promise<number> {
   }
 }
 
-for (const load of ['insert', 'copy'] as const) {
+const loads = (process.env.BENCH_LOADS ?? 'insert,copy,bulk').split(',') as (
+  | 'insert'
+  | 'copy'
+  | 'bulk'
+)[];
+
+for (const load of loads) {
   const name = `carryover_seed_measure_${load}_${process.pid}`;
   await admin(`create database ${name}`);
   const url = new URL(serverUrl);
@@ -33,13 +41,14 @@ for (const load of ['insert', 'copy'] as const) {
   try {
     await migrateToLatest(conn.db);
     const t0 = performance.now();
-    const { counts } = await seedDemoDistrict(conn.db, {
+    const { counts, load: used } = await seedDemoDistrict(conn.db, {
       students,
       today,
       passwordHash,
       postgresLoad: load,
     });
     const seeded = performance.now() - t0;
+    if (used !== load) throw new Error(`asked for ${load}, the seed used ${used}`);
     await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
     const analysed = performance.now() - t0 - seeded;
     const rows = Object.values(counts).reduce((a, b) => a + b, 0);
