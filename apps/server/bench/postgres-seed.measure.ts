@@ -40,12 +40,16 @@ for (const load of loads) {
   const conn = openDatabase(url.toString());
   try {
     await migrateToLatest(conn.db);
+    const marks = new Map<string, number>();
     const t0 = performance.now();
     const { counts, load: used } = await seedDemoDistrict(conn.db, {
       students,
       today,
       passwordHash,
       postgresLoad: load,
+      // When each step was last heard of: the generator's rows copied ('students'), the
+      // indexes and foreign keys back (bulk only), and the rest of the seed until its commit.
+      onProgress: ({ step }) => marks.set(step, performance.now() - t0),
     });
     const seeded = performance.now() - t0;
     if (used !== load) throw new Error(`asked for ${load}, the seed used ${used}`);
@@ -58,6 +62,12 @@ for (const load of loads) {
       `${students} students, ${load.padEnd(6)}: ${(seeded / 1000).toFixed(1)} s for ${rows.toLocaleString('en-US')} rows` +
         ` (${Math.round(rows / (seeded / 1000)).toLocaleString('en-US')} rows/s), ANALYZE ${(analysed / 1000).toFixed(1)} s,` +
         ` ${(size / 2 ** 20).toFixed(0)} MiB`,
+    );
+    const at = (step: string) => ((marks.get(step) ?? 0) / 1000).toFixed(1);
+    console.log(
+      `  rows generated and copied by ${at('students')} s; indexes by ${at('indexes')} s,` +
+        ` foreign keys by ${at('foreign keys')} s, analysed by ${at('analyze')} s (bulk only);` +
+        ` the rest of the seed committed at ${at('commit')} s`,
     );
   } finally {
     await conn.close().catch(() => {});
