@@ -48,64 +48,55 @@ export async function seedDemoDistrict(
   options: DemoOptions,
 ): Promise<DemoResult> {
   const resolved = resolveOptions(options);
-  const result = await seedTransaction(
-    db,
-    options.postgresLoad ?? 'bulk',
-    async (trx, sink, bulk) => {
-      const gen = new Generator(resolved, sink);
-      const made = await gen.run();
-      // The generated rows are all in; what follows reads them back (final reports, summaries)
-      // and adds a few more, so the indexes and foreign keys return first.
-      await bulk?.restore((step, done, total) => resolved.onProgress({ step, done, total }));
-      await seedFinalReports(trx, sink, {
-        districtId: made.districtId,
-        clock: resolved.clock,
-        seed: resolved.seed,
-      });
-      Object.assign(made.counts, sink.counts);
-      const voidedSessionIds = await seedBillingHistory(
-        trx,
-        made.districtId,
-        resolved.clock,
-        resolved.timeZone,
-        resolved.students,
-        resolved.emailDomain,
-      );
-      await bumpDataVersion(trx, made.districtId);
-      await rebuildGoalSummaries(trx, made.districtId);
-      // Single sign-on ships switched off, pointed at the local test provider
-      // (`pnpm --filter @carryover/server test-idp`); an admin enters its secret and turns it on.
-      await insertIdentityProvider(trx, {
-        districtId: made.districtId,
-        id: `${made.districtId}_test_idp`,
-        now: resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
-        displayName: 'Sign in with the test provider',
-        issuer: DEMO_TEST_PROVIDER_ISSUER,
-        clientId: 'carryover-demo',
-        allowedDomains: [resolved.emailDomain],
-        enabled: false,
-      });
-      const today = iso(resolved.clock.today);
-      // The school calendar's holidays (no randomness in them) become the schedule's closures.
-      const holidays = [...schoolCalendar(resolved.clock, new Rng(0)).holidays].sort(
-        (a, b) => a - b,
-      );
-      await seedDemoSchedules(trx, {
-        districtId: made.districtId,
-        today,
-        weekStartsOn: weekStart(today),
-        createdAt: resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
-        holidays: holidays.map(iso),
-      });
-      await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
-      const load: DemoResult['load'] = bulk
-        ? 'bulk'
-        : sink instanceof CopyWriter
-          ? 'copy'
-          : 'insert';
-      return { ...made, voidedSessionIds, load };
-    },
-  );
+  const load = options.postgresLoad ?? 'bulk';
+  const result = await seedTransaction(db, load, async (trx, sink, bulk) => {
+    const gen = new Generator(resolved, sink);
+    const made = await gen.run();
+    // The generated rows are all in; what follows reads them back (final reports, summaries)
+    // and adds a few more, so the indexes and foreign keys return first.
+    await bulk?.restore((step, done, total) => resolved.onProgress({ step, done, total }));
+    await seedFinalReports(trx, sink, {
+      districtId: made.districtId,
+      clock: resolved.clock,
+      seed: resolved.seed,
+    });
+    Object.assign(made.counts, sink.counts);
+    const voidedSessionIds = await seedBillingHistory(
+      trx,
+      made.districtId,
+      resolved.clock,
+      resolved.timeZone,
+      resolved.students,
+      resolved.emailDomain,
+    );
+    await bumpDataVersion(trx, made.districtId);
+    await rebuildGoalSummaries(trx, made.districtId);
+    // Single sign-on ships switched off, pointed at the local test provider
+    // (`pnpm --filter @carryover/server test-idp`); an admin enters its secret and turns it on.
+    await insertIdentityProvider(trx, {
+      districtId: made.districtId,
+      id: `${made.districtId}_test_idp`,
+      now: resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
+      displayName: 'Sign in with the test provider',
+      issuer: DEMO_TEST_PROVIDER_ISSUER,
+      clientId: 'carryover-demo',
+      allowedDomains: [resolved.emailDomain],
+      enabled: false,
+    });
+    const today = iso(resolved.clock.today);
+    // The school calendar's holidays (no randomness in them) become the schedule's closures.
+    const holidays = [...schoolCalendar(resolved.clock, new Rng(0)).holidays].sort((a, b) => a - b);
+    await seedDemoSchedules(trx, {
+      districtId: made.districtId,
+      today,
+      weekStartsOn: weekStart(today),
+      createdAt: resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
+      holidays: holidays.map(iso),
+    });
+    await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
+    const used: DemoResult['load'] = bulk ? 'bulk' : sink instanceof CopyWriter ? 'copy' : 'insert';
+    return { ...made, voidedSessionIds, load: used };
+  });
   resolved.onProgress({ step: 'commit', done: 1, total: 1 });
   return result;
 }
