@@ -4,10 +4,12 @@ import { seedDemoDistrict } from '@carryover/db/demo';
 import pg from 'pg';
 import { schoolYearLastDay } from '../src/school-year';
 
-// The Postgres demo seed through COPY against the multi-row insert path, back to back on the
-// same machine, each into a fresh database (then ANALYZE), full school year:
+// The Postgres demo seed's loads back to back on the same machine, each into a fresh database
+// (then ANALYZE), full school year: multi-row inserts, COPY with every index and foreign key
+// kept up row by row, and the bulk mode (COPY with them dropped and rebuilt after, bulk.ts):
 //   pnpm --filter @carryover/server exec tsx bench/postgres-seed.measure.ts
-// BENCH_STUDENTS (default 1000), BENCH_POSTGRES_URL (default the test server's `test` db).
+// BENCH_STUDENTS (default 1000), BENCH_LOADS (default insert,copy,bulk), BENCH_POSTGRES_URL
+// (default the test server's `test` db).
 
 const students = Number(process.env.BENCH_STUDENTS ?? 1000);
 const serverUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -24,7 +26,13 @@ async function admin(statement: string): Promise<number> {
   }
 }
 
-for (const load of ['insert', 'copy'] as const) {
+const loads = (process.env.BENCH_LOADS ?? 'insert,copy,bulk').split(',') as (
+  | 'insert'
+  | 'copy'
+  | 'bulk'
+)[];
+
+for (const load of loads) {
   const name = `carryover_seed_measure_${load}_${process.pid}`;
   await admin(`create database ${name}`);
   const url = new URL(serverUrl);
@@ -32,14 +40,19 @@ for (const load of ['insert', 'copy'] as const) {
   const conn = openDatabase(url.toString());
   try {
     await migrateToLatest(conn.db);
+    const marks = new Map<string, number>();
     const t0 = performance.now();
-    const { counts } = await seedDemoDistrict(conn.db, {
+    const { counts, load: used } = await seedDemoDistrict(conn.db, {
       students,
       today,
       passwordHash,
       postgresLoad: load,
+      // When each step was last heard of: the generator's rows copied ('students'), the
+      // indexes and foreign keys back (bulk only), and the rest of the seed until its commit.
+      onProgress: ({ step }) => marks.set(step, performance.now() - t0),
     });
     const seeded = performance.now() - t0;
+    if (used !== load) throw new Error(`asked for ${load}, the seed used ${used}`);
     await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
     const analysed = performance.now() - t0 - seeded;
     const rows = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -49,6 +62,12 @@ for (const load of ['insert', 'copy'] as const) {
       `${students} students, ${load.padEnd(6)}: ${(seeded / 1000).toFixed(1)} s for ${rows.toLocaleString('en-US')} rows` +
         ` (${Math.round(rows / (seeded / 1000)).toLocaleString('en-US')} rows/s), ANALYZE ${(analysed / 1000).toFixed(1)} s,` +
         ` ${(size / 2 ** 20).toFixed(0)} MiB`,
+    );
+    const at = (step: string) => ((marks.get(step) ?? 0) / 1000).toFixed(1);
+    console.log(
+      `  rows generated and copied by ${at('students')} s; indexes by ${at('indexes')} s,` +
+        ` foreign keys by ${at('foreign keys')} s, analysed by ${at('analyze')} s (bulk only);` +
+        ` the rest of the seed committed at ${at('commit')} s`,
     );
   } finally {
     await conn.close().catch(() => {});

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import type { DB } from '../src/client';
 import { type DemoOptions, seedDemoDistrict } from '../src/demo';
 import { testTargets } from '../src/testing';
+import { everyRow } from './every-row';
 
 // Postgres seeds through COPY; the insert path is the reference. Both must leave exactly the
 // same rows, including text that COPY's format has to escape (tab, newline, backslash).
@@ -14,25 +14,6 @@ const OPTIONS: DemoOptions = {
   passwordHash: 'demo-hash',
   districtName: 'Tab\there, line\nbreak, back\\slash \\N and "quotes"',
 };
-
-/** Every table's rows, each as JSON, sorted: the whole database's content, order-free. */
-async function everyRow(db: DB): Promise<Record<string, string[]>> {
-  const tables = await sql<{ table_name: string }>`
-    select table_name from information_schema.tables
-    where table_schema = current_schema() and table_type = 'BASE TABLE'
-      and table_name not like 'kysely_%'
-      -- a fresh random version per seed, by design (see data-version.ts)
-      and table_name <> 'district_data_version'
-    order by table_name`.execute(db);
-  const content: Record<string, string[]> = {};
-  for (const { table_name } of tables.rows) {
-    const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table_name)}`.execute(
-      db,
-    );
-    content[table_name] = rows.rows.map((r) => JSON.stringify(r)).sort();
-  }
-  return content;
-}
 
 const postgres = (await testTargets()).filter((t) => t.dialect === 'postgres');
 

@@ -68,8 +68,13 @@ export interface DemoOptions {
    * none). Leave unset for the demo; the rows are then exactly those of PLANTED_EFFECTS.
    */
   effects?: Partial<PlantedEffects>;
-  /** Postgres: load through COPY (default) or multi-row inserts (to compare the two). */
-  postgresLoad?: 'copy' | 'insert';
+  /**
+   * Postgres: 'bulk' (default) loads through COPY and, when the generator's tables are all
+   * empty (a fresh database), with their secondary indexes and foreign keys dropped for the
+   * load and rebuilt after it (bulk.ts); otherwise as 'copy'. 'copy' keeps them up row by row;
+   * 'insert' uses multi-row inserts. The last two are there to compare against.
+   */
+  postgresLoad?: 'bulk' | 'copy' | 'insert';
 }
 
 export interface DemoResult {
@@ -78,6 +83,8 @@ export interface DemoResult {
   logins: { email: string; role: string; name: string }[];
   /** Sessions the seed voided after generating them (their data leaves every number). */
   voidedSessionIds?: string[];
+  /** How the rows went in: batched inserts (SQLite, or asked for), COPY, or COPY in bulk mode. */
+  load?: 'insert' | 'copy' | 'bulk';
 }
 
 export const DEMO_DEFAULTS = {

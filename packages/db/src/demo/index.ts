@@ -8,6 +8,7 @@ import { rebuildGoalSummaries } from '../queries/goal-summaries';
 import { insertIdentityProvider } from '../queries/sso';
 import type { Database } from '../schema';
 import { seedBillingHistory } from './billing';
+import { type BulkLoad, beginBulkLoad } from './bulk';
 import { iso, schoolCalendar } from './calendar';
 import { type DemoOptions, type DemoResult, Generator, resolveOptions } from './generate';
 import { seedFinalReports } from './reports';
@@ -47,9 +48,13 @@ export async function seedDemoDistrict(
   options: DemoOptions,
 ): Promise<DemoResult> {
   const resolved = resolveOptions(options);
-  const result = await seedTransaction(db, options.postgresLoad ?? 'copy', async (trx, sink) => {
+  const load = options.postgresLoad ?? 'bulk';
+  const result = await seedTransaction(db, load, async (trx, sink, bulk) => {
     const gen = new Generator(resolved, sink);
     const made = await gen.run();
+    // The generated rows are all in; what follows reads them back (final reports, summaries)
+    // and adds a few more, so the indexes and foreign keys return first.
+    await bulk?.restore((step, done, total) => resolved.onProgress({ step, done, total }));
     await seedFinalReports(trx, sink, {
       districtId: made.districtId,
       clock: resolved.clock,
@@ -89,7 +94,8 @@ export async function seedDemoDistrict(
       holidays: holidays.map(iso),
     });
     await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
-    return { ...made, voidedSessionIds };
+    const used: DemoResult['load'] = bulk ? 'bulk' : sink instanceof CopyWriter ? 'copy' : 'insert';
+    return { ...made, voidedSessionIds, load: used };
   });
   resolved.onProgress({ step: 'commit', done: 1, total: 1 });
   return result;
@@ -97,17 +103,17 @@ export async function seedDemoDistrict(
 
 /**
  * One transaction for the whole seed, with the bulk path the database offers: on a Postgres
- * opened by `openDatabase`, a client of its own that loads through COPY; elsewhere Kysely's
- * transaction and batched inserts.
+ * opened by `openDatabase`, a client of its own that loads through COPY (in bulk mode, bulk.ts,
+ * when the database is fresh); elsewhere Kysely's transaction and batched inserts.
  */
 async function seedTransaction<T>(
   db: Kysely<Database>,
-  load: 'copy' | 'insert',
-  work: (trx: Kysely<Database>, sink: RowSink) => Promise<T>,
+  load: 'bulk' | 'copy' | 'insert',
+  work: (trx: Kysely<Database>, sink: RowSink, bulk: BulkLoad | null) => Promise<T>,
 ): Promise<T> {
   const url = postgresUrlOf(db);
   if (!url || load === 'insert') {
-    return db.transaction().execute((trx) => work(trx, new BatchWriter(trx)));
+    return db.transaction().execute((trx) => work(trx, new BatchWriter(trx), null));
   }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -123,7 +129,10 @@ async function seedTransaction<T>(
   });
   try {
     await client.query('BEGIN');
-    const result = await work(onClient, new CopyWriter(client));
+    const bulk = load === 'bulk' ? await beginBulkLoad(client) : null;
+    const result = await work(onClient, new CopyWriter(client), bulk);
+    // Never commit a database without its indexes and foreign keys (work restores them).
+    if (bulk) await bulk.restore();
     await client.query('COMMIT');
     return result;
   } catch (err) {

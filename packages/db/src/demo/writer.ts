@@ -10,8 +10,11 @@ type Table = keyof Database;
 type SeedRow<T extends Table> = Omit<Database[T], keyof EditStamp>;
 type Row = Record<string, string | number | null>;
 
-/** Parent tables before children, so immediate foreign-key checks pass at every flush. */
-const ORDER: readonly Table[] = [
+/**
+ * Parent tables before children, so immediate foreign-key checks pass at every flush. These are
+ * the tables the generator fills (and the bulk load, bulk.ts, unindexes while it does).
+ */
+export const ORDER: readonly Table[] = [
   'district',
   'reporting_period',
   'school',
