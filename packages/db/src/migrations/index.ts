@@ -24,7 +24,7 @@ import * as m_2026_11_30_z_family_language from './2026_11_30_z_family_language'
 import * as m_2026_11_30_za_mastery_routines from './2026_11_30_za_mastery_routines';
 import * as m_2026_11_30_zb_goal_bank from './2026_11_30_zb_goal_bank';
 import * as m_2026_11_30_zc_comparison_digests from './2026_11_30_zc_comparison_digests';
-import * as m_2026_11_30_zd_session_student_service from './2026_11_30_zd_session_student_service';
+import * as m_2026_11_30_zd_service_indexes from './2026_11_30_zd_service_indexes';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
 export const migrations: Record<string, Migration> = {
@@ -53,5 +53,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_za_mastery_routines': m_2026_11_30_za_mastery_routines,
   '2026_11_30_zb_goal_bank': m_2026_11_30_zb_goal_bank,
   '2026_11_30_zc_comparison_digests': m_2026_11_30_zc_comparison_digests,
-  '2026_11_30_zd_session_student_service': m_2026_11_30_zd_session_student_service,
+  '2026_11_30_zd_service_indexes': m_2026_11_30_zd_service_indexes,
 };
