@@ -52,6 +52,10 @@ for (const target of await testTargets()) {
       for (const asOf of [SIM_TODAY, '2026-10-15', '2027-03-01']) {
         const points = await loadComparisonColumns(conn.db, d, { asOf });
         const digests = await loadComparisonDigests(conn.db, d, { asOf });
+        // Read a page at a time (here many small pages): the same digests as one page.
+        const paged = await loadComparisonDigests(conn.db, d, { asOf, pageSize: 7 });
+        expect(paged.digests.size).toBe(goals.length);
+        expect(paged.digests).toEqual(digests.digests);
         const school = digests.goals[0]!.schoolId;
         const filters: [ComparisonFilter, { schoolIds?: ReadonlySet<string> }][] = [
           [{}, {}],

@@ -17,6 +17,8 @@ import { loadComparisonColumns, loadComparisonInput } from './comparison';
 
 /** Goals are digested this many at a time when many are (re)built. */
 const BATCH = 500;
+/** Digest rows read per statement by `loadComparisonDigests`. */
+const DIGEST_PAGE = 2_000;
 
 /** Computes and stores the digests of these goals (a batch), from their rows and points. */
 async function writeDigests(
@@ -174,20 +176,33 @@ export async function rebuildComparisonDigests(
 export async function loadComparisonDigests(
   db: Kysely<Database>,
   districtId: string,
-  options: { asOf?: string } = {},
+  options: { asOf?: string; pageSize?: number } = {},
 ): Promise<{ goals: ComparisonGoal[]; gas: GasScore[]; digests: Map<string, GoalDigest> }> {
-  const [{ goals, gas }, rows] = await Promise.all([
-    loadComparisonInput(db, districtId, { ...options, points: false }),
-    db
+  const { pageSize = DIGEST_PAGE, ...loadOptions } = options;
+  const { goals, gas } = await loadComparisonInput(db, districtId, {
+    ...loadOptions,
+    points: false,
+  });
+  // A page of rows at a time, each parsed before the next is read: at 25,000 students the
+  // digests are about 50 MB of JSON, and holding every raw row (and, on Postgres, the driver's
+  // result buffers) beside the parsed objects took the worker past its heap ceiling.
+  const digests = new Map<string, GoalDigest>();
+  let after = '';
+  for (;;) {
+    const rows = await db
       .selectFrom('goal_comparison_digest')
       .select(['goal_id', 'digest'])
       .where('district_id', '=', districtId)
-      .execute(),
-  ]);
-  const digests = new Map<string, GoalDigest>();
-  for (const r of rows) {
-    const digest = JSON.parse(r.digest) as GoalDigest;
-    if (digest.v === DIGEST_VERSION) digests.set(r.goal_id, digest);
+      .where('goal_id', '>', after)
+      .orderBy('goal_id')
+      .limit(pageSize)
+      .execute();
+    for (const r of rows) {
+      const digest = JSON.parse(r.digest) as GoalDigest;
+      if (digest.v === DIGEST_VERSION) digests.set(r.goal_id, digest);
+    }
+    if (rows.length < pageSize) break;
+    after = (rows.at(-1) as { goal_id: string }).goal_id;
   }
   const missing = goals.filter((g) => !digests.has(g.id)).map((g) => g.id);
   for (let i = 0; i < missing.length; i += BATCH) {
