@@ -18,12 +18,13 @@ type Pending = { resolve: (r: ComparisonJobResult) => void; reject: (e: Error) =
 
 /**
  * The worker's V8 old-generation ceiling (MB): a runaway comparison stops its own thread with
- * a clear error instead of taking the server's memory. With its input in columns, a
- * 25,000-student district peaked at about 280 MB of worker heap (`pnpm bench`; it was about
- * 700 MB as objects), so the default leaves well over twice that; OUTCOMES_WORKER_MAX_OLD_MB
+ * a clear error instead of taking the server's memory. A whole 25,000-student district over a
+ * full school year, read from its kept digests, peaked at about 640 MB of worker heap (the
+ * job's own samples; `bench/outcomes-cold.measure.ts` on Postgres), and the 768 MB ceiling
+ * before refused it there, so the default leaves about twice that; OUTCOMES_WORKER_MAX_OLD_MB
  * overrides it.
  */
-export const DEFAULT_WORKER_MAX_OLD_MB = 768;
+export const DEFAULT_WORKER_MAX_OLD_MB = 1_280;
 const configuredMaxOldMb = (): number => {
   const v = Number(process.env.OUTCOMES_WORKER_MAX_OLD_MB);
   return Number.isFinite(v) && v > 0 ? v : DEFAULT_WORKER_MAX_OLD_MB;
