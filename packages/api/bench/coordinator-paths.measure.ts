@@ -1,14 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { openDatabase } from '@carryover/db';
-import { signedInCaller } from './request-paths';
+import { printMedian, signedInCaller } from './request-paths';
 
 // Where a coordinator's first page goes, against whatever database DATABASE_URL names:
 //   DATABASE_URL=/tmp/d25k.sqlite CARRYOVER_NOW=2027-06-10T23:00:00Z PATH_NAME=fidelity.report \
 //     pnpm --filter @carryover/api exec tsx bench/coordinator-paths.measure.ts
 // PATH_NAME: caseload.list (default) or fidelity.report, as EMAIL (default the demo
 // coordinator). Prints each statement of one call with its time (FULL=1 for whole
-// statements), then the median wall and CPU time of RUNS calls (default 20);
+// statements), then the median wall and CPU time of RUNS calls (default 20, `printMedian`);
 // PROFILE=<file.cpuprofile> writes a V8 CPU profile of those calls.
 const RUNS = Number(process.env.RUNS ?? 20);
 let logging = false;
@@ -41,22 +41,9 @@ if (process.env.PROFILE) {
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
 }
-const wall: number[] = [];
-const cpu: number[] = [];
-for (let i = 0; i < RUNS; i++) {
-  const t = performance.now();
-  const c = process.cpuUsage();
-  await run();
-  const u = process.cpuUsage(c);
-  cpu.push((u.user + u.system) / 1000);
-  wall.push(performance.now() - t);
-}
+await printMedian(path, run, RUNS);
 if (process.env.PROFILE) {
   const { profile } = await session.post('Profiler.stop');
   writeFileSync(process.env.PROFILE, JSON.stringify(profile));
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-console.log(
-  `${path}: median wall ${median(wall).toFixed(1)} ms, CPU ${median(cpu).toFixed(1)} ms (n=${RUNS})`,
-);
 await conn.close();

@@ -176,6 +176,16 @@ export async function resolvePeriod(ctx: FidelityContext, input: FidelityPeriodI
 
 export type Resolved = Awaited<ReturnType<typeof resolvePeriod>>;
 
+/** The given students' kept summary rows of a reporting period (in one discipline, if given). */
+function keptRowsOf(
+  ctx: FidelityContext,
+  periodId: string,
+  studentIds: readonly string[],
+  discipline: Discipline | undefined,
+) {
+  return fidelitySummaryRowsOf(ctx.db, ctx.viewer.districtId, periodId, studentIds, discipline);
+}
+
 /** The rows of the given students (already in scope), or of the whole scope when none given. */
 async function rowsFor(
   ctx: FidelityContext,
@@ -185,13 +195,7 @@ async function rowsFor(
 ): Promise<FidelityRow[]> {
   const { today, period, policy } = resolved;
   if (period.id && studentIds) {
-    const kept = await fidelitySummaryRowsOf(
-      ctx.db,
-      ctx.viewer.districtId,
-      period.id,
-      studentIds,
-      discipline,
-    );
+    const kept = await keptRowsOf(ctx, period.id, studentIds, discipline);
     return kept.map((r) => rowOfSummary(r, { today, policy }));
   }
   // Restricted to given students, the report reads only their rows.
@@ -307,14 +311,7 @@ export async function minutesByStudent(
   if (period.id) {
     // A page of the caseload: the kept rows' period totals and this week's delivered minutes,
     // without finishing every week of every row (most of this page's time before).
-    const kept = await fidelitySummaryRowsOf(
-      ctx.db,
-      ctx.viewer.districtId,
-      period.id,
-      studentIds,
-      discipline,
-    );
-    for (const r of kept) {
+    for (const r of await keptRowsOf(ctx, period.id, studentIds, discipline)) {
       const summary = JSON.parse(r.summary) as FidelitySummary;
       add(
         r.student_id,

@@ -9,6 +9,7 @@ import {
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database } from '../schema';
 import { loadComparisonColumns, loadComparisonInput } from './comparison';
+import { fillGoalsMissingFrom } from './goals-missing';
 
 // Comparison digests (docs/architecture.md, "Outcomes digests"): what the Outcomes comparison
 // reads of each goal's points (`goalDigest`, @carryover/domain), kept in
@@ -116,32 +117,10 @@ export async function refreshComparisonDigestsOfServices(
  * Digests every goal without a current one, in every district: after the migration that made
  * the table, after a bulk load of raw rows. Walks the goals in key order once.
  */
-export async function fillMissingComparisonDigests(db: Kysely<Database>): Promise<number> {
-  let filled = 0;
-  let after: [string, string] = ['', ''];
-  for (;;) {
-    const batch = await db
-      .selectFrom('goal')
-      .leftJoin('goal_comparison_digest as d', (j) =>
-        j.onRef('d.district_id', '=', 'goal.district_id').onRef('d.goal_id', '=', 'goal.id'),
-      )
-      .select(['goal.district_id', 'goal.id', 'd.goal_id as digested'])
-      .where(sql<boolean>`(goal.district_id, goal.id) > (${after[0]}, ${after[1]})`)
-      .orderBy('goal.district_id')
-      .orderBy('goal.id')
-      .limit(BATCH)
-      .execute();
-    if (batch.length === 0) return filled;
-    const byDistrict = new Map<string, string[]>();
-    for (const g of batch) {
-      if (g.digested !== null) continue;
-      byDistrict.set(g.district_id, [...(byDistrict.get(g.district_id) ?? []), g.id]);
-      filled++;
-    }
-    for (const [districtId, ids] of byDistrict) await writeDigests(db, districtId, ids);
-    const last = batch.at(-1)!;
-    after = [last.district_id, last.id];
-  }
+export function fillMissingComparisonDigests(db: Kysely<Database>): Promise<number> {
+  return fillGoalsMissingFrom(db, 'goal_comparison_digest', BATCH, (districtId, ids) =>
+    writeDigests(db, districtId, ids),
+  );
 }
 
 /** Recomputes every digest of a district (the demo seed, test fixtures, bulk loads). */

@@ -15,6 +15,7 @@ import {
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database, Goal, Observation } from '../schema';
 import { refreshComparisonDigests, writeEmptyComparisonDigests } from './comparison-digests';
+import { fillGoalsMissingFrom } from './goals-missing';
 import { inLinkedRoutine, OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
 // Per-goal summaries (docs/architecture.md, "Per-goal summaries"): each goal's progress reduced
@@ -236,34 +237,10 @@ export async function rebuildGoalSummaries(
  * Summarises the goals that have no summary yet, in every district: after the migration that
  * made the table, and after a bulk load of raw rows. Walks the goals in key order once.
  */
-export async function fillMissingGoalSummaries(db: Kysely<Database>): Promise<number> {
-  let filled = 0;
-  let after: [string, string] = ['', ''];
-  for (;;) {
-    const batch = await db
-      .selectFrom('goal')
-      .leftJoin('goal_summary', (j) =>
-        j
-          .onRef('goal_summary.district_id', '=', 'goal.district_id')
-          .onRef('goal_summary.goal_id', '=', 'goal.id'),
-      )
-      .select(['goal.district_id', 'goal.id', 'goal_summary.goal_id as summarised'])
-      .where(sql<boolean>`(goal.district_id, goal.id) > (${after[0]}, ${after[1]})`)
-      .orderBy('goal.district_id')
-      .orderBy('goal.id')
-      .limit(REBUILD_BATCH)
-      .execute();
-    if (batch.length === 0) return filled;
-    const byDistrict = new Map<string, string[]>();
-    for (const g of batch) {
-      if (g.summarised !== null) continue;
-      byDistrict.set(g.district_id, [...(byDistrict.get(g.district_id) ?? []), g.id]);
-      filled++;
-    }
-    for (const [districtId, ids] of byDistrict) await refreshGoalSummaries(db, districtId, ids);
-    const last = batch.at(-1)!;
-    after = [last.district_id, last.id];
-  }
+export function fillMissingGoalSummaries(db: Kysely<Database>): Promise<number> {
+  return fillGoalsMissingFrom(db, 'goal_summary', REBUILD_BATCH, (districtId, ids) =>
+    refreshGoalSummaries(db, districtId, ids),
+  );
 }
 
 /**
