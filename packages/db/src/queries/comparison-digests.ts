@@ -9,7 +9,7 @@ import {
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database } from '../schema';
 import { loadComparisonColumns, loadComparisonInput } from './comparison';
-import { fillGoalsMissingFrom } from './goals-missing';
+import { fillGoalsMissingFrom, forEachGoalBatch } from './goal-batches';
 
 // Comparison digests (docs/architecture.md, "Outcomes digests"): what the Outcomes comparison
 // reads of each goal's points (`goalDigest`, @carryover/domain), kept in
@@ -124,26 +124,8 @@ export function fillMissingComparisonDigests(db: Kysely<Database>): Promise<numb
 }
 
 /** Recomputes every digest of a district (the demo seed, test fixtures, bulk loads). */
-export async function rebuildComparisonDigests(
-  db: Kysely<Database>,
-  districtId: string,
-): Promise<void> {
-  let after = '';
-  for (;;) {
-    const ids = (
-      await db
-        .selectFrom('goal')
-        .select('id')
-        .where('district_id', '=', districtId)
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(BATCH)
-        .execute()
-    ).map((r) => r.id);
-    if (ids.length === 0) return;
-    await writeDigests(db, districtId, ids);
-    after = ids.at(-1)!;
-  }
+export function rebuildComparisonDigests(db: Kysely<Database>, districtId: string): Promise<void> {
+  return forEachGoalBatch(db, districtId, BATCH, (ids) => writeDigests(db, districtId, ids));
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database, Goal, Observation } from '../schema';
 import { refreshComparisonDigests, writeEmptyComparisonDigests } from './comparison-digests';
-import { fillGoalsMissingFrom } from './goals-missing';
+import { fillGoalsMissingFrom, forEachGoalBatch } from './goal-batches';
 import { inLinkedRoutine, OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
 // Per-goal summaries (docs/architecture.md, "Per-goal summaries"): each goal's progress reduced
@@ -211,26 +211,10 @@ export async function refreshGoalSummaries(
  * Recomputes every goal summary of a district: after a bulk load that bypassed the write paths
  * (the demo seed, test fixtures). Goals are read a batch at a time, so memory stays bounded.
  */
-export async function rebuildGoalSummaries(
-  db: Kysely<Database>,
-  districtId: string,
-): Promise<void> {
-  let after = '';
-  for (;;) {
-    const ids = (
-      await db
-        .selectFrom('goal')
-        .select('id')
-        .where('district_id', '=', districtId)
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(REBUILD_BATCH)
-        .execute()
-    ).map((r) => r.id);
-    if (ids.length === 0) return;
-    await refreshGoalSummaries(db, districtId, ids);
-    after = ids.at(-1)!;
-  }
+export function rebuildGoalSummaries(db: Kysely<Database>, districtId: string): Promise<void> {
+  return forEachGoalBatch(db, districtId, REBUILD_BATCH, (ids) =>
+    refreshGoalSummaries(db, districtId, ids),
+  );
 }
 
 /**

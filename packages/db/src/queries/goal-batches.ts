@@ -43,3 +43,31 @@ export async function fillGoalsMissingFrom(
     after = [last.district_id, last.id];
   }
 }
+
+/**
+ * Hands every goal of a district to `each`, `batchSize` ids at a time in key order, so memory
+ * stays bounded: for rebuilding the kept per-goal rows after a bulk load.
+ */
+export async function forEachGoalBatch(
+  db: Kysely<Database>,
+  districtId: string,
+  batchSize: number,
+  each: (goalIds: string[]) => Promise<unknown>,
+): Promise<void> {
+  let after = '';
+  for (;;) {
+    const ids = (
+      await db
+        .selectFrom('goal')
+        .select('id')
+        .where('district_id', '=', districtId)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(batchSize)
+        .execute()
+    ).map((r) => r.id);
+    if (ids.length === 0) return;
+    await each(ids);
+    after = ids.at(-1) as string;
+  }
+}
