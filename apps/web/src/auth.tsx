@@ -68,22 +68,15 @@ export function RequireAuth() {
     trpc.auth.signOut.mutationOptions({
       onSettled: (result) => {
         // A session from the district's identity provider: the sign-in page offers its sign-out.
-        // Kept for that page in this tab, and first: clearing the user below may draw the
-        // sign-in page at once, and it reads this as it opens.
+        // Kept for this tab, and first: clearing the user below may draw the sign-in page at once.
         if (result?.providerSignOutUrl)
           sessionStorage.setItem(PROVIDER_SIGN_OUT_KEY, result.providerSignOutUrl);
+        else sessionStorage.removeItem(PROVIDER_SIGN_OUT_KEY);
         // Nothing of the last person's data may survive in memory or on the device.
         queryClient.clear();
         queryClient.setQueryData(trpc.auth.me.queryKey(), null);
         void persister.removeClient();
-        // Also in the navigation's state: a sign-in page already drawn (the user cleared by a
-        // request that failed as the session ended) reads it from there.
-        navigate('/sign-in', {
-          replace: true,
-          state: result?.providerSignOutUrl
-            ? { providerSignOutUrl: result.providerSignOutUrl }
-            : undefined,
-        });
+        navigate('/sign-in', { replace: true });
       },
     }),
   );

@@ -24,20 +24,12 @@ export function SignInPage() {
   const [formError, setFormError] = useState<string | null>(null);
   const alertRef = useRef<HTMLDivElement>(null);
   const returnTo = safeReturnPath((location.state as { from?: unknown } | null)?.from);
-  // After signing out of a session that began at the district's identity provider.
-  const [storedSignOutUrl] = useState(() => {
-    const url = sessionStorage.getItem(PROVIDER_SIGN_OUT_KEY);
-    sessionStorage.removeItem(PROVIDER_SIGN_OUT_KEY);
-    return url;
-  });
-  const stateSignOutUrl = (location.state as { providerSignOutUrl?: unknown } | null)
-    ?.providerSignOutUrl;
-  const providerSignOutUrl =
-    typeof stateSignOutUrl === 'string' ? stateSignOutUrl : storedSignOutUrl;
-  useEffect(() => {
-    // Handed over in the navigation's state: the copy kept for a fresh page is not needed.
-    if (typeof stateSignOutUrl === 'string') sessionStorage.removeItem(PROVIDER_SIGN_OUT_KEY);
-  }, [stateSignOutUrl]);
+  // After signing out of a session that began at the district's identity provider. Read on
+  // every draw rather than taken once: as a sign-out settles this page can be drawn, dropped
+  // (a stale viewer sends it home, the guard sends it back) and drawn again. It goes when this
+  // tab signs in again or follows the link.
+  const providerSignOutUrl = sessionStorage.getItem(PROVIDER_SIGN_OUT_KEY);
+  const forgetProviderSignOut = () => sessionStorage.removeItem(PROVIDER_SIGN_OUT_KEY);
   const [search] = useSearchParams();
   const ssoError = search.get('sso_error');
   const ssoContact = search.get('contact');
@@ -49,6 +41,7 @@ export function SignInPage() {
   const [code, setCode] = useState('');
   const [codeError, setCodeError] = useState<string | null>(null);
   const finish = (viewer: Viewer) => {
+    forgetProviderSignOut();
     // auth.me also says when the session ends (offline data goes then): asked for right after.
     queryClient.setQueryData(trpc.auth.me.queryKey(), () => ({
       ...viewer,
@@ -175,7 +168,9 @@ export function SignInPage() {
           {typeof providerSignOutUrl === 'string' && (
             <p className="form-note" role="status">
               You are signed out of Carryover.{' '}
-              <a href={providerSignOutUrl}>Also sign out of your district account</a>
+              <a href={providerSignOutUrl} onClick={forgetProviderSignOut}>
+                Also sign out of your district account
+              </a>
             </p>
           )}
           {ssoError && (
@@ -187,7 +182,12 @@ export function SignInPage() {
           {providers.data && providers.data.length > 0 && (
             <div className="sso-buttons">
               {providers.data.map((p) => (
-                <a key={p.id} className="btn btn--secondary sso-button" href={p.startPath}>
+                <a
+                  key={p.id}
+                  className="btn btn--secondary sso-button"
+                  href={p.startPath}
+                  onClick={forgetProviderSignOut}
+                >
                   {p.displayName}
                 </a>
               ))}
