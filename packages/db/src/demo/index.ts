@@ -117,12 +117,21 @@ async function seedTransaction<T>(
   }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  // A Kysely over this one client, so the seed's other statements share its transaction.
+  // A Kysely over this one client, so the seed's other statements share its transaction. Lent
+  // to one statement at a time, like a pool of one: statements the seed issues together (a
+  // Promise.all) would otherwise meet on the client at once, which pg deprecates.
+  let free: Promise<void> = Promise.resolve();
+  const lendClient = () =>
+    new Promise<pg.Client & { release(): void }>((lend) => {
+      free = free.then(
+        () => new Promise<void>((release) => lend(Object.assign(client, { release }))),
+      );
+    });
   const onClient = new Kysely<Database>({
     dialect: new PostgresDialect({
       pool: {
         options: { connectionString: url },
-        connect: async () => Object.assign(client, { release() {} }),
+        connect: lendClient,
         end: async () => {},
       },
     }),
