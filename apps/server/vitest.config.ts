@@ -1,10 +1,31 @@
 import { createRequire } from 'node:module';
 import { baseTestConfig } from '@carryover/vitest-config';
 import { mergeConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-// The database tests copy one migrated template per run instead of migrating per test.
+// The database tests copy one migrated template per run instead of migrating per test; the
+// browser tests' servers start from one seeded demo district per run.
 const require = createRequire(import.meta.url);
 
+/**
+ * The page crawls (test/pages-*.browser.test.ts) are the longest files by far: they start first,
+ * so a run never ends on one of them alone. Vitest orders by last run's times only when it has
+ * them, which a fresh clone (CI) does not.
+ */
+class CrawlsFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const crawl = (f: TestSpecification) => /\/pages-[^/]*\.browser\.test\.ts$/.test(f.moduleId);
+    return [...sorted.filter(crawl), ...sorted.filter((f) => !crawl(f))];
+  }
+}
+
 export default mergeConfig(baseTestConfig, {
-  test: { globalSetup: [require.resolve('@carryover/db/testing-setup')] },
+  test: {
+    // Two files at a time even on two cores (Vitest's default there is one): these tests mostly
+    // wait on the servers and browsers they start, which are other processes.
+    maxWorkers: 2,
+    sequence: { sequencer: CrawlsFirst },
+    globalSetup: [require.resolve('@carryover/db/testing-setup'), './test/support/e2e-template.ts'],
+  },
 });

@@ -12,9 +12,11 @@ import {
   type Page,
 } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { copySeededTemplate } from './e2e-template';
 
-// What every browser test shares: the real CLI (`start`: migrate, demo seed, serve the built
-// web app) on a fresh SQLite file and a random port, and Debian's Chromium driven headless.
+// What every browser test shares: the real CLI (`start`: migrate, serve the built web app) on its
+// own SQLite file, a copy of the run's seeded demo district (test/support/e2e-template.ts), on a
+// random port, and Debian's Chromium driven headless.
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const haveChromium = existsSync(CHROMIUM);
@@ -53,10 +55,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `tsx src/main.ts start` and resolves once it answers HTTP. */
-export async function startCarryover(env: Record<string, string> = {}): Promise<RunningCarryover> {
+/** Starts `tsx src/main.ts start` on the seeded demo and resolves once it answers HTTP. */
+export async function startCarryover(
+  env: Record<string, string> = {},
+  { seed = 'copy' }: { seed?: 'copy' | 'first-run' } = {},
+): Promise<RunningCarryover> {
   const dataDir = mkdtempSync(join(tmpdir(), 'carryover-e2e-'));
   const dbPath = join(dataDir, 'e2e.sqlite');
+  // Without a usable template (or asked to), `start` seeds the demo itself, as on a first run.
+  if (seed === 'copy') copySeededTemplate(dataDir, 'e2e.sqlite');
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const log: string[] = [];

@@ -1,0 +1,49 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { carryoverInChromium, haveChromium, newContext, signIn, VIEWPORTS } from './support/e2e';
+import {
+  CRAWL_TIMEOUT,
+  crawlRole,
+  draftReportAsTherapist,
+  printResultsAfterAll,
+} from './support/page-crawl';
+
+// Every page a coordinator reaches fits both widths and passes axe (test/support/page-crawl.ts),
+// with a therapist's drafted report among them; the column choices on its tables are kept.
+
+describe.skipIf(!haveChromium)('browser: every coordinator page fits and passes axe', () => {
+  const run = carryoverInChromium();
+  printResultsAfterAll();
+  beforeAll(() => draftReportAsTherapist(run.browser, run.app.baseUrl), 120_000);
+
+  it('every page a coordinator can reach', { timeout: CRAWL_TIMEOUT }, () =>
+    crawlRole(run.app, run.browser, 'coordinator'),
+  );
+
+  it('Caseload and Workload remember the columns a user chose', { timeout: 240_000 }, async () => {
+    const context = await newContext(run.browser, { viewport: VIEWPORTS[1] });
+    const page = await context.newPage();
+    await signIn(page, run.app.baseUrl, 'coordinator@demo.test');
+    for (const [path, caption, column] of [
+      ['/workload', 'Workload per therapist', 'Open goals'],
+      ['/caseload', 'Students on your caseload', 'School'],
+    ] as const) {
+      const table = page.getByRole('table', { name: caption });
+      const header = table.getByRole('columnheader', { name: column });
+      await page.goto(`${run.app.baseUrl}${path}`);
+      await header.waitFor();
+      await page.getByText('Columns', { exact: true }).click();
+      await page.getByRole('checkbox', { name: column }).uncheck();
+      await expect.poll(() => header.count()).toBe(0);
+      // Kept on the device: a reload opens the table without it.
+      await page.reload();
+      await table.getByRole('row').nth(1).waitFor();
+      expect(await header.count()).toBe(0);
+      await page.getByText('Columns (1 hidden)').click();
+      await page.getByRole('button', { name: 'Show all' }).click();
+      await header.waitFor();
+      await page.reload();
+      await header.waitFor();
+    }
+    await context.close();
+  });
+});
