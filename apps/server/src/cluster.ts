@@ -5,6 +5,7 @@ import {
   consoleLogger,
   errorSummary,
   type Logger,
+  setAuditAppender,
   setSsoSecretKey,
   warmPasswordEstimator,
 } from '@carryover/api';
@@ -15,6 +16,7 @@ import {
   setAuditKey,
 } from '@carryover/db';
 import { loadAuditKey, loadSsoKey } from './audit-key';
+import { auditRelayToPrimary, startAuditRelay } from './audit-relay';
 import { createServer } from './server';
 
 // Serving in several processes. better-sqlite3 is synchronous, so one process serves one query
@@ -22,8 +24,10 @@ import { createServer } from './server';
 // (the primary hands connections out round-robin). Each worker opens its own SQLite connection
 // (WAL lets readers in several processes run side by side; writers take turns on the write
 // lock, see client.ts) or its own Postgres pool. The primary does the one-off work before
-// forking (migrations, the demo seed, the first planner statistics) and afterwards only
-// supervises: it replaces a worker that dies and refreshes statistics hourly, once for all.
+// forking (migrations, the demo seed, the first planner statistics) and afterwards supervises:
+// it replaces a worker that dies and refreshes statistics hourly, once for all. On SQLite it also
+// appends the audit events of the workers' reads (audit-relay.ts), so that reads in two
+// processes never wait on each other for the write lock.
 
 export interface Listen {
   port: number;
@@ -59,6 +63,7 @@ export function serveInWorkers(conn: Connection, listen: Listen, workers: number
   let ready = false;
   let stopping = false;
 
+  const auditRelay = conn.dialect === 'sqlite' ? startAuditRelay() : null;
   const stopStatistics = keepPlannerStatisticsFresh(conn.db, (err) =>
     consoleLogger.error('refreshing planner statistics failed', err),
   );
@@ -68,8 +73,10 @@ export function serveInWorkers(conn: Connection, listen: Listen, workers: number
       // Each worker takes its share of the per-user rate limits (see RateLimiter).
       const worker = cluster.fork({
         CARRYOVER_PROCESSES: process.env.CARRYOVER_PROCESSES ?? String(workers),
+        CARRYOVER_AUDIT_RELAY: auditRelay ? '1' : '0',
       });
       alive.add(worker);
+      auditRelay?.serve(worker);
       worker.on('message', (msg: ToPrimary) => {
         if (msg?.type !== 'listening') return;
         listening.add(worker);
@@ -106,9 +113,9 @@ export function serveInWorkers(conn: Connection, listen: Listen, workers: number
     let exitCode = 0;
     const finish = async () => {
       stopStatistics();
-      await conn
-        .close()
-        .catch((err) => console.error(`closing the database failed: ${errorSummary(err)}`));
+      await Promise.all([conn.close(), auditRelay?.close()]).catch((err) =>
+        console.error(`closing the database failed: ${errorSummary(err)}`),
+      );
       console.log('Stopped.');
       process.exitCode = exitCode;
       resolve();
@@ -154,6 +161,7 @@ export async function runWorker(listen: Listen): Promise<void> {
   // The primary made or found the audit anchor's key before forking; each process needs it.
   const auditKey = loadAuditKey({ create: false });
   if (auditKey) setAuditKey(auditKey.key);
+  if (process.env.CARRYOVER_AUDIT_RELAY === '1') setAuditAppender(auditRelayToPrimary());
   setSsoSecretKey(loadSsoKey({ create: false })?.key ?? null);
   // The strength estimator's dictionaries are indexed now, not inside the first password change.
   warmPasswordEstimator();

@@ -7,6 +7,7 @@ import {
   type Connection,
   openDatabase,
   postgresUrlOf,
+  sqliteHandleOf,
   systemClock,
   verifyAuditChain,
 } from '@carryover/db';
@@ -31,7 +32,7 @@ interface Cli {
   stop(): Promise<number | null>;
 }
 
-async function startCli(databaseUrl: string): Promise<Cli> {
+async function startCli(databaseUrl: string, workers = WORKERS): Promise<Cli> {
   // `start` seeds only a local SQLite demo, never a Postgres database: seed explicitly first.
   const seeded = spawnSync(
     process.execPath,
@@ -48,7 +49,7 @@ async function startCli(databaseUrl: string): Promise<Cli> {
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       HOST: '127.0.0.1',
-      WEB_CONCURRENCY: String(WORKERS),
+      WEB_CONCURRENCY: String(workers),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -160,6 +161,21 @@ async function expectIntactChains(conn: Connection): Promise<void> {
   }
 }
 
+/** How many `student.get` events name this student. */
+async function studentReads(conn: Connection, studentId: string): Promise<number> {
+  const row = await conn.db
+    .selectFrom('audit_event')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('action', '=', 'student.get')
+    .where('student_id', '=', studentId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function districtOf(conn: Connection): Promise<string> {
+  return (await conn.db.selectFrom('district').select('id').executeTakeFirstOrThrow()).id;
+}
+
 /** The distinct `[worker N]` tags on request log lines: which processes served. */
 function servingWorkers(log: string[]): Set<string> {
   return new Set(log.join('').match(/\[worker \d+\] (?=GET|POST)/g) ?? []);
@@ -216,6 +232,50 @@ describe(`the CLI serving from ${WORKERS} worker processes`, () => {
         rmSync(dir, { recursive: true, force: true });
       }
     }, 300_000);
+  }
+
+  if (dialects.includes('sqlite')) {
+    it('SQLite file: a read waiting to store its audit event leaves the server free, and is stored once the write lock frees', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'carryover-relay-'));
+      const file = join(dir, 'relay.sqlite');
+      // One worker, so the page below is served by the same process as the read.
+      const cli = await startCli(file, 1);
+      const holder = openDatabase(file);
+      try {
+        const therapist = await signIn(cli.base, 'slp@demo.test');
+        const caseload = await get(cli.base, therapist, 'caseload.list', {});
+        const studentId: string = caseload.body.result?.data.items[0].studentId;
+        const readsBefore = await studentReads(holder, studentId);
+        // Another connection takes the write lock: the read's audit event must wait for it.
+        const locker = openDatabase(file);
+        sqliteHandleOf(locker.db)?.exec('begin immediate');
+        const order: string[] = [];
+        const read = get(cli.base, therapist, 'student.get', { studentId }).then((r) => {
+          order.push('read');
+          return r;
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        // The read's worker and the primary that hands out connections are not asleep on the
+        // lock (the primary stores the workers' events and retries without blocking).
+        const page = await fetch(`${cli.base}/`);
+        expect(page.status).toBe(200);
+        order.push('page');
+        sqliteHandleOf(locker.db)?.exec('commit');
+        await locker.close();
+        order.push('released');
+        expect((await read).status).toBe(200);
+        expect(order).toEqual(['page', 'released', 'read']);
+        expect(await studentReads(holder, studentId)).toBe(readsBefore + 1);
+        expect(await cli.stop()).toBe(0);
+        expect(await verifyAuditChain(holder.db, await districtOf(holder))).toMatchObject({
+          ok: true,
+        });
+      } finally {
+        await cli.stop();
+        await holder.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
   }
 
   if (dialects.includes('postgres')) {

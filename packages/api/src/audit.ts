@@ -1,9 +1,28 @@
-import { type AuditOutcome, recordAuditGrouped } from '@carryover/db';
+import { type AuditInput, type AuditOutcome, recordAuditGrouped } from '@carryover/db';
 import type { Context, Viewer } from './context';
 
 // Audit helpers the procedures share. Reads are recorded before their data leaves the server,
 // and if the record cannot be written the read fails: no unaudited access. Outside a
-// transaction, events of concurrent requests share one commit (`recordAuditGrouped`).
+// transaction, events of concurrent requests share one commit (`recordAuditGrouped`), or go to
+// the one process that appends them for all (`setAuditAppender`).
+
+type Appender = (event: AuditInput) => Promise<void>;
+let appender: Appender | null = null;
+
+/**
+ * Where events recorded outside a transaction go: by default this process's group commit on the
+ * request's database; a server in several processes on SQLite hands them to its primary
+ * (apps/server, audit-relay.ts), so two processes never wait on each other for the write lock
+ * to record a read. The promise settles once the event is stored, or with why it was not.
+ */
+export function setAuditAppender(append: Appender | null): void {
+  appender = append;
+}
+
+function append(ctx: Pick<Context, 'db'>, event: AuditInput): Promise<void> {
+  if (appender && !ctx.db.isTransaction) return appender(event);
+  return recordAuditGrouped(ctx.db, event);
+}
 
 type AuditContext = Pick<Context, 'db' | 'log' | 'now'> & { viewer: Viewer };
 
@@ -19,7 +38,7 @@ export async function recordEvent(
   target: AuditTarget,
   outcome: AuditOutcome,
 ): Promise<void> {
-  await recordAuditGrouped(ctx.db, {
+  await append(ctx, {
     districtId: ctx.viewer.districtId,
     actorId: ctx.viewer.id,
     action: target.action,
@@ -51,7 +70,7 @@ export async function recordStudentReads(
   studentIds: readonly string[],
 ): Promise<void> {
   if (studentIds.length === 0) return;
-  await recordAuditGrouped(ctx.db, {
+  await append(ctx, {
     districtId: ctx.viewer.districtId,
     actorId: ctx.viewer.id,
     action,

@@ -1,7 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from './root';
 
-export { recordStudentReads } from './audit';
+export { recordStudentReads, setAuditAppender } from './audit';
 export {
   readDeviceToken,
   readSessionToken,

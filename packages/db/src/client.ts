@@ -41,6 +41,12 @@ export interface OpenOptions {
   poolSize?: number;
   /** Called with every statement run (and every failure): Kysely's `log` hook, for tests. */
   log?: KyselyLogger;
+  /**
+   * SQLite: how long a statement waits for a lock another connection holds (default 5,000 ms).
+   * The wait sleeps on the event loop; 0 fails at once (SQLITE_BUSY), for a caller that retries
+   * without blocking (the server's audit relay).
+   */
+  busyTimeoutMs?: number;
 }
 
 /** The URL each Postgres Kysely was opened with, so a worker thread can open its own pool. */
@@ -87,7 +93,7 @@ export function openDatabase(
   // Deleted rows are overwritten with zeros, so a retention delete leaves no readable trace.
   sqlite.pragma('secure_delete = ON');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
   // With WAL, NORMAL is durable across application crashes; only an OS crash can lose the last commits.
   sqlite.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({
