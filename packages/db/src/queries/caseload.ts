@@ -138,60 +138,76 @@ export async function caseloadPageStudents(
 ) {
   const sortBy = sortExpression(page.sort, today);
   const desc = page.order === 'desc';
+  const direction = desc ? 'desc' : 'asc';
   const tuple = sql`(${sortBy}, student.last_name, student.first_name, student.id)`;
-  // A coordinator's or admin's scope is thousands of students: the page is built on the scope
-  // query itself (not `id in (scope)`), so the database walks students in sort order, tests
-  // each against scope and filters, and stops once the page is full. A therapist's, assistant's
-  // or teacher's scope is a short list: it is resolved first and its students read by key, so
-  // the district is never walked to find them.
-  let base: StudentIdQuery;
-  const ownList = OWN_LIST_ROLES.has(viewer.role);
-  if (ownList) {
-    const ids = (await caseloadStudentIds(db, viewer, today, filters).execute()).map((r) => r.id);
-    if (ids.length === 0) return [];
-    base = db
+  const inPageOrder = <Q extends StudentIdQuery>(q: Q): Q =>
+    q
+      .orderBy(sortBy, direction)
+      .orderBy('student.last_name', direction)
+      .orderBy('student.first_name', direction)
+      .orderBy('student.id', direction) as Q;
+  const afterCursor = <Q extends StudentIdQuery>(q: Q): Q => {
+    if (!page.after) return q;
+    const [v, last, first, id] = page.after;
+    const key = sql`(${v}, ${last}, ${first}, ${id})`;
+    return q.where(desc ? sql<boolean>`${tuple} < ${key}` : sql<boolean>`${tuple} > ${key}`) as Q;
+  };
+  const withDetails = (q: StudentIdQuery) =>
+    q
+      .innerJoin('school', (j) =>
+        j
+          .onRef('school.district_id', '=', 'student.district_id')
+          .onRef('school.id', '=', 'student.school_id'),
+      )
+      .leftJoin('classroom', (j) =>
+        j
+          .onRef('classroom.district_id', '=', 'student.district_id')
+          .onRef('classroom.id', '=', 'student.homeroom_id'),
+      )
+      .select([
+        'student.first_name',
+        'student.last_name',
+        'student.grade',
+        'student.iep_annual_review',
+        'student.iep_reevaluation',
+        'school.name as school_name',
+        'classroom.name as homeroom_name',
+        sortBy.as('sort_value'),
+      ]);
+  const byId = (ids: readonly string[]) =>
+    db
       .selectFrom('student')
       .select('student.id')
       .where('student.district_id', '=', viewer.districtId)
       .where('student.id', 'in', ids);
-  } else base = caseloadStudentIds(db, viewer, today, filters);
-  let q = base
-    .innerJoin('school', (j) =>
-      j
-        .onRef('school.district_id', '=', 'student.district_id')
-        .onRef('school.id', '=', 'student.school_id'),
-    )
-    .leftJoin('classroom', (j) =>
-      j
-        .onRef('classroom.district_id', '=', 'student.district_id')
-        .onRef('classroom.id', '=', 'student.homeroom_id'),
-    )
-    .select([
-      'student.first_name',
-      'student.last_name',
-      'student.grade',
-      'student.iep_annual_review',
-      'student.iep_reevaluation',
-      'school.name as school_name',
-      'classroom.name as homeroom_name',
-      sortBy.as('sort_value'),
-    ]);
-  if (page.after) {
-    const [v, last, first, id] = page.after;
-    const key = sql`(${v}, ${last}, ${first}, ${id})`;
-    q = q.where(desc ? sql<boolean>`${tuple} < ${key}` : sql<boolean>`${tuple} > ${key}`);
+  let rows: Awaited<ReturnType<ReturnType<typeof withDetails>['execute']>>;
+  if (OWN_LIST_ROLES.has(viewer.role)) {
+    // A therapist's, assistant's or teacher's scope is a short list: resolved first and its
+    // students read by key, so the district is never walked to find them; read whole and cut
+    // here (with a LIMIT the planner may walk the district's name index to skip a sort that
+    // costs nothing on a few dozen rows).
+    const ids = (await caseloadStudentIds(db, viewer, today, filters).execute()).map((r) => r.id);
+    if (ids.length === 0) return [];
+    rows = (await inPageOrder(afterCursor(withDetails(byId(ids)))).execute()).slice(0, page.limit);
+  } else {
+    // A coordinator's or admin's scope is thousands of students. The page's keys come first,
+    // from the scope query itself with only what the order needs: sorted by name, from the
+    // student_school_name_ix index alone, not from every student's row. Then the page's
+    // students are read by key, in that order.
+    let keys = caseloadStudentIds(db, viewer, today, filters);
+    if (page.sort === 'school')
+      keys = keys.innerJoin('school', (j) =>
+        j
+          .onRef('school.district_id', '=', 'student.district_id')
+          .onRef('school.id', '=', 'student.school_id'),
+      ) as StudentIdQuery;
+    const pageIds = (await inPageOrder(afterCursor(keys)).limit(page.limit).execute()).map(
+      (r) => r.id,
+    );
+    if (pageIds.length === 0) return [];
+    const read = new Map((await withDetails(byId(pageIds)).execute()).map((r) => [r.id, r]));
+    rows = pageIds.flatMap((id) => read.get(id) ?? []);
   }
-  const direction = desc ? 'desc' : 'asc';
-  q = q
-    .orderBy(sortBy, direction)
-    .orderBy('student.last_name', direction)
-    .orderBy('student.first_name', direction)
-    .orderBy('student.id', direction);
-  // A short list is read whole and cut here: with a LIMIT the planner may walk the district's
-  // name index in order to skip a sort that costs nothing on a few dozen rows.
-  const rows = ownList
-    ? (await q.execute()).slice(0, page.limit)
-    : await q.limit(page.limit).execute();
   return rows.map(({ sort_value, ...student }) => ({
     ...student,
     sortKey: [
