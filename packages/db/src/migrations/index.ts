@@ -25,7 +25,7 @@ import * as m_2026_11_30_za_mastery_routines from './2026_11_30_za_mastery_routi
 import * as m_2026_11_30_zb_goal_bank from './2026_11_30_zb_goal_bank';
 import * as m_2026_11_30_zc_comparison_digests from './2026_11_30_zc_comparison_digests';
 import * as m_2026_11_30_zd_service_indexes from './2026_11_30_zd_service_indexes';
-import * as m_2026_11_30_ze_student_sort_index from './2026_11_30_ze_student_sort_index';
+import * as m_2026_11_30_ze_coordinator_page_indexes from './2026_11_30_ze_coordinator_page_indexes';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
 export const migrations: Record<string, Migration> = {
@@ -55,5 +55,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_zb_goal_bank': m_2026_11_30_zb_goal_bank,
   '2026_11_30_zc_comparison_digests': m_2026_11_30_zc_comparison_digests,
   '2026_11_30_zd_service_indexes': m_2026_11_30_zd_service_indexes,
-  '2026_11_30_ze_student_sort_index': m_2026_11_30_ze_student_sort_index,
+  '2026_11_30_ze_coordinator_page_indexes': m_2026_11_30_ze_coordinator_page_indexes,
 };
