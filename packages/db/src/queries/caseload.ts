@@ -8,6 +8,7 @@ import {
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../schema';
 import { goalSummariesOf } from './goal-summaries';
+import { studentsWithPlaces } from './joins';
 import { type ScopeViewer, type StudentIdQuery, scopedStudentIds } from './scope';
 
 // The caseload a page at a time: one keyset query picks the page's students from the viewer's
@@ -152,19 +153,11 @@ export async function caseloadPageStudents(
     const key = sql`(${v}, ${last}, ${first}, ${id})`;
     return q.where(desc ? sql<boolean>`${tuple} < ${key}` : sql<boolean>`${tuple} > ${key}`) as Q;
   };
-  const withDetails = (q: StudentIdQuery) =>
-    q
-      .innerJoin('school', (j) =>
-        j
-          .onRef('school.district_id', '=', 'student.district_id')
-          .onRef('school.id', '=', 'student.school_id'),
-      )
-      .leftJoin('classroom', (j) =>
-        j
-          .onRef('classroom.district_id', '=', 'student.district_id')
-          .onRef('classroom.id', '=', 'student.homeroom_id'),
-      )
+  // The page's students, read by key, with their school and homeroom.
+  const studentsById = (ids: readonly string[]) =>
+    studentsWithPlaces(db)
       .select([
+        'student.id',
         'student.first_name',
         'student.last_name',
         'student.grade',
@@ -173,14 +166,10 @@ export async function caseloadPageStudents(
         'school.name as school_name',
         'classroom.name as homeroom_name',
         sortBy.as('sort_value'),
-      ]);
-  const byId = (ids: readonly string[]) =>
-    db
-      .selectFrom('student')
-      .select('student.id')
+      ])
       .where('student.district_id', '=', viewer.districtId)
       .where('student.id', 'in', ids);
-  let rows: Awaited<ReturnType<ReturnType<typeof withDetails>['execute']>>;
+  let rows: Awaited<ReturnType<ReturnType<typeof studentsById>['execute']>>;
   if (OWN_LIST_ROLES.has(viewer.role)) {
     // A therapist's, assistant's or teacher's scope is a short list: resolved first and its
     // students read by key, so the district is never walked to find them; read whole and cut
@@ -188,7 +177,7 @@ export async function caseloadPageStudents(
     // costs nothing on a few dozen rows).
     const ids = (await caseloadStudentIds(db, viewer, today, filters).execute()).map((r) => r.id);
     if (ids.length === 0) return [];
-    rows = (await inPageOrder(afterCursor(withDetails(byId(ids)))).execute()).slice(0, page.limit);
+    rows = (await inPageOrder(afterCursor(studentsById(ids))).execute()).slice(0, page.limit);
   } else {
     // A coordinator's or admin's scope is thousands of students. The page's keys come first,
     // from the scope query itself with only what the order needs: sorted by name, from the
@@ -205,7 +194,7 @@ export async function caseloadPageStudents(
       (r) => r.id,
     );
     if (pageIds.length === 0) return [];
-    const read = new Map((await withDetails(byId(pageIds)).execute()).map((r) => [r.id, r]));
+    const read = new Map((await studentsById(pageIds).execute()).map((r) => [r.id, r]));
     rows = pageIds.flatMap((id) => read.get(id) ?? []);
   }
   return rows.map(({ sort_value, ...student }) => ({
