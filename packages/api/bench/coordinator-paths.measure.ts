@@ -1,7 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { openDatabase } from '@carryover/db';
-import { printMedian, signedInCaller } from './request-paths';
+import { printMedian, profileIfAsked, signedInCaller } from './request-paths';
 
 // Where a coordinator's first page goes, against whatever database DATABASE_URL names:
 //   DATABASE_URL=/tmp/d25k.sqlite CARRYOVER_NOW=2027-06-10T23:00:00Z PATH_NAME=fidelity.report \
@@ -35,15 +33,7 @@ logging = true;
 await run();
 logging = false;
 
-const session = new Session();
-if (process.env.PROFILE) {
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-}
+const stopProfile = await profileIfAsked();
 await printMedian(path, run, RUNS);
-if (process.env.PROFILE) {
-  const { profile } = await session.post('Profiler.stop');
-  writeFileSync(process.env.PROFILE, JSON.stringify(profile));
-}
+await stopProfile();
 await conn.close();

@@ -1,7 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { openDatabase } from '@carryover/db';
-import { busiestTherapistPaths } from './request-paths';
+import { busiestTherapistPaths, profileIfAsked } from './request-paths';
 
 // Where one request path's in-process time goes, against whatever database DATABASE_URL names:
 //   DATABASE_URL=/tmp/d5k.sqlite PATH_NAME=student.get RUNS=300 \
@@ -33,12 +31,7 @@ if (process.env.LOG_SQL) {
   await call();
   logging = false;
 }
-const session = new Session();
-if (process.env.PROFILE) {
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-}
+const stopProfile = await profileIfAsked();
 const cpu: number[] = [];
 const c0 = process.cpuUsage();
 for (let i = 0; i < RUNS; i++) {
@@ -50,10 +43,7 @@ for (let i = 0; i < RUNS; i++) {
 const used = process.cpuUsage(c0);
 cpu.sort((a, b) => a - b);
 const at = (q: number) => (cpu[Math.floor(q * (cpu.length - 1))] as number).toFixed(2);
-if (process.env.PROFILE) {
-  const { profile } = await session.post('Profiler.stop');
-  writeFileSync(process.env.PROFILE, JSON.stringify(profile));
-}
+await stopProfile();
 console.log(
   `${which}: CPU per call mean ${((used.user + used.system) / 1000 / RUNS).toFixed(2)} ms, ` +
     `p10 ${at(0.1)}, median ${at(0.5)} (n=${RUNS})`,

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { type Connection, systemClock } from '@carryover/db';
 import { dateIn } from '@carryover/domain';
 import { appRouter } from '../src/root';
@@ -120,5 +122,23 @@ export async function busiestTherapistPaths(
     studentId: student.student_id,
     caseloadList: async () => (await (await as()).caseload.list()).items.length,
     studentGet: async () => (await as()).student.get({ studentId: student.student_id }),
+  };
+}
+
+/**
+ * With PROFILE naming a file, starts a V8 CPU profile of what runs next; the returned function
+ * stops it and writes the file (open it in Chrome's DevTools). Without PROFILE, does nothing.
+ */
+export async function profileIfAsked(): Promise<() => Promise<void>> {
+  const file = process.env.PROFILE;
+  if (!file) return async () => {};
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
   };
 }
