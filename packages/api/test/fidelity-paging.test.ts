@@ -57,6 +57,54 @@ async function addSouthStudents(db: DB): Promise<string[]> {
   return ids;
 }
 
+/**
+ * Students of South Elementary with no service in the report's week (half none at all, half one
+ * that ended before it), named to sort before everybody else: a coordinator's page must look
+ * past several batches of them to fill up.
+ */
+async function addUnservedSouthStudents(db: DB): Promise<void> {
+  const ids = Array.from({ length: UNSERVED }, (_, i) => `stu-u${String(i).padStart(4, '0')}`);
+  await db
+    .insertInto('student')
+    .values(
+      ids.map((id, i) => ({
+        district_id: A.district,
+        id,
+        first_name: `Uma${String(i).padStart(4, '0')}`,
+        last_name: 'Abel',
+        date_of_birth: '2018-04-02',
+        grade: '2',
+        school_id: A.schools.south,
+        homeroom_id: null,
+        iep_start: '2025-09-15',
+        iep_annual_review: '2026-09-14',
+        iep_reevaluation: '2027-09-14',
+        created_at: '2025-08-01T00:00:00.000Z',
+      })),
+    )
+    .execute();
+  await db
+    .insertInto('service')
+    .values(
+      ids
+        .filter((_, i) => i % 2 === 0)
+        .map((id, i) => ({
+          district_id: A.district,
+          id: `svc-u${i}`,
+          student_id: id,
+          discipline: 'SLP',
+          provider_id: A.staff.slp,
+          minutes: 30,
+          per: 'week' as const,
+          model: 'pull_out',
+          start_date: '2025-09-15',
+          end_date: '2026-03-08',
+        })),
+    )
+    .execute();
+}
+const UNSERVED = 450;
+
 type Caller = Awaited<ReturnType<typeof as>>;
 type ReportInput = NonNullable<Parameters<Caller['fidelity']['report']>[0]>;
 
@@ -81,6 +129,7 @@ for (const target of targets) {
       conn = await openTestDb(target);
       await buildFixture(conn.db);
       added = await addSouthStudents(conn.db);
+      await addUnservedSouthStudents(conn.db);
     });
     afterAll(() => conn?.close());
 
@@ -124,6 +173,31 @@ for (const target of targets) {
       expect(rows.every((r) => r.schoolName === 'South Elementary')).toBe(true);
       expect(rows.every((r) => r.discipline === 'SLP')).toBe(true);
       expect(new Set(rows.map((r) => r.studentId))).toEqual(new Set([...added, A.students.cara]));
+    });
+
+    it('fills a coordinator’s pages past hundreds of students without a service this week', async () => {
+      const coordinator = await as(conn, emails.coordinator);
+      const pages = await allPages(coordinator, { ...WEEK, limit: 50 });
+      const students = pages.flatMap((p) => [...new Set(p.rows.map((r) => r.studentId))]);
+      expect(students.some((id) => id.startsWith('stu-u'))).toBe(false);
+      // Every page but the last is full, and together they hold each served student once.
+      expect(pages.length).toBeGreaterThan(2);
+      expect(pages.slice(0, -1).map((p) => new Set(p.rows.map((r) => r.studentId)).size)).toEqual(
+        pages.slice(0, -1).map(() => 50),
+      );
+      expect(new Set(students).size).toBe(students.length);
+      expect(new Set(students)).toEqual(new Set([...added, A.students.cara]));
+      // In name order: Kim Pat… (first name, then id), then Cara Lopez after them.
+      const names = await conn.db
+        .selectFrom('student')
+        .select(['id', 'first_name', 'last_name'])
+        .where('id', 'in', students)
+        .execute();
+      const byId = new Map(
+        names.map((n) => [n.id, `${n.last_name}\u0000${n.first_name}\u0000${n.id}`]),
+      );
+      const keys = students.map((id) => byId.get(id)!);
+      expect(keys).toEqual([...keys].sort());
     });
 
     it('pages a therapist’s own list in name order too', async () => {

@@ -167,6 +167,9 @@ export async function loadFidelityData(
   return { students, services, splits, records };
 }
 
+/** The most keys a coordinator's Fidelity page tests for a service at once. */
+const MAX_KEY_BATCH = 5_000;
+
 /**
  * The next `limit` students in the viewer's scope with a service (of `discipline`, when given)
  * meeting the period, after `after` in name order (last name, first name, id: unique, so pages
@@ -178,45 +181,89 @@ export async function fidelityPageStudents(
   window: { today: string; from: string; to: string },
   page: { discipline?: string | undefined; after: [string, string, string] | null; limit: number },
 ) {
-  // As the caseload does: a coordinator's or admin's scope is walked in name order until the page
-  // is full; a therapist's, assistant's or teacher's short list is resolved first and read by
-  // key, read whole and cut here, so the district's name index is never walked to find it.
-  let base: StudentIdQuery;
-  const ownList = OWN_LIST_ROLES.has(viewer.role);
-  if (ownList) {
-    const ids = (await scopedStudentIds(db, viewer, window.today).execute()).map((r) => r.id);
-    if (ids.length === 0) return [];
-    base = db
-      .selectFrom('student')
-      .select('student.id')
-      .where('student.district_id', '=', viewer.districtId)
-      .where('student.id', 'in', ids);
-  } else base = scopedStudentIds(db, viewer, window.today);
-  let q = base.select(['student.last_name', 'student.first_name']).where((eb) => {
-    let services = eb
-      .selectFrom('service')
-      .select(sql<number>`1`.as('one'))
-      .whereRef('service.district_id', '=', 'student.district_id')
-      .whereRef('service.student_id', '=', 'student.id')
-      .where('service.start_date', '<=', window.to)
-      .where('service.end_date', '>=', window.from);
-    if (page.discipline) services = services.where('service.discipline', '=', page.discipline);
-    return eb.exists(services);
-  });
-  if (page.after) {
-    const [last, first, id] = page.after;
-    q = q.where(
-      sql<boolean>`(student.last_name, student.first_name, student.id) > (${last}, ${first}, ${id})`,
-    );
-  }
-  q = q.orderBy('student.last_name').orderBy('student.first_name').orderBy('student.id');
-  const rows = ownList
-    ? (await q.execute()).slice(0, page.limit)
-    : await q.limit(page.limit).execute();
-  return rows.map((r) => ({
+  const nameAfter = <Q extends StudentIdQuery>(q: Q, after: [string, string, string] | null): Q =>
+    after
+      ? (q.where(
+          sql<boolean>`(student.last_name, student.first_name, student.id) > (${after[0]}, ${after[1]}, ${after[2]})`,
+        ) as Q)
+      : q;
+  const keyOf = (r: { id: string; last_name: string; first_name: string }) => ({
     id: r.id,
     sortKey: [r.last_name, r.first_name, r.id] as [string, string, string],
-  }));
+  });
+  if (OWN_LIST_ROLES.has(viewer.role)) {
+    // A therapist's, assistant's or teacher's short list is resolved first and read by key,
+    // read whole and cut here, so the district's name index is never walked to find it.
+    const ids = (await scopedStudentIds(db, viewer, window.today).execute()).map((r) => r.id);
+    if (ids.length === 0) return [];
+    const q = db
+      .selectFrom('student')
+      .select(['student.id', 'student.last_name', 'student.first_name'])
+      .where('student.district_id', '=', viewer.districtId)
+      .where('student.id', 'in', ids)
+      .where((eb) => {
+        let services = eb
+          .selectFrom('service')
+          .select(sql<number>`1`.as('one'))
+          .whereRef('service.district_id', '=', 'student.district_id')
+          .whereRef('service.student_id', '=', 'student.id')
+          .where('service.start_date', '<=', window.to)
+          .where('service.end_date', '>=', window.from);
+        if (page.discipline) services = services.where('service.discipline', '=', page.discipline);
+        return eb.exists(services);
+      });
+    const rows = await nameAfter(q, page.after)
+      .orderBy('student.last_name')
+      .orderBy('student.first_name')
+      .orderBy('student.id')
+      .execute();
+    return rows.slice(0, page.limit).map(keyOf);
+  }
+  // A coordinator's or admin's scope is thousands of students. Testing each for a service before
+  // sorting costs a lookup per student of the scope; instead its keys are taken in name order a
+  // batch at a time (sorted from student_school_name_ix alone), and only a batch's students are
+  // tested, until the page is full. Batches double (up to MAX_KEY_BATCH keys, well inside both
+  // databases' limits on bound values), so a scope with few served students costs a handful of
+  // batches, not one per page's worth.
+  const found: ReturnType<typeof keyOf>[] = [];
+  let after = page.after;
+  for (let batch = Math.max(200, page.limit * 4); ; batch = Math.min(batch * 2, MAX_KEY_BATCH)) {
+    const keys = await nameAfter(
+      scopedStudentIds(db, viewer, window.today).select([
+        'student.last_name',
+        'student.first_name',
+      ]),
+      after,
+    )
+      .orderBy('student.last_name')
+      .orderBy('student.first_name')
+      .orderBy('student.id')
+      .limit(batch)
+      .execute();
+    if (keys.length === 0) return found;
+    let served = db
+      .selectFrom('service')
+      .select('service.student_id')
+      .distinct()
+      .where('service.district_id', '=', viewer.districtId)
+      .where(
+        'service.student_id',
+        'in',
+        keys.map((k) => k.id),
+      )
+      .where('service.start_date', '<=', window.to)
+      .where('service.end_date', '>=', window.from);
+    if (page.discipline) served = served.where('service.discipline', '=', page.discipline);
+    const withService = new Set((await served.execute()).map((r) => r.student_id));
+    for (const k of keys) {
+      if (!withService.has(k.id)) continue;
+      found.push(keyOf(k));
+      if (found.length === page.limit) return found;
+    }
+    if (keys.length < batch) return found;
+    const last = keys[keys.length - 1]!;
+    after = [last.last_name, last.first_name, last.id];
+  }
 }
 
 export type FidelityData = Awaited<ReturnType<typeof loadFidelityData>>;
