@@ -15,23 +15,28 @@ const targets = await testTargets();
 const WEEK = { from: '2026-03-09', to: '2026-03-15' };
 const EXTRA = FIDELITY_BATCH + 20;
 
+/** A third grader of South Elementary (the coordinator's school). */
+const southStudent = (id: string, firstName: string, lastName: string) => ({
+  district_id: A.district,
+  id,
+  first_name: firstName,
+  last_name: lastName,
+  date_of_birth: '2018-04-02',
+  grade: '3',
+  school_id: A.schools.south,
+  homeroom_id: null,
+  iep_start: '2025-09-15',
+  iep_annual_review: '2026-09-14',
+  iep_reevaluation: '2027-09-14',
+  created_at: '2025-08-01T00:00:00.000Z',
+});
+
 async function addSouthStudents(db: DB): Promise<string[]> {
   const ids = Array.from({ length: EXTRA }, (_, i) => `stu-p${String(i).padStart(4, '0')}`);
-  const students = ids.map((id, i) => ({
-    district_id: A.district,
-    id,
-    // Every tenth first name repeats, so ties fall through to the id.
-    first_name: `Pat${String(i % 10 === 0 ? 0 : i).padStart(4, '0')}`,
-    last_name: 'Kim',
-    date_of_birth: '2018-04-02',
-    grade: '3',
-    school_id: A.schools.south,
-    homeroom_id: null,
-    iep_start: '2025-09-15',
-    iep_annual_review: '2026-09-14',
-    iep_reevaluation: '2027-09-14',
-    created_at: '2025-08-01T00:00:00.000Z',
-  }));
+  // Every tenth first name repeats, so ties fall through to the id.
+  const students = ids.map((id, i) =>
+    southStudent(id, `Pat${String(i % 10 === 0 ? 0 : i).padStart(4, '0')}`, 'Kim'),
+  );
   const services = ids.map((id, i) => ({
     district_id: A.district,
     id: `svc-p${i}`,
@@ -66,22 +71,7 @@ async function addUnservedSouthStudents(db: DB): Promise<void> {
   const ids = Array.from({ length: UNSERVED }, (_, i) => `stu-u${String(i).padStart(4, '0')}`);
   await db
     .insertInto('student')
-    .values(
-      ids.map((id, i) => ({
-        district_id: A.district,
-        id,
-        first_name: `Uma${String(i).padStart(4, '0')}`,
-        last_name: 'Abel',
-        date_of_birth: '2018-04-02',
-        grade: '2',
-        school_id: A.schools.south,
-        homeroom_id: null,
-        iep_start: '2025-09-15',
-        iep_annual_review: '2026-09-14',
-        iep_reevaluation: '2027-09-14',
-        created_at: '2025-08-01T00:00:00.000Z',
-      })),
-    )
+    .values(ids.map((id, i) => southStudent(id, `Uma${String(i).padStart(4, '0')}`, 'Abel')))
     .execute();
   await db
     .insertInto('service')

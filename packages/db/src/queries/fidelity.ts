@@ -187,60 +187,11 @@ export async function fidelityPageStudents(
           sql<boolean>`(student.last_name, student.first_name, student.id) > (${after[0]}, ${after[1]}, ${after[2]})`,
         ) as Q)
       : q;
-  const keyOf = (r: { id: string; last_name: string; first_name: string }) => ({
-    id: r.id,
-    sortKey: [r.last_name, r.first_name, r.id] as [string, string, string],
-  });
-  if (OWN_LIST_ROLES.has(viewer.role)) {
-    // A therapist's, assistant's or teacher's short list is resolved first and read by key,
-    // read whole and cut here, so the district's name index is never walked to find it.
-    const ids = (await scopedStudentIds(db, viewer, window.today).execute()).map((r) => r.id);
-    if (ids.length === 0) return [];
-    const q = db
-      .selectFrom('student')
-      .select(['student.id', 'student.last_name', 'student.first_name'])
-      .where('student.district_id', '=', viewer.districtId)
-      .where('student.id', 'in', ids)
-      .where((eb) => {
-        let services = eb
-          .selectFrom('service')
-          .select(sql<number>`1`.as('one'))
-          .whereRef('service.district_id', '=', 'student.district_id')
-          .whereRef('service.student_id', '=', 'student.id')
-          .where('service.start_date', '<=', window.to)
-          .where('service.end_date', '>=', window.from);
-        if (page.discipline) services = services.where('service.discipline', '=', page.discipline);
-        return eb.exists(services);
-      });
-    const rows = await nameAfter(q, page.after)
-      .orderBy('student.last_name')
-      .orderBy('student.first_name')
-      .orderBy('student.id')
-      .execute();
-    return rows.slice(0, page.limit).map(keyOf);
-  }
-  // A coordinator's or admin's scope is thousands of students. Testing each for a service before
-  // sorting costs a lookup per student of the scope; instead its keys are taken in name order a
-  // batch at a time (sorted from student_school_name_ix alone), and only a batch's students are
-  // tested, until the page is full. Batches double (up to MAX_KEY_BATCH keys, well inside both
-  // databases' limits on bound values), so a scope with few served students costs a handful of
-  // batches, not one per page's worth.
-  const found: ReturnType<typeof keyOf>[] = [];
-  let after = page.after;
-  for (let batch = Math.max(200, page.limit * 4); ; batch = Math.min(batch * 2, MAX_KEY_BATCH)) {
-    const keys = await nameAfter(
-      scopedStudentIds(db, viewer, window.today).select([
-        'student.last_name',
-        'student.first_name',
-      ]),
-      after,
-    )
-      .orderBy('student.last_name')
-      .orderBy('student.first_name')
-      .orderBy('student.id')
-      .limit(batch)
-      .execute();
-    if (keys.length === 0) return found;
+  const byName = <Q extends StudentIdQuery>(q: Q): Q =>
+    q.orderBy('student.last_name').orderBy('student.first_name').orderBy('student.id') as Q;
+  type Key = { id: string; last_name: string; first_name: string };
+  /** `keys`' students with a service (of the discipline) meeting the period, in their order. */
+  const servedOf = async (keys: readonly Key[]) => {
     let served = db
       .selectFrom('service')
       .select('service.student_id')
@@ -255,9 +206,54 @@ export async function fidelityPageStudents(
       .where('service.end_date', '>=', window.from);
     if (page.discipline) served = served.where('service.discipline', '=', page.discipline);
     const withService = new Set((await served.execute()).map((r) => r.student_id));
-    for (const k of keys) {
-      if (!withService.has(k.id)) continue;
-      found.push(keyOf(k));
+    return keys
+      .filter((k) => withService.has(k.id))
+      .map((k) => ({
+        id: k.id,
+        sortKey: [k.last_name, k.first_name, k.id] as [string, string, string],
+      }));
+  };
+  if (OWN_LIST_ROLES.has(viewer.role)) {
+    // A therapist's, assistant's or teacher's short list is resolved first and read by key,
+    // read whole and cut here, so the district's name index is never walked to find it.
+    const ids = (await scopedStudentIds(db, viewer, window.today).execute()).map((r) => r.id);
+    if (ids.length === 0) return [];
+    const keys = await byName(
+      nameAfter(
+        db
+          .selectFrom('student')
+          .select(['student.id', 'student.last_name', 'student.first_name'])
+          .where('student.district_id', '=', viewer.districtId)
+          .where('student.id', 'in', ids),
+        page.after,
+      ),
+    ).execute();
+    if (keys.length === 0) return [];
+    return (await servedOf(keys)).slice(0, page.limit);
+  }
+  // A coordinator's or admin's scope is thousands of students. Testing each for a service before
+  // sorting costs a lookup per student of the scope; instead its keys are taken in name order a
+  // batch at a time (sorted from student_school_name_ix alone), and only a batch's students are
+  // tested, until the page is full. Batches double (up to MAX_KEY_BATCH keys, well inside both
+  // databases' limits on bound values), so a scope with few served students costs a handful of
+  // batches, not one per page's worth.
+  const found: Awaited<ReturnType<typeof servedOf>> = [];
+  let after = page.after;
+  for (let batch = Math.max(200, page.limit * 4); ; batch = Math.min(batch * 2, MAX_KEY_BATCH)) {
+    const keys = await byName(
+      nameAfter(
+        scopedStudentIds(db, viewer, window.today).select([
+          'student.last_name',
+          'student.first_name',
+        ]),
+        after,
+      ),
+    )
+      .limit(batch)
+      .execute();
+    if (keys.length === 0) return found;
+    for (const served of await servedOf(keys)) {
+      found.push(served);
       if (found.length === page.limit) return found;
     }
     if (keys.length < batch) return found;
