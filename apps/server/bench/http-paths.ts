@@ -538,30 +538,40 @@ async function benchDialect(o: HttpBenchOptions, dialect: Dialect): Promise<Benc
   let server: ChildProcess | undefined;
   try {
     await migrateToLatest(conn.db);
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    server = spawnCli(['serve'], {
-      DATABASE_URL: database.url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      CARRYOVER_NOW: asOf.toISOString(),
-      WEB_CONCURRENCY: String(o.workers),
-      // Fifty simulated users share a few demo accounts (one coordinator per district): the
-      // per-user limits would measure the limiter, not the server.
-      RATE_LIMIT_SCALE: String(RATE_LIMIT_SCALE),
-    });
-    await serverReady(server);
-    const pid = server.pid as number;
-    o.log(`${dialect}: serving ${o.students} students as of ${asOf.toISOString()} at ${base}`);
-    return await measure(o, dialect, database, conn, sqlClock, base, pid, asOf, lastDay);
+    const started = await startServer(database.url, asOf, o.workers);
+    server = started.server;
+    o.log(
+      `${dialect}: serving ${o.students} students as of ${asOf.toISOString()} at ${started.base}`,
+    );
+    return await measure(o, dialect, database, conn, sqlClock, started, asOf, lastDay);
   } finally {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await awaitExit(server);
-    }
+    if (server) await stopServer(server);
     await conn.close();
     await database.drop();
   }
+}
+
+/** A server on a free port over `url`, serving as of `asOf`, once it says it is serving. */
+async function startServer(url: string, asOf: Date, workers: number) {
+  const port = await freePort();
+  const server = spawnCli(['serve'], {
+    DATABASE_URL: url,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    CARRYOVER_NOW: asOf.toISOString(),
+    WEB_CONCURRENCY: String(workers),
+    // Fifty simulated users share a few demo accounts (one coordinator per district): the
+    // per-user limits would measure the limiter, not the server.
+    RATE_LIMIT_SCALE: String(RATE_LIMIT_SCALE),
+  });
+  await serverReady(server);
+  return { server, base: `http://127.0.0.1:${port}`, pid: server.pid as number };
+}
+
+async function stopServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null) return;
+  server.kill('SIGTERM');
+  await awaitExit(server);
 }
 
 async function datasetLine(conn: Connection, database: RunDatabase): Promise<string> {
@@ -592,8 +602,7 @@ async function measure(
   database: RunDatabase,
   conn: Connection,
   sqlClock: { ms: number },
-  base: string,
-  pid: number,
+  { base, pid }: { base: string; pid: number },
   asOf: Date,
   today: string,
 ): Promise<BenchRow[]> {
@@ -821,34 +830,49 @@ async function measure(
     inProc.fidelity,
   );
 
-  // Outcomes: one cold call (one worker computes), then every worker warmed, then cached.
-  const [cold, rCold] = await withPeakRss(pid, async () => {
+  // Outcomes, in four rows. The first compute of a scope: no stored comparison (a cached
+  // database keeps the last run's), one worker computes. A new process: a second server,
+  // started now, whose first call reads the stored comparison. Cached: every worker warmed.
+  // After a change: the stored figures served as stale while a fresh compute starts.
+  await conn.db.deleteFrom('stored_comparison').execute();
+  const oneOutcomesCall = async (at: string, cookie: string) => {
     const t0 = performance.now();
-    const ok = await send(base, coordinator, outcomesCall).then(
-      () => true,
+    const ok = await send(at, cookie, outcomesCall).then(
+      (r: { stale?: boolean }) => r,
       (err) => {
-        o.log(`outcomes cold call failed: ${err}`);
-        return false;
+        o.log(`outcomes call failed: ${err}`);
+        return null;
       },
     );
-    return { ms: round(performance.now() - t0), ok };
-  });
-  rows.push(
+    return { ms: round(performance.now() - t0), ok: ok !== null, stale: ok?.stale === true };
+  };
+  const oneCallRow = (what: string, call: { ms: number; ok: boolean }, rss: number) =>
     row(
-      'outcomes.report, cold (one call)',
+      what,
       {
         requests: 1,
         perSecond: 0,
-        p50: cold.ms,
-        p95: cold.ms,
-        p99: cold.ms,
-        failed: cold.ok ? 0 : 1,
+        p50: call.ms,
+        p95: call.ms,
+        p99: call.ms,
+        failed: call.ok ? 0 : 1,
       },
       null,
-      rCold,
+      rss,
       null,
-    ),
-  );
+    );
+  const [cold, rCold] = await withPeakRss(pid, () => oneOutcomesCall(base, coordinator));
+  rows.push(oneCallRow('outcomes.report, first compute (one call)', cold, rCold));
+  const fresh = await startServer(database.url, asOf, 1);
+  try {
+    // The same session: it lives in the database, not in a process.
+    const [stored, rStored] = await withPeakRss(fresh.pid, () =>
+      oneOutcomesCall(fresh.base, coordinator),
+    );
+    rows.push(oneCallRow('outcomes.report, new process, stored (one call)', stored, rStored));
+  } finally {
+    await stopServer(fresh.server);
+  }
   // Each worker keeps its own cache: parallel calls open sockets that reach every worker. A
   // cold call the client gave up on still finishes and fills its worker's cache.
   await Promise.all(
@@ -870,6 +894,10 @@ async function measure(
     (u) => (u === 0 ? therapist : (users[u]?.cookie as string)),
     inProc.log,
   );
+  // The writes moved the data version: the stored figures come back at once, marked stale.
+  const [afterWrites, rAfter] = await withPeakRss(pid, () => oneOutcomesCall(base, coordinator));
+  if (!afterWrites.stale) o.log('outcomes after the writes was not marked stale');
+  rows.push(oneCallRow('outcomes.report, after writes, stale (one call)', afterWrites, rAfter));
   return rows;
 }
 

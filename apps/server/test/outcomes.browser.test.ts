@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bumpDataVersion, openDatabase } from '@carryover/db';
 import { describe, expect, it } from 'vitest';
 import { carryoverInChromium, haveChromium, newContext, shotsDir, signIn } from './support/e2e';
 
@@ -165,4 +166,40 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
     for (const r of await Promise.all(fillers)) expect(r.status).toBe(200);
     await context.close();
   }, 300_000);
+
+  it('after a change, shows the earlier figures at once, marked as such, then the fresh ones', async () => {
+    const context = await newContext(run.browser, { viewport: { width: 390, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, run.app.baseUrl, 'coordinator@demo.test');
+    await page.goto(`${run.app.baseUrl}/outcomes?discipline=OT`);
+    const chart = page.getByRole('img', { name: /Rate of improvement by model/ });
+    await chart.waitFor({ timeout: 60_000 });
+    const stale = page.locator('.outcomes-stale');
+    expect(await stale.count()).toBe(0);
+
+    // A change to the records, as a logged session makes: the district's data version moves.
+    const conn = openDatabase(run.app.dbPath);
+    try {
+      const { district_id } = await conn.db
+        .selectFrom('staff_user')
+        .select('district_id')
+        .where('email', '=', 'coordinator@demo.test')
+        .executeTakeFirstOrThrow();
+      await conn.db.transaction().execute((trx) => bumpDataVersion(trx, district_id));
+    } finally {
+      await conn.close();
+    }
+    await page.reload();
+    await stale
+      .getByText(/^These figures were computed .+, before the latest records\./)
+      .waitFor({ timeout: 20_000 });
+    // The earlier figures stay readable meanwhile.
+    await chart.waitFor();
+    await stale.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shotsDir, 'outcomes-stale-390.png') });
+    // The page asks again until the fresh figures replace them.
+    await stale.waitFor({ state: 'detached', timeout: 60_000 });
+    await chart.waitFor();
+    await context.close();
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { bumpDataVersion, type Connection, type DB } from '@carryover/db';
+import { bumpDataVersion, type Connection, type DB, deleteStudentRecord } from '@carryover/db';
 import { seedDemoDistrict } from '@carryover/db/demo';
 import { testTargets } from '@carryover/db/testing';
 import { getErrorShape, type TRPCError } from '@trpc/server';
@@ -280,21 +280,105 @@ for (const target of targets) {
       const recorder = tableRecorder();
       const db = conn.db.withPlugin(recorder.plugin);
       const admin = await as(conn, `admin@${DOMAIN}`, { db });
-      const first = await admin.outcomes.report({ domain: 'articulation' });
+      const filters = { domain: 'articulation' } as const;
+      const first = await admin.outcomes.report(filters);
+      expect(first).toMatchObject({ cached: false, stale: false });
       const start = outcomesCache.stats();
       recorder.tables.length = 0;
-      const repeat = await admin.outcomes.report({ domain: 'articulation' });
+      const repeat = await admin.outcomes.report(filters);
       expect(repeat.cached).toBe(true);
       expect(repeat.report).toEqual(first.report);
       expect(outcomesCache.stats().hits).toBe(start.hits + 1);
       expect(recorder.tables).toContain('district_data_version');
       expect(recorder.tables).not.toContain('observation');
-      // Any write that changes the comparison's data changes the version: the next view recomputes.
+
+      // A process that never computed it (a restart, another worker) reads the stored summary:
+      // no job runs, no observation or digest is read.
+      outcomesCache.clear();
+      const jobs = () => outcomesCache.stats().ranOnWorker + outcomesCache.stats().ranOnMainThread;
+      const jobsBefore = jobs();
+      recorder.tables.length = 0;
+      const fromStore = await admin.outcomes.report(filters);
+      expect(fromStore).toMatchObject({ cached: true, stale: false, computedAt: first.computedAt });
+      expect(fromStore.report).toEqual(first.report);
+      expect(recorder.tables).toContain('stored_comparison');
+      expect(recorder.tables).not.toContain('observation');
+      expect(recorder.tables).not.toContain('goal_comparison_digest');
+      expect(jobs()).toBe(jobsBefore);
+
+      // Any write that changes the comparison's data changes the version: the stored figures
+      // are shown as stale at once, and one fresh comparison is computed in the background.
       await conn.db.transaction().execute((trx) => bumpDataVersion(trx, demoDistrict));
-      const after = await admin.outcomes.report({ domain: 'articulation' });
-      expect(after.cached).toBe(false);
+      const after = await admin.outcomes.report(filters);
+      expect(after).toMatchObject({ stale: true, cached: true, computedAt: first.computedAt });
       expect(after.report).toEqual(first.report);
-    });
+      await expect
+        .poll(async () => (await admin.outcomes.report(filters)).stale, { timeout: 30_000 })
+        .toBe(false);
+      expect(jobs()).toBe(jobsBefore + 1);
+      const fresh = await admin.outcomes.report(filters);
+      expect(fresh).toMatchObject({ stale: false, cached: true });
+      expect(fresh.report).toEqual(first.report);
+
+      // So does a new day: yesterday's figures are stale today, and are computed again.
+      const tomorrow = new Date(Date.parse(`${TODAY}T18:00:00Z`) + 86_400_000);
+      const nextDay = await as(conn, `admin@${DOMAIN}`, { now: () => tomorrow });
+      outcomesCache.clear();
+      const overnight = await nextDay.outcomes.report(filters);
+      expect(overnight).toMatchObject({ stale: true, asOf: TODAY });
+      await expect
+        .poll(async () => (await nextDay.outcomes.report(filters)).stale, { timeout: 30_000 })
+        .toBe(false);
+      expect((await nextDay.outcomes.report(filters)).asOf).not.toBe(TODAY);
+    }, 90_000);
+
+    it('keeps the stored figures of each scope apart, and forgets them when a student record is deleted', async () => {
+      const coordinator = await as(conn, `coordinator@${DOMAIN}`);
+      const admin = await as(conn, `admin@${DOMAIN}`);
+      const mine = await coordinator.outcomes.report({ discipline: 'OT' });
+      const district = await admin.outcomes.report({ discipline: 'OT' });
+      outcomesCache.clear();
+      // From the store, each viewer gets their own scope's figures, not the other's.
+      expect((await coordinator.outcomes.report({ discipline: 'OT' })).report).toEqual(mine.report);
+      expect((await admin.outcomes.report({ discipline: 'OT' })).report).toEqual(district.report);
+      expect(mine.report.counts.students).toBeLessThan(district.report.counts.students);
+      const stored = () =>
+        conn.db
+          .selectFrom('stored_comparison')
+          .select('scope_key')
+          .where('district_id', '=', demoDistrict)
+          .execute();
+      expect((await stored()).length).toBeGreaterThanOrEqual(2);
+      // No student's row is kept: the stored summary holds no student id.
+      const rows = await conn.db
+        .selectFrom('stored_comparison')
+        .select('report')
+        .where('district_id', '=', demoDistrict)
+        .execute();
+      const someStudent = [...studentSchool.keys()][0]!;
+      for (const r of rows) expect(r.report).not.toContain(someStudent);
+
+      // A deleted record's data went into them: they go with it, and the next view computes.
+      const actor = await conn.db
+        .selectFrom('staff_user')
+        .select('id')
+        .where('email', '=', `admin@${DOMAIN}`)
+        .executeTakeFirstOrThrow();
+      const gone = await deleteStudentRecord(conn.db, {
+        districtId: demoDistrict,
+        studentId: someStudent,
+        actorId: actor.id,
+        action: 'test.deleteStudent',
+        at: `${TODAY}T12:00:00.000Z`,
+      });
+      expect(gone?.deleted.stored_comparison).toBeGreaterThanOrEqual(2);
+      expect(await stored()).toEqual([]);
+      outcomesCache.clear();
+      expect(await admin.outcomes.report({ discipline: 'OT' })).toMatchObject({
+        cached: false,
+        stale: false,
+      });
+    }, 60_000);
 
     it('answers a clear error when the worker hits its memory ceiling, and recovers', async () => {
       const admin = await as(conn, `admin@${DOMAIN}`);

@@ -32,6 +32,7 @@ export * from './queries/schedule';
 export * from './queries/scope';
 export * from './queries/sessions';
 export * from './queries/sso';
+export * from './queries/stored-comparisons';
 export * from './queries/student';
 export * from './queries/team';
 export * from './queries/versioned';

@@ -522,6 +522,20 @@ export interface DistrictDataVersionTable {
   version: string;
 }
 
+/** The last Outcomes comparison summary computed for a scope (district, schools, filters). */
+export interface StoredComparisonTable {
+  district_id: string;
+  /** A hash of the scope and the filters. */
+  scope_key: string;
+  as_of: string;
+  /** `district_data_version.version` when it was computed. */
+  data_version: string;
+  /** The comparison's summary (JSON): aggregates only. */
+  report: string;
+  compute_ms: number;
+  computed_at: string;
+}
+
 /** A district's OpenID Connect provider ("Sign in with Riverbend Google"). */
 export interface IdentityProviderTable {
   district_id: string;
@@ -802,6 +816,7 @@ export interface Database {
   known_device: KnownDeviceTable;
   setup_token: SetupTokenTable;
   district_data_version: DistrictDataVersionTable;
+  stored_comparison: StoredComparisonTable;
   identity_provider: IdentityProviderTable;
   staff_identity: StaffIdentityTable;
   oidc_sign_in: OidcSignInTable;

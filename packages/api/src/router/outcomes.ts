@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import {
   comparisonDataVersion,
+  findStoredComparison,
   loadComparisonInput,
   postgresUrlOf,
   scopedSchools,
   sqliteDatabaseFile,
+  storeComparison,
   studentNames,
 } from '@carryover/db';
 import {
@@ -16,12 +19,13 @@ import {
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
 import { type Context, roles, todayFor, type Viewer } from '../trpc';
-import type { ComparisonJob } from '../workers/comparison-job';
+import type { ComparisonJob, ComparisonJobResult } from '../workers/comparison-job';
 import {
   ComparisonMemoryLimitError,
   ComparisonQueueFullError,
   cachedComparison,
   comparisonPosition,
+  readyComparison,
 } from '../workers/pool';
 
 // The coordinator's push-in / pull-out comparison (docs/domain.md, "Comparing push-in and
@@ -55,7 +59,10 @@ async function scopeFor(ctx: OutcomesContext, filters: OutcomesFilter, path: str
   return { schools, schoolIds: ctx.viewer.role === 'admin' ? null : schools.map((s) => s.id) };
 }
 
-/** What names one comparison: district, day, data version, scope and filters. */
+/**
+ * What names one comparison: district, day, data version, scope and filters (`key`, this
+ * process's cache), and the same without the day and version (`scopeKey`, the stored row).
+ */
 async function comparisonKey(
   ctx: OutcomesContext,
   filters: OutcomesFilter,
@@ -72,16 +79,29 @@ async function comparisonKey(
     from: filters.from,
     to: filters.to,
   };
-  const key = JSON.stringify([districtId, asOf, version, schoolIds, filter, filters.minStudents]);
-  return { districtId, asOf, filter, key };
+  const scope = JSON.stringify([schoolIds, filter, filters.minStudents]);
+  const scopeKey = createHash('sha256').update(scope).digest('base64url');
+  const key = JSON.stringify([districtId, asOf, version, scope]);
+  return { districtId, asOf, version, filter, key, scopeKey };
 }
 
+type ComparisonKey = Awaited<ReturnType<typeof comparisonKey>>;
+
+/** When each result in this process's cache was computed (by the request clock). */
+const computedAtOf = new WeakMap<ComparisonJobResult, string>();
+
+/**
+ * The comparison for `k`, from this process's cache or computed on the worker (waiting in the
+ * fair queue). A result computed for this call is also stored for its scope, for other
+ * processes and the next start (`stored_comparison`); a failed store only loses that.
+ */
 async function comparisonFor(
   ctx: OutcomesContext,
   filters: OutcomesFilter,
   schoolIds: string[] | null,
+  k: ComparisonKey,
 ) {
-  const { districtId, asOf, filter, key } = await comparisonKey(ctx, filters, schoolIds);
+  const { districtId, asOf, filter, key } = k;
   const makeJob = async (): Promise<ComparisonJob> => {
     // The worker opens its own connection: the rows, and turning them into the comparison's
     // input, would otherwise cost the main thread seconds at district scale. Only a database
@@ -104,7 +124,18 @@ async function comparisonFor(
   };
   try {
     const { result, cached } = await cachedComparison(key, makeJob, ctx.log, ctx.viewer.id);
-    return { ...result, cached, asOf };
+    if (!computedAtOf.has(result)) computedAtOf.set(result, ctx.now().toISOString());
+    const computedAt = computedAtOf.get(result)!;
+    if (!cached)
+      await storeComparison(ctx.db, districtId, {
+        scope_key: k.scopeKey,
+        as_of: asOf,
+        data_version: k.version,
+        report: JSON.stringify(summaryOnly(result.report)),
+        compute_ms: Math.round(result.loadMs + result.computeMs),
+        computed_at: computedAt,
+      }).catch((err) => ctx.log.warn(`outcomes: could not store a comparison: ${err}`));
+    return { ...result, cached, asOf, computedAt };
   } catch (err) {
     if (err instanceof ComparisonQueueFullError)
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: err.message, cause: err });
@@ -112,6 +143,54 @@ async function comparisonFor(
     ctx.log.warn(`outcomes: ${err.message} (district ${districtId})`);
     throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: err.message, cause: err });
   }
+}
+
+/** Scopes whose stale stored comparison this process is recomputing in the background. */
+const refreshing = new Set<string>();
+
+/**
+ * The comparison summary the page shows, as soon as there is one: this process's cache, else
+ * the stored one. A stored one computed before the data or the day changed is still shown, as
+ * `stale`, while one fresh comparison per scope is computed in the background (the page polls);
+ * only a scope never computed waits for the worker.
+ */
+async function summaryFor(
+  ctx: OutcomesContext,
+  filters: OutcomesFilter,
+  schoolIds: string[] | null,
+) {
+  const k = await comparisonKey(ctx, filters, schoolIds);
+  const summary = (r: ComparisonJobResult, cached: boolean, computedAt: string) => ({
+    report: summaryOnly(r.report),
+    asOf: k.asOf,
+    cached,
+    stale: false,
+    computedAt,
+    computeMs: Math.round(r.loadMs + r.computeMs),
+  });
+  const inMemory = readyComparison(k.key);
+  if (inMemory) return summary(inMemory, true, computedAtOf.get(inMemory) ?? '');
+  const stored = await findStoredComparison(ctx.db, k.districtId, k.scopeKey);
+  if (stored) {
+    const stale = stored.data_version !== k.version || stored.as_of !== k.asOf;
+    const scope = `${k.districtId} ${k.scopeKey}`;
+    if (stale && !refreshing.has(scope)) {
+      refreshing.add(scope);
+      comparisonFor(ctx, filters, schoolIds, k)
+        .catch((err) => ctx.log.warn(`outcomes: background comparison failed: ${err}`))
+        .finally(() => refreshing.delete(scope));
+    }
+    return {
+      report: JSON.parse(stored.report) as ComparisonReport,
+      asOf: stored.as_of,
+      cached: true,
+      stale,
+      computedAt: stored.computed_at,
+      computeMs: stored.compute_ms,
+    };
+  }
+  const r = await comparisonFor(ctx, filters, schoolIds, k);
+  return summary(r, r.cached, r.computedAt);
 }
 
 /** The report without per-goal rows: the view shows summaries, and episodes are audited reads. */
@@ -122,21 +201,17 @@ function summaryOnly(report: ComparisonReport): ComparisonReport {
 const coordinators = roles('coordinator', 'admin');
 
 export const outcomesRouter = {
-  /** The comparison for the viewer's schools (admins: district) under the filters. */
+  /**
+   * The comparison for the viewer's schools (admins: district) under the filters: `stale` when
+   * it was computed before the data or the day changed (a fresh one is on its way).
+   */
   report: coordinators
     .meta({ cost: 'heavyRead' })
     .input(OutcomesFilterInput)
     .query(async ({ ctx, input, path }) => {
       const { schools, schoolIds } = await scopeFor(ctx, input, path);
-      const r = await comparisonFor(ctx, input, schoolIds);
-      return {
-        report: summaryOnly(r.report),
-        schools,
-        filters: input,
-        asOf: r.asOf,
-        cached: r.cached,
-        computeMs: Math.round(r.loadMs + r.computeMs),
-      };
+      const r = await summaryFor(ctx, input, schoolIds);
+      return { ...r, schools, filters: input };
     }),
 
   /**
@@ -158,7 +233,8 @@ export const outcomesRouter = {
     .input(OutcomesEpisodesInput)
     .query(async ({ ctx, input, path }) => {
       const { schools, schoolIds } = await scopeFor(ctx, input.filters, path);
-      const r = await comparisonFor(ctx, input.filters, schoolIds);
+      const k = await comparisonKey(ctx, input.filters, schoolIds);
+      const r = await comparisonFor(ctx, input.filters, schoolIds, k);
       const matching = r.episodes.filter((e) =>
         episodeBehind(e, { model: input.model, stratum: input.stratum, outcome: input.outcome }),
       );

@@ -159,8 +159,8 @@ async function runJob(job: ComparisonJob, log: JobLog): Promise<ComparisonJobRes
 
 const CACHE_SIZE = 24;
 const cache = new Map<string, Promise<ComparisonJobResult>>();
-/** Cached promises that have resolved: their key is ready. */
-const computed = new WeakSet<Promise<ComparisonJobResult>>();
+/** What cached promises resolved to: their key is ready. */
+const computed = new WeakMap<Promise<ComparisonJobResult>, ComparisonJobResult>();
 let hits = 0;
 let misses = 0;
 
@@ -321,12 +321,23 @@ export async function cachedComparison(
   cache.set(key, promise);
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   promise.then(
-    () => computed.add(promise),
+    (result) => computed.set(promise, result),
     () => {
       if (cache.get(key) === promise) cache.delete(key);
     },
   );
   return { result: await promise, cached: false };
+}
+
+/** The result for `key` if this process has it computed (a hit), else undefined; never waits. */
+export function readyComparison(key: string): ComparisonJobResult | undefined {
+  const p = cache.get(key);
+  const result = p && computed.get(p);
+  if (!result) return undefined;
+  hits++;
+  cache.delete(key);
+  cache.set(key, p);
+  return result;
 }
 
 /** Where the comparison for `key` stands: waiting (with how many jobs go first), running, ready. */

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema';
 import { recordAuditMany, STUDENT_DELETION_ENTITY } from './audit';
 import { bumpDataVersion } from './data-version';
+import { forgetStoredComparisons } from './stored-comparisons';
 
 // Retention: deleting a student removes every row of their record and, in the audit trail,
 // the link from their earlier events to them, leaving one event that says the record was
@@ -232,6 +233,9 @@ export async function deleteStudentRecord(
   await bumpDataVersion(db, d);
 
   const deleted: Record<string, number> = {};
+  // Stored Outcomes summaries hold aggregates only, but ones this student's data went into:
+  // they go too, and the next view computes without the student.
+  deleted.stored_comparison = await forgetStoredComparisons(db, d);
   const goalIds = db
     .selectFrom('goal')
     .select('id')

@@ -1,5 +1,6 @@
 import {
   DEFAULT_OUTCOME_FLOOR,
+  type OutcomesFilterInput as FilterInput,
   type GoalDomain,
   goalDomains,
   gradeBands,
@@ -25,6 +26,7 @@ import {
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
+import { DistrictDate } from '../../components/DistrictDate';
 import { DisciplineFilter } from '../../components/Filters';
 import { userMessage } from '../../lib/errors';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
@@ -38,6 +40,19 @@ import { download, filtersFrom, OUTCOME_LABEL, STRATA_OUTCOMES } from './outcome
 // goals — answered with its uncertainty and its limits stated. Filters live in the URL so a
 // view can be shared; any number links to the episodes behind it (?ep=…).
 
+/** Figures computed before the latest records (or yesterday), while fresh ones are computed. */
+function StaleNotice({ computedAt, filters }: { computedAt: string; filters: FilterInput }) {
+  return (
+    <div className="outcomes-stale" role="status">
+      <p>
+        These figures were computed <DistrictDate at={computedAt} withTime />, before the latest
+        records. Fresh figures are being computed; this page shows them when they are ready.
+      </p>
+      <ComparisonWait filters={filters} />
+    </div>
+  );
+}
+
 export function OutcomesPage() {
   useDocumentTitle('Outcomes');
   const trpc = useTRPC();
@@ -48,6 +63,8 @@ export function OutcomesPage() {
   const report = useQuery({
     ...trpc.outcomes.report.queryOptions(filters),
     enabled: parsed.success,
+    // Stale figures are shown at once while fresh ones are computed: ask again until they are.
+    refetchInterval: (query) => (query.state.data?.stale ? 3000 : false),
   });
   const [dimension, setDimension] = useState<StratumDimension>('discipline_domain');
   const [strataSetting, setStrataSetting] = useState<(typeof STRATA_OUTCOMES)[number]>('classroom');
@@ -216,16 +233,19 @@ export function OutcomesPage() {
           </p>
         </EmptyState>
       ) : (
-        <Report
-          data={data!}
-          groups={groups}
-          dimension={dimension}
-          setDimension={setDimension}
-          strataSetting={strataSetting}
-          setStrataSetting={setStrataSetting}
-          epLink={epLink}
-          schoolName={schoolName}
-        />
+        <>
+          {data!.stale && <StaleNotice computedAt={data!.computedAt} filters={filters} />}
+          <Report
+            data={data!}
+            groups={groups}
+            dimension={dimension}
+            setDimension={setDimension}
+            strataSetting={strataSetting}
+            setStrataSetting={setStrataSetting}
+            epLink={epLink}
+            schoolName={schoolName}
+          />
+        </>
       )}
       {parsed.success && params.get('ep') && <EpisodesPanel filters={filters} params={params} />}
     </div>

@@ -19,6 +19,7 @@ import {
   TableScroll,
 } from '@carryover/ui';
 import { Link } from 'react-router';
+import { DistrictDate } from '../../components/DistrictDate';
 import { DifferenceText } from './ComparisonText';
 import {
   DIMENSION_LABEL,
@@ -226,8 +227,8 @@ export function Report({
           {r.counts.therapists} therapists counted;{' '}
           {Object.values(r.counts.excludedEpisodes).reduce((s, n) => s + n, 0)} episodes excluded
           (too few points, too short, no spread); {r.counts.goalsWithoutData} goals without
-          intervention data.{' '}
-          {data.cached ? 'From the cache.' : `Computed in ${(data.computeMs / 1000).toFixed(1)} s.`}
+          intervention data. Computed <DistrictDate at={data.computedAt} withTime /> in{' '}
+          {(data.computeMs / 1000).toFixed(1)} s{data.cached ? ', kept since.' : '.'}
         </p>
       </details>
 

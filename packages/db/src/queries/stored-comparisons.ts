@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import type { Database, StoredComparisonTable } from '../schema';
+
+// The last Outcomes comparison summary computed for each scope (docs/architecture.md, "Stored
+// comparisons"): a process that has not computed a comparison reads it here instead of running
+// the bootstrap, and the data version and as-of date on the row say whether it is current.
+
+export type StoredComparison = Omit<StoredComparisonTable, 'district_id'>;
+
+/** The stored comparison of one scope of a district, or undefined. */
+export async function findStoredComparison(
+  db: Kysely<Database>,
+  districtId: string,
+  scopeKey: string,
+): Promise<StoredComparison | undefined> {
+  return db
+    .selectFrom('stored_comparison')
+    .select(['scope_key', 'as_of', 'data_version', 'report', 'compute_ms', 'computed_at'])
+    .where('district_id', '=', districtId)
+    .where('scope_key', '=', scopeKey)
+    .executeTakeFirst();
+}
+
+/** Keeps `row` as its scope's comparison, replacing the one before. */
+export async function storeComparison(
+  db: Kysely<Database>,
+  districtId: string,
+  row: StoredComparison,
+): Promise<void> {
+  await db
+    .insertInto('stored_comparison')
+    .values({ district_id: districtId, ...row })
+    .onConflict((oc) =>
+      oc.columns(['district_id', 'scope_key']).doUpdateSet((eb) => ({
+        as_of: eb.ref('excluded.as_of'),
+        data_version: eb.ref('excluded.data_version'),
+        report: eb.ref('excluded.report'),
+        compute_ms: eb.ref('excluded.compute_ms'),
+        computed_at: eb.ref('excluded.computed_at'),
+      })),
+    )
+    .execute();
+}
+
+/** Drops every stored comparison of the district (a student's record deleted). */
+export async function forgetStoredComparisons(
+  db: Kysely<Database>,
+  districtId: string,
+): Promise<number> {
+  const r = await db
+    .deleteFrom('stored_comparison')
+    .where('district_id', '=', districtId)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
