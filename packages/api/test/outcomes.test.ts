@@ -400,6 +400,36 @@ for (const target of targets) {
       expect(r.report.counts.episodes).toBeGreaterThan(0);
     }, 90_000);
 
+    it('keeps showing stale figures when the fresh compute fails, and does not retry it on every poll', async () => {
+      const admin = await as(conn, `admin@${DOMAIN}`);
+      const filters = { gradeBand: '6–8', minStudents: 20 } as const;
+      const first = await admin.outcomes.report(filters);
+      expect(first.stale).toBe(false);
+      await conn.db.transaction().execute((trx) => bumpDataVersion(trx, demoDistrict));
+      outcomesCache.clear();
+      await outcomesCache.setMemoryLimit(4);
+      try {
+        const during = await admin.outcomes.report(filters);
+        expect(during).toMatchObject({ stale: true, refreshing: true });
+        await expect
+          .poll(async () => (await admin.outcomes.report(filters)).refreshing, { timeout: 30_000 })
+          .toBe(false);
+        const misses = outcomesCache.stats().misses;
+        const after = await admin.outcomes.report(filters);
+        expect(after).toMatchObject({ stale: true, refreshing: false });
+        expect(after.report).toEqual(first.report);
+        expect(outcomesCache.stats().misses).toBe(misses);
+      } finally {
+        await outcomesCache.setMemoryLimit(DEFAULT_WORKER_MAX_OLD_MB);
+      }
+      // The next change to the records tries again.
+      await conn.db.transaction().execute((trx) => bumpDataVersion(trx, demoDistrict));
+      expect(await admin.outcomes.report(filters)).toMatchObject({ stale: true, refreshing: true });
+      await expect
+        .poll(async () => (await admin.outcomes.report(filters)).stale, { timeout: 30_000 })
+        .toBe(false);
+    }, 90_000);
+
     it('serves users in turn: one user’s many comparisons do not hold up another’s', async () => {
       outcomesCache.clear();
       const coordinator = await as(conn, `coordinator@${DOMAIN}`);

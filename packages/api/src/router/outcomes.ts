@@ -147,6 +147,12 @@ async function comparisonFor(
 
 /** Scopes whose stale stored comparison this process is recomputing in the background. */
 const refreshing = new Set<string>();
+/**
+ * Per scope, the last comparison key whose background compute failed (a memory ceiling, say):
+ * not tried again for the same data and day, or a page polling it would start one every poll.
+ */
+const failedRefresh = new Map<string, string>();
+const FAILED_REFRESH_KEPT = 100;
 
 /**
  * The comparison summary the page shows, as soon as there is one: this process's cache, else
@@ -165,6 +171,7 @@ async function summaryFor(
     asOf: k.asOf,
     cached,
     stale: false,
+    refreshing: false,
     computedAt,
     computeMs: Math.round(r.loadMs + r.computeMs),
   });
@@ -174,10 +181,18 @@ async function summaryFor(
   if (stored) {
     const stale = stored.data_version !== k.version || stored.as_of !== k.asOf;
     const scope = `${k.districtId} ${k.scopeKey}`;
-    if (stale && !refreshing.has(scope)) {
+    if (stale && !refreshing.has(scope) && failedRefresh.get(scope) !== k.key) {
       refreshing.add(scope);
       comparisonFor(ctx, filters, schoolIds, k)
-        .catch((err) => ctx.log.warn(`outcomes: background comparison failed: ${err}`))
+        .then(
+          () => failedRefresh.delete(scope),
+          (err) => {
+            ctx.log.warn(`outcomes: background comparison failed: ${err}`);
+            failedRefresh.set(scope, k.key);
+            while (failedRefresh.size > FAILED_REFRESH_KEPT)
+              failedRefresh.delete(failedRefresh.keys().next().value!);
+          },
+        )
         .finally(() => refreshing.delete(scope));
     }
     return {
@@ -185,6 +200,7 @@ async function summaryFor(
       asOf: stored.as_of,
       cached: true,
       stale,
+      refreshing: refreshing.has(scope),
       computedAt: stored.computed_at,
       computeMs: stored.compute_ms,
     };
@@ -203,7 +219,8 @@ const coordinators = roles('coordinator', 'admin');
 export const outcomesRouter = {
   /**
    * The comparison for the viewer's schools (admins: district) under the filters: `stale` when
-   * it was computed before the data or the day changed (a fresh one is on its way).
+   * it was computed before the data or the day changed, `refreshing` while a fresh one is
+   * computed.
    */
   report: coordinators
     .meta({ cost: 'heavyRead' })

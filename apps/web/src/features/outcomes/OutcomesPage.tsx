@@ -41,14 +41,25 @@ import { download, filtersFrom, OUTCOME_LABEL, STRATA_OUTCOMES } from './outcome
 // view can be shared; any number links to the episodes behind it (?ep=…).
 
 /** Figures computed before the latest records (or yesterday), while fresh ones are computed. */
-function StaleNotice({ computedAt, filters }: { computedAt: string; filters: FilterInput }) {
+function StaleNotice({
+  computedAt,
+  refreshing,
+  filters,
+}: {
+  computedAt: string;
+  refreshing: boolean;
+  filters: FilterInput;
+}) {
   return (
     <div className="outcomes-stale" role="status">
       <p>
         These figures were computed <DistrictDate at={computedAt} withTime />, before the latest
-        records. Fresh figures are being computed; this page shows them when they are ready.
+        records.{' '}
+        {refreshing
+          ? 'Fresh figures are being computed; this page shows them when they are ready.'
+          : 'Fresh figures could not be computed; they are tried again after the next change to the records.'}
       </p>
-      <ComparisonWait filters={filters} />
+      {refreshing && <ComparisonWait filters={filters} />}
     </div>
   );
 }
@@ -64,7 +75,7 @@ export function OutcomesPage() {
     ...trpc.outcomes.report.queryOptions(filters),
     enabled: parsed.success,
     // Stale figures are shown at once while fresh ones are computed: ask again until they are.
-    refetchInterval: (query) => (query.state.data?.stale ? 3000 : false),
+    refetchInterval: (query) => (query.state.data?.refreshing ? 3000 : false),
   });
   const [dimension, setDimension] = useState<StratumDimension>('discipline_domain');
   const [strataSetting, setStrataSetting] = useState<(typeof STRATA_OUTCOMES)[number]>('classroom');
@@ -234,7 +245,13 @@ export function OutcomesPage() {
         </EmptyState>
       ) : (
         <>
-          {data!.stale && <StaleNotice computedAt={data!.computedAt} filters={filters} />}
+          {data!.stale && (
+            <StaleNotice
+              computedAt={data!.computedAt}
+              refreshing={data!.refreshing}
+              filters={filters}
+            />
+          )}
           <Report
             data={data!}
             groups={groups}
