@@ -282,13 +282,18 @@ function modelMandates(service: FidelityService): { model: SessionModel; minutes
   return [];
 }
 
-const zeroMissed = (): Record<MissedReason, number> =>
-  Object.fromEntries(missedReasons.map((r) => [r, 0])) as Record<MissedReason, number>;
+// Loops rather than Object.fromEntries: a page finishes a few thousand weeks, each with these.
+function zeroMissed(): Record<MissedReason, number> {
+  const missed = {} as Record<MissedReason, number>;
+  for (const r of missedReasons) missed[r] = 0;
+  return missed;
+}
 
-const zeroModels = (): Record<SessionModel, ModelFigures> =>
-  Object.fromEntries(
-    sessionModels.map((m) => [m, { mandated: 0, mandatedToDate: 0, served: 0 }]),
-  ) as Record<SessionModel, ModelFigures>;
+function zeroModels(): Record<SessionModel, ModelFigures> {
+  const models = {} as Record<SessionModel, ModelFigures>;
+  for (const m of sessionModels) models[m] = { mandated: 0, mandatedToDate: 0, served: 0 };
+  return models;
+}
 
 function emptyFigures(): FidelityFigures {
   return {
@@ -472,6 +477,21 @@ function resetFigures(f: FidelityFigures): FidelityFigures {
 }
 
 /**
+ * `fromDayNumber`, remembered: every row of a page finishes the same weeks, so the same few
+ * dozen dates would be formatted thousands of times.
+ */
+const isoDays = new Map<number, IsoDate>();
+function isoDay(n: number): IsoDate {
+  let d = isoDays.get(n);
+  if (d === undefined) {
+    if (isoDays.size >= 4096) isoDays.clear();
+    d = fromDayNumber(n);
+    isoDays.set(n, d);
+  }
+  return d;
+}
+
+/**
  * Finishes a summary for `today` under `policy`: the period total, and each week to `onWeek`
  * when given (without it, one scratch week is reused and no dates are formatted, for callers
  * that want totals only).
@@ -486,7 +506,7 @@ function finishFidelity(
   const toDay = dayNumber(s.to);
   const todayDay = dayNumber(today);
   const firstMonday = dayNumber(weekStart(s.from));
-  const owedReasons = missedReasons.filter((r) => missedCategory(r, policy) === 'owed');
+  const owed = missedReasons.map((r) => missedCategory(r, policy) === 'owed');
   const total = emptyFigures();
   const scratch = emptyFigures();
   let owedSoFar = 0;
@@ -497,12 +517,11 @@ function finishFidelity(
     const pastUpTo = todayDay - monday;
     let week: FidelityFigures;
     if (onWeek) {
-      week = {
-        ...emptyFigures(),
-        weekStart: fromDayNumber(monday),
-        from: fromDayNumber(Math.max(monday, fromDay)),
-        to: fromDayNumber(Math.min(monday + 6, toDay)),
-      } as FidelityWeek;
+      const w = emptyFigures() as FidelityWeek;
+      w.weekStart = isoDay(monday);
+      w.from = isoDay(Math.max(monday, fromDay));
+      w.to = isoDay(Math.min(monday + 6, toDay));
+      week = w;
     } else week = resetFigures(scratch);
     week.mandated = sumThrough(s.mandated[i]!, 6);
     week.mandatedToDate = sumThrough(s.mandated[i]!, pastUpTo);
@@ -521,12 +540,13 @@ function finishFidelity(
     }
     week.delivered = s.delivered[i]!;
     week.makeupDelivered = s.makeupDelivered[i]!;
-    for (const reason of missedReasons) {
+    for (let r = 0; r < missedReasons.length; r++) {
+      const reason = missedReasons[r]!;
       const minutes = s.missed[reason]?.[i] ?? 0;
       if (minutes === 0) continue;
       week.missed[reason] = minutes;
       week.missedTotal += minutes;
-      if (owedReasons.includes(reason)) week.owed += minutes;
+      if (owed[r]) week.owed += minutes;
       else week.accounted += minutes;
     }
 
