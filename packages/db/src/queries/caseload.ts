@@ -239,20 +239,9 @@ export async function loadCaseloadFigures(
     return { goals: [], summaries: new Map<string, GoalSummary>(), services: [] };
   const ids = [...studentIds];
 
-  const goals = await db
-    .selectFrom('goal')
-    .selectAll()
-    .where('district_id', '=', districtId)
-    .where('student_id', 'in', ids)
-    .orderBy('student_id')
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-
-  // One summary row per goal (kept by the writes), not the goals' observations.
-  const summaries = await goalSummariesOf(db, districtId, goals);
-
-  const services = await db
+  // The services do not depend on the goals: on Postgres they are read beside them, on
+  // another pooled connection (SQLite runs one statement at a time either way).
+  const servicesQuery = db
     .selectFrom('service')
     .select(['student_id', 'discipline', 'minutes', 'per'])
     .where('district_id', '=', districtId)
@@ -260,7 +249,20 @@ export async function loadCaseloadFigures(
     .where('start_date', '<=', window.today)
     .where('end_date', '>=', window.today)
     .execute();
-
+  const goalsAndSummaries = (async () => {
+    const goals = await db
+      .selectFrom('goal')
+      .selectAll()
+      .where('district_id', '=', districtId)
+      .where('student_id', 'in', ids)
+      .orderBy('student_id')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    // One summary row per goal (kept by the writes), not the goals' observations.
+    return { goals, summaries: await goalSummariesOf(db, districtId, goals) };
+  })();
+  const [{ goals, summaries }, services] = await Promise.all([goalsAndSummaries, servicesQuery]);
   return { goals, summaries, services };
 }
 
