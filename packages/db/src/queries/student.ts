@@ -11,7 +11,21 @@ export async function loadStudentDetail(
   districtId: string,
   studentId: string,
 ) {
-  const student = await studentsWithPlaces(db)
+  const serviceIds = db
+    .selectFrom('service')
+    .select('id')
+    .where('district_id', '=', districtId)
+    .where('student_id', '=', studentId);
+  const goalIds = db
+    .selectFrom('goal')
+    .select('id')
+    .where('district_id', '=', districtId)
+    .where('student_id', '=', studentId);
+
+  // The statements below do not depend on one another (the two that do are chained): on
+  // Postgres they run side by side on the pool's connections, so the page waits for the
+  // slowest rather than the sum of a dozen round trips. SQLite runs them one after another.
+  const studentQuery = studentsWithPlaces(db)
     .select([
       'student.id',
       'student.first_name',
@@ -28,9 +42,8 @@ export async function loadStudentDetail(
     .where('student.district_id', '=', districtId)
     .where('student.id', '=', studentId)
     .executeTakeFirst();
-  if (!student) return undefined;
 
-  const services = await db
+  const servicesQuery = db
     .selectFrom('service')
     .leftJoin('staff_user as provider', (j) =>
       j
@@ -45,18 +58,7 @@ export async function loadStudentDetail(
     .orderBy('service.id')
     .execute();
 
-  const serviceIds = db
-    .selectFrom('service')
-    .select('id')
-    .where('district_id', '=', districtId)
-    .where('student_id', '=', studentId);
-  const goalIds = db
-    .selectFrom('goal')
-    .select('id')
-    .where('district_id', '=', districtId)
-    .where('student_id', '=', studentId);
-
-  const splits = await db
+  const splitsQuery = db
     .selectFrom('service_model_minutes')
     .select(['service_id', 'model', 'minutes'])
     .where('district_id', '=', districtId)
@@ -65,42 +67,46 @@ export async function loadStudentDetail(
     .orderBy('model')
     .execute();
 
-  const goals = await db
-    .selectFrom('goal')
-    .selectAll()
-    .where('district_id', '=', districtId)
-    .where('student_id', '=', studentId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+  const goalsQuery = (async () => {
+    const goals = await db
+      .selectFrom('goal')
+      .selectAll()
+      .where('district_id', '=', districtId)
+      .where('student_id', '=', studentId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return { goals, summaries: await goalSummariesOf(db, districtId, goals) };
+  })();
 
   // Every point that counts, for the graphs and data tables; the figures come from the goals'
   // summaries. Same-day points in entry order, as the summaries take them. A voided session's
-  // points never count.
-  const observations = await db
-    .selectFrom('observation')
-    .select([...OBSERVATION_POINT_COLUMNS, 'late_entry', 'recorded_by', 'recorder_role'])
-    .select(inLinkedRoutine)
-    .where('district_id', '=', districtId)
-    .where('student_id', '=', studentId)
-    .where('voided_at', 'is', null)
-    .orderBy('goal_id')
-    .orderBy('observed_on')
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  const summaries = await goalSummariesOf(db, districtId, goals);
-  // Who recorded the points, by name, for the graph's data table ("recorded by").
-  const recorderIds = [...new Set(observations.map((o) => o.recorded_by))];
-  const recorders =
-    recorderIds.length === 0
-      ? []
-      : await db
-          .selectFrom('staff_user')
-          .select(['id', 'name'])
-          .where('district_id', '=', districtId)
-          .where('id', 'in', recorderIds)
-          .execute();
+  // points never count. Then who recorded them, by name, for the graph's data table.
+  const observationsQuery = (async () => {
+    const observations = await db
+      .selectFrom('observation')
+      .select([...OBSERVATION_POINT_COLUMNS, 'late_entry', 'recorded_by', 'recorder_role'])
+      .select(inLinkedRoutine)
+      .where('district_id', '=', districtId)
+      .where('student_id', '=', studentId)
+      .where('voided_at', 'is', null)
+      .orderBy('goal_id')
+      .orderBy('observed_on')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    const recorderIds = [...new Set(observations.map((o) => o.recorded_by))];
+    const recorders =
+      recorderIds.length === 0
+        ? []
+        : await db
+            .selectFrom('staff_user')
+            .select(['id', 'name'])
+            .where('district_id', '=', districtId)
+            .where('id', 'in', recorderIds)
+            .execute();
+    return { observations, recorders };
+  })();
 
   // A UNION of the goal-linked and the service-linked changes, each read through its own
   // index: Postgres cannot use an index for `goal_id IN … OR service_id IN …` and scanned the
@@ -115,26 +121,24 @@ export async function loadStudentDetail(
     'reason',
     'created_at',
   ] as const;
-  const modelChanges = (
-    await db
-      .selectFrom('model_change')
-      .select(modelChangeColumns)
-      .where('district_id', '=', districtId)
-      .where('goal_id', 'in', goalIds)
-      .union(
-        db
-          .selectFrom('model_change')
-          .select(modelChangeColumns)
-          .where('district_id', '=', districtId)
-          .where('service_id', 'in', serviceIds),
-      )
-      .orderBy('changed_on')
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute()
-  ).map(({ id: _id, created_at: _at, ...change }) => change);
+  const modelChangesQuery = db
+    .selectFrom('model_change')
+    .select(modelChangeColumns)
+    .where('district_id', '=', districtId)
+    .where('goal_id', 'in', goalIds)
+    .union(
+      db
+        .selectFrom('model_change')
+        .select(modelChangeColumns)
+        .where('district_id', '=', districtId)
+        .where('service_id', 'in', serviceIds),
+    )
+    .orderBy('changed_on')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 
-  const phaseChanges = await db
+  const phaseChangesQuery = db
     .selectFrom('goal_phase_change')
     .select(['goal_id', 'phase', 'changed_on'])
     .where('district_id', '=', districtId)
@@ -142,7 +146,7 @@ export async function loadStudentDetail(
     .orderBy('changed_on')
     .execute();
 
-  const routines = await goalRoutinesWithClassroom(db)
+  const routinesQuery = goalRoutinesWithClassroom(db)
     .select([
       'goal_routine.goal_id',
       'routine.id',
@@ -154,6 +158,28 @@ export async function loadStudentDetail(
     .where('goal_routine.goal_id', 'in', goalIds)
     .orderBy('routine.start_time')
     .execute();
+
+  const [
+    student,
+    services,
+    splits,
+    { goals, summaries },
+    { observations, recorders },
+    modelChangeRows,
+    phaseChanges,
+    routines,
+  ] = await Promise.all([
+    studentQuery,
+    servicesQuery,
+    splitsQuery,
+    goalsQuery,
+    observationsQuery,
+    modelChangesQuery,
+    phaseChangesQuery,
+    routinesQuery,
+  ]);
+  if (!student) return undefined;
+  const modelChanges = modelChangeRows.map(({ id: _id, created_at: _at, ...change }) => change);
 
   return {
     student,
