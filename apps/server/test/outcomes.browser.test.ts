@@ -197,6 +197,11 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
     await chart.waitFor();
     await stale.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shotsDir, 'outcomes-stale-390.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    if ((await stale.count()) > 0) {
+      await stale.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(shotsDir, 'outcomes-stale-1280.png') });
+    }
     // The page asks again until the fresh figures replace them.
     await stale.waitFor({ state: 'detached', timeout: 60_000 });
     await chart.waitFor();

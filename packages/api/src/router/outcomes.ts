@@ -176,7 +176,8 @@ async function summaryFor(
     computeMs: Math.round(r.loadMs + r.computeMs),
   });
   const inMemory = readyComparison(k.key);
-  if (inMemory) return summary(inMemory, true, computedAtOf.get(inMemory) ?? '');
+  if (inMemory)
+    return summary(inMemory, true, computedAtOf.get(inMemory) ?? ctx.now().toISOString());
   const stored = await findStoredComparison(ctx.db, k.districtId, k.scopeKey);
   if (stored) {
     const stale = stored.data_version !== k.version || stored.as_of !== k.asOf;
