@@ -7,7 +7,7 @@ import {
 } from '@carryover/domain';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../schema';
-import { goalSummariesOf } from './goal-summaries';
+import { studentGoalsWithSummaries } from './goal-summaries';
 import { studentsWithPlaces } from './joins';
 import { type ScopeViewer, type StudentIdQuery, scopedStudentIds } from './scope';
 
@@ -249,19 +249,8 @@ export async function loadCaseloadFigures(
     .where('start_date', '<=', window.today)
     .where('end_date', '>=', window.today)
     .execute();
-  const goalsAndSummaries = (async () => {
-    const goals = await db
-      .selectFrom('goal')
-      .selectAll()
-      .where('district_id', '=', districtId)
-      .where('student_id', 'in', ids)
-      .orderBy('student_id')
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    // One summary row per goal (kept by the writes), not the goals' observations.
-    return { goals, summaries: await goalSummariesOf(db, districtId, goals) };
-  })();
+  // One summary row per goal (kept by the writes), not the goals' observations.
+  const goalsAndSummaries = studentGoalsWithSummaries(db, districtId, ids);
   const [{ goals, summaries }, services] = await Promise.all([goalsAndSummaries, servicesQuery]);
   return { goals, summaries, services };
 }

@@ -263,3 +263,24 @@ export async function goalSummariesOf(
   }
   return out;
 }
+
+/**
+ * The goals of these students (in the caller's scope), by student then in the order they were
+ * written, with their summaries: what the caseload and the student page show of each goal.
+ */
+export async function studentGoalsWithSummaries(
+  db: Kysely<Database>,
+  districtId: string,
+  studentIds: readonly string[],
+): Promise<{ goals: Goal[]; summaries: Map<string, GoalSummary> }> {
+  const goals = await db
+    .selectFrom('goal')
+    .selectAll()
+    .where('district_id', '=', districtId)
+    .where('student_id', 'in', [...studentIds])
+    .orderBy('student_id')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return { goals, summaries: await goalSummariesOf(db, districtId, goals) };
+}

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
-import { goalSummariesOf } from './goal-summaries';
+import { studentGoalsWithSummaries } from './goal-summaries';
 import { goalRoutinesWithClassroom, studentsWithPlaces } from './joins';
 import { inLinkedRoutine, OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
@@ -67,17 +67,7 @@ export async function loadStudentDetail(
     .orderBy('model')
     .execute();
 
-  const goalsQuery = (async () => {
-    const goals = await db
-      .selectFrom('goal')
-      .selectAll()
-      .where('district_id', '=', districtId)
-      .where('student_id', '=', studentId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    return { goals, summaries: await goalSummariesOf(db, districtId, goals) };
-  })();
+  const goalsQuery = studentGoalsWithSummaries(db, districtId, [studentId]);
 
   // Every point that counts, for the graphs and data tables; the figures come from the goals'
   // summaries. Same-day points in entry order, as the summaries take them. A voided session's
