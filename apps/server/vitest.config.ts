@@ -25,6 +25,9 @@ export default mergeConfig(baseTestConfig, {
     // Two files at a time even on two cores (Vitest's default there is one): these tests mostly
     // wait on the servers and browsers they start, which are other processes.
     maxWorkers: 2,
+    // The servers the tests start compute no Outcomes ahead (a first view must stay a first
+    // view); test/cluster.test.ts turns it on to test it.
+    env: { OUTCOMES_PRECOMPUTE: 'off' },
     sequence: { sequencer: CrawlsFirst },
     globalSetup: [require.resolve('@carryover/db/testing-setup'), './test/support/e2e-template.ts'],
   },

@@ -17,6 +17,7 @@ import {
 } from '@carryover/db';
 import { loadAuditKey, loadSsoKey } from './audit-key';
 import { auditRelayToPrimary, startAuditRelay } from './audit-relay';
+import { outcomesAhead, outcomesAheadEnabled } from './outcomes-ahead';
 import { createServer } from './server';
 
 // Serving in several processes. better-sqlite3 is synchronous, so one process serves one query
@@ -44,7 +45,7 @@ export function workerCount(env: NodeJS.ProcessEnv = process.env): number {
   return n;
 }
 
-type ToWorker = { type: 'shutdown' };
+type ToWorker = { type: 'shutdown' } | { type: 'precompute-outcomes' };
 type ToPrimary = { type: 'listening' };
 
 const shownHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
@@ -86,6 +87,9 @@ export function serveInWorkers(conn: Connection, listen: Listen, workers: number
           console.log(
             `Carryover is serving ${conn.location} at ${where} (${workers} worker process${workers === 1 ? '' : 'es'})`,
           );
+          // One worker computes the Outcomes comparisons nobody has yet (outcomes-ahead.ts).
+          if (outcomesAheadEnabled())
+            worker.send({ type: 'precompute-outcomes' } satisfies ToWorker);
         }
       });
     };
@@ -165,11 +169,14 @@ export async function runWorker(listen: Listen): Promise<void> {
   setSsoSecretKey(loadSsoKey({ create: false })?.key ?? null);
   // The strength estimator's dictionaries are indexed now, not inside the first password change.
   warmPasswordEstimator();
-  const server = createServer({ conn, log: taggedLogger(`[worker ${cluster.worker?.id}] `) });
+  const log = taggedLogger(`[worker ${cluster.worker?.id}] `);
+  const precompute = outcomesAheadEnabled() ? outcomesAhead(conn, log) : undefined;
+  const server = createServer({ conn, log, ...(precompute ? { afterImport: precompute } : {}) });
   // Listening for "stop" before the server listens: a shutdown can arrive mid-start-up.
   const stop = onceOnly(() => drainThenExit(server, conn));
   process.on('message', (msg: ToWorker) => {
     if (msg?.type === 'shutdown') stop();
+    else if (msg?.type === 'precompute-outcomes') precompute?.();
   });
   // A terminal's Ctrl-C reaches the whole process group; the primary's message follows.
   process.on('SIGINT', stop);

@@ -30,7 +30,7 @@ export async function serveImportRun(
   req: IncomingMessage,
   res: ServerResponse,
   ctx: Context,
-  options: { log: Logger },
+  options: { log: Logger; afterCommit?: () => void },
 ): Promise<void> {
   res.setHeader('Cache-Control', 'no-store');
   if (req.method !== 'POST') {
@@ -76,8 +76,10 @@ export async function serveImportRun(
     };
     send({ type: 'progress', step: 'upload', done: body.body.length, total: body.body.length });
     const result = await opened.run(body.body, onProgress);
-    if (result.ok) send({ type: 'report', report: result.report });
-    else send({ type: 'error', message: result.message, fieldErrors: result.fieldErrors });
+    if (result.ok) {
+      send({ type: 'report', report: result.report });
+      if (result.report.outcome === 'applied') options.afterCommit?.();
+    } else send({ type: 'error', message: result.message, fieldErrors: result.fieldErrors });
     if (!res.destroyed) res.end();
     else options.log.info('import: the page went away; the import finished all the same');
   } finally {

@@ -67,6 +67,8 @@ export interface ServerOptions {
   publicUrl?: string;
   /** Students (fidelity) or rows (billing) per batch of a streamed CSV export; tests shrink it. */
   exportBatchSize?: number;
+  /** Called after an import from the Import page commits (the Outcomes computed ahead). */
+  afterImport?: () => void;
 }
 
 /** The largest body any call may send: the least of the batch's procedures' limits. */
@@ -279,7 +281,10 @@ export function createServer(options: ServerOptions): Server {
               res.setHeader('Retry-After', String(wait.retryAfterSeconds));
               return refuse(res, { ok: false, status: 429, message: wait.message });
             }
-            return serveImportRun(req, res, ctx, { log });
+            return serveImportRun(req, res, ctx, {
+              log,
+              ...(options.afterImport ? { afterCommit: options.afterImport } : {}),
+            });
           })
           .catch(failed(req, res, path));
         return;

@@ -32,7 +32,11 @@ interface Cli {
   stop(): Promise<number | null>;
 }
 
-async function startCli(databaseUrl: string, workers = WORKERS): Promise<Cli> {
+async function startCli(
+  databaseUrl: string,
+  workers = WORKERS,
+  env: Record<string, string> = {},
+): Promise<Cli> {
   // `start` seeds only a local SQLite demo, never a Postgres database: seed explicitly first.
   const seeded = spawnSync(
     process.execPath,
@@ -50,6 +54,7 @@ async function startCli(databaseUrl: string, workers = WORKERS): Promise<Cli> {
       PORT: String(port),
       HOST: '127.0.0.1',
       WEB_CONCURRENCY: String(workers),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -100,6 +105,30 @@ async function post(base: string, cookie: string, path: string, input: unknown) 
   });
   await res.arrayBuffer();
   return { status: res.status };
+}
+
+/**
+ * With OUTCOMES_PRECOMPUTE on, one worker (not each) computes the demo's Outcomes scope once the
+ * server listens (its admin and its coordinator of every school share one); the coordinator's
+ * first view then reads the stored comparison instead of waiting for one.
+ */
+async function expectOutcomesComputedAhead(cli: Cli, conn: Connection): Promise<void> {
+  const ahead = () => cli.log.join('').match(/\[worker \d+\] outcomes computed ahead: .*/g) ?? [];
+  const deadline = Date.now() + 60_000;
+  while (ahead().length === 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  expect(ahead()).toHaveLength(1);
+  expect(ahead()[0]).toMatch(/computed ahead: 1 scope in \d+ s, 0 already current, 0 failed/);
+  const stored = await conn.db
+    .selectFrom('stored_comparison')
+    .select('scope_key')
+    .where('district_id', '=', await districtOf(conn))
+    .execute();
+  expect(stored).toHaveLength(1);
+  const coordinator = await signIn(cli.base, 'coordinator@demo.test');
+  const report = await get(cli.base, coordinator, 'outcomes.report', {});
+  expect(report.status).toBe(200);
+  expect(report.body.result?.data).toMatchObject({ cached: true, stale: false });
 }
 
 /** Fires audited reads and writes from two users at once; returns every status. */
@@ -185,14 +214,20 @@ const dialects = (await testTargets()).map((t) => t.dialect);
 
 describe(`the CLI serving from ${WORKERS} worker processes`, () => {
   if (dialects.includes('sqlite')) {
-    it('SQLite file: concurrent audited requests all answer, the audit chain stays gapless, a dead worker is replaced, SIGTERM stops all', async () => {
+    it('SQLite file: one worker computes Outcomes ahead, concurrent audited requests all answer, the audit chain stays gapless, a dead worker is replaced, SIGTERM stops all', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'carryover-cluster-'));
       const file = join(dir, 'cluster.sqlite');
-      const cli = await startCli(file);
+      const cli = await startCli(file, WORKERS, { OUTCOMES_PRECOMPUTE: 'on' });
       const listening = () => [
         ...cli.log.join('').matchAll(/Worker \d+ \(pid (\d+)\) is listening/g),
       ];
       try {
+        const reader = openDatabase(file);
+        try {
+          await expectOutcomesComputedAhead(cli, reader);
+        } finally {
+          await reader.close();
+        }
         const statuses = await concurrentAuditedRequests(cli.base);
         expect(statuses.filter((s) => s !== 200)).toEqual([]);
         expect(servingWorkers(cli.log).size).toBeGreaterThan(1);
@@ -279,11 +314,14 @@ describe(`the CLI serving from ${WORKERS} worker processes`, () => {
   }
 
   if (dialects.includes('postgres')) {
-    it('Postgres: concurrent audited requests all answer and the audit chain stays gapless', async () => {
+    it('Postgres: one worker computes Outcomes ahead, concurrent audited requests all answer and the audit chain stays gapless', async () => {
       const conn = await openTestPostgres();
       try {
-        const cli = await startCli(postgresUrlOf(conn.db) as string);
+        const cli = await startCli(postgresUrlOf(conn.db) as string, WORKERS, {
+          OUTCOMES_PRECOMPUTE: 'on',
+        });
         try {
+          await expectOutcomesComputedAhead(cli, conn);
           const statuses = await concurrentAuditedRequests(cli.base);
           expect(statuses.filter((s) => s !== 200)).toEqual([]);
           expect(servingWorkers(cli.log).size).toBeGreaterThan(1);

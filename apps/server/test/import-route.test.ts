@@ -31,6 +31,8 @@ for (const target of targets) {
     let server: Server;
     let base: string;
     let bigZip: Uint8Array;
+    /** Imports the server announced as applied (the Outcomes are computed ahead after each). */
+    let afterImports = 0;
 
     const signIn = async (email: string) => {
       const res = await fetch(`${base}/trpc/auth.signIn`, {
@@ -70,7 +72,15 @@ for (const target of targets) {
       const rateLimiter = new RateLimiter({
         limits: { ...RATE_LIMITS, export: { burst: 50, perMinute: 100 } },
       });
-      server = createServer({ conn, webDistDir: null, now: () => NOW, rateLimiter });
+      server = createServer({
+        conn,
+        webDistDir: null,
+        now: () => NOW,
+        rateLimiter,
+        afterImport: () => {
+          afterImports++;
+        },
+      });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -120,7 +130,7 @@ for (const target of targets) {
       expect(await conn.db.selectFrom('import_run').selectAll().execute()).toEqual([]);
     });
 
-    it('takes a zip over 1 MB, streams each file’s progress, then the report; apply writes into the admin’s district only', async () => {
+    it('takes a zip over 1 MB, streams each file’s progress, then the report; apply writes into the admin’s district only, then computes Outcomes ahead', async () => {
       const cookie = await signIn(emails.admin);
       const dry = await post(cookie, 'kind=oneroster&dryRun=true', bigZip);
       expect(dry.status).toBe(200);
@@ -148,6 +158,7 @@ for (const target of targets) {
       const report = dryLines.at(-1);
       expect(report.type).toBe('report');
       expect(report.report.outcome).toBe('dry_run');
+      expect(afterImports).toBe(0);
       expect(report.report.errors).toEqual([]);
       expect(report.report.counts['users.csv'].added).toBe(1);
       expect(
@@ -157,6 +168,7 @@ for (const target of targets) {
       const applied = await lines(await post(cookie, 'kind=oneroster&dryRun=false', bigZip));
       expect(applied.some((l) => l.type === 'progress' && l.step === 'students')).toBe(true);
       expect(applied.at(-1).report.outcome).toBe('applied');
+      expect(afterImports).toBe(1);
       const rhea = await conn.db
         .selectFrom('student')
         .select(['district_id', 'school_id'])

@@ -51,6 +51,7 @@ export {
   PUBLIC_PROCEDURES,
 } from './root';
 export { PASSWORDS_OFF, SIGN_IN_FAILED, SIGN_IN_THROTTLED } from './router/auth';
+export { type WarmedComparisons, warmStoredComparisons } from './router/outcomes';
 export { type CalendarFeedFile, calendarFeed, calendarTokenHash } from './schedule/ics';
 export { autoSchedule, loadHighs, type ScheduleSolve, type SolveOptions } from './schedule/solve';
 export { STUDENT_NOT_FOUND, studentProcedure } from './scope';

@@ -55,4 +55,33 @@ describe('the Outcomes queue', () => {
     await cachedComparison('a-again', job, undefined, 'user-a');
     expect(comparisonPosition('a-again')).toEqual({ state: 'ready' });
   }, 60_000);
+
+  it('runs background comparisons only when no user’s waits, and a user who asks takes one over', async () => {
+    outcomesCache.clear();
+    const release = outcomesCache.hold();
+    const order: string[] = [];
+    const calls: Promise<unknown>[] = [];
+    const ask = (key: string, userId: string | null) =>
+      calls.push(cachedComparison(key, job, undefined, userId).then(() => order.push(key)));
+    try {
+      ask('ahead-0', null);
+      ask('ahead-1', null);
+      ask('ahead-2', null);
+      ask('user-0', 'user-c');
+      // Every background job waits behind the user's, however early it came.
+      expect(comparisonPosition('user-0')).toMatchObject({ state: 'waiting', ahead: 0 });
+      expect(comparisonPosition('ahead-0')).toMatchObject({ state: 'waiting', ahead: 1 });
+      // A user asking for a waiting background comparison moves it into their line.
+      ask('ahead-2', 'user-d');
+      expect(comparisonPosition('ahead-2')).toMatchObject({ state: 'waiting', ahead: 1 });
+      expect(comparisonPosition('ahead-0')).toMatchObject({ state: 'waiting', ahead: 2 });
+      // The background line has no waiting limit of its own (it is the server's, not a user's).
+      for (let i = 0; i < MAX_WAITING_PER_USER; i++) ask(`ahead-more-${i}`, null);
+    } finally {
+      release();
+    }
+    await Promise.all(calls);
+    expect(order.slice(0, 5)).toEqual(['user-0', 'ahead-2', 'ahead-2', 'ahead-0', 'ahead-1']);
+    expect(order).toHaveLength(5 + MAX_WAITING_PER_USER);
+  }, 60_000);
 });

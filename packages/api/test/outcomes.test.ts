@@ -5,6 +5,7 @@ import { getErrorShape, type TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/auth/password';
 import { appRouter } from '../src/root';
+import { warmStoredComparisons } from '../src/router/outcomes';
 import { DEFAULT_WORKER_MAX_OLD_MB, outcomesCache } from '../src/workers/pool';
 import {
   A,
@@ -12,6 +13,7 @@ import {
   auditedStudents,
   buildFixture,
   emails,
+  NOW,
   openTestDb,
   PASSWORD,
   silentLogger,
@@ -330,6 +332,93 @@ for (const target of targets) {
         .poll(async () => (await nextDay.outcomes.report(filters)).stale, { timeout: 30_000 })
         .toBe(false);
       expect((await nextDay.outcomes.report(filters)).asOf).not.toBe(TODAY);
+    }, 90_000);
+
+    it('computes each coordinator’s and admin’s default comparison ahead, so their first view waits for nothing', async () => {
+      const storedScopes = () =>
+        conn.db
+          .selectFrom('stored_comparison')
+          .select(['scope_key', 'data_version'])
+          .where('district_id', '=', demoDistrict)
+          .execute();
+      await conn.db
+        .deleteFrom('stored_comparison')
+        .where('district_id', '=', demoDistrict)
+        .execute();
+      outcomesCache.clear();
+      const jobs = () => outcomesCache.stats().ranOnWorker + outcomesCache.stats().ranOnMainThread;
+      const base = { db: conn.db, dialect: conn.dialect, log: silentLogger, now: () => NOW };
+
+      const first = await warmStoredComparisons(base);
+      expect(first.failed).toBe(0);
+      // The demo's admin (the district) and its coordinator (one school) are two scopes.
+      expect((await storedScopes()).length).toBe(2);
+      expect(first.computed).toBeGreaterThanOrEqual(2);
+
+      // Their first views, in a process that computed nothing, read the stored figures.
+      outcomesCache.clear();
+      const before = jobs();
+      const coordinator = await as(conn, `coordinator@${DOMAIN}`);
+      const admin = await as(conn, `admin@${DOMAIN}`);
+      const mine = await coordinator.outcomes.report({});
+      const district = await admin.outcomes.report({});
+      expect(mine).toMatchObject({ cached: true, stale: false, refreshing: false });
+      expect(district).toMatchObject({ cached: true, stale: false, refreshing: false });
+      expect(mine.report.counts.students).toBeLessThan(district.report.counts.students);
+      expect(jobs()).toBe(before);
+      // The figures are the ones the page would have computed itself.
+      outcomesCache.clear();
+      await conn.db
+        .deleteFrom('stored_comparison')
+        .where('district_id', '=', demoDistrict)
+        .execute();
+      expect((await coordinator.outcomes.report({})).report).toEqual(mine.report);
+
+      // Nothing to do while the figures are current; after a change, the stale ones again.
+      await warmStoredComparisons(base);
+      const again = await warmStoredComparisons(base);
+      expect(again).toMatchObject({ computed: 0, failed: 0 });
+      expect(again.current).toBeGreaterThanOrEqual(2);
+      await conn.db.transaction().execute((trx) => bumpDataVersion(trx, demoDistrict));
+      const versions = new Set((await storedScopes()).map((r) => r.data_version));
+      const afterChange = await warmStoredComparisons(base);
+      expect(afterChange.computed).toBeGreaterThanOrEqual(2);
+      const fresh = await storedScopes();
+      expect(fresh).toHaveLength(2);
+      for (const r of fresh) expect(versions.has(r.data_version)).toBe(false);
+
+      // A coordinator of every school sees what the admin sees: one scope, not two.
+      const staff = await conn.db
+        .selectFrom('staff_user')
+        .select('id')
+        .where('email', '=', `coordinator@${DOMAIN}`)
+        .executeTakeFirstOrThrow();
+      const others = await conn.db
+        .selectFrom('school')
+        .select('id')
+        .where('district_id', '=', demoDistrict)
+        .where('id', '!=', keptSchool)
+        .execute();
+      await conn.db
+        .insertInto('staff_school')
+        .values(
+          others.map((s) => ({ district_id: demoDistrict, staff_id: staff.id, school_id: s.id })),
+        )
+        .execute();
+      try {
+        outcomesCache.clear();
+        const shared = await coordinator.outcomes.report({});
+        expect(shared).toMatchObject({ cached: true, stale: false });
+        expect(shared.report).toEqual(district.report);
+        expect(await warmStoredComparisons(base)).toMatchObject({ computed: 0, failed: 0 });
+      } finally {
+        await conn.db
+          .deleteFrom('staff_school')
+          .where('district_id', '=', demoDistrict)
+          .where('staff_id', '=', staff.id)
+          .where('school_id', '!=', keptSchool)
+          .execute();
+      }
     }, 90_000);
 
     it('keeps the stored figures of each scope apart, and forgets them when a student record is deleted', async () => {

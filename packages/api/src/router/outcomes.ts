@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
   comparisonDataVersion,
+  districtIds,
+  districtSchoolCount,
   findStoredComparison,
   loadComparisonInput,
+  outcomesViewers,
   postgresUrlOf,
   scopedSchools,
   sqliteDatabaseFile,
@@ -11,13 +14,16 @@ import {
 } from '@carryover/db';
 import {
   type ComparisonReport,
+  type Discipline,
   episodeBehind,
   OutcomesEpisodesInput,
   type OutcomesFilter,
   OutcomesFilterInput,
+  type Role,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
+import { districtTimezone } from '../auth/session';
 import { type Context, roles, todayFor, type Viewer } from '../trpc';
 import type { ComparisonJob, ComparisonJobResult } from '../workers/comparison-job';
 import {
@@ -56,7 +62,12 @@ async function scopeFor(ctx: OutcomesContext, filters: OutcomesFilter, path: str
     await recordDenied(ctx, { action: path, entity: 'school', entityId: filters.schoolId });
     throw new TRPCError({ code: 'NOT_FOUND', message: SCHOOL_NOT_FOUND });
   }
-  return { schools, schoolIds: ctx.viewer.role === 'admin' ? null : schools.map((s) => s.id) };
+  // A coordinator of every school sees what an admin sees: the same scope, computed and stored
+  // once for both.
+  const everySchool =
+    ctx.viewer.role === 'admin' ||
+    schools.length === (await districtSchoolCount(ctx.db, ctx.viewer.districtId));
+  return { schools, schoolIds: everySchool ? null : schools.map((s) => s.id) };
 }
 
 /**
@@ -92,14 +103,16 @@ const computedAtOf = new WeakMap<ComparisonJobResult, string>();
 
 /**
  * The comparison for `k`, from this process's cache or computed on the worker (waiting in the
- * fair queue). A result computed for this call is also stored for its scope, for other
- * processes and the next start (`stored_comparison`); a failed store only loses that.
+ * fair queue: the viewer's line, or with `background` the line behind every user's). A result
+ * computed for this call is also stored for its scope, for other processes and the next start
+ * (`stored_comparison`); a failed store only loses that.
  */
 async function comparisonFor(
   ctx: OutcomesContext,
   filters: OutcomesFilter,
   schoolIds: string[] | null,
   k: ComparisonKey,
+  { background = false } = {},
 ) {
   const { districtId, asOf, filter, key } = k;
   const makeJob = async (): Promise<ComparisonJob> => {
@@ -123,7 +136,12 @@ async function comparisonFor(
     };
   };
   try {
-    const { result, cached } = await cachedComparison(key, makeJob, ctx.log, ctx.viewer.id);
+    const { result, cached } = await cachedComparison(
+      key,
+      makeJob,
+      ctx.log,
+      background ? null : ctx.viewer.id,
+    );
     if (!computedAtOf.has(result)) computedAtOf.set(result, ctx.now().toISOString());
     const computedAt = computedAtOf.get(result)!;
     if (!cached)
@@ -208,6 +226,64 @@ async function summaryFor(
   }
   const r = await comparisonFor(ctx, filters, schoolIds, k);
   return summary(r, r.cached, r.computedAt);
+}
+
+/** What computing the comparisons ahead did: scopes computed, already current, failed. */
+export interface WarmedComparisons {
+  computed: number;
+  current: number;
+  failed: number;
+}
+
+/**
+ * Computes, in the background line of the queue (after every user's comparison), the default
+ * comparison of each coordinator's and admin's scope that has no stored comparison or only a
+ * stale one, and stores it: the first view of Outcomes then reads it instead of waiting for
+ * the bootstrap (tens of seconds at district scale). One scope at a time, so a user's request
+ * waits for at most the one running. The server runs it after it starts and after an import.
+ */
+export async function warmStoredComparisons(
+  base: Omit<OutcomesContext, 'viewer'>,
+): Promise<WarmedComparisons> {
+  const filters = OutcomesFilterInput.parse({});
+  const done: WarmedComparisons = { computed: 0, current: 0, failed: 0 };
+  const seen = new Set<string>();
+  for (const districtId of await districtIds(base.db)) {
+    for (const row of await outcomesViewers(base.db, districtId)) {
+      const viewer: Viewer = {
+        id: row.id,
+        districtId: row.district_id,
+        districtName: row.district_name,
+        role: row.role as Role,
+        discipline: (row.discipline as Discipline | null) ?? null,
+        name: row.name,
+        email: row.email,
+        timezone: districtTimezone(row.district_settings),
+      };
+      const ctx: OutcomesContext = { ...base, viewer };
+      const { schools, schoolIds } = await scopeFor(ctx, filters, 'outcomes.report');
+      // A coordinator without schools sees nothing: no comparison to compute.
+      if (schools.length === 0) continue;
+      const k = await comparisonKey(ctx, filters, schoolIds);
+      if (seen.has(`${districtId} ${k.scopeKey}`)) continue;
+      seen.add(`${districtId} ${k.scopeKey}`);
+      const stored = await findStoredComparison(ctx.db, districtId, k.scopeKey);
+      if (stored && stored.data_version === k.version && stored.as_of === k.asOf) {
+        done.current++;
+        continue;
+      }
+      try {
+        await comparisonFor(ctx, filters, schoolIds, k, { background: true });
+        done.computed++;
+      } catch (err) {
+        done.failed++;
+        ctx.log.warn(
+          `outcomes: could not compute a comparison ahead (district ${districtId}): ${err}`,
+        );
+      }
+    }
+  }
+  return done;
 }
 
 /** The report without per-goal rows: the view shows summaries, and episodes are audited reads. */

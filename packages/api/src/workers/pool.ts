@@ -180,7 +180,8 @@ export class ComparisonQueueFullError extends Error {
 
 interface QueuedJob {
   key: string;
-  userId: string;
+  /** Whose line it waits in; null for a background job (see FairQueue). */
+  userId: string | null;
   makeJob: () => Promise<ComparisonJob>;
   log: JobLog;
   resolve: (r: ComparisonJobResult) => void;
@@ -198,9 +199,12 @@ export type QueuePosition =
  * The single worker's queue, fair across users: each user's comparisons wait in their own
  * line, and the worker takes one from each user in turn (round robin), so one user's thirty
  * requests delay another user's by at most one job. A user has one job in flight at a time.
+ * Background jobs (comparisons computed ahead of anyone asking) wait in a line of their own
+ * that runs only when no user's job waits; a user who asks for one takes it into their line.
  */
 class FairQueue {
   private readonly lines = new Map<string, QueuedJob[]>();
+  private readonly background: QueuedJob[] = [];
   /** Users with waiting jobs, in the order they get their next turn. */
   private turns: string[] = [];
   private running: { job: QueuedJob; startedAt: number } | null = null;
@@ -213,13 +217,24 @@ class FairQueue {
   }
 
   enqueue(job: QueuedJob): void {
-    const line = this.lines.get(job.userId);
-    if (line) line.push(job);
+    if (job.userId === null) this.background.push(job);
     else {
-      this.lines.set(job.userId, [job]);
-      this.turns.push(job.userId);
+      const line = this.lines.get(job.userId);
+      if (line) line.push(job);
+      else {
+        this.lines.set(job.userId, [job]);
+        this.turns.push(job.userId);
+      }
     }
     this.pump();
+  }
+
+  /** A waiting background job for `key` moves to the end of `userId`'s line. */
+  promote(key: string, userId: string): void {
+    const i = this.background.findIndex((j) => j.key === key);
+    if (i < 0) return;
+    const [job] = this.background.splice(i, 1);
+    this.enqueue({ ...job!, userId });
   }
 
   /** Stops starting jobs until the returned release is called (tests: a queue built at once). */
@@ -246,19 +261,23 @@ class FairQueue {
     }
     // Replays the round robin: in round r each user, in turn order, starts their r-th job.
     let ahead = this.running ? 1 : 0;
+    const waiting = (): QueuePosition => ({
+      state: 'waiting',
+      ahead,
+      estimateMs: estimate === null ? null : Math.round(ahead * estimate),
+    });
     const rounds = Math.max(0, ...[...this.lines.values()].map((l) => l.length));
     for (let r = 0; r < rounds; r++)
       for (const user of this.turns) {
         const job = this.lines.get(user)?.[r];
         if (!job) continue;
-        if (job.key === key)
-          return {
-            state: 'waiting',
-            ahead,
-            estimateMs: estimate === null ? null : Math.round(ahead * estimate),
-          };
+        if (job.key === key) return waiting();
         ahead++;
       }
+    for (const job of this.background) {
+      if (job.key === key) return waiting();
+      ahead++;
+    }
     return { state: 'unknown' };
   }
 
@@ -270,11 +289,14 @@ class FairQueue {
   private pump(): void {
     if (this.running || this.holds > 0) return;
     const user = this.turns.shift();
-    if (user === undefined) return;
-    const line = this.lines.get(user)!;
-    const job = line.shift()!;
-    if (line.length > 0) this.turns.push(user);
-    else this.lines.delete(user);
+    let job: QueuedJob;
+    if (user !== undefined) {
+      const line = this.lines.get(user)!;
+      job = line.shift()!;
+      if (line.length > 0) this.turns.push(user);
+      else this.lines.delete(user);
+    } else if (this.background.length > 0) job = this.background.shift()!;
+    else return;
     const startedAt = performance.now();
     this.running = { job, startedAt };
     job
@@ -297,23 +319,26 @@ const queue = new FairQueue();
 /**
  * The result for `key`, computing it with `makeJob()` on the worker when absent. A key already
  * computed or waiting is shared, whoever asked first; a new key waits in `userId`'s line of
- * the fair queue. Failed computations are not kept. The cache is least-recently-used,
- * CACHE_SIZE entries.
+ * the fair queue, or with `userId` null in the background line (behind every user's job). A
+ * user asking for a key waiting in the background takes it into their line. Failed
+ * computations are not kept. The cache is least-recently-used, CACHE_SIZE entries.
  */
 export async function cachedComparison(
   key: string,
   makeJob: () => Promise<ComparisonJob>,
   log: JobLog = silent,
-  userId = 'anonymous',
+  userId: string | null = 'anonymous',
 ): Promise<{ result: ComparisonJobResult; cached: boolean }> {
   const existing = cache.get(key);
   if (existing) {
     hits++;
     cache.delete(key);
     cache.set(key, existing);
+    if (userId !== null) queue.promote(key, userId);
     return { result: await existing, cached: true };
   }
-  if (queue.waiting(userId) >= MAX_WAITING_PER_USER) throw new ComparisonQueueFullError();
+  if (userId !== null && queue.waiting(userId) >= MAX_WAITING_PER_USER)
+    throw new ComparisonQueueFullError();
   misses++;
   const promise = new Promise<ComparisonJobResult>((resolve, reject) =>
     queue.enqueue({ key, userId, makeJob, log, resolve, reject }),

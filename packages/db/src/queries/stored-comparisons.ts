@@ -53,3 +53,35 @@ export async function forgetStoredComparisons(
     .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** The district ids, for work done ahead of any request (comparisons computed in advance). */
+export async function districtIds(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('district').select('id').orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The active coordinators and admins of a district, with what a signed-in viewer carries (the
+ * district's name and settings): whose Outcomes scopes are computed ahead of their first view.
+ */
+export async function outcomesViewers(db: Kysely<Database>, districtId: string) {
+  return db
+    .selectFrom('staff_user')
+    .innerJoin('district', 'district.id', 'staff_user.district_id')
+    .select([
+      'staff_user.id',
+      'staff_user.district_id',
+      'staff_user.name',
+      'staff_user.email',
+      'staff_user.role',
+      'staff_user.discipline',
+      'district.name as district_name',
+      'district.settings as district_settings',
+    ])
+    .where('staff_user.district_id', '=', districtId)
+    .where('district.id', '=', districtId)
+    .where('staff_user.active', '=', 1)
+    .where('staff_user.role', 'in', ['coordinator', 'admin'])
+    .orderBy('staff_user.id')
+    .execute();
+}
