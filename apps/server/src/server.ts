@@ -22,6 +22,7 @@ import {
 } from '@carryover/api';
 import { type Connection, systemClock } from '@carryover/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import compression from 'compression';
 import { CALENDAR_PATH, redactCalendarToken, serveCalendarFeed } from './calendar-route';
 import { CSV_EXPORT_PATHS, serveCsvExport } from './csv-export-route';
 import { yieldAfterEachQuery } from './event-loop';
@@ -183,7 +184,23 @@ export function createServer(options: ServerOptions): Server {
     } else res.destroy();
   };
 
+  // Responses are compressed (brotli or gzip, as the browser accepts) above 1 kB: a
+  // coordinator's first Fidelity page is ~480 kB of JSON, ~10× less compressed, which matters
+  // on a classroom's weak signal. The zlib work runs on libuv's thread pool, not the event loop.
+  // The import's progress lines are not compressed: a compressor holds them back until its
+  // buffer fills, and the page must see each one as it is written.
+  const compress = compression({
+    filter: (req, res) =>
+      !String(res.getHeader('Content-Type') ?? '').startsWith('application/x-ndjson') &&
+      compression.filter(req, res),
+  });
+
   return createHttpServer((req, res) => {
+    // The middleware's types are Express's; it only uses what node:http's objects have.
+    compress(req as never, res as never, () => handle(req, res));
+  });
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const path = loggablePath(req.url);
     res.on('finish', () => {
@@ -297,5 +314,5 @@ export function createServer(options: ServerOptions): Server {
         res.end();
       } else res.destroy();
     }
-  });
+  }
 }

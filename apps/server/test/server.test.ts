@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { type Logger, SIGN_IN_FAILED, SIGN_IN_THROTTLE } from '@carryover/api';
 import {
   A,
@@ -46,6 +47,10 @@ function makeWebDist(): { root: string; dist: string } {
     '<!doctype html><title>Carryover</title><div id="root"></div>',
   );
   writeFileSync(join(dist, 'assets', 'index-abc123.js'), 'console.log("app")');
+  writeFileSync(
+    join(dist, 'assets', 'big-def456.js'),
+    Array.from({ length: 800 }, (_, i) => `export const line${i} = "carryover";\n`).join(''),
+  );
   writeFileSync(join(dist, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   writeFileSync(join(root, 'secret.txt'), 'outside the web root');
   return { root, dist };
@@ -67,6 +72,25 @@ function rawGet(base: string, path: string): Promise<number> {
     const req = httpRequest(`${base}${path}`, { method: 'GET' }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A raw GET with the given headers: the body's bytes as sent (fetch would decompress them). */
+function rawFetch(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { method: 'GET', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -175,6 +199,34 @@ for (const target of targets) {
       expect(await rawGet(base, '/%2e%2e/secret.txt')).toBe(404);
       expect(await rawGet(base, '/../secret.txt')).toBe(404);
       expect((await fetch(`${base}/`, { method: 'DELETE' })).status).toBe(405);
+    });
+
+    it('compresses larger API answers and assets as the browser accepts (brotli, gzip), small ones not', async () => {
+      const cookie = await signIn(emails.coordinator);
+      const path = `/trpc/caseload.list?input=${encodeURIComponent('{}')}`;
+      const plain = await rawFetch(base, path, { Cookie: cookie });
+      expect(plain.status).toBe(200);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.body.length).toBeGreaterThan(1024);
+      const data = JSON.parse(plain.body.toString('utf8')).result.data;
+
+      const br = await rawFetch(base, path, { Cookie: cookie, 'Accept-Encoding': 'gzip, br' });
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(br.headers.vary).toContain('Accept-Encoding');
+      expect(br.body.length).toBeLessThan(plain.body.length / 2);
+      expect(JSON.parse(brotliDecompressSync(br.body).toString('utf8')).result.data).toEqual(data);
+      const gz = await rawFetch(base, path, { Cookie: cookie, 'Accept-Encoding': 'gzip' });
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(JSON.parse(gunzipSync(gz.body).toString('utf8')).result.data).toEqual(data);
+
+      const asset = await rawFetch(base, '/assets/big-def456.js', { 'Accept-Encoding': 'gzip' });
+      expect(asset.headers['content-encoding']).toBe('gzip');
+      expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(gunzipSync(asset.body).toString('utf8')).toContain('export const line799');
+      // Under 1 kB, compressing costs more than it saves.
+      const small = await rawFetch(base, '/assets/index-abc123.js', { 'Accept-Encoding': 'gzip' });
+      expect(small.headers['content-encoding']).toBeUndefined();
+      expect(small.body.toString('utf8')).toBe('console.log("app")');
     });
 
     it('says to run the build when there is none', async () => {
