@@ -1,4 +1,9 @@
-import { studentExists, studentInScope } from '@carryover/db';
+import {
+  overseesEverySchool,
+  type ScopeViewer,
+  studentExists,
+  studentInScope,
+} from '@carryover/db';
 import { StudentGetInput } from '@carryover/domain';
 import { TRPCError } from '@trpc/server';
 import { recordDenied, recordEvent } from './audit';
@@ -19,6 +24,18 @@ export async function canSeeStudent(ctx: ScopeContext, studentId: string): Promi
     ctx.log.error('scope check failed; denying', err);
     return false;
   }
+}
+
+/**
+ * The viewer whose scope rule a district-sized list uses: a coordinator of every school sees
+ * exactly the students an admin sees, so their lists take the admin's rule — no join through
+ * their schools, and a page of names straight from the district's name index instead of a sort
+ * of the whole scope. Anyone else keeps their own rule.
+ */
+export async function listScopeViewer(ctx: ScopeContext): Promise<ScopeViewer> {
+  return (await overseesEverySchool(ctx.db, ctx.viewer))
+    ? { id: ctx.viewer.id, districtId: ctx.viewer.districtId, role: 'admin' }
+    : ctx.viewer;
 }
 
 /**

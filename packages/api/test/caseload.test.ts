@@ -119,7 +119,9 @@ for (const target of targets) {
       const district = await run(emails.admin);
       expect(district.rows).toBe(4);
       expect(district.rows).toBeGreaterThan(school.rows);
-      expect(district.queries).toBe(school.queries);
+      // A coordinator's list asks once more: whether they oversee every school (then it takes
+      // the district's rule, as the admin's does).
+      expect(school.queries).toBe(district.queries + 1);
     });
 
     it('never shows another district', async () => {
@@ -259,6 +261,39 @@ for (const target of targets) {
         [...expectedScope[emails.coordinator], ...south].sort(),
       );
       expect(pages[0]!.total).toBe(42);
+    });
+
+    it('gives a coordinator of every school the admin’s list (the district’s rule), and narrows it again with a school taken away', async () => {
+      const admin = await as(conn, emails.admin);
+      const coordinator = await as(conn, emails.coordinator);
+      const district = await allPages(admin, { limit: 25 });
+      const idsOf = (pages: typeof district) =>
+        pages.flatMap((p) => p.items.map((r) => r.studentId));
+      await conn.db
+        .insertInto('staff_school')
+        .values({
+          district_id: A.district,
+          staff_id: A.staff.coordinator,
+          school_id: A.schools.north,
+        })
+        .execute();
+      try {
+        const everySchool = await allPages(coordinator, { limit: 25 });
+        expect(idsOf(everySchool)).toEqual(idsOf(district));
+        expect(everySchool[0]!.total).toBe(district[0]!.total);
+        // District B stays out: the district's rule is still this district's.
+        expect(idsOf(everySchool)).not.toContain(B.student);
+      } finally {
+        await conn.db
+          .deleteFrom('staff_school')
+          .where('district_id', '=', A.district)
+          .where('staff_id', '=', A.staff.coordinator)
+          .where('school_id', '=', A.schools.north)
+          .execute();
+      }
+      const southOnly = await allPages(coordinator, { limit: 25 });
+      expect(southOnly[0]!.total).toBe(42);
+      expect(idsOf(southOnly).length).toBeLessThan(idsOf(district).length);
     });
 
     it('filters by school, grade and name in SQL, with a matching total', async () => {

@@ -19,6 +19,7 @@ import {
 import type { TRPCRouterRecord } from '@trpc/server';
 import { recordStudentReads } from '../audit';
 import { heavyForDistrictViewers } from '../rate-limit';
+import { listScopeViewer } from '../scope';
 import { protectedProcedure, todayFor } from '../trpc';
 import { caseloadRows } from '../views';
 import { minutesByStudent } from './fidelity';
@@ -62,6 +63,7 @@ export const caseloadRouter = {
         ? (decodeCaseloadCursor(input.cursor)?.key ?? null)
         : null;
       const page = { sort: input.sort, order: input.order, limit: input.limit };
+      const scope = await listScopeViewer(ctx);
       const figuresFor = async (students: CaseloadPageStudent[]) =>
         caseloadRows(
           {
@@ -82,7 +84,7 @@ export const caseloadRouter = {
       const totalQuery =
         input.cursor || input.status
           ? Promise.resolve(null)
-          : countCaseload(ctx.db, ctx.viewer, today, filters);
+          : countCaseload(ctx.db, scope, today, filters);
       totalQuery.catch(() => {});
 
       const items: CaseloadRow[] = [];
@@ -90,7 +92,7 @@ export const caseloadRouter = {
       let minutesQuery: ReturnType<typeof minutesByStudent> | undefined;
       if (!input.status) {
         // One more than the page shows tells whether another page exists.
-        const students = await caseloadPageStudents(ctx.db, ctx.viewer, today, filters, {
+        const students = await caseloadPageStudents(ctx.db, scope, today, filters, {
           ...page,
           after,
           limit: input.limit + 1,
@@ -110,7 +112,7 @@ export const caseloadRouter = {
         let examined = 0;
         for (;;) {
           const batchSize = Math.max(input.limit, STATUS_SCAN_BATCH);
-          const batch = await caseloadPageStudents(ctx.db, ctx.viewer, today, filters, {
+          const batch = await caseloadPageStudents(ctx.db, scope, today, filters, {
             ...page,
             after,
             limit: batchSize,

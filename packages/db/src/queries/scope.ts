@@ -92,6 +92,31 @@ export function scopedStudentIds(
   }
 }
 
+/**
+ * Whether a coordinator oversees every school of their district: then their scope is the
+ * district's, the same students an admin sees (staff_school holds each school once).
+ */
+export async function overseesEverySchool(
+  db: Kysely<Database>,
+  viewer: ScopeViewer,
+): Promise<boolean> {
+  if (viewer.role !== 'coordinator') return false;
+  const row = await db
+    .selectFrom('school')
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('schools'),
+      eb
+        .selectFrom('staff_school')
+        .select((e) => e.fn.countAll<number | string>().as('n'))
+        .where('staff_school.district_id', '=', viewer.districtId)
+        .where('staff_school.staff_id', '=', viewer.id)
+        .as('overseen'),
+    ])
+    .where('school.district_id', '=', viewer.districtId)
+    .executeTakeFirstOrThrow();
+  return Number(row.schools) > 0 && Number(row.overseen) === Number(row.schools);
+}
+
 /** Whether `viewer` may see the student. A student of another district is simply not found. */
 export async function studentInScope(
   db: Kysely<Database>,
