@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import {
   comparisonDataVersion,
   districtIds,
-  districtSchoolCount,
   findStoredComparison,
   loadComparisonInput,
   outcomesViewers,
+  overseesEverySchool,
   postgresUrlOf,
   scopedSchools,
   sqliteDatabaseFile,
@@ -65,8 +65,7 @@ async function scopeFor(ctx: OutcomesContext, filters: OutcomesFilter, path: str
   // A coordinator of every school sees what an admin sees: the same scope, computed and stored
   // once for both.
   const everySchool =
-    ctx.viewer.role === 'admin' ||
-    schools.length === (await districtSchoolCount(ctx.db, ctx.viewer.districtId));
+    ctx.viewer.role === 'admin' || (await overseesEverySchool(ctx.db, ctx.viewer));
   return { schools, schoolIds: everySchool ? null : schools.map((s) => s.id) };
 }
 

@@ -106,19 +106,6 @@ export async function scopedSchools(
   return q.orderBy('school.name').orderBy('school.id').execute();
 }
 
-/** How many schools the district has (a coordinator of all of them sees the district). */
-export async function districtSchoolCount(
-  db: Kysely<Database>,
-  districtId: string,
-): Promise<number> {
-  const row = await db
-    .selectFrom('school')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('school.district_id', '=', districtId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 /** Names and schools of the given students (the caller has already limited them to scope). */
 export async function studentNames(
   db: Kysely<Database>,
