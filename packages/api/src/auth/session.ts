@@ -132,15 +132,29 @@ export async function resolveSession(
     sessionId,
     stage: (row.stage ?? 'full') as SessionStage,
     expiresAt: row.expires_at,
-    viewer: {
-      id: row.id,
-      districtId: row.district_id,
-      districtName: row.district_name,
-      role: row.role as Role,
-      discipline: (row.discipline as Discipline | null) ?? null,
-      name: row.name,
-      email: row.email,
-      timezone: districtTimezone(row.district_settings),
-    },
+    viewer: viewerOf(row),
+  };
+}
+
+/** The viewer an account's row (`viewerColumns`: the staff user and their district) makes. */
+export function viewerOf(row: {
+  id: string;
+  district_id: string;
+  district_name: string;
+  role: string;
+  discipline: string | null;
+  name: string;
+  email: string;
+  district_settings: string;
+}): SessionViewer {
+  return {
+    id: row.id,
+    districtId: row.district_id,
+    districtName: row.district_name,
+    role: row.role as Role,
+    discipline: (row.discipline as Discipline | null) ?? null,
+    name: row.name,
+    email: row.email,
+    timezone: districtTimezone(row.district_settings),
   };
 }

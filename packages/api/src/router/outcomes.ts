@@ -14,16 +14,14 @@ import {
 } from '@carryover/db';
 import {
   type ComparisonReport,
-  type Discipline,
   episodeBehind,
   OutcomesEpisodesInput,
   type OutcomesFilter,
   OutcomesFilterInput,
-  type Role,
 } from '@carryover/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { recordDenied, recordStudentReads } from '../audit';
-import { districtTimezone } from '../auth/session';
+import { viewerOf } from '../auth/session';
 import { type Context, roles, todayFor, type Viewer } from '../trpc';
 import type { ComparisonJob, ComparisonJobResult } from '../workers/comparison-job';
 import {
@@ -249,17 +247,7 @@ export async function warmStoredComparisons(
   const seen = new Set<string>();
   for (const districtId of await districtIds(base.db)) {
     for (const row of await outcomesViewers(base.db, districtId)) {
-      const viewer: Viewer = {
-        id: row.id,
-        districtId: row.district_id,
-        districtName: row.district_name,
-        role: row.role as Role,
-        discipline: (row.discipline as Discipline | null) ?? null,
-        name: row.name,
-        email: row.email,
-        timezone: districtTimezone(row.district_settings),
-      };
-      const ctx: OutcomesContext = { ...base, viewer };
+      const ctx: OutcomesContext = { ...base, viewer: viewerOf(row) };
       const { schools, schoolIds } = await scopeFor(ctx, filters, 'outcomes.report');
       // A coordinator without schools sees nothing: no comparison to compute.
       if (schools.length === 0) continue;

@@ -5,22 +5,27 @@ import { newId } from '../util';
 // Sign-in, sessions and sign-in throttling. Sessions are found by the SHA-256 of the cookie
 // token (the token itself is never stored); staff by their global, lower-cased email.
 
+/** What a signed-in viewer carries of their account and district (staff_user ⋈ district). */
+export const viewerColumns = [
+  'staff_user.id',
+  'staff_user.district_id',
+  'staff_user.name',
+  'staff_user.email',
+  'staff_user.role',
+  'staff_user.discipline',
+  'district.name as district_name',
+  'district.settings as district_settings',
+] as const;
+
 export async function findStaffForSignIn(db: Kysely<Database>, email: string) {
   return db
     .selectFrom('staff_user')
     .innerJoin('district', 'district.id', 'staff_user.district_id')
     .select([
-      'staff_user.id',
-      'staff_user.district_id',
-      'staff_user.name',
-      'staff_user.email',
-      'staff_user.role',
-      'staff_user.discipline',
+      ...viewerColumns,
       'staff_user.password_hash',
       'staff_user.active',
       'staff_user.totp_secret',
-      'district.name as district_name',
-      'district.settings as district_settings',
     ])
     .where('staff_user.email', '=', email.toLowerCase())
     .executeTakeFirst();

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, StoredComparisonTable } from '../schema';
+import { viewerColumns } from './auth';
 
 // The last Outcomes comparison summary computed for each scope (docs/architecture.md, "Stored
 // comparisons"): a process that has not computed a comparison reads it here instead of running
@@ -68,16 +69,7 @@ export async function outcomesViewers(db: Kysely<Database>, districtId: string) 
   return db
     .selectFrom('staff_user')
     .innerJoin('district', 'district.id', 'staff_user.district_id')
-    .select([
-      'staff_user.id',
-      'staff_user.district_id',
-      'staff_user.name',
-      'staff_user.email',
-      'staff_user.role',
-      'staff_user.discipline',
-      'district.name as district_name',
-      'district.settings as district_settings',
-    ])
+    .select(viewerColumns)
     .where('staff_user.district_id', '=', districtId)
     .where('district.id', '=', districtId)
     .where('staff_user.active', '=', 1)
