@@ -1,6 +1,6 @@
 import type { Connection, DB } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
-import { FIDELITY_CSV_HEADER, type FidelityRow, sumFidelityFigures } from '@carryover/domain';
+import { FIDELITY_CSV_HEADER, type FidelityPageRow, sumFidelityFigures } from '@carryover/domain';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIDELITY_BATCH } from '../src/router/fidelity';
@@ -256,7 +256,7 @@ for (const target of targets) {
       const readsBefore = (await readsOf(A.staff.admin, 'fidelity.groups')).length;
       for (const groupBy of ['school', 'therapist'] as const) {
         const { groups } = await admin.fidelity.groups({ ...WEEK, groupBy });
-        const expected = new Map<string, FidelityRow[]>();
+        const expected = new Map<string, FidelityPageRow[]>();
         for (const r of rows) {
           const k = groupBy === 'school' ? r.schoolName : `${r.providerId}/${r.discipline}`;
           expected.set(k, [...(expected.get(k) ?? []), r]);

@@ -1,6 +1,6 @@
 import type { Connection } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
-import { computeFidelity, FIDELITY_CSV_HEADER } from '@carryover/domain';
+import { computeFidelity, FIDELITY_CSV_HEADER, fidelityWeekLine } from '@carryover/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { A, as, auditedStudents, B, buildFixture, emails, openTestDb } from './fixtures';
 
@@ -69,6 +69,18 @@ for (const target of targets) {
         today: '2026-03-11',
       });
       expect(avaSlp.figures).toEqual(expected.total);
+      // Each week goes to the page as the line its week details show, from the same arithmetic.
+      expect(avaSlp.weeks).toEqual(expected.weeks.map(fidelityWeekLine));
+      expect(Object.keys(avaSlp.weeks[0]!).sort()).toEqual([
+        'behind',
+        'delivered',
+        'from',
+        'makeupDelivered',
+        'mandated',
+        'missedTotal',
+        'to',
+        'weekStart',
+      ]);
       expect(avaSlp.figures.delivered).toBe(30);
       expect(avaSlp.figures.makeupDelivered).toBe(30);
       expect(avaSlp.providerName).toBe('Sam Speech');

@@ -356,8 +356,41 @@ export interface FidelityView {
   rows: FidelityRow[];
 }
 
+/**
+ * What the report's page shows of a week (a row's week details): the week's days and four of its
+ * figures. The page sends these instead of the whole `FidelityFigures` of every week, which were
+ * nine tenths of a coordinator's 480 kB first page.
+ */
+export interface FidelityWeekLine {
+  weekStart: IsoDate;
+  from: IsoDate;
+  to: IsoDate;
+  mandated: number;
+  delivered: number;
+  makeupDelivered: number;
+  missedTotal: number;
+  behind: number;
+}
+
+export function fidelityWeekLine(w: FidelityRow['weeks'][number]): FidelityWeekLine {
+  return {
+    weekStart: w.weekStart,
+    from: w.from,
+    to: w.to,
+    mandated: w.mandated,
+    delivered: w.delivered,
+    makeupDelivered: w.makeupDelivered,
+    missedTotal: w.missedTotal,
+    behind: w.behind,
+  };
+}
+
+/** A row of the report's page: the period's figures whole, each week as its line. */
+export type FidelityPageRow = Omit<FidelityRow, 'weeks'> & { weeks: FidelityWeekLine[] };
+
 /** One page of the report: its students' rows in name order, and the cursor for the next. */
-export interface FidelityPage extends FidelityView {
+export interface FidelityPage extends Omit<FidelityView, 'rows'> {
+  rows: FidelityPageRow[];
   nextCursor: string | null;
 }
 
@@ -407,7 +440,7 @@ export const FIDELITY_CSV_HEADER = [
  */
 export function fidelityCsvRecords(
   period: Pick<FidelityView, 'from' | 'to'>,
-  rows: readonly FidelityRow[],
+  rows: readonly Omit<FidelityRow, 'weeks'>[],
 ): CsvValue[][] {
   const view = period;
   const missed = (f: FidelityFigures, r: MissedReason) => f.missed[r];
@@ -446,7 +479,7 @@ export function fidelityCsvRecords(
 /** CSV lines (each ending CRLF, no header) for some rows of a report. */
 export function fidelityCsvLines(
   period: Pick<FidelityView, 'from' | 'to'>,
-  rows: readonly FidelityRow[],
+  rows: readonly Omit<FidelityRow, 'weeks'>[],
 ): string {
   return csvRecords(fidelityCsvRecords(period, rows));
 }

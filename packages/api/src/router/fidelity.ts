@@ -34,6 +34,7 @@ import {
   fidelityOn,
   fidelityPeriodFingerprint,
   fidelityTotalOn,
+  fidelityWeekLine,
   type IsoDate,
   sumFidelityFigures,
   weekEnd,
@@ -397,8 +398,10 @@ export const fidelityRouter = {
         shown.map((s) => s.id),
       );
       const last = shown.at(-1);
+      const view = viewOf(resolved, rows);
       return {
-        ...viewOf(resolved, rows),
+        ...view,
+        rows: view.rows.map((r) => ({ ...r, weeks: r.weeks.map(fidelityWeekLine) })),
         nextCursor:
           students.length > input.limit && last
             ? encodeFidelityCursor({ period: fidelityPeriodFingerprint(input), key: last.sortKey })

@@ -1,4 +1,9 @@
-import type { FidelityFigures, FidelityGroup, FidelityRow } from '@carryover/domain';
+import type {
+  FidelityFigures,
+  FidelityGroup,
+  FidelityPageRow,
+  FidelityWeekLine,
+} from '@carryover/domain';
 import { type Column, formatDate } from '@carryover/ui';
 import { Link } from 'react-router';
 
@@ -12,7 +17,7 @@ interface TableRow {
   sub: string;
   studentId: string | null;
   figures: FidelityFigures;
-  weeks: FidelityRow['weeks'];
+  weeks: FidelityWeekLine[];
   count: number;
 }
 
@@ -22,7 +27,7 @@ export const policyText = {
   always: 'Every student absence is owed as makeup',
 } as const;
 
-export function studentRows(rows: FidelityRow[]): TableRow[] {
+export function studentRows(rows: FidelityPageRow[]): TableRow[] {
   return rows.map((r) => ({
     key: `${r.studentId}/${r.discipline}`,
     label: r.studentName,
