@@ -1,4 +1,13 @@
-import { bumpDataVersion, type Connection, type DB, deleteStudentRecord } from '@carryover/db';
+import {
+  bumpDataVersion,
+  type Connection,
+  claimComparisonRefresh,
+  type DB,
+  deleteStudentRecord,
+  REFRESH_CLAIM_MS,
+  releaseComparisonRefresh,
+  storeComparison,
+} from '@carryover/db';
 import { seedDemoDistrict } from '@carryover/db/demo';
 import { testTargets } from '@carryover/db/testing';
 import { getErrorShape, type TRPCError } from '@trpc/server';
@@ -487,6 +496,57 @@ for (const target of targets) {
       const r = await admin.outcomes.report({ gradeBand: '3–5' });
       expect(r.cached).toBe(false);
       expect(r.report.counts.episodes).toBeGreaterThan(0);
+    }, 90_000);
+
+    it('leaves a stale scope to the process that claimed its recompute; a claim left too long is taken over, a stored result clears it', async () => {
+      const admin = await as(conn, `admin@${DOMAIN}`);
+      const filters = { gradeBand: '3–5', minStudents: 5 } as const;
+      const first = await admin.outcomes.report(filters);
+      const row = await conn.db
+        .selectFrom('stored_comparison')
+        .select('scope_key')
+        .where('district_id', '=', demoDistrict)
+        .where('computed_at', '=', first.computedAt)
+        .executeTakeFirstOrThrow();
+      await conn.db.transaction().execute((trx) => bumpDataVersion(trx, demoDistrict));
+      // Another server process claimed the recompute a minute ago.
+      const minuteAgo = new Date(NOW.getTime() - 60_000);
+      expect(await claimComparisonRefresh(conn.db, demoDistrict, row.scope_key, minuteAgo)).toBe(
+        true,
+      );
+      expect(await claimComparisonRefresh(conn.db, demoDistrict, row.scope_key, NOW)).toBe(false);
+      const claimedAt = async () =>
+        (
+          await conn.db
+            .selectFrom('stored_comparison')
+            .select('refresh_claimed_at')
+            .where('district_id', '=', demoDistrict)
+            .where('scope_key', '=', row.scope_key)
+            .executeTakeFirstOrThrow()
+        ).refresh_claimed_at;
+      outcomesCache.clear();
+      const elsewhere = await admin.outcomes.report(filters);
+      expect(elsewhere).toMatchObject({ stale: true, refreshing: true });
+      expect(elsewhere.report).toEqual(first.report);
+      // Still the other process's claim: this one started nothing.
+      expect(await claimedAt()).toBe(minuteAgo.toISOString());
+      // A claim older than REFRESH_CLAIM_MS is taken over: that process is gone or stuck.
+      const later = new Date(minuteAgo.getTime() + REFRESH_CLAIM_MS + 1);
+      expect(await claimComparisonRefresh(conn.db, demoDistrict, row.scope_key, later)).toBe(true);
+      expect(await claimedAt()).toBe(later.toISOString());
+      // Fresh figures stored clear the claim.
+      await storeComparison(conn.db, demoDistrict, {
+        scope_key: row.scope_key,
+        as_of: TODAY,
+        data_version: 'fresh',
+        report: JSON.stringify(first.report),
+        compute_ms: 1,
+        computed_at: NOW.toISOString(),
+      });
+      expect(await claimedAt()).toBeNull();
+      expect(await claimComparisonRefresh(conn.db, demoDistrict, row.scope_key, NOW)).toBe(true);
+      await releaseComparisonRefresh(conn.db, demoDistrict, row.scope_key);
+      expect(await claimedAt()).toBeNull();
     }, 90_000);
 
     it('keeps showing stale figures when the fresh compute fails, and does not retry it on every poll', async () => {

@@ -534,6 +534,8 @@ export interface StoredComparisonTable {
   report: string;
   compute_ms: number;
   computed_at: string;
+  /** 2026_12_01_zg: when a process started recomputing it (stale); null once stored again. */
+  refresh_claimed_at?: string | null;
 }
 
 /** A district's OpenID Connect provider ("Sign in with Riverbend Google"). */

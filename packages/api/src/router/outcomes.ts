@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  claimComparisonRefresh,
   comparisonDataVersion,
   districtIds,
   findStoredComparison,
@@ -7,6 +8,7 @@ import {
   outcomesViewers,
   overseesEverySchool,
   postgresUrlOf,
+  releaseComparisonRefresh,
   scopedSchools,
   sqliteDatabaseFile,
   storeComparison,
@@ -197,13 +199,19 @@ async function summaryFor(
   if (stored) {
     const stale = stored.data_version !== k.version || stored.as_of !== k.asOf;
     const scope = `${k.districtId} ${k.scopeKey}`;
-    if (stale && !refreshing.has(scope) && failedRefresh.get(scope) !== k.key) {
+    // One process recomputes a stale scope, not each (two at once starve every request on two
+    // cores): the claim on the stored row says which; the others say it is being refreshed.
+    let elsewhere = false;
+    if (stale && !refreshing.has(scope) && failedRefresh.get(scope) !== k.key)
+      elsewhere = !(await claimComparisonRefresh(ctx.db, k.districtId, k.scopeKey, ctx.now()));
+    if (stale && !elsewhere && !refreshing.has(scope) && failedRefresh.get(scope) !== k.key) {
       refreshing.add(scope);
       comparisonFor(ctx, filters, schoolIds, k)
         .then(
           () => failedRefresh.delete(scope),
           (err) => {
             ctx.log.warn(`outcomes: background comparison failed: ${err}`);
+            releaseComparisonRefresh(ctx.db, k.districtId, k.scopeKey).catch(() => {});
             failedRefresh.set(scope, k.key);
             while (failedRefresh.size > FAILED_REFRESH_KEPT)
               failedRefresh.delete(failedRefresh.keys().next().value!);
@@ -216,7 +224,7 @@ async function summaryFor(
       asOf: stored.as_of,
       cached: true,
       stale,
-      refreshing: refreshing.has(scope),
+      refreshing: refreshing.has(scope) || elsewhere,
       computedAt: stored.computed_at,
       computeMs: stored.compute_ms,
     };
@@ -225,10 +233,14 @@ async function summaryFor(
   return summary(r, r.cached, r.computedAt);
 }
 
-/** What computing the comparisons ahead did: scopes computed, already current, failed. */
+/**
+ * What computing the comparisons ahead did: scopes computed, already current, being recomputed
+ * by another process, failed.
+ */
 export interface WarmedComparisons {
   computed: number;
   current: number;
+  elsewhere: number;
   failed: number;
 }
 
@@ -243,7 +255,7 @@ export async function warmStoredComparisons(
   base: Omit<OutcomesContext, 'viewer'>,
 ): Promise<WarmedComparisons> {
   const filters = OutcomesFilterInput.parse({});
-  const done: WarmedComparisons = { computed: 0, current: 0, failed: 0 };
+  const done: WarmedComparisons = { computed: 0, current: 0, elsewhere: 0, failed: 0 };
   const seen = new Set<string>();
   for (const districtId of await districtIds(base.db)) {
     for (const row of await outcomesViewers(base.db, districtId)) {
@@ -259,10 +271,16 @@ export async function warmStoredComparisons(
         done.current++;
         continue;
       }
+      // A stale scope another process is recomputing is left to it.
+      if (stored && !(await claimComparisonRefresh(ctx.db, districtId, k.scopeKey, ctx.now()))) {
+        done.elsewhere++;
+        continue;
+      }
       try {
         await comparisonFor(ctx, filters, schoolIds, k, { background: true });
         done.computed++;
       } catch (err) {
+        if (stored) await releaseComparisonRefresh(ctx.db, districtId, k.scopeKey).catch(() => {});
         done.failed++;
         ctx.log.warn(
           `outcomes: could not compute a comparison ahead (district ${districtId}): ${err}`,

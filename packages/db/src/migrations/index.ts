@@ -27,6 +27,7 @@ import * as m_2026_11_30_zc_comparison_digests from './2026_11_30_zc_comparison_
 import * as m_2026_11_30_zd_service_indexes from './2026_11_30_zd_service_indexes';
 import * as m_2026_11_30_ze_coordinator_page_indexes from './2026_11_30_ze_coordinator_page_indexes';
 import * as m_2026_11_30_zf_stored_comparisons from './2026_11_30_zf_stored_comparisons';
+import * as m_2026_12_01_zg_comparison_refresh_claims from './2026_12_01_zg_comparison_refresh_claims';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
 export const migrations: Record<string, Migration> = {
@@ -58,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_zd_service_indexes': m_2026_11_30_zd_service_indexes,
   '2026_11_30_ze_coordinator_page_indexes': m_2026_11_30_ze_coordinator_page_indexes,
   '2026_11_30_zf_stored_comparisons': m_2026_11_30_zf_stored_comparisons,
+  '2026_12_01_zg_comparison_refresh_claims': m_2026_12_01_zg_comparison_refresh_claims,
 };

@@ -6,7 +6,7 @@ import { viewerColumns } from './auth';
 // comparisons"): a process that has not computed a comparison reads it here instead of running
 // the bootstrap, and the data version and as-of date on the row say whether it is current.
 
-export type StoredComparison = Omit<StoredComparisonTable, 'district_id'>;
+export type StoredComparison = Omit<StoredComparisonTable, 'district_id' | 'refresh_claimed_at'>;
 
 /** The stored comparison of one scope of a district, or undefined. */
 export async function findStoredComparison(
@@ -22,7 +22,7 @@ export async function findStoredComparison(
     .executeTakeFirst();
 }
 
-/** Keeps `row` as its scope's comparison, replacing the one before. */
+/** Keeps `row` as its scope's comparison, replacing the one before (and its refresh claim). */
 export async function storeComparison(
   db: Kysely<Database>,
   districtId: string,
@@ -30,7 +30,7 @@ export async function storeComparison(
 ): Promise<void> {
   await db
     .insertInto('stored_comparison')
-    .values({ district_id: districtId, ...row })
+    .values({ district_id: districtId, ...row, refresh_claimed_at: null })
     .onConflict((oc) =>
       oc.columns(['district_id', 'scope_key']).doUpdateSet((eb) => ({
         as_of: eb.ref('excluded.as_of'),
@@ -38,9 +38,37 @@ export async function storeComparison(
         report: eb.ref('excluded.report'),
         compute_ms: eb.ref('excluded.compute_ms'),
         computed_at: eb.ref('excluded.computed_at'),
+        refresh_claimed_at: null,
       })),
     )
     .execute();
+}
+
+/** How long a claim to recompute a stale comparison holds before another process may take it. */
+export const REFRESH_CLAIM_MS = 10 * 60_000;
+
+/**
+ * Claims the recompute of a stored (stale) comparison for this process: true when no other
+ * process claimed it within REFRESH_CLAIM_MS (one conditional update, so two processes asking
+ * at once get one true between them). Storing the fresh comparison clears the claim.
+ */
+export async function claimComparisonRefresh(
+  db: Kysely<Database>,
+  districtId: string,
+  scopeKey: string,
+  now: Date,
+): Promise<boolean> {
+  const expired = new Date(now.getTime() - REFRESH_CLAIM_MS).toISOString();
+  const r = await db
+    .updateTable('stored_comparison')
+    .set({ refresh_claimed_at: now.toISOString() })
+    .where('district_id', '=', districtId)
+    .where('scope_key', '=', scopeKey)
+    .where((eb) =>
+      eb.or([eb('refresh_claimed_at', 'is', null), eb('refresh_claimed_at', '<', expired)]),
+    )
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 /** Drops every stored comparison of the district (a student's record deleted). */
@@ -75,5 +103,19 @@ export async function outcomesViewers(db: Kysely<Database>, districtId: string) 
     .where('staff_user.active', '=', 1)
     .where('staff_user.role', 'in', ['coordinator', 'admin'])
     .orderBy('staff_user.id')
+    .execute();
+}
+
+/** Gives up this process's claim (its recompute failed), so the next change can try again. */
+export async function releaseComparisonRefresh(
+  db: Kysely<Database>,
+  districtId: string,
+  scopeKey: string,
+): Promise<void> {
+  await db
+    .updateTable('stored_comparison')
+    .set({ refresh_claimed_at: null })
+    .where('district_id', '=', districtId)
+    .where('scope_key', '=', scopeKey)
     .execute();
 }
