@@ -183,15 +183,8 @@ export async function findAuthSession(db: Kysely<Database>, id: string) {
       'auth_session.expires_at',
       'auth_session.stage',
       'auth_session.identity_provider_id',
-      'staff_user.id',
-      'staff_user.district_id',
-      'staff_user.name',
-      'staff_user.email',
-      'staff_user.role',
-      'staff_user.discipline',
+      ...viewerColumns,
       'staff_user.active',
-      'district.name as district_name',
-      'district.settings as district_settings',
     ])
     .where('auth_session.id', '=', id)
     .executeTakeFirst();
