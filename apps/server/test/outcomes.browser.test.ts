@@ -66,6 +66,20 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
       .toBeGreaterThan(0);
     const rows = await stratumNames();
     for (const r of rows) expect(r.startsWith('SLP · ')).toBe(true);
+    // The strata by school load on their own when asked for, named by school.
+    const schoolStrataAsked = page.waitForResponse((res) =>
+      res.url().includes('outcomes.schoolStrata'),
+    );
+    await page.getByRole('radio', { name: 'School' }).check();
+    expect((await schoolStrataAsked).ok()).toBe(true);
+    const schoolNames = new Set(
+      await page.getByRole('combobox', { name: 'School' }).locator('option').allTextContents(),
+    );
+    await expect
+      .poll(async () => (await stratumNames()).filter((n) => schoolNames.has(n)).length)
+      .toBeGreaterThan(0);
+    for (const n of await stratumNames()) expect(schoolNames.has(n)).toBe(true);
+    await page.getByRole('radio', { name: /^Discipline/ }).check();
     await page.screenshot({ path: join(shotsDir, 'outcomes-slp.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 800 });
     await page.screenshot({ path: join(shotsDir, 'outcomes-slp-390.png'), fullPage: true });

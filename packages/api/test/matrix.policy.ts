@@ -382,6 +382,10 @@ export const policy: Record<string, PolicyEntry | typeof PUBLIC> = {
     access: only({ coordinator: 'allow', admin: 'allow' }),
     input: () => ({}),
   },
+  'outcomes.schoolStrata': {
+    access: only({ coordinator: 'allow', admin: 'allow' }),
+    input: () => ({}),
+  },
   'outcomes.episodes': {
     access: only({ coordinator: 'allow', admin: 'allow' }),
     input: () => ({ filters: {} }),

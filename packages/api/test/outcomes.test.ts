@@ -122,6 +122,7 @@ for (const target of targets) {
           () => caller.outcomes.report({}),
           () => caller.outcomes.episodes({ filters: {}, model: 'push_in' }),
           () => caller.outcomes.queueStatus({}),
+          () => caller.outcomes.schoolStrata({}),
           () => caller.workload.team(),
         ])
           expect((await call().catch((e) => e)).code).toBe('FORBIDDEN');
@@ -134,6 +135,7 @@ for (const target of targets) {
           'outcomes.report',
           'outcomes.episodes',
           'outcomes.queueStatus',
+          'outcomes.schoolStrata',
           'workload.team',
         ])
         .execute();
@@ -147,6 +149,7 @@ for (const target of targets) {
           'outcomes.episodes',
           'outcomes.queueStatus',
           'outcomes.report',
+          'outcomes.schoolStrata',
           'workload.team',
         ]);
     });
@@ -180,6 +183,12 @@ for (const target of targets) {
         .queueStatus({ gradeBand: '13–14' as never })
         .catch((e) => e);
       expect(Object.keys(fieldErrorsOf(badStatus, 'outcomes.queueStatus'))).toEqual(['gradeBand']);
+      const badStrata = await coordinator.outcomes
+        .schoolStrata({ discipline: 'XX' as never })
+        .catch((e) => e);
+      expect(Object.keys(fieldErrorsOf(badStrata, 'outcomes.schoolStrata'))).toEqual([
+        'discipline',
+      ]);
     });
 
     it('answers a school outside the coordinator’s scope like a missing one', async () => {
@@ -190,6 +199,8 @@ for (const target of targets) {
         expect(err.message).toBe('School not found');
         const status = await coordinator.outcomes.queueStatus({ schoolId }).catch((e) => e);
         expect(status.code).toBe('NOT_FOUND');
+        const strata = await coordinator.outcomes.schoolStrata({ schoolId }).catch((e) => e);
+        expect(strata.code).toBe('NOT_FOUND');
       }
       const own = await coordinator.outcomes.report({ schoolId: A.schools.south });
       expect(own.schools.map((s) => s.id)).toEqual([A.schools.south]);
@@ -204,10 +215,20 @@ for (const target of targets) {
       expect(all.schools.length).toBeGreaterThan(1);
       expect(mine.report.counts.students).toBeGreaterThan(0);
       expect(mine.report.counts.students).toBeLessThan(all.report.counts.students);
-      // Strata by school name only the coordinator's school.
-      const schoolStrata = mine.report.strata.filter((s) => s.dimension === 'school');
+      // The report opens without its strata by school (hundreds of rows in a large district);
+      // they come on their own, from the same figures, and name only the coordinator's school.
+      expect(mine.report.strata.filter((s) => s.dimension === 'school')).toEqual([]);
+      expect(mine.report.strata.length).toBeGreaterThan(0);
+      expect(mine.schoolStrata).toBe(1);
+      const { strata: schoolStrata, computedAt } = await coordinator.outcomes.schoolStrata({});
+      expect(computedAt).toBe(mine.computedAt);
       expect(schoolStrata.map((s) => s.key)).toEqual([keptSchool]);
       expect(schoolStrata[0]!.students).toBe(mine.report.counts.students);
+      const allSchools = await admin.outcomes.schoolStrata({});
+      expect(allSchools.strata.length).toBe(all.schoolStrata);
+      expect(allSchools.strata.length).toBeGreaterThan(1);
+      const adminSchools = new Set(all.schools.map((s) => s.id));
+      for (const s of allSchools.strata) expect(adminSchools.has(s.key)).toBe(true);
       // No per-goal rows travel with the report.
       expect(mine.report.withinStudent.switches).toEqual([]);
 

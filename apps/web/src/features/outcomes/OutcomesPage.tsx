@@ -23,8 +23,8 @@ import {
   LoadingState,
   PageHeader,
 } from '@carryover/ui';
-import { useQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { DistrictDate } from '../../components/DistrictDate';
 import { DisciplineFilter } from '../../components/Filters';
@@ -79,6 +79,23 @@ export function OutcomesPage() {
   });
   const [dimension, setDimension] = useState<StratumDimension>('discipline_domain');
   const [strataSetting, setStrataSetting] = useState<(typeof STRATA_OUTCOMES)[number]>('classroom');
+  const queryClient = useQueryClient();
+  const schoolStrataOptions = trpc.outcomes.schoolStrata.queryOptions(filters);
+  // The report opens without its strata by school (hundreds of rows in a large district): they
+  // load when the coordinator stratifies by school, or exports the strata.
+  const schoolStrata = useQuery({
+    ...schoolStrataOptions,
+    enabled: parsed.success && dimension === 'school' && (report.data?.schoolStrata ?? 0) > 0,
+  });
+  // Fresh figures replace stale ones: the school strata read with the old ones go with them.
+  const computedAt = report.data?.computedAt;
+  const shownComputedAt = useRef(computedAt);
+  useEffect(() => {
+    if (shownComputedAt.current && computedAt && shownComputedAt.current !== computedAt)
+      void queryClient.invalidateQueries(trpc.outcomes.schoolStrata.queryFilter());
+    shownComputedAt.current = computedAt;
+  }, [computedAt, queryClient, trpc]);
+  const [exporting, setExporting] = useState<'idle' | 'busy' | 'failed'>('idle');
 
   const set = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -133,14 +150,30 @@ export function OutcomesPage() {
           </p>
         }
         actions={
-          r && r.strata.length > 0 ? (
+          r && r.strata.length + data!.schoolStrata > 0 ? (
             <Button
               variant="secondary"
-              onClick={() =>
-                download(`outcomes-strata_${data!.asOf}.csv`, strataCsv(r, schoolName))
-              }
+              disabled={exporting === 'busy'}
+              onClick={async () => {
+                setExporting('busy');
+                try {
+                  const bySchool =
+                    data!.schoolStrata > 0
+                      ? (await queryClient.fetchQuery(schoolStrataOptions)).strata
+                      : [];
+                  const all = { ...r, strata: [...r.strata, ...bySchool] };
+                  download(`outcomes-strata_${data!.asOf}.csv`, strataCsv(all, schoolName));
+                  setExporting('idle');
+                } catch {
+                  setExporting('failed');
+                }
+              }}
             >
-              Export strata CSV
+              {exporting === 'busy'
+                ? 'Preparing the CSV…'
+                : exporting === 'failed'
+                  ? 'Export failed — try again'
+                  : 'Export strata CSV'}
             </Button>
           ) : null
         }
@@ -259,6 +292,11 @@ export function OutcomesPage() {
             setDimension={setDimension}
             strataSetting={strataSetting}
             setStrataSetting={setStrataSetting}
+            schoolStrata={{
+              rows: data!.schoolStrata === 0 ? [] : (schoolStrata.data?.strata ?? null),
+              error: schoolStrata.isError ? userMessage(schoolStrata.error) : null,
+              retry: () => void schoolStrata.refetch(),
+            }}
             epLink={epLink}
             schoolName={schoolName}
           />

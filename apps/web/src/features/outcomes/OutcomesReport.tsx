@@ -12,9 +12,11 @@ import {
   serviceModels,
 } from '@carryover/domain';
 import {
+  ErrorState,
   EstimateChart,
   type EstimateGroup,
   formatDate,
+  LoadingState,
   SegmentedControl,
   TableScroll,
 } from '@carryover/ui';
@@ -42,6 +44,7 @@ export function Report({
   setDimension,
   strataSetting,
   setStrataSetting,
+  schoolStrata,
   epLink,
   schoolName,
 }: {
@@ -51,13 +54,16 @@ export function Report({
   setDimension: (d: StratumDimension) => void;
   strataSetting: (typeof STRATA_OUTCOMES)[number];
   setStrataSetting: (o: (typeof STRATA_OUTCOMES)[number]) => void;
+  /** The strata by school, asked for on their own: null while they load. */
+  schoolStrata: { rows: StratumRow[] | null; error: string | null; retry: () => void };
   epLink: (sel: { model?: ServiceModel; outcome?: Outcome; stratum?: StratumRow }) => string;
   schoolName: (id: string) => string;
 }) {
   const r = data.report;
   const ws = r.withinStudent;
   const adj = r.adjusted.pushInMinusPullOut;
-  const strata = r.strata.filter((s) => s.dimension === dimension);
+  const strata =
+    dimension === 'school' ? schoolStrata.rows : r.strata.filter((s) => s.dimension === dimension);
   const EstimateCell = ({
     e,
     model,
@@ -521,71 +527,83 @@ export function Report({
           {r.method.strataInterval}. A stratum holds few therapists, so a real difference is often
           not claimed: read the interval, and an absent claim as no evidence either way.
         </p>
-        <table className="data-table data-table--compact outcomes-strata">
-          <caption className="visually-hidden">Strata by {DIMENSION_LABEL[dimension]}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{DIMENSION_LABEL[dimension]}</th>
-              <th scope="col" className="num">
-                Students
-              </th>
-              <th scope="col" className="num">
-                Goals
-              </th>
-              <th scope="col" className="num">
-                Episodes
-              </th>
-              {modelHeaders}
-            </tr>
-          </thead>
-          <tbody>
-            {strata.map((s) => {
-              const c = s.outcomes[strataSetting];
-              return (
-                <tr key={s.key}>
-                  <th scope="row">{stratumLabel(s.dimension, s.key, schoolName)}</th>
-                  <td className="num">{s.students}</td>
-                  <td className="num">{s.goals}</td>
-                  <td className="num">
-                    <Link to={epLink({ stratum: s })}>{s.episodes}</Link>
-                  </td>
-                  {c ? (
-                    <>
-                      {serviceModels.map((m) => (
-                        <td key={m} className="num">
-                          {c.byModel[m].estimate === null ? (
-                            <Link
-                              className="outcomes-insufficient"
-                              to={epLink({ model: m, stratum: s, outcome: strataSetting })}
-                            >
-                              Insufficient data
-                            </Link>
-                          ) : (
-                            <span className="stacked">
-                              <Link to={epLink({ model: m, stratum: s, outcome: strataSetting })}>
-                                {pct(c.byModel[m].estimate!)}
-                              </Link>
-                              <span className="muted small nowrap">
-                                {interval(c.byModel[m].low, c.byModel[m].high, pct)}
-                              </span>
-                            </span>
-                          )}
-                        </td>
-                      ))}
-                      <td className="num">
-                        <DifferenceText d={c.pushInMinusPullOut} f={pct} />
-                      </td>
-                    </>
-                  ) : (
-                    <td colSpan={serviceModels.length + 1} className="outcomes-insufficient">
-                      Insufficient data
+        {strata === null ? (
+          schoolStrata.error ? (
+            <ErrorState
+              title="The strata by school could not be loaded"
+              message={schoolStrata.error}
+              onRetry={schoolStrata.retry}
+            />
+          ) : (
+            <LoadingState label="Loading the strata by school" rows={4} />
+          )
+        ) : (
+          <table className="data-table data-table--compact outcomes-strata">
+            <caption className="visually-hidden">Strata by {DIMENSION_LABEL[dimension]}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{DIMENSION_LABEL[dimension]}</th>
+                <th scope="col" className="num">
+                  Students
+                </th>
+                <th scope="col" className="num">
+                  Goals
+                </th>
+                <th scope="col" className="num">
+                  Episodes
+                </th>
+                {modelHeaders}
+              </tr>
+            </thead>
+            <tbody>
+              {strata.map((s) => {
+                const c = s.outcomes[strataSetting];
+                return (
+                  <tr key={s.key}>
+                    <th scope="row">{stratumLabel(s.dimension, s.key, schoolName)}</th>
+                    <td className="num">{s.students}</td>
+                    <td className="num">{s.goals}</td>
+                    <td className="num">
+                      <Link to={epLink({ stratum: s })}>{s.episodes}</Link>
                     </td>
-                  )}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+                    {c ? (
+                      <>
+                        {serviceModels.map((m) => (
+                          <td key={m} className="num">
+                            {c.byModel[m].estimate === null ? (
+                              <Link
+                                className="outcomes-insufficient"
+                                to={epLink({ model: m, stratum: s, outcome: strataSetting })}
+                              >
+                                Insufficient data
+                              </Link>
+                            ) : (
+                              <span className="stacked">
+                                <Link to={epLink({ model: m, stratum: s, outcome: strataSetting })}>
+                                  {pct(c.byModel[m].estimate!)}
+                                </Link>
+                                <span className="muted small nowrap">
+                                  {interval(c.byModel[m].low, c.byModel[m].high, pct)}
+                                </span>
+                              </span>
+                            )}
+                          </td>
+                        ))}
+                        <td className="num">
+                          <DifferenceText d={c.pushInMinusPullOut} f={pct} />
+                        </td>
+                      </>
+                    ) : (
+                      <td colSpan={serviceModels.length + 1} className="outcomes-insufficient">
+                        Insufficient data
+                      </td>
+                    )}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
       </section>
     </>
   );
