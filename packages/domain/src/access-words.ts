@@ -86,6 +86,7 @@ const accessWords: Record<string, string> = {
   'reports.amend': 'final progress report amended',
   'outcomes.report': 'push-in and pull-out comparison',
   'outcomes.queueStatus': 'comparison queue status',
+  'outcomes.schoolStrata': 'push-in and pull-out comparison by school',
   'outcomes.episodes': 'comparison episodes export',
   'workload.team': 'team workload',
   'routines.list': 'classroom routines',
