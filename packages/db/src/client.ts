@@ -15,6 +15,7 @@ import {
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index';
+import { prepareStatementsOn } from './prepared-statements';
 import { fillMissingComparisonDigests } from './queries/comparison-digests';
 import { rebuildAllFidelitySummaries } from './queries/fidelity-summaries';
 import { fillMissingGoalSummaries } from './queries/goal-summaries';
@@ -47,6 +48,11 @@ export interface OpenOptions {
    * without blocking (the server's audit relay).
    */
   busyTimeoutMs?: number;
+  /**
+   * Postgres: run statements as named, prepared statements (prepared-statements.ts). On unless
+   * this is false or DATABASE_PREPARED_STATEMENTS=off (a pooler in transaction mode).
+   */
+  preparedStatements?: boolean;
 }
 
 /** The URL each Postgres Kysely was opened with, so a worker thread can open its own pool. */
@@ -82,6 +88,9 @@ export function openDatabase(
 ): Connection {
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    const prepared =
+      options.preparedStatements ?? process.env.DATABASE_PREPARED_STATEMENTS !== 'off';
+    if (prepared) pool.on('connect', prepareStatementsOn);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: options.log });
     postgresUrls.set(db, url);
     return { db, dialect: 'postgres', location: redact(url), close: () => db.destroy() };

@@ -212,15 +212,17 @@ async function dropPostgresDatabase(name: string): Promise<void> {
 }
 
 export async function openTestPostgres(
-  options: Pick<OpenOptions, 'log'> = {},
+  options: Pick<OpenOptions, 'log' | 'poolSize' | 'preparedStatements'> = {},
 ): Promise<Connection> {
   const name = `carryover_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const template = process.env[POSTGRES_TEMPLATE_ENV];
   await createPostgresDatabase(name, template);
   const url = postgresUrlFor(name);
+  const { log, ...rest } = options;
+  const base = { poolSize: 20, ...rest };
   const conn = template
-    ? openDatabase(url, { poolSize: 20, ...options })
-    : await migratedThenLogged(url, { poolSize: 20 }, options);
+    ? openDatabase(url, { ...base, log })
+    : await migratedThenLogged(url, base, { log });
   return {
     ...conn,
     close: async () => {

@@ -1,0 +1,91 @@
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Connection } from '../src/client';
+import { MAX_PREPARED_PER_CONNECTION } from '../src/prepared-statements';
+import { openTestPostgres, testTargets } from '../src/testing';
+
+// Postgres runs the server's statements as named, prepared statements (prepared-statements.ts):
+// planning them anew cost more than running them at district scale. One connection here
+// (poolSize 1), so what it prepared is what pg_prepared_statements lists.
+
+const hasPostgres = (await testTargets()).some((t) => t.dialect === 'postgres');
+
+describe.runIf(hasPostgres)('prepared statements on Postgres', () => {
+  let conn: Connection | undefined;
+  afterEach(async () => {
+    await conn?.close();
+    conn = undefined;
+  });
+
+  const prepared = async (c: Connection) =>
+    (
+      await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(c.db)
+    ).rows.map((r) => r.statement);
+
+  const schools = (c: Connection, id: string) =>
+    c.db
+      .selectFrom('school')
+      .selectAll()
+      .where('district_id', '=', 'd1')
+      .where('id', '=', id)
+      .execute();
+
+  const seed = async (c: Connection) => {
+    await c.db
+      .insertInto('district')
+      .values({ id: 'd1', name: 'One', settings: '{}', created_at: '2026-01-01' })
+      .execute();
+    await c.db
+      .insertInto('school')
+      .values(
+        Array.from({ length: 5 }, (_, i) => ({ district_id: 'd1', id: `s${i}`, name: `S${i}` })),
+      )
+      .execute();
+  };
+
+  it('prepares each statement text once per connection and runs it with new parameters', async () => {
+    conn = await openTestPostgres({ poolSize: 1 });
+    await seed(conn);
+    for (let i = 0; i < 8; i++)
+      expect(await schools(conn, `s${i % 5}`)).toEqual([
+        { district_id: 'd1', id: `s${i % 5}`, name: `S${i % 5}` },
+      ]);
+    const statements = await prepared(conn);
+    const select = statements.filter((s) => s.startsWith('select * from "school"'));
+    expect(select).toHaveLength(1);
+    // BEGIN, COMMIT and other utility statements are not planned, so not prepared.
+    await conn.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('school').select('id').where('district_id', '=', 'd1').execute();
+    });
+    expect((await prepared(conn)).some((s) => /^(begin|commit)/i.test(s))).toBe(false);
+  });
+
+  it('answers with the new columns after a table changes under a prepared statement', async () => {
+    conn = await openTestPostgres({ poolSize: 1 });
+    await seed(conn);
+    for (let i = 0; i < 6; i++) await schools(conn, 's1');
+    await sql`alter table school add column motto text`.execute(conn.db);
+    await sql`update school set motto = 'Onward' where id = 's1'`.execute(conn.db);
+    expect(await schools(conn, 's1')).toEqual([
+      { district_id: 'd1', id: 's1', name: 'S1', motto: 'Onward' },
+    ]);
+  });
+
+  it('prepares at most its limit per connection; the rest run unnamed', async () => {
+    conn = await openTestPostgres({ poolSize: 1 });
+    await seed(conn);
+    // Each literal gives a different statement text.
+    for (let n = 1; n <= MAX_PREPARED_PER_CONNECTION + 20; n++)
+      expect(
+        (await sql<{ n: number }>`select ${sql.lit(n)}::int as n`.execute(conn.db)).rows,
+      ).toEqual([{ n }]);
+    expect((await prepared(conn)).length).toBe(MAX_PREPARED_PER_CONNECTION);
+  });
+
+  it('prepares nothing when switched off', async () => {
+    conn = await openTestPostgres({ poolSize: 1, preparedStatements: false });
+    await seed(conn);
+    for (let i = 0; i < 3; i++) await schools(conn, 's2');
+    expect(await prepared(conn)).toEqual([]);
+  });
+});
