@@ -337,6 +337,26 @@ for (const target of targets) {
       expect(recorder.tables).not.toContain('observation');
       expect(recorder.tables).not.toContain('goal_comparison_digest');
       expect(jobs()).toBe(jobsBefore);
+      // The stored report is parsed once per process: the next view reads which figures are
+      // stored (the row's head), not the report again. Spoiling the stored text shows it.
+      const storedRow = conn.db
+        .selectFrom('stored_comparison')
+        .where('district_id', '=', demoDistrict)
+        .where('computed_at', '=', first.computedAt);
+      const { report: storedText } = await storedRow.select('report').executeTakeFirstOrThrow();
+      const spoil = (report: string) =>
+        conn.db
+          .updateTable('stored_comparison')
+          .set({ report })
+          .where('district_id', '=', demoDistrict)
+          .where('computed_at', '=', first.computedAt)
+          .execute();
+      await spoil('not json');
+      try {
+        expect((await admin.outcomes.report(filters)).report).toEqual(first.report);
+      } finally {
+        await spoil(storedText);
+      }
 
       // Any write that changes the comparison's data changes the version: the stored figures
       // are shown as stale at once, and one fresh comparison is computed in the background.

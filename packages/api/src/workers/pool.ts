@@ -374,12 +374,20 @@ export function comparisonPosition(key: string): QueuePosition {
   return computed.has(done) ? { state: 'ready' } : p;
 }
 
+/** What else this process keeps of comparisons (stored reports, parsed), forgotten with them. */
+const alsoCleared: (() => void)[] = [];
+
 /** For tests and the bench: forget results, count hits and misses, stop the thread. */
 export const outcomesCache = {
   clear(): void {
     cache.clear();
+    for (const clear of alsoCleared) clear();
     hits = 0;
     misses = 0;
+  },
+  /** Forgets what `clear` runs, with the results: a test's "new process" forgets both. */
+  alsoClear(clear: () => void): void {
+    alsoCleared.push(clear);
   },
   stats: () => ({
     size: cache.size,

@@ -22,6 +22,20 @@ export async function findStoredComparison(
     .executeTakeFirst();
 }
 
+/** The scope's stored comparison without its report: which figures are stored, and when. */
+export async function findStoredComparisonHead(
+  db: Kysely<Database>,
+  districtId: string,
+  scopeKey: string,
+): Promise<Omit<StoredComparison, 'report'> | undefined> {
+  return db
+    .selectFrom('stored_comparison')
+    .select(['scope_key', 'as_of', 'data_version', 'compute_ms', 'computed_at'])
+    .where('district_id', '=', districtId)
+    .where('scope_key', '=', scopeKey)
+    .executeTakeFirst();
+}
+
 /** Keeps `row` as its scope's comparison, replacing the one before (and its refresh claim). */
 export async function storeComparison(
   db: Kysely<Database>,
