@@ -79,6 +79,11 @@ describe.skipIf(!haveChromium)('browser: outcomes (push-in vs pull-out)', () => 
       .poll(async () => (await stratumNames()).filter((n) => schoolNames.has(n)).length)
       .toBeGreaterThan(0);
     for (const n of await stratumNames()) expect(schoolNames.has(n)).toBe(true);
+    await strata.screenshot({ path: join(shotsDir, 'outcomes-strata-by-school.png') });
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.getByRole('heading', { name: 'Strata' }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shotsDir, 'outcomes-strata-by-school-390.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('radio', { name: /^Discipline/ }).check();
     await page.screenshot({ path: join(shotsDir, 'outcomes-slp.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 800 });
