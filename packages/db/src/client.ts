@@ -87,9 +87,14 @@ export function openDatabase(
   options: OpenOptions = {},
 ): Connection {
   if (isPostgresUrl(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     const prepared =
       options.preparedStatements ?? process.env.DATABASE_PREPARED_STATEMENTS !== 'off';
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      // Prepared, but planned for each run's values (prepared-statements.ts).
+      ...(prepared ? { options: '-c plan_cache_mode=force_custom_plan' } : {}),
+    });
     if (prepared) pool.on('connect', prepareStatementsOn);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: options.log });
     postgresUrls.set(db, url);

@@ -1,11 +1,12 @@
 import type pg from 'pg';
 
-// Postgres plans every unnamed statement anew. At 25,000 students a student page's dozen
-// statements took 5.7 ms to plan and 5.0 ms to run (EXPLAIN ANALYZE, on a 2-core machine): the
-// tables carry many indexes, and the planner weighs each.
-// A named (prepared) statement is parsed once per connection, and after five runs Postgres
-// keeps a generic plan when it costs no more than the custom ones. So each pool connection
-// runs the server's statements by name: the same few dozen texts serve every request.
+// Postgres parses, analyses and plans every unnamed statement anew. At 25,000 students a
+// student page's dozen statements took 5.7 ms to plan and 5.0 ms to run (EXPLAIN ANALYZE, on a
+// 2-core machine). A named (prepared) statement is parsed and analysed once per connection, and
+// its later runs send only the values. Each is still planned for each run's values
+// (`plan_cache_mode = force_custom_plan`, set on the pool's connections in client.ts): Postgres's
+// generic plans, kept once chosen, stayed from when a table held a few rows after it grew to
+// hundreds, and a coordinator's Fidelity paging ran 3–5 times slower in the tests.
 //
 // Bounded: a text is named only while the process has named fewer than MAX_NAMED_TEXTS, and a
 // connection prepares at most MAX_PREPARED_PER_CONNECTION (each costs the backend memory);

@@ -60,6 +60,18 @@ describe.runIf(hasPostgres)('prepared statements on Postgres', () => {
     expect((await prepared(conn)).some((s) => /^(begin|commit)/i.test(s))).toBe(false);
   });
 
+  it('plans each run for its values: no generic plan outlives a table that grew', async () => {
+    conn = await openTestPostgres({ poolSize: 1 });
+    const mode = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(conn.db);
+    expect(mode.rows).toEqual([{ plan_cache_mode: 'force_custom_plan' }]);
+    await seed(conn);
+    for (let i = 0; i < 8; i++) await schools(conn, 's1');
+    const plans = await sql<{ generic_plans: number; custom_plans: number }>`
+      select generic_plans, custom_plans from pg_prepared_statements
+      where statement like 'select * from "school"%'`.execute(conn.db);
+    expect(plans.rows).toEqual([{ generic_plans: 0, custom_plans: 8 }]);
+  });
+
   it('answers with the new columns after a table changes under a prepared statement', async () => {
     conn = await openTestPostgres({ poolSize: 1 });
     await seed(conn);
