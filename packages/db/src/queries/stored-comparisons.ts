@@ -8,18 +8,23 @@ import { viewerColumns } from './auth';
 
 export type StoredComparison = Omit<StoredComparisonTable, 'district_id' | 'refresh_claimed_at'>;
 
+/** Which figures a stored row holds, and when they were computed: all of it but the report. */
+const HEAD_COLUMNS = ['scope_key', 'as_of', 'data_version', 'compute_ms', 'computed_at'] as const;
+
+const storedRowOf = (db: Kysely<Database>, districtId: string, scopeKey: string) =>
+  db
+    .selectFrom('stored_comparison')
+    .select(HEAD_COLUMNS)
+    .where('district_id', '=', districtId)
+    .where('scope_key', '=', scopeKey);
+
 /** The stored comparison of one scope of a district, or undefined. */
 export async function findStoredComparison(
   db: Kysely<Database>,
   districtId: string,
   scopeKey: string,
 ): Promise<StoredComparison | undefined> {
-  return db
-    .selectFrom('stored_comparison')
-    .select(['scope_key', 'as_of', 'data_version', 'report', 'compute_ms', 'computed_at'])
-    .where('district_id', '=', districtId)
-    .where('scope_key', '=', scopeKey)
-    .executeTakeFirst();
+  return storedRowOf(db, districtId, scopeKey).select('report').executeTakeFirst();
 }
 
 /** The scope's stored comparison without its report: which figures are stored, and when. */
@@ -28,12 +33,7 @@ export async function findStoredComparisonHead(
   districtId: string,
   scopeKey: string,
 ): Promise<Omit<StoredComparison, 'report'> | undefined> {
-  return db
-    .selectFrom('stored_comparison')
-    .select(['scope_key', 'as_of', 'data_version', 'compute_ms', 'computed_at'])
-    .where('district_id', '=', districtId)
-    .where('scope_key', '=', scopeKey)
-    .executeTakeFirst();
+  return storedRowOf(db, districtId, scopeKey).executeTakeFirst();
 }
 
 /** Keeps `row` as its scope's comparison, replacing the one before (and its refresh claim). */
