@@ -566,4 +566,77 @@ describe('multiplicity and resampling', () => {
     expect(free.intervals[0]!.high - free.intervals[0]!.low).toBeGreaterThan(1);
     expect(free.intervals[0]!.p).toBe(0);
   });
+
+  // Integer contributions and weights make every sum exact whatever the order of additions, so
+  // a replicate drawn by hand (the factors' levels in order, from the same stream) must give the
+  // very sums the bootstrap saw, in every lane of its blocks and past the last full block.
+  it.each([
+    ['with factors, all values finite (replicates in lanes)', true, false],
+    ['without factors, all values finite (replicates in lanes)', false, false],
+    ['with a non-finite value (one replicate at a time)', true, true],
+  ])('each replicate sums the drawn weights: %s', (_name, withFactors, nonFinite) => {
+    const atoms = 40;
+    const students = new Int32Array(atoms);
+    const therapists = new Int32Array(atoms);
+    const sums = new ClusterSums();
+    const cells = [0, 1, 2, 3].map((i) => sums.cell(`c${i}`));
+    const inf = sums.cell('inf');
+    const value = seededRandom(7, 0);
+    const expected: number[][] = [];
+    for (let k = 0; k < atoms; k++) {
+      students[k] = k % 13;
+      therapists[k] = k % 5;
+      const row = cells.map(() => Math.floor(value() * 11) - 5);
+      expected.push(row);
+      row.forEach((v, c) => sums.add(k, cells[c]!, v));
+    }
+    if (nonFinite) sums.add(3, inf, Number.POSITIVE_INFINITY);
+    const factors = [
+      { of: students, levels: 13 },
+      { of: therapists, levels: 5 },
+    ];
+    const seen: number[][] = [];
+    const watch = (S: Float64Array) => {
+      seen.push([...cells.map((c) => S[c]!), S[inf]!]);
+      return S[cells[0]!]!;
+    };
+    const B = 21;
+    clusterBootstrap(sums.compile(atoms), [watch], {
+      replicates: B,
+      seed: 3,
+      stream: 1,
+      level: 0.95,
+      ...(withFactors ? { factors } : {}),
+    });
+    // The first call is the point estimate (every weight 1).
+    expect(seen[0]).toEqual([
+      ...cells.map((_, c) => expected.reduce((t, row) => t + row[c]!, 0)),
+      nonFinite ? Number.POSITIVE_INFINITY : 0,
+    ]);
+    const random = seededRandom(3, 1);
+    const draw = (size: number) => {
+      const w = new Array<number>(size).fill(0);
+      for (let i = 0; i < size; i++) w[Math.floor(random() * size)]!++;
+      return w;
+    };
+    const byHand: number[][] = [];
+    for (let b = 0; b < B; b++) {
+      let weightOf: (k: number) => number;
+      if (withFactors) {
+        const ws = draw(13);
+        const wt = draw(5);
+        weightOf = (k) => ws[students[k]!]! * wt[therapists[k]!]!;
+      } else {
+        const w = draw(atoms);
+        weightOf = (k) => w[k]!;
+      }
+      // An atom drawn zero times adds nothing, not 0 × ∞.
+      const infinite = nonFinite && weightOf(3) > 0 ? Number.POSITIVE_INFINITY : 0;
+      byHand.push([
+        ...cells.map((_, c) => expected.reduce((t, row, k) => t + weightOf(k) * row[c]!, 0)),
+        infinite,
+      ]);
+    }
+    expect(seen.slice(1)).toEqual(byHand);
+  });
 });

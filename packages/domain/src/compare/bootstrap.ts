@@ -134,7 +134,7 @@ export interface BootstrapResult {
   intervals: (Interval | null)[];
 }
 
-function accumulate(c: CompiledSums, weights: Int32Array | null, out: Float64Array): void {
+function accumulate(c: CompiledSums, weights: Float64Array | null, out: Float64Array): void {
   out.fill(0);
   const { ptr, cells, values } = c;
   for (let k = 0; k < c.nClusters; k++) {
@@ -145,6 +145,48 @@ function accumulate(c: CompiledSums, weights: Int32Array | null, out: Float64Arr
       out[cell] = out[cell]! + w * values[i]!;
     }
   }
+}
+
+/** Replicates accumulated together (a 64-byte cache line holds one cell's eight sums). */
+const LANES = 8;
+
+/**
+ * `accumulate` for LANES replicates at once: `weights[k * LANES + r]` is row k's weight in
+ * replicate r, `out[cell * LANES + r]` that replicate's sum. No row is skipped: every value is
+ * finite (the caller checks), so a zero weight adds ±0 and leaves the sum as it was.
+ */
+function accumulateLanes(c: CompiledSums, weights: Float64Array, out: Float64Array): void {
+  out.fill(0);
+  const { ptr, cells, values } = c;
+  for (let k = 0; k < c.nClusters; k++) {
+    const wk = k * LANES;
+    const w0 = weights[wk]!;
+    const w1 = weights[wk + 1]!;
+    const w2 = weights[wk + 2]!;
+    const w3 = weights[wk + 3]!;
+    const w4 = weights[wk + 4]!;
+    const w5 = weights[wk + 5]!;
+    const w6 = weights[wk + 6]!;
+    const w7 = weights[wk + 7]!;
+    if (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 === 0) continue;
+    for (let i = ptr[k]!; i < ptr[k + 1]!; i++) {
+      const o = cells[i]! * LANES;
+      const v = values[i]!;
+      out[o] = out[o]! + w0 * v;
+      out[o + 1] = out[o + 1]! + w1 * v;
+      out[o + 2] = out[o + 2]! + w2 * v;
+      out[o + 3] = out[o + 3]! + w3 * v;
+      out[o + 4] = out[o + 4]! + w4 * v;
+      out[o + 5] = out[o + 5]! + w5 * v;
+      out[o + 6] = out[o + 6]! + w6 * v;
+      out[o + 7] = out[o + 7]! + w7 * v;
+    }
+  }
+}
+
+function allFinite(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+  return true;
 }
 
 /**
@@ -247,9 +289,7 @@ export function clusterBootstrap(
   const B = options.replicates;
   const nStats = statistics.length;
   const reps = new Float32Array(B * nStats);
-  const weights = new Int32Array(sums.nClusters);
   const random = seededRandom(options.seed, options.stream);
-  const n = sums.nClusters;
   const factors = options.factors ?? null;
   const levelWeights = factors ? factors.map((f) => new Int32Array(f.levels)) : [];
   const draw = (w: Int32Array, size: number) => {
@@ -263,23 +303,56 @@ export function clusterBootstrap(
   // cells are summed once into one group, so a replicate costs O(groups + their cells), not
   // O(atoms + theirs) (a therapist-only bootstrap has a few hundred groups, not 50,000 goals).
   const groups = factors ? groupAtoms(sums, factors) : null;
-  const groupWeights = groups ? new Int32Array(groups.sums.nClusters) : weights;
-  for (let b = 0; b < B; b++) {
+  const rows = groups ? groups.sums : sums;
+  const weights = new Int32Array(rows.nClusters);
+  /**
+   * Draws the next replicate's weight of every row (group, or atom without factors) into
+   * `into[k * stride + lane]`.
+   */
+  const drawReplicate = (into: Float64Array, stride: number, lane: number) => {
     if (!factors || !groups) {
-      draw(weights, n);
-      accumulate(sums, weights, s);
-    } else {
-      for (let i = 0; i < factors.length; i++) draw(levelWeights[i]!, factors[i]!.levels);
-      const { levelOf } = groups;
-      const nf = factors.length;
-      for (let g = 0; g < groups.sums.nClusters; g++) {
-        let w = 1;
-        for (let i = 0; i < nf && w !== 0; i++) w *= levelWeights[i]![levelOf[g * nf + i]!]!;
-        groupWeights[g] = w;
-      }
-      accumulate(groups.sums, groupWeights, s);
+      draw(weights, rows.nClusters);
+      for (let k = 0; k < rows.nClusters; k++) into[k * stride + lane] = weights[k]!;
+      return;
     }
-    for (let j = 0; j < nStats; j++) reps[j * B + b] = statistics[j]!(s);
+    for (let i = 0; i < factors.length; i++) draw(levelWeights[i]!, factors[i]!.levels);
+    const { levelOf } = groups;
+    const nf = factors.length;
+    for (let g = 0; g < rows.nClusters; g++) {
+      let w = 1;
+      for (let i = 0; i < nf && w !== 0; i++) w *= levelWeights[i]![levelOf[g * nf + i]!]!;
+      into[g * stride + lane] = w;
+    }
+  };
+  const record = (b: number, sums: Float64Array) => {
+    for (let j = 0; j < nStats; j++) reps[j * B + b] = statistics[j]!(sums);
+  };
+  if (!allFinite(rows.values)) {
+    // Adding 0 × a non-finite value is NaN, so the lanes below could not skip zero weights by
+    // arithmetic: one replicate at a time, skipping them by test.
+    const rowWeights = new Float64Array(rows.nClusters);
+    for (let b = 0; b < B; b++) {
+      drawReplicate(rowWeights, 1, 0);
+      accumulate(rows, rowWeights, s);
+      record(b, s);
+    }
+  } else {
+    // LANES replicates at a time: the rows' cells (megabytes at district scale) are read once
+    // per LANES replicates instead of once per replicate, and a cell's LANES sums share a cache
+    // line. Each replicate's sums take the same additions in the same order as one at a time
+    // (a zero weight adds ±0, which leaves a finite sum as it was), so the figures are the same.
+    const laneWeights = new Float64Array(rows.nClusters * LANES);
+    const laneSums = new Float64Array(rows.nCells * LANES);
+    for (let first = 0; first < B; first += LANES) {
+      const lanes = Math.min(LANES, B - first);
+      laneWeights.fill(0);
+      for (let r = 0; r < lanes; r++) drawReplicate(laneWeights, LANES, r);
+      accumulateLanes(rows, laneWeights, laneSums);
+      for (let r = 0; r < lanes; r++) {
+        for (let c = 0; c < rows.nCells; c++) s[c] = laneSums[c * LANES + r]!;
+        record(first + r, s);
+      }
+    }
   }
   const finite = new Float64Array(B);
   const intervals = point.map((p, j) => {

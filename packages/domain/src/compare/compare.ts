@@ -427,31 +427,47 @@ export function compareModels(
     therapists: Set<number>;
     goals: Set<number>;
     n: number;
+    /** The atom added last: its student, therapist and goal are in the sets already. */
+    lastAtom: number;
   }
   const support = new Map<string, Support>();
-  /** Per ratio group: its two cells and its support (one map lookup per added value). */
-  const groups = new Map<string, { s: number; n: number; sup: Support }>();
-  const addRatio = (group: string, atom: number, value: number, weight = 1) => {
+  /** A ratio group's two cells and its support. */
+  interface RatioGroup {
+    s: number;
+    n: number;
+    sup: Support;
+  }
+  const groups = new Map<string, RatioGroup>();
+  const ratioGroup = (group: string): RatioGroup => {
     let g = groups.get(group);
     if (!g) {
       const s = sums.cell(`${group}|s`);
       const n = sums.cell(`${group}|n`);
       let sup = support.get(group);
       if (!sup) {
-        sup = { students: new Set(), therapists: new Set(), goals: new Set(), n: 0 };
+        sup = { students: new Set(), therapists: new Set(), goals: new Set(), n: 0, lastAtom: -1 };
         support.set(group, sup);
       }
       g = { s, n, sup };
       groups.set(group, g);
     }
+    return g;
+  };
+  const addTo = (g: RatioGroup, atom: number, value: number, weight = 1) => {
     sums.add(atom, g.s, weight * value);
     sums.add(atom, g.n, weight);
     const sup = g.sup;
-    sup.students.add(studentLevel[atom]!);
-    sup.therapists.add(therapistLevel[atom]!);
-    sup.goals.add(atom);
+    // Episodes come in goal order, so a group mostly sees the same atom several times in a row.
+    if (sup.lastAtom !== atom) {
+      sup.lastAtom = atom;
+      sup.students.add(studentLevel[atom]!);
+      sup.therapists.add(therapistLevel[atom]!);
+      sup.goals.add(atom);
+    }
     sup.n += weight;
   };
+  const addRatio = (group: string, atom: number, value: number, weight = 1) =>
+    addTo(ratioGroup(group), atom, value, weight);
   const ratio = (group: string): Statistic => {
     const s = sums.cell(`${group}|s`);
     const n = sums.cell(`${group}|n`);
@@ -488,14 +504,37 @@ export function compareModels(
     ['grade_band', (e) => e.gradeBand],
     ['school', (e) => e.schoolId],
   ];
+  // Every episode adds to a dozen groups: they are found through one name per episode and
+  // stratum and a slot per outcome and model, not a new name per addition (half a million at
+  // district scale). The additions keep their order, so the cells and sums are as before.
+  const roiGroups = new Map<string, RatioGroup[]>();
+  const roiGroup = (prefix: string, outcome: number, model: ServiceModel): RatioGroup => {
+    let row = roiGroups.get(prefix);
+    if (!row) {
+      row = [];
+      roiGroups.set(prefix, row);
+    }
+    const slot = outcome * serviceModels.length + serviceModels.indexOf(model);
+    let g = row[slot];
+    if (!g) {
+      g = ratioGroup(`${prefix}|${OUTCOMES[outcome]}|${model}`);
+      row[slot] = g;
+    }
+    return g;
+  };
+  const stratumPrefixes = strataKeys.map(() => '');
+  const inStrata = OUTCOMES.map((o) => strataOutcomes.includes(o));
   for (const e of episodes) {
     const at = atomIndex(e.goalId);
-    for (const o of OUTCOMES) {
-      const v = outcomeValue(e, o);
+    strataKeys.forEach(([dim, key], d) => {
+      stratumPrefixes[d] = `roi|${dim}:${key(e)}`;
+    });
+    for (let oi = 0; oi < OUTCOMES.length; oi++) {
+      const v = outcomeValue(e, OUTCOMES[oi]!);
       if (v === null) continue;
-      addRatio(`roi|*|${o}|${e.model}`, at, v);
-      if (!strataOutcomes.includes(o)) continue;
-      for (const [dim, key] of strataKeys) addRatio(`roi|${dim}:${key(e)}|${o}|${e.model}`, at, v);
+      addTo(roiGroup('roi|*', oi, e.model), at, v);
+      if (!inStrata[oi]) continue;
+      for (const prefix of stratumPrefixes) addTo(roiGroup(prefix, oi, e.model), at, v);
     }
   }
 
