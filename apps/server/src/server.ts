@@ -21,7 +21,7 @@ import {
   serializeDeviceCookie,
   serializeSessionCookie,
 } from '@carryover/api';
-import { type Connection, systemClock } from '@carryover/db';
+import { type Connection, systemClock, withPluginKept } from '@carryover/db';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import compression from 'compression';
 import { CALENDAR_PATH, redactCalendarToken, serveCalendarFeed } from './calendar-route';
@@ -111,7 +111,8 @@ export function createServer(options: ServerOptions): Server {
     });
   const publicUrl = options.publicUrl ?? process.env.PUBLIC_URL;
   const publicHost = publicUrl ? new URL(publicUrl).host : null;
-  const db = conn.db.withPlugin(yieldAfterEachQuery);
+  // Kept as `conn.db`'s database: the Outcomes worker opens its own connection from its URL.
+  const db = withPluginKept(conn.db, yieldAfterEachQuery);
 
   /** PUBLIC_URL's origin, else the one this request came to (its Host was checked). */
   const originOf = (req: IncomingMessage, secure: boolean) =>

@@ -6,6 +6,7 @@ import {
   type DatabaseConnection,
   Kysely,
   type Logger as KyselyLogger,
+  type KyselyPlugin,
   PostgresDialect,
   type SqliteDatabase,
   SqliteDialect,
@@ -72,6 +73,20 @@ const sqliteHandles = new WeakMap<DB, SQLite.Database>();
  */
 export function sqliteHandleOf(db: DB): SQLite.Database | null {
   return sqliteHandles.get(db) ?? null;
+}
+
+/**
+ * `db` with a plugin, still known as the database it came from: Kysely's `withPlugin` makes a
+ * new instance, which `postgresUrlOf` and `sqliteHandleOf` would not recognise, and the
+ * Outcomes worker needs the URL to read the database itself rather than be handed every row.
+ */
+export function withPluginKept(db: DB, plugin: KyselyPlugin): DB {
+  const derived = db.withPlugin(plugin);
+  const url = postgresUrls.get(db);
+  if (url !== undefined) postgresUrls.set(derived, url);
+  const handle = sqliteHandles.get(db);
+  if (handle !== undefined) sqliteHandles.set(derived, handle);
+  return derived;
 }
 
 export function isPostgresUrl(url: string | undefined): url is string {

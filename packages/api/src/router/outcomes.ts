@@ -122,6 +122,11 @@ async function comparisonFor(
     // the worker cannot reach (in-memory SQLite, a Kysely not made by openDatabase) loads here.
     const path = await sqliteFile(ctx);
     const url = ctx.dialect === 'postgres' ? postgresUrlOf(ctx.db) : null;
+    if (ctx.dialect === 'postgres' && !url)
+      ctx.log.warn(
+        'outcomes: no database URL for this Postgres connection; every observation is read here ' +
+          '(open it with openDatabase, and add plugins with withPluginKept)',
+      );
     const source: ComparisonJob['source'] = path
       ? { kind: 'sqlite', path }
       : url

@@ -129,9 +129,17 @@ let loadedOnMainThread = 0;
 let lastJobMemory: ComparisonJobResult['memory'] | null = null;
 
 /** One line per computed comparison: its times and the memory it took (peak heap and RSS). */
+/** Where a job's rows come from: the database itself (which way), or rows handed to it. */
+function jobSource(job: ComparisonJob): string {
+  if (job.source.kind === 'input') return 'rows loaded by the caller';
+  const path = job.filter.from || job.filter.to ? 'points' : (job.path ?? 'digests');
+  return `${job.source.kind === 'sqlite' ? 'SQLite' : 'Postgres'} ${path}`;
+}
+
 function describeJob(job: ComparisonJob, r: ComparisonJobResult, where: string): string {
   return (
-    `outcomes job (${where}, district ${job.districtId}): load ${Math.round(r.loadMs)} ms, ` +
+    `outcomes job (${where}, district ${job.districtId}, from ${jobSource(job)}): ` +
+    `load ${Math.round(r.loadMs)} ms, ` +
     `compute ${Math.round(r.computeMs)} ms, ${r.report.counts.episodes} episodes; ` +
     `peak heap ${r.memory.peakHeapMb} MB, peak RSS ${r.memory.peakRssMb} MB`
   );
