@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, StoredComparisonTable } from '../schema';
 import { viewerColumns } from './auth';
 
@@ -36,26 +36,47 @@ export async function findStoredComparisonHead(
   return storedRowOf(db, districtId, scopeKey).executeTakeFirst();
 }
 
-/** Keeps `row` as its scope's comparison, replacing the one before (and its refresh claim). */
+/**
+ * Keeps `row` as its scope's comparison, replacing the one before (and its refresh claim),
+ * unless the one before holds newer figures: it was computed from the district's current data
+ * and `row` was not (a slow compute finishing after a later one), or from the same data for a
+ * later day. False when the row before was kept.
+ */
 export async function storeComparison(
   db: Kysely<Database>,
   districtId: string,
   row: StoredComparison,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const current = sql<string>`coalesce((select version from district_data_version where district_id = ${districtId}), '-')`;
+  const r = await db
     .insertInto('stored_comparison')
     .values({ district_id: districtId, ...row, refresh_claimed_at: null })
     .onConflict((oc) =>
-      oc.columns(['district_id', 'scope_key']).doUpdateSet((eb) => ({
-        as_of: eb.ref('excluded.as_of'),
-        data_version: eb.ref('excluded.data_version'),
-        report: eb.ref('excluded.report'),
-        compute_ms: eb.ref('excluded.compute_ms'),
-        computed_at: eb.ref('excluded.computed_at'),
-        refresh_claimed_at: null,
-      })),
+      oc
+        .columns(['district_id', 'scope_key'])
+        .doUpdateSet((eb) => ({
+          as_of: eb.ref('excluded.as_of'),
+          data_version: eb.ref('excluded.data_version'),
+          report: eb.ref('excluded.report'),
+          compute_ms: eb.ref('excluded.compute_ms'),
+          computed_at: eb.ref('excluded.computed_at'),
+          refresh_claimed_at: null,
+        }))
+        .where((eb) =>
+          eb.and([
+            eb.or([
+              eb('stored_comparison.data_version', '<>', current),
+              eb('excluded.data_version', '=', current),
+            ]),
+            eb.or([
+              eb('stored_comparison.data_version', '<>', eb.ref('excluded.data_version')),
+              eb('stored_comparison.as_of', '<=', eb.ref('excluded.as_of')),
+            ]),
+          ]),
+        ),
     )
-    .execute();
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 /** How long a claim to recompute a stale comparison holds before another process may take it. */
