@@ -34,7 +34,13 @@ import { useTRPC } from '../../trpc';
 import { ComparisonWait } from './ComparisonText';
 import { EpisodesPanel } from './EpisodesPanel';
 import { Report } from './OutcomesReport';
-import { download, filtersFrom, OUTCOME_LABEL, STRATA_OUTCOMES } from './outcomeFormat';
+import {
+  download,
+  filtersFrom,
+  OUTCOME_LABEL,
+  STRATA_OUTCOMES,
+  strataOfOneComputation,
+} from './outcomeFormat';
 
 // The coordinator's question — does push-in or pull-out work better, for which students and
 // goals — answered with its uncertainty and its limits stated. Filters live in the URL so a
@@ -71,8 +77,9 @@ export function OutcomesPage() {
   const filters = useMemo(() => filtersFrom(params), [params]);
   const parsed = OutcomesFilterInput.safeParse(filters);
   const fieldErrors = parsed.success ? {} : parsed.error.flatten().fieldErrors;
+  const reportOptions = trpc.outcomes.report.queryOptions(filters);
   const report = useQuery({
-    ...trpc.outcomes.report.queryOptions(filters),
+    ...reportOptions,
     enabled: parsed.success,
     // Stale figures are shown at once while fresh ones are computed: ask again until they are.
     refetchInterval: (query) => (query.state.data?.refreshing ? 3000 : false),
@@ -157,12 +164,16 @@ export function OutcomesPage() {
               onClick={async () => {
                 setExporting('busy');
                 try {
-                  const bySchool =
-                    data!.schoolStrata > 0
-                      ? (await queryClient.fetchQuery(schoolStrataOptions)).strata
-                      : [];
-                  const all = { ...r, strata: [...r.strata, ...bySchool] };
-                  download(`outcomes-strata_${data!.asOf}.csv`, strataCsv(all, schoolName));
+                  const { report: shown, bySchool } = await strataOfOneComputation(
+                    data!,
+                    () => queryClient.fetchQuery({ ...reportOptions, staleTime: 0 }),
+                    (fresh) =>
+                      queryClient.fetchQuery(
+                        fresh ? { ...schoolStrataOptions, staleTime: 0 } : schoolStrataOptions,
+                      ),
+                  );
+                  const all = { ...shown.report, strata: [...shown.report.strata, ...bySchool] };
+                  download(`outcomes-strata_${shown.asOf}.csv`, strataCsv(all, schoolName));
                   setExporting('idle');
                 } catch {
                   setExporting('failed');

@@ -64,3 +64,34 @@ export function stratumLabel(
   }
   return key;
 }
+
+/** What the strata export needs of an `outcomes.report` answer. */
+interface ShownFigures {
+  computedAt: string;
+  schoolStrata: number;
+}
+
+/**
+ * The report and its strata by school from one computation, for the strata CSV: the school rows
+ * come from `outcomes.schoolStrata`, which may already answer from fresher figures than the
+ * report on screen (a refresh landed meanwhile). Then the report is asked for again, and both
+ * until they agree, so a file never mixes two computations' rows.
+ */
+export async function strataOfOneComputation<
+  Report extends ShownFigures,
+  Strata extends { computedAt: string; strata: readonly unknown[] },
+>(
+  shown: Report,
+  fetchReport: () => Promise<Report>,
+  fetchSchoolStrata: (fresh: boolean) => Promise<Strata>,
+  attempts = 3,
+): Promise<{ report: Report; bySchool: Strata['strata'] }> {
+  let report = shown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (attempt > 0) report = await fetchReport();
+    if (report.schoolStrata === 0) return { report, bySchool: [] };
+    const bySchool = await fetchSchoolStrata(attempt > 0);
+    if (bySchool.computedAt === report.computedAt) return { report, bySchool: bySchool.strata };
+  }
+  throw new Error('The figures changed while the CSV was prepared.');
+}
