@@ -398,7 +398,14 @@ export function buildEpisodesFromColumns(
       }
       const weeks = (span.to - span.from) / 7;
       const ep: Episode = {
-        ...base,
+        // Each field named, not spread from `base`: objects built by spreading got shapes V8
+        // could not share, and every loop of the comparison over them ran an order slower.
+        goalId: base.goalId,
+        studentId: base.studentId,
+        model: base.model,
+        from: base.from,
+        to: base.to,
+        points: base.points,
         schoolId: goal.schoolId,
         providerId: goal.providerId,
         discipline: goal.discipline,
