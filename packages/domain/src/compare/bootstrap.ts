@@ -147,6 +147,32 @@ function accumulate(c: CompiledSums, weights: Float64Array | null, out: Float64A
   }
 }
 
+/**
+ * The same sums with only `keep`'s cells (the rest read as 0): for a bootstrap of statistics that
+ * read only those cells. Each kept cell keeps its contributions in their order, so its sums are
+ * the same to the bit, and a replicate touches a fraction of the cells.
+ */
+export function keepCells(sums: CompiledSums, keep: Iterable<number>): CompiledSums {
+  const kept = new Uint8Array(sums.nCells);
+  for (const c of keep) kept[c] = 1;
+  const ptr = new Int32Array(sums.nClusters + 1);
+  let n = 0;
+  for (let i = 0; i < sums.cells.length; i++) if (kept[sums.cells[i]!]) n++;
+  const cells = new Int32Array(n);
+  const values = new Float64Array(n);
+  let k = 0;
+  for (let c = 0; c < sums.nClusters; c++) {
+    ptr[c] = k;
+    for (let i = sums.ptr[c]!; i < sums.ptr[c + 1]!; i++) {
+      if (!kept[sums.cells[i]!]) continue;
+      cells[k] = sums.cells[i]!;
+      values[k++] = sums.values[i]!;
+    }
+  }
+  ptr[sums.nClusters] = k;
+  return { nClusters: sums.nClusters, nCells: sums.nCells, ptr, cells, values };
+}
+
 /** Replicates accumulated together (a 64-byte cache line holds one cell's eight sums). */
 const LANES = 8;
 

@@ -4,6 +4,7 @@ import {
   type BootstrapResult,
   ClusterSums,
   clusterBootstrap,
+  keepCells,
   type ResampleFactor,
   type Statistic,
 } from './bootstrap';
@@ -550,8 +551,9 @@ export function compareModels(
         return `too few therapists deliver ${modelName[m]} to compare (${therapistsIn(`${prefix}|${m}`)}; at least ${therapistFloor})`;
     return undefined;
   };
-  /** Stratum differences (stat index), for the robust interval. */
+  /** Stratum differences (stat index), for the robust interval, and the cells they read. */
   const strataDiffs: number[] = [];
+  const strataDiffCells = new Set<number>();
   const plan = (prefix: string, stratum = false): Pending => {
     const ids = {} as Record<ServiceModel, number | null>;
     for (const m of serviceModels)
@@ -569,7 +571,11 @@ export function compareModels(
             Math.min(clustersIn(`${prefix}|push_in`), clustersIn(`${prefix}|pull_out`)),
           )
         : null;
-    if (stratum && diff !== null) strataDiffs.push(diff);
+    if (stratum && diff !== null) {
+      strataDiffs.push(diff);
+      for (const m of ['push_in', 'pull_out'] as const)
+        for (const part of ['s', 'n']) strataDiffCells.add(sums.cell(`${prefix}|${m}|${part}`));
+    }
     return () => {
       const byModel = {} as Record<ServiceModel, Estimate>;
       for (const m of serviceModels) byModel[m] = estimate(`${prefix}|${m}`, ids[m]);
@@ -804,8 +810,10 @@ export function compareModels(
     // needs far fewer replicates than a percentile tail), never below either one-way variance.
     const sub = strataDiffs.map((i) => stats[i]!);
     const reps = Math.max(100, Math.round(B / 10));
+    // These statistics read only the strata's push-in and pull-out cells: a tenth of the sums.
+    const strataSums = keepCells(compiled, strataDiffCells);
     const variances = (stream: number, f: ResampleFactor[]) =>
-      clusterBootstrap(compiled, sub, {
+      clusterBootstrap(strataSums, sub, {
         replicates: reps,
         seed,
         stream,
