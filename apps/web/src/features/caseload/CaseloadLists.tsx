@@ -8,8 +8,14 @@ import { iepEventLabel } from './caseloadColumns';
 
 // The caseload drawn a few rows at a time: cards on a phone, a table on a wider screen.
 
-/** A row's height before it is measured (one goal line); real rows are measured as drawn. */
-const ESTIMATED_ROW_PX = 64;
+/**
+ * A row's height before it is measured, from its goal lines (real rows are measured as drawn).
+ * Close estimates keep the list's end where it was when rows near it are drawn: estimating every
+ * row at one line let a long page's end run away from the reader (and from "Load more").
+ */
+function estimatedRowPx(row: CaseloadRow | undefined): number {
+  return Math.max(64, 24 + 30 * (row?.goals.length ?? 1));
+}
 
 /** Where a list starts on the page, for the window virtualiser. */
 function useScrollMargin(ref: React.RefObject<HTMLElement | null>): number {
@@ -126,7 +132,7 @@ export function VirtualTable({ table, busy }: { table: CaseloadTable; busy: bool
   const scrollMargin = useScrollMargin(bodyRef);
   const virtualizer = useWindowVirtualizer({
     count: rows.length,
-    estimateSize: () => ESTIMATED_ROW_PX,
+    estimateSize: (i) => estimatedRowPx(rows[i]?.original),
     overscan: 6,
     scrollMargin,
     getItemKey: (i) => rows[i]?.id ?? i,
