@@ -128,7 +128,6 @@ let loadedOnMainThread = 0;
 /** Memory of the last job computed (for the bench's report). */
 let lastJobMemory: ComparisonJobResult['memory'] | null = null;
 
-/** One line per computed comparison: its times and the memory it took (peak heap and RSS). */
 /** Where a job's rows come from: the database itself (which way), or rows handed to it. */
 function jobSource(job: ComparisonJob): string {
   if (job.source.kind === 'input') return 'rows loaded by the caller';
@@ -136,6 +135,7 @@ function jobSource(job: ComparisonJob): string {
   return `${job.source.kind === 'sqlite' ? 'SQLite' : 'Postgres'} ${path}`;
 }
 
+/** One line per computed comparison: its times and the memory it took (peak heap and RSS). */
 function describeJob(job: ComparisonJob, r: ComparisonJobResult, where: string): string {
   return (
     `outcomes job (${where}, district ${job.districtId}, from ${jobSource(job)}): ` +
