@@ -15,7 +15,7 @@ import {
   filterComparisonInput,
   finishDigests,
   type GasScore,
-  type GoalDigest,
+  type ReadDigest,
 } from '@carryover/domain';
 
 // One Outcomes computation: load (from a SQLite file or a Postgres URL) into columns (typed
@@ -116,7 +116,7 @@ async function runFromDigests(
   });
   const episodes: EpisodeSet = finishDigests(kept.goals, input.digests, job.asOf);
   meter.sample();
-  const digests: ReadonlyMap<string, GoalDigest> = input.digests;
+  const digests: ReadonlyMap<string, ReadDigest> = input.digests;
   const report = compareModels(
     {
       goals: kept.goals,

@@ -5,6 +5,8 @@ import {
   type GasScore,
   type GoalDigest,
   goalDigests,
+  type ReadDigest,
+  readDigest,
 } from '@carryover/domain';
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database } from '../schema';
@@ -138,7 +140,7 @@ export async function loadComparisonDigests(
   db: Kysely<Database>,
   districtId: string,
   options: { asOf?: string; pageSize?: number } = {},
-): Promise<{ goals: ComparisonGoal[]; gas: GasScore[]; digests: Map<string, GoalDigest> }> {
+): Promise<{ goals: ComparisonGoal[]; gas: GasScore[]; digests: Map<string, ReadDigest> }> {
   const { pageSize = DIGEST_PAGE, ...loadOptions } = options;
   const { goals, gas } = await loadComparisonInput(db, districtId, {
     ...loadOptions,
@@ -147,7 +149,7 @@ export async function loadComparisonDigests(
   // A page of rows at a time, each parsed before the next is read: at 25,000 students the
   // digests are about 50 MB of JSON, and holding every raw row (and, on Postgres, the driver's
   // result buffers) beside the parsed objects took the worker past its heap ceiling.
-  const digests = new Map<string, GoalDigest>();
+  const digests = new Map<string, ReadDigest>();
   let after = '';
   for (;;) {
     const rows = await db
@@ -160,7 +162,7 @@ export async function loadComparisonDigests(
       .execute();
     for (const r of rows) {
       const digest = JSON.parse(r.digest) as GoalDigest;
-      if (digest.v === DIGEST_VERSION) digests.set(r.goal_id, digest);
+      if (digest.v === DIGEST_VERSION) digests.set(r.goal_id, readDigest(digest));
     }
     if (rows.length < pageSize) break;
     after = (rows.at(-1) as { goal_id: string }).goal_id;
@@ -172,7 +174,7 @@ export async function loadComparisonDigests(
     });
     const made = goalDigests(columns);
     columns.goals.forEach((g, k) => {
-      digests.set(g.id, made[k]!);
+      digests.set(g.id, readDigest(made[k]!));
     });
   }
   return { goals, gas, digests };

@@ -197,6 +197,45 @@ export function emptyGoalDigest(): GoalDigest {
   };
 }
 
+/**
+ * A digest as the comparison reads it: the GAS steps and the minutes tail flattened to
+ * `[day, value, day, value, …]`. Stored digests hold them as `[day, value]` pairs, which at
+ * 25,000 students are two million small arrays: most of the loaded digests' heap and of the
+ * collector's work. `readDigest` turns one into the other right after parsing, so the pairs die
+ * young.
+ */
+export interface ReadDigest extends Omit<GoalDigest, 'gas' | 'tail'> {
+  gas: Record<GasSetting, readonly number[]>;
+  tail: readonly number[];
+}
+
+const NO_STEPS: readonly number[] = Object.freeze([]);
+
+function flatPairs(pairs: readonly (readonly [number, number])[]): readonly number[] {
+  if (pairs.length === 0) return NO_STEPS;
+  const out = new Array<number>(pairs.length * 2);
+  for (let i = 0; i < pairs.length; i++) {
+    out[2 * i] = pairs[i]![0];
+    out[2 * i + 1] = pairs[i]![1];
+  }
+  return out;
+}
+
+/** The read form of a stored (or just computed) digest. */
+export function readDigest(d: GoalDigest): ReadDigest {
+  return {
+    v: d.v,
+    empty: d.empty,
+    start: d.start,
+    lastPoint: d.lastPoint,
+    rangeEnd: d.rangeEnd,
+    spans: d.spans,
+    tail: flatPairs(d.tail),
+    switches: d.switches,
+    gas: { classroom: flatPairs(d.gas.classroom), therapy_room: flatPairs(d.gas.therapy_room) },
+  };
+}
+
 /** Every goal's digest, in column order. */
 export function goalDigests(cols: ComparisonColumns): GoalDigest[] {
   return cols.goals.map((_, i) => goalDigest(cols, i));
@@ -209,7 +248,7 @@ export function goalDigests(cols: ComparisonColumns): GoalDigest[] {
  */
 export function finishDigests(
   goals: readonly ComparisonGoal[],
-  digests: ReadonlyMap<string, GoalDigest>,
+  digests: ReadonlyMap<string, ReadDigest>,
   asOf: string,
 ): EpisodeSet {
   const asOfDay = dayNumber(asOf);
@@ -248,7 +287,11 @@ export function finishDigests(
       }
       let delivered = s.headMinutes!;
       const lo = Math.max(s.from, afterLast);
-      for (const [d, m] of dg.tail) if (d >= lo && d < to) delivered += m;
+      const tail = dg.tail;
+      for (let i = 0; i < tail.length; i += 2) {
+        const d = tail[i]!;
+        if (d >= lo && d < to) delivered += tail[i + 1]!;
+      }
       const weeks = (to - s.from) / 7;
       episodes.push({
         // Each field named, not spread from `base`: objects built by spreading got shapes V8
@@ -300,20 +343,20 @@ export function finishDigests(
  * three points up to `lastDay`, null when none of them is on or after `firstDay`.
  */
 export function digestSettingGas(
-  digest: GoalDigest,
+  digest: ReadDigest,
   setting: GasSetting,
   firstDay: number,
   lastDay: number,
 ): number | null {
   const steps = digest.gas[setting];
   let lo = 0;
-  let hi = steps.length;
+  let hi = steps.length / 2;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (steps[mid]![0] <= lastDay) lo = mid + 1;
+    if (steps[2 * mid]! <= lastDay) lo = mid + 1;
     else hi = mid;
   }
   if (lo === 0) return null;
-  const [day, band] = steps[lo - 1]!;
-  return day < firstDay ? null : band;
+  const day = steps[2 * lo - 2]!;
+  return day < firstDay ? null : steps[2 * lo - 1]!;
 }
