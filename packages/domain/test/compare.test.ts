@@ -571,11 +571,14 @@ describe('multiplicity and resampling', () => {
   // Integer contributions and weights make every sum exact whatever the order of additions, so
   // a replicate drawn by hand (the factors' levels in order, from the same stream) must give the
   // very sums the bootstrap saw, in every lane of its blocks and past the last full block.
+  // Without factors each atom is its own row, so with fractional values the sums by hand, added
+  // in atom order, must also match to the bit: the order of additions is part of the contract.
   it.each([
-    ['with factors, all values finite (replicates in lanes)', true, false],
-    ['without factors, all values finite (replicates in lanes)', false, false],
-    ['with a non-finite value (one replicate at a time)', true, true],
-  ])('each replicate sums the drawn weights: %s', (_name, withFactors, nonFinite) => {
+    ['with factors, all values finite (replicates in lanes)', true, false, false],
+    ['without factors, all values finite (replicates in lanes)', false, false, false],
+    ['without factors, fractional values added in atom order', false, false, true],
+    ['with a non-finite value (one replicate at a time)', true, true, false],
+  ])('each replicate sums the drawn weights: %s', (_name, withFactors, nonFinite, fractional) => {
     const atoms = 40;
     const students = new Int32Array(atoms);
     const therapists = new Int32Array(atoms);
@@ -587,9 +590,15 @@ describe('multiplicity and resampling', () => {
     for (let k = 0; k < atoms; k++) {
       students[k] = k % 13;
       therapists[k] = k % 5;
-      const row = cells.map(() => Math.floor(value() * 11) - 5);
+      const row = cells.map(() =>
+        fractional
+          ? ((value() - 0.5) / 3) * 10 ** Math.floor(value() * 6)
+          : Math.floor(value() * 11) - 5,
+      );
       expected.push(row);
-      row.forEach((v, c) => sums.add(k, cells[c]!, v));
+      row.forEach((v, c) => {
+        sums.add(k, cells[c]!, v);
+      });
     }
     if (nonFinite) sums.add(3, inf, Number.POSITIVE_INFINITY);
     const factors = [

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { assembleWat } from '../scripts/wat.mjs';
+import { ClusterSums, type CompiledSums, laneKernel } from '../src/compare/bootstrap';
+import { LANES_WASM } from '../src/compare/lanes-wasm';
+import { seededRandom } from '../src/compare/random';
+
+const LANES = 8;
+
+/** Rows of fractional values spanning twelve orders of magnitude, so any change in the order or
+ * kind of operations (a fused multiply-add, a reassociated sum) changes some bits. */
+function randomRows(seed: number, rows: number, cells: number, perRow: number): CompiledSums {
+  const random = seededRandom(seed);
+  const sums = new ClusterSums();
+  const ids = Array.from({ length: cells }, (_, c) => sums.cell(`c${c}`));
+  for (let k = 0; k < rows; k++)
+    for (let j = 0; j < perRow; j++)
+      sums.add(
+        k,
+        ids[Math.floor(random() * cells)]!,
+        (random() - 0.5) * 10 ** Math.floor(random() * 12 - 6),
+      );
+  return sums.compile(rows);
+}
+
+describe('the bootstrap lanes kernel in WebAssembly', () => {
+  it('is the module lanes.wat assembles to (run `pnpm --filter @carryover/domain wasm`)', async () => {
+    const wat = readFileSync(new URL('../src/compare/lanes.wat', import.meta.url), 'utf8');
+    expect(Buffer.from(await assembleWat(wat)).equals(Buffer.from(LANES_WASM))).toBe(true);
+  });
+
+  it('gives every sum the same bits as the JavaScript kernel, block after block', () => {
+    const rows = randomRows(7, 3_000, 400, 9);
+    const wasm = laneKernel(rows);
+    const js = laneKernel(rows, 'js');
+    // Node has WebAssembly SIMD: if the module stopped loading, this test would compare JS to JS.
+    expect(wasm.kind).toBe('wasm');
+    expect(js.kind).toBe('js');
+    const random = seededRandom(11);
+    for (let block = 0; block < 5; block++) {
+      for (let i = 0; i < rows.nClusters * LANES; i++) {
+        // Bootstrap-like weights: mostly small counts, many zeros, some rows all zero.
+        const w = Math.floor(-Math.log(1 - random()) * 1.2);
+        wasm.weights[i] = w;
+        js.weights[i] = w;
+      }
+      for (let k = 0; k < rows.nClusters; k += 17) {
+        wasm.weights.fill(0, k * LANES, (k + 1) * LANES);
+        js.weights.fill(0, k * LANES, (k + 1) * LANES);
+      }
+      wasm.run();
+      js.run();
+      expect(wasm.out.some((v) => v !== 0)).toBe(true);
+      const a = Buffer.from(wasm.out.buffer, wasm.out.byteOffset, wasm.out.byteLength);
+      const b = Buffer.from(js.out.buffer, js.out.byteOffset, js.out.byteLength);
+      expect(a.equals(b)).toBe(true);
+    }
+  });
+});
