@@ -295,6 +295,58 @@ export function laneKernel(rows: CompiledSums, prefer: 'wasm' | 'js' = 'wasm'): 
   return (prefer === 'wasm' ? wasmLaneKernel(rows) : null) ?? jsLaneKernel(rows);
 }
 
+/**
+ * Each group's weight in each lane: the product of its levels' weights, `levelWeights[i][level *
+ * stride + lane]` for factor i. One factor per pass over the groups, a group's lanes together
+ * (they share a cache line, as a level's do). The products are of small integers: exact, as one
+ * replicate at a time would get them.
+ */
+function levelProducts(
+  into: Float64Array,
+  stride: number,
+  groups: number,
+  levelOf: readonly Int32Array[],
+  levelWeights: readonly Int32Array[],
+): void {
+  for (let i = 0; i < levelOf.length; i++) {
+    const w = levelWeights[i]!;
+    const of = levelOf[i]!;
+    if (stride === LANES) {
+      // The bootstrap's case, unrolled: a loop over the lanes here cost more than the sums.
+      for (let g = 0; g < groups; g++) {
+        const at = g * LANES;
+        const from = of[g]! * LANES;
+        if (i === 0) {
+          into[at] = w[from]!;
+          into[at + 1] = w[from + 1]!;
+          into[at + 2] = w[from + 2]!;
+          into[at + 3] = w[from + 3]!;
+          into[at + 4] = w[from + 4]!;
+          into[at + 5] = w[from + 5]!;
+          into[at + 6] = w[from + 6]!;
+          into[at + 7] = w[from + 7]!;
+        } else {
+          into[at] = into[at]! * w[from]!;
+          into[at + 1] = into[at + 1]! * w[from + 1]!;
+          into[at + 2] = into[at + 2]! * w[from + 2]!;
+          into[at + 3] = into[at + 3]! * w[from + 3]!;
+          into[at + 4] = into[at + 4]! * w[from + 4]!;
+          into[at + 5] = into[at + 5]! * w[from + 5]!;
+          into[at + 6] = into[at + 6]! * w[from + 6]!;
+          into[at + 7] = into[at + 7]! * w[from + 7]!;
+        }
+      }
+      continue;
+    }
+    for (let g = 0; g < groups; g++) {
+      const at = g * stride;
+      const from = of[g]! * stride;
+      for (let lane = 0; lane < stride; lane++)
+        into[at + lane] = i === 0 ? w[from + lane]! : into[at + lane]! * w[from + lane]!;
+    }
+  }
+}
+
 function allFinite(values: Float64Array): boolean {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
   return true;
@@ -437,27 +489,7 @@ export function clusterBootstrap(
         if (lane < lanes) random.counts(levelWeights[i]!, size, stride, lane);
         else for (let k = 0; k < size; k++) levelWeights[i]![k * stride + lane] = 0;
       }
-    // A group's weight is the product of its levels' weights, one factor per pass over the
-    // groups, all lanes of a group together (a group's lanes, and a level's, share a cache
-    // line). The products are of small integers: exact, as one replicate at a time gets them.
-    const { levelOf } = groups;
-    const w0 = levelWeights[0]!;
-    const of0 = levelOf[0]!;
-    for (let g = 0; g < n; g++) {
-      const at = g * stride;
-      const from = of0[g]! * stride;
-      for (let lane = 0; lane < stride; lane++) into[at + lane] = w0[from + lane]!;
-    }
-    for (let i = 1; i < factors.length; i++) {
-      const wi = levelWeights[i]!;
-      const ofi = levelOf[i]!;
-      for (let g = 0; g < n; g++) {
-        const at = g * stride;
-        const from = ofi[g]! * stride;
-        for (let lane = 0; lane < stride; lane++)
-          into[at + lane] = into[at + lane]! * wi[from + lane]!;
-      }
-    }
+    levelProducts(into, stride, n, groups.levelOf, levelWeights);
   };
   const record = (b: number, sums: Float64Array) => {
     for (let j = 0; j < nStats; j++) reps[j * B + b] = statistics[j]!(sums);
