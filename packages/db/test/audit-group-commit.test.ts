@@ -78,6 +78,34 @@ for (const target of targets) {
       expect(await verifyAuditChain(conn.db, 'd1')).toEqual({ ok: true, count: before + 25 });
     });
 
+    // On Postgres an append waits on the network, turns of the event loop go by while it is out,
+    // and the events asked for in those turns must queue for the next commit rather than start
+    // appends of their own. (SQLite's appends finish within the turn they start in.)
+    if (target.dialect === 'postgres')
+      it('queues the events asked for while an append is out, for one next commit', async () => {
+        const before = await headSeq();
+        statements.length = 0;
+        const calls: Promise<void>[] = [];
+        for (let i = 0; i < 20; i++) {
+          calls.push(recordAuditGrouped(conn.db, event('d1', `while out ${i}`)));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await Promise.all(calls);
+        const appends = statements.filter((s) => s.startsWith('insert into "audit_event"'));
+        // One event per turn: one append each before; now the first, then a few batches.
+        expect(appends.length).toBeLessThanOrEqual(5);
+        expect(await headSeq()).toBe(before + 20);
+        const actions = await conn.db
+          .selectFrom('audit_event')
+          .select('action')
+          .where('district_id', '=', 'd1')
+          .where('seq', '>', before)
+          .orderBy('seq')
+          .execute();
+        expect(actions.map((a) => a.action)).toEqual(calls.map((_, i) => `while out ${i}`));
+        expect(await verifyAuditChain(conn.db, 'd1')).toEqual({ ok: true, count: before + 20 });
+      });
+
     it('refuses only the bad event of a batch; the others are stored', async () => {
       const before = await headSeq();
       const bad = { ...event('d1', 'bad'), action: null as unknown as string };

@@ -135,9 +135,12 @@ export async function recordAuditMany(
 // event used to be its own write transaction, and on SQLite every one of them takes the
 // database's single write lock, which the other server processes then wait for (SQLite's busy
 // handler sleeps, blocking their event loops). Events asked for in the same turn of the event
-// loop are appended in one transaction instead; each caller still waits for the commit, so no
-// data leaves before its event is stored. A batch that fails is retried event by event, so one
-// bad event refuses only its own request.
+// loop are appended in one transaction instead, and while that transaction is out, the events
+// asked for meanwhile wait for it and then share the next one: one append in flight per
+// database handle. On Postgres an append takes five statements and the district's lock, so
+// appends that ran side by side each held a pooled connection while they queued for the lock.
+// Each caller still waits for the commit, so no data leaves before its event is stored. A batch
+// that fails is retried event by event, so one bad event refuses only its own request.
 
 interface PendingAudit {
   event: AuditInput;
@@ -145,26 +148,45 @@ interface PendingAudit {
   reject: (err: unknown) => void;
 }
 
-const pendingByDb = new WeakMap<Kysely<Database>, PendingAudit[]>();
+interface AuditQueue {
+  pending: PendingAudit[];
+  /** A flush is scheduled for the next turn of the event loop. */
+  scheduled: boolean;
+  /** A batch is being appended; what is asked for meanwhile goes in the next one. */
+  flushing: boolean;
+}
+
+const queues = new WeakMap<Kysely<Database>, AuditQueue>();
 
 /**
  * Appends one event, sharing a transaction with the other events asked for on `db` in the same
- * turn of the event loop; resolves once it is committed. Inside a transaction it appends at
- * once, in that transaction.
+ * turn of the event loop, or while the previous batch was being appended; resolves once it is
+ * committed. Inside a transaction it appends at once, in that transaction.
  */
 export function recordAuditGrouped(db: Kysely<Database>, event: AuditInput): Promise<void> {
   if (db.isTransaction) return recordAuditMany(db, [event]);
   return new Promise<void>((resolve, reject) => {
-    const pending = pendingByDb.get(db);
-    if (pending) {
-      pending.push({ event, resolve, reject });
-      return;
+    let queue = queues.get(db);
+    if (!queue) {
+      queue = { pending: [], scheduled: false, flushing: false };
+      queues.set(db, queue);
     }
-    const batch: PendingAudit[] = [{ event, resolve, reject }];
-    pendingByDb.set(db, batch);
-    setImmediate(() => {
-      pendingByDb.delete(db);
-      void flushAuditBatch(db, batch);
+    queue.pending.push({ event, resolve, reject });
+    scheduleAuditFlush(db, queue);
+  });
+}
+
+function scheduleAuditFlush(db: Kysely<Database>, queue: AuditQueue): void {
+  if (queue.scheduled || queue.flushing || queue.pending.length === 0) return;
+  queue.scheduled = true;
+  setImmediate(() => {
+    queue.scheduled = false;
+    const batch = queue.pending;
+    queue.pending = [];
+    queue.flushing = true;
+    void flushAuditBatch(db, batch).finally(() => {
+      queue.flushing = false;
+      scheduleAuditFlush(db, queue);
     });
   });
 }
