@@ -40,7 +40,7 @@ export async function resetDatabase(db: Kysely<Database>): Promise<void> {
  * 25,000 students, reads a student's observations by walking the whole district's index.
  *
  * - `afterBulkLoad` (seed, restore): every table's statistics are rebuilt (SQLite `ANALYZE`,
- *   Postgres `ANALYZE`), since every table just changed.
+ *   Postgres `VACUUM (ANALYZE)` of the schema's tables), since every table just changed.
  * - otherwise (start-up, after migrate, hourly while serving): only what is stale. SQLite's
  *   `PRAGMA optimize=0x10002` analyses tables never analysed or whose size changed 25-fold;
  *   on Postgres, tables never analysed or changed by a tenth since, the threshold autovacuum
@@ -63,7 +63,22 @@ export async function refreshPlannerStatistics(
     return;
   }
   if (options.afterBulkLoad) {
-    await sql`ANALYZE`.execute(db);
+    if (db.isTransaction) {
+      await sql`ANALYZE`.execute(db);
+      return;
+    }
+    // VACUUM as well, which a transaction cannot hold: it marks the loaded pages all-visible,
+    // so index-only scans need not visit the table, and sets the rows' commit hints the first
+    // readers would otherwise set. Autovacuum does it some time after a load, and never where it is
+    // off: at 25,000 students counting the district's students took 18 ms as a sequential
+    // scan of unvacuumed pages and 2.5 ms as an index-only scan after VACUUM. This schema's
+    // tables only, so a shared server's other schemas are left alone.
+    const tables = await sql<{ tablename: string }>`
+      select tablename from pg_tables where schemaname = current_schema()`.execute(db);
+    if (tables.rows.length > 0)
+      await sql`VACUUM (ANALYZE) ${sql.join(tables.rows.map((t) => sql.table(t.tablename)))}`.execute(
+        db,
+      );
     return;
   }
   const stale = await sql<{ relname: string }>`
