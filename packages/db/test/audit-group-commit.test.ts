@@ -47,6 +47,18 @@ for (const target of targets) {
         ).seq ?? 0,
       );
 
+    /** The actions of the events appended after `seq`, in chain order. */
+    const actionsAfter = async (seq: number) =>
+      (
+        await conn.db
+          .selectFrom('audit_event')
+          .select('action')
+          .where('district_id', '=', 'd1')
+          .where('seq', '>', seq)
+          .orderBy('seq')
+          .execute()
+      ).map((a) => a.action);
+
     it('appends the events asked for in one turn in one transaction, each awaited to its commit', async () => {
       const before = await headSeq();
       statements.length = 0;
@@ -67,14 +79,7 @@ for (const target of targets) {
       expect(appendStatements).toHaveLength(1);
       expect(await headSeq()).toBe(before + 25);
       // In the order asked.
-      const actions = await conn.db
-        .selectFrom('audit_event')
-        .select('action')
-        .where('district_id', '=', 'd1')
-        .where('seq', '>', before)
-        .orderBy('seq')
-        .execute();
-      expect(actions.map((a) => a.action)).toEqual(calls.map((_, i) => `read ${i}`));
+      expect(await actionsAfter(before)).toEqual(calls.map((_, i) => `read ${i}`));
       expect(await verifyAuditChain(conn.db, 'd1')).toEqual({ ok: true, count: before + 25 });
     });
 
@@ -95,14 +100,7 @@ for (const target of targets) {
         // One event per turn: one append each before; now the first, then a few batches.
         expect(appends.length).toBeLessThanOrEqual(5);
         expect(await headSeq()).toBe(before + 20);
-        const actions = await conn.db
-          .selectFrom('audit_event')
-          .select('action')
-          .where('district_id', '=', 'd1')
-          .where('seq', '>', before)
-          .orderBy('seq')
-          .execute();
-        expect(actions.map((a) => a.action)).toEqual(calls.map((_, i) => `while out ${i}`));
+        expect(await actionsAfter(before)).toEqual(calls.map((_, i) => `while out ${i}`));
         expect(await verifyAuditChain(conn.db, 'd1')).toEqual({ ok: true, count: before + 20 });
       });
 
