@@ -539,6 +539,20 @@ describe('multiplicity and resampling', () => {
     }
   });
 
+  it('lets contributions go after compiling, and refuses more', () => {
+    const sums = new ClusterSums();
+    const c = sums.cell('c');
+    sums.add(0, c, 1.5);
+    sums.add(1, c, 2);
+    const compiled = sums.compile(2);
+    sums.release();
+    // The compiled sums are untouched; the names stay; the raw contributions are gone.
+    expect([...compiled.values]).toEqual([1.5, 2]);
+    expect(sums.has('c')).toBe(true);
+    expect(() => sums.add(0, c, 1)).toThrow(/after release/);
+    expect(() => sums.compile(2)).toThrow(/after release/);
+  });
+
   it('resamples factors, not atoms: atoms sharing every level move together', () => {
     const sums = new ClusterSums();
     const s = sums.cell('s');

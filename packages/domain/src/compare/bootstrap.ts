@@ -17,6 +17,7 @@ export class ClusterSums {
   private cellOf = new Int32Array(1024);
   private values = new Float64Array(1024);
   private size = 0;
+  private released = false;
 
   cell(name: string): number {
     let i = this.index.get(name);
@@ -33,6 +34,7 @@ export class ClusterSums {
   }
 
   add(cluster: number, cell: number, value: number): void {
+    if (this.released) throw new Error('ClusterSums: contributions added after release()');
     if (this.size === this.clusters.length) {
       const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T) => {
         const b = make(a.length * 2);
@@ -53,6 +55,7 @@ export class ClusterSums {
    * order it was first added for that cluster, its contributions summed in the order added.
    */
   compile(nClusters: number): CompiledSums {
+    if (this.released) throw new Error('ClusterSums: compiled after release()');
     const n = this.size;
     // Stable counting sort of the contributions by cluster.
     const start = new Int32Array(nClusters + 1);
@@ -91,6 +94,19 @@ export class ClusterSums {
     }
     ptr[nClusters] = k;
     return { nClusters, nCells, ptr, cells: cells.slice(0, k), values: values.slice(0, k) };
+  }
+
+  /**
+   * Lets the contributions go once compiled (the cells' names stay): at 25,000 students they are
+   * 2.2 million, in arrays doubled to 67 MB, which would otherwise stay alive through the
+   * bootstrap. Adding or compiling after it throws.
+   */
+  release(): void {
+    this.released = true;
+    this.clusters = new Int32Array(0);
+    this.cellOf = new Int32Array(0);
+    this.values = new Float64Array(0);
+    this.size = 0;
   }
 }
 

@@ -792,6 +792,7 @@ export function compareModels(
               { of: therapistLevel, levels: therapistIds.size },
             ];
   const compiled = sums.compile(nAtoms);
+  sums.release();
   result = clusterBootstrap(compiled, stats, {
     replicates: B,
     seed,
