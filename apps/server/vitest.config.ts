@@ -25,6 +25,10 @@ export default mergeConfig(baseTestConfig, {
     // Two files at a time even on two cores (Vitest's default there is one): these tests mostly
     // wait on the servers and browsers they start, which are other processes.
     maxWorkers: 2,
+    // Each browser test drives a real server and Chromium through a whole flow: 6–12 s on a
+    // quiet machine, and up to 30 s while the suite's other servers and browsers load both
+    // cores (seen in a CI run: load average 10). Half of this budget covers that.
+    testTimeout: 90_000,
     // The servers the tests start compute no Outcomes ahead (a first view must stay a first
     // view); test/cluster.test.ts turns it on to test it.
     env: { OUTCOMES_PRECOMPUTE: 'off' },

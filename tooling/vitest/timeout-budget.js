@@ -19,7 +19,9 @@ export class TimeoutBudgetReporter {
     const result = testCase.result();
     if (result.state !== 'passed' && result.state !== 'failed') return;
     const ms = testCase.diagnostic()?.duration ?? 0;
-    const timeout = testCase.options.timeout ?? this.defaultTimeout;
+    // A test's own timeout, else its package's (a package may raise the shared default).
+    const timeout =
+      testCase.options.timeout ?? testCase.project?.config?.testTimeout ?? this.defaultTimeout;
     if (timeout > 0 && ms > timeout / 2) {
       this.over.push({
         name: testCase.fullName,
