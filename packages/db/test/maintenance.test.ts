@@ -77,5 +77,56 @@ for (const target of targets) {
         await conn.close();
       }
     });
+
+    it.runIf(target.dialect === 'postgres')(
+      'where autovacuum is off, a routine refresh vacuums a table past its thresholds, as autovacuum would',
+      async () => {
+        const conn = await target.open();
+        try {
+          // Off for this table whatever the server's setting, as on a server with it off.
+          await sql`ALTER TABLE school SET (autovacuum_enabled = off)`.execute(conn.db);
+          await conn.db
+            .insertInto('district')
+            .values({ id: 'd1', name: 'One', settings: '{}', created_at: '2026-01-01' })
+            .execute();
+          await refreshPlannerStatistics(conn.db);
+          const vacuumedAt = async (): Promise<string | null> => {
+            const r = await sql<{ at: string | null }>`
+              select last_vacuum as at from pg_stat_user_tables
+              where schemaname = current_schema() and relname = 'school'`.execute(conn.db);
+            return r.rows[0]?.at ?? null;
+          };
+          const inserted = async (): Promise<number> => {
+            const r = await sql<{ n: string }>`
+              select n_ins_since_vacuum as n from pg_stat_user_tables
+              where schemaname = current_schema() and relname = 'school'`.execute(conn.db);
+            return Number(r.rows[0]?.n ?? 0);
+          };
+          // 1,500 new rows: past autovacuum's insert threshold (1,000 + 20% of the rows).
+          await conn.db.transaction().execute(async (trx) => {
+            await trx
+              .insertInto('school')
+              .values(
+                Array.from({ length: 1500 }, (_, i) => ({
+                  district_id: 'd1',
+                  id: `s${i}`,
+                  name: 'S',
+                })),
+              )
+              .execute();
+            // Counters reach the shared statistics when a backend is idle; now, not in seconds.
+            await sql`select pg_stat_force_next_flush()`.execute(trx);
+          });
+          await expect.poll(inserted, { timeout: 20_000 }).toBe(1500);
+          expect(await vacuumedAt()).toBeNull();
+          await refreshPlannerStatistics(conn.db);
+          expect(await vacuumedAt()).not.toBeNull();
+          expect(await inserted()).toBe(0);
+        } finally {
+          await conn.close();
+        }
+      },
+      60_000,
+    );
   });
 }

@@ -44,7 +44,9 @@ export async function resetDatabase(db: Kysely<Database>): Promise<void> {
  * - otherwise (start-up, after migrate, hourly while serving): only what is stale. SQLite's
  *   `PRAGMA optimize=0x10002` analyses tables never analysed or whose size changed 25-fold;
  *   on Postgres, tables never analysed or changed by a tenth since, the threshold autovacuum
- *   uses. Autovacuum should stay on in production; this covers servers where it is off.
+ *   uses. Where autovacuum is off (the server's setting or the table's), nothing else would
+ *   vacuum either, so tables past autovacuum's own vacuum thresholds are vacuumed too.
+ *   Autovacuum should stay on in production; this covers servers where it is off.
  */
 export async function refreshPlannerStatistics(
   db: Kysely<Database>,
@@ -81,12 +83,28 @@ export async function refreshPlannerStatistics(
       );
     return;
   }
-  const stale = await sql<{ relname: string }>`
-    select relname from pg_stat_user_tables
-    where schemaname = current_schema()
-      and (coalesce(last_analyze, last_autoanalyze) is null
-        or n_mod_since_analyze > 50 + n_live_tup / 10)`.execute(db);
-  for (const { relname } of stale.rows) await sql`ANALYZE ${sql.table(relname)}`.execute(db);
+  // Autovacuum's default thresholds: analyse after 50 + 10% of the rows changed; vacuum after
+  // 50 + 20% died, or 1,000 + 20% were inserted (which sets the new pages all-visible, so the
+  // district's counts stay index-only scans).
+  const stale = await sql<{ relname: string; vacuum: boolean }>`
+    select relname, vacuum_due as vacuum from (
+      select s.relname,
+        coalesce(s.last_analyze, s.last_autoanalyze) is null
+          or s.n_mod_since_analyze > 50 + s.n_live_tup / 10 as analyse_due,
+        (current_setting('autovacuum') = 'off'
+            or exists (select 1 from pg_options_to_table(c.reloptions) o
+              where o.option_name = 'autovacuum_enabled' and not o.option_value::boolean))
+          and (s.n_dead_tup > 50 + s.n_live_tup / 5
+            or s.n_ins_since_vacuum > 1000 + s.n_live_tup / 5) as vacuum_due
+      from pg_stat_user_tables s join pg_class c on c.oid = s.relid
+      where s.schemaname = current_schema()
+    ) due
+    where analyse_due or vacuum_due`.execute(db);
+  for (const { relname, vacuum } of stale.rows) {
+    // VACUUM cannot run in a transaction; there the table is only analysed.
+    if (vacuum && !db.isTransaction) await sql`VACUUM (ANALYZE) ${sql.table(relname)}`.execute(db);
+    else await sql`ANALYZE ${sql.table(relname)}`.execute(db);
+  }
 }
 
 /**
