@@ -688,6 +688,8 @@ for (const target of targets) {
       expect(after.ranOnWorker).toBe(before.ranOnWorker + 1);
       expect(after.ranOnMainThread).toBe(before.ranOnMainThread);
       expect(after.loadedOnMainThread).toBe(before.loadedOnMainThread);
+      // From the bundle built at the thread's start, not TypeScript through tsx's loader.
+      expect(after.workerCode).toBe('bundle');
     });
   });
 }

@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import type { ComparisonJob, ComparisonJobResult } from './comparison-job';
+import { JobThread } from './thread';
 
 // Runs Outcomes jobs off the event loop: better-sqlite3 is synchronous and the comparison of a
 // large district takes seconds, so both happen on one long-lived worker thread, one job at a
@@ -13,8 +13,6 @@ export interface JobLog {
   warn(line: string): void;
 }
 const silent: JobLog = { info: () => {}, warn: () => {} };
-
-type Pending = { resolve: (r: ComparisonJobResult) => void; reject: (e: Error) => void };
 
 /**
  * The worker's V8 old-generation ceiling (MB): a runaway comparison stops its own thread with
@@ -41,85 +39,13 @@ export class ComparisonMemoryLimitError extends Error {
   }
 }
 
-class ComparisonWorker {
-  private worker: Worker | null = null;
-  private online = false;
-  private nextId = 1;
-  private pending = new Map<number, Pending>();
-  /** Set when a worker could not start at all (e.g. no TypeScript loader): run in-thread. */
-  unavailable = false;
-
-  maxOldGenerationSizeMb = configuredMaxOldMb();
-
-  private start(): Worker {
-    const limit = this.maxOldGenerationSizeMb;
-    const w = new Worker(new URL('./bootstrap.mjs', import.meta.url), {
-      execArgv: [],
-      resourceLimits: { maxOldGenerationSizeMb: limit },
-    });
-    w.on('online', () => {
-      this.online = true;
-    });
-    w.on(
-      'message',
-      (msg: {
-        id: number;
-        ok: boolean;
-        result?: ComparisonJobResult;
-        error?: { name: string; message: string };
-      }) => {
-        const p = this.pending.get(msg.id);
-        if (!p) return;
-        this.pending.delete(msg.id);
-        if (this.pending.size === 0) w.unref();
-        if (msg.ok) p.resolve(msg.result!);
-        else
-          p.reject(
-            Object.assign(new Error(msg.error?.message ?? 'comparison failed'), {
-              name: msg.error?.name ?? 'Error',
-            }),
-          );
-      },
-    );
-    const fail = (err: Error) => {
-      // A thread that never came up means no worker here (e.g. no loader): compute in-thread.
-      // Running out of memory is no such sign, and the main thread must not retry that job.
-      if (!this.online && !(err instanceof ComparisonMemoryLimitError)) this.unavailable = true;
-      this.worker = null;
-      this.online = false;
-      const all = [...this.pending.values()];
-      this.pending.clear();
-      for (const p of all) p.reject(err);
-    };
-    w.on('error', (err: Error & { code?: string }) =>
-      fail(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new ComparisonMemoryLimitError(limit) : err),
-    );
-    w.on('exit', (code) => {
-      if (this.worker === w) fail(new Error(`outcomes worker exited (code ${code})`));
-    });
-    this.worker = w;
-    return w;
-  }
-
-  run(job: ComparisonJob): Promise<ComparisonJobResult> {
-    const w = this.worker ?? this.start();
-    const id = this.nextId++;
-    return new Promise<ComparisonJobResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      // Held while a job is out, so a waiting caller keeps the process alive.
-      w.ref();
-      w.postMessage({ id, job });
-    });
-  }
-
-  async terminate(): Promise<void> {
-    const w = this.worker;
-    this.worker = null;
-    if (w) await w.terminate();
-  }
-}
-
-const worker = new ComparisonWorker();
+const worker = new JobThread<ComparisonJob, ComparisonJobResult>({
+  name: 'outcomes worker',
+  entry: new URL('./outcomes-worker.ts', import.meta.url),
+  tsxBootstrap: new URL('./bootstrap.mjs', import.meta.url),
+  maxOldGenerationSizeMb: configuredMaxOldMb(),
+  outOfMemory: (limitMb) => new ComparisonMemoryLimitError(limitMb),
+});
 /** Where computations ran: lets tests prove the heavy work stays off the event loop. */
 let ranOnWorker = 0;
 let ranOnMainThread = 0;
@@ -405,6 +331,8 @@ export const outcomesCache = {
     ranOnMainThread,
     loadedOnMainThread,
     lastJobMemory,
+    /** How the worker thread loaded its code (null before it first started). */
+    workerCode: worker.code,
   }),
   /** Holds the queue (no job starts) until the returned function is called. */
   hold: () => queue.hold(),
