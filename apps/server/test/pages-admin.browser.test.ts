@@ -1,8 +1,7 @@
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe } from 'vitest';
 import { carryoverInChromium, haveChromium } from './support/e2e';
 import {
-  CRAWL_TIMEOUT,
-  crawlRole,
+  crawlRoleAtEachWidth,
   draftReportAsTherapist,
   printResultsAfterAll,
 } from './support/page-crawl';
@@ -15,7 +14,5 @@ describe.skipIf(!haveChromium)('browser: every admin page fits and passes axe', 
   printResultsAfterAll();
   beforeAll(() => draftReportAsTherapist(run.browser, run.app.baseUrl), 120_000);
 
-  it('every page an admin can reach', { timeout: CRAWL_TIMEOUT }, () =>
-    crawlRole(run.app, run.browser, 'admin'),
-  );
+  crawlRoleAtEachWidth(run, 'admin');
 });

@@ -1,6 +1,6 @@
-import { describe, it } from 'vitest';
+import { describe } from 'vitest';
 import { carryoverInChromium, haveChromium } from './support/e2e';
-import { CRAWL_TIMEOUT, crawlRole, printResultsAfterAll } from './support/page-crawl';
+import { crawlRoleAtEachWidth, printResultsAfterAll } from './support/page-crawl';
 
 // Every page an assistant and a teacher reach fits both widths and passes axe
 // (test/support/page-crawl.ts).
@@ -11,10 +11,7 @@ describe.skipIf(!haveChromium)(
     const run = carryoverInChromium();
     printResultsAfterAll();
 
-    for (const role of ['assistant', 'teacher'] as const) {
-      it(`every page a ${role} can reach`, { timeout: CRAWL_TIMEOUT }, () =>
-        crawlRole(run.app, run.browser, role),
-      );
-    }
+    crawlRoleAtEachWidth(run, 'assistant');
+    crawlRoleAtEachWidth(run, 'teacher');
   },
 );

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { carryoverInChromium, haveChromium, newContext, signIn, VIEWPORTS } from './support/e2e';
 import {
-  CRAWL_TIMEOUT,
-  crawlRole,
+  crawlRoleAtEachWidth,
   draftReportAsTherapist,
   printResultsAfterAll,
 } from './support/page-crawl';
@@ -15,9 +14,7 @@ describe.skipIf(!haveChromium)('browser: every coordinator page fits and passes 
   printResultsAfterAll();
   beforeAll(() => draftReportAsTherapist(run.browser, run.app.baseUrl), 120_000);
 
-  it('every page a coordinator can reach', { timeout: CRAWL_TIMEOUT }, () =>
-    crawlRole(run.app, run.browser, 'coordinator'),
-  );
+  crawlRoleAtEachWidth(run, 'coordinator');
 
   it('Caseload and Workload remember the columns a user chose', { timeout: 240_000 }, async () => {
     const context = await newContext(run.browser, { viewport: VIEWPORTS[1] });
