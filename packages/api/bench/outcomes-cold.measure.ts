@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { openDatabase } from '@carryover/db';
 import { closeJobConnections, runComparisonJob } from '../src/workers/comparison-job';
 
@@ -52,6 +53,8 @@ console.info(
     processRssBeforeMb: Math.round(rssBefore),
     processPeakRssMb: Math.round(peakRss),
     roiDiff: [d.estimate, d.low, d.high],
+    // Equal across two runs when a change must not move a figure.
+    reportSha: createHash('sha256').update(JSON.stringify(r.report)).digest('hex').slice(0, 16),
   }),
 );
 await closeJobConnections();
