@@ -48,7 +48,7 @@ for (const load of loads) {
       passwordHash,
       postgresLoad: load,
       // When each step was last heard of: the generator's rows copied ('students'), the
-      // indexes and foreign keys back (bulk only), and the rest of the seed until its commit.
+      // indexes and foreign keys back (bulk only), each later stage's end, and the commit.
       onProgress: ({ step }) => marks.set(step, performance.now() - t0),
     });
     const seeded = performance.now() - t0;
@@ -67,7 +67,9 @@ for (const load of loads) {
     console.log(
       `  rows generated and copied by ${at('students')} s; indexes by ${at('indexes')} s,` +
         ` foreign keys by ${at('foreign keys')} s, analysed by ${at('analyze')} s (bulk only);` +
-        ` the rest of the seed committed at ${at('commit')} s`,
+        ` then final reports by ${at('final reports')} s, billing history by ${at('billing history')} s,` +
+        ` goal summaries by ${at('goal summaries')} s, schedules by ${at('schedules')} s,` +
+        ` fidelity summaries by ${at('fidelity summaries')} s; committed at ${at('commit')} s`,
     );
   } finally {
     await conn.close().catch(() => {});

@@ -187,6 +187,11 @@ for (const target of targets) {
     it('reports progress and counts that match the database', async () => {
       expect(progress).toContain('staff');
       expect(progress).toContain('students');
+      // The stages after the rows are in, in order, then the commit.
+      const tail = ['final reports', 'billing history', 'goal summaries', 'schedules'];
+      expect(
+        progress.filter((step) => tail.includes(step) || step === 'fidelity summaries'),
+      ).toEqual([...tail, 'fidelity summaries']);
       expect(progress.at(-1)).toBe('commit');
       for (const [table, n] of Object.entries(a.counts)) {
         const where = table === 'district' ? sql`id` : sql`district_id`;

@@ -49,17 +49,25 @@ export async function seedDemoDistrict(
 ): Promise<DemoResult> {
   const resolved = resolveOptions(options);
   const load = options.postgresLoad ?? 'bulk';
+  // The stages after the generated rows are in, each reported as it ends: at district scale
+  // they are most of the seed, and a user watching the CLI sees it move.
+  const finished = (step: string) => resolved.onProgress({ step, done: 1, total: 1 });
   const result = await seedTransaction(db, load, async (trx, sink, bulk) => {
     const gen = new Generator(resolved, sink);
     const made = await gen.run();
-    // The generated rows are all in; what follows reads them back (final reports, summaries)
-    // and adds a few more, so the indexes and foreign keys return first.
-    await bulk?.restore((step, done, total) => resolved.onProgress({ step, done, total }));
+    // The generated rows are all in; what follows reads them back (final reports, summaries),
+    // so the indexes return first. The foreign keys return once the final reports are in
+    // (bulk.ts: their rows are then checked with the rest, not one by one).
+    const onStep = (step: string, done: number, total: number) =>
+      resolved.onProgress({ step, done, total });
+    await bulk?.restoreIndexes(onStep);
     await seedFinalReports(trx, sink, {
       districtId: made.districtId,
       clock: resolved.clock,
       seed: resolved.seed,
     });
+    finished('final reports');
+    await bulk?.restore(onStep);
     Object.assign(made.counts, sink.counts);
     const voidedSessionIds = await seedBillingHistory(
       trx,
@@ -69,8 +77,10 @@ export async function seedDemoDistrict(
       resolved.students,
       resolved.emailDomain,
     );
+    finished('billing history');
     await bumpDataVersion(trx, made.districtId);
     await rebuildGoalSummaries(trx, made.districtId);
+    finished('goal summaries');
     // Single sign-on ships switched off, pointed at the local test provider
     // (`pnpm --filter @carryover/server test-idp`); an admin enters its secret and turns it on.
     await insertIdentityProvider(trx, {
@@ -93,7 +103,9 @@ export async function seedDemoDistrict(
       createdAt: resolved.clock.stamp(resolved.clock.today, resolved.clock.nowMinute),
       holidays: holidays.map(iso),
     });
+    finished('schedules');
     await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
+    finished('fidelity summaries');
     const used: DemoResult['load'] = bulk ? 'bulk' : sink instanceof CopyWriter ? 'copy' : 'insert';
     return { ...made, voidedSessionIds, load: used };
   });
