@@ -1,7 +1,7 @@
 import { addDays, greedySchedule, minutesToClock, type StudentBusy } from '@carryover/domain';
 import type { Kysely } from 'kysely';
 import {
-  insertScheduleSession,
+  insertScheduleSessions,
   listScheduleProviders,
   loadScheduleWorld,
 } from '../queries/schedule';
@@ -132,20 +132,21 @@ export async function seedDemoSchedules(
     ...providers.filter((p) => p.role !== 'assistant'),
   ];
   const busy: StudentBusy = new Map();
-  let sessions = 0;
+  // Every provider's series are placed first and written together after (insertScheduleSessions
+  // says why the order matters on Postgres); no provider's placement reads another's rows.
+  const series: Parameters<typeof insertScheduleSessions>[2][number][] = [];
+  const fieldTrips: Database['schedule_exception'][] = [];
   for (const provider of ordered) {
     const world = await loadScheduleWorld(trx, d, provider, today);
     const caseload = world.caseload;
     if (provider.role !== 'assistant')
       caseload.services = caseload.services.filter((s) => !assignedTo.has(s.studentId));
     const placed = greedySchedule(caseload, { busy });
+    const services = new Map(caseload.services.map((x) => [x.id, x]));
     for (const [n, s] of placed.entries()) {
-      const services = new Map(caseload.services.map((x) => [x.id, x]));
-      await insertScheduleSession(
-        trx,
-        d,
-        `${provider.id}_sch${n + 1}`,
-        {
+      series.push({
+        id: `${provider.id}_sch${n + 1}`,
+        values: {
           providerId: provider.id,
           schoolId: s.schoolId,
           weekday: s.day + 1,
@@ -163,30 +164,33 @@ export async function seedDemoSchedules(
             serviceId: id.split(':')[0] as string,
           })),
         },
-        { id: provider.id, at: createdAt },
-      );
-      sessions++;
+        by: { id: provider.id, at: createdAt },
+      });
       // One occurrence of each provider's first series next week is off: the class is on a
       // field trip (the student is unavailable; nothing is owed).
       if (n === 0)
-        await trx
-          .insertInto('schedule_exception')
-          .values({
-            district_id: d,
-            session_id: `${provider.id}_sch1`,
-            on_date: addDays(weekStartsOn, 7 + s.day),
-            kind: 'cancelled',
-            reason: 'student_unavailable',
-            note: 'Class field trip',
-            moved_to: null,
-            start_time: null,
-            minutes: null,
-            override_reason: null,
-            created_by: provider.id,
-            created_at: createdAt,
-          })
-          .execute();
+        fieldTrips.push({
+          district_id: d,
+          session_id: `${provider.id}_sch1`,
+          on_date: addDays(weekStartsOn, 7 + s.day),
+          kind: 'cancelled',
+          reason: 'student_unavailable',
+          note: 'Class field trip',
+          moved_to: null,
+          start_time: null,
+          minutes: null,
+          override_reason: null,
+          created_by: provider.id,
+          created_at: createdAt,
+        });
     }
   }
+  await insertScheduleSessions(trx, d, series);
+  for (let i = 0; i < fieldTrips.length; i += 200)
+    await trx
+      .insertInto('schedule_exception')
+      .values(fieldTrips.slice(i, i + 200))
+      .execute();
+  const sessions = series.length;
   return { sessions };
 }
