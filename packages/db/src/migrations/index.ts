@@ -28,6 +28,7 @@ import * as m_2026_11_30_zd_service_indexes from './2026_11_30_zd_service_indexe
 import * as m_2026_11_30_ze_coordinator_page_indexes from './2026_11_30_ze_coordinator_page_indexes';
 import * as m_2026_11_30_zf_stored_comparisons from './2026_11_30_zf_stored_comparisons';
 import * as m_2026_12_01_zg_comparison_refresh_claims from './2026_12_01_zg_comparison_refresh_claims';
+import * as m_2026_12_02_zh_routine_classroom_index from './2026_12_02_zh_routine_classroom_index';
 
 /** Static list (not a folder read at run time) so bundlers and workers see every migration. */
 export const migrations: Record<string, Migration> = {
@@ -60,4 +61,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_ze_coordinator_page_indexes': m_2026_11_30_ze_coordinator_page_indexes,
   '2026_11_30_zf_stored_comparisons': m_2026_11_30_zf_stored_comparisons,
   '2026_12_01_zg_comparison_refresh_claims': m_2026_12_01_zg_comparison_refresh_claims,
+  '2026_12_02_zh_routine_classroom_index': m_2026_12_02_zh_routine_classroom_index,
 };
