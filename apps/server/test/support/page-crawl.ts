@@ -240,24 +240,20 @@ export async function checkPublicPages(browser: Browser, baseUrl: string): Promi
 }
 
 /**
- * The demo has no progress report yet: the therapist drafts one, so the report and its printable
- * page are among the pages checked (for the coordinator and admin too).
+ * The demo has no progress report yet: the therapist, signed in in a context of its own, drafts
+ * one, so the report and its printable page are among the pages checked (for the coordinator and
+ * admin too).
  */
-async function draftReport(page: Page, baseUrl: string): Promise<void> {
+export async function draftReportAsTherapist(browser: Browser, baseUrl: string): Promise<void> {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await signIn(page, baseUrl, ROLE_EMAILS.therapist);
   await page.goto(`${baseUrl}/reports`);
   await page
     .getByRole('button', { name: /^Generate report for / })
     .first()
     .click();
   await page.waitForURL(/\/reports\/[^/]+$/);
-}
-
-/** Signs in as the therapist in a context of its own and drafts a progress report. */
-export async function draftReportAsTherapist(browser: Browser, baseUrl: string): Promise<void> {
-  const context = await newContext(browser);
-  const page = await context.newPage();
-  await signIn(page, baseUrl, ROLE_EMAILS.therapist);
-  await draftReport(page, baseUrl);
   await context.close();
 }
 
