@@ -33,9 +33,18 @@ const TIMEOUT_S = 60;
 /** The served rate limits, multiplied (see RATE_LIMIT_SCALE in the CLI's help). */
 const RATE_LIMIT_SCALE = 1000;
 
+/**
+ * The bench's groups of rows: the therapists' pages (caseload, student, capacity), the
+ * coordinator's pages (Caseload, Fidelity), Outcomes, and writes. A larger district than usual
+ * may measure some first: at 200,000 students, Outcomes alone runs for minutes.
+ */
+export const BENCH_PATH_GROUPS = ['pages', 'coordinator', 'outcomes', 'writes'] as const;
+export type BenchPathGroup = (typeof BENCH_PATH_GROUPS)[number];
+
 export interface HttpBenchOptions {
   students: number;
   dialects: Dialect[];
+  paths: ReadonlySet<BenchPathGroup>;
   /** Seconds of each single-user closed loop and of the capacity run. */
   seconds: number;
   /** Seconds of each 50-user scenario. */
@@ -58,9 +67,16 @@ export function benchOptionsFromEnv(log: (line: string) => void): HttpBenchOptio
   for (const d of dialects)
     if (d !== 'sqlite' && d !== 'postgres')
       throw new Error(`BENCH_DIALECTS lists sqlite and/or postgres, got ${d}`);
+  const paths = (process.env.BENCH_PATHS ?? BENCH_PATH_GROUPS.join(','))
+    .split(',')
+    .map((p) => p.trim()) as BenchPathGroup[];
+  for (const p of paths)
+    if (!BENCH_PATH_GROUPS.includes(p))
+      throw new Error(`BENCH_PATHS lists ${BENCH_PATH_GROUPS.join(', ')}; got ${p}`);
   return {
     students: int('BENCH_STUDENTS', 200),
     dialects,
+    paths: new Set(paths),
     seconds: int('BENCH_SECONDS', 10),
     usersSeconds: int('BENCH_USERS_SECONDS', 30),
     users: int('BENCH_USERS', 50),
@@ -713,33 +729,24 @@ async function measure(
     body: () => sessionBody(id),
   });
 
-  // In-process first, while the server idles.
+  // In-process first, while the server idles; only for the groups this run measures.
+  const has = (group: BenchPathGroup) => o.paths.has(group);
+  const ifMeasured = (group: BenchPathGroup, call: () => Promise<unknown>) =>
+    has(group) ? inProcess(call, sqlClock, 5_000) : Promise.resolve(null);
   const inProc = {
-    caseload: await inProcess(
-      async () => (await callerFor(therapist)).caseload.list({}),
-      sqlClock,
-      5_000,
+    caseload: await ifMeasured('pages', async () => (await callerFor(therapist)).caseload.list({})),
+    student: await ifMeasured('pages', async () =>
+      (await callerFor(therapist)).student.get({ studentId }),
     ),
-    student: await inProcess(
-      async () => (await callerFor(therapist)).student.get({ studentId }),
-      sqlClock,
-      5_000,
+    coordinator: await ifMeasured('coordinator', async () =>
+      (await callerFor(coordinator)).caseload.list({}),
     ),
-    coordinator: await inProcess(
-      async () => (await callerFor(coordinator)).caseload.list({}),
-      sqlClock,
-      5_000,
+    fidelity: await ifMeasured('coordinator', async () =>
+      (await callerFor(coordinator)).fidelity.report({}),
     ),
-    fidelity: await inProcess(
-      async () => (await callerFor(coordinator)).fidelity.report({}),
-      sqlClock,
-      5_000,
-    ),
-    log: await inProcess(
+    log: await ifMeasured('writes', async () =>
       // biome-ignore lint/suspicious/noExplicitAny: the body is SessionLogInput-shaped.
-      async () => (await callerFor(therapist)).sessions.log(sessionBody(studentId) as any),
-      sqlClock,
-      5_000,
+      (await callerFor(therapist)).sessions.log(sessionBody(studentId) as any),
     ),
   };
   o.log(`${db}: in-process ${JSON.stringify(inProc)}`);
@@ -774,44 +781,52 @@ async function measure(
     return [l, rss] as const;
   };
 
-  // Caseload and student pages: one user each, then the therapists' mix.
-  const [caseloadOne, r1] = await single(therapist, caseloadCall);
-  const [studentOne, r2] = await single(therapist, studentCall(studentId));
-  const [, r3] = await withPeakRss(pid, () =>
-    thinkingUsers(o.users, o.usersSeconds, async (u, until) => {
-      const user = users[u] as (typeof users)[number];
-      await timed('caseload', () => send(base, user.cookie, caseloadCall));
-      const visits = 1 + Math.floor(Math.random() * 3);
-      for (let i = 0; i < visits && user.students.length > 0 && performance.now() < until; i++) {
-        await think();
-        const id = user.students[Math.floor(Math.random() * user.students.length)] as string;
-        await timed('student', () => send(base, user.cookie, studentCall(id)));
-      }
-    }),
-  );
-  const caseloadMany = takeSamples('caseload', o.usersSeconds);
-  const studentMany = takeSamples('student', o.usersSeconds);
-  rows.push(
-    row('caseload.list (therapist)', caseloadOne, caseloadMany, Math.max(r1, r3), inProc.caseload),
-  );
-  rows.push(row('student.get', studentOne, studentMany, Math.max(r2, r3), inProc.student));
-  o.log(`${db}: therapists' mix done`);
+  if (has('pages')) {
+    // Caseload and student pages: one user each, then the therapists' mix.
+    const [caseloadOne, r1] = await single(therapist, caseloadCall);
+    const [studentOne, r2] = await single(therapist, studentCall(studentId));
+    const [, r3] = await withPeakRss(pid, () =>
+      thinkingUsers(o.users, o.usersSeconds, async (u, until) => {
+        const user = users[u] as (typeof users)[number];
+        await timed('caseload', () => send(base, user.cookie, caseloadCall));
+        const visits = 1 + Math.floor(Math.random() * 3);
+        for (let i = 0; i < visits && user.students.length > 0 && performance.now() < until; i++) {
+          await think();
+          const id = user.students[Math.floor(Math.random() * user.students.length)] as string;
+          await timed('student', () => send(base, user.cookie, studentCall(id)));
+        }
+      }),
+    );
+    const caseloadMany = takeSamples('caseload', o.usersSeconds);
+    const studentMany = takeSamples('student', o.usersSeconds);
+    rows.push(
+      row(
+        'caseload.list (therapist)',
+        caseloadOne,
+        caseloadMany,
+        Math.max(r1, r3),
+        inProc.caseload,
+      ),
+    );
+    rows.push(row('student.get', studentOne, studentMany, Math.max(r2, r3), inProc.student));
+    o.log(`${db}: therapists' mix done`);
 
-  // Capacity: student.get, closed loop at 50 connections.
-  const [capacity, r4] = await withPeakRss(pid, () =>
-    closedLoop(base, therapist, studentCall(studentId), o.users, o.seconds),
-  );
-  await untilIdle(base);
-  rows.push(
-    row(
-      `student.get, closed loop × ${o.users} connections`,
-      null,
-      capacity,
-      r4,
-      inProc.student,
-      capacity.perSecond,
-    ),
-  );
+    // Capacity: student.get, closed loop at 50 connections.
+    const [capacity, r4] = await withPeakRss(pid, () =>
+      closedLoop(base, therapist, studentCall(studentId), o.users, o.seconds),
+    );
+    await untilIdle(base);
+    rows.push(
+      row(
+        `student.get, closed loop × ${o.users} connections`,
+        null,
+        capacity,
+        r4,
+        inProc.student,
+        capacity.perSecond,
+      ),
+    );
+  }
 
   /** One path: a single user, then `o.users` users each clicking it with think time. */
   const onePath = async (
@@ -832,26 +847,23 @@ async function measure(
     o.log(`${db}: ${what} done`);
   };
 
-  await onePath(
-    'caseload.list (coordinator, first page)',
-    coordinator,
-    () => caseloadCall,
-    (u) => coordinators[u] as string,
-    inProc.coordinator,
-  );
-  await onePath(
-    'fidelity.report (coordinator, first page)',
-    coordinator,
-    () => fidelityCall,
-    (u) => coordinators[u] as string,
-    inProc.fidelity,
-  );
+  if (has('coordinator')) {
+    await onePath(
+      'caseload.list (coordinator, first page)',
+      coordinator,
+      () => caseloadCall,
+      (u) => coordinators[u] as string,
+      inProc.coordinator,
+    );
+    await onePath(
+      'fidelity.report (coordinator, first page)',
+      coordinator,
+      () => fidelityCall,
+      (u) => coordinators[u] as string,
+      inProc.fidelity,
+    );
+  }
 
-  // Outcomes, in four rows. The first compute of a scope: no stored comparison (a cached
-  // database keeps the last run's), one worker computes. A new process: a second server,
-  // started now, whose first call reads the stored comparison. Cached: every worker warmed.
-  // After a change: the stored figures served as stale while a fresh compute starts.
-  await conn.db.deleteFrom('stored_comparison').execute();
   const oneOutcomesCall = async (at: string, cookie: string) => {
     const t0 = performance.now();
     const ok = await send(at, cookie, outcomesCall).then(
@@ -878,63 +890,74 @@ async function measure(
       rss,
       null,
     );
-  const [cold, rCold] = await withPeakRss(pid, () => oneOutcomesCall(base, coordinator));
-  rows.push(oneCallRow('outcomes.report, first compute (one call)', cold, rCold));
-  const fresh = await startServer(database.url, asOf, 1);
-  try {
-    // The same session: it lives in the database, not in a process.
-    const [stored, rStored] = await withPeakRss(fresh.pid, () =>
-      oneOutcomesCall(fresh.base, coordinator),
+  if (has('outcomes')) {
+    // Outcomes, in four rows. The first compute of a scope: no stored comparison (a cached
+    // database keeps the last run's), one worker computes. A new process: a second server,
+    // started now, whose first call reads the stored comparison. Cached: every worker warmed.
+    // After a change: the stored figures served as stale while a fresh compute starts.
+    await conn.db.deleteFrom('stored_comparison').execute();
+    const [cold, rCold] = await withPeakRss(pid, () => oneOutcomesCall(base, coordinator));
+    rows.push(oneCallRow('outcomes.report, first compute (one call)', cold, rCold));
+    const fresh = await startServer(database.url, asOf, 1);
+    try {
+      // The same session: it lives in the database, not in a process.
+      const [stored, rStored] = await withPeakRss(fresh.pid, () =>
+        oneOutcomesCall(fresh.base, coordinator),
+      );
+      rows.push(oneCallRow('outcomes.report, new process, stored (one call)', stored, rStored));
+    } finally {
+      await stopServer(fresh.server);
+    }
+    // The same, with no stored comparison, on a server that computes the default scopes ahead
+    // after it starts: how long that background pass takes, and the first view after it.
+    await conn.db.deleteFrom('stored_comparison').execute();
+    const startedAt = performance.now();
+    const ahead = await startServer(database.url, asOf, 1, true);
+    try {
+      const [line, rAhead] = await withPeakRss(ahead.pid, () => ahead.ahead);
+      const passMs = round(performance.now() - startedAt);
+      o.log(`${dialect}: ${line} (${round(passMs / 1000, 1)} s after the server was started)`);
+      rows.push(
+        oneCallRow(
+          'outcomes computed ahead after start (background pass, all default scopes)',
+          { ms: passMs, ok: /, 0 failed/.test(line) },
+          rAhead,
+        ),
+      );
+      const [first, rFirst] = await withPeakRss(ahead.pid, () =>
+        oneOutcomesCall(ahead.base, coordinator),
+      );
+      rows.push(oneCallRow('outcomes.report, first view after the pass (one call)', first, rFirst));
+    } finally {
+      await stopServer(ahead.server);
+    }
+    // Each worker keeps its own cache: parallel calls open sockets that reach every worker. A
+    // cold call the client gave up on still finishes and fills its worker's cache.
+    await Promise.all(
+      Array.from({ length: o.workers * 2 }, () => send(base, coordinator, outcomesCall)),
+    ).catch((err) => o.log(`outcomes warm-up failed: ${err}`));
+    await onePath(
+      'outcomes.report, cached',
+      coordinator,
+      () => outcomesCall,
+      (u) => coordinators[u] as string,
+      null,
     );
-    rows.push(oneCallRow('outcomes.report, new process, stored (one call)', stored, rStored));
-  } finally {
-    await stopServer(fresh.server);
   }
-  // The same, with no stored comparison, on a server that computes the default scopes ahead
-  // after it starts: how long that background pass takes, and the first view after it.
-  await conn.db.deleteFrom('stored_comparison').execute();
-  const startedAt = performance.now();
-  const ahead = await startServer(database.url, asOf, 1, true);
-  try {
-    const [line, rAhead] = await withPeakRss(ahead.pid, () => ahead.ahead);
-    const passMs = round(performance.now() - startedAt);
-    o.log(`${dialect}: ${line} (${round(passMs / 1000, 1)} s after the server was started)`);
-    rows.push(
-      oneCallRow(
-        'outcomes computed ahead after start (background pass, all default scopes)',
-        { ms: passMs, ok: /, 0 failed/.test(line) },
-        rAhead,
-      ),
-    );
-    const [first, rFirst] = await withPeakRss(ahead.pid, () =>
-      oneOutcomesCall(ahead.base, coordinator),
-    );
-    rows.push(oneCallRow('outcomes.report, first view after the pass (one call)', first, rFirst));
-  } finally {
-    await stopServer(ahead.server);
-  }
-  // Each worker keeps its own cache: parallel calls open sockets that reach every worker. A
-  // cold call the client gave up on still finishes and fills its worker's cache.
-  await Promise.all(
-    Array.from({ length: o.workers * 2 }, () => send(base, coordinator, outcomesCall)),
-  ).catch((err) => o.log(`outcomes warm-up failed: ${err}`));
-  await onePath(
-    'outcomes.report, cached',
-    coordinator,
-    () => outcomesCall,
-    (u) => coordinators[u] as string,
-    null,
-  );
 
-  // Last: writes bump the district's data version, which retires cached Outcomes results.
-  await onePath(
-    'sessions.log (write)',
-    therapist,
-    (u) => (u === 0 ? logCall(studentId) : logCall(users[u]?.students[0] ?? studentId)),
-    (u) => (u === 0 ? therapist : (users[u]?.cookie as string)),
-    inProc.log,
-  );
+  if (has('writes')) {
+    // Last: writes bump the district's data version, which retires cached Outcomes results.
+    await onePath(
+      'sessions.log (write)',
+      therapist,
+      (u) => (u === 0 ? logCall(studentId) : logCall(users[u]?.students[0] ?? studentId)),
+      (u) => (u === 0 ? therapist : (users[u]?.cookie as string)),
+      inProc.log,
+    );
+  }
+
   // The writes moved the data version: the stored figures come back at once, marked stale.
+  if (!has('writes') || !has('outcomes')) return rows;
   const [afterWrites, rAfter] = await withPeakRss(pid, () => oneOutcomesCall(base, coordinator));
   if (!afterWrites.stale) o.log('outcomes after the writes was not marked stale');
   rows.push(oneCallRow('outcomes.report, after writes, stale (one call)', afterWrites, rAfter));
