@@ -194,14 +194,16 @@ export async function fidelityRecordsOf(
   window: { from: string; to: string },
 ): Promise<FidelityRecordRow[]> {
   if (studentIds.length === 0) return [];
+  // Students first, then their sessions by key: a CROSS JOIN fixes that order for SQLite (an
+  // inner join with the same conditions on Postgres). Left to choose, SQLite read a batch
+  // holding half a 1,000-student district by walking every session and probing each for the
+  // batch's 500 students: 1.7–2.4 s a batch, against 50–100 ms this way.
   return (
     db
       .selectFrom('session_student')
-      .innerJoin('therapy_session as s', (j) =>
-        j
-          .onRef('s.district_id', '=', 'session_student.district_id')
-          .onRef('s.id', '=', 'session_student.session_id'),
-      )
+      .crossJoin('therapy_session as s')
+      .whereRef('s.district_id', '=', 'session_student.district_id')
+      .whereRef('s.id', '=', 'session_student.session_id')
       .leftJoin('staff_user as provider', (j) =>
         j
           .onRef('provider.district_id', '=', 's.district_id')
