@@ -595,6 +595,34 @@ export function fidelityTotalOn(
 }
 
 /**
+ * Only the period's `behind` of `fidelityOn`, with no figures built: what the caseload shows of
+ * every student on a page ("minutes behind"), where building each row's weeks was a quarter of
+ * a coordinator's page.
+ */
+export function minutesBehindOn(
+  summary: FidelitySummary,
+  today: IsoDate,
+  policy: AbsencePolicy,
+): number {
+  const todayDay = dayNumber(today);
+  const firstMonday = dayNumber(weekStart(summary.from));
+  // Missed minutes the policy does not owe are accounted for: they are not "behind".
+  const accountedFor = missedReasons
+    .filter((r) => missedCategory(r, policy) !== 'owed')
+    .flatMap((r) => {
+      const byWeek = summary.missed[r];
+      return byWeek ? [byWeek] : [];
+    });
+  let behind = 0;
+  for (let i = 0; i < summary.mandated.length; i++) {
+    behind += sumThrough(summary.mandated[i]!, todayDay - (firstMonday + 7 * i));
+    behind -= summary.delivered[i]! + summary.makeupDelivered[i]!;
+    for (const byWeek of accountedFor) behind -= byWeek[i] ?? 0;
+  }
+  return Math.max(0, behind);
+}
+
+/**
  * Minutes delivered (attended `delivered` or `makeup`) in the week starting `monday`: that
  * week's `delivered + makeupDelivered` of `fidelityOn`, read straight from the summary without
  * finishing every week; 0 for a week outside the period.

@@ -12,6 +12,7 @@ import {
   fidelityOn,
   fidelityTotalOn,
   mandatedMinutes,
+  minutesBehindOn,
   missedCategory,
   summarizeFidelity,
 } from '../src/fidelity';
@@ -298,6 +299,7 @@ describe('fidelity summaries', () => {
           const report = computeFidelity({ ...inp, today, policy });
           expect(fidelityOn(kept, today, policy)).toEqual(report);
           expect(fidelityTotalOn(kept, today, policy)).toEqual(report.total);
+          expect(minutesBehindOn(kept, today, policy)).toBe(report.total.behind);
           // A week's delivered minutes read straight from the summary (the caseload's "this
           // week"), for every week of the report and a week outside it.
           for (const week of report.weeks)

@@ -36,6 +36,7 @@ import {
   fidelityTotalOn,
   fidelityWeekLine,
   type IsoDate,
+  minutesBehindOn,
   sumFidelityFigures,
   weekEnd,
   weekStart,
@@ -316,7 +317,7 @@ export async function minutesByStudent(
       const summary = JSON.parse(r.summary) as FidelitySummary;
       add(
         r.student_id,
-        fidelityTotalOn(summary, today, policy).behind,
+        minutesBehindOn(summary, today, policy),
         deliveredInWeekOf(summary, monday),
       );
     }
