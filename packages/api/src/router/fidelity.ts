@@ -3,6 +3,7 @@ import {
   type FidelitySummaryRow,
   fidelityPageStudents,
   fidelityRowInputs,
+  fidelitySummariesOf,
   fidelitySummaryRowsInScope,
   fidelitySummaryRowsOf,
   loadDistrictSettings,
@@ -311,9 +312,16 @@ export async function minutesByStudent(
   };
   const { period, today, policy } = resolved;
   if (period.id) {
-    // A page of the caseload: the kept rows' period totals and this week's delivered minutes,
-    // without finishing every week of every row (most of this page's time before).
-    for (const r of await keptRowsOf(ctx, period.id, studentIds, discipline)) {
+    // A page of the caseload: the kept summaries' minutes behind and this week's delivered
+    // minutes, read by key (the caseload shows no provider) and never finished week by week.
+    const kept = await fidelitySummariesOf(
+      ctx.db,
+      ctx.viewer.districtId,
+      period.id,
+      studentIds,
+      discipline,
+    );
+    for (const r of kept) {
       const summary = JSON.parse(r.summary) as FidelitySummary;
       add(
         r.student_id,

@@ -463,6 +463,29 @@ export async function fidelitySummaryRowsOf(
 }
 
 /**
+ * Only the kept summaries of these students (already in scope) for a reporting period, in no
+ * order: for figures that need no names (the caseload's minutes), by primary key, without the
+ * joins and sort of `fidelitySummaryRowsOf`.
+ */
+export function fidelitySummariesOf(
+  db: Kysely<Database>,
+  districtId: string,
+  periodId: string,
+  studentIds: readonly string[],
+  discipline?: string,
+): Promise<{ student_id: string; summary: string }[]> {
+  if (studentIds.length === 0) return Promise.resolve([]);
+  let q = db
+    .selectFrom('fidelity_summary')
+    .select(['student_id', 'summary'])
+    .where('district_id', '=', districtId)
+    .where('period_id', '=', periodId)
+    .where('student_id', 'in', [...studentIds]);
+  if (discipline) q = q.where('discipline', '=', discipline);
+  return q.execute();
+}
+
+/**
  * Every kept row of a scope for a reporting period, `batch` rows at a time in key order
  * (student id, discipline), so a whole district's rows are never held at once.
  */
