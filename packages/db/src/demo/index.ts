@@ -1,5 +1,5 @@
 import { weekStart } from '@carryover/domain';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { postgresUrlOf } from '../client';
 import { bumpDataVersion } from '../queries/data-version';
@@ -104,6 +104,10 @@ export async function seedDemoDistrict(
       holidays: holidays.map(iso),
     });
     finished('schedules');
+    // The schedule tables were filled after the last ANALYZE, so Postgres would plan the
+    // fidelity stage's reads of them (a batch of students' schedule) as if they were empty.
+    if (trx.getExecutor().adapter instanceof PostgresAdapter)
+      await sql`ANALYZE schedule_session, schedule_session_student`.execute(trx);
     await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
     finished('fidelity summaries');
     const used: DemoResult['load'] = bulk ? 'bulk' : sink instanceof CopyWriter ? 'copy' : 'insert';
