@@ -12,6 +12,7 @@ import {
   type GoalDetail,
   type GoalDomain,
   type GoalPhase,
+  type GoalSpec,
   type GoalStatus,
   type GoalSummary,
   type IsoDate,
@@ -22,6 +23,7 @@ import {
   type ServiceModel,
   type SessionModel,
   type StudentDetail,
+  standingOn,
   summarizeGoal,
 } from '@carryover/domain';
 
@@ -65,20 +67,32 @@ function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
   return map;
 }
 
-function caseloadGoal(goal: Goal, summary: GoalSummary | undefined, today: IsoDate): CaseloadGoal {
+/** A goal's fields on both pages, and its kept summary (`progress` is each page's own). */
+function goalBasics(
+  goal: Goal,
+  summary: GoalSummary | undefined,
+): { spec: GoalSpec; summary: GoalSummary; basics: Omit<CaseloadGoal, 'progress'> } {
   const spec = goalSpecOf(goal);
   // Every goal read has its summary (goalSummariesOf fills a missing one): this is a guard.
   const s = summary ?? summarizeGoal(spec, []);
   return {
-    id: goal.id,
-    domain: goal.domain as GoalDomain,
-    text: goal.text,
-    discipline: goal.discipline as Discipline,
-    currentModel: goal.current_model as ServiceModel,
-    phase: goal.phase as GoalPhase,
-    progress: progressOn(spec, s, today),
-    alerts: s.alerts,
+    spec,
+    summary: s,
+    basics: {
+      id: goal.id,
+      domain: goal.domain as GoalDomain,
+      text: goal.text,
+      discipline: goal.discipline as Discipline,
+      currentModel: goal.current_model as ServiceModel,
+      phase: goal.phase as GoalPhase,
+      alerts: s.alerts,
+    },
   };
+}
+
+function caseloadGoal(goal: Goal, summary: GoalSummary | undefined, today: IsoDate): CaseloadGoal {
+  const { spec, summary: s, basics } = goalBasics(goal, summary);
+  return { ...basics, progress: standingOn(spec, s, today) };
 }
 
 export function nextIep(
@@ -149,8 +163,7 @@ export function studentDetail(data: StudentDetailData, today: IsoDate): StudentD
   const recorderNames = new Map(data.recorders.map((r) => [r.id, r.name]));
 
   const goals: GoalDetail[] = data.goals.map((goal) => {
-    const view = caseloadGoal(goal, data.summaries.get(goal.id), today);
-    const spec = goalSpecOf(goal);
+    const { spec, summary, basics } = goalBasics(goal, data.summaries.get(goal.id));
     const points = (obsByGoal.get(goal.id) ?? []).flatMap((o) => {
       const point = pointOf(spec, o);
       if (!point) return [];
@@ -174,7 +187,8 @@ export function studentDetail(data: StudentDetailData, today: IsoDate): StudentD
         reason: m.reason,
       }));
     return {
-      ...view,
+      ...basics,
+      progress: progressOn(spec, summary, today),
       measurementType: goal.measurement_type as MeasurementType,
       baseline: goal.baseline,
       target: goal.target,

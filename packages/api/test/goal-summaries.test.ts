@@ -46,7 +46,11 @@ async function expectPagesMatchRecompute(conn: Connection): Promise<void> {
   const { items } = await admin.caseload.list({ limit: 100 });
   for (const row of items) {
     const detail = await admin.student.get({ studentId: row.studentId });
-    for (const shown of [...row.goals, ...detail.goals]) {
+    const listed = new Map(row.goals.map((g) => [g.id, g]));
+    expect(new Set(listed.keys()), `goals of ${row.studentId}`).toEqual(
+      new Set(detail.goals.map((g) => g.id)),
+    );
+    for (const shown of detail.goals) {
       const goal = await conn.db
         .selectFrom('goal')
         .selectAll()
@@ -57,10 +61,18 @@ async function expectPagesMatchRecompute(conn: Connection): Promise<void> {
       const points = (await observationsOfGoals(conn.db, A.district, [goal.id])).flatMap(
         (o) => pointOf(spec, o) ?? [],
       );
-      expect(shown.progress, `progress of ${goal.id}`).toEqual(
-        summarizeGoalProgress(spec, points, TODAY),
-      );
+      const progress = summarizeGoalProgress(spec, points, TODAY);
+      expect(shown.progress, `progress of ${goal.id}`).toEqual(progress);
       expect(shown.alerts, `alerts of ${goal.id}`).toEqual(decisionAlerts(spec, points));
+      // The caseload lists the goal's standing, no more: the graph's lines are the page's.
+      const { status, level, carryoverGap, lastPoint } = progress;
+      expect(listed.get(goal.id)?.progress, `caseload standing of ${goal.id}`).toEqual({
+        status,
+        level,
+        carryoverGap,
+        lastPoint,
+      });
+      expect(listed.get(goal.id)?.alerts, `caseload alerts of ${goal.id}`).toEqual(shown.alerts);
     }
   }
 }

@@ -11,6 +11,7 @@ import {
 import type {
   GoalProgress,
   GoalSpec,
+  GoalStanding,
   Line,
   ObservationValues,
   ProgressPoint,
@@ -435,6 +436,20 @@ export function summarizePoints(goal: GoalSpec, points: ProgressPoint[]): GoalPo
     projectedDate: projectDate(fit, current, goal.startDate),
     belowAimRun: belowAimRun(goal, sorted),
     lastPoint: sorted.at(-1) ?? null,
+  };
+}
+
+/** `progressOn`'s standing alone: what a list of students shows of the goal. */
+export function standingOn(
+  goal: GoalSpec,
+  summary: GoalPointsSummary,
+  today: IsoDate,
+): GoalStanding {
+  return {
+    status: statusOn(goal, summary, today),
+    level: summary.level,
+    carryoverGap: summary.carryoverGap,
+    lastPoint: summary.lastPoint,
   };
 }
 

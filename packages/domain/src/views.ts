@@ -9,7 +9,7 @@ import type {
   ServiceModel,
   SessionModel,
 } from './model';
-import type { GoalProgress, ProgressPoint } from './progress-types';
+import type { GoalProgress, GoalStanding, ProgressPoint } from './progress-types';
 
 // The shapes the API returns and the web app draws. Written down here once so the server,
 // the UI components and the pages agree without hand-written duplicates.
@@ -33,7 +33,8 @@ export interface CaseloadGoal {
   discipline: Discipline;
   currentModel: ServiceModel;
   phase: GoalPhase;
-  progress: GoalProgress;
+  /** What the list shows; the goal's page has the whole `GoalProgress` (`GoalDetail`). */
+  progress: GoalStanding;
   /** Decision rules that fire on this goal's data, each with its reason in words. */
   alerts: DecisionAlert[];
 }
@@ -90,6 +91,7 @@ export interface PhaseChangeView {
 }
 
 export interface GoalDetail extends CaseloadGoal {
+  progress: GoalProgress;
   measurementType: MeasurementType;
   baseline: number;
   target: number;
