@@ -202,8 +202,10 @@ for (const target of targets) {
     });
 
     it('compresses larger API answers and assets as the browser accepts (brotli, gzip), small ones not', async () => {
-      const cookie = await signIn(emails.coordinator);
-      const path = `/trpc/caseload.list?input=${encodeURIComponent('{}')}`;
+      const cookie = await signIn(emails.slp);
+      // A student's page: every goal's points and lines, well over the 1 kB threshold.
+      const input = JSON.stringify({ studentId: A.students.ava });
+      const path = `/trpc/student.get?input=${encodeURIComponent(input)}`;
       const plain = await rawFetch(base, path, { Cookie: cookie });
       expect(plain.status).toBe(200);
       expect(plain.headers['content-encoding']).toBeUndefined();
