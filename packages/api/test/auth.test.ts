@@ -2,12 +2,28 @@ import { createHash } from 'node:crypto';
 import { type Connection, recordLoginAttempt } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dummyPasswordHash, hashPassword, scryptRuns, verifyPassword } from '../src/auth/password';
+import {
+  dummyPasswordHash,
+  hashPassword,
+  SCRYPT_MIN_N,
+  scryptRuns,
+  verifyPassword,
+} from '../src/auth/password';
 import { MAX_SESSIONS_PER_USER, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../src/auth/session';
 import { knownDeviceId } from '../src/auth/sign-in';
 import { SIGN_IN_THROTTLE } from '../src/auth/throttle';
 import { SIGN_IN_FAILED } from '../src/router/auth';
-import { A, buildFixture, callerFor, emails, NOW, openTestDb, PASSWORD, signIn } from './fixtures';
+import {
+  A,
+  buildFixture,
+  callerFor,
+  emails,
+  fixturePasswordHash,
+  NOW,
+  openTestDb,
+  PASSWORD,
+  signIn,
+} from './fixtures';
 
 describe('passwords', () => {
   it('are scrypt with N=2^15, r=8, p=1, a 32-byte salt and a 64-byte key', async () => {
@@ -20,6 +36,18 @@ describe('passwords', () => {
     expect(await verifyPassword('hunter3', stored)).toBe(false);
     expect(await hashPassword('hunter2')).not.toBe(stored);
     expect(await verifyPassword('hunter2', 'plain-text')).toBe(false);
+  });
+
+  it("are checked at the cost their hash names (the fixtures' users are hashed at N=2^10)", async () => {
+    const cheap = await hashPassword('hunter2', { N: SCRYPT_MIN_N });
+    expect(cheap.split('$').slice(0, 4)).toEqual(['scrypt', '1024', '8', '1']);
+    expect(await verifyPassword('hunter2', cheap)).toBe(true);
+    expect(await verifyPassword('hunter3', cheap)).toBe(false);
+    expect((await fixturePasswordHash()).split('$')[1]).toBe('1024');
+    await expect(hashPassword('hunter2', { N: 2 ** 9 })).rejects.toThrow(RangeError);
+    await expect(hashPassword('hunter2', { N: 3000 })).rejects.toThrow(RangeError);
+    // Below the floor, a stored hash is refused whatever the password.
+    expect(await verifyPassword('hunter2', cheap.replace('$1024$', '$512$'))).toBe(false);
   });
 });
 

@@ -2,8 +2,7 @@ import type { Connection } from '@carryover/db';
 import { seedDemoDistrict } from '@carryover/db/demo';
 import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../src/auth/password';
-import { as, buildFixture, emails, openTestDb, PASSWORD, TODAY } from './fixtures';
+import { as, buildFixture, emails, fixturePasswordHash, openTestDb, TODAY } from './fixtures';
 
 // The demo district's past reporting periods have their final progress reports: listed and
 // opened like any final report, drafted exactly as `reports.generate` drafts them, and unseen
@@ -24,7 +23,7 @@ for (const target of targets) {
         students: 40,
         seed: 11,
         today: TODAY,
-        passwordHash: await hashPassword(PASSWORD),
+        passwordHash: await fixturePasswordHash(),
         emailDomain: DOMAIN,
       });
       districtId = demo.districtId;

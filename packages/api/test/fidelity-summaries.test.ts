@@ -10,7 +10,6 @@ import { testTargets } from '@carryover/db/testing';
 import { fidelityWeekLine, missedCategory, missedReasons } from '@carryover/domain';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../src/auth/password';
 import { fidelityRows } from '../src/router/fidelity';
 import {
   A,
@@ -18,8 +17,8 @@ import {
   as,
   buildFixture,
   emails,
+  fixturePasswordHash,
   openTestDb,
-  PASSWORD,
   PERIODS,
 } from './fixtures';
 
@@ -321,7 +320,7 @@ for (const target of targets) {
       const seeded = await seedDemoDistrict(conn.db, {
         students: 40,
         today: TODAY,
-        passwordHash: await hashPassword(PASSWORD),
+        passwordHash: await fixturePasswordHash(),
         emailDomain: 'fidelity-summaries.test',
       });
       expect((await loadReportingPeriods(conn.db, seeded.districtId)).length).toBeGreaterThan(0);

@@ -10,8 +10,7 @@ import { testTargets } from '@carryover/db/testing';
 import { decisionAlerts, summarizeGoalProgress } from '@carryover/domain';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../src/auth/password';
-import { A, as, buildFixture, emails, openTestDb, PASSWORD } from './fixtures';
+import { A, as, buildFixture, emails, fixturePasswordHash, openTestDb } from './fixtures';
 
 // Per-goal summaries (docs/architecture.md) must equal a from-scratch recompute whatever writes
 // came before: random sequences of the writes that change a goal or its observations go through
@@ -291,7 +290,7 @@ for (const target of targets) {
       await seedDemoDistrict(conn.db, {
         students: 40,
         today: TODAY,
-        passwordHash: await hashPassword(PASSWORD),
+        passwordHash: await fixturePasswordHash(),
         emailDomain: 'summaries.test',
       });
       expect(await expectSummariesFresh(conn)).toBeGreaterThan(40);

@@ -12,7 +12,6 @@ import { seedDemoDistrict } from '@carryover/db/demo';
 import { testTargets } from '@carryover/db/testing';
 import { getErrorShape, type TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../src/auth/password';
 import { appRouter } from '../src/root';
 import { warmStoredComparisons } from '../src/router/outcomes';
 import { DEFAULT_WORKER_MAX_OLD_MB, outcomesCache } from '../src/workers/pool';
@@ -22,9 +21,9 @@ import {
   auditedStudents,
   buildFixture,
   emails,
+  fixturePasswordHash,
   NOW,
   openTestDb,
-  PASSWORD,
   silentLogger,
   TODAY,
 } from './fixtures';
@@ -79,7 +78,7 @@ for (const target of targets) {
         students: 160,
         seed: 7,
         today: TODAY,
-        passwordHash: await hashPassword(PASSWORD),
+        passwordHash: await fixturePasswordHash(),
         emailDomain: DOMAIN,
       });
       demoDistrict = demo.districtId;

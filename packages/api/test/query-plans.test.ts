@@ -8,8 +8,7 @@ import { seedDemoDistrict } from '@carryover/db/demo';
 import { testTargets } from '@carryover/db/testing';
 import type { Role } from '@carryover/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../src/auth/password';
-import { as, PASSWORD, TODAY } from './fixtures';
+import { as, fixturePasswordHash, TODAY } from './fixtures';
 
 // District scale (issue 11): the pages people open all day must reach a student's rows by
 // index, never by reading the district's observations, sessions or audit trail. This runs the
@@ -203,7 +202,7 @@ for (const target of targets) {
       const demo = await seedDemoDistrict(conn.db, {
         students: 200,
         today: TODAY,
-        passwordHash: await hashPassword(PASSWORD),
+        passwordHash: await fixturePasswordHash(),
         emailDomain: DOMAIN,
       });
       await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });

@@ -16,9 +16,8 @@ import {
   weekStart,
 } from '@carryover/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../src/auth/password';
 import { scheduleSolveStats } from '../src/workers/schedule-pool';
-import { as, PASSWORD } from './fixtures';
+import { as, fixturePasswordHash } from './fixtures';
 
 // The demo district's schedules (issue 17), on both databases: every therapist and assistant
 // has a week, placed at seed time without the solver, in which `scheduleConflicts` finds
@@ -38,7 +37,7 @@ for (const target of targets) {
       const demo = await seedDemoDistrict(conn.db, {
         students: 120,
         today: TODAY,
-        passwordHash: await hashPassword(PASSWORD),
+        passwordHash: await fixturePasswordHash(),
         emailDomain: DOMAIN,
       });
       districtId = demo.districtId;

@@ -20,8 +20,20 @@ function derive(password: string, salt: Buffer, keyBytes: number, options: Scryp
   });
 }
 
-export async function hashPassword(password: string): Promise<string> {
-  const { N, r, p, saltBytes, keyBytes } = SCRYPT_PARAMS;
+/** The lowest cost `verifyPassword` accepts: a stored hash names its own N. */
+export const SCRYPT_MIN_N = 2 ** 10;
+
+/**
+ * A new hash at the current cost. `N` lower than `SCRYPT_PARAMS.N` (never below `SCRYPT_MIN_N`)
+ * is for test fixtures' users, who sign in hundreds of times per run through the same check.
+ */
+export async function hashPassword(
+  password: string,
+  { N }: { N: number } = SCRYPT_PARAMS,
+): Promise<string> {
+  if (!Number.isInteger(Math.log2(N)) || N < SCRYPT_MIN_N || N > SCRYPT_PARAMS.N)
+    throw new RangeError(`scrypt N must be a power of two from 2^10 to 2^15, not ${N}`);
+  const { r, p, saltBytes, keyBytes } = SCRYPT_PARAMS;
   const salt = randomBytes(saltBytes);
   const key = await derive(password, salt, keyBytes, { N, r, p, maxmem: maxmemFor(N, r) });
   return ['scrypt', N, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
@@ -33,7 +45,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
   // Bounds keep a corrupted row from asking for gigabytes of memory.
-  if (!Number.isInteger(Math.log2(N)) || N < 2 ** 10 || N > 2 ** 20) return false;
+  if (!Number.isInteger(Math.log2(N)) || N < SCRYPT_MIN_N || N > 2 ** 20) return false;
   if (!(r >= 1 && r <= 32 && p >= 1 && p <= 16)) return false;
   const salt = Buffer.from(parts[4] ?? '', 'base64url');
   const expected = Buffer.from(parts[5] ?? '', 'base64url');
