@@ -29,6 +29,10 @@ export default mergeConfig(baseTestConfig, {
     // quiet machine, and up to 30 s while the suite's other servers and browsers load both
     // cores (seen in a CI run: load average 10). Half of this budget covers that.
     testTimeout: 90_000,
+    // `expect.poll` gives up after 1 s by default: a wrong-password sign-in (a real scrypt check)
+    // or a caseload page took longer while the suite loaded both cores (seen in a CI run at
+    // load average 11). A broken page still fails, later.
+    expect: { poll: { timeout: 20_000 } },
     // The servers the tests start compute no Outcomes ahead (a first view must stay a first
     // view); test/cluster.test.ts turns it on to test it.
     env: { OUTCOMES_PRECOMPUTE: 'off' },
