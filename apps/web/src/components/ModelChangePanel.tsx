@@ -1,4 +1,4 @@
-import { labels, type ServiceModel, serviceModels } from '@carryover/domain';
+import { type GoalDomain, labels, type ServiceModel, serviceModels } from '@carryover/domain';
 import { Button, Field } from '@carryover/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
@@ -17,11 +17,14 @@ type Rec = {
 /** A recommendation with its evidence; accept (model change, draft plan) or dismiss with a reason. */
 export function RecommendationCard({
   rec,
+  about,
   studentId,
   goalId,
   readOnlyReason = null,
 }: {
   rec: Rec;
+  /** Whose goal, in words ("Ava Lee's articulation goal"): each card's region needs its own name. */
+  about: string;
   studentId: string;
   goalId: string;
   /** Set for another discipline's goal: the evidence shows, the buttons do not. */
@@ -40,7 +43,7 @@ export function RecommendationCard({
   const dismiss = useMutation(trpc.recommendations.dismiss.mutationOptions({ onSuccess: refresh }));
   const rule = rec.rule as 'push_in_for_carryover';
   return (
-    <section className="recommendation" aria-label={`Recommendation: ${rec.title}`}>
+    <section className="recommendation" aria-label={`Recommendation for ${about}: ${rec.title}`}>
       <p className="recommendation__title">
         <strong>Suggested: {rec.title}</strong>
       </p>
@@ -113,7 +116,7 @@ export function ModelChangePanel({
   goal,
 }: {
   studentId: string;
-  goal: { id: string; currentModel: ServiceModel; discipline: string };
+  goal: { id: string; currentModel: ServiceModel; discipline: string; domain: GoalDomain };
 }) {
   const me = useViewer();
   const today = useDistrictToday();
@@ -156,6 +159,7 @@ export function ModelChangePanel({
         <RecommendationCard
           key={r.rule}
           rec={r}
+          about={`the ${labels.domain[goal.domain].toLowerCase()} goal`}
           studentId={studentId}
           goalId={goal.id}
           readOnlyReason={forGoal?.readOnlyReason}

@@ -484,6 +484,9 @@ function LegendSwatch({ item, print }: { item: LegendItem; print: boolean }) {
 }
 
 function GraphLegend({ items, print }: { items: LegendItem[]; print: boolean }) {
+  // Each group's title labels its list; titles are not headings, so the legend never breaks the
+  // page's heading order (a graph sits under an h2 in a report, under an h3 on a student page).
+  const idPrefix = useId();
   const groups: { title: string; items: LegendItem[] }[] = [
     {
       title: print ? 'Setting (colour and fill)' : 'Setting (colour)',
@@ -497,10 +500,12 @@ function GraphLegend({ items, print }: { items: LegendItem[]; print: boolean }) 
     <div className="goal-graph__legend">
       {groups
         .filter((g) => g.items.length > 0)
-        .map((g) => (
+        .map((g, i) => (
           <div key={g.title} className="legend-group">
-            <h4 className="legend-group__title">{g.title}</h4>
-            <ul>
+            <p className="legend-group__title" id={`${idPrefix}-legend-${i}`}>
+              {g.title}
+            </p>
+            <ul aria-labelledby={`${idPrefix}-legend-${i}`}>
               {g.items.map((item) => (
                 <li key={`${item.kind}-${item.key}`}>
                   <LegendSwatch item={item} print={print} />

@@ -203,7 +203,7 @@ function SessionsSection() {
         <ErrorState title="Could not load" message={userMessage(sessions.error)} />
       )}
       {sessions.data && (
-        <TableScroll label="Where you are signed in">
+        <TableScroll label="Signed-in devices">
           <table className="data-table">
             <thead>
               <tr>

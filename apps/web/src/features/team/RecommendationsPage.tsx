@@ -41,6 +41,7 @@ export function RecommendationsPage() {
                 <RecommendationCard
                   key={r.rule}
                   rec={r}
+                  about={`${g.studentName}'s ${labels.domain[g.domain].toLowerCase()} goal`}
                   studentId={g.studentId}
                   goalId={g.goalId}
                   readOnlyReason={g.readOnlyReason}
