@@ -103,6 +103,8 @@ export interface BenchRow {
   'SQL p50': number | string;
   'in-process p50': number | string;
   'HTTP/SQL': number | string;
+  /** The answer's JSON, in kB (the coordinator first page: ≤ 200 kB). */
+  'answer kB': number | string;
   'peak RSS MiB': number | string;
 }
 
@@ -509,6 +511,8 @@ const takeSamples = (kind: string, seconds: number) => {
 interface InProcess {
   sqlMs: number;
   totalMs: number;
+  /** Length of the answer as JSON (before compression), from the warm-up call. */
+  answerBytes: number;
 }
 
 /** Medians of sequential in-process calls (after one warm-up), bounded in count and time. */
@@ -517,7 +521,7 @@ async function inProcess(
   sqlClock: { ms: number },
   budgetMs: number,
 ): Promise<InProcess> {
-  await call();
+  const answerBytes = JSON.stringify(await call()).length;
   const sql: number[] = [];
   const total: number[] = [];
   const until = performance.now() + budgetMs;
@@ -528,7 +532,7 @@ async function inProcess(
     total.push(performance.now() - t0);
     sql.push(sqlClock.ms);
   }
-  return { sqlMs: round(median(sql), 2), totalMs: round(median(total), 2) };
+  return { sqlMs: round(median(sql), 2), totalMs: round(median(total), 2), answerBytes };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -653,6 +657,7 @@ async function measure(
     'SQL p50': '—',
     'in-process p50': '—',
     'HTTP/SQL': '—',
+    'answer kB': '—',
     'peak RSS MiB': '—',
   } satisfies Omit<BenchRow, 'db' | 'what'>;
   rows.push({ db, what: await datasetLine(conn, database), ...empty });
@@ -772,6 +777,7 @@ async function measure(
     'SQL p50': raw ? raw.sqlMs : '—',
     'in-process p50': raw ? raw.totalMs : '—',
     'HTTP/SQL': raw && one && raw.sqlMs > 0 ? round(one.p50 / raw.sqlMs, 2) : '—',
+    'answer kB': raw ? round(raw.answerBytes / 1000, 1) : '—',
     'peak RSS MiB': rss,
   });
 
