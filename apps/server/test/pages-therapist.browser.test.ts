@@ -15,6 +15,7 @@ const FAULTY_PAGE = `<!doctype html><html lang="en"><head><title>Faults</title><
 <button style="position:absolute;left:1250px;width:200px">Generate report</button>
 <div style="overflow-x:auto;width:300px"><table style="width:900px"><caption>Minutes by week</caption>
 <tr><th>Week</th></tr><tr><td>1</td></tr></table></div>
+<svg width="200" height="40" aria-hidden="true"><text x="30" y="20" text-anchor="end">Full phys.</text></svg>
 </main></body></html>`;
 
 // The signed-out pages and every page a therapist reaches fit both widths and pass axe
@@ -26,7 +27,7 @@ describe.skipIf(!haveChromium)(
     const run = carryoverInChromium();
     printResultsAfterAll();
 
-    it('the checks find a page wider than the screen, a cut button and table, an image without text', async () => {
+    it('the checks find a page wider than the screen, a cut button, table and chart label, an image without text', async () => {
       const desktop = VIEWPORTS.find((v) => v.name === 'desktop')!;
       const context = await newContext(run.browser, { viewport: desktop });
       const page = await context.newPage();
@@ -36,6 +37,7 @@ describe.skipIf(!haveChromium)(
       expect(found.overflowPx).toBeGreaterThan(100);
       expect(found.clipped).toContain('Generate report');
       expect(found.cutTables).toEqual(['Minutes by week']);
+      expect(found.cutChartText).toEqual(['Full phys.']);
       expect(found.violations.map((v) => v.split('×')[0])).toContain('image-alt');
     });
 

@@ -186,6 +186,15 @@ describe('legend', () => {
     expect(measureAxisTitle(goal)).toBe('Prompt level');
   });
 
+  it('leaves room left of the plot for the widest y tick label', () => {
+    // "100%" fits the usual margin; "Full phys." (10 characters) needs more, at any width.
+    expect(layoutFor(340, ['0%', '50%', '100%']).margin.left).toBe(58);
+    const labels = ['Indep.', 'Part. phys.', 'Full phys.'];
+    const phone = layoutFor(340, labels);
+    expect(phone.margin.left).toBeGreaterThanOrEqual(22 + 6 + 11 * 6.6);
+    expect(layoutFor(900, labels).margin.left).toBe(phone.margin.left);
+  });
+
   it('marks a teacher probe as a classroom probe, not by the model it was taken under', () => {
     const plain = makeGoal();
     const goal = makeGoal({

@@ -5,7 +5,7 @@ import { afterAll, expect, it } from 'vitest';
 import { newContext, type RunningCarryover, shotsDir, signIn, VIEWPORTS } from './e2e';
 
 // Every page, for every role, at a phone's 390 px and a laptop's 1280 px: nothing wider than the
-// screen, no button cut off, and axe-core finds no WCAG 2.1 A/AA violation. The pages are found
+// screen, no button or chart label cut off, and axe-core finds no WCAG 2.1 A/AA violation. The pages are found
 // as a user finds them: each role's navigation, then the first link of every kind on each page
 // (a student, a goal, a report, a plan…), one page per route shape. The crawl is split by role
 // over the test/pages-*.browser.test.ts files, so they run side by side; each has one server and
@@ -43,16 +43,22 @@ interface PageResult {
   violations: string[];
   /** Tables whose last columns are scrolled out of sight. */
   cutTables: string[];
+  /** A chart's text drawn past the edge of its chart (a tick label cut at a phone's edge). */
+  cutChartText: string[];
   /** How long opening and checking the page took. */
   ms: number;
 }
 
 const failed = (r: PageResult) =>
-  r.overflowPx > 1 || r.clipped.length > 0 || r.violations.length > 0 || r.cutTables.length > 0;
+  r.overflowPx > 1 ||
+  r.clipped.length > 0 ||
+  r.violations.length > 0 ||
+  r.cutTables.length > 0 ||
+  r.cutChartText.length > 0;
 
 const list = (items: string[]) => (items.length ? items.join('; ') : '0');
 const resultRow = (r: PageResult) =>
-  `| ${r.who} | ${r.route} | ${r.width} | ${r.overflowPx} | ${list(r.clipped)} | ${list(r.cutTables)} | ${list(r.violations)} | ${r.ms} |`;
+  `| ${r.who} | ${r.route} | ${r.width} | ${r.overflowPx} | ${list(r.clipped)} | ${list(r.cutTables)} | ${list(r.cutChartText)} | ${list(r.violations)} | ${r.ms} |`;
 
 const results: PageResult[] = [];
 
@@ -126,6 +132,19 @@ const CUT_TABLES = `[...document.querySelectorAll('table')]
   })
   .map((t) => (t.caption?.textContent || t.getAttribute('aria-label') || 'table').trim().slice(0, 40))`;
 
+/**
+ * Text in a chart (an SVG) that reaches past the chart's own box, or past the screen: the SVGs
+ * draw with overflow visible, so such text is cut by the page's edge or overlaps its neighbours.
+ */
+const CUT_CHART_TEXT = `[...document.querySelectorAll('svg text')]
+  .filter((t) => {
+    const r = t.getBoundingClientRect();
+    if (r.width === 0) return false;
+    const box = t.ownerSVGElement.getBoundingClientRect();
+    return r.left < Math.max(box.left, 0) - 1 || r.right > Math.min(box.right, window.innerWidth) + 1;
+  })
+  .map((t) => (t.textContent || '').trim().slice(0, 40))`;
+
 const PAGE_OVERFLOW = 'document.documentElement.scrollWidth - window.innerWidth';
 
 /**
@@ -153,16 +172,20 @@ async function settle(page: Page): Promise<boolean> {
 
 const clippedButtons = (page: Page) => page.evaluate<string[]>(CLIPPED_BUTTONS);
 const cutTables = (page: Page) => page.evaluate<string[]>(CUT_TABLES);
+const cutChartText = (page: Page) => page.evaluate<string[]>(CUT_CHART_TEXT);
 const appLinks = (page: Page) => page.evaluate<string[]>(APP_LINKS);
 
 type Viewport = (typeof VIEWPORTS)[number];
 const DESKTOP = VIEWPORTS.find((v) => v.name === 'desktop')!;
 
 /** What the checks find on the page as it is now. */
-export type Findings = Pick<PageResult, 'overflowPx' | 'clipped' | 'violations' | 'cutTables'>;
+export type Findings = Pick<
+  PageResult,
+  'overflowPx' | 'clipped' | 'violations' | 'cutTables' | 'cutChartText'
+>;
 
 /**
- * The page's sideways overflow, cut-off buttons and tables, and axe-core's WCAG 2.1 A/AA
+ * The page's sideways overflow, cut-off buttons, tables and chart text, and axe-core's WCAG 2.1 A/AA
  * violations. Axe runs in its legacy mode (`axe.run` in the page): its default runs each frame
  * apart and then merges the results in a new blank page, and took 62% of a crawl's time that way
  * (more than twice what it takes now); the app has no frames of another origin for that to
@@ -190,6 +213,7 @@ export async function inspect(page: Page, viewport: Viewport): Promise<Findings>
     // On a phone a wide table may scroll sideways (its region is focusable); on a laptop
     // every column shows.
     cutTables: viewport.width >= 1280 ? await cutTables(page) : [],
+    cutChartText: await cutChartText(page),
   };
 }
 
@@ -232,8 +256,8 @@ export function printResultsAfterAll(): void {
   afterAll(() => {
     console.log(
       [
-        '| who | page | width | overflow px | clipped buttons | cut tables | axe violations | ms |',
-        '| --- | --- | --- | --- | --- | --- | --- | --- |',
+        '| who | page | width | overflow px | clipped buttons | cut tables | cut chart text | axe violations | ms |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
         ...results.map(resultRow),
       ].join('\n'),
     );

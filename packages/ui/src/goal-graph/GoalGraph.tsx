@@ -1,5 +1,5 @@
 import type { GoalDetail, Setting } from '@carryover/domain';
-import { labels } from '@carryover/domain';
+import { formatRawValue, labels } from '@carryover/domain';
 import { useEffect, useId, useRef, useState } from 'react';
 import { formatDate, formatRaw, formatScore } from '../format';
 import {
@@ -119,7 +119,10 @@ export function GoalGraph({ goal, width: fixedWidth, variant = 'screen' }: GoalG
   const titleId = useId();
   const axisName = useId();
 
-  const layout = layoutFor(width);
+  // The tick labels' text depends on the y domain only, so a first layout finds them and the
+  // second leaves room for the widest.
+  const tickLabels = yTicks(makeScales(goal, layoutFor(width), mode), goal).map((t) => t.label);
+  const layout = layoutFor(width, tickLabels);
   const { height, margin } = layout;
   const scales = makeScales(goal, layout, mode);
   const points = plotPoints(goal, scales);
@@ -253,7 +256,10 @@ export function GoalGraph({ goal, width: fixedWidth, variant = 'screen' }: GoalG
                 y2={criterionY}
               />
               <text className="gg-line-label" x={plotRight - 4} y={criterionY - 5} textAnchor="end">
-                Criterion {formatRaw(goal.target, goal.unit)}
+                {goal.measurementType === 'prompt_level'
+                  ? // A prompt level's number is its rank: "Criterion 0 prompt level" meant none.
+                    `Criterion: ${formatRawValue(goal, goal.target)}`
+                  : `Criterion ${formatRaw(goal.target, goal.unit)}`}
               </text>
               <SegmentLine s={aim} className="gg-aim" />
               <text className="gg-line-label" x={aim.x2 - 4} y={aim.y2 + 14} textAnchor="end">
