@@ -682,6 +682,15 @@ for (const target of targets) {
 // (compare-db.test.ts shows the stored rows equal the generated ones), so this runs once, in
 // memory, instead of seeding 300 students into every database.
 describe('demo district rows', () => {
+  // Pages tell people apart by name. The default demo's seeded draw named two Grade 2 teachers
+  // at its first school Maya Mohamed; a larger district draws more such pairs.
+  it.each([{}, { students: 3000, seed: 3 }])('give no two staff one full name (%o)', async (o) => {
+    const { sink } = await generateDemoRows({ ...o, passwordHash: 'x' }, { reports: false });
+    const names = (sink.tables.staff_user ?? []).map((s) => String(s.name));
+    expect(names.length).toBeGreaterThan(20);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+  });
+
   it('show the planted effects', async () => {
     const { sink } = await generateDemoRows(
       { students: 300, seed: 11, today: '2027-03-04', passwordHash: 'x' },

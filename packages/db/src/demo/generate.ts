@@ -294,6 +294,7 @@ export class Generator {
   private readonly districtId: string;
   private readonly counters = new Map<string, number>();
   private readonly emails = new Set<string>();
+  private readonly staffNames = new Set<string>();
   private readonly nSchools: number;
   private readonly schoolIds: string[] = [];
   /** Therapists per school and discipline. */
@@ -397,10 +398,19 @@ export class Generator {
       for (let n = 2; this.emails.has(email); n++) email = `${local}${n}@${this.o.emailDomain}`;
     }
     this.emails.add(email);
+    // Two staff of one name would be told apart by nothing on a page (two Grade 2 teachers
+    // called Maya Mohamed at one school, say); a middle initial tells them apart. It is not drawn
+    // from the seeded stream, so the rest of the district stays as it was.
+    let name = `${first} ${last}`;
+    for (let i = 0; this.staffNames.has(name); i++) {
+      const initial = String.fromCharCode(65 + ((this.staffIdx + i) % 26));
+      name = `${first} ${initial}. ${last}${i < 26 ? '' : ` ${Math.floor(i / 26) + 1}`}`;
+    }
+    this.staffNames.add(name);
     const s: Staff = {
       id: this.id(role === 'therapist' ? 'th' : role === 'assistant' ? 'as' : role.slice(0, 3)),
       idx: this.staffIdx++,
-      name: `${first} ${last}`,
+      name,
       email,
       role,
       discipline,
