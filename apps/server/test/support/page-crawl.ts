@@ -133,15 +133,24 @@ const CUT_TABLES = `[...document.querySelectorAll('table')]
   .map((t) => (t.caption?.textContent || t.getAttribute('aria-label') || 'table').trim().slice(0, 40))`;
 
 /**
- * Text in a chart (an SVG) that reaches past the chart's own box, or past the screen: the SVGs
- * draw with overflow visible, so such text is cut by the page's edge or overlaps its neighbours.
+ * Text in a chart (an SVG) that reaches past the chart's own box: the SVGs draw with overflow
+ * visible, so such text is cut by the page's edge or overlaps its neighbours. Text past the
+ * screen's edge counts too, unless a sideways-scrolling box holds its chart (a chart too wide for
+ * a phone scrolls, as a wide table does).
  */
 const CUT_CHART_TEXT = `[...document.querySelectorAll('svg text')]
   .filter((t) => {
     const r = t.getBoundingClientRect();
     if (r.width === 0) return false;
-    const box = t.ownerSVGElement.getBoundingClientRect();
-    return r.left < Math.max(box.left, 0) - 1 || r.right > Math.min(box.right, window.innerWidth) + 1;
+    const svg = t.ownerSVGElement;
+    const box = svg.getBoundingClientRect();
+    if (r.left < box.left - 1 || r.right > box.right + 1) return true;
+    if (r.left >= -1 && r.right <= window.innerWidth + 1) return false;
+    for (let a = svg.parentElement; a && a !== document.body; a = a.parentElement) {
+      const overflowX = getComputedStyle(a).overflowX;
+      if (overflowX === 'auto' || overflowX === 'scroll') return false;
+    }
+    return true;
   })
   .map((t) => (t.textContent || '').trim().slice(0, 40))`;
 
