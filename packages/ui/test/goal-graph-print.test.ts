@@ -51,13 +51,14 @@ describe('goal graph in print', () => {
 });
 
 describe('goal graph labels', () => {
+  const prompt = makeGoal({
+    measurementType: 'prompt_level',
+    baseline: 4,
+    target: 0,
+    unit: 'prompt level',
+  });
+
   it('names a prompt-level criterion in words, and other criteria in their unit', () => {
-    const prompt = makeGoal({
-      measurementType: 'prompt_level',
-      baseline: 4,
-      target: 0,
-      unit: 'prompt level',
-    });
     const html = renderToStaticMarkup(createElement(GoalGraph, { goal: prompt, variant: 'print' }));
     expect(html).toContain('Criterion: independently');
     expect(html).not.toContain('Criterion 0');
@@ -65,7 +66,6 @@ describe('goal graph labels', () => {
   });
 
   it('moves the plot right of its widest tick label', () => {
-    const prompt = makeGoal({ measurementType: 'prompt_level', baseline: 4, target: 0, unit: '' });
     const html = renderToStaticMarkup(createElement(GoalGraph, { goal: prompt, variant: 'print' }));
     // The y axis is the plot's left edge; "Part. phys." ends 6 px left of it.
     const axisX = Number(html.match(/<line class="gg-axis" x1="(\d+(?:\.\d+)?)" x2="\1"/)?.[1]);
