@@ -1,4 +1,4 @@
-import type { Connection, DB } from '@carryover/db';
+import { type Connection, type DB, refreshPlannerStatistics } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { FIDELITY_CSV_HEADER, type FidelityPageRow, sumFidelityFigures } from '@carryover/domain';
 import { TRPCError } from '@trpc/server';
@@ -120,6 +120,8 @@ for (const target of targets) {
       await buildFixture(conn.db);
       added = await addSouthStudents(conn.db);
       await addUnservedSouthStudents(conn.db);
+      // As an import does after adding students: the planner plans from the district as it is.
+      await refreshPlannerStatistics(conn.db);
     });
     afterAll(() => conn?.close());
 

@@ -54,6 +54,32 @@ export interface OpenOptions {
    * this is false or DATABASE_PREPARED_STATEMENTS=off (a pooler in transaction mode).
    */
   preparedStatements?: boolean;
+  /**
+   * Postgres: how prepared statements are planned (`plan_cache_mode`). Default
+   * `force_custom_plan`, or DATABASE_PLAN_CACHE_MODE: see planCacheMode.
+   */
+  planCacheMode?: PlanCacheMode;
+}
+
+const PLAN_CACHE_MODES = ['auto', 'force_custom_plan', 'force_generic_plan'] as const;
+export type PlanCacheMode = (typeof PLAN_CACHE_MODES)[number];
+
+/**
+ * How the pool's connections plan prepared statements. Default `force_custom_plan`: each run is
+ * planned for its values. `auto` (Postgres's own default) plans the first five runs so and then
+ * keeps one generic plan if that costs no more, until ANALYZE changes the tables' statistics.
+ * Measured (README, "Plan cache mode"), `auto` took a student page's and a therapist caseload's
+ * database CPU down by a third or more at 5,000 students and raised capacity at 25,000, but made
+ * the coordinator's Fidelity page slower in every alternating run there: one mode cannot serve
+ * both, so the safe one is the default until statements can choose (DATABASE_PLAN_CACHE_MODE to
+ * try).
+ */
+export function planCacheMode(value = process.env.DATABASE_PLAN_CACHE_MODE): PlanCacheMode {
+  if (value === undefined || value === '') return 'force_custom_plan';
+  if ((PLAN_CACHE_MODES as readonly string[]).includes(value)) return value as PlanCacheMode;
+  throw new Error(
+    `DATABASE_PLAN_CACHE_MODE must be one of ${PLAN_CACHE_MODES.join(', ')}, got ${value}`,
+  );
 }
 
 /** The URL each Postgres Kysely was opened with, so a worker thread can open its own pool. */
@@ -107,8 +133,9 @@ export function openDatabase(
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
-      // Prepared, but planned for each run's values (prepared-statements.ts).
-      ...(prepared ? { options: '-c plan_cache_mode=force_custom_plan' } : {}),
+      ...(prepared
+        ? { options: `-c plan_cache_mode=${options.planCacheMode ?? planCacheMode()}` }
+        : {}),
     });
     if (prepared) pool.on('connect', prepareStatementsOn);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: options.log });

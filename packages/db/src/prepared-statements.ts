@@ -1,12 +1,12 @@
 import type pg from 'pg';
 
-// Postgres parses, analyses and plans every unnamed statement anew. At 25,000 students a
-// student page's dozen statements took 5.7 ms to plan and 5.0 ms to run (EXPLAIN ANALYZE, on a
-// 2-core machine). A named (prepared) statement is parsed and analysed once per connection, and
-// its later runs send only the values. Each is still planned for each run's values
-// (`plan_cache_mode = force_custom_plan`, set on the pool's connections in client.ts): Postgres's
-// generic plans, kept once chosen, stayed from when a table held a few rows after it grew to
-// hundreds, and a coordinator's Fidelity paging ran 3–5 times slower in the tests.
+// Postgres parses, analyses and plans every unnamed statement anew. At 25,000 students a student
+// page's dozen statements took 5.7 ms to plan and 5.0 ms to run (EXPLAIN ANALYZE, on a 2-core
+// machine). A named (prepared) statement is parsed and analysed once per connection, and its
+// later runs send only the values. Each is still planned for each run's values by default
+// (`plan_cache_mode = force_custom_plan`, `planCacheMode` in client.ts): Postgres's generic plans
+// cut a student page's database CPU, but made a coordinator's Fidelity page slower at 25,000
+// students, and one mode serves the whole connection.
 //
 // Bounded: a text is named only while the process has named fewer than MAX_NAMED_TEXTS, and a
 // connection prepares at most MAX_PREPARED_PER_CONNECTION (each costs the backend memory);

@@ -212,7 +212,7 @@ async function dropPostgresDatabase(name: string): Promise<void> {
 }
 
 export async function openTestPostgres(
-  options: Pick<OpenOptions, 'log' | 'poolSize' | 'preparedStatements'> = {},
+  options: Pick<OpenOptions, 'log' | 'poolSize' | 'preparedStatements' | 'planCacheMode'> = {},
 ): Promise<Connection> {
   const name = `carryover_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const template = process.env[POSTGRES_TEMPLATE_ENV];

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Connection } from '../src/client';
+import { type Connection, planCacheMode } from '../src/client';
 import { MAX_PREPARED_PER_CONNECTION } from '../src/prepared-statements';
+import { refreshPlannerStatistics } from '../src/queries/maintenance';
 import { openTestPostgres, testTargets } from '../src/testing';
 
 // Postgres runs the server's statements as named, prepared statements (prepared-statements.ts):
@@ -60,7 +61,7 @@ describe.runIf(hasPostgres)('prepared statements on Postgres', () => {
     expect((await prepared(conn)).some((s) => /^(begin|commit)/i.test(s))).toBe(false);
   });
 
-  it('plans each run for its values: no generic plan outlives a table that grew', async () => {
+  it('plans each run for its values by default', async () => {
     conn = await openTestPostgres({ poolSize: 1 });
     const mode = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(conn.db);
     expect(mode.rows).toEqual([{ plan_cache_mode: 'force_custom_plan' }]);
@@ -70,6 +71,34 @@ describe.runIf(hasPostgres)('prepared statements on Postgres', () => {
       select generic_plans, custom_plans from pg_prepared_statements
       where statement like 'select * from "school"%'`.execute(conn.db);
     expect(plans.rows).toEqual([{ generic_plans: 0, custom_plans: 8 }]);
+  });
+
+  it('in auto mode keeps a generic plan, and re-plans it when the table grows and is analysed', async () => {
+    conn = await openTestPostgres({ poolSize: 1, planCacheMode: 'auto' });
+    await seed(conn);
+    await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
+    for (let i = 0; i < 8; i++) await schools(conn, 's1');
+    const statement = (
+      await sql<{ name: string; generic_plans: number; custom_plans: number }>`
+        select name, generic_plans, custom_plans from pg_prepared_statements
+        where statement like 'select * from "school"%'`.execute(conn.db)
+    ).rows[0]!;
+    // Five runs planned for their values, then the one generic plan: planning is skipped.
+    expect(statement).toMatchObject({ custom_plans: 5, generic_plans: 3 });
+    const scan = async () => {
+      const plan = await sql<{ 'QUERY PLAN': string }>`explain (costs off) execute ${sql.raw(
+        statement.name,
+      )}('d1', 's1')`.execute(conn!.db);
+      return plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+    };
+    // Five schools fit one page: reading it beats an index.
+    expect(await scan()).toMatch(/Seq Scan on school/);
+    await sql`insert into school (district_id, id, name)
+      select 'd1', 'x' || g, 'X' || g from generate_series(1, 20000) g`.execute(conn.db);
+    await refreshPlannerStatistics(conn.db, { afterBulkLoad: true });
+    // The new statistics invalidated the kept plan (without them it stays a sequential scan of
+    // 20,000 rows): the statement is planned again, and looks the school up by its key.
+    expect(await scan()).toMatch(/Index Scan using school_pk on school/);
   });
 
   it('answers with the new columns after a table changes under a prepared statement', async () => {
@@ -99,5 +128,14 @@ describe.runIf(hasPostgres)('prepared statements on Postgres', () => {
     await seed(conn);
     for (let i = 0; i < 3; i++) await schools(conn, 's2');
     expect(await prepared(conn)).toEqual([]);
+  });
+});
+
+describe('plan cache mode', () => {
+  it('plans each run unless DATABASE_PLAN_CACHE_MODE names another mode, and refuses a typo', () => {
+    expect(planCacheMode(undefined)).toBe('force_custom_plan');
+    expect(planCacheMode('')).toBe('force_custom_plan');
+    expect(planCacheMode('auto')).toBe('auto');
+    expect(() => planCacheMode('force_custom')).toThrow(/DATABASE_PLAN_CACHE_MODE must be one of/);
   });
 });
