@@ -344,7 +344,7 @@ export function Report({
           because progress had stalled is followed by faster progress from regression to the mean
           alone, whichever model comes next.
         </p>
-        <TableScroll label="Within-student evidence">
+        <TableScroll label="Push-in against pull-out, by comparison">
           <table className="data-table data-table--compact">
             <thead>
               <tr>
