@@ -20,6 +20,8 @@ import {
   settingColor,
   trendSegment,
   xTicks,
+  Y_AXIS_TITLE_X,
+  Y_TICK_GAP,
   type YAxisMode,
   yTicks,
 } from './geometry';
@@ -183,7 +185,7 @@ export function GoalGraph({ goal, width: fixedWidth, variant = 'screen' }: GoalG
                     y1={t.position}
                     y2={t.position}
                   />
-                  <text x={margin.left - 6} y={t.position} dy="0.32em" textAnchor="end">
+                  <text x={margin.left - Y_TICK_GAP} y={t.position} dy="0.32em" textAnchor="end">
                     {t.label}
                   </text>
                 </g>
@@ -218,7 +220,7 @@ export function GoalGraph({ goal, width: fixedWidth, variant = 'screen' }: GoalG
               />
               <text
                 className="gg-axis-label"
-                transform={`translate(14 ${(margin.top + plotBottom) / 2}) rotate(-90)`}
+                transform={`translate(${Y_AXIS_TITLE_X} ${(margin.top + plotBottom) / 2}) rotate(-90)`}
                 textAnchor="middle"
                 data-testid="y-axis-title"
               >

@@ -112,19 +112,23 @@ export function measureAxisTitle(goal: Pick<GoalDetail, 'measurementType' | 'uni
   return unit ? unit[0]!.toUpperCase() + unit.slice(1) : 'Value';
 }
 
+/** Where the goal graph draws its rotated y-axis title (12 px type, centred here). */
+export const Y_AXIS_TITLE_X = 14;
+/** The gap between a y tick label's end and the plot's left edge. */
+export const Y_TICK_GAP = 6;
+
 /**
- * Room left of the plot: the rotated axis title (centred at x = 14, 12 px type) and a gap, then
- * the widest tick label. Tick labels are 12 px sans-serif; 6.6 px a character errs wide, so
- * "Full phys." is never cut at the graph's left edge, as it was on a phone.
+ * Room left of the plot: the rotated axis title and a gap, then the widest tick label. Tick
+ * labels are 12 px sans-serif; 6.6 px a character errs wide, so "Full phys." is never cut at the
+ * graph's left edge, as it was on a phone.
  */
-const AXIS_TITLE_BAND = 22;
-const TICK_GAP = 6;
+const AXIS_TITLE_BAND = Y_AXIS_TITLE_X + 8;
 const TICK_CHAR_PX = 6.6;
 const MIN_LEFT_MARGIN = 58;
 
 export function leftMarginFor(yTickLabels: readonly string[]): number {
   const widest = Math.max(0, ...yTickLabels.map((l) => l.length));
-  return Math.max(MIN_LEFT_MARGIN, Math.ceil(AXIS_TITLE_BAND + TICK_GAP + widest * TICK_CHAR_PX));
+  return Math.max(MIN_LEFT_MARGIN, Math.ceil(AXIS_TITLE_BAND + Y_TICK_GAP + widest * TICK_CHAR_PX));
 }
 
 export function layoutFor(width: number, yTickLabels: readonly string[] = []): GraphLayout {
