@@ -10,6 +10,8 @@ import {
   holm,
   keepCells,
   nap,
+  ratioDifference,
+  ratioOf,
   seededRandom,
   tTwoSidedP,
 } from '../src/compare/index';
@@ -687,5 +689,37 @@ describe('multiplicity and resampling', () => {
     expect(clusterBootstrap(kept, [ratio], options)).toEqual(
       clusterBootstrap(compiled, [ratio], options),
     );
+  });
+
+  it('ratios and their differences read from the lanes give what the same expressions give when called', () => {
+    const sums = new ClusterSums();
+    const cells = [0, 1, 2, 3].map((i) => sums.cell(`c${i}`));
+    const value = seededRandom(17, 0);
+    const students = new Int32Array(80);
+    for (let k = 0; k < 80; k++) {
+      students[k] = k % 23;
+      // Some atoms hold no count at all, so some replicates draw a zero denominator (NaN).
+      for (const c of cells) if (value() < (c % 2 ? 0.3 : 0.8)) sums.add(k, c, value() * 5);
+    }
+    const compiled = sums.compile(80);
+    const [s1, n1, s2, n2] = cells as [number, number, number, number];
+    const called = (s: number, n: number) => (S: Float64Array) =>
+      S[n]! > 0 ? S[s]! / S[n]! : Number.NaN;
+    const formed = [ratioOf(s1, n1), ratioOf(s2, n2)];
+    const plain = [called(s1, n1), called(s2, n2)];
+    const options = { replicates: 203, seed: 3, stream: 1, level: 0.9 };
+    for (const factors of [undefined, [{ of: students, levels: 23 }]]) {
+      const fast = clusterBootstrap(
+        compiled,
+        [...formed, ratioDifference(formed[0]!, formed[1]!)],
+        { ...options, ...(factors ? { factors } : {}) },
+      );
+      const slow = clusterBootstrap(compiled, [...plain, (S) => plain[0]!(S) - plain[1]!(S)], {
+        ...options,
+        ...(factors ? { factors } : {}),
+      });
+      expect(fast.intervals.every((iv) => iv !== null)).toBe(true);
+      expect(fast).toEqual(slow);
+    }
   });
 });

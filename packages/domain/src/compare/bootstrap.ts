@@ -121,6 +121,34 @@ export interface CompiledSums {
 /** A statistic computed from the cell sums; NaN when undefined in that replicate. */
 export type Statistic = (sums: Float64Array) => number;
 
+/** Cell `s` over cell `n`, as `ratioOf` builds it. */
+interface RatioCells {
+  s: number;
+  n: number;
+}
+/**
+ * The statistics made by `ratioOf` and `ratioDifference`, by what they read: the bootstrap
+ * evaluates them on its lane sums directly, without a call per replicate (thousands of
+ * statistics × 2,000 replicates at district scale).
+ */
+const ratioForms = new WeakMap<Statistic, { a: RatioCells; b?: RatioCells }>();
+
+/** Σ cell s / Σ cell n; NaN when Σ n is not positive. */
+export function ratioOf(s: number, n: number): Statistic {
+  const f: Statistic = (S) => (S[n]! > 0 ? S[s]! / S[n]! : Number.NaN);
+  ratioForms.set(f, { a: { s, n } });
+  return f;
+}
+
+/** One ratio (from `ratioOf`) minus another. */
+export function ratioDifference(a: Statistic, b: Statistic): Statistic {
+  const f: Statistic = (S) => a(S) - b(S);
+  const fa = ratioForms.get(a);
+  const fb = ratioForms.get(b);
+  if (fa && !fa.b && fb && !fb.b) ratioForms.set(f, { a: fa.a, b: fb.a });
+  return f;
+}
+
 export interface Interval {
   low: number;
   high: number;
@@ -228,20 +256,75 @@ function accumulateLanes(c: CompiledSums, weights: Float64Array, out: Float64Arr
 }
 
 /**
- * Sums LANES replicates at a time over fixed rows: write the weights into `weights`
- * (`[k * LANES + r]`), call `run`, read the sums from `out` (`[cell * LANES + r]`).
+ * What a replicate resamples: row k's weight is the product over factors of how often its level
+ * `of[k]` (of `levels`) was drawn. Without factors each row is its own level.
+ */
+export interface RowFactor {
+  of: Int32Array;
+  levels: number;
+}
+
+/** Each row its own level: the plain cluster bootstrap. */
+export function ownLevels(rows: number): RowFactor[] {
+  const of = new Int32Array(rows);
+  for (let k = 0; k < rows; k++) of[k] = k;
+  return [{ of, levels: rows }];
+}
+
+/**
+ * Sums LANES replicates at a time over fixed rows: `draw` the next replicates' weights into
+ * `weights` (`[k * LANES + r]`), or write them there, call `run`, read the sums from `out`
+ * (`[cell * LANES + r]`).
  */
 export interface LaneKernel {
   kind: 'wasm' | 'js';
   weights: Float64Array;
   out: Float64Array;
   run(): void;
+  /**
+   * Draws the next `lanes` replicates' row weights from `random` into `weights`, lane by lane and
+   * factor by factor (the order one replicate at a time reads the stream); later lanes get 0.
+   */
+  draw(random: SeededStream, lanes: number): void;
 }
 
-function jsLaneKernel(rows: CompiledSums): LaneKernel {
+/**
+ * Draws replicates' row weights into `into[k * stride + lane]`: per lane, each factor's level
+ * counts, then each row's product of its levels' counts.
+ */
+function jsDrawer(
+  rows: number,
+  factors: readonly RowFactor[],
+  stride: number,
+): (into: Float64Array, random: SeededStream, lanes: number) => void {
+  const levelWeights = factors.map((f) => new Int32Array(f.levels * stride));
+  const levelOf = factors.map((f) => f.of);
+  return (into, random, lanes) => {
+    if (factors.length === 0) {
+      into.fill(1);
+      return;
+    }
+    for (let lane = 0; lane < stride; lane++)
+      for (let i = 0; i < factors.length; i++) {
+        const size = factors[i]!.levels;
+        if (lane < lanes) random.counts(levelWeights[i]!, size, stride, lane);
+        else for (let k = 0; k < size; k++) levelWeights[i]![k * stride + lane] = 0;
+      }
+    levelProducts(into, stride, rows, levelOf, levelWeights);
+  };
+}
+
+function jsLaneKernel(rows: CompiledSums, factors: readonly RowFactor[]): LaneKernel {
   const weights = new Float64Array(rows.nClusters * LANES);
   const out = new Float64Array(rows.nCells * LANES);
-  return { kind: 'js', weights, out, run: () => accumulateLanes(rows, weights, out) };
+  const drawer = jsDrawer(rows.nClusters, factors, LANES);
+  return {
+    kind: 'js',
+    weights,
+    out,
+    run: () => accumulateLanes(rows, weights, out),
+    draw: (random, lanes) => drawer(weights, random, lanes),
+  };
 }
 
 /** The parts of WebAssembly used here (the domain's types include no DOM or Node globals). */
@@ -260,10 +343,12 @@ let lanesModule: object | null | undefined;
 /**
  * `accumulateLanes` in WebAssembly (lanes.wat): two lanes per SIMD operation, and none of the
  * bounds checks of typed arrays — about three times as fast at district scale, with the same
- * operations in the same order, so the same bits. The rows are copied into the module's memory
- * once per bootstrap (13 MB at 25,000 students), freed with the kernel.
+ * operations in the same order, so the same bits. Its draws too (`counts` and `products`): the
+ * same stream steps and products, about twice as fast as in JavaScript. The rows, the levels'
+ * counts and the stream's state are copied into the module's memory once per bootstrap (13 MB
+ * at 25,000 students), freed with the kernel.
  */
-function wasmLaneKernel(rows: CompiledSums): LaneKernel | null {
+function wasmLaneKernel(rows: CompiledSums, factors: readonly RowFactor[]): LaneKernel | null {
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   if (lanesModule === undefined) {
     try {
@@ -279,36 +364,80 @@ function wasmLaneKernel(rows: CompiledSums): LaneKernel | null {
   const valuesAt = line(cellsAt + 4 * rows.cells.length);
   const weightsAt = line(valuesAt + 8 * rows.values.length);
   const outAt = line(weightsAt + 8 * LANES * rows.nClusters);
-  const size = outAt + 8 * LANES * rows.nCells;
+  const stateAt = line(outAt + 8 * LANES * rows.nCells);
+  let end = stateAt + 16;
+  const factorAt = factors.map((f) => {
+    const ofAt = line(end);
+    const countsAt = line(ofAt + 4 * rows.nClusters);
+    end = countsAt + 4 * LANES * f.levels;
+    return { ofAt, countsAt };
+  });
+  const size = end;
   // Offsets are 32-bit in the module; far beyond any district, fall back rather than wrap.
   if (size >= 2 ** 31) return null;
   let memory: WasmMemory;
-  let accumulate: (...offsets: number[]) => void;
+  let exports: Record<string, (...args: number[]) => void>;
   try {
     const instance = new wasm.Instance(lanesModule, {});
     memory = instance.exports.memory as WasmMemory;
-    accumulate = instance.exports.accumulate as (...offsets: number[]) => void;
+    exports = instance.exports as Record<string, (...args: number[]) => void>;
     const page = 65_536;
     const more = Math.ceil(size / page) - memory.buffer.byteLength / page;
     if (more > 0) memory.grow(more);
   } catch {
     return null;
   }
+  const { accumulate, counts, products } = exports as Record<
+    'accumulate' | 'counts' | 'products',
+    (...args: number[]) => void
+  >;
   const buffer = memory.buffer;
   new Int32Array(buffer, ptrAt, rows.nClusters + 1).set(rows.ptr);
   new Int32Array(buffer, cellsAt, rows.cells.length).set(rows.cells);
   new Float64Array(buffer, valuesAt, rows.values.length).set(rows.values);
+  const state = new Int32Array(buffer, stateAt, 4);
+  const levelCounts = factors.map((f, i) => {
+    new Int32Array(buffer, factorAt[i]!.ofAt, rows.nClusters).set(f.of);
+    return new Int32Array(buffer, factorAt[i]!.countsAt, LANES * f.levels);
+  });
+  const weights = new Float64Array(buffer, weightsAt, LANES * rows.nClusters);
   return {
     kind: 'wasm',
-    weights: new Float64Array(buffer, weightsAt, LANES * rows.nClusters),
+    weights,
     out: new Float64Array(buffer, outAt, LANES * rows.nCells),
     run: () => accumulate(rows.nClusters, ptrAt, cellsAt, valuesAt, weightsAt, outAt, rows.nCells),
+    draw: (random, lanes) => {
+      if (factors.length === 0) {
+        weights.fill(1);
+        return;
+      }
+      random.saveState(state);
+      for (let lane = 0; lane < LANES; lane++)
+        for (let i = 0; i < factors.length; i++) {
+          const size = factors[i]!.levels;
+          if (lane < lanes) counts(stateAt, factorAt[i]!.countsAt, size, lane);
+          else for (let k = 0; k < size; k++) levelCounts[i]![k * LANES + lane] = 0;
+        }
+      random.loadState(state);
+      for (let i = 0; i < factors.length; i++)
+        products(
+          weightsAt,
+          rows.nClusters,
+          factorAt[i]!.ofAt,
+          factorAt[i]!.countsAt,
+          i === 0 ? 1 : 0,
+        );
+    },
   };
 }
 
-/** The fastest kernel here for these rows (`prefer: 'js'` for tests and comparisons). */
-export function laneKernel(rows: CompiledSums, prefer: 'wasm' | 'js' = 'wasm'): LaneKernel {
-  return (prefer === 'wasm' ? wasmLaneKernel(rows) : null) ?? jsLaneKernel(rows);
+/** The fastest kernel here for these rows and factors (`prefer: 'js'` for tests and comparisons). */
+export function laneKernel(
+  rows: CompiledSums,
+  factors: readonly RowFactor[] = ownLevels(rows.nClusters),
+  prefer: 'wasm' | 'js' = 'wasm',
+): LaneKernel {
+  return (prefer === 'wasm' ? wasmLaneKernel(rows, factors) : null) ?? jsLaneKernel(rows, factors);
 }
 
 /**
@@ -475,38 +604,11 @@ export function clusterBootstrap(
   // O(atoms + theirs) (a therapist-only bootstrap has a few hundred groups, not 50,000 goals).
   const groups = factors ? groupAtoms(sums, factors) : null;
   const rows = groups ? groups.sums : sums;
-  const weights = new Int32Array(rows.nClusters);
-  /** Each factor's level weights for the replicates being drawn: `[level * stride + lane]`. */
-  let levelWeights: Int32Array[] = [];
-  /**
-   * Draws the next `lanes` replicates' weights of every row (group, or atom without factors)
-   * into `into[k * stride + lane]`, replicate by replicate and factor by factor, the order in
-   * which one replicate at a time would read the stream. Lanes from `lanes` to `stride` get 0.
-   */
-  const drawReplicates = (into: Float64Array, stride: number, lanes: number) => {
-    const n = rows.nClusters;
-    if (!factors || !groups) {
-      into.fill(0);
-      for (let lane = 0; lane < lanes; lane++) {
-        random.counts(weights, n);
-        for (let k = 0; k < n; k++) into[k * stride + lane] = weights[k]!;
-      }
-      return;
-    }
-    if (factors.length === 0) {
-      into.fill(1);
-      return;
-    }
-    if (levelWeights.length === 0 || levelWeights[0]!.length !== factors[0]!.levels * stride)
-      levelWeights = factors.map((f) => new Int32Array(f.levels * stride));
-    for (let lane = 0; lane < stride; lane++)
-      for (let i = 0; i < factors.length; i++) {
-        const size = factors[i]!.levels;
-        if (lane < lanes) random.counts(levelWeights[i]!, size, stride, lane);
-        else for (let k = 0; k < size; k++) levelWeights[i]![k * stride + lane] = 0;
-      }
-    levelProducts(into, stride, n, groups.levelOf, levelWeights);
-  };
+  /** Row k's levels: its groups' of each factor, or its own without factors. */
+  const rowFactors: RowFactor[] =
+    factors && groups
+      ? groups.levelOf.map((of, i) => ({ of, levels: factors[i]!.levels }))
+      : ownLevels(rows.nClusters);
   const record = (b: number, sums: Float64Array) => {
     for (let j = 0; j < nStats; j++) reps[j * B + b] = statistics[j]!(sums);
   };
@@ -514,8 +616,9 @@ export function clusterBootstrap(
     // Adding 0 × a non-finite value is NaN, so the lanes below could not skip zero weights by
     // arithmetic: one replicate at a time, skipping them by test.
     const rowWeights = new Float64Array(rows.nClusters);
+    const draw = jsDrawer(rows.nClusters, rowFactors, 1);
     for (let b = 0; b < B; b++) {
-      drawReplicates(rowWeights, 1, 1);
+      draw(rowWeights, random, 1);
       accumulate(rows, rowWeights, s);
       record(b, s);
     }
@@ -524,15 +627,32 @@ export function clusterBootstrap(
     // per LANES replicates instead of once per replicate, and a cell's LANES sums share a cache
     // line. Each replicate's sums take the same additions in the same order as one at a time
     // (a zero weight adds ±0, which leaves a finite sum as it was), so the figures are the same.
-    const kernel = laneKernel(rows);
+    const kernel = laneKernel(rows, rowFactors);
     const laneSums = kernel.out;
+    // Ratios and their differences read the lane sums in place; the rest get each replicate's
+    // sums as an array. Either way a statistic is the same expression of the same sums.
+    const formed: { j: number; a: RatioCells; b?: RatioCells }[] = [];
+    const called: number[] = [];
+    statistics.forEach((f, j) => {
+      const form = ratioForms.get(f);
+      if (form) formed.push({ j, ...form });
+      else called.push(j);
+    });
+    const ratioIn = (c: RatioCells, r: number) => {
+      const n = laneSums[c.n * LANES + r]!;
+      return n > 0 ? laneSums[c.s * LANES + r]! / n : Number.NaN;
+    };
     for (let first = 0; first < B; first += LANES) {
       const lanes = Math.min(LANES, B - first);
-      drawReplicates(kernel.weights, LANES, lanes);
+      kernel.draw(random, lanes);
       kernel.run();
+      for (const { j, a, b } of formed)
+        for (let r = 0; r < lanes; r++)
+          reps[j * B + first + r] = b ? ratioIn(a, r) - ratioIn(b, r) : ratioIn(a, r);
+      if (called.length === 0) continue;
       for (let r = 0; r < lanes; r++) {
         for (let c = 0; c < rows.nCells; c++) s[c] = laneSums[c * LANES + r]!;
-        record(first + r, s);
+        for (const j of called) reps[j * B + first + r] = statistics[j]!(s);
       }
     }
   }

@@ -6,6 +6,8 @@ import {
   clusterBootstrap,
   keepCells,
   type ResampleFactor,
+  ratioDifference,
+  ratioOf,
   type Statistic,
 } from './bootstrap';
 import {
@@ -299,13 +301,24 @@ function outcomeValue(e: Episode, o: Outcome): number | null {
   return o === 'all' ? e.roi : o === 'therapy_room' ? e.roomRoi : e.classroomRoi;
 }
 
-/** Days under each model from `from` to `to` (inclusive, day numbers). */
-function modelDays(goal: ComparisonGoal, from: number, to: number): Map<ServiceModel, number> {
-  const changes = goal.modelChanges
+/** A goal's model changes as day numbers, in the order they apply. */
+type ModelChangeDays = { day: number; model: ServiceModel }[];
+
+function modelChangeDays(goal: ComparisonGoal): ModelChangeDays {
+  return goal.modelChanges
     .map((c, i) => ({ day: dayNumber(c.date), model: c.toModel, i }))
     .sort((a, b) => a.day - b.day || a.i - b.i);
+}
+
+/** Days under each model from `from` to `to` (inclusive, day numbers). */
+function modelDays(
+  initialModel: ServiceModel,
+  changes: ModelChangeDays,
+  from: number,
+  to: number,
+): Map<ServiceModel, number> {
   const out = new Map<ServiceModel, number>();
-  let model = goal.initialModel;
+  let model = initialModel;
   let cursor = from;
   for (const c of changes) {
     if (c.day <= cursor) {
@@ -422,14 +435,16 @@ export function compareModels(
     statClusters.push(clusters);
     return stats.push(f) - 1;
   };
-  /** Distinct students, therapists, goals and units per ratio group, at the point estimate. */
+  /**
+   * Which atoms a ratio group drew on, and its units: at the point estimate, its distinct
+   * students, therapists and goals are counted from the atoms when first asked (a set per group
+   * and dimension, filled per addition, cost more than all the sums at district scale).
+   */
   interface Support {
-    students: Set<number>;
-    therapists: Set<number>;
-    goals: Set<number>;
+    /** The atoms added, once per run of the same atom (episodes come in goal order). */
+    atoms: number[];
     n: number;
-    /** The atom added last: its student, therapist and goal are in the sets already. */
-    lastAtom: number;
+    counted: { atoms: number; students: number; therapists: number; goals: number } | null;
   }
   const support = new Map<string, Support>();
   /** A ratio group's two cells and its support. */
@@ -446,7 +461,7 @@ export function compareModels(
       const n = sums.cell(`${group}|n`);
       let sup = support.get(group);
       if (!sup) {
-        sup = { students: new Set(), therapists: new Set(), goals: new Set(), n: 0, lastAtom: -1 };
+        sup = { atoms: [], n: 0, counted: null };
         support.set(group, sup);
       }
       g = { s, n, sup };
@@ -458,37 +473,64 @@ export function compareModels(
     sums.add(atom, g.s, weight * value);
     sums.add(atom, g.n, weight);
     const sup = g.sup;
-    // Episodes come in goal order, so a group mostly sees the same atom several times in a row.
-    if (sup.lastAtom !== atom) {
-      sup.lastAtom = atom;
-      sup.students.add(studentLevel[atom]!);
-      sup.therapists.add(therapistLevel[atom]!);
-      sup.goals.add(atom);
-    }
+    if (sup.atoms[sup.atoms.length - 1] !== atom) sup.atoms.push(atom);
     sup.n += weight;
+  };
+  // Distinct counts by stamping: a level seen in this count carries its number.
+  const stamps = {
+    students: new Int32Array(studentIds.size),
+    therapists: new Int32Array(therapistIds.size),
+    goals: new Int32Array(nAtoms),
+  };
+  let stamp = 0;
+  const countUnits = (atoms: readonly number[]) => {
+    stamp++;
+    let students = 0;
+    let therapists = 0;
+    let goals = 0;
+    for (const atom of atoms) {
+      if (stamps.goals[atom] === stamp) continue;
+      stamps.goals[atom] = stamp;
+      goals++;
+      const st = studentLevel[atom]!;
+      if (stamps.students[st] !== stamp) {
+        stamps.students[st] = stamp;
+        students++;
+      }
+      const th = therapistLevel[atom]!;
+      if (stamps.therapists[th] !== stamp) {
+        stamps.therapists[th] = stamp;
+        therapists++;
+      }
+    }
+    return { students, therapists, goals };
+  };
+  const units = (sup: Support | undefined) => {
+    if (!sup) return { students: 0, therapists: 0, goals: 0 };
+    if (sup.counted?.atoms !== sup.atoms.length)
+      sup.counted = { atoms: sup.atoms.length, ...countUnits(sup.atoms) };
+    return sup.counted;
   };
   const addRatio = (group: string, atom: number, value: number, weight = 1) =>
     addTo(ratioGroup(group), atom, value, weight);
-  const ratio = (group: string): Statistic => {
-    const s = sums.cell(`${group}|s`);
-    const n = sums.cell(`${group}|n`);
-    return (S) => (S[n]! > 0 ? S[s]! / S[n]! : Number.NaN);
-  };
-  const studentsIn = (group: string) => support.get(group)?.students.size ?? 0;
-  const therapistsIn = (group: string) => support.get(group)?.therapists.size ?? 0;
+  const ratio = (group: string): Statistic =>
+    ratioOf(sums.cell(`${group}|s`), sums.cell(`${group}|n`));
+  const studentsIn = (group: string) => units(support.get(group)).students;
+  const therapistsIn = (group: string) => units(support.get(group)).therapists;
   /** The clusters an interval rests on, for the expanded percentile. */
   const clustersIn = (group: string) => {
     const sup = support.get(group);
     if (!sup) return 0;
+    const u = units(sup);
     switch (clustering) {
       case 'student':
-        return sup.students.size;
+        return u.students;
       case 'therapist':
-        return sup.therapists.size;
+        return u.therapists;
       case 'goal':
-        return sup.goals.size;
+        return u.goals;
       default:
-        return Math.min(sup.students.size, sup.therapists.size);
+        return Math.min(u.students, u.therapists);
     }
   };
   const enough = (group: string) => studentsIn(group) >= floor;
@@ -508,34 +550,57 @@ export function compareModels(
   // Every episode adds to a dozen groups: they are found through one name per episode and
   // stratum and a slot per outcome and model, not a new name per addition (half a million at
   // district scale). The additions keep their order, so the cells and sums are as before.
-  const roiGroups = new Map<string, RatioGroup[]>();
-  const roiGroup = (prefix: string, outcome: number, model: ServiceModel): RatioGroup => {
-    let row = roiGroups.get(prefix);
-    if (!row) {
-      row = [];
-      roiGroups.set(prefix, row);
+  interface Stratum {
+    prefix: string;
+    /** Ratio groups by outcome and model (`outcome * models + model`). */
+    row: RatioGroup[];
+    /** The atoms of its episodes (once per run), for its student and goal counts. */
+    atoms: number[];
+    episodes: number;
+    excluded: number;
+  }
+  const strataByName = new Map<string, Stratum>();
+  const stratumFor = (name: string): Stratum => {
+    let st = strataByName.get(name);
+    if (!st) {
+      st = { prefix: `roi|${name}`, row: [], atoms: [], episodes: 0, excluded: 0 };
+      strataByName.set(name, st);
     }
-    const slot = outcome * serviceModels.length + serviceModels.indexOf(model);
-    let g = row[slot];
+    return st;
+  };
+  const overall: Stratum = { prefix: 'roi|*', row: [], atoms: [], episodes: 0, excluded: 0 };
+  const roiGroup = (st: Stratum, outcome: number, model: number): RatioGroup => {
+    const slot = outcome * serviceModels.length + model;
+    let g = st.row[slot];
     if (!g) {
-      g = ratioGroup(`${prefix}|${OUTCOMES[outcome]}|${model}`);
-      row[slot] = g;
+      g = ratioGroup(`${st.prefix}|${OUTCOMES[outcome]}|${serviceModels[model]}`);
+      st.row[slot] = g;
     }
     return g;
   };
-  const stratumPrefixes = strataKeys.map(() => '');
+  const episodeStrata: Stratum[] = strataKeys.map(() => overall);
   const inStrata = OUTCOMES.map((o) => strataOutcomes.includes(o));
+  let lastGoal = '';
+  let at = -1;
   for (const e of episodes) {
-    const at = atomIndex(e.goalId);
-    strataKeys.forEach(([dim, key], d) => {
-      stratumPrefixes[d] = `roi|${dim}:${key(e)}`;
-    });
+    if (e.goalId !== lastGoal) {
+      lastGoal = e.goalId;
+      at = atomIndex(e.goalId);
+    }
+    for (let d = 0; d < strataKeys.length; d++) {
+      const [dim, key] = strataKeys[d]!;
+      const st = stratumFor(`${dim}:${key(e)}`);
+      st.episodes++;
+      if (st.atoms[st.atoms.length - 1] !== at) st.atoms.push(at);
+      episodeStrata[d] = st;
+    }
+    const model = serviceModels.indexOf(e.model);
     for (let oi = 0; oi < OUTCOMES.length; oi++) {
       const v = outcomeValue(e, OUTCOMES[oi]!);
       if (v === null) continue;
-      addTo(roiGroup('roi|*', oi, e.model), at, v);
+      addTo(roiGroup(overall, oi, model), at, v);
       if (!inStrata[oi]) continue;
-      for (const prefix of stratumPrefixes) addTo(roiGroup(prefix, oi, e.model), at, v);
+      for (const st of episodeStrata) addTo(roiGroup(st, oi, model), at, v);
     }
   }
 
@@ -564,10 +629,7 @@ export function compareModels(
     const diff =
       note === undefined
         ? statIndex(
-            (
-              (a, b) => (S: Float64Array) =>
-                a(S) - b(S)
-            )(ratio(`${prefix}|push_in`), ratio(`${prefix}|pull_out`)),
+            ratioDifference(ratio(`${prefix}|push_in`), ratio(`${prefix}|pull_out`)),
             Math.min(clustersIn(`${prefix}|push_in`), clustersIn(`${prefix}|pull_out`)),
           )
         : null;
@@ -584,8 +646,7 @@ export function compareModels(
   };
   const estimate = (group: string, idx: number | null): Estimate => {
     const sup = support.get(group);
-    const students = sup?.students.size ?? 0;
-    const therapists = sup?.therapists.size ?? 0;
+    const { students, therapists } = units(sup);
     const n = sup?.n ?? 0;
     if (idx === null)
       return { estimate: null, low: null, high: null, students, therapists, n, insufficient: true };
@@ -636,25 +697,6 @@ export function compareModels(
     key: string;
     plans: Partial<Record<Outcome, Pending>>;
   }[] = [];
-  const strataCounts = new Map<
-    string,
-    { students: Set<string>; goals: Set<string>; episodes: number; excluded: number }
-  >();
-  const countFor = (name: string) => {
-    let c = strataCounts.get(name);
-    if (!c) {
-      c = { students: new Set(), goals: new Set(), episodes: 0, excluded: 0 };
-      strataCounts.set(name, c);
-    }
-    return c;
-  };
-  for (const e of episodes)
-    for (const [dim, key] of strataKeys) {
-      const c = countFor(`${dim}:${key(e)}`);
-      c.students.add(e.studentId);
-      c.goals.add(e.goalId);
-      c.episodes++;
-    }
   for (const x of set.excluded) {
     const g = goalById.get(x.goalId);
     if (!g) continue;
@@ -664,9 +706,9 @@ export function compareModels(
       gradeBand: gradeBand(g.grade),
       schoolId: g.schoolId,
     } as Episode;
-    for (const [dim, key] of strataKeys) countFor(`${dim}:${key(pseudo)}`).excluded++;
+    for (const [dim, key] of strataKeys) stratumFor(`${dim}:${key(pseudo)}`).excluded++;
   }
-  const strataNames = [...strataCounts.keys()].sort();
+  const strataNames = [...strataByName.keys()].sort();
   for (const name of strataNames) {
     const colon = name.indexOf(':');
     const dim = name.slice(0, colon) as StratumDimension;
@@ -711,29 +753,63 @@ export function compareModels(
   const bothStat = enough(bothGroup) ? statIndex(ratio(bothGroup), clustersIn(bothGroup)) : null;
 
   // --- GAS: a period's score credited to each model in proportion to its days in the period.
+  // Hundreds of thousands of goal-periods at district scale: their groups are found by prefix
+  // and model, their dates read once per distinct date, a goal's model changes sorted once.
   const gasPeriods = new Map<string, string>();
   const columnOf = columns && new Map(columns.goals.map((g, i) => [g.id, i]));
   const scoresOf = new Map<string, ReturnType<typeof goalScores>>();
+  const modelGroups = new Map<string, RatioGroup[]>();
+  const modelGroup = (prefix: string, model: ServiceModel): RatioGroup => {
+    let row = modelGroups.get(prefix);
+    if (!row) {
+      row = [];
+      modelGroups.set(prefix, row);
+    }
+    const m = serviceModels.indexOf(model);
+    let g = row[m];
+    if (!g) {
+      g = ratioGroup(`${prefix}|${model}`);
+      row[m] = g;
+    }
+    return g;
+  };
+  const periodPrefixes = new Map<string, string>();
+  const dayNumbers = new Map<string, number>();
+  const day = (date: string) => {
+    let n = dayNumbers.get(date);
+    if (n === undefined) {
+      n = dayNumber(date);
+      dayNumbers.set(date, n);
+    }
+    return n;
+  };
   let prevGoal = '';
   let prevEnd = Number.NEGATIVE_INFINITY;
+  let changes: ModelChangeDays = [];
   for (const g of gasScores) {
     const goal = goalById.get(g.goalId);
     if (!goal || !Number.isInteger(g.score) || g.score < -2 || g.score > 2) continue;
     if (g.goalId !== prevGoal) {
       prevGoal = g.goalId;
       prevEnd = Number.NEGATIVE_INFINITY;
+      changes = modelChangeDays(goal);
     }
-    const end = dayNumber(g.periodEnd);
-    const start = Math.max(dayNumber(goal.spec.startDate), prevEnd + 1);
+    const end = day(g.periodEnd);
+    const start = Math.max(day(goal.spec.startDate), prevEnd + 1);
     prevEnd = end;
     if (end < start) continue;
     const at = atomIndex(g.goalId);
-    const days = modelDays(goal, start, end);
+    const days = modelDays(goal.initialModel, changes, start, end);
     const total = end - start + 1;
+    let periodPrefix = periodPrefixes.get(g.periodId);
+    if (periodPrefix === undefined) {
+      periodPrefix = `gas|${g.periodId}`;
+      periodPrefixes.set(g.periodId, periodPrefix);
+    }
     for (const [model, d] of days) {
       if (d <= 0) continue;
-      addRatio(`gas|${g.periodId}|${model}`, at, g.score, d / total);
-      addRatio(`gas|*|${model}`, at, g.score, d / total);
+      addTo(modelGroup(periodPrefix, model), at, g.score, d / total);
+      addTo(modelGroup('gas|*', model), at, g.score, d / total);
     }
     const columnIndex = columnOf?.get(g.goalId);
     if (input.settingGas && goal.aimLine) {
@@ -741,7 +817,7 @@ export function compareModels(
         const v = input.settingGas(g.goalId, setting, start, end);
         if (v === null) continue;
         for (const [model, d] of days)
-          if (d > 0) addRatio(`gas-setting|${setting}|${model}`, at, v, d / total);
+          if (d > 0) addTo(modelGroup(`gas-setting|${setting}`, model), at, v, d / total);
       }
     } else if (columns && goal.aimLine && columnIndex !== undefined) {
       let scores = scoresOf.get(g.goalId);
@@ -753,7 +829,7 @@ export function compareModels(
         const v = settingGas(scores, goal.aimLine, setting, start, end);
         if (v === null) continue;
         for (const [model, d] of days)
-          if (d > 0) addRatio(`gas-setting|${setting}|${model}`, at, v, d / total);
+          if (d > 0) addTo(modelGroup(`gas-setting|${setting}`, model), at, v, d / total);
       }
     }
     if (!gasPeriods.has(g.periodId) || gasPeriods.get(g.periodId)! < g.periodEnd)
@@ -853,17 +929,18 @@ export function compareModels(
   for (const x of set.excluded) excludedCounts[x.reason]++;
 
   const strata: StratumRow[] = strataPlans.map(({ dim, key, plans }) => {
-    const c = strataCounts.get(`${dim}:${key}`)!;
+    const st = strataByName.get(`${dim}:${key}`)!;
+    const c = countUnits(st.atoms);
     const outcomes: Partial<Record<Outcome, ModelComparison>> = {};
     for (const o of strataOutcomes) outcomes[o] = plans[o]!();
     const first = outcomes[strataOutcomes[0]!];
     return {
       dimension: dim,
       key,
-      students: c.students.size,
-      goals: c.goals.size,
-      episodes: c.episodes,
-      excludedEpisodes: c.excluded,
+      students: c.students,
+      goals: c.goals,
+      episodes: st.episodes,
+      excludedEpisodes: st.excluded,
       insufficient: first ? first.pushInMinusPullOut.insufficient : true,
       outcomes,
     };
@@ -955,7 +1032,7 @@ export function compareModels(
         };
       }),
       bothWays: {
-        students: support.get(bothGroup)?.students.size ?? 0,
+        students: units(support.get(bothGroup)).students,
         difference: difference(bothStat),
       },
       switches: set.switches,
@@ -995,9 +1072,14 @@ function modelProfiles(
   episodes: readonly Episode[],
   switches: readonly ModelSwitch[],
 ): Record<ServiceModel, ModelProfile> {
-  const stalledEnds = new Set(
-    switches.filter((s) => s.afterStall).map((s) => `${s.goalId}|${s.date}`),
-  );
+  // The dates a goal switched after a stall, by goal (no name built per episode).
+  const stalledEnds = new Map<string, Set<string>>();
+  for (const s of switches) {
+    if (!s.afterStall) continue;
+    const dates = stalledEnds.get(s.goalId);
+    if (dates) dates.add(s.date);
+    else stalledEnds.set(s.goalId, new Set([s.date]));
+  }
   // A therapist's main model among push-in and pull-out, for the concentration measure.
   const perTherapist = new Map<string, { push: number; pull: number }>();
   for (const e of episodes) {
@@ -1007,52 +1089,89 @@ function modelProfiles(
     else t.pull++;
     perTherapist.set(e.providerId, t);
   }
+  // One pass over the episodes (tens of thousands at district scale), each model's tallies
+  // kept in episode order, so the means and shares are the ones a pass per model gives.
+  const tallies = new Map(
+    serviceModels.map((m) => [
+      m,
+      {
+        episodes: 0,
+        students: new Set<string>(),
+        goals: new Set<string>(),
+        therapists: new Set<string>(),
+        points: 0,
+        room: 0,
+        cls: 0,
+        ceiling: 0,
+        classroomRates: 0,
+        roomRates: 0,
+        baselineSum: 0,
+        baselineEpisodes: 0,
+        minutesSum: 0,
+        minutesEpisodes: 0,
+        domains: [] as string[],
+        disciplines: [] as string[],
+        gradeBands: [] as string[],
+        stalled: 0,
+      },
+    ]),
+  );
+  for (const e of episodes) {
+    const t = tallies.get(e.model)!;
+    t.episodes++;
+    t.students.add(e.studentId);
+    t.goals.add(e.goalId);
+    t.therapists.add(e.providerId);
+    t.points += e.points;
+    t.room += e.roomPoints;
+    t.cls += e.classroomPoints;
+    t.ceiling += e.ceilingPoints;
+    if (e.classroomRoi !== null) t.classroomRates++;
+    if (e.roomRoi !== null) t.roomRates++;
+    if (e.baselineLevel !== null) {
+      t.baselineSum += e.baselineLevel;
+      t.baselineEpisodes++;
+    }
+    if (e.minutesPerWeek !== null) {
+      t.minutesSum += e.minutesPerWeek;
+      t.minutesEpisodes++;
+    }
+    t.domains.push(e.domain);
+    t.disciplines.push(e.discipline);
+    t.gradeBands.push(e.gradeBand);
+    if (stalledEnds.get(e.goalId)?.has(e.to)) t.stalled++;
+  }
   const out = {} as Record<ServiceModel, ModelProfile>;
   for (const m of serviceModels) {
-    const es = episodes.filter((e) => e.model === m);
-    let points = 0;
-    let room = 0;
-    let cls = 0;
-    let ceiling = 0;
-    for (const e of es) {
-      points += e.points;
-      room += e.roomPoints;
-      cls += e.classroomPoints;
-      ceiling += e.ceilingPoints;
-    }
-    const withBaseline = es.filter((e) => e.baselineLevel !== null);
-    const minutes = es.flatMap((e) => (e.minutesPerWeek === null ? [] : [e.minutesPerWeek]));
-    const therapists = [...new Set(es.map((e) => e.providerId))];
-    const conc = therapists.flatMap((t) => {
-      const c = perTherapist.get(t);
+    const t = tallies.get(m)!;
+    const n = t.episodes;
+    const { points } = t;
+    const conc = [...t.therapists].flatMap((id) => {
+      const c = perTherapist.get(id);
       return c ? [Math.max(c.push, c.pull) / (c.push + c.pull)] : [];
     });
     out[m] = {
-      episodes: es.length,
-      students: new Set(es.map((e) => e.studentId)).size,
-      goals: new Set(es.map((e) => e.goalId)).size,
-      therapists: therapists.length,
+      episodes: n,
+      students: t.students.size,
+      goals: t.goals.size,
+      therapists: t.therapists.size,
       points,
       settingMix: {
-        therapy_room: points ? room / points : 0,
-        classroom: points ? cls / points : 0,
-        other: points ? (points - room - cls) / points : 0,
+        therapy_room: points ? t.room / points : 0,
+        classroom: points ? t.cls / points : 0,
+        other: points ? (points - t.room - t.cls) / points : 0,
       },
-      classroomRateShare: es.length
-        ? es.filter((e) => e.classroomRoi !== null).length / es.length
-        : 0,
-      roomRateShare: es.length ? es.filter((e) => e.roomRoi !== null).length / es.length : 0,
-      baselineLevel: withBaseline.length ? mean(withBaseline.map((e) => e.baselineLevel!)) : null,
-      baselineEpisodes: withBaseline.length,
-      domainMix: es.length ? shares(es.map((e) => e.domain)) : {},
-      disciplineMix: es.length ? shares(es.map((e) => e.discipline)) : {},
-      gradeBandMix: es.length ? shares(es.map((e) => e.gradeBand)) : {},
-      ceilingShare: points ? ceiling / points : 0,
-      minutesPerWeek: minutes.length ? mean(minutes) : null,
+      classroomRateShare: n ? t.classroomRates / n : 0,
+      roomRateShare: n ? t.roomRates / n : 0,
+      baselineLevel: t.baselineEpisodes ? t.baselineSum / t.baselineEpisodes : null,
+      baselineEpisodes: t.baselineEpisodes,
+      domainMix: n ? shares(t.domains) : {},
+      disciplineMix: n ? shares(t.disciplines) : {},
+      gradeBandMix: n ? shares(t.gradeBands) : {},
+      ceilingShare: points ? t.ceiling / points : 0,
+      minutesPerWeek: t.minutesEpisodes ? t.minutesSum / t.minutesEpisodes : null,
       therapistConcentration: conc.length ? mean(conc) : null,
-      stalledSwitchShare: es.length
-        ? es.filter((e) => stalledEnds.has(`${e.goalId}|${e.to}`)).length / es.length
-        : 0,
+      stalledSwitchShare: n ? t.stalled / n : 0,
     };
   }
   return out;

@@ -4,7 +4,7 @@ export type {
   Interval,
   Statistic,
 } from './bootstrap';
-export { ClusterSums, clusterBootstrap, keepCells } from './bootstrap';
+export { ClusterSums, clusterBootstrap, keepCells, ratioDifference, ratioOf } from './bootstrap';
 export * from './compare';
 export * from './digest';
 export {

@@ -62,6 +62,22 @@ export class SeededStream {
     this.c = c;
     this.d = d;
   }
+
+  /** Writes the state (four 32-bit words) to `into[0..4)`, for a kernel that draws as `counts`. */
+  saveState(into: Int32Array): void {
+    into[0] = this.a;
+    into[1] = this.b;
+    into[2] = this.c;
+    into[3] = this.d;
+  }
+
+  /** Takes the state back from `from[0..4)` (as saveState wrote it, and a kernel advanced it). */
+  loadState(from: Int32Array): void {
+    this.a = from[0]!;
+    this.b = from[1]!;
+    this.c = from[2]!;
+    this.d = from[3]!;
+  }
 }
 
 /** A uniform [0, 1) generator (32-bit resolution) for `seed`; `stream` picks an independent stream. */
