@@ -507,11 +507,16 @@ function groupAtoms(
 ): { sums: CompiledSums; levelOf: Int32Array[] } {
   const nf = factors.length;
   const groupOf = new Int32Array(sums.nClusters);
-  const keys = new Map<string, number>();
+  // An atom's levels as one number (mixed radix) where that is exact, else as a string.
+  const numeric = factors.reduce((n, f) => n * Math.max(1, f.levels), 1) <= Number.MAX_SAFE_INTEGER;
+  const keys = new Map<number | string, number>();
   const levels: number[] = [];
   for (let k = 0; k < sums.nClusters; k++) {
-    let key = '';
-    for (let i = 0; i < nf; i++) key += `${factors[i]!.of[k]!},`;
+    let key: number | string = numeric ? 0 : '';
+    for (let i = 0; i < nf; i++) {
+      const level = factors[i]!.of[k]!;
+      key = numeric ? (key as number) * factors[i]!.levels + level : `${key}${level},`;
+    }
     let g = keys.get(key);
     if (g === undefined) {
       g = keys.size;
@@ -533,8 +538,10 @@ function groupAtoms(
   const seen = new Int32Array(sums.nCells).fill(-1);
   const touched: number[] = [];
   const ptr = new Int32Array(nGroups + 1);
-  const cells: number[] = [];
-  const values: number[] = [];
+  // A group's cells are at most its atoms': the atoms' total bounds the groups'.
+  const cells = new Int32Array(sums.cells.length);
+  const values = new Float64Array(sums.cells.length);
+  let size = 0;
   for (let g = 0; g < nGroups; g++) {
     touched.length = 0;
     for (let m = count[g]!; m < count[g + 1]!; m++) {
@@ -549,20 +556,20 @@ function groupAtoms(
         acc[c] = acc[c]! + sums.values[i]!;
       }
     }
-    ptr[g] = cells.length;
+    ptr[g] = size;
     for (const c of touched) {
-      cells.push(c);
-      values.push(acc[c]!);
+      cells[size] = c;
+      values[size++] = acc[c]!;
     }
   }
-  ptr[nGroups] = cells.length;
+  ptr[nGroups] = size;
   return {
     sums: {
       nClusters: nGroups,
       nCells: sums.nCells,
       ptr,
-      cells: Int32Array.from(cells),
-      values: Float64Array.from(values),
+      cells: cells.slice(0, size),
+      values: values.slice(0, size),
     },
     levelOf: factors.map((_, i) => Int32Array.from(levels.filter((_, j) => j % nf === i))),
   };
