@@ -376,21 +376,18 @@ function wasmLaneKernel(rows: CompiledSums, factors: readonly RowFactor[]): Lane
   // Offsets are 32-bit in the module; far beyond any district, fall back rather than wrap.
   if (size >= 2 ** 31) return null;
   let memory: WasmMemory;
-  let exports: Record<string, (...args: number[]) => void>;
+  let exports: Record<'accumulate' | 'counts' | 'products', (...args: number[]) => void>;
   try {
     const instance = new wasm.Instance(lanesModule, {});
     memory = instance.exports.memory as WasmMemory;
-    exports = instance.exports as Record<string, (...args: number[]) => void>;
+    exports = instance.exports as typeof exports;
     const page = 65_536;
     const more = Math.ceil(size / page) - memory.buffer.byteLength / page;
     if (more > 0) memory.grow(more);
   } catch {
     return null;
   }
-  const { accumulate, counts, products } = exports as Record<
-    'accumulate' | 'counts' | 'products',
-    (...args: number[]) => void
-  >;
+  const { accumulate, counts, products } = exports;
   const buffer = memory.buffer;
   new Int32Array(buffer, ptrAt, rows.nClusters + 1).set(rows.ptr);
   new Int32Array(buffer, cellsAt, rows.cells.length).set(rows.cells);
