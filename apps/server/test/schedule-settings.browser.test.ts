@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  fakedClock,
   haveChromium,
   launchChromium,
   newContext,
@@ -19,14 +20,14 @@ import {
 // `pnpm --filter @carryover/web build`) from a fresh SQLite file.
 
 // A school Wednesday in the demo's week of 16–20 November 2026 (as schedule.browser.test.ts).
-process.env.CARRYOVER_NOW ||= '2026-11-18T15:00:00.000Z';
+const clock = fakedClock('2026-11-18T15:00:00.000Z');
 
 describe.skipIf(!haveChromium)('browser: the Schedule page week settings', () => {
   let app: RunningCarryover;
   let browser: Browser;
 
   beforeAll(async () => {
-    app = await startCarryover();
+    app = await startCarryover({}, { clock });
     browser = await launchChromium();
   }, 200_000);
 
@@ -51,7 +52,7 @@ describe.skipIf(!haveChromium)('browser: the Schedule page week settings', () =>
     const closure = `Boiler repair (${viewport.name})`;
 
     it(`at ${viewport.name} width an admin adds a closure and the week shows the day closed`, async () => {
-      const context = await newContext(browser, { viewport });
+      const context = await newContext(browser, { viewport }, clock);
       const page = await context.newPage();
       await signIn(page, app.baseUrl, 'admin@demo.test');
       await openSchedule(page, phone);
@@ -105,7 +106,7 @@ describe.skipIf(!haveChromium)('browser: the Schedule page week settings', () =>
     }, 120_000);
 
     it(`at ${viewport.name} width the SLP sets their school days; a day ending before it starts is refused on its field`, async () => {
-      const context = await newContext(browser, { viewport });
+      const context = await newContext(browser, { viewport }, clock);
       const page = await context.newPage();
       await signIn(page, app.baseUrl, 'slp@demo.test');
       await openSchedule(page, phone);

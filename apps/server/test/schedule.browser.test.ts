@@ -4,6 +4,7 @@ import ICAL from 'ical.js';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  fakedClock,
   haveChromium,
   keptPaths,
   launchChromium,
@@ -28,7 +29,7 @@ import {
 // planned sessions: a fixed day, since the demo's school calendar closes whole weeks (the
 // Thanksgiving days, winter and spring breaks, summer) and the test must not depend on when it
 // runs.
-process.env.CARRYOVER_NOW ||= '2026-11-18T15:00:00.000Z';
+const clock = fakedClock('2026-11-18T15:00:00.000Z');
 
 type SqliteFile = {
   prepare(sql: string): {
@@ -78,7 +79,7 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    app = await startCarryover();
+    app = await startCarryover({}, { clock });
     browser = await launchChromium();
   }, 200_000);
 
@@ -156,7 +157,7 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
   for (const viewport of VIEWPORTS) {
     const phone = viewport.name === 'phone';
     it(`at ${viewport.name} width the SLP plans the week, meets a conflict, and the teacher sees it`, async () => {
-      const context = await newContext(browser, { viewport });
+      const context = await newContext(browser, { viewport }, clock);
       const page = await context.newPage();
       await signIn(page, app.baseUrl, SLP);
       await openSchedule(page, phone);
@@ -356,7 +357,7 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
         slp!.id,
       )[0];
       expect(teacher).toBeTruthy();
-      const teacherContext = await newContext(browser, { viewport });
+      const teacherContext = await newContext(browser, { viewport }, clock);
       const tpage = await teacherContext.newPage();
       await signIn(tpage, app.baseUrl, teacher!.email);
       await tpage.getByRole('heading', { name: 'Push-in this week' }).waitFor();
@@ -373,7 +374,7 @@ describe.skipIf(!haveChromium)('browser: the Schedule page', () => {
       await teacherContext.close();
 
       // A coordinator chooses whose week to see.
-      const coordinatorContext = await newContext(browser, { viewport });
+      const coordinatorContext = await newContext(browser, { viewport }, clock);
       const cpage = await coordinatorContext.newPage();
       await signIn(cpage, app.baseUrl, 'coordinator@demo.test');
       await openSchedule(cpage, phone);

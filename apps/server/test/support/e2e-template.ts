@@ -16,8 +16,7 @@ const TEMPLATE_VAR = 'CARRYOVER_E2E_TEMPLATE';
  * A template made before midnight in any of them is not used after it (its data would be a day
  * old); the server then seeds its own, as before.
  */
-function seedDays(): string {
-  const now = systemClock();
+function seedDays(now: Date): string {
   const day = (timeZone?: string) => now.toLocaleDateString('en-CA', { timeZone });
   return [day('UTC'), day(), day('America/Chicago')].join(' ');
 }
@@ -25,7 +24,7 @@ function seedDays(): string {
 /** Vitest global setup (apps/server/vitest.config.ts); the teardown removes the files. */
 export default async function setup(): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), 'carryover-e2e-template-'));
-  const days = seedDays();
+  const days = seedDays(systemClock());
   const log: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'seed'], {
     cwd: join(import.meta.dirname, '../..'),
@@ -43,13 +42,13 @@ export default async function setup(): Promise<() => void> {
 
 /**
  * Copies the seeded template's files into `dataDir` (its database as `dbFile`). False when there
- * is no template to use: none made, or made on another day.
+ * is no template to use: none made, or made on another day than the server's `now`.
  */
-export function copySeededTemplate(dataDir: string, dbFile: string): boolean {
+export function copySeededTemplate(dataDir: string, dbFile: string, now: Date): boolean {
   const raw = process.env[TEMPLATE_VAR];
   if (!raw) return false;
   const { dir, days } = JSON.parse(raw) as { dir: string; days: string };
-  if (days !== seedDays() || !existsSync(join(dir, 'e2e.sqlite'))) return false;
+  if (days !== seedDays(now) || !existsSync(join(dir, 'e2e.sqlite'))) return false;
   for (const name of readdirSync(dir))
     copyFileSync(join(dir, name), join(dataDir, name === 'e2e.sqlite' ? dbFile : name));
   return true;

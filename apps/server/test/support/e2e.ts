@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '@carryover/db';
+import { type Clock, systemClock } from '@carryover/db';
 import {
   type Browser,
   type BrowserContext,
@@ -55,15 +55,36 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A clock that shows `instant` now and runs on, for one test file's servers (`env`) and pages
+ * (`now`). It never touches `process.env`: the files of a run share their worker's environment
+ * and modules, so a clock set there would move every later file's servers too. A run-wide
+ * CARRYOVER_NOW (a replayed day) wins over the file's instant.
+ */
+export interface FakedClock {
+  env: Record<string, string>;
+  now: Clock;
+}
+
+export function fakedClock(instant: string): FakedClock {
+  if (process.env.CARRYOVER_NOW) return { env: {}, now: systemClock };
+  const anchor = Date.now();
+  const offset = Date.parse(instant) - anchor;
+  return {
+    env: { CARRYOVER_NOW: instant, CARRYOVER_CLOCK_ANCHOR: String(anchor) },
+    now: () => new Date(Date.now() + offset),
+  };
+}
+
 /** Starts `tsx src/main.ts start` on the seeded demo and resolves once it answers HTTP. */
 export async function startCarryover(
   env: Record<string, string> = {},
-  { seed = 'copy' }: { seed?: 'copy' | 'first-run' } = {},
+  { seed = 'copy', clock }: { seed?: 'copy' | 'first-run'; clock?: FakedClock } = {},
 ): Promise<RunningCarryover> {
   const dataDir = mkdtempSync(join(tmpdir(), 'carryover-e2e-'));
   const dbPath = join(dataDir, 'e2e.sqlite');
   // Without a usable template (or asked to), `start` seeds the demo itself, as on a first run.
-  if (seed === 'copy') copySeededTemplate(dataDir, 'e2e.sqlite');
+  if (seed === 'copy') copySeededTemplate(dataDir, 'e2e.sqlite', (clock?.now ?? systemClock)());
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const log: string[] = [];
@@ -81,6 +102,7 @@ export async function startCarryover(
         // browser tests' short polls would meet that once per worker. test/cluster.test.ts
         // covers several workers.
         WEB_CONCURRENCY: '1',
+        ...clock?.env,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -111,7 +133,7 @@ export async function startCarryover(
       await stop();
       throw new Error(`server did not start:\n${log.join('')}`);
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 50));
   }
   mkdirSync(shotsDir, { recursive: true });
   return { baseUrl, dbPath, log, stop };
@@ -159,16 +181,18 @@ export function carryoverInChromium(env: Record<string, string> = {}): {
 }
 
 /**
- * A browser context on the same clock as the server: with CARRYOVER_NOW set, the page's `Date`
- * starts at the faked moment and runs on, as the server's clock does. The time zone is the
- * test process's (Chromium follows TZ).
+ * A browser context on the same clock as the server: with a faked clock (the file's `clock`, or
+ * a run-wide CARRYOVER_NOW), the page's `Date` starts at the faked moment and runs on, as the
+ * server's clock does. The time zone is the test process's (Chromium follows TZ).
  */
 export async function newContext(
   browser: Browser,
   options: BrowserContextOptions = {},
+  clock?: FakedClock,
 ): Promise<BrowserContext> {
   const context = await browser.newContext(options);
-  if (process.env.CARRYOVER_NOW) await context.clock.install({ time: systemClock() });
+  const now = clock?.now ?? (process.env.CARRYOVER_NOW ? systemClock : null);
+  if (now) await context.clock.install({ time: now() });
   return context;
 }
 
