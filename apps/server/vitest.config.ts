@@ -25,6 +25,13 @@ export default mergeConfig(baseTestConfig, {
     // Two files at a time even on two cores (Vitest's default there is one): these tests mostly
     // wait on the servers and browsers they start, which are other processes.
     maxWorkers: 2,
+    // The files share their worker's modules instead of a fresh process each: importing
+    // Playwright, the API and the database layer cost 2–6 s per file, for 40 files. A file may
+    // not leave state behind: ./test/support/env-guard.ts fails one that changes process.env
+    // (the schedule files' faked clock once did, and the servers of the files after them
+    // started on the wrong day).
+    isolate: false,
+    setupFiles: ['./test/support/env-guard.ts'],
     // Each browser test drives a real server and Chromium through a whole flow: 6–12 s on a
     // quiet machine, and up to 30 s while the suite's other servers and browsers load both
     // cores (seen in a CI run: load average 10). Half of this budget covers that.

@@ -11,7 +11,6 @@ export default mergeConfig(baseTestConfig, {
     // The files share one worker's modules instead of a fresh process each: importing the API
     // per file cost 38 s here and 220 s in a loaded CI run (measured: 188 s → 136 s). So a test
     // may not count on module state another file left (caches, limiters), which none here does.
-    // Not the server's suite: its browser tests start servers and failed when run this way.
     isolate: false,
   },
 });
