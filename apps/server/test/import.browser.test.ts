@@ -49,8 +49,8 @@ describe.skipIf(!haveChromium)('browser: import', () => {
   let whole: string;
 
   beforeAll(async () => {
-    // This file imports a dozen times within a minute, past an admin's budget (10 a minute):
-    // four times the limits, so no import waits for it. The limits have tests of their own.
+    // This file's imports come faster than an admin's budget (10 a minute) refills: its server
+    // runs under four times the limits, so no import waits. The limits have tests of their own.
     app = await startCarryover({ RATE_LIMIT_SCALE: '4' });
     browser = await launchChromium();
     const conn = openDatabase(app.dbPath);
