@@ -1,5 +1,5 @@
 import type { Worker } from 'node:cluster';
-import { errorSummary } from '@carryover/api';
+import { errorSummary } from '@carryover/api/logging';
 import { type AuditInput, openDatabase, recordAuditGrouped } from '@carryover/db';
 
 // Audit events of reads, appended by the primary for every worker process (SQLite only).

@@ -1,24 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
-import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
-import {
-  consoleLogger,
-  errorSummary,
-  type Logger,
-  setAuditAppender,
-  setSsoSecretKey,
-  warmPasswordEstimator,
-} from '@carryover/api';
-import {
-  type Connection,
-  keepPlannerStatisticsFresh,
-  openDatabase,
-  setAuditKey,
-} from '@carryover/db';
-import { loadAuditKey, loadSsoKey } from './audit-key';
-import { auditRelayToPrimary, startAuditRelay } from './audit-relay';
-import { outcomesAhead, outcomesAheadEnabled } from './outcomes-ahead';
-import { createServer } from './server';
+import { consoleLogger, errorSummary } from '@carryover/api/logging';
+import { type Connection, keepPlannerStatisticsFresh } from '@carryover/db';
+import { startAuditRelay } from './audit-relay';
 
 // Serving in several processes. better-sqlite3 is synchronous, so one process serves one query
 // at a time on one core; node:cluster forks worker processes that share the listening socket
@@ -28,7 +12,8 @@ import { createServer } from './server';
 // forking (migrations, the demo seed, the first planner statistics) and afterwards supervises:
 // it replaces a worker that dies and refreshes statistics hourly, once for all. On SQLite it also
 // appends the audit events of the workers' reads (audit-relay.ts), so that reads in two
-// processes never wait on each other for the write lock.
+// processes never wait on each other for the write lock. This file is the primary's; a worker
+// runs worker.ts, and only it loads the API and the HTTP server.
 
 export interface Listen {
   port: number;
@@ -45,13 +30,18 @@ export function workerCount(env: NodeJS.ProcessEnv = process.env): number {
   return n;
 }
 
-type ToWorker = { type: 'shutdown' } | { type: 'precompute-outcomes' };
-type ToPrimary = { type: 'listening' };
+export type ToWorker = { type: 'shutdown' } | { type: 'precompute-outcomes' };
+export type ToPrimary = { type: 'listening' };
+
+/** Whether comparisons are computed ahead (outcomes-ahead.ts): on unless OUTCOMES_PRECOMPUTE is `off`. */
+export function outcomesAheadEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.OUTCOMES_PRECOMPUTE?.trim().toLowerCase() !== 'off';
+}
 
 const shownHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
 
 /** How long a stopping process waits for requests in flight before closing their sockets. */
-const DRAIN_MS = 10_000;
+export const DRAIN_MS = 10_000;
 
 /**
  * The primary: forks `workers` processes, resolves once they have all stopped after SIGTERM or
@@ -157,69 +147,4 @@ export function serveInWorkers(conn: Connection, listen: Listen, workers: number
 
     for (let i = 0; i < workers; i++) fork();
   });
-}
-
-/** A worker: its own database connection and HTTP server on the shared port. */
-export async function runWorker(listen: Listen): Promise<void> {
-  const conn = openDatabase();
-  // The primary made or found the audit anchor's key before forking; each process needs it.
-  const auditKey = loadAuditKey({ create: false });
-  if (auditKey) setAuditKey(auditKey.key);
-  if (process.env.CARRYOVER_AUDIT_RELAY === '1') setAuditAppender(auditRelayToPrimary());
-  setSsoSecretKey(loadSsoKey({ create: false })?.key ?? null);
-  // The strength estimator's dictionaries are indexed now, not inside the first password change.
-  warmPasswordEstimator();
-  const log = taggedLogger(`[worker ${cluster.worker?.id}] `);
-  const precompute = outcomesAheadEnabled() ? outcomesAhead(conn, log) : undefined;
-  const server = createServer({ conn, log, ...(precompute ? { afterImport: precompute } : {}) });
-  // Listening for "stop" before the server listens: a shutdown can arrive mid-start-up.
-  const stop = onceOnly(() => drainThenExit(server, conn));
-  process.on('message', (msg: ToWorker) => {
-    if (msg?.type === 'shutdown') stop();
-    else if (msg?.type === 'precompute-outcomes') precompute?.();
-  });
-  // A terminal's Ctrl-C reaches the whole process group; the primary's message follows.
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => resolve());
-  });
-  process.send?.({ type: 'listening' } satisfies ToPrimary);
-}
-
-/** Log lines say which worker wrote them, so an operator can follow one process. */
-function taggedLogger(tag: string): Logger {
-  return {
-    info: (line) => consoleLogger.info(tag + line),
-    warn: (line) => consoleLogger.warn(tag + line),
-    error: (line, err) => consoleLogger.error(tag + line, err),
-  };
-}
-
-function onceOnly(fn: () => void): () => void {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    fn();
-  };
-}
-
-function drainThenExit(server: Server, conn: Connection): void {
-  const closeAndExit = async () => {
-    await conn
-      .close()
-      .catch((err) => console.error(`closing the database failed: ${errorSummary(err)}`));
-    // The Outcomes worker thread, if one started, would keep the process alive.
-    process.exit(0);
-  };
-  if (!server.listening) {
-    void closeAndExit();
-    return;
-  }
-  // Requests in flight get DRAIN_MS; idle keep-alive sockets close now.
-  setTimeout(() => server.closeAllConnections(), DRAIN_MS).unref();
-  server.close(closeAndExit);
-  server.closeIdleConnections();
 }

@@ -187,12 +187,10 @@ async function useAuditKey(
   const loaded = loadAuditKey({ create: true });
   if (!loaded) throw new Error('no audit key');
   setAuditKey(loaded.key);
-  // Single sign-on client secrets are encrypted under their own key, made beside the audit key.
-  // An import or export never reads them, so it leaves the API (and its memory) unloaded.
-  if (singleSignOn) {
-    const { setSsoSecretKey } = await import('@carryover/api');
-    setSsoSecretKey(loadSsoKey({ create: true })?.key ?? null);
-  }
+  // Single sign-on client secrets are encrypted under their own key, made here beside the audit
+  // key. Only the serving workers read it (worker.ts loads it), so this process leaves the API
+  // and its memory unloaded.
+  if (singleSignOn) loadSsoKey({ create: true });
   if (!loaded.created) return;
   console.log(
     `Made the audit trail's HMAC key: ${loaded.source} (keep a copy apart from backups).`,
@@ -502,5 +500,5 @@ const crash = (err: unknown) => {
 };
 // A forked worker runs this file too: it serves, the primary did everything else.
 if (cluster.isWorker)
-  import('./cluster').then(({ runWorker }) => runWorker(listenAddress())).catch(crash);
+  import('./worker').then(({ runWorker }) => runWorker(listenAddress())).catch(crash);
 else main(process.argv.slice(2)).catch(crash);

@@ -6,12 +6,8 @@ import { type Connection, systemClock } from '@carryover/db';
 // summary at once, stale or not. So after the server starts, and after an import changes the
 // roster, one worker computes each coordinator's and admin's default comparison that is missing
 // or stale, in the queue's background line: a user's comparison never waits behind more than
-// the one running. OUTCOMES_PRECOMPUTE=off turns it off (the tests do, to see first views).
-
-/** Whether comparisons are computed ahead: on unless OUTCOMES_PRECOMPUTE is `off`. */
-export function outcomesAheadEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.OUTCOMES_PRECOMPUTE?.trim().toLowerCase() !== 'off';
-}
+// the one running. OUTCOMES_PRECOMPUTE=off turns it off (the tests do, to see first views;
+// `outcomesAheadEnabled` in cluster.ts, which the primary reads without loading this file).
 
 /**
  * A function that starts one background pass over the district's scopes. Calls while a pass

@@ -1,34 +1,14 @@
 import { type DB, type Dialect, systemClock } from '@carryover/db';
 import { resolveSession, type SessionStage, type SessionViewer } from './auth/session';
+import { consoleLogger, type Logger } from './logging';
 import type { RateLimiter } from './rate-limit';
 
 // The request context every procedure receives, apart from the procedure kinds in trpc.ts, so
 // helpers that only need the context (audit.ts) do not import the router machinery.
 
-export interface Logger {
-  info(line: string): void;
-  warn(line: string): void;
-  error(line: string, err?: unknown): void;
-}
-
-/**
- * What an error log line may say about an error: its name, code and message. Never the whole
- * object: a Postgres error's `detail`, `where` or `parameters` can hold row values (a student's
- * name in a constraint violation), and a cause chain can hold a request's input.
- */
-export function errorSummary(err: unknown): string {
-  if (!(err instanceof Error)) return `non-error thrown (${typeof err})`;
-  const code = (err as { code?: unknown }).code;
-  const codePart = typeof code === 'string' || typeof code === 'number' ? ` code=${code}` : '';
-  return `${err.name}${codePart}: ${err.message}`;
-}
-
-export const consoleLogger: Logger = {
-  info: (line) => console.log(line),
-  warn: (line) => console.warn(line),
-  error: (line, err) =>
-    err === undefined ? console.error(line) : console.error(`${line} — ${errorSummary(err)}`),
-};
+// The log interface lives in ./logging.ts, which imports nothing: the server's primary process
+// logs without loading the API.
+export { consoleLogger, errorSummary, type Logger } from './logging';
 
 export interface CreateContextOptions {
   db: DB;
