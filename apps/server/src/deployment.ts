@@ -1,3 +1,4 @@
+import { verifyPassword } from '@carryover/api/passwords';
 import type { DB, Dialect } from '@carryover/db';
 
 // What separates a demo on one's own machine from a deployment others can reach. The demo
@@ -53,7 +54,6 @@ export async function accountsWithDemoPassword(db: DB): Promise<string[]> {
     .execute();
   const hashes = [...new Set(accounts.map((a) => a.password_hash))];
   const demo = new Set<string>();
-  const { verifyPassword } = await import('@carryover/api');
   for (let i = 0; i < hashes.length; i += 2) {
     const pair = hashes.slice(i, i + 2);
     const matches = await Promise.all(pair.map((h) => verifyPassword(DEMO_PASSWORD, h)));

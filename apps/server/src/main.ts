@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { hashPassword } from '@carryover/api/passwords';
 import {
   anchorAuditTrail,
   type Connection,
@@ -20,8 +21,9 @@ import {
 import { instantAt, SETUP_LINK_HOURS } from '@carryover/domain';
 import { auditKeyPath, loadAuditKey, loadSsoKey, verifyAuditTrail } from './audit-key';
 import { backup } from './backup';
-// The API and the HTTP server load only for the commands that need them (`./cluster`,
-// `@carryover/api`): an import or export runs without them, in about 55 MiB less memory.
+// The API and the HTTP server load only in the processes that need them (a serving worker,
+// `./worker`; `create-admin`): an import, an export or the primary runs without them, in about
+// 35–55 MiB less memory. Passwords and logging come from light exports of `@carryover/api`.
 import type { Listen } from './cluster';
 import {
   accountsWithDemoPassword,
@@ -155,7 +157,7 @@ async function seed(conn: Connection, { students, force, fullYear }: SeedOptions
   const result = await seedDemoDistrict(conn.db, {
     students,
     today,
-    passwordHash: await (await import('@carryover/api')).hashPassword(DEMO_PASSWORD),
+    passwordHash: await hashPassword(DEMO_PASSWORD),
     ...extra,
     onProgress: ({ step, done, total }) => {
       const share = total > 0 ? Math.floor((10 * done) / total) : 10;
