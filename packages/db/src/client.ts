@@ -55,8 +55,8 @@ export interface OpenOptions {
    */
   preparedStatements?: boolean;
   /**
-   * Postgres: how prepared statements are planned (`plan_cache_mode`). Default
-   * `force_custom_plan`, or DATABASE_PLAN_CACHE_MODE: see planCacheMode.
+   * Postgres: how prepared statements are planned (`plan_cache_mode`). Default `auto`, or
+   * DATABASE_PLAN_CACHE_MODE: see planCacheMode.
    */
   planCacheMode?: PlanCacheMode;
 }
@@ -65,17 +65,17 @@ const PLAN_CACHE_MODES = ['auto', 'force_custom_plan', 'force_generic_plan'] as 
 export type PlanCacheMode = (typeof PLAN_CACHE_MODES)[number];
 
 /**
- * How the pool's connections plan prepared statements. Default `force_custom_plan`: each run is
- * planned for its values. `auto` (Postgres's own default) plans the first five runs so and then
- * keeps one generic plan if that costs no more, until ANALYZE changes the tables' statistics.
- * Measured (README, "Plan cache mode"), `auto` took a student page's and a therapist caseload's
- * database CPU down by a third or more at 5,000 students and raised capacity at 25,000, but made
- * the coordinator's Fidelity page slower in every alternating run there: one mode cannot serve
- * both, so the safe one is the default until statements can choose (DATABASE_PLAN_CACHE_MODE to
- * try).
+ * How the pool's connections plan prepared statements. Default `auto` (Postgres's own): the
+ * first five runs of a statement are planned for their values, then one generic plan is kept if
+ * it costs no more, until ANALYZE changes the tables' statistics. Measured at 25,000 students
+ * (README, "Plan cache mode"), it halves the database's CPU for a student page and a therapist
+ * caseload. Statements whose best plan depends on the viewer (a coordinator's or admin's scope)
+ * carry PLAN_EACH_RUN and are planned for their values every time whatever the mode; without
+ * that, a generic plan made the coordinator's Fidelity page slower. `force_custom_plan` plans
+ * every run (the default before), `force_generic_plan` never re-plans.
  */
 export function planCacheMode(value = process.env.DATABASE_PLAN_CACHE_MODE): PlanCacheMode {
-  if (value === undefined || value === '') return 'force_custom_plan';
+  if (value === undefined || value === '') return 'auto';
   if ((PLAN_CACHE_MODES as readonly string[]).includes(value)) return value as PlanCacheMode;
   throw new Error(
     `DATABASE_PLAN_CACHE_MODE must be one of ${PLAN_CACHE_MODES.join(', ')}, got ${value}`,

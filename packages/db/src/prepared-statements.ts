@@ -1,12 +1,13 @@
+import { type RawBuilder, sql } from 'kysely';
 import type pg from 'pg';
 
 // Postgres parses, analyses and plans every unnamed statement anew. At 25,000 students a student
 // page's dozen statements took 5.7 ms to plan and 5.0 ms to run (EXPLAIN ANALYZE, on a 2-core
 // machine). A named (prepared) statement is parsed and analysed once per connection, and its
-// later runs send only the values. Each is still planned for each run's values by default
-// (`plan_cache_mode = force_custom_plan`, `planCacheMode` in client.ts): Postgres's generic plans
-// cut a student page's database CPU, but made a coordinator's Fidelity page slower at 25,000
-// students, and one mode serves the whole connection.
+// later runs send only the values. After five runs Postgres may keep one generic plan and stop
+// planning (`plan_cache_mode = auto`, `planCacheMode` in client.ts): that halved a student page's
+// database CPU at 25,000 students. A statement whose best plan depends on the viewer carries
+// PLAN_EACH_RUN and runs unnamed, so it is planned for its values every time.
 //
 // Bounded: a text is named only while the process has named fewer than MAX_NAMED_TEXTS, and a
 // connection prepares at most MAX_PREPARED_PER_CONNECTION (each costs the backend memory);
@@ -17,6 +18,17 @@ const MAX_NAMED_TEXTS = 5000;
 export const MAX_PREPARED_PER_CONNECTION = 250;
 const MAX_PREPARED_SQL_LENGTH = 4000;
 const MAX_PREPARED_PARAMETERS = 100;
+/**
+ * Marks a statement whose best plan depends on its values by orders of magnitude: a
+ * coordinator's scope is 1 school or 357, a district 200 students or 25,000. Postgres keeps one
+ * generic plan per named statement, made for an average value (a coordinator of one school), so
+ * a marked statement runs unnamed and is planned for its values on every run.
+ */
+export const PLAN_EACH_RUN = '/* plan each run */';
+
+/** The marker as a query's front modifier: `query.modifyFront(planEachRun())`. */
+export const planEachRun = (): RawBuilder<unknown> => sql.raw(PLAN_EACH_RUN);
+
 /** Statements Postgres plans (utility statements such as BEGIN are not). */
 const PLANNED = /^\s*(select|insert|update|delete|with)\b/i;
 
@@ -51,7 +63,8 @@ export function prepareStatementsOn(client: pg.PoolClient): void {
     if (
       text.length > MAX_PREPARED_SQL_LENGTH ||
       values.length > MAX_PREPARED_PARAMETERS ||
-      !PLANNED.test(text)
+      !PLANNED.test(text) ||
+      text.includes(PLAN_EACH_RUN)
     )
       return null;
     const name = nameFor(text);

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Connection, planCacheMode } from '../src/client';
-import { MAX_PREPARED_PER_CONNECTION } from '../src/prepared-statements';
+import { MAX_PREPARED_PER_CONNECTION, PLAN_EACH_RUN } from '../src/prepared-statements';
 import { refreshPlannerStatistics } from '../src/queries/maintenance';
+import { scopedStudentIds } from '../src/queries/scope';
 import { openTestPostgres, testTargets } from '../src/testing';
 
 // Postgres runs the server's statements as named, prepared statements (prepared-statements.ts):
@@ -61,8 +62,8 @@ describe.runIf(hasPostgres)('prepared statements on Postgres', () => {
     expect((await prepared(conn)).some((s) => /^(begin|commit)/i.test(s))).toBe(false);
   });
 
-  it('plans each run for its values by default', async () => {
-    conn = await openTestPostgres({ poolSize: 1 });
+  it('plans each run for its values in force_custom_plan mode', async () => {
+    conn = await openTestPostgres({ poolSize: 1, planCacheMode: 'force_custom_plan' });
     const mode = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(conn.db);
     expect(mode.rows).toEqual([{ plan_cache_mode: 'force_custom_plan' }]);
     await seed(conn);
@@ -71,6 +72,23 @@ describe.runIf(hasPostgres)('prepared statements on Postgres', () => {
       select generic_plans, custom_plans from pg_prepared_statements
       where statement like 'select * from "school"%'`.execute(conn.db);
     expect(plans.rows).toEqual([{ generic_plans: 0, custom_plans: 8 }]);
+  });
+
+  it("runs a coordinator's or admin's scope unnamed, so it is planned for its values every time", async () => {
+    conn = await openTestPostgres({ poolSize: 1 });
+    const mode = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(conn.db);
+    expect(mode.rows).toEqual([{ plan_cache_mode: 'auto' }]);
+    await seed(conn);
+    const today = '2026-09-01';
+    for (let i = 0; i < 8; i++)
+      for (const role of ['coordinator', 'admin', 'therapist'])
+        await scopedStudentIds(conn.db, { id: 'u1', districtId: 'd1', role }, today).execute();
+    const statements = await prepared(conn);
+    // The therapist's scope (a caseload of a few dozen) keeps its prepared statement and, in
+    // auto mode, a generic plan; the marked scopes were never prepared.
+    expect(statements.filter((s) => s.includes('"service"."provider_id"'))).toHaveLength(1);
+    expect(statements.filter((s) => s.includes(PLAN_EACH_RUN))).toEqual([]);
+    expect(statements.filter((s) => s.includes('from "student"'))).toHaveLength(1);
   });
 
   it('in auto mode keeps a generic plan, and re-plans it when the table grows and is analysed', async () => {
@@ -132,10 +150,10 @@ describe.runIf(hasPostgres)('prepared statements on Postgres', () => {
 });
 
 describe('plan cache mode', () => {
-  it('plans each run unless DATABASE_PLAN_CACHE_MODE names another mode, and refuses a typo', () => {
-    expect(planCacheMode(undefined)).toBe('force_custom_plan');
-    expect(planCacheMode('')).toBe('force_custom_plan');
-    expect(planCacheMode('auto')).toBe('auto');
+  it("is Postgres's own auto unless DATABASE_PLAN_CACHE_MODE names another mode, and refuses a typo", () => {
+    expect(planCacheMode(undefined)).toBe('auto');
+    expect(planCacheMode('')).toBe('auto');
+    expect(planCacheMode('force_custom_plan')).toBe('force_custom_plan');
     expect(() => planCacheMode('force_custom')).toThrow(/DATABASE_PLAN_CACHE_MODE must be one of/);
   });
 });

@@ -1,4 +1,5 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { planEachRun } from '../prepared-statements';
 import type { Database } from '../schema';
 
 // Which students a staff member may see. The district always comes from the signed-in
@@ -36,8 +37,10 @@ export function scopedStudentIds(
     .select('student.id')
     .where('student.district_id', '=', districtId);
   switch (viewer.role) {
+    // A coordinator's or admin's scope is one school or the district: its statements are planned
+    // for the viewer on every run, not from a plan made for an average scope (prepared-statements.ts).
     case 'admin':
-      return base;
+      return base.modifyFront(planEachRun());
     case 'therapist':
       return base.where((eb) =>
         eb(
@@ -76,17 +79,19 @@ export function scopedStudentIds(
         ),
       );
     case 'coordinator':
-      return base.where((eb) =>
-        eb(
-          'student.school_id',
-          'in',
-          eb
-            .selectFrom('staff_school')
-            .select('staff_school.school_id')
-            .where('staff_school.district_id', '=', districtId)
-            .where('staff_school.staff_id', '=', viewer.id),
-        ),
-      );
+      return base
+        .modifyFront(planEachRun())
+        .where((eb) =>
+          eb(
+            'student.school_id',
+            'in',
+            eb
+              .selectFrom('staff_school')
+              .select('staff_school.school_id')
+              .where('staff_school.district_id', '=', districtId)
+              .where('staff_school.staff_id', '=', viewer.id),
+          ),
+        );
     default:
       return base.where(sql<boolean>`1 = 0`);
   }
