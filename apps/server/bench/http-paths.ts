@@ -16,6 +16,7 @@ import { instantAt } from '@carryover/domain';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { schoolYearLastDay } from '../src/school-year';
+import { SqlClock } from './sql-clock';
 
 // The request paths over real HTTP: the CLI's `serve` (the primary and its WEB_CONCURRENCY
 // worker processes, as in production) on a full-year demo district, SQLite and Postgres, loaded
@@ -32,6 +33,8 @@ const ZONE = 'America/Chicago';
 const TIMEOUT_S = 60;
 /** The served rate limits, multiplied (see RATE_LIMIT_SCALE in the CLI's help). */
 const RATE_LIMIT_SCALE = 1000;
+/** How long in-process calls warm up before they are timed (at most 30 calls). */
+const WARM_UP_MS = 3_000;
 
 /**
  * The bench's groups of rows: the therapists' pages (caseload, student, capacity), the
@@ -515,22 +518,28 @@ interface InProcess {
   answerBytes: number;
 }
 
-/** Medians of sequential in-process calls (after one warm-up), bounded in count and time. */
+/**
+ * Medians of sequential in-process calls, bounded in count and time, after warm-up calls: a few
+ * seconds' worth, so that each connection of a Postgres pool has prepared and planned the path's
+ * statements as the long-running server's have.
+ */
 async function inProcess(
   call: () => Promise<unknown>,
-  sqlClock: { ms: number },
+  sqlClock: SqlClock,
   budgetMs: number,
 ): Promise<InProcess> {
   const answerBytes = JSON.stringify(await call()).length;
+  const warmUntil = performance.now() + WARM_UP_MS;
+  for (let i = 1; i < 30 && performance.now() < warmUntil; i++) await call();
   const sql: number[] = [];
   const total: number[] = [];
   const until = performance.now() + budgetMs;
   while (total.length < 21 && (total.length < 3 || performance.now() < until)) {
-    sqlClock.ms = 0;
+    sqlClock.reset();
     const t0 = performance.now();
     await call();
     total.push(performance.now() - t0);
-    sql.push(sqlClock.ms);
+    sql.push(sqlClock.busyMs());
   }
   return { sqlMs: round(median(sql), 2), totalMs: round(median(total), 2), answerBytes };
 }
@@ -549,12 +558,8 @@ async function benchDialect(o: HttpBenchOptions, dialect: Dialect): Promise<Benc
   const asOf = instantAt(lastDay, 18 * 60, ZONE);
   const database =
     dialect === 'sqlite' ? await sqliteDatabase(o, lastDay) : await postgresDatabase(o, lastDay);
-  const sqlClock = { ms: 0 };
-  const conn: Connection = openDatabase(database.url, {
-    log: (event) => {
-      if (event.level === 'query') sqlClock.ms += event.queryDurationMillis;
-    },
-  });
+  const sqlClock = new SqlClock();
+  const conn: Connection = openDatabase(database.url, { log: sqlClock.log });
   let server: ChildProcess | undefined;
   try {
     await migrateToLatest(conn.db);
@@ -638,7 +643,7 @@ async function measure(
   dialect: Dialect,
   database: RunDatabase,
   conn: Connection,
-  sqlClock: { ms: number },
+  sqlClock: SqlClock,
   { base, pid }: { base: string; pid: number },
   asOf: Date,
   today: string,
