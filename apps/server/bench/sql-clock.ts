@@ -5,8 +5,8 @@
  * The time a call had at least one statement in flight: Kysely reports each statement's duration
  * when it ends, so each is the interval (end − duration, end), and their union is measured. On
  * Postgres a call runs statements side by side (`Promise.all` over the pool), and the sum of
- * their durations (the bench's SQL column before 2026-12-03) counted the overlap twice: it came out longer
- * than the whole call.
+ * their durations (the bench's SQL column before 2026-12-03) counted the overlap twice: it came
+ * out longer than the whole call.
  */
 export class SqlClock {
   private spans: [number, number][] = [];

@@ -555,6 +555,35 @@ describe('multiplicity and resampling', () => {
     expect(() => sums.compile(2)).toThrow(/after release/);
   });
 
+  it('compiles contributions over many storage chunks as summed in the order added', () => {
+    // 200,000 contributions: more than three of ClusterSums' chunks of 65,536, with a cluster's
+    // contributions spread across them. Each cluster's cells must come out in the order first
+    // added, each summed in the order added (the same floating-point sums as one loop).
+    const random = seededRandom(7);
+    const sums = new ClusterSums();
+    const cells = Array.from({ length: 50 }, (_, i) => sums.cell(`c${i}`));
+    const clusters = 1000;
+    const expected = Array.from({ length: clusters }, () => new Map<number, number>());
+    for (let i = 0; i < 200_000; i++) {
+      const cluster = Math.floor(random() * clusters);
+      const cell = cells[Math.floor(random() * cells.length)]!;
+      const value = random() * 10 - 5;
+      sums.add(cluster, cell, value);
+      const row = expected[cluster]!;
+      row.set(cell, (row.get(cell) ?? 0) + value);
+    }
+    // A cluster outside the compiled range is left out, as before.
+    sums.add(clusters, cells[0]!, 1);
+    const compiled = sums.compile(clusters);
+    for (let c = 0; c < clusters; c++) {
+      const from = compiled.ptr[c]!;
+      const to = compiled.ptr[c + 1]!;
+      expect([...compiled.cells.subarray(from, to)]).toEqual([...expected[c]!.keys()]);
+      expect([...compiled.values.subarray(from, to)]).toEqual([...expected[c]!.values()]);
+    }
+    expect(compiled.ptr[clusters]).toBe(compiled.cells.length);
+  });
+
   it('resamples factors, not atoms: atoms sharing every level move together', () => {
     const sums = new ClusterSums();
     const s = sums.cell('s');
