@@ -64,9 +64,13 @@ const KNOWN_DISTRICT_READS: {
   // to join the plans' students.
   { path: 'home.get', table: 'student', roles: ['therapist'], dialect: 'postgres' },
   { path: 'plans.list', table: 'student', roles: ['therapist'], dialect: 'postgres' },
-  // The Fidelity page's first page (`fidelityPageStudents`) walks the district's students in
-  // name order and tests each against the scope, as the coordinator's caseload does; for a
-  // therapist it should start from their own short list, as the caseload now does. Open.
+  // The Fidelity page's students (`fidelityPageStudents`) are a therapist's or assistant's own
+  // list, read by key, but on this 200-student district the planners prefer walking the
+  // district's name index: SQLite because student_name_ix covers the names the page reads
+  // (and yields their order), Postgres, for an assistant, because it covers the student ids.
+  // At 25,000 students both read by key (EXPLAIN on the bench's district: SQLite searches
+  // student by (district_id=? AND id=?) and sorts; Postgres starts from the assistant's
+  // assignments and looks each student up by student_pk).
   { path: 'fidelity.report', table: 'student', roles: ['therapist', 'assistant'] },
   // After a bulk load Postgres is vacuumed as well as analysed (refreshPlannerStatistics), so
   // an index-only scan of this 200-student district's students touches no table page, and for
