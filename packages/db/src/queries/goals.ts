@@ -153,7 +153,6 @@ export async function insertGoal(
   phaseChange: { id: string; changedOn: string; changedBy: string },
 ): Promise<void> {
   await trx.insertInto('goal').values(goal).execute();
-  await bumpDataVersion(trx, goal.district_id);
   await refreshGoalSummaries(trx, goal.district_id, [goal.id]);
   await replaceGoalRoutines(trx, goal.district_id, goal.id, routineIds);
   await trx
@@ -168,6 +167,8 @@ export async function insertGoal(
     })
     .execute();
   await refreshComparisonDigests(trx, goal.district_id, [goal.id]);
+  // Last, after the goal and student locks above (data-version.ts says why).
+  await bumpDataVersion(trx, goal.district_id);
 }
 
 /** Edits the goal if it is still at `expectedVersion` (else StaleVersionError, see versioned.ts). */
@@ -189,9 +190,10 @@ export async function updateGoalRow(
     editor,
     { alsoChanged },
   );
-  await bumpDataVersion(trx, districtId);
   // Baseline, target, dates, phase and mastery rule all enter the summary.
   await refreshGoalSummaries(trx, districtId, [goalId]);
+  // Last, after the goal and student locks above (data-version.ts says why).
+  await bumpDataVersion(trx, districtId);
   return saved;
 }
 
@@ -228,8 +230,9 @@ export async function insertPhaseChange(
   row: Insertable<Database['goal_phase_change']>,
 ): Promise<void> {
   await trx.insertInto('goal_phase_change').values(row).execute();
-  await bumpDataVersion(trx, row.district_id);
   await refreshComparisonDigests(trx, row.district_id, [row.goal_id]);
+  // Last, after the goal and student locks above (data-version.ts says why).
+  await bumpDataVersion(trx, row.district_id);
 }
 
 export async function insertGoalModelChange(
@@ -237,6 +240,7 @@ export async function insertGoalModelChange(
   row: Insertable<Database['model_change']>,
 ): Promise<void> {
   await trx.insertInto('model_change').values(row).execute();
-  await bumpDataVersion(trx, row.district_id);
   if (row.goal_id) await refreshComparisonDigests(trx, row.district_id, [row.goal_id]);
+  // Last, after the goal and student locks above (data-version.ts says why).
+  await bumpDataVersion(trx, row.district_id);
 }

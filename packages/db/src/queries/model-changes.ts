@@ -42,7 +42,6 @@ export async function applyModelChange(
   split: { model: string; minutes: number }[] | null,
 ): Promise<void> {
   const d = change.districtId;
-  await bumpDataVersion(trx, d);
   await trx
     .insertInto('model_change')
     .values({
@@ -106,4 +105,6 @@ export async function applyModelChange(
       .executeTakeFirst();
     if (service) await refreshFidelitySummaries(trx, d, [service.student_id]);
   }
+  // Last, after the goal and student locks above (data-version.ts says why).
+  await bumpDataVersion(trx, d);
 }

@@ -259,7 +259,6 @@ export interface NewSessionRecord {
 
 /** Inserts a session with its per-student records and observations (inside the caller's transaction). */
 export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord): Promise<void> {
-  await bumpDataVersion(trx, s.districtId);
   await trx
     .insertInto('therapy_session')
     .values({
@@ -333,6 +332,8 @@ export async function insertSession(trx: Kysely<Database>, s: NewSessionRecord):
     s.districtId,
     s.students.map((st) => st.studentId),
   );
+  // Last, after the goal and student locks above (data-version.ts says why).
+  await bumpDataVersion(trx, s.districtId);
 }
 
 /** The Outcomes digests of every goal of a session's services (its minutes changed). */
@@ -359,8 +360,9 @@ export async function insertProbe(
     .insertInto('observation')
     .values({ ...row, id, session_id: null })
     .execute();
-  await bumpDataVersion(trx, row.district_id);
   await refreshGoalSummaries(trx, row.district_id, [row.goal_id]);
+  // Last, after the goal and student locks above (data-version.ts says why).
+  await bumpDataVersion(trx, row.district_id);
   return id;
 }
 
@@ -529,7 +531,6 @@ export async function voidSession(
     .where('district_id', '=', districtId)
     .where('session_id', '=', sessionId)
     .execute();
-  await bumpDataVersion(trx, districtId);
   // The services' goals first (see insertSession), then the summaries of the voided points.
   await refreshSessionDigests(trx, districtId, sessionId);
   if (points.length > 0)
@@ -543,6 +544,8 @@ export async function voidSession(
     districtId,
     await sessionStudentIds(trx, districtId, sessionId),
   );
+  // Last, after the goal and student locks above (data-version.ts says why).
+  await bumpDataVersion(trx, districtId);
   return true;
 }
 
@@ -655,7 +658,6 @@ export async function updateDraftSession(
     .where('district_id', '=', d)
     .where('session_id', '=', edit.sessionId)
     .execute();
-  await bumpDataVersion(trx, d);
   // The services' goals first (see insertSession), then the summaries of the moved points.
   await refreshSessionDigests(trx, d, edit.sessionId);
   if (points.length > 0)
@@ -666,6 +668,8 @@ export async function updateDraftSession(
     );
   // Date, minutes and attendance are what the fidelity figures count.
   await refreshFidelitySummaries(trx, d, [...before.keys()]);
+  // Last, after the goal and student locks above (data-version.ts says why).
+  await bumpDataVersion(trx, d);
   return result;
 }
 
