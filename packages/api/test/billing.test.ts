@@ -8,7 +8,16 @@ import {
   DRAFT_NOT_VOIDED,
   SIGNED_NOT_DRAFT,
 } from '../src/router/sessions';
-import { A, as, auditedStudents, buildFixture, emails, NOW, openTestDb } from './fixtures';
+import {
+  A,
+  as,
+  auditedStudents,
+  buildFixture,
+  emails,
+  NOW,
+  openTestDb,
+  sessionInput,
+} from './fixtures';
 
 // Correctable sessions and Medicaid-ready billing through the router on real databases:
 // draft edits at a version, signing a group at once, voids, the co-sign queue, what bills and
@@ -22,19 +31,14 @@ const at = (hours: number) => () => new Date(NOW.getTime() + hours * 3_600_000);
 const MARCH = { from: '2026-03-01', to: '2026-03-31' };
 
 function session(overrides: Partial<SessionLogInput> = {}): SessionLogInput {
-  return {
-    idempotencyKey: key(),
-    date: '2026-03-10',
-    startTime: '10:00',
-    endTime: '10:30',
-    model: 'pull_out',
-    setting: 'therapy_room',
-    students: [
+  return sessionInput(
+    key(),
+    [
       { studentId: A.students.ava, attendance: 'delivered', note: 'Blends.' },
       { studentId: A.students.cara, attendance: 'delivered', note: 'Narratives.' },
     ],
-    ...overrides,
-  };
+    overrides,
+  );
 }
 
 /** The CSV's rows as objects by header (every field is quoted; none of these holds a quote). */

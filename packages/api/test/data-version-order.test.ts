@@ -1,8 +1,7 @@
 import type { Connection } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
-import type { SessionLogInput } from '@carryover/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, as, buildFixture, emails, openTestDb } from './fixtures';
+import { A, as, buildFixture, emails, openTestDb, sessionInput } from './fixtures';
 
 // The district's data version is one row that every write of the district updates and holds
 // locked until commit (packages/db/src/queries/data-version.ts). Bumped first, it queued the
@@ -33,21 +32,14 @@ function versionPlace(statements: readonly string[]) {
 }
 
 let keyCounter = 0;
-const session = (): SessionLogInput => ({
-  idempotencyKey: `version-order-${++keyCounter}-abcdefghij`,
-  date: '2026-03-10',
-  startTime: '10:00',
-  endTime: '10:30',
-  model: 'pull_out',
-  setting: 'therapy_room',
-  students: [
+const session = () =>
+  sessionInput(`version-order-${++keyCounter}-abcdefghij`, [
     {
       studentId: A.students.ava,
       attendance: 'delivered',
       goals: [{ goalId: A.goals.avaArtic, trials: { trials: 10, correct: 6 } }],
     },
-  ],
-});
+  ]);
 
 for (const target of targets) {
   describe(`the data version is the last thing a write changes, on ${target.dialect}`, () => {

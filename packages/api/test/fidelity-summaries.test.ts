@@ -20,6 +20,7 @@ import {
   fixturePasswordHash,
   openTestDb,
   PERIODS,
+  sessionInput,
 } from './fixtures';
 
 // Fidelity summaries (docs/architecture.md) must equal a from-scratch recompute whatever writes
@@ -285,21 +286,15 @@ for (const target of targets) {
       const slp = await as(conn, emails.slp);
       const slpa = await as(conn, emails.slpa);
       const writes = Array.from({ length: 10 }, (_, i) =>
-        (i % 2 === 0 ? slp : slpa).sessions.log({
-          idempotencyKey: `fidelity-concurrent-${i}-${target.dialect}-key`,
-          date: '2026-03-10',
-          startTime: '10:00',
-          endTime: '10:30',
-          model: 'pull_out',
-          setting: 'therapy_room',
-          students: [
+        (i % 2 === 0 ? slp : slpa).sessions.log(
+          sessionInput(`fidelity-concurrent-${i}-${target.dialect}-key`, [
             {
               studentId: A.students.cara,
               attendance: i % 3 === 0 ? 'student_absent_unexcused' : 'delivered',
               goals: [],
             },
-          ],
-        }),
+          ]),
+        ),
       );
       await Promise.all(writes);
       await expectSummariesFresh(conn);

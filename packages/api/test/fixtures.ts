@@ -5,6 +5,7 @@ import {
   rebuildFidelitySummaries,
 } from '@carryover/db';
 import type { TestTarget } from '@carryover/db/testing';
+import type { SessionLogInput } from '@carryover/domain';
 import { hashPassword, SCRYPT_MIN_N } from '../src/auth/password';
 import { appRouter } from '../src/root';
 import { createCallerFactory, createContextInner, type Logger } from '../src/trpc';
@@ -634,6 +635,27 @@ export async function as(
 ): Promise<TestSession['caller']> {
   const token = await signIn(conn, email, options);
   return (await callerFor(conn, { ...options, token })).caller;
+}
+
+/**
+ * A pull-out session in the therapy room on Tuesday 2026-03-10, 10:00–10:30, for `students`;
+ * `overrides` change any field. The tests that log sessions start from it.
+ */
+export function sessionInput(
+  idempotencyKey: string,
+  students: SessionLogInput['students'],
+  overrides: Partial<SessionLogInput> = {},
+): SessionLogInput {
+  return {
+    idempotencyKey,
+    date: '2026-03-10',
+    startTime: '10:00',
+    endTime: '10:30',
+    model: 'pull_out',
+    setting: 'therapy_room',
+    students,
+    ...overrides,
+  };
 }
 
 /** Reporting periods for district A (the fixture clock, 2026-03-11, falls in Q3). */

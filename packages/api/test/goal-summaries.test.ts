@@ -10,7 +10,15 @@ import { testTargets } from '@carryover/db/testing';
 import { decisionAlerts, summarizeGoalProgress } from '@carryover/domain';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, as, buildFixture, emails, fixturePasswordHash, openTestDb } from './fixtures';
+import {
+  A,
+  as,
+  buildFixture,
+  emails,
+  fixturePasswordHash,
+  openTestDb,
+  sessionInput,
+} from './fixtures';
 
 // Per-goal summaries (docs/architecture.md) must equal a from-scratch recompute whatever writes
 // came before: random sequences of the writes that change a goal or its observations go through
@@ -251,21 +259,15 @@ for (const target of targets) {
       const teacher = await as(conn, emails.teacher);
       const writes = Array.from({ length: 12 }, (_, i) =>
         i % 3 === 0
-          ? slp.sessions.log({
-              idempotencyKey: `summary-concurrent-${i}-${target.dialect}-key`,
-              date: '2026-03-10',
-              startTime: '10:00',
-              endTime: '10:30',
-              model: 'pull_out',
-              setting: 'therapy_room',
-              students: [
+          ? slp.sessions.log(
+              sessionInput(`summary-concurrent-${i}-${target.dialect}-key`, [
                 {
                   studentId: A.students.ava,
                   attendance: 'delivered',
                   goals: [{ goalId: A.goals.avaArtic, trials: { trials: 10, correct: i % 10 } }],
                 },
-              ],
-            })
+              ]),
+            )
           : teacher.sessions.probe({
               studentId: A.students.ava,
               date: '2026-03-10',

@@ -21,6 +21,7 @@ import {
   buildFixture,
   emails,
   openTestDb,
+  sessionInput,
   silentLogger,
 } from './fixtures';
 
@@ -48,14 +49,9 @@ function shapeOf(error: unknown, path: string) {
  * different schools, so a push-in could not hold them both).
  */
 function groupSession(overrides: Partial<SessionLogInput> = {}): SessionLogInput {
-  return {
-    idempotencyKey: key(),
-    date: '2026-03-11',
-    startTime: '10:00',
-    endTime: '10:30',
-    model: 'pull_out',
-    setting: 'therapy_room',
-    students: [
+  return sessionInput(
+    key(),
+    [
       {
         studentId: A.students.ava,
         attendance: 'delivered',
@@ -73,8 +69,8 @@ function groupSession(overrides: Partial<SessionLogInput> = {}): SessionLogInput
         goals: [{ goalId: A.goals.caraLanguage, trials: { trials: 8, correct: 7 } }],
       },
     ],
-    ...overrides,
-  };
+    { date: '2026-03-11', ...overrides },
+  );
 }
 
 for (const target of targets) {
