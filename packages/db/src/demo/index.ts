@@ -1,8 +1,9 @@
 import { weekStart } from '@carryover/domain';
-import { Kysely, PostgresAdapter, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { postgresUrlOf } from '../client';
 import { bumpDataVersion } from '../queries/data-version';
+import { isPostgres } from '../queries/dialect';
 import { rebuildFidelitySummaries } from '../queries/fidelity-summaries';
 import { rebuildGoalSummaries } from '../queries/goal-summaries';
 import { insertIdentityProvider } from '../queries/sso';
@@ -106,8 +107,7 @@ export async function seedDemoDistrict(
     finished('schedules');
     // The schedule tables were filled after the last ANALYZE, so Postgres would plan the
     // fidelity stage's reads of them (a batch of students' schedule) as if they were empty.
-    if (trx.getExecutor().adapter instanceof PostgresAdapter)
-      await sql`ANALYZE schedule_session, schedule_session_student`.execute(trx);
+    if (isPostgres(trx)) await sql`ANALYZE schedule_session, schedule_session_student`.execute(trx);
     await rebuildFidelitySummaries(trx, made.districtId, { lock: false });
     finished('fidelity summaries');
     const used: DemoResult['load'] = bulk ? 'bulk' : sink instanceof CopyWriter ? 'copy' : 'insert';

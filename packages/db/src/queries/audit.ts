@@ -1,7 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { AuditEventStudentTable, AuditEventTable, Database } from '../schema';
 import { newId, nowIso } from '../util';
+import { isPostgres } from './dialect';
 
 // The audit trail is append-only and tamper-evident: each district's events are numbered from 1
 // and every row's hash covers the previous row's hash plus its own fields, so an edited or
@@ -207,10 +208,6 @@ async function flushAuditBatch(db: Kysely<Database>, batch: readonly PendingAudi
       await recordAuditMany(db, [p.event]).then(p.resolve, p.reject);
     }
   }
-}
-
-function isPostgres(db: Kysely<Database>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 async function appendChain(

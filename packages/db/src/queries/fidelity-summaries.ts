@@ -6,8 +6,9 @@ import {
   type SessionModel,
   summarizeFidelity,
 } from '@carryover/domain';
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema';
+import { isPostgres } from './dialect';
 import { loadReportingPeriods } from './fidelity';
 import type { FidelityRecordRow } from './fidelity-record';
 import { scheduleFidelityRecords } from './schedule';
@@ -297,7 +298,7 @@ async function writeFidelitySummaries(
   studentIds: readonly string[],
   lock: boolean,
 ): Promise<void> {
-  if (lock && trx.getExecutor().adapter instanceof PostgresAdapter) {
+  if (lock && isPostgres(trx)) {
     // Read committed: two writers for one student would each summarise without the other's
     // uncommitted records, and the later commit would keep a stale summary. The row lock makes
     // the second wait, then read what the first committed. NO KEY UPDATE, in id order: it does

@@ -12,9 +12,10 @@ import {
   summarizeGoal,
   toProgressPoint,
 } from '@carryover/domain';
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, Goal, Observation } from '../schema';
 import { refreshComparisonDigests, writeEmptyComparisonDigests } from './comparison-digests';
+import { isPostgres } from './dialect';
 import { fillGoalsMissingFrom, forEachGoalBatch } from './goal-batches';
 import { inLinkedRoutine, OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
@@ -180,7 +181,7 @@ export async function refreshGoalSummaries(
   const ids = [...new Set(goalIds)].sort();
   for (let i = 0; i < ids.length; i += REBUILD_BATCH) {
     const batch = ids.slice(i, i + REBUILD_BATCH);
-    if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    if (isPostgres(trx)) {
       // Read committed: two writers of one goal would each summarise without the other's
       // uncommitted points, and the later commit would keep a stale summary. The row lock makes
       // the second wait, then read (a new statement, a new snapshot) what the first committed.

@@ -1,8 +1,9 @@
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, NewObservation } from '../schema';
 import { newId } from '../util';
 import { refreshComparisonDigestsOfServices } from './comparison-digests';
 import { bumpDataVersion } from './data-version';
+import { isPostgres } from './dialect';
 import { refreshFidelitySummaries } from './fidelity-summaries';
 import { refreshGoalSummaries } from './goal-summaries';
 import { routinesWithClassroom, studentList } from './joins';
@@ -11,8 +12,6 @@ import { type Editor, nextVersion, updateAtVersion } from './versioned';
 
 // Session logging: the writes are free functions taking a transaction, so the API composes the
 // session, its per-student records, the observations and the audit events into one commit.
-
-const isPostgres = (db: Kysely<Database>) => db.getExecutor().adapter instanceof PostgresAdapter;
 
 /** Postgres codes worth retrying: serialization failure, deadlock, a lost unique-key race. */
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
