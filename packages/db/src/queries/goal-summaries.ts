@@ -237,19 +237,23 @@ export async function goalSummariesOf(
   db: Kysely<Database>,
   districtId: string,
   goals: readonly Goal[],
+  /** Their stored summaries, when the caller read them with the goals. */
+  storedRows?: readonly { goal_id: string; summary: string }[],
 ): Promise<Map<string, GoalSummary>> {
   const out = new Map<string, GoalSummary>();
   if (goals.length === 0) return out;
-  const stored = await db
-    .selectFrom('goal_summary')
-    .select(['goal_id', 'summary'])
-    .where('district_id', '=', districtId)
-    .where(
-      'goal_id',
-      'in',
-      goals.map((g) => g.id),
-    )
-    .execute();
+  const stored =
+    storedRows ??
+    (await db
+      .selectFrom('goal_summary')
+      .select(['goal_id', 'summary'])
+      .where('district_id', '=', districtId)
+      .where(
+        'goal_id',
+        'in',
+        goals.map((g) => g.id),
+      )
+      .execute());
   for (const row of stored) out.set(row.goal_id, JSON.parse(row.summary) as GoalSummary);
   const missing = goals.filter((g) => !out.has(g.id));
   if (missing.length > 0) {

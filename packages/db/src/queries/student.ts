@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
-import { studentGoalsWithSummaries } from './goal-summaries';
+import { readEach } from './dialect';
+import { goalSummariesOf } from './goal-summaries';
 import { goalRoutinesWithClassroom, studentsWithPlaces } from './joins';
 import { inLinkedRoutine, OBSERVATION_POINT_COLUMNS } from './observation-columns';
 
@@ -22,10 +23,8 @@ export async function loadStudentDetail(
     .where('district_id', '=', districtId)
     .where('student_id', '=', studentId);
 
-  // The statements below do not depend on one another (the two that do are chained): on
-  // Postgres they run side by side on the pool's connections, so the page waits for the
-  // slowest rather than the sum of a dozen round trips. SQLite runs them one after another.
-  const studentQuery = studentsWithPlaces(db)
+  // The page's reads, independent of one another: one statement on Postgres (`readEach`).
+  const studentRow = studentsWithPlaces(db)
     .select([
       'student.id',
       'student.first_name',
@@ -40,10 +39,9 @@ export async function loadStudentDetail(
       'classroom.name as homeroom_name',
     ])
     .where('student.district_id', '=', districtId)
-    .where('student.id', '=', studentId)
-    .executeTakeFirst();
+    .where('student.id', '=', studentId);
 
-  const servicesQuery = db
+  const servicesRows = db
     .selectFrom('service')
     .leftJoin('staff_user as provider', (j) =>
       j
@@ -55,48 +53,59 @@ export async function loadStudentDetail(
     .where('service.district_id', '=', districtId)
     .where('service.student_id', '=', studentId)
     .orderBy('service.start_date')
-    .orderBy('service.id')
-    .execute();
+    .orderBy('service.id');
 
-  const splitsQuery = db
+  const splitsRows = db
     .selectFrom('service_model_minutes')
     .select(['service_id', 'model', 'minutes'])
     .where('district_id', '=', districtId)
     .where('service_id', 'in', serviceIds)
     .orderBy('service_id')
-    .orderBy('model')
-    .execute();
+    .orderBy('model');
 
-  const goalsQuery = studentGoalsWithSummaries(db, districtId, [studentId]);
+  const goalsRows = db
+    .selectFrom('goal')
+    .selectAll()
+    .where('district_id', '=', districtId)
+    .where('student_id', '=', studentId)
+    .orderBy('created_at')
+    .orderBy('id');
+
+  const summariesRows = db
+    .selectFrom('goal_summary')
+    .select(['goal_id', 'summary'])
+    .where('district_id', '=', districtId)
+    .where('goal_id', 'in', goalIds);
 
   // Every point that counts, for the graphs and data tables; the figures come from the goals'
   // summaries. Same-day points in entry order, as the summaries take them. A voided session's
   // points never count. Then who recorded them, by name, for the graph's data table.
-  const observationsQuery = (async () => {
-    const observations = await db
-      .selectFrom('observation')
-      .select([...OBSERVATION_POINT_COLUMNS, 'late_entry', 'recorded_by', 'recorder_role'])
-      .select(inLinkedRoutine)
-      .where('district_id', '=', districtId)
-      .where('student_id', '=', studentId)
-      .where('voided_at', 'is', null)
-      .orderBy('goal_id')
-      .orderBy('observed_on')
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    const recorderIds = [...new Set(observations.map((o) => o.recorded_by))];
-    const recorders =
-      recorderIds.length === 0
-        ? []
-        : await db
-            .selectFrom('staff_user')
-            .select(['id', 'name'])
-            .where('district_id', '=', districtId)
-            .where('id', 'in', recorderIds)
-            .execute();
-    return { observations, recorders };
-  })();
+  const countingObservations = db
+    .selectFrom('observation')
+    .where('district_id', '=', districtId)
+    .where('student_id', '=', studentId)
+    .where('voided_at', 'is', null);
+  const observationsRows = countingObservations
+    .select([...OBSERVATION_POINT_COLUMNS, 'late_entry', 'recorded_by', 'recorder_role'])
+    .select(inLinkedRoutine)
+    .orderBy('goal_id')
+    .orderBy('observed_on')
+    .orderBy('created_at')
+    .orderBy('id');
+  // Each distinct recorder's name by key. As a join (or `id IN (…)`), Postgres expected a
+  // hundred recorders where there are two, hashed them and read every staff row of the district.
+  const recordersRows = db
+    .selectFrom(countingObservations.select('recorded_by').distinct().as('recorder'))
+    .select((eb) => [
+      'recorder.recorded_by as id',
+      eb
+        .selectFrom('staff_user')
+        .select('staff_user.name')
+        .where('staff_user.district_id', '=', districtId)
+        .whereRef('staff_user.id', '=', 'recorder.recorded_by')
+        .as('name'),
+    ])
+    .orderBy('recorder.recorded_by');
 
   // A UNION of the goal-linked and the service-linked changes, each read through its own
   // index: Postgres cannot use an index for `goal_id IN … OR service_id IN …` and scanned the
@@ -111,7 +120,7 @@ export async function loadStudentDetail(
     'reason',
     'created_at',
   ] as const;
-  const modelChangesQuery = db
+  const modelChangesRows = db
     .selectFrom('model_change')
     .select(modelChangeColumns)
     .where('district_id', '=', districtId)
@@ -125,18 +134,16 @@ export async function loadStudentDetail(
     )
     .orderBy('changed_on')
     .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+    .orderBy('id');
 
-  const phaseChangesQuery = db
+  const phaseChangesRows = db
     .selectFrom('goal_phase_change')
     .select(['goal_id', 'phase', 'changed_on'])
     .where('district_id', '=', districtId)
     .where('goal_id', 'in', goalIds)
-    .orderBy('changed_on')
-    .execute();
+    .orderBy('changed_on');
 
-  const routinesQuery = goalRoutinesWithClassroom(db)
+  const routinesRows = goalRoutinesWithClassroom(db)
     .select([
       'goal_routine.goal_id',
       'routine.id',
@@ -146,42 +153,34 @@ export async function loadStudentDetail(
     ])
     .where('goal_routine.district_id', '=', districtId)
     .where('goal_routine.goal_id', 'in', goalIds)
-    .orderBy('routine.start_time')
-    .execute();
+    .orderBy('routine.start_time');
 
-  const [
-    student,
-    services,
-    splits,
-    { goals, summaries },
-    { observations, recorders },
-    modelChangeRows,
-    phaseChanges,
-    routines,
-  ] = await Promise.all([
-    studentQuery,
-    servicesQuery,
-    splitsQuery,
-    goalsQuery,
-    observationsQuery,
-    modelChangesQuery,
-    phaseChangesQuery,
-    routinesQuery,
-  ]);
+  const rows = await readEach(db, {
+    student: studentRow,
+    services: servicesRows,
+    splits: splitsRows,
+    goals: goalsRows,
+    summaries: summariesRows,
+    observations: observationsRows,
+    recorders: recordersRows,
+    modelChanges: modelChangesRows,
+    phaseChanges: phaseChangesRows,
+    routines: routinesRows,
+  });
+  const [student] = rows.student;
   if (!student) return undefined;
-  const modelChanges = modelChangeRows.map(({ id: _id, created_at: _at, ...change }) => change);
-
+  const modelChanges = rows.modelChanges.map(({ id: _id, created_at: _at, ...change }) => change);
   return {
     student,
-    services,
-    splits,
-    goals,
-    observations,
-    recorders,
-    summaries,
+    services: rows.services,
+    splits: rows.splits,
+    goals: rows.goals,
+    observations: rows.observations,
+    recorders: rows.recorders,
+    summaries: await goalSummariesOf(db, districtId, rows.goals, rows.summaries),
     modelChanges,
-    phaseChanges,
-    routines,
+    phaseChanges: rows.phaseChanges,
+    routines: rows.routines,
   };
 }
 
