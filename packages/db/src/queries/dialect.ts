@@ -1,4 +1,5 @@
 import {
+  type Compilable,
   type Kysely,
   PostgresAdapter,
   type SelectQueryBuilder,
@@ -7,6 +8,7 @@ import {
 } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Database } from '../schema';
+import { statementTemplate, type TemplateValues } from './compiled';
 
 // What differs between the two databases, for the queries that need to know.
 
@@ -33,14 +35,54 @@ export async function readEach<const Q extends Record<string, AnySelect>>(
   db: Kysely<Database>,
   queries: Q,
 ): Promise<{ [K in keyof Q]: RowsOf<Q[K]> }> {
+  const names = Object.keys(queries);
+  const results = [];
+  for (const statement of readStatements(db, queries))
+    results.push(await db.executeQuery(statement));
+  return rowsByName(db, names, results) as { [K in keyof Q]: RowsOf<Q[K]> };
+}
+
+/**
+ * `readEach` for a page whose reads differ only in their values: built and compiled once per
+ * database handle (`statementTemplate`, ./compiled.ts), then each call binds its own values.
+ */
+export function readEachTemplate<
+  V extends TemplateValues,
+  const Q extends Record<string, AnySelect>,
+>(
+  build: (db: Kysely<Database>, values: V) => Q,
+): (db: Kysely<Database>, values: V) => Promise<{ [K in keyof Q]: RowsOf<Q[K]> }> {
+  // The same names for every handle and values: `build` may not branch on its values.
+  let names: string[] = [];
+  const statements = statementTemplate((db: Kysely<Database>, values: V) => {
+    const queries = build(db, values);
+    names = Object.keys(queries);
+    return readStatements(db, queries);
+  });
+  return async (db, values) => {
+    const results = [];
+    for (const statement of statements(db, values)) results.push(await db.executeQuery(statement));
+    return rowsByName(db, names, results) as { [K in keyof Q]: RowsOf<Q[K]> };
+  };
+}
+
+/** Postgres: one statement of JSON arrays; SQLite: the reads themselves, in turn. */
+function readStatements(db: Kysely<Database>, queries: Record<string, AnySelect>): Compilable[] {
   const entries = Object.entries(queries);
+  if (!isPostgres(db)) return entries.map(([, query]) => query);
+  return [db.selectNoFrom(entries.map(([name, query]) => jsonArrayFrom(query).as(name)))];
+}
+
+function rowsByName(
+  db: Kysely<Database>,
+  names: string[],
+  results: { rows: unknown[] }[],
+): Record<string, unknown> {
+  // The JSON arrays come back parsed: pg parses `json` columns.
   if (isPostgres(db)) {
-    // The JSON arrays come back parsed: pg parses `json` columns.
-    return (await db
-      .selectNoFrom(entries.map(([name, query]) => jsonArrayFrom(query).as(name)))
-      .executeTakeFirstOrThrow()) as { [K in keyof Q]: RowsOf<Q[K]> };
+    const [row] = results[0]?.rows ?? [];
+    if (!row) throw new Error('readEach: no row');
+    return row as Record<string, unknown>;
   }
-  const out: Record<string, unknown> = {};
-  for (const [name, query] of entries) out[name] = await query.execute();
-  return out as { [K in keyof Q]: RowsOf<Q[K]> };
+  return Object.fromEntries(names.map((name, i) => [name, results[i]?.rows]));
 }
