@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../src/client';
 import { seedDemoDistrict } from '../src/demo';
-import { statementTemplate } from '../src/queries/compiled';
+import { singleStatementTemplate, statementTemplate } from '../src/queries/compiled';
 import { readEach, readEachTemplate } from '../src/queries/dialect';
 import { loadStudentDetail } from '../src/queries/student';
 import type { Database } from '../src/schema';
@@ -148,6 +148,18 @@ for (const target of await testTargets()) {
         db.selectFrom('student').select('id').where('district_id', '=', districtId),
       ]);
       expect(() => template(conn.db, { districtId, studentId: 'x' })).toThrow(/unused.*studentId/);
+    });
+
+    it('lets a shape leave out only the values it names', async () => {
+      const template = singleStatementTemplate(
+        (db: Kysely<Database>, { districtId }: Ids) =>
+          db.selectFrom('student').select('id').where('district_id', '=', districtId),
+        { mayLeaveOut: ['studentId'] },
+      );
+      const { rows } = await conn.db.executeQuery(
+        template(conn.db, { districtId, studentId: 'x' }),
+      );
+      expect(rows).toHaveLength(studentIds.length);
     });
 
     it('keeps the student page to its own student, in the same number of statements', async () => {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
 import { newId } from '../util';
+import { singleStatementTemplate } from './compiled';
 
 // Sign-in, sessions and sign-in throttling. Sessions are found by the SHA-256 of the cookie
 // token (the token itself is never stored); staff by their global, lower-cased email.
@@ -166,9 +167,9 @@ export async function rememberDevice(
     .execute();
 }
 
-/** The session with its (active or not) user and district, or undefined. */
-export async function findAuthSession(db: Kysely<Database>, id: string) {
-  return db
+// Read on every request: compiled once per database handle, not per request (compiled.ts).
+const authSessionLookup = singleStatementTemplate((db: Kysely<Database>, { id }: { id: string }) =>
+  db
     .selectFrom('auth_session')
     .innerJoin('staff_user', (j) =>
       j
@@ -186,8 +187,13 @@ export async function findAuthSession(db: Kysely<Database>, id: string) {
       ...viewerColumns,
       'staff_user.active',
     ])
-    .where('auth_session.id', '=', id)
-    .executeTakeFirst();
+    .where('auth_session.id', '=', id),
+);
+
+/** The session with its (active or not) user and district, or undefined. */
+export async function findAuthSession(db: Kysely<Database>, id: string) {
+  const { rows } = await db.executeQuery(authSessionLookup(db, { id }));
+  return rows[0];
 }
 
 export async function touchAuthSession(

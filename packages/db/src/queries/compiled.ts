@@ -29,6 +29,10 @@ interface Compiled {
  */
 export function statementTemplate<V extends TemplateValues, T = unknown>(
   build: (db: Kysely<Database>, values: V) => readonly Compilable<T>[],
+  options: {
+    /** Values the statements may leave out (one template per shape, not every shape uses all). */
+    mayLeaveOut?: readonly (keyof V & string)[];
+  } = {},
 ): (db: Kysely<Database>, values: V) => CompiledQuery<T>[] {
   // Per handle: a handle's plugins and dialect decide the SQL. A transaction's handle is new
   // each time and compiles each time, as without a template.
@@ -36,7 +40,7 @@ export function statementTemplate<V extends TemplateValues, T = unknown>(
   return (db, values) => {
     let compiled = byHandle.get(db);
     if (!compiled) {
-      compiled = compileWithPlaceholders(db, Object.keys(values), build);
+      compiled = compileWithPlaceholders(db, Object.keys(values), build, options.mayLeaveOut);
       byHandle.set(db, compiled);
     }
     return compiled.map(({ query, slots }) => {
@@ -47,10 +51,23 @@ export function statementTemplate<V extends TemplateValues, T = unknown>(
   };
 }
 
+/** `statementTemplate` for one statement. */
+export function singleStatementTemplate<V extends TemplateValues, T>(
+  build: (db: Kysely<Database>, values: V) => Compilable<T>,
+  options: { mayLeaveOut?: readonly (keyof V & string)[] } = {},
+): (db: Kysely<Database>, values: V) => CompiledQuery<T> {
+  const template = statementTemplate(
+    (db: Kysely<Database>, values: V) => [build(db, values)],
+    options,
+  );
+  return (db, values) => template(db, values)[0] as CompiledQuery<T>;
+}
+
 function compileWithPlaceholders<V extends TemplateValues, T>(
   db: Kysely<Database>,
   names: string[],
   build: (db: Kysely<Database>, values: V) => readonly Compilable<T>[],
+  mayLeaveOut: readonly string[] = [],
 ): Compiled[] {
   // Random, so no real value or SQL text can look like one.
   const tag = `\u0000template:${randomBytes(9).toString('base64')}:`;
@@ -73,7 +90,7 @@ function compileWithPlaceholders<V extends TemplateValues, T>(
     });
     return { query, slots };
   });
-  const unused = names.filter((name) => !used.has(name));
+  const unused = names.filter((name) => !used.has(name) && !mayLeaveOut.includes(name));
   if (unused.length > 0) throw new Error(`statementTemplate: unused values ${unused.join(', ')}`);
   return compiled;
 }

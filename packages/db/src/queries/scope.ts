@@ -1,6 +1,7 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import { planEachRun } from '../prepared-statements';
 import type { Database } from '../schema';
+import { singleStatementTemplate } from './compiled';
 
 // Which students a staff member may see. The district always comes from the signed-in
 // viewer's session; callers never pass one from input.
@@ -122,6 +123,23 @@ export async function overseesEverySchool(
   return Number(row.schools) > 0 && Number(row.overseen) === Number(row.schools);
 }
 
+type InScopeValues = { districtId: string; viewerId: string; today: string; studentId: string };
+
+// The check runs before every request about one student: compiled once per role (the rule's
+// shape) and database handle, not per request (compiled.ts). Not every rule uses the viewer's
+// id or today.
+const inScopeByRole = new Map<string, ReturnType<typeof inScopeTemplate>>();
+const inScopeTemplate = (role: string) =>
+  singleStatementTemplate(
+    (db: Kysely<Database>, { districtId, viewerId, today, studentId }: InScopeValues) =>
+      scopedStudentIds(db, { id: viewerId, districtId, role }, today).where(
+        'student.id',
+        '=',
+        studentId,
+      ),
+    { mayLeaveOut: ['viewerId', 'today'] },
+  );
+
 /** Whether `viewer` may see the student. A student of another district is simply not found. */
 export async function studentInScope(
   db: Kysely<Database>,
@@ -129,10 +147,18 @@ export async function studentInScope(
   studentId: string,
   today: string,
 ): Promise<boolean> {
-  const row = await scopedStudentIds(db, viewer, today)
-    .where('student.id', '=', studentId)
-    .executeTakeFirst();
-  return row !== undefined;
+  let template = inScopeByRole.get(viewer.role);
+  if (!template) {
+    template = inScopeTemplate(viewer.role);
+    inScopeByRole.set(viewer.role, template);
+  }
+  const statement = template(db, {
+    districtId: viewer.districtId,
+    viewerId: viewer.id,
+    today,
+    studentId,
+  });
+  return (await db.executeQuery(statement)).rows.length > 0;
 }
 
 /** Whether the id names a student of this district (for the audit trail of refused reads). */
