@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { dateIn, type IsoDate, type Role } from '@carryover/domain';
+import { dateIn, type IsoDate, isKnownTimeZone, type Role } from '@carryover/domain';
 import { type AnyTRPCRouter, initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { recordDenied } from './audit';
@@ -42,12 +42,7 @@ export function procedureMeta(router: AnyTRPCRouter, path: string): ProcedureMet
  */
 export function zoneFor(ctx: { viewer: Viewer | null }): string {
   const zone = ctx.viewer?.timezone ?? 'UTC';
-  try {
-    dateIn(new Date(0), zone);
-    return zone;
-  } catch {
-    return 'UTC';
-  }
+  return isKnownTimeZone(zone) ? zone : 'UTC';
 }
 
 /** Today's date in the district's time zone (a school day starts at local midnight). */

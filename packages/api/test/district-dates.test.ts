@@ -2,6 +2,8 @@ import type { Connection } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { BILLING_CSV_HEADER } from '@carryover/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Viewer } from '../src/context';
+import { todayFor, zoneFor } from '../src/trpc';
 import { A, as, buildFixture, emails, openTestDb } from './fixtures';
 
 // Dates are the district's (America/Chicago here), never the server's or UTC: CI runs this
@@ -98,3 +100,12 @@ for (const target of targets) {
     });
   });
 }
+
+describe('a district setting with an unknown time zone', () => {
+  it('computes in UTC rather than failing the request', () => {
+    const viewer = (timezone: string) => ({ viewer: { timezone } as Viewer, now: evening });
+    expect(zoneFor(viewer('Mars/Olympus_Mons'))).toBe('UTC');
+    expect(todayFor(viewer('Mars/Olympus_Mons'))).toBe(UTC_TOMORROW);
+    expect(todayFor(viewer('America/Chicago'))).toBe(CHICAGO_TODAY);
+  });
+});

@@ -25,6 +25,16 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** Whether `timeZone` is an IANA zone this runtime knows (checked once per name). */
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    formatterFor(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface WallTime {
   date: IsoDate;
   /** Minutes since local midnight, 0–1439. */

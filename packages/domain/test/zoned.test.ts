@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../src/dates';
-import { dateIn, instantAt, utcOffsetMinutes, wallTimeIn } from '../src/zoned';
+import { dateIn, instantAt, isKnownTimeZone, utcOffsetMinutes, wallTimeIn } from '../src/zoned';
 
 // These must give the same answers whatever TZ the test process runs under: they take the
 // zone as an argument and never read the machine's.
@@ -94,5 +94,9 @@ describe('a district’s date and wall time', () => {
 
   it('refuses an unknown zone', () => {
     expect(() => dateIn(at('2026-11-30T00:00:00Z'), 'Mars/Olympus_Mons')).toThrow(RangeError);
+    expect(isKnownTimeZone('Mars/Olympus_Mons')).toBe(false);
+    expect(isKnownTimeZone('')).toBe(false);
+    expect(isKnownTimeZone('America/Chicago')).toBe(true);
+    expect(isKnownTimeZone('UTC')).toBe(true);
   });
 });
