@@ -42,6 +42,11 @@ export interface Context {
   sessionId: string | null;
   /** When the signed-in session ends however active it is (absolute expiry), ISO. */
   sessionExpiresAt: string | null;
+  /**
+   * The viewer's district settings (JSON), read with the session in the same request, so a
+   * page that needs them does not read the row again. Null when signed out.
+   */
+  districtSettings: string | null;
   ip: string;
   now: () => Date;
   setCookie: (token: string, maxAgeSeconds: number) => void;
@@ -80,6 +85,7 @@ export async function createContextInner(opts: CreateContextOptions): Promise<Co
     viewer: full?.viewer ?? null,
     sessionId: full?.sessionId ?? null,
     sessionExpiresAt: full?.expiresAt ?? null,
+    districtSettings: full?.districtSettings ?? null,
     pending,
     userAgent: opts.userAgent ?? null,
     deviceToken: opts.deviceToken ?? null,

@@ -114,6 +114,8 @@ export async function resolveSession(
   /** The session's absolute expiry (12 hours after sign-in), ISO. */
   expiresAt: string;
   viewer: SessionViewer;
+  /** The district's settings (JSON), read with the session. */
+  districtSettings: string;
 } | null> {
   const sessionId = sessionIdFor(token);
   const row = await findAuthSession(db, sessionId);
@@ -133,6 +135,7 @@ export async function resolveSession(
     stage: (row.stage ?? 'full') as SessionStage,
     expiresAt: row.expires_at,
     viewer: viewerOf(row),
+    districtSettings: row.district_settings,
   };
 }
 

@@ -147,14 +147,15 @@ function rowOfSummary(
   };
 }
 
-type FidelityContext = Pick<Context, 'db' | 'now' | 'log'> & { viewer: Viewer };
+type FidelityContext = Pick<Context, 'db' | 'now' | 'log'> &
+  Partial<Pick<Context, 'districtSettings'>> & { viewer: Viewer };
 
 /** The period a report input names, with the district's policy and reporting periods. */
 export async function resolvePeriod(ctx: FidelityContext, input: FidelityPeriodInput) {
   const today = todayFor(ctx);
   const [periods, settingsJson] = await Promise.all([
     loadReportingPeriods(ctx.db, ctx.viewer.districtId),
-    loadDistrictSettings(ctx.db, ctx.viewer.districtId),
+    ctx.districtSettings ?? loadDistrictSettings(ctx.db, ctx.viewer.districtId),
   ]);
   const settings = parsePolicy(settingsJson);
   let period: Period;
