@@ -1,7 +1,7 @@
 import type { Connection } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, as, buildFixture, emails, openTestDb, sessionInput } from './fixtures';
+import { A, as, buildFixture, emails, openCapturingTestDb, sessionInput } from './fixtures';
 
 // The district's data version is one row that every write of the district updates and holds
 // locked until commit (packages/db/src/queries/data-version.ts). Bumped first, it queued the
@@ -44,13 +44,9 @@ const session = () =>
 for (const target of targets) {
   describe(`the data version is the last thing a write changes, on ${target.dialect}`, () => {
     let conn: Connection;
-    const statements: string[] = [];
+    let statements: string[];
     beforeAll(async () => {
-      conn = await openTestDb(target, {
-        log: (event) => {
-          if (event.level === 'query') statements.push(event.query.sql);
-        },
-      });
+      ({ conn, statements } = await openCapturingTestDb(target));
       await buildFixture(conn.db);
     });
     afterAll(() => conn?.close());

@@ -1,7 +1,7 @@
 import type { Connection } from '@carryover/db';
 import { testTargets } from '@carryover/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, buildFixture, emails, openTestDb } from './fixtures';
+import { as, buildFixture, emails, openCapturingTestDb } from './fixtures';
 
 // The session lookup reads the viewer's district row, settings included (the time zone comes
 // from them). Pages that need the settings (the reporting policy behind the caseload's minutes
@@ -14,13 +14,9 @@ const readsDistrictSettings = (sql: string) => /select\s+"settings"\s+from\s+"di
 for (const target of targets) {
   describe(`district settings are read once a request, on ${target.dialect}`, () => {
     let conn: Connection;
-    const statements: string[] = [];
+    let statements: string[];
     beforeAll(async () => {
-      conn = await openTestDb(target, {
-        log: (event) => {
-          if (event.level === 'query') statements.push(event.query.sql);
-        },
-      });
+      ({ conn, statements } = await openCapturingTestDb(target));
       await buildFixture(conn.db);
     });
     afterAll(() => conn?.close());

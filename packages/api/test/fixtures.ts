@@ -27,6 +27,22 @@ export function openTestDb(
   return target.open(options);
 }
 
+/**
+ * A test database that keeps the SQL text of every statement it runs, in order, in `statements`
+ * (clear it before the call a test looks at).
+ */
+export async function openCapturingTestDb(
+  target: TestTarget,
+): Promise<{ conn: Connection; statements: string[] }> {
+  const statements: string[] = [];
+  const conn = await target.open({
+    log: (event) => {
+      if (event.level === 'query') statements.push(event.query.sql);
+    },
+  });
+  return { conn, statements };
+}
+
 let passwordHash: Promise<string> | undefined;
 /**
  * The fixture users' password hash, made once per file at scrypt's lowest accepted cost
