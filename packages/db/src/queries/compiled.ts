@@ -15,6 +15,11 @@ import type { Database } from '../schema';
 /** A template's values: strings only, each bound as one parameter (never inlined, never a list). */
 export type TemplateValues = Record<string, string>;
 
+export interface TemplateOptions<V extends TemplateValues> {
+  /** Values the statements may leave out (one template per shape, not every shape uses all). */
+  mayLeaveOut?: readonly (keyof V & string)[];
+}
+
 interface Compiled {
   query: CompiledQuery;
   /** [index in `query.parameters`, the value's name] for every placeholder the query holds. */
@@ -29,10 +34,7 @@ interface Compiled {
  */
 export function statementTemplate<V extends TemplateValues, T = unknown>(
   build: (db: Kysely<Database>, values: V) => readonly Compilable<T>[],
-  options: {
-    /** Values the statements may leave out (one template per shape, not every shape uses all). */
-    mayLeaveOut?: readonly (keyof V & string)[];
-  } = {},
+  options: TemplateOptions<V> = {},
 ): (db: Kysely<Database>, values: V) => CompiledQuery<T>[] {
   // Per handle: a handle's plugins and dialect decide the SQL. A transaction's handle is new
   // each time and compiles each time, as without a template.
@@ -54,7 +56,7 @@ export function statementTemplate<V extends TemplateValues, T = unknown>(
 /** `statementTemplate` for one statement. */
 export function singleStatementTemplate<V extends TemplateValues, T>(
   build: (db: Kysely<Database>, values: V) => Compilable<T>,
-  options: { mayLeaveOut?: readonly (keyof V & string)[] } = {},
+  options: TemplateOptions<V> = {},
 ): (db: Kysely<Database>, values: V) => CompiledQuery<T> {
   const template = statementTemplate(
     (db: Kysely<Database>, values: V) => [build(db, values)],
