@@ -128,6 +128,7 @@ export async function recordAuditMany(
   }
   for (const [districtId, list] of byDistrict) {
     if (db.isTransaction) await appendChain(db, districtId, list);
+    else if (isPostgres(db)) await appendChainInOneStatement(db, districtId, list);
     else await db.transaction().execute((trx) => appendChain(trx, districtId, list));
   }
 }
@@ -138,8 +139,8 @@ export async function recordAuditMany(
 // handler sleeps, blocking their event loops). Events asked for in the same turn of the event
 // loop are appended in one transaction instead, and while that transaction is out, the events
 // asked for meanwhile wait for it and then share the next one: one append in flight per
-// database handle. On Postgres an append takes five statements and the district's lock, so
-// appends that ran side by side each held a pooled connection while they queued for the lock.
+// database handle. On Postgres an append takes the district's lock, so appends that ran side by
+// side each held a pooled connection while they queued for the lock.
 // Each caller still waits for the commit, so no data leaves before its event is stored. A batch
 // that fails is retried event by event, so one bad event refuses only its own request.
 
@@ -210,28 +211,22 @@ async function flushAuditBatch(db: Kysely<Database>, batch: readonly PendingAudi
   }
 }
 
-async function appendChain(
-  trx: Kysely<Database>,
+/** The newest event of a district's chain as an appender saw it; seq 0 before the first. */
+interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+const GENESIS_HEAD: ChainHead = { seq: 0, hash: AUDIT_GENESIS_HASH };
+
+/** The rows that append `events` after `head`, each hashed onto the one before. */
+function chainRows(
   districtId: string,
   events: readonly AuditInput[],
-): Promise<void> {
-  // Two appends, in this process or another server process, must not both read the same
-  // chain head. SQLite: every transaction begins IMMEDIATE (client.ts), so this read already
-  // holds the database's one write lock. Postgres: a per-district lock, held to commit; the
-  // head read after it sees the previous holder's commit (read committed). The unique
-  // (district_id, seq) key is the last line of defence either way.
-  if (isPostgres(trx)) {
-    await sql`select pg_advisory_xact_lock(hashtext(${districtId}))`.execute(trx);
-  }
-  const head = await trx
-    .selectFrom('audit_event')
-    .select(['seq', 'hash'])
-    .where('district_id', '=', districtId)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  let seq = head ? Number(head.seq) : 0;
-  let prev = head?.hash ?? AUDIT_GENESIS_HASH;
+  head: ChainHead,
+): { rows: AuditEventTable[]; students: AuditEventStudentTable[]; last: ChainHead } {
+  let seq = head.seq;
+  let prev = head.hash;
   const students: AuditEventStudentTable[] = [];
   const rows: AuditEventTable[] = events.map((e) => {
     seq += 1;
@@ -277,6 +272,34 @@ async function appendChain(
     const mac = auditKey ? auditMac(auditKey, districtId, seq, hash) : null;
     return { ...row, hash, redacted_by_seq: null, mac };
   });
+  return { rows, students, last: { seq, hash: prev } };
+}
+
+async function readChainHead(db: Kysely<Database>, districtId: string): Promise<ChainHead> {
+  const head = await db
+    .selectFrom('audit_event')
+    .select(['seq', 'hash'])
+    .where('district_id', '=', districtId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return head ? { seq: Number(head.seq), hash: head.hash } : GENESIS_HEAD;
+}
+
+async function appendChain(
+  trx: Kysely<Database>,
+  districtId: string,
+  events: readonly AuditInput[],
+): Promise<void> {
+  // Two appends, in this process or another server process, must not both read the same
+  // chain head. SQLite: every transaction begins IMMEDIATE (client.ts), so this read already
+  // holds the database's one write lock. Postgres: a per-district lock, held to commit; the
+  // head read after it sees the previous holder's commit (read committed). The unique
+  // (district_id, seq) key is the last line of defence either way.
+  if (isPostgres(trx)) {
+    await sql`select pg_advisory_xact_lock(hashtext(${districtId}))`.execute(trx);
+  }
+  const { rows, students } = chainRows(districtId, events, await readChainHead(trx, districtId));
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     await trx
       .insertInto('audit_event')
@@ -289,6 +312,130 @@ async function appendChain(
       .values(students.slice(i, i + INSERT_CHUNK))
       .execute();
   }
+}
+
+// One statement per append on Postgres, outside a caller's transaction. The locked append above
+// is six round trips (begin, lock, head, two inserts, commit), and every audited read waits for
+// them. Here a handle remembers the head it last saw per district, hashes the events onto it,
+// and sends one autocommit statement that takes the district's lock, appends only if that head
+// is still the newest event, and otherwise answers the newest head, to hash onto and try again.
+// The chain cannot fork or gap: a row is inserted only when its predecessor is there with the
+// hash it was chained to, and the unique (district_id, seq) key refuses a seq another appender
+// committed after this statement's snapshot. The lock keeps a locked append's head read valid
+// until it commits (so a write's transaction never loses its events' seqs to this path).
+
+const knownHeads = new WeakMap<Kysely<Database>, Map<string, ChainHead>>();
+
+/** Statements tried before falling back to the locked transaction (which always succeeds). */
+const ONE_STATEMENT_ATTEMPTS = 4;
+
+const AUDIT_EVENT_COLUMNS: readonly (keyof AuditEventTable)[] = [
+  'district_id',
+  'id',
+  'seq',
+  'at',
+  'actor_id',
+  'action',
+  'entity',
+  'entity_id',
+  'student_id',
+  'outcome',
+  'prev_hash',
+  'hash',
+  'link_salt',
+  'link_hash',
+  'redacted_by_seq',
+  'students_digest',
+  'mac',
+];
+
+const AUDIT_EVENT_STUDENT_COLUMNS: readonly (keyof AuditEventStudentTable)[] = [
+  'district_id',
+  'seq',
+  'position',
+  'student_id',
+  'link_salt',
+  'link_hash',
+  'redacted_by_seq',
+];
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
+
+async function appendChainInOneStatement(
+  db: Kysely<Database>,
+  districtId: string,
+  events: readonly AuditInput[],
+): Promise<void> {
+  let heads = knownHeads.get(db);
+  if (!heads) {
+    heads = new Map();
+    knownHeads.set(db, heads);
+  }
+  let head = heads.get(districtId) ?? (await readChainHead(db, districtId));
+  for (let attempt = 0; attempt < ONE_STATEMENT_ATTEMPTS; attempt++) {
+    const { rows, students, last } = chainRows(districtId, events, head);
+    let answer: { appended: number | string; head_seq: number | null; head_hash: string | null };
+    try {
+      answer = (await appendIfHead(db, districtId, head, rows, students)).rows[0] as typeof answer;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Another appender committed this seq after the statement began: start from the newest.
+      head = await readChainHead(db, districtId);
+      continue;
+    }
+    if (Number(answer.appended) === rows.length) {
+      heads.set(districtId, last);
+      return;
+    }
+    head =
+      answer.head_seq === null
+        ? GENESIS_HEAD
+        : { seq: Number(answer.head_seq), hash: answer.head_hash as string };
+  }
+  heads.delete(districtId);
+  await db.transaction().execute((trx) => appendChain(trx, districtId, events));
+}
+
+function appendIfHead(
+  db: Kysely<Database>,
+  districtId: string,
+  head: ChainHead,
+  rows: readonly AuditEventTable[],
+  students: readonly AuditEventStudentTable[],
+) {
+  const columns = (names: readonly string[]) => sql.join(names.map((c) => sql.ref(c)));
+  const eventColumns = columns(AUDIT_EVENT_COLUMNS);
+  const studentColumns = columns(AUDIT_EVENT_STUDENT_COLUMNS);
+  // The rows travel as one JSON parameter each, typed by the tables' own row types.
+  return sql<{ appended: number | string; head_seq: number | null; head_hash: string | null }>`
+    with chain_lock as materialized (
+      select pg_advisory_xact_lock(hashtext(${districtId})) as locked
+    ),
+    head as materialized (
+      select seq, hash from audit_event
+      where district_id = ${districtId}
+      order by seq desc
+      limit 1
+    ),
+    appended as (
+      insert into audit_event (${eventColumns})
+      select ${eventColumns}
+      from chain_lock, json_populate_recordset(null::audit_event, ${JSON.stringify(rows)}::json)
+      where coalesce((select seq from head), 0) = ${head.seq}::integer
+        and coalesce((select hash from head), ${AUDIT_GENESIS_HASH}) = ${head.hash}
+      returning seq
+    ),
+    listed as (
+      insert into audit_event_student (${studentColumns})
+      select ${studentColumns}
+      from json_populate_recordset(null::audit_event_student, ${JSON.stringify(students)}::json)
+      where exists (select 1 from appended)
+    )
+    select
+      (select count(*) from appended) as appended,
+      (select seq from head) as head_seq,
+      (select hash from head) as head_hash
+  `.execute(db);
 }
 
 function studentListMatches(
