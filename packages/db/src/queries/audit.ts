@@ -329,35 +329,38 @@ const knownHeads = new WeakMap<Kysely<Database>, Map<string, ChainHead>>();
 /** Statements tried before falling back to the locked transaction (which always succeeds). */
 const ONE_STATEMENT_ATTEMPTS = 4;
 
-const AUDIT_EVENT_COLUMNS: readonly (keyof AuditEventTable)[] = [
-  'district_id',
-  'id',
-  'seq',
-  'at',
-  'actor_id',
-  'action',
-  'entity',
-  'entity_id',
-  'student_id',
-  'outcome',
-  'prev_hash',
-  'hash',
-  'link_salt',
-  'link_hash',
-  'redacted_by_seq',
-  'students_digest',
-  'mac',
-];
+/** Every column of a table, once: a column added to the table's type must be added here. */
+const columnsOf = <T>(all: Record<keyof T, true>) => Object.keys(all) as (keyof T & string)[];
 
-const AUDIT_EVENT_STUDENT_COLUMNS: readonly (keyof AuditEventStudentTable)[] = [
-  'district_id',
-  'seq',
-  'position',
-  'student_id',
-  'link_salt',
-  'link_hash',
-  'redacted_by_seq',
-];
+const AUDIT_EVENT_COLUMNS = columnsOf<AuditEventTable>({
+  district_id: true,
+  id: true,
+  seq: true,
+  at: true,
+  actor_id: true,
+  action: true,
+  entity: true,
+  entity_id: true,
+  student_id: true,
+  outcome: true,
+  prev_hash: true,
+  hash: true,
+  link_salt: true,
+  link_hash: true,
+  redacted_by_seq: true,
+  students_digest: true,
+  mac: true,
+});
+
+const AUDIT_EVENT_STUDENT_COLUMNS = columnsOf<AuditEventStudentTable>({
+  district_id: true,
+  seq: true,
+  position: true,
+  student_id: true,
+  link_salt: true,
+  link_hash: true,
+  redacted_by_seq: true,
+});
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
 
