@@ -326,7 +326,7 @@ async function appendChain(
 
 const knownHeads = new WeakMap<Kysely<Database>, Map<string, ChainHead>>();
 
-/** Statements tried before falling back to the locked transaction (which always succeeds). */
+/** Statements tried before falling back to the locked transaction, which cannot lose a race. */
 const ONE_STATEMENT_ATTEMPTS = 4;
 
 /** Every column of a table, once: a column added to the table's type must be added here. */
