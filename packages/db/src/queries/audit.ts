@@ -415,13 +415,13 @@ function appendIfHead(
       select pg_advisory_xact_lock(hashtext(${districtId})) as locked
     ),
     head as materialized (
-      select seq, hash from audit_event
-      where district_id = ${districtId}
+      select seq, hash from ${sql.table('audit_event')}
+      where ${sql.ref('district_id')} = ${districtId}
       order by seq desc
       limit 1
     ),
     appended as (
-      insert into audit_event (${eventColumns})
+      insert into ${sql.table('audit_event')} (${eventColumns})
       select ${eventColumns}
       from chain_lock, json_populate_recordset(null::audit_event, ${JSON.stringify(rows)}::json)
       where coalesce((select seq from head), 0) = ${head.seq}::integer
@@ -429,7 +429,7 @@ function appendIfHead(
       returning seq
     ),
     listed as (
-      insert into audit_event_student (${studentColumns})
+      insert into ${sql.table('audit_event_student')} (${studentColumns})
       select ${studentColumns}
       from json_populate_recordset(null::audit_event_student, ${JSON.stringify(students)}::json)
       where exists (select 1 from appended)
